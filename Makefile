@@ -1,0 +1,80 @@
+# deckgen — `make site` builds the gallery, `make test` runs the tests.
+# Both set up everything they need: .venv, the Python packages, and (as root)
+# the Debian packages; otherwise they print the exact apt command to run.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+ARGS   ?=
+
+OCR_PKGS   := tesseract-ocr tesseract-ocr-eng
+FONT_PKGS  := fonts-dejavu-core fonts-liberation2 fonts-lato fonts-open-sans fonts-roboto fonts-noto-core
+TEST_PKGS  := $(OCR_PKGS) $(FONT_PKGS) chromium poppler-utils
+
+.PHONY: help site build test test-fast serve sample bench bench-sr bench-ocr bench-search bench-build lint clean distclean setup
+
+help:
+	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
+	@echo "make test     set up, then run all tests (unit + end-to-end)"
+	@echo "make serve    preview site/ on http://127.0.0.1:8000/"
+	@echo "make bench    run the benchmarks, results in docs/benchmarks.md"
+	@echo "make sample   regenerate the bundled sample corpus"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,dask]'
+	touch $@
+
+setup: $(STAMP)
+	@sh tools/ensure-apt.sh $(OCR_PKGS)
+
+site: setup
+	$(BIN)/deckgen build $(ARGS)
+	@echo "site/ is ready. Preview it with: make serve   (http://127.0.0.1:8000/)"
+
+build: site
+
+serve: setup
+	$(BIN)/deckgen serve
+
+sample: setup
+	@sh tools/ensure-apt.sh $(FONT_PKGS)
+	rm -rf corpus && $(BIN)/deckgen sample --out corpus
+
+tests/js/node_modules: tests/js/package.json
+	cd tests/js && npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: setup tests/js/node_modules
+	@sh tools/ensure-apt.sh $(TEST_PKGS)
+	$(BIN)/pytest -q $(ARGS)
+	node --test tests/js/
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not e2e" $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check deckgen tests benchmarks
+
+bench: bench-ocr bench-sr bench-search bench-build
+
+bench-sr: setup
+	$(BIN)/python benchmarks/bench_sr.py
+
+bench-ocr: setup
+	$(BIN)/python benchmarks/bench_ocr.py
+
+bench-search: setup tests/js/node_modules
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/bench_search.py
+
+bench-build: setup
+	$(BIN)/python benchmarks/bench_build.py
+
+clean:
+	rm -rf build site
+
+distclean: clean
+	rm -rf $(VENV) tests/js/node_modules

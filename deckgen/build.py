@@ -1,0 +1,360 @@
+"""``deckgen build``: run the stages over the corpus, reusing every cached result.
+
+    ingest ─▶ upscale ─▶ ocr ─▶ classify ─▶ index ─▶ site (+ dataset bundle)
+
+The per-slide stages (upscale, OCR) run on the executor; the parent alone
+receives results and writes the cache, the manifest and the report. Each
+stage's cache key chains the key of the stage before it, so changing an OCR
+option re-runs OCR and everything after it, and nothing before.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from deckgen import bundle, classify, index, ocr, site, upscale
+from deckgen.cache import Cache, stage_key
+from deckgen.config import Config
+from deckgen.corpus import Corpus, Problem, read_source, scan
+from deckgen.executor import TaskFailure, make_executor
+from deckgen.files import atomic_write, sha256_file
+from deckgen.progress import Progress
+from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
+
+STAGES = ("ingest", "upscale", "ocr", "classify", "index", "site")
+
+
+@dataclass
+class StageReport:
+    processed: int = 0
+    cached: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    stages: dict[str, StageReport] = field(default_factory=lambda: {s: StageReport() for s in STAGES})
+    problems: list[dict[str, str]] = field(default_factory=list)
+    decks: int = 0
+    slides: int = 0
+    slides_built: int = 0
+    corrupt_cache_entries: int = 0
+    site: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> int:
+        return len(self.problems) + sum(len(s.failed) for s in self.stages.values())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class SlideTask:
+    """Everything a worker needs for one slide; small and picklable."""
+
+    corpus_root: str
+    cache_root: str
+    source: str
+    upscale_params: upscale.UpscaleParams
+    upscale_key: str
+    cached_upscale: dict | None  # the UpscaleResult when the image is already in the cache
+    ocr_params: ocr.OcrParams | None  # None: OCR is cached, nothing to do
+
+
+def run_slide(task: SlideTask) -> dict[str, Any]:
+    """Upscale (unless cached) and OCR (unless cached) one slide. Runs in a worker."""
+    out: dict[str, Any] = {}
+    png = None
+    up = None
+    if task.cached_upscale is not None:
+        png = Cache(Path(task.cache_root)).get(task.upscale_key, "png")
+        up = UpscaleResult.from_dict(task.cached_upscale)
+    if png is None:
+        try:
+            data = read_source(Path(task.corpus_root), task.source)
+            png, up = upscale.upscale(data, task.upscale_params)
+        except Exception as exc:
+            return {"failed": "upscale", "reason": _reason(exc)}
+        out["upscale"] = (png, up.to_dict())
+    if task.ocr_params is not None:
+        try:
+            out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale).to_dict()
+        except Exception as exc:
+            return {**out, "failed": "ocr", "reason": _reason(exc)}
+    return out
+
+
+def _reason(exc: BaseException) -> str:
+    from deckgen.errors import DeckgenError
+
+    return str(exc) if isinstance(exc, DeckgenError) else f"{type(exc).__name__}: {exc}"
+
+
+class Builder:
+    def __init__(self, config: Config, *, quiet: bool = False, progress: Progress | None = None):
+        self.config = config
+        self.corpus_root = Path(config.build.corpus)
+        self.build_root = Path(config.build.cache)
+        self.out = Path(config.build.out)
+        self.cache = Cache(self.build_root / "cache")
+        self.progress = progress or Progress(quiet=quiet)
+        self.report = BuildReport()
+
+    # -- helpers for later stages -------------------------------------------------------
+    def upscaled_png(self, slide: Slide) -> bytes:
+        png = self.cache.get(slide.fingerprints["upscale"], "png")
+        if png is None:  # dropped as corrupt since this build read it: recompute it
+            png, _ = upscale.upscale(self.source_bytes(slide), self.config.upscale)
+        return png
+
+    def source_bytes(self, slide: Slide) -> bytes:
+        return read_source(self.corpus_root, slide.source)
+
+    # -- stages ----------------------------------------------------------------------
+    def run(self) -> BuildReport:
+        corpus = self._ingest()
+        slides = self._per_slide_stages(corpus)
+        slides = self._classify(slides, corpus.decks)
+        built = [s for s in slides if s.section is not None]
+        self.report.slides_built = len(built)
+        self._write_manifest(slides, corpus.decks)
+        self._index(built, corpus.decks)
+        self._site(built, corpus.decks)
+        self.report.corrupt_cache_entries = self.cache.corrupt_entries
+        atomic_write(self.build_root / "report.json", self.report.to_json().encode())
+        return self.report
+
+    def _ingest(self) -> Corpus:
+        started = time.perf_counter()
+        corpus = scan(self.corpus_root)
+        stage = self.report.stages["ingest"]
+        stage.processed = len(corpus.slides)
+        stage.seconds = time.perf_counter() - started
+        self.report.problems = [asdict(p) for p in corpus.problems]
+        self.report.decks = len(corpus.decks)
+        self.report.slides = len(corpus.slides)
+        return corpus
+
+    def _per_slide_stages(self, corpus: Corpus) -> list[Slide]:
+        cfg = self.config
+        tasks: list[SlideTask] = []
+        todo: list[Slide] = []
+        up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
+        for slide in corpus.slides:
+            up_key = stage_key("upscale", upscale.VERSION, cfg.upscale, slide.sha256)
+            ocr_key = stage_key("ocr", ocr.VERSION, cfg.ocr, up_key)
+            slide.fingerprints = {"upscale": up_key, "ocr": ocr_key}
+            cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
+            cached_ocr = self.cache.get_json(ocr_key)
+            if cached_up is not None:
+                slide.upscale = UpscaleResult.from_dict(cached_up)
+            if cached_up is not None and cached_ocr is not None:
+                slide.ocr = OcrResult.from_dict(cached_ocr)
+                up_stage.cached += 1
+                ocr_stage.cached += 1
+                continue
+            if cached_up is not None:
+                up_stage.cached += 1
+            task = SlideTask(
+                corpus_root=str(self.corpus_root),
+                cache_root=str(self.cache.root),
+                source=slide.source,
+                upscale_params=cfg.upscale,
+                upscale_key=up_key,
+                cached_upscale=cached_up,
+                ocr_params=cfg.ocr,
+            )
+            tasks.append(task)
+            todo.append(slide)
+        if tasks:
+            ocr.check_tesseract(cfg.ocr.lang)  # fail once, clearly, not once per slide
+            self._run_tasks(tasks, todo)
+        return corpus.slides
+
+    def _run_tasks(self, tasks: list[SlideTask], todo: list[Slide]) -> None:
+        cfg = self.config.build
+        up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
+        executor = make_executor(cfg.executor, cfg.workers or None, cfg.scheduler or None)
+        try:
+            with self.progress.stage("upscale + ocr", len(tasks)) as advance:
+                for i, result in executor.map(run_slide, tasks):
+                    self._receive(todo[i], result, up_stage, ocr_stage)
+                    advance()
+        finally:
+            executor.close()
+
+    def _receive(self, slide: Slide, result: Any, up_stage: StageReport, ocr_stage: StageReport) -> None:
+        """Parent side: store what a worker computed, in stage order."""
+        if isinstance(result, TaskFailure):
+            result = {"failed": "upscale", "reason": result.message}
+        if "upscale" in result:
+            png, up = result["upscale"]
+            self.cache.put(slide.fingerprints["upscale"], png, "png")
+            self.cache.put_json(slide.fingerprints["upscale"], up)
+            slide.upscale = UpscaleResult.from_dict(up)
+            up_stage.processed += 1
+            up_stage.seconds += slide.upscale.seconds
+        if "ocr" in result:
+            self.cache.put_json(slide.fingerprints["ocr"], result["ocr"])
+            slide.ocr = OcrResult.from_dict(result["ocr"])
+            ocr_stage.processed += 1
+            ocr_stage.seconds += slide.ocr.seconds
+        if "failed" in result:
+            stage = self.report.stages[result["failed"]]
+            stage.failed.append({"id": slide.id, "file": slide.source, "reason": result["reason"]})
+
+    def _classify(self, slides: list[Slide], decks: dict[str, DeckMeta]) -> list[Slide]:
+        stage = self.report.stages["classify"]
+        by_deck: dict[str, list[Slide]] = {}
+        for slide in slides:
+            if slide.ocr is not None:
+                by_deck.setdefault(slide.deck, []).append(slide)
+        with self.progress.stage("classify", len(by_deck)) as advance:
+            for deck_slides in by_deck.values():
+                key = stage_key(
+                    "classify", classify.VERSION, self.config.classify,
+                    *(s.fingerprints["ocr"] for s in deck_slides),
+                )
+                cached = self.cache.get_json(key)
+                if cached is None:
+                    started = time.perf_counter()
+                    results = classify.classify_deck([s.ocr for s in deck_slides], self.config.classify)
+                    cached = [r.to_dict() for r in results]
+                    self.cache.put_json(key, cached)
+                    stage.processed += len(deck_slides)
+                    stage.seconds += time.perf_counter() - started
+                else:
+                    stage.cached += len(deck_slides)
+                for slide, result in zip(deck_slides, cached, strict=True):
+                    slide.section = SectionResult.from_dict(result)
+                    slide.fingerprints["classify"] = key
+                advance()
+        return slides
+
+    def _outputs_key(self, stage: str, version: str, built: list[Slide], decks: dict, extra: Any = None) -> str:
+        records = [s.fingerprints.get("classify", "") + s.id for s in built]
+        metas = [decks[d].to_dict() for d in sorted(decks)]
+        return stage_key(stage, version, {"extra": extra, "metas": metas}, *records)
+
+    def _unchanged(self, name: str, key: str, output: Path) -> bool:
+        marker = self.build_root / f"{name}.key"
+        return output.exists() and marker.exists() and marker.read_text() == key
+
+    def _index(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
+        stage = self.report.stages["index"]
+        index_dir = self.build_root / "whoosh"
+        key = self._outputs_key("index", index.VERSION, built, decks)
+        if self._unchanged("index", key, index_dir):
+            stage.cached = len(built)
+            return
+        started = time.perf_counter()
+        with self.progress.stage("index", 1) as advance:
+            index.build_index(built, decks, index_dir)
+            advance()
+        stage.processed = len(built)
+        stage.seconds = time.perf_counter() - started
+        atomic_write(self.build_root / "index.key", key.encode())
+
+    def _site(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
+        stage = self.report.stages["site"]
+        extra = [asdict(self.config.site), _templates_fingerprint(), bundle.VERSION]
+        key = self._outputs_key("site", site.VERSION, built, decks, extra)
+        if self._unchanged("site", key, self.out / "index.html"):
+            stage.cached = len(built)
+            return
+        started = time.perf_counter()
+        with self.progress.stage("site", 4) as advance:
+            images = site.write_images(built, self.upscaled_png, self.out)
+            advance()
+            dataset = bundle.build_bundle(built, decks, self.source_bytes, self.upscaled_png, self.out / "dataset")
+            advance()
+            urls = {
+                s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]} for s in built
+            }
+            self.report.site["search"] = index.export_client_index(built, decks, self.out, urls)
+            advance()
+            stats = site.render_site(
+                built, decks, images, self.out, dataset=dataset,
+                site_title=self.config.site.title, base_url=self.config.site.base_url,
+            )
+            advance()
+        self.report.site.update({"dataset": dataset, "pages": stats})
+        stage.processed = len(built)
+        stage.seconds = time.perf_counter() - started
+        atomic_write(self.build_root / "site.key", key.encode())
+
+    def _write_manifest(self, slides: list[Slide], decks: dict[str, DeckMeta]) -> None:
+        manifest = {
+            "decks": {slug: decks[slug].to_dict() for slug in sorted(decks)},
+            "slides": [s.to_dict() for s in slides],
+        }
+        atomic_write(self.build_root / "manifest.json", json.dumps(manifest, sort_keys=True).encode())
+
+
+def _templates_fingerprint() -> str:
+    """Hash of every template and static file: editing one re-renders the site."""
+    root = site.TEMPLATES_DIR
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "node_modules" not in p.parts)
+    return stage_key("templates", "", [str(p.relative_to(root)) for p in files], *(sha256_file(p) for p in files))
+
+
+def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
+    """The slides and decks of the last build (for `search`, `bundle`, ...)."""
+    from deckgen.errors import DeckgenError
+
+    path = Path(build_root) / "manifest.json"
+    if not path.exists():
+        raise DeckgenError(f"no build found at {build_root}; run `deckgen build` first")
+    data = json.loads(path.read_text())
+    decks = {slug: DeckMeta.from_dict(meta) for slug, meta in data["decks"].items()}
+    return [Slide.from_dict(s) for s in data["slides"]], decks
+
+
+def inspect_images(
+    sources: list[tuple[str, int, Callable[[], bytes]]],
+    config: Config,
+    save_dir: Path | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Run upscale → OCR → classify on loose slides (no corpus, no cache); one dict per slide."""
+    ocr.check_tesseract(config.ocr.lang)
+    rows: list[dict[str, Any]] = []
+    results: list[OcrResult] = []
+    for path, page, load in sources:
+        row: dict[str, Any] = {"path": path, "page": page}
+        try:
+            png, up = upscale.upscale(load(), config.upscale)
+            result = ocr.ocr(png, config.ocr, scale=up.scale)
+        except Exception as exc:
+            row["error"] = _reason(exc)
+            rows.append(row)
+            continue
+        if save_dir is not None:
+            atomic_write(Path(save_dir) / f"{Path(path).stem}-{page:03d}.png", png)
+        row.update(
+            width=up.source_width,
+            height=up.source_height,
+            upscale={"method": up.method, "scale": up.scale, "seconds": round(up.seconds, 3)},
+            ocr=result.to_dict(),
+        )
+        rows.append(row)
+        results.append(result)
+    sections = iter(classify.classify_deck(results, config.classify)) if results else iter(())
+    for row in rows:
+        if "ocr" in row:
+            row["section"] = next(sections).to_dict()
+        yield row
+
+
+def report_problems(report: BuildReport) -> list[str]:
+    """Every problem as one readable line, for the terminal."""
+    lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
+    for name, stage in report.stages.items():
+        lines.extend(f"{f['file']}: {name} failed: {f['reason']}" for f in stage.failed)
+    return lines

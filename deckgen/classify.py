@@ -1,0 +1,294 @@
+"""Classification stage: each slide's section type, decoded jointly over its deck.
+
+Per slide, a linear softmax model (``models/classifier.json``, made by
+``deckgen/training/classifier.py`` from the data beside it) scores the 16
+sections from title words, body words, general cue phrases and the text's
+shape (numbers, money, e-mail addresses). The deck is then decoded as a
+chain: position priors (a cover comes first, a conclusion last) and
+transition priors (a problem comes before its solution, sections run over
+consecutive slides) combine with the per-slide scores. The label is the
+Viterbi path; the reported ``scores`` are the posterior marginals from
+forward-backward, so they are probabilities that sum to 1 per slide.
+
+When the winning section's probability is below ``ClassifyParams.min_confidence``
+the slide is labelled ``other``: too flat to trust (threshold chosen by
+measurement, see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from deckgen.records import SECTIONS, OcrResult, SectionResult
+
+VERSION = "classify-1"
+
+_INDEX = {s: i for i, s in enumerate(SECTIONS)}
+
+
+@dataclass(frozen=True)
+class ClassifyParams:
+    # below this posterior probability the top section is not trusted -> "other"
+    min_confidence: float = 0.30
+    # how strongly deck position and section order pull on the per-slide scores
+    prior_weight: float = 1.0
+
+
+# --------------------------------------------------------------------------- text features
+
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_URL = re.compile(r"(https?://\S+|www\.\S+|\b[\w-]+\.(com|io|co|ai|org|net)\b)")
+_MONEY = re.compile(r"[$€£]\s?\d[\d.,]*\s?(k|m|mm|b|bn|million|billion)?\b", re.I)
+_PCT = re.compile(r"\d[\d.,]*\s?%")
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+_NUM = re.compile(r"\b\d[\d.,]*[kmbx]?\b", re.I)
+_TOKEN = re.compile(r"[a-z][a-z0-9&'_-]*[a-z0-9_]|[a-z]")
+
+
+def stem(token: str) -> str:
+    """A deliberately small suffix stripper (same function for text and cues)."""
+    token = token.strip("'-")
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", ""), ("ing", ""), ("ed", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)] + repl
+    if token.endswith("s") and not token.endswith("ss") and len(token) > 3:
+        return token[:-1]
+    return token
+
+
+def normalize(text: str) -> list[str]:
+    """Lower-case stemmed tokens; e-mails, URLs, money, percentages, years become markers."""
+    text = text.lower().replace("\u2019", "'")
+    text = _EMAIL.sub(" email_addr ", text)
+    text = _URL.sub(" url_addr ", text)
+    text = _MONEY.sub(" money_num ", text)
+    text = _PCT.sub(" pct_num ", text)
+    text = _YEAR.sub(" year_num ", text)
+    text = _NUM.sub(" num ", text)
+    text = text.replace("go-to-market", "go to market").replace("co-founder", "cofounder")
+    return [stem(t) for t in _TOKEN.findall(text)]
+
+
+def _phrase_in(phrase: list[str], prefix: bool, tokens: list[str]) -> int:
+    n = len(phrase)
+    hits = 0
+    for i in range(len(tokens) - n + 1):
+        window = tokens[i : i + n]
+        if window[:-1] == phrase[:-1] and (
+            window[-1].startswith(phrase[-1]) if prefix else window[-1] == phrase[-1]
+        ):
+            hits += 1
+    return hits
+
+
+def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, str]]:
+    """Sparse features of one slide, and a readable reason for each cue feature."""
+    title = normalize(slide.title)
+    body = normalize(slide.text)
+    feats: dict[str, float] = {}
+    why: dict[str, str] = {}
+    for tok in set(title):
+        feats[f"t:{tok}"] = 1.0
+        why[f"t:{tok}"] = f'title word "{tok}"'
+    for tok in set(body):
+        feats[f"b:{tok}"] = 1.0
+        why[f"b:{tok}"] = f'text word "{tok}"'
+    for section, phrases in cues["title"].items():
+        for phrase, prefix in phrases:
+            if _phrase_in(phrase, prefix, title):
+                feats[f"ct:{section}"] = 1.0
+                why[f"ct:{section}"] = f'title matches "{" ".join(phrase)}"'
+                break
+    for section, phrases in cues["body"].items():
+        hits, shown = 0, []
+        for phrase, prefix in phrases:
+            n = _phrase_in(phrase, prefix, body)
+            if n:
+                hits += n
+                shown.append(" ".join(phrase))
+        if hits:
+            feats[f"cb:{section}"] = math.log1p(hits)
+            why[f"cb:{section}"] = f"{section} words in text: " + ", ".join(shown[:4])
+    n_words = len(body)
+    numbers = sum(t in ("num", "money_num", "pct_num", "year_num") for t in body)
+    for name, on in (
+        ("few_words", n_words < 10),
+        ("no_text", n_words == 0),
+        ("many_words", n_words > 60),
+        ("numeric", n_words > 0 and numbers / n_words > 0.15),
+    ):
+        if on:
+            feats[f"shape:{name}"] = 1.0
+            why[f"shape:{name}"] = f"layout: {name.replace('_', ' ')}"
+    return feats, why
+
+
+# --------------------------------------------------------------------------- model
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> dict:
+    """The shipped model: weights per feature, bias, temperature, cue phrases, priors."""
+    raw = resources.files("deckgen").joinpath("models/classifier.json").read_text("utf-8")
+    data = json.loads(raw)
+    data["weights"] = {f: np.asarray(w, dtype=np.float64) for f, w in data["weights"].items()}
+    data["bias"] = np.asarray(data["bias"], dtype=np.float64)
+    data["cue_phrases"] = {
+        kind: {
+            sec: [(normalize(p.rstrip("*")), p.endswith("*")) for p in phrases]
+            for sec, phrases in data["cues"][kind].items()
+        }
+        for kind in ("title", "body")
+    }
+    return data
+
+
+def slide_logits(slide: OcrResult, model: dict | None = None) -> tuple[np.ndarray, dict, dict]:
+    model = model or load_model()
+    feats, why = features(slide, model["cue_phrases"])
+    logits = model["bias"].copy()
+    for name, value in feats.items():
+        w = model["weights"].get(name)
+        if w is not None:
+            logits += value * w
+    return logits / model["temperature"], feats, why
+
+
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+
+
+# --------------------------------------------------------------------------- deck priors
+
+# canonical order of a pitch deck; "other" has no place (None) and moves freely
+_RANK: dict[str, float | None] = {
+    "cover": 0, "problem": 1, "solution": 2, "product": 3, "market": 4,
+    "competition": 5, "go-to-market": 6, "business-model": 6, "traction": 6,
+    "team": 7, "financials": 8, "milestones": 8, "funding": 9, "vision": 10,
+    "conclusion": 11, "other": None,
+}  # fmt: skip
+
+
+def position_prior(page: int, n_pages: int) -> np.ndarray:
+    """Log-prior of each section at this position (page is 0-based)."""
+    prior = np.zeros(len(SECTIONS))
+    if n_pages < 2:  # a loose slide: its position says nothing
+        return prior
+    first, last = page == 0, page == n_pages - 1
+    prior[_INDEX["cover"]] = 2.5 if first else -2.5
+    if first:
+        prior[_INDEX["conclusion"]] = -2.0
+    rel = page / max(1, n_pages - 1)
+    if last and n_pages > 2:
+        prior[_INDEX["conclusion"]] = 1.5
+    elif rel < 0.7:
+        prior[_INDEX["conclusion"]] = -1.0
+    return prior
+
+
+@functools.lru_cache(maxsize=1)
+def transition_prior() -> np.ndarray:
+    """Log-potential of section b following section a."""
+    k = len(SECTIONS)
+    trans = np.zeros((k, k))
+    for a, ra in _RANK.items():
+        for b, rb in _RANK.items():
+            i, j = _INDEX[a], _INDEX[b]
+            if a == b:
+                trans[i, j] = 0.6 if a not in ("cover", "conclusion") else -1.0
+            elif ra is not None and rb is not None and rb < ra:
+                trans[i, j] = -0.15 * min(4.0, ra - rb)  # going back in the usual order
+    trans[_INDEX["solution"], _INDEX["problem"]] -= 0.5  # a problem comes before its solution
+    return trans
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _viterbi(emit: np.ndarray, trans: np.ndarray) -> list[int]:
+    n, k = emit.shape
+    score = emit[0].copy()
+    back = np.zeros((n, k), dtype=np.int64)
+    for t in range(1, n):
+        cand = score[:, None] + trans  # [prev, next]
+        back[t] = cand.argmax(axis=0)
+        score = cand.max(axis=0) + emit[t]
+    path = [int(score.argmax())]
+    for t in range(n - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
+
+
+def _marginals(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    n, k = emit.shape
+    alpha = np.zeros((n, k))
+    beta = np.zeros((n, k))
+    alpha[0] = emit[0]
+    for t in range(1, n):
+        alpha[t] = emit[t] + np.logaddexp.reduce(alpha[t - 1][:, None] + trans, axis=0)
+    for t in range(n - 2, -1, -1):
+        beta[t] = np.logaddexp.reduce(trans + (emit[t + 1] + beta[t + 1])[None, :], axis=1)
+    post = alpha + beta
+    return np.exp(_log_softmax(post))
+
+
+def classify_deck(
+    slides: list[OcrResult], params: ClassifyParams | None = None
+) -> list[SectionResult]:
+    """Label every slide of one deck (in page order), decoding the deck jointly."""
+    params = params or ClassifyParams()
+    if not slides:
+        return []
+    model = load_model()
+    n = len(slides)
+    per_slide = [slide_logits(s, model) for s in slides]
+    local = np.stack([_log_softmax(logits) for logits, _, _ in per_slide])
+    pos = np.stack([position_prior(i, n) for i in range(n)])
+    emit = local + params.prior_weight * pos
+    trans = params.prior_weight * transition_prior()
+    path = _viterbi(emit, trans)
+    post = _marginals(emit, trans)
+    results = []
+    for i, (label_idx, (logits, feats, why)) in enumerate(zip(path, per_slide, strict=True)):
+        scores = {s: round(float(post[i, j]), 4) for j, s in enumerate(SECTIONS)}
+        label = SECTIONS[label_idx]
+        cues = _explain(label_idx, feats, why, model)
+        if pos[i, label_idx] > 0:
+            cues.append("position: first slide" if i == 0 else "position: last slide")
+        if i > 0 and path[i - 1] == label_idx:
+            cues.append(f"continues the {label} slides before it")
+        if post[i, label_idx] < params.min_confidence:
+            cues.append(
+                f"scores too flat ({label} {post[i, label_idx]:.2f} < "
+                f"{params.min_confidence:.2f}): labelled other"
+            )
+            label = "other"
+        results.append(SectionResult(label=label, scores=scores, cues=cues))
+    return results
+
+
+def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) -> list[str]:
+    """The features that pushed this slide towards its label the most."""
+    contrib = []
+    for name, value in feats.items():
+        w = model["weights"].get(name)
+        if w is None:
+            continue
+        margin = value * (w[label_idx] - w.mean())
+        if margin > 0.05:
+            contrib.append((margin, why.get(name, name)))
+    contrib.sort(reverse=True)
+    return [reason for _, reason in contrib[:top]]
+
+
+def classify_slide(slide: OcrResult, params: ClassifyParams | None = None) -> SectionResult:
+    """One slide on its own (no deck context): a deck of one."""
+    return classify_deck([slide], params)[0]

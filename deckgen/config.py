@@ -1,0 +1,119 @@
+"""``deckgen.toml``: one table per stage, defaults for everything, all errors reported together.
+
+    [build]    corpus, out, cache, executor, workers, scheduler, strict
+    [upscale]  method, max_scale, target_x_height, max_pixels, tile
+    [ocr]      lang, psm, min_conf, timeout
+    [classify] min_confidence
+    [site]     title, base_url
+    [deploy]   bucket, prefix, distribution_id
+
+Command-line options override the file. Each stage's table maps onto the
+stage's own frozen ``*Params`` dataclass, which is also its slice of the cache key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from deckgen.classify import ClassifyParams
+from deckgen.errors import ConfigError
+from deckgen.executor import EXECUTORS
+from deckgen.ocr import OcrParams
+from deckgen.upscale import UpscaleParams
+
+CONFIG_FILE = "deckgen.toml"
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    corpus: str = "corpus"
+    out: str = "site"
+    cache: str = "build"
+    executor: str = "processes"
+    workers: int = 0  # 0 = all cores
+    scheduler: str = ""  # tcp://host:8786 for an existing Dask cluster
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class SiteParams:
+    title: str = "deckgen"
+    base_url: str = ""  # e.g. https://decks.example.com/ (absolute URLs in sitemap and og: tags)
+
+
+@dataclass(frozen=True)
+class DeployParams:
+    bucket: str = ""
+    prefix: str = ""
+    distribution_id: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    build: BuildParams = field(default_factory=BuildParams)
+    upscale: UpscaleParams = field(default_factory=UpscaleParams)
+    ocr: OcrParams = field(default_factory=OcrParams)
+    classify: ClassifyParams = field(default_factory=ClassifyParams)
+    site: SiteParams = field(default_factory=SiteParams)
+    deploy: DeployParams = field(default_factory=DeployParams)
+
+
+def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str]):
+    hints = get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            errors.append(f"[{table}] unknown key {key!r} (known: {', '.join(sorted(known))})")
+            continue
+        expected = hints[key]
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        base = expected if isinstance(expected, type) else None
+        if base is not None and not isinstance(value, base) or (base is int and isinstance(value, bool)):
+            errors.append(f"[{table}] {key} must be {getattr(expected, '__name__', expected)}, got {value!r}")
+            continue
+        clean[key] = value
+    return clean
+
+
+def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+    """Read ``deckgen.toml`` (when present) and apply command-line overrides."""
+    data: dict[str, Any] = {}
+    if path is None and Path(CONFIG_FILE).exists():
+        path = Path(CONFIG_FILE)
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} not found") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for table, values in (overrides or {}).items():
+        data.setdefault(table, {}).update({k: v for k, v in values.items() if v is not None})
+
+    errors: list[str] = []
+    parts: dict[str, Any] = {}
+    tables = {f.name: f.default_factory for f in dataclasses.fields(Config)}  # type: ignore[misc]
+    for table, values in data.items():
+        if table not in tables:
+            errors.append(f"unknown table [{table}] (known: {', '.join(tables)})")
+            continue
+        if not isinstance(values, dict):
+            errors.append(f"[{table}] must be a table")
+            continue
+        cls = tables[table]
+        parts[table] = cls(**_coerce(table, cls, values, errors))
+    config = Config(**parts)
+    if config.build.executor not in EXECUTORS:
+        errors.append(f"[build] executor must be one of {', '.join(EXECUTORS)}, got {config.build.executor!r}")
+    if config.build.workers < 0:
+        errors.append("[build] workers must be >= 0 (0 = all cores)")
+    if errors:
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"invalid configuration{where}:\n  " + "\n  ".join(errors))
+    return config

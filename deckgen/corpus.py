@@ -1,0 +1,308 @@
+"""Read a corpus of decks, and import new decks into it (``deckgen add``).
+
+Layout::
+
+    corpus/<deck-slug>/deck.toml     company, title, year, stage, industry,
+                                     amount_raised, source_url, license
+    corpus/<deck-slug>/001.jpg ...   slide images in file-name order
+    corpus/<deck-slug>/deck.pdf      or a PDF instead of images
+
+Everything here is untrusted: a deck with a bad ``deck.toml`` is still built
+with fallback metadata, a file that is not a slide is reported and skipped,
+and nothing outside the corpus is ever read (symlinks leaving it are refused).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckgen.errors import BadInputError, SlideError
+from deckgen.files import atomic_write, sha256_bytes
+from deckgen.records import DeckMeta, Slide, slide_id
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+PDF_EXTENSION = ".pdf"
+META_KEYS = ("company", "title", "year", "stage", "industry", "amount_raised", "source_url", "license")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
+MAX_PDF_PAGES = 1000
+
+
+@dataclass
+class Problem:
+    """One line of the build report: a file we skipped and why."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class Corpus:
+    root: Path
+    decks: dict[str, DeckMeta] = field(default_factory=dict)
+    slides: list[Slide] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def safe_slug(text: str) -> str:
+    """A lowercase ASCII slug safe as a folder name and a URL segment."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64].strip("-")
+    return slug or "deck"
+
+
+def _natural_key(name: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name.lower())]
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckMeta:
+    meta = DeckMeta(slug=deck_dir.name, company=deck_dir.name.replace("-", " ").title())
+    toml_path = deck_dir / "deck.toml"
+    rel = str(toml_path.relative_to(root))
+    if not toml_path.exists():
+        problems.append(Problem(rel, "missing deck.toml; using the folder name as company"))
+        return meta
+    try:
+        data = tomllib.loads(toml_path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        problems.append(Problem(rel, "not UTF-8 text; save it as UTF-8 (metadata ignored)"))
+        return meta
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(rel, f"malformed TOML ({exc}); metadata ignored"))
+        return meta
+    for key in META_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if key == "year":
+            if isinstance(value, int) and 1900 <= value <= 2100:
+                meta.year = value
+            else:
+                problems.append(Problem(rel, f"year must be an integer like 2019, got {value!r}"))
+        elif isinstance(value, (str, int, float)):
+            setattr(meta, key, str(value))
+        else:
+            problems.append(Problem(rel, f"{key} must be text, got {type(value).__name__}"))
+    return meta
+
+
+def pdf_page_count(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        reason = str(exc)
+        if "password" in reason.lower():
+            raise BadInputError("PDF is password-protected; export an unlocked copy") from exc
+        raise BadInputError(f"not a readable PDF ({reason})") from exc
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> bytes:
+    """Render one 1-based page to PNG bytes. Pages are rendered one at a time (bounded memory)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise SlideError(f"cannot open PDF: {exc}") from exc
+    try:
+        pdf_page = pdf[page - 1]
+        page_width = pdf_page.get_width() or 1
+        bitmap = pdf_page.render(scale=min(width / page_width, 8.0))
+        image = bitmap.to_pil().convert("RGB")
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", compress_level=1)
+        return buf.getvalue()
+    except pdfium.PdfiumError as exc:
+        raise SlideError(f"cannot render PDF page {page}: {exc}") from exc
+    finally:
+        pdf.close()
+
+
+def read_source(root: Path, source: str) -> bytes:
+    """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
+    path_text, _, page = source.partition("#p")
+    path = Path(root) / path_text
+    if not _inside(path, Path(root)):
+        raise SlideError(f"{source}: refers outside the corpus")
+    try:
+        if page:
+            return render_pdf_page(path, int(page))
+        return path.read_bytes()
+    except OSError as exc:
+        raise SlideError(f"cannot read {source}: {exc.strerror or exc}") from exc
+
+
+def scan(root: Path) -> Corpus:
+    """List every deck and slide of the corpus; report (never raise on) bad entries."""
+    root = Path(root)
+    if not root.is_dir():
+        raise BadInputError(f"corpus folder {root} does not exist; run `deckgen sample` or `deckgen add`")
+    corpus = Corpus(root=root)
+    for deck_dir in sorted(root.iterdir(), key=lambda p: p.name):
+        if deck_dir.name.startswith(".") or not deck_dir.is_dir():
+            continue
+        name = deck_dir.name
+        if deck_dir.is_symlink() and not _inside(deck_dir, root):
+            corpus.problems.append(Problem(name, "symlink pointing outside the corpus; skipped"))
+            continue
+        if not SLUG_RE.match(name):
+            corpus.problems.append(
+                Problem(name, f"deck folder name is not a safe slug; rename it to {safe_slug(name)!r}")
+            )
+            continue
+        meta = read_deck_meta(deck_dir, corpus.problems, root)
+        slides = _scan_deck(deck_dir, root, corpus.problems)
+        if not slides:
+            corpus.problems.append(Problem(name, "deck has no slides (no images or PDF); skipped"))
+            continue
+        corpus.decks[name] = meta
+        corpus.slides.extend(slides)
+    return corpus
+
+
+def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
+    images: list[Path] = []
+    pdfs: list[Path] = []
+    for path in sorted(deck_dir.iterdir(), key=lambda p: _natural_key(p.name)):
+        rel = str(path.relative_to(root))
+        if path.name == "deck.toml" or path.name.startswith("."):
+            continue
+        if path.is_symlink() and not _inside(path, root):
+            problems.append(Problem(rel, "symlink pointing outside the corpus; skipped"))
+            continue
+        if not path.is_file():
+            problems.append(Problem(rel, "not a regular file; skipped"))
+            continue
+        suffix = path.suffix.lower()
+        if suffix in IMAGE_EXTENSIONS:
+            images.append(path)
+        elif suffix == PDF_EXTENSION:
+            pdfs.append(path)
+        else:
+            problems.append(Problem(rel, f"not a slide image or PDF ({suffix or 'no extension'}); skipped"))
+    if images and pdfs:
+        for pdf in pdfs:
+            problems.append(Problem(str(pdf.relative_to(root)), "deck has images too; PDF ignored"))
+        pdfs = []
+    sources: list[tuple[str, str]] = []  # (source, sha256)
+    for path in images:
+        rel = str(path.relative_to(root))
+        data = path.read_bytes()
+        if not data:
+            problems.append(Problem(rel, "empty file (0 bytes); skipped"))
+            continue
+        sources.append((rel, sha256_bytes(data)))
+    for path in pdfs:
+        rel = str(path.relative_to(root))
+        try:
+            count = pdf_page_count(path)
+        except BadInputError as exc:
+            problems.append(Problem(rel, str(exc)))
+            continue
+        if count > MAX_PDF_PAGES:
+            problems.append(Problem(rel, f"{count} pages; only the first {MAX_PDF_PAGES} are read"))
+            count = MAX_PDF_PAGES
+        pdf_hash = sha256_bytes(path.read_bytes())
+        # A PDF page's identity: the PDF's bytes plus the page number and render width.
+        sources.extend(
+            (f"{rel}#p{n}", sha256_bytes(f"{pdf_hash}#p{n}@{PDF_RENDER_WIDTH}".encode()))
+            for n in range(1, count + 1)
+        )
+    deck = deck_dir.name
+    return [
+        Slide(id=slide_id(deck, page), deck=deck, page=page, source=src, sha256=digest)
+        for page, (src, digest) in enumerate(sources, start=1)
+    ]
+
+
+def add_deck(
+    corpus_root: Path,
+    inputs: list[Path],
+    *,
+    slug: str | None = None,
+    meta: dict[str, str | int | None] | None = None,
+    pdf_width: int = PDF_RENDER_WIDTH,
+) -> Path:
+    """Import a PDF, a folder of images or loose images as ``corpus/<slug>/``."""
+    meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
+    files: list[Path] = []
+    for item in inputs:
+        item = Path(item)
+        if item.is_dir():
+            files.extend(
+                p for p in sorted(item.iterdir(), key=lambda p: _natural_key(p.name))
+                if p.suffix.lower() in IMAGE_EXTENSIONS | {PDF_EXTENSION} and p.is_file()
+            )
+        elif item.is_file():
+            files.append(item)
+        else:
+            raise BadInputError(f"{item} does not exist")
+    if not files:
+        raise BadInputError("no slide images or PDF found in the given paths")
+    unsupported = [f for f in files if f.suffix.lower() not in IMAGE_EXTENSIONS | {PDF_EXTENSION}]
+    if unsupported:
+        raise BadInputError(f"{unsupported[0]} is not an image or PDF (use jpg, png, webp or pdf)")
+    base = slug or meta.get("company") or Path(inputs[0]).stem
+    slug = safe_slug(str(base))
+    deck_dir = Path(corpus_root) / slug
+    if deck_dir.exists():
+        raise BadInputError(f"{deck_dir} already exists; pass --slug to choose another name")
+    staging = Path(corpus_root) / f".{slug}.adding"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        page = 0
+        for path in files:
+            if path.suffix.lower() == PDF_EXTENSION:
+                for n in range(1, pdf_page_count(path) + 1):
+                    page += 1
+                    png = render_pdf_page(path, n, pdf_width)
+                    atomic_write(staging / f"{page:03d}.png", png)
+            else:
+                page += 1
+                atomic_write(staging / f"{page:03d}{path.suffix.lower()}", path.read_bytes())
+        meta.setdefault("company", slug.replace("-", " ").title())
+        atomic_write(staging / "deck.toml", _toml(meta).encode())
+        staging.rename(deck_dir)  # the deck appears whole or not at all
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return deck_dir
+
+
+def _toml(meta: dict) -> str:
+    lines = []
+    for key in META_KEYS:
+        if key not in meta:
+            continue
+        value = meta[key]
+        if key == "year":
+            lines.append(f"{key} = {int(value)}")
+        else:
+            escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+            lines.append(f'{key} = "{escaped}"')
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,35 @@
+"""Errors a user can hit, each with an exit code and a message that says what to do.
+
+The CLI catches ``DeckgenError`` at its edge and prints one line (a traceback
+only with ``-v``). Per-slide problems are ``SlideError``: the build records
+them in the report and goes on with the other slides.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USAGE = 2  # bad option, bad config
+EXIT_BAD_INPUT = 3  # a file we cannot read
+EXIT_MISSING_DEPENDENCY = 4  # tesseract, a model file, ...
+EXIT_SLIDES_FAILED = 5  # --strict and some slides failed
+EXIT_INTERRUPTED = 130
+
+
+class DeckgenError(Exception):
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(DeckgenError):
+    exit_code = EXIT_USAGE
+
+
+class BadInputError(DeckgenError):
+    exit_code = EXIT_BAD_INPUT
+
+
+class MissingDependencyError(DeckgenError):
+    exit_code = EXIT_MISSING_DEPENDENCY
+
+
+class SlideError(BadInputError):
+    """One slide could not be processed; the build reports it and carries on."""

@@ -1,0 +1,146 @@
+"""Map a per-slide function over tasks: serially, on a local process pool, or on Dask.
+
+Stage code never knows which executor runs it. Workers only compute and return
+results; the parent receives each finished task (moves the progress bar, writes
+the cache and the manifest), so a crash loses only what was in flight.
+
+A task that raises comes back as a ``TaskFailure`` value instead of an
+exception, so one bad slide never stops the map.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+@dataclass
+class TaskFailure:
+    error_type: str
+    message: str
+
+
+def limit_worker_threads() -> None:
+    """One thread per worker for Tesseract and OpenCV, so N workers use N cores."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    os.environ["OMP_NUM_THREADS"] = "1"
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def _guarded(fn: Callable[[Any], Any], task: Any) -> Any:
+    try:
+        return fn(task)
+    except DeckgenError as exc:
+        return TaskFailure(type(exc).__name__, str(exc))
+    except Exception as exc:  # a worker must report, never die, on one bad slide
+        return TaskFailure(type(exc).__name__, f"{type(exc).__name__}: {exc}")
+
+
+class SerialExecutor:
+    name = "serial"
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        for i, task in enumerate(tasks):
+            yield i, _guarded(fn, task)
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessExecutor:
+    name = "processes"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        if not tasks:
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, initializer=limit_worker_threads)
+        # Keep a bounded window in flight: an interrupt loses at most ~2x workers tasks.
+        window = self.workers * 2
+        pending: dict[Any, int] = {}
+        next_task = 0
+        while next_task < len(tasks) or pending:
+            while next_task < len(tasks) and len(pending) < window:
+                fut = self._pool.submit(_guarded, fn, tasks[next_task])
+                pending[fut] = next_task
+                next_task += 1
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=pending.__getitem__):
+                index = pending.pop(fut)
+                try:
+                    yield index, fut.result()
+                except Exception as exc:  # the worker process itself died
+                    yield index, TaskFailure("WorkerCrashed", f"worker crashed: {exc}")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Dask distributed: an existing scheduler, or a LocalCluster of ``workers`` processes."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "the dask executor needs 'distributed': pip install 'deckgen[dask]'"
+            ) from exc
+        self._cluster = None
+        if scheduler:
+            self._client = Client(scheduler)
+        else:
+            self._cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self._client = Client(self._cluster)
+        self._client.run(limit_worker_threads)
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        from dask.distributed import as_completed
+
+        if not tasks:
+            return
+        futures = self._client.map(_guarded, [fn] * len(tasks), tasks, pure=False, retries=2)
+        index = {fut.key: i for i, fut in enumerate(futures)}
+        for fut in as_completed(futures):
+            try:
+                yield index[fut.key], fut.result()
+            except Exception as exc:
+                yield index[fut.key], TaskFailure("WorkerLost", f"dask task failed: {exc}")
+            fut.release()
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "processes":
+        return ProcessExecutor(workers)
+    if kind == "dask":
+        return DaskExecutor(scheduler, workers)
+    raise ConfigError(f"unknown executor {kind!r}: choose one of {', '.join(EXECUTORS)}")

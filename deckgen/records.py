@@ -1,0 +1,158 @@
+"""The one record that flows through the stages, and each stage's result.
+
+A slide is identified by ``<deck-slug>/<page:03d>`` and by the SHA-256 of its
+source bytes. Each stage reads the previous stage's result and adds its own;
+nothing goes back. Every result is a plain dataclass that round-trips through
+JSON (``to_dict`` / ``from_dict``), which is how the cache stores it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+SECTIONS: tuple[str, ...] = (
+    "cover",
+    "problem",
+    "solution",
+    "product",
+    "market",
+    "competition",
+    "go-to-market",
+    "business-model",
+    "traction",
+    "team",
+    "financials",
+    "funding",
+    "milestones",
+    "vision",
+    "conclusion",
+    "other",
+)
+
+SECTION_TITLES: dict[str, str] = {
+    "cover": "Cover",
+    "problem": "Problem",
+    "solution": "Solution",
+    "product": "Product",
+    "market": "Market",
+    "competition": "Competition",
+    "go-to-market": "Go-to-market",
+    "business-model": "Business model",
+    "traction": "Traction",
+    "team": "Team",
+    "financials": "Financials",
+    "funding": "Funding",
+    "milestones": "Milestones",
+    "vision": "Vision",
+    "conclusion": "Conclusion",
+    "other": "Other",
+}
+
+
+class _Record:
+    """JSON round-trip shared by every record (nested dataclasses included)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        kwargs = {}
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            sub = _NESTED.get((cls.__name__, f.name))
+            if sub is not None and value is not None:
+                value = [sub.from_dict(v) for v in value] if isinstance(value, list) else sub.from_dict(value)
+            kwargs[f.name] = value
+        return cls(**kwargs)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+
+
+@dataclass
+class DeckMeta(_Record):
+    """What deck.toml says about a deck (all strings untrusted)."""
+
+    slug: str
+    company: str = ""
+    title: str = ""
+    year: int | None = None
+    stage: str = ""
+    industry: str = ""
+    amount_raised: str = ""
+    source_url: str = ""
+    license: str = ""
+
+
+@dataclass
+class UpscaleResult(_Record):
+    """How a slide was enlarged. The image itself is a PNG blob in the cache."""
+
+    method: str  # "none", "bicubic", "lanczos", "model:x4", "pb:FSRCNN_x2", ...
+    scale: float
+    seconds: float
+    width: int  # of the upscaled image
+    height: int
+    source_width: int
+    source_height: int
+    text_height: float | None = None  # estimated body x-height in source px, if measured
+
+
+@dataclass
+class Word(_Record):
+    text: str
+    conf: float  # 0..100, Tesseract's confidence
+    box: list[int]  # [x, y, w, h] in *source* slide pixels (not upscaled)
+    line: int = 0  # index into OcrResult.lines
+
+
+@dataclass
+class OcrResult(_Record):
+    text: str  # reading-order text, lines joined by "\n"
+    title: str
+    mean_confidence: float
+    words: list[Word] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    lang: str = "eng"
+
+
+@dataclass
+class SectionResult(_Record):
+    label: str
+    scores: dict[str, float] = field(default_factory=dict)  # sums to ~1 over SECTIONS
+    cues: list[str] = field(default_factory=list)  # human-readable reasons
+
+
+@dataclass
+class Slide(_Record):
+    """One slide as it moves through the pipeline."""
+
+    id: str  # "<deck-slug>/<page:03d>"
+    deck: str
+    page: int  # 1-based
+    source: str  # path relative to the corpus root (a PDF page: "deck.pdf#p3")
+    sha256: str  # of the source bytes (a PDF page: of the rendered page PNG)
+    upscale: UpscaleResult | None = None
+    ocr: OcrResult | None = None
+    section: SectionResult | None = None
+    # cache keys of each stage result, so later stages know when they are stale
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+_NESTED: dict[tuple[str, str], type] = {
+    ("Slide", "upscale"): UpscaleResult,
+    ("Slide", "ocr"): OcrResult,
+    ("Slide", "section"): SectionResult,
+    ("OcrResult", "words"): Word,
+}
+
+
+def slide_id(deck: str, page: int) -> str:
+    return f"{deck}/{page:03d}"

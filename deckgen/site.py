@@ -1,0 +1,438 @@
+"""The static gallery: image variants, content-hashed assets, Jinja2 pages, sitemap.
+
+URL scheme: flat ``.html`` pages. Every page is one object whose key is its URL
+path (``slide/acme/003.html``), so the site works on S3 behind CloudFront with
+Origin Access Control (the S3 REST endpoint, no website hosting) without a
+CloudFront Function to map ``dir/`` to ``dir/index.html``; only the site root
+needs ``DefaultRootObject: index.html``. Every link is relative (``root`` is
+"", "../" or "../../"), so the site works under any prefix and from a plain
+file server. The one exception is ``404.html``, which CloudFront serves at
+whatever depth was requested: it uses absolute links when ``base_url`` is set.
+
+Assets and images carry a content hash in their names (cache them forever);
+pages keep stable names. Every output goes through ``write_if_changed`` so an
+unchanged page keeps its mtime, and files this module owns (pages, ``img/``,
+``static/``) that the build no longer produces are removed. ``search/`` (the
+client index) and ``dataset/`` (the bundle) belong to other stages.
+
+No inline scripts or styles anywhere: the site runs under
+``Content-Security-Policy: default-src 'self'``. Every template is autoescaped,
+because OCR text and deck metadata are untrusted.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+from PIL import Image
+
+from deckgen.errors import BadInputError, ConfigError
+from deckgen.files import sha256_bytes, write_if_changed
+from deckgen.records import SECTION_TITLES, SECTIONS, DeckMeta, Slide
+
+VERSION = "1"  # bump when the page structure or image encoding changes
+VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
+JPEG_QUALITY = 82
+WEBP_QUALITY = 78
+CSP = "default-src 'self'"
+_OWNED_DIRS = ("img", "static", "section", "deck", "slide")
+_OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_SUMMARY_CHARS = 200
+
+
+# -- URLs: the one place page paths are computed ------------------------------------------
+def _segment(value: str, what: str) -> str:
+    if not _SAFE_SEGMENT.match(value) or ".." in value:
+        raise ValueError(f"unsafe {what} for a URL: {value!r}")
+    return value
+
+
+def slide_page_path(slide_id: str) -> str:
+    deck, _, page = slide_id.rpartition("/")
+    return f"slide/{_segment(deck, 'deck slug')}/{_segment(page, 'page')}.html"
+
+
+def deck_page_path(slug: str) -> str:
+    return f"deck/{_segment(slug, 'deck slug')}.html"
+
+
+def section_page_path(label: str) -> str:
+    return f"section/{_segment(label, 'section label')}.html"
+
+
+def _root_for(page_path: str) -> str:
+    return "../" * page_path.count("/")
+
+
+def _http_url(url: str | None) -> str:
+    """``url`` if it is an absolute http(s) URL, else "" (no javascript: links)."""
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+# -- image variants ------------------------------------------------------------------------
+def _variant_size(width: int, height: int, target: int | None) -> tuple[int, int]:
+    if target is None or width <= target:
+        return width, height
+    return target, max(1, round(height * target / width))
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    else:
+        image.save(buf, "WEBP", quality=WEBP_QUALITY, method=4)
+    return buf.getvalue()
+
+
+def _slide_images(slide: Slide, get_upscaled: Callable[[Slide], bytes], out_dir: Path) -> dict:
+    # Names hash what determines the bytes (the upscaled image and the encoder
+    # settings), so an unchanged slide is recognised without decoding anything.
+    png = None
+    source_key = slide.fingerprints.get("upscale")
+    if not source_key:
+        png = get_upscaled(slide)
+        source_key = sha256_bytes(png)
+    key = sha256_bytes(f"{VERSION}|{source_key}|{JPEG_QUALITY}|{WEBP_QUALITY}".encode())[:10]
+    deck, _, page = slide.id.rpartition("/")
+    stem = f"img/{_segment(deck, 'deck slug')}/{_segment(page, 'page')}"
+    urls = {
+        (name, ext): f"{stem}-{name}.{key}.{ext}" for name in VARIANTS for ext in ("jpg", "webp")
+    }
+    if png is None and slide.upscale and all((out_dir / u).is_file() for u in urls.values()):
+        full = (slide.upscale.width, slide.upscale.height)
+    else:
+        png = png if png is not None else get_upscaled(slide)
+        with Image.open(io.BytesIO(png)) as opened:
+            image = opened.convert("RGB")
+        full = image.size
+        for name, target in VARIANTS.items():
+            size = _variant_size(*full, target)
+            variant = image if size == full else image.resize(size, Image.Resampling.LANCZOS)
+            write_if_changed(out_dir / urls[name, "jpg"], _encode(variant, "JPEG"))
+            write_if_changed(out_dir / urls[name, "webp"], _encode(variant, "WEBP"))
+    entry: dict[str, Any] = {"width": full[0], "height": full[1]}
+    for name, target in VARIANTS.items():
+        entry[name], entry[f"{name}_webp"] = urls[name, "jpg"], urls[name, "webp"]
+        entry[f"{name}_width"], entry[f"{name}_height"] = _variant_size(*full, target)
+    return entry
+
+
+def write_images(
+    slides: list[Slide], get_upscaled: Callable[[Slide], bytes], out_dir: Path
+) -> dict[str, dict]:
+    """Write thumb/medium/full JPEG + WebP for each slide; return URLs and sizes per slide id."""
+    out_dir = Path(out_dir)
+    # Pillow releases the GIL while resizing and encoding; a few threads are enough.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        entries = pool.map(lambda s: _slide_images(s, get_upscaled, out_dir), slides)
+        return {s.id: e for s, e in zip(slides, entries, strict=True)}
+
+
+def srcset(image: dict, root: str, webp: bool = False) -> str:
+    """The ``srcset`` value for one slide's variants (duplicates dropped for small slides)."""
+    parts: dict[int, str] = {}
+    for name in VARIANTS:
+        url = image[f"{name}_webp" if webp else name]
+        parts.setdefault(image[f"{name}_width"], f"{root}{url} {image[f'{name}_width']}w")
+    return ", ".join(parts.values())
+
+
+# -- templates and assets ------------------------------------------------------------------
+def templates_dir() -> Path:
+    """``$DECKGEN_TEMPLATES``, else ``site_templates/`` next to the package, else in cwd."""
+    if env := os.environ.get("DECKGEN_TEMPLATES"):
+        return Path(env)
+    for candidate in (Path(__file__).resolve().parent.parent / "site_templates",
+                      Path.cwd() / "site_templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise ConfigError("site templates not found: set DECKGEN_TEMPLATES to a site_templates folder")
+
+
+def templates_fingerprint() -> str:
+    """Hash of every template and static file, so a template edit re-renders the site."""
+    digest = hashlib.sha256(VERSION.encode())
+    root = templates_dir()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _environment(root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(root),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        slide_page_path=slide_page_path, deck_page_path=deck_page_path,
+        section_page_path=section_page_path, srcset=srcset, SECTION_TITLES=SECTION_TITLES,
+    )
+    env.filters["filesize"] = _human_size
+    return env
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} bytes"
+
+
+def _publish_static(static_dir: Path, out_dir: Path, written: set[str]) -> dict[str, str]:
+    """Copy static files as ``name.<hash>.ext``; return {"style.css": "static/style.<hash>.css"}."""
+    assets: dict[str, str] = {}
+    for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(static_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        data = path.read_bytes()
+        hashed = rel.with_name(f"{path.stem}.{sha256_bytes(data)[:10]}{path.suffix}")
+        url = f"static/{hashed.as_posix()}"
+        write_if_changed(out_dir / url, data)
+        assets[rel.as_posix()] = url
+        written.add(url)
+    return assets
+
+
+# -- what the templates see ----------------------------------------------------------------
+@dataclass
+class SlideView:
+    slide: Slide
+    deck: DeckMeta
+    deck_name: str
+    image: dict
+    title: str
+    alt: str
+    summary: str
+    label: str
+    top_scores: list[tuple[str, float]] = field(default_factory=list)
+    prev: SlideView | None = None
+    next: SlideView | None = None
+
+    @property
+    def path(self) -> str:
+        return slide_page_path(self.slide.id)
+
+
+def deck_name(meta: DeckMeta) -> str:
+    return meta.company or meta.title or meta.slug
+
+
+def _slide_view(slide: Slide, meta: DeckMeta, image: dict) -> SlideView:
+    assert slide.ocr is not None and slide.section is not None
+    name = deck_name(meta)
+    ocr_title = " ".join(slide.ocr.title.split())
+    title = ocr_title or f"Slide {slide.page}"
+    text = " ".join(slide.ocr.text.split())
+    summary = text if len(text) <= _SUMMARY_CHARS else text[: _SUMMARY_CHARS - 1].rstrip() + "…"
+    alt = f"{name}, slide {slide.page}: {ocr_title or SECTION_TITLES.get(slide.section.label, '')}"
+    scores = sorted(slide.section.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    return SlideView(slide=slide, deck=meta, deck_name=name, image=image, title=title,
+                     alt=alt[:160].rstrip(" :"), summary=summary or f"{name}, slide {slide.page}",
+                     label=slide.section.label, top_scores=scores)
+
+
+@dataclass
+class _Page:
+    path: str
+    template: str
+    context: dict[str, Any]
+
+
+def _base_url(base_url: str) -> str:
+    if not base_url:
+        return ""
+    if not _http_url(base_url):
+        raise ConfigError(f"site base_url must be an http(s) URL, got {base_url!r}")
+    return base_url.rstrip("/") + "/"
+
+
+def _checked_dataset(dataset: dict | None) -> dict | None:
+    if not dataset:
+        return None
+    file = str(dataset.get("file", ""))
+    if not file or ":" in file or file.startswith("/") or ".." in file.split("/"):
+        raise ValueError(f"dataset file must be a path relative to the site root: {file!r}")
+    return dataset
+
+
+def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[str, dict],
+                dataset: dict | None) -> list[_Page]:
+    """Gather everything first (views, groupings, counts), then the pages to render."""
+    usable = [s for s in slides if s.ocr is not None and s.section is not None and s.id in images]
+    usable.sort(key=lambda s: (s.deck, s.page))
+    slugs = {*decks, *(s.deck for s in usable)}
+    metas = {slug: decks.get(slug) or DeckMeta(slug=slug) for slug in slugs}
+    views = [_slide_view(s, metas[s.deck], images[s.id]) for s in usable]
+    by_deck: dict[str, list[SlideView]] = {slug: [] for slug in metas}
+    for view in views:
+        by_deck[view.slide.deck].append(view)
+    for deck_views in by_deck.values():
+        for earlier, later in zip(deck_views, deck_views[1:], strict=False):
+            earlier.next, later.prev = later, earlier
+    labels = list(SECTIONS) + sorted({v.label for v in views} - set(SECTIONS))
+    by_section = {label: [v for v in views if v.label == label] for label in labels}
+    deck_order = sorted(metas.values(), key=lambda m: (deck_name(m).casefold(), m.slug))
+    recent = sorted(deck_order, key=lambda m: -(m.year or 0))[:12]
+    deck_cards = [{"meta": m, "name": deck_name(m), "count": len(by_deck[m.slug]),
+                   "cover": by_deck[m.slug][0] if by_deck[m.slug] else None} for m in deck_order]
+    cards_by_slug = {c["meta"].slug: c for c in deck_cards}
+    stats = {"slides": len(views), "decks": len(metas)}
+    pages = [
+        _Page("index.html", "home.html", {"sections": [(lb, len(by_section[lb])) for lb in labels],
+              "section_covers": {lb: vs[0] for lb, vs in by_section.items() if vs},
+              "recent": [cards_by_slug[m.slug] for m in recent], "stats": stats}),
+        _Page("decks.html", "decks.html", {"decks": deck_cards}),
+        _Page("about.html", "about.html", {"stats": stats}),
+        _Page("dataset.html", "dataset.html", {"dataset": dataset, "stats": stats}),
+        _Page("404.html", "404.html", {}),
+    ]
+    pages += [_Page(section_page_path(lb), "section.html", {"label": lb, "views": by_section[lb]})
+              for lb in labels]
+    pages += [_Page(deck_page_path(m.slug), "deck.html",
+                    {"meta": m, "name": deck_name(m), "views": by_deck[m.slug],
+                     "source_url": _http_url(m.source_url)}) for m in deck_order]
+    pages += [_Page(v.path, "slide.html", {"v": v}) for v in views]
+    return pages
+
+
+# -- rendering -----------------------------------------------------------------------------
+def render_site(
+    slides: list[Slide],
+    decks: dict[str, DeckMeta],
+    images: dict[str, dict],
+    out_dir: Path,
+    *,
+    dataset: dict | None = None,
+    site_title: str = "deckgen",
+    base_url: str = "",
+) -> dict:
+    """Render every page into ``out_dir``; return counts (pages, written, unchanged, removed)."""
+    out_dir = Path(out_dir)
+    base = _base_url(base_url)
+    tdir = templates_dir()
+    env = _environment(tdir)
+    produced: set[str] = set()
+    assets = _publish_static(tdir / "static", out_dir, produced)
+    produced |= {url for entry in images.values() for url in entry.values() if isinstance(url, str)}
+    pages = _plan_pages(slides, decks, images, _checked_dataset(dataset))
+    outputs: dict[str, bytes] = {}
+    for page in pages:
+        # 404.html is served at any depth, so it can only use absolute links.
+        root = base if page.path == "404.html" and base else _root_for(page.path)
+        outputs[page.path] = env.get_template(page.template).render(
+            **page.context, root=root, page_path=page.path, assets=assets,
+            site_title=site_title, base_url=base, canonical=base + page.path if base else "",
+        ).encode()
+    outputs |= _crawler_files(base, [p.path for p in pages if p.path != "404.html"])
+    written = sum(write_if_changed(out_dir / name, data) for name, data in outputs.items())
+    removed = _remove_stale(out_dir, produced | set(outputs))
+    return {"pages": len(pages), "slides": sum(p.template == "slide.html" for p in pages),
+            "written": written, "unchanged": len(outputs) - written, "removed": removed}
+
+
+def _crawler_files(base: str, page_paths: list[str]) -> dict[str, bytes]:
+    """robots.txt always; sitemap.xml only with a base URL (sitemaps need absolute locs)."""
+    if not base:
+        return {"robots.txt": b"# no sitemap.xml: it needs absolute URLs (set base_url)\n"
+                              b"User-agent: *\nAllow: /\n"}
+    locs = "".join(f"  <url><loc>{xml_escape(base + p)}</loc></url>\n" for p in sorted(page_paths))
+    sitemap = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
+               f'"http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}</urlset>\n')
+    robots = f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n"
+    return {"robots.txt": robots.encode(), "sitemap.xml": sitemap.encode()}
+
+
+def _remove_stale(out_dir: Path, produced: set[str]) -> int:
+    """Delete files we own that this build did not produce; never touch search/ or dataset/."""
+    candidates = [*out_dir.glob("*.html"), *(out_dir / n for n in _OWNED_ROOT_FILES)]
+    for name in _OWNED_DIRS:
+        candidates += (out_dir / name).rglob("*")
+    removed = 0
+    for path in candidates:
+        if path.is_file() and path.relative_to(out_dir).as_posix() not in produced:
+            path.unlink()
+            removed += 1
+    for name in _OWNED_DIRS:  # then the folders that became empty, deepest first
+        for folder in sorted((out_dir / name).rglob("*"), key=lambda p: -len(p.parts)):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+    return removed
+
+
+# -- preview server ------------------------------------------------------------------------
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """Static files with the production CSP, proper types, and 404.html for misses."""
+
+    csp = CSP
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json",
+        ".webp": "image/webp", ".svg": "image/svg+xml", ".xml": "application/xml",
+        ".gz": "application/gzip", ".css": "text/css",
+    }
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if os.environ.get("DECKGEN_SERVE_LOG"):
+            super().log_message(format, *args)
+
+
+def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
+                csp: str = CSP) -> ThreadingHTTPServer:
+    """An HTTP server for ``site_dir`` (port 0 picks a free port; see ``server_address``)."""
+    site_dir = Path(site_dir)
+    if not (site_dir / "index.html").is_file():
+        raise BadInputError(f"no site in {site_dir}: run `deckgen build` first")
+    handler = type("SiteHandler", (_SiteHandler,), {"csp": csp})
+    return ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(site_dir)))
+
+
+def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the built site until Ctrl+C, with the same CSP the CDN sends."""
+    with make_server(site_dir, host, port) as server:
+        bound_host, bound_port = server.server_address[:2]
+        print(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl+C stops)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,218 @@
+"""How ``deckgen/models/classifier.json`` is made (reproducible, numpy only).
+
+    .venv/bin/python -m deckgen.training.classifier            # rebuild the shipped model
+    .venv/bin/python -m deckgen.training.classifier --no-sample  # hand-written data only
+
+Training data, all fictional:
+
+* ``slides.txt`` beside this file: hand-written slide texts, one per section
+  type and many styles (written for this project; no real deck was copied).
+* decks from the sample-corpus generator (``deckgen.sample``), when present,
+  through its ``--truth`` output (text and label per slide).
+
+Every example is also seen with simulated OCR damage (dropped words, a lost
+title, character slips), because that is what the model meets at run time.
+The model is a multinomial logistic regression with L2 (cue-phrase features
+are regularised less than single words, so general cues carry the weight);
+its temperature is fitted on 5-fold held-out predictions so that the scores
+are calibrated probabilities. Nothing from ``../shared/eval-dev`` is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from deckgen.classify import _log_softmax, features, normalize
+from deckgen.records import SECTIONS, OcrResult
+from deckgen.training.cues import BODY_CUES, TITLE_CUES
+
+HERE = Path(__file__).resolve().parent
+MODEL_PATH = HERE.parent / "models" / "classifier.json"
+SEED = 20240607
+L2_WORD = 0.30  # per-example-averaged penalty on word features
+L2_CUE = 0.03  # cue and layout features: the general knowledge, kept strong
+MIN_COUNT = 2  # a word must occur in this many examples to get a weight
+
+
+def _cue_tables() -> dict:
+    return {
+        kind: {
+            sec: [(normalize(p.rstrip("*")), p.endswith("*")) for p in phrases]
+            for sec, phrases in table.items()
+        }
+        for kind, table in (("title", TITLE_CUES), ("body", BODY_CUES))
+    }
+
+
+def read_slides_txt(path: Path = HERE / "slides.txt") -> list[tuple[str, str, str]]:
+    """(section, title, body) triples; blocks separated by blank lines, first line 'section | title'."""
+    examples = []
+    for block in path.read_text("utf-8").split("\n\n"):
+        lines = [ln for ln in block.strip().splitlines() if not ln.startswith("#")]
+        if not lines:
+            continue
+        head, _, title = lines[0].partition("|")
+        section = head.strip()
+        if section not in SECTIONS:
+            raise ValueError(f"{path}: unknown section {section!r} in block {lines[0]!r}")
+        examples.append((section, title.strip(), "\n".join([title.strip(), *lines[1:]])))
+    return examples
+
+
+def sample_examples(n_decks: int = 24) -> list[tuple[str, str, str]]:
+    """Slides of generated sample decks (empty if the generator is not there)."""
+    try:
+        from deckgen import sample  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    examples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        truth = Path(tmp) / "truth"
+        sample.generate(Path(tmp) / "decks", seed=SEED, n_decks=n_decks, truth_dir=truth)
+        import csv
+
+        with open(truth / "labels.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                page = int(row["page"])
+                text_file = truth / "truth" / row["deck_id"] / f"{page:03d}.txt"
+                text = text_file.read_text("utf-8") if text_file.exists() else ""
+                lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+                examples.append((row["section"], lines[0] if lines else "", "\n".join(lines)))
+    return examples
+
+
+def _damage(title: str, body: str, rng: random.Random) -> tuple[str, str]:
+    """Simulated OCR: lose words, lose the title, slip characters."""
+    words = body.split()
+    kept = [w for w in words if rng.random() > 0.2]
+    slipped = []
+    for w in kept:
+        if len(w) > 3 and rng.random() < 0.08:
+            i = rng.randrange(len(w))
+            w = w[:i] + rng.choice("ilrnoe") + w[i + 1 :]
+        slipped.append(w)
+    if rng.random() < 0.25:
+        title = ""  # the layout did not find a title
+    return title, " ".join(slipped)
+
+
+def build_dataset(
+    examples: list[tuple[str, str, str]], augment: int, rng: random.Random
+) -> tuple[list[dict[str, float]], list[int]]:
+    cues = _cue_tables()
+    rows, labels = [], []
+    for section, title, body in examples:
+        variants = [(title, body)] + [_damage(title, body, rng) for _ in range(augment)]
+        for t, b in variants:
+            feats, _ = features(OcrResult(text=b, title=t, mean_confidence=90.0), cues)
+            rows.append(feats)
+            labels.append(SECTIONS.index(section))
+    return rows, labels
+
+
+def _matrix(rows: list[dict[str, float]], vocab: dict[str, int]) -> np.ndarray:
+    x = np.zeros((len(rows), len(vocab)), dtype=np.float64)
+    for i, feats in enumerate(rows):
+        for name, value in feats.items():
+            j = vocab.get(name)
+            if j is not None:
+                x[i, j] = value
+    return x
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: np.ndarray, steps: int = 600) -> tuple:
+    """Softmax regression by Adam on the full batch (small data, exact gradients)."""
+    n, d = x.shape
+    k = len(SECTIONS)
+    w = np.zeros((d, k))
+    b = np.zeros(k)
+    onehot = np.eye(k)[y]
+    m = [np.zeros_like(w), np.zeros_like(b)]
+    v = [np.zeros_like(w), np.zeros_like(b)]
+    lr, beta1, beta2 = 0.05, 0.9, 0.999
+    for step in range(1, steps + 1):
+        p = np.exp(_log_softmax(x @ w + b))
+        grad_logits = (p - onehot) / n
+        grads = [x.T @ grad_logits + l2[:, None] * w, grad_logits.sum(axis=0)]
+        for i, (param, g) in enumerate(zip((w, b), grads, strict=True)):
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            mhat = m[i] / (1 - beta1**step)
+            vhat = v[i] / (1 - beta2**step)
+            param -= lr * mhat / (np.sqrt(vhat) + 1e-8)
+    return w, b
+
+
+def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    best = (float("inf"), 1.0)
+    for t in np.arange(0.3, 4.01, 0.05):
+        nll = -_log_softmax(logits / t)[np.arange(len(y)), y].mean()
+        best = min(best, (float(nll), float(t)))
+    return round(best[1], 2)
+
+
+def train(use_sample: bool = True, augment: int = 3) -> dict:
+    rng = random.Random(SEED)
+    examples = read_slides_txt()
+    if use_sample:
+        examples += sample_examples()
+    rows, labels = build_dataset(examples, augment, rng)
+    counts = Counter(name for feats in rows for name in feats)
+    vocab_names = sorted(n for n, c in counts.items() if c >= MIN_COUNT or n.startswith(("ct:", "cb:", "shape:")))
+    vocab = {n: i for i, n in enumerate(vocab_names)}
+    x, y = _matrix(rows, vocab), np.asarray(labels)
+    is_cue = np.array([n.startswith(("ct:", "cb:", "shape:")) for n in vocab_names])
+    l2 = np.where(is_cue, L2_CUE, L2_WORD)
+
+    # 5-fold held-out logits (folds by example, all its variants together) for the temperature
+    per_example = augment + 1
+    fold_of = np.repeat(np.arange(len(examples)) % 5, per_example)
+    held = np.zeros((len(y), len(SECTIONS)))
+    for fold in range(5):
+        tr, te = fold_of != fold, fold_of == fold
+        w, b = fit(x[tr], y[tr], l2)
+        held[te] = x[te] @ w + b
+    temperature = _fit_temperature(held, y)
+    held_acc = float((held.argmax(axis=1) == y).mean())
+
+    w, b = fit(x, y, l2)
+    weights = {
+        name: [round(float(v), 3) for v in w[j]]
+        for name, j in vocab.items()
+        if np.abs(w[j]).max() >= 0.02
+    }
+    return {
+        "version": "logreg-1",
+        "classes": list(SECTIONS),
+        "temperature": temperature,
+        "bias": [round(float(v), 3) for v in b],
+        "weights": weights,
+        "cues": {"title": TITLE_CUES, "body": BODY_CUES},
+        "training": {
+            "examples": len(examples),
+            "with_ocr_damage": len(y),
+            "heldout_accuracy_5fold": round(held_acc, 3),
+            "per_section": dict(sorted(Counter(s for s, _, _ in examples).items())),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-sample", action="store_true", help="hand-written data only")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args()
+    model = train(use_sample=not args.no_sample)
+    args.out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}: {len(model['weights'])} features, {model['training']}")
+
+
+if __name__ == "__main__":
+    main()
