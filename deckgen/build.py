@@ -20,9 +20,9 @@ from typing import Any
 from deckgen import bundle, classify, index, ocr, site, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus import Corpus, Problem, read_source, scan
+from deckgen.corpus import Corpus, Problem, printable, read_source, scan
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.files import atomic_write, sha256_file
+from deckgen.files import atomic_write
 from deckgen.progress import Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
 
@@ -74,8 +74,11 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
     png = None
     up = None
     if task.cached_upscale is not None:
-        png = Cache(Path(task.cache_root)).get(task.upscale_key, "png")
+        store = Cache(Path(task.cache_root))
+        png = store.get(task.upscale_key, "png")
         up = UpscaleResult.from_dict(task.cached_upscale)
+        if store.corrupt_entries:  # the parent counts it in the report
+            out["corrupt_cache_entries"] = store.corrupt_entries
     if png is None:
         try:
             data = read_source(Path(task.corpus_root), task.source)
@@ -112,6 +115,7 @@ class Builder:
         png = self.cache.get(slide.fingerprints["upscale"], "png")
         if png is None:  # dropped as corrupt since this build read it: recompute it
             png, _ = upscale.upscale(self.source_bytes(slide), self.config.upscale)
+            self.cache.put(slide.fingerprints["upscale"], png, "png")
         return png
 
     def source_bytes(self, slide: Slide) -> bytes:
@@ -135,12 +139,21 @@ class Builder:
         started = time.perf_counter()
         corpus = scan(self.corpus_root)
         stage = self.report.stages["ingest"]
-        stage.processed = len(corpus.slides)
+        known = self._previous_sources()
+        stage.cached = sum((s.id, s.sha256) in known for s in corpus.slides)
+        stage.processed = len(corpus.slides) - stage.cached
         stage.seconds = time.perf_counter() - started
         self.report.problems = [asdict(p) for p in corpus.problems]
         self.report.decks = len(corpus.decks)
         self.report.slides = len(corpus.slides)
         return corpus
+
+    def _previous_sources(self) -> set[tuple[str, str]]:
+        try:
+            data = json.loads((self.build_root / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return set()
+        return {(s["id"], s["sha256"]) for s in data.get("slides", [])}
 
     def _per_slide_stages(self, corpus: Corpus) -> list[Slide]:
         cfg = self.config
@@ -194,6 +207,9 @@ class Builder:
         """Parent side: store what a worker computed, in stage order."""
         if isinstance(result, TaskFailure):
             result = {"failed": "upscale", "reason": result.message}
+        if result.get("corrupt_cache_entries"):  # the cached image failed its check: redone
+            self.cache.corrupt_entries += result["corrupt_cache_entries"]
+            up_stage.cached -= 1
         if "upscale" in result:
             png, up = result["upscale"]
             self.cache.put(slide.fingerprints["upscale"], png, "png")
@@ -264,16 +280,20 @@ class Builder:
 
     def _site(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
         stage = self.report.stages["site"]
-        extra = [asdict(self.config.site), _templates_fingerprint(), bundle.VERSION]
+        extra = [asdict(self.config.site), site.templates_fingerprint(), bundle.VERSION]
         key = self._outputs_key("site", site.VERSION, built, decks, extra)
         if self._unchanged("site", key, self.out / "index.html"):
             stage.cached = len(built)
             return
         started = time.perf_counter()
+        _remove_temp_files(self.out)  # left by writes a killed build did not finish
         with self.progress.stage("site", 4) as advance:
             images = site.write_images(built, self.upscaled_png, self.out)
             advance()
-            dataset = bundle.build_bundle(built, decks, self.source_bytes, self.upscaled_png, self.out / "dataset")
+            dataset = bundle.build_bundle(
+                built, decks, self.source_bytes, self.upscaled_png, self.out / "dataset",
+                encode_cache=self.build_root / "bundle-webp",
+            )
             advance()
             urls = {
                 s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]} for s in built
@@ -298,11 +318,11 @@ class Builder:
         atomic_write(self.build_root / "manifest.json", json.dumps(manifest, sort_keys=True).encode())
 
 
-def _templates_fingerprint() -> str:
-    """Hash of every template and static file: editing one re-renders the site."""
-    root = site.TEMPLATES_DIR
-    files = sorted(p for p in root.rglob("*") if p.is_file() and "node_modules" not in p.parts)
-    return stage_key("templates", "", [str(p.relative_to(root)) for p in files], *(sha256_file(p) for p in files))
+def _remove_temp_files(folder: Path) -> None:
+    """Delete ``.<name>.<random>.tmp`` files (atomic writes that never reached os.replace)."""
+    for path in folder.rglob(".*.tmp"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
 
 
 def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
@@ -356,5 +376,5 @@ def report_problems(report: BuildReport) -> list[str]:
     """Every problem as one readable line, for the terminal."""
     lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
     for name, stage in report.stages.items():
-        lines.extend(f"{f['file']}: {name} failed: {f['reason']}" for f in stage.failed)
+        lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}" for f in stage.failed)
     return lines

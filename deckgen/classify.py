@@ -55,12 +55,21 @@ _TOKEN = re.compile(r"[a-z][a-z0-9&'_-]*[a-z0-9_]|[a-z]")
 def stem(token: str) -> str:
     """A deliberately small suffix stripper (same function for text and cues)."""
     token = token.strip("'-")
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", ""), ("ing", ""), ("ed", "")):
+    # plurals only: stripping "-ing" would make "marketing" read as "market"
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("'s", "")):
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
             return token[: -len(suffix)] + repl
     if token.endswith("s") and not token.endswith("ss") and len(token) > 3:
         return token[:-1]
     return token
+
+
+_STOPWORDS = frozenset(
+    stem(word)
+    for word in "a an the and or of to in on for with by at from is are was were be been it its this that "
+    "these those we our us you your they their as not but so if than then there here all any "
+    "can will would should may more most very just also into over per via up out about".split()
+)
 
 
 def normalize(text: str) -> list[str]:
@@ -88,24 +97,45 @@ def _phrase_in(phrase: list[str], prefix: bool, tokens: list[str]) -> int:
     return hits
 
 
+def _near(a: str, b: str) -> bool:
+    """Equal up to one OCR slip (substitution, insertion or deletion)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _fuzzy_in(phrase: list[str], tokens: list[str]) -> bool:
+    """A one-word cue of 6+ letters read with one OCR slip ("selution", "Solutio")."""
+    if len(phrase) != 1 or len(phrase[0]) < 6:
+        return False
+    return any(len(t) >= 5 and _near(t, phrase[0]) for t in tokens)
+
+
 def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, str]]:
     """Sparse features of one slide, and a readable reason for each cue feature."""
     title = normalize(slide.title)
     body = normalize(slide.text)
     feats: dict[str, float] = {}
     why: dict[str, str] = {}
-    for tok in set(title):
+    for tok in set(title) - _STOPWORDS:
         feats[f"t:{tok}"] = 1.0
         why[f"t:{tok}"] = f'title word "{tok}"'
-    for tok in set(body):
-        feats[f"b:{tok}"] = 1.0
+    # body words weigh 1/sqrt(distinct words): a long slide is not more certain than a short one
+    body_words = set(body) - _STOPWORDS
+    body_weight = 1.0 / math.sqrt(max(4, len(body_words)))
+    for tok in body_words:
+        feats[f"b:{tok}"] = body_weight * 2.0
         why[f"b:{tok}"] = f'text word "{tok}"'
     for section, phrases in cues["title"].items():
         for phrase, prefix in phrases:
-            if _phrase_in(phrase, prefix, title):
+            if _phrase_in(phrase, prefix, title) or _fuzzy_in(phrase, title):
                 feats[f"ct:{section}"] = 1.0
                 why[f"ct:{section}"] = f'title matches "{" ".join(phrase)}"'
                 break
+    body_hits: dict[str, int] = {}
     for section, phrases in cues["body"].items():
         hits, shown = 0, []
         for phrase, prefix in phrases:
@@ -114,8 +144,12 @@ def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, 
                 hits += n
                 shown.append(" ".join(phrase))
         if hits:
-            feats[f"cb:{section}"] = math.log1p(hits)
+            body_hits[section] = hits
             why[f"cb:{section}"] = f"{section} words in text: " + ", ".join(shown[:4])
+    total = sum(body_hits.values())
+    for section, hits in body_hits.items():
+        # the share of cue words per section: long slides hit every section a little
+        feats[f"cb:{section}"] = 2.0 * hits / total + 0.3 * math.log1p(hits)
     n_words = len(body)
     numbers = sum(t in ("num", "money_num", "pct_num", "year_num") for t in body)
     for name, on in (
@@ -168,11 +202,12 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- deck priors
 
-# canonical order of a pitch deck; "other" has no place (None) and moves freely
+# canonical order of a pitch deck; None: no fixed place (a team or a mission slide comes
+# right after the cover in many decks and near the end in others), moves freely
 _RANK: dict[str, float | None] = {
     "cover": 0, "problem": 1, "solution": 2, "product": 3, "market": 4,
     "competition": 5, "go-to-market": 6, "business-model": 6, "traction": 6,
-    "team": 7, "financials": 8, "milestones": 8, "funding": 9, "vision": 10,
+    "team": None, "financials": 8, "milestones": 8, "funding": 9, "vision": None,
     "conclusion": 11, "other": None,
 }  # fmt: skip
 

@@ -288,7 +288,10 @@ def bundle_build(
             raise DeckgenError(f"{slide.id}: upscaled image missing from the cache; run `deckgen build`")
         return png
 
-    info = build_bundle(slides, decks, lambda s: read_source(corpus, s.source), upscaled, out / "dataset")
+    info = build_bundle(
+        slides, decks, lambda s: read_source(corpus, s.source), upscaled, out / "dataset",
+        encode_cache=cache / "bundle-webp",
+    )
     print(json.dumps(info, sort_keys=True))
 
 
@@ -367,8 +370,9 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
         err.print("interrupted; finished work is cached, run the same command again to resume")
-        sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
 
 

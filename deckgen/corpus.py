@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen.errors import BadInputError, SlideError
-from deckgen.files import atomic_write, sha256_bytes
+from deckgen.files import atomic_write, sha256_bytes, sha256_file
 from deckgen.records import DeckMeta, Slide, slide_id
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
@@ -40,8 +40,17 @@ class Problem:
     path: str
     reason: str
 
+    def __post_init__(self) -> None:
+        # A file name that is not UTF-8 arrives with surrogates; the report must stay JSON.
+        self.path = self.path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{printable(self.path)}: {self.reason}"
+
+
+def printable(text: str) -> str:
+    """One terminal line: control characters in file names (a newline) shown escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 @dataclass
@@ -75,6 +84,9 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
     meta = DeckMeta(slug=deck_dir.name, company=deck_dir.name.replace("-", " ").title())
     toml_path = deck_dir / "deck.toml"
     rel = str(toml_path.relative_to(root))
+    if toml_path.is_symlink() and not _inside(toml_path, root):
+        problems.append(Problem(rel, "symlink pointing outside the corpus; metadata ignored"))
+        return meta
     if not toml_path.exists():
         problems.append(Problem(rel, "missing deck.toml; using the folder name as company"))
         return meta
@@ -86,6 +98,8 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
     except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(rel, f"malformed TOML ({exc}); metadata ignored"))
         return meta
+    if "slug" in data:
+        problems.append(Problem(rel, "slug field ignored: a deck's slug is its folder name"))
     for key in META_KEYS:
         value = data.get(key)
         if value is None:
@@ -144,7 +158,9 @@ def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> byt
 
 def read_source(root: Path, source: str) -> bytes:
     """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
-    path_text, _, page = source.partition("#p")
+    path_text, sep, page = source.rpartition("#p")
+    if not sep or not page.isdigit():  # an image whose name merely contains "#p"
+        path_text, page = source, ""
     path = Path(root) / path_text
     if not _inside(path, Path(root)):
         raise SlideError(f"{source}: refers outside the corpus")
@@ -197,6 +213,9 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
         if not path.is_file():
             problems.append(Problem(rel, "not a regular file; skipped"))
             continue
+        if rel != Problem(rel, "").path:
+            problems.append(Problem(rel, "file name is not valid UTF-8; rename it; skipped"))
+            continue
         suffix = path.suffix.lower()
         if suffix in IMAGE_EXTENSIONS:
             images.append(path)
@@ -211,11 +230,10 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
     sources: list[tuple[str, str]] = []  # (source, sha256)
     for path in images:
         rel = str(path.relative_to(root))
-        data = path.read_bytes()
-        if not data:
+        if path.stat().st_size == 0:
             problems.append(Problem(rel, "empty file (0 bytes); skipped"))
             continue
-        sources.append((rel, sha256_bytes(data)))
+        sources.append((rel, sha256_file(path)))  # streamed: a huge file never sits in memory
     for path in pdfs:
         rel = str(path.relative_to(root))
         try:
@@ -226,7 +244,7 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
         if count > MAX_PDF_PAGES:
             problems.append(Problem(rel, f"{count} pages; only the first {MAX_PDF_PAGES} are read"))
             count = MAX_PDF_PAGES
-        pdf_hash = sha256_bytes(path.read_bytes())
+        pdf_hash = sha256_file(path)
         # A PDF page's identity: the PDF's bytes plus the page number and render width.
         sources.extend(
             (f"{rel}#p{n}", sha256_bytes(f"{pdf_hash}#p{n}@{PDF_RENDER_WIDTH}".encode()))

@@ -11,12 +11,13 @@ exception, so one bad slide never stops the map.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError
+from deckgen.errors import EXIT_INTERRUPTED, ConfigError, DeckgenError, MissingDependencyError
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -34,6 +35,13 @@ def limit_worker_threads() -> None:
     import cv2
 
     cv2.setNumThreads(1)
+
+
+def _init_pool_worker() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent reports it and
+    # exits 130; a worker just stops, silently (its unfinished slide is redone next run).
+    signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
+    limit_worker_threads()
 
 
 def _guarded(fn: Callable[[Any], Any], task: Any) -> Any:
@@ -62,12 +70,14 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None):
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self._finished = True  # False while a map is running or was abandoned (Ctrl-C, error)
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         if not tasks:
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, initializer=limit_worker_threads)
+            self._pool = ProcessPoolExecutor(self.workers, initializer=_init_pool_worker)
+        self._finished = False
         # Keep a bounded window in flight: an interrupt loses at most ~2x workers tasks.
         window = self.workers * 2
         pending: dict[Any, int] = {}
@@ -84,11 +94,28 @@ class ProcessExecutor:
                     yield index, fut.result()
                 except Exception as exc:  # the worker process itself died
                     yield index, TaskFailure("WorkerCrashed", f"worker crashed: {exc}")
+        self._finished = True
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._pool is None:
+            return
+        if not self._finished:
+            # The map was abandoned (Ctrl-C, an error in the parent): stop the workers now
+            # instead of waiting for the slides they hold; nothing of theirs is kept anyway.
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+
+
+def _thread_limit_plugin():
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class LimitWorkerThreads(WorkerPlugin):
+        def setup(self, worker) -> None:
+            limit_worker_threads()
+
+    return LimitWorkerThreads()
 
 
 class DaskExecutor:
@@ -114,7 +141,8 @@ class DaskExecutor:
                 dashboard_address=None,
             )
             self._client = Client(self._cluster)
-        self._client.run(limit_worker_threads)
+        # A plugin, not a one-off client.run: workers that join or restart later get it too.
+        self._client.register_plugin(_thread_limit_plugin(), name="deckgen-thread-limit")
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         from dask.distributed import as_completed

@@ -133,27 +133,94 @@ def _decode_gray(image_png: bytes) -> np.ndarray:
 
 
 def dark_background_mask(gray: np.ndarray) -> np.ndarray:
-    """True where the local background is dark (light-on-dark text regions).
+    """True over background regions that carry light text (light-on-dark)."""
+    return _background(gray)[0]
 
-    The local background is the median of a window several text lines tall:
-    text covers a minority of pixels, so the median is the background colour.
+
+def _background(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(mask of light-on-dark regions, background level after inversion, per pixel).
+
+    The page is cut into small blocks; each block's median is its background.
+    Neighbouring blocks of similar background form one region (flood fill), so
+    a title bar or a dark panel is decided as a whole and inverted cleanly.
+    Text blocks vote: a background nearer the block's darkest pixel than its
+    lightest means light text. Regions without text follow their brightness.
     """
     h, w = gray.shape
-    step = max(1, round(max(h, w) / 240))  # work on a ~240 px thumbnail
-    small = cv2.resize(gray, (max(1, w // step), max(1, h // step)), interpolation=cv2.INTER_AREA)
-    k = max(3, (min(small.shape) // 12) | 1)  # odd window, ~1/12 of the short side
-    k = min(k, 255)
-    background = cv2.medianBlur(small, k)
-    mask_small = (background < 110).astype(np.uint8)
-    return cv2.resize(mask_small, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+    block = max(4, round(max(h, w) / 120))
+    bh, bw = h // block, w // block
+    if bh < 2 or bw < 2:
+        return np.zeros_like(gray, dtype=bool), None
+    tiles = gray[: bh * block, : bw * block].reshape(bh, block, bw, block).transpose(0, 2, 1, 3)
+    tiles = tiles.reshape(bh, bw, block * block)
+    bg = np.median(tiles, axis=2).astype(np.uint8)
+    lo = tiles.min(axis=2).astype(np.int16)
+    hi = tiles.max(axis=2).astype(np.int16)
+    contrast = hi - lo
+    vote = np.where(contrast > 60, np.sign((hi - bg) - (bg - lo)) * contrast, 0)  # + light text
+
+    labels = _background_regions(bg)
+    sizes = np.bincount(labels.ravel())
+    light_votes = np.bincount(labels.ravel(), weights=vote.ravel(), minlength=len(sizes))
+    any_votes = np.bincount(labels.ravel(), weights=np.abs(vote).ravel(), minlength=len(sizes))
+    mean_bg = np.bincount(labels.ravel(), weights=bg.ravel(), minlength=len(sizes)) / sizes
+    decide = np.where(any_votes > 0, light_votes > 0, mean_bg < 100)
+    # a few blocks (the inside of a bold letter, a bullet) follow the region around them
+    small = sizes < max(8, 0.01 * bh * bw)
+    for label in np.nonzero(small)[0]:
+        ring = cv2.dilate((labels == label).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        around = labels[ring & ~small[labels]]
+        if around.size:
+            decide[label] = np.bincount(decide[around].astype(np.int64), minlength=2).argmax()
+    invert = decide[labels]
+    # background after inversion; the brightest nearby block, so text-filled blocks do not count
+    level = cv2.dilate(np.where(invert, 255 - bg, bg).astype(np.uint8), np.ones((3, 3), np.uint8))
+    return _to_pixels(invert.astype(np.uint8), block, h, w).astype(bool), _to_pixels(
+        level, block, h, w, cv2.INTER_LINEAR
+    )
 
 
-def _prepare(gray: np.ndarray) -> np.ndarray:
-    """Grey page with every dark-background region inverted to dark-on-light."""
-    mask = dark_background_mask(gray)
-    if mask.any():
-        gray = np.where(mask, 255 - gray, gray).astype(np.uint8)
-    return gray
+def _to_pixels(blocks: np.ndarray, block: int, h: int, w: int, interp: int = cv2.INTER_NEAREST):
+    """Blow a per-block map up to the page size (edge blocks extend to the border)."""
+    bh, bw = blocks.shape
+    grown = cv2.resize(blocks, (bw * block, bh * block), interpolation=interp)
+    return cv2.copyMakeBorder(grown, 0, h - bh * block, 0, w - bw * block, cv2.BORDER_REPLICATE)
+
+
+def _background_regions(bg: np.ndarray) -> np.ndarray:
+    """Label connected blocks whose background is within 20 grey levels of a seed."""
+    bh, bw = bg.shape
+    labels = np.full((bh, bw), -1, np.int64)
+    mask = np.zeros((bh + 2, bw + 2), np.uint8)
+    flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)
+    next_label = 0
+    for y in range(bh):
+        for x in range(bw):
+            if labels[y, x] >= 0:
+                continue
+            mask[:] = 0
+            mask[1:-1, 1:-1] = labels >= 0  # already labelled blocks act as walls
+            cv2.floodFill(bg, mask, (x, y), 0, 20, 20, flags)
+            labels[(mask[1:-1, 1:-1] > 0) & (labels < 0)] = next_label
+            next_label += 1
+    return labels
+
+
+def _prepare(gray: np.ndarray, invert: bool = True, flatten: bool = True) -> np.ndarray:
+    """Dark-on-light page for Tesseract: light-on-dark regions inverted, background evened out.
+
+    Tesseract binarises with one global threshold; a grey title bar next to a
+    white page would go black entirely, so every region's background is
+    stretched to white (text / background level) after the inversion.
+    """
+    mask, level = _background(gray)
+    if level is None:
+        return gray
+    out = np.where(mask, 255 - gray, gray) if invert else gray
+    if flatten:
+        ratio = out.astype(np.float32) * 255.0 / np.maximum(level.astype(np.float32), 48.0)
+        out = np.clip(ratio, 0, 255)
+    return out.astype(np.uint8)
 
 
 # --------------------------------------------------------------------------- layout
@@ -255,25 +322,33 @@ def _dehyphenate(texts: list[str]) -> list[str]:
     return out  # same length as the input: word.line indices stay valid
 
 
+def _looks_like_words(line: _Line) -> bool:
+    """A title candidate: mostly letters, a real word in it, read with some confidence."""
+    text = line.text
+    letters = sum(ch.isalpha() for ch in text)
+    has_word = any(sum(ch.isalpha() for ch in w.text) >= 3 for w in line.words)
+    confident = float(np.mean([w.conf for w in line.words])) >= 60
+    return has_word and confident and letters >= 0.6 * len(text.replace(" ", ""))
+
+
 def _find_title(lines: list[_Line], page_height: float) -> str:
-    """The tallest text near the top of the slide (wrapped onto 2 lines at most)."""
-    if not lines:
+    """The largest wordy text near the top of the slide (wrapped onto 2 lines at most).
+
+    Big numbers ("$4.2B", "54%") are not titles; among word lines, size
+    dominates and a higher position breaks near-ties.
+    """
+    wordy = [ln for ln in lines if _looks_like_words(ln)]
+    if not wordy:
         return ""
-    candidates = [
-        ln
-        for ln in lines
-        if ln.top < 0.45 * page_height and sum(ch.isalpha() for ch in ln.text) >= 2
-    ]
-    if not candidates:
-        candidates = [ln for ln in lines if sum(ch.isalpha() for ch in ln.text) >= 2] or lines
-    # size dominates; a little preference for higher lines breaks near-ties
-    best = max(candidates, key=lambda ln: ln.height * (1.15 - 0.3 * ln.top / page_height))
+    top = [ln for ln in wordy if ln.top < 0.45 * page_height] or wordy
+    best = max(top, key=lambda ln: ln.height * (1.2 - 0.5 * ln.top / page_height))
     title = [best]
     idx = lines.index(best)
     if idx + 1 < len(lines):
         nxt = lines[idx + 1]
         close = nxt.top - (best.top + best.height) < 0.8 * best.height
-        if close and abs(nxt.height - best.height) < 0.2 * best.height:
+        wordy_next = sum(ch.isalpha() for ch in nxt.text) >= 0.6 * len(nxt.text.replace(" ", ""))
+        if close and abs(nxt.height - best.height) < 0.25 * best.height and wordy_next:
             title.append(nxt)
     return " ".join(t for t in _dehyphenate([ln.text for ln in title]) if t)
 

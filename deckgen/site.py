@@ -123,11 +123,12 @@ def _slide_images(slide: Slide, get_upscaled: Callable[[Slide], bytes], out_dir:
         with Image.open(io.BytesIO(png)) as opened:
             image = opened.convert("RGB")
         full = image.size
-        for name, target in VARIANTS.items():
+        for name, target in reversed(VARIANTS.items()):  # each from the next larger: faster
             size = _variant_size(*full, target)
-            variant = image if size == full else image.resize(size, Image.Resampling.LANCZOS)
-            write_if_changed(out_dir / urls[name, "jpg"], _encode(variant, "JPEG"))
-            write_if_changed(out_dir / urls[name, "webp"], _encode(variant, "WEBP"))
+            if size != image.size:
+                image = image.resize(size, Image.Resampling.LANCZOS)
+            write_if_changed(out_dir / urls[name, "jpg"], _encode(image, "JPEG"))
+            write_if_changed(out_dir / urls[name, "webp"], _encode(image, "WEBP"))
     entry: dict[str, Any] = {"width": full[0], "height": full[1]}
     for name, target in VARIANTS.items():
         entry[name], entry[f"{name}_webp"] = urls[name, "jpg"], urls[name, "webp"]
@@ -183,6 +184,7 @@ def _environment(root: Path) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
     env.globals.update(
         slide_page_path=slide_page_path, deck_page_path=deck_page_path,
@@ -423,8 +425,12 @@ def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
     site_dir = Path(site_dir)
     if not (site_dir / "index.html").is_file():
         raise BadInputError(f"no site in {site_dir}: run `deckgen build` first")
-    handler = type("SiteHandler", (_SiteHandler,), {"csp": csp})
-    return ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(site_dir)))
+    handler = functools.partial(type("SiteHandler", (_SiteHandler,), {"csp": csp}),
+                                directory=str(site_dir))
+    try:
+        return ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): try --port") from exc
 
 
 def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -11,6 +11,7 @@ them for Tesseract is the OCR stage's job.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import time
@@ -25,7 +26,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError, SlideError
 from deckgen.records import UpscaleResult
 
-VERSION = "3"
+_CODE_VERSION = "4"
 
 SIMPLE_METHODS = {"none": None, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 _MODEL_METHOD = re.compile(r"^model:x(\d)$")
@@ -209,9 +210,16 @@ def _plan(
         scale = _cap_scale(choose_scale(text_height, params), width, height, params.max_pixels)
         if scale == 1:
             return "none", 1
-        shipped = shipped_scales()
-        if scale in shipped:
-            return f"model:x{scale}", scale
+        # the shipped model nearest the wanted scale (in ratio; ties go up) beats
+        # bicubic at the exact one
+        shipped = [
+            s
+            for s in shipped_scales()
+            if s <= params.max_scale and width * height * s * s <= params.max_pixels
+        ]
+        if shipped:
+            best = min(shipped, key=lambda s: (abs(np.log(s / scale)), -s))
+            return f"model:x{best}", best
         return "bicubic", scale
     if method == "none":
         return "none", 1
@@ -340,6 +348,18 @@ def shipped_scales() -> dict[int, Path]:
         if match:
             found[int(match.group(1))] = path
     return found
+
+
+def _shipped_digest() -> str:
+    """Short hash of the shipped model files: a retrained model changes VERSION."""
+    digest = hashlib.sha256()
+    for scale, path in sorted(shipped_scales().items()):
+        digest.update(f"x{scale}:".encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# Part of the cache key: bumps when the code's output changes or a shipped model does.
+VERSION = f"{_CODE_VERSION}+{_shipped_digest()}"
 
 
 def load_method(method: str) -> SrModel:

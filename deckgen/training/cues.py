@@ -17,16 +17,16 @@ TITLE_CUES: dict[str, list[str]] = {
     ],
     "solution": [
         "solution", "our solution", "the solution", "introducing", "how it works",
-        "value proposition", "benefit", "why us", "our approach", "concept", "impact",
+        "value proposition", "benefit", "why us", "our approach",
     ],
     "product": [
         "product", "the product", "feature", "platform", "technology", "demo",
         "how it work", "app", "screenshot", "architecture", "use case", "roadmap product",
-        "under the hood", "characteristic", "ip", "patent", "service",
+        "under the hood", "patent", "service",
     ],
     "market": [
         "market", "market size", "market opportunity", "opportunity", "tam",
-        "addressable market", "target market", "industry", "customer segment", "target",
+        "addressable market", "target market", "industry", "customer segment",
     ],
     "competition": [
         "competition", "competitor", "competitive landscape", "landscape",
@@ -49,15 +49,15 @@ TITLE_CUES: dict[str, list[str]] = {
     ],
     "team": [
         "team", "the team", "our team", "founder", "management", "leadership",
-        "advisor", "board", "who we are", "people", "collaborator",
+        "advisor", "board", "who we are", "people",
     ],
     "financials": [
         "financial", "financials", "projection", "forecast", "revenue projection",
-        "p&l", "budget", "outcome", "scenario", "capital efficient", "burn",
+        "p&l", "budget", "burn", "profit", "revenue",
     ],
     "funding": [
         "funding", "the ask", "ask", "investment", "raising", "use of funds",
-        "use of proceeds", "round", "we are raising", "looking for", "seed", "series a",
+        "use of proceeds", "round", "we are raising", "seed", "series a",
         "capital", "investor", "terms",
     ],
     "milestones": [
@@ -81,7 +81,7 @@ BODY_CUES: dict[str, list[str]] = {
         "problem", "pain", "struggle", "waste", "costly", "expensive", "inefficient",
         "frustrat*", "difficult", "hard to", "lack", "lose", "slow", "broken", "too many",
         "today", "manual", "fragmented", "no way to", "can't", "cannot", "poor", "risk",
-        "unreliable", "don't", "underpaid", "reduce quality", "not", "miss", "without",
+        "unreliable", "don't", "not", "miss", "without",
     ],
     "solution": [
         "solution", "we help", "enable", "simple", "easy", "save", "faster", "better",
@@ -106,7 +106,7 @@ BODY_CUES: dict[str, list[str]] = {
     ],
     "go-to-market": [
         "channel", "marketing", "sales", "partner", "acquisition", "cac", "referral",
-        "seo", "campaign", "launch", "city", "cities", "outreach", "direct sales",
+        "seo", "campaign", "launch*", "city", "cities", "outreach", "direct sales",
         "inbound", "outbound", "funnel", "pilot", "event", "social media", "ads",
         "word of mouth", "distribution", "reseller", "target",
     ],
@@ -131,7 +131,7 @@ BODY_CUES: dict[str, list[str]] = {
     "financials": [
         "revenue", "ebitda", "profit", "gross margin", "burn", "cash", "expense", "money_num",
         "forecast", "projection", "year", "opex", "net income", "break even",
-        "breakeven", "p&l", "cost", "runway", "profitab*", "scenario", "year_num",
+        "breakeven", "p&l", "cost", "runway", "profitab*", "year_num",
     ],
     "funding": [
         "raising", "raise", "investment", "round", "seed", "series", "use of funds",

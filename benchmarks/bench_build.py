@@ -1,0 +1,325 @@
+"""Build throughput and memory: serial vs the local pool vs a Dask LocalCluster.
+
+    nice .venv/bin/python benchmarks/bench_build.py               # corpus/ (173 slides)
+    nice .venv/bin/python benchmarks/bench_build.py --decks 4     # the first 4 decks only
+    nice .venv/bin/python benchmarks/bench_build.py --skip-throughput --pdf-build
+
+Throughput: one real ``deckgen build`` per executor (a subprocess, fresh cache
+each run, 2 workers), wall time, slides/second, CPU seconds, the per-stage
+split from build/report.json, and the peak RSS of every process of the build
+(parent, each worker, each tesseract), sampled from /proc (``VmHWM``).
+
+Memory: the worker's own code path (``run_slide``: read/render, upscale, OCR)
+in a fresh process, on a 4K slide and on a 300-page PDF, with the peak RSS of
+the worker and of its tesseract. ``--pdf-build`` also builds the 300-page PDF
+deck end to end. Prints Markdown for docs/benchmarks.md and writes
+bench-out/build.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+EXECUTORS = ("serial", "processes", "dask")
+USD_PER_VCPU_HOUR = 0.0446  # c7i on-demand, us-east-1 list price (c7i.xlarge $0.1785/h, 4 vCPU)
+
+
+# --------------------------------------------------------------------------- process tree
+class TreeMemory:
+    """Peak RSS (VmHWM) of every process under ``pid``, sampled until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        self.root = psutil.Process(pid)
+        self.every = every
+        self.peaks: dict[int, tuple[str, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _role(self, proc: psutil.Process) -> str:
+        if proc.pid == self.root.pid:
+            return "parent"
+        name = proc.name()
+        if "tesseract" in name:
+            return "tesseract"
+        cmdline = " ".join(proc.cmdline())
+        if "resource_tracker" in cmdline or "forkserver" in cmdline:
+            return "helper"
+        return "worker"
+
+    def _sample(self) -> None:
+        try:
+            procs = [self.root, *self.root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return
+        for proc in procs:
+            try:
+                with open(f"/proc/{proc.pid}/status") as fh:
+                    hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
+                role = self.peaks.get(proc.pid, (None,))[0] or self._role(proc)
+            except (OSError, StopIteration, psutil.Error):
+                continue
+            self.peaks[proc.pid] = (role, max(hwm, self.peaks.get(proc.pid, ("", 0))[1]))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.every)
+
+    def stop(self) -> dict[str, dict]:
+        self._stop.set()
+        self._thread.join()
+        by_role: dict[str, list[int]] = {}
+        for role, kib in self.peaks.values():
+            by_role.setdefault(role, []).append(kib)
+        return {
+            role: {"processes": len(v), "max_mib": round(max(v) / 1024, 1),
+                   "median_mib": round(statistics.median(v) / 1024, 1)}
+            for role, v in sorted(by_role.items())
+        }
+
+
+def run_measured(cmd: list[str], env: dict | None = None) -> dict:
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    memory = TreeMemory(proc.pid)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    peaks = memory.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss": peaks,
+            "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2),
+            "stdout": out}
+
+
+# --------------------------------------------------------------------------- throughput
+def subset_corpus(corpus: Path, decks: int | None, into: Path) -> Path:
+    chosen = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if decks:
+        chosen = chosen[:decks]
+    for deck in chosen:
+        shutil.copytree(deck, into / deck.name)
+    return into
+
+
+def build_once(executor: str, corpus: Path, work: Path, workers: int) -> dict:
+    shutil.rmtree(work, ignore_errors=True)
+    cmd = [sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--executor", executor,
+           "--workers", str(workers), "--corpus", str(corpus),
+           "--out", str(work / "site"), "--cache", str(work / "build")]
+    run = run_measured(cmd)
+    report = json.loads((work / "build" / "report.json").read_text())
+    manifest = json.loads((work / "build" / "manifest.json").read_text())
+    slides = [s for s in manifest["slides"] if s.get("ocr")]
+    pngs = list((work / "build" / "cache" / "objects").rglob("*.png"))
+    run.pop("stdout")
+    run.update(
+        executor=executor,
+        slides=report["slides"],
+        slides_built=report["slides_built"],
+        slides_per_s=round(report["slides_built"] / run["wall_s"], 3),
+        stages={name: {"processed": st["processed"], "seconds": round(st["seconds"], 2)}
+                for name, st in report["stages"].items()},
+        median_upscale_s=round(statistics.median(s["upscale"]["seconds"] for s in slides), 3),
+        median_ocr_s=round(statistics.median(s["ocr"]["seconds"] for s in slides), 3),
+        mean_upscaled_png_mib=round(sum(p.stat().st_size for p in pngs) / max(len(pngs), 1) / 2**20, 2),
+    )
+    return run
+
+
+def throughput(corpus: Path, decks: int | None, workers: int, runs: int, work: Path) -> list[dict]:
+    subset = subset_corpus(corpus, decks, work / "corpus")
+    results = []
+    for executor in EXECUTORS:
+        attempts = []
+        for i in range(runs):
+            result = build_once(executor, subset, work / f"{executor}-{i}", 1 if executor == "serial" else workers)
+            print(f"  {executor} run {i + 1}: {result['slides_per_s']} slides/s "
+                  f"(load {result['load_before']})", file=sys.stderr)
+            attempts.append(result)
+        attempts.sort(key=lambda r: r["wall_s"])
+        results.append(attempts[len(attempts) // 2])  # the median run
+    return results
+
+
+# --------------------------------------------------------------------------- memory
+def draw_4k_slide(path: Path) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (3840, 2160), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((160, 140), "Market Size and Growth", fill="black", font=ImageFont.truetype(FONT, 150))
+    body = ImageFont.truetype(FONT, 56)
+    for row in range(14):
+        draw.text((160, 480 + row * 110), f"Line {row + 1}: total addressable market grows "
+                  f"{row + 12} percent a year in every region we serve", fill=(40, 40, 40), font=body)
+    image.save(path, "JPEG", quality=90)
+
+
+def write_long_pdf(path: Path, pages: int) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(FONT, 40)
+    images = []
+    for n in range(1, pages + 1):
+        page = Image.new("RGB", (960, 540), "white")
+        draw = ImageDraw.Draw(page)
+        draw.text((50, 50), f"Page {n}: traction", fill="black", font=font)
+        draw.text((50, 160), "Revenue grew every quarter", fill="black", font=font)
+        images.append(page)
+    buf = io.BytesIO()
+    images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=72)
+    path.write_bytes(buf.getvalue())
+
+
+_PROBE = r"""
+import json, resource, sys
+from pathlib import Path
+from deckgen.build import SlideTask, run_slide
+from deckgen.config import load_config
+from deckgen.corpus import read_source
+from deckgen.executor import limit_worker_threads
+
+limit_worker_threads()
+corpus, cache, mode, *sources = sys.argv[1:]
+cfg = load_config(None, {})
+def peak(who):
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+rows = []
+for i, source in enumerate(sources):
+    if mode == "render":
+        read_source(Path(corpus), source)
+    else:
+        task = SlideTask(corpus, cache, source, cfg.upscale, "probe%d" % i, None, cfg.ocr)
+        result = run_slide(task)
+        assert "failed" not in result, result
+    if i == 0 or i == len(sources) - 1:
+        rows.append({"after": i + 1, "worker_mib": peak(resource.RUSAGE_SELF),
+                     "tesseract_mib": peak(resource.RUSAGE_CHILDREN)})
+print(json.dumps(rows))
+"""
+
+
+def probe(corpus: Path, mode: str, sources: list[str]) -> list[dict]:
+    with tempfile.TemporaryDirectory() as cache:
+        out = subprocess.run([sys.executable, "-c", _PROBE, str(corpus), cache, mode, *sources],
+                             capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers: int) -> dict:
+    corpus = work / "memory-corpus"
+    (corpus / "four-k").mkdir(parents=True)
+    (corpus / "long-pdf").mkdir()
+    draw_4k_slide(corpus / "four-k" / "001.jpg")
+    write_long_pdf(corpus / "long-pdf" / "deck.pdf", pdf_pages)
+    step = max(1, pdf_pages // ocr_pages)
+    result = {
+        "four_k_slide": probe(corpus, "task", ["four-k/001.jpg"])[0],
+        "pdf_pages": pdf_pages,
+        "pdf_bytes": (corpus / "long-pdf" / "deck.pdf").stat().st_size,
+        "pdf_render_all": probe(corpus, "render", [f"long-pdf/deck.pdf#p{n}" for n in range(1, pdf_pages + 1)]),
+        "pdf_tasks": probe(corpus, "task", [f"long-pdf/deck.pdf#p{n}" for n in range(1, pdf_pages + 1, step)]),
+    }
+    scan_code = "import sys;from deckgen.corpus import scan;print(len(scan(sys.argv[1]).slides))"
+    scan_run = run_measured([sys.executable, "-c", scan_code, str(corpus)])
+    result["scan"] = {"slides": int(scan_run["stdout"]), "peak_rss": scan_run["peak_rss"]}
+    if pdf_build:
+        only_pdf = work / "pdf-corpus"
+        (only_pdf / "long-pdf").mkdir(parents=True)
+        shutil.copy(corpus / "long-pdf" / "deck.pdf", only_pdf / "long-pdf" / "deck.pdf")
+        result["pdf_build"] = build_once("processes", only_pdf, work / "pdf-build", workers)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+def estimate(serial: dict, parallel: dict, workers: int) -> list[dict]:
+    """Time and cost for big corpora, from the measured per-slide costs."""
+    slides = serial["slides_built"]
+    per_slide_worker = serial["median_upscale_s"] + serial["median_ocr_s"]
+    parent = sum(parallel["stages"][s]["seconds"] for s in ("ingest", "classify", "index", "site"))
+    per_slide_parent = parent / slides
+    rows = []
+    for total in (15_000, 1_000_000):
+        for n in (16, 64, 256):
+            hours = (total * per_slide_worker / n + total * per_slide_parent) / 3600
+            rows.append({"slides": total, "workers": n, "hours": round(hours, 2),
+                         "worker_only_hours": round(total * per_slide_worker / n / 3600, 2),
+                         "usd": round(hours * (n + 1) * USD_PER_VCPU_HOUR, 2)})
+    return [{"per_slide_worker_s": round(per_slide_worker, 3),
+             "per_slide_parent_s": round(per_slide_parent, 4)}, *rows]
+
+
+def markdown(args, results: dict) -> str:
+    lines = [f"Command: `nice .venv/bin/python benchmarks/bench_build.py {' '.join(sys.argv[1:])}`".rstrip()]
+    if "throughput" in results:
+        rows = results["throughput"]
+        base = rows[0]["wall_s"]
+        lines += ["", "| executor | slides | wall | slides/s | vs serial | CPU s | per-stage s "
+                  "(ingest/upscale/ocr/classify/index/site) | peak RSS MiB parent / worker / tesseract "
+                  "| load avg |", "|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            st = r["stages"]
+            split = "/".join(f"{st[s]['seconds']:.1f}" for s in ("ingest", "upscale", "ocr", "classify", "index", "site"))
+            rss = r["peak_rss"]
+            mem = " / ".join(str(rss.get(k, {}).get("max_mib", "-")) for k in ("parent", "worker", "tesseract"))
+            lines.append(f"| {r['executor']} | {r['slides_built']} | {r['wall_s']:.1f} s | {r['slides_per_s']:.2f} "
+                         f"| {base / r['wall_s']:.2f}x | {r['cpu_s']:.0f} | {split} | {mem} "
+                         f"| {r['load_before']:.1f} → {r['load_after']:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--decks", type=int, default=None, help="Only the first N decks (sorted).")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1, help="Builds per executor; the median is kept.")
+    parser.add_argument("--pdf-pages", type=int, default=300)
+    parser.add_argument("--ocr-pages", type=int, default=10, help="PDF pages run through the whole worker task.")
+    parser.add_argument("--pdf-build", action="store_true", help="Also build the 300-page PDF deck end to end.")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "build.json")
+    args = parser.parse_args()
+
+    results: dict = {"cpus": os.cpu_count(), "load_at_start": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        work = Path(tmp)
+        if not args.skip_throughput:
+            results["throughput"] = throughput(args.corpus, args.decks, args.workers, args.runs, work)
+            results["estimate"] = estimate(results["throughput"][0], results["throughput"][1], args.workers)
+        if not args.skip_memory:
+            results["memory"] = memory(work, args.pdf_pages, args.ocr_pages, args.pdf_build, args.workers)
+    results["load_at_end"] = os.getloadavg()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(markdown(args, results))
+    print(json.dumps({k: v for k, v in results.items() if k != "throughput"}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

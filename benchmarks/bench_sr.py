@@ -1,0 +1,391 @@
+"""Super-resolution benchmark: how much text Tesseract recovers after each upscaler.
+
+    .venv/bin/python benchmarks/bench_sr.py            # = make bench-sr
+    .venv/bin/python benchmarks/bench_sr.py --quick    # fewer slides and methods
+
+Side by side in one run, on (a) held-out synthetic slides whose exact words are
+known and (b) the real slides of ../shared/eval-dev (truth = the PDF text layer;
+"oracle" = the PDF page rendered at 1920 px): OCR word recall, precision and CER,
+seconds per slide (upscale + OCR, median) for no upscaling, bicubic x2/x4,
+Lanczos x4, each shipped model, each OpenCV model in ../shared/anchors/sr_models
+and the adaptive pipeline; then PSNR/SSIM against bicubic on held-out synthetic
+slides and the peak memory of upscaling a 4K slide with and without tiling.
+Results go to bench-out/sr.json and to the SR section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deckgen import upscale as up  # noqa: E402
+from deckgen.training.sr_data import degrade, luma, render_slide  # noqa: E402
+from deckgen.training.sr_eval import cer, psnr, ssim, tokens, word_scores  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+EVAL_DEV = SHARED / "eval-dev"
+ANCHORS = SHARED / "anchors" / "sr_models"
+OUT_DIR = ROOT / "bench-out"
+HELD_OUT_SEED = 90_000  # training uses seeds < 1000
+START, END = "<!-- bench-sr:start -->", "<!-- bench-sr:end -->"
+
+
+def ocr_text(bgr: np.ndarray) -> str:
+    import pytesseract
+
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return pytesseract.image_to_string(rgb, lang="eng", config="--psm 3")
+
+
+def methods(quick: bool) -> list[tuple[str, str, int]]:
+    """(row label, deckgen method, scale); scale 0 = adaptive."""
+    rows = [("no upscaling", "none", 1), ("bicubic ×2", "bicubic", 2)]
+    rows += [("bicubic ×4", "bicubic", 4), ("Lanczos ×4", "lanczos", 4)]
+    for scale in sorted(up.shipped_scales()):
+        rows.append((f"deckgen model ×{scale}", f"model:x{scale}", scale))
+    if ANCHORS.is_dir():
+        for path in sorted(ANCHORS.glob("*.pb")):
+            scale = int(path.stem.rsplit("_x", 1)[1])
+            slow = path.stem.startswith("LapSRN") and scale > 4
+            if not slow and not (quick and path.stem.startswith(("LapSRN", "FSRCNN-small"))):
+                rows.append((f"OpenCV {path.stem.replace('_x', ' ×')}", str(path), scale))
+    rows.append(("adaptive (auto)", "auto", 0))
+    return rows
+
+
+def run_method(bgr: np.ndarray, method: str, scale: int) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    if scale == 0:
+        text_height = up.estimate_text_height(bgr)
+        height, width = bgr.shape[:2]
+        concrete, scale = up._plan(up.UpscaleParams(), text_height, width, height)
+        out = up.upscale_array(bgr, concrete, scale)
+    else:
+        out = up.upscale_array(bgr, method, scale)
+    return out, time.perf_counter() - start
+
+
+def eval_dev_slides(limit: int | None) -> list[tuple[str, np.ndarray, str]]:
+    slides = []
+    for truth in sorted((EVAL_DEV / "truth").glob("*/*.txt")):
+        text = truth.read_text(encoding="utf-8", errors="replace")
+        if len(tokens(text)) < 5:  # as the anchors: 61 scorable slides
+            continue
+        image = EVAL_DEV / "lowres" / truth.parent.name / f"{truth.stem}.jpg"
+        bgr = up.decode_image(image.read_bytes(), 40_000_000)
+        slides.append((f"{truth.parent.name}/{truth.stem}", bgr, text))
+    return slides[:limit] if limit else slides
+
+
+def oracle_pages(slides: list[tuple[str, np.ndarray, str]]) -> dict[str, np.ndarray]:
+    """The eval-dev PDF pages rendered at 1920 px wide."""
+    import pypdfium2 as pdfium
+
+    pages: dict[str, np.ndarray] = {}
+    docs: dict[str, pdfium.PdfDocument] = {}
+    for slide_id, _, _ in slides:
+        deck, page = slide_id.split("/")
+        doc = docs.setdefault(deck, pdfium.PdfDocument(str(EVAL_DEV / "decks" / f"{deck}.pdf")))
+        pdf_page = doc[int(page) - 1]
+        rgb = np.asarray(pdf_page.render(scale=1920 / pdf_page.get_width()).to_pil().convert("RGB"))
+        pages[slide_id] = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    return pages
+
+
+def synthetic_slides(count: int) -> tuple[list, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(HELD_OUT_SEED)
+    slides, oracle = [], {}
+    for i in range(count):
+        hr, words = render_slide(rng, 1920, 1080)
+        lr = degrade(hr, 4, rng)
+        slide_id = f"synthetic/{i:03d}"
+        slides.append((slide_id, cv2.cvtColor(lr, cv2.COLOR_RGB2BGR), " ".join(words)))
+        oracle[slide_id] = cv2.cvtColor(hr, cv2.COLOR_RGB2BGR)
+    return slides, oracle
+
+
+def score_set(name, slides, oracle, rows, log) -> list[dict]:
+    results = []
+    for label, method, scale in [*rows, ("oracle (original at 1920 px)", "oracle", -1)]:
+        counts, cers, seconds, scales = [], [], [], Counter()
+        for slide_id, bgr, truth in slides:
+            if scale == -1:
+                image, spent = oracle[slide_id], 0.0
+            else:
+                image, spent = run_method(bgr, method, scale)
+            start = time.perf_counter()
+            text = ocr_text(image)
+            spent += time.perf_counter() - start
+            counts.append(word_scores(truth, text))
+            cers.append(cer(truth, text))
+            seconds.append(spent)
+            scales[f"x{image.shape[1] / bgr.shape[1]:.0f}"] += 1
+        hits, truths, found = (np.array(c, dtype=float) for c in zip(*counts, strict=True))
+        row = {
+            "set": name,
+            "method": label,
+            "recall": float(np.mean(hits / truths)),
+            "precision": float(np.mean(hits / np.maximum(found, 1))),
+            "recall_pooled": float(hits.sum() / truths.sum()),
+            "precision_pooled": float(hits.sum() / max(found.sum(), 1)),
+            "cer": statistics.median(cers),
+            "s_per_slide": statistics.median(seconds),
+            "slides": len(slides),
+            "scales": dict(scales),
+            "per_slide": counts,
+        }
+        log(
+            f"{name:10s} {label:32s} recall {row['recall']:.3f} precision {row['precision']:.3f}"
+            f" (pooled {row['precision_pooled']:.3f}) CER {row['cer']:.3f}"
+            f" {row['s_per_slide']:.2f}s"
+        )
+        results.append(row)
+    return results
+
+
+def fidelity(rows, count: int, log) -> list[dict]:
+    """PSNR/SSIM (Y channel) of each fixed-scale method on held-out synthetic slides."""
+    out = []
+    for scale in (2, 3, 4):
+        rng = np.random.default_rng(HELD_OUT_SEED + scale)
+        pairs = []
+        for _ in range(count):
+            hr, _ = render_slide(rng, 480 * scale, 270 * scale)
+            pairs.append((cv2.cvtColor(degrade(hr, scale, rng), cv2.COLOR_RGB2BGR), luma(hr)))
+        for label, method, method_scale in rows:
+            if method_scale != scale:
+                continue
+            p, s = [], []
+            for lr, hr_y in pairs:
+                got = cv2.cvtColor(up.upscale_array(lr, method, scale), cv2.COLOR_BGR2GRAY)
+                p.append(psnr(got, hr_y))
+                s.append(ssim(got, hr_y))
+            row = {"method": label, "scale": scale, "psnr": np.mean(p), "ssim": np.mean(s)}
+            log(f"fidelity x{scale} {label:28s} PSNR {row['psnr']:.2f} SSIM {row['ssim']:.4f}")
+            out.append(row)
+    return out
+
+
+def scale_study(name, slides, log) -> dict:
+    """OCR recall of every slide at each scale, and what each target x-height would give.
+
+    Shows where the adaptive rule's target comes from: per slide, the text-height
+    estimate and the recall at x1..x4 (shipped model where there is one, else bicubic).
+    """
+    shipped = up.shipped_scales()
+    per_slide = []
+    for slide_id, bgr, truth in slides:
+        estimate = up.estimate_text_height(bgr)
+        recalls = {}
+        for scale in (1, 2, 3, 4):
+            method = (
+                "none" if scale == 1 else (f"model:x{scale}" if scale in shipped else "bicubic")
+            )
+            hit, n_truth, _ = word_scores(truth, ocr_text(up.upscale_array(bgr, method, scale)))
+            recalls[scale] = hit / n_truth
+        per_slide.append({"slide": slide_id, "estimate": estimate, "recall": recalls})
+    targets = {}
+    for target in (10, 12, 14, 16, 18, 20, 22, 24, 28, 32):
+        params = up.UpscaleParams(target_x_height=float(target))
+        chosen = [up.choose_scale(s["estimate"], params) for s in per_slide]
+        nearest = [_nearest_available(c, shipped) for c in chosen]
+        targets[target] = float(
+            np.mean([s["recall"][c] for s, c in zip(per_slide, nearest, strict=True)])
+        )
+    best_fixed = {k: float(np.mean([s["recall"][k] for s in per_slide])) for k in (1, 2, 3, 4)}
+    oracle_choice = float(np.mean([max(s["recall"].values()) for s in per_slide]))
+    log(f"{name} fixed scales {best_fixed}; per-slide best {oracle_choice:.3f}; targets {targets}")
+    return {
+        "set": name,
+        "fixed": best_fixed,
+        "targets": targets,
+        "best_per_slide": oracle_choice,
+        "per_slide": per_slide,
+    }
+
+
+def _nearest_available(scale: int, shipped) -> int:
+    """What auto does: scale 1 stays 1, else the nearest shipped model scale."""
+    if scale == 1 or not shipped:
+        return scale
+    return min(shipped, key=lambda s: (abs(np.log(s / scale)), -s))
+
+
+MEMORY_PROBE = """
+import resource, sys, time, numpy as np
+from deckgen import upscale as up
+from deckgen.training.sr_data import render_slide
+bgr = np.ascontiguousarray(render_slide(np.random.default_rng(7), 3840, 2160)[0][..., ::-1])
+up.load_method(sys.argv[1])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+out = up.upscale_array(bgr, sys.argv[1], int(sys.argv[2]), tile=int(sys.argv[3]))
+spent = time.perf_counter() - start
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before / 1024, after / 1024, spent, out.shape[1], out.shape[0])
+"""
+
+
+def memory(log) -> list[dict]:
+    """Peak RSS of upscaling one 3840x2160 slide, tiled and untiled, in a fresh process."""
+    out = []
+    cases = [("model:x2", 2, 512), ("model:x2", 2, 256), ("model:x2", 2, 100_000)]
+    cases = [c for c in cases if int(c[0][-1]) in up.shipped_scales()]
+    cases.append(("bicubic", 2, 512))
+    for method, scale, tile in cases:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_THREAD_LIMIT": "1"}
+        done = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE, method, str(scale), str(tile)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        before, after, spent, width, height = (float(v) for v in done.stdout.split())
+        row = {
+            "method": method,
+            "tile": tile if tile < 100_000 else None,
+            "peak_mb": after,
+            "extra_mb": after - before,
+            "seconds": spent,
+            "output": f"{int(width)}x{int(height)}",
+        }
+        log(f"memory {method} tile={row['tile']} peak {after:.0f} MB (+{after - before:.0f})")
+        out.append(row)
+    return out
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        START,
+        "## Super-resolution: OCR after upscaling (`make bench-sr`)",
+        "",
+        f"Command: `{report['command']}` — {report['date']}, {report['machine']}.",
+        "Tesseract 5.3 `--psm 3`, one thread (`OMP_THREAD_LIMIT=1`), OpenCV "
+        f"{cv2.__version__} dnn with its default threads. Recall = mean per-slide share of truth "
+        "words (lowercase alphanumeric tokens of 2+ chars, multiset) in the OCR output; "
+        "precision pooled over slides; CER = median character error rate of the OCR tokens "
+        "against the truth tokens in reading order (on eval-dev the text layer's order differs "
+        "from the page's, so CER there is only comparative); s/slide = median upscale + OCR.",
+        "",
+    ]
+    for name, title in (
+        ("synthetic", "held-out synthetic slides (exact text)"),
+        ("eval-dev", "real slides, ../shared/eval-dev"),
+    ):
+        rows = [r for r in report["ocr"] if r["set"] == name]
+        if not rows:
+            continue
+        base = next((r for r in rows if r["method"] == "bicubic ×4"), None)
+        lines += [f"### {title}, {rows[0]['slides']} slides", ""]
+        lines += ["| method | word recall | precision | CER | s/slide | vs bicubic ×4 recall |"]
+        lines += ["|---|---:|---:|---:|---:|---:|"]
+        for r in rows:
+            ratio = f"{r['recall'] / base['recall']:.3f}" if base else ""
+            lines.append(
+                f"| {r['method']} | {r['recall']:.3f} | {r['precision']:.3f} | {r['cer']:.3f} "
+                f"| {r['s_per_slide']:.2f} | {ratio} |"
+            )
+        auto = next((r for r in rows if r["method"] == "adaptive (auto)"), None)
+        if auto:
+            lines.append("")
+            lines.append(f"Adaptive scales chosen: {auto['scales']}.")
+        lines.append("")
+    if report.get("fidelity"):
+        lines += ["### Fidelity on held-out synthetic slides (Y channel)", ""]
+        lines += ["| scale | method | PSNR dB | SSIM |", "|---:|---|---:|---:|"]
+        for r in report["fidelity"]:
+            lines.append(f"| ×{r['scale']} | {r['method']} | {r['psnr']:.2f} | {r['ssim']:.4f} |")
+        lines.append("")
+    if report.get("memory"):
+        lines += ["### Peak memory, one 3840×2160 slide upscaled ×2 (fresh process)", ""]
+        lines += ["| method | tile | output | peak RSS MB | added by upscaling MB | seconds |"]
+        lines += ["|---|---:|---|---:|---:|---:|"]
+        for r in report["memory"]:
+            tile = r["tile"] or "none (whole image)"
+            lines.append(
+                f"| {r['method']} | {tile} | {r['output']} | {r['peak_mb']:.0f} "
+                f"| {r['extra_mb']:.0f} | {r['seconds']:.1f} |"
+            )
+        lines.append("")
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
+    """Replace only our marked section of the shared file (append it the first time)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer slides and methods")
+    parser.add_argument("--synthetic", type=int, default=40, help="held-out synthetic slides")
+    parser.add_argument("--limit", type=int, default=None, help="at most N eval-dev slides")
+    parser.add_argument("--only", default=None, help="comma-separated row labels to keep")
+    parser.add_argument("--extra", action="append", default=[], help="also score this model file")
+    parser.add_argument("--no-fidelity", action="store_true", help="skip PSNR/SSIM and memory")
+    parser.add_argument("--scale-study", action="store_true", help="recall per scale and target")
+    parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    if args.quick:
+        args.synthetic, args.limit = min(args.synthetic, 12), args.limit or 20
+    rows = methods(args.quick)
+    for path in args.extra:
+        rows.append((f"file {Path(path).name}", path, up.load_method(path).scale))
+    if args.only:
+        keep = {label.strip() for label in args.only.split(",")}
+        rows = [r for r in rows if r[0] in keep]
+    log = lambda message: print(message, flush=True)  # noqa: E731
+    report: dict = {
+        "command": " ".join(["python", "benchmarks/bench_sr.py", *(argv or sys.argv[1:])]),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{os.cpu_count()} CPU cores (shared)",
+        "ocr": [],
+    }
+    slides, oracle = synthetic_slides(args.synthetic)
+    if args.scale_study:
+        study = [scale_study("synthetic", slides, log)]
+        if EVAL_DEV.is_dir():
+            study.append(scale_study("eval-dev", eval_dev_slides(args.limit), log))
+        OUT_DIR.mkdir(exist_ok=True)
+        (OUT_DIR / "sr_scale_study.json").write_text(json.dumps(study, indent=1, default=float))
+        return 0
+    report["ocr"] += score_set("synthetic", slides, oracle, rows, log)
+    if EVAL_DEV.is_dir():
+        real = eval_dev_slides(args.limit)
+        report["ocr"] += score_set("eval-dev", real, oracle_pages(real), rows, log)
+    else:
+        log(f"{EVAL_DEV} not found: real-slide rows skipped")
+    if not args.no_fidelity:
+        report["fidelity"] = fidelity(rows, 6 if args.quick else 16, log)
+        report["memory"] = memory(log)
+    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / "sr.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    if not args.no_write:
+        write_section(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

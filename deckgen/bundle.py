@@ -1,0 +1,320 @@
+"""The open dataset bundle: slide images, text, labels, a data card and checksums.
+
+One versioned ``.tar.gz`` under ``site/dataset/``. It is byte-reproducible:
+members are sorted, every timestamp is fixed (``SOURCE_DATE_EPOCH`` or a fixed
+epoch), owners are 0 and modes fixed, and gzip carries no name or time. Two
+builds of the same records give the same archive hash, so the site can print
+it and a redeploy uploads nothing.
+
+The field list ``FIELDS`` is the single source of the schema: it drives
+``metadata.jsonl``, ``slides.csv``, ``datapackage.json``, ``croissant.json``,
+the data card and ``verify_bundle``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+import tempfile
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from deckgen import bundle_card
+from deckgen.bundle_card import FIELDS, Field
+from deckgen.bundle_verify import verify_bundle
+from deckgen.files import atomic_write
+from deckgen.records import DeckMeta, Slide
+
+ARCHIVE_STEM = "deckgen-dataset"
+VERSION = "1"  # bump when the archive layout or member formats change (part of the site cache key)
+FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
+WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
+
+__all__ = ["FIELDS", "VERSION", "Field", "archive_name", "build_bundle", "verify_bundle"]
+
+
+def archive_name(version: str) -> str:
+    return f"{ARCHIVE_STEM}-v{version}.tar.gz"
+
+
+def build_bundle(
+    slides: list[Slide],
+    decks: dict[str, DeckMeta],
+    get_source: Callable[[Slide], bytes],
+    get_upscaled: Callable[[Slide], bytes],
+    out_dir: Path,
+    *,
+    version: str = "1",
+    upscaled_format: str = "webp",
+    encode_cache: Path | None = None,
+) -> dict:
+    """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
+
+    Slides whose OCR or classification failed are left out (listed under
+    ``skipped`` with the reason), as are slides whose images cannot be read.
+    The archive is rewritten only when its bytes change. ``encode_cache`` (a
+    folder) keeps each WebP encoding by the hash of its PNG, so a rebuild after a
+    one-deck change re-encodes only that deck.
+    """
+    if upscaled_format not in ("webp", "png"):
+        raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
+    out_dir = Path(out_dir)
+    root = f"{ARCHIVE_STEM}-v{version}"
+    mtime = _fixed_mtime()
+    rows: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
+    workers = min(4, os.cpu_count() or 1)
+    with (tempfile.TemporaryDirectory(prefix="deckgen-bundle-") as spool_dir,
+          ThreadPoolExecutor(max_workers=workers) as pool):
+        spool = Path(spool_dir)
+        images: dict[str, Path] = {}  # member name -> spooled file
+
+        def finish(slide: Slide, original: bytes, encoded: Future[bytes]) -> None:
+            try:
+                upscaled = encoded.result()
+            except Exception as exc:
+                skipped.append({"id": slide.id, "reason": f"upscaled image unreadable: {exc}"})
+                return
+            stem = f"{slide.deck}/{slide.page:03d}"
+            original_name = f"images/original/{stem}.{_image_ext(original)}"
+            upscaled_name = f"images/upscaled/{stem}.{upscaled_format}"
+            for name, data in ((original_name, original), (upscaled_name, upscaled)):
+                target = spool / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                images[name] = target
+            deck = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
+            rows.append(_row(slide, deck, original_name, upscaled_name))
+
+        # the callables run here, in order (PDF rendering is not thread-safe); only the
+        # WebP encoding, which releases the GIL, runs in the pool, a bounded window ahead
+        pending: deque[tuple[Slide, bytes, Future[bytes]]] = deque()
+        for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
+            if slide.ocr is None or slide.section is None:
+                skipped.append({"id": slide.id, "reason": "OCR or classification failed"})
+                continue
+            try:
+                original = get_source(slide)
+                _image_ext(original)
+                png = get_upscaled(slide)
+            except Exception as exc:  # one unreadable slide never sinks the bundle
+                skipped.append({"id": slide.id, "reason": f"image unavailable: {exc}"})
+                continue
+            job = pool.submit(_encode_upscaled, png, upscaled_format, encode_cache)
+            pending.append((slide, original, job))
+            while len(pending) > 2 * workers:
+                finish(*pending.popleft())
+        while pending:
+            finish(*pending.popleft())
+        skipped.sort(key=lambda item: item["id"])
+
+        used_decks = {r["deck"]: decks.get(r["deck"]) or DeckMeta(slug=r["deck"]) for r in rows}
+        texts = _text_members(rows, used_decks, version, mtime, upscaled_format)
+        sums = {name: hashlib.sha256(data).hexdigest() for name, data in texts.items()}
+        for name, path in images.items():
+            sums[name] = _sha256_path(path)
+        texts["SHA256SUMS"] = "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode()
+        members: dict[str, bytes | Path] = {**texts, **images}
+        archive = out_dir / archive_name(version)
+        written = _write_archive(archive, root, members, mtime)
+    _remove_other_versions(out_dir, archive)
+    return {
+        "file": f"dataset/{archive.name}",
+        "bytes": archive.stat().st_size,
+        "sha256": _sha256_path(archive),
+        "slides": len(rows),
+        "decks": len(used_decks),
+        "written": written,
+        "skipped": skipped,
+    }
+
+
+def _fixed_mtime() -> int:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return FIXED_EPOCH
+
+
+def _image_ext(data: bytes) -> str:
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    raise ValueError("source is not a JPEG, PNG or WebP image")
+
+
+def _encode_upscaled(png: bytes, fmt: str, cache: Path | None = None) -> bytes:
+    if fmt == "png":
+        if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+            raise ValueError("not a PNG")
+        return png
+    cached = None
+    if cache is not None:
+        cached = Path(cache) / f"{hashlib.sha256(png).hexdigest()}.q{WEBP_QUALITY}.webp"
+    if cached is not None and cached.is_file():
+        return cached.read_bytes()
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        out = io.BytesIO()
+        image.save(out, format="WEBP", quality=WEBP_QUALITY, method=4)
+    if cached is not None:
+        atomic_write(cached, out.getvalue())
+    return out.getvalue()
+
+
+def _row(slide: Slide, deck: DeckMeta, original_name: str, upscaled_name: str) -> dict[str, Any]:
+    ocr, section, up = slide.ocr, slide.section, slide.upscale
+    assert ocr is not None and section is not None
+    return {
+        "id": slide.id,
+        "file_name": upscaled_name,
+        "original_file_name": original_name,
+        "deck": slide.deck,
+        "page": slide.page,
+        "company": deck.company,
+        "deck_title": deck.title,
+        "year": deck.year,
+        "stage": deck.stage,
+        "industry": deck.industry,
+        "section": section.label,
+        "section_scores": {k: round(float(v), 6) for k, v in sorted(section.scores.items())},
+        "title": ocr.title,
+        "text": ocr.text,
+        "mean_confidence": round(float(ocr.mean_confidence), 3),
+        "words": [
+            {"text": w.text, "conf": round(float(w.conf), 2), "box": [int(v) for v in w.box],
+             "line": int(w.line)}
+            for w in ocr.words
+        ],
+        "source_width": up.source_width if up else None,
+        "source_height": up.source_height if up else None,
+        "upscale_method": up.method if up else "",
+        "upscale_scale": float(up.scale) if up else None,
+        "source_sha256": slide.sha256,
+        "source_url": deck.source_url,
+        "license": deck.license,
+    }
+
+
+def _text_members(
+    rows: list[dict[str, Any]], decks: dict[str, DeckMeta], version: str, mtime: int, fmt: str
+) -> dict[str, bytes]:
+    # keys in schema order: Frictionless reads the JSONL header from the first row
+    jsonl = "".join(
+        json.dumps({f.name: r[f.name] for f in FIELDS}, ensure_ascii=False) + "\n" for r in rows
+    ).encode()
+    csv_bytes = _csv(rows)
+    texts = {"metadata.jsonl": jsonl, "slides.csv": csv_bytes}
+    ctx = bundle_card.CardContext(
+        rows=rows, decks=decks, version=version, mtime=mtime, upscaled_format=fmt,
+        hashes={n: hashlib.sha256(d).hexdigest() for n, d in texts.items()},
+        sizes={n: len(d) for n, d in texts.items()},
+    )
+    texts["README.md"] = bundle_card.data_card(ctx).encode()
+    texts["croissant.json"] = _dump(bundle_card.croissant(ctx))
+    texts["datapackage.json"] = _dump(bundle_card.datapackage(ctx))
+    return texts
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    columns = [f.name for f in FIELDS if f.csv]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row[c]) for c in columns])
+    return out.getvalue().encode()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return value
+
+
+def _dump(doc: dict) -> bytes:
+    return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
+
+
+def _sha256_path(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], mtime: int) -> bool:
+    """Stream a reproducible tar.gz to a temp file; replace ``archive`` only if bytes differ."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
+                with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                    for name in _with_dirs(members):
+                        path = f"{root}/{name}" if name else root
+                        _add_member(tar, path, members.get(name), mtime)
+            raw.flush()
+            os.fsync(raw.fileno())
+        if archive.exists() and _sha256_path(archive) == _sha256_path(tmp):
+            tmp.unlink()
+            return False
+        os.replace(tmp, archive)
+        return True
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _with_dirs(members: dict[str, bytes | Path]) -> list[str]:
+    names = set(members) | {""}
+    for name in members:
+        parts = name.split("/")[:-1]
+        names.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    return sorted(names)
+
+
+def _add_member(tar: tarfile.TarFile, name: str, content: bytes | Path | None, mtime: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.mtime = mtime
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    if content is None:
+        info.type = tarfile.DIRTYPE
+        info.mode = 0o755
+        tar.addfile(info)
+        return
+    info.mode = 0o644
+    if isinstance(content, Path):
+        info.size = content.stat().st_size
+        with open(content, "rb") as fh:
+            tar.addfile(info, fh)
+    else:
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+
+
+def _remove_other_versions(out_dir: Path, keep: Path) -> None:
+    """A version bump leaves one archive in site/dataset, not two to deploy."""
+    for old in out_dir.glob(f"{ARCHIVE_STEM}-v*.tar.gz"):
+        if old != keep:
+            old.unlink()

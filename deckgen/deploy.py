@@ -1,0 +1,287 @@
+"""Publish the built site to S3 (+ CloudFront) safely and incrementally.
+
+- Only files whose content differs from the bucket are uploaded: the local
+  MD5 is compared with the object's ETag (single-part uploads), falling back
+  to the ``sha256`` we store in object metadata (KMS-encrypted buckets,
+  multipart objects).
+- Uploads go in waves so a page never points at a file that is not there
+  yet: a file that references a *new* object (one not in the bucket before
+  this deploy) waits until that object is uploaded. Files that reference each
+  other in a cycle share a wave. A deploy stopped at any instant therefore
+  leaves every page that was live before finding everything it references.
+- Stale objects are deleted only after every upload, and only when asked.
+- One CloudFront invalidation lists the changed paths whose names are not
+  content-hashed (hashed names never change meaning, so need none).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from deckgen import deploy_refs
+from deckgen.errors import ConfigError, DeckgenError
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=60, must-revalidate"
+MAX_INVALIDATION_PATHS = 1000  # beyond this one wildcard is cheaper and within quota
+UPLOAD_THREADS = 8
+_URL_SAFE = "/~-._"
+
+_HASHED_NAME = re.compile(r"\.[0-9a-f]{8,64}\.")
+CONTENT_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".jsonl": "application/jsonl; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".pdf": "application/pdf",
+    ".gz": "application/gzip",  # never Content-Encoding: the download stays a .tar.gz
+    ".tgz": "application/gzip",
+    ".zip": "application/zip",
+}
+
+
+class DeployError(DeckgenError):
+    """The bucket or CloudFront refused or failed; the message says what to do."""
+
+
+@dataclass
+class LocalFile:
+    key: str  # S3 key, prefix included
+    rel: str  # path inside the site folder, posix
+    path: Path
+    size: int
+    md5: str
+    sha256: str
+
+
+def content_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return CONTENT_TYPES.get(suffix, "application/octet-stream")
+
+
+def cache_control(rel: str) -> str:
+    """Immutable for content-hashed names and slide images, short for everything else."""
+    if _HASHED_NAME.search(posixpath.basename(rel)) or rel.startswith("img/"):
+        return IMMUTABLE
+    return SHORT
+
+
+def deploy(
+    site_dir: Path,
+    bucket: str,
+    *,
+    prefix: str = "",
+    distribution_id: str | None = None,
+    dry_run: bool = False,
+    delete: bool = False,
+    endpoint_url: str | None = None,
+    s3_client=None,
+    cloudfront_client=None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict:
+    """Sync ``site_dir`` to ``s3://bucket/prefix`` and invalidate what changed.
+
+    ``progress(done, total, key)`` is called after each upload. Returns a summary:
+    uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, and
+    the invalidation id and paths (None / [] when there was none).
+    """
+    site_dir = Path(site_dir)
+    if not bucket:
+        raise ConfigError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
+    if not site_dir.is_dir():
+        raise ConfigError(f"site folder {site_dir} does not exist: run `deckgen build` first")
+    prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+    s3 = s3_client or _client("s3", endpoint_url)
+    local = _scan(site_dir, prefix)
+    remote = _list_remote(s3, bucket, prefix)
+    changed = [f for f in local.values() if not _same(s3, bucket, f, remote.get(f.key))]
+    waves = deploy_refs.upload_waves(
+        {f.key: f.path for f in changed}, existing=set(remote), site_keys=set(local), prefix=prefix
+    )
+    stale = sorted(set(remote) - set(local))
+    paths = _invalidation_paths(changed, stale if delete else [], prefix)
+    summary = {
+        "bucket": bucket, "prefix": prefix, "dry_run": dry_run,
+        "uploaded": len(changed), "unchanged": len(local) - len(changed),
+        "deleted": len(stale) if delete else 0, "stale": 0 if delete else len(stale),
+        "bytes": sum(f.size for f in changed),
+        "uploaded_keys": [key for wave in waves for key in wave],
+        "deleted_keys": stale if delete else [],
+        "invalidation_id": None, "invalidation_paths": paths if distribution_id else [],
+    }
+    if dry_run:
+        return summary
+    _upload_waves(s3, bucket, waves, {f.key: f for f in changed}, progress)
+    if delete and stale:
+        _delete(s3, bucket, stale)
+    if distribution_id and paths:
+        cloudfront = cloudfront_client or _client("cloudfront", endpoint_url)
+        summary["invalidation_id"] = _invalidate(cloudfront, distribution_id, paths)
+    return summary
+
+
+def _client(service: str, endpoint_url: str | None):
+    import boto3  # imported late: the rest of deckgen runs without AWS
+
+    return boto3.client(service, endpoint_url=endpoint_url)
+
+
+def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
+    files: dict[str, LocalFile] = {}
+    for path in sorted(site_dir.rglob("*")):
+        rel = path.relative_to(site_dir).as_posix()
+        # dotfiles include half-written temp files from atomic_write
+        if not path.is_file() or any(part.startswith(".") for part in rel.split("/")):
+            continue
+        md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                md5.update(block)
+                sha.update(block)
+        key = prefix + rel
+        size = path.stat().st_size
+        files[key] = LocalFile(key, rel, path, size, md5.hexdigest(), sha.hexdigest())
+    return files
+
+
+def _list_remote(s3, bucket: str, prefix: str) -> dict[str, dict]:
+    remote: dict[str, dict] = {}
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                remote[obj["Key"]] = {"etag": obj["ETag"].strip('"'), "size": obj["Size"]}
+    except Exception as exc:
+        raise _explain(exc, f"cannot list s3://{bucket}/{prefix}") from exc
+    return remote
+
+
+def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
+    if remote is None or remote["size"] != local.size:
+        return False
+    if remote["etag"] == local.md5:
+        return True
+    # ETag is not an MD5 (SSE-KMS, multipart): ask for the hash we stored at upload
+    try:
+        head = s3.head_object(Bucket=bucket, Key=local.key)
+    except Exception as exc:
+        raise _explain(exc, f"cannot read s3://{bucket}/{local.key}") from exc
+    return head.get("Metadata", {}).get("sha256") == local.sha256
+
+
+def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, LocalFile],
+                  progress: Callable[[int, int, str], None] | None) -> None:
+    total, done = sum(len(w) for w in waves), 0
+    pool = ThreadPoolExecutor(max_workers=UPLOAD_THREADS)
+    try:
+        for wave in waves:
+            futures = {key: pool.submit(_put, s3, bucket, files[key]) for key in wave}
+            failure: Exception | None = None
+            for key, future in futures.items():  # finish the whole wave before stopping
+                try:
+                    future.result()
+                except Exception as exc:
+                    failure = failure or exc
+                    continue
+                done += 1
+                if progress:
+                    progress(done, total, key)
+            if failure is not None:
+                raise _explain(failure, f"upload stopped after {done} of {total} files "
+                               "(the live site is intact; run deploy again to finish)") from failure
+    finally:  # Ctrl-C: drop queued uploads, never start the next wave
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _put(s3, bucket: str, f: LocalFile) -> None:
+    with open(f.path, "rb") as body:
+        s3.put_object(
+            Bucket=bucket, Key=f.key, Body=body,
+            ContentType=content_type(f.rel), CacheControl=cache_control(f.rel),
+            ContentMD5=base64.b64encode(bytes.fromhex(f.md5)).decode(),
+            Metadata={"sha256": f.sha256},
+        )
+
+
+def _delete(s3, bucket: str, keys: list[str]) -> None:
+    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+        batch = [{"Key": k} for k in keys[start:start + 1000]]
+        try:
+            response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        except Exception as exc:
+            raise _explain(exc, "cannot delete stale objects") from exc
+        if response.get("Errors"):
+            first = response["Errors"][0]
+            raise DeployError(f"cannot delete {first.get('Key')}: {first.get('Message')}")
+
+
+def _invalidation_paths(changed: list[LocalFile], deleted: list[str], prefix: str) -> list[str]:
+    keys = [f.key for f in changed if cache_control(f.rel) != IMMUTABLE]
+    keys += [k for k in deleted if cache_control(k[len(prefix):]) != IMMUTABLE]
+    paths: set[str] = set()
+    for key in keys:
+        paths.add("/" + quote(key, safe=_URL_SAFE))
+        if posixpath.basename(key) == "index.html":  # also served at its folder's URL
+            folder = posixpath.dirname(key)
+            paths.add("/" + (quote(folder, safe=_URL_SAFE) + "/" if folder else ""))
+    if len(paths) > MAX_INVALIDATION_PATHS:
+        return [f"/{prefix}*"]
+    return sorted(paths)
+
+
+def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
+    try:
+        response = cloudfront.create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(paths), "Items": paths},
+                "CallerReference": f"deckgen-{time.time_ns()}",
+            },
+        )
+    except Exception as exc:
+        raise _explain(exc, f"cannot invalidate CloudFront distribution {distribution_id} (files "
+                       "are uploaded; invalidate by hand or wait for the short TTL)") from exc
+    return response["Invalidation"]["Id"]
+
+
+def _explain(exc: BaseException, what: str) -> DeckgenError:
+    """Turn boto errors into one line that says what to do."""
+    if isinstance(exc, DeckgenError):
+        return exc
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    name = type(exc).__name__
+    if code in ("NoSuchBucket",):
+        return ConfigError(f"{what}: the bucket does not exist (create it with infra/site.yaml)")
+    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
+        return ConfigError(f"{what}: access denied ({code}); check AWS_PROFILE / credentials")
+    if name in ("NoCredentialsError", "PartialCredentialsError"):
+        return ConfigError(f"{what}: no AWS credentials; set AWS_PROFILE or run `aws configure`")
+    if code == "NoSuchDistribution":
+        return ConfigError(f"{what}: no such distribution; check --distribution-id")
+    return DeployError(f"{what}: {code or name}: {exc}")

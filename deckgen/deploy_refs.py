@@ -1,0 +1,156 @@
+"""Which site files point at which, and the upload order that keeps every link whole.
+
+A file must not reach the bucket before the *new* files it references (an
+object already in the bucket, even an old version, is fine to point at).
+Files are grouped into waves: each wave depends only on earlier ones, files
+that reference each other in a cycle share a wave, and within one dependency
+level assets go before text files, text files before HTML pages, and the
+sitemap and robots.txt last.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+TEXT_SUFFIXES = {".html", ".htm", ".css", ".js", ".mjs", ".json", ".xml", ".txt",
+                 ".webmanifest", ".svg"}
+MAX_SCAN_BYTES = 8 << 20  # bigger text files are data, not pages
+# a token that looks like a path to a file: "img/acme-001.320.webp", "../style.1a2b3c4d.css"
+_PATH_TOKEN = re.compile(r"[\w~%./:+@-]*\.[A-Za-z0-9]{1,12}")
+
+
+def _rank(key: str) -> int:
+    name = posixpath.basename(key)
+    if name in ("sitemap.xml", "robots.txt"):
+        return 3
+    suffix = posixpath.splitext(name)[1].lower()
+    if suffix in (".html", ".htm"):
+        return 2
+    return 1 if suffix in TEXT_SUFFIXES else 0
+
+
+class _AttrCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if not value:
+                continue
+            if name in ("srcset", "imagesrcset"):  # "a.320.webp 320w, a.960.webp 960w"
+                self.values += [part.split()[0] for part in value.split(",") if part.strip()]
+            else:
+                self.values.append(value)
+
+
+def candidate_urls(path: Path) -> list[str]:
+    """Every string in a text file that might name another site file."""
+    if path.suffix.lower() not in TEXT_SUFFIXES or path.stat().st_size > MAX_SCAN_BYTES:
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() in (".html", ".htm"):
+        collector = _AttrCollector()
+        collector.feed(text)
+        collector.close()
+        return collector.values
+    return _PATH_TOKEN.findall(text)
+
+
+def resolve(url: str, from_key: str, site_keys: set[str], prefix: str) -> set[str]:
+    """The site keys a URL written inside ``from_key`` can mean (none for external links)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("data", "mailto", "tel", "javascript"):
+        return set()
+    path = unquote(parts.path)
+    if not path:
+        return set()
+    if path.startswith("/"):
+        candidates = [prefix + path.lstrip("/")]
+    elif parts.scheme or parts.netloc:
+        return set()  # an absolute URL that is not a path on this site
+    else:
+        candidates = [posixpath.normpath(posixpath.join(posixpath.dirname(from_key), path))]
+        if _rank(from_key) != 2:  # JS/JSON may hold root-relative paths without the slash
+            candidates.append(prefix + path)
+    found = set()
+    for key in candidates:
+        for option in (key, key.rstrip("/") + "/index.html"):
+            if option in site_keys and option != from_key:
+                found.add(option)
+                break
+    return found
+
+
+def references(path: Path, key: str, site_keys: set[str], prefix: str) -> set[str]:
+    refs: set[str] = set()
+    for url in candidate_urls(path):
+        if "://" in url:  # absolute links to this site (sitemap, og:image) count by path
+            url = urlsplit(url).path or ""
+        refs |= resolve(url, key, site_keys, prefix)
+    return refs
+
+
+def upload_waves(changed: dict[str, Path], *, existing: set[str], site_keys: set[str],
+                 prefix: str = "") -> list[list[str]]:
+    """Group the keys to upload into ordered waves (see the module docstring)."""
+    new = set(changed) - existing
+    edges: dict[str, set[str]] = {
+        key: references(path, key, site_keys, prefix) & new for key, path in changed.items()
+    }
+    component, order = _strongly_connected(sorted(changed), edges)
+    level: dict[int, int] = {}
+    for comp in reversed(order):  # sinks first
+        deps = {component[d] for k in order[comp] for d in edges[k]} - {comp}
+        level[comp] = 1 + max((level[d] for d in deps), default=-1)
+    waves: dict[tuple[bool, int, int], list[str]] = {}
+    for key in changed:  # sitemap and robots.txt serve crawlers: after everything they name
+        rank = _rank(key)
+        waves.setdefault((rank == 3, level[component[key]], rank), []).append(key)
+    return [sorted(waves[k]) for k in sorted(waves)]
+
+
+def _strongly_connected(nodes: list[str], edges: dict[str, set[str]]
+                        ) -> tuple[dict[str, int], dict[int, list[str]]]:
+    """Kosaraju, iterative. Returns node -> component id and components in topological order
+    (a component comes before the components it points at)."""
+    finished: list[str] = []
+    seen: set[str] = set()
+    for root in nodes:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(sorted(edges[root])))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                finished.append(node)
+            elif child not in seen:
+                seen.add(child)
+                stack.append((child, iter(sorted(edges[child]))))
+    reverse: dict[str, list[str]] = {n: [] for n in nodes}
+    for node in nodes:
+        for target in edges[node]:
+            reverse[target].append(node)
+    component: dict[str, int] = {}
+    order: dict[int, list[str]] = {}
+    for root in reversed(finished):
+        if root in component:
+            continue
+        comp = len(order)
+        order[comp], todo = [], [root]
+        component[root] = comp
+        while todo:
+            node = todo.pop()
+            order[comp].append(node)
+            for source in reverse[node]:
+                if source not in component:
+                    component[source] = comp
+                    todo.append(source)
+    return component, order

@@ -1,0 +1,298 @@
+"""Measure OCR and classification on a labelled set (the format of ``../shared/eval-dev``).
+
+    DIR/labels.csv                 deck_id,page,section[,title,has_text_layer,notes]
+    DIR/lowres/<deck>/<page>.jpg   the slide as a scraper finds it (page: 001.jpg or 1.jpg)
+    DIR/truth/<deck>/<page>.txt    optional: the slide's true text
+
+Every slide runs the real per-slide pipeline (``upscale`` -> ``ocr``), then
+each deck is classified jointly with ``classify_deck``.
+
+OCR words are lower-case alphanumeric tokens of 2+ characters, compared as
+multisets: recall = share of truth words the OCR found, precision = share of
+OCR words that are in the truth (both pooled over all slides with truth text).
+CER is the edit distance between the two word sequences (joined by single
+spaces) over the truth length, so it also counts reading-order mistakes.
+Macro-F1 averages over the sections present in the labels. ``notes`` of the
+form ``alt: <section>`` give an accepted second label (``accuracy_with_alt``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deckgen import classify, ocr, upscale
+from deckgen.errors import BadInputError
+from deckgen.executor import TaskFailure, make_executor
+from deckgen.records import SECTIONS, OcrResult
+
+_WORD = re.compile(r"[a-z0-9]+")
+_ALT = re.compile(r"alt:\s*([a-z-]+)")
+
+
+def words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if len(w) >= 2]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, one numpy row at a time (insertions via a running minimum)."""
+    if not a or not b:
+        return max(len(a), len(b))
+    bb = np.fromiter((ord(ch) for ch in b), dtype=np.int64, count=len(b))
+    offsets = np.arange(len(b) + 1, dtype=np.int64)
+    row = offsets.copy()
+    new = np.empty_like(row)
+    for i, ch in enumerate(a, start=1):
+        new[0] = i
+        new[1:] = np.minimum(row[1:] + 1, row[:-1] + (bb != ord(ch)))
+        row = np.minimum.accumulate(new - offsets) + offsets
+    return int(row[-1])
+
+
+@dataclass(frozen=True)
+class _Item:
+    deck: str
+    page: int
+    section: str
+    alt: str | None
+    image: Path
+    truth: str | None
+
+
+@dataclass(frozen=True)
+class _Task:
+    image: str
+    upscale_params: upscale.UpscaleParams
+    ocr_params: ocr.OcrParams
+
+
+def _run_slide(task: _Task) -> dict[str, Any]:
+    png, up = upscale.upscale(Path(task.image).read_bytes(), task.upscale_params)
+    result = ocr.ocr(png, task.ocr_params, scale=up.scale)
+    return {"ocr": result.to_dict(), "upscale_seconds": up.seconds, "method": up.method}
+
+
+def _find(folder: Path, page: int, suffixes: tuple[str, ...]) -> Path | None:
+    for stem in (f"{page:03d}", f"{page:02d}", str(page)):
+        for suffix in suffixes:
+            path = folder / f"{stem}{suffix}"
+            if path.exists():
+                return path
+    return None
+
+
+def load_dataset(dataset_dir: Path) -> list[_Item]:
+    labels = dataset_dir / "labels.csv"
+    if not labels.exists():
+        raise BadInputError(f"{labels} not found: a labelled set needs labels.csv and lowres/")
+    items = []
+    with open(labels, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            deck, page, section = row["deck_id"], int(row["page"]), row["section"].strip()
+            if section not in SECTIONS:
+                raise BadInputError(f"{labels}: unknown section {section!r} for {deck} {page}")
+            image = _find(dataset_dir / "lowres" / deck, page, (".jpg", ".jpeg", ".png", ".webp"))
+            if image is None:
+                raise BadInputError(f"no image for {deck} page {page} under {dataset_dir}/lowres")
+            truth_file = _find(dataset_dir / "truth" / deck, page, (".txt",))
+            truth = truth_file.read_text("utf-8", "replace") if truth_file else None
+            alt = _ALT.search(row.get("notes") or "")
+            items.append(_Item(deck, page, section, alt.group(1) if alt else None, image, truth))
+    items.sort(key=lambda it: (it.deck, it.page))
+    return items
+
+
+def _ocr_scores(items: list[_Item], results: list[OcrResult | None]) -> dict[str, Any]:
+    found = total_truth = total_ocr = 0
+    edits = chars = 0
+    per_slide_recall = []
+    for item, res in zip(items, results, strict=True):
+        truth_words = words(item.truth or "")
+        if not truth_words:
+            continue  # nothing to score against (image-only slide or no truth)
+        ocr_words = words(res.text) if res else []
+        common = sum((Counter(truth_words) & Counter(ocr_words)).values())
+        found += common
+        total_truth += len(truth_words)
+        total_ocr += len(ocr_words)
+        per_slide_recall.append(common / len(truth_words))
+        truth_str, ocr_str = " ".join(truth_words), " ".join(ocr_words)
+        edits += edit_distance(ocr_str, truth_str)
+        chars += len(truth_str)
+    return {
+        "slides_scored": len(per_slide_recall),
+        "word_recall": round(found / total_truth, 4) if total_truth else None,
+        "word_precision": round(found / total_ocr, 4) if total_ocr else None,
+        "cer": round(edits / chars, 4) if chars else None,
+        "median_slide_recall": round(statistics.median(per_slide_recall), 4)
+        if per_slide_recall
+        else None,
+    }
+
+
+def _classification_scores(truth: list[str], pred: list[str], alts: list[str | None]) -> dict:
+    labels = [s for s in SECTIONS if s in set(truth) | set(pred)]
+    confusion = {t: {p: 0 for p in labels} for t in labels}
+    for t, p in zip(truth, pred, strict=True):
+        confusion[t][p] += 1
+    per_class = {}
+    for s in labels:
+        tp = confusion[s][s]
+        predicted = sum(confusion[t][s] for t in labels)
+        support = sum(confusion[s].values())
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_class[s] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+            "support": support,
+        }
+    present = [s for s in labels if per_class[s]["support"]]
+    n = len(truth)
+    correct = sum(t == p for t, p in zip(truth, pred, strict=True))
+    with_alt = sum(p in (t, a) for t, p, a in zip(truth, pred, alts, strict=True))
+    return {
+        "slides": n,
+        "accuracy": round(correct / n, 4) if n else None,
+        "accuracy_with_alt": round(with_alt / n, 4) if n else None,
+        "macro_f1": round(statistics.mean(per_class[s]["f1"] for s in present), 4)
+        if present
+        else None,
+        "per_class": per_class,
+        "confusion": confusion,
+    }
+
+
+def evaluate(
+    dataset_dir: Path | str,
+    upscale_params: upscale.UpscaleParams | None = None,
+    ocr_params: ocr.OcrParams | None = None,
+    classify_params: classify.ClassifyParams | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Run upscale -> OCR -> classify on every labelled slide and score the results."""
+    dataset_dir = Path(dataset_dir)
+    upscale_params = upscale_params or upscale.UpscaleParams()
+    ocr_params = ocr_params or ocr.OcrParams()
+    classify_params = classify_params or classify.ClassifyParams()
+    ocr.check_tesseract(ocr_params.lang)
+    items = load_dataset(dataset_dir)
+    tasks = [_Task(str(it.image), upscale_params, ocr_params) for it in items]
+    results: list[OcrResult | None] = [None] * len(items)
+    up_seconds: list[float] = []
+    failures = []
+    methods: Counter[str] = Counter()
+    runner = make_executor(executor, workers)
+    try:
+        for index, out in runner.map(_run_slide, tasks):
+            if isinstance(out, TaskFailure):
+                failures.append({"slide": f"{items[index].deck}/{items[index].page:03d}",
+                                 "reason": out.message})
+            else:
+                results[index] = OcrResult.from_dict(out["ocr"])
+                up_seconds.append(out["upscale_seconds"])
+                methods[out["method"]] += 1
+            if progress is not None:
+                progress()
+    finally:
+        runner.close()
+
+    predictions: list[str] = []
+    details = []
+    classify_seconds = 0.0
+    for deck in sorted({it.deck for it in items}):
+        idx = [i for i, it in enumerate(items) if it.deck == deck]
+        slides = [results[i] or OcrResult(text="", title="", mean_confidence=0.0) for i in idx]
+        start = _now()
+        sections = classify.classify_deck(slides, classify_params)
+        classify_seconds += _now() - start
+        for i, section in zip(idx, sections, strict=True):
+            predictions.append(section.label)
+            item = items[i]
+            details.append({
+                "slide": f"{item.deck}/{item.page:03d}", "truth": item.section,
+                "predicted": section.label, "alt": item.alt,
+                "confidence": section.scores.get(section.label, 0.0),
+                "title": slides[idx.index(i)].title, "cues": section.cues,
+            })  # fmt: skip
+    ocr_seconds = [r.seconds for r in results if r is not None]
+    return {
+        "dataset": str(dataset_dir),
+        "slides": len(items),
+        "failed": failures,
+        "params": {
+            "upscale": upscale_params.method, "upscale_used": dict(methods),
+            "psm": ocr_params.psm, "lang": ocr_params.lang, "min_conf": ocr_params.min_conf,
+            "min_confidence": classify_params.min_confidence,
+            "ocr_version": ocr.VERSION, "classify_version": classify.VERSION,
+        },  # fmt: skip
+        "ocr": _ocr_scores(items, results),
+        "classification": _classification_scores(
+            [it.section for it in items], predictions, [it.alt for it in items]
+        ),
+        "seconds_per_slide": {
+            "upscale_median": round(statistics.median(up_seconds), 4) if up_seconds else None,
+            "ocr_median": round(statistics.median(ocr_seconds), 4) if ocr_seconds else None,
+            "classify_mean": round(classify_seconds / max(1, len(items)), 5),
+        },
+        "slides_detail": details,
+    }
+
+
+def _now() -> float:
+    import time
+
+    return time.perf_counter()
+
+
+def print_report(result: dict[str, Any], console: Any = None) -> None:
+    """The evaluation as rich tables: summary, per-class scores, confusion matrix."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    o, c, t = result["ocr"], result["classification"], result["seconds_per_slide"]
+    summary = Table(title=f"deckgen eval: {result['dataset']} ({result['slides']} slides)")
+    summary.add_column("measure")
+    summary.add_column("value", justify="right")
+    rows = [
+        ("OCR word recall", o["word_recall"]), ("OCR word precision", o["word_precision"]),
+        ("OCR CER", o["cer"]), ("slides with truth text", o["slides_scored"]),
+        ("section accuracy", c["accuracy"]), ("accuracy (alt label accepted)", c["accuracy_with_alt"]),
+        ("section macro-F1", c["macro_f1"]), ("upscale s/slide (median)", t["upscale_median"]),
+        ("OCR s/slide (median)", t["ocr_median"]), ("classify s/slide", t["classify_mean"]),
+        ("failed slides", len(result["failed"])),
+    ]  # fmt: skip
+    for name, value in rows:
+        summary.add_row(name, "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value))
+    console.print(summary)
+
+    per_class = Table(title="per section")
+    for col in ("section", "precision", "recall", "F1", "support"):
+        per_class.add_column(col, justify="left" if col == "section" else "right")
+    for s, m in c["per_class"].items():
+        per_class.add_row(s, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["support"]))
+    console.print(per_class)
+
+    labels = list(c["confusion"])
+    short = {s: s[:5] for s in labels}
+    matrix = Table(title="confusion (rows: truth, columns: predicted)")
+    matrix.add_column("")
+    for s in labels:
+        matrix.add_column(short[s], justify="right")
+    for s in labels:
+        matrix.add_row(short[s], *(str(c["confusion"][s][p] or "·") for p in labels))
+    console.print(matrix)
+    for failure in result["failed"]:
+        console.print(f"[red]failed[/red] {failure['slide']}: {failure['reason']}", markup=True)

@@ -1,0 +1,395 @@
+"""Search index: Whoosh at build time, exported to static shards for search.js.
+
+Python and the browser must agree on every result, so the two share one
+definition of everything that decides a ranking:
+
+* tokens: Whoosh's ``StemmingAnalyzer`` (regex ``\\w+(\\.?\\w+)*``, lower case,
+  stop words + minimum length 2, Porter stemmer from ``whoosh.lang.porter``);
+  ``tests/tokenize_cases.json`` pins it for both sides;
+* the query: free words and ``"quoted phrases"``, every clause required
+  (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR);
+* the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
+  with Whoosh's one-byte field lengths) times the field boost, summed.
+
+The export is shaped like Pagefind's: ``search/entry.json`` (tiny, not hashed)
+names term shards split by term range, vocabulary files (prefix, typo and
+"did you mean" expansion), position shards (phrases only), display-record
+chunks and one facet file, all named by content hash.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.lang.porter import stem
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import length_to_byte
+
+from .errors import ConfigError, DeckgenError
+from .files import write_if_changed
+from .records import SECTION_TITLES, DeckMeta, Slide
+
+VERSION = "1"  # bump when the schema, tokenization or export format changes
+FORMAT_VERSION = 1  # of search/entry.json and the files it names
+
+ANALYZER = StemmingAnalyzer()
+# The same chain without the stemmer: gives the surface word behind each stem.
+_UNSTEMMED = RegexTokenizer() | LowercaseFilter() | StopFilter()
+
+SEARCH_FIELDS: tuple[str, ...] = ("text", "title", "company", "industry")
+FIELD_BOOSTS: dict[str, float] = {"text": 1.0, "title": 2.0, "company": 1.5, "industry": 1.0}
+BM25_B = 0.75
+BM25_K1 = 1.2
+FACETS: tuple[str, ...] = ("section", "company", "year", "stage", "industry")
+_FACET_FIELDS = {"section": "section", "company": "company_facet", "year": "year",
+                 "stage": "stage", "industry": "industry_facet", "deck": "deck"}
+RECORD_FIELDS: tuple[str, ...] = ("id", "title", "section", "company", "deck", "page", "year",
+                                  "stage", "industry", "url", "thumb", "text")
+
+SHARD_BYTES = 16_000  # target size of a term shard before gzip
+VOCAB_TERMS = 1_500  # terms per vocabulary file
+RECORDS_PER_CHUNK = 8  # display records per chunk: balances chunk-list size vs bytes per result
+HASH_CHARS = 12  # hex digits of SHA-256 in file names: 48 bits, ample for one site
+_HASHED = re.compile(rf"^[a-z]+\.[0-9a-f]{{{HASH_CHARS}}}\.json$")
+_VLQ = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+class IndexMissingError(DeckgenError):
+    pass
+
+
+def tokenize(text: str) -> list[str]:
+    """The index terms of ``text``, exactly as Whoosh indexes them."""
+    return [t.text for t in ANALYZER(text)]
+
+
+_stem = lru_cache(maxsize=200_000)(stem)  # a corpus has few distinct words; stemming is slow
+
+
+def _surface_and_stems(text: str) -> list[tuple[str, str]]:
+    return [(w, _stem(w)) for w in (t.text for t in _UNSTEMMED(text))]
+
+
+# --- documents ---------------------------------------------------------------
+
+def _documents(slides: list[Slide], decks: dict[str, DeckMeta]) -> list[dict[str, Any]]:
+    """One flat dict per searchable slide, in slide-id order (= doc number)."""
+    docs = []
+    for slide in sorted(slides, key=lambda s: s.id):
+        if slide.ocr is None or slide.section is None:
+            continue  # failed upstream; the build report already names it
+        meta = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
+        docs.append({
+            "id": slide.id, "deck": slide.deck, "page": slide.page,
+            "text": slide.ocr.text or "", "title": slide.ocr.title or "",
+            "company": meta.company or "", "industry": meta.industry or "",
+            "section": slide.section.label, "year": str(meta.year) if meta.year else "",
+            "stage": meta.stage or "",
+        })
+    return docs
+
+
+def _schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True), deck=ID(stored=True), page=NUMERIC(stored=True),
+        text=TEXT(analyzer=ANALYZER, stored=True), title=TEXT(analyzer=ANALYZER, stored=True),
+        company=TEXT(analyzer=ANALYZER, stored=True), industry=TEXT(analyzer=ANALYZER, stored=True),
+        section=ID(stored=True), year=ID(stored=True), stage=ID(stored=True),
+        company_facet=ID(stored=True), industry_facet=ID(stored=True),
+    )
+
+
+# --- Whoosh: build and query ---------------------------------------------------
+
+def build_index(slides: list[Slide], decks: dict[str, DeckMeta], index_dir: Path) -> None:
+    """Rebuild the Whoosh index from scratch in a temp dir, then swap it in."""
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=index_dir.parent, prefix=f".{index_dir.name}."))
+    # Whoosh names segments with the global `random`: seed it (then restore it) so the
+    # same slides give a byte-identical index.
+    saved = random.getstate()
+    random.seed(f"deckgen-index-{VERSION}")
+    try:
+        ix = whoosh_index.create_in(tmp, _schema())
+        writer = ix.writer(compound=False)  # a compound file records mtimes: not reproducible
+        for doc in _documents(slides, decks):
+            fields = dict(doc, company_facet=doc["company"], industry_facet=doc["industry"])
+            writer.add_document(**{k: v for k, v in fields.items() if v != ""})
+        writer.commit()
+        old = index_dir.with_name(f".{index_dir.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if index_dir.exists():
+            index_dir.rename(old)
+        tmp.rename(index_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        random.setstate(saved)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_QUERY_PART = re.compile(r'"([^"]*)"?|([^"]+)')
+
+
+def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Split a query into required clauses: ("term", (t,)) or ("phrase", (t1, t2, ...)).
+
+    Quoted text is a phrase (a missing closing quote ends it at the end);
+    repeated term clauses count once. search.js implements the same grammar.
+    """
+    clauses: list[tuple[str, tuple[str, ...]]] = []
+    for phrase, free in _QUERY_PART.findall(query):
+        if free:
+            clauses.extend(("term", (t,)) for t in tokenize(free))
+            continue
+        terms = tuple(tokenize(phrase))
+        if len(terms) == 1:
+            clauses.append(("term", terms))
+        elif terms:
+            clauses.append(("phrase", terms))
+    return list(dict.fromkeys(clauses))
+
+
+def _whoosh_query(clauses: list[tuple[str, tuple[str, ...]]]) -> Q.Query:
+    required = []
+    for kind, terms in clauses:
+        if kind == "term":
+            alts = [Q.Term(f, terms[0], boost=FIELD_BOOSTS[f]) for f in SEARCH_FIELDS]
+        else:
+            alts = [Q.Phrase(f, list(terms), boost=FIELD_BOOSTS[f]) for f in SEARCH_FIELDS]
+        required.append(Q.Or(alts))
+    return Q.And(required) if len(required) > 1 else required[0]
+
+
+def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None,
+           limit: int = 10) -> list[dict]:
+    """Top ``limit`` slides for ``query``, best first; ``filters`` = {facet: exact value}."""
+    index_dir = Path(index_dir)
+    if not whoosh_index.exists_in(index_dir):
+        raise IndexMissingError(f"no search index in {index_dir}: run `deckgen build` first")
+    filter_terms = []
+    for name, value in (filters or {}).items():
+        if name not in _FACET_FIELDS:
+            raise ConfigError(f"unknown filter {name!r}: use one of {', '.join(_FACET_FIELDS)}")
+        filter_terms.append(Q.Term(_FACET_FIELDS[name], str(value)))
+    clauses = parse_query(query)
+    if not clauses and not filter_terms:
+        return []
+    q = _whoosh_query(clauses) if clauses else Q.Every()
+    ix = whoosh_index.open_dir(index_dir)
+    with ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1)) as searcher:
+        hits = searcher.search(q, limit=limit, filter=Q.And(filter_terms) if filter_terms else None)
+        return [{
+            "rank": rank, "id": hit["id"], "score": round(hit.score, 6),
+            "deck": hit["deck"], "page": hit["page"], "title": hit.get("title", ""),
+            "section": hit.get("section", ""), "company": hit.get("company_facet", ""),
+            "year": hit.get("year", ""), "stage": hit.get("stage", ""),
+            "industry": hit.get("industry_facet", ""),
+            "excerpt": " ".join(hit.get("text", "").split())[:200],
+        } for rank, hit in enumerate(hits, 1)]
+
+
+# --- static export -------------------------------------------------------------
+
+def vlq(numbers: Iterable[int]) -> str:
+    """Unsigned base64 VLQ (5 data bits per char, low bits first): compact, JSON-safe."""
+    out = []
+    for n in numbers:
+        while True:
+            digit, n = n & 31, n >> 5
+            out.append(_VLQ[digit | (32 if n else 0)])
+            if not n:
+                break
+    return "".join(out)
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+class _Writer:
+    """Writes content-hashed files into search/, remembering names and bytes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.names: set[str] = set()
+        self.bytes = 0
+
+    def put(self, kind: str, obj: Any) -> str:
+        from .files import sha256_bytes
+
+        data = _dumps(obj)
+        name = f"{kind}.{sha256_bytes(data)[:HASH_CHARS]}.json"
+        write_if_changed(self.folder / name, data)
+        if name not in self.names:
+            self.names.add(name)
+            self.bytes += len(data)
+        return name
+
+
+def _postings(docs: list[dict[str, Any]]):
+    """term -> field index -> [(doc, positions, length byte)], plus corpus statistics."""
+    postings: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    surfaces: dict[str, Counter] = defaultdict(Counter)
+    totals = [0] * len(SEARCH_FIELDS)
+    for doc_no, doc in enumerate(docs):
+        for f, field in enumerate(SEARCH_FIELDS):
+            pairs = _surface_and_stems(doc[field])
+            if not pairs:
+                continue
+            totals[f] += len(pairs)
+            lbyte = length_to_byte(len(pairs))
+            positions: dict[str, list[int]] = defaultdict(list)
+            for pos, (word, term) in enumerate(pairs):
+                positions[term].append(pos)
+                surfaces[term][word] += 1
+            for term, plist in positions.items():
+                postings[term][f].append((doc_no, plist, lbyte))
+    return postings, surfaces, totals
+
+
+def _encode_term(fields: dict[int, list]) -> tuple[list[str], list[str]]:
+    """Per field: postings as VLQ (doc delta, tf, length byte)... and positions as VLQ deltas."""
+    post, pos = [], []
+    for f in range(len(SEARCH_FIELDS)):
+        nums, pnums, last = [], [], 0
+        for doc_no, plist, lbyte in fields.get(f, []):
+            nums += (doc_no - last, len(plist), lbyte)
+            last = doc_no
+            prev = 0
+            for p in plist:
+                pnums.append(p - prev)
+                prev = p
+        post.append(vlq(nums))
+        pos.append(vlq(pnums))
+    return post, pos
+
+
+def _safe_url(url: str) -> str:
+    """Only site-relative URLs may reach the page (no scheme, no //host)."""
+    return "" if re.match(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*:|//|\\)", url or "") else (url or "")
+
+
+def export_client_index(slides: list[Slide], decks: dict[str, DeckMeta], out_dir: Path,
+                        urls: dict[str, dict[str, str]]) -> dict:
+    """Write ``out_dir/search/entry.json`` and its hashed files; drop stale ones."""
+    folder = Path(out_dir) / "search"
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = _documents(slides, decks)
+    postings, surfaces, totals = _postings(docs)
+    writer = _Writer(folder)
+
+    terms = sorted(postings)
+    shard_files, shard_starts, pos_files = [], [], []
+    shard: dict[str, list[str]] = {}
+    shard_pos: dict[str, list[str]] = {}
+    size = 0
+
+    def flush() -> None:
+        nonlocal shard, shard_pos, size
+        if shard:
+            shard_starts.append(min(shard))
+            shard_files.append(writer.put("t", shard))
+            pos_files.append(writer.put("p", shard_pos))
+        shard, shard_pos, size = {}, {}, 0
+
+    for term in terms:
+        post, pos = _encode_term(postings[term])
+        shard[term], shard_pos[term] = post, pos
+        size += len(term) + sum(map(len, post)) + 12
+        if size >= SHARD_BYTES:
+            flush()
+    flush()
+    if shard_starts:
+        shard_starts[0] = ""  # the first shard covers everything before the second
+
+    vocab_files, vocab_starts = [], []
+    for i in range(0, len(terms), VOCAB_TERMS):
+        block = terms[i:i + VOCAB_TERMS]
+        df = [len({d for plist in postings[t].values() for d, _, _ in plist}) for t in block]
+        surface = [_best_surface(t, surfaces[t]) for t in block]
+        vocab_starts.append("" if i == 0 else block[0])
+        vocab_files.append(writer.put("v", {"t": block, "d": df, "s": surface}))
+
+    record_hashes = []
+    for i in range(0, len(docs), RECORDS_PER_CHUNK):
+        rows = []
+        for doc in docs[i:i + RECORDS_PER_CHUNK]:
+            link = urls.get(doc["id"], {})
+            rows.append([_record_value(doc, k, link) for k in RECORD_FIELDS])
+        record_hashes.append(writer.put("r", rows)[2:2 + HASH_CHARS])
+
+    meta = {
+        "docs": len(docs), "fields": list(SEARCH_FIELDS),
+        "boosts": [FIELD_BOOSTS[f] for f in SEARCH_FIELDS], "B": BM25_B, "K1": BM25_K1,
+        "lengths": totals,
+        "terms": {"starts": shard_starts, "files": shard_files, "pos": pos_files},
+        "vocab": {"starts": vocab_starts, "files": vocab_files},
+        # chunk k is "r.<hashes[k*H:(k+1)*H]>.json": one string, not a list of names
+        "records": {"size": RECORDS_PER_CHUNK, "fields": list(RECORD_FIELDS),
+                    "hashes": "".join(record_hashes)},
+        "facets": writer.put("f", _facets(docs)),
+    }
+    # The entry is tiny and fetched fresh; everything it names is cacheable forever.
+    entry = {"version": FORMAT_VERSION, "builder": VERSION, "hash": HASH_CHARS,
+             "meta": writer.put("m", meta)}
+    entry_bytes = _dumps(entry)
+    write_if_changed(folder / "entry.json", entry_bytes)
+    for stale in folder.iterdir():
+        if _HASHED.match(stale.name) and stale.name not in writer.names:
+            stale.unlink()
+    return {"docs": len(docs), "terms": len(terms), "files": len(writer.names) + 1,
+            "bytes": writer.bytes + len(entry_bytes), "entry_bytes": len(entry_bytes),
+            "shards": len(shard_files), "record_chunks": len(record_hashes)}
+
+
+def _best_surface(term: str, counts: Counter) -> str:
+    """The commonest word behind a stem ("" when it is the stem itself)."""
+    word = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    return "" if word == term else word
+
+
+def _record_value(doc: dict[str, Any], key: str, link: dict[str, str]) -> Any:
+    if key == "url":
+        return _safe_url(link.get("page", ""))
+    if key == "thumb":
+        return _safe_url(link.get("thumb", ""))
+    return doc[key]
+
+
+def _facets(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per facet: sorted values, and each doc's value+1 (0 = none) as VLQ, direct or in runs."""
+    out: dict[str, Any] = {}
+    for name in FACETS:
+        values = sorted({d[name] for d in docs} - {""})
+        index = {v: i + 1 for i, v in enumerate(values)}  # 0 = no value
+        runs: list[int] = []
+        for doc in docs:
+            code = index.get(doc[name], 0)
+            if runs and runs[-2] == code:
+                runs[-1] += 1
+            else:
+                runs += (code, 1)
+        direct = vlq(index.get(d[name], 0) for d in docs)
+        entry: dict[str, Any] = {"values": values}
+        if len(direct) <= len(vlq(runs)):
+            entry["codes"] = direct  # one value per doc (section: changes every slide)
+        else:
+            entry["runs"] = vlq(runs)  # (value, run length) pairs (deck-level facets)
+        if name == "section":
+            entry["labels"] = [SECTION_TITLES.get(v, v) for v in values]
+        out[name] = entry
+    return out

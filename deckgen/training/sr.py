@@ -1,0 +1,250 @@
+"""Train the shipped super-resolution models and export them to ONNX for cv2.dnn.
+
+    .venv/bin/pip install -e '.[train]'       # torch==2.13.0 (CPU) + onnx
+    deckgen train-sr --scale 4                 # = train(scale=4, seed=0)
+
+The nets work on the Y channel of YCrCb in [0,1] (text lives in luminance; one
+channel is three times cheaper than RGB) and end in a pixel shuffle added to
+the input repeated scale² times, so they learn only the detail nearest-neighbour
+enlargement misses. Training pairs come from ``sr_data``: synthetic slides
+rendered at scale × 480 px and degraded the way scraped slides are. The step
+count, not the clock, decides the result, so a seed reproduces a model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from deckgen.errors import MissingDependencyError
+from deckgen.training.sr_data import make_patches
+
+try:
+    import torch
+    from torch import nn
+except ImportError:  # the runtime never needs torch; only training does
+    torch = None  # type: ignore[assignment]
+    nn = None  # type: ignore[assignment]
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+ONNX_OPSET = 13  # DepthToSpace (PixelShuffle) in this opset loads in OpenCV 5.0 dnn
+
+
+@dataclass
+class TrainConfig:
+    scale: int = 4
+    seed: int = 0
+    arch: str = "resnet"  # "espcn", "fsrcnn" or "resnet"
+    steps: int = 4000
+    minutes: float = 25.0  # hard stop, whatever the step count
+    batch: int = 16
+    patch: int = 32  # LR patch side
+    slides: int = 500  # synthetic slides rendered for training patches
+    patches_per_slide: int = 24
+    lr: float = 1e-3
+    threads: int = 2
+
+
+@dataclass
+class TrainReport:
+    arch: str
+    scale: int
+    seed: int
+    steps: int
+    seconds: float
+    parameters: int
+    final_loss: float
+    onnx_path: str
+    onnx_bytes: int
+
+
+def _require_torch() -> None:
+    if torch is None:
+        raise MissingDependencyError(
+            "training needs PyTorch: .venv/bin/pip install -e '.[train]' (torch==2.13.0, CPU)"
+        )
+
+
+def build_net(arch: str, scale: int) -> nn.Module:
+    """One of the compared architectures, ending in anchor + pixel shuffle."""
+    _require_torch()
+    out = scale * scale
+    if arch == "espcn":
+        body = nn.Sequential(
+            nn.Conv2d(1, 48, 5, padding=2),
+            nn.ReLU(),
+            nn.Conv2d(48, 24, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(24, out, 3, padding=1),
+        )
+    elif arch == "fsrcnn":
+        body = nn.Sequential(
+            nn.Conv2d(1, 32, 5, padding=2),
+            nn.PReLU(32),
+            nn.Conv2d(32, 12, 1),
+            nn.PReLU(12),
+            *[layer for _ in range(3) for layer in (nn.Conv2d(12, 12, 3, padding=1), nn.PReLU(12))],
+            nn.Conv2d(12, 32, 1),
+            nn.PReLU(32),
+            nn.Conv2d(32, out, 3, padding=1),
+        )
+    elif arch.startswith("resnet"):
+        # "resnet" = 4 blocks of 32 channels; "resnet-B-C" for other sizes
+        parts = arch.split("-")
+        blocks, channels = (int(parts[1]), int(parts[2])) if len(parts) == 3 else (4, 32)
+        body = _ResBody(blocks, channels, out)
+    else:
+        raise ValueError(f"unknown architecture {arch!r}: espcn, fsrcnn or resnet[-B-C]")
+    return _AnchoredShuffle(body, scale)
+
+
+if torch is not None:
+
+    class _ResBlock(nn.Module):
+        def __init__(self, channels: int) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+            self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+            self.act = nn.ReLU()
+
+        def forward(self, x):
+            return x + self.conv2(self.act(self.conv1(x)))
+
+    class _ResBody(nn.Module):
+        def __init__(self, blocks: int, channels: int, out: int) -> None:
+            super().__init__()
+            self.head = nn.Conv2d(1, channels, 3, padding=1)
+            self.blocks = nn.Sequential(*[_ResBlock(channels) for _ in range(blocks)])
+            self.tail = nn.Conv2d(channels, out, 3, padding=1)
+
+        def forward(self, x):
+            head = self.head(x)
+            return self.tail(self.blocks(head) + head)
+
+    class _AnchoredShuffle(nn.Module):
+        """body(x) + x repeated scale² times, then pixel shuffle: a learned residual
+        over nearest-neighbour enlargement."""
+
+        def __init__(self, body: nn.Module, scale: int) -> None:
+            super().__init__()
+            self.body, self.scale = body, scale
+            self.shuffle = nn.PixelShuffle(scale)
+            last = [m for m in body.modules() if isinstance(m, nn.Conv2d)][-1]
+            nn.init.zeros_(last.weight)  # start as nearest-neighbour, learn the rest
+            nn.init.zeros_(last.bias)
+
+        def forward(self, x):
+            anchor = torch.cat([x] * (self.scale * self.scale), dim=1)
+            return self.shuffle(self.body(x) + anchor)
+
+
+def parameter_count(net: nn.Module) -> int:
+    return int(sum(p.numel() for p in net.parameters()))
+
+
+def train(
+    scale: int = 4,
+    seed: int = 0,
+    out: Path | None = None,
+    minutes: float | None = None,
+    steps: int | None = None,
+    arch: str = "resnet",
+    log=print,
+) -> TrainReport:
+    """Train one model and write ``out`` (default deckgen/models/sr_x{scale}.onnx)."""
+    config = TrainConfig(scale=scale, seed=seed, arch=arch)
+    if minutes is not None:
+        config.minutes = minutes
+    if steps is not None:
+        config.steps = steps
+    return train_config(config, out, log)
+
+
+def train_config(config: TrainConfig, out: Path | None = None, log=print) -> TrainReport:
+    _require_torch()
+    out = Path(out) if out else MODELS_DIR / f"sr_x{config.scale}.onnx"
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    start = time.perf_counter()
+    lows, highs = make_patches(
+        config.scale, config.slides, config.patches_per_slide, config.patch, config.seed
+    )
+    log(f"{len(lows)} patch pairs rendered in {time.perf_counter() - start:.0f}s")
+    net = build_net(config.arch, config.scale)
+    optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
+    rng = np.random.default_rng(config.seed + 1)
+    deadline = start + config.minutes * 60
+    train_start = time.perf_counter()
+    losses: list[float] = []
+    step = 0
+    for step in range(1, config.steps + 1):
+        # cosine decay over the planned steps, or over the time left if that is shorter
+        now = time.perf_counter()
+        progress = max(step / config.steps, (now - train_start) / max(deadline - train_start, 1))
+        for group in optimiser.param_groups:
+            group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+        index = rng.integers(0, len(lows), config.batch)
+        low = torch.from_numpy(lows[index].astype(np.float32) / 255.0)
+        high = torch.from_numpy(highs[index].astype(np.float32) / 255.0)
+        loss = nn.functional.l1_loss(net(low), high)
+        optimiser.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        optimiser.step()
+        losses.append(loss.item())
+        if step % 200 == 0:
+            log(f"step {step}: L1 {np.mean(losses[-200:]):.5f} ({now - start:.0f}s)")
+        if progress >= 1.0 and step < config.steps:
+            log(f"time limit reached at step {step}: the result depends on machine speed")
+            break
+    seconds = time.perf_counter() - start
+    export_onnx(net, out)
+    report = TrainReport(
+        arch=config.arch,
+        scale=config.scale,
+        seed=config.seed,
+        steps=step,
+        seconds=round(seconds, 1),
+        parameters=parameter_count(net),
+        final_loss=round(float(np.mean(losses[-200:])), 6),
+        onnx_path=str(out),
+        onnx_bytes=out.stat().st_size,
+    )
+    meta = {"train": asdict(report), "config": asdict(config)}
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return report
+
+
+def export_onnx(net: nn.Module, out: Path) -> None:
+    """Export with dynamic H/W, then check cv2.dnn loads it and agrees with torch."""
+    net.eval()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.rand(1, 1, 24, 40)
+    tmp = out.with_suffix(".onnx.tmp")
+    torch.onnx.export(
+        net,
+        (example,),
+        str(tmp),
+        opset_version=ONNX_OPSET,
+        input_names=["y"],
+        output_names=["y_up"],
+        dynamic_axes={"y": {2: "height", 3: "width"}, "y_up": {2: "out_height", 3: "out_width"}},
+        dynamo=False,
+    )
+    probe = torch.rand(1, 1, 37, 29)
+    with torch.no_grad():
+        expected = net(probe).numpy()
+    cv_net = cv2.dnn.readNetFromONNX(str(tmp))
+    cv_net.setInput(probe.numpy())
+    got = cv_net.forward()
+    if got.shape != expected.shape or float(np.abs(got - expected).max()) > 1e-3:
+        raise RuntimeError(
+            f"cv2.dnn disagrees with torch on {tmp}: {got.shape} vs {expected.shape}"
+        )
+    tmp.replace(out)

@@ -1,0 +1,717 @@
+// deckgen client-side search: one plain ES module, no imports, no build step.
+//
+// It reads the static index written by deckgen/index.py (search/entry.json ->
+// term shards -> display-record chunks + facets), tokenizes exactly like
+// Whoosh's StemmingAnalyzer and ranks with Whoosh's BM25F, so the exact-match
+// results are the ones `deckgen search` prints. On top of that, as extra
+// results ranked after the exact ones: prefix matching on the last word
+// while typing, and typo tolerance for words not in the vocabulary.
+// All page text is set with textContent (untrusted OCR text; strict CSP).
+
+export const FORMAT_VERSION = 1;
+
+// ---------------------------------------------------------------- tokenizer
+const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "can", "for",
+  "from", "have", "if", "in", "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the",
+  "this", "to", "us", "we", "when", "will", "with", "yet", "you", "your"]);
+// Python's \w on str patterns is exactly [\p{L}\p{N}_] (checked over all code points).
+const TOKEN_RE = /[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*/gu;
+const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
+
+// Tokens with their offsets in `text`: {word (lower case), term (stemmed), start, end}.
+export function analyze(text) {
+  const out = [];
+  for (const m of String(text).matchAll(TOKEN_RE)) {
+    const word = m[0].toLowerCase();
+    if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
+    out.push({ word, term: stem(word), start: m.index, end: m.index + m[0].length });
+  }
+  return out;
+}
+export const tokenize = (text) => analyze(text).map((t) => t.term);
+
+// Porter stemmer, ported line by line from whoosh/lang/porter.py, quirks included
+// (re.match anchors at the start only, hence ^ on every pattern below).
+const STEP2 = { ational: "ate", tional: "tion", enci: "ence", anci: "ance", izer: "ize", bli: "ble",
+  alli: "al", entli: "ent", eli: "e", ousli: "ous", ization: "ize", ation: "ate", ator: "ate",
+  alism: "al", iveness: "ive", fulness: "ful", ousness: "ous", aliti: "al", iviti: "ive",
+  biliti: "ble", logi: "log" };
+const STEP3 = { icate: "ic", ative: "", alize: "al", iciti: "ic", ical: "ic", ful: "", ness: "" };
+const C = "[^aeiouy]+", V = "[aeiou]+";
+const MGR0 = new RegExp(`^(${C})?${V}${C}`, "u");
+const MEQ1 = new RegExp(`^(${C})?${V}${C}(${V})?$`, "u");
+const MGR1 = new RegExp(`^(${C})?${V}${C}${V}${C}`, "u");
+const S_V = new RegExp(`^(${C})?[aeiouy]`, "u");
+const C_V = new RegExp(`^${C}[aeiouy][^aeiouwxy]$`, "u");
+const ED_ING = /^(.*)(ed|ing)$/u;
+const AT_BL_IZ = /^(at|bl|iz)$/u;
+const STEP1B = /^([^aeiouylsz])\1$/u;
+const RE2 = new RegExp(`^(.+?)(${Object.keys(STEP2).join("|")})$`, "u");
+const RE3 = new RegExp(`^(.+?)(${Object.keys(STEP3).join("|")})$`, "u");
+const RE4_1 = /^(.+?)(al|ance|ence|er|ic|able|ible|ant|ement|ment|ent|ou|ism|ate|iti|ous|ive|ize)$/u;
+const RE4_2 = /^(.+?)(s|t)(ion)$/u;
+const RE5 = /^(.+?)e$/u;
+
+export function stem(word) {
+  let w = word;
+  if (cpLength(w) < 3) return w;
+  const firstIsY = w[0] === "y";
+  if (firstIsY) w = "Y" + w.slice(1);
+  if (w.endsWith("s")) {
+    if (w.endsWith("sses") || w.endsWith("ies")) w = w.slice(0, -2);
+    else if (w[w.length - 2] !== "s") w = w.slice(0, -1);
+  }
+  let m;
+  if (w.endsWith("eed")) {
+    if (MGR0.test(w.slice(0, -3))) w = w.slice(0, -1);
+  } else if ((m = ED_ING.exec(w)) && S_V.test(m[1])) {
+    w = m[1];
+    if (AT_BL_IZ.test(w)) w += "e";
+    else if (STEP1B.test(w)) w = Array.from(w).slice(0, -1).join("");
+    else if (C_V.test(w)) w += "e";
+  }
+  if (w.endsWith("y") && S_V.test(w.slice(0, -1))) w = w.slice(0, -1) + "i";
+  if ((m = RE2.exec(w)) && MGR0.test(m[1])) w = m[1] + STEP2[m[2]];
+  if ((m = RE3.exec(w)) && MGR0.test(m[1])) w = m[1] + STEP3[m[2]];
+  if ((m = RE4_1.exec(w))) {
+    if (MGR1.test(m[1])) w = m[1];
+  } else if ((m = RE4_2.exec(w)) && MGR1.test(m[1] + m[2])) {
+    w = m[1] + m[2];
+  }
+  if ((m = RE5.exec(w)) && (MGR1.test(m[1]) || (MEQ1.test(m[1]) && !C_V.test(m[1])))) w = m[1];
+  if (w.endsWith("ll") && MGR1.test(w)) w = w.slice(0, -1);
+  if (firstIsY) w = "y" + w.slice(1);
+  return w;
+}
+
+// ------------------------------------------------------------------- query
+// Same grammar as deckgen.index.parse_query: free words and "quoted phrases",
+// all required. Term clauses keep the typed word (for prefix and typo matching).
+export function parseQuery(query) {
+  const clauses = [], seen = new Set();
+  const add = (c) => {
+    const key = c.kind + "\u0000" + c.terms.join(" ");
+    if (!seen.has(key)) { seen.add(key); clauses.push(c); }
+  };
+  for (const m of String(query).matchAll(/"([^"]*)"?|([^"]+)/g)) {
+    if (m[2]) {
+      for (const t of analyze(m[2])) add({ kind: "term", terms: [t.term], word: t.word });
+      continue;
+    }
+    const toks = analyze(m[1] || "");
+    if (toks.length === 1) add({ kind: "term", terms: [toks[0].term], word: toks[0].word });
+    else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term) });
+  }
+  const last = clauses[clauses.length - 1];
+  // The last word is still being typed unless a space or a quote follows it.
+  if (last && last.kind === "term" && /[\p{L}\p{N}_]$/u.test(query)) {
+    const toks = analyze(query);
+    if (toks.length && toks[toks.length - 1].term === last.terms[0]) last.open = true;
+  }
+  return clauses;
+}
+
+// ------------------------------------------------------------------ scoring
+// whoosh.util.numeric._length_byte_cache: field lengths are stored as one byte.
+const BYTE_TO_LENGTH = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 16, 17, 18, 20, 21, 23, 25,
+  26, 28, 30, 32, 34, 36, 38, 40, 42, 45, 47, 49, 52, 54, 57, 60, 63, 66, 69, 72, 75, 79, 82, 86,
+  89, 93, 97, 101, 106, 110, 114, 119, 124, 129, 134, 139, 145, 150, 156, 162, 169, 175, 182,
+  189, 196, 203, 211, 219, 227, 235, 244, 253, 262, 271, 281, 291, 302, 313, 324, 336, 348, 360,
+  373, 386, 399, 414, 428, 443, 459, 475, 491, 508, 526, 544, 563, 583, 603, 623, 645, 667, 690,
+  714, 738, 763, 789, 816, 844, 873, 903, 933, 965, 998, 1032, 1066, 1103, 1140, 1178, 1218, 1259,
+  1302, 1345, 1391, 1438, 1486, 1536, 1587, 1641, 1696, 1753, 1811, 1872, 1935, 1999, 2066, 2135,
+  2207, 2280, 2356, 2435, 2516, 2600, 2687, 2777, 2869, 2965, 3063, 3165, 3271, 3380, 3492, 3608,
+  3728, 3852, 3980, 4112, 4249, 4390, 4536, 4686, 4842, 5002, 5168, 5340, 5517, 5700, 5889, 6084,
+  6286, 6494, 6709, 6932, 7161, 7398, 7643, 7897, 8158, 8428, 8707, 8995, 9293, 9601, 9918, 10247,
+  10586, 10936, 11298, 11671, 12057, 12456, 12868, 13294, 13733, 14187, 14656, 15141, 15641, 16159,
+  16693, 17244, 17814, 18403, 19011, 19640, 20289, 20959, 21652, 22367, 23106, 23869, 24658, 25472,
+  26314, 27183, 28081, 29009, 29967, 30957, 31979, 33035, 34126, 35254, 36418, 37620, 38863, 40146,
+  41472, 42841, 44256, 45717, 47227, 48786, 50397, 52061, 53780, 55556, 57390, 59285, 61242, 63264,
+  65352, 67510, 69739, 72041, 74419, 76876, 79414, 82035, 84743, 87541, 90430, 93416, 96499, 99684,
+  102975, 106374];
+
+// whoosh.scoring.bm25 and WeightingModel.idf, same operations in the same order.
+export const bm25 = (idf, tf, fl, avgfl, B, K1) =>
+  idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)));
+export const idf = (docCount, df) => Math.log(docCount / (df + 1)) + 1;
+
+const VLQ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const VLQ_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) VLQ_VALUE[VLQ_CHARS.charCodeAt(i)] = i;
+export function decodeVlq(s) {
+  const out = [];
+  let n = 0, shift = 0;
+  for (let i = 0; i < s.length; i++) {
+    const v = VLQ_VALUE[s.charCodeAt(i)];
+    n += (v & 31) * 2 ** shift;
+    if (v & 32) shift += 5;
+    else { out.push(n); n = 0; shift = 0; }
+  }
+  return out;
+}
+
+// Damerau (optimal string alignment) distance, giving up past `max`.
+export function editDistance(a, b, max) {
+  a = Array.from(a); b = Array.from(b);
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2 = null, prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d = Math.min(d, prev2[j - 2] + 1);
+      }
+      cur.push(d);
+      best = Math.min(best, d);
+    }
+    if (best > max) return max + 1;
+    prev2 = prev; prev = cur;
+  }
+  return prev[b.length];
+}
+const typoBudget = (word) => { const n = cpLength(word); return n >= 9 ? 2 : n >= 5 ? 1 : 0; };
+const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
+
+// Binary search: index of the last range start <= key.
+function rangeIndex(starts, key) {
+  let lo = 0, hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= key) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}
+
+// ------------------------------------------------------------------- engine
+// `load(name)` returns the parsed JSON of search/<name>; every file is fetched once.
+export class SearchIndex {
+  constructor(load) {
+    this._load = load;
+    this._files = new Map();
+    this._terms = new Map();
+  }
+
+  async open() {
+    const entry = await this._load("entry.json");
+    if (entry.version !== FORMAT_VERSION) throw new Error(`search index format ${entry.version} is not ${FORMAT_VERSION}`);
+    const e = this.meta = await this.file(entry.meta);
+    this.hashChars = entry.hash;
+    this.fieldStats = e.fields.map((_, f) => ({ boost: e.boosts[f], avgfl: e.lengths[f] / e.docs || 1 }));
+    return this;
+  }
+
+  file(name) {
+    if (!this._files.has(name)) this._files.set(name, this._load(name));
+    return this._files.get(name);
+  }
+
+  // Decoded postings of one term: per field {docs, tfs, lbs} or null; null if unknown.
+  async postings(term) {
+    if (this._terms.has(term)) return this._terms.get(term);
+    const t = this.meta.terms, i = rangeIndex(t.starts, term);
+    const shard = t.files.length ? await this.file(t.files[i]) : {};
+    let fields = null;
+    if (Object.prototype.hasOwnProperty.call(shard, term)) {
+      fields = shard[term].map((s) => {
+        if (!s) return null;
+        const n = decodeVlq(s), docs = [], tfs = [], lbs = [];
+        for (let k = 0, doc = 0; k < n.length; k += 3) {
+          doc += n[k]; docs.push(doc); tfs.push(n[k + 1]); lbs.push(n[k + 2]);
+        }
+        return { docs, tfs, lbs };
+      });
+    }
+    this._terms.set(term, fields);
+    return fields;
+  }
+
+  // doc -> positions of `term` in field f (phrases only: a separate file per shard).
+  async positions(term, f) {
+    const t = this.meta.terms, i = rangeIndex(t.starts, term);
+    const [pos, post] = await Promise.all([this.file(t.pos[i]), this.postings(term)]);
+    const deltas = decodeVlq(pos[term][f]), out = new Map(), p = post[f];
+    for (let d = 0, k = 0; d < p.docs.length; d++) {
+      const list = [];
+      for (let j = 0, at = 0; j < p.tfs[d]; j++) { at += deltas[k++]; list.push(at); }
+      out.set(p.docs[d], list);
+    }
+    return out;
+  }
+
+  // Vocabulary entries {term, df, word} with lo <= term < hi.
+  async vocab(lo, hi) {
+    const v = this.meta.vocab, out = [];
+    if (!v.files.length) return out;
+    const first = rangeIndex(v.starts, lo), last = rangeIndex(v.starts, hi);
+    const files = await Promise.all(v.files.slice(first, last + 1).map((n) => this.file(n)));
+    for (const f of files) {
+      f.t.forEach((term, k) => {
+        if (term >= lo && term < hi) out.push({ term, df: f.d[k], word: f.s[k] || term });
+      });
+    }
+    return out;
+  }
+
+  // BM25F score of every doc holding `term`, summed over fields: Map doc -> score.
+  async termScores(term, onlyDocs = null) {
+    const post = await this.postings(term);
+    const scores = new Map();
+    if (!post) return scores;
+    const { docs: N, B, K1 } = this.meta;
+    const parts = post.map((p, f) => {
+      const part = new Map();
+      if (!p) return part;
+      const { boost, avgfl } = this.fieldStats[f], w = idf(N, p.docs.length);
+      for (let k = 0; k < p.docs.length; k++) {
+        if (onlyDocs && !onlyDocs.has(p.docs[k])) continue;
+        part.set(p.docs[k], boost * bm25(w, p.tfs[k], BYTE_TO_LENGTH[p.lbs[k]], avgfl, B, K1));
+      }
+      return part;
+    });
+    return sumFields(parts);
+  }
+
+  async phraseScores(terms) {
+    const posts = await Promise.all(terms.map((t) => this.postings(t)));
+    if (posts.some((p) => !p)) return new Map();
+    const parts = [];
+    for (let f = 0; f < this.meta.fields.length; f++) {
+      if (posts.some((p) => !p[f])) { parts.push(new Map()); continue; }
+      let docs = new Set(posts[0][f].docs);
+      for (const p of posts.slice(1)) docs = new Set(p[f].docs.filter((d) => docs.has(d)));
+      const pos = await Promise.all(terms.map((t) => this.positions(t, f)));
+      const hit = new Set([...docs].filter((d) => pos[0].get(d).some(
+        (p0) => pos.every((m, i) => m.get(d).includes(p0 + i)))));
+      const part = new Map();
+      const { boost, avgfl } = this.fieldStats[f], { docs: N, B, K1 } = this.meta;
+      for (const p of posts) {
+        const w = idf(N, p[f].docs.length);
+        p[f].docs.forEach((d, k) => {
+          if (hit.has(d)) part.set(d, (part.get(d) || 0) + bm25(w, p[f].tfs[k], BYTE_TO_LENGTH[p[f].lbs[k]], avgfl, B, K1));
+        });
+      }
+      for (const [d, s] of part) part.set(d, boost * s);
+      parts.push(part);
+    }
+    return sumFields(parts);
+  }
+
+  // Extra terms for a clause: prefix completions (last word) and typo corrections.
+  async expansions(clause, exactFound) {
+    const found = new Map();
+    const { word, terms: [term] } = clause;
+    if (clause.open && cpLength(word) >= 2) {
+      const roots = [...new Set([word, term])];
+      for (const root of roots) {
+        for (const v of await this.completions(root)) if (v.term !== term) found.set(v.term, v);
+      }
+      const top = [...found.values()].sort((a, b) => b.df - a.df || (a.term < b.term ? -1 : 1));
+      found.clear();
+      for (const v of top.slice(0, MAX_PREFIX_TERMS)) found.set(v.term, { ...v, dist: 0 });
+    }
+    const budget = typoBudget(word);
+    if (!exactFound && budget) {
+      const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
+      const near = [];
+      for (const v of await this.vocab(first, next)) {
+        const d = Math.min(editDistance(term, v.term, budget), editDistance(word, v.word, budget));
+        if (d <= budget) near.push({ ...v, dist: d });
+      }
+      near.sort((a, b) => a.dist - b.dist || b.df - a.df);
+      for (const v of near.slice(0, MAX_TYPO_TERMS)) if (!found.has(v.term)) found.set(v.term, v);
+    }
+    return [...found.values()];
+  }
+
+  // Terms starting with `root`: from its term shard when the whole range lies in it
+  // (no extra download), else from the vocabulary files.
+  async completions(root) {
+    const t = this.meta.terms, i = rangeIndex(t.starts, root), hi = root + "\uffff";
+    if (!t.files.length) return [];
+    if (i + 1 < t.starts.length && t.starts[i + 1] <= hi) return this.vocab(root, hi);
+    const shard = await this.file(t.files[i]), out = [];
+    for (const term of Object.keys(shard)) {
+      if (term.startsWith(root)) {
+        const df = Math.max(...shard[term].map((p) => p ? decodeVlq(p).length / 3 : 0));
+        out.push({ term, df, word: term });
+      }
+    }
+    return out;
+  }
+
+  async facets() {
+    if (!this._facets) {
+      this._facets = this.file(this.meta.facets).then((raw) => {
+        const out = {};
+        for (const [name, f] of Object.entries(raw)) {
+          let codes;
+          if ("codes" in f) codes = Uint16Array.from(decodeVlq(f.codes));
+          else {
+            codes = new Uint16Array(this.meta.docs);
+            const runs = decodeVlq(f.runs);
+            for (let k = 0, at = 0; k < runs.length; k += 2) {
+              codes.fill(runs[k], at, at + runs[k + 1]); at += runs[k + 1];
+            }
+          }
+          out[name] = { values: f.values, labels: f.labels || f.values, codes };
+        }
+        return out;
+      });
+    }
+    return this._facets;
+  }
+
+  // One clause: exact scores (Whoosh's), scores through prefix/typo expansions (docs not
+  // matched exactly), the terms to highlight, and a [typed, corrected] word pair if any.
+  async clause(clause) {
+    if (clause.kind === "phrase") {
+      return { exact: await this.phraseScores(clause.terms), fuzzy: new Map(), terms: clause.terms };
+    }
+    const exact = await this.termScores(clause.terms[0]), fuzzy = new Map();
+    const extra = await this.expansions(clause, exact.size > 0);
+    const scores = await Promise.all(extra.map((v) => this.termScores(v.term)));
+    for (const part of scores) {
+      for (const [d, s] of part) if (!exact.has(d) && !(fuzzy.get(d) >= s)) fuzzy.set(d, s);
+    }
+    const typo = extra.find((v) => v.dist > 0), completed = extra.some((v) => v.dist === 0);
+    const replace = !exact.size && !completed && typo ? [clause.word, typo.word] : null;
+    return { exact, fuzzy, terms: [clause.terms[0], ...extra.map((v) => v.term)], replace };
+  }
+
+  // Run a query. Returns {hits: [{doc, score, tier}], total, counts, marks, suggestion}.
+  // tier 0 = every clause matched exactly (Whoosh's result set and order); tier 1 = with expansions.
+  async search(query, filters = {}) {
+    const clauses = parseQuery(query);
+    const facetsLoading = this.facets(); // in parallel with the term shards
+    const marks = new Set();
+    let matched = null; // Map doc -> {score, tier}
+    let suggestion = null;
+    const replaced = [];
+    // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
+    for (const { exact, fuzzy, terms, replace } of await Promise.all(clauses.map((c) => this.clause(c)))) {
+      terms.forEach((t) => marks.add(t));
+      if (replace) replaced.push(replace);
+      const next = new Map();
+      const add = (d, s, tier) => {
+        if (matched === null) next.set(d, { score: s, tier });
+        else if (matched.has(d)) {
+          const m = matched.get(d);
+          next.set(d, { score: m.score + s, tier: Math.max(m.tier, tier) });
+        }
+      };
+      for (const [d, s] of exact) add(d, s, 0);
+      for (const [d, s] of fuzzy) add(d, s, 1);
+      matched = next;
+    }
+    const facets = await facetsLoading;
+    const active = Object.entries(filters).filter(([n, v]) => v && facets[n])
+      .map(([n, v]) => [n, facets[n].values.indexOf(v) + 1 || -1]); // unknown value: nothing
+    if (matched === null) { // no words: the filters alone list slides in order (Whoosh's Every)
+      matched = new Map();
+      if (active.length) for (let d = 0; d < this.meta.docs; d++) matched.set(d, { score: 1, tier: 0 });
+    }
+    const counts = {}, hits = [];
+    for (const name of Object.keys(facets)) counts[name] = new Map();
+    const browse = !clauses.length && !active.length;
+    const each = browse ? Array.from({ length: this.meta.docs }, (_, d) => [d, null]) : matched;
+    for (const [d, m] of each) {
+      let failed = null, fails = 0;
+      for (const [name, code] of active) {
+        if (facets[name].codes[d] !== code) { failed = name; fails++; }
+      }
+      if (fails > 1) continue;
+      for (const [name, f] of Object.entries(facets)) {
+        if (fails && name !== failed) continue;
+        const c = f.codes[d];
+        if (c) counts[name].set(c, (counts[name].get(c) || 0) + 1);
+      }
+      if (!fails && m) hits.push({ doc: d, score: m.score, tier: m.tier });
+    }
+    hits.sort((a, b) => a.tier - b.tier || b.score - a.score || a.doc - b.doc);
+    if (replaced.length && !hits.some((h) => h.tier === 0)) {
+      suggestion = replaceWords(query, replaced);
+    } else if (!hits.length && clauses.length) {
+      suggestion = await this.didYouMean(query, clauses);
+    }
+    return { hits, total: hits.length, counts, marks, suggestion, clauses };
+  }
+
+  // Nearest vocabulary words (distance <= 2, same first letter) for words that match nothing.
+  async didYouMean(query, clauses) {
+    const replaced = [];
+    for (const c of clauses) {
+      if (c.kind !== "term" || (await this.postings(c.terms[0]))) continue;
+      const cp = c.terms[0].codePointAt(0);
+      const first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
+      let best = null;
+      for (const v of await this.vocab(first, next)) {
+        const d = Math.min(editDistance(c.word, v.word, 2), editDistance(c.terms[0], v.term, 2));
+        if (d <= 2 && (!best || d < best.d || (d === best.d && v.df > best.df))) best = { ...v, d };
+      }
+      if (best) replaced.push([c.word, best.word]);
+    }
+    return replaced.length ? replaceWords(query, replaced) : null;
+  }
+
+  // Display records {id, title, url, thumb, text, ...} for doc numbers, in order.
+  async records(docs) {
+    const r = this.meta.records, H = this.hashChars;
+    const name = (d) => { const k = Math.floor(d / r.size); return `r.${r.hashes.slice(k * H, (k + 1) * H)}.json`; };
+    const chunks = await Promise.all(docs.map((d) => this.file(name(d))));
+    return docs.map((d, i) => {
+      const row = chunks[i][d % r.size], rec = { doc: d };
+      r.fields.forEach((name, k) => { rec[name] = row[k]; });
+      return rec;
+    });
+  }
+}
+
+// Whoosh sums an Or of 4 field queries as a binary tree: (f0 + f1) + (f2 + f3).
+function sumFields(parts) {
+  const all = new Map();
+  for (const part of parts) for (const d of part.keys()) all.set(d, 0);
+  const tree = (lo, hi, d) => {
+    if (hi - lo === 1) return parts[lo].get(d) || 0;
+    const mid = lo + ((hi - lo) >> 1);
+    return tree(lo, mid, d) + tree(mid, hi, d);
+  };
+  for (const d of all.keys()) all.set(d, tree(0, parts.length, d));
+  return all;
+}
+
+function replaceWords(query, pairs) {
+  let out = query;
+  for (const [from, to] of pairs) {
+    out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "iu"), (m, pre) => pre + to);
+  }
+  return out === query ? null : out;
+}
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+// Best snippet window of `text` as [{text, mark}] pieces around tokens whose term is in `marks`.
+export function snippet(text, marks, width = 28) {
+  const toks = analyze(text);
+  if (!toks.length) return [{ text: text.slice(0, 200), mark: false }];
+  let best = 0, bestHits = -1;
+  for (let i = 0; i < toks.length; i += 1) {
+    let hits = 0;
+    for (let j = i; j < Math.min(toks.length, i + width); j++) if (marks.has(toks[j].term)) hits++;
+    if (hits > bestHits) { best = i; bestHits = hits; }
+    if (i + width >= toks.length) break;
+  }
+  const from = Math.max(0, best - 3), to = Math.min(toks.length, from + width);
+  const start = from === 0 ? 0 : toks[from].start, end = to === toks.length ? text.length : toks[to - 1].end;
+  const pieces = [];
+  let at = start;
+  for (const t of toks.slice(from, to)) {
+    if (!marks.has(t.term)) continue;
+    if (t.start > at) pieces.push({ text: text.slice(at, t.start), mark: false });
+    pieces.push({ text: text.slice(t.start, t.end), mark: true });
+    at = t.end;
+  }
+  if (end > at) pieces.push({ text: text.slice(at, end), mark: false });
+  if (start > 0) pieces.unshift({ text: "… ", mark: false });
+  if (end < text.length) pieces.push({ text: " …", mark: false });
+  return pieces.map((p) => ({ ...p, text: p.text.replace(/\s+/g, " ") }));
+}
+
+// ----------------------------------------------------------------------- UI
+const FACET_TITLES = { section: "Section", company: "Company", year: "Year", stage: "Stage", industry: "Industry" };
+const PAGE_SIZE = 10, FACET_LIMIT = 16; // 16 = every section type
+
+// Only site-relative links from the index may become href/src.
+const safeUrl = (u) => (typeof u === "string" && u && !/^\s*([a-z][a-z0-9+.-]*:|\/\/|\\)/i.test(u) ? u : null);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "text") node.textContent = v; else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+
+class SearchUI {
+  constructor(form, input, results, facetNav) {
+    Object.assign(this, { form, input, results, facetNav });
+    this.root = form.dataset.root || "";
+    this.base = new URL(this.root + "search/", document.baseURI);
+    this.filters = {};
+    this.shown = PAGE_SIZE;
+    this.run = 0;
+    this.typing = false;
+    this.index = new SearchIndex(async (name) => {
+      const res = await fetch(new URL(name, this.base), name === "entry.json" ? { cache: "no-cache" } : {});
+      if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
+      return res.json();
+    });
+    this.ready = this.index.open().then(async () => { this.facetData = await this.index.facets(); });
+  }
+
+  start() {
+    let timer = null;
+    this.input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { this.shown = PAGE_SIZE; this.commit(true); }, 60);
+    });
+    this.form.addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); this.commit(false); });
+    this.input.addEventListener("keydown", (ev) => {
+      if (ev.key === "ArrowDown") { ev.preventDefault(); this.focusHit(0); }
+    });
+    this.results.addEventListener("keydown", (ev) => this.onResultKey(ev));
+    window.addEventListener("popstate", () => this.fromUrl());
+    this.fromUrl();
+  }
+
+  fromUrl() {
+    const params = new URLSearchParams(location.search);
+    this.input.value = params.get("q") || "";
+    this.filters = {};
+    for (const name of Object.keys(FACET_TITLES)) if (params.get(name)) this.filters[name] = params.get(name);
+    this.typing = false;
+    this.render();
+  }
+
+  // Record the state in the URL: typing replaces one history entry, anything else pushes.
+  commit(typing) {
+    const params = new URLSearchParams();
+    if (this.input.value) params.set("q", this.input.value);
+    for (const [k, v] of Object.entries(this.filters)) if (v) params.set(k, v);
+    const qs = params.toString();
+    const url = `${location.pathname}${qs ? "?" + qs : ""}`;
+    if (url !== location.pathname + location.search) {
+      if (typing && this.typing) history.replaceState(null, "", url);
+      else history.pushState(null, "", url);
+    }
+    this.typing = typing;
+    this.render();
+  }
+
+  async render() {
+    const run = ++this.run, query = this.input.value;
+    let result, shown, records;
+    try {
+      await this.ready;
+      result = await this.index.search(query, this.filters);
+      shown = result.hits.slice(0, this.shown);
+      records = await this.index.records(shown.map((h) => h.doc));
+    } catch (err) {
+      if (run === this.run) this.results.replaceChildren(el("p", { class: "search-error", text: `Search failed: ${err.message}` }));
+      return;
+    }
+    if (run !== this.run) return; // a newer keystroke won
+    this.results.replaceChildren(...this.resultNodes(query, result, shown, records));
+    this.facetNav.replaceChildren(...this.facetNodes(result.counts));
+    this.results.dataset.state = result.total ? "results" : query || Object.keys(this.filters).length ? "none" : "empty";
+  }
+
+  resultNodes(query, result, shown, records) {
+    const nodes = [];
+    const hasQuery = query.trim() || Object.keys(this.filters).length;
+    if (!hasQuery) {
+      nodes.push(el("p", { class: "search-empty", text: `Type to search ${this.index.meta.docs} slides, or pick a facet.` }));
+      return nodes;
+    }
+    const n = result.total;
+    nodes.push(el("p", { class: "search-count", role: "status",
+      text: n ? `${n} ${n === 1 ? "slide" : "slides"}` + (query.trim() ? ` for “${query.trim()}”` : "") : `No slides match “${query.trim()}”.` }));
+    if (result.suggestion) {
+      const link = el("a", { href: "?" + new URLSearchParams({ q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
+      link.addEventListener("click", (ev) => { ev.preventDefault(); this.input.value = result.suggestion; this.commit(false); });
+      nodes.push(el("p", { class: "search-did-you-mean" }, "Did you mean ", link, "?"));
+    }
+    if (!n) return nodes;
+    const list = el("ol", { class: "search-hits" });
+    records.forEach((rec, i) => {
+      const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb);
+      const title = el("h3", { class: "search-hit-title" });
+      for (const p of snippet(rec.title || rec.id, result.marks, 40)) title.append(p.mark ? el("mark", { text: p.text }) : p.text);
+      const meta = el("p", { class: "search-hit-meta", text: [rec.company, sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ") });
+      const snip = el("p", { class: "search-hit-snippet" });
+      for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
+      const link = el("a", { class: "search-hit-link", href: href ? this.root + href : null },
+        thumb ? el("img", { class: "search-hit-thumb", src: this.root + thumb, alt: "", loading: "lazy", decoding: "async" }) : null,
+        el("div", { class: "search-hit-body" }, title, meta, snip));
+      list.append(el("li", { class: "search-hit" + (shown[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id }, link));
+    });
+    nodes.push(list);
+    if (n > shown.length) {
+      const more = el("button", { type: "button", class: "search-more", text: `Show more (${n - shown.length} left)` });
+      more.addEventListener("click", () => { this.shown += PAGE_SIZE; this.render(); });
+      nodes.push(more);
+    }
+    return nodes;
+  }
+
+  facetNodes(counts) {
+    const nodes = [];
+    for (const [name, title] of Object.entries(FACET_TITLES)) {
+      const f = this.facetData[name];
+      const c = counts[name];
+      if (!c || (!c.size && !this.filters[name]) || !f) continue;
+      const group = el("fieldset", { class: "facet", "data-facet": name }, el("legend", { text: title }));
+      // years read best in order; other values by how many slides they hold
+      const codes = [...c.keys()].sort(name === "year" ? (a, b) => b - a : (a, b) => c.get(b) - c.get(a) || a - b);
+      const selected = this.filters[name];
+      if (selected && !codes.includes(f.values.indexOf(selected) + 1)) codes.unshift(f.values.indexOf(selected) + 1);
+      for (const code of codes.slice(0, FACET_LIMIT)) {
+        const value = f.values[code - 1];
+        if (value === undefined) continue;
+        const on = selected === value;
+        const btn = el("button", { type: "button", class: "facet-value", "aria-pressed": on ? "true" : "false", "data-value": value },
+          el("span", { class: "facet-label", text: f.labels[code - 1] }), " ",
+          el("span", { class: "facet-count", text: String(c.get(code) || 0) }));
+        btn.addEventListener("click", () => {
+          if (on) delete this.filters[name]; else this.filters[name] = value;
+          this.shown = PAGE_SIZE;
+          this.commit(false);
+        });
+        group.append(btn);
+      }
+      nodes.push(group);
+    }
+    return nodes;
+  }
+
+  links() { return [...this.results.querySelectorAll("a.search-hit-link")]; }
+
+  focusHit(i) {
+    const links = this.links();
+    if (links[i]) links[i].focus();
+  }
+
+  onResultKey(ev) {
+    const links = this.links(), i = links.indexOf(document.activeElement);
+    if (i < 0) return;
+    if (ev.key === "ArrowDown") { ev.preventDefault(); this.focusHit(Math.min(i + 1, links.length - 1)); }
+    else if (ev.key === "ArrowUp") { ev.preventDefault(); if (i === 0) this.input.focus(); else this.focusHit(i - 1); }
+    else if (ev.key === "Escape") { this.input.focus(); }
+  }
+}
+
+function sectionLabel(facets, value) {
+  const f = facets.section;
+  const k = f ? f.values.indexOf(value) : -1;
+  return k >= 0 ? f.labels[k] : value;
+}
+
+if (typeof document !== "undefined") {
+  const boot = () => {
+    const form = document.getElementById("search-form");
+    const input = document.getElementById("q");
+    const results = document.getElementById("search-results");
+    const facetNav = document.getElementById("facets");
+    // Pages without a result area keep the plain form: it submits to the home page.
+    if (!form || !input || !results || !facetNav) return;
+    const ui = new SearchUI(form, input, results, facetNav);
+    ui.ready.catch((err) => {
+      results.replaceChildren(el("p", { class: "search-error", text: `Search is unavailable: ${err.message}` }));
+    });
+    ui.start();
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot); else boot();
+}

@@ -1,0 +1,66 @@
+"""Shared fixtures: a tiny corpus of slides drawn here, with text Tesseract can read."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+DECKS = {
+    "alpha-robotics": {
+        "meta": 'company = "Alpha Robotics"\nyear = 2019\nstage = "seed"\nindustry = "robotics"\n'
+        'source_url = "https://example.com/alpha"\nlicense = "CC0-1.0"\n',
+        "slides": [
+            ("Alpha Robotics", "Warehouse robots for everyone"),
+            ("The Problem", "Warehouses waste hours walking aisles"),
+            ("Our Solution", "Robots bring shelves to pickers"),
+            ("Meet the Team", "Ada Lovelace CEO and Alan Turing CTO"),
+        ],
+    },
+    "beta-health": {
+        "meta": 'company = "Beta <Health> & \\"Co\\""\nyear = 2021\nstage = "series-a"\nindustry = "health"\n',
+        "slides": [
+            ("Beta Health", "Clinics without paperwork"),
+            ("Market Size", "Total addressable market 40 billion dollars"),
+            ("Traction", "Revenue grew 300 percent this year"),
+        ],
+    },
+}
+
+
+def draw_slide(title: str, body: str, size=(640, 360)) -> bytes:
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((30, 40), title, fill="black", font=ImageFont.truetype(FONT, 36))
+    draw.text((30, 150), body, fill=(30, 30, 30), font=ImageFont.truetype(FONT, 22))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def write_deck(root: Path, slug: str, spec: dict) -> None:
+    deck = root / slug
+    deck.mkdir(parents=True, exist_ok=True)
+    (deck / "deck.toml").write_text(spec["meta"])
+    for page, (title, body) in enumerate(spec["slides"], start=1):
+        (deck / f"{page:03d}.jpg").write_bytes(draw_slide(title, body))
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus_master(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus-master")
+    for slug, spec in DECKS.items():
+        write_deck(root, slug, spec)
+    return root
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path, tiny_corpus_master) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(tiny_corpus_master, root)
+    return root

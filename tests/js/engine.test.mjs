@@ -1,0 +1,41 @@
+// Pure helpers of search.js: query grammar, VLQ, edit distance, BM25, snippets.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { bm25, decodeVlq, editDistance, idf, parseQuery, snippet } from "../../site_templates/static/search.js";
+
+test("queries split into required terms and phrases, like deckgen.index.parse_query", () => {
+  assert.deepEqual(parseQuery('Market market "small businesses" the "pay"').map((c) => [c.kind, c.terms]),
+    [["term", ["market"]], ["phrase", ["small", "busi"]], ["term", ["pai"]]]);
+  assert.deepEqual(parseQuery('"unclosed phrase here').map((c) => c.terms), [["unclos", "phrase", "here"]]);
+  assert.deepEqual(parseQuery("the of and"), []);
+});
+
+test("only a word still being typed is open for prefix matching", () => {
+  assert.equal(parseQuery("market siz").at(-1).open, true);
+  assert.equal(parseQuery("market siz ").at(-1).open, undefined);
+  assert.equal(parseQuery('"market size"').at(-1).open, undefined);
+});
+
+test("VLQ decodes what deckgen.index.vlq encodes", () => {
+  assert.deepEqual(decodeVlq("ABfgBof"), [0, 1, 31, 32, 1000]);
+  assert.deepEqual(decodeVlq(""), []);
+});
+
+test("edit distance counts a transposition as one edit and stops early", () => {
+  assert.equal(editDistance("finacial", "financial", 2), 1);
+  assert.equal(editDistance("teh", "the", 1), 1);
+  assert.equal(editDistance("market", "marketing", 1), 2);
+  assert.equal(editDistance("abc", "xyz", 1), 2);
+});
+
+test("BM25 and idf follow whoosh.scoring", () => {
+  // values computed with whoosh.scoring.bm25 / WeightingModel.idf
+  assert.equal(idf(100, 9), Math.log(10) + 1);
+  assert.ok(Math.abs(bm25(2, 1, 10, 10, 0.75, 1.2) - 2) < 1e-12);
+});
+
+test("snippets mark matching words and keep the rest as plain text", () => {
+  const pieces = snippet("Our <b>market</b> is big. Markets grow!", new Set(["market"]));
+  assert.deepEqual(pieces.filter((p) => p.mark).map((p) => p.text), ["market", "Markets"]);
+  assert.equal(pieces.map((p) => p.text).join(""), "Our <b>market</b> is big. Markets grow!");
+});

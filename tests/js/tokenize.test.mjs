@@ -1,0 +1,27 @@
+// The browser tokenizer must give exactly Whoosh's tokens: the same golden
+// table is checked by tests/test_index.py on the Python side.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { analyze, stem, tokenize } from "../../site_templates/static/search.js";
+
+const cases = JSON.parse(readFileSync(new URL("../tokenize_cases.json", import.meta.url), "utf8"));
+
+test("texts tokenize exactly like Whoosh's StemmingAnalyzer", () => {
+  for (const { text, tokens } of cases.texts) {
+    assert.deepEqual(tokenize(text), tokens, `text: ${JSON.stringify(text)}`);
+  }
+});
+
+test("Porter stems match whoosh.lang.porter word for word", () => {
+  const wrong = Object.entries(cases.stems).filter(([w, s]) => stem(w) !== s);
+  assert.deepEqual(wrong.map(([w, s]) => `${w}: ${stem(w)} != ${s}`), []);
+  assert.ok(Object.keys(cases.stems).length > 1000);
+});
+
+test("token offsets point at the original text", () => {
+  const text = "Café MARKET, e.g. 3.5x";
+  const toks = analyze(text);
+  assert.deepEqual(toks.map((t) => text.slice(t.start, t.end)), ["Café", "MARKET", "e.g", "3.5x"]);
+  assert.deepEqual(toks.map((t) => t.word), ["café", "market", "e.g", "3.5x"]);
+});

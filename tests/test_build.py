@@ -1,0 +1,120 @@
+"""End-to-end builds of a tiny corpus with the real stages (real Tesseract, real OpenCV)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conftest import DECKS, write_deck
+from deckgen.build import Builder, load_manifest
+from deckgen.config import Config, load_config
+from deckgen.index import search
+
+
+def config_for(tmp_path: Path, corpus: Path, **build) -> Config:
+    cfg = load_config(None, {"build": {
+        "corpus": str(corpus), "out": str(tmp_path / "site"), "cache": str(tmp_path / "build"),
+        "executor": "serial", **build,
+    }})
+    return cfg
+
+
+def processed(report) -> dict[str, int]:
+    return {name: stage.processed for name, stage in report.stages.items()}
+
+
+def test_full_build_then_incremental(tmp_path, tiny_corpus):
+    cfg = config_for(tmp_path, tiny_corpus)
+    first = Builder(cfg, quiet=True).run()
+    n = sum(len(d["slides"]) for d in DECKS.values())
+    assert first.slides == first.slides_built == n
+    assert processed(first) == {s: n for s in ("ingest", "upscale", "ocr", "classify", "index", "site")}
+
+    site = tmp_path / "site"
+    assert (site / "index.html").exists()
+    assert (site / "slide" / "alpha-robotics" / "002.html").exists()
+    problem_page = (site / "slide" / "alpha-robotics" / "002.html").read_text()
+    assert "Warehouses" in problem_page
+    beta = (site / "deck" / "beta-health.html").read_text()
+    assert "<Health>" not in beta and "&lt;Health&gt;" in beta  # metadata escaped
+    assert json.loads((tmp_path / "build" / "report.json").read_text())["slides_built"] == n
+    hits = search(tmp_path / "build" / "whoosh", "aisles")
+    assert hits and hits[0]["id"] == "alpha-robotics/002"
+
+    # Nothing changed: no stage does any work.
+    second = Builder(cfg, quiet=True).run()
+    assert processed(second) == dict.fromkeys(processed(first), 0)
+    assert second.stages["ocr"].cached == n
+
+    # One new deck: only its slides go through the per-slide stages.
+    write_deck(tiny_corpus, "gamma-foods", {"meta": 'company = "Gamma"\n', "slides": [("Gamma Foods", "Fresh food"), ("Funding", "We are raising 2 million")]})
+    third = Builder(cfg, quiet=True).run()
+    assert processed(third)["ingest"] == 2
+    assert processed(third)["upscale"] == 2
+    assert processed(third)["ocr"] == 2
+    assert processed(third)["classify"] == 2
+    assert (site / "deck" / "gamma-foods.html").exists()
+
+    # An OCR option changes: OCR and what follows re-run, upscaling does not.
+    cfg2 = replace(cfg, ocr=replace(cfg.ocr, min_conf=cfg.ocr.min_conf + 5))
+    fourth = Builder(cfg2, quiet=True).run()
+    assert fourth.stages["upscale"].processed == 0
+    assert fourth.stages["upscale"].cached == n + 2
+    assert fourth.stages["ocr"].processed == n + 2
+    assert fourth.stages["classify"].processed == n + 2
+
+
+def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):
+    deck = tiny_corpus / "alpha-robotics"
+    (deck / "005.jpg").write_bytes(b"this is not an image")
+    (deck / "006.jpg").write_bytes((deck / "001.jpg").read_bytes()[:300])  # truncated JPEG
+    (deck / "007.jpg").write_bytes(b"")
+    (tiny_corpus / "no-slides").mkdir()
+    report = Builder(config_for(tmp_path, tiny_corpus), quiet=True).run()
+    failed = {f["file"]: f["reason"] for f in report.stages["upscale"].failed}
+    assert set(failed) == {"alpha-robotics/005.jpg", "alpha-robotics/006.jpg"}
+    assert all(reason for reason in failed.values())
+    problems = {p["path"]: p["reason"] for p in report.problems}
+    assert "0 bytes" in problems["alpha-robotics/007.jpg"]
+    assert "no slides" in problems["no-slides"]
+    assert report.slides_built == sum(len(d["slides"]) for d in DECKS.values())
+
+
+def test_serial_and_process_pool_give_identical_records(tmp_path, tiny_corpus):
+    def records(executor: str):
+        out = tmp_path / executor
+        Builder(config_for(out, tiny_corpus, executor=executor, workers=2), quiet=True).run()
+        slides, _ = load_manifest(out / "build")
+        rows = []
+        for s in slides:
+            d = s.to_dict()
+            d["upscale"].pop("seconds")
+            d["ocr"].pop("seconds")
+            rows.append(d)
+        return rows, sorted(p.relative_to(out / "site").as_posix() for p in (out / "site").rglob("*") if p.is_file())
+
+    serial, serial_files = records("serial")
+    pooled, pooled_files = records("processes")
+    assert serial == pooled
+    assert serial_files == pooled_files
+    for rel in serial_files:
+        assert (tmp_path / "serial" / "site" / rel).read_bytes() == (tmp_path / "processes" / "site" / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_cli_build_exit_codes(tmp_path, tiny_corpus, strict):
+    import subprocess
+    import sys
+
+    (tiny_corpus / "alpha-robotics" / "009.jpg").write_bytes(b"junk")
+    cmd = [sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--executor", "serial",
+           "--corpus", str(tiny_corpus), "--out", str(tmp_path / "site"), "--cache", str(tmp_path / "build")]
+    if strict:
+        cmd.append("--strict")
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == (5 if strict else 0), result.stderr
+    assert "alpha-robotics/009.jpg" in result.stderr
+    assert "Traceback" not in result.stderr

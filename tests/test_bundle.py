@@ -1,0 +1,321 @@
+"""The open dataset bundle: contents, reproducibility, verification, standard metadata files."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import frictionless
+import pytest
+import yaml
+from PIL import Image, ImageDraw
+
+from deckgen.bundle import archive_name, build_bundle, verify_bundle
+from deckgen.bundle_card import FIELDS
+from deckgen.records import (
+    SECTIONS,
+    DeckMeta,
+    OcrResult,
+    SectionResult,
+    Slide,
+    UpscaleResult,
+    Word,
+    slide_id,
+)
+
+ROOT = "deckgen-dataset-v1"
+
+
+def _jpeg(seed: int) -> bytes:
+    image = Image.new("RGB", (96, 54), (255 - seed * 20, 240, 230))
+    ImageDraw.Draw(image).text((4, 20), f"Slide {seed}", fill=(0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=75)
+    return out.getvalue()
+
+
+def _png_upscaled(source: bytes) -> bytes:
+    with Image.open(io.BytesIO(source)) as image:
+        big = image.resize((image.width * 2, image.height * 2), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    big.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _slide(deck: str, page: int, *, failed: bool = False) -> Slide:
+    source = _jpeg(page + len(deck))
+    scores = {s: 0.0 for s in SECTIONS}
+    scores["problem"], scores["market"] = 0.7, 0.3
+    return Slide(
+        id=slide_id(deck, page), deck=deck, page=page, source=f"{deck}/{page:03d}.jpg",
+        sha256=hashlib.sha256(source).hexdigest(),
+        upscale=UpscaleResult("bicubic", 2.0, 0.01, 192, 108, 96, 54),
+        ocr=None if failed else OcrResult(
+            text=f"The problem | page {page}\n<script>alert(1)</script>", title="The problem",
+            mean_confidence=87.5, words=[Word("The", 91.0, [4, 20, 20, 9], 0)], lines=["The"]),
+        section=None if failed else SectionResult("problem", scores, ["cue: 'problem'"]),
+    )
+
+
+@pytest.fixture
+def corpus() -> tuple[list[Slide], dict[str, DeckMeta]]:
+    slides = [_slide("acme", p) for p in (1, 2, 3)] + [_slide("zeta-labs", p) for p in (1, 2)]
+    slides.append(_slide("zeta-labs", 3, failed=True))
+    decks = {
+        "acme": DeckMeta("acme", company="Acme | Co\n<b>", title="Seed deck", year=2021,
+                         stage="seed", industry="fintech", source_url="https://example.org/a",
+                         license="CC-BY-4.0"),
+        "zeta-labs": DeckMeta("zeta-labs", company="Zeta", year=None, license="CC-BY-4.0"),
+    }
+    return slides, decks
+
+
+def _build(corpus, out_dir: Path, **kwargs) -> dict:
+    slides, decks = corpus
+    sources = {s.id: _jpeg(s.page + len(s.deck)) for s in slides}
+    return build_bundle(slides, decks, lambda s: sources[s.id],
+                        lambda s: _png_upscaled(sources[s.id]), out_dir, **kwargs)
+
+
+def _members(archive: Path) -> dict[str, bytes]:
+    with tarfile.open(archive, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore
+
+
+def _rewrite(archive: Path, edit) -> None:
+    """Rebuild the archive with one member's bytes changed by ``edit(name, data)``."""
+    out = io.BytesIO()
+    with tarfile.open(archive, "r:gz") as src, tarfile.open(fileobj=out, mode="w:gz") as dst:
+        for member in src:
+            data = src.extractfile(member).read() if member.isfile() else None  # type: ignore
+            if data is not None:
+                data = edit(member.name.split("/", 1)[1], data)
+                member.size = len(data)
+            dst.addfile(member, io.BytesIO(data) if data is not None else None)
+    archive.write_bytes(out.getvalue())
+
+
+def test_bundle_summary_and_layout(corpus, tmp_path):
+    info = _build(corpus, tmp_path / "dataset")
+    archive = tmp_path / "dataset" / archive_name("1")
+    assert info["file"] == f"dataset/{archive.name}"
+    assert info["bytes"] == archive.stat().st_size
+    assert info["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert (info["slides"], info["decks"]) == (5, 2)
+    assert [s["id"] for s in info["skipped"]] == ["zeta-labs/003"]
+    names = set(_members(archive))
+    for name in ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
+                 "metadata.jsonl", "slides.csv", "images/original/acme/001.jpg",
+                 "images/upscaled/acme/001.webp"):
+        assert f"{ROOT}/{name}" in names
+    assert not any("zeta-labs/003" in n for n in names)
+
+
+def test_upscaled_webp_is_decodable_and_png_option_keeps_png(corpus, tmp_path):
+    _build(corpus, tmp_path / "a")
+    webp = _members(tmp_path / "a" / archive_name("1"))[f"{ROOT}/images/upscaled/acme/002.webp"]
+    with Image.open(io.BytesIO(webp)) as image:
+        assert (image.format, image.size) == ("WEBP", (192, 108))
+    _build(corpus, tmp_path / "b", upscaled_format="png")
+    members = _members(tmp_path / "b" / archive_name("1"))
+    assert members[f"{ROOT}/images/upscaled/acme/002.png"].startswith(b"\x89PNG")
+    assert verify_bundle(tmp_path / "b" / archive_name("1")) == []
+
+
+def test_two_builds_are_byte_identical_and_rebuild_keeps_the_file(corpus, tmp_path):
+    first = _build(corpus, tmp_path / "one")
+    second = _build(corpus, tmp_path / "two")
+    assert first["sha256"] == second["sha256"]
+    archive = tmp_path / "one" / archive_name("1")
+    before = archive.stat().st_mtime_ns
+    again = _build(corpus, tmp_path / "one")
+    assert again["written"] is False and archive.stat().st_mtime_ns == before
+
+
+def test_archive_headers_are_fixed(corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    raw = archive.read_bytes()
+    assert raw[3] & 0x08 == 0, "gzip header must carry no file name"
+    assert raw[4:8] == b"\0\0\0\0", "gzip header must carry no time"
+    with tarfile.open(archive, "r:gz") as tar:
+        members = tar.getmembers()
+    names = [m.name for m in members]
+    assert names == sorted(names) and names[0] == ROOT
+    for m in members:
+        assert (m.mtime, m.uid, m.gid, m.uname, m.gname) == (1700000000, 0, 0, "", "")
+        assert m.mode == (0o755 if m.isdir() else 0o644)
+
+
+def test_metadata_rows_csv_and_sums(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    members = _members(tmp_path / archive_name("1"))
+    rows = [json.loads(line) for line in members[f"{ROOT}/metadata.jsonl"].decode().splitlines()]
+    assert [r["id"] for r in rows] == ["acme/001", "acme/002", "acme/003",
+                                       "zeta-labs/001", "zeta-labs/002"]
+    first = rows[0]
+    assert set(first) == {f.name for f in FIELDS}
+    assert (first["company"], first["year"]) == ("Acme | Co\n<b>", 2021)
+    assert first["section"] == "problem"
+    assert first["words"] == [{"text": "The", "conf": 91.0, "box": [4, 20, 20, 9], "line": 0}]
+    assert first["file_name"] == "images/upscaled/acme/001.webp"
+    table = list(csv.DictReader(io.StringIO(members[f"{ROOT}/slides.csv"].decode())))
+    assert [r["id"] for r in table] == [r["id"] for r in rows]
+    assert "words" not in table[0] and json.loads(table[0]["section_scores"])["problem"] == 0.7
+    assert table[0]["text"] == rows[0]["text"]  # newlines survive CSV quoting
+    sums = members[f"{ROOT}/SHA256SUMS"].decode().splitlines()
+    listed = {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in sums}
+    assert set(listed) == {n.split("/", 1)[1] for n in members} - {"SHA256SUMS"}
+    for name, digest in listed.items():
+        assert hashlib.sha256(members[f"{ROOT}/{name}"]).hexdigest() == digest
+
+
+def test_data_card_has_hf_header_and_escapes_deck_metadata(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    card = _members(tmp_path / archive_name("1"))[f"{ROOT}/README.md"].decode()
+    _, header, body = card.split("---\n", 2)
+    meta = yaml.safe_load(header)
+    assert meta["license"] == "cc-by-4.0"
+    assert meta["size_categories"] == ["n<1K"]
+    assert meta["configs"][0]["data_files"][0]["path"][0] == "metadata.jsonl"
+    assert "## Limitations" in body and "## How it was made" in body
+    assert "Acme \\| Co &lt;b&gt;" in body and "<b>" not in body
+
+
+def test_mixed_licences_give_other(corpus, tmp_path):
+    slides, decks = corpus
+    decks["zeta-labs"].license = "All rights reserved"
+    _build((slides, decks), tmp_path)
+    card = _members(tmp_path / archive_name("1"))[f"{ROOT}/README.md"].decode()
+    meta = yaml.safe_load(card.split("---\n", 2)[1])
+    assert meta["license"] == "other" and "All rights reserved" in meta["license_name"]
+
+
+def test_croissant_describes_the_files(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    members = _members(tmp_path / archive_name("1"))
+    doc = json.loads(members[f"{ROOT}/croissant.json"])
+    assert doc["conformsTo"] == "http://mlcommons.org/croissant/1.0"
+    assert doc["@type"] == "sc:Dataset" and doc["datePublished"] == "2024-01-01"
+    for dist in doc["distribution"]:
+        if dist["@type"] == "cr:FileObject":
+            data = members[f"{ROOT}/{dist['contentUrl']}"]
+            assert dist["sha256"] == hashlib.sha256(data).hexdigest()
+    slides = doc["recordSet"][0]
+    assert {f["name"] for f in slides["field"]} >= {"id", "file_name", "section", "text"}
+
+
+def test_datapackage_validates_with_frictionless(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    report = frictionless.validate(str(tmp_path / "x" / ROOT / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert [task.stats["rows"] for task in report.tasks] == [5, 5]
+
+
+def test_verify_passes_a_good_bundle(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    assert verify_bundle(tmp_path / archive_name("1")) == []
+
+
+def test_verify_names_a_corrupted_image(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    target = "images/upscaled/acme/002.webp"
+    _rewrite(archive, lambda name, data: data[:-1] + b"!" if name == target else data)
+    problems = verify_bundle(archive)
+    assert len(problems) == 1 and problems[0].startswith(f"{target}: checksum mismatch")
+
+
+def test_verify_names_a_schema_error_with_line_and_field(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+
+    def break_page(name: str, data: bytes) -> bytes:
+        if name != "metadata.jsonl":
+            return data
+        lines = data.decode().splitlines(keepends=True)
+        row = json.loads(lines[1])
+        row["page"], row["section"] = "two", "pricing"
+        lines[1] = json.dumps(row) + "\n"
+        return "".join(lines).encode()
+
+    _rewrite(archive, break_page)
+    problems = verify_bundle(archive)
+    assert any(p.startswith("metadata.jsonl: checksum mismatch") for p in problems)
+    assert "metadata.jsonl line 2 (acme/002): field 'page' should be integer, got str" in problems
+
+
+def test_verify_reports_missing_and_unlisted_members(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    _rewrite(archive, lambda name, data: data + b"0" * 64 + b"  ghost.txt\n"
+             if name == "SHA256SUMS" else data)
+    missing = "ghost.txt: listed in SHA256SUMS but missing from the archive"
+    assert verify_bundle(archive) == [missing]
+
+
+def test_verify_reports_an_unreadable_archive(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    archive.write_bytes(archive.read_bytes()[:2000])
+    problems = verify_bundle(archive)
+    assert len(problems) == 1 and "cannot read the archive" in problems[0]
+
+
+def test_version_bump_replaces_the_old_archive(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    info = _build(corpus, tmp_path, version="2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [archive_name("2")]
+    assert info["file"] == "dataset/deckgen-dataset-v2.tar.gz"
+    with tarfile.open(tmp_path / archive_name("2"), "r:gz") as tar:
+        assert tar.getnames()[0] == "deckgen-dataset-v2"
+    assert gzip.decompress((tmp_path / archive_name("2")).read_bytes())  # plain gzip
+
+
+def test_unreadable_slide_image_is_skipped_not_fatal(corpus, tmp_path):
+    slides, decks = corpus
+
+    def source(slide: Slide) -> bytes:
+        if slide.id == "acme/002":
+            raise OSError("disk gone")
+        return _jpeg(1)
+
+    info = build_bundle(slides, decks, source, lambda s: _png_upscaled(_jpeg(1)), tmp_path)
+    assert info["slides"] == 4
+    assert {"id": "acme/002", "reason": "image unavailable: disk gone"} in info["skipped"]
+    assert verify_bundle(tmp_path / archive_name("1")) == []
+
+
+def test_garbage_source_is_skipped_with_a_reason(corpus, tmp_path):
+    slides, decks = corpus
+    info = build_bundle(slides, decks,
+                        lambda s: b"not an image" if s.id == "acme/001" else _jpeg(1),
+                        lambda s: _png_upscaled(_jpeg(1)), tmp_path)
+    assert info["skipped"][0] == {"id": "acme/001", "reason": "image unavailable: source is not "
+                                  "a JPEG, PNG or WebP image"}
+    assert info["slides"] == 4
+
+
+def test_encode_cache_is_reused(corpus, tmp_path):
+    first = _build(corpus, tmp_path / "a", encode_cache=tmp_path / "cache")
+    cached = sorted((tmp_path / "cache").iterdir())
+    assert len(cached) == 5 and all(p.name.endswith(".q90.webp") for p in cached)
+    again = _build(corpus, tmp_path / "b", encode_cache=tmp_path / "cache")
+    assert again["sha256"] == first["sha256"]
+    assert _build(corpus, tmp_path / "c")["sha256"] == first["sha256"]  # same bytes without it
+    marker = Image.new("RGB", (8, 8), (1, 2, 3))
+    out = io.BytesIO()
+    marker.save(out, format="WEBP")
+    for path in cached:
+        path.write_bytes(out.getvalue())
+    _build(corpus, tmp_path / "d", encode_cache=tmp_path / "cache")
+    members = _members(tmp_path / "d" / archive_name("1"))
+    assert members[f"{ROOT}/images/upscaled/acme/001.webp"] == out.getvalue()

@@ -1,0 +1,37 @@
+import pytest
+
+from deckgen.config import load_config
+from deckgen.errors import ConfigError
+
+
+def test_defaults_without_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config()
+    assert cfg.build.corpus == "corpus"
+    assert cfg.build.executor == "processes"
+
+
+def test_file_and_overrides(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    path.write_text('[build]\nexecutor = "serial"\n[ocr]\npsm = 11\n[site]\ntitle = "Decks"\n')
+    cfg = load_config(path, {"ocr": {"psm": 4, "lang": None}})
+    assert cfg.build.executor == "serial"
+    assert cfg.ocr.psm == 4  # the command line wins
+    assert cfg.site.title == "Decks"
+
+
+def test_all_errors_reported_together(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    path.write_text('[build]\nexecutor = "cloud"\nworkers = "two"\ncolour = 1\n[nonsense]\nx = 1\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    for part in ("executor", "workers", "colour", "[nonsense]"):
+        assert part in message
+
+
+def test_invalid_toml_names_file(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    path.write_text("[build\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)

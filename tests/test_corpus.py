@@ -1,0 +1,112 @@
+import io
+import os
+
+import pytest
+from PIL import Image
+
+from deckgen.corpus import add_deck, read_source, safe_slug, scan
+from deckgen.errors import BadInputError
+
+
+def jpeg(color=(200, 30, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (48, 27), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def make_pdf(path, pages=2):
+    images = [Image.new("RGB", (320, 180), (255, 255, 255)) for _ in range(pages)]
+    images[0].save(path, "PDF", save_all=True, append_images=images[1:])
+
+
+def test_scan_orders_pages_and_reads_meta(tmp_path):
+    deck = tmp_path / "acme"
+    deck.mkdir()
+    (deck / "deck.toml").write_text('company = "Acme <b>"\nyear = 2020\nstage = "seed"\n')
+    for name in ("10.jpg", "2.jpg", "1.jpg"):
+        (deck / name).write_bytes(jpeg())
+    corpus = scan(tmp_path)
+    assert [s.source for s in corpus.slides] == ["acme/1.jpg", "acme/2.jpg", "acme/10.jpg"]
+    assert [s.id for s in corpus.slides] == ["acme/001", "acme/002", "acme/003"]
+    assert corpus.decks["acme"].company == "Acme <b>"
+    assert corpus.decks["acme"].year == 2020
+    assert corpus.problems == []
+
+
+def test_bad_entries_are_reported_and_the_rest_kept(tmp_path):
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "deck.toml").write_bytes("company = 'Caf\xe9'\n".encode("latin-1"))  # not UTF-8
+    (good / "001.jpg").write_bytes(jpeg())
+    (good / "002.jpg").write_bytes(b"")
+    (good / "notes.txt").write_text("hi")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "Bad Name").mkdir()
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "deck.toml").write_text("company = [unclosed\n")
+    (tmp_path / "broken" / "001.jpg").write_bytes(jpeg())
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "001.jpg").write_bytes(jpeg())
+    os.symlink(outside, tmp_path / "escape")
+    corpus = scan(tmp_path)
+    reasons = {p.path: p.reason for p in corpus.problems}
+    assert "not UTF-8" in reasons["good/deck.toml"]
+    assert "0 bytes" in reasons["good/002.jpg"]
+    assert "not a slide image" in reasons["good/notes.txt"]
+    assert "no slides" in reasons["empty"]
+    assert "bad-name" in reasons["Bad Name"]
+    assert "malformed TOML" in reasons["broken/deck.toml"]
+    assert "outside the corpus" in reasons["escape"]
+    assert sorted(corpus.decks) == ["broken", "good"]
+    assert [s.id for s in corpus.slides] == ["broken/001", "good/001"]
+
+
+def test_pdf_pages_are_slides(tmp_path):
+    deck = tmp_path / "pdfdeck"
+    deck.mkdir()
+    make_pdf(deck / "deck.pdf", pages=3)
+    corpus = scan(tmp_path)
+    assert [s.source for s in corpus.slides] == [f"pdfdeck/deck.pdf#p{n}" for n in (1, 2, 3)]
+    assert len({s.sha256 for s in corpus.slides}) == 3
+    png = read_source(tmp_path, corpus.slides[1].source)
+    assert Image.open(io.BytesIO(png)).width == 1920
+
+
+def test_corrupt_pdf_is_reported(tmp_path):
+    deck = tmp_path / "bad"
+    deck.mkdir()
+    (deck / "deck.pdf").write_bytes(b"%PDF-1.4 garbage")
+    corpus = scan(tmp_path)
+    assert corpus.slides == []
+    assert any("not a readable PDF" in p.reason for p in corpus.problems)
+
+
+def test_safe_slug():
+    assert safe_slug("Ünïcode Café, Inc.") == "unicode-cafe-inc"
+    assert safe_slug("../../etc/passwd") == "etc-passwd"
+    assert safe_slug("<script>") == "script"
+    assert safe_slug("!!!") == "deck"
+
+
+def test_add_pdf_and_images(tmp_path):
+    pdf = tmp_path / "in.pdf"
+    make_pdf(pdf, pages=2)
+    corpus_root = tmp_path / "corpus"
+    deck_dir = add_deck(corpus_root, [pdf], meta={"company": "Zeta Labs", "year": 2021, "source_url": 'x"y'})
+    assert deck_dir.name == "zeta-labs"
+    assert sorted(p.name for p in deck_dir.iterdir()) == ["001.png", "002.png", "deck.toml"]
+    corpus = scan(corpus_root)
+    assert corpus.decks["zeta-labs"].year == 2021
+    assert corpus.decks["zeta-labs"].source_url == 'x"y'
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    (folder / "b.jpg").write_bytes(jpeg())
+    (folder / "a.jpg").write_bytes(jpeg((0, 0, 255)))
+    second = add_deck(corpus_root, [folder], slug="Second Deck")
+    assert sorted(p.name for p in second.iterdir()) == ["001.jpg", "002.jpg", "deck.toml"]
+    assert (second / "001.jpg").read_bytes() == (folder / "a.jpg").read_bytes()
+    with pytest.raises(BadInputError, match="already exists"):
+        add_deck(corpus_root, [folder], slug="second-deck")
+    with pytest.raises(BadInputError, match="does not exist"):
+        add_deck(corpus_root, [tmp_path / "nope.pdf"])

@@ -1,0 +1,127 @@
+"""Dask distributed: same output as the local pool, an external scheduler, a lost worker.
+
+Real ``distributed`` LocalClusters of worker *processes* (nannies), the real
+stages and the real ``deckgen build`` command.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from dask.distributed import Client, LocalCluster
+from test_faults import N_SLIDES, assert_same_output, report, run_build
+
+from deckgen.build import Builder
+from deckgen.config import load_config
+from deckgen.progress import Progress
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def pool_build(tmp_path_factory, tiny_corpus_master) -> Path:
+    """The reference: the local process pool with 2 workers."""
+    root = tmp_path_factory.mktemp("pool")
+    result = run_build(root, tiny_corpus_master, "--executor", "processes", "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A scheduler and 2 single-threaded worker processes, started here like a real cluster."""
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local:
+        yield local
+
+
+def test_local_cluster_build_is_identical_to_the_process_pool(
+    tmp_path, tiny_corpus_master, pool_build
+):
+    result = run_build(tmp_path, tiny_corpus_master, "--executor", "dask", "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    rep = report(tmp_path)
+    assert rep["slides_built"] == N_SLIDES
+    assert rep["stages"]["ocr"]["processed"] == N_SLIDES  # the work really ran on Dask
+    assert_same_output(tmp_path, pool_build)
+
+
+def _slide_tasks_done(cluster: LocalCluster) -> int:
+    """Slide tasks this cluster's scheduler saw finish (the task name is ``_guarded``)."""
+    prefix = cluster.scheduler.task_prefixes.get("guarded")
+    return 0 if prefix is None else prefix.state_counts["memory"]
+
+
+def test_external_scheduler_address(tmp_path, tiny_corpus_master, pool_build, cluster):
+    before = _slide_tasks_done(cluster)
+    result = run_build(
+        tmp_path, tiny_corpus_master, "--executor", "dask", "--scheduler", cluster.scheduler_address
+    )
+    assert result.returncode == 0, result.stderr
+    assert report(tmp_path)["slides_built"] == N_SLIDES
+    assert _slide_tasks_done(cluster) - before == N_SLIDES  # the slides ran on this cluster
+    assert_same_output(tmp_path, pool_build)
+
+
+class _KillWorkerOnFirstResult(Progress):
+    """Progress that SIGKILLs a busy Dask worker process when the first slide comes back."""
+
+    def __init__(self, client: Client):
+        super().__init__(quiet=True)
+        self.client = client
+        self.killed: list[int] = []
+        self.remaining_at_kill: int | None = None
+
+    @contextmanager
+    def stage(self, name: str, total: int):
+        if name != "upscale + ocr":
+            with super().stage(name, total) as advance:
+                yield advance
+            return
+        done = 0
+
+        def advance() -> None:
+            nonlocal done
+            done += 1
+            if done == 1:
+                pids = self.client.run(os.getpid)
+                busy = [
+                    addr for addr, keys in self.client.processing().items() if keys and addr in pids
+                ]
+                victim = (busy or sorted(pids))[0]
+                os.kill(pids[victim], signal.SIGKILL)
+                self.killed.append(pids[victim])
+                self.remaining_at_kill = total - done
+
+        yield advance
+
+
+def test_worker_lost_mid_build_is_retried_and_the_build_completes(
+    tmp_path, tiny_corpus_master, pool_build, cluster
+):
+    cfg = load_config(
+        None,
+        {
+            "build": {
+                "corpus": str(tiny_corpus_master),
+                "out": str(tmp_path / "site"),
+                "cache": str(tmp_path / "build"),
+                "executor": "dask",
+                "scheduler": cluster.scheduler_address,
+            }
+        },
+    )
+    with Client(cluster) as client:
+        progress = _KillWorkerOnFirstResult(client)
+        result = Builder(cfg, progress=progress).run()
+        assert progress.killed and progress.remaining_at_kill, "no worker was killed mid-build"
+        client.wait_for_workers(2, timeout=120)  # the nanny restarts the lost worker
+        assert progress.killed[0] not in client.run(os.getpid).values()
+    assert result.failures == 0, result.to_json()
+    assert result.slides_built == N_SLIDES
+    assert_same_output(tmp_path, pool_build)

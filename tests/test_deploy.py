@@ -1,0 +1,434 @@
+"""deploy: S3 sync + CloudFront invalidation, end to end against a moto server over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from deckgen.deploy import IMMUTABLE, SHORT, cache_control, content_type, deploy
+from deckgen.deploy_refs import upload_waves
+from deckgen.errors import ConfigError, DeckgenError
+
+SITE_URL = "https://gallery.example.org"
+
+# ------------------------------------------------------------------ a tiny site like the real one
+
+
+def _h(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()[:10]
+
+
+def make_site(root: Path, decks: dict[str, list[str]]) -> Path:
+    """Write a static site shaped like deckgen's: hashed assets and images, flat pages,
+    a search entry file pointing at a hashed shard, sitemap, robots, 404 and a dataset."""
+    files: dict[str, str | bytes] = {}
+    css = "body{margin:0}"
+    js = "fetch('search/entry.json')"
+    css_name, js_name = f"assets/style.{_h(css)}.css", f"assets/search.{_h(js)}.js"
+    files[css_name], files[js_name] = css, js
+    shard = json.dumps({s: t for d, texts in decks.items() for s, t in
+                        ((f"{d}-{i + 1:03d}", t) for i, t in enumerate(texts))}, sort_keys=True)
+    shard_name = f"shard.{_h(shard)}.json"
+    files[f"search/{shard_name}"] = shard
+    files["search/entry.json"] = json.dumps({"version": 1, "shards": [shard_name]})
+
+    def page(title: str, depth: int, body: str) -> str:
+        up = "../" * depth
+        return (f'<!doctype html><html><head><title>{title}</title>'
+                f'<link rel="stylesheet" href="{up}{css_name}">'
+                f'<script src="{up}{js_name}" defer></script></head><body>'
+                f'<a href="{up}index.html">Home</a>{body}</body></html>')
+
+    thumbs = []
+    for deck, texts in sorted(decks.items()):
+        slides_html = []
+        for i, text in enumerate(texts, 1):
+            sid = f"{deck}-{i:03d}"
+            img = b"RIFF\0\0\0\0WEBP" + text.encode()
+            small, big = f"img/{sid}.{_h(img)}.320.webp", f"img/{sid}.{_h(img + b'x')}.webp"
+            files[small], files[big] = img, img + b"x"
+            nav = "".join(f'<a href="{deck}-{j:03d}.html">{j}</a>'
+                          for j in (i - 1, i + 1) if 1 <= j <= len(texts))
+            files[f"slides/{sid}.html"] = page(text, 1, (
+                f'<a href="../decks/{deck}.html">{deck}</a>{nav}'
+                f'<img src="../{big}" srcset="../{small} 320w, ../{big} 960w" alt="">'))
+            slides_html.append(f'<a href="../slides/{sid}.html"><img src="../{small}" alt=""></a>')
+            if i == 1:
+                thumbs.append(f'<a href="decks/{deck}.html"><img src="{small}" alt=""></a>')
+        files[f"decks/{deck}.html"] = page(deck, 1, "".join(slides_html))
+    files["index.html"] = page("deckgen", 0, "".join(thumbs) + '<a href="dataset.html">Data</a>')
+    files["dataset.html"] = page("Dataset", 0,
+                                 '<a href="dataset/deckgen-dataset-v1.tar.gz">Download</a>')
+    files["404.html"] = page("Not found", 0, "")
+    files["dataset/deckgen-dataset-v1.tar.gz"] = b"\x1f\x8b" + json.dumps(decks).encode()
+    pages = sorted(k for k in files if k.endswith(".html"))
+    files["sitemap.xml"] = "<urlset>" + "".join(
+        f"<url><loc>{SITE_URL}/{p}</loc></url>" for p in pages) + "</urlset>"
+    files["robots.txt"] = f"Sitemap: {SITE_URL}/sitemap.xml\n"
+    for rel, data in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode() if isinstance(data, str) else data)
+    (root / ".index.html.abc.tmp").write_text("half-written temp file: never deployed")
+    return root
+
+
+DECKS_A = {"alpha": ["Problem", "Market"], "beta": ["Team", "Traction", "Funding"]}
+DECKS_B = {**DECKS_A, "beta": ["Team", "Traction up 3x", "Funding"]}  # one slide edited
+DECKS_C = {**DECKS_B, "gamma": ["Cover", "Solution"]}  # plus a new deck
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): _h(p.read_bytes()) for p in root.rglob("*")
+            if p.is_file() and not p.name.startswith(".")}
+
+
+# ------------------------------------------------------------------ unit tests (no server)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("index.html", "text/html; charset=utf-8"),
+    ("assets/style.0123abcd.css", "text/css; charset=utf-8"),
+    ("assets/search.0123abcd.js", "text/javascript; charset=utf-8"),
+    ("search/entry.json", "application/json"),
+    ("img/a-001.0123abcd.320.webp", "image/webp"),
+    ("img/a.JPG", "image/jpeg"),
+    ("img/a.png", "image/png"),
+    ("sitemap.xml", "application/xml"),
+    ("robots.txt", "text/plain; charset=utf-8"),
+    ("dataset/deckgen-dataset-v1.tar.gz", "application/gzip"),
+    ("dataset/slides.csv", "text/csv; charset=utf-8"),
+    ("dataset/metadata.jsonl", "application/jsonl; charset=utf-8"),
+    ("favicon.svg", "image/svg+xml"),
+    ("LICENSE", "application/octet-stream"),
+])
+def test_content_type(name, expected):
+    assert content_type(name) == expected
+
+
+@pytest.mark.parametrize(("rel", "expected"), [
+    ("assets/style.0123abcd.css", IMMUTABLE),
+    ("search/shard.0123456789abcdef.json", IMMUTABLE),
+    ("img/acme-001.320.webp", IMMUTABLE),
+    ("index.html", SHORT),
+    ("slides/acme-001.html", SHORT),
+    ("search/entry.json", SHORT),
+    ("sitemap.xml", SHORT),
+    ("dataset/deckgen-dataset-v1.tar.gz", SHORT),
+    ("assets/style.0123abc.css", SHORT),  # 7 hex digits is not a content hash
+])
+def test_cache_control(rel, expected):
+    assert cache_control(rel) == expected
+
+
+def test_waves_put_new_targets_first_and_ignore_links_to_existing(tmp_path):
+    site = make_site(tmp_path, DECKS_A)
+    keys = set(_tree(site))
+    changed = {k: site / k for k in keys}
+    # first deploy: every asset before every page, sitemap and robots last
+    waves = upload_waves(changed, existing=set(), site_keys=keys)
+    flat = [k for w in waves for k in w]
+    first_page = min(flat.index(k) for k in keys if k.endswith(".html"))
+    assert all(flat.index(k) < first_page for k in keys if not k.endswith((".html", ".xml", ".txt"))
+               and k != "search/entry.json") and flat.index("search/entry.json") < first_page
+    assert waves[-1] == ["robots.txt"] and waves[-2] == ["sitemap.xml"]
+    entry_wave = next(i for i, w in enumerate(waves) if "search/entry.json" in w)
+    shard_wave = next(i for i, w in enumerate(waves) if any("shard." in k for k in w))
+    assert shard_wave < entry_wave
+    # redeploy where only pages changed and everything exists: one wave per rank, no chain
+    waves = upload_waves({"index.html": site / "index.html", "decks/alpha.html":
+                          site / "decks/alpha.html"}, existing=keys, site_keys=keys)
+    assert waves == [["decks/alpha.html", "index.html"]]
+
+
+def test_waves_order_a_new_page_before_the_old_page_linking_it(tmp_path):
+    site = make_site(tmp_path, DECKS_C)
+    keys = set(_tree(site))
+    new = {k for k in keys if "gamma" in k}
+    changed = {k: site / k for k in new | {"index.html"}}
+    waves = upload_waves(changed, existing=keys - new, site_keys=keys)
+    assert waves[-1] == ["index.html"]
+
+
+# ------------------------------------------------------------------ moto server fixtures
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "us-east-1", "NO_PROXY": "127.0.0.1",
+                            "no_proxy": "127.0.0.1"}.items():
+            mp.setenv(name, value)
+        mp.delenv("AWS_PROFILE", raising=False)
+        yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_endpoint, request):
+    """Fresh bucket + CloudFront distribution on the shared moto server."""
+    config = Config(retries={"max_attempts": 1})
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, config=config)
+    cloudfront = boto3.client("cloudfront", endpoint_url=moto_endpoint, config=config)
+    bucket = "site-" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
+    s3.create_bucket(Bucket=bucket)
+    dist = cloudfront.create_distribution(DistributionConfig={
+        "CallerReference": bucket, "Comment": "test", "Enabled": True,
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "site", "DomainName": f"{bucket}.s3.us-east-1.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy":
+                                 "redirect-to-https", "MinTTL": 0,
+                                 "ForwardedValues": {"QueryString": False,
+                                                     "Cookies": {"Forward": "none"}}},
+    })["Distribution"]["Id"]
+
+    class Env:
+        endpoint = moto_endpoint
+
+        def run(self, site: Path, **kwargs) -> dict:
+            kwargs.setdefault("s3_client", s3)
+            kwargs.setdefault("distribution_id", dist)
+            return deploy(site, bucket, endpoint_url=moto_endpoint, **kwargs)
+
+        def objects(self) -> dict[str, str]:
+            out = {}
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for obj in page.get("Contents", []):
+                    body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+                    out[obj["Key"]] = _h(body)
+            return out
+
+        def invalidations(self) -> list[list[str]]:
+            items = cloudfront.list_invalidations(DistributionId=dist)["InvalidationList"]
+            result = []
+            for item in items.get("Items", []):
+                inv = cloudfront.get_invalidation(DistributionId=dist, Id=item["Id"])
+                result.append(inv["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
+            return result
+
+    env = Env()
+    env.s3, env.cloudfront, env.bucket, env.dist = s3, cloudfront, bucket, dist
+    return env
+
+
+class FlakyS3:
+    """The real client, but put_object raises after ``fail_after`` calls; records every call."""
+
+    def __init__(self, client, fail_after: int | None = None):
+        self._client, self.fail_after, self.calls = client, fail_after, []
+
+    def put_object(self, **kwargs):
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
+            raise ConnectionError("network dropped")
+        self.calls.append(("put", kwargs["Key"]))
+        return self._client.put_object(**kwargs)
+
+    def delete_objects(self, **kwargs):
+        self.calls.append(("delete", [o["Key"] for o in kwargs["Delete"]["Objects"]]))
+        return self._client.delete_objects(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src"):
+                self.urls.append(value)
+            elif name == "srcset":
+                self.urls += [part.split()[0] for part in value.split(",")]
+
+
+def broken_references(s3, bucket: str, *, pages_only: bool = False) -> list[str]:
+    """Every (page, target) in the bucket whose target is missing; search entry shards too."""
+    keys = {o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+            for o in p.get("Contents", [])}
+    broken = []
+    for key in sorted(keys):
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8", "replace")
+        if key.endswith(".html"):
+            parser = _Refs()
+            parser.feed(body)
+            targets = [u for u in parser.urls if "://" not in u]
+        elif key == "search/entry.json":
+            targets = json.loads(body)["shards"]
+        else:
+            continue
+        for url in targets:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(key), url))
+            if pages_only and target.endswith(".html"):
+                continue
+            if target not in keys:
+                broken.append(f"{key} -> {target}")
+    return broken
+
+
+# ------------------------------------------------------------------ end to end
+
+
+@pytest.mark.e2e
+def test_first_deploy_uploads_everything_with_headers(aws, tmp_path):
+    site = make_site(tmp_path / "site", DECKS_A)
+    seen = []
+    summary = aws.run(site, progress=lambda done, total, key: seen.append((done, total)))
+    tree = _tree(site)
+    assert summary["uploaded"] == len(tree) and summary["unchanged"] == 0
+    assert summary["bytes"] == sum(p.stat().st_size for p in site.rglob("*")
+                                   if p.is_file() and not p.name.startswith("."))
+    assert aws.objects() == tree  # the temp file stayed home
+    assert seen[-1] == (len(tree), len(tree))
+    assert broken_references(aws.s3, aws.bucket) == []
+    for key, ctype, cache in [
+        ("index.html", "text/html; charset=utf-8", SHORT),
+        ("search/entry.json", "application/json", SHORT),
+        ("sitemap.xml", "application/xml", SHORT),
+        ("dataset/deckgen-dataset-v1.tar.gz", "application/gzip", SHORT),
+        (next(k for k in tree if k.endswith(".css")), "text/css; charset=utf-8", IMMUTABLE),
+        (next(k for k in tree if k.endswith(".js")), "text/javascript; charset=utf-8", IMMUTABLE),
+        (next(k for k in tree if k.endswith(".webp")), "image/webp", IMMUTABLE),
+    ]:
+        head = aws.s3.head_object(Bucket=aws.bucket, Key=key)
+        assert (head["ContentType"], head["CacheControl"]) == (ctype, cache), key
+        assert "ContentEncoding" not in head
+        assert head["Metadata"]["sha256"] == hashlib.sha256((site / key).read_bytes()).hexdigest()
+
+
+@pytest.mark.e2e
+def test_unchanged_redeploy_uploads_nothing(aws, tmp_path):
+    site = make_site(tmp_path / "site", DECKS_A)
+    aws.run(site)
+    flaky = FlakyS3(aws.s3)
+    summary = aws.run(site, s3_client=flaky)
+    assert (summary["uploaded"], summary["bytes"], summary["deleted"]) == (0, 0, 0)
+    assert summary["unchanged"] == len(_tree(site)) and flaky.calls == []
+    assert summary["invalidation_id"] is None and len(aws.invalidations()) == 1
+
+
+@pytest.mark.e2e
+def test_one_deck_change_uploads_only_what_changed_and_invalidates_it(aws, tmp_path):
+    old, new = make_site(tmp_path / "a", DECKS_A), make_site(tmp_path / "b", DECKS_B)
+    aws.run(old)
+    before, after = _tree(old), _tree(new)
+    differ = {k for k in after if before.get(k) != after[k]}
+    assert 0 < len(differ) < len(after) / 2  # sanity: a partial change
+    flaky = FlakyS3(aws.s3)
+    summary = aws.run(new, s3_client=flaky)
+    assert set(summary["uploaded_keys"]) == differ == {k for _, k in flaky.calls}
+    assert summary["unchanged"] == len(after) - len(differ)
+    assert summary["stale"] == len(set(before) - set(after)) > 0  # old hashed names linger
+    assert set(aws.objects()) == set(before) | set(after)
+    expected = {"/" + k for k in differ if cache_control(k) == SHORT}
+    assert "index.html" not in differ  # so "/" needs no invalidation either
+    assert set(summary["invalidation_paths"]) == expected
+    assert "/slides/beta-002.html" in expected and "/search/entry.json" in expected
+    inv = aws.cloudfront.get_invalidation(DistributionId=aws.dist, Id=summary["invalidation_id"])
+    assert sorted(inv["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]) == sorted(expected)
+    assert len(aws.invalidations()) == 2
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("fail_after", [0, 1, 4, 9, 14])
+def test_interrupted_deploy_leaves_every_page_whole(aws, tmp_path, fail_after):
+    aws.run(make_site(tmp_path / "a", DECKS_A))
+    new = make_site(tmp_path / "c", DECKS_C)
+    flaky = FlakyS3(aws.s3, fail_after=fail_after)
+    with pytest.raises(DeckgenError, match=f"upload stopped after {fail_after} of"):
+        aws.run(new, s3_client=flaky)
+    assert len(flaky.calls) == fail_after
+    assert broken_references(aws.s3, aws.bucket) == []
+    summary = aws.run(new)  # a rerun finishes the job
+    assert summary["uploaded"] > 0 and broken_references(aws.s3, aws.bucket) == []
+    assert {k: v for k, v in aws.objects().items() if k in _tree(new)} == _tree(new)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("fail_after", [3, 12, 20])
+def test_interrupted_first_deploy_never_has_pages_without_assets(aws, tmp_path, fail_after):
+    site = make_site(tmp_path / "site", DECKS_C)
+    with pytest.raises(DeckgenError):
+        aws.run(site, s3_client=FlakyS3(aws.s3, fail_after=fail_after))
+    assert broken_references(aws.s3, aws.bucket, pages_only=True) == []
+
+
+@pytest.mark.e2e
+def test_delete_removes_stale_objects_only_after_uploads_and_only_when_asked(aws, tmp_path):
+    aws.run(make_site(tmp_path / "a", DECKS_C))
+    new = make_site(tmp_path / "b", {"beta": DECKS_C["beta"]})  # two decks gone
+    kept = aws.run(new)
+    assert kept["deleted"] == 0 and kept["stale"] > 0
+    stale = set(aws.objects()) - set(_tree(new))
+    assert {k for k in stale if "alpha" in k}
+    flaky = FlakyS3(aws.s3)
+    summary = aws.run(make_site(tmp_path / "b2", {"beta": ["Team!", "Traction", "Funding"]}),
+                      s3_client=flaky, delete=True)
+    kinds = [kind for kind, _ in flaky.calls]
+    assert kinds.index("delete") == len(kinds) - 1 and kinds.count("put") == summary["uploaded"]
+    assert set(aws.objects()) == set(_tree(tmp_path / "b2"))
+    assert summary["deleted"] == len(summary["deleted_keys"]) > 0 and summary["stale"] == 0
+    assert "/decks/alpha.html" in summary["invalidation_paths"]
+    assert broken_references(aws.s3, aws.bucket) == []
+
+
+@pytest.mark.e2e
+def test_dry_run_writes_nothing(aws, tmp_path):
+    aws.run(make_site(tmp_path / "a", DECKS_A))
+    before, invalidations = aws.objects(), aws.invalidations()
+    summary = aws.run(make_site(tmp_path / "b", DECKS_C), dry_run=True, delete=True)
+    assert summary["dry_run"] and summary["uploaded"] > 0 and summary["deleted"] > 0
+    assert summary["invalidation_paths"] and summary["invalidation_id"] is None
+    assert aws.objects() == before and aws.invalidations() == invalidations
+
+
+@pytest.mark.e2e
+def test_prefix_keeps_other_keys_alone(aws, tmp_path):
+    aws.s3.put_object(Bucket=aws.bucket, Key="other/keep.txt", Body=b"mine")
+    summary = aws.run(make_site(tmp_path / "a", DECKS_A), prefix="/gallery/", delete=True)
+    keys = set(aws.objects())
+    assert "other/keep.txt" in keys and "gallery/index.html" in keys
+    assert summary["deleted"] == 0 and "/gallery/" in summary["invalidation_paths"]
+
+
+@pytest.mark.e2e
+def test_matching_sha256_metadata_counts_as_unchanged_when_etag_is_not_md5(aws, tmp_path):
+    site = make_site(tmp_path / "a", DECKS_A)
+    data = (site / "index.html").read_bytes()
+    upload = aws.s3.create_multipart_upload(
+        Bucket=aws.bucket, Key="index.html",
+        Metadata={"sha256": hashlib.sha256(data).hexdigest()})
+    part = aws.s3.upload_part(Bucket=aws.bucket, Key="index.html", PartNumber=1,
+                              UploadId=upload["UploadId"], Body=data)
+    aws.s3.complete_multipart_upload(
+        Bucket=aws.bucket, Key="index.html", UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    summary = aws.run(site)
+    assert "index.html" not in summary["uploaded_keys"]
+    assert summary["unchanged"] == 1
+
+
+@pytest.mark.e2e
+def test_missing_bucket_and_missing_site_say_what_to_do(aws, tmp_path):
+    site = make_site(tmp_path / "a", DECKS_A)
+    with pytest.raises(ConfigError, match="bucket does not exist"):
+        deploy(site, "no-such-bucket-here", endpoint_url=aws.endpoint)
+    with pytest.raises(ConfigError, match="deckgen build"):
+        deploy(tmp_path / "nowhere", aws.bucket, endpoint_url=aws.endpoint)

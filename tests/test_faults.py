@@ -1,0 +1,250 @@
+"""Faults: a build killed at any instant, a corrupted cache, a hung Tesseract, Ctrl-C.
+
+Each test runs the real ``deckgen build`` (a subprocess, real Tesseract, real
+OpenCV) on the tiny drawn corpus and compares what it leaves with the output
+of one uninterrupted build: every site file byte for byte, and every manifest
+record minus its timing fields.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import DECKS
+
+N_SLIDES = sum(len(d["slides"]) for d in DECKS.values())
+TIMING_FIELDS = {"upscale": "seconds", "ocr": "seconds"}
+
+
+def deckgen_cmd(root: Path, corpus: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "deckgen.cli",
+        "build",
+        "--quiet",
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(root / "site"),
+        "--cache",
+        str(root / "build"),
+        *extra,
+    ]
+
+
+def run_build(
+    root: Path, corpus: Path, *extra: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        deckgen_cmd(root, corpus, *extra), capture_output=True, text=True, env=env, timeout=600
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
+
+
+def manifest_records(build: Path) -> dict:
+    """The manifest with the fields that measure time (never identical twice) removed."""
+    manifest = json.loads((build / "manifest.json").read_text())
+    for slide in manifest["slides"]:
+        for stage, name in TIMING_FIELDS.items():
+            if slide.get(stage):
+                slide[stage].pop(name, None)
+    return manifest
+
+
+def assert_same_output(root: Path, reference: Path) -> None:
+    got, want = site_files(root / "site"), site_files(reference / "site")
+    assert sorted(got) == sorted(want)
+    differing = [name for name in want if got[name] != want[name]]
+    assert not differing, f"site files differ from the uninterrupted build: {differing[:10]}"
+    assert manifest_records(root / "build") == manifest_records(reference / "build")
+
+
+def report(root: Path) -> dict:
+    return json.loads((root / "build" / "report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, tiny_corpus_master) -> tuple[Path, float]:
+    """One uninterrupted build (the local process pool, 2 workers) and how long it took."""
+    root = tmp_path_factory.mktemp("reference")
+    started = time.monotonic()
+    result = run_build(root, tiny_corpus_master, "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert report(root)["slides_built"] == N_SLIDES
+    return root, time.monotonic() - started
+
+
+def test_sigkill_at_random_points_then_rerun_gives_the_uninterrupted_output(
+    tmp_path, tiny_corpus, reference
+):
+    ref_root, ref_seconds = reference
+    rng = random.Random(20261126)
+    kill_after = sorted(rng.uniform(0.1, 1.0) * ref_seconds for _ in range(4))
+    outcomes = []
+    for delay in kill_after:
+        # A new session: SIGKILL the whole group (parent, workers, tesseract), as a crash would.
+        proc = subprocess.Popen(
+            deckgen_cmd(tmp_path, tiny_corpus, "--workers", "2"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        outcomes.append(proc.wait(timeout=120))
+    result = run_build(tmp_path, tiny_corpus, "--workers", "2")
+    assert result.returncode == 0, (outcomes, result.stderr)
+    assert report(tmp_path)["slides_built"] == N_SLIDES
+    assert_same_output(tmp_path, ref_root)
+    leftovers = [p for p in (tmp_path / "site").rglob("*") if p.name.endswith(".tmp")]
+    assert not leftovers, f"temp files of killed writes left in the site: {leftovers}"
+
+
+def test_corrupted_cache_entries_are_detected_and_recomputed_never_served(
+    tmp_path, tiny_corpus, reference
+):
+    ref_root, _ = reference
+    assert run_build(tmp_path, tiny_corpus, "--workers", "2").returncode == 0
+    manifest = json.loads((tmp_path / "build" / "manifest.json").read_text())
+    slides = {s["id"]: s for s in manifest["slides"]}
+    objects = tmp_path / "build" / "cache" / "objects"
+
+    def entry(key: str, kind: str) -> Path:
+        return objects / key[:2] / f"{key}.{kind}"
+
+    # A flipped word in an OCR result that is still valid JSON: served, it would change the site.
+    ocr_entry = entry(slides["alpha-robotics/002"]["fingerprints"]["ocr"], "json")
+    raw = ocr_entry.read_bytes()
+    assert b"aisles" in raw
+    ocr_entry.write_bytes(raw.replace(b"aisles", b"aislez"))
+    # ...and its upscaled image with one flipped bit: the worker that reads it must redo it.
+    worker_png = entry(slides["alpha-robotics/002"]["fingerprints"]["upscale"], "png")
+    data = bytearray(worker_png.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    worker_png.write_bytes(bytes(data))
+    # A truncated upscaled image (a torn write from a tool that is not atomic).
+    png_entry = entry(slides["beta-health/002"]["fingerprints"]["upscale"], "png")
+    png_entry.write_bytes(png_entry.read_bytes()[:5000])
+    # A classification result with one byte gone.
+    classify_entry = entry(slides["beta-health/001"]["fingerprints"]["classify"], "json")
+    classify_entry.write_bytes(classify_entry.read_bytes()[:-1])
+    shutil.rmtree(tmp_path / "site")  # the site is re-rendered from the (checked) cache
+
+    result = run_build(tmp_path, tiny_corpus, "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    rep = report(tmp_path)
+    assert rep["corrupt_cache_entries"] == 4
+    assert rep["stages"]["ocr"]["processed"] == 1
+    assert rep["stages"]["upscale"]["processed"] == 1
+    assert rep["stages"]["upscale"]["cached"] == N_SLIDES - 1
+    assert rep["stages"]["classify"]["processed"] == len(DECKS["beta-health"]["slides"])
+    assert_same_output(tmp_path, ref_root)
+    html = (tmp_path / "site" / "slide" / "alpha-robotics" / "002.html").read_text()
+    assert "aisles" in html and "aislez" not in html
+
+
+FAKE_TESSERACT = """#!/bin/sh
+# A Tesseract that hangs on the first slide it is given, then behaves.
+case "$1" in --*) exec {real} "$@";; esac
+if mkdir "{state}/hung" 2>/dev/null; then exec sleep 600; fi
+exec {real} "$@"
+"""
+
+
+def test_hung_tesseract_is_timed_out_per_slide_and_reported(tmp_path, tiny_corpus):
+    fake_dir = tmp_path / "fake-bin"
+    fake_dir.mkdir()
+    fake = fake_dir / "tesseract"
+    fake.write_text(FAKE_TESSERACT.format(real=shutil.which("tesseract"), state=fake_dir))
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake_dir}{os.pathsep}{os.environ['PATH']}")
+    env.pop("DECKGEN_TESSERACT", None)
+
+    result = run_build(tmp_path, tiny_corpus, "--workers", "2", "--ocr-timeout", "2", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (fake_dir / "hung").is_dir()  # the fake really was the tesseract used
+    rep = report(tmp_path)
+    failed = rep["stages"]["ocr"]["failed"]
+    assert len(failed) == 1, failed
+    assert "timed out after 2 s" in failed[0]["reason"]
+    assert failed[0]["file"] in result.stderr and "timed out" in result.stderr
+    assert rep["slides_built"] == N_SLIDES - 1
+
+    # A failure is never cached: the next run retries just that slide (the fake hangs only once).
+    again = run_build(
+        tmp_path, tiny_corpus, "--workers", "2", "--ocr-timeout", "2", "--strict", env=env
+    )
+    assert again.returncode == 0, again.stderr
+    assert report(tmp_path)["stages"]["ocr"]["processed"] == 1
+    assert report(tmp_path)["slides_built"] == N_SLIDES
+
+
+def _count(folder: Path, pattern: str) -> int:
+    return sum(1 for _ in folder.rglob(pattern)) if folder.exists() else 0
+
+
+def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, reference):
+    ref_root, _ = reference
+    objects = tmp_path / "build" / "cache" / "objects"
+    # Ctrl-C in a terminal signals the whole foreground group: do the same.
+    proc = subprocess.Popen(
+        deckgen_cmd(tmp_path, tiny_corpus, "--workers", "2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while _count(objects, "*.png") < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+
+    result = run_build(tmp_path, tiny_corpus, "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    ocr_stage = report(tmp_path)["stages"]["ocr"]
+    assert ocr_stage["cached"] >= 1, "nothing finished before Ctrl-C was kept"
+    assert ocr_stage["processed"] + ocr_stage["cached"] == N_SLIDES  # only what was left
+    assert_same_output(tmp_path, ref_root)
+
+
+def test_temp_files_of_writes_killed_mid_site_are_swept(tmp_path, tiny_corpus, reference):
+    """A kill during the site stage leaves `.<name>.<random>.tmp` files and no site.key."""
+    ref_root, _ = reference
+    assert run_build(tmp_path, tiny_corpus, "--workers", "2").returncode == 0
+    site = tmp_path / "site"
+    planted = [
+        site / ".index.html.k1ll3d.tmp",
+        site / "search" / ".entry.json.k1ll3d.tmp",
+        site / "dataset" / ".deckgen-dataset-v1.tar.gz.k1ll3d.tmp",
+        site / "slide" / "alpha-robotics" / ".001.html.k1ll3d.tmp",
+    ]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half a file")
+    (tmp_path / "build" / "site.key").unlink()
+    assert run_build(tmp_path, tiny_corpus, "--workers", "2").returncode == 0
+    assert not [p for p in planted if p.exists()]
+    assert_same_output(tmp_path, ref_root)

@@ -1,0 +1,471 @@
+"""Hostile input: whatever a scraper feeds the builder, it reports or builds, never crashes.
+
+One corpus holds every kind of bad (and odd-but-legitimate) input; one real
+``deckgen build --strict`` runs over it. Then, for each input: a clear report
+line naming the file (or the slide built correctly, where the input is
+legitimate), nothing written outside the build and site folders, and nothing
+executable from the data in the site.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import tarfile
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import DECKS, FONT, draw_slide, write_deck
+from PIL import Image, ImageDraw, ImageFont
+
+from deckgen.corpus import add_deck, read_source, scan
+
+XSS = '<script>alert("pwned")</script> "Quote" \'Apos\' & <b>Co</b>'
+ATTR_BREAK = '"><img src=x onerror=alert(1)>'
+SECRET = "TOPSECRET"
+
+
+# --------------------------------------------------------------------------- input makers
+def slide_image(title: str, body: str = "Revenue grows every quarter") -> Image.Image:
+    return Image.open(io.BytesIO(draw_slide(title, body))).convert("RGB")
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A valid 1-bit PNG of width x height that compresses to a few kilobytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def cmyk_jpeg(title: str) -> bytes:
+    buf = io.BytesIO()
+    slide_image(title).convert("CMYK").save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+def png_16bit(title: str) -> bytes:
+    bgr = cv2.cvtColor(np.asarray(slide_image(title)), cv2.COLOR_RGB2BGR).astype(np.uint16) * 257
+    ok, data = cv2.imencode(".png", bgr)
+    assert ok
+    return data.tobytes()
+
+
+def animated_gif(first: str, second: str) -> bytes:
+    frames = [slide_image(first).convert("P"), slide_image(second).convert("P")]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=500, loop=0)
+    return buf.getvalue()
+
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360">'
+    '<script>alert("svg")</script><text x="10" y="40" onload="alert(2)">SVGDATA</text></svg>'
+)
+
+
+def pdf_of_pages(texts: list[str], size=(960, 540)) -> bytes:
+    pages = []
+    for text in texts:
+        page = Image.new("RGB", size, "white")
+        ImageDraw.Draw(page).text((40, 40), text, fill="black", font=ImageFont.truetype(FONT, 48))
+        pages.append(page)
+    buf = io.BytesIO()
+    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=72)
+    return buf.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_of_pages(["Locked deck"]))))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def make_hostile_tree(root: Path) -> None:
+    """root/corpus (every hostile input) and root/outside (what symlinks point at)."""
+    corpus, outside = root / "corpus", root / "outside"
+    outside.mkdir(parents=True)
+    (outside / "secret.jpg").write_bytes(draw_slide(SECRET, f"{SECRET} password list"))
+    (outside / "secret.toml").write_text(f'company = "{SECRET} Corp"\n')
+    write_deck(
+        outside,
+        "elsewhere",
+        {"meta": f'company = "{SECRET} Elsewhere"\n', "slides": [(SECRET, "x")]},
+    )
+
+    write_deck(corpus, "alpha-robotics", DECKS["alpha-robotics"])
+
+    odd = corpus / "odd-formats"  # legitimate: must be built
+    odd.mkdir()
+    (odd / "deck.toml").write_text('company = "Odd Formats"\n')
+    (odd / "001 cover slide.jpg").write_bytes(draw_slide("Spaces Cover", "Name with spaces"))
+    (odd / "002 café ünïcode.jpg").write_bytes(draw_slide("Unicode Market", "Name in unicode"))
+    (odd / "003 new\nline.jpg").write_bytes(draw_slide("Newline Team", "Name with a newline"))
+    (odd / "004 cmyk.jpg").write_bytes(cmyk_jpeg("Cyan Magenta"))
+    (odd / "005 sixteen.png").write_bytes(png_16bit("Sixteen Bits"))
+    (odd / "006 animated.gif").write_bytes(animated_gif("First Frame", "Second Frame"))
+    (odd / "007 #p1 hash.jpg").write_bytes(draw_slide("Hash Name", "Looks like a PDF page"))
+
+    bad = corpus / "bad-images"
+    bad.mkdir()
+    (bad / "deck.toml").write_text('company = "Bad Images"\n')
+    (bad / "001.jpg").write_bytes(draw_slide("Good Slide", "Among bad ones"))
+    (bad / "002 bomb.png").write_bytes(png_bomb(30_000, 30_000))
+    (bad / "003 bomb-small.png").write_bytes(png_bomb(8_000, 6_000))
+    (bad / "004 empty.jpg").write_bytes(b"")
+    (bad / "005 truncated.jpg").write_bytes(draw_slide("Truncated", "cut")[:1500])
+    (bad / "006 vector.svg").write_text(SVG)
+    (bad / "007 svg-as.png").write_text(SVG)
+    (bad / "008 broken\nname.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+
+    for slug, data in {
+        "locked-pdf": encrypted_pdf(),
+        "broken-pdf": b"%PDF-1.7\n1 0 obj <<>>\ngarbage",
+    }.items():
+        (corpus / slug).mkdir()
+        (corpus / slug / "deck.pdf").write_bytes(data)
+
+    latin = corpus / "latin1-toml"
+    latin.mkdir()
+    (latin / "deck.toml").write_bytes('company = "Société Générale"\n'.encode("latin-1"))
+    (latin / "001.jpg").write_bytes(draw_slide("Latin Deck", "Metadata not in UTF-8"))
+
+    sneaky = corpus / "sneaky-slug"
+    sneaky.mkdir()
+    (sneaky / "deck.toml").write_text('company = "Sneaky"\nslug = "../../escaped"\n')
+    (sneaky / "001.jpg").write_bytes(draw_slide("Sneaky Slug", "Tries to leave the site"))
+    traversal = corpus / "evil..%2F..%2Fescaped"
+    traversal.mkdir()
+    (traversal / "001.jpg").write_bytes(draw_slide("Traversal", "folder"))
+
+    xss = corpus / "xss-deck"
+    xss.mkdir()
+    (xss / "deck.toml").write_text(
+        f"company = {json.dumps(XSS)}\ntitle = {json.dumps(XSS)}\n"
+        f"industry = {json.dumps(ATTR_BREAK)}\n"
+        f'stage = {json.dumps(ATTR_BREAK)}\nsource_url = "javascript:alert(1)"\nyear = 2020\n'
+    )
+    (xss / "001.jpg").write_bytes(draw_slide("Script Deck", "<script>alert(3)</script>"))
+
+    (corpus / "escape-link").symlink_to(outside / "elsewhere", target_is_directory=True)
+    links = corpus / "symlinks"
+    links.mkdir()
+    (links / "001.jpg").write_bytes(draw_slide("Linked Deck", "One real slide"))
+    (links / "002.jpg").symlink_to(outside / "secret.jpg")
+    (links / "deck.toml").symlink_to(outside / "secret.toml")
+
+
+# --------------------------------------------------------------------------- checks
+def snapshot(root: Path, skip: set[str]) -> dict[str, tuple]:
+    """Every entry under root (symlinks not followed) except the skipped top-level folders."""
+    state = {}
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if rel.parts[0] in skip:
+            continue
+        st = path.lstat()
+        state[str(rel)] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    return state
+
+
+class _ActiveContent(HTMLParser):
+    """Collects anything in a page that could run: inline scripts, handlers, js: URLs, svg."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self._in_script = True
+            if not dict(attrs).get("src"):
+                self.found.append("inline <script>")
+        if tag in ("svg", "iframe", "object", "embed"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}=")
+            if name in ("href", "src", "action") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                self.found.append(f"{tag} {name}={value}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.found.append("inline script text")
+
+
+def problem_lines(report: dict) -> list[str]:
+    lines = [f"{p['path']}: {p['reason']}" for p in report["problems"]]
+    for name, stage in report["stages"].items():
+        lines += [f"{f['file']}: {name} failed: {f['reason']}" for f in stage["failed"]]
+    return lines
+
+
+def line_for(lines: list[str], path: str) -> str:
+    found = [line for line in lines if line.startswith(path + ":")]
+    assert len(found) == 1, (path, lines)
+    return found[0]
+
+
+# --------------------------------------------------------------------------- the build
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    make_hostile_tree(root)
+    before = snapshot(root, skip={"build", "site"})
+    neighbours = sorted(p.name for p in root.parent.iterdir())
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deckgen.cli",
+            "build",
+            "--quiet",
+            "--strict",
+            "--workers",
+            "2",
+            "--corpus",
+            str(root / "corpus"),
+            "--out",
+            str(root / "site"),
+            "--cache",
+            str(root / "build"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return {
+        "root": root,
+        "result": result,
+        "before": before,
+        "neighbours": neighbours,
+        "report": json.loads((root / "build" / "report.json").read_text()),
+        "manifest": json.loads((root / "build" / "manifest.json").read_text()),
+    }
+
+
+def test_build_survives_and_exits_5_under_strict(hostile_build):
+    result = hostile_build["result"]
+    assert result.returncode == 5, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+EXPECTED_LINES = {
+    "bad-images/002 bomb.png": "Mpx limit",
+    "bad-images/003 bomb-small.png": "Mpx limit",
+    "bad-images/004 empty.jpg": "0 bytes",
+    "bad-images/005 truncated.jpg": "truncated",
+    "bad-images/006 vector.svg": "not a slide image",
+    "bad-images/007 svg-as.png": "not an image",
+    "bad-images/008 broken\nname.jpg": "truncated JPEG",
+    "locked-pdf/deck.pdf": "password",
+    "broken-pdf/deck.pdf": "not a readable PDF",
+    "latin1-toml/deck.toml": "not UTF-8",
+    "sneaky-slug/deck.toml": "slug",
+    "evil..%2F..%2Fescaped": "not a safe slug",
+    "escape-link": "symlink pointing outside the corpus",
+    "symlinks/002.jpg": "symlink pointing outside the corpus",
+    "symlinks/deck.toml": "symlink pointing outside the corpus",
+}
+
+
+@pytest.mark.parametrize("path", sorted(EXPECTED_LINES))
+def test_each_hostile_input_gets_one_clear_report_line(hostile_build, path):
+    lines = problem_lines(hostile_build["report"])
+    line = line_for(lines, path)
+    assert EXPECTED_LINES[path] in line
+    assert "Traceback" not in line
+    shown = path.replace("\n", "\\n")  # one terminal line, even for a name with a newline
+    assert shown in hostile_build["result"].stderr.replace("\n", "")
+
+
+def test_legitimate_odd_inputs_are_built_correctly(hostile_build):
+    slides = {s["id"]: s for s in hostile_build["manifest"]["slides"]}
+    expected = {
+        "odd-formats/001": "Spaces Cover",
+        "odd-formats/002": "Unicode Market",
+        "odd-formats/003": "Newline Team",
+        "odd-formats/004": "Cyan Magenta",
+        "odd-formats/005": "Sixteen Bits",
+        "odd-formats/006": "First Frame",
+        "odd-formats/007": "Hash Name",
+    }
+    for slide_id, words in expected.items():
+        slide = slides[slide_id]
+        assert slide["section"] is not None, slide_id
+        assert words.lower() in slide["ocr"]["text"].lower(), (slide_id, slide["ocr"]["text"])
+    assert "second" not in slides["odd-formats/006"]["ocr"]["text"].lower()  # GIF: first frame only
+    assert slides["odd-formats/003"]["source"] == "odd-formats/003 new\nline.jpg"
+    report = hostile_build["report"]
+    assert not [line for line in problem_lines(report) if line.startswith("odd-formats")]
+    assert (hostile_build["root"] / "site" / "slide" / "odd-formats" / "006.html").exists()
+    # Decks with bad metadata or bad neighbours still build their good slides.
+    for slide_id in (
+        "bad-images/001",
+        "latin1-toml/001",
+        "sneaky-slug/001",
+        "xss-deck/001",
+        "symlinks/001",
+    ):
+        assert slides[slide_id]["section"] is not None, slide_id
+
+
+def test_nothing_is_written_outside_the_build_and_site_folders(hostile_build):
+    root = hostile_build["root"]
+    assert snapshot(root, skip={"build", "site"}) == hostile_build["before"]
+    assert sorted(p.name for p in root.parent.iterdir()) == hostile_build["neighbours"]
+    assert not list(root.rglob("escaped")) and not (root / "escaped").exists()
+
+
+def test_nothing_from_outside_the_corpus_is_read(hostile_build):
+    root = hostile_build["root"]
+    for folder in ("site", "build"):
+        for path in (root / folder).rglob("*"):
+            if path.is_file() and path.suffix in {".html", ".json", ".txt", ".xml", ".csv"}:
+                assert SECRET not in path.read_text(errors="replace"), path
+    ids = {s["id"] for s in hostile_build["manifest"]["slides"]}
+    assert "symlinks/002" not in ids and not any(i.startswith("escape-link/") for i in ids)
+    assert hostile_build["manifest"]["decks"]["symlinks"]["company"] != f"{SECRET} Corp"
+
+
+def test_nothing_executable_from_the_data_reaches_the_site(hostile_build):
+    site = hostile_build["root"] / "site"
+    pages = sorted(site.rglob("*.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text()
+        parser = _ActiveContent()
+        parser.feed(text)
+        assert not parser.found, (page, parser.found)
+        assert "<script>alert" not in text and "<img src=x" not in text
+    xss_page = (site / "deck" / "xss-deck.html").read_text()
+    assert "&lt;script&gt;alert(" in xss_page  # shown, as text
+    assert "javascript:" not in xss_page
+    for path in site.rglob("*"):
+        if path.is_file() and path.suffix.lower() in {".js", ".css", ".xml", ".txt"}:
+            assert "alert(" not in path.read_text(errors="replace"), path
+    # SVG never reaches the site from data: the only SVG is the site's own favicon.
+    svgs = [p for p in site.rglob("*") if p.is_file() and b"<svg" in p.read_bytes()[:4096]]
+    assert all(p.name.startswith("favicon.") for p in svgs), svgs
+    assert not [p for p in site.rglob("*") if p.is_file() and b"SVGDATA" in p.read_bytes()]
+
+
+def test_dataset_archive_holds_no_hostile_names_or_svg(hostile_build):
+    archives = list((hostile_build["root"] / "site" / "dataset").glob("*.tar.gz"))
+    assert len(archives) == 1
+    with tarfile.open(archives[0]) as tar:
+        for member in tar.getmembers():
+            assert not member.name.startswith("/") and ".." not in member.name.split("/"), (
+                member.name
+            )
+            assert "\n" not in member.name and member.isfile() or member.isdir(), member.name
+            assert not member.name.lower().endswith(".svg"), member.name
+
+
+# --------------------------------------------------------------------------- without a build
+def test_add_with_a_traversal_slug_stays_inside_the_corpus(tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "001.jpg").write_bytes(draw_slide("Added", "slide"))
+    corpus = tmp_path / "corpus"
+    deck = add_deck(corpus, [source], slug="../../escaped", meta={"company": XSS})
+    assert deck.parent == corpus and deck.name == "escaped"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "in"]
+    scanned = scan(corpus)
+    assert scanned.decks["escaped"].company == XSS  # kept as data; escaped when rendered
+
+
+def test_300_page_pdf_is_listed_without_rendering_and_rendered_one_page_at_a_time(tmp_path):
+    deck = tmp_path / "corpus" / "long-deck"
+    deck.mkdir(parents=True)
+    (deck / "deck.pdf").write_bytes(pdf_of_pages([f"Page {n}" for n in range(1, 301)]))
+    corpus = scan(tmp_path / "corpus")
+    assert [s.id for s in corpus.slides] == [f"long-deck/{n:03d}" for n in range(1, 301)]
+    assert len({s.sha256 for s in corpus.slides}) == 300
+    # Render every page in a child process, as a worker would, and watch its peak memory:
+    # all 300 pages held at once would be 300 x 1920x1080 RGB = 1.8 GB.
+    code = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from deckgen.corpus import read_source\n"
+        "root = Path(sys.argv[1])\n"
+        "read_source(root, 'long-deck/deck.pdf#p1')\n"
+        "first = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "for n in range(2, 301):\n"
+        "    read_source(root, f'long-deck/deck.pdf#p{n}')\n"
+        "print(first, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "corpus")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    first_kib, peak_kib = map(int, out.stdout.split())
+    assert peak_kib - first_kib < 200 * 1024, (first_kib, peak_kib)
+    last = read_source(tmp_path / "corpus", "long-deck/deck.pdf#p300")
+    assert last != read_source(tmp_path / "corpus", "long-deck/deck.pdf#p299")
+    assert Image.open(io.BytesIO(last)).size[0] == 1920
+
+
+def test_non_utf8_file_name_is_reported_not_crashing(tmp_path):
+    corpus = tmp_path / "corpus"
+    write_deck(corpus, "alpha-robotics", DECKS["alpha-robotics"])
+    odd = os.fsencode(corpus / "alpha-robotics") + b"/005-\xff\xfe.jpg"
+    with open(odd, "wb") as fh:
+        fh.write(draw_slide("Bytes Name", "not UTF-8"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deckgen.cli",
+            "build",
+            "--quiet",
+            "--executor",
+            "serial",
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(tmp_path / "site"),
+            "--cache",
+            str(tmp_path / "build"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads((tmp_path / "build" / "report.json").read_text())
+    line = line_for(problem_lines(report), "alpha-robotics/005-\ufffd\ufffd.jpg")
+    assert "not valid UTF-8" in line
+    assert report["slides_built"] == len(DECKS["alpha-robotics"]["slides"])

@@ -1,0 +1,302 @@
+"""deckgen.index: Whoosh build + search, the static export, and Python/JS agreement."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from whoosh.lang.porter import stem
+
+from deckgen import index as ix
+from deckgen.errors import ConfigError
+from deckgen.files import sha256_bytes
+from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = json.loads((ROOT / "tests" / "tokenize_cases.json").read_text(encoding="utf-8"))
+
+WORDS = ("market size fintech payments revenue growth customers platform team engineers "
+         "product launch traction users monthly recurring retention churn funding round seed "
+         "series investors competition incumbents pricing subscription enterprise margin "
+         "financial forecast problem solution insurance logistics healthcare patients data "
+         "analytics cloud security mobile app marketplace sellers buyers small businesses "
+         "distribution partners channel sales pipeline hiring vision mission roadmap").split()
+SECTIONS = ("cover", "problem", "solution", "market", "team", "traction", "funding")
+
+
+def make_slide(deck: str, page: int, text: str, title: str = "", label: str = "problem") -> Slide:
+    return Slide(id=f"{deck}/{page:03d}", deck=deck, page=page, source=f"{deck}/{page:03d}.jpg",
+                 sha256="0" * 64, ocr=OcrResult(text=text, title=title, mean_confidence=90.0),
+                 section=SectionResult(label=label))
+
+
+def synthetic_corpus(decks: int = 12, pages: int = 10, seed: int = 7):
+    rng = random.Random(seed)
+    metas, slides = {}, []
+    for d in range(decks):
+        slug = f"deck-{d:02d}"
+        metas[slug] = DeckMeta(slug=slug, company=f"{rng.choice(WORDS).title()} Labs {d}",
+                               year=2015 + d % 6, stage=rng.choice(["Seed", "Series A"]),
+                               industry=rng.choice(["Fintech", "Health", "Logistics"]))
+        for p in range(1, pages + 1):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(8, 40))]
+            title = " ".join(rng.sample(WORDS, 2)).title()
+            slides.append(make_slide(slug, p, " ".join(words), title, rng.choice(SECTIONS)))
+    return slides, metas
+
+
+def urls_for(slides):
+    return {s.id: {"page": f"slide/{s.id}.html", "thumb": f"img/{s.id}.jpg"} for s in slides}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return synthetic_corpus()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, corpus):
+    slides, metas = corpus
+    base = tmp_path_factory.mktemp("index")
+    ix.build_index(slides, metas, base / "whoosh")
+    stats = ix.export_client_index(slides, metas, base / "site", urls_for(slides))
+    return base, stats
+
+
+# --- tokenization ------------------------------------------------------------------------
+
+def test_golden_texts_tokenize_like_the_table():
+    for case in CASES["texts"]:
+        assert ix.tokenize(case["text"]) == case["tokens"], case["text"]
+
+
+def test_golden_stems_match_whoosh_porter():
+    wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
+    assert wrong == {}
+    assert len(CASES["stems"]) > 1000
+
+
+def test_export_tokenizer_equals_whoosh_analyzer():
+    for case in CASES["texts"]:
+        assert [t for _, t in ix._surface_and_stems(case["text"])] == case["tokens"]
+
+
+def test_parse_query_terms_phrases_and_duplicates():
+    assert ix.parse_query('Market market "small businesses" the "pay"') == [
+        ("term", ("market",)), ("phrase", ("small", "busi")), ("term", ("pai",))]
+    assert ix.parse_query('"unclosed phrase here') == [("phrase", ("unclos", "phrase", "here"))]
+    assert ix.parse_query("the of and") == []
+
+
+# --- Whoosh build and search ---------------------------------------------------------------
+
+def test_search_ranks_title_matches_and_filters(tmp_path):
+    decks = {"acme": DeckMeta(slug="acme", company="Acme Pay", year=2021, stage="Seed",
+                              industry="Fintech")}
+    slides = [
+        make_slide("acme", 1, "We sell insurance to farmers", "Insurance", "solution"),
+        make_slide("acme", 2, "Insurance claims take months", "The problem", "problem"),
+        make_slide("acme", 3, "Our engineers", "Team", "team"),
+        Slide(id="acme/004", deck="acme", page=4, source="x", sha256="0"),  # failed OCR
+    ]
+    ix.build_index(slides, decks, tmp_path / "ix")
+    hits = ix.search(tmp_path / "ix", "insurance")
+    assert [h["id"] for h in hits] == ["acme/001", "acme/002"]  # title is boosted
+    assert hits[0]["company"] == "Acme Pay" and hits[0]["section"] == "solution"
+    only = ix.search(tmp_path / "ix", "insurance", filters={"section": "problem"})
+    assert [h["id"] for h in only] == ["acme/002"]
+    listed = ix.search(tmp_path / "ix", "", filters={"company": "Acme Pay"}, limit=2)
+    assert [h["id"] for h in listed] == ["acme/001", "acme/002"]
+    assert [h["id"] for h in ix.search(tmp_path / "ix", '"claims take"')] == ["acme/002"]
+    assert ix.search(tmp_path / "ix", '"take claims"') == []
+    assert ix.search(tmp_path / "ix", "the") == []
+    with pytest.raises(ConfigError):
+        ix.search(tmp_path / "ix", "x", filters={"colour": "red"})
+
+
+def test_rebuild_swaps_the_index_and_leaves_no_temp_dirs(tmp_path):
+    decks = {"d": DeckMeta(slug="d")}
+    ix.build_index([make_slide("d", 1, "alpha")], decks, tmp_path / "ix")
+    ix.build_index([make_slide("d", 1, "bravo")], decks, tmp_path / "ix")
+    assert ix.search(tmp_path / "ix", "alpha") == []
+    assert [h["id"] for h in ix.search(tmp_path / "ix", "bravo")] == ["d/001"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ix"]
+
+
+def test_same_slides_give_a_byte_identical_index(tmp_path, corpus):
+    slides, metas = corpus
+    state = random.getstate()
+    trees = []
+    for name in ("a", "b"):
+        ix.build_index(slides, metas, tmp_path / name)
+        trees.append({p.name: p.read_bytes() for p in sorted((tmp_path / name).iterdir())})
+    assert trees[0] == trees[1] and len(trees[0]) > 3
+    assert random.getstate() == state  # the global random state is left as it was
+
+
+def test_search_without_index_says_what_to_do(tmp_path):
+    with pytest.raises(ix.IndexMissingError, match="deckgen build"):
+        ix.search(tmp_path / "nothing", "x")
+
+
+# --- static export -------------------------------------------------------------------------
+
+def test_vlq_encoding():
+    assert ix.vlq([0, 1, 31, 32, 1000]) == "ABfgBof"
+    assert ix.vlq([]) == ""
+
+
+def test_export_names_files_by_content_hash(built):
+    base, stats = built
+    folder = base / "site" / "search"
+    entry = json.loads((folder / "entry.json").read_text())
+    assert entry["version"] == ix.FORMAT_VERSION
+    meta = json.loads((folder / entry["meta"]).read_text())
+    assert meta["docs"] == 120
+    h = entry["hash"]
+    records = [f"r.{meta['records']['hashes'][i:i + h]}.json"
+               for i in range(0, len(meta["records"]["hashes"]), h)]
+    named = (meta["terms"]["files"] + meta["terms"]["pos"] + meta["vocab"]["files"]
+             + records + [meta["facets"], entry["meta"]])
+    on_disk = {p.name for p in folder.iterdir()} - {"entry.json"}
+    assert set(named) == on_disk
+    for name in on_disk:
+        assert name.split(".")[1] == sha256_bytes((folder / name).read_bytes())[:h]
+    assert stats["files"] == len(on_disk) + 1
+    assert stats["bytes"] == sum(p.stat().st_size for p in folder.iterdir())
+    assert meta["terms"]["starts"] == sorted(meta["terms"]["starts"])
+
+
+def test_export_is_deterministic_and_removes_stale_files(tmp_path, corpus):
+    slides, metas = corpus
+    ix.export_client_index(slides, metas, tmp_path, urls_for(slides))
+    folder = tmp_path / "search"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    ix.export_client_index(slides, metas, tmp_path, urls_for(slides))
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
+    (folder / "t.0123456789ab.json").write_text("{}")
+    (folder / "keep-me.txt").write_text("not ours")
+    ix.export_client_index(slides[:5], metas, tmp_path, urls_for(slides))
+    names = {p.name for p in folder.iterdir()}
+    assert "t.0123456789ab.json" not in names and "keep-me.txt" in names
+    entry = json.loads((folder / "entry.json").read_text())
+    assert json.loads((folder / entry["meta"]).read_text())["docs"] == 5
+
+
+def test_export_keeps_untrusted_text_as_data_and_drops_unsafe_urls(tmp_path):
+    evil = '<img src=x onerror="alert(1)"> </script><script>alert(2)</script>'
+    slides = [make_slide("x", 1, evil, evil)]
+    urls = {"x/001": {"page": "javascript:alert(1)", "thumb": "//evil.example/a.jpg"}}
+    ix.export_client_index(slides, {"x": DeckMeta(slug="x", company=evil)}, tmp_path, urls)
+    folder = tmp_path / "search"
+    entry = json.loads((folder / "entry.json").read_text())
+    meta = json.loads((folder / entry["meta"]).read_text())
+    chunk = json.loads((folder / f"r.{meta['records']['hashes']}.json").read_text())
+    record = dict(zip(meta["records"]["fields"], chunk[0], strict=True))
+    assert record["text"] == evil and record["company"] == evil
+    assert record["url"] == "" and record["thumb"] == ""
+
+
+def test_facets_cover_every_doc(built):
+    base, _ = built
+    folder = base / "site" / "search"
+    entry = json.loads((folder / "entry.json").read_text())
+    meta = json.loads((folder / entry["meta"]).read_text())
+    facets = json.loads((folder / meta["facets"]).read_text())
+    assert set(facets) == set(ix.FACETS)
+    assert "codes" in facets["section"] and "runs" in facets["company"]
+    for facet in facets.values():
+        if "runs" in facet:
+            runs = _unvlq(facet["runs"])
+            codes = [c for c, n in zip(runs[0::2], runs[1::2], strict=True) for _ in range(n)]
+        else:
+            codes = _unvlq(facet["codes"])
+        assert len(codes) == meta["docs"]
+        assert 0 < max(codes) <= len(facet["values"])
+    assert facets["section"]["labels"][facets["section"]["values"].index("market")] == "Market"
+
+
+def _unvlq(text: str) -> list[int]:
+    out, n, shift = [], 0, 0
+    for ch in text:
+        v = ix._VLQ.index(ch)
+        n += (v & 31) << shift
+        if v & 32:
+            shift += 5
+        else:
+            out.append(n)
+            n, shift = 0, 0
+    return out
+
+
+# --- Python and the browser engine agree -----------------------------------------------------
+
+AGREEMENT_QUERIES = [
+    {"q": "market"}, {"q": "market size"}, {"q": "payments revenue growth"},
+    {"q": "team engineers hiring"}, {"q": "Labs"}, {"q": "fintech"}, {"q": "churn retention"},
+    {"q": '"small businesses"'}, {"q": '"recurring revenue" growth'},
+    {"q": "customers", "filters": {"section": "problem"}},
+    {"q": "data", "filters": {"industry": "Health", "stage": "Seed"}},
+    {"q": "platform", "filters": {"year": "2017"}}, {"q": "the and of"},
+    {"q": "pricing subscription enterprise margin"}, {"q": "vision mission roadmap"},
+    {"q": "market", "filters": {"company": "No Such Company"}},
+    {"q": "", "filters": {"year": "2016"}},
+]
+
+
+def run_node_engine(search_dir: Path, queries: list[dict], tmp_path: Path) -> list[dict]:
+    node = shutil.which("node")
+    assert node, "node (v20+) is needed to check search.js"
+    qfile = tmp_path / "queries.json"
+    qfile.write_text(json.dumps(queries))
+    out = subprocess.run([node, str(ROOT / "tests/js/query_cli.mjs"), str(search_dir), str(qfile)],
+                         check=True, capture_output=True, text=True, timeout=120)
+    return json.loads(out.stdout)
+
+
+def assert_same_ranking(py_hits: list[dict], js: dict) -> None:
+    """Same ids in the same order; scores equal to float noise (ties may only swap if equal)."""
+    rows = zip(js["ids"], js["scores"], js["tiers"], strict=True)
+    js_exact = [(i, s) for i, s, tier in rows if tier == 0]
+    assert len(js_exact) == len(py_hits), js["q"]
+    for (jid, jscore), hit in zip(js_exact, py_hits, strict=False):
+        assert jscore == pytest.approx(hit["score"], abs=2e-6), js["q"]
+        if jid != hit["id"]:  # only a tie may be ordered differently
+            twin = next(h for h in py_hits if h["id"] == jid)
+            assert twin["score"] == pytest.approx(hit["score"], abs=2e-6), js["q"]
+
+
+def test_python_search_and_search_js_agree_on_top_10(built, tmp_path):
+    base, _ = built
+    results = run_node_engine(base / "site" / "search", AGREEMENT_QUERIES, tmp_path)
+    nonempty = 0
+    for query, js in zip(AGREEMENT_QUERIES, results, strict=True):
+        py = ix.search(base / "whoosh", query["q"], filters=query.get("filters"), limit=10)
+        assert_same_ranking(py, js)
+        nonempty += bool(py)
+    assert nonempty >= 12
+
+
+def test_search_js_tolerates_typos_and_completes_prefixes(built, tmp_path):
+    base, _ = built
+    queries = [{"q": "finacial"}, {"q": "custmers"}, {"q": "marketpl"}, {"q": "pricng"},
+               {"q": "zzqx"}]
+    finacial, custmers, prefix, short_typo, nothing = run_node_engine(
+        base / "site" / "search", queries, tmp_path)
+    assert finacial["total"] > 0 and finacial["suggestion"] == "financial"
+    assert custmers["total"] > 0 and set(custmers["tiers"]) == {1}
+    expected = {h["id"] for h in ix.search(base / "whoosh", "marketplace", limit=200)}
+    assert prefix["total"] == len(expected) and set(prefix["ids"]) <= expected
+    assert short_typo["total"] > 0  # "pricng" (6 letters): one edit from "pricing"
+    assert nothing["total"] == 0 and nothing["ids"] == []
+
+
+def test_empty_export_searches_to_nothing(tmp_path):
+    stats = ix.export_client_index([], {}, tmp_path, {})
+    assert stats["docs"] == 0
+    (result,) = run_node_engine(tmp_path / "search", [{"q": "market"}], tmp_path)
+    assert result["total"] == 0

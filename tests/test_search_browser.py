@@ -1,0 +1,420 @@
+"""search.js in real headless Chromium against a site served on 127.0.0.1.
+
+The site is a minimal page following the search contract (form#search-form
+with data-root, #q, #search-results, #facets, search.js as a module) plus the
+real static export of a small corpus, served by ``python -m http.server``
+under a strict Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from deckgen import index as ix
+from deckgen.records import DeckMeta
+from tests.test_index import make_slide, synthetic_corpus
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+XSS_OCR = '<img src=x onerror="window.__xss=1">Insurance claims'
+CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<title>test</title><link rel="icon" href="data:,">
+<script type="module" src="{root}static/search.abc123.js"></script>
+</head><body>
+<form id="search-form" role="search" data-root="{root}" action="{root}index.html">
+<input id="q" name="q" type="search"><button type="submit">Search</button></form>
+{home}
+</body></html>
+"""
+HOME = ('<nav id="facets"></nav>'
+        '<section id="search-results" aria-live="polite"></section>')
+
+
+def write_site(site: Path) -> None:
+    slides, metas = synthetic_corpus(decks=8, pages=8, seed=3)
+    metas["evil"] = DeckMeta(slug="evil", company="<b>Evil</b> & Co", year=2020, stage="Seed",
+                             industry="Insurance")
+    slides += [make_slide("evil", 1, XSS_OCR, "Claims <script>alert(1)</script>", "problem"),
+               make_slide("evil", 2, "We settle insurance claims in minutes", "Solution",
+                          "solution")]
+    urls = {s.id: {"page": f"slide/{s.deck}/{s.page:03d}.html", "thumb": f"img/{s.deck}.svg"}
+            for s in slides}
+    ix.export_client_index(slides, metas, site, urls)
+    ix.build_index(slides, metas, site.parent / "whoosh")
+    (site / "static").mkdir()
+    shutil.copy(ROOT / "site_templates/static/search.js", site / "static/search.abc123.js")
+    (site / "index.html").write_text(PAGE.format(csp=CSP, root="", home=HOME))
+    (site / "img").mkdir()
+    for deck in metas:
+        (site / "img" / f"{deck}.svg").write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"/>')
+    for s in slides:
+        page = site / urls[s.id]["page"]
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(PAGE.format(csp=CSP, root="../../", home=f"<h1>{s.id}</h1>"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("site")
+    site = base / "site"
+    site.mkdir()
+    write_site(site)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                             "127.0.0.1", "--directory", str(site)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield url, base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.on("console", lambda msg: pg.errors.append(msg.text) if msg.type == "error" else None)
+    yield pg
+    context.close()
+
+
+def hit_ids(page) -> list[str]:
+    return page.eval_on_selector_all("#search-results li.search-hit",
+                                     "els => els.map(e => e.dataset.id)")
+
+
+def wait_for_count(page, count: int) -> None:
+    """Wait until the result summary starts with ``count``."""
+    page.wait_for_function(
+        "n => document.querySelector('.search-count')?.textContent.startsWith(n + ' ')", arg=count)
+
+
+def count_in_results(page, selector: str) -> int:
+    return page.eval_on_selector_all(f"#search-results :is({selector})", "els => els.length")
+
+
+def exact_ids(page) -> list[str]:
+    return page.eval_on_selector_all("#search-results li.search-hit:not(.search-hit-fuzzy)",
+                                     "els => els.map(e => e.dataset.id)")
+
+
+def wait_count(page) -> str:
+    page.wait_for_selector("#search-results .search-count")
+    return page.inner_text("#search-results .search-count")
+
+
+def test_typing_searches_as_you_type_with_prefix(page, server):
+    url, _ = server
+    page.goto(url)
+    page.wait_for_selector("#search-results .search-empty")
+    page.click("#q")
+    page.keyboard.type("insur", delay=30)
+    page.wait_for_function("() => location.search === '?q=insur'")
+    page.wait_for_function(
+        "() => document.querySelector('.search-count')?.textContent.endsWith('“insur”')")
+    assert re.match(r"\d+ slides? for “insur”", wait_count(page))
+    assert "evil/002" in hit_ids(page)  # "insur" completes to "insurance"
+    marks = page.eval_on_selector_all("li.search-hit mark", "els => els.map(e => e.textContent)")
+    assert marks and all(m.lower().startswith("insur") for m in marks)
+    assert page.get_attribute("li.search-hit img", "loading") == "lazy"
+    assert page.errors == []
+
+
+def test_typo_finds_results_and_offers_did_you_mean(page, server):
+    url, _ = server
+    page.goto(url + "?q=insurrance")
+    page.wait_for_selector("li.search-hit")
+    assert "evil/002" in hit_ids(page)
+    assert page.inner_text(".search-did-you-mean a") == "insurance"
+    page.goto(url + "?q=zzyzx")
+    assert wait_count(page).startswith("No slides match")
+    assert page.query_selector("li.search-hit") is None
+
+
+def test_phrase_query_matches_only_the_phrase(page, server):
+    url, _ = server
+    page.goto(url + "?q=" + urllib.request.quote('"settle insurance claims"'))
+    page.wait_for_selector("li.search-hit")
+    assert hit_ids(page) == ["evil/002"]
+    page.goto(url + "?q=" + urllib.request.quote('"claims insurance"'))
+    assert wait_count(page).startswith("No slides match")
+
+
+def test_facets_count_filter_and_round_trip_through_the_url(page, server):
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    total = int(wait_count(page).split()[0])
+    button = page.locator('fieldset[data-facet="section"] button.facet-value').first
+    value = button.get_attribute("data-value")
+    count = int(button.locator(".facet-count").inner_text())
+    button.click()
+    page.wait_for_function(f"() => location.search.includes('section={value}')")
+    wait_for_count(page, count)
+    assert count < total
+    pressed = page.locator(f'fieldset[data-facet="section"] button[data-value="{value}"]')
+    assert pressed.get_attribute("aria-pressed") == "true"
+    company = page.locator('fieldset[data-facet="company"] button.facet-value').first
+    both = int(company.locator(".facet-count").inner_text())
+    company.click()
+    wait_for_count(page, both)
+    assert "company=" in page.url and f"section={value}" in page.url
+    page.go_back()
+    wait_for_count(page, count)
+    page.go_back()
+    wait_for_count(page, total)
+    assert page.input_value("#q") == "market"
+    page.go_forward()
+    page.wait_for_function("() => location.search.includes('section=')")
+    # the linked state opens the same results in a new page
+    linked = page.context.new_page()
+    linked.goto(page.url)
+    linked.wait_for_selector("li.search-hit")
+    assert linked.input_value("#q") == "market"
+    assert hit_ids(linked) == hit_ids(page)
+
+
+def test_keyboard_moves_through_results_and_enter_opens(page, server):
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    page.focus("#q")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    second = hit_ids(page)[1]
+    assert page.evaluate("() => document.activeElement.closest('li').dataset.id") == second
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/slide/.+\.html$"))
+    assert page.inner_text("h1") == hit_ids_first(url, page)
+
+
+def hit_ids_first(url, page) -> str:
+    return re.search(r"/slide/([^/]+)/(\d+)\.html$", page.url).expand(r"\1/\2")
+
+
+def test_query_and_ocr_text_are_shown_as_text_never_html(page, server):
+    url, _ = server
+    attack = '<img src=x onerror="window.__xss=2"><script>window.__xss=3</script>'
+    page.goto(url)
+    page.fill("#q", attack + " insurance")
+    page.wait_for_selector("li.search-hit")
+    page.goto(url + "?q=claims")
+    page.wait_for_selector('li.search-hit[data-id="evil/001"]')
+    item = page.locator('li.search-hit[data-id="evil/001"]')
+    assert "<img src=x" in item.locator(".search-hit-snippet").inner_text()
+    assert "<script>" in item.locator(".search-hit-title").inner_text()
+    assert "<b>Evil</b> & Co" in item.locator(".search-hit-meta").inner_text()
+    assert count_in_results(page, "img:not(.search-hit-thumb), script, b") == 0
+    assert page.evaluate("() => window.__xss") is None
+    assert page.errors == []
+
+
+def test_other_pages_submit_to_the_home_page(page, server):
+    url, _ = server
+    page.goto(url + "slide/evil/001.html")
+    page.fill("#q", "claims")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/index\.html\?q=claims$"))
+    page.wait_for_selector("li.search-hit")
+
+
+AGREEMENT = ["market", "market size", "payments revenue growth", "team engineers hiring",
+             "Labs", "churn retention", '"small businesses"', "pricing subscription enterprise",
+             "vision mission roadmap", "claims", "data analytics cloud", "customers platform"]
+
+
+def test_browser_and_python_search_agree_on_top_10(page, server):
+    url, base = server
+    for query in AGREEMENT:
+        expected = ix.search(base / "whoosh", query, limit=10)
+        # a trailing space: the last word is complete, as in `deckgen search`
+        page.goto(url + "?q=" + urllib.request.quote(query + " "))
+        page.wait_for_selector("#search-results .search-count")
+        assert exact_ids(page)[:10] == [h["id"] for h in expected], query
+    assert page.errors == []
+
+
+def test_thumbnails_and_links_resolve(page, server):
+    url, _ = server
+    page.goto(url + "?q=claims")
+    page.wait_for_selector("li.search-hit img")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('li.search-hit img')].every(i => i.complete)")
+    sizes = page.eval_on_selector_all("li.search-hit img", "els => els.map(e => e.naturalWidth)")
+    assert sizes and all(w > 0 for w in sizes)
+    hrefs = page.eval_on_selector_all("li.search-hit a", "els => els.map(e => e.href)")
+    for href in hrefs:
+        urllib.request.urlopen(href, timeout=5).close()
+    assert json.loads(urllib.request.urlopen(url + "search/entry.json").read())["version"] == 1
+
+
+# --- the real gallery: deckgen.site templates + this export, served with its CSP ------------
+
+def _slide_png(slide_id: str) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.new("RGB", (960, 540), (sum(map(ord, slide_id)) % 200, 90, 140))
+    buf = BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory):
+    import threading
+
+    from deckgen import site
+
+    out = tmp_path_factory.mktemp("real-site") / "site"
+    slides, metas = synthetic_corpus(decks=5, pages=6, seed=11)
+    metas["evil"] = DeckMeta(slug="evil", company="<b>Evil</b> & Co", year=2020, stage="Seed",
+                             industry="Insurance")
+    slides.append(make_slide("evil", 1, XSS_OCR, "Claims <script>alert(1)</script>", "problem"))
+    images = site.write_images(slides, lambda s: _slide_png(s.id), out)
+    urls = {s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
+            for s in slides}
+    ix.export_client_index(slides, metas, out, urls)
+    ix.build_index(slides, metas, out.parent / "whoosh")
+    site.render_site(slides, metas, images, out)
+    server = site.make_server(out, port=0)  # sends Content-Security-Policy: default-src 'self'
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", out.parent
+    server.shutdown()
+    server.server_close()
+
+
+def test_real_gallery_searches_and_agrees_with_python(page, real_site):
+    url, base = real_site
+    page.goto(url + "index.html")
+    page.fill("#q", "market")
+    page.wait_for_function("() => location.search === '?q=market'")
+    page.wait_for_selector("#search-results li.search-hit")
+    page.wait_for_function("() => [...document.querySelectorAll('li.search-hit img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
+    for query in ["market", "team engineers", "claims", '"recurring revenue"', "data cloud"]:
+        expected = [h["id"] for h in ix.search(base / "whoosh", query, limit=10)]
+        page.goto(url + "index.html?q=" + urllib.request.quote(query + " "))
+        page.wait_for_selector("#search-results .search-count")
+        assert exact_ids(page)[:10] == expected, query
+    assert page.evaluate("() => window.__xss") is None
+    assert page.errors == []
+
+
+def test_real_gallery_search_box_on_a_slide_page_goes_home(page, real_site):
+    url, _ = real_site
+    page.goto(url + "slide/evil/001.html")
+    page.fill("#q", "claims")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/index\.html\?q=claims$"))
+    page.wait_for_selector('li.search-hit[data-id="evil/001"]')
+    page.click('li.search-hit[data-id="evil/001"] a')
+    page.wait_for_url(re.compile(r"/slide/evil/001\.html$"))
+    assert page.errors == []
+
+
+# --- `deckgen search` and the browser on (part of) the bundled sample corpus ----------------
+
+SAMPLE_DECKS = 2  # real OCR is slow: two decks of the sample corpus are enough here
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory):
+    import threading
+
+    from deckgen import site
+
+    base = tmp_path_factory.mktemp("sample")
+    decks = sorted(p for p in (ROOT / "corpus").iterdir() if (p / "deck.toml").is_file())
+    assert len(decks) >= SAMPLE_DECKS, "the bundled sample corpus is missing"
+    for deck in decks[:SAMPLE_DECKS]:
+        shutil.copytree(deck, base / "corpus" / deck.name)
+    deckgen = Path(sys.executable).with_name("deckgen")
+    subprocess.run([str(deckgen), "build", "--corpus", str(base / "corpus"), "--out",
+                    str(base / "site"), "--cache", str(base / "build"), "--workers", "1", "-q"],
+                   check=True, capture_output=True, timeout=900)
+    server = site.make_server(base / "site", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", base, deckgen
+    server.shutdown()
+    server.server_close()
+
+
+def _sample_queries(search_dir: Path) -> list[str]:
+    """Words the OCR actually read, common and rare, plus two- and three-word mixes."""
+    entry = json.loads((search_dir / "entry.json").read_text())
+    meta = json.loads((search_dir / entry["meta"]).read_text())
+    vocab = []
+    for name in meta["vocab"]["files"]:
+        v = json.loads((search_dir / name).read_text())
+        vocab += [(df, s or t) for t, df, s in zip(v["t"], v["d"], v["s"], strict=True)
+                  if len(t) > 3 and t.isalpha()]
+    vocab.sort(key=lambda x: (-x[0], x[1]))
+    words = [w for _, w in vocab]
+    assert len(words) >= 30, "OCR read too little text to test search"
+    picks = words[:6] + words[len(words) // 2:][:3] + words[-3:]
+    return picks + [f"{words[0]} {words[5]}", f"{words[1]} {words[2]} {words[7]}",
+                    f'"{words[3]} {words[4]}"']
+
+
+def test_deckgen_search_and_browser_agree_on_the_sample_corpus(page, sample_site):
+    url, base, deckgen = sample_site
+    answered = 0
+    for query in _sample_queries(base / "site" / "search"):
+        out = subprocess.run([str(deckgen), "search", query, "--json", "--limit", "10",
+                              "--cache", str(base / "build")],
+                             check=True, capture_output=True, text=True, timeout=60)
+        expected = [json.loads(line)["id"] for line in out.stdout.splitlines() if line.strip()]
+        page.goto(url + "index.html?q=" + urllib.request.quote(query + " "))
+        page.wait_for_selector("#search-results .search-count")
+        assert exact_ids(page)[:10] == expected, query
+        answered += bool(expected)
+    assert answered >= 8
+    assert page.errors == []

@@ -1,0 +1,368 @@
+"""Static site: pages, links, escaping, CSP-safety, images, incremental writes, preview server."""
+
+from __future__ import annotations
+
+import io
+import threading
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from PIL import Image, ImageDraw
+
+from deckgen import site
+from deckgen.records import (
+    SECTIONS,
+    DeckMeta,
+    OcrResult,
+    SectionResult,
+    Slide,
+    UpscaleResult,
+)
+
+EVIL = "<script>alert(1)</script>\"'"
+UPSCALED = (1440, 810)
+
+
+# -- a tiny gallery drawn with Pillow --------------------------------------------------------
+def _png(slide_id: str, size: tuple[int, int] = UPSCALED) -> bytes:
+    image = Image.new("RGB", size, (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    seed = sum(map(ord, slide_id))
+    draw.rectangle((0, 0, size[0], size[1] // 6), fill=(seed % 200, 60, 120))
+    draw.text((40, size[1] // 3), f"Slide {slide_id}", fill=(20, 20, 20))
+    for i in range(5):
+        draw.rectangle((40, 300 + i * 60, 300 + (seed * (i + 1)) % 900, 330 + i * 60),
+                       fill=(40, 90 + 20 * i, 160))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _slide(deck: str, page: int, label: str, title: str, text: str, ok: bool = True) -> Slide:
+    sid = f"{deck}/{page:03d}"
+    scores = {s: 0.02 for s in SECTIONS}
+    scores[label] = 0.7
+    return Slide(
+        id=sid, deck=deck, page=page, source=f"{deck}/{page:03d}.jpg", sha256="0" * 64,
+        upscale=UpscaleResult("bicubic", 3.0, 0.1, *UPSCALED, 480, 270),
+        ocr=OcrResult(text=text, title=title, mean_confidence=88.5) if ok else None,
+        section=SectionResult(label, scores, [f"title says {title!r}", "keyword: market"])
+        if ok else None,
+        fingerprints={"upscale": f"up-{sid}"},
+    )
+
+
+def sample_gallery() -> tuple[list[Slide], dict[str, DeckMeta]]:
+    decks = {
+        "acme": DeckMeta("acme", "Acme Robotics", "Seed deck", 2021, "seed", "robotics",
+                         "$2M", "https://example.com/acme.pdf", "CC-BY-4.0"),
+        "evil": DeckMeta("evil", EVIL, EVIL, 2023, "series-a", "<b>fintech</b>", "",
+                         "javascript:alert(1)", "unknown"),
+    }
+    slides = [
+        _slide("acme", 1, "cover", "Acme Robotics", "Acme Robotics\nRobots for every warehouse"),
+        _slide("acme", 2, "problem", "The problem", "Warehouses lose 30% of time\nto walking"),
+        _slide("acme", 3, "market", "Market size", "TAM $40B\nSAM $6B"),
+        _slide("evil", 1, "cover", EVIL, f"{EVIL}\n<img src=x onerror=alert(2)>"),
+        _slide("evil", 2, "team", "", ""),
+        _slide("evil", 3, "other", "broken", "broken", ok=False),  # failed OCR: skipped
+    ]
+    return slides, decks
+
+
+def build(out: Path, **kwargs) -> tuple[dict, dict, list[Slide], dict]:
+    slides, decks = sample_gallery()
+    calls: list[str] = []
+
+    def get_upscaled(slide: Slide) -> bytes:
+        calls.append(slide.id)
+        return _png(slide.id)
+
+    images = site.write_images([s for s in slides if s.ocr], get_upscaled, out)
+    stats = site.render_site(slides, decks, images, out, **kwargs)
+    return stats, images, slides, {"calls": calls}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    (out / "dataset").mkdir()  # what the bundle stage writes
+    (out / "dataset/deckgen-dataset-v1.tar.gz").write_bytes(b"not really a tarball")
+    build(out, dataset={"file": "dataset/deckgen-dataset-v1.tar.gz", "bytes": 123456,
+                        "sha256": "ab" * 32, "slides": 5, "decks": 2})
+    return out
+
+
+def pages(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.html"))
+
+
+# -- an HTML walker that collects what the checks need --------------------------------------
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.ids: set[str] = set()
+        self.script_bodies: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.script_bodies.append(data)
+
+
+def parse(path: Path) -> _Collector:
+    collector = _Collector()
+    collector.feed(path.read_text())
+    return collector
+
+
+def _urls(tag: str, attrs: dict) -> list[str]:
+    urls = [attrs[a] for a in ("href", "src", "action") if attrs.get(a)]
+    if tag == "meta":
+        return []
+    for value in filter(None, (attrs.get("srcset"),)):
+        urls += [part.strip().split()[0] for part in value.split(",")]
+    return urls
+
+
+# -- tests ----------------------------------------------------------------------------------
+def test_page_paths_are_flat_and_reject_traversal():
+    assert site.slide_page_path("acme/003") == "slide/acme/003.html"
+    assert site.deck_page_path("acme") == "deck/acme.html"
+    assert site.section_page_path("go-to-market") == "section/go-to-market.html"
+    for bad in ("../etc/003", "acme/..", "a b/001", "acme/<x>"):
+        with pytest.raises(ValueError):
+            site.slide_page_path(bad)
+
+
+def test_every_page_is_written(built: Path):
+    expected = ["index.html", "decks.html", "about.html", "dataset.html", "404.html",
+                "robots.txt", "deck/acme.html", "deck/evil.html", "slide/acme/001.html",
+                "slide/acme/003.html", "slide/evil/002.html"]
+    expected += [site.section_page_path(label) for label in SECTIONS]
+    for name in expected:
+        assert (built / name).is_file(), name
+    assert not (built / "slide/evil/003.html").exists()  # OCR failed: skipped
+    assert not (built / "sitemap.xml").exists()  # no base_url: a sitemap needs absolute URLs
+
+
+def test_every_relative_link_resolves(built: Path):
+    checked = 0
+    for page in pages(built):
+        doc = parse(page)
+        for tag, attrs in doc.tags:
+            for url in _urls(tag, attrs):
+                parts = urlsplit(url)
+                assert not url.startswith("/"), f"{page}: absolute path {url}"
+                if parts.scheme in ("http", "https"):
+                    continue
+                assert not parts.scheme, f"{page}: unexpected scheme in {url}"
+                if parts.path:
+                    target = (page.parent / parts.path).resolve()
+                    assert target.is_file(), f"{page.relative_to(built)}: broken {url}"
+                    assert built.resolve() in target.parents
+                    checked += 1
+                if parts.fragment and not parts.path:
+                    assert parts.fragment in doc.ids, f"{page}: no #{parts.fragment}"
+    assert checked > 200
+
+
+def test_untrusted_text_is_escaped(built: Path):
+    for page in pages(built):
+        html = page.read_text()
+        assert "<script>alert" not in html, page
+        assert "<img src=x" not in html, page
+        assert "<b>fintech" not in html, page
+    deck = (built / "deck/evil.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;" in deck
+    assert "&lt;b&gt;fintech&lt;/b&gt;" in deck
+    assert "&lt;img src=x onerror=alert(2)&gt;" in (built / "slide/evil/001.html").read_text()
+
+
+def test_only_http_source_urls_are_linked(built: Path):
+    assert 'href="https://example.com/acme.pdf"' in (built / "deck/acme.html").read_text()
+    for page in pages(built):
+        assert "javascript:" not in page.read_text(), page
+
+
+def test_no_inline_script_or_style(built: Path):
+    for page in pages(built):
+        doc = parse(page)
+        assert not doc.script_bodies, page
+        for tag, attrs in doc.tags:
+            assert tag != "style", page
+            assert "style" not in attrs, f"{page}: style attribute on <{tag}>"
+            assert not [a for a in attrs if a.startswith("on")], f"{page}: handler on <{tag}>"
+            if tag == "script":
+                assert attrs.get("src") and attrs.get("type") == "module", page
+
+
+def test_search_contract(built: Path):
+    for page in pages(built):
+        doc = parse(page)
+        forms = [a for t, a in doc.tags if t == "form" and a.get("id") == "search-form"]
+        assert len(forms) == 1, page
+        form = forms[0]
+        depth = len(page.relative_to(built).parts) - 1
+        root = "../" * depth if page.name != "404.html" else ""
+        assert form["role"] == "search" and form["data-root"] == root
+        assert form["action"] == f"{root}index.html"
+        inputs = [a for t, a in doc.tags if t == "input" and a.get("id") == "q"]
+        assert inputs[0]["name"] == "q" and inputs[0]["aria-label"] == "Search slides"
+    home = parse(built / "index.html")
+    assert {"search-results", "facets"} <= home.ids
+
+
+def test_assets_are_content_hashed(built: Path):
+    css = list((built / "static").glob("style.*.css"))
+    assert len(css) == 1
+    digest = css[0].name.split(".")[1]
+    assert site.sha256_bytes(css[0].read_bytes()).startswith(digest)
+    assert f'href="static/{css[0].name}"' in (built / "index.html").read_text()
+
+
+def test_images_are_responsive_and_real(built: Path):
+    doc = parse(built / "slide/acme/002.html")
+    imgs = [a for t, a in doc.tags if t == "img"]
+    webp = [a for t, a in doc.tags if t == "source" and a.get("type") == "image/webp"]
+    assert imgs and webp
+    main = imgs[0]
+    assert main["alt"].startswith("Acme Robotics, slide 2")
+    assert {"320w", "960w", "1440w"} == {p.split()[-1] for p in main["srcset"].split(", ")}
+    with Image.open(built / "slide/acme" / main["src"]) as medium:
+        assert medium.format == "JPEG" and medium.size == (int(main["width"]), int(main["height"]))
+        assert medium.size == (960, 540)
+    first_webp = webp[0]["srcset"].split(",")[0].split()[0]
+    with Image.open(built / "slide/acme" / first_webp) as thumb:
+        assert thumb.format == "WEBP" and thumb.size == (320, 180)
+    for page in pages(built):  # cards use alt="" because their text names the link
+        assert all("alt" in a for t, a in parse(page).tags if t == "img"), page
+    grid = parse(built / "deck/acme.html")
+    for tag, attrs in grid.tags:
+        if tag == "img":
+            assert attrs["loading"] == "lazy" and attrs["width"] and attrs["height"]
+            assert attrs["srcset"] and attrs["sizes"]
+
+
+def test_slide_page_content(built: Path):
+    html = (built / "slide/acme/002.html").read_text()
+    assert 'rel="prev" href="../../slide/acme/001.html"' in html
+    assert 'rel="next" href="../../slide/acme/003.html"' in html
+    assert "Warehouses lose 30% of time\nto walking" in html
+    assert 'href="../../section/problem.html"' in html
+    assert "70 %" in html and "keyword: market" in html
+    assert 'href="../../deck/acme.html"' in html
+    assert 'property="og:title"' in html and 'property="og:image"' not in html
+    first = (built / "slide/acme/001.html").read_text()
+    assert 'rel="prev"' not in first and "First slide" in first
+
+
+def test_home_counts_and_dataset_page(built: Path):
+    home = (built / "index.html").read_text()
+    assert "5 slides from 2 decks" in home
+    assert 'href="section/cover.html"' in home and "2 slides" in home
+    dataset = (built / "dataset.html").read_text()
+    assert 'href="dataset/deckgen-dataset-v1.tar.gz"' in dataset
+    assert "ab" * 32 in dataset and "123.5 KB" in dataset
+
+
+def test_rerender_keeps_mtimes_and_skips_image_work(tmp_path: Path):
+    build(tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    stats, _, _, info = build(tmp_path)
+    after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
+    assert stats["written"] == 0 and stats["removed"] == 0 and stats["unchanged"] > 20
+    assert before == after
+    assert info["calls"] == []  # images already there: no upscaled image fetched
+
+
+def test_stale_outputs_are_removed_but_not_other_stages(tmp_path: Path):
+    build(tmp_path)
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search/entry.json").write_text("{}")
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset/x.tar.gz").write_bytes(b"x")
+    (tmp_path / "CNAME").write_text("example.com")
+    slides, decks = sample_gallery()
+    keep = [s for s in slides if s.deck == "acme"]
+    images = site.write_images(keep, lambda s: _png(s.id), tmp_path)
+    stats = site.render_site(keep, {"acme": decks["acme"]}, images, tmp_path)
+    assert stats["removed"] > 0
+    assert not (tmp_path / "deck/evil.html").exists()
+    assert not (tmp_path / "slide/evil").exists() and not (tmp_path / "img/evil").exists()
+    assert (tmp_path / "search/entry.json").exists() and (tmp_path / "dataset/x.tar.gz").exists()
+    assert (tmp_path / "CNAME").exists()
+
+
+def test_base_url_gives_sitemap_and_social_images(tmp_path: Path):
+    build(tmp_path, base_url="https://decks.example.org/gallery")
+    tree = ET.parse(tmp_path / "sitemap.xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = [e.text for e in tree.getroot().findall("s:url/s:loc", ns)]
+    assert "https://decks.example.org/gallery/slide/acme/001.html" in locs
+    assert not any(loc.endswith("404.html") for loc in locs)
+    assert "Sitemap: https://decks.example.org/gallery/sitemap.xml" in (
+        tmp_path / "robots.txt").read_text()
+    html = (tmp_path / "slide/acme/001.html").read_text()
+    assert 'property="og:image" content="https://decks.example.org/gallery/img/acme/' in html
+    assert 'name="twitter:card" content="summary_large_image"' in html
+    # 404.html is served at any depth, so its links are absolute
+    assert 'href="https://decks.example.org/gallery/index.html"' in (
+        tmp_path / "404.html").read_text()
+    with pytest.raises(site.ConfigError):
+        build(tmp_path, base_url="javascript:alert(1)")
+
+
+def test_templates_folder_from_environment(tmp_path: Path, monkeypatch):
+    custom = tmp_path / "templates"
+    custom.mkdir()
+    for path in site.templates_dir().rglob("*"):
+        target = custom / path.relative_to(site.templates_dir())
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+        else:
+            target.write_bytes(path.read_bytes())
+    (custom / "about.html").write_text('{% extends "base.html" %}{% block content %}CUSTOM'
+                                       "{% endblock %}")
+    monkeypatch.setenv("DECKGEN_TEMPLATES", str(custom))
+    assert site.templates_fingerprint() != ""
+    build(tmp_path / "out")
+    assert "CUSTOM" in (tmp_path / "out/about.html").read_text()
+
+
+def test_preview_server_sends_csp_and_404_page(built: Path):
+    server = site.make_server(built, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        with urllib.request.urlopen(base) as response:
+            assert response.headers["Content-Security-Policy"] == "default-src 'self'"
+            assert b'id="search-form"' in response.read()
+        webp = next((built / "img/acme").glob("*.webp")).relative_to(built).as_posix()
+        with urllib.request.urlopen(base + webp) as response:
+            assert response.headers["Content-Type"] == "image/webp"
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(base + "no/such/page.html")
+        assert missing.value.code == 404 and b"Page not found" in missing.value.read()
+        with pytest.raises(site.ConfigError, match="try --port"):
+            site.make_server(built, port=server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()

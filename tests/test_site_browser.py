@@ -1,0 +1,206 @@
+"""The built site in a real Chromium: axe-core accessibility, keyboard use, strict CSP, layout.
+
+Needs Debian's Chromium (/usr/bin/chromium), Playwright for Python and axe-core from npm
+(tests/js; installed here with `npm ci` when missing).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deckgen import index, site
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_site import build, sample_gallery  # noqa: E402 - the unit tests' small gallery
+
+pytestmark = pytest.mark.e2e
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+JS_DIR = Path(__file__).parent / "js"
+AXE = JS_DIR / "node_modules/axe-core/axe.min.js"
+PAGES = ["index.html", "decks.html", "about.html", "dataset.html", "404.html",
+         "section/cover.html", "section/funding.html", "deck/acme.html", "deck/evil.html",
+         "slide/acme/002.html", "slide/evil/001.html"]
+
+
+def _axe_script() -> Path:
+    if not AXE.is_file():
+        command = ["npm", "ci" if (JS_DIR / "package-lock.json").exists() else "install",
+                   "--no-audit", "--no-fund"]
+        subprocess.run(command, cwd=JS_DIR, check=True, timeout=300)
+    return AXE
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("browser-site")
+    (out / "dataset").mkdir()
+    (out / "dataset/deckgen-dataset-v1.tar.gz").write_bytes(b"archive")
+    dataset = {"file": "dataset/deckgen-dataset-v1.tar.gz", "bytes": 7, "sha256": "cd" * 32,
+               "slides": 5, "decks": 2}
+    _, images, slides, _ = build(out, dataset=dataset)
+    if (site.templates_dir() / "static/search.js").exists():  # pages load it: give it an index
+        built = [s for s in slides if s.section is not None]
+        urls = {s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
+                for s in built}
+        index.export_client_index(built, sample_gallery()[1], out, urls)
+    server = site.make_server(out, port=0)  # sends Content-Security-Policy: default-src 'self'
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """Collects what would mean a broken page: CSP violations, script errors, failed loads."""
+
+    def __init__(self, page) -> None:
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("requestfailed", lambda req: self.problems.append(f"failed: {req.url}"))
+        page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Refused to" in text or message.type == "error":
+            self.problems.append(f"console {message.type}: {text}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and "404.html" not in response.url:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violations(browser, site_url: str, scheme: str):
+    # bypass_csp only so that axe itself can be injected; CSP has its own test below
+    context = browser.new_context(bypass_csp=True, color_scheme=scheme)
+    page = context.new_page()
+    failures = []
+    for path in [*PAGES, "index.html?q=warehouse"]:  # the last one with search results shown
+        page.goto(site_url + path, wait_until="networkidle")
+        page.add_script_tag(path=str(_axe_script()))
+        result = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+        for violation in result:
+            if violation["impact"] in ("serious", "critical"):
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                failures.append(f"{path}: {violation['id']} ({violation['impact']}) {targets}")
+    context.close()
+    assert not failures, "\n".join(failures)
+
+
+def test_strict_csp_gives_no_violations(browser, site_url: str):
+    context = browser.new_context()
+    page = context.new_page()
+    watch = PageWatch(page)
+    for path in PAGES:
+        page.goto(site_url + path, wait_until="networkidle")
+        # the stylesheet really applied: the header is laid out by style.css, not defaults
+        assert page.evaluate(
+            "getComputedStyle(document.querySelector('.header-inner')).display"
+        ) == "flex", path
+    if (site.templates_dir() / "static/search.js").exists():  # search runs under the CSP too
+        page.goto(site_url + "index.html", wait_until="networkidle")
+        page.fill("#q", "warehouses")
+        page.locator("#search-results a[href$='slide/acme/002.html']").first.wait_for()
+    assert not watch.problems, "\n".join(watch.problems)
+    # the watch does see a violation when there is one
+    try:
+        page.add_script_tag(content="window.inlineRan = true")
+    except sync_api.Error:
+        pass
+    page.wait_for_timeout(200)
+    assert not page.evaluate("window.inlineRan === true")
+    assert any("Content Security Policy" in p for p in watch.problems), watch.problems
+    context.close()
+
+
+def _focused(page) -> dict:
+    return page.evaluate("""() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        const box = el.getBoundingClientRect();
+        return {tag: el.tagName, id: el.id, href: el.getAttribute('href'), rel: el.rel || '',
+                cls: el.className, outline: style.outlineStyle, outlineWidth: style.outlineWidth,
+                visible: box.width > 0 && box.height > 0 && box.bottom > 0
+                         && box.top < window.innerHeight};
+    }""")
+
+
+def test_keyboard_walks_from_skip_link_to_next_slide(browser, site_url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(site_url + "index.html")
+    page.keyboard.press("Tab")
+    first = _focused(page)
+    assert first["cls"] == "skip-link" and first["visible"], first
+    assert first["outline"] != "none" and first["outlineWidth"] != "0px", first
+    page.keyboard.press("Enter")
+    assert _focused(page)["id"] == "main"
+
+    reached = None
+    for _ in range(40):  # from main, Tab reaches a section tile: every stop shows focus
+        page.keyboard.press("Tab")
+        now = _focused(page)
+        assert now["visible"] and now["outline"] != "none", now
+        if now["href"] == "section/problem.html":
+            reached = now
+            break
+    assert reached, "no section link reachable by Tab"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/section/problem.html")
+
+    page.goto(site_url + "slide/acme/002.html")
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if _focused(page)["rel"] == "next":
+            break
+    else:
+        pytest.fail("no next-slide link reachable by Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/slide/acme/003.html")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 768, 1440])
+def test_no_horizontal_scroll(browser, site_url: str, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    wide = []
+    for path in PAGES:
+        page.goto(site_url + path)
+        scroll = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if scroll[0] > scroll[1]:
+            wide.append(f"{path}: {json.dumps(scroll)}")
+    context.close()
+    assert not wide, wide
+
+
+def test_responsive_image_picks_webp(browser, site_url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html", wait_until="networkidle")
+    current = page.evaluate("document.querySelector('.slide-figure img').currentSrc")
+    natural = page.evaluate("document.querySelector('.slide-figure img').naturalWidth")
+    context.close()
+    assert current.endswith(".webp") and natural >= 960, current

@@ -1,0 +1,334 @@
+"""The upscale stage: decoding every image mode, adaptive scale, models, tiling, errors."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from deckgen import upscale as up
+from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError, SlideError
+from deckgen.training.sr_data import degrade, render_slide
+from deckgen.training.sr_eval import psnr
+
+LIMIT = 40_000_000
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def text_image(x_height: int, dark: bool = False) -> np.ndarray:
+    """A BGR page of body text whose x-height is about ``x_height`` px."""
+    bg, fg = ((20, 20, 60), (240, 240, 240)) if dark else ((255, 255, 255), (0, 0, 0))
+    image = Image.new("RGB", (64 * x_height, 24 * x_height), bg)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=int(x_height / 0.53))
+    for row in range(8):
+        y = x_height + row * 3 * x_height
+        draw.text((x_height, y), "the market is growing fast in every region", fill=fg, font=font)
+    return np.asarray(image)[..., ::-1].copy()
+
+
+# --- decoding -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "pixel"),
+    [
+        ("gray", encode(Image.new("L", (9, 7), 100)), (100, 100, 100)),
+        ("bilevel", encode(Image.new("1", (9, 7), 1)), (255, 255, 255)),
+        ("palette", encode(Image.new("RGB", (9, 7), (255, 0, 0)).convert("P")), (0, 0, 255)),
+        ("rgba", encode(Image.new("RGBA", (9, 7), (255, 0, 0, 0))), (255, 255, 255)),
+        ("rgba-half", encode(Image.new("RGBA", (9, 7), (0, 0, 0, 128))), (127, 127, 127)),
+        ("gray-alpha", encode(Image.new("LA", (9, 7), (0, 255))), (0, 0, 0)),
+        ("cmyk-jpeg", encode(Image.new("CMYK", (16, 16), (0, 0, 0, 0)), "JPEG"), (255, 255, 255)),
+        ("gray16", encode(Image.fromarray(np.full((7, 9), 30000, np.uint16))), (117, 117, 117)),
+        ("gif", encode(Image.new("RGB", (9, 7), (0, 255, 0)).convert("P"), "GIF"), (0, 255, 0)),
+        ("webp", encode(Image.new("RGB", (9, 7), (0, 0, 255)), "WEBP", lossless=True), (255, 0, 0)),
+    ],
+)
+def test_decode_every_mode_to_bgr(name: str, data: bytes, pixel: tuple[int, int, int]) -> None:
+    bgr = up.decode_image(data, LIMIT)
+    assert bgr.dtype == np.uint8 and bgr.ndim == 3 and bgr.shape[2] == 3, name
+    assert np.abs(bgr[3, 3].astype(int) - pixel).max() <= 2, (name, bgr[3, 3])
+
+
+def test_decode_16bit_colour_png() -> None:
+    image = np.zeros((5, 6, 3), np.uint16)
+    image[..., 2] = 65535  # red, in OpenCV's BGR order
+    ok, png = cv2.imencode(".png", image)
+    assert ok
+    assert up.decode_image(png.tobytes(), LIMIT)[2, 2].tolist() == [0, 0, 255]
+
+
+def test_palette_transparency_is_flattened_on_white() -> None:
+    image = Image.new("P", (8, 8), 0)
+    image.putpalette([0, 0, 0] * 256)
+    image.info["transparency"] = 0
+    assert up.decode_image(encode(image), LIMIT)[4, 4].tolist() == [255, 255, 255]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"this is not an image at all", "not an image"),
+        (
+            encode(Image.effect_noise((200, 150), 40).convert("RGB"), "JPEG")[:-300],
+            "truncated JPEG",
+        ),
+        (encode(Image.new("RGB", (300, 200)), "JPEG")[:120], "truncated JPEG"),
+    ],
+)
+def test_bad_bytes_raise_slide_error(data: bytes, reason: str) -> None:
+    with pytest.raises(SlideError, match=reason):
+        up.decode_image(data, LIMIT)
+
+
+def test_pixel_limit_names_size_and_option() -> None:
+    with pytest.raises(
+        SlideError, match=r"1200x900 = 1 Mpx, over the 1 Mpx limit \(--max-pixels\)"
+    ):
+        up.decode_image(encode(Image.new("L", (1200, 900))), 1_000_000)
+
+
+# --- adaptive scale -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_text_height_estimate_follows_the_text(dark: bool) -> None:
+    small = up.estimate_text_height(text_image(5, dark))
+    large = up.estimate_text_height(text_image(12, dark))
+    assert small is not None and large is not None
+    assert 3 <= small <= 8
+    assert 9 <= large <= 16
+
+
+def test_blank_slide_has_no_text_height() -> None:
+    assert up.estimate_text_height(np.full((270, 480, 3), 255, np.uint8)) is None
+
+
+def test_scale_brings_small_text_up_and_leaves_large_text_alone() -> None:
+    params = up.UpscaleParams()
+    assert up.choose_scale(5.0, params) == 4
+    assert up.choose_scale(10.0, params) == 2
+    assert up.choose_scale(19.0, params) == 1
+    assert up.choose_scale(2.0, up.UpscaleParams(max_scale=3)) == 3
+
+
+def test_auto_skips_slides_with_large_text() -> None:
+    ok, data = cv2.imencode(".png", text_image(22))
+    png, result = up.upscale(data.tobytes(), up.UpscaleParams())
+    assert result.method == "none" and result.scale == 1.0
+    assert (result.width, result.height) == (result.source_width, result.source_height)
+    assert cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED).shape[2] == 3
+
+
+def test_auto_enlarges_small_text_with_the_shipped_model() -> None:
+    ok, data = cv2.imencode(".png", text_image(5))
+    _, result = up.upscale(data.tobytes(), up.UpscaleParams())
+    assert result.scale >= 3 and result.method.startswith("model:x")
+    assert result.text_height is not None and result.text_height < 8
+
+
+@pytest.mark.parametrize("method", ["bicubic", "lanczos"])
+def test_fixed_methods_give_the_asked_scale(method: str) -> None:
+    data = encode(Image.new("RGB", (30, 20), (10, 200, 30)))
+    png, result = up.upscale(data, up.UpscaleParams(method=method, max_scale=3))
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == (60, 90, 3)
+    assert (result.method, result.scale, result.width, result.height) == (method, 3.0, 90, 60)
+
+
+def test_output_is_a_pure_function_of_input() -> None:
+    ok, data = cv2.imencode(".jpg", text_image(6))
+    first, a = up.upscale(data.tobytes(), up.UpscaleParams())
+    second, b = up.upscale(data.tobytes(), up.UpscaleParams())
+    assert first == second and a.method == b.method and a.scale == b.scale
+
+
+def test_scale_is_capped_by_the_pixel_limit() -> None:
+    data = encode(Image.new("RGB", (100, 100)))
+    _, result = up.upscale(data, up.UpscaleParams(method="bicubic", max_pixels=50_000))
+    assert result.scale == 2.0  # 4x would give 160,000 px
+
+
+# --- shipped models -----------------------------------------------------------------
+
+
+def test_x2_and_x4_models_are_shipped_and_small() -> None:
+    shipped = up.shipped_scales()
+    assert {2, 4} <= set(shipped)
+    assert all(path.stat().st_size < 1_000_000 for path in shipped.values())
+
+
+@pytest.mark.parametrize("scale", sorted(up.shipped_scales()))
+def test_shipped_model_upscales_tiny_image_to_the_right_shape(scale: int) -> None:
+    model = up.load_method(f"model:x{scale}")
+    assert model.scale == scale
+    out = model.run(np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8))
+    assert out.shape == (5 * scale, 7 * scale, 3) and out.dtype == np.uint8
+
+
+@pytest.mark.parametrize("scale", sorted(up.shipped_scales()))
+def test_shipped_model_beats_bicubic_on_rendered_text(scale: int) -> None:
+    rng = np.random.default_rng(1234)
+    gains = []
+    for _ in range(3):
+        hr, _ = render_slide(rng, 120 * scale, 96 * scale)
+        lr = cv2.cvtColor(degrade(hr, scale, rng), cv2.COLOR_RGB2BGR)
+        want = cv2.cvtColor(cv2.cvtColor(hr, cv2.COLOR_RGB2BGR), cv2.COLOR_BGR2GRAY)
+        model = cv2.cvtColor(up.upscale_array(lr, f"model:x{scale}", scale), cv2.COLOR_BGR2GRAY)
+        bicubic = cv2.cvtColor(up.upscale_array(lr, "bicubic", scale), cv2.COLOR_BGR2GRAY)
+        gains.append(psnr(model, want) - psnr(bicubic, want))
+    assert np.mean(gains) > 0.3, gains
+
+
+@pytest.mark.parametrize("scale", sorted(up.shipped_scales()))
+def test_tiling_matches_whole_image_inference(scale: int) -> None:
+    model = up.load_method(f"model:x{scale}")
+    bgr = cv2.resize(text_image(4), (150, 110), interpolation=cv2.INTER_AREA)
+    whole = model.run(bgr, tile=4096)
+    tiled = model.run(bgr, tile=64)
+    assert tiled.shape == whole.shape
+    assert np.abs(tiled.astype(int) - whole.astype(int)).max() <= 1
+
+
+# --- model files: errors and OpenCV dnn_superres .pb families -----------------------
+
+
+def test_missing_model_file_names_the_path(tmp_path) -> None:
+    path = tmp_path / "FSRCNN_x2.pb"
+    with pytest.raises(MissingDependencyError, match="FSRCNN_x2.pb"):
+        up.validate(up.UpscaleParams(method=str(path)))
+
+
+@pytest.mark.parametrize("name", ["broken.onnx", "ESPCN_x2.pb"])
+def test_corrupt_model_file_gives_a_clear_error(tmp_path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\x08\x01garbage, not a model" * 10)
+    with pytest.raises(DeckgenError, match=f"cannot load super-resolution model .*{name}"):
+        up.load_method(str(path))
+
+
+def test_unshipped_scale_and_unknown_method_are_reported(tmp_path) -> None:
+    with pytest.raises(MissingDependencyError, match="model:x2"):
+        up.load_method("model:x9")
+    with pytest.raises(ConfigError, match="unknown upscale method"):
+        up.validate(up.UpscaleParams(method="sharpen"))
+    unnamed = tmp_path / "my_model.pb"
+    unnamed.write_bytes(b"")
+    with pytest.raises(ConfigError, match="family"):
+        up.load_method(str(unnamed))
+
+
+# A TensorFlow GraphDef written by hand in protobuf wire format (no TensorFlow here):
+# Placeholder -> 1x1 Conv2D that copies each channel scale² times -> DepthToSpace
+# with TF's "block_size" attribute. It enlarges like nearest neighbour, so the
+# expected output is exact, and it needs the "blocksize" patch to run on OpenCV 5.
+
+
+def _varint(value: int) -> bytes:
+    value &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _ld(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _vi(number: int, value: int) -> bytes:
+    return _varint(number << 3) + _varint(value)
+
+
+def _attr(key: str, value: bytes) -> bytes:
+    return _ld(5, _ld(1, key.encode()) + _ld(2, value))
+
+
+def _shape(dims) -> bytes:
+    return b"".join(_ld(2, _vi(1, d)) for d in dims)
+
+
+def _node(name: str, op: str, inputs: tuple[str, ...], attrs: bytes) -> bytes:
+    body = _ld(1, name.encode()) + _ld(2, op.encode())
+    return _ld(1, body + b"".join(_ld(3, i.encode()) for i in inputs) + attrs)
+
+
+def nearest_neighbour_graph(channels: int, block: int) -> bytes:
+    float_type = _vi(6, 1)  # DT_FLOAT
+    weights = np.zeros((1, 1, channels, channels * block * block), np.float32)
+    for out in range(weights.shape[3]):
+        weights[0, 0, out % channels, out] = 1.0
+    tensor = _vi(1, 1) + _ld(2, _shape(weights.shape)) + _ld(4, weights.tobytes())
+    strides = _ld(1, _ld(3, b"".join(_varint(1) for _ in range(4))))
+    nhwc = _ld(2, b"NHWC")
+    placeholder = _attr("dtype", float_type) + _attr("shape", _ld(7, _shape([1, -1, -1, channels])))
+    return (
+        _node("input", "Placeholder", (), placeholder)
+        + _node("w", "Const", (), _attr("dtype", float_type) + _attr("value", _ld(8, tensor)))
+        + _node(
+            "conv",
+            "Conv2D",
+            ("input", "w"),
+            _attr("T", float_type)
+            + _attr("strides", strides)
+            + _attr("padding", _ld(2, b"SAME"))
+            + _attr("data_format", nhwc),
+        )
+        + _node(
+            "out",
+            "DepthToSpace",
+            ("conv",),
+            _attr("T", float_type)
+            + _attr("block_size", _vi(3, block))
+            + _attr("data_format", nhwc),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "channels", "label"),
+    [
+        ("ESPCN_x2.pb", 1, "pb:ESPCN_x2"),
+        ("FSRCNN-small_x3.pb", 1, "pb:FSRCNN-small_x3"),
+        ("LapSRN_x2.pb", 1, "pb:LapSRN_x2"),
+        ("EDSR_x2.pb", 3, "pb:EDSR_x2"),
+    ],
+)
+def test_opencv_pb_families_load_and_run(tmp_path, name: str, channels: int, label: str) -> None:
+    scale = int(name[-4])
+    path = tmp_path / name
+    path.write_bytes(nearest_neighbour_graph(channels, scale))
+    model = up.load_method(str(path))
+    assert (model.label, model.scale) == (label, scale)
+    rng = np.random.default_rng(3)
+    if channels == 1:  # Y-channel families: a gray image keeps Cr/Cb constant
+        image = cv2.cvtColor(rng.integers(0, 256, (9, 11), dtype=np.uint8), cv2.COLOR_GRAY2BGR)
+    else:  # EDSR: BGR minus the DIV2K mean, added back
+        image = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    out = model.run(image)
+    want = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+    assert out.shape == want.shape
+    assert np.abs(out.astype(int) - want.astype(int)).max() <= 1
+    _, result = up.upscale(
+        encode(Image.fromarray(image[..., ::-1].copy())), up.UpscaleParams(method=str(path))
+    )
+    assert result.method == label and result.scale == scale
+
+
+def test_blocksize_patch_adds_the_attribute_once() -> None:
+    graph = nearest_neighbour_graph(1, 2)
+    patched = up._patch_depth_to_space(graph)
+    assert patched != graph and b"blocksize" in patched
+    assert up._patch_depth_to_space(patched) == patched  # idempotent
