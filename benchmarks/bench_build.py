@@ -91,8 +91,11 @@ class TreeMemory:
         for role, kib in self.peaks.values():
             by_role.setdefault(role, []).append(kib)
         return {
-            role: {"processes": len(v), "max_mib": round(max(v) / 1024, 1),
-                   "median_mib": round(statistics.median(v) / 1024, 1)}
+            role: {
+                "processes": len(v),
+                "max_mib": round(max(v) / 1024, 1),
+                "median_mib": round(statistics.median(v) / 1024, 1),
+            }
             for role, v in sorted(by_role.items())
         }
 
@@ -110,9 +113,14 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "peak_rss": peaks,
-            "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2),
-            "stdout": out}
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "peak_rss": peaks,
+        "load_before": round(load, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "stdout": out,
+    }
 
 
 # --------------------------------------------------------------------------- throughput
@@ -127,9 +135,23 @@ def subset_corpus(corpus: Path, decks: int | None, into: Path) -> Path:
 
 def build_once(executor: str, corpus: Path, work: Path, workers: int) -> dict:
     shutil.rmtree(work, ignore_errors=True)
-    cmd = [sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--executor", executor,
-           "--workers", str(workers), "--corpus", str(corpus),
-           "--out", str(work / "site"), "--cache", str(work / "build")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "deckgen.cli",
+        "build",
+        "--quiet",
+        "--executor",
+        executor,
+        "--workers",
+        str(workers),
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(work / "site"),
+        "--cache",
+        str(work / "build"),
+    ]
     run = run_measured(cmd)
     report = json.loads((work / "build" / "report.json").read_text())
     manifest = json.loads((work / "build" / "manifest.json").read_text())
@@ -141,11 +163,15 @@ def build_once(executor: str, corpus: Path, work: Path, workers: int) -> dict:
         slides=report["slides"],
         slides_built=report["slides_built"],
         slides_per_s=round(report["slides_built"] / run["wall_s"], 3),
-        stages={name: {"processed": st["processed"], "seconds": round(st["seconds"], 2)}
-                for name, st in report["stages"].items()},
+        stages={
+            name: {"processed": st["processed"], "seconds": round(st["seconds"], 2)}
+            for name, st in report["stages"].items()
+        },
         median_upscale_s=round(statistics.median(s["upscale"]["seconds"] for s in slides), 3),
         median_ocr_s=round(statistics.median(s["ocr"]["seconds"] for s in slides), 3),
-        mean_upscaled_png_mib=round(sum(p.stat().st_size for p in pngs) / max(len(pngs), 1) / 2**20, 2),
+        mean_upscaled_png_mib=round(
+            sum(p.stat().st_size for p in pngs) / max(len(pngs), 1) / 2**20, 2
+        ),
     )
     return run
 
@@ -156,9 +182,14 @@ def throughput(corpus: Path, decks: int | None, workers: int, runs: int, work: P
     for executor in EXECUTORS:
         attempts = []
         for i in range(runs):
-            result = build_once(executor, subset, work / f"{executor}-{i}", 1 if executor == "serial" else workers)
-            print(f"  {executor} run {i + 1}: {result['slides_per_s']} slides/s "
-                  f"(load {result['load_before']})", file=sys.stderr)
+            result = build_once(
+                executor, subset, work / f"{executor}-{i}", 1 if executor == "serial" else workers
+            )
+            print(
+                f"  {executor} run {i + 1}: {result['slides_per_s']} slides/s "
+                f"(load {result['load_before']})",
+                file=sys.stderr,
+            )
             attempts.append(result)
         attempts.sort(key=lambda r: r["wall_s"])
         results.append(attempts[len(attempts) // 2])  # the median run
@@ -171,11 +202,18 @@ def draw_4k_slide(path: Path) -> None:
 
     image = Image.new("RGB", (3840, 2160), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((160, 140), "Market Size and Growth", fill="black", font=ImageFont.truetype(FONT, 150))
+    draw.text(
+        (160, 140), "Market Size and Growth", fill="black", font=ImageFont.truetype(FONT, 150)
+    )
     body = ImageFont.truetype(FONT, 56)
     for row in range(14):
-        draw.text((160, 480 + row * 110), f"Line {row + 1}: total addressable market grows "
-                  f"{row + 12} percent a year in every region we serve", fill=(40, 40, 40), font=body)
+        draw.text(
+            (160, 480 + row * 110),
+            f"Line {row + 1}: total addressable market grows "
+            f"{row + 12} percent a year in every region we serve",
+            fill=(40, 40, 40),
+            font=body,
+        )
     image.save(path, "JPEG", quality=90)
 
 
@@ -225,8 +263,12 @@ print(json.dumps(rows))
 
 def probe(corpus: Path, mode: str, sources: list[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as cache:
-        out = subprocess.run([sys.executable, "-c", _PROBE, str(corpus), cache, mode, *sources],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(corpus), cache, mode, *sources],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return json.loads(out.stdout)
 
 
@@ -241,8 +283,12 @@ def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers:
         "four_k_slide": probe(corpus, "task", ["four-k/001.jpg"])[0],
         "pdf_pages": pdf_pages,
         "pdf_bytes": (corpus / "long-pdf" / "deck.pdf").stat().st_size,
-        "pdf_render_all": probe(corpus, "render", [f"long-pdf/deck.pdf#p{n}" for n in range(1, pdf_pages + 1)]),
-        "pdf_tasks": probe(corpus, "task", [f"long-pdf/deck.pdf#p{n}" for n in range(1, pdf_pages + 1, step)]),
+        "pdf_render_all": probe(
+            corpus, "render", [f"long-pdf/deck.pdf#p{n}" for n in range(1, pdf_pages + 1)]
+        ),
+        "pdf_tasks": probe(
+            corpus, "task", [f"long-pdf/deck.pdf#p{n}" for n in range(1, pdf_pages + 1, step)]
+        ),
     }
     scan_code = "import sys;from deckgen.corpus import scan;print(len(scan(sys.argv[1]).slides))"
     scan_run = run_measured([sys.executable, "-c", scan_code, str(corpus)])
@@ -266,29 +312,100 @@ def estimate(serial: dict, parallel: dict, workers: int) -> list[dict]:
     for total in (15_000, 1_000_000):
         for n in (16, 64, 256):
             hours = (total * per_slide_worker / n + total * per_slide_parent) / 3600
-            rows.append({"slides": total, "workers": n, "hours": round(hours, 2),
-                         "worker_only_hours": round(total * per_slide_worker / n / 3600, 2),
-                         "usd": round(hours * (n + 1) * USD_PER_VCPU_HOUR, 2)})
-    return [{"per_slide_worker_s": round(per_slide_worker, 3),
-             "per_slide_parent_s": round(per_slide_parent, 4)}, *rows]
+            rows.append(
+                {
+                    "slides": total,
+                    "workers": n,
+                    "hours": round(hours, 2),
+                    "worker_only_hours": round(total * per_slide_worker / n / 3600, 2),
+                    "usd": round(hours * (n + 1) * USD_PER_VCPU_HOUR, 2),
+                }
+            )
+    return [
+        {
+            "per_slide_worker_s": round(per_slide_worker, 3),
+            "per_slide_parent_s": round(per_slide_parent, 4),
+        },
+        *rows,
+    ]
 
 
 def markdown(args, results: dict) -> str:
-    lines = [f"Command: `nice .venv/bin/python benchmarks/bench_build.py {' '.join(sys.argv[1:])}`".rstrip()]
+    lines = [
+        f"Command: `nice .venv/bin/python benchmarks/bench_build.py {' '.join(sys.argv[1:])}`".rstrip()
+    ]
     if "throughput" in results:
         rows = results["throughput"]
         base = rows[0]["wall_s"]
-        lines += ["", "| executor | slides | wall | slides/s | vs serial | CPU s | per-stage s "
-                  "(ingest/upscale/ocr/classify/index/site) | peak RSS MiB parent / worker / tesseract "
-                  "| load avg |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| executor | slides | wall | slides/s | vs serial | CPU s | per-stage s "
+            "(ingest/upscale/ocr/classify/index/site) | peak RSS MiB parent / worker / tesseract "
+            "| load avg |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in rows:
             st = r["stages"]
-            split = "/".join(f"{st[s]['seconds']:.1f}" for s in ("ingest", "upscale", "ocr", "classify", "index", "site"))
+            split = "/".join(
+                f"{st[s]['seconds']:.1f}"
+                for s in ("ingest", "upscale", "ocr", "classify", "index", "site")
+            )
             rss = r["peak_rss"]
-            mem = " / ".join(str(rss.get(k, {}).get("max_mib", "-")) for k in ("parent", "worker", "tesseract"))
-            lines.append(f"| {r['executor']} | {r['slides_built']} | {r['wall_s']:.1f} s | {r['slides_per_s']:.2f} "
-                         f"| {base / r['wall_s']:.2f}x | {r['cpu_s']:.0f} | {split} | {mem} "
-                         f"| {r['load_before']:.1f} → {r['load_after']:.1f} |")
+            mem = " / ".join(
+                str(rss.get(k, {}).get("max_mib", "-")) for k in ("parent", "worker", "tesseract")
+            )
+            lines.append(
+                f"| {r['executor']} | {r['slides_built']} | {r['wall_s']:.1f} s | {r['slides_per_s']:.2f} "
+                f"| {base / r['wall_s']:.2f}x | {r['cpu_s']:.0f} | {split} | {mem} "
+                f"| {r['load_before']:.1f} → {r['load_after']:.1f} |"
+            )
+    if "estimate" in results:
+        costs, *rows = results["estimate"]
+        lines += [
+            "",
+            f"Per slide: {costs['per_slide_worker_s']} s of worker time (median upscale + OCR, "
+            f"serial run), {costs['per_slide_parent_s']} s in the parent (ingest, classify, index, "
+            f"site). At ${USD_PER_VCPU_HOUR}/vCPU-hour, one worker per vCPU, plus one for the parent:",
+            "",
+            "| slides | workers | hours | of which workers | cost |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['slides']:,} | {r['workers']} | {r['hours']} | {r['worker_only_hours']} | ${r['usd']} |"
+            for r in rows
+        ]
+    if "memory" in results:
+        m = results["memory"]
+        four_k, render, tasks = m["four_k_slide"], m["pdf_render_all"], m["pdf_tasks"]
+        lines += [
+            "",
+            "| worker peak RSS | worker MiB | its tesseract MiB |",
+            "|---|---|---|",
+            f"| one 4K slide (3840x2160 JPEG): read, upscale, OCR | {four_k['worker_mib']} "
+            f"| {four_k['tesseract_mib']} |",
+        ]
+        for row in tasks:
+            lines.append(
+                f"| {m['pdf_pages']}-page PDF, after {row['after']} page tasks (render, upscale, OCR) "
+                f"| {row['worker_mib']} | {row['tesseract_mib']} |"
+            )
+        for row in render:
+            lines.append(
+                f"| {m['pdf_pages']}-page PDF, after rendering {row['after']} pages | "
+                f"{row['worker_mib']} | - |"
+            )
+        scan = m["scan"]["peak_rss"].get("parent", {}).get("max_mib", "-")
+        lines.append(
+            f"| ingest (scan) of the corpus incl. the {m['pdf_pages']}-page PDF (parent) | {scan} | - |"
+        )
+        if "pdf_build" in m:
+            b = m["pdf_build"]
+            rss = b["peak_rss"]
+            lines.append(
+                f"| end-to-end build of the PDF deck ({b['slides_built']} slides, {b['wall_s']} s): "
+                f"parent / worker | {rss.get('parent', {}).get('max_mib')} / "
+                f"{rss.get('worker', {}).get('max_mib')} | {rss.get('tesseract', {}).get('max_mib')} |"
+            )
     return "\n".join(lines)
 
 
@@ -297,10 +414,16 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--decks", type=int, default=None, help="Only the first N decks (sorted).")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=1, help="Builds per executor; the median is kept.")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="Builds per executor; the median is kept."
+    )
     parser.add_argument("--pdf-pages", type=int, default=300)
-    parser.add_argument("--ocr-pages", type=int, default=10, help="PDF pages run through the whole worker task.")
-    parser.add_argument("--pdf-build", action="store_true", help="Also build the 300-page PDF deck end to end.")
+    parser.add_argument(
+        "--ocr-pages", type=int, default=10, help="PDF pages run through the whole worker task."
+    )
+    parser.add_argument(
+        "--pdf-build", action="store_true", help="Also build the 300-page PDF deck end to end."
+    )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "build.json")
@@ -310,10 +433,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         work = Path(tmp)
         if not args.skip_throughput:
-            results["throughput"] = throughput(args.corpus, args.decks, args.workers, args.runs, work)
-            results["estimate"] = estimate(results["throughput"][0], results["throughput"][1], args.workers)
+            results["throughput"] = throughput(
+                args.corpus, args.decks, args.workers, args.runs, work
+            )
+            results["estimate"] = estimate(
+                results["throughput"][0], results["throughput"][1], args.workers
+            )
         if not args.skip_memory:
-            results["memory"] = memory(work, args.pdf_pages, args.ocr_pages, args.pdf_build, args.workers)
+            results["memory"] = memory(
+                work, args.pdf_pages, args.ocr_pages, args.pdf_build, args.workers
+            )
     results["load_at_end"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -117,22 +118,29 @@ def synthetic_slides(count: int) -> tuple[list, dict[str, np.ndarray]]:
     return slides, oracle
 
 
-def score_set(name, slides, oracle, rows, log) -> list[dict]:
+def _score_one(task: tuple) -> tuple:
+    """Upscale + OCR one slide (runs in a worker process with --jobs)."""
+    bgr, truth, oracle_image, method, scale = task
+    if scale == -1:
+        image, spent = oracle_image, 0.0
+    else:
+        image, spent = run_method(bgr, method, scale)
+    start = time.perf_counter()
+    text = ocr_text(image)
+    spent += time.perf_counter() - start
+    return word_scores(truth, text), cer(truth, text), spent, image.shape[1] / bgr.shape[1]
+
+
+def score_set(name, slides, oracle, rows, log, pool=None) -> list[dict]:
     results = []
     for label, method, scale in [*rows, ("oracle (original at 1920 px)", "oracle", -1)]:
-        counts, cers, seconds, scales = [], [], [], Counter()
-        for slide_id, bgr, truth in slides:
-            if scale == -1:
-                image, spent = oracle[slide_id], 0.0
-            else:
-                image, spent = run_method(bgr, method, scale)
-            start = time.perf_counter()
-            text = ocr_text(image)
-            spent += time.perf_counter() - start
-            counts.append(word_scores(truth, text))
-            cers.append(cer(truth, text))
-            seconds.append(spent)
-            scales[f"x{image.shape[1] / bgr.shape[1]:.0f}"] += 1
+        tasks = [
+            (bgr, truth, oracle[slide_id] if scale == -1 else None, method, scale)
+            for slide_id, bgr, truth in slides
+        ]
+        done = pool.map(_score_one, tasks, chunksize=1) if pool else map(_score_one, tasks)
+        counts, cers, seconds, factors = zip(*done, strict=True)
+        scales = Counter(f"x{f:.0f}" for f in factors)
         hits, truths, found = (np.array(c, dtype=float) for c in zip(*counts, strict=True))
         row = {
             "set": name,
@@ -345,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra", action="append", default=[], help="also score this model file")
     parser.add_argument("--no-fidelity", action="store_true", help="skip PSNR/SSIM and memory")
     parser.add_argument("--scale-study", action="store_true", help="recall per scale and target")
+    parser.add_argument("--jobs", type=int, default=1, help="slides scored in parallel")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -363,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} CPU cores (shared)",
         "ocr": [],
     }
+    pool = multiprocessing.get_context("fork").Pool(args.jobs) if args.jobs > 1 else None
     slides, oracle = synthetic_slides(args.synthetic)
     if args.scale_study:
         study = [scale_study("synthetic", slides, log)]
@@ -371,10 +381,10 @@ def main(argv: list[str] | None = None) -> int:
         OUT_DIR.mkdir(exist_ok=True)
         (OUT_DIR / "sr_scale_study.json").write_text(json.dumps(study, indent=1, default=float))
         return 0
-    report["ocr"] += score_set("synthetic", slides, oracle, rows, log)
+    report["ocr"] += score_set("synthetic", slides, oracle, rows, log, pool)
     if EVAL_DEV.is_dir():
         real = eval_dev_slides(args.limit)
-        report["ocr"] += score_set("eval-dev", real, oracle_pages(real), rows, log)
+        report["ocr"] += score_set("eval-dev", real, oracle_pages(real), rows, log, pool)
     else:
         log(f"{EVAL_DEV} not found: real-slide rows skipped")
     if not args.no_fidelity:

@@ -280,7 +280,7 @@ class Builder:
 
     def _site(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
         stage = self.report.stages["site"]
-        extra = [asdict(self.config.site), site.templates_fingerprint(), bundle.VERSION]
+        extra = [asdict(self.config.site), site.templates_fingerprint(), bundle.VERSION, index.VERSION]
         key = self._outputs_key("site", site.VERSION, built, decks, extra)
         if self._unchanged("site", key, self.out / "index.html"):
             stage.cached = len(built)

@@ -66,7 +66,8 @@ def stem(token: str) -> str:
 
 _STOPWORDS = frozenset(
     stem(word)
-    for word in "a an the and or of to in on for with by at from is are was were be been it its this that "
+    for word in "a an the and or of to in on for with by at from is are was were be been it its "
+    "this that "
     "these those we our us you your they their as not but so if than then there here all any "
     "can will would should may more most very just also into over per via up out about".split()
 )
@@ -292,7 +293,7 @@ def classify_deck(
     path = _viterbi(emit, trans)
     post = _marginals(emit, trans)
     results = []
-    for i, (label_idx, (logits, feats, why)) in enumerate(zip(path, per_slide, strict=True)):
+    for i, (label_idx, (_, feats, why)) in enumerate(zip(path, per_slide, strict=True)):
         scores = {s: round(float(post[i, j]), 4) for j, s in enumerate(SECTIONS)}
         label = SECTIONS[label_idx]
         cues = _explain(label_idx, feats, why, model)

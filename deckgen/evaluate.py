@@ -197,8 +197,9 @@ def evaluate(
     try:
         for index, out in runner.map(_run_slide, tasks):
             if isinstance(out, TaskFailure):
-                failures.append({"slide": f"{items[index].deck}/{items[index].page:03d}",
-                                 "reason": out.message})
+                failures.append(
+                    {"slide": f"{items[index].deck}/{items[index].page:03d}", "reason": out.message}
+                )
             else:
                 results[index] = OcrResult.from_dict(out["ocr"])
                 up_seconds.append(out["upscale_seconds"])
@@ -232,10 +233,14 @@ def evaluate(
         "slides": len(items),
         "failed": failures,
         "params": {
-            "upscale": upscale_params.method, "upscale_used": dict(methods),
-            "psm": ocr_params.psm, "lang": ocr_params.lang, "min_conf": ocr_params.min_conf,
+            "upscale": upscale_params.method,
+            "upscale_used": dict(methods),
+            "psm": ocr_params.psm,
+            "lang": ocr_params.lang,
+            "min_conf": ocr_params.min_conf,
             "min_confidence": classify_params.min_confidence,
-            "ocr_version": ocr.VERSION, "classify_version": classify.VERSION,
+            "ocr_version": ocr.VERSION,
+            "classify_version": classify.VERSION,
         },  # fmt: skip
         "ocr": _ocr_scores(items, results),
         "classification": _classification_scores(
@@ -269,20 +274,26 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
     rows = [
         ("OCR word recall", o["word_recall"]), ("OCR word precision", o["word_precision"]),
         ("OCR CER", o["cer"]), ("slides with truth text", o["slides_scored"]),
-        ("section accuracy", c["accuracy"]), ("accuracy (alt label accepted)", c["accuracy_with_alt"]),
+        ("section accuracy", c["accuracy"]),
+        ("accuracy (alt label accepted)", c["accuracy_with_alt"]),
         ("section macro-F1", c["macro_f1"]), ("upscale s/slide (median)", t["upscale_median"]),
         ("OCR s/slide (median)", t["ocr_median"]), ("classify s/slide", t["classify_mean"]),
         ("failed slides", len(result["failed"])),
     ]  # fmt: skip
     for name, value in rows:
-        summary.add_row(name, "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value))
+        summary.add_row(
+            name,
+            "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value),
+        )
     console.print(summary)
 
     per_class = Table(title="per section")
     for col in ("section", "precision", "recall", "F1", "support"):
         per_class.add_column(col, justify="left" if col == "section" else "right")
     for s, m in c["per_class"].items():
-        per_class.add_row(s, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["support"]))
+        per_class.add_row(
+            s, f"{m['precision']:.2f}", f"{m['recall']:.2f}", f"{m['f1']:.2f}", str(m["support"])
+        )
     console.print(per_class)
 
     labels = list(c["confusion"])

@@ -10,6 +10,7 @@ exception, so one bad slide never stops the map.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -76,7 +77,14 @@ class ProcessExecutor:
         if not tasks:
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, initializer=_init_pool_worker)
+            # Not fork: a fork of a parent whose OpenCV thread pool has run deadlocks in the
+            # child's first cv2 call. A fork server starts clean, with the stage code imported.
+            context = multiprocessing.get_context("forkserver")
+            if fn.__module__ != "__main__":
+                context.set_forkserver_preload([fn.__module__])
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_init_pool_worker
+            )
         self._finished = False
         # Keep a bounded window in flight: an interrupt loses at most ~2x workers tasks.
         window = self.workers * 2

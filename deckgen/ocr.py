@@ -287,8 +287,19 @@ def _reading_order(lines: list[_Line]) -> list[_Line]:
         else:
             target.words.extend(line.words)
             target.words.sort(key=lambda w: w.box[0])
-    merged.sort(key=lambda ln: (ln.top, ln.left))
-    return merged
+    # rows: lines whose vertical centres lie within half a line height read left to right
+    merged.sort(key=lambda ln: ln.top + ln.height / 2)
+    ordered: list[tuple[int, float, _Line]] = []
+    row, row_centre = 0, None
+    for line in merged:
+        centre = line.top + line.height / 2
+        if row_centre is not None and centre - row_centre > 0.5 * line.height:
+            row += 1
+            row_centre = centre
+        row_centre = centre if row_centre is None else row_centre
+        ordered.append((row, line.left, line))
+    ordered.sort(key=lambda item: (item[0], item[1]))
+    return [line for _, _, line in ordered]
 
 
 def _same_row(a: _Line, b: _Line) -> bool:

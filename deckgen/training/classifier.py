@@ -21,6 +21,7 @@ are calibrated probabilities. Nothing from ``../shared/eval-dev`` is used.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import tempfile
@@ -52,7 +53,7 @@ def _cue_tables() -> dict:
 
 
 def read_slides_txt(path: Path = HERE / "slides.txt") -> list[tuple[str, str, str]]:
-    """(section, title, body) triples; blocks separated by blank lines, first line 'section | title'."""
+    """(section, title, body) triples: blank-line separated blocks, first line 'section | title'."""
     examples = []
     for block in path.read_text("utf-8").split("\n\n"):
         lines = [ln for ln in block.strip().splitlines() if not ln.startswith("#")]
@@ -66,25 +67,34 @@ def read_slides_txt(path: Path = HERE / "slides.txt") -> list[tuple[str, str, st
     return examples
 
 
-def sample_examples(n_decks: int = 24) -> list[tuple[str, str, str]]:
-    """Slides of generated sample decks (empty if the generator is not there)."""
+def sample_examples(n_decks: int = 20, truth: Path | None = None) -> list[tuple[str, str, str]]:
+    """Slides of generated sample decks (seed ``SEED``, not the bundled corpus's seed).
+
+    ``truth``: an existing ``deckgen sample --truth`` folder to read instead of generating.
+    """
+    if truth is not None:
+        return _read_truth(truth)
     try:
         from deckgen import sample  # type: ignore[attr-defined]
     except ImportError:
         return []
-    examples = []
     with tempfile.TemporaryDirectory() as tmp:
-        truth = Path(tmp) / "truth"
-        sample.generate(Path(tmp) / "decks", seed=SEED, n_decks=n_decks, truth_dir=truth)
-        import csv
+        sample.generate(Path(tmp) / "decks", seed=SEED, n_decks=n_decks, truth_dir=Path(tmp) / "t")
+        return _read_truth(Path(tmp) / "t")
 
-        with open(truth / "labels.csv", newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                page = int(row["page"])
-                text_file = truth / "truth" / row["deck_id"] / f"{page:03d}.txt"
-                text = text_file.read_text("utf-8") if text_file.exists() else ""
-                lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-                examples.append((row["section"], lines[0] if lines else "", "\n".join(lines)))
+
+def _read_truth(truth: Path) -> list[tuple[str, str, str]]:
+    """(section, title, text) of every slide of an eval-dev style truth folder."""
+    examples = []
+    with open(truth / "labels.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["section"] not in SECTIONS:
+                continue
+            text_file = truth / "truth" / row["deck_id"] / f"{int(row['page']):03d}.txt"
+            text = text_file.read_text("utf-8") if text_file.exists() else ""
+            lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+            title = row.get("title") or (lines[0] if lines else "")
+            examples.append((row["section"], title, "\n".join(lines)))
     return examples
 
 
@@ -161,14 +171,16 @@ def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return round(best[1], 2)
 
 
-def train(use_sample: bool = True, augment: int = 3) -> dict:
+def train(use_sample: bool = True, augment: int = 3, sample_truth: Path | None = None) -> dict:
     rng = random.Random(SEED)
     examples = read_slides_txt()
     if use_sample:
-        examples += sample_examples()
+        examples += sample_examples(truth=sample_truth)
     rows, labels = build_dataset(examples, augment, rng)
     counts = Counter(name for feats in rows for name in feats)
-    vocab_names = sorted(n for n, c in counts.items() if c >= MIN_COUNT or n.startswith(("ct:", "cb:", "shape:")))
+    vocab_names = sorted(
+        n for n, c in counts.items() if c >= MIN_COUNT or n.startswith(("ct:", "cb:", "shape:"))
+    )
     vocab = {n: i for i, n in enumerate(vocab_names)}
     x, y = _matrix(rows, vocab), np.asarray(labels)
     is_cue = np.array([n.startswith(("ct:", "cb:", "shape:")) for n in vocab_names])
@@ -210,9 +222,10 @@ def train(use_sample: bool = True, augment: int = 3) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-sample", action="store_true", help="hand-written data only")
+    parser.add_argument("--sample-truth", type=Path, help="read this sample --truth folder")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
-    model = train(use_sample=not args.no_sample)
+    model = train(use_sample=not args.no_sample, sample_truth=args.sample_truth)
     args.out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(model['weights'])} features, {model['training']}")
 

@@ -1,0 +1,191 @@
+"""OCR and classification benchmark: PSM comparison, seconds per slide, eval results.
+
+    nice .venv/bin/python benchmarks/bench_ocr.py                 # what `make bench-ocr` runs
+    nice .venv/bin/python benchmarks/bench_ocr.py --psm 3 11 --no-docs
+
+Measures, on the real slides of ../shared/eval-dev and on the sample generator's
+truth (generated into bench-out/ when absent):
+
+* Tesseract page segmentation modes 3, 4, 6, 11, 12 after a bicubic x2 upscale
+  (word recall / precision / CER / s per slide);
+* the oracle: OCR of eval-dev's original PDF pages rendered at 1920 px;
+* the full pipeline with the default settings (``deckgen eval``): OCR and
+  classification scores, seconds per slide.
+
+Results go to bench-out/ocr.json and to the OCR section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from deckgen import evaluate as ev  # noqa: E402
+from deckgen import ocr  # noqa: E402
+from deckgen.upscale import UpscaleParams  # noqa: E402
+
+START, END = "<!-- bench-ocr:start -->", "<!-- bench-ocr:end -->"
+
+
+def sample_truth(out: Path, n_decks: int) -> Path:
+    if (out / "labels.csv").exists():
+        return out
+    from deckgen import sample
+
+    sample.generate(out.parent / "sample-decks", seed=2026, n_decks=n_decks, truth_dir=out)
+    return out
+
+
+def oracle(eval_dev: Path, params: ocr.OcrParams) -> dict:
+    """OCR of the original PDF pages at 1920 px: the upper bound of reading the slides."""
+    import pypdfium2
+
+    items = ev.load_dataset(eval_dev)
+    found = total = 0
+    seconds = []
+    for deck in sorted({it.deck for it in items}):
+        pdf = pypdfium2.PdfDocument(str(eval_dev / "decks" / f"{deck}.pdf"))
+        for it in (i for i in items if i.deck == deck):
+            page = pdf[it.page - 1]
+            image = page.render(scale=1920 / page.get_width()).to_pil()
+            import io
+
+            buf = io.BytesIO()
+            image.save(buf, "PNG")
+            truth = ev.words(it.truth or "")
+            if not truth:
+                continue
+            result = ocr.ocr(buf.getvalue(), params)
+            seconds.append(result.seconds)
+            found += sum((Counter(truth) & Counter(ev.words(result.text))).values())
+            total += len(truth)
+    return {"word_recall": round(found / total, 4), "ocr_median_s": statistics.median(seconds)}
+
+
+def run(args: argparse.Namespace) -> dict:
+    sets = {"eval-dev": args.eval_dev, "sample": sample_truth(args.sample_truth, args.sample_decks)}
+    bicubic = UpscaleParams(method="bicubic", max_scale=2)
+    results: dict = {"psm": {}, "pipeline": {}, "machine": platform.node(), "date": time.ctime()}
+    for name, path in sets.items():
+        for psm in args.psm:
+            start = time.perf_counter()
+            r = ev.evaluate(
+                path,
+                upscale_params=bicubic,
+                ocr_params=replace(ocr.OcrParams(), psm=psm),
+                workers=args.workers,
+            )
+            results["psm"].setdefault(name, {})[psm] = {
+                **r["ocr"],
+                "accuracy": r["classification"]["accuracy"],
+                "macro_f1": r["classification"]["macro_f1"],
+                "ocr_median_s": r["seconds_per_slide"]["ocr_median"],
+                "wall_s": round(time.perf_counter() - start, 1),
+            }
+            print(name, "psm", psm, results["psm"][name][psm], flush=True)
+        r = ev.evaluate(path, workers=args.workers)  # the defaults: what `deckgen eval` runs
+        r.pop("slides_detail")
+        results["pipeline"][name] = r
+        print(name, "pipeline", r["ocr"], r["classification"]["accuracy"], flush=True)
+    if not args.no_oracle:
+        results["oracle"] = oracle(args.eval_dev, ocr.OcrParams())
+        print("oracle", results["oracle"], flush=True)
+    return results
+
+
+def markdown(res: dict, command: str) -> str:
+    out = [
+        START,
+        "## OCR and section classification",
+        "",
+        f"`{command}` — {res['date']}, 2 shared cores, Tesseract 5.3, one thread per worker, "
+        f"`min_conf` {ocr.OcrParams().min_conf:g}.",
+        "",
+        "**Page segmentation mode** (after a bicubic x2 upscale; recall/precision = share of "
+        "truth / OCR words, 2+ character alphanumeric tokens as multisets; CER over the word "
+        "sequence, so reading order counts):",
+        "",
+        "| set | psm | word recall | precision | CER | OCR s/slide | accuracy | macro-F1 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, by_psm in res["psm"].items():
+        for psm, m in by_psm.items():
+            out.append(
+                f"| {name} | {psm} | {m['word_recall']:.3f} | {m['word_precision']:.3f} | "
+                f"{m['cer']:.3f} | {m['ocr_median_s']:.2f} | {m['accuracy']:.3f} | "
+                f"{m['macro_f1']:.3f} |"
+            )
+    out += [
+        "",
+        "**Full pipeline with the defaults** (`deckgen eval DIR`: upscale `auto`, "
+        f"psm {ocr.OcrParams().psm}):",
+        "",
+        "| set | slides | word recall | precision | CER | accuracy | accuracy (alt) | macro-F1 "
+        "| upscale s | OCR s | classify s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in res["pipeline"].items():
+        o, c, t = r["ocr"], r["classification"], r["seconds_per_slide"]
+        out.append(
+            f"| {name} | {r['slides']} | {o['word_recall']:.3f} | {o['word_precision']:.3f} | "
+            f"{o['cer']:.3f} | {c['accuracy']:.3f} | {c['accuracy_with_alt']:.3f} | "
+            f"{c['macro_f1']:.3f} | {t['upscale_median']:.2f} | {t['ocr_median']:.2f} | "
+            f"{t['classify_mean']:.4f} |"
+        )
+    if "oracle" in res:
+        o = res["oracle"]
+        dev = res["pipeline"].get("eval-dev", {}).get("ocr", {}).get("word_recall")
+        ratio = f" (pipeline / oracle = {dev / o['word_recall']:.2f})" if dev else ""
+        out += [
+            "",
+            f"Oracle, eval-dev PDF pages rendered at 1920 px: word recall "
+            f"{o['word_recall']:.3f}{ratio}.",
+        ]
+    out += ["", END]
+    return "\n".join(out)
+
+
+def write_docs(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
+    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, "utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dev", type=Path, default=ROOT.parent / "shared" / "eval-dev")
+    parser.add_argument("--sample-truth", type=Path, default=ROOT / "bench-out" / "sample-truth")
+    parser.add_argument("--sample-decks", type=int, default=14)
+    parser.add_argument("--psm", type=int, nargs="+", default=[3, 4, 6, 11, 12])
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--no-oracle", action="store_true")
+    parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
+    args = parser.parse_args()
+    results = run(args)
+    out = ROOT / "bench-out"
+    out.mkdir(exist_ok=True)
+    (out / "ocr.json").write_text(json.dumps(results, indent=1, sort_keys=True, default=str))
+    command = "nice .venv/bin/python benchmarks/bench_ocr.py " + " ".join(sys.argv[1:])
+    section = markdown(results, command.strip())
+    print(section)
+    if not args.no_docs:
+        write_docs(section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Section classification on hand-written OCR-like texts, and the deck-level decoding."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from deckgen import classify
+from deckgen.classify import ClassifyParams, classify_deck, classify_slide
+from deckgen.records import SECTIONS, OcrResult
+
+
+def slide(title: str, body: str = "") -> OcrResult:
+    text = "\n".join(t for t in (title, body) if t)
+    return OcrResult(text=text, title=title, mean_confidence=90.0)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        (
+            "The Problem",
+            "Clinics lose hours every week to manual paperwork and missed calls",
+            "problem",
+        ),
+        ("Our Solution", "An assistant that books and reminds patients automatically", "solution"),
+        ("Market Size", "TAM $40B SAM $6B SOM $300M growing 12% CAGR", "market"),
+        (
+            "Competitive Landscape",
+            "Incumbents are expensive; alternatives lack an API",
+            "competition",
+        ),
+        (
+            "Business Model",
+            "Subscription $99 per clinic per month, 80% gross margin",
+            "business-model",
+        ),
+        ("Traction", "MRR $60k growing 15% month over month, 300 paying customers", "traction"),
+        ("Meet the Team", "Jane Roe CEO previously at a bank; John Doe CTO PhD", "team"),
+        ("Financial Projections", "Revenue 2026 $2M 2027 $6M EBITDA positive 2028", "financials"),
+        ("The Ask", "Raising $3M seed, use of funds: engineering 50%, sales 30%", "funding"),
+        ("Roadmap", "Q1 launch beta Q2 mobile app Q3 integrations Q4 Series A", "milestones"),
+        (
+            "Go-to-market",
+            "Channel partners, inbound marketing and a direct sales team",
+            "go-to-market",
+        ),
+        ("Thank you", "jane@example.com www.example.com", "conclusion"),
+    ],
+)
+def test_single_slides_get_their_section(title, body, expected):
+    result = classify_slide(slide(title, body))
+    assert result.label == expected, result.cues
+
+
+def test_ocr_slips_in_a_title_still_match():
+    assert classify_slide(slide("The Selution", "")).label == "solution"
+
+
+def test_scores_are_probabilities_over_all_sections():
+    result = classify_slide(slide("Team", "CEO CTO founders"))
+    assert set(result.scores) == set(SECTIONS)
+    assert sum(result.scores.values()) == pytest.approx(1.0, abs=1e-3)
+    assert all(0.0 <= v <= 1.0 for v in result.scores.values())
+    assert result.scores["team"] == max(result.scores.values())
+
+
+def test_cues_say_why_in_words():
+    result = classify_slide(slide("The Problem", "Manual paperwork is slow and expensive"))
+    assert any('title matches "problem"' in cue for cue in result.cues), result.cues
+
+
+def test_flat_scores_become_other():
+    vague = slide("", "lorem ipsum dolor sit amet")
+    sure = classify_slide(vague, ClassifyParams(min_confidence=0.0))
+    assert sure.label != "other" or max(sure.scores.values()) < 1.0
+    unsure = classify_slide(vague, ClassifyParams(min_confidence=0.99))
+    assert unsure.label == "other"
+    assert any("too flat" in cue for cue in unsure.cues)
+
+
+def test_deck_position_decides_cover_and_conclusion():
+    deck = [
+        slide("Acme Robotics", "Robots for small warehouses"),
+        slide("The Problem", "Pickers walk 10 miles a day; labour is scarce and expensive"),
+        slide("Our Solution", "Robots bring shelves to the pickers"),
+        slide("Team", "CEO formerly at a logistics company; CTO PhD in robotics"),
+        slide("Acme Robotics", "hello@acme.example"),
+    ]
+    labels = [r.label for r in classify_deck(deck)]
+    assert labels[0] == "cover"
+    assert labels[1:4] == ["problem", "solution", "team"]
+    assert labels[-1] == "conclusion"
+    # the same text in the middle of a deck is not a cover
+    middle = classify_deck([deck[1], deck[0], deck[2], deck[3]])
+    assert middle[1].label != "cover"
+    assert any("position: first slide" in c for c in classify_deck(deck)[0].cues)
+
+
+def test_viterbi_does_not_go_back_from_solution_to_problem():
+    k = len(SECTIONS)
+    p, s, m = (SECTIONS.index(x) for x in ("problem", "solution", "market"))
+    trans = classify.transition_prior()
+    assert trans[p, s] > trans[s, p]
+    emit = np.full((2, k), -10.0)
+    emit[0, s] = 0.0  # a clear solution slide ...
+    emit[1, [p, m]] = 0.0  # ... then one that reads as problem or market equally
+    assert [SECTIONS[i] for i in classify._viterbi(emit, trans)] == ["solution", "market"]
+    marg = classify._marginals(emit, trans)
+    assert marg[1, m] > marg[1, p]
+    assert np.allclose(marg.sum(axis=1), 1.0)
+
+
+def test_viterbi_matches_brute_force_on_a_small_chain():
+    rng = np.random.default_rng(3)
+    k = 4
+    emit = rng.normal(size=(4, k))
+    trans = rng.normal(size=(k, k))
+    best, best_path = -np.inf, None
+    for a in range(k):
+        for b in range(k):
+            for c in range(k):
+                for d in range(k):
+                    path = (a, b, c, d)
+                    score = sum(emit[i, path[i]] for i in range(4))
+                    score += sum(trans[path[i], path[i + 1]] for i in range(3))
+                    if score > best:
+                        best, best_path = score, list(path)
+    assert classify._viterbi(emit, trans) == best_path
+
+
+def test_empty_deck_and_empty_slides():
+    assert classify_deck([]) == []
+    result = classify_deck([slide(""), slide("")])
+    assert len(result) == 2 and all(r.label in SECTIONS for r in result)
+
+
+def test_normalize_marks_numbers_money_and_contacts():
+    tokens = classify.normalize("Raised $2.5M, 40% MoM in 2024 - mail ceo@acme.io or www.acme.io")
+    assert {"money_num", "pct_num", "year_num", "email_addr", "url_addr"} <= set(tokens)
+
+
+def test_shipped_model_is_complete_and_needs_no_ml_runtime():
+    raw = resources.files("deckgen").joinpath("models/classifier.json").read_text("utf-8")
+    model = json.loads(raw)
+    assert model["classes"] == list(SECTIONS)
+    assert all(len(w) == len(SECTIONS) for w in model["weights"].values())
+    assert model["temperature"] > 0
+    assert set(model["cues"]["title"]) == set(SECTIONS)

@@ -1,0 +1,118 @@
+"""deckgen eval: metrics on a tiny labelled set drawn here, and the metric arithmetic."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rich.console import Console
+
+from deckgen import evaluate as ev
+from deckgen.errors import BadInputError
+from deckgen.upscale import UpscaleParams
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+DECKS = {
+    "acme": [
+        ("cover", "Acme Freight", "Trucking without paperwork"),
+        ("problem", "The Problem", "Brokers lose days on phone calls"),
+        ("team", "Our Team", "Ana CEO and Ben CTO"),
+    ],
+    "birch": [
+        ("cover", "Birch Health", "Clinics that run themselves"),
+        ("market", "Market Size", "Clinics spend billions each year"),
+    ],
+}
+
+
+def _draw(title: str, body: str) -> bytes:
+    image = Image.new("RGB", (960, 540), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((50, 40), title, fill="black", font=ImageFont.truetype(BOLD, 54))
+    draw.text((50, 220), body, fill="black", font=ImageFont.truetype(FONT, 34))
+    image = image.resize((480, 270), Image.LANCZOS)  # as a scraper finds it
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("evalset")
+    rows = ["deck_id,page,section,title,has_text_layer,notes"]
+    for deck, slides in DECKS.items():
+        (root / "lowres" / deck).mkdir(parents=True)
+        (root / "truth" / deck).mkdir(parents=True)
+        for page, (section, title, body) in enumerate(slides, start=1):
+            (root / "lowres" / deck / f"{page:03d}.jpg").write_bytes(_draw(title, body))
+            (root / "truth" / deck / f"{page:03d}.txt").write_text(f"{title}\n{body}\n")
+            note = "alt: solution" if section == "problem" else ""
+            rows.append(f"{deck},{page},{section},{title},true,{note}")
+    (root / "labels.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def test_evaluate_runs_the_pipeline_and_scores_it(dataset):
+    result = ev.evaluate(dataset, upscale_params=UpscaleParams(method="bicubic"), executor="serial")
+    assert result["slides"] == 5 and result["failed"] == []
+    o = result["ocr"]
+    assert o["slides_scored"] == 5
+    assert o["word_recall"] > 0.8 and o["word_precision"] > 0.8
+    assert 0 <= o["cer"] < 0.3
+    c = result["classification"]
+    truth = [s for slides in DECKS.values() for s, _, _ in slides]
+    predicted = [d["predicted"] for d in result["slides_detail"]]
+    assert c["accuracy"] == pytest.approx(
+        sum(t == p for t, p in zip(truth, predicted, strict=True)) / 5, abs=1e-4
+    )
+    assert c["accuracy"] >= 0.8  # big clear titles: cover, problem, team, market
+    assert sum(sum(row.values()) for row in c["confusion"].values()) == 5
+    assert c["per_class"]["cover"]["support"] == 2
+    assert result["seconds_per_slide"]["ocr_median"] > 0
+    assert result["params"]["upscale"] == "bicubic"
+
+    console = Console(file=io.StringIO(), width=140)
+    ev.print_report(result, console=console)
+    shown = console.file.getvalue()
+    assert "OCR word recall" in shown and "macro-F1" in shown and "confusion" in shown
+
+
+def test_classification_scores_by_hand():
+    truth = ["problem", "problem", "team", "market"]
+    pred = ["problem", "solution", "team", "team"]
+    alts = [None, "solution", None, None]
+    m = ev._classification_scores(truth, pred, alts)
+    assert m["accuracy"] == 0.5
+    assert m["accuracy_with_alt"] == 0.75
+    assert m["per_class"]["problem"] == {
+        "precision": 1.0,
+        "recall": 0.5,
+        "f1": 0.6667,
+        "support": 2,
+    }
+    assert m["per_class"]["team"]["precision"] == 0.5
+    # macro over the sections in the labels: problem 0.667, team 0.667, market 0
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0) / 3, abs=1e-3)
+    assert m["confusion"]["market"]["team"] == 1
+
+
+def test_words_and_edit_distance():
+    assert ev.words("The $4.2B market, a 40% CAGR!") == ["the", "2b", "market", "40", "cagr"]
+    assert ev.edit_distance("kitten", "sitting") == 3
+    assert ev.edit_distance("", "abc") == 3
+    assert ev.edit_distance("same", "same") == 0
+
+
+def test_missing_labels_is_a_clear_error(tmp_path):
+    with pytest.raises(BadInputError, match="labels.csv"):
+        ev.load_dataset(tmp_path)
+    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,cover\n")
+    with pytest.raises(BadInputError, match="no image for x page 1"):
+        ev.load_dataset(tmp_path)
+    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,pricing\n")
+    with pytest.raises(BadInputError, match="unknown section 'pricing'"):
+        ev.load_dataset(tmp_path)

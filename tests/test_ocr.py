@@ -1,0 +1,201 @@
+"""OCR stage: real Tesseract on slides drawn here, and fault-injecting fake tesseracts."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from deckgen import ocr
+from deckgen.errors import MissingDependencyError, SlideError
+from deckgen.ocr import OcrParams
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+def _png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def slide(title: str, body: list[str], *, dark: bool = False, size=(1280, 720)) -> bytes:
+    """A slide with a big title at the top and smaller body lines (dark: white on navy)."""
+    bg, fg = ((20, 30, 60), (250, 250, 250)) if dark else ((255, 255, 255), (20, 20, 20))
+    image = Image.new("RGB", size, bg)
+    draw = ImageDraw.Draw(image)
+    draw.text((80, 60), title, fill=fg, font=ImageFont.truetype(BOLD, 64))
+    for i, line in enumerate(body):
+        draw.text((80, 240 + 60 * i), line, fill=fg, font=ImageFont.truetype(FONT, 34))
+    return _png(image)
+
+
+def words_of(text: str) -> set[str]:
+    return {w.strip(".,:;").lower() for w in text.split()}
+
+
+def test_title_and_body_are_read_with_boxes_in_source_pixels():
+    png = slide("Market Opportunity", ["Restaurants spend billions", "on paper every year"])
+    result = ocr.ocr(png, OcrParams(), scale=2.0)
+    assert result.title == "Market Opportunity"
+    assert {"restaurants", "spend", "billions", "paper"} <= words_of(result.text)
+    assert result.lines[0] == "Market Opportunity"
+    assert 0 < result.mean_confidence <= 100
+    market = next(w for w in result.words if w.text == "Market")
+    # drawn at x=80, y~60 in a 1280 px image that was "upscaled" 2x: source px are half
+    assert 30 <= market.box[0] <= 50 and 25 <= market.box[1] <= 45
+    assert market.box[2] > 0 and market.box[3] > 0
+    assert result.lines[market.line] == "Market Opportunity"
+    assert result.lang == "eng" and result.seconds > 0
+
+
+def test_title_is_the_largest_text_not_the_first_line():
+    image = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((80, 30), "Confidential draft", fill="black", font=ImageFont.truetype(FONT, 26))
+    draw.text((80, 110), "Business Model", fill="black", font=ImageFont.truetype(BOLD, 70))
+    draw.text(
+        (80, 300),
+        "Subscription per seat per month",
+        fill="black",
+        font=ImageFont.truetype(FONT, 34),
+    )
+    result = ocr.ocr(_png(image), OcrParams())
+    assert result.lines[0] == "Confidential draft"
+    assert result.title == "Business Model"
+
+
+def test_light_on_dark_slide_is_read():
+    png = slide("Our Vision", ["Every kitchen runs on clean energy"], dark=True)
+    result = ocr.ocr(png, OcrParams())
+    assert result.title == "Our Vision"
+    assert {"every", "kitchen", "clean", "energy"} <= words_of(result.text)
+
+
+def test_dark_title_bar_is_inverted_and_the_white_body_is_not():
+    image = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 1280, 160), fill=(200, 40, 60))
+    draw.text((80, 45), "Go To Market", fill="white", font=ImageFont.truetype(BOLD, 60))
+    draw.text(
+        (80, 300), "Partners resell to clinics", fill="black", font=ImageFont.truetype(FONT, 34)
+    )
+    gray = np.asarray(image.convert("L"))
+    mask = ocr.dark_background_mask(gray)
+    assert mask[20:140, 40:1240].mean() > 0.9  # the bar flips
+    assert mask[250:700].mean() < 0.05  # the page does not
+    result = ocr.ocr(_png(image), OcrParams())
+    assert result.title == "Go To Market"
+    assert {"partners", "resell", "clinics"} <= words_of(result.text)
+
+
+def test_hyphenated_line_end_is_joined():
+    image = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 40)
+    draw.text((80, 200), "We automate invoice manage-", fill="black", font=font)
+    draw.text((80, 260), "ment for small shops", fill="black", font=font)
+    result = ocr.ocr(_png(image), OcrParams())
+    assert "management" in words_of(result.text)
+    assert "manage-" not in result.text
+    assert any(w.text == "manage-" for w in result.words)  # the boxes keep what was printed
+
+
+def test_low_confidence_words_are_dropped():
+    png = slide("Traction", ["Revenue doubled since spring"])
+    everything = ocr.ocr(png, OcrParams(min_conf=0))
+    strict = ocr.ocr(png, OcrParams(min_conf=99.9))
+    assert len(strict.words) < len(everything.words)
+    assert all(w.conf >= 99.9 for w in strict.words)
+
+
+def test_blank_slide_gives_empty_result():
+    result = ocr.ocr(_png(Image.new("RGB", (800, 450), "white")), OcrParams())
+    assert result.text == "" and result.title == "" and result.words == []
+
+
+def test_undecodable_bytes_are_a_slide_error():
+    with pytest.raises(SlideError, match="not a decodable image"):
+        ocr.ocr(b"definitely not a png", OcrParams())
+
+
+def test_reading_order_puts_columns_of_one_row_together():
+    image = Image.new("RGB", (1600, 900), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 36)
+    draw.text((80, 300), "Revenue", fill="black", font=font)
+    draw.text((600, 300), "Margin", fill="black", font=font)
+    draw.text((80, 500), "Customers", fill="black", font=font)
+    result = ocr.ocr(_png(image), OcrParams(psm=11))
+    order = [w.text for w in result.words]
+    assert order.index("Revenue") < order.index("Margin") < order.index("Customers")
+
+
+# --------------------------------------------------------------------------- failures
+
+FAKE = """#!/bin/sh
+for arg in "$@"; do
+  if [ "$arg" = "--list-langs" ]; then echo 'List of available languages (1):'; echo eng; exit 0; fi
+done
+{action}
+"""
+
+
+def _fake_tesseract(tmp_path: Path, monkeypatch, action: str) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "tesseract"
+    fake.write_text(FAKE.format(action=action))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return bin_dir
+
+
+def test_hung_tesseract_is_killed_after_the_timeout(tmp_path, monkeypatch):
+    bin_dir = _fake_tesseract(tmp_path, monkeypatch, f"touch {tmp_path}/started; exec sleep 30")
+    with pytest.raises(SlideError, match=r"timed out after 0\.5 s"):
+        ocr.ocr(slide("x", []), OcrParams(timeout=0.5))
+    assert (tmp_path / "started").exists()  # the fake really ran
+    assert shutil.which("tesseract") == str(bin_dir / "tesseract")
+
+
+def test_crashing_tesseract_gives_a_clear_slide_error(tmp_path, monkeypatch):
+    _fake_tesseract(
+        tmp_path, monkeypatch, "echo 'Segmentation fault in page layout' >&2; kill -SEGV $$"
+    )
+    with pytest.raises(SlideError, match=r"tesseract crashed \(signal 11\)"):
+        ocr.ocr(slide("x", []), OcrParams())
+
+
+def test_failing_tesseract_names_its_exit_status_and_message(tmp_path, monkeypatch):
+    _fake_tesseract(tmp_path, monkeypatch, "echo 'Error in pixReadMem' >&2; exit 3")
+    with pytest.raises(SlideError, match=r"crashed \(exit 3\): Error in pixReadMem"):
+        ocr.ocr(slide("x", []), OcrParams())
+
+
+def test_tesseract_runs_with_one_thread(tmp_path, monkeypatch):
+    _fake_tesseract(tmp_path, monkeypatch, f'echo "$OMP_THREAD_LIMIT" > {tmp_path}/threads; exit 0')
+    ocr.ocr(slide("x", []), OcrParams())
+    assert (tmp_path / "threads").read_text().strip() == "1"
+
+
+def test_missing_binary_names_the_apt_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no tesseract anywhere
+    with pytest.raises(MissingDependencyError, match="apt-get install -y tesseract-ocr"):
+        ocr.check_tesseract()
+    with pytest.raises(MissingDependencyError, match="not installed"):
+        ocr.ocr(slide("x", []), OcrParams())
+
+
+def test_missing_language_pack_names_its_package():
+    with pytest.raises(MissingDependencyError, match="apt-get install -y tesseract-ocr-chi-sim"):
+        ocr.check_tesseract("chi_sim")
+    with pytest.raises(MissingDependencyError, match="tesseract-ocr-klingon"):
+        ocr.ocr(slide("x", []), OcrParams(lang="klingon"))
+    ocr.check_tesseract("eng")  # the installed one passes
