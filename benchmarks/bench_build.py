@@ -61,8 +61,11 @@ class TreeMemory:
         if "tesseract" in name:
             return "tesseract"
         cmdline = " ".join(proc.cmdline())
-        if "resource_tracker" in cmdline or "forkserver" in cmdline:
+        if "resource_tracker" in cmdline:
             return "helper"
+        if "forkserver" in cmdline:  # the fork server is a helper; its forks are the pool workers
+            parent = proc.parent()
+            return "worker" if parent and "forkserver" in " ".join(parent.cmdline()) else "helper"
         return "worker"
 
     def _sample(self) -> None:
@@ -255,21 +258,19 @@ for i, source in enumerate(sources):
         result = run_slide(task)
         assert "failed" not in result, result
     if i == 0 or i == len(sources) - 1:
-        rows.append({"after": i + 1, "worker_mib": peak(resource.RUSAGE_SELF),
-                     "tesseract_mib": peak(resource.RUSAGE_CHILDREN)})
+        rows.append({"after": i + 1, "worker_mib": peak(resource.RUSAGE_SELF)})
 print(json.dumps(rows))
 """
 
 
-def probe(corpus: Path, mode: str, sources: list[str]) -> list[dict]:
+def probe(corpus: Path, mode: str, sources: list[str]) -> dict:
+    """Run the worker's code path in a fresh process; its peak RSS and its tesseracts'."""
     with tempfile.TemporaryDirectory() as cache:
-        out = subprocess.run(
-            [sys.executable, "-c", _PROBE, str(corpus), cache, mode, *sources],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    return json.loads(out.stdout)
+        run = run_measured([sys.executable, "-c", _PROBE, str(corpus), cache, mode, *sources])
+    # ru_maxrss of a child counts the pages it shared with the worker before exec, so
+    # tesseract's own peak comes from /proc (VmHWM, sampled while it runs).
+    tesseract = run["peak_rss"].get("tesseract", {}).get("max_mib", "-")
+    return {"rows": json.loads(run["stdout"]), "tesseract_mib": tesseract, "wall_s": run["wall_s"]}
 
 
 def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers: int) -> dict:
@@ -280,7 +281,7 @@ def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers:
     write_long_pdf(corpus / "long-pdf" / "deck.pdf", pdf_pages)
     step = max(1, pdf_pages // ocr_pages)
     result = {
-        "four_k_slide": probe(corpus, "task", ["four-k/001.jpg"])[0],
+        "four_k_slide": probe(corpus, "task", ["four-k/001.jpg"]),
         "pdf_pages": pdf_pages,
         "pdf_bytes": (corpus / "long-pdf" / "deck.pdf").stat().st_size,
         "pdf_render_all": probe(
@@ -290,9 +291,20 @@ def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers:
             corpus, "task", [f"long-pdf/deck.pdf#p{n}" for n in range(1, pdf_pages + 1, step)]
         ),
     }
-    scan_code = "import sys;from deckgen.corpus import scan;print(len(scan(sys.argv[1]).slides))"
-    scan_run = run_measured([sys.executable, "-c", scan_code, str(corpus)])
-    result["scan"] = {"slides": int(scan_run["stdout"]), "peak_rss": scan_run["peak_rss"]}
+    scan_code = (
+        "import resource, sys\nfrom deckgen.corpus import scan\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "n = len(scan(sys.argv[1]).slides)\n"
+        "print(n, before / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", scan_code, str(corpus)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    result["scan"] = {
+        "slides": int(out[0]),
+        "before_mib": round(float(out[1]), 1),
+        "after_mib": round(float(out[2]), 1),
+    }
     if pdf_build:
         only_pdf = work / "pdf-corpus"
         (only_pdf / "long-pdf").mkdir(parents=True)
@@ -302,12 +314,25 @@ def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers:
 
 
 # --------------------------------------------------------------------------- report
-def estimate(serial: dict, parallel: dict, workers: int) -> list[dict]:
-    """Time and cost for big corpora, from the measured per-slide costs."""
+def estimate(serial: dict) -> list[dict]:
+    """Time and cost for big corpora, from the per-slide CPU cost of the serial build.
+
+    CPU seconds, not wall: on this shared machine a slide waits for a core far
+    longer than it computes, while on dedicated vCPUs wall ~= CPU for these
+    single-threaded tasks. The serial build's CPU (getrusage of the build and
+    its tesseracts) is split between the worker stages (upscale + OCR) and the
+    parent stages in proportion to their measured seconds.
+    """
     slides = serial["slides_built"]
-    per_slide_worker = serial["median_upscale_s"] + serial["median_ocr_s"]
-    parent = sum(parallel["stages"][s]["seconds"] for s in ("ingest", "classify", "index", "site"))
-    per_slide_parent = parent / slides
+    st = {name: v["seconds"] for name, v in serial["stages"].items()}
+    stage_total = sum(st.values())
+    per_slide_worker = serial["cpu_s"] * (st["upscale"] + st["ocr"]) / stage_total / slides
+    per_slide_parent = (
+        serial["cpu_s"]
+        * sum(st[s] for s in ("ingest", "classify", "index", "site"))
+        / stage_total
+        / slides
+    )
     rows = []
     for total in (15_000, 1_000_000):
         for n in (16, 64, 256):
@@ -325,6 +350,7 @@ def estimate(serial: dict, parallel: dict, workers: int) -> list[dict]:
         {
             "per_slide_worker_s": round(per_slide_worker, 3),
             "per_slide_parent_s": round(per_slide_parent, 4),
+            "wall_over_cpu": round(serial["wall_s"] / serial["cpu_s"], 2),
         },
         *rows,
     ]
@@ -332,7 +358,7 @@ def estimate(serial: dict, parallel: dict, workers: int) -> list[dict]:
 
 def markdown(args, results: dict) -> str:
     lines = [
-        f"Command: `nice .venv/bin/python benchmarks/bench_build.py {' '.join(sys.argv[1:])}`".rstrip()
+        f"Command: `nice .venv/bin/python benchmarks/bench_build.py {' '.join(sys.argv[1:])}`"
     ]
     if "throughput" in results:
         rows = results["throughput"]
@@ -355,7 +381,8 @@ def markdown(args, results: dict) -> str:
                 str(rss.get(k, {}).get("max_mib", "-")) for k in ("parent", "worker", "tesseract")
             )
             lines.append(
-                f"| {r['executor']} | {r['slides_built']} | {r['wall_s']:.1f} s | {r['slides_per_s']:.2f} "
+                f"| {r['executor']} | {r['slides_built']} | {r['wall_s']:.1f} s "
+                f"| {r['slides_per_s']:.2f} "
                 f"| {base / r['wall_s']:.2f}x | {r['cpu_s']:.0f} | {split} | {mem} "
                 f"| {r['load_before']:.1f} → {r['load_after']:.1f} |"
             )
@@ -363,48 +390,52 @@ def markdown(args, results: dict) -> str:
         costs, *rows = results["estimate"]
         lines += [
             "",
-            f"Per slide: {costs['per_slide_worker_s']} s of worker time (median upscale + OCR, "
-            f"serial run), {costs['per_slide_parent_s']} s in the parent (ingest, classify, index, "
-            f"site). At ${USD_PER_VCPU_HOUR}/vCPU-hour, one worker per vCPU, plus one for the parent:",
+            f"Per slide (CPU seconds, serial build): {costs['per_slide_worker_s']} s in a worker "
+            f"(upscale + OCR), {costs['per_slide_parent_s']} s in the parent (ingest, classify, "
+            f"index, site); wall/CPU here was {costs['wall_over_cpu']}x (the shared machine). "
+            f"At ${USD_PER_VCPU_HOUR}/vCPU-hour, one worker per vCPU, plus one for the parent:",
             "",
             "| slides | workers | hours | of which workers | cost |",
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {r['slides']:,} | {r['workers']} | {r['hours']} | {r['worker_only_hours']} | ${r['usd']} |"
+            f"| {r['slides']:,} | {r['workers']} | {r['hours']} | {r['worker_only_hours']} "
+            f"| ${r['usd']} |"
             for r in rows
         ]
     if "memory" in results:
         m = results["memory"]
         four_k, render, tasks = m["four_k_slide"], m["pdf_render_all"], m["pdf_tasks"]
+        pages = m["pdf_pages"]
         lines += [
             "",
-            "| worker peak RSS | worker MiB | its tesseract MiB |",
+            "| peak RSS | worker MiB | its tesseract MiB |",
             "|---|---|---|",
-            f"| one 4K slide (3840x2160 JPEG): read, upscale, OCR | {four_k['worker_mib']} "
-            f"| {four_k['tesseract_mib']} |",
+            f"| one 4K slide (3840x2160 JPEG): read, upscale, OCR | "
+            f"{four_k['rows'][0]['worker_mib']} | {four_k['tesseract_mib']} |",
         ]
-        for row in tasks:
-            lines.append(
-                f"| {m['pdf_pages']}-page PDF, after {row['after']} page tasks (render, upscale, OCR) "
-                f"| {row['worker_mib']} | {row['tesseract_mib']} |"
-            )
-        for row in render:
-            lines.append(
-                f"| {m['pdf_pages']}-page PDF, after rendering {row['after']} pages | "
-                f"{row['worker_mib']} | - |"
-            )
-        scan = m["scan"]["peak_rss"].get("parent", {}).get("max_mib", "-")
+        lines += [
+            f"| {pages}-page PDF: after {row['after']} page tasks (render, upscale, OCR) "
+            f"| {row['worker_mib']} | {tasks['tesseract_mib']} |"
+            for row in tasks["rows"]
+        ]
+        lines += [
+            f"| {pages}-page PDF: after rendering {row['after']} pages | {row['worker_mib']} | - |"
+            for row in render["rows"]
+        ]
+        scan = m["scan"]
         lines.append(
-            f"| ingest (scan) of the corpus incl. the {m['pdf_pages']}-page PDF (parent) | {scan} | - |"
+            f"| ingest (scan) of the {pages}-page PDF + the 4K slide ({scan['slides']} slides), "
+            f"parent | {scan['before_mib']} → {scan['after_mib']} | - |"
         )
         if "pdf_build" in m:
-            b = m["pdf_build"]
-            rss = b["peak_rss"]
+            b, rss = m["pdf_build"], m["pdf_build"]["peak_rss"]
             lines.append(
-                f"| end-to-end build of the PDF deck ({b['slides_built']} slides, {b['wall_s']} s): "
+                f"| end-to-end build of the PDF deck ({b['slides_built']} slides, "
+                f"{b['wall_s']} s), "
                 f"parent / worker | {rss.get('parent', {}).get('max_mib')} / "
-                f"{rss.get('worker', {}).get('max_mib')} | {rss.get('tesseract', {}).get('max_mib')} |"
+                f"{rss.get('worker', {}).get('max_mib')} "
+                f"| {rss.get('tesseract', {}).get('max_mib')} |"
             )
     return "\n".join(lines)
 
@@ -436,9 +467,7 @@ def main() -> None:
             results["throughput"] = throughput(
                 args.corpus, args.decks, args.workers, args.runs, work
             )
-            results["estimate"] = estimate(
-                results["throughput"][0], results["throughput"][1], args.workers
-            )
+            results["estimate"] = estimate(results["throughput"][0])
         if not args.skip_memory:
             results["memory"] = memory(
                 work, args.pdf_pages, args.ocr_pages, args.pdf_build, args.workers

@@ -76,9 +76,13 @@ def oracle(eval_dev: Path, params: ocr.OcrParams) -> dict:
 def run(args: argparse.Namespace) -> dict:
     sets = {"eval-dev": args.eval_dev, "sample": sample_truth(args.sample_truth, args.sample_decks)}
     bicubic = UpscaleParams(method="bicubic", max_scale=2)
-    results: dict = {"psm": {}, "pipeline": {}, "machine": platform.node(), "date": time.ctime()}
+    saved = args.out / "ocr.json"
+    results: dict = json.loads(saved.read_text()) if saved.exists() else {}
+    results.setdefault("psm", {})
+    results.setdefault("pipeline", {})
+    results.update(machine=platform.node(), date=time.ctime())
     for name, path in sets.items():
-        for psm in args.psm:
+        for psm in args.psm if "psm" in args.parts else []:
             start = time.perf_counter()
             r = ev.evaluate(
                 path,
@@ -86,19 +90,21 @@ def run(args: argparse.Namespace) -> dict:
                 ocr_params=replace(ocr.OcrParams(), psm=psm),
                 workers=args.workers,
             )
-            results["psm"].setdefault(name, {})[psm] = {
+            results["psm"].setdefault(name, {})[str(psm)] = {
                 **r["ocr"],
                 "accuracy": r["classification"]["accuracy"],
                 "macro_f1": r["classification"]["macro_f1"],
                 "ocr_median_s": r["seconds_per_slide"]["ocr_median"],
                 "wall_s": round(time.perf_counter() - start, 1),
             }
-            print(name, "psm", psm, results["psm"][name][psm], flush=True)
+            print(name, "psm", psm, results["psm"][name][str(psm)], flush=True)
+        if "pipeline" not in args.parts:
+            continue
         r = ev.evaluate(path, workers=args.workers)  # the defaults: what `deckgen eval` runs
         r.pop("slides_detail")
         results["pipeline"][name] = r
         print(name, "pipeline", r["ocr"], r["classification"]["accuracy"], flush=True)
-    if not args.no_oracle:
+    if "oracle" in args.parts:
         results["oracle"] = oracle(args.eval_dev, ocr.OcrParams())
         print("oracle", results["oracle"], flush=True)
     return results
@@ -120,7 +126,7 @@ def markdown(res: dict, command: str) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, by_psm in res["psm"].items():
-        for psm, m in by_psm.items():
+        for psm, m in sorted(by_psm.items(), key=lambda kv: int(kv[0])):
             out.append(
                 f"| {name} | {psm} | {m['word_recall']:.3f} | {m['word_precision']:.3f} | "
                 f"{m['cer']:.3f} | {m['ocr_median_s']:.2f} | {m['accuracy']:.3f} | "
@@ -173,13 +179,18 @@ def main() -> None:
     parser.add_argument("--sample-decks", type=int, default=14)
     parser.add_argument("--psm", type=int, nargs="+", default=[3, 4, 6, 11, 12])
     parser.add_argument("--workers", type=int, default=os.cpu_count())
-    parser.add_argument("--no-oracle", action="store_true")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["psm", "pipeline", "oracle"],
+        help="what to measure; earlier results in bench-out/ocr.json are kept for the rest",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-out")
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args()
+    args.out.mkdir(exist_ok=True)
     results = run(args)
-    out = ROOT / "bench-out"
-    out.mkdir(exist_ok=True)
-    (out / "ocr.json").write_text(json.dumps(results, indent=1, sort_keys=True, default=str))
+    (args.out / "ocr.json").write_text(json.dumps(results, indent=1, sort_keys=True, default=str))
     command = "nice .venv/bin/python benchmarks/bench_ocr.py " + " ".join(sys.argv[1:])
     section = markdown(results, command.strip())
     print(section)

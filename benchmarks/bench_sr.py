@@ -133,7 +133,9 @@ def _score_one(task: tuple) -> tuple:
 
 def score_set(name, slides, oracle, rows, log, pool=None) -> list[dict]:
     results = []
-    for label, method, scale in [*rows, ("oracle (original at 1920 px)", "oracle", -1)]:
+    if oracle:
+        rows = [*rows, ("oracle (original at 1920 px)", "oracle", -1)]
+    for label, method, scale in rows:
         tasks = [
             (bgr, truth, oracle[slide_id] if scale == -1 else None, method, scale)
             for slide_id, bgr, truth in slides
@@ -353,6 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra", action="append", default=[], help="also score this model file")
     parser.add_argument("--no-fidelity", action="store_true", help="skip PSNR/SSIM and memory")
     parser.add_argument("--scale-study", action="store_true", help="recall per scale and target")
+    parser.add_argument("--no-oracle", action="store_true", help="skip the full-size page rows")
     parser.add_argument("--jobs", type=int, default=1, help="slides scored in parallel")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -381,10 +384,13 @@ def main(argv: list[str] | None = None) -> int:
         OUT_DIR.mkdir(exist_ok=True)
         (OUT_DIR / "sr_scale_study.json").write_text(json.dumps(study, indent=1, default=float))
         return 0
+    if args.no_oracle:
+        oracle = {}
     report["ocr"] += score_set("synthetic", slides, oracle, rows, log, pool)
     if EVAL_DEV.is_dir():
         real = eval_dev_slides(args.limit)
-        report["ocr"] += score_set("eval-dev", real, oracle_pages(real), rows, log, pool)
+        real_oracle = {} if args.no_oracle else oracle_pages(real)
+        report["ocr"] += score_set("eval-dev", real, real_oracle, rows, log, pool)
     else:
         log(f"{EVAL_DEV} not found: real-slide rows skipped")
     if not args.no_fidelity:

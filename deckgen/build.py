@@ -176,8 +176,9 @@ class Builder:
             if cached_up is not None:
                 up_stage.cached += 1
             task = SlideTask(
-                corpus_root=str(self.corpus_root),
-                cache_root=str(self.cache.root),
+                # absolute: a Dask worker resolves paths from its own working directory
+                corpus_root=str(self.corpus_root.resolve()),
+                cache_root=str(self.cache.root.resolve()),
                 source=slide.source,
                 upscale_params=cfg.upscale,
                 upscale_key=up_key,

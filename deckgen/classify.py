@@ -124,6 +124,10 @@ def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, 
     for tok in set(title) - _STOPWORDS:
         feats[f"t:{tok}"] = 1.0
         why[f"t:{tok}"] = f'title word "{tok}"'
+    content = [t for t in title if t not in _STOPWORDS]
+    for a, b in zip(content, content[1:], strict=False):  # "product roadmap" is not "product"
+        feats[f"t:{a}_{b}"] = 1.0
+        why[f"t:{a}_{b}"] = f'title words "{a} {b}"'
     # body words weigh 1/sqrt(distinct words): a long slide is not more certain than a short one
     body_words = set(body) - _STOPWORDS
     body_weight = 1.0 / math.sqrt(max(4, len(body_words)))

@@ -212,6 +212,10 @@ def search(
     query: Annotated[str, typer.Argument(help='Words; "quoted phrases" allowed.')],
     section: Annotated[str | None, typer.Option(help="Only this section, e.g. problem.")] = None,
     company: Annotated[str | None, typer.Option()] = None,
+    year: Annotated[str | None, typer.Option()] = None,
+    stage: Annotated[str | None, typer.Option(help="e.g. seed, series-a.")] = None,
+    industry: Annotated[str | None, typer.Option()] = None,
+    deck: Annotated[str | None, typer.Option(help="Deck slug.")] = None,
     limit: Annotated[int, typer.Option()] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
     cache: Annotated[Path, typer.Option(help="Build folder holding the index.")] = Path("build"),
@@ -225,7 +229,8 @@ def search(
     index_dir = cache / "whoosh"
     if not index_dir.exists():
         raise DeckgenError(f"no index at {index_dir}; run `deckgen build` first")
-    filters = {k: v for k, v in {"section": section, "company": company}.items() if v}
+    wanted = {"section": section, "company": company, "year": year, "stage": stage, "industry": industry, "deck": deck}
+    filters = {k: v for k, v in wanted.items() if v}
     hits = run_search(index_dir, query, filters=filters, limit=limit)
     for rank, hit in enumerate(hits, 1):
         if as_json:

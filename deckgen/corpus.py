@@ -90,6 +90,9 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
     if not toml_path.exists():
         problems.append(Problem(rel, "missing deck.toml; using the folder name as company"))
         return meta
+    if not toml_path.is_file():  # a folder, or a FIFO that would block the read forever
+        problems.append(Problem(rel, "not a regular file; metadata ignored"))
+        return meta
     try:
         data = tomllib.loads(toml_path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError:

@@ -47,6 +47,9 @@ VERSION = "1"  # bump when the page structure or image encoding changes
 VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
+WEBP_METHOD = 4  # 6 is ~2x slower for ~1% smaller files; 2 is 2x faster but ~8% larger
+# Everything that decides an image's bytes besides its pixels: part of every image name.
+_ENCODER = f"{VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|webp:{WEBP_QUALITY}:{WEBP_METHOD}"
 CSP = "default-src 'self'"
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
@@ -98,7 +101,7 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     if fmt == "JPEG":
         image.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     else:
-        image.save(buf, "WEBP", quality=WEBP_QUALITY, method=4)
+        image.save(buf, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return buf.getvalue()
 
 
@@ -110,7 +113,7 @@ def _slide_images(slide: Slide, get_upscaled: Callable[[Slide], bytes], out_dir:
     if not source_key:
         png = get_upscaled(slide)
         source_key = sha256_bytes(png)
-    key = sha256_bytes(f"{VERSION}|{source_key}|{JPEG_QUALITY}|{WEBP_QUALITY}".encode())[:10]
+    key = sha256_bytes(f"{_ENCODER}|{source_key}".encode())[:10]
     deck, _, page = slide.id.rpartition("/")
     stem = f"img/{_segment(deck, 'deck slug')}/{_segment(page, 'page')}"
     urls = {

@@ -7,7 +7,10 @@ stages and the real ``deckgen build`` command.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,10 +61,16 @@ def _slide_tasks_done(cluster: LocalCluster) -> int:
 
 
 def test_external_scheduler_address(tmp_path, tiny_corpus_master, pool_build, cluster):
+    # Relative paths, from another working directory than the workers': tasks must carry
+    # absolute paths, or a worker would look for the slides under its own directory.
+    shutil.copytree(tiny_corpus_master, tmp_path / "corpus")
     before = _slide_tasks_done(cluster)
-    result = run_build(
-        tmp_path, tiny_corpus_master, "--executor", "dask", "--scheduler", cluster.scheduler_address
-    )
+    result = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--executor", "dask",
+         "--scheduler", cluster.scheduler_address,
+         "--corpus", "corpus", "--out", "site", "--cache", "build"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert report(tmp_path)["slides_built"] == N_SLIDES
     assert _slide_tasks_done(cluster) - before == N_SLIDES  # the slides ran on this cluster

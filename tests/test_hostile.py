@@ -61,9 +61,10 @@ def cmyk_jpeg(title: str) -> bytes:
     return buf.getvalue()
 
 
-def png_16bit(title: str) -> bytes:
-    bgr = cv2.cvtColor(np.asarray(slide_image(title)), cv2.COLOR_RGB2BGR).astype(np.uint16) * 257
-    ok, data = cv2.imencode(".png", bgr)
+def png_16bit(title: str, gray: bool = False) -> bytes:
+    code = cv2.COLOR_RGB2GRAY if gray else cv2.COLOR_RGB2BGR
+    pixels = cv2.cvtColor(np.asarray(slide_image(title)), code).astype(np.uint16) * 257
+    ok, data = cv2.imencode(".png", pixels)
     assert ok
     return data.tobytes()
 
@@ -126,6 +127,11 @@ def make_hostile_tree(root: Path) -> None:
     (odd / "005 sixteen.png").write_bytes(png_16bit("Sixteen Bits"))
     (odd / "006 animated.gif").write_bytes(animated_gif("First Frame", "Second Frame"))
     (odd / "007 #p1 hash.jpg").write_bytes(draw_slide("Hash Name", "Looks like a PDF page"))
+    (odd / "008 gray16.png").write_bytes(png_16bit("Gray Sixteen", gray=True))
+    pdf_deck = corpus / "pdf-deck"
+    pdf_deck.mkdir()
+    (pdf_deck / "deck.pdf").write_bytes(pdf_of_pages(["Page One Problem", "Page Two Team"]))
+    (pdf_deck / "deck.toml").write_text('company = "PDF Deck"\n')
 
     bad = corpus / "bad-images"
     bad.mkdir()
@@ -145,6 +151,15 @@ def make_hostile_tree(root: Path) -> None:
     }.items():
         (corpus / slug).mkdir()
         (corpus / slug / "deck.pdf").write_bytes(data)
+
+    (corpus / "dir-toml" / "deck.toml").mkdir(parents=True)
+    (corpus / "dir-toml" / "001.jpg").write_bytes(
+        draw_slide("Folder Toml", "deck.toml is a folder")
+    )
+    (corpus / "fifo-toml").mkdir()
+    os.mkfifo(corpus / "fifo-toml" / "deck.toml")  # reading it would block forever
+    os.mkfifo(corpus / "fifo-toml" / "001.jpg")
+    (corpus / "fifo-toml" / "002.jpg").write_bytes(draw_slide("Fifo Toml", "deck.toml is a FIFO"))
 
     latin = corpus / "latin1-toml"
     latin.mkdir()
@@ -289,6 +304,9 @@ EXPECTED_LINES = {
     "locked-pdf/deck.pdf": "password",
     "broken-pdf/deck.pdf": "not a readable PDF",
     "latin1-toml/deck.toml": "not UTF-8",
+    "dir-toml/deck.toml": "not a regular file",
+    "fifo-toml/deck.toml": "not a regular file",
+    "fifo-toml/001.jpg": "not a regular file",
     "sneaky-slug/deck.toml": "slug",
     "evil..%2F..%2Fescaped": "not a safe slug",
     "escape-link": "symlink pointing outside the corpus",
@@ -317,6 +335,9 @@ def test_legitimate_odd_inputs_are_built_correctly(hostile_build):
         "odd-formats/005": "Sixteen Bits",
         "odd-formats/006": "First Frame",
         "odd-formats/007": "Hash Name",
+        "odd-formats/008": "Gray Sixteen",
+        "pdf-deck/001": "Page One",
+        "pdf-deck/002": "Page Two",
     }
     for slide_id, words in expected.items():
         slide = slides[slide_id]
@@ -334,6 +355,8 @@ def test_legitimate_odd_inputs_are_built_correctly(hostile_build):
         "sneaky-slug/001",
         "xss-deck/001",
         "symlinks/001",
+        "dir-toml/001",
+        "fifo-toml/001",
     ):
         assert slides[slide_id]["section"] is not None, slide_id
 

@@ -179,6 +179,17 @@ def test_keyboard_walks_from_skip_link_to_next_slide(browser, site_url: str):
         pytest.fail("no next-slide link reachable by Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**/slide/acme/003.html")
+
+    page.keyboard.press("ArrowLeft")  # arrow keys walk the deck too (static/slide-keys.js)
+    page.wait_for_url("**/slide/acme/002.html")
+    page.focus("#q")
+    page.keyboard.type("robots")
+    page.keyboard.press("ArrowRight")  # moves the caret, not the page
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/slide/acme/002.html")
+    page.locator("main").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**/slide/acme/003.html")
     context.close()
 
 

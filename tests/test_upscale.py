@@ -181,7 +181,7 @@ def test_shipped_model_beats_bicubic_on_rendered_text(scale: int) -> None:
     rng = np.random.default_rng(1234)
     gains = []
     for _ in range(3):
-        hr, _ = render_slide(rng, 120 * scale, 96 * scale)
+        hr, _ = render_slide(rng, 480 * scale, 160 * scale)  # a strip of a 480 px slide
         lr = cv2.cvtColor(degrade(hr, scale, rng), cv2.COLOR_RGB2BGR)
         want = cv2.cvtColor(cv2.cvtColor(hr, cv2.COLOR_RGB2BGR), cv2.COLOR_BGR2GRAY)
         model = cv2.cvtColor(up.upscale_array(lr, f"model:x{scale}", scale), cv2.COLOR_BGR2GRAY)
