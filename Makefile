@@ -12,7 +12,7 @@ OCR_PKGS   := tesseract-ocr tesseract-ocr-eng
 FONT_PKGS  := fonts-dejavu-core fonts-liberation2 fonts-lato fonts-open-sans fonts-roboto fonts-noto-core
 TEST_PKGS  := $(OCR_PKGS) $(FONT_PKGS) chromium poppler-utils
 
-.PHONY: help site build test test-fast serve sample bench bench-sr bench-ocr bench-search bench-build lint clean distclean setup
+.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build lint clean distclean setup
 
 help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
@@ -54,6 +54,9 @@ test: setup tests/js/node_modules
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not e2e" $(ARGS)
+
+docs: setup
+	$(BIN)/python tools/cli_docs.py
 
 lint: setup
 	$(BIN)/ruff check deckgen tests benchmarks

@@ -64,7 +64,7 @@ class Cache:
         return payload
 
     def put(self, key: str, payload: bytes, kind: str = "json") -> None:
-        atomic_write(self._path(key, kind), sha256_bytes(payload).encode() + b"\n" + payload)
+        atomic_write(self._path(key, kind), sha256_bytes(payload).encode() + b"\n" + payload, durable=True)
 
     def has(self, key: str, kind: str = "json") -> bool:
         return self._path(key, kind).exists()

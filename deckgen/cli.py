@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from deckgen import __version__
-from deckgen.errors import EXIT_INTERRUPTED, EXIT_SLIDES_FAILED, DeckgenError
+from deckgen.errors import EXIT_INTERRUPTED, EXIT_SLIDES_FAILED, BadInputError, DeckgenError
 
 app = typer.Typer(
     help="Turn low-resolution pitch-deck slides into a searchable static gallery.",
@@ -185,7 +185,7 @@ def inspect(
         elif path.is_file():
             sources.append((str(path), 1, path.read_bytes))
         else:
-            raise DeckgenError(f"{path} does not exist")
+            raise BadInputError(f"{path} does not exist")
     for row in inspect_images(sources, cfg, save_upscaled):
         print(json.dumps(row, ensure_ascii=False, indent=None if as_json else 2))
 

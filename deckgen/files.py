@@ -25,11 +25,12 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over ``path``.
+def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write to a temp file in the same folder, then rename it over ``path``.
 
     A build killed at any instant leaves either the old file or the new one,
-    never a torn one.
+    never a torn one. ``durable`` also fsyncs, so the entry survives a power
+    loss; the cache asks for it, site files (cheap to rebuild) do not.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,8 +38,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
