@@ -44,28 +44,34 @@ USD_PER_VCPU_HOUR = 0.0446  # c7i on-demand, us-east-1 list price (c7i.xlarge $0
 
 # --------------------------------------------------------------------------- process tree
 class TreeMemory:
-    """Peak RSS (VmHWM) of every process under ``pid``, sampled until stopped."""
+    """Peak RSS (VmHWM) of every process under ``pid``, sampled until stopped.
+
+    A process is counted per (pid, name): exec starts a fresh VmHWM, and a fork that has
+    not exec'd tesseract yet (same command line as its parent) is not a worker.
+    """
 
     def __init__(self, pid: int, every: float = 0.2):
         self.root = psutil.Process(pid)
         self.every = every
-        self.peaks: dict[int, tuple[str, int]] = {}
+        self.peaks: dict[tuple[int, str], tuple[str, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _role(self, proc: psutil.Process) -> str:
+    def _role(self, proc: psutil.Process) -> str | None:
         if proc.pid == self.root.pid:
             return "parent"
-        name = proc.name()
-        if "tesseract" in name:
+        if "tesseract" in proc.name():
             return "tesseract"
-        cmdline = " ".join(proc.cmdline())
-        if "resource_tracker" in cmdline:
+        cmdline = proc.cmdline()
+        parent = proc.parent()
+        parent_cmdline = parent.cmdline() if parent else []
+        if "forkserver" in " ".join(cmdline):  # the fork server, or a pool worker it forked
+            return "worker" if "forkserver" in " ".join(parent_cmdline) else "helper"
+        if "resource_tracker" in " ".join(cmdline):
             return "helper"
-        if "forkserver" in cmdline:  # the fork server is a helper; its forks are the pool workers
-            parent = proc.parent()
-            return "worker" if parent and "forkserver" in " ".join(parent.cmdline()) else "helper"
+        if cmdline == parent_cmdline:
+            return None  # forked to exec tesseract, not yet exec'd: its RSS is its parent's
         return "worker"
 
     def _sample(self) -> None:
@@ -77,10 +83,12 @@ class TreeMemory:
             try:
                 with open(f"/proc/{proc.pid}/status") as fh:
                     hwm = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM"))
-                role = self.peaks.get(proc.pid, (None,))[0] or self._role(proc)
+                key = (proc.pid, proc.name())
+                role = self.peaks[key][0] if key in self.peaks else self._role(proc)
             except (OSError, StopIteration, psutil.Error):
                 continue
-            self.peaks[proc.pid] = (role, max(hwm, self.peaks.get(proc.pid, ("", 0))[1]))
+            if role is not None:
+                self.peaks[key] = (role, max(hwm, self.peaks.get(key, ("", 0))[1]))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -237,7 +245,7 @@ def write_long_pdf(path: Path, pages: int) -> None:
 
 
 _PROBE = r"""
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from deckgen.build import SlideTask, run_slide
 from deckgen.config import load_config
@@ -247,8 +255,10 @@ from deckgen.executor import limit_worker_threads
 limit_worker_threads()
 corpus, cache, mode, *sources = sys.argv[1:]
 cfg = load_config(None, {})
-def peak(who):
-    return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+def peak():
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, from the forked parent.
+    with open("/proc/self/status") as fh:
+        return round(next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024, 1)
 rows = []
 for i, source in enumerate(sources):
     if mode == "render":
@@ -258,7 +268,7 @@ for i, source in enumerate(sources):
         result = run_slide(task)
         assert "failed" not in result, result
     if i == 0 or i == len(sources) - 1:
-        rows.append({"after": i + 1, "worker_mib": peak(resource.RUSAGE_SELF)})
+        rows.append({"after": i + 1, "worker_mib": peak()})
 print(json.dumps(rows))
 """
 
@@ -292,10 +302,13 @@ def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers:
         ),
     }
     scan_code = (
-        "import resource, sys\nfrom deckgen.corpus import scan\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "import sys\nfrom deckgen.corpus import scan\n"
+        "def hwm():\n"
+        "    lines = open('/proc/self/status').read().splitlines()\n"
+        "    return next(int(l.split()[1]) for l in lines if l.startswith('VmHWM'))\n"
+        "before = hwm()\n"
         "n = len(scan(sys.argv[1]).slides)\n"
-        "print(n, before / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "print(n, before / 1024, hwm() / 1024)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", scan_code, str(corpus)], capture_output=True, text=True, check=True
@@ -337,6 +350,8 @@ def estimate(serial: dict) -> list[dict]:
     for total in (15_000, 1_000_000):
         for n in (16, 64, 256):
             hours = (total * per_slide_worker / n + total * per_slide_parent) / 3600
+            # the same, were the site's per-slide work (image variants, WebP) on the workers
+            spread = total * (per_slide_worker + per_slide_parent) / n / 3600
             rows.append(
                 {
                     "slides": total,
@@ -344,6 +359,8 @@ def estimate(serial: dict) -> list[dict]:
                     "hours": round(hours, 2),
                     "worker_only_hours": round(total * per_slide_worker / n / 3600, 2),
                     "usd": round(hours * (n + 1) * USD_PER_VCPU_HOUR, 2),
+                    "hours_site_on_workers": round(spread, 2),
+                    "usd_site_on_workers": round(spread * (n + 1) * USD_PER_VCPU_HOUR, 2),
                 }
             )
     return [
@@ -357,9 +374,7 @@ def estimate(serial: dict) -> list[dict]:
 
 
 def markdown(args, results: dict) -> str:
-    lines = [
-        f"Command: `nice .venv/bin/python benchmarks/bench_build.py {' '.join(sys.argv[1:])}`"
-    ]
+    lines = [f"Command: `nice .venv/bin/python benchmarks/bench_build.py {' '.join(sys.argv[1:])}`"]
     if "throughput" in results:
         rows = results["throughput"]
         base = rows[0]["wall_s"]
@@ -377,13 +392,15 @@ def markdown(args, results: dict) -> str:
                 for s in ("ingest", "upscale", "ocr", "classify", "index", "site")
             )
             rss = r["peak_rss"]
+            # getrusage sees the serial build whole; pool and Dask workers are not its children
+            cpu = f"{r['cpu_s']:.0f}" if r["executor"] == "serial" else "-"
             mem = " / ".join(
                 str(rss.get(k, {}).get("max_mib", "-")) for k in ("parent", "worker", "tesseract")
             )
             lines.append(
                 f"| {r['executor']} | {r['slides_built']} | {r['wall_s']:.1f} s "
                 f"| {r['slides_per_s']:.2f} "
-                f"| {base / r['wall_s']:.2f}x | {r['cpu_s']:.0f} | {split} | {mem} "
+                f"| {base / r['wall_s']:.2f}x | {cpu} | {split} | {mem} "
                 f"| {r['load_before']:.1f} → {r['load_after']:.1f} |"
             )
     if "estimate" in results:
@@ -395,12 +412,13 @@ def markdown(args, results: dict) -> str:
             f"index, site); wall/CPU here was {costs['wall_over_cpu']}x (the shared machine). "
             f"At ${USD_PER_VCPU_HOUR}/vCPU-hour, one worker per vCPU, plus one for the parent:",
             "",
-            "| slides | workers | hours | of which workers | cost |",
-            "|---|---|---|---|---|",
+            "| slides | workers | hours | of which workers | cost | site work on workers: "
+            "hours | cost |",
+            "|---|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {r['slides']:,} | {r['workers']} | {r['hours']} | {r['worker_only_hours']} "
-            f"| ${r['usd']} |"
+            f"| ${r['usd']} | {r['hours_site_on_workers']} | ${r['usd_site_on_workers']} |"
             for r in rows
         ]
     if "memory" in results:

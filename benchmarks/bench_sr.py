@@ -131,10 +131,10 @@ def _score_one(task: tuple) -> tuple:
     return word_scores(truth, text), cer(truth, text), spent, image.shape[1] / bgr.shape[1]
 
 
-def score_set(name, slides, oracle, rows, log, pool=None) -> list[dict]:
+def score_set(name, slides, oracle, rows, log, pool=None, save=None) -> list[dict]:
     results = []
     if oracle:
-        rows = [*rows, ("oracle (original at 1920 px)", "oracle", -1)]
+        rows = [("oracle (original at 1920 px)", "oracle", -1), *rows]
     for label, method, scale in rows:
         tasks = [
             (bgr, truth, oracle[slide_id] if scale == -1 else None, method, scale)
@@ -163,6 +163,8 @@ def score_set(name, slides, oracle, rows, log, pool=None) -> list[dict]:
             f" {row['s_per_slide']:.2f}s"
         )
         results.append(row)
+        if save:
+            save(row)
     return results
 
 
@@ -227,6 +229,37 @@ def scale_study(name, slides, log) -> dict:
     }
 
 
+def simulate_targets(report: dict, estimates: dict[str, list], log) -> list[dict]:
+    """What ``auto`` would score with other target x-heights, from the per-slide rows.
+
+    auto picks, per slide, no upscaling or the shipped model nearest the wanted
+    scale; its recall for any target follows from the rows of those methods.
+    """
+    out = []
+    shipped = sorted(up.shipped_scales())
+    for name, heights in estimates.items():
+        rows = {r["method"]: r for r in report["ocr"] if r["set"] == name and "run" not in r}
+        by_scale = {1: rows.get("no upscaling")}
+        by_scale.update({s: rows.get(f"deckgen model ×{s}") for s in shipped})
+        if any(r is None for r in by_scale.values()):
+            continue
+        recall = {s: [h / t for h, t, _ in r["per_slide"]] for s, r in by_scale.items()}
+        precision = {s: [h / max(f, 1) for h, _, f in r["per_slide"]] for s, r in by_scale.items()}
+        for target in (12, 14, 16, 18, 20, 22, 24, 28, 32):
+            params = up.UpscaleParams(target_x_height=float(target))
+            picks = [_nearest_available(up.choose_scale(h, params), shipped) for h in heights]
+            row = {
+                "set": name,
+                "target": target,
+                "recall": float(np.mean([recall[p][i] for i, p in enumerate(picks)])),
+                "precision": float(np.mean([precision[p][i] for i, p in enumerate(picks)])),
+                "scales": dict(Counter(f"x{p}" for p in picks)),
+            }
+            log(f"target {target}: {name} recall {row['recall']:.3f} {row['scales']}")
+            out.append(row)
+    return out
+
+
 def _nearest_available(scale: int, shipped) -> int:
     """What auto does: scale 1 stays 1, else the nearest shipped model scale."""
     if scale == 1 or not shipped:
@@ -239,7 +272,8 @@ import resource, sys, time, numpy as np
 from deckgen import upscale as up
 from deckgen.training.sr_data import render_slide
 bgr = np.ascontiguousarray(render_slide(np.random.default_rng(7), 3840, 2160)[0][..., ::-1])
-up.load_method(sys.argv[1])
+if sys.argv[1] not in up.SIMPLE_METHODS:
+    up.load_method(sys.argv[1])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 out = up.upscale_array(bgr, sys.argv[1], int(sys.argv[2]), tile=int(sys.argv[3]))
@@ -284,6 +318,14 @@ def markdown(report: dict) -> str:
         "## Super-resolution: OCR after upscaling (`make bench-sr`)",
         "",
         f"Command: `{report['command']}` — {report['date']}, {report['machine']}.",
+        *(
+            [
+                f"Rows marked run {i} come from `{cmd}`."
+                for i, cmd in enumerate(report["runs"][1:], 2)
+            ]
+            if report.get("runs")
+            else []
+        ),
         "Tesseract 5.3 `--psm 3`, one thread (`OMP_THREAD_LIMIT=1`), OpenCV "
         f"{cv2.__version__} dnn with its default threads. Recall = mean per-slide share of truth "
         "words (lowercase alphanumeric tokens of 2+ chars, multiset) in the OCR output; "
@@ -299,20 +341,33 @@ def markdown(report: dict) -> str:
         rows = [r for r in report["ocr"] if r["set"] == name]
         if not rows:
             continue
-        base = next((r for r in rows if r["method"] == "bicubic ×4"), None)
+        base = next((r for r in rows if r["method"] == "bicubic ×4" and "run" not in r), None)
         lines += [f"### {title}, {rows[0]['slides']} slides", ""]
-        lines += ["| method | word recall | precision | CER | s/slide | vs bicubic ×4 recall |"]
-        lines += ["|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "| method | word recall | precision | CER | s/slide | recall vs bicubic ×4 | run |"
+        ]
+        lines += ["|---|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
             ratio = f"{r['recall'] / base['recall']:.3f}" if base else ""
             lines.append(
                 f"| {r['method']} | {r['recall']:.3f} | {r['precision']:.3f} | {r['cer']:.3f} "
-                f"| {r['s_per_slide']:.2f} | {ratio} |"
+                f"| {r['s_per_slide']:.2f} | {ratio} | {r.get('run', 1)} |"
             )
         auto = next((r for r in rows if r["method"] == "adaptive (auto)"), None)
         if auto:
             lines.append("")
             lines.append(f"Adaptive scales chosen: {auto['scales']}.")
+        lines.append("")
+    if report.get("targets"):
+        lines += ["### Choosing auto's target x-height (from the per-slide rows above)", ""]
+        lines += ["| set | target px | word recall | precision | scales chosen |"]
+        lines += ["|---|---:|---:|---:|---|"]
+        for r in report["targets"]:
+            scales = ", ".join(f"{k}: {v}" for k, v in sorted(r["scales"].items()))
+            lines.append(
+                f"| {r['set']} | {r['target']} | {r['recall']:.3f} | {r['precision']:.3f} "
+                f"| {scales} |"
+            )
         lines.append("")
     if report.get("fidelity"):
         lines += ["### Fidelity on held-out synthetic slides (Y channel)", ""]
@@ -346,6 +401,20 @@ def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") ->
     path.write_text(text, encoding="utf-8")
 
 
+def _merged(report: dict, others: list[str]) -> dict:
+    """The report plus the OCR rows of earlier runs, each row tagged with its run."""
+    for number, other in enumerate(others, start=2):
+        earlier = json.loads(Path(other).read_text())
+        report.setdefault("runs", [report["command"]]).append(earlier["command"])
+        for row in earlier["ocr"]:
+            row["run"] = number
+            report["ocr"].append(row)
+        for key in ("fidelity", "memory"):
+            if earlier.get(key) and not report.get(key):
+                report[key] = earlier[key]
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer slides and methods")
@@ -357,17 +426,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-study", action="store_true", help="recall per scale and target")
     parser.add_argument("--no-oracle", action="store_true", help="skip the full-size page rows")
     parser.add_argument("--jobs", type=int, default=1, help="slides scored in parallel")
+    parser.add_argument("--json", default="sr.json", help="results file under bench-out/")
+    parser.add_argument("--merge", action="append", default=[], help="add rows of an earlier run")
+    parser.add_argument("--render", default=None, help="only write docs from this saved run")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    if args.render:  # no measuring: rebuild the docs section from saved runs
+        report = json.loads(Path(args.render).read_text())
+        write_section(markdown(_merged(report, args.merge)))
+        return 0
     if args.quick:
         args.synthetic, args.limit = min(args.synthetic, 12), args.limit or 20
     rows = methods(args.quick)
-    for path in args.extra:
-        rows.append((f"file {Path(path).name}", path, up.load_method(path).scale))
-    if args.only:
-        keep = {label.strip() for label in args.only.split(",")}
-        rows = [r for r in rows if r[0] in keep]
+    for extra in args.extra:  # PATH or "LABEL=PATH"
+        label, _, path = extra.rpartition("=")
+        rows.append((label or f"file {Path(path).name}", path, up.load_method(path).scale))
+    if args.only:  # in the order given
+        by_label = {r[0]: r for r in rows}
+        rows = [
+            by_label[label.strip()] for label in args.only.split(",") if label.strip() in by_label
+        ]
     log = lambda message: print(message, flush=True)  # noqa: E731
     report: dict = {
         "command": " ".join(["python", "benchmarks/bench_sr.py", *(argv or sys.argv[1:])]),
@@ -386,20 +465,32 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.no_oracle:
         oracle = {}
-    report["ocr"] += score_set("synthetic", slides, oracle, rows, log, pool)
+    OUT_DIR.mkdir(exist_ok=True)
+    out_json = OUT_DIR / args.json
+
+    def save(row: dict | None = None) -> None:  # after every row: a killed run keeps its rows
+        if row is not None:
+            report["ocr"].append(row)
+        out_json.write_text(json.dumps(report, indent=2, default=float) + "\n")
+
     if EVAL_DEV.is_dir():
         real = eval_dev_slides(args.limit)
         real_oracle = {} if args.no_oracle else oracle_pages(real)
-        report["ocr"] += score_set("eval-dev", real, real_oracle, rows, log, pool)
+        score_set("eval-dev", real, real_oracle, rows, log, pool, save)
     else:
         log(f"{EVAL_DEV} not found: real-slide rows skipped")
+    score_set("synthetic", slides, oracle, rows, log, pool, save)
     if not args.no_fidelity:
-        report["fidelity"] = fidelity(rows, 6 if args.quick else 16, log)
+        every = methods(args.quick) + [r for r in rows if r[0].startswith(("file ", "tried"))]
+        report["fidelity"] = fidelity(every, 6 if args.quick else 16, log)
         report["memory"] = memory(log)
-    OUT_DIR.mkdir(exist_ok=True)
-    (OUT_DIR / "sr.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    estimates = {"synthetic": [up.estimate_text_height(bgr) for _, bgr, _ in slides]}
+    if EVAL_DEV.is_dir():
+        estimates["eval-dev"] = [up.estimate_text_height(bgr) for _, bgr, _ in real]
+    report["targets"] = simulate_targets(report, estimates, log)
+    save()
     if not args.no_write:
-        write_section(markdown(report))
+        write_section(markdown(_merged(report, args.merge)))
     return 0
 
 

@@ -22,7 +22,7 @@ import csv
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +210,8 @@ def evaluate(
         runner.close()
 
     predictions: list[str] = []
+    independent: list[str] = []  # each slide on its own: what the deck decoding adds
+    alone = replace(classify_params, prior_weight=0.0)
     details = []
     classify_seconds = 0.0
     for deck in sorted({it.deck for it in items}):
@@ -218,6 +220,7 @@ def evaluate(
         start = _now()
         sections = classify.classify_deck(slides, classify_params)
         classify_seconds += _now() - start
+        independent += [r.label for r in classify.classify_deck(slides, alone)]
         for i, section in zip(idx, sections, strict=True):
             predictions.append(section.label)
             item = items[i]
@@ -246,6 +249,13 @@ def evaluate(
         "classification": _classification_scores(
             [it.section for it in items], predictions, [it.alt for it in items]
         ),
+        "classification_without_deck_priors": {
+            k: v
+            for k, v in _classification_scores(
+                [it.section for it in items], independent, [it.alt for it in items]
+            ).items()
+            if k in ("accuracy", "macro_f1")
+        },
         "seconds_per_slide": {
             "upscale_median": round(statistics.median(up_seconds), 4) if up_seconds else None,
             "ocr_median": round(statistics.median(ocr_seconds), 4) if ocr_seconds else None,

@@ -79,8 +79,10 @@ class ProcessExecutor:
         if self._pool is None:
             # Not fork: a fork of a parent whose OpenCV thread pool has run deadlocks in the
             # child's first cv2 call. A fork server starts clean, with the stage code imported.
-            context = multiprocessing.get_context("forkserver")
-            if fn.__module__ != "__main__":
+            methods = multiprocessing.get_all_start_methods()
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            context = multiprocessing.get_context(method)
+            if method == "forkserver" and fn.__module__ != "__main__":
                 context.set_forkserver_preload([fn.__module__])
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=_init_pool_worker
@@ -157,14 +159,30 @@ class DaskExecutor:
 
         if not tasks:
             return
-        futures = self._client.map(_guarded, [fn] * len(tasks), tasks, pure=False, retries=2)
-        index = {fut.key: i for i, fut in enumerate(futures)}
-        for fut in as_completed(futures):
+        # A bounded window of futures, refilled as slides finish: a million-slide build never
+        # ships a million tasks to the scheduler, nor holds a million results, at once.
+        window = max(64, 4 * sum(self._client.nthreads().values()))
+        index: dict[str, int] = {}
+
+        def submit(i: int):
+            future = self._client.submit(_guarded, fn, tasks[i], pure=False, retries=2)
+            index[future.key] = i
+            return future
+
+        first = min(window, len(tasks))
+        running = as_completed([submit(i) for i in range(first)])
+        next_task = first
+        for future in running:
+            i = index.pop(future.key)
             try:
-                yield index[fut.key], fut.result()
-            except Exception as exc:
-                yield index[fut.key], TaskFailure("WorkerLost", f"dask task failed: {exc}")
-            fut.release()
+                result = future.result()
+            except Exception as exc:  # e.g. KilledWorker: the slide's workers died too often
+                result = TaskFailure("WorkerLost", f"dask task failed: {exc}")
+            future.release()
+            if next_task < len(tasks):
+                running.add(submit(next_task))
+                next_task += 1
+            yield i, result
 
     def close(self) -> None:
         self._client.close()

@@ -29,9 +29,12 @@ import numpy as np
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.records import OcrResult, Word
 
-VERSION = "ocr-3"
+VERSION = "ocr-4"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
+# words of 1-2 letters need this confidence: on real slides it removed a tenth of the
+# false words for a quarter of a point of recall (docs/benchmarks.md)
+_SHORT_WORD_CONF = 60.0
 
 
 @dataclass(frozen=True)
@@ -259,8 +262,11 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[_Line]:
             conf = float(cols[10])
         except ValueError:
             continue
-        if not text or conf < min_conf or not any(ch.isalnum() for ch in text):
+        alnum = sum(ch.isalnum() for ch in text)
+        if not alnum or conf < min_conf:
             continue
+        if alnum <= 2 and conf < max(min_conf, _SHORT_WORD_CONF):
+            continue  # icons and bullets read as "fi", "E®": short and unsure is noise
         block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
         left, top, width, height = (int(c) for c in cols[6:10])
         box = [round(left / scale), round(top / scale), round(width / scale), round(height / scale)]
@@ -361,7 +367,13 @@ def _find_title(lines: list[_Line], page_height: float) -> str:
         wordy_next = sum(ch.isalpha() for ch in nxt.text) >= 0.6 * len(nxt.text.replace(" ", ""))
         if close and abs(nxt.height - best.height) < 0.25 * best.height and wordy_next:
             title.append(nxt)
-    return " ".join(t for t in _dehyphenate([ln.text for ln in title]) if t)
+    return " ".join(t for t in _dehyphenate([_sure_text(ln) for ln in title]) if t)
+
+
+def _sure_text(line: _Line) -> str:
+    """The line without its doubtful words (a logo read as "wees" beside a title)."""
+    sure = [w.text for w in line.words if w.conf >= 50]
+    return " ".join(sure) if sure else line.text
 
 
 # --------------------------------------------------------------------------- stage

@@ -20,6 +20,8 @@ from test_faults import N_SLIDES, assert_same_output, report, run_build
 
 from deckgen.build import Builder
 from deckgen.config import load_config
+from deckgen.errors import SlideError
+from deckgen.executor import TaskFailure, make_executor
 from deckgen.progress import Progress
 
 pytestmark = pytest.mark.e2e
@@ -75,6 +77,25 @@ def test_external_scheduler_address(tmp_path, tiny_corpus_master, pool_build, cl
     assert report(tmp_path)["slides_built"] == N_SLIDES
     assert _slide_tasks_done(cluster) - before == N_SLIDES  # the slides ran on this cluster
     assert_same_output(tmp_path, pool_build)
+
+
+def square_or_fail(x: int) -> int:
+    if x % 50 == 3:
+        raise SlideError(f"slide {x} is bad")
+    return x * x
+
+
+def test_executor_maps_far_more_tasks_than_its_window_failures_as_values(cluster):
+    executor = make_executor("dask", scheduler=cluster.scheduler_address)
+    try:
+        results = dict(executor.map(square_or_fail, list(range(300))))
+    finally:
+        executor.close()
+    assert sorted(results) == list(range(300))
+    assert results[299] == 299 * 299
+    failed = sorted(i for i, r in results.items() if isinstance(r, TaskFailure))
+    assert failed == [3, 53, 103, 153, 203, 253]
+    assert results[53].message == "slide 53 is bad"
 
 
 class _KillWorkerOnFirstResult(Progress):

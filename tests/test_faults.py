@@ -248,3 +248,33 @@ def test_temp_files_of_writes_killed_mid_site_are_swept(tmp_path, tiny_corpus, r
     assert run_build(tmp_path, tiny_corpus, "--workers", "2").returncode == 0
     assert not [p for p in planted if p.exists()]
     assert_same_output(tmp_path, ref_root)
+
+
+POOL_AFTER_SERIAL = """
+import sys
+from pathlib import Path
+from deckgen.build import Builder
+from deckgen.config import load_config
+
+def build(executor):
+    out = Path(sys.argv[2]) / executor
+    cfg = load_config(None, {"build": {"corpus": sys.argv[1], "out": str(out / "site"),
+                                       "cache": str(out / "build"), "executor": executor,
+                                       "workers": 2}})
+    return Builder(cfg, quiet=True).run().slides_built
+
+if __name__ == "__main__":
+    print(build("serial"), build("processes"))
+"""
+
+
+def test_a_pool_build_after_an_in_process_build_does_not_hang(tmp_path, tiny_corpus):
+    """A forked worker of a parent whose OpenCV thread pool has run used to deadlock."""
+    script = tmp_path / "two_builds.py"
+    script.write_text(POOL_AFTER_SERIAL)
+    result = subprocess.run(
+        [sys.executable, str(script), str(tiny_corpus), str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(N_SLIDES), str(N_SLIDES)]

@@ -216,7 +216,7 @@ def train_config(config: TrainConfig, out: Path | None = None, log=print) -> Tra
         onnx_path=str(out),
         onnx_bytes=out.stat().st_size,
     )
-    meta = {"train": asdict(report), "config": asdict(config)}
+    meta = {"train": {**asdict(report), "onnx_path": out.name}, "config": asdict(config)}
     out.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return report
 

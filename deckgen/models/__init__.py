@@ -1,0 +1,1 @@
+"""Model files shipped with deckgen (made by deckgen/training/)."""
