@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from deckgen import sample
+from deckgen import sample_layouts as layouts
 from deckgen.errors import MissingDependencyError
 from deckgen.records import SECTIONS
 
@@ -84,7 +85,7 @@ def test_truth_set_matches_the_corpus(generated) -> None:
         text = (truth / "truth" / f"{name}.txt").read_text(encoding="utf-8")
         assert row["title"] and row["title"] in text.splitlines()
         with Image.open(truth / "hires" / f"{name}.png") as img:
-            assert img.size == sample.RENDER_SIZE
+            assert img.size == layouts.RENDER_SIZE
     for slug in slugs:
         sections = [r["section"] for r in rows if r["deck_id"] == slug]
         assert sections[0] == "cover"
@@ -93,16 +94,16 @@ def test_truth_set_matches_the_corpus(generated) -> None:
 
 
 def test_body_text_is_small_enough_at_480(tmp_path: Path) -> None:
-    for family in sample.FONT_FAMILIES:
-        body = sample.x_height_at_output(family, sample.BODY_SIZE_RANGE[1])
-        assert body <= sample.MAX_BODY_X_HEIGHT
-        assert sample.x_height_at_output(family, sample.TITLE_SIZE_RANGE[0]) > body
+    for family in layouts.FONT_FAMILIES:
+        body = layouts.x_height_at_output(family, layouts.BODY_SIZE_RANGE[1])
+        assert body <= layouts.MAX_BODY_X_HEIGHT
+        assert layouts.x_height_at_output(family, layouts.TITLE_SIZE_RANGE[0]) > body
     decks = sample._make_decks(2026, 14)
-    assert all(sample.BODY_SIZE_RANGE[0] <= d.theme.body_size <= sample.BODY_SIZE_RANGE[1]
+    assert all(layouts.BODY_SIZE_RANGE[0] <= d.theme.body_size <= layouts.BODY_SIZE_RANGE[1]
                for d in decks)
-    canvas = sample._Canvas(decks[0].theme)
+    canvas = layouts.Canvas(decks[0].theme)
     with pytest.raises(AssertionError, match="body text too large"):
-        canvas.text((0, 0), "too big", sample.BODY_SIZE_RANGE[1] + 2)
+        canvas.text((0, 0), "too big", layouts.BODY_SIZE_RANGE[1] + 2)
 
 
 def test_full_corpus_plan_covers_every_section_several_times() -> None:
@@ -116,6 +117,6 @@ def test_full_corpus_plan_covers_every_section_several_times() -> None:
 
 def test_missing_font_names_the_apt_package(monkeypatch: pytest.MonkeyPatch,
                                             tmp_path: Path) -> None:
-    monkeypatch.setattr(sample, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(layouts, "FONT_DIR", tmp_path)  # where the fonts are read
     with pytest.raises(MissingDependencyError, match="apt-get install fonts-"):
         sample.check_fonts()
