@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import re
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -217,9 +218,9 @@ def evaluate(
     for deck in sorted({it.deck for it in items}):
         idx = [i for i, it in enumerate(items) if it.deck == deck]
         slides = [results[i] or OcrResult(text="", title="", mean_confidence=0.0) for i in idx]
-        start = _now()
+        start = time.perf_counter()
         sections = classify.classify_deck(slides, classify_params)
-        classify_seconds += _now() - start
+        classify_seconds += time.perf_counter() - start
         independent += [r.label for r in classify.classify_deck(slides, alone)]
         for i, section in zip(idx, sections, strict=True):
             predictions.append(section.label)
@@ -263,12 +264,6 @@ def evaluate(
         },
         "slides_detail": details,
     }
-
-
-def _now() -> float:
-    import time
-
-    return time.perf_counter()
 
 
 def print_report(result: dict[str, Any], console: Any = None) -> None:
