@@ -1,8 +1,8 @@
 """Build throughput and memory: serial vs the local pool vs a Dask LocalCluster.
 
-    nice .venv/bin/python benchmarks/bench_build.py               # corpus/ (173 slides)
+    nice .venv/bin/python benchmarks/bench_build.py --pdf-build   # everything, corpus/ (173 slides)
     nice .venv/bin/python benchmarks/bench_build.py --decks 4     # the first 4 decks only
-    nice .venv/bin/python benchmarks/bench_build.py --skip-throughput --pdf-build
+    nice .venv/bin/python benchmarks/bench_build.py --executors processes --skip-memory
 
 Throughput: one real ``deckgen build`` per executor (a subprocess, fresh cache
 each run, 2 workers), wall time, slides/second, CPU seconds, the per-stage
@@ -12,8 +12,12 @@ split from build/report.json, and the peak RSS of every process of the build
 Memory: the worker's own code path (``run_slide``: read/render, upscale, OCR)
 in a fresh process, on a 4K slide and on a 300-page PDF, with the peak RSS of
 the worker and of its tesseract. ``--pdf-build`` also builds the 300-page PDF
-deck end to end. Prints Markdown for docs/benchmarks.md and writes
-bench-out/build.json.
+deck end to end.
+
+Cost: ``--cpu-slides N`` runs the worker task on N corpus slides in one process and
+reports CPU seconds per slide (its own + tesseract's); with the parent's CPU per
+slide from the first pool build, that gives the time and cost estimate for 15k and
+1M slides. Prints Markdown for docs/benchmarks.md and writes bench-out/build.json.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class TreeMemory:
         self.root = psutil.Process(pid)
         self.every = every
         self.peaks: dict[tuple[int, str], tuple[str, int]] = {}
+        self.root_cpu_s = 0.0  # the parent's own CPU (not its children's), last sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -79,6 +84,11 @@ class TreeMemory:
             procs = [self.root, *self.root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
+        try:
+            times = self.root.cpu_times()
+            self.root_cpu_s = times.user + times.system
+        except psutil.Error:
+            pass
         for proc in procs:
             try:
                 with open(f"/proc/{proc.pid}/status") as fh:
@@ -120,6 +130,7 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     out, err = proc.communicate()
     wall = time.perf_counter() - started
     peaks = memory.stop()
+    parent_cpu = memory.root_cpu_s
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
@@ -127,6 +138,7 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     return {
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
+        "parent_cpu_s": round(parent_cpu, 2),
         "peak_rss": peaks,
         "load_before": round(load, 2),
         "load_after": round(os.getloadavg()[0], 2),
@@ -187,10 +199,12 @@ def build_once(executor: str, corpus: Path, work: Path, workers: int) -> dict:
     return run
 
 
-def throughput(corpus: Path, decks: int | None, workers: int, runs: int, work: Path) -> list[dict]:
+def throughput(
+    corpus: Path, decks: int | None, workers: int, runs: int, work: Path, executors: list[str]
+) -> list[dict]:
     subset = subset_corpus(corpus, decks, work / "corpus")
     results = []
-    for executor in EXECUTORS:
+    for executor in executors:
         attempts = []
         for i in range(runs):
             result = build_once(
@@ -245,7 +259,7 @@ def write_long_pdf(path: Path, pages: int) -> None:
 
 
 _PROBE = r"""
-import json, sys
+import json, resource, sys
 from pathlib import Path
 from deckgen.build import SlideTask, run_slide
 from deckgen.config import load_config
@@ -259,7 +273,11 @@ def peak():
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, from the forked parent.
     with open("/proc/self/status") as fh:
         return round(next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024, 1)
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 rows = []
+start = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
 for i, source in enumerate(sources):
     if mode == "render":
         read_source(Path(corpus), source)
@@ -269,6 +287,8 @@ for i, source in enumerate(sources):
         assert "failed" not in result, result
     if i == 0 or i == len(sources) - 1:
         rows.append({"after": i + 1, "worker_mib": peak()})
+rows[-1]["cpu_s"] = cpu(resource.RUSAGE_SELF) - start[0]  # the slides, not the imports
+rows[-1]["tesseract_cpu_s"] = cpu(resource.RUSAGE_CHILDREN) - start[1]
 print(json.dumps(rows))
 """
 
@@ -281,6 +301,24 @@ def probe(corpus: Path, mode: str, sources: list[str]) -> dict:
     # tesseract's own peak comes from /proc (VmHWM, sampled while it runs).
     tesseract = run["peak_rss"].get("tesseract", {}).get("max_mib", "-")
     return {"rows": json.loads(run["stdout"]), "tesseract_mib": tesseract, "wall_s": run["wall_s"]}
+
+
+def worker_cpu(corpus: Path, decks: int | None, slides: int) -> dict:
+    """CPU seconds per slide of the worker task (upscale + OCR), one thread, nothing else."""
+    decks_dirs = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("."))
+    sources = [
+        str(image.relative_to(corpus))
+        for deck in decks_dirs[: decks or None]
+        for image in sorted(deck.glob("*.jpg"))
+    ][:slides]
+    run = probe(corpus, "task", sources)
+    last = run["rows"][-1]
+    return {
+        "slides": len(sources),
+        "worker_cpu_per_slide_s": round(last["cpu_s"] / len(sources), 3),
+        "tesseract_cpu_per_slide_s": round(last["tesseract_cpu_s"] / len(sources), 3),
+        "wall_per_slide_s": round(run["wall_s"] / len(sources), 3),
+    }
 
 
 def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers: int) -> dict:
@@ -327,25 +365,17 @@ def memory(work: Path, pdf_pages: int, ocr_pages: int, pdf_build: bool, workers:
 
 
 # --------------------------------------------------------------------------- report
-def estimate(serial: dict) -> list[dict]:
-    """Time and cost for big corpora, from the per-slide CPU cost of the serial build.
+def estimate(worker: dict, pool_run: dict) -> list[dict]:
+    """Time and cost for big corpora, from measured per-slide CPU seconds.
 
-    CPU seconds, not wall: on this shared machine a slide waits for a core far
-    longer than it computes, while on dedicated vCPUs wall ~= CPU for these
-    single-threaded tasks. The serial build's CPU (getrusage of the build and
-    its tesseracts) is split between the worker stages (upscale + OCR) and the
-    parent stages in proportion to their measured seconds.
+    CPU, not wall: on this shared machine a slide waits for a core far longer than
+    it computes, while on dedicated vCPUs wall ~= CPU for these single-threaded
+    tasks. Worker: the CPU probe (upscale + OCR incl. tesseract, one thread). Parent:
+    the pool build's parent process CPU (ingest, receiving, cache, classify, index,
+    site, bundle), startup included, per slide.
     """
-    slides = serial["slides_built"]
-    st = {name: v["seconds"] for name, v in serial["stages"].items()}
-    stage_total = sum(st.values())
-    per_slide_worker = serial["cpu_s"] * (st["upscale"] + st["ocr"]) / stage_total / slides
-    per_slide_parent = (
-        serial["cpu_s"]
-        * sum(st[s] for s in ("ingest", "classify", "index", "site"))
-        / stage_total
-        / slides
-    )
+    per_slide_worker = worker["worker_cpu_per_slide_s"] + worker["tesseract_cpu_per_slide_s"]
+    per_slide_parent = pool_run["parent_cpu_s"] / pool_run["slides_built"]
     rows = []
     for total in (15_000, 1_000_000):
         for n in (16, 64, 256):
@@ -367,7 +397,7 @@ def estimate(serial: dict) -> list[dict]:
         {
             "per_slide_worker_s": round(per_slide_worker, 3),
             "per_slide_parent_s": round(per_slide_parent, 4),
-            "wall_over_cpu": round(serial["wall_s"] / serial["cpu_s"], 2),
+            "wall_over_cpu": round(worker["wall_per_slide_s"] / per_slide_worker, 2),
         },
         *rows,
     ]
@@ -407,7 +437,7 @@ def markdown(args, results: dict) -> str:
         costs, *rows = results["estimate"]
         lines += [
             "",
-            f"Per slide (CPU seconds, serial build): {costs['per_slide_worker_s']} s in a worker "
+            f"Per slide (CPU seconds): {costs['per_slide_worker_s']} s in a worker "
             f"(upscale + OCR), {costs['per_slide_parent_s']} s in the parent (ingest, classify, "
             f"index, site); wall/CPU here was {costs['wall_over_cpu']}x (the shared machine). "
             f"At ${USD_PER_VCPU_HOUR}/vCPU-hour, one worker per vCPU, plus one for the parent:",
@@ -475,6 +505,10 @@ def main() -> None:
     )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--executors", nargs="+", default=list(EXECUTORS), choices=EXECUTORS)
+    parser.add_argument(
+        "--cpu-slides", type=int, default=40, help="Corpus slides for the per-slide CPU probe."
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench-out" / "build.json")
     args = parser.parse_args()
 
@@ -483,9 +517,13 @@ def main() -> None:
         work = Path(tmp)
         if not args.skip_throughput:
             results["throughput"] = throughput(
-                args.corpus, args.decks, args.workers, args.runs, work
+                args.corpus, args.decks, args.workers, args.runs, work, args.executors
             )
-            results["estimate"] = estimate(results["throughput"][0])
+        if args.cpu_slides:
+            results["worker_cpu"] = worker_cpu(args.corpus, args.decks, args.cpu_slides)
+        pool = [r for r in results.get("throughput", []) if r["executor"] != "serial"]
+        if "worker_cpu" in results and pool:
+            results["estimate"] = estimate(results["worker_cpu"], pool[0])
         if not args.skip_memory:
             results["memory"] = memory(
                 work, args.pdf_pages, args.ocr_pages, args.pdf_build, args.workers

@@ -123,6 +123,7 @@ class Builder:
 
     # -- stages ----------------------------------------------------------------------
     def run(self) -> BuildReport:
+        self.cache.sweep_temp_files()
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
         slides = self._classify(slides, corpus.decks)

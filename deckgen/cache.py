@@ -47,6 +47,13 @@ class Cache:
         self.root = Path(root)
         self.corrupt_entries = 0  # how many bad entries were found and dropped
 
+    def sweep_temp_files(self) -> int:
+        """Remove temp files left by a killed write. Only the parent calls this, before work starts."""
+        stale = list((self.root / "objects").glob("*/.*.tmp"))
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return len(stale)
+
     def _path(self, key: str, kind: str) -> Path:
         return self.root / "objects" / key[:2] / f"{key}.{kind}"
 

@@ -41,3 +41,13 @@ def test_no_temp_files_left_behind(tmp_path):
     for i in range(5):
         cache.put_json(f"key{i}", {"i": i})
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_temp_files_of_a_killed_write_are_swept(tmp_path):
+    cache = Cache(tmp_path)
+    cache.put_json("abc", {"x": 1})
+    leftover = next(tmp_path.rglob("abc.json")).parent / ".abc.json.123.tmp"
+    leftover.write_bytes(b"half")
+    assert cache.sweep_temp_files() == 1
+    assert not leftover.exists()
+    assert cache.get_json("abc") == {"x": 1}

@@ -215,7 +215,8 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, refere
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    while _count(objects, "*.png") < 1 and proc.poll() is None and time.monotonic() < deadline:
+    # The parent stores a slide as png, upscale json, OCR json: two json = one slide done.
+    while _count(objects, "*.json") < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
