@@ -11,6 +11,9 @@ Lanczos x4, each shipped model, each OpenCV model in ../shared/anchors/sr_models
 and the adaptive pipeline; then PSNR/SSIM against bicubic on held-out synthetic
 slides and the peak memory of upscaling a 4K slide with and without tiling.
 Results go to bench-out/sr.json and to the SR section of docs/benchmarks.md.
+A full run takes about an hour on a quiet 2-core machine (LapSRN x4 alone is
+~10 s per slide); --only/--sets/--json/--merge split it into parts, and
+--render rebuilds the docs section from saved parts without measuring.
 """
 
 from __future__ import annotations
@@ -238,7 +241,7 @@ def simulate_targets(report: dict, estimates: dict[str, list], log) -> list[dict
     out = []
     shipped = sorted(up.shipped_scales())
     for name, heights in estimates.items():
-        rows = {r["method"]: r for r in report["ocr"] if r["set"] == name and "run" not in r}
+        rows = {r["method"]: r for r in report["ocr"] if r["set"] == name}
         by_scale = {1: rows.get("no upscaling")}
         by_scale.update({s: rows.get(f"deckgen model ×{s}") for s in shipped})
         if any(r is None for r in by_scale.values()):
@@ -267,19 +270,52 @@ def _nearest_available(scale: int, shipped) -> int:
     return min(shipped, key=lambda s: (abs(np.log(s / scale)), -s))
 
 
+def speed(rows, slides, log, repeats: int = 3) -> list[dict]:
+    """Upscale and OCR seconds per slide, methods interleaved slide by slide.
+
+    The OCR rows above time each method in a block of its own, minutes apart, on a
+    shared machine whose load swings; here every method runs on the same slide
+    back to back, so the medians compare fairly.
+    """
+    times: dict[str, dict[str, list[float]]] = {}
+    for _, bgr, _ in slides:
+        for label, method, scale in rows:
+            best = float("inf")
+            for _ in range(repeats):
+                image, spent = run_method(bgr, method, scale)
+                best = min(best, spent)
+            start = time.perf_counter()
+            ocr_text(image)
+            entry = times.setdefault(label, {"upscale": [], "ocr": []})
+            entry["upscale"].append(best)
+            entry["ocr"].append(time.perf_counter() - start)
+    out = []
+    for label, entry in times.items():
+        up_s, ocr_s = statistics.median(entry["upscale"]), statistics.median(entry["ocr"])
+        out.append({"method": label, "upscale_s": up_s, "ocr_s": ocr_s, "total_s": up_s + ocr_s})
+        log(f"speed {label:32s} upscale {up_s:.3f}s OCR {ocr_s:.2f}s")
+    return out
+
+
 MEMORY_PROBE = """
-import resource, sys, time, numpy as np
+import sys, time, numpy as np
 from deckgen import upscale as up
 from deckgen.training.sr_data import render_slide
+
+def status(key):  # kB -> MB, from /proc (ru_maxrss would carry the parent's peak over exec)
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) / 1024
+
 bgr = np.ascontiguousarray(render_slide(np.random.default_rng(7), 3840, 2160)[0][..., ::-1])
 if sys.argv[1] not in up.SIMPLE_METHODS:
     up.load_method(sys.argv[1])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the current RSS
+before = status("VmRSS")
 start = time.perf_counter()
 out = up.upscale_array(bgr, sys.argv[1], int(sys.argv[2]), tile=int(sys.argv[3]))
 spent = time.perf_counter() - start
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(before / 1024, after / 1024, spent, out.shape[1], out.shape[0])
+print(before, status("VmHWM"), spent, out.shape[1], out.shape[0])
 """
 
 
@@ -329,9 +365,15 @@ def markdown(report: dict) -> str:
         "Tesseract 5.3 `--psm 3`, one thread (`OMP_THREAD_LIMIT=1`), OpenCV "
         f"{cv2.__version__} dnn with its default threads. Recall = mean per-slide share of truth "
         "words (lowercase alphanumeric tokens of 2+ chars, multiset) in the OCR output; "
-        "precision pooled over slides; CER = median character error rate of the OCR tokens "
+        "precision = mean per-slide share of OCR words that are truth words (both as in "
+        "../shared/anchors/README.md, whose numbers the baseline rows reproduce); "
+        "CER = median character error rate of the OCR tokens "
         "against the truth tokens in reading order (on eval-dev the text layer's order differs "
-        "from the page's, so CER there is only comparative); s/slide = median upscale + OCR.",
+        "from the page's, so CER there is only comparative); s/slide = median upscale + OCR "
+        "per row, timed in blocks minutes apart on a machine whose load swung between 8 and "
+        "15, so compare speed in the interleaved table below. `tried:` rows are nets trained "
+        "by `deckgen.training.sr` with `arch='espcn'` for the architecture comparison (not "
+        "shipped; see docs/models.md).",
         "",
     ]
     for name, title in (
@@ -369,6 +411,16 @@ def markdown(report: dict) -> str:
                 f"| {scales} |"
             )
         lines.append("")
+    if report.get("speed"):
+        lines += [f"### Speed, methods interleaved on the same {report['speed_slides']} slides", ""]
+        if report.get("speed_command"):
+            lines += [f"Command: `{report['speed_command']}` (eval-dev slides 1, 8, 15, ...).", ""]
+        lines += ["| method | upscale s | OCR s | total s/slide |", "|---|---:|---:|---:|"]
+        for r in report["speed"]:
+            lines.append(
+                f"| {r['method']} | {r['upscale_s']:.3f} | {r['ocr_s']:.2f} | {r['total_s']:.2f} |"
+            )
+        lines.append("")
     if report.get("fidelity"):
         lines += ["### Fidelity on held-out synthetic slides (Y channel)", ""]
         lines += ["| scale | method | PSNR dB | SSIM |", "|---:|---|---:|---:|"]
@@ -403,12 +455,18 @@ def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") ->
 
 def _merged(report: dict, others: list[str]) -> dict:
     """The report plus the OCR rows of earlier runs, each row tagged with its run."""
-    for number, other in enumerate(others, start=2):
+    number = 1
+    for other in others:
         earlier = json.loads(Path(other).read_text())
-        report.setdefault("runs", [report["command"]]).append(earlier["command"])
-        for row in earlier["ocr"]:
-            row["run"] = number
-            report["ocr"].append(row)
+        if earlier.get("speed") and not report.get("speed"):
+            report["speed"], report["speed_slides"] = earlier["speed"], earlier["speed_slides"]
+            report["speed_command"] = earlier["command"]
+        have = {(r["set"], r["method"]) for r in report["ocr"]}
+        rows = [r for r in earlier["ocr"] if (r["set"], r["method"]) not in have]
+        if rows:  # rows this run already has (the shared baselines) are not repeated
+            number += 1
+            report.setdefault("runs", [report["command"]]).append(earlier["command"])
+            report["ocr"] += [{**row, "run": number} for row in rows]
         for key in ("fidelity", "memory"):
             if earlier.get(key) and not report.get(key):
                 report[key] = earlier[key]
@@ -418,23 +476,34 @@ def _merged(report: dict, others: list[str]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer slides and methods")
-    parser.add_argument("--synthetic", type=int, default=40, help="held-out synthetic slides")
+    parser.add_argument("--synthetic", type=int, default=12, help="held-out synthetic slides")
     parser.add_argument("--limit", type=int, default=None, help="at most N eval-dev slides")
     parser.add_argument("--only", default=None, help="comma-separated row labels to keep")
     parser.add_argument("--extra", action="append", default=[], help="also score this model file")
     parser.add_argument("--no-fidelity", action="store_true", help="skip PSNR/SSIM and memory")
     parser.add_argument("--scale-study", action="store_true", help="recall per scale and target")
     parser.add_argument("--no-oracle", action="store_true", help="skip the full-size page rows")
-    parser.add_argument("--jobs", type=int, default=1, help="slides scored in parallel")
+    parser.add_argument("--jobs", type=int, default=2, help="slides scored in parallel")
     parser.add_argument("--json", default="sr.json", help="results file under bench-out/")
     parser.add_argument("--merge", action="append", default=[], help="add rows of an earlier run")
+    parser.add_argument("--sets", default="eval-dev,synthetic", help="which slide sets")
+    parser.add_argument("--speed", type=int, default=6, help="interleaved timing on N slides")
+    parser.add_argument("--speed-only", action="store_true", help="only the interleaved timing")
     parser.add_argument("--render", default=None, help="only write docs from this saved run")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args(argv)
     os.environ["OMP_THREAD_LIMIT"] = "1"
     if args.render:  # no measuring: rebuild the docs section from saved runs
-        report = json.loads(Path(args.render).read_text())
-        write_section(markdown(_merged(report, args.merge)))
+        report = _merged(json.loads(Path(args.render).read_text()), args.merge)
+        estimates = {
+            "synthetic": [up.estimate_text_height(b) for _, b, _ in synthetic_slides(12)[0]]
+        }
+        if EVAL_DEV.is_dir():
+            estimates["eval-dev"] = [
+                up.estimate_text_height(b) for _, b, _ in eval_dev_slides(None)
+            ]
+        report["targets"] = simulate_targets(report, estimates, lambda _: None)
+        write_section(markdown(report))
         return 0
     if args.quick:
         args.synthetic, args.limit = min(args.synthetic, 12), args.limit or 20
@@ -473,19 +542,29 @@ def main(argv: list[str] | None = None) -> int:
             report["ocr"].append(row)
         out_json.write_text(json.dumps(report, indent=2, default=float) + "\n")
 
-    if EVAL_DEV.is_dir():
+    sets = {name.strip() for name in args.sets.split(",")}
+    if "synthetic" not in sets:
+        slides = []
+    if EVAL_DEV.is_dir() and "eval-dev" in sets:
         real = eval_dev_slides(args.limit)
-        real_oracle = {} if args.no_oracle else oracle_pages(real)
-        score_set("eval-dev", real, real_oracle, rows, log, pool, save)
-    else:
+        real_oracle = {} if args.no_oracle or args.speed_only else oracle_pages(real)
+        if not args.speed_only:
+            score_set("eval-dev", real, real_oracle, rows, log, pool, save)
+    elif not EVAL_DEV.is_dir():
         log(f"{EVAL_DEV} not found: real-slide rows skipped")
-    score_set("synthetic", slides, oracle, rows, log, pool, save)
+    if slides and not args.speed_only:
+        score_set("synthetic", slides, oracle, rows, log, pool, save)
+    if args.speed:
+        timing_slides = (real if "eval-dev" in sets and EVAL_DEV.is_dir() else slides)[::7]
+        report["speed_slides"] = len(timing_slides[: args.speed])
+        report["speed"] = speed(rows, timing_slides[: args.speed], log)
+        save()
     if not args.no_fidelity:
         every = methods(args.quick) + [r for r in rows if r[0].startswith(("file ", "tried"))]
         report["fidelity"] = fidelity(every, 6 if args.quick else 16, log)
         report["memory"] = memory(log)
     estimates = {"synthetic": [up.estimate_text_height(bgr) for _, bgr, _ in slides]}
-    if EVAL_DEV.is_dir():
+    if EVAL_DEV.is_dir() and "eval-dev" in sets:
         estimates["eval-dev"] = [up.estimate_text_height(bgr) for _, bgr, _ in real]
     report["targets"] = simulate_targets(report, estimates, log)
     save()

@@ -22,7 +22,7 @@ from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import Corpus, Problem, printable, read_source, scan
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.files import atomic_write
+from deckgen.files import atomic_write, sha256_file
 from deckgen.progress import Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
 
@@ -123,6 +123,7 @@ class Builder:
 
     # -- stages ----------------------------------------------------------------------
     def run(self) -> BuildReport:
+        upscale.validate(self.config.upscale)  # a bad method or model fails once, not per slide
         self.cache.sweep_temp_files()
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
@@ -161,8 +162,9 @@ class Builder:
         tasks: list[SlideTask] = []
         todo: list[Slide] = []
         up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
+        model_file = _model_file_digest(cfg.upscale.method)
         for slide in corpus.slides:
-            up_key = stage_key("upscale", upscale.VERSION, cfg.upscale, slide.sha256)
+            up_key = stage_key("upscale", upscale.VERSION, [cfg.upscale, model_file], slide.sha256)
             ocr_key = stage_key("ocr", ocr.VERSION, cfg.ocr, up_key)
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
@@ -327,6 +329,12 @@ def _remove_temp_files(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+def _model_file_digest(method: str) -> str:
+    """A user's model file is identified by its bytes, so replacing it in place re-runs upscaling."""
+    path = Path(method)
+    return sha256_file(path) if path.suffix.lower() in (".pb", ".onnx") and path.is_file() else ""
+
+
 def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
     """The slides and decks of the last build (for `search`, `bundle`, ...)."""
     from deckgen.errors import DeckgenError
@@ -345,6 +353,7 @@ def inspect_images(
     save_dir: Path | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Run upscale → OCR → classify on loose slides (no corpus, no cache); one dict per slide."""
+    upscale.validate(config.upscale)
     ocr.check_tesseract(config.ocr.lang)
     rows: list[dict[str, Any]] = []
     results: list[OcrResult] = []

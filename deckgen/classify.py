@@ -34,7 +34,7 @@ from deckgen.records import SECTIONS, OcrResult, SectionResult
 
 _MODEL_FILE = resources.files("deckgen").joinpath("models/classifier.json")
 # the model's hash is part of the version: retraining makes cached labels stale
-VERSION = "classify-2+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
+VERSION = "classify-3+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
 
 _INDEX = {s: i for i, s in enumerate(SECTIONS)}
 
@@ -55,6 +55,7 @@ _MONEY = re.compile(r"[$€£]\s?\d[\d.,]*\s?(k|m|mm|b|bn|million|billion)?\b", 
 _PCT = re.compile(r"\d[\d.,]*\s?%")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 _NUM = re.compile(r"\b\d[\d.,]*[kmbx]?\b", re.I)
+_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _TOKEN = re.compile(r"[a-z][a-z0-9&'_-]*[a-z0-9_]|[a-z]")
 
 
@@ -89,6 +90,7 @@ def normalize(text: str) -> list[str]:
     text = _YEAR.sub(" year_num ", text)
     text = _NUM.sub(" num ", text)
     text = text.replace("go-to-market", "go to market").replace("co-founder", "cofounder")
+    text = _HYPHEN.sub(" ", text)  # "Use-Cases" is "use cases", "week-over-week" three words
     return [stem(t) for t in _TOKEN.findall(text)]
 
 
@@ -121,6 +123,10 @@ def _fuzzy_in(phrase: list[str], tokens: list[str]) -> bool:
     return any(len(t) >= 5 and _near(t, phrase[0]) for t in tokens)
 
 
+# a heading names its section more surely than scattered body words do
+TITLE_CUE_WEIGHT = 2.0
+
+
 def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, str]]:
     """Sparse features of one slide, and a readable reason for each cue feature."""
     title = normalize(slide.title)
@@ -143,7 +149,7 @@ def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, 
     for section, phrases in cues["title"].items():
         for phrase, prefix in phrases:
             if _phrase_in(phrase, prefix, title) or _fuzzy_in(phrase, title):
-                feats[f"ct:{section}"] = 1.0
+                feats[f"ct:{section}"] = TITLE_CUE_WEIGHT
                 why[f"ct:{section}"] = f'title matches "{" ".join(phrase)}"'
                 break
     body_hits: dict[str, int] = {}

@@ -349,6 +349,9 @@ def train_sr(
     scale: Annotated[int, typer.Option(help="2, 3 or 4.")] = 4,
     seed: Annotated[int, typer.Option()] = 0,
     out: Annotated[Path | None, typer.Option(help="Where to write the .onnx (default: deckgen/models/).")] = None,
+    arch: Annotated[str, typer.Option(help="Network: resnet (shipped) or espcn.")] = "resnet",
+    steps: Annotated[int | None, typer.Option(help="Training steps (default: the shipped models' 2400).")] = None,
+    minutes: Annotated[float | None, typer.Option(help="Stop after this many minutes.")] = None,
 ) -> None:
     """Train a super-resolution model (needs the [train] extra: pip install 'deckgen[train]').
 
@@ -358,7 +361,7 @@ def train_sr(
         from deckgen.training.sr import train
     except ImportError as exc:
         raise DeckgenError(f"training needs PyTorch: pip install 'torch==2.13.0' ({exc})") from exc
-    print(train(scale=scale, seed=seed, out=out))
+    print(train(scale=scale, seed=seed, out=out, minutes=minutes, steps=steps, arch=arch))
 
 
 def main() -> None:

@@ -143,6 +143,29 @@ def test_normalize_marks_numbers_money_and_contacts():
     assert {"money_num", "pct_num", "year_num", "email_addr", "url_addr"} <= set(tokens)
 
 
+def test_hyphenated_words_split_like_spaced_ones():
+    assert classify.normalize("Use-Cases") == classify.normalize("use cases")
+    assert classify.normalize("go-to-market co-founder") == ["go", "to", "market", "cofounder"]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        # a claim as the heading: the metrics underneath say traction
+        (
+            "Momentum",
+            "Revenue doubled in 6 months, churn under 1%, 400 paying customers",
+            "traction",
+        ),
+        ("Use-Cases", "Dispatch, reporting and live tracking from one screen", "product"),
+        ("Pricing", "$29 per user per month, annual plans, enterprise tier", "business-model"),
+    ],
+)
+def test_varied_headings_get_their_section(title, body, expected):
+    result = classify_slide(slide(title, body))
+    assert result.label == expected, result.cues
+
+
 def test_shipped_model_is_complete_and_needs_no_ml_runtime():
     raw = resources.files("deckgen").joinpath("models/classifier.json").read_text("utf-8")
     model = json.loads(raw)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from deckgen import superres
 from deckgen import upscale as up
 from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError, SlideError
 from deckgen.training.sr_data import degrade, render_slide
@@ -329,6 +330,18 @@ def test_opencv_pb_families_load_and_run(tmp_path, name: str, channels: int, lab
 
 def test_blocksize_patch_adds_the_attribute_once() -> None:
     graph = nearest_neighbour_graph(1, 2)
-    patched = up._patch_depth_to_space(graph)
+    patched = superres._patch_depth_to_space(graph)
     assert patched != graph and b"blocksize" in patched
-    assert up._patch_depth_to_space(patched) == patched  # idempotent
+    assert superres._patch_depth_to_space(patched) == patched  # idempotent
+
+
+def test_training_exports_a_model_that_cv2_runs(tmp_path) -> None:
+    pytest.importorskip("torch", reason="training needs the [train] extra (torch)")
+    from deckgen.training.sr import TrainConfig, train_config
+
+    config = TrainConfig(scale=2, arch="espcn", steps=3, slides=2, patches_per_slide=4)
+    report = train_config(config, tmp_path / "sr_x2.onnx", log=lambda _: None)
+    assert report.steps == 3 and (tmp_path / "sr_x2.json").exists()
+    model = up.load_method(str(tmp_path / "sr_x2.onnx"))
+    assert model.scale == 2 and model.label == "onnx:sr_x2"
+    assert model.run(np.zeros((6, 5, 3), np.uint8)).shape == (12, 10, 3)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -227,16 +228,23 @@ def export_onnx(net: nn.Module, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     example = torch.rand(1, 1, 24, 40)
     tmp = out.with_suffix(".onnx.tmp")
-    torch.onnx.export(
-        net,
-        (example,),
-        str(tmp),
-        opset_version=ONNX_OPSET,
-        input_names=["y"],
-        output_names=["y_up"],
-        dynamic_axes={"y": {2: "height", 3: "width"}, "y_up": {2: "out_height", 3: "out_width"}},
-        dynamo=False,
-    )
+    with warnings.catch_warnings():
+        # the TorchScript exporter is deprecated, but it needs no onnxscript and writes
+        # the plain opset-13 graph (DepthToSpace, dynamic H/W) that cv2.dnn reads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            net,
+            (example,),
+            str(tmp),
+            opset_version=ONNX_OPSET,
+            input_names=["y"],
+            output_names=["y_up"],
+            dynamic_axes={
+                "y": {2: "height", 3: "width"},
+                "y_up": {2: "out_height", 3: "out_width"},
+            },
+            dynamo=False,
+        )
     probe = torch.rand(1, 1, 37, 29)
     with torch.no_grad():
         expected = net(probe).numpy()
