@@ -99,11 +99,15 @@ def test_executor_maps_far_more_tasks_than_its_window_failures_as_values(cluster
 
 
 class _KillWorkerOnFirstResult(Progress):
-    """Progress that SIGKILLs a busy Dask worker process when the first slide comes back."""
+    """Progress that SIGKILLs a Dask worker process when the first slide comes back.
 
-    def __init__(self, client: Client):
+    The worker PIDs are looked up before the build: calling into a second Client
+    from inside the build's result loop mixes two clients' event loops.
+    """
+
+    def __init__(self, worker_pids: list[int]):
         super().__init__(quiet=True)
-        self.client = client
+        self.worker_pids = worker_pids
         self.killed: list[int] = []
         self.remaining_at_kill: int | None = None
 
@@ -119,13 +123,9 @@ class _KillWorkerOnFirstResult(Progress):
             nonlocal done
             done += 1
             if done == 1:
-                pids = self.client.run(os.getpid)
-                busy = [
-                    addr for addr, keys in self.client.processing().items() if keys and addr in pids
-                ]
-                victim = (busy or sorted(pids))[0]
-                os.kill(pids[victim], signal.SIGKILL)
-                self.killed.append(pids[victim])
+                victim = self.worker_pids[0]
+                os.kill(victim, signal.SIGKILL)
+                self.killed.append(victim)
                 self.remaining_at_kill = total - done
 
         yield advance
@@ -147,9 +147,11 @@ def test_worker_lost_mid_build_is_retried_and_the_build_completes(
         },
     )
     with Client(cluster) as client:
-        progress = _KillWorkerOnFirstResult(client)
-        result = Builder(cfg, progress=progress).run()
-        assert progress.killed and progress.remaining_at_kill, "no worker was killed mid-build"
+        pids = sorted(client.run(os.getpid).values())
+    progress = _KillWorkerOnFirstResult(pids)
+    result = Builder(cfg, progress=progress).run()
+    assert progress.killed and progress.remaining_at_kill, "no worker was killed mid-build"
+    with Client(cluster) as client:
         client.wait_for_workers(2, timeout=120)  # the nanny restarts the lost worker
         assert progress.killed[0] not in client.run(os.getpid).values()
     assert result.failures == 0, result.to_json()
