@@ -39,7 +39,9 @@ class StageReport:
 
 @dataclass
 class BuildReport:
-    stages: dict[str, StageReport] = field(default_factory=lambda: {s: StageReport() for s in STAGES})
+    stages: dict[str, StageReport] = field(
+        default_factory=lambda: {s: StageReport() for s in STAGES}
+    )
     problems: list[dict[str, str]] = field(default_factory=list)
     decks: int = 0
     slides: int = 0
@@ -207,7 +209,9 @@ class Builder:
         finally:
             executor.close()
 
-    def _receive(self, slide: Slide, result: Any, up_stage: StageReport, ocr_stage: StageReport) -> None:
+    def _receive(
+        self, slide: Slide, result: Any, up_stage: StageReport, ocr_stage: StageReport
+    ) -> None:
         """Parent side: store what a worker computed, in stage order."""
         if isinstance(result, TaskFailure):
             result = {"failed": "upscale", "reason": result.message}
@@ -239,13 +243,17 @@ class Builder:
         with self.progress.stage("classify", len(by_deck)) as advance:
             for deck_slides in by_deck.values():
                 key = stage_key(
-                    "classify", classify.VERSION, self.config.classify,
+                    "classify",
+                    classify.VERSION,
+                    self.config.classify,
                     *(s.fingerprints["ocr"] for s in deck_slides),
                 )
                 cached = self.cache.get_json(key)
                 if cached is None:
                     started = time.perf_counter()
-                    results = classify.classify_deck([s.ocr for s in deck_slides], self.config.classify)
+                    results = classify.classify_deck(
+                        [s.ocr for s in deck_slides], self.config.classify
+                    )
                     cached = [r.to_dict() for r in results]
                     self.cache.put_json(key, cached)
                     stage.processed += len(deck_slides)
@@ -258,7 +266,9 @@ class Builder:
                 advance()
         return slides
 
-    def _outputs_key(self, stage: str, version: str, built: list[Slide], decks: dict, extra: Any = None) -> str:
+    def _outputs_key(
+        self, stage: str, version: str, built: list[Slide], decks: dict, extra: Any = None
+    ) -> str:
         records = [s.fingerprints.get("classify", "") + s.id for s in built]
         metas = [decks[d].to_dict() for d in sorted(decks)]
         return stage_key(stage, version, {"extra": extra, "metas": metas}, *records)
@@ -284,7 +294,12 @@ class Builder:
 
     def _site(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
         stage = self.report.stages["site"]
-        extra = [asdict(self.config.site), site.templates_fingerprint(), bundle.VERSION, index.VERSION]
+        extra = [
+            asdict(self.config.site),
+            site.templates_fingerprint(),
+            bundle.VERSION,
+            index.VERSION,
+        ]
         key = self._outputs_key("site", site.VERSION, built, decks, extra)
         if self._unchanged("site", key, self.out / "index.html"):
             stage.cached = len(built)
@@ -295,18 +310,28 @@ class Builder:
             images = site.write_images(built, self.upscaled_png, self.out)
             advance()
             dataset = bundle.build_bundle(
-                built, decks, self.source_bytes, self.upscaled_png, self.out / "dataset",
+                built,
+                decks,
+                self.source_bytes,
+                self.upscaled_png,
+                self.out / "dataset",
                 encode_cache=self.build_root / "bundle-webp",
             )
             advance()
             urls = {
-                s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]} for s in built
+                s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
+                for s in built
             }
             self.report.site["search"] = index.export_client_index(built, decks, self.out, urls)
             advance()
             stats = site.render_site(
-                built, decks, images, self.out, dataset=dataset,
-                site_title=self.config.site.title, base_url=self.config.site.base_url,
+                built,
+                decks,
+                images,
+                self.out,
+                dataset=dataset,
+                site_title=self.config.site.title,
+                base_url=self.config.site.base_url,
             )
             advance()
         self.report.site.update({"dataset": dataset, "pages": stats})
@@ -319,7 +344,9 @@ class Builder:
             "decks": {slug: decks[slug].to_dict() for slug in sorted(decks)},
             "slides": [s.to_dict() for s in slides],
         }
-        atomic_write(self.build_root / "manifest.json", json.dumps(manifest, sort_keys=True).encode())
+        atomic_write(
+            self.build_root / "manifest.json", json.dumps(manifest, sort_keys=True).encode()
+        )
 
 
 def _remove_temp_files(folder: Path) -> None:
@@ -330,7 +357,7 @@ def _remove_temp_files(folder: Path) -> None:
 
 
 def _model_file_digest(method: str) -> str:
-    """A user's model file is identified by its bytes, so replacing it in place re-runs upscaling."""
+    """A user's model file is keyed by its bytes: replacing it in place re-runs upscaling."""
     path = Path(method)
     return sha256_file(path) if path.suffix.lower() in (".pb", ".onnx") and path.is_file() else ""
 

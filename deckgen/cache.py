@@ -48,7 +48,7 @@ class Cache:
         self.corrupt_entries = 0  # how many bad entries were found and dropped
 
     def sweep_temp_files(self) -> int:
-        """Remove temp files left by a killed write. Only the parent calls this, before work starts."""
+        """Remove temp files of a killed write. Only the parent calls this, before any work."""
         stale = list((self.root / "objects").glob("*/.*.tmp"))
         for path in stale:
             path.unlink(missing_ok=True)
@@ -71,7 +71,9 @@ class Cache:
         return payload
 
     def put(self, key: str, payload: bytes, kind: str = "json") -> None:
-        atomic_write(self._path(key, kind), sha256_bytes(payload).encode() + b"\n" + payload, durable=True)
+        atomic_write(
+            self._path(key, kind), sha256_bytes(payload).encode() + b"\n" + payload, durable=True
+        )
 
     def has(self, key: str, kind: str = "json") -> bool:
         return self._path(key, kind).exists()

@@ -31,7 +31,10 @@ app = typer.Typer(
 err = Console(stderr=True)
 _state = {"verbose": False}
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="deckgen.toml to read (default: ./deckgen.toml if present).")]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="deckgen.toml to read (default: ./deckgen.toml if present)."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
@@ -43,8 +46,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     _state["verbose"] = verbose
 
@@ -65,16 +72,35 @@ def build(
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus).")] = None,
     out: Annotated[Path | None, typer.Option(help="Site output folder (default: site).")] = None,
     cache: Annotated[Path | None, typer.Option(help="Build/cache folder (default: build).")] = None,
-    executor: Annotated[str | None, typer.Option(help="serial | processes | dask (default: processes).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")] = None,
-    upscale: Annotated[str | None, typer.Option(help="auto | none | bicubic | lanczos | model:x2 | model:x4.")] = None,
-    sr_model: Annotated[Path | None, typer.Option(help="An OpenCV dnn_superres .pb (e.g. FSRCNN_x2.pb) or .onnx model.")] = None,
-    max_pixels: Annotated[int | None, typer.Option(help="Refuse images with more pixels than this.")] = None,
-    lang: Annotated[str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu.")] = None,
+    executor: Annotated[
+        str | None, typer.Option(help="serial | processes | dask (default: processes).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    upscale: Annotated[
+        str | None, typer.Option(help="auto | none | bicubic | lanczos | model:x2 | model:x4.")
+    ] = None,
+    sr_model: Annotated[
+        Path | None,
+        typer.Option(help="An OpenCV dnn_superres .pb (e.g. FSRCNN_x2.pb) or .onnx model."),
+    ] = None,
+    max_pixels: Annotated[
+        int | None, typer.Option(help="Refuse images with more pixels than this.")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu.")
+    ] = None,
     psm: Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")] = None,
-    ocr_timeout: Annotated[float | None, typer.Option(help="Seconds before OCR of one slide is abandoned.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 5 if any file was skipped or any slide failed.")] = False,
+    ocr_timeout: Annotated[
+        float | None, typer.Option(help="Seconds before OCR of one slide is abandoned.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 5 if any file was skipped or any slide failed.")
+    ] = False,
     quiet: QuietOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -87,8 +113,13 @@ def build(
     cfg = _config(
         config,
         build={
-            "corpus": corpus and str(corpus), "out": out and str(out), "cache": cache and str(cache),
-            "executor": executor, "workers": workers, "scheduler": scheduler, "strict": strict or None,
+            "corpus": corpus and str(corpus),
+            "out": out and str(out),
+            "cache": cache and str(cache),
+            "executor": executor,
+            "workers": workers,
+            "scheduler": scheduler,
+            "strict": strict or None,
         },
         upscale=_upscale_overrides(upscale, sr_model, max_pixels),
         ocr={"lang": lang, "psm": psm, "timeout": ocr_timeout},
@@ -96,7 +127,13 @@ def build(
     report = Builder(cfg, quiet=quiet).run()
     table = Table("stage", "processed", "cached", "failed", "seconds", title="deckgen build")
     for name, stage in report.stages.items():
-        table.add_row(name, str(stage.processed), str(stage.cached), str(len(stage.failed)), f"{stage.seconds:.1f}")
+        table.add_row(
+            name,
+            str(stage.processed),
+            str(stage.cached),
+            str(len(stage.failed)),
+            f"{stage.seconds:.1f}",
+        )
     err.print(table)
     for line in report_problems(report):
         err.print(f"[yellow]skipped[/] {line}", markup=True, highlight=False, soft_wrap=True)
@@ -114,7 +151,10 @@ def sample(
     out: Annotated[Path, typer.Option(help="Where to write the decks.")] = Path("corpus"),
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 2026,
     decks: Annotated[int, typer.Option(help="Number of decks.")] = 14,
-    truth: Annotated[Path | None, typer.Option(help="Also write an evaluation set (exact text, labels, 1920 px renders).")] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Also write an evaluation set (exact text, labels, 1920 px renders)."),
+    ] = None,
 ) -> None:
     """Generate the fictional sample corpus (made-up companies, deterministic).
 
@@ -128,7 +168,9 @@ def sample(
 
 @app.command()
 def add(
-    paths: Annotated[list[Path], typer.Argument(help="A PDF, a folder of slide images, or image files.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="A PDF, a folder of slide images, or image files.")
+    ],
     corpus: Annotated[Path, typer.Option(help="Corpus folder.")] = Path("corpus"),
     slug: Annotated[str | None, typer.Option(help="Folder name (default: from --company).")] = None,
     company: Annotated[str | None, typer.Option()] = None,
@@ -147,8 +189,14 @@ def add(
     from deckgen.corpus import add_deck
 
     meta = {
-        "company": company, "title": title, "year": year, "stage": stage, "industry": industry,
-        "amount_raised": amount_raised, "source_url": source_url, "license": license,
+        "company": company,
+        "title": title,
+        "year": year,
+        "stage": stage,
+        "industry": industry,
+        "amount_raised": amount_raised,
+        "source_url": source_url,
+        "license": license,
     }
     deck_dir = add_deck(corpus, paths, slug=slug, meta=meta)
     slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
@@ -158,12 +206,23 @@ def add(
 
 @app.command()
 def inspect(
-    paths: Annotated[list[Path], typer.Argument(help="Images, an image folder (one deck) or a PDF (one deck).")],
-    upscale: Annotated[str | None, typer.Option(help="auto | none | bicubic | lanczos | model:x2 | model:x4 | a .pb/.onnx path.")] = None,
-    save_upscaled: Annotated[Path | None, typer.Option(help="Write the upscaled images here.")] = None,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Images, an image folder (one deck) or a PDF (one deck).")
+    ],
+    upscale: Annotated[
+        str | None,
+        typer.Option(
+            help="auto | none | bicubic | lanczos | model:x2 | model:x4 | a .pb/.onnx path."
+        ),
+    ] = None,
+    save_upscaled: Annotated[
+        Path | None, typer.Option(help="Write the upscaled images here.")
+    ] = None,
     lang: Annotated[str | None, typer.Option()] = None,
     psm: Annotated[int | None, typer.Option()] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Compact JSON lines (default: indented).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Compact JSON lines (default: indented).")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Run upscale → OCR → classify on your own slides; one JSON object per slide on stdout.
@@ -177,11 +236,17 @@ def inspect(
     sources = []
     for path in paths:
         if path.is_dir():
-            files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS), key=lambda p: _natural_key(p.name))
+            files = sorted(
+                (p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
+                key=lambda p: _natural_key(p.name),
+            )
             sources.extend((str(p), i, p.read_bytes) for i, p in enumerate(files, 1))
         elif path.suffix.lower() == ".pdf":
             count = pdf_page_count(path)
-            sources.extend((str(path), n, lambda n=n, p=path: render_pdf_page(p, n)) for n in range(1, count + 1))
+            sources.extend(
+                (str(path), n, lambda n=n, p=path: render_pdf_page(p, n))
+                for n in range(1, count + 1)
+            )
         elif path.is_file():
             sources.append((str(path), 1, path.read_bytes))
         else:
@@ -202,7 +267,9 @@ def serve(
     from deckgen.site import serve as serve_site
 
     if not (site_dir / "index.html").exists():
-        raise DeckgenError(f"{site_dir}/index.html not found; run `make site` or `deckgen build` first")
+        raise DeckgenError(
+            f"{site_dir}/index.html not found; run `make site` or `deckgen build` first"
+        )
     err.print(f"serving {site_dir}/ on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     serve_site(site_dir, port=port)
 
@@ -229,35 +296,51 @@ def search(
     index_dir = cache / "whoosh"
     if not index_dir.exists():
         raise DeckgenError(f"no index at {index_dir}; run `deckgen build` first")
-    wanted = {"section": section, "company": company, "year": year, "stage": stage, "industry": industry, "deck": deck}
+    wanted = {
+        "section": section,
+        "company": company,
+        "year": year,
+        "stage": stage,
+        "industry": industry,
+        "deck": deck,
+    }
     filters = {k: v for k, v in wanted.items() if v}
     hits = run_search(index_dir, query, filters=filters, limit=limit)
     for rank, hit in enumerate(hits, 1):
         if as_json:
             print(json.dumps(hit, ensure_ascii=False, sort_keys=True))
         else:
-            print(f"{rank:>2}. {hit.get('id')}  [{hit.get('section')}]  {hit.get('title', '')}  ({hit.get('score', 0):.2f})")
+            print(
+                f"{rank:>2}. {hit.get('id')}  [{hit.get('section')}]  "
+                f"{hit.get('title', '')}  ({hit.get('score', 0):.2f})"
+            )
     if not hits and not as_json:
         err.print("no matches")
 
 
 @app.command("eval")
 def evaluate(
-    dataset: Annotated[Path, typer.Argument(help="Folder with labels.csv, lowres/ and optional truth/.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON on stdout.")] = False,
+    dataset: Annotated[
+        Path, typer.Argument(help="Folder with labels.csv, lowres/ and optional truth/.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full result as JSON on stdout.")
+    ] = False,
     lang: Annotated[str | None, typer.Option()] = None,
     psm: Annotated[int | None, typer.Option()] = None,
     upscale: Annotated[str | None, typer.Option(help="Upscale method to evaluate with.")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Measure OCR (word recall/precision/CER) and classification (accuracy, macro-F1) on a labelled set.
+    """Measure OCR (word recall, precision, CER) and section accuracy/macro-F1 on a labelled set.
 
     Example: deckgen eval ../shared/eval-dev --json
     """
     from deckgen import evaluate as ev
 
     cfg = _config(config, upscale={"method": upscale}, ocr={"lang": lang, "psm": psm})
-    result = ev.evaluate(dataset, upscale_params=cfg.upscale, ocr_params=cfg.ocr, classify_params=cfg.classify)
+    result = ev.evaluate(
+        dataset, upscale_params=cfg.upscale, ocr_params=cfg.ocr, classify_params=cfg.classify
+    )
     if as_json:
         print(json.dumps(result, indent=2, sort_keys=True))
     else:
@@ -270,7 +353,9 @@ app.add_typer(bundle_app, name="bundle")
 
 @bundle_app.command("build")
 def bundle_build(
-    out: Annotated[Path, typer.Option(help="Site folder; the archive goes to OUT/dataset/.")] = Path("site"),
+    out: Annotated[
+        Path, typer.Option(help="Site folder; the archive goes to OUT/dataset/.")
+    ] = Path("site"),
     cache: Annotated[Path, typer.Option(help="Build folder of the last build.")] = Path("build"),
     corpus: Annotated[Path, typer.Option()] = Path("corpus"),
 ) -> None:
@@ -278,10 +363,10 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
+    from deckgen.build import load_manifest
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus import read_source
-    from deckgen.build import load_manifest
 
     slides, decks = load_manifest(cache)
     slides = [s for s in slides if s.section is not None]
@@ -290,18 +375,26 @@ def bundle_build(
     def upscaled(slide):
         png = store.get(slide.fingerprints["upscale"], "png")
         if png is None:
-            raise DeckgenError(f"{slide.id}: upscaled image missing from the cache; run `deckgen build`")
+            raise DeckgenError(
+                f"{slide.id}: upscaled image missing from the cache; run `deckgen build`"
+            )
         return png
 
     info = build_bundle(
-        slides, decks, lambda s: read_source(corpus, s.source), upscaled, out / "dataset",
+        slides,
+        decks,
+        lambda s: read_source(corpus, s.source),
+        upscaled,
+        out / "dataset",
         encode_cache=cache / "bundle-webp",
     )
     print(json.dumps(info, sort_keys=True))
 
 
 @bundle_app.command("verify")
-def bundle_verify(archive: Annotated[Path, typer.Argument(help="A deckgen-dataset-*.tar.gz.")]) -> None:
+def bundle_verify(
+    archive: Annotated[Path, typer.Argument(help="A deckgen-dataset-*.tar.gz.")],
+) -> None:
     """Check every checksum and the metadata schema of a dataset archive.
 
     Example: deckgen bundle verify site/dataset/deckgen-dataset-v1.tar.gz
@@ -320,11 +413,20 @@ def bundle_verify(archive: Annotated[Path, typer.Argument(help="A deckgen-datase
 def deploy(
     bucket: Annotated[str | None, typer.Option(help="S3 bucket name.")] = None,
     prefix: Annotated[str | None, typer.Option(help="Key prefix inside the bucket.")] = None,
-    distribution_id: Annotated[str | None, typer.Option(help="CloudFront distribution to invalidate.")] = None,
+    distribution_id: Annotated[
+        str | None, typer.Option(help="CloudFront distribution to invalidate.")
+    ] = None,
     site_dir: Annotated[Path, typer.Option("--site", help="Site folder.")] = Path("site"),
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; touch nothing.")] = False,
-    delete: Annotated[bool, typer.Option("--delete", help="Delete objects no longer in the site (after uploading).")] = False,
-    endpoint_url: Annotated[str | None, typer.Option(help="S3 endpoint (for S3-compatible stores).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; touch nothing.")
+    ] = False,
+    delete: Annotated[
+        bool,
+        typer.Option("--delete", help="Delete objects no longer in the site (after uploading)."),
+    ] = False,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3 endpoint (for S3-compatible stores).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Upload the site to S3 (changed files only) and invalidate CloudFront.
@@ -333,12 +435,18 @@ def deploy(
     """
     from deckgen.deploy import deploy as run_deploy
 
-    cfg = _config(config, deploy={"bucket": bucket, "prefix": prefix, "distribution_id": distribution_id})
+    cfg = _config(
+        config, deploy={"bucket": bucket, "prefix": prefix, "distribution_id": distribution_id}
+    )
     if not cfg.deploy.bucket:
         raise DeckgenError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
     summary = run_deploy(
-        site_dir, cfg.deploy.bucket, prefix=cfg.deploy.prefix,
-        distribution_id=cfg.deploy.distribution_id or None, dry_run=dry_run, delete=delete,
+        site_dir,
+        cfg.deploy.bucket,
+        prefix=cfg.deploy.prefix,
+        distribution_id=cfg.deploy.distribution_id or None,
+        dry_run=dry_run,
+        delete=delete,
         endpoint_url=endpoint_url,
     )
     print(json.dumps(summary, sort_keys=True, default=str))
@@ -348,9 +456,13 @@ def deploy(
 def train_sr(
     scale: Annotated[int, typer.Option(help="2, 3 or 4.")] = 4,
     seed: Annotated[int, typer.Option()] = 0,
-    out: Annotated[Path | None, typer.Option(help="Where to write the .onnx (default: deckgen/models/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the .onnx (default: deckgen/models/).")
+    ] = None,
     arch: Annotated[str, typer.Option(help="Network: resnet (shipped) or espcn.")] = "resnet",
-    steps: Annotated[int | None, typer.Option(help="Training steps (default: the shipped models' 2400).")] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Training steps (default: the shipped models' 2400).")
+    ] = None,
     minutes: Annotated[float | None, typer.Option(help="Stop after this many minutes.")] = None,
 ) -> None:
     """Train a super-resolution model (needs the [train] extra: pip install 'deckgen[train]').

@@ -74,14 +74,22 @@ def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str]):
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         base = expected if isinstance(expected, type) else None
-        if base is not None and not isinstance(value, base) or (base is int and isinstance(value, bool)):
-            errors.append(f"[{table}] {key} must be {getattr(expected, '__name__', expected)}, got {value!r}")
+        if (
+            base is not None
+            and not isinstance(value, base)
+            or (base is int and isinstance(value, bool))
+        ):
+            errors.append(
+                f"[{table}] {key} must be {getattr(expected, '__name__', expected)}, got {value!r}"
+            )
             continue
         clean[key] = value
     return clean
 
 
-def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Config:
+def load_config(
+    path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None
+) -> Config:
     """Read ``deckgen.toml`` (when present) and apply command-line overrides."""
     data: dict[str, Any] = {}
     if path is None and Path(CONFIG_FILE).exists():
@@ -110,7 +118,9 @@ def load_config(path: Path | None = None, overrides: dict[str, dict[str, Any]] |
         parts[table] = cls(**_coerce(table, cls, values, errors))
     config = Config(**parts)
     if config.build.executor not in EXECUTORS:
-        errors.append(f"[build] executor must be one of {', '.join(EXECUTORS)}, got {config.build.executor!r}")
+        errors.append(
+            f"[build] executor must be one of {', '.join(EXECUTORS)}, got {config.build.executor!r}"
+        )
     if config.build.workers < 0:
         errors.append("[build] workers must be >= 0 (0 = all cores)")
     if errors:

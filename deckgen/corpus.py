@@ -27,7 +27,16 @@ from deckgen.records import DeckMeta, Slide, slide_id
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 PDF_EXTENSION = ".pdf"
-META_KEYS = ("company", "title", "year", "stage", "industry", "amount_raised", "source_url", "license")
+META_KEYS = (
+    "company",
+    "title",
+    "year",
+    "stage",
+    "industry",
+    "amount_raised",
+    "source_url",
+    "license",
+)
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
 MAX_PDF_PAGES = 1000
@@ -179,7 +188,9 @@ def scan(root: Path) -> Corpus:
     """List every deck and slide of the corpus; report (never raise on) bad entries."""
     root = Path(root)
     if not root.is_dir():
-        raise BadInputError(f"corpus folder {root} does not exist; run `deckgen sample` or `deckgen add`")
+        raise BadInputError(
+            f"corpus folder {root} does not exist; run `deckgen sample` or `deckgen add`"
+        )
     corpus = Corpus(root=root)
     for deck_dir in sorted(root.iterdir(), key=lambda p: p.name):
         if deck_dir.name.startswith(".") or not deck_dir.is_dir():
@@ -190,7 +201,9 @@ def scan(root: Path) -> Corpus:
             continue
         if not SLUG_RE.match(name):
             corpus.problems.append(
-                Problem(name, f"deck folder name is not a safe slug; rename it to {safe_slug(name)!r}")
+                Problem(
+                    name, f"deck folder name is not a safe slug; rename it to {safe_slug(name)!r}"
+                )
             )
             continue
         meta = read_deck_meta(deck_dir, corpus.problems, root)
@@ -225,7 +238,9 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
         elif suffix == PDF_EXTENSION:
             pdfs.append(path)
         else:
-            problems.append(Problem(rel, f"not a slide image or PDF ({suffix or 'no extension'}); skipped"))
+            problems.append(
+                Problem(rel, f"not a slide image or PDF ({suffix or 'no extension'}); skipped")
+            )
     if images and pdfs:
         for pdf in pdfs:
             problems.append(Problem(str(pdf.relative_to(root)), "deck has images too; PDF ignored"))
@@ -275,7 +290,8 @@ def add_deck(
         item = Path(item)
         if item.is_dir():
             files.extend(
-                p for p in sorted(item.iterdir(), key=lambda p: _natural_key(p.name))
+                p
+                for p in sorted(item.iterdir(), key=lambda p: _natural_key(p.name))
                 if p.suffix.lower() in IMAGE_EXTENSIONS | {PDF_EXTENSION} and p.is_file()
             )
         elif item.is_file():

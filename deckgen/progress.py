@@ -36,6 +36,8 @@ class Progress:
             TextColumn("eta"),
             TimeRemainingColumn(),
         )
-        with _RichProgress(*columns, console=self.console, transient=not sys.stderr.isatty()) as bar:
+        with _RichProgress(
+            *columns, console=self.console, transient=not sys.stderr.isatty()
+        ) as bar:
             task = bar.add_task(name, total=total)
             yield lambda: bar.advance(task)

@@ -67,7 +67,11 @@ class _Record:
             value = data[f.name]
             sub = _NESTED.get((cls.__name__, f.name))
             if sub is not None and value is not None:
-                value = [sub.from_dict(v) for v in value] if isinstance(value, list) else sub.from_dict(value)
+                value = (
+                    [sub.from_dict(v) for v in value]
+                    if isinstance(value, list)
+                    else sub.from_dict(value)
+                )
             kwargs[f.name] = value
         return cls(**kwargs)
 

@@ -23,7 +23,8 @@ DECKS = {
         ],
     },
     "beta-health": {
-        "meta": 'company = "Beta <Health> & \\"Co\\""\nyear = 2021\nstage = "series-a"\nindustry = "health"\n',
+        "meta": 'company = "Beta <Health> & \\"Co\\""\nyear = 2021\n'
+        'stage = "series-a"\nindustry = "health"\n',
         "slides": [
             ("Beta Health", "Clinics without paperwork"),
             ("Market Size", "Total addressable market 40 billion dollars"),

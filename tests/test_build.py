@@ -7,18 +7,26 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from conftest import DECKS, write_deck
+
 from deckgen.build import Builder, load_manifest
 from deckgen.config import Config, load_config
 from deckgen.index import search
 
 
 def config_for(tmp_path: Path, corpus: Path, **build) -> Config:
-    cfg = load_config(None, {"build": {
-        "corpus": str(corpus), "out": str(tmp_path / "site"), "cache": str(tmp_path / "build"),
-        "executor": "serial", **build,
-    }})
+    cfg = load_config(
+        None,
+        {
+            "build": {
+                "corpus": str(corpus),
+                "out": str(tmp_path / "site"),
+                "cache": str(tmp_path / "build"),
+                "executor": "serial",
+                **build,
+            }
+        },
+    )
     return cfg
 
 
@@ -31,7 +39,9 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     first = Builder(cfg, quiet=True).run()
     n = sum(len(d["slides"]) for d in DECKS.values())
     assert first.slides == first.slides_built == n
-    assert processed(first) == {s: n for s in ("ingest", "upscale", "ocr", "classify", "index", "site")}
+    assert processed(first) == {
+        s: n for s in ("ingest", "upscale", "ocr", "classify", "index", "site")
+    }
 
     site = tmp_path / "site"
     assert (site / "index.html").exists()
@@ -50,7 +60,14 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     assert second.stages["ocr"].cached == n
 
     # One new deck: only its slides go through the per-slide stages.
-    write_deck(tiny_corpus, "gamma-foods", {"meta": 'company = "Gamma"\n', "slides": [("Gamma Foods", "Fresh food"), ("Funding", "We are raising 2 million")]})
+    write_deck(
+        tiny_corpus,
+        "gamma-foods",
+        {
+            "meta": 'company = "Gamma"\n',
+            "slides": [("Gamma Foods", "Fresh food"), ("Funding", "We are raising 2 million")],
+        },
+    )
     third = Builder(cfg, quiet=True).run()
     assert processed(third)["ingest"] == 2
     assert processed(third)["upscale"] == 2
@@ -94,14 +111,18 @@ def test_serial_and_process_pool_give_identical_records(tmp_path, tiny_corpus):
             d["upscale"].pop("seconds")
             d["ocr"].pop("seconds")
             rows.append(d)
-        return rows, sorted(p.relative_to(out / "site").as_posix() for p in (out / "site").rglob("*") if p.is_file())
+        return rows, sorted(
+            p.relative_to(out / "site").as_posix() for p in (out / "site").rglob("*") if p.is_file()
+        )
 
     serial, serial_files = records("serial")
     pooled, pooled_files = records("processes")
     assert serial == pooled
     assert serial_files == pooled_files
     for rel in serial_files:
-        assert (tmp_path / "serial" / "site" / rel).read_bytes() == (tmp_path / "processes" / "site" / rel).read_bytes(), rel
+        assert (tmp_path / "serial" / "site" / rel).read_bytes() == (
+            tmp_path / "processes" / "site" / rel
+        ).read_bytes(), rel
 
 
 @pytest.mark.parametrize("strict", [False, True])
@@ -110,8 +131,21 @@ def test_cli_build_exit_codes(tmp_path, tiny_corpus, strict):
     import sys
 
     (tiny_corpus / "alpha-robotics" / "009.jpg").write_bytes(b"junk")
-    cmd = [sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--executor", "serial",
-           "--corpus", str(tiny_corpus), "--out", str(tmp_path / "site"), "--cache", str(tmp_path / "build")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "deckgen.cli",
+        "build",
+        "--quiet",
+        "--executor",
+        "serial",
+        "--corpus",
+        str(tiny_corpus),
+        "--out",
+        str(tmp_path / "site"),
+        "--cache",
+        str(tmp_path / "build"),
+    ]
     if strict:
         cmd.append("--strict")
     result = subprocess.run(cmd, capture_output=True, text=True)

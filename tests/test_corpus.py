@@ -93,7 +93,9 @@ def test_add_pdf_and_images(tmp_path):
     pdf = tmp_path / "in.pdf"
     make_pdf(pdf, pages=2)
     corpus_root = tmp_path / "corpus"
-    deck_dir = add_deck(corpus_root, [pdf], meta={"company": "Zeta Labs", "year": 2021, "source_url": 'x"y'})
+    deck_dir = add_deck(
+        corpus_root, [pdf], meta={"company": "Zeta Labs", "year": 2021, "source_url": 'x"y'}
+    )
     assert deck_dir.name == "zeta-labs"
     assert sorted(p.name for p in deck_dir.iterdir()) == ["001.png", "002.png", "deck.toml"]
     corpus = scan(corpus_root)

@@ -1,8 +1,7 @@
 import pytest
 
-from deckgen.errors import SlideError
+from deckgen.errors import ConfigError, SlideError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.errors import ConfigError
 
 
 def square_or_fail(x: int) -> int:

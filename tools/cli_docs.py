@@ -10,14 +10,27 @@ from typer.testing import CliRunner
 from deckgen.cli import app
 
 COMMANDS = [
-    [], ["build"], ["sample"], ["add"], ["inspect"], ["serve"], ["search"], ["eval"],
-    ["bundle", "build"], ["bundle", "verify"], ["deploy"], ["train-sr"],
+    [],
+    ["build"],
+    ["sample"],
+    ["add"],
+    ["inspect"],
+    ["serve"],
+    ["search"],
+    ["eval"],
+    ["bundle", "build"],
+    ["bundle", "verify"],
+    ["deploy"],
+    ["train-sr"],
 ]
 
 
 def render() -> str:
     runner = CliRunner()
-    parts = ["# Command-line reference\n", "Generated from `--help` by `make docs`; do not edit by hand.\n"]
+    parts = [
+        "# Command-line reference\n",
+        "Generated from `--help` by `make docs`; do not edit by hand.\n",
+    ]
     for words in COMMANDS:
         result = runner.invoke(app, [*words, "--help"], prog_name="deckgen", terminal_width=100)
         if result.exit_code != 0:
