@@ -427,6 +427,8 @@ def deploy(
     endpoint_url: Annotated[
         str | None, typer.Option(help="S3 endpoint (for S3-compatible stores).")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full summary as JSON.")] = False,
+    quiet: QuietOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Upload the site to S3 (changed files only) and invalidate CloudFront.
@@ -440,16 +442,34 @@ def deploy(
     )
     if not cfg.deploy.bucket:
         raise DeckgenError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
-    summary = run_deploy(
-        site_dir,
-        cfg.deploy.bucket,
-        prefix=cfg.deploy.prefix,
-        distribution_id=cfg.deploy.distribution_id or None,
-        dry_run=dry_run,
-        delete=delete,
-        endpoint_url=endpoint_url,
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(console=err, disable=quiet, transient=True) as bar:
+        task = bar.add_task("upload", total=None)
+
+        def progress(done: int, total: int, key: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"upload {key[-40:]}")
+
+        summary = run_deploy(
+            site_dir,
+            cfg.deploy.bucket,
+            prefix=cfg.deploy.prefix,
+            distribution_id=cfg.deploy.distribution_id or None,
+            dry_run=dry_run,
+            delete=delete,
+            endpoint_url=endpoint_url,
+            progress=progress,
+        )
+    if as_json:
+        print(json.dumps(summary, sort_keys=True, default=str))
+    verb = "would upload" if dry_run else "uploaded"
+    err.print(
+        f"{verb} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
+        f"{summary['unchanged']} unchanged, {summary['deleted']} deleted, "
+        f"{summary['stale']} stale kept (use --delete)"
+        + (f"; invalidation {summary.get('invalidation_id')}" if summary.get("invalidation_id") else ""),
+        highlight=False,
     )
-    print(json.dumps(summary, sort_keys=True, default=str))
 
 
 @app.command("train-sr")

@@ -432,3 +432,22 @@ def test_missing_bucket_and_missing_site_say_what_to_do(aws, tmp_path):
         deploy(site, "no-such-bucket-here", endpoint_url=aws.endpoint)
     with pytest.raises(ConfigError, match="deckgen build"):
         deploy(tmp_path / "nowhere", aws.bucket, endpoint_url=aws.endpoint)
+
+
+def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path / "site", {"acme": ["Problem"]})
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site), "--bucket", aws.bucket,
+           "--distribution-id", aws.dist, "--endpoint-url", aws.endpoint, "--json", "--quiet"]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["uploaded"] == len(aws.objects()) > 0
+    assert f"uploaded {summary['uploaded']} files" in first.stderr
+    again = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    assert json.loads(again.stdout)["uploaded"] == 0
+    assert "uploaded 0 files" in again.stderr
