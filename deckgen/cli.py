@@ -427,7 +427,7 @@ def deploy(
     endpoint_url: Annotated[
         str | None, typer.Option(help="S3 endpoint (for S3-compatible stores).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full summary as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: QuietOpt = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -467,7 +467,7 @@ def deploy(
         f"{verb} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
         f"{summary['unchanged']} unchanged, {summary['deleted']} deleted, "
         f"{summary['stale']} stale kept (use --delete)"
-        + (f"; invalidation {summary.get('invalidation_id')}" if summary.get("invalidation_id") else ""),
+        + (f"; invalidation {summary['invalidation_id']}" if summary.get("invalidation_id") else ""),
         highlight=False,
     )
 

@@ -441,8 +441,9 @@ def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
     import sys
 
     site = make_site(tmp_path / "site", {"acme": ["Problem"]})
-    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site), "--bucket", aws.bucket,
-           "--distribution-id", aws.dist, "--endpoint-url", aws.endpoint, "--json", "--quiet"]
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
+           "--bucket", aws.bucket, "--distribution-id", aws.dist,
+           "--endpoint-url", aws.endpoint, "--json", "--quiet"]
     first = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
