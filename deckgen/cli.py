@@ -463,11 +463,12 @@ def deploy(
     if as_json:
         print(json.dumps(summary, sort_keys=True, default=str))
     verb = "would upload" if dry_run else "uploaded"
+    invalidation = summary.get("invalidation_id")
     err.print(
         f"{verb} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
         f"{summary['unchanged']} unchanged, {summary['deleted']} deleted, "
         f"{summary['stale']} stale kept (use --delete)"
-        + (f"; invalidation {summary['invalidation_id']}" if summary.get("invalidation_id") else ""),
+        + (f"; invalidation {invalidation}" if invalidation else ""),
         highlight=False,
     )
 
