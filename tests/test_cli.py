@@ -59,3 +59,33 @@ def test_bad_config_exit_code(tmp_path):
     )
     assert result.returncode == 2
     assert "executor must be one of" in result.stderr
+
+
+def test_inspect_prints_one_json_object_per_slide_with_the_documented_fields(tmp_path):
+    import json
+
+    from conftest import draw_slide
+
+    folder = tmp_path / "deck"
+    folder.mkdir()
+    (folder / "1.jpg").write_bytes(draw_slide("The Problem", "Clinics lose hours to paperwork"))
+    (folder / "2.jpg").write_bytes(draw_slide("Our Solution", "Software that files it for them"))
+    (folder / "3.jpg").write_bytes(b"not an image")
+    result = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "inspect", str(folder), "--json",
+         "--upscale", "bicubic", "--save-upscaled", str(tmp_path / "up")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["page"] for row in rows] == [1, 2, 3]
+    first = rows[0]
+    assert {"path", "page", "width", "height", "upscale", "ocr", "section"} <= set(first)
+    assert set(first["upscale"]) == {"method", "scale", "seconds"}
+    assert first["upscale"]["method"] == "bicubic"
+    assert {"text", "title", "mean_confidence", "words"} <= set(first["ocr"])
+    assert {"text", "conf", "box"} <= set(first["ocr"]["words"][0])
+    assert {"label", "scores", "cues"} <= set(first["section"])
+    assert "paperwork" in first["ocr"]["text"].lower()
+    assert "error" in rows[2] and "ocr" not in rows[2]
+    assert len(list((tmp_path / "up").glob("*.png"))) == 2
