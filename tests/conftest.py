@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,15 @@ def write_deck(root: Path, slug: str, spec: dict) -> None:
     (deck / "deck.toml").write_text(spec["meta"])
     for page, (title, body) in enumerate(spec["slides"], start=1):
         (deck / f"{page:03d}.jpg").write_bytes(draw_slide(title, body))
+
+
+def build_cmd(root: Path, corpus: Path, *extra: str) -> list[str]:
+    """`deckgen build --quiet` of ``corpus`` into ``root/site`` and ``root/build``."""
+    return [
+        sys.executable, "-m", "deckgen.cli", "build", "--quiet",
+        "--corpus", str(corpus), "--out", str(root / "site"), "--cache", str(root / "build"),
+        *extra,
+    ]  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import DECKS, write_deck
+from conftest import DECKS, build_cmd, write_deck
 
 from deckgen.build import Builder, load_manifest
 from deckgen.config import Config, load_config
@@ -128,26 +128,10 @@ def test_serial_and_process_pool_give_identical_records(tmp_path, tiny_corpus):
 @pytest.mark.parametrize("strict", [False, True])
 def test_cli_build_exit_codes(tmp_path, tiny_corpus, strict):
     import subprocess
-    import sys
 
     (tiny_corpus / "alpha-robotics" / "009.jpg").write_bytes(b"junk")
-    cmd = [
-        sys.executable,
-        "-m",
-        "deckgen.cli",
-        "build",
-        "--quiet",
-        "--executor",
-        "serial",
-        "--corpus",
-        str(tiny_corpus),
-        "--out",
-        str(tmp_path / "site"),
-        "--cache",
-        str(tmp_path / "build"),
-    ]
-    if strict:
-        cmd.append("--strict")
+    strict_flag = ["--strict"] if strict else []
+    cmd = build_cmd(tmp_path, tiny_corpus, "--executor", "serial", *strict_flag)
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == (5 if strict else 0), result.stderr
     assert "alpha-robotics/009.jpg" in result.stderr

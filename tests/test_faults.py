@@ -19,34 +19,17 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DECKS
+from conftest import DECKS, build_cmd
 
 N_SLIDES = sum(len(d["slides"]) for d in DECKS.values())
 TIMING_FIELDS = {"upscale": "seconds", "ocr": "seconds"}
-
-
-def deckgen_cmd(root: Path, corpus: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "deckgen.cli",
-        "build",
-        "--quiet",
-        "--corpus",
-        str(corpus),
-        "--out",
-        str(root / "site"),
-        "--cache",
-        str(root / "build"),
-        *extra,
-    ]
 
 
 def run_build(
     root: Path, corpus: Path, *extra: str, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        deckgen_cmd(root, corpus, *extra), capture_output=True, text=True, env=env, timeout=600
+        build_cmd(root, corpus, *extra), capture_output=True, text=True, env=env, timeout=600
     )
     assert "Traceback" not in result.stderr, result.stderr
     return result
@@ -103,7 +86,7 @@ def test_sigkill_at_random_points_then_rerun_gives_the_uninterrupted_output(
     for delay in kill_after:
         # A new session: SIGKILL the whole group (parent, workers, tesseract), as a crash would.
         proc = subprocess.Popen(
-            deckgen_cmd(tmp_path, tiny_corpus, "--workers", "2"),
+            build_cmd(tmp_path, tiny_corpus, "--workers", "2"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -208,7 +191,7 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, refere
     objects = tmp_path / "build" / "cache" / "objects"
     # Ctrl-C in a terminal signals the whole foreground group: do the same.
     proc = subprocess.Popen(
-        deckgen_cmd(tmp_path, tiny_corpus, "--workers", "2"),
+        build_cmd(tmp_path, tiny_corpus, "--workers", "2"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

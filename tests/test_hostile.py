@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import DECKS, FONT, draw_slide, write_deck
+from conftest import DECKS, FONT, build_cmd, draw_slide, write_deck
 from PIL import Image, ImageDraw, ImageFont
 
 from deckgen.corpus import add_deck, read_source, scan
@@ -257,22 +257,7 @@ def hostile_build(tmp_path_factory):
     before = snapshot(root, skip={"build", "site"})
     neighbours = sorted(p.name for p in root.parent.iterdir())
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "deckgen.cli",
-            "build",
-            "--quiet",
-            "--strict",
-            "--workers",
-            "2",
-            "--corpus",
-            str(root / "corpus"),
-            "--out",
-            str(root / "site"),
-            "--cache",
-            str(root / "build"),
-        ],
+        build_cmd(root, root / "corpus", "--strict", "--workers", "2"),
         capture_output=True,
         text=True,
         timeout=900,
@@ -471,21 +456,7 @@ def test_non_utf8_file_name_is_reported_not_crashing(tmp_path):
     with open(odd, "wb") as fh:
         fh.write(draw_slide("Bytes Name", "not UTF-8"))
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "deckgen.cli",
-            "build",
-            "--quiet",
-            "--executor",
-            "serial",
-            "--corpus",
-            str(corpus),
-            "--out",
-            str(tmp_path / "site"),
-            "--cache",
-            str(tmp_path / "build"),
-        ],
+        build_cmd(tmp_path, corpus, "--executor", "serial"),
         capture_output=True,
         text=True,
         timeout=600,
