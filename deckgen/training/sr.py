@@ -42,7 +42,7 @@ class TrainConfig:
     scale: int = 4
     seed: int = 0
     arch: str = "resnet"  # "espcn", "fsrcnn" or "resnet"
-    steps: int = 2400
+    steps: int = 5000
     minutes: float = 60.0  # safety stop only; the shipped models end by step count
     batch: int = 16
     patch: int = 32  # LR patch side
