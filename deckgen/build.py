@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -165,9 +165,11 @@ class Builder:
         todo: list[Slide] = []
         up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
         model_file = _model_file_digest(cfg.upscale.method)
+        # the timeout decides whether OCR finishes, not what it reads: not part of the key
+        ocr_key_params = replace(cfg.ocr, timeout=0.0)
         for slide in corpus.slides:
             up_key = stage_key("upscale", upscale.VERSION, [cfg.upscale, model_file], slide.sha256)
-            ocr_key = stage_key("ocr", ocr.VERSION, cfg.ocr, up_key)
+            ocr_key = stage_key("ocr", ocr.VERSION, ocr_key_params, up_key)
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
             cached_ocr = self.cache.get_json(ocr_key)

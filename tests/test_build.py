@@ -75,6 +75,10 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     assert processed(third)["classify"] == 2
     assert (site / "deck" / "gamma-foods.html").exists()
 
+    # The OCR timeout is not part of what OCR reads: nothing re-runs.
+    cfg_timeout = replace(cfg, ocr=replace(cfg.ocr, timeout=cfg.ocr.timeout + 30))
+    assert Builder(cfg_timeout, quiet=True).run().stages["ocr"].processed == 0
+
     # An OCR option changes: OCR and what follows re-run, upscaling does not.
     cfg2 = replace(cfg, ocr=replace(cfg.ocr, min_conf=cfg.ocr.min_conf + 5))
     fourth = Builder(cfg2, quiet=True).run()
