@@ -62,6 +62,16 @@ def build_cmd(root: Path, corpus: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+def config_for(root: Path, corpus: Path, **build):
+    """A build config of ``corpus`` into ``root/site`` and ``root/build`` (serial by default)."""
+    from deckgen.config import load_config
+
+    return load_config(None, {"build": {
+        "corpus": str(corpus), "out": str(root / "site"), "cache": str(root / "build"),
+        "executor": "serial", **build,
+    }})  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus_master(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("corpus-master")

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
-from conftest import DECKS, build_cmd, write_deck
+from conftest import DECKS, build_cmd, config_for, write_deck
 
 from deckgen.build import Builder, load_manifest
-from deckgen.config import Config, load_config
 from deckgen.index import search
-
-
-def config_for(tmp_path: Path, corpus: Path, **build) -> Config:
-    cfg = load_config(
-        None,
-        {
-            "build": {
-                "corpus": str(corpus),
-                "out": str(tmp_path / "site"),
-                "cache": str(tmp_path / "build"),
-                "executor": "serial",
-                **build,
-            }
-        },
-    )
-    return cfg
 
 
 def processed(report) -> dict[str, int]:

@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import config_for
 from dask.distributed import Client, LocalCluster
 from test_faults import N_SLIDES, assert_same_output, report, run_build
 
 from deckgen.build import Builder
-from deckgen.config import load_config
 from deckgen.errors import SlideError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.progress import Progress
@@ -134,17 +134,8 @@ class _KillWorkerOnFirstResult(Progress):
 def test_worker_lost_mid_build_is_retried_and_the_build_completes(
     tmp_path, tiny_corpus_master, pool_build, cluster
 ):
-    cfg = load_config(
-        None,
-        {
-            "build": {
-                "corpus": str(tiny_corpus_master),
-                "out": str(tmp_path / "site"),
-                "cache": str(tmp_path / "build"),
-                "executor": "dask",
-                "scheduler": cluster.scheduler_address,
-            }
-        },
+    cfg = config_for(
+        tmp_path, tiny_corpus_master, executor="dask", scheduler=cluster.scheduler_address
     )
     with Client(cluster) as client:
         pids = sorted(client.run(os.getpid).values())
