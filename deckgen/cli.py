@@ -482,7 +482,7 @@ def train_sr(
     ] = None,
     arch: Annotated[str, typer.Option(help="Network: resnet (shipped) or espcn.")] = "resnet",
     steps: Annotated[
-        int | None, typer.Option(help="Training steps (default: the shipped models' 5000).")
+        int | None, typer.Option(help="Training steps (default: the shipped models' 15000).")
     ] = None,
     minutes: Annotated[float | None, typer.Option(help="Stop after this many minutes.")] = None,
 ) -> None:

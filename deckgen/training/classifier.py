@@ -5,8 +5,11 @@
 
 Training data, all fictional:
 
-* ``slides.txt`` beside this file: hand-written slide texts, one per section
-  type and many styles (written for this project; no real deck was copied).
+* ``slides*.txt`` beside this file: hand-written slide texts for every section
+  type (written for this project; no real deck was copied). ``slides.txt`` holds
+  the textbook layouts; ``slides_styles_*.txt`` the styles of real decks: claim
+  and brand-name titles, terse chart and table text, examples on the boundary
+  between two sections.
 * decks from the sample-corpus generator (``deckgen.sample``), when present,
   through its ``--truth`` output (text and label per slide).
 
@@ -37,8 +40,8 @@ from deckgen.training.cues import BODY_CUES, TITLE_CUES
 HERE = Path(__file__).resolve().parent
 MODEL_PATH = HERE.parent / "models" / "classifier.json"
 SEED = 20240607
-L2_WORD = 0.01  # word features (chosen by 5-fold held-out accuracy on the training data)
-L2_CUE = 0.003  # cue and layout features: the general knowledge, regularised less
+L2_WORD = 0.005  # word features (chosen by 5-fold held-out accuracy on the training data)
+L2_CUE = 0.001  # cue and layout features: the general knowledge, regularised less
 MIN_COUNT = 2  # a word must occur in this many examples to get a weight
 
 
@@ -173,7 +176,7 @@ def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 def train(use_sample: bool = True, augment: int = 3, sample_truth: Path | None = None) -> dict:
     rng = random.Random(SEED)
-    examples = read_slides_txt()
+    examples = [ex for path in sorted(HERE.glob("slides*.txt")) for ex in read_slides_txt(path)]
     if use_sample:
         examples += sample_examples(truth=sample_truth)
     rows, labels = build_dataset(examples, augment, rng)

@@ -42,8 +42,8 @@ class TrainConfig:
     scale: int = 4
     seed: int = 0
     arch: str = "resnet"  # "espcn", "fsrcnn" or "resnet"
-    steps: int = 5000
-    minutes: float = 60.0  # safety stop only; the shipped models end by step count
+    steps: int = 15000
+    minutes: float = 150.0  # safety stop only; the shipped models end by step count
     batch: int = 16
     patch: int = 32  # LR patch side
     slides: int = 500  # synthetic slides rendered for training patches
