@@ -480,7 +480,9 @@ def train_sr(
     out: Annotated[
         Path | None, typer.Option(help="Where to write the .onnx (default: deckgen/models/).")
     ] = None,
-    arch: Annotated[str, typer.Option(help="Network: resnet (shipped) or espcn.")] = "resnet",
+    arch: Annotated[
+        str, typer.Option(help="Network: resnet-B-C (B blocks, C channels), resnet (4-32), espcn.")
+    ] = "resnet-4-24",
     steps: Annotated[
         int | None, typer.Option(help="Training steps (default: the shipped models' 15000).")
     ] = None,

@@ -173,3 +173,22 @@ def test_shipped_model_is_complete_and_needs_no_ml_runtime():
     assert all(len(w) == len(SECTIONS) for w in model["weights"].values())
     assert model["temperature"] > 0
     assert set(model["cues"]["title"]) == set(SECTIONS)
+
+
+def test_training_slides_parse_and_cover_every_section():
+    from collections import Counter
+
+    from deckgen.training.classifier import HERE, read_slides_txt
+
+    files = sorted(HERE.glob("slides*.txt"))
+    assert len(files) >= 3  # textbook slides plus the real-deck styles
+    counts = Counter(section for path in files for section, _, _ in read_slides_txt(path))
+    assert set(counts) == set(SECTIONS)
+    assert min(counts.values()) >= 20
+    model = json.loads(
+        resources.files("deckgen").joinpath("models/classifier.json").read_text("utf-8")
+    )
+    # the shipped model was trained on exactly these files (plus the sample decks)
+    assert sum(counts.values()) < model["training"]["examples"]
+    for section, n in counts.items():
+        assert model["training"]["per_section"][section] >= n
