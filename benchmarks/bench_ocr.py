@@ -247,11 +247,12 @@ How to read this. OCR word scores count only what the truth text holds (eval-dev
 truth is the PDF text layer: text inside pictures is missing, so precision is a lower
 bound). Classification is decoded per deck (Viterbi over per-slide scores with
 position and order priors). The classifier was trained only on hand-written fictional
-slides (`deckgen/training/slides.txt`) and sample decks generated with another seed
+slides (`deckgen/training/slides*.txt`) and sample decks generated with another seed
 than the bundled corpus; the sample rows above share the generator's templates with
 that training data, so they overstate what to expect on real decks. eval-dev was
-never trained on, but it was looked at while choosing features (section labels and
-titles were visible): treat its accuracy as optimistic for unseen real decks too.
+never trained on, but it was looked at while choosing features and while briefing the
+writer of the real-deck-style training slides (docs/models.md, classifier card):
+treat its accuracy as optimistic for unseen real decks too.
 """
 
 
