@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.doc_section import write_section  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen import ocr  # noqa: E402
 from deckgen.upscale import UpscaleParams  # noqa: E402
@@ -256,16 +257,6 @@ treat its accuracy as optimistic for unseen real decks too.
 """
 
 
-def write_docs(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
-    text = path.read_text("utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, "utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dev", type=Path, default=ROOT.parent / "shared" / "eval-dev")
@@ -288,7 +279,7 @@ def main() -> None:
     section = markdown(results)
     print(section)
     if not args.no_docs:
-        write_docs(section)
+        write_section(section, START, END)
 
 
 if __name__ == "__main__":

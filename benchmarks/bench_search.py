@@ -35,11 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.doc_section import write_section  # noqa: E402
 from deckgen import index as ix  # noqa: E402
 from deckgen.records import SECTIONS, DeckMeta, OcrResult, SectionResult, Slide  # noqa: E402
 
 OUT_DIR = ROOT / "bench-out"
-DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench-search:start -->", "<!-- bench-search:end -->"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -351,14 +351,7 @@ def report(result: dict) -> str:
 
 
 def write_doc(text: str) -> None:
-    block = f"{START}\n## Search: static index vs Pagefind\n\n{text}\n{END}"
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in doc and END in doc:
-        head, rest = doc.split(START, 1)
-        doc = head + block + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(doc, encoding="utf-8")
+    write_section(f"{START}\n## Search: static index vs Pagefind\n\n{text}\n{END}", START, END)
 
 
 def main() -> None:

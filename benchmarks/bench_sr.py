@@ -35,6 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.doc_section import write_section  # noqa: E402
 from deckgen import upscale as up  # noqa: E402
 from deckgen.training.sr_data import degrade, luma, render_slide  # noqa: E402
 from deckgen.training.sr_eval import cer, psnr, ssim, tokens, word_scores  # noqa: E402
@@ -442,17 +443,6 @@ def markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
-    """Replace only our marked section of the shared file (append it the first time)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def _merged(report: dict, others: list[str]) -> dict:
     """The report plus the OCR rows of earlier runs, each row tagged with its run."""
     number = 1
@@ -503,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
                 up.estimate_text_height(b) for _, b, _ in eval_dev_slides(None)
             ]
         report["targets"] = simulate_targets(report, estimates, lambda _: None)
-        write_section(markdown(report))
+        write_section(markdown(report), START, END)
         return 0
     if args.quick:
         args.synthetic, args.limit = min(args.synthetic, 12), args.limit or 20
@@ -569,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     report["targets"] = simulate_targets(report, estimates, log)
     save()
     if not args.no_write:
-        write_section(markdown(_merged(report, args.merge)))
+        write_section(markdown(_merged(report, args.merge)), START, END)
     return 0
 
 
