@@ -55,7 +55,12 @@ def _cue_tables() -> dict:
     }
 
 
-def read_slides_txt(path: Path = HERE / "slides.txt") -> list[tuple[str, str, str]]:
+def hand_written_slides() -> list[tuple[str, str, str]]:
+    """(section, title, body) of every ``slides*.txt`` beside this file, in file order."""
+    return [ex for path in sorted(HERE.glob("slides*.txt")) for ex in read_slides_txt(path)]
+
+
+def read_slides_txt(path: Path) -> list[tuple[str, str, str]]:
     """(section, title, body) triples: blank-line separated blocks, first line 'section | title'."""
     examples = []
     for block in path.read_text("utf-8").split("\n\n"):
@@ -176,7 +181,7 @@ def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 def train(use_sample: bool = True, augment: int = 3, sample_truth: Path | None = None) -> dict:
     rng = random.Random(SEED)
-    examples = [ex for path in sorted(HERE.glob("slides*.txt")) for ex in read_slides_txt(path)]
+    examples = hand_written_slides()
     if use_sample:
         examples += sample_examples(truth=sample_truth)
     rows, labels = build_dataset(examples, augment, rng)
