@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+from whoosh.lang.porter import stem as porter_stem
 
 from deckgen.records import SECTIONS, OcrResult, SectionResult
 
 _MODEL_FILE = resources.files("deckgen").joinpath("models/classifier.json")
 # the model's hash is part of the version: retraining makes cached labels stale
-VERSION = "classify-3+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
+VERSION = "classify-4+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
 
 _INDEX = {s: i for i, s in enumerate(SECTIONS)}
 
@@ -123,6 +124,17 @@ def _fuzzy_in(phrase: list[str], tokens: list[str]) -> bool:
     return any(len(t) >= 5 and _near(t, phrase[0]) for t in tokens)
 
 
+def _add_word(feats: dict, why: dict, kind: str, word: str, value: float, reason: str) -> None:
+    """A word feature twice: as read, and by its Porter stem, so that "forecasting",
+    "competitive" or "efficiency" meet the "forecast", "competition" and "efficient" of
+    the training slides (the light ``stem`` alone keeps "marketing" apart from "market")."""
+    feats[f"{kind}:{word}"] = value
+    why[f"{kind}:{word}"] = reason
+    root = "_".join(porter_stem(part) for part in word.split("_"))
+    feats[f"{kind}p:{root}"] = value
+    why.setdefault(f"{kind}p:{root}", reason)
+
+
 # a heading names its section more surely than scattered body words do
 TITLE_CUE_WEIGHT = 2.0
 
@@ -133,19 +145,16 @@ def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, 
     body = normalize(slide.text)
     feats: dict[str, float] = {}
     why: dict[str, str] = {}
-    for tok in set(title) - _STOPWORDS:
-        feats[f"t:{tok}"] = 1.0
-        why[f"t:{tok}"] = f'title word "{tok}"'
     content = [t for t in title if t not in _STOPWORDS]
+    for tok in content:
+        _add_word(feats, why, "t", tok, 1.0, f'title word "{tok}"')
     for a, b in zip(content, content[1:], strict=False):  # "product roadmap" is not "product"
-        feats[f"t:{a}_{b}"] = 1.0
-        why[f"t:{a}_{b}"] = f'title words "{a} {b}"'
+        _add_word(feats, why, "t", f"{a}_{b}", 1.0, f'title words "{a} {b}"')
     # body words weigh 1/sqrt(distinct words): a long slide is not more certain than a short one
     body_words = set(body) - _STOPWORDS
     body_weight = 1.0 / math.sqrt(max(4, len(body_words)))
-    for tok in body_words:
-        feats[f"b:{tok}"] = body_weight * 2.0
-        why[f"b:{tok}"] = f'text word "{tok}"'
+    for tok in sorted(body_words):  # sorted: the same reason wins in every process
+        _add_word(feats, why, "b", tok, body_weight * 2.0, f'text word "{tok}"')
     for section, phrases in cues["title"].items():
         for phrase, prefix in phrases:
             if _phrase_in(phrase, prefix, title) or _fuzzy_in(phrase, title):
@@ -338,7 +347,11 @@ def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) 
         if margin > 0.05:
             contrib.append((margin, why.get(name, name)))
     contrib.sort(reverse=True)
-    return [reason for _, reason in contrib[:top]]
+    reasons: list[str] = []
+    for _, reason in contrib:  # a word and its Porter stem share one reason
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons[:top]
 
 
 def classify_slide(slide: OcrResult, params: ClassifyParams | None = None) -> SectionResult:

@@ -191,3 +191,16 @@ def test_training_slides_parse_and_cover_every_section():
     assert sum(counts.values()) < model["training"]["examples"]
     for section, n in counts.items():
         assert model["training"]["per_section"][section] >= n
+
+
+def test_word_features_carry_their_porter_stem_and_one_reason():
+    slide = OcrResult(
+        text="Competitive landscape", title="Competitive landscape", mean_confidence=90.0
+    )
+    feats, why = classify.features(slide, classify.load_model()["cue_phrases"])
+    # "competitive" and the training slides' "competition" share the stem "competit"
+    assert feats["t:competitive"] == feats["tp:competit"] == 1.0
+    assert "tp:competit_landscap" in feats
+    result = classify_slide(slide)
+    assert result.label == "competition"
+    assert len(result.cues) == len(set(result.cues))  # a word and its stem: one reason
