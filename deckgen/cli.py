@@ -507,12 +507,16 @@ def main() -> None:
             raise
         err.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (click.ClickException, typer.TyperException) as exc:
+        # newer typer raises its own copy of click's usage errors ("No such option")
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(getattr(exc, "exit_code", 2))
+    except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
         code = EXIT_INTERRUPTED
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
         err.print("interrupted; finished work is cached, run the same command again to resume")

@@ -50,6 +50,22 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     assert "deckgen sample" in result.stderr  # says what to do
 
 
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["eval", ".", "--no-such-flag"], "No such option: --no-such-flag"),
+        (["build", "--workers", "many"], "Invalid value for '--workers'"),
+    ],
+)
+def test_usage_errors_show_usage_not_a_traceback(words, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", *words], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr and "Usage: " in result.stderr
+
+
 def test_bad_config_exit_code(tmp_path):
     (tmp_path / "deckgen.toml").write_text('[build]\nexecutor = "cloud"\n')
     result = subprocess.run(
@@ -72,9 +88,20 @@ def test_inspect_prints_one_json_object_per_slide_with_the_documented_fields(tmp
     (folder / "2.jpg").write_bytes(draw_slide("Our Solution", "Software that files it for them"))
     (folder / "3.jpg").write_bytes(b"not an image")
     result = subprocess.run(
-        [sys.executable, "-m", "deckgen.cli", "inspect", str(folder), "--json",
-         "--upscale", "bicubic", "--save-upscaled", str(tmp_path / "up")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "deckgen.cli",
+            "inspect",
+            str(folder),
+            "--json",
+            "--upscale",
+            "bicubic",
+            "--save-upscaled",
+            str(tmp_path / "up"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
