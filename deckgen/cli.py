@@ -499,6 +499,11 @@ def train_sr(
     print(train(scale=scale, seed=seed, out=out, minutes=minutes, steps=steps, arch=arch))
 
 
+# newer typer raises its own copy of click's usage errors ("No such option"); older
+# typer raises click's own, and has no TyperException
+_TYPER_USAGE_ERROR = getattr(typer, "TyperException", click.ClickException)
+
+
 def main() -> None:
     try:
         code = app(standalone_mode=False)
@@ -509,13 +514,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
-    except (click.ClickException, typer.TyperException) as exc:
-        # newer typer raises its own copy of click's usage errors ("No such option")
-        show = getattr(exc, "show", None)
-        if show is None:
-            raise
-        show()
-        sys.exit(getattr(exc, "exit_code", 2))
+    except (click.ClickException, _TYPER_USAGE_ERROR) as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
         code = EXIT_INTERRUPTED
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently

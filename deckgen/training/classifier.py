@@ -198,7 +198,6 @@ def leave_one_file_out(augment: int = 3, sample_truth: Path | None = None) -> di
     The estimate of how the model reads a writer it has not seen: each file is
     another hand and another style of deck.
     """
-    cues = _cue_tables()
     files = {p.name: read_slides_txt(p) for p in sorted(HERE.glob("slides*.txt"))}
     sample = sample_examples(truth=sample_truth)
     scores = {}
@@ -208,12 +207,8 @@ def leave_one_file_out(augment: int = 3, sample_truth: Path | None = None) -> di
         rest = [ex for other, exs in files.items() if other != name for ex in exs] + sample
         x, y, vocab = _design(rest, augment)
         w, b = fit(x, y, L2)
-        rows = [
-            features(OcrResult(text=body, title=title, mean_confidence=90.0), cues)[0]
-            for _, title, body in held_out
-        ]
+        rows, truth = build_dataset(held_out, 0, random.Random(SEED))  # undamaged, as written
         pred = (_matrix(rows, vocab) @ w + b).argmax(axis=1)
-        truth = [SECTIONS.index(s) for s, _, _ in held_out]
         scores[name] = round(float(np.mean(pred == np.asarray(truth))), 3)
     return scores
 
