@@ -244,11 +244,15 @@ class Builder:
                 by_deck.setdefault(slide.deck, []).append(slide)
         with self.progress.stage("classify", len(by_deck)) as advance:
             for deck_slides in by_deck.values():
+                titled = ocr.with_deck_titles([s.ocr for s in deck_slides])
+                for slide, result in zip(deck_slides, titled, strict=True):
+                    slide.ocr = result
                 key = stage_key(
                     "classify",
                     classify.VERSION,
                     self.config.classify,
                     *(s.fingerprints["ocr"] for s in deck_slides),
+                    *(r.title for r in titled),  # the deck-level titles are classify's input
                 )
                 cached = self.cache.get_json(key)
                 if cached is None:
@@ -401,14 +405,16 @@ def inspect_images(
             width=up.source_width,
             height=up.source_height,
             upscale={"method": up.method, "scale": up.scale, "seconds": round(up.seconds, 3)},
-            ocr=result.to_dict(),
         )
         rows.append(row)
         results.append(result)
-    sections = iter(classify.classify_deck(results, config.classify)) if results else iter(())
+    results = ocr.with_deck_titles(results)
+    sections = classify.classify_deck(results, config.classify) if results else []
+    read = iter(zip(results, sections, strict=True))
     for row in rows:
-        if "ocr" in row:
-            row["section"] = next(sections).to_dict()
+        if "error" not in row:
+            result, section = next(read)
+            row.update(ocr=result.to_dict(), section=section.to_dict())
         yield row
 
 

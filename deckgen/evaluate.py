@@ -218,6 +218,7 @@ def evaluate(
     for deck in sorted({it.deck for it in items}):
         idx = [i for i, it in enumerate(items) if it.deck == deck]
         slides = [results[i] or OcrResult(text="", title="", mean_confidence=0.0) for i in idx]
+        slides = ocr.with_deck_titles(slides)
         start = time.perf_counter()
         sections = classify.classify_deck(slides, classify_params)
         classify_seconds += time.perf_counter() - start

@@ -21,7 +21,7 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -359,6 +359,11 @@ def _find_title(lines: list[_Line], page_height: float) -> str:
         return ""
     top = [ln for ln in wordy if ln.top < 0.45 * page_height] or wordy
     best = max(top, key=lambda ln: ln.height * (1.2 - 0.5 * ln.top / page_height))
+    return _title_from(lines, best)
+
+
+def _title_from(lines: list[_Line], best: _Line) -> str:
+    """The title line, with its next line when the title wraps onto it."""
     title = [best]
     idx = lines.index(best)
     if idx + 1 < len(lines):
@@ -374,6 +379,49 @@ def _sure_text(line: _Line) -> str:
     """The line without its doubtful words (a logo read as "wees" beside a title)."""
     sure = [w.text for w in line.words if w.conf >= 50]
     return " ".join(sure) if sure else line.text
+
+
+def _lines_of(result: OcrResult) -> list[_Line]:
+    """The result's lines in reading order, rebuilt from its words (each names its line)."""
+    by_line: dict[int, list[Word]] = {}
+    for word in result.words:
+        by_line.setdefault(word.line, []).append(word)
+    return [_Line((0, 0, n), words) for n, words in sorted(by_line.items())]
+
+
+def _same_style(a: _Line, b: _Line) -> bool:
+    return abs(a.top - b.top) <= 0.5 * a.height and abs(a.height - b.height) <= 0.2 * a.height
+
+
+def with_deck_titles(results: list[OcrResult]) -> list[OcrResult]:
+    """One deck's OCR results (page order), titled by the deck's title style.
+
+    A template puts every heading at one place in one size. Some set it small (an
+    all-caps line along the top edge) above bigger text, where the largest-text rule
+    of ``_find_title`` picks a logo or a quote instead. When the topmost word lines
+    of at least half the slides share a position and size and say different things
+    (a running header or a logo says the same thing on every slide), that line is
+    the title of every slide that has it. Other decks come back unchanged.
+    """
+    lines = [_lines_of(r) for r in results]
+    tops = [
+        min((ln for ln in ls if _looks_like_words(ln)), key=lambda ln: ln.top, default=None)
+        for ls in lines
+    ]
+    present = [ln for ln in tops if ln is not None]
+    style: list[_Line] = []
+    for candidate in present:
+        members = [ln for ln in present if _same_style(candidate, ln)]
+        distinct = {re.sub(r"\W", "", ln.text.lower()) for ln in members}
+        if len(distinct) >= 0.8 * len(members) and len(members) > len(style):
+            style = members
+    if len(style) < max(3, len(results) / 2):
+        return results
+    in_style = {id(ln) for ln in style}
+    return [
+        replace(r, title=_title_from(ls, top)) if top is not None and id(top) in in_style else r
+        for r, ls, top in zip(results, lines, tops, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------- stage

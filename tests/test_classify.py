@@ -204,3 +204,29 @@ def test_word_features_carry_their_porter_stem_and_one_reason():
     result = classify_slide(slide)
     assert result.label == "competition"
     assert len(result.cues) == len(set(result.cues))  # a word and its stem: one reason
+
+
+def test_sparse_design_matrix_multiplies_like_the_dense_one():
+    from deckgen.training.classifier import _matrix
+
+    rows = [{"a": 1.0, "c": 2.0}, {}, {"b": 0.5, "zz-not-in-vocab": 9.0}, {"a": -1.0}]
+    vocab = {"a": 0, "b": 1, "c": 2}
+    x = _matrix(rows, vocab)
+    dense = np.array([[1.0, 0, 2.0], [0, 0, 0], [0, 0.5, 0], [-1.0, 0, 0]])
+    w = np.arange(6, dtype=float).reshape(3, 2)
+    g = np.arange(8, dtype=float).reshape(4, 2) - 3
+    assert x.shape == dense.shape
+    assert np.allclose(x @ w, dense @ w)
+    assert np.allclose(x.t_matmul(g), dense.T @ g)
+    keep = np.array([True, False, True, True])
+    assert np.allclose(x.take(keep) @ w, dense[keep] @ w)
+
+
+def test_training_fit_separates_two_sections_by_their_words():
+    from deckgen.training.classifier import _matrix, fit
+
+    vocab = {"w:team": 0, "w:market": 1}
+    x = _matrix([{"w:team": 1.0}, {"w:market": 1.0}] * 5, vocab)
+    y = np.array([SECTIONS.index("team"), SECTIONS.index("market")] * 5)
+    w, b = fit(x, y, l2=0.0001, steps=100)
+    assert ((x @ w + b).argmax(axis=1) == y).all()

@@ -199,3 +199,65 @@ def test_missing_language_pack_names_its_package():
     with pytest.raises(MissingDependencyError, match="tesseract-ocr-klingon"):
         ocr.ocr(slide("x", []), OcrParams(lang="klingon"))
     ocr.check_tesseract("eng")  # the installed one passes
+
+
+def eyebrow_slide(heading: str, big: str) -> bytes:
+    """A template that sets the heading small along the top edge, over bigger text."""
+    image = Image.new("RGB", (1280, 720), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.text((420, 30), heading, fill=(20, 20, 20), font=ImageFont.truetype(BOLD, 30))
+    draw.text((300, 300), big, fill=(20, 20, 20), font=ImageFont.truetype(FONT, 72))
+    draw.text((300, 500), "one small caption under it", fill=(20, 20, 20),
+              font=ImageFont.truetype(FONT, 28))  # fmt: skip
+    return _png(image)
+
+
+def test_deck_title_style_beats_bigger_text_on_the_slide():
+    pages = [
+        ("THE PROBLEM", "Inboxes overflow"),
+        ("SELECT CUSTOMERS", "Northwind"),
+        ("THE PRODUCT COMES FIRST", "Support agents"),
+        ("LOW CHURN", "Retention"),
+    ]
+    results = [ocr.ocr(eyebrow_slide(h, big), OcrParams()) for h, big in pages]
+    assert results[1].title == "Northwind"  # slide by slide, the biggest text wins
+    titled = ocr.with_deck_titles(results)
+    assert [r.title for r in titled] == [h for h, _ in pages]
+    assert [r.text for r in titled] == [r.text for r in results]  # only titles change
+
+
+def _result(*lines: tuple[str, int, int]) -> ocr.OcrResult:
+    """An OCR result from (text, top, height) lines, one word box per word."""
+    words = [
+        ocr.Word(text=w, conf=90.0, box=[40 + 60 * j, top, 50, height], line=i)
+        for i, (text, top, height) in enumerate(lines)
+        for j, w in enumerate(text.split())
+    ]
+    title = max(lines, key=lambda ln: ln[2])[0]
+    return ocr.OcrResult(text="\n".join(t for t, _, _ in lines), title=title,
+                         mean_confidence=90.0, words=words)  # fmt: skip
+
+
+def test_a_running_header_is_not_taken_for_the_deck_title_style():
+    deck = [
+        _result(("ACME CONFIDENTIAL", 8, 12), (heading, 60, 30), ("body text here", 150, 14))
+        for heading in ("Problem today", "Our solution", "Market size", "The team")
+    ]
+    assert ocr.with_deck_titles(deck) == deck
+
+
+def eyebrow_result(n: str) -> ocr.OcrResult:
+    return _result((f"TOP LINE {n}", 8, 12), (f"Big words {n}", 80, 30))
+
+
+def test_deck_title_style_needs_half_the_slides():
+    free = [_result((f"Heading {n}", top, height), ("small body", 300, 12))
+            for n, top, height in (("c", 40, 20), ("d", 120, 40), ("e", 200, 28))]  # fmt: skip
+    two = [eyebrow_result(n) for n in "ab"] + free
+    assert ocr.with_deck_titles(two) == two
+    four = [eyebrow_result(n) for n in "abfg"] + free
+    titles = [r.title for r in ocr.with_deck_titles(four)]
+    assert titles == ["TOP LINE a", "TOP LINE b", "TOP LINE f", "TOP LINE g"] + [
+        r.title for r in free
+    ]
+    assert ocr.with_deck_titles([]) == []

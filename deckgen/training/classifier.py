@@ -9,7 +9,9 @@ Training data, all fictional:
   type (written for this project; no real deck was copied). ``slides.txt`` holds
   the textbook layouts; ``slides_styles_*.txt`` the styles of real decks: claim
   and brand-name titles, terse chart and table text, examples on the boundary
-  between two sections.
+  between two sections; ``slides_headings_*.txt`` heading banks: ~55 differently
+  worded headings per section, each over a few lines of body, for the breadth of
+  words real decks put in their titles.
 * decks from the sample-corpus generator (``deckgen.sample``), when present,
   through its ``--truth`` output (text and label per slide).
 
@@ -138,17 +140,55 @@ def build_dataset(
     return rows, labels
 
 
-def _matrix(rows: list[dict[str, float]], vocab: dict[str, int]) -> np.ndarray:
-    x = np.zeros((len(rows), len(vocab)), dtype=np.float64)
+class SparseRows:
+    """Rows of (column, value) pairs: the design matrix without its zeros.
+
+    Each slide sets about 60 of ~40,000 features; a dense matrix is 99.8 % zeros
+    and made training take minutes. Products by per-class ``bincount``, numpy only.
+    """
+
+    def __init__(self, row: np.ndarray, col: np.ndarray, val: np.ndarray, shape: tuple[int, int]):
+        self.row, self.col, self.val, self.shape = row, col, val, shape
+
+    def __matmul__(self, w: np.ndarray) -> np.ndarray:
+        """``X @ w`` for a (features, classes) ``w``."""
+        n = self.shape[0]
+        return np.stack(
+            [np.bincount(self.row, self.val * w[self.col, c], n) for c in range(w.shape[1])], 1
+        )
+
+    def t_matmul(self, g: np.ndarray) -> np.ndarray:
+        """``X.T @ g`` for a (rows, classes) ``g``."""
+        d = self.shape[1]
+        return np.stack(
+            [np.bincount(self.col, self.val * g[self.row, c], d) for c in range(g.shape[1])], 1
+        )
+
+    def take(self, mask: np.ndarray) -> SparseRows:
+        """The rows where ``mask`` is true, renumbered from 0."""
+        new_index = np.cumsum(mask) - 1
+        keep = mask[self.row]
+        return SparseRows(
+            new_index[self.row[keep]], self.col[keep], self.val[keep],
+            (int(mask.sum()), self.shape[1]),
+        )  # fmt: skip
+
+
+def _matrix(rows: list[dict[str, float]], vocab: dict[str, int]) -> SparseRows:
+    row, col, val = [], [], []
     for i, feats in enumerate(rows):
         for name, value in feats.items():
-            j = vocab.get(name)
-            if j is not None:
-                x[i, j] = value
-    return x
+            if name in vocab:
+                row.append(i)
+                col.append(vocab[name])
+                val.append(value)
+    return SparseRows(
+        np.asarray(row, dtype=np.int64), np.asarray(col, dtype=np.int64),
+        np.asarray(val, dtype=np.float64), (len(rows), len(vocab)),
+    )  # fmt: skip
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 600) -> tuple:
+def fit(x: SparseRows, y: np.ndarray, l2: float, steps: int = 600) -> tuple:
     """Softmax regression by Adam on the full batch (small data, exact gradients)."""
     n, d = x.shape
     k = len(SECTIONS)
@@ -161,7 +201,7 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float, steps: int = 600) -> tuple:
     for step in range(1, steps + 1):
         p = np.exp(_log_softmax(x @ w + b))
         grad_logits = (p - onehot) / n
-        grads = [x.T @ grad_logits + l2 * w, grad_logits.sum(axis=0)]
+        grads = [x.t_matmul(grad_logits) + l2 * w, grad_logits.sum(axis=0)]
         for i, (param, g) in enumerate(zip((w, b), grads, strict=True)):
             m[i] = beta1 * m[i] + (1 - beta1) * g
             v[i] = beta2 * v[i] + (1 - beta2) * g * g
@@ -181,7 +221,7 @@ def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 def _design(
     examples: list[tuple[str, str, str]], augment: int
-) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+) -> tuple[SparseRows, np.ndarray, dict[str, int]]:
     """Feature matrix, labels and vocabulary (words seen ``MIN_COUNT`` times, every cue)."""
     rows, labels = build_dataset(examples, augment, random.Random(SEED))
     counts = Counter(name for feats in rows for name in feats)
@@ -225,8 +265,8 @@ def train(use_sample: bool = True, augment: int = 3, sample_truth: Path | None =
     held = np.zeros((len(y), len(SECTIONS)))
     for fold in range(5):
         tr, te = fold_of != fold, fold_of == fold
-        w, b = fit(x[tr], y[tr], L2)
-        held[te] = x[te] @ w + b
+        w, b = fit(x.take(tr), y[tr], L2)
+        held[te] = x.take(te) @ w + b
     temperature = _fit_temperature(held, y)
     held_acc = float((held.argmax(axis=1) == y).mean())
 
