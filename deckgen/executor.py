@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from deckgen.errors import EXIT_INTERRUPTED, ConfigError, DeckgenError, MissingDependencyError
+from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -39,9 +39,11 @@ def limit_worker_threads() -> None:
 
 
 def _init_pool_worker() -> None:
-    # Ctrl-C reaches every process of the terminal's group: the parent reports it and
-    # exits 130; a worker just stops, silently (its unfinished slide is redone next run).
-    signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
+    # Ctrl-C reaches every process of the terminal's group. Only the parent acts on it
+    # (reports, stops the workers, exits 130); a worker that exited on its own would
+    # break the pool first, and the parent would see a crash instead of the interrupt.
+    # A no-op handler, not SIG_IGN: exec resets it, so a running tesseract still stops.
+    signal.signal(signal.SIGINT, lambda *_: None)
     limit_worker_threads()
 
 
