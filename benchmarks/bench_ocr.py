@@ -252,8 +252,10 @@ slides (`deckgen/training/slides*.txt`) and sample decks generated with another 
 than the bundled corpus; the sample rows above share the generator's templates with
 that training data, so they overstate what to expect on real decks. eval-dev was
 never trained on, but it was looked at while choosing features and while briefing the
-writer of the first real-deck-style training slides (docs/models.md, classifier card):
-treat its accuracy as optimistic for unseen real decks too. The card's leave-one-file-out
+writer of the first real-deck-style training slides (docs/models.md, classifier card),
+and the deck title-style rule (`ocr.with_deck_titles`) was written after seeing two of its
+slides take a logo or a caption for the title: treat its accuracy as optimistic for
+unseen real decks too. The card's leave-one-file-out
 accuracy (each style file labelled by a model trained without it) is the cleaner estimate.
 """
 
