@@ -146,23 +146,35 @@ def test_corrupted_cache_entries_are_detected_and_recomputed_never_served(
     assert "aisles" in html and "aislez" not in html
 
 
-FAKE_TESSERACT = """#!/bin/sh
+HUNG_ONCE_TESSERACT = """#!/bin/sh
 # A Tesseract that hangs on the first slide it is given, then behaves.
 case "$1" in --*) exec {real} "$@";; esac
 if mkdir "{state}/hung" 2>/dev/null; then exec sleep 600; fi
 exec {real} "$@"
 """
 
+SLOW_TESSERACT = """#!/bin/sh
+# The real Tesseract, a second late on every slide: a build long enough to interrupt.
+case "$1" in --*) exec {real} "$@";; esac
+sleep 1
+exec {real} "$@"
+"""
 
-def test_hung_tesseract_is_timed_out_per_slide_and_reported(tmp_path, tiny_corpus):
+
+def fake_tesseract(tmp_path: Path, script: str) -> tuple[dict, Path]:
+    """An environment whose ``tesseract`` is ``script`` (which runs the real one)."""
     fake_dir = tmp_path / "fake-bin"
     fake_dir.mkdir()
     fake = fake_dir / "tesseract"
-    fake.write_text(FAKE_TESSERACT.format(real=shutil.which("tesseract"), state=fake_dir))
+    fake.write_text(script.format(real=shutil.which("tesseract"), state=fake_dir))
     fake.chmod(0o755)
     env = dict(os.environ, PATH=f"{fake_dir}{os.pathsep}{os.environ['PATH']}")
     env.pop("DECKGEN_TESSERACT", None)
+    return env, fake_dir
 
+
+def test_hung_tesseract_is_timed_out_per_slide_and_reported(tmp_path, tiny_corpus):
+    env, fake_dir = fake_tesseract(tmp_path, HUNG_ONCE_TESSERACT)
     result = run_build(tmp_path, tiny_corpus, "--workers", "2", "--ocr-timeout", "2", env=env)
     assert result.returncode == 0, result.stderr
     assert (fake_dir / "hung").is_dir()  # the fake really was the tesseract used
@@ -189,6 +201,9 @@ def _count(folder: Path, pattern: str) -> int:
 def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, reference):
     ref_root, _ = reference
     objects = tmp_path / "build" / "cache" / "objects"
+    # A slow Tesseract keeps the build running well after the first slide is stored,
+    # however loaded the machine: the interrupt always lands mid-build.
+    env, _ = fake_tesseract(tmp_path, SLOW_TESSERACT)
     # Ctrl-C in a terminal signals the whole foreground group: do the same.
     proc = subprocess.Popen(
         build_cmd(tmp_path, tiny_corpus, "--workers", "2"),
@@ -196,6 +211,7 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, refere
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=env,
     )
     deadline = time.monotonic() + 300
     # The parent stores a slide as png, upscale json, OCR json: two json = one slide done.
