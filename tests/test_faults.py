@@ -212,6 +212,8 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, refere
         text=True,
         start_new_session=True,
         env=env,
+        # as from a terminal: a test run started in the background inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 300
     # The parent stores a slide as png, upscale json, OCR json: two json = one slide done.
