@@ -255,8 +255,8 @@ never trained on, but it was looked at while choosing features and while briefin
 writer of the first real-deck-style training slides (docs/models.md, classifier card),
 and the deck title-style rule (`ocr.with_deck_titles`) was written after seeing two of its
 slides take a logo or a caption for the title: treat its accuracy as optimistic for
-unseen real decks too. The card's leave-one-file-out
-accuracy (each style file labelled by a model trained without it) is the cleaner estimate.
+unseen real decks too. The card's leave-one-file-out accuracy (each style file labelled
+by a model trained without it) is the cleaner estimate.
 """
 
 

@@ -36,6 +36,10 @@ ConfigOpt = Annotated[
     typer.Option("--config", help="deckgen.toml to read (default: ./deckgen.toml if present)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+LangOpt = Annotated[
+    str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu.")
+]
+PsmOpt = Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")]
 
 
 def _version(value: bool) -> None:
@@ -91,10 +95,8 @@ def build(
     max_pixels: Annotated[
         int | None, typer.Option(help="Refuse images with more pixels than this.")
     ] = None,
-    lang: Annotated[
-        str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu.")
-    ] = None,
-    psm: Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")] = None,
+    lang: LangOpt = None,
+    psm: PsmOpt = None,
     ocr_timeout: Annotated[
         float | None, typer.Option(help="Seconds before OCR of one slide is abandoned.")
     ] = None,
@@ -218,8 +220,8 @@ def inspect(
     save_upscaled: Annotated[
         Path | None, typer.Option(help="Write the upscaled images here.")
     ] = None,
-    lang: Annotated[str | None, typer.Option()] = None,
-    psm: Annotated[int | None, typer.Option()] = None,
+    lang: LangOpt = None,
+    psm: PsmOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Compact JSON lines (default: indented).")
     ] = False,
@@ -326,8 +328,8 @@ def evaluate(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the full result as JSON on stdout.")
     ] = False,
-    lang: Annotated[str | None, typer.Option()] = None,
-    psm: Annotated[int | None, typer.Option()] = None,
+    lang: LangOpt = None,
+    psm: PsmOpt = None,
     upscale: Annotated[str | None, typer.Option(help="Upscale method to evaluate with.")] = None,
     config: ConfigOpt = None,
 ) -> None:

@@ -88,21 +88,10 @@ def test_inspect_prints_one_json_object_per_slide_with_the_documented_fields(tmp
     (folder / "2.jpg").write_bytes(draw_slide("Our Solution", "Software that files it for them"))
     (folder / "3.jpg").write_bytes(b"not an image")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "deckgen.cli",
-            "inspect",
-            str(folder),
-            "--json",
-            "--upscale",
-            "bicubic",
-            "--save-upscaled",
-            str(tmp_path / "up"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+        [sys.executable, "-m", "deckgen.cli", "inspect", str(folder), "--json",
+         "--upscale", "bicubic", "--save-upscaled", str(tmp_path / "up")],
+        capture_output=True, text=True,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["page"] for row in rows] == [1, 2, 3]
