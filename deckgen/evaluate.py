@@ -12,6 +12,8 @@ multisets: recall = share of truth words the OCR found, precision = share of
 OCR words that are in the truth (both pooled over all slides with truth text).
 CER is the edit distance between the two word sequences (joined by single
 spaces) over the truth length, so it also counts reading-order mistakes.
+Titles, when labels.csv gives them, count as found when the title read from the
+layout has the same words (lower-cased, punctuation dropped) as the labelled one.
 Macro-F1 averages over the sections present in the labels. ``notes`` of the
 form ``alt: <section>`` give an accepted second label (``accuracy_with_alt``).
 """
@@ -65,6 +67,7 @@ class _Item:
     alt: str | None
     image: Path
     truth: str | None
+    title: str | None
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,9 @@ def load_dataset(dataset_dir: Path) -> list[_Item]:
             truth_file = _find(dataset_dir / "truth" / deck, page, (".txt",))
             truth = truth_file.read_text("utf-8", "replace") if truth_file else None
             alt = _ALT.search(row.get("notes") or "")
-            items.append(_Item(deck, page, section, alt.group(1) if alt else None, image, truth))
+            alt_label = alt.group(1) if alt else None
+            title = (row.get("title") or "").strip() or None
+            items.append(_Item(deck, page, section, alt_label, image, truth, title))
     items.sort(key=lambda it: (it.deck, it.page))
     return items
 
@@ -135,6 +140,15 @@ def _ocr_scores(items: list[_Item], results: list[OcrResult | None]) -> dict[str
         "median_slide_recall": round(statistics.median(per_slide_recall), 4)
         if per_slide_recall
         else None,
+    }
+
+
+def _title_scores(items: list[_Item], titles: list[str]) -> dict[str, Any]:
+    pairs = [(words(it.title), words(t)) for it, t in zip(items, titles, strict=True) if it.title]
+    found = sum(truth == ours for truth, ours in pairs)
+    return {
+        "slides_scored": len(pairs),
+        "accuracy": round(found / len(pairs), 4) if pairs else None,
     }
 
 
@@ -211,6 +225,7 @@ def evaluate(
         runner.close()
 
     predictions: list[str] = []
+    titles: list[str] = []
     independent: list[str] = []  # each slide on its own: what the deck decoding adds
     alone = replace(classify_params, prior_weight=0.0)
     details = []
@@ -225,6 +240,7 @@ def evaluate(
         independent += [r.label for r in classify.classify_deck(slides, alone)]
         for i, section in zip(idx, sections, strict=True):
             predictions.append(section.label)
+            titles.append(slides[idx.index(i)].title)
             item = items[i]
             details.append({
                 "slide": f"{item.deck}/{item.page:03d}", "truth": item.section,
@@ -248,6 +264,7 @@ def evaluate(
             "classify_version": classify.VERSION,
         },  # fmt: skip
         "ocr": _ocr_scores(items, results),
+        "titles": _title_scores(items, titles),
         "classification": _classification_scores(
             [it.section for it in items], predictions, [it.alt for it in items]
         ),
@@ -280,6 +297,7 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
     rows = [
         ("OCR word recall", o["word_recall"]), ("OCR word precision", o["word_precision"]),
         ("OCR CER", o["cer"]), ("slides with truth text", o["slides_scored"]),
+        ("titles found", result["titles"]["accuracy"]),
         ("section accuracy", c["accuracy"]),
         ("accuracy (alt label accepted)", c["accuracy_with_alt"]),
         ("section macro-F1", c["macro_f1"]), ("upscale s/slide (median)", t["upscale_median"]),

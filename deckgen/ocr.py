@@ -29,7 +29,7 @@ import numpy as np
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.records import OcrResult, Word
 
-VERSION = "ocr-4"
+VERSION = "ocr-5"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the
@@ -243,6 +243,10 @@ class _Line:
         return min(w.box[0] for w in self.words)
 
     @property
+    def right(self) -> float:
+        return max(w.box[0] + w.box[2] for w in self.words)
+
+    @property
     def height(self) -> float:
         return float(np.median([w.box[3] for w in self.words]))
 
@@ -363,16 +367,38 @@ def _find_title(lines: list[_Line], page_height: float) -> str:
 
 
 def _title_from(lines: list[_Line], best: _Line) -> str:
-    """The title line, with its next line when the title wraps onto it."""
-    title = [best]
-    idx = lines.index(best)
-    if idx + 1 < len(lines):
-        nxt = lines[idx + 1]
-        close = nxt.top - (best.top + best.height) < 0.8 * best.height
-        wordy_next = sum(ch.isalpha() for ch in nxt.text) >= 0.6 * len(nxt.text.replace(" ", ""))
-        if close and abs(nxt.height - best.height) < 0.25 * best.height and wordy_next:
-            title.append(nxt)
+    """The title line, with the line its title wraps onto when there is one.
+
+    Found by geometry, not reading order: a column beside a two-line title reads in
+    between its lines, and the biggest line may be the title's second line.
+    """
+    above = _wrapped_line(lines, best, below=False)
+    below = _wrapped_line(lines, best, below=True)
+    nearest = min((ln for ln in (above, below) if ln), key=lambda ln: _gap(best, ln), default=None)
+    title = sorted([best, nearest] if nearest else [best], key=lambda ln: ln.top)
     return " ".join(t for t in _dehyphenate([_sure_text(ln) for ln in title]) if t)
+
+
+def _gap(a: _Line, b: _Line) -> float:
+    """Vertical white space between two lines (negative when they overlap)."""
+    return max(b.top - (a.top + a.height), a.top - (b.top + b.height))
+
+
+def _wrapped_line(lines: list[_Line], best: _Line, below: bool) -> _Line | None:
+    """The closest line right above or below ``best`` in its size, overlapping it across."""
+
+    def wraps(ln: _Line) -> bool:
+        on_side = ln.top > best.top if below else ln.top < best.top
+        return (
+            on_side
+            and -0.3 * best.height < _gap(best, ln) < 0.8 * best.height
+            and abs(ln.height - best.height) < 0.25 * best.height
+            and ln.left < best.right
+            and best.left < ln.right
+            and sum(ch.isalpha() for ch in ln.text) >= 0.6 * len(ln.text.replace(" ", ""))
+        )
+
+    return min(filter(wraps, lines), key=lambda ln: _gap(best, ln), default=None)
 
 
 def _sure_text(line: _Line) -> str:

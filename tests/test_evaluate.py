@@ -63,6 +63,7 @@ def test_evaluate_runs_the_pipeline_and_scores_it(dataset):
     assert o["slides_scored"] == 5
     assert o["word_recall"] > 0.8 and o["word_precision"] > 0.8
     assert 0 <= o["cer"] < 0.3
+    assert result["titles"] == {"slides_scored": 5, "accuracy": 1.0}  # big clear titles
     c = result["classification"]
     truth = [s for slides in DECKS.values() for s, _, _ in slides]
     predicted = [d["predicted"] for d in result["slides_detail"]]
@@ -79,6 +80,16 @@ def test_evaluate_runs_the_pipeline_and_scores_it(dataset):
     ev.print_report(result, console=console)
     shown = console.file.getvalue()
     assert "OCR word recall" in shown and "macro-F1" in shown and "confusion" in shown
+    assert "titles found" in shown
+
+
+def test_title_scores_compare_words_and_skip_unlabelled_slides(tmp_path):
+    items = [
+        ev._Item("d", page, "team", None, tmp_path, None, title)
+        for page, title in enumerate(["Technology / IP", "TEAM AND ADVISORS", None, "Market"])
+    ]
+    ours = ["technology ip", "ADVISORS", "anything", "Market size"]
+    assert ev._title_scores(items, ours) == {"slides_scored": 3, "accuracy": 0.3333}
 
 
 def test_classification_scores_by_hand():

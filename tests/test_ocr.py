@@ -71,6 +71,37 @@ def test_title_is_the_largest_text_not_the_first_line():
     assert result.title == "Business Model"
 
 
+def test_a_title_wrapped_over_two_lines_is_read_whole_beside_a_column():
+    image = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(image)
+    title = ImageFont.truetype(BOLD, 60)
+    draw.text((80, 60), "BUSINESS", fill="black", font=title)
+    draw.text((80, 140), "MODEL", fill="black", font=title)
+    small = ImageFont.truetype(FONT, 30)
+    for i, line in enumerate(["Licensing fees", "Per seat pricing", "Annual contracts"]):
+        draw.text((760, 75 + 45 * i), line, fill="black", font=small)  # reads between them
+    result = ocr.ocr(_png(image), OcrParams())
+    assert result.title == "BUSINESS MODEL"
+
+
+def test_the_bigger_second_line_of_a_title_takes_its_first_line_along():
+    image = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((80, 60), "TEAM AND", fill="black", font=ImageFont.truetype(BOLD, 58))
+    draw.text((80, 135), "ADVISORS", fill="black", font=ImageFont.truetype(BOLD, 64))
+    draw.text((80, 300), "Ana Ruiz, CEO", fill="black", font=ImageFont.truetype(FONT, 30))
+    assert ocr.ocr(_png(image), OcrParams()).title == "TEAM AND ADVISORS"
+
+
+def test_a_smaller_subtitle_or_a_line_off_to_the_side_is_not_part_of_the_title():
+    image = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((80, 60), "Traction", fill="black", font=ImageFont.truetype(BOLD, 64))
+    draw.text((80, 145), "Growing every month", fill="black", font=ImageFont.truetype(FONT, 36))
+    draw.text((760, 145), "Seed", fill="black", font=ImageFont.truetype(BOLD, 64))
+    assert ocr.ocr(_png(image), OcrParams()).title == "Traction"
+
+
 def test_light_on_dark_slide_is_read():
     png = slide("Our Vision", ["Every kitchen runs on clean energy"], dark=True)
     result = ocr.ocr(png, OcrParams())
