@@ -257,8 +257,9 @@ writer of the first real-deck-style training slides (docs/models.md, classifier 
 the deck title-style rule (`ocr.with_deck_titles`) was written after seeing two of its
 slides take a logo or a caption for the title, and the two-line title rule (a title's
 second line found by geometry, above or below) after seeing three of its two-line titles
-read by half: treat its title and section accuracy as optimistic for unseen real decks too. The card's leave-one-file-out accuracy (each style file labelled
-by a model trained without it) is the cleaner estimate.
+read by half: treat its title and section accuracy as optimistic for unseen real decks
+too. The card's leave-one-file-out accuracy (each style file labelled by a model
+trained without it) is the cleaner estimate.
 """
 
 

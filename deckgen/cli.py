@@ -335,6 +335,8 @@ def evaluate(
 ) -> None:
     """Measure OCR (word recall, precision, CER) and section accuracy/macro-F1 on a labelled set.
 
+    Also the share of labelled titles read, a confusion matrix and the mislabelled slides.
+
     Example: deckgen eval ../shared/eval-dev --json
     """
     from deckgen import evaluate as ev

@@ -284,8 +284,19 @@ def evaluate(
     }
 
 
+_MISTAKES_SHOWN = 40
+# three letters keep the 16-column confusion matrix inside an 80-column terminal
+_SHORT = {
+    "cover": "cov", "problem": "prb", "solution": "sol", "product": "prd", "market": "mkt",
+    "competition": "cmp", "go-to-market": "gtm", "business-model": "bmd", "traction": "trc",
+    "team": "tea", "financials": "fin", "funding": "fnd", "milestones": "mil", "vision": "vis",
+    "conclusion": "con", "other": "oth",
+}  # fmt: skip
+
+
 def print_report(result: dict[str, Any], console: Any = None) -> None:
     """The evaluation as rich tables: summary, per-class scores, confusion matrix."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -321,13 +332,27 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
     console.print(per_class)
 
     labels = list(c["confusion"])
-    short = {s: s[:5] for s in labels}
-    matrix = Table(title="confusion (rows: truth, columns: predicted)")
+    matrix = Table(title="confusion (rows: truth, columns: predicted)", box=box.SIMPLE_HEAD,
+                   padding=0, show_edge=False)  # fmt: skip
     matrix.add_column("")
     for s in labels:
-        matrix.add_column(short[s], justify="right")
+        matrix.add_column(_SHORT[s], justify="right", min_width=3)
     for s in labels:
-        matrix.add_row(short[s], *(str(c["confusion"][s][p] or "·") for p in labels))
+        matrix.add_row(_SHORT[s], *(str(c["confusion"][s][p] or "·") for p in labels))
     console.print(matrix)
+    console.print(", ".join(f"{_SHORT[s]} {s}" for s in labels), highlight=False)
+
+    wrong = [d for d in result.get("slides_detail", []) if d["predicted"] != d["truth"]]
+    if wrong:
+        mistakes = Table(title=f"mislabelled slides ({len(wrong)})")
+        for col in ("slide", "truth", "predicted", "prob", "title read"):
+            mistakes.add_column(col, justify="right" if col == "prob" else "left")
+        for d in wrong[:_MISTAKES_SHOWN]:
+            truth = d["truth"] + (f" (alt {d['alt']})" if d.get("alt") else "")
+            prob = f"{d['confidence']:.2f}"
+            mistakes.add_row(d["slide"], truth, d["predicted"], prob, d["title"])
+        console.print(mistakes)
+        if len(wrong) > _MISTAKES_SHOWN:
+            console.print(f"... and {len(wrong) - _MISTAKES_SHOWN} more: all are in --json")
     for failure in result["failed"]:
         console.print(f"[red]failed[/red] {failure['slide']}: {failure['reason']}", markup=True)

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from deckgen import evaluate as ev
 from deckgen.errors import BadInputError
+from deckgen.records import SECTIONS
 from deckgen.upscale import UpscaleParams
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -90,6 +91,31 @@ def test_title_scores_compare_words_and_skip_unlabelled_slides(tmp_path):
     ]
     ours = ["technology ip", "ADVISORS", "anything", "Market size"]
     assert ev._title_scores(items, ours) == {"slides_scored": 3, "accuracy": 0.3333}
+
+
+def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
+    truth = list(SECTIONS)
+    pred = truth[1:] + truth[:1]  # every slide wrong: all 16 rows and columns are used
+    result = {
+        "dataset": "set", "slides": 16, "failed": [],
+        "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 16},
+        "titles": {"accuracy": 0.5, "slides_scored": 16},
+        "classification": ev._classification_scores(truth, pred, [None] * 16),
+        "seconds_per_slide": {"upscale_median": 0.2, "ocr_median": 0.3, "classify_mean": 0.01},
+        "slides_detail": [
+            {"slide": f"d/{i:03d}", "truth": t, "predicted": p, "alt": None,
+             "confidence": 0.4, "title": f"Title {i}", "cues": []}
+            for i, (t, p) in enumerate(zip(truth, pred, strict=True))
+        ],
+    }  # fmt: skip
+    console = Console(file=io.StringIO(), width=80)
+    ev.print_report(result, console=console)
+    lines = console.file.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if line.lstrip().startswith("cov prb"))
+    assert header.split() == [ev._SHORT[s] for s in SECTIONS]
+    assert "mislabelled slides (16)" in "\n".join(lines)
+    assert any("d/015" in line and "Title 15" in line for line in lines)
 
 
 def test_classification_scores_by_hand():
