@@ -55,51 +55,53 @@ def test_title_and_body_are_read_with_boxes_in_source_pixels():
     assert result.lang == "eng" and result.seconds > 0
 
 
-def test_title_is_the_largest_text_not_the_first_line():
+def drawn(*texts: tuple[tuple[int, int], str, str, int]) -> bytes:
+    """A white 1280x720 slide with each (position, text, font file, size) drawn on it."""
     image = Image.new("RGB", (1280, 720), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((80, 30), "Confidential draft", fill="black", font=ImageFont.truetype(FONT, 26))
-    draw.text((80, 110), "Business Model", fill="black", font=ImageFont.truetype(BOLD, 70))
-    draw.text(
-        (80, 300),
-        "Subscription per seat per month",
-        fill="black",
-        font=ImageFont.truetype(FONT, 34),
+    for xy, text, font, size in texts:
+        draw.text(xy, text, fill="black", font=ImageFont.truetype(font, size))
+    return _png(image)
+
+
+def test_title_is_the_largest_text_not_the_first_line():
+    result = ocr.ocr(
+        drawn(
+            ((80, 30), "Confidential draft", FONT, 26),
+            ((80, 110), "Business Model", BOLD, 70),
+            ((80, 300), "Subscription per seat per month", FONT, 34),
+        ),
+        OcrParams(),
     )
-    result = ocr.ocr(_png(image), OcrParams())
     assert result.lines[0] == "Confidential draft"
     assert result.title == "Business Model"
 
 
 def test_a_title_wrapped_over_two_lines_is_read_whole_beside_a_column():
-    image = Image.new("RGB", (1280, 720), "white")
-    draw = ImageDraw.Draw(image)
-    title = ImageFont.truetype(BOLD, 60)
-    draw.text((80, 60), "BUSINESS", fill="black", font=title)
-    draw.text((80, 140), "MODEL", fill="black", font=title)
-    small = ImageFont.truetype(FONT, 30)
-    for i, line in enumerate(["Licensing fees", "Per seat pricing", "Annual contracts"]):
-        draw.text((760, 75 + 45 * i), line, fill="black", font=small)  # reads between them
-    result = ocr.ocr(_png(image), OcrParams())
-    assert result.title == "BUSINESS MODEL"
+    column = [
+        ((760, 75 + 45 * i), line, FONT, 30)  # its lines read between the title's two
+        for i, line in enumerate(["Licensing fees", "Per seat pricing", "Annual contracts"])
+    ]
+    png = drawn(((80, 60), "BUSINESS", BOLD, 60), ((80, 140), "MODEL", BOLD, 60), *column)
+    assert ocr.ocr(png, OcrParams()).title == "BUSINESS MODEL"
 
 
 def test_the_bigger_second_line_of_a_title_takes_its_first_line_along():
-    image = Image.new("RGB", (1280, 720), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((80, 60), "TEAM AND", fill="black", font=ImageFont.truetype(BOLD, 58))
-    draw.text((80, 135), "ADVISORS", fill="black", font=ImageFont.truetype(BOLD, 64))
-    draw.text((80, 300), "Ana Ruiz, CEO", fill="black", font=ImageFont.truetype(FONT, 30))
-    assert ocr.ocr(_png(image), OcrParams()).title == "TEAM AND ADVISORS"
+    png = drawn(
+        ((80, 60), "TEAM AND", BOLD, 58),
+        ((80, 135), "ADVISORS", BOLD, 64),
+        ((80, 300), "Ana Ruiz, CEO", FONT, 30),
+    )
+    assert ocr.ocr(png, OcrParams()).title == "TEAM AND ADVISORS"
 
 
 def test_a_smaller_subtitle_or_a_line_off_to_the_side_is_not_part_of_the_title():
-    image = Image.new("RGB", (1280, 720), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((80, 60), "Traction", fill="black", font=ImageFont.truetype(BOLD, 64))
-    draw.text((80, 145), "Growing every month", fill="black", font=ImageFont.truetype(FONT, 36))
-    draw.text((760, 145), "Seed", fill="black", font=ImageFont.truetype(BOLD, 64))
-    assert ocr.ocr(_png(image), OcrParams()).title == "Traction"
+    png = drawn(
+        ((80, 60), "Traction", BOLD, 64),
+        ((80, 145), "Growing every month", FONT, 36),
+        ((760, 145), "Seed", BOLD, 64),
+    )
+    assert ocr.ocr(png, OcrParams()).title == "Traction"
 
 
 def test_light_on_dark_slide_is_read():
