@@ -238,15 +238,15 @@ def evaluate(
         sections = classify.classify_deck(slides, classify_params)
         classify_seconds += time.perf_counter() - start
         independent += [r.label for r in classify.classify_deck(slides, alone)]
-        for i, section in zip(idx, sections, strict=True):
+        for i, slide, section in zip(idx, slides, sections, strict=True):
             predictions.append(section.label)
-            titles.append(slides[idx.index(i)].title)
+            titles.append(slide.title)
             item = items[i]
             details.append({
                 "slide": f"{item.deck}/{item.page:03d}", "truth": item.section,
                 "predicted": section.label, "alt": item.alt,
                 "confidence": section.scores.get(section.label, 0.0),
-                "title": slides[idx.index(i)].title, "cues": section.cues,
+                "title": slide.title, "cues": section.cues,
             })  # fmt: skip
     ocr_seconds = [r.seconds for r in results if r is not None]
     return {

@@ -372,10 +372,8 @@ def _title_from(lines: list[_Line], best: _Line) -> str:
     Found by geometry, not reading order: a column beside a two-line title reads in
     between its lines, and the biggest line may be the title's second line.
     """
-    above = _wrapped_line(lines, best, below=False)
-    below = _wrapped_line(lines, best, below=True)
-    nearest = min((ln for ln in (above, below) if ln), key=lambda ln: _gap(best, ln), default=None)
-    title = sorted([best, nearest] if nearest else [best], key=lambda ln: ln.top)
+    wrapped = _wrapped_line(lines, best)
+    title = sorted([best, wrapped] if wrapped else [best], key=lambda ln: ln.top)
     return " ".join(t for t in _dehyphenate([_sure_text(ln) for ln in title]) if t)
 
 
@@ -384,14 +382,12 @@ def _gap(a: _Line, b: _Line) -> float:
     return max(b.top - (a.top + a.height), a.top - (b.top + b.height))
 
 
-def _wrapped_line(lines: list[_Line], best: _Line, below: bool) -> _Line | None:
+def _wrapped_line(lines: list[_Line], best: _Line) -> _Line | None:
     """The closest line right above or below ``best`` in its size, overlapping it across."""
 
     def wraps(ln: _Line) -> bool:
-        on_side = ln.top > best.top if below else ln.top < best.top
         return (
-            on_side
-            and -0.3 * best.height < _gap(best, ln) < 0.8 * best.height
+            -0.3 * best.height < _gap(best, ln) < 0.8 * best.height  # not beside it on its row
             and abs(ln.height - best.height) < 0.25 * best.height
             and ln.left < best.right
             and best.left < ln.right
