@@ -343,13 +343,16 @@ def _dehyphenate(texts: list[str]) -> list[str]:
     return out  # same length as the input: word.line indices stay valid
 
 
+def _mostly_letters(line: _Line) -> bool:
+    text = line.text.replace(" ", "")
+    return sum(ch.isalpha() for ch in text) >= 0.6 * len(text)
+
+
 def _looks_like_words(line: _Line) -> bool:
     """A title candidate: mostly letters, a real word in it, read with some confidence."""
-    text = line.text
-    letters = sum(ch.isalpha() for ch in text)
     has_word = any(sum(ch.isalpha() for ch in w.text) >= 3 for w in line.words)
     confident = float(np.mean([w.conf for w in line.words])) >= 60
-    return has_word and confident and letters >= 0.6 * len(text.replace(" ", ""))
+    return has_word and confident and _mostly_letters(line)
 
 
 def _find_title(lines: list[_Line], page_height: float) -> str:
@@ -385,13 +388,15 @@ def _gap(a: _Line, b: _Line) -> float:
 def _wrapped_line(lines: list[_Line], best: _Line) -> _Line | None:
     """The closest line right above or below ``best`` in its size, overlapping it across."""
 
+    h = best.height
+
     def wraps(ln: _Line) -> bool:
         return (
-            -0.3 * best.height < _gap(best, ln) < 0.8 * best.height  # not beside it on its row
-            and abs(ln.height - best.height) < 0.25 * best.height
+            -0.3 * h < _gap(best, ln) < 0.8 * h  # not beside it on its row
+            and abs(ln.height - h) < 0.25 * h
             and ln.left < best.right
             and best.left < ln.right
-            and sum(ch.isalpha() for ch in ln.text) >= 0.6 * len(ln.text.replace(" ", ""))
+            and _mostly_letters(ln)
         )
 
     return min(filter(wraps, lines), key=lambda ln: _gap(best, ln), default=None)
