@@ -247,18 +247,25 @@ class Builder:
                 titled = ocr.with_deck_titles([s.ocr for s in deck_slides])
                 for slide, result in zip(deck_slides, titled, strict=True):
                     slide.ocr = result
+                by_hand = decks[deck_slides[0].deck].sections
+                curated = {
+                    i: by_hand[str(s.page)]
+                    for i, s in enumerate(deck_slides)
+                    if str(s.page) in by_hand
+                }
                 key = stage_key(
                     "classify",
                     classify.VERSION,
                     self.config.classify,
                     *(s.fingerprints["ocr"] for s in deck_slides),
                     *(r.title for r in titled),  # the deck-level titles are classify's input
+                    *(f"by hand: {i}={label}" for i, label in curated.items()),
                 )
                 cached = self.cache.get_json(key)
                 if cached is None:
                     started = time.perf_counter()
                     results = classify.classify_deck(
-                        [s.ocr for s in deck_slides], self.config.classify
+                        [s.ocr for s in deck_slides], self.config.classify, curated
                     )
                     cached = [r.to_dict() for r in results]
                     self.cache.put_json(key, cached)

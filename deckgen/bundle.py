@@ -36,7 +36,7 @@ from deckgen.files import atomic_write
 from deckgen.records import DeckMeta, Slide
 
 ARCHIVE_STEM = "deckgen-dataset"
-VERSION = "1"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "2"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
 
@@ -192,6 +192,7 @@ def _row(slide: Slide, deck: DeckMeta, original_name: str, upscaled_name: str) -
         "stage": deck.stage,
         "industry": deck.industry,
         "section": section.label,
+        "section_source": "curated" if section.curated else "predicted",
         "section_scores": {k: round(float(v), 6) for k, v in sorted(section.scores.items())},
         "title": ocr.title,
         "text": ocr.text,

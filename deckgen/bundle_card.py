@@ -44,10 +44,12 @@ FIELDS: tuple[Field, ...] = (
     Field("year", "integer", "Year the deck was used, if known."),
     Field("stage", "string", "Funding stage (pre-seed, seed, series A, ...)."),
     Field("industry", "string", "Industry of the company."),
-    Field("section", "string", "Predicted section type: one of " + ", ".join(SECTIONS) + ".",
+    Field("section", "string", "Section type: one of " + ", ".join(SECTIONS) + ".",
           required=True),
-    Field("section_scores", "object", "Classifier score per section (sums to about 1).",
-          required=True),
+    Field("section_source", "string", "Who set the section: 'predicted' (the classifier) or "
+          "'curated' (by hand, in the deck's deck.toml).", required=True),
+    Field("section_scores", "object", "Classifier score per section (sums to about 1; a "
+          "curated slide has 1 on its section).", required=True),
     Field("title", "string", "Slide title as read by OCR."),
     Field("text", "string", "OCR text in reading order, lines joined by newlines."),
     Field("mean_confidence", "number", "Mean Tesseract word confidence, 0-100.", required=True),
@@ -184,7 +186,8 @@ def data_card(ctx: CardContext) -> str:
         "wide JPEG scraped from the web; PDF pages are rendered to PNG) is enlarged by a "
         "super-resolution model run through OpenCV's DNN module, read by Tesseract OCR (words, "
         "boxes, confidences, a title guess), and assigned one of "
-        f"{len(SECTIONS)} section types by a small classifier over the OCR text and layout. "
+        f"{len(SECTIONS)} section types by a small classifier over the OCR text and layout "
+        "(or by hand, where a curator set it in the deck's deck.toml). "
         f"Upscaled images are stored as {ctx.upscaled_format.upper()}"
         + (" (quality 90)" if ctx.upscaled_format == "webp" else "")
         + "; originals are stored byte for byte. Slides whose OCR or classification failed are "
@@ -232,8 +235,10 @@ def data_card(ctx: CardContext) -> str:
         "`mean_confidence` and per-word `conf` say how sure Tesseract was.",
         "- Super-resolution invents detail: do not read small print from the upscaled image "
         "as evidence; the original is the record.",
-        "- Section labels are predictions, not human annotations; `section_scores` shows "
-        "the runner-up when a slide fits two sections.",
+        f"- Section labels are predictions, not human annotations, except the "
+        f"{sum(row['section_source'] == 'curated' for row in ctx.rows)} slides whose "
+        "`section_source` is `curated`; `section_scores` shows the runner-up when a slide "
+        "fits two sections.",
         "- The decks are a convenience sample of what was published, not a representative "
         "sample of startups; company, stage and industry come from the deck's own metadata.",
         "- Text is mostly English; other scripts are read poorly.",
@@ -311,6 +316,8 @@ def _frictionless_schema(*, csv: bool) -> dict[str, Any]:
             constraints["required"] = True
         if f.name == "section":
             constraints["enum"] = list(SECTIONS)
+        if f.name == "section_source":
+            constraints["enum"] = ["predicted", "curated"]
         if f.name == "page":
             constraints["minimum"] = 1
         if constraints:

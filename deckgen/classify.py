@@ -302,10 +302,18 @@ def _marginals(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
 
 
 def classify_deck(
-    slides: list[OcrResult], params: ClassifyParams | None = None
+    slides: list[OcrResult],
+    params: ClassifyParams | None = None,
+    curated: dict[int, str] | None = None,
 ) -> list[SectionResult]:
-    """Label every slide of one deck (in page order), decoding the deck jointly."""
+    """Label every slide of one deck (in page order), decoding the deck jointly.
+
+    ``curated``: labels set by hand, by index into ``slides``. They are fixed in the
+    decoding, so their neighbours are decoded knowing them (a slide after a curated
+    problem is more likely its solution).
+    """
     params = params or ClassifyParams()
+    curated = curated or {}
     if not slides:
         return []
     model = load_model()
@@ -314,6 +322,8 @@ def classify_deck(
     local = np.stack([_log_softmax(logits) for logits, _, _ in per_slide])
     pos = np.stack([position_prior(i, n) for i in range(n)])
     emit = local + params.prior_weight * pos
+    for i, label in curated.items():
+        emit[i] = np.where(np.arange(len(SECTIONS)) == _INDEX[label], 0.0, -1e9)
     trans = params.prior_weight * transition_prior()
     path = _viterbi(emit, trans)
     post = _marginals(emit, trans)
@@ -321,6 +331,13 @@ def classify_deck(
     for i, (label_idx, (_, feats, why)) in enumerate(zip(path, per_slide, strict=True)):
         scores = {s: round(float(post[i, j]), 4) for j, s in enumerate(SECTIONS)}
         label = SECTIONS[label_idx]
+        if i in curated:
+            guess = int(local[i].argmax())
+            cue = f"set by hand in deck.toml (the slide alone reads as {SECTIONS[guess]}"
+            results.append(
+                SectionResult(label, scores, [f"{cue} {math.exp(local[i, guess]):.2f})"], True)
+            )
+            continue
         cues = _explain(label_idx, feats, why, model)
         if pos[i, label_idx] > 0:
             cues.append("position: first slide" if i == 0 else "position: last slide")

@@ -3,7 +3,9 @@
 Layout::
 
     corpus/<deck-slug>/deck.toml     company, title, year, stage, industry,
-                                     amount_raised, source_url, license
+                                     amount_raised, source_url, license,
+                                     and optionally [sections]: labels set
+                                     by hand, page = "section" (3 = "market")
     corpus/<deck-slug>/001.jpg ...   slide images in file-name order
     corpus/<deck-slug>/deck.pdf      or a PDF instead of images
 
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from deckgen.errors import BadInputError, SlideError
 from deckgen.files import atomic_write, sha256_bytes, sha256_file
-from deckgen.records import DeckMeta, Slide, slide_id
+from deckgen.records import SECTIONS, DeckMeta, Slide, slide_id
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 PDF_EXTENSION = ".pdf"
@@ -125,7 +127,33 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
             setattr(meta, key, str(value))
         else:
             problems.append(Problem(rel, f"{key} must be text, got {type(value).__name__}"))
+    if "sections" in data:
+        meta.sections = _curated_sections(data["sections"], rel, problems)
     return meta
+
+
+def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[str, str]:
+    """deck.toml's ``[sections]``: page number -> section; a bad entry is reported and dropped."""
+    if not isinstance(table, dict):
+        problems.append(Problem(rel, 'sections must be a table: [sections] then 3 = "market"'))
+        return {}
+    curated = {}
+    for page, label in table.items():
+        if not re.fullmatch(r"[0-9]{1,4}", page) or int(page) < 1:
+            problems.append(
+                Problem(rel, f"sections: {printable(page[:40])!r} is not a page number; ignored")
+            )
+        elif label not in SECTIONS:
+            problems.append(
+                Problem(
+                    rel,
+                    f"sections: page {page}: {printable(str(label)[:40])!r} is not a section "
+                    f"(one of {', '.join(SECTIONS)}); ignored",
+                )
+            )
+        else:
+            curated[str(int(page))] = label
+    return curated
 
 
 def pdf_page_count(path: Path) -> int:
@@ -211,6 +239,12 @@ def scan(root: Path) -> Corpus:
         if not slides:
             corpus.problems.append(Problem(name, "deck has no slides (no images or PDF); skipped"))
             continue
+        pages = {str(s.page) for s in slides}
+        for page in sorted(set(meta.sections) - pages, key=int):
+            del meta.sections[page]
+            corpus.problems.append(
+                Problem(f"{name}/deck.toml", f"sections: the deck has no page {page}; ignored")
+            )
         corpus.decks[name] = meta
         corpus.slides.extend(slides)
     return corpus

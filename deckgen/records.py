@@ -92,6 +92,9 @@ class DeckMeta(_Record):
     amount_raised: str = ""
     source_url: str = ""
     license: str = ""
+    # labels set by hand in deck.toml's [sections] table: page number (as text, the way
+    # TOML and JSON keys are) -> section; they override the classifier
+    sections: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +135,7 @@ class SectionResult(_Record):
     label: str
     scores: dict[str, float] = field(default_factory=dict)  # sums to ~1 over SECTIONS
     cues: list[str] = field(default_factory=list)  # human-readable reasons
+    curated: bool = False  # set by hand in deck.toml, not predicted
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tarfile
 from dataclasses import replace
 
 import pytest
@@ -10,6 +11,7 @@ from conftest import DECKS, build_cmd, config_for, write_deck
 
 from deckgen.build import Builder, load_manifest
 from deckgen.index import search
+from deckgen.training.classifier import curated_examples
 
 
 def processed(report) -> dict[str, int]:
@@ -68,6 +70,39 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     assert fourth.stages["upscale"].cached == n + 2
     assert fourth.stages["ocr"].processed == n + 2
     assert fourth.stages["classify"].processed == n + 2
+
+
+def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_corpus):
+    cfg = config_for(tmp_path, tiny_corpus)
+    Builder(cfg, quiet=True).run()
+    slides, _ = load_manifest(tmp_path / "build")
+    solution = next(s for s in slides if s.id == "alpha-robotics/003")
+    assert solution.section.label == "solution" and not solution.section.curated
+
+    toml = tiny_corpus / "alpha-robotics" / "deck.toml"
+    toml.write_text(toml.read_text() + '[sections]\n3 = "product"\n')
+    report = Builder(cfg, quiet=True).run()
+    assert report.stages["ocr"].processed == 0
+    assert report.stages["classify"].processed == len(DECKS["alpha-robotics"]["slides"])
+    slides, _ = load_manifest(tmp_path / "build")
+    by_id = {s.id: s for s in slides}
+    assert by_id["alpha-robotics/003"].section.label == "product"
+    assert by_id["alpha-robotics/003"].section.curated
+    assert not by_id["alpha-robotics/002"].section.curated
+
+    site = tmp_path / "site"
+    assert "Labelled by hand." in (site / "slide" / "alpha-robotics" / "003.html").read_text()
+    assert "alpha-robotics/003.html" in (site / "section" / "product.html").read_text()
+    bundle = next((site / "dataset").glob("*.tar.gz"))
+    with tarfile.open(bundle) as tar:
+        name = next(n for n in tar.getnames() if n.endswith("/metadata.jsonl"))
+        rows = {r["id"]: r for r in map(json.loads, tar.extractfile(name))}  # type: ignore[arg-type]
+    assert rows["alpha-robotics/003"]["section_source"] == "curated"
+    assert rows["alpha-robotics/002"]["section_source"] == "predicted"
+    # the retraining loop reads the hand-set labels back with their OCR text
+    curated = curated_examples(bundle)
+    assert [(section, title) for section, title, _ in curated] == [("product", "Our Solution")]
+    assert "shelves" in curated[0][2]
 
 
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):

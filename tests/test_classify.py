@@ -100,6 +100,25 @@ def test_deck_position_decides_cover_and_conclusion():
     assert any("position: first slide" in c for c in classify_deck(deck)[0].cues)
 
 
+def test_a_label_set_by_hand_wins_and_its_neighbours_are_decoded_knowing_it():
+    deck = [
+        slide("Acme Robotics", "Robots for small warehouses"),
+        slide("Our Solution", "Robots bring shelves to the pickers"),
+        slide("", "lorem ipsum dolor sit amet"),
+        slide("Team", "CEO formerly at a logistics company; CTO PhD in robotics"),
+    ]
+    alone = classify_deck(deck)
+    assert alone[1].label == "solution" and not alone[1].curated
+    fixed = classify_deck(deck, curated={1: "product"})
+    assert fixed[1].label == "product" and fixed[1].curated
+    assert fixed[1].scores["product"] == 1.0
+    assert fixed[1].cues[0].startswith("set by hand in deck.toml (the slide alone reads as solution")
+    assert [r.label for r in fixed[::3]] == [r.label for r in alone[::3]] == ["cover", "team"]
+    assert not any(r.curated for r in fixed[::2])
+    # the slide after it leans towards continuing the hand-set section: fixed in the decoding
+    assert fixed[2].scores["product"] > alone[2].scores["product"]
+
+
 def test_viterbi_does_not_go_back_from_solution_to_problem():
     k = len(SECTIONS)
     p, s, m = (SECTIONS.index(x) for x in ("problem", "solution", "market"))

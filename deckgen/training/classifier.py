@@ -14,6 +14,9 @@ Training data, all fictional:
   words real decks put in their titles.
 * decks from the sample-corpus generator (``deckgen.sample``), when present,
   through its ``--truth`` output (text and label per slide).
+* with ``--curated BUNDLE``: the real slides labelled by hand in a dataset
+  bundle (deck.toml ``[sections]``, published by ``make site``), with their OCR
+  text. This is how the model learns real decks' conventions.
 
 Every example is also seen with simulated OCR damage (dropped words, a lost
 title, character slips), because that is what the model meets at run time.
@@ -30,6 +33,7 @@ import argparse
 import csv
 import json
 import random
+import tarfile
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -106,6 +110,22 @@ def _read_truth(truth: Path) -> list[tuple[str, str, str]]:
             title = row.get("title") or (lines[0] if lines else "")
             examples.append((row["section"], title, "\n".join(lines)))
     return examples
+
+
+def curated_examples(bundle: Path) -> list[tuple[str, str, str]]:
+    """(section, title, OCR text) of every slide labelled by hand in a dataset bundle."""
+    try:
+        with tarfile.open(bundle, "r:gz") as tar:
+            names = tar.getnames()
+            member = tar.extractfile(next(n for n in names if n.endswith("/metadata.jsonl")))
+            rows = [json.loads(line) for line in member] if member else []
+    except (OSError, tarfile.TarError, StopIteration, ValueError) as exc:
+        raise SystemExit(f"{bundle}: not a readable deckgen dataset bundle ({exc})") from exc
+    return [
+        (row["section"], row.get("title") or "", row.get("text") or "")
+        for row in rows
+        if row.get("section_source") == "curated" and row.get("section") in SECTIONS
+    ]
 
 
 def _damage(title: str, body: str, rng: random.Random) -> tuple[str, str]:
@@ -254,10 +274,16 @@ def leave_one_file_out(augment: int = 3, sample_truth: Path | None = None) -> di
     return scores
 
 
-def train(use_sample: bool = True, augment: int = 3, sample_truth: Path | None = None) -> dict:
+def train(
+    use_sample: bool = True,
+    augment: int = 3,
+    sample_truth: Path | None = None,
+    curated: list[tuple[str, str, str]] = (),
+) -> dict:
     examples = hand_written_slides()
     if use_sample:
         examples += sample_examples(truth=sample_truth)
+    examples += curated
     x, y, vocab = _design(examples, augment)
 
     # 5-fold held-out logits (folds by example, all its variants together) for the temperature
@@ -288,6 +314,7 @@ def train(use_sample: bool = True, augment: int = 3, sample_truth: Path | None =
             "examples": len(examples),
             "with_ocr_damage": len(y),
             "heldout_accuracy_5fold": round(held_acc, 3),
+            **({"curated_real_slides": len(curated)} if curated else {}),
             "per_section": dict(sorted(Counter(s for s, _, _ in examples).items())),
         },
     }
@@ -299,6 +326,11 @@ def main() -> None:
     parser.add_argument("--sample-truth", type=Path, help="read this sample --truth folder")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument(
+        "--curated", type=Path, metavar="BUNDLE",
+        help="also learn the slides labelled by hand in this dataset bundle "
+        "(site/dataset/deckgen-dataset-v1.tar.gz)",
+    )  # fmt: skip
+    parser.add_argument(
         "--leave-one-file-out", action="store_true",
         help="print each style file's accuracy when trained without it; write nothing",
     )  # fmt: skip
@@ -309,7 +341,10 @@ def main() -> None:
             print(f"{name}: {acc:.3f}")
         print(f"mean: {np.mean(list(scores.values())):.3f}")
         return
-    model = train(use_sample=not args.no_sample, sample_truth=args.sample_truth)
+    curated = curated_examples(args.curated) if args.curated else []
+    if args.curated:
+        print(f"{args.curated}: {len(curated)} slides labelled by hand")
+    model = train(not args.no_sample, sample_truth=args.sample_truth, curated=curated)
     args.out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(model['weights'])} features, {model['training']}")
 
