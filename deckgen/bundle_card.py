@@ -235,10 +235,8 @@ def data_card(ctx: CardContext) -> str:
         "`mean_confidence` and per-word `conf` say how sure Tesseract was.",
         "- Super-resolution invents detail: do not read small print from the upscaled image "
         "as evidence; the original is the record.",
-        f"- Section labels are predictions, not human annotations, except the "
-        f"{sum(row['section_source'] == 'curated' for row in ctx.rows)} slides whose "
-        "`section_source` is `curated`; `section_scores` shows the runner-up when a slide "
-        "fits two sections.",
+        f"- Section labels are predictions, not human annotations{_curated_note(ctx.rows)}; "
+        "`section_scores` shows the runner-up when a slide fits two sections.",
         "- The decks are a convenience sample of what was published, not a representative "
         "sample of startups; company, stage and industry come from the deck's own metadata.",
         "- Text is mostly English; other scripts are read poorly.",
@@ -303,6 +301,11 @@ def croissant(ctx: CardContext) -> dict[str, Any]:
              ]},
         ],
     }
+
+
+def _curated_note(rows: list[dict[str, Any]]) -> str:
+    curated = sum(row["section_source"] == "curated" for row in rows)
+    return f", except the {curated} labelled by hand (`section_source` curated)" if curated else ""
 
 
 def _frictionless_schema(*, csv: bool) -> dict[str, Any]:

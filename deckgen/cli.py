@@ -320,6 +320,48 @@ def search(
         err.print("no matches")
 
 
+@app.command()
+def review(
+    limit: Annotated[int, typer.Option(help="How many slides to list.")] = 20,
+    deck: Annotated[str | None, typer.Option(help="Only this deck (slug).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus).")] = None,
+    cache: Annotated[Path | None, typer.Option(help="Build folder (default: build).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List the slides whose section the classifier is least sure of, to check first.
+
+    A wrong one is fixed in its deck.toml ([sections], then page = "section");
+    the next build keeps it.
+
+    Example: deckgen review --limit 10
+    """
+    from deckgen.build import load_manifest
+    from deckgen.corpus import printable
+
+    cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
+    slides, _ = load_manifest(Path(cfg.build.cache))
+    predicted = [
+        s for s in slides
+        if s.section is not None and not s.section.curated and deck in (None, s.deck)
+    ]  # fmt: skip
+    # least sure first: the winning score (an "other" from flat scores has the lowest)
+    predicted.sort(key=lambda s: (max(s.section.scores.values(), default=0.0), s.id))
+    for s in predicted[:limit]:
+        ranked = sorted(s.section.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        title = s.ocr.title if s.ocr else ""
+        if as_json:
+            row = {"id": s.id, "section": s.section.label, "scores": dict(ranked), "title": title}
+            print(json.dumps(row, ensure_ascii=False, sort_keys=True))
+            continue
+        guesses = ", ".join(f"{label} {score:.2f}" for label, score in ranked)
+        print(f"{s.id}  {s.section.label}  ({guesses})  {printable(title)[:60]}")
+        toml = f"{cfg.build.corpus}/{s.deck}/deck.toml"
+        print(f'    wrong? in {toml} under [sections]: {s.page} = "<section>"')
+    if not predicted and not as_json:
+        err.print("no predicted labels to review")
+
+
 @app.command("eval")
 def evaluate(
     dataset: Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import tarfile
 from dataclasses import replace
 
@@ -97,12 +98,35 @@ def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_c
     with tarfile.open(bundle) as tar:
         name = next(n for n in tar.getnames() if n.endswith("/metadata.jsonl"))
         rows = {r["id"]: r for r in map(json.loads, tar.extractfile(name))}  # type: ignore[arg-type]
+        card = tar.extractfile(name.replace("metadata.jsonl", "README.md")).read().decode()  # type: ignore[union-attr]
+    assert "except the 1 labelled by hand" in card
     assert rows["alpha-robotics/003"]["section_source"] == "curated"
     assert rows["alpha-robotics/002"]["section_source"] == "predicted"
     # the retraining loop reads the hand-set labels back with their OCR text
     curated = curated_examples(bundle)
     assert [(section, title) for section, title, _ in curated] == [("product", "Our Solution")]
     assert "shelves" in curated[0][2]
+
+
+def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpus):
+    toml = tiny_corpus / "alpha-robotics" / "deck.toml"
+    toml.write_text(toml.read_text() + '[sections]\n3 = "product"\n')
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    review = [*build_cmd(tmp_path, tiny_corpus)[:3], "review", "--cache", str(tmp_path / "build"),
+              "--corpus", str(tiny_corpus)]  # fmt: skip
+    listed = subprocess.run([*review, "--json"], capture_output=True, text=True, check=True)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    n = sum(len(d["slides"]) for d in DECKS.values())
+    assert len(rows) == n - 1 and "alpha-robotics/003" not in {r["id"] for r in rows}
+    sureness = [max(r["scores"].values()) for r in rows]
+    assert sureness == sorted(sureness)
+    assert all(r["section"] == max(r["scores"], key=r["scores"].get) for r in rows)
+    text = subprocess.run([*review, "--limit", "1"], capture_output=True, text=True, check=True)
+    first, fix = text.stdout.splitlines()
+    assert first.startswith(rows[0]["id"] + "  " + rows[0]["section"] + "  (")
+    deck, page = rows[0]["id"].split("/")
+    toml = tiny_corpus / deck / "deck.toml"
+    assert fix == f'    wrong? in {toml} under [sections]: {int(page)} = "<section>"'
 
 
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):

@@ -112,7 +112,7 @@ def test_a_label_set_by_hand_wins_and_its_neighbours_are_decoded_knowing_it():
     fixed = classify_deck(deck, curated={1: "product"})
     assert fixed[1].label == "product" and fixed[1].curated
     assert fixed[1].scores["product"] == 1.0
-    assert fixed[1].cues[0].startswith("set by hand in deck.toml (the slide alone reads as solution")
+    assert fixed[1].cues[0].startswith("set by hand in deck.toml (the slide alone reads as sol")
     assert [r.label for r in fixed[::3]] == [r.label for r in alone[::3]] == ["cover", "team"]
     assert not any(r.curated for r in fixed[::2])
     # the slide after it leans towards continuing the hand-set section: fixed in the decoding

@@ -17,6 +17,7 @@ COMMANDS = [
     ["inspect"],
     ["serve"],
     ["search"],
+    ["review"],
     ["eval"],
     ["bundle", "build"],
     ["bundle", "verify"],
