@@ -337,6 +337,7 @@ def review(
     Example: deckgen review --limit 10
     """
     from deckgen.build import load_manifest
+    from deckgen.classify import sureness
     from deckgen.corpus import printable
 
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
@@ -345,8 +346,7 @@ def review(
         s for s in slides
         if s.section is not None and not s.section.curated and deck in (None, s.deck)
     ]  # fmt: skip
-    # least sure first: the winning score (an "other" from flat scores has the lowest)
-    predicted.sort(key=lambda s: (max(s.section.scores.values(), default=0.0), s.id))
+    predicted.sort(key=lambda s: (sureness(s.section), s.id))  # type: ignore[arg-type]
     for s in predicted[:limit]:
         ranked = sorted(s.section.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         title = s.ocr.title if s.ocr else ""
@@ -377,7 +377,8 @@ def evaluate(
 ) -> None:
     """Measure OCR (word recall, precision, CER) and section accuracy/macro-F1 on a labelled set.
 
-    Also the share of labelled titles read, a confusion matrix and the mislabelled slides.
+    Also the share of labelled titles read, a confusion matrix, the mislabelled slides, and
+    what checking the least sure slides by hand (deckgen review) would fix.
 
     Example: deckgen eval ../shared/eval-dev --json
     """

@@ -14,6 +14,9 @@ CER is the edit distance between the two word sequences (joined by single
 spaces) over the truth length, so it also counts reading-order mistakes.
 Titles, when labels.csv gives them, count as found when the title read from the
 layout has the same words (lower-cased, punctuation dropped) as the labelled one.
+``review`` measures the hand-checking loop (``deckgen review``): of the 10, 20 and
+30 % least sure slides, how many are wrong, and the accuracy once those are set
+by hand (their decks decoded again around them).
 Macro-F1 averages over the sections present in the labels. ``notes`` of the
 form ``alt: <section>`` give an accepted second label (``accuracy_with_alt``).
 """
@@ -34,7 +37,7 @@ import numpy as np
 from deckgen import classify, ocr, upscale
 from deckgen.errors import BadInputError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.records import SECTIONS, OcrResult
+from deckgen.records import SECTIONS, OcrResult, SectionResult
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ALT = re.compile(r"alt:\s*([a-z-]+)")
@@ -187,6 +190,36 @@ def _classification_scores(truth: list[str], pred: list[str], alts: list[str | N
     }
 
 
+REVIEW_SHARES = (0.1, 0.2, 0.3)
+
+
+def _review_scores(
+    items: list[_Item],
+    predictions: list[SectionResult],
+    by_deck: dict[str, tuple[list[int], list[OcrResult]]],
+    params: classify.ClassifyParams,
+    shares: tuple[float, ...] = REVIEW_SHARES,
+) -> dict[str, Any]:
+    """Check the least sure slides by hand (``deckgen review``'s order): errors found, and
+    the accuracy after setting them right in ``deck.toml``."""
+    order = sorted(range(len(items)), key=lambda i: (classify.sureness(predictions[i]), i))
+    rows = []
+    for share in shares:
+        checked = set(order[: round(share * len(items))])
+        right = 0
+        for idx, slides in by_deck.values():
+            curated = {j: items[i].section for j, i in enumerate(idx) if i in checked}
+            fixed = classify.classify_deck(slides, params, curated)
+            right += sum(r.label == items[i].section for i, r in zip(idx, fixed, strict=True))
+        rows.append({
+            "share": share, "checked": len(checked),
+            "errors_found": sum(predictions[i].label != items[i].section for i in checked),
+            "accuracy_after": round(right / max(1, len(items)), 4),
+        })  # fmt: skip
+    errors = sum(p.label != it.section for p, it in zip(predictions, items, strict=True))
+    return {"errors": errors, "checked": rows}
+
+
 def evaluate(
     dataset_dir: Path | str,
     upscale_params: upscale.UpscaleParams | None = None,
@@ -224,7 +257,8 @@ def evaluate(
     finally:
         runner.close()
 
-    predictions: list[str] = []
+    predictions: list[SectionResult] = []
+    by_deck: dict[str, tuple[list[int], list[OcrResult]]] = {}
     titles: list[str] = []
     independent: list[str] = []  # each slide on its own: what the deck decoding adds
     alone = replace(classify_params, prior_weight=0.0)
@@ -234,12 +268,13 @@ def evaluate(
         idx = [i for i, it in enumerate(items) if it.deck == deck]
         slides = [results[i] or OcrResult(text="", title="", mean_confidence=0.0) for i in idx]
         slides = ocr.with_deck_titles(slides)
+        by_deck[deck] = (idx, slides)
         start = time.perf_counter()
         sections = classify.classify_deck(slides, classify_params)
         classify_seconds += time.perf_counter() - start
         independent += [r.label for r in classify.classify_deck(slides, alone)]
         for i, slide, section in zip(idx, slides, sections, strict=True):
-            predictions.append(section.label)
+            predictions.append(section)
             titles.append(slide.title)
             item = items[i]
             details.append({
@@ -266,8 +301,9 @@ def evaluate(
         "ocr": _ocr_scores(items, results),
         "titles": _title_scores(items, titles),
         "classification": _classification_scores(
-            [it.section for it in items], predictions, [it.alt for it in items]
+            [it.section for it in items], [p.label for p in predictions], [it.alt for it in items]
         ),
+        "review": _review_scores(items, predictions, by_deck, classify_params),
         "classification_without_deck_priors": {
             k: v
             for k, v in _classification_scores(
@@ -282,6 +318,15 @@ def evaluate(
         },
         "slides_detail": details,
     }
+
+
+def _review_rows(review: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for r in review["checked"]:
+        share = f"{r['share']:.0%} least sure ({r['checked']})"
+        rows.append((f"errors among the {share}", f"{r['errors_found']} of {review['errors']}"))
+        rows.append(("  accuracy once they are set by hand", r["accuracy_after"]))
+    return rows
 
 
 _MISTAKES_SHOWN = 40
@@ -311,7 +356,8 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
         ("titles found", result["titles"]["accuracy"]),
         ("section accuracy", c["accuracy"]),
         ("accuracy (alt label accepted)", c["accuracy_with_alt"]),
-        ("section macro-F1", c["macro_f1"]), ("upscale s/slide (median)", t["upscale_median"]),
+        ("section macro-F1", c["macro_f1"]),
+        *_review_rows(result["review"]), ("upscale s/slide (median)", t["upscale_median"]),
         ("OCR s/slide (median)", t["ocr_median"]), ("classify s/slide", t["classify_mean"]),
         ("failed slides", len(result["failed"])),
     ]  # fmt: skip

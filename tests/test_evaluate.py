@@ -10,8 +10,9 @@ from PIL import Image, ImageDraw, ImageFont
 from rich.console import Console
 
 from deckgen import evaluate as ev
+from deckgen.classify import ClassifyParams, classify_deck
 from deckgen.errors import BadInputError
-from deckgen.records import SECTIONS
+from deckgen.records import SECTIONS, OcrResult
 from deckgen.upscale import UpscaleParams
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -101,6 +102,8 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
         "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 16},
         "titles": {"accuracy": 0.5, "slides_scored": 16},
         "classification": ev._classification_scores(truth, pred, [None] * 16),
+        "review": {"errors": 16, "checked": [
+            {"share": 0.3, "checked": 5, "errors_found": 5, "accuracy_after": 0.3125}]},
         "seconds_per_slide": {"upscale_median": 0.2, "ocr_median": 0.3, "classify_mean": 0.01},
         "slides_detail": [
             {"slide": f"d/{i:03d}", "truth": t, "predicted": p, "alt": None,
@@ -115,7 +118,33 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
     header = next(line for line in lines if line.lstrip().startswith("cov prb"))
     assert header.split() == [ev._SHORT[s] for s in SECTIONS]
     assert "mislabelled slides (16)" in "\n".join(lines)
+    assert any("errors among the 30% least sure (5)" in ln and "5 of 16" in ln for ln in lines)
     assert any("d/015" in line and "Title 15" in line for line in lines)
+
+
+def test_review_finds_the_unsure_slide_and_scores_the_deck_once_it_is_set_by_hand(tmp_path):
+    def ocr_of(title, body):
+        return OcrResult(text=f"{title}\n{body}".strip(), title=title, mean_confidence=90.0)
+
+    deck = [
+        ("cover", ocr_of("Acme Robotics", "Robots for small warehouses")),
+        ("problem", ocr_of("The Problem", "Pickers walk 10 miles a day; labour is scarce")),
+        ("solution", ocr_of("", "lorem ipsum dolor sit amet")),
+        ("team", ocr_of("Team", "CEO formerly at a logistics company; CTO PhD in robotics")),
+    ]
+    items = [ev._Item("d", p, s, None, tmp_path, None, None) for p, (s, _) in enumerate(deck, 1)]
+    slides = [o for _, o in deck]
+    predictions = classify_deck(slides)
+    assert [p.label for p in predictions][::3] == ["cover", "team"]
+    assert predictions[2].label != "solution"  # nothing on it says so
+    review = ev._review_scores(items, predictions, {"d": ([0, 1, 2, 3], slides)},
+                               ClassifyParams(), shares=(0.25, 1.0))  # fmt: skip
+    wrong = sum(p.label != s for p, (s, _) in zip(predictions, deck, strict=True))
+    assert review["errors"] == wrong
+    assert review["checked"][0] == {
+        "share": 0.25, "checked": 1, "errors_found": 1, "accuracy_after": (5 - wrong) / 4
+    }
+    assert review["checked"][1]["accuracy_after"] == 1.0
 
 
 def test_classification_scores_by_hand():
