@@ -278,12 +278,12 @@ def train(
     use_sample: bool = True,
     augment: int = 3,
     sample_truth: Path | None = None,
-    curated: list[tuple[str, str, str]] = (),
+    curated: list[tuple[str, str, str]] | None = None,
 ) -> dict:
     examples = hand_written_slides()
     if use_sample:
         examples += sample_examples(truth=sample_truth)
-    examples += curated
+    examples += curated or []
     x, y, vocab = _design(examples, augment)
 
     # 5-fold held-out logits (folds by example, all its variants together) for the temperature
@@ -341,9 +341,9 @@ def main() -> None:
             print(f"{name}: {acc:.3f}")
         print(f"mean: {np.mean(list(scores.values())):.3f}")
         return
-    curated = curated_examples(args.curated) if args.curated else []
+    curated = curated_examples(args.curated) if args.curated else None
     if args.curated:
-        print(f"{args.curated}: {len(curated)} slides labelled by hand")
+        print(f"{args.curated}: {len(curated or [])} slides labelled by hand")
     model = train(not args.no_sample, sample_truth=args.sample_truth, curated=curated)
     args.out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(model['weights'])} features, {model['training']}")
