@@ -341,7 +341,9 @@ def review(
     from deckgen.corpus import printable
 
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
-    slides, _ = load_manifest(Path(cfg.build.cache))
+    slides, decks = load_manifest(Path(cfg.build.cache))
+    if deck is not None and deck not in decks:
+        raise BadInputError(f"no deck {deck!r} in the last build; deck slugs: {', '.join(decks)}")
     predicted = [
         s for s in slides
         if s.section is not None and not s.section.curated and deck in (None, s.deck)

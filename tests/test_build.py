@@ -127,6 +127,10 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     deck, page = rows[0]["id"].split("/")
     toml = tiny_corpus / deck / "deck.toml"
     assert fix == f'    wrong? in {toml} under [sections]: {int(page)} = "<section>"'
+    one = subprocess.run([*review, "--deck", "beta-health", "--json"], capture_output=True)
+    assert {json.loads(line)["id"][:11] for line in one.stdout.splitlines()} == {"beta-health"}
+    unknown = subprocess.run([*review, "--deck", "nope"], capture_output=True, text=True)
+    assert unknown.returncode == 3 and "no deck 'nope' in the last build" in unknown.stderr
 
 
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):
