@@ -140,7 +140,8 @@ def build(
     for line in report_problems(report):
         err.print(f"[yellow]skipped[/] {line}", markup=True, highlight=False, soft_wrap=True)
     err.print(
-        f"{report.slides_built} of {report.slides} slides from {report.decks} decks built into "
+        f"{report.slides_built} of {report.slides} slides from {report.decks} "
+        f"deck{'' if report.decks == 1 else 's'} built into "
         f"{cfg.build.out}/ (report: {cfg.build.cache}/report.json). Preview: make serve"
     )
     if cfg.build.strict and report.failures:
