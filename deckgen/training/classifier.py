@@ -343,7 +343,8 @@ def main() -> None:
         return
     curated = curated_examples(args.curated) if args.curated else None
     if args.curated:
-        print(f"{args.curated}: {len(curated or [])} slides labelled by hand")
+        n = len(curated or [])
+        print(f"{args.curated}: {n} slide{'' if n == 1 else 's'} labelled by hand")
     model = train(not args.no_sample, sample_truth=args.sample_truth, curated=curated)
     args.out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(model['weights'])} features, {model['training']}")
