@@ -12,7 +12,7 @@ OCR_PKGS   := tesseract-ocr tesseract-ocr-eng
 FONT_PKGS  := fonts-dejavu-core fonts-liberation2 fonts-lato fonts-open-sans fonts-roboto fonts-noto-core
 TEST_PKGS  := $(OCR_PKGS) $(FONT_PKGS) chromium poppler-utils
 
-.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle lint clean distclean setup
+.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation lint clean distclean setup
 
 help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
@@ -61,7 +61,7 @@ docs: setup
 lint: setup
 	$(BIN)/ruff check deckgen tests benchmarks
 
-bench: bench-ocr bench-sr bench-search bench-build bench-bundle
+bench: bench-ocr bench-sr bench-search bench-build bench-bundle bench-curation
 
 bench-sr: setup
 	$(BIN)/python benchmarks/bench_sr.py
@@ -78,6 +78,9 @@ bench-build: setup
 
 bench-bundle: setup
 	$(BIN)/python benchmarks/bench_bundle.py
+
+bench-curation: setup
+	$(BIN)/python benchmarks/bench_curation.py
 
 clean:
 	rm -rf build site
