@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.doc_section import write_section  # noqa: E402
+from benchmarks.doc_section import publish  # noqa: E402
 from deckgen import classify, ocr  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen.records import OcrResult  # noqa: E402
@@ -134,11 +134,7 @@ def main() -> None:
     args.out.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as models:
         results = run(args.eval_dev, args.weights, Path(models))
-    (args.out / "curation.json").write_text(json.dumps(results, indent=1, sort_keys=True))
-    section = markdown(results)
-    print(section)
-    if not args.no_docs:
-        write_section(section, START, END)
+    publish(results, args.out / "curation.json", markdown(results), START, END, not args.no_docs)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.doc_section import write_section  # noqa: E402
+from benchmarks.doc_section import publish  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen import ocr  # noqa: E402
 from deckgen.upscale import UpscaleParams  # noqa: E402
@@ -300,11 +300,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(exist_ok=True)
     results = run(args)
-    (args.out / "ocr.json").write_text(json.dumps(results, indent=1, sort_keys=True, default=str))
-    section = markdown(results)
-    print(section)
-    if not args.no_docs:
-        write_section(section, START, END)
+    publish(results, args.out / "ocr.json", markdown(results), START, END, not args.no_docs)
 
 
 if __name__ == "__main__":

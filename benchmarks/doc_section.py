@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -17,3 +18,11 @@ def write_section(section: str, start: str, end: str, path: Path = DOC) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def publish(results: dict, saved: Path, section: str, start: str, end: str, docs: bool) -> None:
+    """Save the raw results as JSON, print the section, and write it into the doc."""
+    saved.write_text(json.dumps(results, indent=1, sort_keys=True, default=str))
+    print(section)
+    if docs:
+        write_section(section, start, end)
