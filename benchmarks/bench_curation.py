@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -49,17 +48,13 @@ def read_decks(eval_dev: Path) -> dict[str, list[tuple[str, OcrResult]]]:
     return decks
 
 
-def labels_with(model_file: Path, slides: list[OcrResult]) -> list[str]:
-    classify._MODEL_FILE = model_file  # the model classify_deck loads (benchmark only)
-    classify.load_model.cache_clear()
-    return [r.label for r in classify.classify_deck(slides)]
+def labels_with(model: dict, slides: list[OcrResult]) -> list[str]:
+    return [r.label for r in classify.classify_deck(slides, model=model)]
 
 
-def run(eval_dev: Path, weights: list[int], out: Path) -> dict:
-    """``out``: where the trained models are written while they are used."""
+def run(eval_dev: Path, weights: list[int]) -> dict:
     decks = read_decks(eval_dev)
-    shipped = training.MODEL_PATH
-    temperature = json.loads(shipped.read_text())["temperature"]
+    shipped = classify.load_model()
     rows = []
     for deck, slides in decks.items():
         truth = [s for s, _ in slides]
@@ -71,10 +66,8 @@ def run(eval_dev: Path, weights: list[int], out: Path) -> dict:
         }  # fmt: skip
         for weight in weights:
             start = time.perf_counter()
-            model = training.train(curated=others * weight, temperature=temperature)
-            path = out / f"curation-{deck}-x{weight}.json"
-            path.write_text(json.dumps(model, sort_keys=True))
-            after = labels_with(path, [r for _, r in slides])
+            model = training.train(curated=others * weight, temperature=shipped["temperature"])
+            after = labels_with(classify.parse_model(json.dumps(model)), [r for _, r in slides])
             row["weights"][str(weight)] = {
                 "right": sum(p == t for p, t in zip(after, truth, strict=True)),
                 "labels_changed": sum(a != b for a, b in zip(after, before, strict=True)),
@@ -82,8 +75,6 @@ def run(eval_dev: Path, weights: list[int], out: Path) -> dict:
             }
             print(deck, weight, row["weights"][str(weight)], flush=True)
         rows.append(row)
-    classify._MODEL_FILE = shipped
-    classify.load_model.cache_clear()
     command = " ".join(["nice .venv/bin/python benchmarks/bench_curation.py", *sys.argv[1:]])
     return {"rows": rows, "weights": weights, "command": f"`{command}`", "when": time.ctime()}
 
@@ -132,8 +123,7 @@ def main() -> None:
     parser.add_argument("--no-docs", action="store_true", help="do not touch docs/benchmarks.md")
     args = parser.parse_args()
     args.out.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as models:
-        results = run(args.eval_dev, args.weights, Path(models))
+    results = run(args.eval_dev, args.weights)
     publish(results, args.out / "curation.json", markdown(results), START, END, not args.no_docs)
 
 

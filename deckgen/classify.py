@@ -196,7 +196,11 @@ def features(slide: OcrResult, cues: dict) -> tuple[dict[str, float], dict[str, 
 @functools.lru_cache(maxsize=1)
 def load_model() -> dict:
     """The shipped model: weights per feature, bias, temperature, cue phrases, priors."""
-    raw = _MODEL_FILE.read_text("utf-8")
+    return parse_model(_MODEL_FILE.read_text("utf-8"))
+
+
+def parse_model(raw: str) -> dict:
+    """A model file's JSON, ready to score with (another model: experiments, benchmarks)."""
     data = json.loads(raw)
     data["weights"] = {f: np.asarray(w, dtype=np.float64) for f, w in data["weights"].items()}
     data["bias"] = np.asarray(data["bias"], dtype=np.float64)
@@ -305,18 +309,20 @@ def classify_deck(
     slides: list[OcrResult],
     params: ClassifyParams | None = None,
     curated: dict[int, str] | None = None,
+    model: dict | None = None,
 ) -> list[SectionResult]:
     """Label every slide of one deck (in page order), decoding the deck jointly.
 
     ``curated``: labels set by hand, by index into ``slides``. They are fixed in the
     decoding, so their neighbours are decoded knowing them (a slide after a curated
-    problem is more likely its solution).
+    problem is more likely its solution). ``model``: from ``parse_model`` (default:
+    the shipped one).
     """
     params = params or ClassifyParams()
     curated = curated or {}
     if not slides:
         return []
-    model = load_model()
+    model = model or load_model()
     n = len(slides)
     per_slide = [slide_logits(s, model) for s in slides]
     local = np.stack([_log_softmax(logits) for logits, _, _ in per_slide])

@@ -16,7 +16,8 @@ Training data, all fictional:
   through its ``--truth`` output (text and label per slide).
 * with ``--curated BUNDLE``: the real slides labelled by hand in a dataset
   bundle (deck.toml ``[sections]``, published by ``make site``), with their OCR
-  text. This is how the model learns real decks' conventions.
+  text: the way for the model to learn real decks' conventions (a handful of
+  curated decks does not help it on other decks yet: ``make bench-curation``).
 
 Every example is also seen with simulated OCR damage (dropped words, a lost
 title, character slips), because that is what the model meets at run time.
