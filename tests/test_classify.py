@@ -82,6 +82,33 @@ def test_flat_scores_become_other():
     assert any("too flat" in cue for cue in unsure.cues)
 
 
+def test_a_heading_that_names_its_section_outweighs_the_body(monkeypatch):
+    # body words of a vision slide under a plain "BUSINESS MODEL" heading (a real-deck error)
+    body = (
+        "Licensing to growers\nPilot production 2026-2028\nFood companies and farms "
+        "worldwide\nOpen research partners\nA future without waste"
+    )
+    named = classify_slide(slide("BUSINESS MODEL", body))
+    assert named.label == "business-model"
+    assert named.cues[0] == "title names the section: business-model"
+    monkeypatch.setattr(classify, "TITLE_NAME_BOOST", 0.0)
+    assert classify_slide(slide("BUSINESS MODEL", body)).label != "business-model"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "named"),
+    [
+        ("Our Team", "Ada Quell CEO, ex-Stripe\nBo Lind CTO, built payments", "team"),
+        ("03 Market", "TAM $40B SAM $6B SOM $300M in five years", "market"),
+        ("Go-to-Market", "Channel partners, inside sales and a self-serve trial", "go-to-market"),
+        ("Problem", "02", None),  # a bare section divider is not the section
+        ("The problem with hiring", "Recruiters spend weeks on every role", None),
+    ],
+)
+def test_named_section_needs_the_whole_heading_and_a_slide_behind_it(title, body, named):
+    assert classify.named_section(slide(title, body)) == named
+
+
 def test_deck_position_decides_cover_and_conclusion():
     deck = [
         slide("Acme Robotics", "Robots for small warehouses"),
