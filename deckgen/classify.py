@@ -3,7 +3,8 @@
 Per slide, a linear softmax model (``models/classifier.json``, made by
 ``deckgen/training/classifier.py`` from the data beside it) scores the 16
 sections from title words, body words, general cue phrases and the text's
-shape (numbers, money, e-mail addresses). The deck is then decoded as a
+shape (numbers, money, e-mail addresses); a heading that is only a section's
+name adds a fixed amount on top (``TITLE_NAME_BOOST``). The deck is then decoded as a
 chain: position priors (a cover comes first, a conclusion last) and
 transition priors (a problem comes before its solution, sections run over
 consecutive slides) combine with the per-slide scores. The label is the
