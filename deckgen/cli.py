@@ -8,6 +8,7 @@ Errors print one line and exit with the code from ``deckgen.errors``;
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -139,10 +140,13 @@ def build(
     err.print(table)
     for line in report_problems(report):
         err.print(f"[yellow]skipped[/] {line}", markup=True, highlight=False, soft_wrap=True)
+    # the command a user can run from where they are (`make serve` exists only in a checkout)
+    site = cfg.build.out
+    preview = "deckgen serve" + ("" if site == "site" else f" --site {shlex.quote(site)}")
     err.print(
         f"{report.slides_built} of {report.slides} slides from {report.decks} "
         f"deck{'' if report.decks == 1 else 's'} built into "
-        f"{cfg.build.out}/ (report: {cfg.build.cache}/report.json). Preview: make serve"
+        f"{cfg.build.out}/ (report: {cfg.build.cache}/report.json). Preview: {preview}"
     )
     if cfg.build.strict and report.failures:
         err.print(f"--strict: {report.failures} problem(s)")

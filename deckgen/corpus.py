@@ -25,7 +25,7 @@ from pathlib import Path
 
 from deckgen.errors import BadInputError, SlideError
 from deckgen.files import atomic_write, sha256_bytes, sha256_file
-from deckgen.records import SECTIONS, DeckMeta, Slide, slide_id
+from deckgen.records import SECTIONS, DeckMeta, Slide, section_named, slide_id
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 PDF_EXTENSION = ".pdf"
@@ -143,7 +143,7 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
             problems.append(
                 Problem(rel, f"sections: {printable(page[:40])!r} is not a page number; ignored")
             )
-        elif label not in SECTIONS:
+        elif section_named(label) is None:
             problems.append(
                 Problem(
                     rel,
@@ -152,7 +152,7 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
                 )
             )
         else:
-            curated[str(int(page))] = label
+            curated[str(int(page))] = section_named(label)
     return curated
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from deckgen import classify, ocr, upscale
 from deckgen.errors import BadInputError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.records import SECTIONS, OcrResult, SectionResult
+from deckgen.records import SECTIONS, OcrResult, SectionResult, section_named
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ALT = re.compile(r"alt:\s*([a-z-]+)")
@@ -100,18 +100,32 @@ def load_dataset(dataset_dir: Path) -> list[_Item]:
     if not labels.exists():
         raise BadInputError(f"{labels} not found: a labelled set needs labels.csv and lowres/")
     items = []
-    with open(labels, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            deck, page, section = row["deck_id"], int(row["page"]), row["section"].strip()
-            if section not in SECTIONS:
-                raise BadInputError(f"{labels}: unknown section {section!r} for {deck} {page}")
+    with open(labels, newline="", encoding="utf-8-sig") as fh:  # -sig: a spreadsheet's BOM
+        reader = csv.DictReader(fh)
+        missing = {"deck_id", "page", "section"} - set(reader.fieldnames or ())
+        if missing:
+            raise BadInputError(
+                f"{labels}: no {', '.join(sorted(missing))} column; the header must start "
+                "deck_id,page,section"
+            )
+        for line, row in enumerate(reader, start=2):
+            deck, page_text = (row["deck_id"] or "").strip(), (row["page"] or "").strip()
+            section = section_named(row["section"])
+            if not page_text.isdigit():
+                raise BadInputError(f"{labels} line {line}: page {page_text!r} is not a number")
+            page = int(page_text)
+            if section is None:
+                raise BadInputError(
+                    f"{labels} line {line}: {row['section']!r} is not a section "
+                    f"(one of {', '.join(SECTIONS)})"
+                )
             image = _find(dataset_dir / "lowres" / deck, page, (".jpg", ".jpeg", ".png", ".webp"))
             if image is None:
                 raise BadInputError(f"no image for {deck} page {page} under {dataset_dir}/lowres")
             truth_file = _find(dataset_dir / "truth" / deck, page, (".txt",))
             truth = truth_file.read_text("utf-8", "replace") if truth_file else None
             alt = _ALT.search(row.get("notes") or "")
-            alt_label = alt.group(1) if alt else None
+            alt_label = section_named(alt.group(1)) if alt else None
             title = (row.get("title") or "").strip() or None
             items.append(_Item(deck, page, section, alt_label, image, truth, title))
     items.sort(key=lambda it: (it.deck, it.page))

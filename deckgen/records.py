@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,16 @@ SECTIONS: tuple[str, ...] = (
     "conclusion",
     "other",
 )
+
+
+def section_named(name: object) -> str | None:
+    """The section a hand-written label means ("Business Model", "go_to_market" are
+    business-model and go-to-market); None when it names none."""
+    if not isinstance(name, str):
+        return None
+    key = re.sub(r"[\s_]+", "-", name.strip().lower())
+    return key if key in SECTIONS else None
+
 
 SECTION_TITLES: dict[str, str] = {
     "cover": "Cover",

@@ -37,24 +37,24 @@ def test_sections_set_by_hand_are_read_and_bad_entries_reported(tmp_path):
     deck = tmp_path / "acme"
     deck.mkdir()
     (deck / "deck.toml").write_text(
-        'company = "Acme"\n[sections]\n2 = "market"\n3 = "Market"\n'
-        'x = "team"\n9 = "team"\n1 = "cover"\n'
+        'company = "Acme"\n[sections]\n2 = "market"\n3 = "Pricing"\n'
+        'x = "team"\n9 = "team"\n1 = "cover"\n4 = "Business Model"\n'
     )
-    for name in ("1.jpg", "2.jpg", "3.jpg"):
+    for name in ("1.jpg", "2.jpg", "3.jpg", "4.jpg"):
         (deck / name).write_bytes(jpeg())
     flat = tmp_path / "flat"
     flat.mkdir()
     (flat / "deck.toml").write_text('sections = "market"\n')
     (flat / "1.jpg").write_bytes(jpeg())
     corpus = scan(tmp_path)
-    assert corpus.decks["acme"].sections == {"1": "cover", "2": "market"}
+    assert corpus.decks["acme"].sections == {"1": "cover", "2": "market", "4": "business-model"}
     assert corpus.decks["flat"].sections == {}
     reasons = sorted(p.reason for p in corpus.problems)
     assert reasons[:2] == [
         'sections must be a table: [sections] then 3 = "market"',
         "sections: 'x' is not a page number; ignored",
     ]
-    assert reasons[2].startswith("sections: page 3: 'Market' is not a section (one of cover, ")
+    assert reasons[2].startswith("sections: page 3: 'Pricing' is not a section (one of cover, ")
     assert reasons[3:] == ["sections: the deck has no page 9; ignored"]
     assert {p.path for p in corpus.problems} == {"acme/deck.toml", "flat/deck.toml"}
 

@@ -179,6 +179,29 @@ def test_missing_labels_is_a_clear_error(tmp_path):
     (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,cover\n")
     with pytest.raises(BadInputError, match="no image for x page 1"):
         ev.load_dataset(tmp_path)
-    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,pricing\n")
-    with pytest.raises(BadInputError, match="unknown section 'pricing'"):
+    (tmp_path / "lowres" / "x").mkdir(parents=True)
+    (tmp_path / "lowres" / "x" / "1.jpg").write_bytes(b"")
+    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,cover\nx,2,pricing\n")
+    with pytest.raises(BadInputError, match="line 3: 'pricing' is not a section .one of cover,"):
         ev.load_dataset(tmp_path)
+    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,two,cover\n")
+    with pytest.raises(BadInputError, match="line 2: page 'two' is not a number"):
+        ev.load_dataset(tmp_path)
+    (tmp_path / "labels.csv").write_text("deck,page,label\nx,1,cover\n")
+    with pytest.raises(BadInputError, match="no deck_id, section column"):
+        ev.load_dataset(tmp_path)
+
+
+def test_labels_written_by_hand_or_by_a_spreadsheet_are_read(tmp_path):
+    (tmp_path / "lowres" / "x").mkdir(parents=True)
+    for page in (1, 2):
+        (tmp_path / "lowres" / "x" / f"{page}.jpg").write_bytes(b"")
+    (tmp_path / "labels.csv").write_bytes(
+        "deck_id,page,section,notes\r\nx,1, Business Model ,alt: go-to-market\r\n"
+        "x,2,go_to_market,\r\n".encode("utf-8-sig")
+    )
+    items = ev.load_dataset(tmp_path)
+    assert [(it.page, it.section, it.alt) for it in items] == [
+        (1, "business-model", "go-to-market"),
+        (2, "go-to-market", None),
+    ]
