@@ -407,11 +407,6 @@ def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) 
     return reasons[:top]
 
 
-def sureness(section: SectionResult) -> float:
-    """How sure a label is: its top score (an ``other`` from flat scores is the least sure)."""
-    return max(section.scores.values(), default=0.0)
-
-
 def classify_slide(slide: OcrResult, params: ClassifyParams | None = None) -> SectionResult:
     """One slide on its own (no deck context): a deck of one."""
     return classify_deck([slide], params)[0]

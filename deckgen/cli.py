@@ -342,7 +342,6 @@ def review(
     Example: deckgen review --limit 10
     """
     from deckgen.build import load_manifest
-    from deckgen.classify import sureness
     from deckgen.corpus import printable
 
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
@@ -353,7 +352,7 @@ def review(
         s for s in slides
         if s.section is not None and not s.section.curated and deck in (None, s.deck)
     ]  # fmt: skip
-    predicted.sort(key=lambda s: (sureness(s.section), s.id))  # type: ignore[arg-type]
+    predicted.sort(key=lambda s: (s.section.sureness, s.id))  # type: ignore[union-attr]
     for s in predicted[:limit]:
         ranked = sorted(s.section.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         title = s.ocr.title if s.ocr else ""

@@ -216,7 +216,7 @@ def _review_scores(
 ) -> dict[str, Any]:
     """Check the least sure slides by hand (``deckgen review``'s order): errors found, and
     the accuracy after setting them right in ``deck.toml``."""
-    order = sorted(range(len(items)), key=lambda i: (classify.sureness(predictions[i]), i))
+    order = sorted(range(len(items)), key=lambda i: (predictions[i].sureness, i))
     rows = []
     for share in shares:
         checked = set(order[: round(share * len(items))])

@@ -148,6 +148,12 @@ class SectionResult(_Record):
     cues: list[str] = field(default_factory=list)  # human-readable reasons
     curated: bool = False  # set by hand in deck.toml, not predicted
 
+    @property
+    def sureness(self) -> float:
+        """How sure the label is: its top score (an ``other`` from flat scores is the least
+        sure; a label set by hand is sure). The one order of ``review``, ``eval`` and the site."""
+        return 1.0 if self.curated else max(self.scores.values(), default=0.0)
+
 
 @dataclass
 class Slide(_Record):

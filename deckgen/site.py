@@ -299,7 +299,13 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
         for earlier, later in zip(deck_views, deck_views[1:], strict=False):
             earlier.next, later.prev = later, earlier
     labels = list(SECTIONS) + sorted({v.label for v in views} - set(SECTIONS))
-    by_section = {label: [v for v in views if v.label == label] for label in labels}
+    # surest first: a visitor browsing "Problem slides" meets the likely-right ones before the
+    # doubtful ones (labels set by hand count as sure); the first is the section's cover card
+    by_section = {
+        label: sorted((v for v in views if v.label == label),
+                      key=lambda v: (-v.slide.section.sureness, v.slide.deck, v.slide.page))
+        for label in labels
+    }
     deck_order = sorted(metas.values(), key=lambda m: (deck_name(m).casefold(), m.slug))
     recent = sorted(deck_order, key=lambda m: -(m.year or 0))[:12]
     deck_cards = [{"meta": m, "name": deck_name(m), "count": len(by_deck[m.slug]),

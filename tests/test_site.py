@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -280,6 +281,27 @@ def test_home_counts_and_dataset_page(built: Path):
     dataset = (built / "dataset.html").read_text()
     assert 'href="dataset/deckgen-dataset-v1.tar.gz"' in dataset
     assert "ab" * 32 in dataset and "123.5 KB" in dataset
+
+
+def test_section_pages_list_the_surest_labels_first(tmp_path: Path):
+    slides, decks = sample_gallery()
+    doubtful = _slide("evil", 2, "problem", "Hmm", "some words")
+    doubtful.section.scores["problem"] = 0.3
+    sure = _slide("evil", 4, "problem", "Pain", "pain points")
+    sure.section.scores["problem"] = 0.95
+    by_hand = _slide("acme", 4, "problem", "Why", "why now")
+    by_hand.section.scores["problem"] = 0.2  # a curated label is sure whatever the model said
+    by_hand.section.curated = True
+    slides = [s for s in slides if s.id != "evil/002"] + [doubtful, sure, by_hand]
+    images = site.write_images([s for s in slides if s.ocr], lambda s: _png(s.id), tmp_path)
+    site.render_site(slides, decks, images, tmp_path)
+    html = (tmp_path / "section/problem.html").read_text()
+    order = re.findall(r'href="\.\./slide/(\w+/\d+)\.html"', html)
+    assert list(dict.fromkeys(order)) == ["acme/004", "evil/004", "acme/002", "evil/002"]
+    assert "4 slides classified as <strong>Problem</strong>, the surest first." in html
+    home = (tmp_path / "index.html").read_text()
+    problem_card = home[home.index('href="section/problem.html"') :][:2000]
+    assert "img/acme/004" in problem_card  # the section's cover card is its surest slide
 
 
 def test_rerender_keeps_mtimes_and_skips_image_work(tmp_path: Path):
