@@ -32,7 +32,7 @@ setup: $(STAMP)
 
 site: setup
 	$(BIN)/deckgen build $(ARGS)
-	@echo "site/ is ready. Preview it with: make serve   (http://127.0.0.1:8000/)"
+	@echo "site/ is ready: make serve previews it on http://127.0.0.1:8000/"
 
 build: site
 

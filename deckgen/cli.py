@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -140,9 +141,11 @@ def build(
     err.print(table)
     for line in report_problems(report):
         err.print(f"[yellow]skipped[/] {line}", markup=True, highlight=False, soft_wrap=True)
-    # the command a user can run from where they are (`make serve` exists only in a checkout)
+    # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
+    invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
+    program = "deckgen" if shutil.which("deckgen") else invoked
     site = cfg.build.out
-    preview = "deckgen serve" + ("" if site == "site" else f" --site {shlex.quote(site)}")
+    preview = f"{program} serve" + ("" if site == "site" else f" --site {shlex.quote(site)}")
     err.print(
         f"{report.slides_built} of {report.slides} slides from {report.decks} "
         f"deck{'' if report.decks == 1 else 's'} built into "
