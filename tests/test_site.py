@@ -283,7 +283,7 @@ def test_home_counts_and_dataset_page(built: Path):
     assert "ab" * 32 in dataset and "123.5 KB" in dataset
 
 
-def test_section_pages_list_the_surest_labels_first(tmp_path: Path):
+def test_section_pages_list_the_surest_labels_first_and_mark_the_unsure(tmp_path: Path):
     slides, decks = sample_gallery()
     doubtful = _slide("evil", 2, "problem", "Hmm", "some words")
     doubtful.section.scores["problem"] = 0.3
@@ -299,6 +299,12 @@ def test_section_pages_list_the_surest_labels_first(tmp_path: Path):
     order = re.findall(r'href="\.\./slide/(\w+/\d+)\.html"', html)
     assert list(dict.fromkeys(order)) == ["acme/004", "evil/004", "acme/002", "evil/002"]
     assert "4 slides classified as <strong>Problem</strong>, the surest first." in html
+    cards = html.split('<li class="card"')[1:]
+    assert ["unsure</span>" in card for card in cards] == [False, False, False, True]
+    doubtful = (tmp_path / "slide/evil/002.html").read_text()
+    assert "The classifier is unsure of this label: no section scored 50 % or more." in doubtful
+    assert "Top classifier scores" in doubtful  # the scores are shown all the same
+    assert "unsure" not in (tmp_path / "slide/evil/004.html").read_text()
     home = (tmp_path / "index.html").read_text()
     problem_card = home[home.index('href="section/problem.html"') :][:2000]
     assert "img/acme/004" in problem_card  # the section's cover card is its surest slide
