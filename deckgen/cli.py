@@ -301,6 +301,7 @@ def search(
 
     Example: deckgen search "market size" --section market
     """
+    from deckgen.corpus import printable
     from deckgen.index import search as run_search
 
     index_dir = cache / "whoosh"
@@ -320,9 +321,10 @@ def search(
         if as_json:
             print(json.dumps(hit, ensure_ascii=False, sort_keys=True))
         else:
+            section = hit["section"] + (", unsure" if hit["unsure"] else "")
             print(
-                f"{rank:>2}. {hit.get('id')}  [{hit.get('section')}]  "
-                f"{hit.get('title', '')}  ({hit.get('score', 0):.2f})"
+                f"{rank:>2}. {hit['id']}  [{section}]  "
+                f"{printable(hit['title'])}  ({hit['score']:.2f})"
             )
     if not hits and not as_json:
         err.print("no matches")

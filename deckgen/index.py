@@ -9,7 +9,9 @@ definition of everything that decides a ranking:
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR);
 * the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
-  with Whoosh's one-byte field lengths) times the field boost, summed.
+  with Whoosh's one-byte field lengths) times the field boost, summed;
+* browsing a section (a section filter and no words): the sure labels in doc
+  order, then the unsure ones (``SectionResult.unsure``), as the section pages do.
 
 The export is shaped like Pagefind's: ``search/entry.json`` (tiny, not hashed)
 names term shards split by term range, vocabulary files (prefix, typo and
@@ -33,7 +35,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import length_to_byte
@@ -42,7 +44,7 @@ from .errors import ConfigError, DeckgenError
 from .files import write_if_changed
 from .records import SECTION_TITLES, DeckMeta, Slide
 
-VERSION = "1"  # bump when the schema, tokenization or export format changes
+VERSION = "2"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
 
 ANALYZER = StemmingAnalyzer()
@@ -97,7 +99,7 @@ def _documents(slides: list[Slide], decks: dict[str, DeckMeta]) -> list[dict[str
             "text": slide.ocr.text or "", "title": slide.ocr.title or "",
             "company": meta.company or "", "industry": meta.industry or "",
             "section": slide.section.label, "year": str(meta.year) if meta.year else "",
-            "stage": meta.stage or "",
+            "stage": meta.stage or "", "unsure": slide.section.unsure,
         })
     return docs
 
@@ -108,7 +110,7 @@ def _schema() -> Schema:
         text=TEXT(analyzer=ANALYZER, stored=True), title=TEXT(analyzer=ANALYZER, stored=True),
         company=TEXT(analyzer=ANALYZER, stored=True), industry=TEXT(analyzer=ANALYZER, stored=True),
         section=ID(stored=True), year=ID(stored=True), stage=ID(stored=True),
-        company_facet=ID(stored=True), industry_facet=ID(stored=True),
+        company_facet=ID(stored=True), industry_facet=ID(stored=True), unsure=STORED,
     )
 
 
@@ -189,15 +191,19 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
     if not clauses and not filter_terms:
         return []
     q = _whoosh_query(clauses) if clauses else Q.Every()
+    browse_section = not clauses and "section" in (filters or {})
     ix = whoosh_index.open_dir(index_dir)
     with ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1)) as searcher:
-        hits = searcher.search(q, limit=limit, filter=Q.And(filter_terms) if filter_terms else None)
+        hits = searcher.search(q, limit=None if browse_section else limit,
+                               filter=Q.And(filter_terms) if filter_terms else None)
+        if browse_section:  # sure labels first (sorted() is stable: doc order within each)
+            hits = sorted(hits, key=lambda hit: bool(hit.get("unsure")))[:limit]
         return [{
             "rank": rank, "id": hit["id"], "score": round(hit.score, 6),
             "deck": hit["deck"], "page": hit["page"], "title": hit.get("title", ""),
             "section": hit.get("section", ""), "company": hit.get("company_facet", ""),
             "year": hit.get("year", ""), "stage": hit.get("stage", ""),
-            "industry": hit.get("industry_facet", ""),
+            "industry": hit.get("industry_facet", ""), "unsure": bool(hit.get("unsure")),
             "excerpt": " ".join(hit.get("text", "").split())[:200],
         } for rank, hit in enumerate(hits, 1)]
 
@@ -371,7 +377,8 @@ def _record_value(doc: dict[str, Any], key: str, link: dict[str, str]) -> Any:
 
 
 def _facets(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per facet: sorted values, and each doc's value+1 (0 = none) as VLQ, direct or in runs."""
+    """Per facet: sorted values, and each doc's value+1 (0 = none) as VLQ, direct or in runs;
+    for the section, also the unsure labels' doc numbers (as VLQ gaps)."""
     out: dict[str, Any] = {}
     for name in FACETS:
         values = sorted({d[name] for d in docs} - {""})
@@ -391,5 +398,7 @@ def _facets(docs: list[dict[str, Any]]) -> dict[str, Any]:
             entry["runs"] = vlq(runs)  # (value, run length) pairs (deck-level facets)
         if name == "section":
             entry["labels"] = [SECTION_TITLES.get(v, v) for v in values]
+            unsure = [i for i, d in enumerate(docs) if d["unsure"]]
+            entry["unsure"] = vlq(b - a - 1 for a, b in zip([-1, *unsure], unsure, strict=False))
         out[name] = entry
     return out

@@ -41,7 +41,7 @@ from PIL import Image
 
 from deckgen.errors import BadInputError, ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
-from deckgen.records import SECTION_TITLES, SECTIONS, DeckMeta, Slide
+from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
 
 VERSION = "1"  # bump when the page structure or image encoding changes
 VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
@@ -224,11 +224,6 @@ def _publish_static(static_dir: Path, out_dir: Path, written: set[str]) -> dict[
 
 
 # -- what the templates see ----------------------------------------------------------------
-# a label whose top score is under this is marked "unsure" on the site: on the real decks of
-# eval-dev such labels were right 5 times in 12, those scored 0.8 or more 33 times in 38
-UNSURE_BELOW = 0.5
-
-
 @dataclass
 class SlideView:
     slide: Slide
@@ -249,7 +244,7 @@ class SlideView:
 
     @property
     def unsure(self) -> bool:
-        return self.slide.section is not None and self.slide.section.sureness < UNSURE_BELOW
+        return self.slide.section is not None and self.slide.section.unsure
 
 
 def deck_name(meta: DeckMeta) -> str:

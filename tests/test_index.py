@@ -295,6 +295,31 @@ def test_search_js_tolerates_typos_and_completes_prefixes(built, tmp_path):
     assert nothing["total"] == 0 and nothing["ids"] == []
 
 
+def test_browsing_a_section_lists_its_sure_labels_first_in_python_and_search_js(tmp_path):
+    slides = []
+    for deck, top in (("a", 0.3), ("b", 0.9), ("c", 0.45), ("d", 0.8)):
+        slide = make_slide(deck, 1, "founders engineers", "Team", label="team")
+        slide.section.scores = {"team": top, "traction": (1 - top) / 3}
+        slides.append(slide)
+    metas = {s.deck: DeckMeta(slug=s.deck, company="Acme") for s in slides}
+    ix.build_index(slides, metas, tmp_path / "whoosh")
+    ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
+    queries = [{"q": "", "filters": {"section": "team"}},
+               {"q": "", "filters": {"company": "Acme"}}, {"q": "founders"}]
+    by_section, by_company, words = run_node_engine(tmp_path / "site" / "search", queries, tmp_path)
+    sure_first = ["b/001", "d/001", "a/001", "c/001"]
+    assert by_section["ids"] == sure_first
+    whoosh = tmp_path / "whoosh"
+    py = ix.search(whoosh, "", filters={"section": "team"})
+    assert [h["id"] for h in py] == sure_first
+    assert [h["unsure"] for h in py] == [False, False, True, True]
+    assert ix.search(whoosh, "", filters={"section": "team"}, limit=1)[0]["id"] == "b/001"
+    in_order = ["a/001", "b/001", "c/001", "d/001"]  # other filters and words: unchanged
+    assert by_company["ids"] == in_order
+    assert [h["id"] for h in ix.search(whoosh, "", filters={"company": "Acme"})] == in_order
+    assert words["ids"] == in_order
+
+
 def test_empty_export_searches_to_nothing(tmp_path):
     stats = ix.export_client_index([], {}, tmp_path, {})
     assert stats["docs"] == 0

@@ -356,7 +356,9 @@ export class SearchIndex {
               codes.fill(runs[k], at, at + runs[k + 1]); at += runs[k + 1];
             }
           }
-          out[name] = { values: f.values, labels: f.labels || f.values, codes };
+          let at = -1; // unsure labels (section only): gaps between doc numbers
+          const unsure = new Set(decodeVlq(f.unsure || "").map((gap) => (at += gap + 1)));
+          out[name] = { values: f.values, labels: f.labels || f.values, codes, unsure };
         }
         return out;
       });
@@ -431,6 +433,10 @@ export class SearchIndex {
       if (!fails && m) hits.push({ doc: d, score: m.score, tier: m.tier });
     }
     hits.sort((a, b) => a.tier - b.tier || b.score - a.score || a.doc - b.doc);
+    if (!clauses.length && active.some(([name]) => name === "section")) { // browsing a section:
+      const unsure = facets.section.unsure; // its sure labels first, as its static page lists them
+      hits.sort((a, b) => unsure.has(a.doc) - unsure.has(b.doc) || a.doc - b.doc);
+    }
     if (replaced.length && !hits.some((h) => h.tier === 0)) {
       suggestion = replaceWords(query, replaced);
     } else if (!hits.length && clauses.length) {
@@ -630,7 +636,9 @@ class SearchUI {
       const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb);
       const title = el("h3", { class: "search-hit-title" });
       for (const p of snippet(rec.title || rec.id, result.marks, 40)) title.append(p.mark ? el("mark", { text: p.text }) : p.text);
+      const unsure = this.facetData.section && this.facetData.section.unsure.has(shown[i].doc);
       const meta = el("p", { class: "search-hit-meta", text: [rec.company, sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ") });
+      if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
       const snip = el("p", { class: "search-hit-snippet" });
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const link = el("a", { class: "search-hit-link", href: href ? this.root + href : null },
