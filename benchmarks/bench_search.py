@@ -92,6 +92,7 @@ def zipf_words(rng: random.Random, n: int) -> list[str]:
 def synthetic_corpus(slides: int, seed: int = 1):
     """Deck-level metadata + slide text: Zipfian business words, names, numbers, OCR noise."""
     rng = random.Random(seed)
+    sure_rng = random.Random(seed + 1)  # its own stream: the text is the same as before
     metas: dict[str, DeckMeta] = {}
     out: list[Slide] = []
     deck_no = 0
@@ -122,7 +123,8 @@ def synthetic_corpus(slides: int, seed: int = 1):
             text = title + "\n" + "\n".join(lines)
             out.append(Slide(id=f"{slug}/{page:03d}", deck=slug, page=page, source="", sha256="",
                              ocr=OcrResult(text=text, title=title, mean_confidence=80.0),
-                             section=SectionResult(label=rng.choice(SECTIONS))))
+                             section=SectionResult(label=(label := rng.choice(SECTIONS)),
+                                                   scores={label: sure_rng.uniform(0.2, 1.0)})))
         deck_no += 1
     return out, metas
 
