@@ -24,6 +24,7 @@ form ``alt: <section>`` give an accepted second label (``accuracy_with_alt``).
 from __future__ import annotations
 
 import csv
+import io
 import re
 import statistics
 import time
@@ -100,34 +101,42 @@ def load_dataset(dataset_dir: Path) -> list[_Item]:
     if not labels.exists():
         raise BadInputError(f"{labels} not found: a labelled set needs labels.csv and lowres/")
     items = []
-    with open(labels, newline="", encoding="utf-8-sig") as fh:  # -sig: a spreadsheet's BOM
-        reader = csv.DictReader(fh)
-        missing = {"deck_id", "page", "section"} - set(reader.fieldnames or ())
-        if missing:
+    try:
+        text = labels.read_bytes().decode("utf-8-sig")  # -sig: a spreadsheet's byte-order mark
+    except UnicodeDecodeError as exc:
+        raise BadInputError(
+            f"{labels} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = {"deck_id", "page", "section"} - set(reader.fieldnames or ())
+    if missing:
+        raise BadInputError(
+            f"{labels}: no {', '.join(sorted(missing))} column; the header must start "
+            "deck_id,page,section"
+        )
+    for row in reader:
+        line = reader.line_num  # the row's last line in the file (a quoted field may span lines)
+        deck, page_text = (row["deck_id"] or "").strip(), (row["page"] or "").strip()
+        section = section_named(row["section"])
+        if not page_text.isdigit():
+            raise BadInputError(f"{labels} line {line}: page {page_text!r} is not a number")
+        page = int(page_text)
+        if section is None:
             raise BadInputError(
-                f"{labels}: no {', '.join(sorted(missing))} column; the header must start "
-                "deck_id,page,section"
+                f"{labels} line {line}: {row['section']!r} is not a section "
+                f"(one of {', '.join(SECTIONS)})"
             )
-        for line, row in enumerate(reader, start=2):
-            deck, page_text = (row["deck_id"] or "").strip(), (row["page"] or "").strip()
-            section = section_named(row["section"])
-            if not page_text.isdigit():
-                raise BadInputError(f"{labels} line {line}: page {page_text!r} is not a number")
-            page = int(page_text)
-            if section is None:
-                raise BadInputError(
-                    f"{labels} line {line}: {row['section']!r} is not a section "
-                    f"(one of {', '.join(SECTIONS)})"
-                )
-            image = _find(dataset_dir / "lowres" / deck, page, (".jpg", ".jpeg", ".png", ".webp"))
-            if image is None:
-                raise BadInputError(f"no image for {deck} page {page} under {dataset_dir}/lowres")
-            truth_file = _find(dataset_dir / "truth" / deck, page, (".txt",))
-            truth = truth_file.read_text("utf-8", "replace") if truth_file else None
-            alt = _ALT.search(row.get("notes") or "")
-            alt_label = section_named(alt.group(1)) if alt else None
-            title = (row.get("title") or "").strip() or None
-            items.append(_Item(deck, page, section, alt_label, image, truth, title))
+        image = _find(dataset_dir / "lowres" / deck, page, (".jpg", ".jpeg", ".png", ".webp"))
+        if image is None:
+            raise BadInputError(f"no image for {deck} page {page} under {dataset_dir}/lowres")
+        truth_file = _find(dataset_dir / "truth" / deck, page, (".txt",))
+        truth = truth_file.read_text("utf-8", "replace") if truth_file else None
+        alt = _ALT.search(row.get("notes") or "")
+        alt_label = section_named(alt.group(1)) if alt else None
+        title = (row.get("title") or "").strip() or None
+        items.append(_Item(deck, page, section, alt_label, image, truth, title))
+    if not items:
+        raise BadInputError(f"{labels} lists no slides: add rows of deck_id,page,section")
     items.sort(key=lambda it: (it.deck, it.page))
     return items
 

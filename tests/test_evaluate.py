@@ -190,6 +190,16 @@ def test_missing_labels_is_a_clear_error(tmp_path):
     (tmp_path / "labels.csv").write_text("deck,page,label\nx,1,cover\n")
     with pytest.raises(BadInputError, match="no deck_id, section column"):
         ev.load_dataset(tmp_path)
+    (tmp_path / "labels.csv").write_text("deck_id,page,section\n")
+    with pytest.raises(BadInputError, match="lists no slides"):
+        ev.load_dataset(tmp_path)
+    (tmp_path / "labels.csv").write_bytes(b"deck_id,page,section,notes\nx,1,cover,caf\xe9\n")
+    with pytest.raises(BadInputError, match=r"not UTF-8 text \(byte 40\); save it as UTF-8"):
+        ev.load_dataset(tmp_path)
+    quoted = 'deck_id,page,section,notes\nx,1,cover,"two\nlines"\nx,1,?\n'  # row 2 spans 2 lines
+    (tmp_path / "labels.csv").write_text(quoted)
+    with pytest.raises(BadInputError, match="line 4: '\\?' is not a section"):
+        ev.load_dataset(tmp_path)
 
 
 def test_labels_written_by_hand_or_by_a_spreadsheet_are_read(tmp_path):
