@@ -43,7 +43,7 @@ from deckgen.errors import BadInputError, ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
 
-VERSION = "1"  # bump when the page structure or image encoding changes
+VERSION = "2"  # bump when pages, their order, images or the data card text change
 VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
