@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.doc_section import publish  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen import ocr  # noqa: E402
+from deckgen.records import UNSURE_BELOW  # noqa: E402
 from deckgen.upscale import UpscaleParams  # noqa: E402
 
 START, END = "<!-- bench-ocr:start -->", "<!-- bench-ocr:end -->"
@@ -210,6 +211,18 @@ def markdown(res: dict) -> str:
                 f"{c['errors_found']} | {c['accuracy_after']:.3f} |"
                 for name, rv in reviewed.items()
                 for c in rv["checked"]
+            ),
+            "",
+            f"**What \"unsure\" means** (the site marks labels whose top score is under "
+            f"{UNSURE_BELOW}):",
+            "",
+            "| set | unsure labels right | other labels right |",
+            "|---|---:|---:|",
+            *(
+                f"| {name} | {rv['unsure']['right']} of {rv['unsure']['slides']} | "
+                f"{rv['sure']['right']} of {rv['sure']['slides']} |"
+                for name, rv in reviewed.items()
+                if "unsure" in rv
             ),
         ]
     if "prep" in res:

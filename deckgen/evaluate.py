@@ -16,7 +16,8 @@ Titles, when labels.csv gives them, count as found when the title read from the
 layout has the same words (lower-cased, punctuation dropped) as the labelled one.
 ``review`` measures the hand-checking loop (``deckgen review``): of the 10, 20 and
 30 % least sure slides, how many are wrong, and the accuracy once those are set
-by hand (their decks decoded again around them).
+by hand (their decks decoded again around them); and how many labels are right
+among those the site marks unsure (top score under ``UNSURE_BELOW``) and the rest.
 Macro-F1 averages over the sections present in the labels. ``notes`` of the
 form ``alt: <section>`` give an accepted second label (``accuracy_with_alt``).
 """
@@ -38,7 +39,7 @@ import numpy as np
 from deckgen import classify, ocr, upscale
 from deckgen.errors import BadInputError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.records import SECTIONS, OcrResult, SectionResult, section_named
+from deckgen.records import SECTIONS, UNSURE_BELOW, OcrResult, SectionResult, section_named
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ALT = re.compile(r"alt:\s*([a-z-]+)")
@@ -240,7 +241,14 @@ def _review_scores(
             "accuracy_after": round(right / max(1, len(items)), 4),
         })  # fmt: skip
     errors = sum(p.label != it.section for p, it in zip(predictions, items, strict=True))
-    return {"errors": errors, "checked": rows}
+    unsure = [p.label == it.section for p, it in zip(predictions, items, strict=True) if p.unsure]
+    sure = [p.label == it.section for p, it in zip(predictions, items, strict=True) if not p.unsure]
+    return {
+        "errors": errors, "checked": rows,
+        # what the site's "unsure" mark means on this set
+        "unsure": {"slides": len(unsure), "right": sum(unsure)},
+        "sure": {"slides": len(sure), "right": sum(sure)},
+    }  # fmt: skip
 
 
 def evaluate(
@@ -349,6 +357,10 @@ def _review_rows(review: dict[str, Any]) -> list[tuple[str, Any]]:
         share = f"{r['share']:.0%} least sure ({r['checked']})"
         rows.append((f"errors among the {share}", f"{r['errors_found']} of {review['errors']}"))
         rows.append(("  accuracy once they are set by hand", r["accuracy_after"]))
+    for kind, when in (("sure", ">="), ("unsure", "<")):
+        part = review[kind]
+        rows.append((f"right where top score {when} {UNSURE_BELOW} ({kind})",
+                     f"{part['right']} of {part['slides']}"))  # fmt: skip
     return rows
 
 

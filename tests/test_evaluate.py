@@ -103,7 +103,8 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
         "titles": {"accuracy": 0.5, "slides_scored": 16},
         "classification": ev._classification_scores(truth, pred, [None] * 16),
         "review": {"errors": 16, "checked": [
-            {"share": 0.3, "checked": 5, "errors_found": 5, "accuracy_after": 0.3125}]},
+            {"share": 0.3, "checked": 5, "errors_found": 5, "accuracy_after": 0.3125}],
+            "unsure": {"slides": 16, "right": 0}, "sure": {"slides": 0, "right": 0}},
         "seconds_per_slide": {"upscale_median": 0.2, "ocr_median": 0.3, "classify_mean": 0.01},
         "slides_detail": [
             {"slide": f"d/{i:03d}", "truth": t, "predicted": p, "alt": None,
@@ -119,6 +120,7 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
     assert header.split() == [ev._SHORT[s] for s in SECTIONS]
     assert "mislabelled slides (16)" in "\n".join(lines)
     assert any("errors among the 30% least sure (5)" in ln and "5 of 16" in ln for ln in lines)
+    assert any("right where top score < 0.5 (unsure)" in ln and "0 of 16" in ln for ln in lines)
     assert any("d/015" in line and "Title 15" in line for line in lines)
 
 
@@ -145,6 +147,10 @@ def test_review_finds_the_unsure_slide_and_scores_the_deck_once_it_is_set_by_han
         "share": 0.25, "checked": 1, "errors_found": 1, "accuracy_after": (5 - wrong) / 4
     }
     assert review["checked"][1]["accuracy_after"] == 1.0
+    unsure = [p.label == s for p, (s, _) in zip(predictions, deck, strict=True) if p.unsure]
+    assert predictions[2].unsure and unsure  # the lorem ipsum slide
+    assert review["unsure"] == {"slides": len(unsure), "right": sum(unsure)}
+    assert review["sure"]["slides"] + len(unsure) == 4
 
 
 def test_classification_scores_by_hand():
