@@ -185,26 +185,28 @@ def test_missing_labels_is_a_clear_error(tmp_path):
     (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,cover\n")
     with pytest.raises(BadInputError, match="no image for x page 1"):
         ev.load_dataset(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("labels", "error"),
+    [
+        (b"deck_id,page,section\nx,1,cover\nx,2,pricing\n",
+         "line 3: 'pricing' is not a section .one of cover,"),
+        (b"deck_id,page,section\nx,two,cover\n", "line 2: page 'two' is not a number"),
+        (b"deck,page,label\nx,1,cover\n", "no deck_id, section column"),
+        (b"deck_id,page,section\n", "lists no slides"),
+        (b"deck_id,page,section,notes\nx,1,cover,caf\xe9\n",
+         r"not UTF-8 text \(byte 40\); save it as UTF-8"),
+        # row 2 spans two lines: the error names the file's line, not the row
+        (b'deck_id,page,section,notes\nx,1,cover,"two\nlines"\nx,1,?\n',
+         r"line 4: '\?' is not a section"),
+    ],
+)  # fmt: skip
+def test_bad_labels_are_a_one_line_error_naming_the_line(tmp_path, labels, error):
     (tmp_path / "lowres" / "x").mkdir(parents=True)
     (tmp_path / "lowres" / "x" / "1.jpg").write_bytes(b"")
-    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,cover\nx,2,pricing\n")
-    with pytest.raises(BadInputError, match="line 3: 'pricing' is not a section .one of cover,"):
-        ev.load_dataset(tmp_path)
-    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,two,cover\n")
-    with pytest.raises(BadInputError, match="line 2: page 'two' is not a number"):
-        ev.load_dataset(tmp_path)
-    (tmp_path / "labels.csv").write_text("deck,page,label\nx,1,cover\n")
-    with pytest.raises(BadInputError, match="no deck_id, section column"):
-        ev.load_dataset(tmp_path)
-    (tmp_path / "labels.csv").write_text("deck_id,page,section\n")
-    with pytest.raises(BadInputError, match="lists no slides"):
-        ev.load_dataset(tmp_path)
-    (tmp_path / "labels.csv").write_bytes(b"deck_id,page,section,notes\nx,1,cover,caf\xe9\n")
-    with pytest.raises(BadInputError, match=r"not UTF-8 text \(byte 40\); save it as UTF-8"):
-        ev.load_dataset(tmp_path)
-    quoted = 'deck_id,page,section,notes\nx,1,cover,"two\nlines"\nx,1,?\n'  # row 2 spans 2 lines
-    (tmp_path / "labels.csv").write_text(quoted)
-    with pytest.raises(BadInputError, match="line 4: '\\?' is not a section"):
+    (tmp_path / "labels.csv").write_bytes(labels)
+    with pytest.raises(BadInputError, match=error):
         ev.load_dataset(tmp_path)
 
 
