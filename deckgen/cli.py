@@ -348,6 +348,7 @@ def review(
     """
     from deckgen.build import load_manifest
     from deckgen.corpus import printable
+    from deckgen.records import UNSURE_BELOW
 
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
     slides, decks = load_manifest(Path(cfg.build.cache))
@@ -358,6 +359,14 @@ def review(
         if s.section is not None and not s.section.curated and deck in (None, s.deck)
     ]  # fmt: skip
     predicted.sort(key=lambda s: (s.section.sureness, s.id))  # type: ignore[union-attr]
+    if predicted and not as_json:
+        unsure = sum(s.section.unsure for s in predicted)  # type: ignore[union-attr]
+        err.print(
+            f"{unsure} of {len(predicted)} predicted labels are unsure (top score under "
+            f"{UNSURE_BELOW}); the {min(limit, len(predicted))} least sure:",
+            highlight=False,
+            soft_wrap=True,
+        )
     for s in predicted[:limit]:
         ranked = sorted(s.section.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         title = s.ocr.title if s.ocr else ""

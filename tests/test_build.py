@@ -123,6 +123,8 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     assert all(r["section"] == max(r["scores"], key=r["scores"].get) for r in rows)
     text = subprocess.run([*review, "--limit", "1"], capture_output=True, text=True, check=True)
     first, fix = text.stdout.splitlines()
+    unsure = sum(max(r["scores"].values()) < 0.5 for r in rows)
+    assert f"{unsure} of {n - 1} predicted labels are unsure (top score under 0.5)" in text.stderr
     assert first.startswith(rows[0]["id"] + "  " + rows[0]["section"] + "  (")
     deck, page = rows[0]["id"].split("/")
     toml = tiny_corpus / deck / "deck.toml"
