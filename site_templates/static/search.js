@@ -434,7 +434,7 @@ export class SearchIndex {
     }
     hits.sort((a, b) => a.tier - b.tier || b.score - a.score || a.doc - b.doc);
     if (!clauses.length && active.some(([name]) => name === "section")) { // browsing a section:
-      const unsure = facets.section.unsure; // its sure labels first, as its static page lists them
+      const unsure = facets.section.unsure; // its sure labels first, then the unsure ones
       hits.sort((a, b) => unsure.has(a.doc) - unsure.has(b.doc) || a.doc - b.doc);
     }
     if (replaced.length && !hits.some((h) => h.tier === 0)) {
