@@ -52,6 +52,7 @@ def write_site(site: Path) -> None:
     slides += [make_slide("evil", 1, XSS_OCR, "Claims <script>alert(1)</script>", "problem"),
                make_slide("evil", 2, "We settle insurance claims in minutes", "Solution",
                           "solution")]
+    slides[-1].section.scores = {"solution": 0.9}  # the one sure label (the rest have no scores)
     urls = {s.id: {"page": f"slide/{s.deck}/{s.page:03d}.html", "thumb": f"img/{s.deck}.svg"}
             for s in slides}
     ix.export_client_index(slides, metas, site, urls)
@@ -212,6 +213,21 @@ def test_facets_count_filter_and_round_trip_through_the_url(page, server):
     linked.wait_for_selector("li.search-hit")
     assert linked.input_value("#q") == "market"
     assert hit_ids(linked) == hit_ids(page)
+
+
+def test_browsing_a_section_shows_sure_labels_first_and_marks_the_unsure(page, server):
+    url, _ = server
+    page.goto(url + "?section=solution")
+    page.wait_for_selector("li.search-hit")
+    ids = hit_ids(page)
+    assert ids[0] == "evil/002" and len(ids) > 1  # the sure label leads, though last in doc order
+    metas = page.locator("li.search-hit .search-hit-meta")
+    assert "unsure" not in metas.nth(0).inner_text()
+    assert metas.nth(1).inner_text().endswith(" · unsure")
+    page.goto(url + "?q=claims")  # words: relevance order, the mark still shown
+    page.wait_for_selector("li.search-hit")
+    assert page.locator("li.search-hit .unsure").count() >= 1
+    assert page.errors == []
 
 
 def test_keyboard_moves_through_results_and_enter_opens(page, server):
