@@ -250,6 +250,7 @@ def slide_logits(slide: OcrResult, model: dict | None = None) -> tuple[np.ndarra
     logits /= model["temperature"]
     if section := named_section(slide):
         logits[_INDEX[section]] += TITLE_NAME_BOOST
+        feats[f"named:{section}"] = 1.0  # no model weight: only marks the cue for classify_deck
     return logits, feats, why
 
 
@@ -373,7 +374,7 @@ def classify_deck(
             )
             continue
         cues = _explain(label_idx, feats, why, model)
-        if named_section(slides[i]) == label:
+        if f"named:{label}" in feats:
             cues.insert(0, f"title names the section: {label}")
         if pos[i, label_idx] > 0:
             cues.append("position: first slide" if i == 0 else "position: last slide")

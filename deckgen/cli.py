@@ -368,7 +368,7 @@ def review(
             soft_wrap=True,
         )
     for s in predicted[:limit]:
-        ranked = sorted(s.section.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        ranked = s.section.ranked()
         title = s.ocr.title if s.ocr else ""
         if as_json:
             row = {"id": s.id, "section": s.section.label, "scores": dict(ranked), "title": title}

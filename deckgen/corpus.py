@@ -143,7 +143,7 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
             problems.append(
                 Problem(rel, f"sections: {printable(page[:40])!r} is not a page number; ignored")
             )
-        elif section_named(label) is None:
+        elif (section := section_named(label)) is None:
             problems.append(
                 Problem(
                     rel,
@@ -152,7 +152,7 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
                 )
             )
         else:
-            curated[str(int(page))] = section_named(label)
+            curated[str(int(page))] = section
     return curated
 
 

@@ -240,15 +240,14 @@ def _review_scores(
             "errors_found": sum(predictions[i].label != items[i].section for i in checked),
             "accuracy_after": round(right / max(1, len(items)), 4),
         })  # fmt: skip
-    errors = sum(p.label != it.section for p, it in zip(predictions, items, strict=True))
-    unsure = [p.label == it.section for p, it in zip(predictions, items, strict=True) if p.unsure]
-    sure = [p.label == it.section for p, it in zip(predictions, items, strict=True) if not p.unsure]
-    return {
-        "errors": errors, "checked": rows,
-        # what the site's "unsure" mark means on this set
-        "unsure": {"slides": len(unsure), "right": sum(unsure)},
-        "sure": {"slides": len(sure), "right": sum(sure)},
-    }  # fmt: skip
+    # what the site's "unsure" mark means on this set: labels right among the unsure and the rest
+    marks = {"unsure": {"slides": 0, "right": 0}, "sure": {"slides": 0, "right": 0}}
+    for p, it in zip(predictions, items, strict=True):
+        mark = marks["unsure" if p.unsure else "sure"]
+        mark["slides"] += 1
+        mark["right"] += p.label == it.section
+    errors = sum(m["slides"] - m["right"] for m in marks.values())
+    return {"errors": errors, "checked": rows, **marks}
 
 
 def evaluate(

@@ -158,6 +158,10 @@ class SectionResult(_Record):
         sure; a label set by hand is sure). The one order of ``review``, ``eval`` and the site."""
         return 1.0 if self.curated else max(self.scores.values(), default=0.0)
 
+    def ranked(self, top: int = 3) -> list[tuple[str, float]]:
+        """The ``top`` best scores, best first (ties by name, so every page reads the same)."""
+        return sorted(self.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+
     @property
     def unsure(self) -> bool:
         """Marked "unsure" on the site and listed after the sure ones when browsing a section."""

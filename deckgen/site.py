@@ -259,7 +259,7 @@ def _slide_view(slide: Slide, meta: DeckMeta, image: dict) -> SlideView:
     text = " ".join(slide.ocr.text.split())
     summary = text if len(text) <= _SUMMARY_CHARS else text[: _SUMMARY_CHARS - 1].rstrip() + "…"
     alt = f"{name}, slide {slide.page}: {ocr_title or SECTION_TITLES.get(slide.section.label, '')}"
-    scores = sorted(slide.section.scores.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    scores = slide.section.ranked()
     return SlideView(slide=slide, deck=meta, deck_name=name, image=image, title=title,
                      alt=alt[:160].rstrip(" :"), summary=summary or f"{name}, slide {slide.page}",
                      label=slide.section.label, top_scores=scores)
