@@ -295,6 +295,25 @@ def test_search_js_tolerates_typos_and_completes_prefixes(built, tmp_path):
     assert nothing["total"] == 0 and nothing["ids"] == []
 
 
+def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
+    slides = [make_slide("a", 1, "every week our teams ship", "Team"),
+              make_slide("b", 1, "the team knows financials well", "Team")]
+    metas = {s.deck: DeckMeta(slug=s.deck, company="Acme") for s in slides}
+    ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
+    queries = [{"q": "experience"}, {"q": "team experience"}, {"q": "finacial"},
+               {"q": "tean"}, {"q": "teams fintech"}, {"q": "fintech"}]
+    results = run_node_engine(tmp_path / "site" / "search", queries, tmp_path)
+    experience, team_experience, finacial, tean, teams_fintech, fintech = results
+    # "experience" stems to "experi", two edits from "every"'s "everi": not a typo of it
+    assert experience["total"] == 0 and experience["suggestion"] is None
+    assert team_experience["total"] == 0 and team_experience["suggestion"] == "team"
+    assert team_experience["dropped"] == ["experience"]
+    assert finacial["ids"] == ["b/001"] and finacial["suggestion"] == "financials"
+    assert tean["total"] == 0 and tean["suggestion"] == "team" and tean["dropped"] == []
+    assert teams_fintech["suggestion"] == "teams" and teams_fintech["dropped"] == ["fintech"]
+    assert fintech["suggestion"] is None and fintech["dropped"] == []
+
+
 def test_browsing_a_section_lists_its_sure_labels_first_in_python_and_search_js(tmp_path):
     slides = []
     for deck, top in (("a", 0.3), ("b", 0.9), ("c", 0.45), ("d", 0.8)):

@@ -170,6 +170,20 @@ def test_typo_finds_results_and_offers_did_you_mean(page, server):
     page.goto(url + "?q=zzyzx")
     assert wait_count(page).startswith("No slides match")
     assert page.query_selector("li.search-hit") is None
+    assert page.query_selector(".search-did-you-mean") is None
+
+
+def test_a_word_no_slide_has_is_offered_without(page, server):
+    url, _ = server
+    page.goto(url + "?q=insurance+zzyzx")
+    assert wait_count(page).startswith("No slides match")
+    hint = page.wait_for_selector(".search-did-you-mean")
+    assert hint.inner_text() == "No slide has “zzyzx”. Search for insurance instead?"
+    page.click(".search-did-you-mean a")
+    page.wait_for_selector("li.search-hit")
+    assert "evil/002" in hit_ids(page)
+    assert page.input_value("#q") == "insurance"
+    assert page.errors == []
 
 
 def test_phrase_query_matches_only_the_phrase(page, server):

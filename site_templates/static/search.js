@@ -173,6 +173,7 @@ export function editDistance(a, b, max) {
   return prev[b.length];
 }
 const typoBudget = (word) => { const n = cpLength(word); return n >= 9 ? 2 : n >= 5 ? 1 : 0; };
+
 const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
 
 // Binary search: index of the last range start <= key.
@@ -312,18 +313,30 @@ export class SearchIndex {
       found.clear();
       for (const v of top.slice(0, MAX_PREFIX_TERMS)) found.set(v.term, { ...v, dist: 0 });
     }
-    const budget = typoBudget(word);
-    if (!exactFound && budget) {
-      const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
-      const near = [];
-      for (const v of await this.vocab(first, next)) {
-        const d = Math.min(editDistance(term, v.term, budget), editDistance(word, v.word, budget));
-        if (d <= budget) near.push({ ...v, dist: d });
+    if (!exactFound && typoBudget(word)) {
+      for (const v of (await this.nearWords(word, term)).slice(0, MAX_TYPO_TERMS)) {
+        if (!found.has(v.term)) found.set(v.term, v);
       }
-      near.sort((a, b) => a.dist - b.dist || b.df - a.df);
-      for (const v of near.slice(0, MAX_TYPO_TERMS)) if (!found.has(v.term)) found.set(v.term, v);
     }
     return [...found.values()];
+  }
+
+  // Vocabulary entries a few edits from a typed word, nearest first (`dist`), then the
+  // nearest in spelling, then the most common. The typed word is compared with each
+  // entry's word (within its typo budget + `slack`) and the typed stem with its stem
+  // (within the stem's own budget: a stem is shorter, and "experience" stems to
+  // "experi", two edits from the "everi" of "every"). Same first letter only.
+  async nearWords(word, term, slack = 0) {
+    const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
+    const wordBudget = Math.min(2, typoBudget(word) + slack), stemBudget = typoBudget(term);
+    const near = [];
+    for (const v of await this.vocab(first, next)) {
+      const byWord = wordBudget ? editDistance(word, v.word, wordBudget) : Infinity;
+      const byStem = stemBudget ? editDistance(term, v.term, stemBudget) : Infinity;
+      const dist = Math.min(byWord <= wordBudget ? byWord : Infinity, byStem <= stemBudget ? byStem : Infinity);
+      if (dist < Infinity) near.push({ ...v, dist, spelled: editDistance(word, v.word, 9) });
+    }
+    return near.sort((a, b) => a.dist - b.dist || a.spelled - b.spelled || b.df - a.df);
   }
 
   // Terms starting with `root`: from its term shard when the whole range lies in it
@@ -383,14 +396,15 @@ export class SearchIndex {
     return { exact, fuzzy, terms: [clause.terms[0], ...extra.map((v) => v.term)], replace };
   }
 
-  // Run a query. Returns {hits: [{doc, score, tier}], total, counts, marks, suggestion}.
+  // Run a query. Returns {hits: [{doc, score, tier}], total, counts, marks, suggestion,
+  // dropped (words the suggestion leaves out: no slide has them)}.
   // tier 0 = every clause matched exactly (Whoosh's result set and order); tier 1 = with expansions.
   async search(query, filters = {}) {
     const clauses = parseQuery(query);
     const facetsLoading = this.facets(); // in parallel with the term shards
     const marks = new Set();
     let matched = null; // Map doc -> {score, tier}
-    let suggestion = null;
+    let suggestion = null, dropped = [];
     const replaced = [];
     // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
     for (const { exact, fuzzy, terms, replace } of await Promise.all(clauses.map((c) => this.clause(c)))) {
@@ -440,26 +454,23 @@ export class SearchIndex {
     if (replaced.length && !hits.some((h) => h.tier === 0)) {
       suggestion = replaceWords(query, replaced);
     } else if (!hits.length && clauses.length) {
-      suggestion = await this.didYouMean(query, clauses);
+      ({ suggestion, dropped } = await this.didYouMean(query, clauses));
     }
-    return { hits, total: hits.length, counts, marks, suggestion, clauses };
+    return { hits, total: hits.length, counts, marks, suggestion, dropped, clauses };
   }
 
-  // Nearest vocabulary words (distance <= 2, same first letter) for words that match nothing.
+  // For each word that matches nothing: the nearest vocabulary word (one edit more than
+  // typo matching allows, so "tean" finds "team"), or, with none near, the query without
+  // it ("market size fintech" on a corpus that never says "fintech": "market size").
   async didYouMean(query, clauses) {
     const replaced = [];
     for (const c of clauses) {
       if (c.kind !== "term" || (await this.postings(c.terms[0]))) continue;
-      const cp = c.terms[0].codePointAt(0);
-      const first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
-      let best = null;
-      for (const v of await this.vocab(first, next)) {
-        const d = Math.min(editDistance(c.word, v.word, 2), editDistance(c.terms[0], v.term, 2));
-        if (d <= 2 && (!best || d < best.d || (d === best.d && v.df > best.df))) best = { ...v, d };
-      }
-      if (best) replaced.push([c.word, best.word]);
+      const [best] = await this.nearWords(c.word, c.terms[0], 1);
+      replaced.push([c.word, best ? best.word : ""]);
     }
-    return replaced.length ? replaceWords(query, replaced) : null;
+    const suggestion = replaceWords(query, replaced);
+    return { suggestion, dropped: suggestion ? replaced.filter(([, to]) => !to).map(([from]) => from) : [] };
   }
 
   // Display records {id, title, url, thumb, text, ...} for doc numbers, in order.
@@ -488,12 +499,15 @@ function sumFields(parts) {
   return all;
 }
 
+// The query with each [from, to] word replaced ("" drops it); null if that changes nothing
+// or leaves no words.
 function replaceWords(query, pairs) {
   let out = query;
   for (const [from, to] of pairs) {
     out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "iu"), (m, pre) => pre + to);
   }
-  return out === query ? null : out;
+  out = out.replace(/\s+/g, " ").trim();
+  return out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length ? null : out;
 }
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -628,7 +642,10 @@ class SearchUI {
     if (result.suggestion) {
       const link = el("a", { href: "?" + new URLSearchParams({ q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
       link.addEventListener("click", (ev) => { ev.preventDefault(); this.input.value = result.suggestion; this.commit(false); });
-      nodes.push(el("p", { class: "search-did-you-mean" }, "Did you mean ", link, "?"));
+      const missing = result.dropped.map((w) => `“${w}”`).join(", ");
+      nodes.push(result.dropped.length
+        ? el("p", { class: "search-did-you-mean" }, `No slide has ${missing}. Search for `, link, " instead?")
+        : el("p", { class: "search-did-you-mean" }, "Did you mean ", link, "?"));
     }
     if (!n) return nodes;
     const list = el("ol", { class: "search-hits" });
