@@ -297,13 +297,14 @@ def test_search_js_tolerates_typos_and_completes_prefixes(built, tmp_path):
 
 def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
     slides = [make_slide("a", 1, "every week our teams ship", "Team"),
-              make_slide("b", 1, "the team knows financials well", "Team")]
+              make_slide("b", 1, "the team knows financials well crn", "Team")]
     metas = {s.deck: DeckMeta(slug=s.deck, company="Acme") for s in slides}
     ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
     queries = [{"q": "experience"}, {"q": "team experience"}, {"q": "finacial"},
-               {"q": "tean"}, {"q": "teams fintech"}, {"q": "fintech"}]
+               {"q": "tean"}, {"q": "teams fintech"}, {"q": "fintech"}, {"q": "churn"},
+               {"q": "ship finacial"}]
     results = run_node_engine(tmp_path / "site" / "search", queries, tmp_path)
-    experience, team_experience, finacial, tean, teams_fintech, fintech = results
+    experience, team_experience, finacial, tean, teams_fintech, fintech, churn, ship = results
     # "experience" stems to "experi", two edits from "every"'s "everi": not a typo of it
     assert experience["total"] == 0 and experience["suggestion"] is None
     assert team_experience["total"] == 0 and team_experience["suggestion"] == "team"
@@ -312,6 +313,31 @@ def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
     assert tean["total"] == 0 and tean["suggestion"] == "team" and tean["dropped"] == []
     assert teams_fintech["suggestion"] == "teams" and teams_fintech["dropped"] == ["fintech"]
     assert fintech["suggestion"] is None and fintech["dropped"] == []
+    assert churn["suggestion"] is None  # two edits in five letters ("crn", OCR debris) is too far
+    # "ship financials" finds nothing either, so the suggestion leaves the unknown word out
+    assert ship["suggestion"] == "ship" and ship["dropped"] == ["finacial"]
+
+
+def test_search_js_offers_the_section_a_query_names(tmp_path):
+    slides = [make_slide("a", 1, "how we sell to banks", "Sales", label="go-to-market"),
+              make_slide("a", 2, "channel partners", "Partners", label="go-to-market"),
+              make_slide("b", 1, "direct sales team", "Sales", label="go-to-market"),
+              make_slide("b", 2, "go to market in one city", "Plan", label="milestones")]
+    metas = {"a": DeckMeta(slug="a", company="Acme"), "b": DeckMeta(slug="b", company="Bolt")}
+    ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
+    queries = [{"q": "go to market"}, {"q": "Go-to-market slides"},
+               {"q": "go to market", "filters": {"company": "Acme"}},
+               {"q": "go to market", "filters": {"section": "go-to-market"}},
+               {"q": "sales"}, {"q": "market"}]
+    named, slides_word, in_acme, filtered, sales, market = run_node_engine(
+        tmp_path / "site" / "search", queries, tmp_path)
+    gtm = {"value": "go-to-market", "label": "Go-to-market", "count": 3}
+    assert named["ids"] == ["b/002"] and named["section"] == gtm  # the words find one slide
+    assert slides_word["section"] == gtm
+    assert in_acme["section"] == {**gtm, "count": 2}  # counted under the other filters
+    assert filtered["section"] is None  # already browsing it
+    assert sales["section"] is None  # not a section's name
+    assert market["section"] is None  # no slide is labelled market
 
 
 def test_browsing_a_section_lists_its_sure_labels_first_in_python_and_search_js(tmp_path):

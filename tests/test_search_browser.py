@@ -244,6 +244,22 @@ def test_browsing_a_section_shows_sure_labels_first_and_marks_the_unsure(page, s
     assert page.errors == []
 
 
+def test_a_query_that_names_a_section_offers_to_browse_it(page, server):
+    url, _ = server
+    page.goto(url + "?q=solution+slides")
+    link = page.wait_for_selector(".search-section-hint a")
+    assert re.fullmatch(r"all \d+ slides labelled Solution", link.inner_text())
+    total = int(link.inner_text().split()[1])
+    link.click()
+    page.wait_for_function("() => document.querySelector('#q').value === ''")
+    page.wait_for_selector("li.search-hit")
+    assert re.fullmatch(rf"{total} slides", wait_count(page))
+    assert "section=solution" in page.url and "q=" not in page.url
+    assert hit_ids(page)[0] == "evil/002"  # browsing the section: the sure label first
+    assert page.query_selector(".search-section-hint") is None
+    assert page.errors == []
+
+
 def test_keyboard_moves_through_results_and_enter_opens(page, server):
     url, _ = server
     page.goto(url + "?q=market")

@@ -323,12 +323,14 @@ export class SearchIndex {
 
   // Vocabulary entries a few edits from a typed word, nearest first (`dist`), then the
   // nearest in spelling, then the most common. The typed word is compared with each
-  // entry's word (within its typo budget + `slack`) and the typed stem with its stem
-  // (within the stem's own budget: a stem is shorter, and "experience" stems to
-  // "experi", two edits from the "everi" of "every"). Same first letter only.
-  async nearWords(word, term, slack = 0) {
+  // entry's word (within its typo budget, or `atLeast` edits for a word of 4+ letters)
+  // and the typed stem with its stem (within the stem's own budget: a stem is shorter,
+  // and "experience" stems to "experi", two edits from the "everi" of "every").
+  // Same first letter only.
+  async nearWords(word, term, atLeast = 0) {
     const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
-    const wordBudget = Math.min(2, typoBudget(word) + slack), stemBudget = typoBudget(term);
+    const wordBudget = Math.max(typoBudget(word), cpLength(word) >= 4 ? atLeast : 0);
+    const stemBudget = typoBudget(term);
     const near = [];
     for (const v of await this.vocab(first, next)) {
       const byWord = wordBudget ? editDistance(word, v.word, wordBudget) : Infinity;
@@ -397,9 +399,10 @@ export class SearchIndex {
   }
 
   // Run a query. Returns {hits: [{doc, score, tier}], total, counts, marks, suggestion,
-  // dropped (words the suggestion leaves out: no slide has them)}.
+  // dropped (words the suggestion leaves out: no slide has them), section (the section the
+  // query names: {value, label, count}, or null)}.
   // tier 0 = every clause matched exactly (Whoosh's result set and order); tier 1 = with expansions.
-  async search(query, filters = {}) {
+  async search(query, filters = {}, suggest = true) {
     const clauses = parseQuery(query);
     const facetsLoading = this.facets(); // in parallel with the term shards
     const marks = new Set();
@@ -451,26 +454,49 @@ export class SearchIndex {
       const unsure = facets.section.unsure; // its sure labels first, then the unsure ones
       hits.sort((a, b) => unsure.has(a.doc) - unsure.has(b.doc) || a.doc - b.doc);
     }
-    if (replaced.length && !hits.some((h) => h.tier === 0)) {
+    if (replaced.length && hits.length && !hits.some((h) => h.tier === 0)) {
       suggestion = replaceWords(query, replaced);
-    } else if (!hits.length && clauses.length) {
-      ({ suggestion, dropped } = await this.didYouMean(query, clauses));
+    } else if (!hits.length && clauses.length && suggest) {
+      ({ suggestion, dropped } = await this.didYouMean(query, clauses, filters));
     }
-    return { hits, total: hits.length, counts, marks, suggestion, dropped, clauses };
+    const section = "section" in filters ? null : this.sectionNamed(query, facets, active);
+    return { hits, total: hits.length, counts, marks, suggestion, dropped, section, clauses };
   }
 
-  // For each word that matches nothing: the nearest vocabulary word (one edit more than
-  // typo matching allows, so "tean" finds "team"), or, with none near, the query without
-  // it ("market size fintech" on a corpus that never says "fintech": "market size").
-  async didYouMean(query, clauses) {
-    const replaced = [];
+  // The section a query names outright ("go to market", "our team", "Problem slides"),
+  // with how many slides (under the other filters) carry its label: the words alone find
+  // only the slides that say them, so the page offers to browse the section instead.
+  sectionNamed(query, facets, active) {
+    const f = facets.section;
+    const key = (s) => s.toLowerCase().replace(/\b(slides?|the|our)\b/g, "").replace(/[^\p{L}\p{N}]+/gu, "").replace(/s$/, "");
+    const k = f ? f.values.findIndex((value, i) => key(query) && [value, f.labels[i]].some((v) => key(v) === key(query))) : -1;
+    if (k < 0) return null;
+    let count = 0;
+    for (let d = 0; d < this.meta.docs; d++) {
+      if (f.codes[d] === k + 1 && active.every(([name, code]) => facets[name].codes[d] === code)) count++;
+    }
+    return count ? { value: f.values[k], label: f.labels[k], count } : null;
+  }
+
+  // A query that finds something, for one that found nothing: each word that matches
+  // nothing becomes its nearest vocabulary word (one edit allowed even in a short word, so
+  // "tean" finds "team") or, with none near, is left out ("market size fintech" on a
+  // corpus that never says "fintech": "market size"); failing that, every such word is
+  // left out. `dropped`: the words the suggestion leaves out.
+  async didYouMean(query, clauses, filters) {
+    const unknown = [];
     for (const c of clauses) {
       if (c.kind !== "term" || (await this.postings(c.terms[0]))) continue;
-      const [best] = await this.nearWords(c.word, c.terms[0], 1);
-      replaced.push([c.word, best ? best.word : ""]);
+      const [near] = await this.nearWords(c.word, c.terms[0], 1);
+      unknown.push([c.word, near ? near.word : ""]);
     }
-    const suggestion = replaceWords(query, replaced);
-    return { suggestion, dropped: suggestion ? replaced.filter(([, to]) => !to).map(([from]) => from) : [] };
+    for (const pairs of [unknown, unknown.map(([word]) => [word, ""])]) {
+      const suggestion = replaceWords(query, pairs);
+      if (suggestion && (await this.search(suggestion, filters, false)).total) {
+        return { suggestion, dropped: pairs.filter(([, to]) => !to).map(([word]) => word) };
+      }
+    }
+    return { suggestion: null, dropped: [] };
   }
 
   // Display records {id, title, url, thumb, text, ...} for doc numbers, in order.
@@ -646,6 +672,19 @@ class SearchUI {
       nodes.push(result.dropped.length
         ? el("p", { class: "search-did-you-mean" }, `No slide has ${missing}. Search for `, link, " instead?")
         : el("p", { class: "search-did-you-mean" }, "Did you mean ", link, "?"));
+    }
+    if (result.section) {
+      const { value, label, count } = result.section;
+      const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, section: value }), class: "search-section-link",
+        text: `all ${count} ${count === 1 ? "slide" : "slides"} labelled ${label}` });
+      link.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        this.input.value = "";
+        this.filters.section = value;
+        this.shown = PAGE_SIZE;
+        this.commit(false);
+      });
+      nodes.push(el("p", { class: "search-section-hint" }, "Browse ", link));
     }
     if (!n) return nodes;
     const list = el("ol", { class: "search-hits" });
