@@ -303,12 +303,15 @@ def search(
     """
     from deckgen.corpus import printable
     from deckgen.index import search as run_search
+    from deckgen.records import SECTIONS, section_named
 
     index_dir = cache / "whoosh"
     if not index_dir.exists():
         raise DeckgenError(f"no index at {index_dir}; run `deckgen build` first")
+    if section is not None and section_named(section) is None:
+        raise DeckgenError(f"unknown section {section!r}; use one of: {', '.join(SECTIONS)}")
     wanted = {
-        "section": section,
+        "section": section_named(section),
         "company": company,
         "year": year,
         "stage": stage,
@@ -321,13 +324,16 @@ def search(
         if as_json:
             print(json.dumps(hit, ensure_ascii=False, sort_keys=True))
         else:
-            section = hit["section"] + (", unsure" if hit["unsure"] else "")
+            label = hit["section"] + (", unsure" if hit["unsure"] else "")
             print(
-                f"{rank:>2}. {hit['id']}  [{section}]  "
+                f"{rank:>2}. {hit['id']}  [{label}]  "
                 f"{printable(hit['title'])}  ({hit['score']:.2f})"
             )
     if not hits and not as_json:
         err.print("no matches")
+    named = section_named(query)
+    if named and not section:  # the words find only the slides that say them
+        err.print(f'tip: `deckgen search "" --section {named}` lists every slide labelled {named}')
 
 
 @app.command()

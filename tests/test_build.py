@@ -135,6 +135,24 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     assert unknown.returncode == 3 and "no deck 'nope' in the last build" in unknown.stderr
 
 
+def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_corpus):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    search = [*build_cmd(tmp_path, tiny_corpus)[:3], "search", "--cache", str(tmp_path / "build")]
+
+    def run(*args):
+        return subprocess.run([*search, *args], capture_output=True, text=True)
+
+    slug = run("", "--section", "problem", "--json")
+    assert slug.returncode == 0 and slug.stdout
+    assert run("", "--section", " Problem ", "--json").stdout == slug.stdout
+    bogus = run("", "--section", "problems")
+    assert bogus.returncode == 2
+    assert "unknown section 'problems'; use one of: cover," in bogus.stderr
+    named = run("problem")  # the word finds only the slides that say it
+    assert 'tip: `deckgen search "" --section problem` lists every slide' in named.stderr
+    assert "tip:" not in run("problem", "--section", "problem").stderr
+
+
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):
     deck = tiny_corpus / "alpha-robotics"
     (deck / "005.jpg").write_bytes(b"this is not an image")
