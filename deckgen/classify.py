@@ -36,7 +36,7 @@ from deckgen.records import SECTIONS, OcrResult, SectionResult
 
 _MODEL_FILE = resources.files("deckgen").joinpath("models/classifier.json")
 # the model's hash is part of the version: retraining makes cached labels stale
-VERSION = "classify-5+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
+VERSION = "classify-6+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
 
 _INDEX = {s: i for i, s in enumerate(SECTIONS)}
 
@@ -390,6 +390,18 @@ def classify_deck(
     return results
 
 
+# how the markers ``normalize`` puts in place of numbers and addresses read in a cue
+_MARKER_SHOWN = {
+    "num": "[number]",
+    "money_num": "[amount]",
+    "pct_num": "[percent]",
+    "year_num": "[year]",
+    "url_addr": "[web address]",
+    "email_addr": "[e-mail]",
+}
+_MARKER = re.compile(r"\b(" + "|".join(sorted(_MARKER_SHOWN, key=len, reverse=True)) + r")\b")
+
+
 def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) -> list[str]:
     """The features that pushed this slide towards its label the most."""
     contrib = []
@@ -399,7 +411,8 @@ def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) 
             continue
         margin = value * (w[label_idx] - w.mean())
         if margin > 0.05:
-            contrib.append((margin, why.get(name, name)))
+            reason = _MARKER.sub(lambda m: _MARKER_SHOWN[m.group(1)], why.get(name, name))
+            contrib.append((margin, reason))
     contrib.sort(reverse=True)
     reasons: list[str] = []
     for _, reason in contrib:  # a word and its Porter stem share one reason

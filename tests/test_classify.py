@@ -73,6 +73,16 @@ def test_cues_say_why_in_words():
     assert any('title matches "problem"' in cue for cue in result.cues), result.cues
 
 
+@pytest.mark.parametrize(("title", "body", "shown"), [
+    ("Contact us", "jo@acme.com www.acme.io", ["[e-mail]", "[web address]"]),
+    ("Financials", "Revenue $2.5M in 2023, 45% margin", ["[amount]", "[year]"]),
+])
+def test_cues_show_numbers_and_addresses_as_such(title, body, shown):
+    cues = " | ".join(classify_slide(slide(title, body)).cues)
+    assert all(marker in cues for marker in shown), cues
+    assert not any(inner in cues for inner in ("_num", "_addr", '"num"')), cues
+
+
 def test_flat_scores_become_other():
     vague = slide("", "lorem ipsum dolor sit amet")
     sure = classify_slide(vague, ClassifyParams(min_confidence=0.0))
