@@ -173,7 +173,6 @@ export function editDistance(a, b, max) {
   return prev[b.length];
 }
 const typoBudget = (word) => { const n = cpLength(word); return n >= 9 ? 2 : n >= 5 ? 1 : 0; };
-
 const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
 
 // Binary search: index of the last range start <= key.
@@ -459,7 +458,7 @@ export class SearchIndex {
     } else if (!hits.length && clauses.length && suggest) {
       ({ suggestion, dropped } = await this.didYouMean(query, clauses, filters));
     }
-    const section = "section" in filters ? null : this.sectionNamed(query, facets, active);
+    const section = filters.section ? null : this.sectionNamed(query, facets, active);
     return { hits, total: hits.length, counts, marks, suggestion, dropped, section, clauses };
   }
 
@@ -469,7 +468,8 @@ export class SearchIndex {
   sectionNamed(query, facets, active) {
     const f = facets.section;
     const key = (s) => s.toLowerCase().replace(/\b(slides?|the|our)\b/g, "").replace(/[^\p{L}\p{N}]+/gu, "").replace(/s$/, "");
-    const k = f ? f.values.findIndex((value, i) => key(query) && [value, f.labels[i]].some((v) => key(v) === key(query))) : -1;
+    const wanted = key(query);
+    const k = f && wanted ? f.values.findIndex((value, i) => key(value) === wanted || key(f.labels[i]) === wanted) : -1;
     if (k < 0) return null;
     let count = 0;
     for (let d = 0; d < this.meta.docs; d++) {
@@ -666,7 +666,7 @@ class SearchUI {
     nodes.push(el("p", { class: "search-count", role: "status",
       text: n ? `${n} ${n === 1 ? "slide" : "slides"}` + (query.trim() ? ` for “${query.trim()}”` : "") : `No slides match “${query.trim()}”.` }));
     if (result.suggestion) {
-      const link = el("a", { href: "?" + new URLSearchParams({ q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
+      const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
       link.addEventListener("click", (ev) => { ev.preventDefault(); this.input.value = result.suggestion; this.commit(false); });
       const missing = result.dropped.map((w) => `“${w}”`).join(", ");
       nodes.push(result.dropped.length
