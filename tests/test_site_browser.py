@@ -95,8 +95,14 @@ def test_axe_finds_no_serious_violations(browser, site_url: str, scheme: str):
     context = browser.new_context(bypass_csp=True, color_scheme=scheme)
     page = context.new_page()
     failures = []
-    for path in [*PAGES, "index.html?q=warehouse"]:  # the last one with search results shown
+    # with search results shown; a suggestion ("Search for problem instead?"); a section hint
+    searches = {"index.html?q=warehouse": ".search-hit",
+                "index.html?q=problem+zzyzx": ".search-did-you-mean",
+                "index.html?q=market": ".search-section-hint"}
+    for path in [*PAGES, *searches]:
         page.goto(site_url + path, wait_until="networkidle")
+        if path in searches:
+            page.wait_for_selector(searches[path])
         page.add_script_tag(path=str(_axe_script()))
         result = page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
