@@ -297,14 +297,16 @@ def test_search_js_tolerates_typos_and_completes_prefixes(built, tmp_path):
 
 def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
     slides = [make_slide("a", 1, "every week our teams ship", "Team"),
-              make_slide("b", 1, "the team knows financials well crn", "Team")]
+              make_slide("b", 1, "the team knows financials well crn", "Team"),
+              make_slide("c", 1, "every month", "Plan")]
     metas = {s.deck: DeckMeta(slug=s.deck, company="Acme") for s in slides}
     ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
     queries = [{"q": "experience"}, {"q": "team experience"}, {"q": "finacial"},
                {"q": "tean"}, {"q": "teams fintech"}, {"q": "fintech"}, {"q": "churn"},
-               {"q": "ship finacial"}]
+               {"q": "ship finacial"}, {"q": "every financials"}]
     results = run_node_engine(tmp_path / "site" / "search", queries, tmp_path)
-    experience, team_experience, finacial, tean, teams_fintech, fintech, churn, ship = results
+    (experience, team_experience, finacial, tean, teams_fintech, fintech, churn, ship,
+     apart) = results
     # "experience" stems to "experi", two edits from "every"'s "everi": not a typo of it
     assert experience["total"] == 0 and experience["suggestion"] is None
     assert team_experience["total"] == 0 and team_experience["suggestion"] == "team"
@@ -316,6 +318,9 @@ def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
     assert churn["suggestion"] is None  # two edits in five letters ("crn", OCR debris) is too far
     # "ship financials" finds nothing either, so the suggestion leaves the unknown word out
     assert ship["suggestion"] == "ship" and ship["dropped"] == ["finacial"]
+    # both words are known but never together: one word fewer, the variant finding the most
+    assert apart["total"] == 0 and apart["suggestion"] == "every" and apart["partial"] is True
+    assert apart["dropped"] == [] and team_experience["partial"] is False
 
 
 def test_search_js_offers_the_section_a_query_names(tmp_path):

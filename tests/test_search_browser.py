@@ -183,6 +183,9 @@ def test_a_word_no_slide_has_is_offered_without(page, server):
     page.wait_for_selector("li.search-hit")
     assert "evil/002" in hit_ids(page)
     assert page.input_value("#q") == "insurance"
+    page.goto(url + "?q=minutes+onerror")  # each on one slide, never on the same one
+    hint = page.wait_for_selector(".search-did-you-mean")
+    assert hint.inner_text() == "No slide has all these words. Search for onerror instead?"
     assert page.errors == []
 
 

@@ -398,15 +398,15 @@ export class SearchIndex {
   }
 
   // Run a query. Returns {hits: [{doc, score, tier}], total, counts, marks, suggestion,
-  // dropped (words the suggestion leaves out: no slide has them), section (the section the
-  // query names: {value, label, count}, or null)}.
+  // dropped (words the suggestion leaves out: no slide has them), partial (it leaves out a
+  // word some slide has), section (the section the query names: {value, label, count}, or null)}.
   // tier 0 = every clause matched exactly (Whoosh's result set and order); tier 1 = with expansions.
   async search(query, filters = {}, suggest = true) {
     const clauses = parseQuery(query);
     const facetsLoading = this.facets(); // in parallel with the term shards
     const marks = new Set();
     let matched = null; // Map doc -> {score, tier}
-    let suggestion = null, dropped = [];
+    let suggestion = null, dropped = [], partial = false;
     const replaced = [];
     // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
     for (const { exact, fuzzy, terms, replace } of await Promise.all(clauses.map((c) => this.clause(c)))) {
@@ -456,10 +456,10 @@ export class SearchIndex {
     if (replaced.length && hits.length && !hits.some((h) => h.tier === 0)) {
       suggestion = replaceWords(query, replaced);
     } else if (!hits.length && clauses.length && suggest) {
-      ({ suggestion, dropped } = await this.didYouMean(query, clauses, filters));
+      ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters));
     }
     const section = filters.section ? null : this.sectionNamed(query, facets, active);
-    return { hits, total: hits.length, counts, marks, suggestion, dropped, section, clauses };
+    return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, clauses };
   }
 
   // The section a query names outright ("go to market", "our team", "Problem slides"),
@@ -482,7 +482,9 @@ export class SearchIndex {
   // nothing becomes its nearest vocabulary word (one edit allowed even in a short word, so
   // "tean" finds "team") or, with none near, is left out ("market size fintech" on a
   // corpus that never says "fintech": "market size"); failing that, every such word is
-  // left out. `dropped`: the words the suggestion leaves out.
+  // left out. When every word is on some slide but none has them all: the query with one
+  // word fewer that finds the most. `dropped`: unknown words the suggestion leaves out;
+  // `partial`: the suggestion leaves out a word that is known.
   async didYouMean(query, clauses, filters) {
     const unknown = [];
     for (const c of clauses) {
@@ -490,13 +492,18 @@ export class SearchIndex {
       const [near] = await this.nearWords(c.word, c.terms[0], 1);
       unknown.push([c.word, near ? near.word : ""]);
     }
-    for (const pairs of [unknown, unknown.map(([word]) => [word, ""])]) {
+    const tries = unknown.length ? [unknown, unknown.map(([word]) => [word, ""])]
+      : clauses.filter((c) => c.kind === "term").map((c) => [[c.word, ""]]);
+    let best = null;
+    for (const pairs of tries) {
       const suggestion = replaceWords(query, pairs);
-      if (suggestion && (await this.search(suggestion, filters, false)).total) {
-        return { suggestion, dropped: pairs.filter(([, to]) => !to).map(([word]) => word) };
-      }
+      const total = suggestion ? (await this.search(suggestion, filters, false)).total : 0;
+      if (total > (best ? best.total : 0)) best = { suggestion, total, pairs };
+      if (best && unknown.length) break; // the corrections first, then leaving them out
     }
-    return { suggestion: null, dropped: [] };
+    if (!best) return { suggestion: null, dropped: [], partial: false };
+    const dropped = unknown.length ? best.pairs.filter(([, to]) => !to).map(([word]) => word) : [];
+    return { suggestion: best.suggestion, dropped, partial: !unknown.length };
   }
 
   // Display records {id, title, url, thumb, text, ...} for doc numbers, in order.
@@ -669,9 +676,9 @@ class SearchUI {
       const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
       link.addEventListener("click", (ev) => { ev.preventDefault(); this.input.value = result.suggestion; this.commit(false); });
       const missing = result.dropped.map((w) => `“${w}”`).join(", ");
-      nodes.push(result.dropped.length
-        ? el("p", { class: "search-did-you-mean" }, `No slide has ${missing}. Search for `, link, " instead?")
-        : el("p", { class: "search-did-you-mean" }, "Did you mean ", link, "?"));
+      const [before, after] = result.dropped.length ? [`No slide has ${missing}. Search for `, " instead?"]
+        : result.partial ? ["No slide has all these words. Search for ", " instead?"] : ["Did you mean ", "?"];
+      nodes.push(el("p", { class: "search-did-you-mean" }, before, link, after));
     }
     if (result.section) {
       const { value, label, count } = result.section;
