@@ -308,10 +308,11 @@ def search(
     index_dir = cache / "whoosh"
     if not index_dir.exists():
         raise DeckgenError(f"no index at {index_dir}; run `deckgen build` first")
-    if section is not None and section_named(section) is None:
+    slug = section_named(section)  # "Business model" as the site writes it, or a slug
+    if section is not None and slug is None:
         raise DeckgenError(f"unknown section {section!r}; use one of: {', '.join(SECTIONS)}")
     wanted = {
-        "section": section_named(section),
+        "section": slug,
         "company": company,
         "year": year,
         "stage": stage,
