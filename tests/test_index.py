@@ -303,10 +303,10 @@ def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
     ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
     queries = [{"q": "experience"}, {"q": "team experience"}, {"q": "finacial"},
                {"q": "tean"}, {"q": "teams fintech"}, {"q": "fintech"}, {"q": "churn"},
-               {"q": "ship finacial"}, {"q": "every financials"}]
+               {"q": "ship finacial"}, {"q": "every financials"}, {"q": "zzyzx of ship"}]
     results = run_node_engine(tmp_path / "site" / "search", queries, tmp_path)
     (experience, team_experience, finacial, tean, teams_fintech, fintech, churn, ship,
-     apart) = results
+     apart, stop_word) = results
     # "experience" stems to "experi", two edits from "every"'s "everi": not a typo of it
     assert experience["total"] == 0 and experience["suggestion"] is None
     assert team_experience["total"] == 0 and team_experience["suggestion"] == "team"
@@ -321,20 +321,24 @@ def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
     # both words are known but never together: one word fewer, the variant finding the most
     assert apart["total"] == 0 and apart["suggestion"] == "every" and apart["partial"] is True
     assert apart["dropped"] == [] and team_experience["partial"] is False
+    assert stop_word["suggestion"] == "ship"  # not "of ship"
 
 
 def test_search_js_offers_the_section_a_query_names(tmp_path):
     slides = [make_slide("a", 1, "how we sell to banks", "Sales", label="go-to-market"),
               make_slide("a", 2, "channel partners", "Partners", label="go-to-market"),
               make_slide("b", 1, "direct sales team", "Sales", label="go-to-market"),
-              make_slide("b", 2, "go to market in one city", "Plan", label="milestones")]
-    metas = {"a": DeckMeta(slug="a", company="Acme"), "b": DeckMeta(slug="b", company="Bolt")}
+              make_slide("b", 2, "go to market in one city", "Plan", label="milestones"),
+              make_slide("c", 1, "our business grows", "Revenue", label="business-model"),
+              make_slide("c", 2, "a model of care", "Care", label="business-model")]
+    metas = {d: DeckMeta(slug=d, company=name) for d, name in (("a", "Acme"), ("b", "Bolt"),
+                                                                ("c", "Cove"))}
     ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
     queries = [{"q": "go to market"}, {"q": "Go-to-market slides"},
                {"q": "go to market", "filters": {"company": "Acme"}},
                {"q": "go to market", "filters": {"section": "go-to-market"}},
-               {"q": "sales"}, {"q": "market"}]
-    named, slides_word, in_acme, filtered, sales, market = run_node_engine(
+               {"q": "sales"}, {"q": "market"}, {"q": "business model"}]
+    named, slides_word, in_acme, filtered, sales, market, model = run_node_engine(
         tmp_path / "site" / "search", queries, tmp_path)
     gtm = {"value": "go-to-market", "label": "Go-to-market", "count": 3}
     assert named["ids"] == ["b/002"] and named["section"] == gtm  # the words find one slide
@@ -343,6 +347,9 @@ def test_search_js_offers_the_section_a_query_names(tmp_path):
     assert filtered["section"] is None  # already browsing it
     assert sales["section"] is None  # not a section's name
     assert market["section"] is None  # no slide is labelled market
+    # no slide says both words: the section is offered, not "business" or "model" alone
+    assert model["total"] == 0 and model["section"]["count"] == 2
+    assert model["suggestion"] is None
 
 
 def test_browsing_a_section_lists_its_sure_labels_first_in_python_and_search_js(tmp_path):

@@ -453,12 +453,12 @@ export class SearchIndex {
       const unsure = facets.section.unsure; // its sure labels first, then the unsure ones
       hits.sort((a, b) => unsure.has(a.doc) - unsure.has(b.doc) || a.doc - b.doc);
     }
+    const section = filters.section ? null : this.sectionNamed(query, facets, active);
     if (replaced.length && hits.length && !hits.some((h) => h.tier === 0)) {
       suggestion = replaceWords(query, replaced);
-    } else if (!hits.length && clauses.length && suggest) {
-      ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters));
+    } else if (!hits.length && clauses.length && suggest) { // a named section is the better offer
+      ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters, !section));
     }
-    const section = filters.section ? null : this.sectionNamed(query, facets, active);
     return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, clauses };
   }
 
@@ -482,10 +482,10 @@ export class SearchIndex {
   // nothing becomes its nearest vocabulary word (one edit allowed even in a short word, so
   // "tean" finds "team") or, with none near, is left out ("market size fintech" on a
   // corpus that never says "fintech": "market size"); failing that, every such word is
-  // left out. When every word is on some slide but none has them all: the query with one
-  // word fewer that finds the most. `dropped`: unknown words the suggestion leaves out;
-  // `partial`: the suggestion leaves out a word that is known.
-  async didYouMean(query, clauses, filters) {
+  // left out. When every word is on some slide but none has them all (and `partial` is
+  // allowed): the query with one word fewer that finds the most. `dropped`: unknown words
+  // the suggestion leaves out; `partial`: the suggestion leaves out a word that is known.
+  async didYouMean(query, clauses, filters, partial) {
     const unknown = [];
     for (const c of clauses) {
       if (c.kind !== "term" || (await this.postings(c.terms[0]))) continue;
@@ -493,7 +493,7 @@ export class SearchIndex {
       unknown.push([c.word, near ? near.word : ""]);
     }
     const tries = unknown.length ? [unknown, unknown.map(([word]) => [word, ""])]
-      : clauses.filter((c) => c.kind === "term").map((c) => [[c.word, ""]]);
+      : partial ? clauses.filter((c) => c.kind === "term").map((c) => [[c.word, ""]]) : [];
     let best = null;
     for (const pairs of tries) {
       const suggestion = replaceWords(query, pairs);
@@ -532,14 +532,20 @@ function sumFields(parts) {
   return all;
 }
 
-// The query with each [from, to] word replaced ("" drops it); null if that changes nothing
-// or leaves no words.
+// The query with each [from, to] word replaced ("" drops it, and any stop word it leaves at
+// either end: "go to market" without "go" is "market"); null if that changes nothing or
+// leaves no words.
 function replaceWords(query, pairs) {
   let out = query;
   for (const [from, to] of pairs) {
     out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "iu"), (m, pre) => pre + to);
   }
-  out = out.replace(/\s+/g, " ").trim();
+  const words = out.split(/\s+/).filter(Boolean);
+  if (pairs.some(([, to]) => !to)) {
+    while (words.length && STOP_WORDS.has(words[0].toLowerCase())) words.shift();
+    while (words.length && STOP_WORDS.has(words[words.length - 1].toLowerCase())) words.pop();
+  }
+  out = words.join(" ");
   return out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length ? null : out;
 }
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
