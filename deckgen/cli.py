@@ -330,6 +330,8 @@ def search(
                 f"{rank:>2}. {hit['id']}  [{label}]  "
                 f"{printable(hit['title'])}  ({hit['score']:.2f})"
             )
+            if hit["excerpt"]:
+                print(f"    {printable(hit['excerpt'])}")
     if not hits and not as_json:
         err.print("no matches")
     named = section_named(query)

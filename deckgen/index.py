@@ -36,6 +36,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, NullFormatter
 from whoosh.lang.porter import stem
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import length_to_byte
@@ -196,6 +197,9 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
     with ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1)) as searcher:
         hits = searcher.search(q, limit=None if browse_section else limit,
                                filter=Q.And(filter_terms) if filter_terms else None)
+        # the excerpt is the text around the matched words, as plain text
+        hits.fragmenter = ContextFragmenter(maxchars=EXCERPT_CHARS, surround=EXCERPT_CHARS // 3)
+        hits.formatter = NullFormatter()
         if browse_section:  # sure labels first (sorted() is stable: doc order within each)
             hits = sorted(hits, key=lambda hit: bool(hit.get("unsure")))[:limit]
         return [{
@@ -204,8 +208,20 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
             "section": hit.get("section", ""), "company": hit.get("company_facet", ""),
             "year": hit.get("year", ""), "stage": hit.get("stage", ""),
             "industry": hit.get("industry_facet", ""), "unsure": bool(hit.get("unsure")),
-            "excerpt": " ".join(hit.get("text", "").split())[:200],
+            "excerpt": _excerpt(hit),
         } for rank, hit in enumerate(hits, 1)]
+
+
+EXCERPT_CHARS = 200
+
+
+def _excerpt(hit) -> str:
+    """One line of the slide's text: around the matched words, else its start."""
+    text = " ".join(hit.get("text", "").split())
+    around = " ".join(hit.highlights("text", top=1).split()) if text else ""
+    if not around or text.startswith(around):
+        return text[:EXCERPT_CHARS]
+    return "… " + around + (" …" if not text.endswith(around) else "")
 
 
 # --- static export -------------------------------------------------------------

@@ -150,6 +150,8 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     assert "unknown section 'problems'; use one of: cover," in bogus.stderr
     named = run("problem")  # the word finds only the slides that say it
     assert 'tip: `deckgen search "" --section problem` lists every slide' in named.stderr
+    aisles = run("aisles").stdout.splitlines()  # each hit, then the words around the match
+    assert aisles[0].startswith(" 1. alpha-robotics/002") and "aisles" in aisles[1].lower()
     assert "tip:" not in run("problem", "--section", "problem").stderr
 
 

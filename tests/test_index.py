@@ -118,6 +118,22 @@ def test_search_ranks_title_matches_and_filters(tmp_path):
         ix.search(tmp_path / "ix", "x", filters={"colour": "red"})
 
 
+def test_search_excerpt_shows_the_matched_words(tmp_path):
+    filler = " ".join(f"filler{i}" for i in range(80))
+    decks = {"d": DeckMeta(slug="d")}
+    slides = [make_slide("d", 1, f"{filler} The lowest price is obtained\nby recycling {filler}"),
+              make_slide("d", 2, "Pricing\nfrom $9 a month", "Pricing")]
+    ix.build_index(slides, decks, tmp_path / "ix")
+    hits = {h["id"]: h for h in ix.search(tmp_path / "ix", "price")}
+    deep, short = hits["d/001"], hits["d/002"]
+    assert "The lowest price is obtained by recycling" in deep["excerpt"]
+    assert deep["excerpt"].startswith("… ") and deep["excerpt"].endswith(" …")
+    assert len(deep["excerpt"]) < 250
+    assert short["excerpt"] == "Pricing from $9 a month"  # the whole text, from its start
+    listed = ix.search(tmp_path / "ix", "", filters={"deck": "d"})
+    assert listed[0]["excerpt"].startswith("filler0 filler1")  # no words: the text's start
+
+
 def test_rebuild_swaps_the_index_and_leaves_no_temp_dirs(tmp_path):
     decks = {"d": DeckMeta(slug="d")}
     ix.build_index([make_slide("d", 1, "alpha")], decks, tmp_path / "ix")

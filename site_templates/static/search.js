@@ -561,7 +561,12 @@ export function snippet(text, marks, width = 28) {
     if (hits > bestHits) { best = i; bestHits = hits; }
     if (i + width >= toks.length) break;
   }
-  const from = Math.max(0, best - 3), to = Math.min(toks.length, from + width);
+  // A little context before the first hit, never so much that the last hit falls off the end.
+  const hitAt = [];
+  for (let k = best; k < Math.min(toks.length, best + width); k++) if (marks.has(toks[k].term)) hitAt.push(k);
+  const from = hitAt.length
+    ? Math.max(0, Math.min(hitAt[0] - 3, toks.length - width), hitAt[hitAt.length - 1] - width + 1) : 0;
+  const to = Math.min(toks.length, from + width);
   const start = from === 0 ? 0 : toks[from].start, end = to === toks.length ? text.length : toks[to - 1].end;
   const pieces = [];
   let at = start;

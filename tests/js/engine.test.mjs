@@ -39,3 +39,15 @@ test("snippets mark matching words and keep the rest as plain text", () => {
   assert.deepEqual(pieces.filter((p) => p.mark).map((p) => p.text), ["market", "Markets"]);
   assert.equal(pieces.map((p) => p.text).join(""), "Our <b>market</b> is big. Markets grow!");
 });
+
+test("a snippet shows its matching word wherever in the text it is", () => {
+  const words = Array.from({ length: 70 }, (_, i) => `filler${String.fromCharCode(97 + (i % 26))}${i}`);
+  for (const at of [0, 27, 28, 48, 69]) {
+    const text = words.map((w, i) => (i === at ? "price" : w)).join(" ");
+    const pieces = snippet(text, new Set(["price"]));
+    assert.deepEqual(pieces.filter((p) => p.mark).map((p) => p.text), ["price"], `price at word ${at}`);
+  }
+  // two hits a window apart: the window holds both
+  const two = words.map((w, i) => (i === 30 || i === 55 ? "price" : w)).join(" ");
+  assert.equal(snippet(two, new Set(["price"])).filter((p) => p.mark).length, 2);
+});
