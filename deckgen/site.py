@@ -246,6 +246,16 @@ class SlideView:
     def unsure(self) -> bool:
         return self.slide.section is not None and self.slide.section.unsure
 
+    @property
+    def word_boxes(self) -> dict | None:
+        """The OCR words with their boxes in source pixels: a slide page opened from a
+        search marks the words searched for on the image with them."""
+        up, ocr = self.slide.upscale, self.slide.ocr
+        if up is None or ocr is None or not ocr.words:
+            return None
+        return {"width": up.source_width, "height": up.source_height,
+                "words": [[w.text, *w.box] for w in ocr.words]}
+
 
 def deck_name(meta: DeckMeta) -> str:
     return meta.company or meta.title or meta.slug

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from deckgen import index as ix
-from deckgen.records import DeckMeta
+from deckgen.records import DeckMeta, UpscaleResult, Word
 from tests.test_index import make_slide, synthetic_corpus
 
 pytestmark = pytest.mark.e2e
@@ -277,12 +277,12 @@ def test_keyboard_moves_through_results_and_enter_opens(page, server):
     assert page.evaluate("() => document.activeElement.id") == "q"
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/slide/.+\.html$"))
+    page.wait_for_url(re.compile(r"/slide/.+\.html\?highlight=market\b"))
     assert page.inner_text("h1") == hit_ids_first(url, page)
 
 
 def hit_ids_first(url, page) -> str:
-    return re.search(r"/slide/([^/]+)/(\d+)\.html$", page.url).expand(r"\1/\2")
+    return re.search(r"/slide/([^/]+)/(\d+)\.html(\?|$)", page.url).expand(r"\1/\2")
 
 
 def test_query_and_ocr_text_are_shown_as_text_never_html(page, server):
@@ -364,7 +364,14 @@ def real_site(tmp_path_factory):
     slides, metas = synthetic_corpus(decks=5, pages=6, seed=11)
     metas["evil"] = DeckMeta(slug="evil", company="<b>Evil</b> & Co", year=2020, stage="Seed",
                              industry="Insurance")
-    slides.append(make_slide("evil", 1, XSS_OCR, "Claims <script>alert(1)</script>", "problem"))
+    evil = make_slide("evil", 1, XSS_OCR, "Claims <script>alert(1)</script>", "problem")
+    # word boxes in source pixels (480 x 270, half the image): what OCR keeps for highlighting
+    evil.upscale = UpscaleResult(method="none", scale=2.0, seconds=0.0, width=960, height=540,
+                                 source_width=480, source_height=270)
+    evil.ocr.words = [Word(XSS_OCR.rsplit(" ", 1)[0], 90.0, [40, 50, 200, 20]),
+                      Word("claims</script>", 90.0, [250, 50, 80, 20]),
+                      Word("claims", 90.0, [100, 200, 60, 10])]
+    slides.append(evil)
     images = site.write_images(slides, lambda s: _slide_png(s.id), out)
     urls = {s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
             for s in slides}
@@ -396,7 +403,7 @@ def test_real_gallery_searches_and_agrees_with_python(page, real_site):
     assert page.errors == []
 
 
-def test_real_gallery_search_box_on_a_slide_page_goes_home(page, real_site):
+def test_real_gallery_slide_page_search_goes_home_and_the_hit_highlights_words(page, real_site):
     url, _ = real_site
     page.goto(url + "slide/evil/001.html")
     page.fill("#q", "claims")
@@ -404,7 +411,27 @@ def test_real_gallery_search_box_on_a_slide_page_goes_home(page, real_site):
     page.wait_for_url(re.compile(r"/index\.html\?q=claims$"))
     page.wait_for_selector('li.search-hit[data-id="evil/001"]')
     page.click('li.search-hit[data-id="evil/001"] a')
-    page.wait_for_url(re.compile(r"/slide/evil/001\.html$"))
+    page.wait_for_url(re.compile(r"/slide/evil/001\.html\?highlight=claim$"))
+    # the matched word is marked in the OCR text and boxed on the image, where OCR found it
+    page.wait_for_selector(".slide-hits rect")
+    assert page.locator(".ocr-text mark").all_inner_texts() == ["claims"]
+    assert "<img src=x" in page.locator(".ocr-text").inner_text()  # still text, not HTML
+    image = page.locator(".slide-image img").bounding_box()
+    boxes = [r.bounding_box() for r in page.locator(".slide-hits rect").all()]
+    assert len(boxes) == 2  # both words that read "claims", not "Insurance"
+    scale = image["width"] / 480
+    for (x, y, w, h), box in zip([(250, 50, 80, 20), (100, 200, 60, 10)], boxes, strict=True):
+        # each box holds its word with a margin under half the word's height
+        word = (image["x"] + x * scale, image["y"] + y * scale, w * scale, h * scale)
+        margin = (h / 2 + 2) * scale
+        assert word[0] - margin < box["x"] <= word[0] + 1
+        assert word[1] - margin < box["y"] <= word[1] + 1
+        assert word[0] + word[2] - 1 <= box["x"] + box["width"] < word[0] + word[2] + margin
+        assert word[1] + word[3] - 1 <= box["y"] + box["height"] < word[1] + word[3] + margin
+    assert page.evaluate("() => window.__xss") is None
+    # without ?highlight= nothing is marked
+    page.goto(url + "slide/evil/001.html")
+    assert page.locator(".slide-hits, .ocr-text mark").count() == 0
     assert page.errors == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import urllib.error
@@ -23,6 +24,7 @@ from deckgen.records import (
     SectionResult,
     Slide,
     UpscaleResult,
+    Word,
 )
 
 EVIL = "<script>alert(1)</script>\"'"
@@ -73,6 +75,9 @@ def sample_gallery() -> tuple[list[Slide], dict[str, DeckMeta]]:
         _slide("evil", 2, "team", "", ""),
         _slide("evil", 3, "other", "broken", "broken", ok=False),  # failed OCR: skipped
     ]
+    # OCR's word boxes (source pixels) on one slide: its page can box searched words
+    slides[1].ocr.words = [Word("Warehouses", 91.0, [40, 60, 120, 18]),
+                           Word("lose", 90.0, [170, 60, 40, 18])]
     return slides, decks
 
 
@@ -110,20 +115,27 @@ class _Collector(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.ids: set[str] = set()
         self.script_bodies: list[str] = []
-        self._in_script = False
+        self.data_blocks: dict[str, str] = {}  # <script type="application/json" id=...>: data
+        self._in_script: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         self.tags.append((tag, attributes))
         if attributes.get("id"):
             self.ids.add(attributes["id"])
-        self._in_script = tag == "script"
+        if tag == "script":
+            data = attributes.get("type") == "application/json"
+            self._in_script = attributes.get("id") if data else ""
+        else:
+            self._in_script = None
 
     def handle_endtag(self, tag):
-        self._in_script = False
+        self._in_script = None
 
     def handle_data(self, data):
-        if self._in_script and data.strip():
+        if self._in_script:
+            self.data_blocks[self._in_script] = data
+        elif self._in_script is not None and data.strip():
             self.script_bodies.append(data)
 
 
@@ -210,7 +222,7 @@ def test_no_inline_script_or_style(built: Path):
             assert tag != "style", page
             assert "style" not in attrs, f"{page}: style attribute on <{tag}>"
             assert not [a for a in attrs if a.startswith("on")], f"{page}: handler on <{tag}>"
-            if tag == "script":
+            if tag == "script" and attrs.get("type") != "application/json":  # data, not run
                 assert attrs.get("src") and attrs.get("type") == "module", page
 
 
@@ -272,6 +284,23 @@ def test_slide_page_content(built: Path):
     assert 'property="og:title"' in html and 'property="og:image"' not in html
     first = (built / "slide/acme/001.html").read_text()
     assert 'rel="prev"' not in first and "First slide" in first
+
+
+def test_slide_pages_carry_their_word_boxes_as_inert_data(tmp_path: Path):
+    slides, decks = sample_gallery()
+    evil = slides[3]
+    evil.ocr.words = [Word(EVIL + "</script><script>alert(3)</script>", 80.0, [1, 2, 3, 4])]
+    images = site.write_images([s for s in slides if s.ocr], lambda s: _png(s.id), tmp_path)
+    site.render_site(slides, decks, images, tmp_path)
+    data = parse(tmp_path / "slide/acme/002.html").data_blocks
+    assert json.loads(data["slide-words"]) == {
+        "width": 480, "height": 270,  # the source image's size: the boxes' pixels
+        "words": [["Warehouses", 40, 60, 120, 18], ["lose", 170, 60, 40, 18]]}
+    hostile = (tmp_path / "slide/evil/001.html").read_text()
+    assert "</script><script>alert(3)" not in hostile  # it cannot end the data block
+    words = json.loads(parse(tmp_path / "slide/evil/001.html").data_blocks["slide-words"])["words"]
+    assert words[0][0] == EVIL + "</script><script>alert(3)</script>"  # the same text, as data
+    assert "slide-words" not in (tmp_path / "slide/acme/003.html").read_text()  # no words, no data
 
 
 def test_home_counts_and_dataset_page(built: Path):

@@ -95,10 +95,12 @@ def test_axe_finds_no_serious_violations(browser, site_url: str, scheme: str):
     context = browser.new_context(bypass_csp=True, color_scheme=scheme)
     page = context.new_page()
     failures = []
-    # with search results shown; a suggestion ("Search for problem instead?"); a section hint
+    # with search results shown; a suggestion ("Search for problem instead?"); a section hint;
+    # a slide opened from a search, its words highlighted
     searches = {"index.html?q=warehouse": ".search-hit",
                 "index.html?q=problem+zzyzx": ".search-did-you-mean",
-                "index.html?q=market": ".search-section-hint"}
+                "index.html?q=market": ".search-section-hint",
+                "slide/acme/002.html?highlight=warehous": ".slide-hits rect"}
     for path in [*PAGES, *searches]:
         page.goto(site_url + path, wait_until="networkidle")
         if path in searches:
@@ -128,7 +130,9 @@ def test_strict_csp_gives_no_violations(browser, site_url: str):
     if (site.templates_dir() / "static/search.js").exists():  # search runs under the CSP too
         page.goto(site_url + "index.html", wait_until="networkidle")
         page.fill("#q", "warehouses")
-        page.locator("#search-results a[href$='slide/acme/002.html']").first.wait_for()
+        page.locator("#search-results a[href*='slide/acme/002.html']").first.click()
+        page.locator(".slide-hits rect").wait_for()  # the hit's words, boxed under the CSP
+        assert page.locator(".ocr-text mark").all_inner_texts() == ["Warehouses"]
     assert not watch.problems, "\n".join(watch.problems)
     # the watch does see a violation when there is one
     try:

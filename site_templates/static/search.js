@@ -568,18 +568,50 @@ export function snippet(text, marks, width = 28) {
     ? Math.max(0, Math.min(hitAt[0] - 3, toks.length - width), hitAt[hitAt.length - 1] - width + 1) : 0;
   const to = Math.min(toks.length, from + width);
   const start = from === 0 ? 0 : toks[from].start, end = to === toks.length ? text.length : toks[to - 1].end;
+  const pieces = markPieces(text, marks, toks.slice(from, to), start, end);
+  if (start > 0) pieces.unshift({ text: "… ", mark: false });
+  if (end < text.length) pieces.push({ text: " …", mark: false });
+  return pieces.map((p) => ({ ...p, text: p.text.replace(/\s+/g, " ") }));
+}
+
+// text[start:end] as [{text, mark}] pieces, the tokens whose term is in `marks` marked.
+export function markPieces(text, marks, toks = analyze(text), start = 0, end = text.length) {
   const pieces = [];
   let at = start;
-  for (const t of toks.slice(from, to)) {
+  for (const t of toks) {
     if (!marks.has(t.term)) continue;
     if (t.start > at) pieces.push({ text: text.slice(at, t.start), mark: false });
     pieces.push({ text: text.slice(t.start, t.end), mark: true });
     at = t.end;
   }
   if (end > at) pieces.push({ text: text.slice(at, end), mark: false });
-  if (start > 0) pieces.unshift({ text: "… ", mark: false });
-  if (end < text.length) pieces.push({ text: " …", mark: false });
-  return pieces.map((p) => ({ ...p, text: p.text.replace(/\s+/g, " ") }));
+  return pieces;
+}
+
+// The boxes ([x, y, w, h], source pixels) of the OCR words ([text, x, y, w, h]) that hold a
+// term in `marks`.
+export function markedBoxes(words, marks) {
+  return words.filter(([text]) => analyze(text).some((t) => marks.has(t.term))).map(([, ...box]) => box);
+}
+
+// A slide page opened from a search carries the matched terms (?highlight=term term): mark
+// them in the OCR text and box them on the image, from the word boxes the page holds.
+function highlightSlide() {
+  const marks = new Set((new URLSearchParams(location.search).get("highlight") || "").split(/\s+/).filter(Boolean));
+  if (!marks.size) return;
+  const pre = document.querySelector(".ocr-text");
+  if (pre) pre.replaceChildren(...markPieces(pre.textContent, marks).map((p) => (p.mark ? el("mark", { text: p.text }) : p.text)));
+  const data = document.getElementById("slide-words"), holder = document.querySelector(".slide-image");
+  if (!data || !holder) return;
+  const { width, height, words } = JSON.parse(data.textContent);
+  const boxes = markedBoxes(words, marks);
+  if (!boxes.length) return;
+  const svg = svgEl("svg", { class: "slide-hits", viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", "aria-hidden": "true" });
+  for (const [x, y, w, h] of boxes) {
+    const pad = Math.max(2, h * 0.2); // a little room around the word, as a highlighter pen leaves
+    svg.append(svgEl("rect", { x: x - pad, y: y - pad, width: w + 2 * pad, height: h + 2 * pad, rx: pad }));
+  }
+  holder.append(svg);
 }
 
 // ----------------------------------------------------------------------- UI
@@ -590,7 +622,11 @@ const PAGE_SIZE = 10, FACET_LIMIT = 16; // 16 = every section type
 const safeUrl = (u) => (typeof u === "string" && u && !/^\s*([a-z][a-z0-9+.-]*:|\/\/|\\)/i.test(u) ? u : null);
 
 function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
+  return fill(document.createElement(tag), attrs, children);
+}
+const svgEl = (tag, attrs = {}) => fill(document.createElementNS("http://www.w3.org/2000/svg", tag), attrs, []);
+
+function fill(node, attrs, children) {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
     if (k === "text") node.textContent = v; else node.setAttribute(k, v === true ? "" : String(v));
@@ -706,6 +742,8 @@ class SearchUI {
     }
     if (!n) return nodes;
     const list = el("ol", { class: "search-hits" });
+    // the slide page marks the matched words on the image and in its text
+    const highlight = result.marks.size ? "?" + new URLSearchParams({ highlight: [...result.marks].join(" ") }) : "";
     records.forEach((rec, i) => {
       const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb);
       const title = el("h3", { class: "search-hit-title" });
@@ -715,7 +753,7 @@ class SearchUI {
       if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
       const snip = el("p", { class: "search-hit-snippet" });
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
-      const link = el("a", { class: "search-hit-link", href: href ? this.root + href : null },
+      const link = el("a", { class: "search-hit-link", href: href ? this.root + href + highlight : null },
         thumb ? el("img", { class: "search-hit-thumb", src: this.root + thumb, alt: "", loading: "lazy", decoding: "async" }) : null,
         el("div", { class: "search-hit-body" }, title, meta, snip));
       list.append(el("li", { class: "search-hit" + (shown[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id }, link));
@@ -787,6 +825,7 @@ if (typeof document !== "undefined") {
     const input = document.getElementById("q");
     const results = document.getElementById("search-results");
     const facetNav = document.getElementById("facets");
+    highlightSlide();
     // Pages without a result area keep the plain form: it submits to the home page.
     if (!form || !input || !results || !facetNav) return;
     const ui = new SearchUI(form, input, results, facetNav);

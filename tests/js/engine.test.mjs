@@ -1,7 +1,7 @@
 // Pure helpers of search.js: query grammar, VLQ, edit distance, BM25, snippets.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bm25, decodeVlq, editDistance, idf, parseQuery, snippet } from "../../site_templates/static/search.js";
+import { bm25, decodeVlq, editDistance, idf, markedBoxes, markPieces, parseQuery, snippet } from "../../site_templates/static/search.js";
 
 test("queries split into required terms and phrases, like deckgen.index.parse_query", () => {
   assert.deepEqual(parseQuery('Market market "small businesses" the "pay"').map((c) => [c.kind, c.terms]),
@@ -50,4 +50,14 @@ test("a snippet shows its matching word wherever in the text it is", () => {
   // two hits a window apart: the window holds both
   const two = words.map((w, i) => (i === 30 || i === 55 ? "price" : w)).join(" ");
   assert.equal(snippet(two, new Set(["price"])).filter((p) => p.mark).length, 2);
+});
+
+test("slide pages mark the searched words in the text and pick their boxes", () => {
+  const marks = new Set(["price"]);
+  const pieces = markPieces("Pricing\nThe lowest price is <b>ours</b>", marks);
+  assert.deepEqual(pieces.filter((p) => p.mark).map((p) => p.text), ["Pricing", "price"]);
+  assert.equal(pieces.map((p) => p.text).join(""), "Pricing\nThe lowest price is <b>ours</b>");
+  const words = [["Prices:", 10, 20, 30, 8], ["lowest", 50, 20, 30, 8], ["price", 90, 20, 25, 8], ["", 0, 0, 1, 1]];
+  assert.deepEqual(markedBoxes(words, marks), [[10, 20, 30, 8], [90, 20, 25, 8]]);
+  assert.deepEqual(markedBoxes(words, new Set()), []);
 });
