@@ -132,7 +132,7 @@ class Builder:
         slides = self._classify(slides, corpus.decks)
         built = [s for s in slides if s.section is not None]
         self.report.slides_built = len(built)
-        self._write_manifest(slides, corpus.decks)
+        self._write_manifest(slides, corpus)
         self._index(built, corpus.decks)
         self._site(built, corpus.decks)
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
@@ -352,9 +352,10 @@ class Builder:
         stage.seconds = time.perf_counter() - started
         atomic_write(self.build_root / "site.key", key.encode())
 
-    def _write_manifest(self, slides: list[Slide], decks: dict[str, DeckMeta]) -> None:
+    def _write_manifest(self, slides: list[Slide], corpus: Corpus) -> None:
         manifest = {
-            "decks": {slug: decks[slug].to_dict() for slug in sorted(decks)},
+            "corpus": str(corpus.root.resolve()),  # where `review` points a curator
+            "decks": {slug: corpus.decks[slug].to_dict() for slug in sorted(corpus.decks)},
             "slides": [s.to_dict() for s in slides],
         }
         atomic_write(
@@ -377,14 +378,24 @@ def _model_file_digest(method: str) -> str:
 
 def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
     """The slides and decks of the last build (for `search`, `bundle`, ...)."""
+    data = _read_manifest(build_root)
+    decks = {slug: DeckMeta.from_dict(meta) for slug, meta in data["decks"].items()}
+    return [Slide.from_dict(s) for s in data["slides"]], decks
+
+
+def built_corpus(build_root: Path) -> Path | None:
+    """The corpus folder the last build read (None for a build before it was recorded)."""
+    corpus = _read_manifest(build_root).get("corpus")
+    return Path(corpus) if corpus else None
+
+
+def _read_manifest(build_root: Path) -> dict[str, Any]:
     from deckgen.errors import DeckgenError
 
     path = Path(build_root) / "manifest.json"
     if not path.exists():
         raise DeckgenError(f"no build found at {build_root}; run `deckgen build` first")
-    data = json.loads(path.read_text())
-    decks = {slug: DeckMeta.from_dict(meta) for slug, meta in data["decks"].items()}
-    return [Slide.from_dict(s) for s in data["slides"]], decks
+    return json.loads(path.read_text())
 
 
 def inspect_images(

@@ -344,7 +344,9 @@ def review(
     limit: Annotated[int, typer.Option(help="How many slides to list.")] = 20,
     deck: Annotated[str | None, typer.Option(help="Only this deck (slug).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus).")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Corpus folder (default: the one the build read).")
+    ] = None,
     cache: Annotated[Path | None, typer.Option(help="Build folder (default: build).")] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -355,12 +357,16 @@ def review(
 
     Example: deckgen review --limit 10
     """
-    from deckgen.build import load_manifest
+    from deckgen.build import built_corpus, load_manifest
     from deckgen.corpus import printable
     from deckgen.records import UNSURE_BELOW
 
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
     slides, decks = load_manifest(Path(cfg.build.cache))
+    # the deck.toml files to fix are the built corpus's, unless --corpus says otherwise
+    corpus_dir = corpus or built_corpus(Path(cfg.build.cache)) or Path(cfg.build.corpus)
+    if corpus_dir.is_absolute() and corpus_dir.is_relative_to(Path.cwd()):
+        corpus_dir = corpus_dir.relative_to(Path.cwd())
     if deck is not None and deck not in decks:
         raise BadInputError(f"no deck {deck!r} in the last build; deck slugs: {', '.join(decks)}")
     predicted = [
@@ -385,7 +391,7 @@ def review(
             continue
         guesses = ", ".join(f"{label} {score:.2f}" for label, score in ranked)
         print(f"{s.id}  {s.section.label}  ({guesses})  {printable(title)[:60]}")
-        toml = f"{cfg.build.corpus}/{s.deck}/deck.toml"
+        toml = corpus_dir / s.deck / "deck.toml"
         print(f'    wrong? in {toml} under [sections]: {s.page} = "<section>"')
     if not predicted and not as_json:
         err.print("no predicted labels to review")

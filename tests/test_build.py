@@ -112,8 +112,8 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     toml = tiny_corpus / "alpha-robotics" / "deck.toml"
     toml.write_text(toml.read_text() + '[sections]\n3 = "product"\n')
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
-    review = [*build_cmd(tmp_path, tiny_corpus)[:3], "review", "--cache", str(tmp_path / "build"),
-              "--corpus", str(tiny_corpus)]  # fmt: skip
+    # no --corpus: the fix goes to the deck.toml of the corpus that was built
+    review = [*build_cmd(tmp_path, tiny_corpus)[:3], "review", "--cache", str(tmp_path / "build")]
     listed = subprocess.run([*review, "--json"], capture_output=True, text=True, check=True)
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     n = sum(len(d["slides"]) for d in DECKS.values())
@@ -129,6 +129,9 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     deck, page = rows[0]["id"].split("/")
     toml = tiny_corpus / deck / "deck.toml"
     assert fix == f'    wrong? in {toml} under [sections]: {int(page)} = "<section>"'
+    moved = subprocess.run([*review, "--limit", "1", "--corpus", str(tmp_path / "moved")],
+                           capture_output=True, text=True, check=True)
+    assert f"wrong? in {tmp_path / 'moved' / deck / 'deck.toml'} under" in moved.stdout
     one = subprocess.run([*review, "--deck", "beta-health", "--json"], capture_output=True)
     assert {json.loads(line)["id"][:11] for line in one.stdout.splitlines()} == {"beta-health"}
     unknown = subprocess.run([*review, "--deck", "nope"], capture_output=True, text=True)
