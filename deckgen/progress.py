@@ -1,9 +1,13 @@
-"""Progress bars on stderr (rich), one per stage, with counts and ETA; silent with --quiet."""
+"""Progress on stderr, one bar per stage with counts and ETA (rich); silent with --quiet.
+
+Without a terminal (a CI log, a pipe) a bar cannot redraw, so a stage prints a plain line
+each time another tenth of it is done instead (only its last line when it is short).
+"""
 
 from __future__ import annotations
 
 import contextlib
-import sys
+import time
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
@@ -28,6 +32,10 @@ class Progress:
         if self.quiet or total == 0:
             yield lambda: None
             return
+        if not self.console.is_terminal:
+            with self._lines(name, total) as advance:
+                yield advance
+            return
         columns = (
             TextColumn("[bold]{task.description:<14}"),
             BarColumn(),
@@ -36,8 +44,21 @@ class Progress:
             TextColumn("eta"),
             TimeRemainingColumn(),
         )
-        with _RichProgress(
-            *columns, console=self.console, transient=not sys.stderr.isatty()
-        ) as bar:
+        with _RichProgress(*columns, console=self.console) as bar:
             task = bar.add_task(name, total=total)
             yield lambda: bar.advance(task)
+
+    @contextlib.contextmanager
+    def _lines(self, name: str, total: int) -> Iterator[Callable[[], None]]:
+        started = time.perf_counter()
+        done = tenths = 0
+
+        def advance() -> None:
+            nonlocal done, tenths
+            done += 1
+            if done == total or (total >= 10 and done * 10 // total > tenths):
+                tenths = done * 10 // total
+                seconds = time.perf_counter() - started
+                self.console.print(f"{name}: {done}/{total} ({seconds:.1f} s)", highlight=False)
+
+        yield advance
