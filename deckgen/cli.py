@@ -73,7 +73,7 @@ def _upscale_overrides(upscale: str | None, sr_model: Path | None, max_pixels: i
     return {"method": method, "max_pixels": max_pixels}
 
 
-@app.command()
+@app.command(short_help="Build the site from the corpus; cached stages are reused.")
 def build(
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus).")] = None,
     out: Annotated[Path | None, typer.Option(help="Site output folder (default: site).")] = None,
@@ -156,7 +156,7 @@ def build(
         raise typer.Exit(EXIT_SLIDES_FAILED)
 
 
-@app.command()
+@app.command(short_help="Generate the fictional sample corpus.")
 def sample(
     out: Annotated[Path, typer.Option(help="Where to write the decks.")] = Path("corpus"),
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 2026,
@@ -176,7 +176,7 @@ def sample(
     err.print(f"wrote {len(slugs)} decks to {out}/" + (f" and truth to {truth}/" if truth else ""))
 
 
-@app.command()
+@app.command(short_help="Import a deck (PDF or slide images) into the corpus.")
 def add(
     paths: Annotated[
         list[Path], typer.Argument(help="A PDF, a folder of slide images, or image files.")
@@ -214,7 +214,7 @@ def add(
     print(deck_dir)
 
 
-@app.command()
+@app.command(short_help="Upscale, OCR and classify your own slides (JSON out).")
 def inspect(
     paths: Annotated[
         list[Path], typer.Argument(help="Images, an image folder (one deck) or a PDF (one deck).")
@@ -339,7 +339,7 @@ def search(
         err.print(f'tip: `deckgen search "" --section {named}` lists every slide labelled {named}')
 
 
-@app.command()
+@app.command(short_help="List the least sure section labels, to check first.")
 def review(
     limit: Annotated[int, typer.Option(help="How many slides to list.")] = 20,
     deck: Annotated[str | None, typer.Option(help="Only this deck (slug).")] = None,
@@ -397,7 +397,7 @@ def review(
         err.print("no predicted labels to review")
 
 
-@app.command("eval")
+@app.command("eval", short_help="Measure OCR and classification on a labelled set.")
 def evaluate(
     dataset: Annotated[
         Path, typer.Argument(help="Folder with labels.csv, lowres/ and optional truth/.")
@@ -429,7 +429,7 @@ def evaluate(
         ev.print_report(result, console=Console())
 
 
-bundle_app = typer.Typer(help="The open dataset bundle.", no_args_is_help=True)
+bundle_app = typer.Typer(help="Build or verify the open dataset bundle.", no_args_is_help=True)
 app.add_typer(bundle_app, name="bundle")
 
 
@@ -491,7 +491,7 @@ def bundle_verify(
     err.print(f"{archive}: OK")
 
 
-@app.command()
+@app.command(short_help="Upload the site to S3 and invalidate CloudFront.")
 def deploy(
     bucket: Annotated[str | None, typer.Option(help="S3 bucket name.")] = None,
     prefix: Annotated[str | None, typer.Option(help="Key prefix inside the bucket.")] = None,
@@ -555,7 +555,7 @@ def deploy(
     )
 
 
-@app.command("train-sr")
+@app.command("train-sr", short_help="Train a super-resolution model (the [train] extra).")
 def train_sr(
     scale: Annotated[int, typer.Option(help="2, 3 or 4.")] = 4,
     seed: Annotated[int, typer.Option()] = 0,
