@@ -310,7 +310,8 @@ def evaluate(
             details.append({
                 "slide": f"{item.deck}/{item.page:03d}", "truth": item.section,
                 "predicted": section.label, "alt": item.alt,
-                "confidence": section.scores.get(section.label, 0.0),
+                # the top score: for an "other" given for flat scores, the winner it distrusted
+                "confidence": section.sureness,
                 "title": slide.title, "cues": section.cues,
             })  # fmt: skip
     ocr_seconds = [r.seconds for r in results if r is not None]
@@ -425,8 +426,8 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
     wrong = [d for d in result.get("slides_detail", []) if d["predicted"] != d["truth"]]
     if wrong:
         mistakes = Table(title=f"mislabelled slides ({len(wrong)})")
-        for col in ("slide", "truth", "predicted", "prob", "title read"):
-            mistakes.add_column(col, justify="right" if col == "prob" else "left")
+        for col in ("slide", "truth", "predicted", "top score", "title read"):
+            mistakes.add_column(col, justify="right" if col == "top score" else "left")
         for d in wrong[:_MISTAKES_SHOWN]:
             truth = d["truth"] + (f" (alt {d['alt']})" if d.get("alt") else "")
             prob = f"{d['confidence']:.2f}"

@@ -77,6 +77,13 @@ def test_evaluate_runs_the_pipeline_and_scores_it(dataset):
     assert c["per_class"]["cover"]["support"] == 2
     assert result["seconds_per_slide"]["ocr_median"] > 0
     assert result["params"]["upscale"] == "bicubic"
+    # an "other" given for flat scores reports the top score it distrusted, not other's own
+    distrusted = ev.evaluate(dataset, upscale_params=UpscaleParams(method="bicubic"),
+                             classify_params=ClassifyParams(min_confidence=1.01),
+                             executor="serial")["slides_detail"]
+    assert {d["predicted"] for d in distrusted} == {"other"}
+    for d, before in zip(distrusted, result["slides_detail"], strict=True):
+        assert d["confidence"] == before["confidence"] > 0.25
 
     console = Console(file=io.StringIO(), width=140)
     ev.print_report(result, console=console)
