@@ -43,12 +43,14 @@ __all__ = [
     "validate",
 ]
 
-_CODE_VERSION = "4"
+_CODE_VERSION = "5"
 
 SIMPLE_METHODS = {"none": None, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 # A slide whose estimated scale is below this is left alone: gains under ~25 % do not
 # change what Tesseract reads, and they cost an OCR pass over a bigger image.
 _MIN_USEFUL_SCALE = 1.25
+# Slide body text is about 18 pt on a 13.33-inch-wide page: an x-height near width / 107.
+_TYPICAL_X_HEIGHT_PER_WIDTH = 1 / 107
 
 
 @dataclass(frozen=True)
@@ -156,17 +158,28 @@ def estimate_text_height(bgr: np.ndarray) -> float | None:
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if bgr.ndim == 3 else bgr
     image_height = gray.shape[0]
     _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    best: np.ndarray | None = None
+    polarities = []
     for foreground in (cv2.bitwise_not(binary), binary):
-        _, _, stats, _ = cv2.connectedComponentsWithStats(foreground, connectivity=8)
-        w = stats[1:, cv2.CC_STAT_WIDTH].astype(np.float64)
-        h = stats[1:, cv2.CC_STAT_HEIGHT].astype(np.float64)
-        area = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
-        fill = area / np.maximum(w * h, 1.0)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(foreground, connectivity=8)
+        x, y, w, h, area = (stats[:, i].astype(np.int64) for i in range(5))
+        fill = area / np.maximum(w * h, 1)
         glyph_like = (
             (h >= 3) & (h <= image_height / 6) & (w <= 15 * h) & (fill > 0.12) & (fill < 0.95)
         )
-        heights = h[glyph_like]
+        glyph_like[0] = False  # label 0 is the background
+        polarities.append((labels, x, y, w, h, glyph_like))
+    best: np.ndarray | None = None
+    for side, (_, x, y, w, h, glyph_like) in enumerate(polarities):
+        # The holes of dark letters (the insides of o, e, A) are light glyph-sized blobs:
+        # a blob whose left and right neighbours are the same glyph of the other side is
+        # such a hole, not a letter. Light letters on a dark band are kept (a band is no glyph).
+        other_labels, *_, other_glyph = polarities[1 - side]
+        found = np.flatnonzero(glyph_like)
+        middle = y[found] + h[found] // 2
+        left = other_labels[middle, np.maximum(x[found] - 1, 0)]
+        right = other_labels[middle, np.minimum(x[found] + w[found], gray.shape[1] - 1)]
+        hole = (left == right) & other_glyph[left]
+        heights = h[found[~hole]].astype(np.float64)
         if heights.size >= 8 and (best is None or heights.size > best.size):
             best = heights
     if best is None:
@@ -176,10 +189,16 @@ def estimate_text_height(bgr: np.ndarray) -> float | None:
     return float(np.percentile(best, 40))
 
 
-def choose_scale(text_height: float | None, params: UpscaleParams) -> int:
-    """The integer scale that brings body text to the target x-height (1 = leave as is)."""
+def choose_scale(text_height: float | None, params: UpscaleParams, width: int = 0) -> int:
+    """The integer scale that brings body text to the target x-height (1 = leave as is).
+
+    With no text measured (a photo, a logo, a title alone), at most a mild enlargement:
+    ×2 for a slide ``width`` px wide whose body text would be small if it had any, none
+    for a big page (a PDF rendered at 1920 px).
+    """
     if text_height is None:
-        return min(2, params.max_scale)  # no text found: a mild, cheap enlargement
+        typical = width * _TYPICAL_X_HEIGHT_PER_WIDTH if width else 1.0
+        return min(2, choose_scale(typical, params))
     wanted = params.target_x_height / max(text_height, 1.0)
     if wanted < _MIN_USEFUL_SCALE:
         return 1
@@ -223,7 +242,9 @@ def _plan(
     """(concrete method, integer scale) for this slide."""
     method = params.method
     if method == "auto":
-        scale = _cap_scale(choose_scale(text_height, params), width, height, params.max_pixels)
+        scale = _cap_scale(
+            choose_scale(text_height, params, width), width, height, params.max_pixels
+        )
         if scale == 1:
             return "none", 1
         # the shipped model nearest the wanted scale (in ratio; ties go up) beats

@@ -111,6 +111,23 @@ def test_text_height_estimate_follows_the_text(dark: bool) -> None:
     assert 9 <= large <= 16
 
 
+@pytest.mark.parametrize("band", [False, True])
+def test_the_holes_in_big_letters_are_not_read_as_small_text(band: bool) -> None:
+    # a big PDF page with a few large letters full of holes (B, 8, A): the holes are light
+    # letter-sized blobs, and there are more of them than letters
+    image = Image.new("RGB", (1920, 1080), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    if band:  # the same letters light on a dark band are still letters
+        draw.rectangle((0, 300, 1920, 500), fill=(20, 20, 60))
+    font = ImageFont.load_default(size=50)
+    draw.text((200, 380), "BOB 888 ABBA", fill=(240, 240, 240) if band else (0, 0, 0), font=font)
+    bgr = np.asarray(image)[..., ::-1].copy()
+    height = up.estimate_text_height(bgr)
+    assert height is not None and 25 <= height <= 45  # the letters' height, not their holes'
+    ok, png = cv2.imencode(".png", bgr)
+    assert up.upscale(png.tobytes(), up.UpscaleParams())[1].method == "none"
+
+
 def test_blank_slide_has_no_text_height() -> None:
     assert up.estimate_text_height(np.full((270, 480, 3), 255, np.uint8)) is None
 
@@ -121,6 +138,16 @@ def test_scale_brings_small_text_up_and_leaves_large_text_alone() -> None:
     assert up.choose_scale(10.0, params) == 2
     assert up.choose_scale(19.0, params) == 1
     assert up.choose_scale(2.0, up.UpscaleParams(max_scale=3)) == 3
+
+
+def test_no_text_measured_enlarges_a_small_slide_mildly_and_a_big_page_not_at_all() -> None:
+    params = up.UpscaleParams()
+    assert up.choose_scale(None, params, width=480) == 2  # a scraped slide
+    assert up.choose_scale(None, params, width=960) == 2
+    assert up.choose_scale(None, params, width=1920) == 1  # a PDF page rendered large
+    assert up.choose_scale(None, up.UpscaleParams(max_scale=1), width=480) == 1
+    ok, photo = cv2.imencode(".png", np.full((1080, 1920, 3), 200, np.uint8))
+    assert up.upscale(photo.tobytes(), params)[1].method == "none"
 
 
 def test_auto_skips_slides_with_large_text() -> None:
