@@ -44,8 +44,10 @@ def site_files(site: Path) -> dict[str, bytes]:
 
 
 def manifest_records(build: Path) -> dict:
-    """The manifest with the fields that measure time (never identical twice) removed."""
+    """The manifest without the fields that measure time (never identical twice) and the
+    corpus folder's path (each build here reads its own copy)."""
     manifest = json.loads((build / "manifest.json").read_text())
+    manifest.pop("corpus")
     for slide in manifest["slides"]:
         for stage, name in TIMING_FIELDS.items():
             if slide.get(stage):

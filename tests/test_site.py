@@ -115,27 +115,20 @@ class _Collector(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.ids: set[str] = set()
         self.script_bodies: list[str] = []
-        self.data_blocks: dict[str, str] = {}  # <script type="application/json" id=...>: data
-        self._in_script: str | None = None
+        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         self.tags.append((tag, attributes))
         if attributes.get("id"):
             self.ids.add(attributes["id"])
-        if tag == "script":
-            data = attributes.get("type") == "application/json"
-            self._in_script = attributes.get("id") if data else ""
-        else:
-            self._in_script = None
+        self._in_script = tag == "script"
 
     def handle_endtag(self, tag):
-        self._in_script = None
+        self._in_script = False
 
     def handle_data(self, data):
-        if self._in_script:
-            self.data_blocks[self._in_script] = data
-        elif self._in_script is not None and data.strip():
+        if self._in_script and data.strip():
             self.script_bodies.append(data)
 
 
@@ -222,7 +215,7 @@ def test_no_inline_script_or_style(built: Path):
             assert tag != "style", page
             assert "style" not in attrs, f"{page}: style attribute on <{tag}>"
             assert not [a for a in attrs if a.startswith("on")], f"{page}: handler on <{tag}>"
-            if tag == "script" and attrs.get("type") != "application/json":  # data, not run
+            if tag == "script":
                 assert attrs.get("src") and attrs.get("type") == "module", page
 
 
@@ -286,21 +279,27 @@ def test_slide_page_content(built: Path):
     assert 'rel="prev"' not in first and "First slide" in first
 
 
+def _word_boxes(page: Path) -> dict | None:
+    value = next((a["data-words"] for _, a in parse(page).tags if "data-words" in a), None)
+    return None if value is None else json.loads(value)
+
+
 def test_slide_pages_carry_their_word_boxes_as_inert_data(tmp_path: Path):
     slides, decks = sample_gallery()
     evil = slides[3]
-    evil.ocr.words = [Word(EVIL + "</script><script>alert(3)</script>", 80.0, [1, 2, 3, 4])]
+    hostile_word = EVIL + "' onmouseover='alert(3)'></div><script>alert(4)</script>"
+    evil.ocr.words = [Word(hostile_word, 80.0, [1, 2, 3, 4])]
     images = site.write_images([s for s in slides if s.ocr], lambda s: _png(s.id), tmp_path)
     site.render_site(slides, decks, images, tmp_path)
-    data = parse(tmp_path / "slide/acme/002.html").data_blocks
-    assert json.loads(data["slide-words"]) == {
+    assert _word_boxes(tmp_path / "slide/acme/002.html") == {
         "width": 480, "height": 270,  # the source image's size: the boxes' pixels
         "words": [["Warehouses", 40, 60, 120, 18], ["lose", 170, 60, 40, 18]]}
-    hostile = (tmp_path / "slide/evil/001.html").read_text()
-    assert "</script><script>alert(3)" not in hostile  # it cannot end the data block
-    words = json.loads(parse(tmp_path / "slide/evil/001.html").data_blocks["slide-words"])["words"]
-    assert words[0][0] == EVIL + "</script><script>alert(3)</script>"  # the same text, as data
-    assert "slide-words" not in (tmp_path / "slide/acme/003.html").read_text()  # no words, no data
+    evil_page = tmp_path / "slide/evil/001.html"
+    assert _word_boxes(evil_page)["words"][0][0] == hostile_word  # the same text, as data
+    for tag, attrs in parse(evil_page).tags:  # it opened no element and no attribute
+        assert tag != "script" or attrs.get("src"), attrs
+        assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
+    assert _word_boxes(tmp_path / "slide/acme/003.html") is None  # no words, no data
 
 
 def test_home_counts_and_dataset_page(built: Path):

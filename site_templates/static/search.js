@@ -601,9 +601,9 @@ function highlightSlide() {
   if (!marks.size) return;
   const pre = document.querySelector(".ocr-text");
   if (pre) pre.replaceChildren(...markPieces(pre.textContent, marks).map((p) => (p.mark ? el("mark", { text: p.text }) : p.text)));
-  const data = document.getElementById("slide-words"), holder = document.querySelector(".slide-image");
-  if (!data || !holder) return;
-  const { width, height, words } = JSON.parse(data.textContent);
+  const holder = document.querySelector(".slide-image[data-words]");
+  if (!holder) return;
+  const { width, height, words } = JSON.parse(holder.dataset.words);
   const boxes = markedBoxes(words, marks);
   if (!boxes.length) return;
   const svg = svgEl("svg", { class: "slide-hits", viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", "aria-hidden": "true" });
