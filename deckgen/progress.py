@@ -1,7 +1,7 @@
 """Progress on stderr, one bar per stage with counts and ETA (rich); silent with --quiet.
 
 Without a terminal (a CI log, a pipe) a bar cannot redraw, so a stage prints a plain line
-each time another tenth of it is done instead (only its last line when it is short).
+each time another tenth of it is done instead, at most one a second.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from rich.progress import Progress as _RichProgress
 
 
 class Progress:
-    def __init__(self, quiet: bool = False):
+    def __init__(self, quiet: bool = False, clock: Callable[[], float] = time.perf_counter):
         self.quiet = quiet
         self.console = Console(stderr=True)
+        self.clock = clock
 
     @contextlib.contextmanager
     def stage(self, name: str, total: int) -> Iterator[Callable[[], None]]:
@@ -50,15 +51,17 @@ class Progress:
 
     @contextlib.contextmanager
     def _lines(self, name: str, total: int) -> Iterator[Callable[[], None]]:
-        started = time.perf_counter()
+        started = last = self.clock()
         done = tenths = 0
 
         def advance() -> None:
-            nonlocal done, tenths
+            nonlocal done, tenths, last
             done += 1
-            if done == total or (total >= 10 and done * 10 // total > tenths):
-                tenths = done * 10 // total
-                seconds = time.perf_counter() - started
-                self.console.print(f"{name}: {done}/{total} ({seconds:.1f} s)", highlight=False)
+            now = self.clock()
+            # at most a line a second: a fast stage prints only its last one
+            if done == total or (done * 10 // total > tenths and now - last >= 1.0):
+                tenths, last = done * 10 // total, now
+                line = f"{name}: {done}/{total} ({now - started:.1f} s)"
+                self.console.print(line, highlight=False)
 
         yield advance

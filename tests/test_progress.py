@@ -9,8 +9,9 @@ from rich.console import Console
 from deckgen.progress import Progress
 
 
-def _printed(quiet: bool, total: int, terminal: bool = False) -> str:
-    progress = Progress(quiet=quiet)
+def _printed(quiet: bool, total: int, terminal: bool = False, step: float = 0.0) -> str:
+    ticks = iter(range(10_000))  # a clock that moves `step` seconds per slide
+    progress = Progress(quiet=quiet, clock=lambda: next(ticks) * step)
     out = io.StringIO()
     progress.console = Console(file=out, force_terminal=terminal, width=100)
     with progress.stage("upscale + ocr", total) as advance:
@@ -20,12 +21,12 @@ def _printed(quiet: bool, total: int, terminal: bool = False) -> str:
 
 
 def test_without_a_terminal_a_stage_prints_a_line_per_tenth():
-    lines = _printed(quiet=False, total=40).splitlines()
+    lines = _printed(quiet=False, total=40, step=0.5).splitlines()  # 2 s per tenth
     assert [line.split(" (")[0] for line in lines] == [
         f"upscale + ocr: {n}/40" for n in range(4, 41, 4)]
-    assert all(line.endswith(" s)") for line in lines)
-    assert _printed(quiet=False, total=4).splitlines()[0].startswith("upscale + ocr: 4/4 (")
-    assert len(_printed(quiet=False, total=4).splitlines()) == 1  # a short stage: one line
+    assert lines[0].endswith(" (2.0 s)") and lines[-1].endswith(" (20.0 s)")
+    fast = _printed(quiet=False, total=40, step=0.01).splitlines()  # done in 0.4 s
+    assert fast == ["upscale + ocr: 40/40 (0.4 s)"]  # only the last line
 
 
 def test_quiet_prints_nothing_and_a_terminal_gets_a_bar():
