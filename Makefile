@@ -11,6 +11,8 @@ ARGS   ?=
 OCR_PKGS   := tesseract-ocr tesseract-ocr-eng
 FONT_PKGS  := fonts-dejavu-core fonts-liberation2 fonts-lato fonts-open-sans fonts-roboto fonts-noto-core
 TEST_PKGS  := $(OCR_PKGS) $(FONT_PKGS) chromium poppler-utils
+# LibreOffice: `deckgen add deck.pptx` converts presentations to PDF with it
+OFFICE_PKGS := libreoffice-impress-nogui
 
 .PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation lint clean distclean setup
 
@@ -49,6 +51,7 @@ tests/js/node_modules: tests/js/package.json
 
 test: setup tests/js/node_modules
 	@sh tools/ensure-apt.sh $(TEST_PKGS)
+	@sh tools/ensure-apt.sh --no-install-recommends $(OFFICE_PKGS)
 	$(BIN)/pytest -q $(ARGS)
 	node --test tests/js/
 

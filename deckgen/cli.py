@@ -176,10 +176,14 @@ def sample(
     err.print(f"wrote {len(slugs)} decks to {out}/" + (f" and truth to {truth}/" if truth else ""))
 
 
-@app.command(short_help="Import a deck (PDF or slide images) into the corpus.")
+@app.command(short_help="Import a deck (PDF, pptx or slide images) into the corpus.")
 def add(
     paths: Annotated[
-        list[Path], typer.Argument(help="A PDF, a folder of slide images, or image files.")
+        list[Path],
+        typer.Argument(
+            help="A PDF, a presentation (.pptx, .ppt, .odp, .key: needs LibreOffice), "
+            "a folder of slide images, or image files."
+        ),
     ],
     corpus: Annotated[Path, typer.Option(help="Corpus folder.")] = Path("corpus"),
     slug: Annotated[str | None, typer.Option(help="Folder name (default: from --company).")] = None,
@@ -193,6 +197,9 @@ def add(
     license: Annotated[str | None, typer.Option(help="e.g. CC-BY-4.0.")] = None,
 ) -> None:
     """Import a deck into the corpus as corpus/<slug>/ with a deck.toml.
+
+    PDF pages are rendered 1920 px wide. A presentation is converted to PDF first by
+    LibreOffice (headless), which must be installed.
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """

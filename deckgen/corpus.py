@@ -23,12 +23,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deckgen.errors import BadInputError, SlideError
+from deckgen.errors import BadInputError, MissingDependencyError, SlideError
 from deckgen.files import atomic_write, sha256_bytes, sha256_file
 from deckgen.records import SECTIONS, DeckMeta, Slide, section_named, slide_id
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 PDF_EXTENSION = ".pdf"
+# presentations `add` converts to PDF with LibreOffice, then renders like any PDF
+PRESENTATION_EXTENSIONS = {".pptx", ".ppt", ".odp", ".key"}
+CONVERT_TIMEOUT = 300.0  # seconds for LibreOffice to convert one presentation
 META_KEYS = (
     "company",
     "title",
@@ -170,6 +173,40 @@ def pdf_page_count(path: Path) -> int:
         return len(pdf)
     finally:
         pdf.close()
+
+
+def presentation_to_pdf(path: Path, work_dir: Path) -> Path:
+    """Convert a .pptx/.ppt/.odp/.key file to PDF with LibreOffice, headless; return the PDF."""
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise MissingDependencyError(
+            f"{path.name}: reading {path.suffix} files needs LibreOffice; install it "
+            "(apt-get install libreoffice-impress-nogui) or export the deck as PDF and add that"
+        )
+    work_dir.mkdir(parents=True, exist_ok=True)
+    # a fixed, plain name: LibreOffice names its output after the input
+    source = work_dir / f"deck{path.suffix.lower()}"
+    shutil.copyfile(path, source)
+    command = [
+        soffice,
+        # its own profile: no clash with a LibreOffice the user has open, nothing written to ~
+        f"-env:UserInstallation={(work_dir / 'profile').resolve().as_uri()}",
+        "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(work_dir), str(source),
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERT_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise BadInputError(
+            f"{path.name}: LibreOffice took over {CONVERT_TIMEOUT:.0f} s to convert it; "
+            "export the deck as PDF and add that"
+        ) from exc
+    pdf = work_dir / "deck.pdf"
+    if not pdf.is_file() or pdf.stat().st_size == 0:
+        said = " ".join((done.stderr or done.stdout).split())[-200:] or f"exit {done.returncode}"
+        raise BadInputError(f"{path.name}: LibreOffice could not convert it to PDF ({said})")
+    return pdf
 
 
 def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> bytes:
@@ -317,8 +354,9 @@ def add_deck(
     meta: dict[str, str | int | None] | None = None,
     pdf_width: int = PDF_RENDER_WIDTH,
 ) -> Path:
-    """Import a PDF, a folder of images or loose images as ``corpus/<slug>/``."""
+    """Import a PDF, a presentation, a folder of images or loose images as ``corpus/<slug>/``."""
     meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
+    accepted = IMAGE_EXTENSIONS | {PDF_EXTENSION} | PRESENTATION_EXTENSIONS
     files: list[Path] = []
     for item in inputs:
         item = Path(item)
@@ -326,17 +364,20 @@ def add_deck(
             files.extend(
                 p
                 for p in sorted(item.iterdir(), key=lambda p: _natural_key(p.name))
-                if p.suffix.lower() in IMAGE_EXTENSIONS | {PDF_EXTENSION} and p.is_file()
+                if p.suffix.lower() in accepted and p.is_file()
             )
         elif item.is_file():
             files.append(item)
         else:
             raise BadInputError(f"{item} does not exist")
     if not files:
-        raise BadInputError("no slide images or PDF found in the given paths")
-    unsupported = [f for f in files if f.suffix.lower() not in IMAGE_EXTENSIONS | {PDF_EXTENSION}]
+        raise BadInputError("no slide images, PDF or presentation found in the given paths")
+    unsupported = [f for f in files if f.suffix.lower() not in accepted]
     if unsupported:
-        raise BadInputError(f"{unsupported[0]} is not an image or PDF (use jpg, png, webp or pdf)")
+        raise BadInputError(
+            f"{unsupported[0]} is not an image, PDF or presentation "
+            "(use jpg, png, webp, pdf, pptx, ppt, odp or key)"
+        )
     base = slug or meta.get("company") or Path(inputs[0]).stem
     slug = safe_slug(str(base))
     deck_dir = Path(corpus_root) / slug
@@ -348,6 +389,8 @@ def add_deck(
     try:
         page = 0
         for path in files:
+            if path.suffix.lower() in PRESENTATION_EXTENSIONS:
+                path = presentation_to_pdf(path, staging / ".converted")
             if path.suffix.lower() == PDF_EXTENSION:
                 for n in range(1, pdf_page_count(path) + 1):
                     page += 1
@@ -356,6 +399,7 @@ def add_deck(
             else:
                 page += 1
                 atomic_write(staging / f"{page:03d}{path.suffix.lower()}", path.read_bytes())
+        shutil.rmtree(staging / ".converted", ignore_errors=True)
         meta.setdefault("company", slug.replace("-", " ").title())
         atomic_write(staging / "deck.toml", _toml(meta).encode())
         staging.rename(deck_dir)  # the deck appears whole or not at all

@@ -138,3 +138,55 @@ def test_add_pdf_and_images(tmp_path):
         add_deck(corpus_root, [folder], slug="second-deck")
     with pytest.raises(BadInputError, match="does not exist"):
         add_deck(corpus_root, [tmp_path / "nope.pdf"])
+
+
+# --- presentations, converted by a real LibreOffice -------------------------------------
+def make_pptx(path, slides):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    for title, body in slides:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    deck.save(path)
+
+
+def test_add_a_presentation_renders_its_slides(tmp_path):
+    from deckgen import ocr
+
+    pptx = tmp_path / "Acme board deck (final).pptx"
+    make_pptx(pptx, [("The Problem", "Clinics lose one appointment in five"),
+                     ("Our Team", "Ada Lovelace, CEO")])
+    deck_dir = add_deck(tmp_path / "corpus", [pptx], meta={"company": "Acme"})
+    assert sorted(p.name for p in deck_dir.iterdir()) == ["001.png", "002.png", "deck.toml"]
+    first = (deck_dir / "001.png").read_bytes()
+    assert Image.open(io.BytesIO(first)).size[0] == 1920
+    text = ocr.ocr(first, ocr.OcrParams()).text
+    assert "Problem" in text and "appointment" in text
+    assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["acme"]  # no staging left
+
+
+def test_a_broken_presentation_is_a_clear_error_and_adds_nothing(tmp_path):
+    broken = tmp_path / "deck.pptx"
+    broken.write_bytes(b"PK\x03\x04 this is not a presentation")
+    with pytest.raises(BadInputError, match="deck.pptx: LibreOffice could not convert it to PDF"):
+        add_deck(tmp_path / "corpus", [broken], meta={"company": "Broken"})
+    assert list((tmp_path / "corpus").iterdir()) == []
+
+
+def test_a_presentation_without_libreoffice_says_what_to_install(tmp_path):
+    import subprocess
+    import sys
+
+    pptx = tmp_path / "deck.pptx"
+    make_pptx(pptx, [("Title", "Body")])
+    deckgen = [sys.executable, "-m", "deckgen"]
+    env = {**os.environ, "PATH": str(tmp_path / "empty")}  # no soffice on it
+    done = subprocess.run([*deckgen, "add", str(pptx), "--corpus", str(tmp_path / "corpus")],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 4, done.stderr
+    assert "needs LibreOffice" in done.stderr and "export the deck as PDF" in done.stderr
+    assert "Traceback" not in done.stderr
