@@ -224,7 +224,8 @@ def add(
 @app.command(short_help="Upscale, OCR and classify your own slides (JSON out).")
 def inspect(
     paths: Annotated[
-        list[Path], typer.Argument(help="Images, an image folder (one deck) or a PDF (one deck).")
+        list[Path],
+        typer.Argument(help="Images, an image folder, a PDF or a presentation (one deck)."),
     ],
     upscale: Annotated[
         str | None,
@@ -246,30 +247,42 @@ def inspect(
 
     Example: deckgen inspect slide.jpg --upscale model:x4 --json
     """
+    import tempfile
+
     from deckgen.build import inspect_images
-    from deckgen.corpus import IMAGE_EXTENSIONS, _natural_key, pdf_page_count, render_pdf_page
+    from deckgen.corpus import (
+        IMAGE_EXTENSIONS,
+        PRESENTATION_EXTENSIONS,
+        _natural_key,
+        pdf_page_count,
+        presentation_to_pdf,
+        render_pdf_page,
+    )
 
     cfg = _config(config, upscale={"method": upscale}, ocr={"lang": lang, "psm": psm})
     sources = []
-    for path in paths:
-        if path.is_dir():
-            files = sorted(
-                (p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
-                key=lambda p: _natural_key(p.name),
-            )
-            sources.extend((str(p), i, p.read_bytes) for i, p in enumerate(files, 1))
-        elif path.suffix.lower() == ".pdf":
-            count = pdf_page_count(path)
-            sources.extend(
-                (str(path), n, lambda n=n, p=path: render_pdf_page(p, n))
-                for n in range(1, count + 1)
-            )
-        elif path.is_file():
-            sources.append((str(path), 1, path.read_bytes))
-        else:
-            raise BadInputError(f"{path} does not exist")
-    for row in inspect_images(sources, cfg, save_upscaled):
-        print(json.dumps(row, ensure_ascii=False, indent=None if as_json else 2))
+    with tempfile.TemporaryDirectory(prefix="deckgen-inspect-") as converted:
+        for k, path in enumerate(paths):
+            if path.is_dir():
+                files = sorted(
+                    (p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
+                    key=lambda p: _natural_key(p.name),
+                )
+                sources.extend((str(p), i, p.read_bytes) for i, p in enumerate(files, 1))
+            elif path.suffix.lower() in {".pdf", *PRESENTATION_EXTENSIONS} and path.is_file():
+                pdf = path
+                if path.suffix.lower() != ".pdf":
+                    pdf = presentation_to_pdf(path, Path(converted) / str(k))
+                sources.extend(
+                    (str(path), n, lambda n=n, p=pdf: render_pdf_page(p, n))
+                    for n in range(1, pdf_page_count(pdf) + 1)
+                )
+            elif path.is_file():
+                sources.append((str(path), 1, path.read_bytes))
+            else:
+                raise BadInputError(f"{path} does not exist")
+        for row in inspect_images(sources, cfg, save_upscaled):
+            print(json.dumps(row, ensure_ascii=False, indent=None if as_json else 2))
 
 
 @app.command()

@@ -190,3 +190,17 @@ def test_a_presentation_without_libreoffice_says_what_to_install(tmp_path):
     assert done.returncode == 4, done.stderr
     assert "needs LibreOffice" in done.stderr and "export the deck as PDF" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_inspect_reads_a_presentation(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    pptx = tmp_path / "deck.pptx"
+    make_pptx(pptx, [("The Problem", "Clinics lose one appointment in five"),
+                     ("Our Team", "Ada Lovelace, CEO")])
+    done = subprocess.run([sys.executable, "-m", "deckgen", "inspect", str(pptx), "--json",
+                           "--upscale", "none"], capture_output=True, text=True, check=True)
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(r["page"], r["ocr"]["title"]) for r in rows] == [(1, "The Problem"), (2, "Our Team")]
