@@ -429,9 +429,12 @@ def test_real_gallery_slide_page_search_goes_home_and_the_hit_highlights_words(p
         assert word[0] + word[2] - 1 <= box["x"] + box["width"] < word[0] + word[2] + margin
         assert word[1] + word[3] - 1 <= box["y"] + box["height"] < word[1] + word[3] + margin
     assert page.evaluate("() => window.__xss") is None
-    # without ?highlight= nothing is marked
-    page.goto(url + "slide/evil/001.html")
-    assert page.locator(".slide-hits, .ocr-text mark").count() == 0
+    note = page.locator(".slide-hits-note")
+    assert note.inner_text() == ("1 word from your search marked: claims. "
+                                 "Show the slide without marks")
+    note.locator("a").click()  # the same slide, nothing marked
+    page.wait_for_url(re.compile(r"/slide/evil/001\.html$"))
+    assert page.locator(".slide-hits, .ocr-text mark, .slide-hits-note").count() == 0
     assert page.errors == []
 
 

@@ -600,7 +600,17 @@ function highlightSlide() {
   const marks = new Set((new URLSearchParams(location.search).get("highlight") || "").split(/\s+/).filter(Boolean));
   if (!marks.size) return;
   const pre = document.querySelector(".ocr-text");
-  if (pre) pre.replaceChildren(...markPieces(pre.textContent, marks).map((p) => (p.mark ? el("mark", { text: p.text }) : p.text)));
+  const pieces = pre ? markPieces(pre.textContent, marks) : [];
+  if (pre) pre.replaceChildren(...pieces.map((p) => (p.mark ? el("mark", { text: p.text }) : p.text)));
+  // say what the marks are, and how to see the slide without them
+  const found = [...new Set(pieces.filter((p) => p.mark).map((p) => p.text.toLowerCase()))];
+  const figure = document.querySelector(".slide-figure");
+  if (found.length && figure) {
+    const n = pieces.filter((p) => p.mark).length;
+    figure.before(el("p", { class: "slide-hits-note" },
+      `${n} ${n === 1 ? "word" : "words"} from your search marked: ${found.join(", ")}. `,
+      el("a", { href: location.pathname, text: "Show the slide without marks" })));
+  }
   const holder = document.querySelector(".slide-image[data-words]");
   if (!holder) return;
   const { width, height, words } = JSON.parse(holder.dataset.words);
