@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -601,11 +600,6 @@ def train_sr(
     print(train(scale=scale, seed=seed, out=out, minutes=minutes, steps=steps, arch=arch))
 
 
-# newer typer raises its own copy of click's usage errors ("No such option"); older
-# typer raises click's own, and has no TyperException
-_TYPER_USAGE_ERROR = getattr(typer, "TyperException", click.ClickException)
-
-
 def main() -> None:
     try:
         code = app(standalone_mode=False)
@@ -614,12 +608,15 @@ def main() -> None:
             raise
         err.print(f"[red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
-    except (click.exceptions.Exit, typer.Exit) as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (click.ClickException, _TYPER_USAGE_ERROR) as exc:
-        exc.show()
+    except typer.TyperException as exc:  # a usage error ("No such option"), shown as typer does
+        if hasattr(exc, "show"):
+            exc.show()
+        else:
+            err.print(exc.format_message(), highlight=False)
         sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         code = EXIT_INTERRUPTED
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
         err.print("interrupted; finished work is cached, run the same command again to resume")

@@ -11,6 +11,13 @@ else. Word boxes are returned in *source* slide pixels (divided by ``scale``).
 Tesseract runs as a subprocess with ``OMP_THREAD_LIMIT=1`` (one thread per
 worker, so a process pool does not oversubscribe the cores) and a per-slide
 timeout that kills a hung process.
+
+The call is the one pytesseract's ``image_to_data`` makes (``tesseract ... tsv``),
+made here directly: the slide goes in on stdin rather than through two temporary
+files, the thread limit is set for that process only rather than in ``os.environ``,
+the binary is looked up per call rather than held in a module global, and a crash,
+a hang or a missing language pack each become their own clear error. pytesseract
+stays a dependency for the benchmarks that reproduce its baseline numbers.
 """
 
 from __future__ import annotations

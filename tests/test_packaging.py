@@ -1,0 +1,57 @@
+"""deckgen's imports against pyproject.toml: a module the package imports is a dependency.
+
+The dev extras bring many packages along (click came with Dask), so an undeclared
+import can pass every other test and still break `make site` on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions, requires
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[(]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _imports() -> list[tuple[str, str, bool]]:
+    """(file, top-level module, imported at module level) for every third-party import."""
+    found = []
+    for path in sorted((ROOT / "deckgen").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "deckgen":
+                    found.append((path.relative_to(ROOT).as_posix(), top, node in tree.body))
+    return found
+
+
+def test_every_module_deckgen_imports_is_a_declared_dependency():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = {_name(r) for r in project["dependencies"]}
+    optional = {_name(r) for extra in project["optional-dependencies"].values() for r in extra}
+    # an optional extra's own requirements count for imports inside functions (dask for
+    # distributed), as long as the import is guarded there
+    optional |= {_name(r) for dist in optional for r in (requires(dist) or [])
+                 if "extra ==" not in r}
+    owners = packages_distributions()
+    wrong = []
+    for file, module, top_level in _imports():
+        dists = {d.lower().replace("_", "-") for d in owners.get(module, [module])}
+        allowed = core if top_level else core | optional
+        if not dists & allowed:
+            wrong.append(f"{file}: imports {module} ({', '.join(sorted(dists))})")
+    assert not wrong, "not declared in pyproject.toml:\n" + "\n".join(wrong)
