@@ -7,6 +7,7 @@ Errors print one line and exit with the code from ``deckgen.errors``;
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import shutil
@@ -65,6 +66,16 @@ def _config(path: Path | None, **tables):
     from deckgen.config import load_config
 
     return load_config(path, tables)
+
+
+def _section(value: str | None) -> str | None:
+    """A section as the site writes it ("Business model") or as a slug; else exit 2."""
+    from deckgen.records import SECTIONS, section_named
+
+    slug = section_named(value)
+    if value is not None and slug is None:
+        raise DeckgenError(f"unknown section {value!r}; use one of: {', '.join(SECTIONS)}")
+    return slug
 
 
 def _upscale_overrides(upscale: str | None, sr_model: Path | None, max_pixels: int | None) -> dict:
@@ -322,14 +333,12 @@ def search(
     """
     from deckgen.corpus import printable
     from deckgen.index import search as run_search
-    from deckgen.records import SECTIONS, section_named
+    from deckgen.records import section_named
 
     index_dir = cache / "whoosh"
     if not index_dir.exists():
         raise DeckgenError(f"no index at {index_dir}; run `deckgen build` first")
-    slug = section_named(section)  # "Business model" as the site writes it, or a slug
-    if section is not None and slug is None:
-        raise DeckgenError(f"unknown section {section!r}; use one of: {', '.join(SECTIONS)}")
+    slug = _section(section)
     wanted = {
         "section": slug,
         "company": company,
@@ -371,21 +380,17 @@ def review(
 ) -> None:
     """List the slides whose section the classifier is least sure of, to check first.
 
-    A wrong one is fixed in its deck.toml ([sections], then page = "section");
-    the next build keeps it.
+    A wrong one is set right with `deckgen label` (or by hand in its deck.toml:
+    [sections], then page = "section"); the next build keeps it.
 
     Example: deckgen review --limit 10
     """
-    from deckgen.build import built_corpus, load_manifest
+    from deckgen.build import load_manifest
     from deckgen.corpus import printable
     from deckgen.records import UNSURE_BELOW
 
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
     slides, decks = load_manifest(Path(cfg.build.cache))
-    # the deck.toml files to fix are the built corpus's, unless --corpus says otherwise
-    corpus_dir = corpus or built_corpus(Path(cfg.build.cache)) or Path(cfg.build.corpus)
-    if corpus_dir.is_absolute() and corpus_dir.is_relative_to(Path.cwd()):
-        corpus_dir = corpus_dir.relative_to(Path.cwd())
     if deck is not None and deck not in decks:
         raise BadInputError(f"no deck {deck!r} in the last build; deck slugs: {', '.join(decks)}")
     predicted = [
@@ -410,10 +415,58 @@ def review(
             continue
         guesses = ", ".join(f"{label} {score:.2f}" for label, score in ranked)
         print(f"{s.id}  {s.section.label}  ({guesses})  {printable(title)[:60]}")
-        toml = corpus_dir / s.deck / "deck.toml"
-        print(f'    wrong? in {toml} under [sections]: {s.page} = "<section>"')
+        where = f" --corpus {shlex.quote(str(corpus))}" if corpus else ""
+        print(f"    wrong? deckgen label {s.id} <section>{where}")
     if not predicted and not as_json:
         err.print("no predicted labels to review")
+
+
+@app.command(short_help="Set a slide's section by hand (in its deck.toml).")
+def label(
+    slide: Annotated[str, typer.Argument(help='The slide as review lists it, e.g. "front/006".')],
+    section: Annotated[
+        str | None, typer.Argument(help='Its section, e.g. traction or "Business model".')
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove the label set by hand: the model decides.")
+    ] = False,
+    corpus: Annotated[
+        Path | None, typer.Option(help="Corpus folder (default: the one the build read).")
+    ] = None,
+    cache: Annotated[Path | None, typer.Option(help="Build folder (default: build).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Set a slide's section by hand, under [sections] in its deck's deck.toml.
+
+    The next build keeps it, decodes the slides around it knowing it, and marks it
+    "Labelled by hand" on the site and in the dataset.
+
+    Example: deckgen label front/006 traction
+    """
+    from deckgen.build import built_corpus
+    from deckgen.corpus import SLUG_RE, deck_pages, set_section
+
+    if clear == (section is not None):
+        raise DeckgenError("give a section, or --clear to remove the one set by hand")
+    named = _section(section)
+    deck, _, page_text = slide.strip().rpartition("/")
+    if not SLUG_RE.match(deck) or not page_text.isdigit() or int(page_text) < 1:
+        raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: front/006")
+    cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
+    if corpus is None:  # the corpus the last build read, when there was one
+        with contextlib.suppress(DeckgenError):
+            corpus = built_corpus(Path(cfg.build.cache))
+    deck_dir = (corpus or Path(cfg.build.corpus)) / deck
+    if not deck_dir.is_dir():
+        raise BadInputError(f"no deck {deck!r} in {deck_dir.parent}")
+    page, pages = int(page_text), deck_pages(deck_dir)
+    if page > pages:
+        raise BadInputError(f"{deck} has {pages} slides; there is no slide {page}")
+    toml = set_section(deck_dir, page, named).absolute()
+    if toml.is_relative_to(Path.cwd()):
+        toml = toml.relative_to(Path.cwd())
+    done = f"labelled {named}" if named else "no longer labelled by hand"
+    err.print(f"{deck}/{page:03d} {done} in {toml}; `deckgen build` applies it", highlight=False)
 
 
 @app.command("eval", short_help="Measure OCR and classification on a labelled set.")

@@ -287,6 +287,11 @@ def scan(root: Path) -> Corpus:
     return corpus
 
 
+def deck_pages(deck_dir: Path) -> int:
+    """How many slides a deck folder holds, counted as the build counts them."""
+    return len(_scan_deck(deck_dir, deck_dir.parent, []))
+
+
 def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
     images: list[Path] = []
     pdfs: list[Path] = []
@@ -407,6 +412,55 @@ def add_deck(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return deck_dir
+
+
+_TABLE_HEADER = re.compile(r"^\s*\[")
+_SECTIONS_HEADER = re.compile(r"^\s*\[\s*sections\s*\]\s*(#.*)?$")
+
+
+def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
+    """Write ``page = "section"`` under deck.toml's ``[sections]`` (``None`` removes it).
+
+    The file is edited as text, so its comments and layout stay as written; the result
+    is parsed again and must say exactly that, else nothing is written.
+    """
+    toml_path = deck_dir / "deck.toml"
+    try:
+        text = toml_path.read_text(encoding="utf-8") if toml_path.exists() else ""
+        tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML ({exc})") from exc
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    entry = [f'{page} = "{section}"\n'] if section else []
+    start = next((i for i, ln in enumerate(lines) if _SECTIONS_HEADER.match(ln)), None)
+    if start is None:
+        lines += (["\n"] if lines and lines[-1].strip() else []) + ["[sections]\n", *entry]
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if _TABLE_HEADER.match(lines[i])), len(lines)
+        )
+        key = re.compile(rf'^\s*(?:{page}|"{page}"|\'{page}\')\s*=')
+        at = next((i for i in range(start + 1, end) if key.match(lines[i])), None)
+        if at is not None:
+            lines[at : at + 1] = entry
+        else:
+            last = max((i for i in range(start, end) if lines[i].strip()), default=start)
+            lines[last + 1 : last + 1] = entry
+    edited = "".join(lines)
+    try:
+        done = tomllib.loads(edited).get("sections", {}).get(str(page)) == section
+    except tomllib.TOMLDecodeError:
+        done = False
+    if not done:
+        by_hand = f'{page} = "{section}" under [sections]' if section else f"page {page}"
+        raise BadInputError(
+            f"{toml_path}: its sections are written in a form this command does not edit; "
+            f"{'write' if section else 'remove'} {by_hand} by hand"
+        )
+    atomic_write(toml_path, edited.encode("utf-8"))
+    return toml_path
 
 
 def _toml(meta: dict) -> str:

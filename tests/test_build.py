@@ -126,16 +126,43 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     unsure = sum(max(r["scores"].values()) < 0.5 for r in rows)
     assert f"{unsure} of {n - 1} predicted labels are unsure (top score under 0.5)" in text.stderr
     assert first.startswith(rows[0]["id"] + "  " + rows[0]["section"] + "  (")
-    deck, page = rows[0]["id"].split("/")
-    toml = tiny_corpus / deck / "deck.toml"
-    assert fix == f'    wrong? in {toml} under [sections]: {int(page)} = "<section>"'
+    assert fix == f"    wrong? deckgen label {rows[0]['id']} <section>"
     moved = subprocess.run([*review, "--limit", "1", "--corpus", str(tmp_path / "moved")],
                            capture_output=True, text=True, check=True)
-    assert f"wrong? in {tmp_path / 'moved' / deck / 'deck.toml'} under" in moved.stdout
+    assert f"<section> --corpus {tmp_path / 'moved'}" in moved.stdout
     one = subprocess.run([*review, "--deck", "beta-health", "--json"], capture_output=True)
     assert {json.loads(line)["id"][:11] for line in one.stdout.splitlines()} == {"beta-health"}
     unknown = subprocess.run([*review, "--deck", "nope"], capture_output=True, text=True)
     assert unknown.returncode == 3 and "no deck 'nope' in the last build" in unknown.stderr
+
+
+def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_corpus):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    cli = [*build_cmd(tmp_path, tiny_corpus)[:3]]
+    cache = ["--cache", str(tmp_path / "build")]
+
+    def label(*args):  # no --corpus: the corpus the last build read
+        return subprocess.run([*cli, "label", *args, *cache], capture_output=True, text=True)
+
+    toml = tiny_corpus / "beta-health" / "deck.toml"
+    before = toml.read_text()
+    done = label("beta-health/002", "Business Model")
+    assert done.returncode == 0, done.stderr
+    assert "beta-health/002 labelled business-model in" in done.stderr
+    assert toml.read_text() == before.rstrip("\n") + '\n\n[sections]\n2 = "business-model"\n'
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    slide = next(s for s in load_manifest(tmp_path / "build")[0] if s.id == "beta-health/002")
+    assert slide.section.label == "business-model" and slide.section.curated
+    assert "Labelled by hand" in (tmp_path / "site/slide/beta-health/002.html").read_text()
+    assert label("beta-health/2", "--clear").returncode == 0
+    assert "business-model" not in toml.read_text()
+    for args, code, said in [(("beta-health/002", "problems"), 2, "unknown section 'problems'"),
+                             (("beta-health/099", "team"), 3, "there is no slide 99"),
+                             (("nope/001", "team"), 3, "no deck 'nope'"),
+                             (("../beta-health/001", "team"), 3, "is not a slide"),
+                             (("beta-health/001",), 2, "give a section, or --clear")]:
+        wrong = label(*args)
+        assert wrong.returncode == code and said in wrong.stderr, (args, wrong.stderr)
 
 
 def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_corpus):

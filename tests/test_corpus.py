@@ -4,7 +4,7 @@ import os
 import pytest
 from PIL import Image
 
-from deckgen.corpus import add_deck, read_source, safe_slug, scan
+from deckgen.corpus import add_deck, read_source, safe_slug, scan, set_section
 from deckgen.errors import BadInputError
 
 
@@ -204,3 +204,27 @@ def test_inspect_reads_a_presentation(tmp_path):
                            "--upscale", "none"], capture_output=True, text=True, check=True)
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(r["page"], r["ocr"]["title"]) for r in rows] == [(1, "The Problem"), (2, "Our Team")]
+
+
+def test_set_section_edits_deck_toml_as_text_and_keeps_its_comments(tmp_path):
+    toml = tmp_path / "deck.toml"
+    toml.write_text('company = "Acme"  # as on the cover\n[sections]\n"3" = "market" # checked\n'
+                    '\n[extra]\nnote = "kept"\n')
+    set_section(tmp_path, 4, "team")
+    set_section(tmp_path, 3, "traction")
+    assert toml.read_text() == ('company = "Acme"  # as on the cover\n[sections]\n'
+                                '3 = "traction"\n4 = "team"\n\n[extra]\nnote = "kept"\n')
+    set_section(tmp_path, 4, None)
+    assert '4 = "team"' not in toml.read_text()
+    (tmp_path / "fresh").mkdir()
+    set_section(tmp_path / "fresh", 2, "problem")  # no deck.toml yet
+    assert (tmp_path / "fresh/deck.toml").read_text() == '[sections]\n2 = "problem"\n'
+
+
+@pytest.mark.parametrize("text", ['sections = {3 = "market"}\n', "company = [broken\n"])
+def test_set_section_leaves_a_file_it_cannot_edit_as_it_was(tmp_path, text):
+    toml = tmp_path / "deck.toml"
+    toml.write_text(text)
+    with pytest.raises(BadInputError, match="by hand|fix it first"):
+        set_section(tmp_path, 4, "team")
+    assert toml.read_text() == text
