@@ -444,29 +444,24 @@ def label(
     Example: deckgen label front/006 traction
     """
     from deckgen.build import built_corpus
-    from deckgen.corpus import SLUG_RE, deck_pages, set_section
+    from deckgen.corpus import label_slide
 
     if clear == (section is not None):
         raise DeckgenError("give a section, or --clear to remove the one set by hand")
     named = _section(section)
-    deck, _, page_text = slide.strip().rpartition("/")
-    if not SLUG_RE.match(deck) or not page_text.isdigit() or int(page_text) < 1:
+    deck, _, page = slide.strip().rpartition("/")
+    if not deck or not page.isdigit():
         raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: front/006")
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
     if corpus is None:  # the corpus the last build read, when there was one
         with contextlib.suppress(DeckgenError):
             corpus = built_corpus(Path(cfg.build.cache))
-    deck_dir = (corpus or Path(cfg.build.corpus)) / deck
-    if not deck_dir.is_dir():
-        raise BadInputError(f"no deck {deck!r} in {deck_dir.parent}")
-    page, pages = int(page_text), deck_pages(deck_dir)
-    if page > pages:
-        raise BadInputError(f"{deck} has {pages} slides; there is no slide {page}")
-    toml = set_section(deck_dir, page, named).absolute()
+    toml = label_slide(corpus or Path(cfg.build.corpus), deck, int(page), named).absolute()
     if toml.is_relative_to(Path.cwd()):
         toml = toml.relative_to(Path.cwd())
     done = f"labelled {named}" if named else "no longer labelled by hand"
-    err.print(f"{deck}/{page:03d} {done} in {toml}; `deckgen build` applies it", highlight=False)
+    err.print(f"{deck}/{int(page):03d} {done} in {toml}; `deckgen build` applies it",
+              highlight=False)
 
 
 @app.command("eval", short_help="Measure OCR and classification on a labelled set.")

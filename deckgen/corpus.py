@@ -287,11 +287,6 @@ def scan(root: Path) -> Corpus:
     return corpus
 
 
-def deck_pages(deck_dir: Path) -> int:
-    """How many slides a deck folder holds, counted as the build counts them."""
-    return len(_scan_deck(deck_dir, deck_dir.parent, []))
-
-
 def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
     images: list[Path] = []
     pdfs: list[Path] = []
@@ -416,6 +411,19 @@ def add_deck(
 
 _TABLE_HEADER = re.compile(r"^\s*\[")
 _SECTIONS_HEADER = re.compile(r"^\s*\[\s*sections\s*\]\s*(#.*)?$")
+
+
+def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) -> Path:
+    """Set (``None``: remove) one slide's section by hand in its deck.toml; return its path."""
+    deck_dir = Path(corpus_root) / deck
+    if not SLUG_RE.match(deck) or not deck_dir.is_dir():
+        raise BadInputError(f"no deck {deck!r} in {corpus_root}")
+    if deck_dir.is_symlink() and not _inside(deck_dir, Path(corpus_root)):
+        raise BadInputError(f"{deck_dir} is a symlink pointing outside the corpus")
+    pages = len(_scan_deck(deck_dir, Path(corpus_root), []))  # as the build counts them
+    if not 1 <= page <= pages:
+        raise BadInputError(f"{deck} has {pages} slides; there is no slide {page}")
+    return set_section(deck_dir, page, section)
 
 
 def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
