@@ -36,7 +36,7 @@ from deckgen.records import SECTIONS, OcrResult, SectionResult
 
 _MODEL_FILE = resources.files("deckgen").joinpath("models/classifier.json")
 # the model's hash is part of the version: retraining makes cached labels stale
-VERSION = "classify-6+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
+VERSION = "classify-7+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
 
 _INDEX = {s: i for i, s in enumerate(SECTIONS)}
 
@@ -407,7 +407,9 @@ def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) 
     contrib = []
     for name, value in feats.items():
         w = model["weights"].get(name)
-        if w is None:
+        if w is None or (name.startswith("cb:") and name[3:] != SECTIONS[label_idx]):
+            # "milestones words in text" may count towards go-to-market, but read as a
+            # reason for it, it says the opposite of what decided
             continue
         margin = value * (w[label_idx] - w.mean())
         if margin > 0.05:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 
 import numpy as np
@@ -81,6 +82,18 @@ def test_cues_show_numbers_and_addresses_as_such(title, body, shown):
     cues = " | ".join(classify_slide(slide(title, body)).cues)
     assert all(marker in cues for marker in shown), cues
     assert not any(inner in cues for inner in ("_num", "_addr", '"num"')), cues
+
+
+def test_cues_never_name_another_section_as_the_reason():
+    # milestone words ("expand", years) push this slide towards go-to-market; a cue
+    # "milestones words in text" would read as a reason against its label
+    result = classify_slide(slide(
+        "WE LAND AND EXPAND",
+        "Percentage of MRR retained relative to starting month\n6/1/2014 7/1/2014 2015\n"
+        "150% annual expansion: the land and expand strategy works"))
+    named = [cue for cue in result.cues if re.match(r"[\w-]+ words in text", cue)]
+    assert all(cue.startswith(f"{result.label} words") for cue in named), result.cues
+    assert result.cues  # the other reasons are still given
 
 
 def test_flat_scores_become_other():
