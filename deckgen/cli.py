@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from deckgen import __version__
 from deckgen.errors import EXIT_INTERRUPTED, EXIT_SLIDES_FAILED, BadInputError, DeckgenError
@@ -30,7 +31,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-err = Console(stderr=True)
+# markup off: file names, OCR text and error messages are printed as written ("[draft]"
+# stays, "[/b]" cannot crash a print); styled words go through Text.assemble
+err = Console(stderr=True, markup=False)
 _state = {"verbose": False}
 
 ConfigOpt = Annotated[
@@ -150,7 +153,7 @@ def build(
         )
     err.print(table)
     for line in report_problems(report):
-        err.print(f"[yellow]skipped[/] {line}", markup=True, highlight=False, soft_wrap=True)
+        err.print(Text.assemble(("skipped ", "yellow"), line), soft_wrap=True)
     # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
     invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
     program = "deckgen" if shutil.which("deckgen") else invoked
@@ -205,16 +208,28 @@ def add(
     amount_raised: Annotated[str | None, typer.Option()] = None,
     source_url: Annotated[str | None, typer.Option()] = None,
     license: Annotated[str | None, typer.Option(help="e.g. CC-BY-4.0.")] = None,
+    each: Annotated[
+        bool,
+        typer.Option(
+            "--each",
+            help="Import every PDF or presentation given (or found in a given folder) as "
+            "its own deck, named after its file.",
+        ),
+    ] = False,
 ) -> None:
     """Import a deck into the corpus as corpus/<slug>/ with a deck.toml.
 
     PDF pages are rendered 1920 px wide. A presentation is converted to PDF first by
-    LibreOffice (headless), which must be installed.
+    LibreOffice (headless), which must be installed. With --each, a file that cannot be
+    imported is reported and the others are still added (exit 3 at the end).
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
-    from deckgen.corpus import add_deck
+    from deckgen.corpus import add_deck, decks_in
 
+    if each and (slug or company or title):
+        raise DeckgenError("--each names every deck after its file: leave out --slug, "
+                           "--company and --title")
     meta = {
         "company": company,
         "title": title,
@@ -225,10 +240,22 @@ def add(
         "source_url": source_url,
         "license": license,
     }
-    deck_dir = add_deck(corpus, paths, slug=slug, meta=meta)
-    slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
-    err.print(f"added {deck_dir} ({slides} slides); run `deckgen build` to process it")
-    print(deck_dir)
+    failed = 0
+    for deck in [[p] for p in decks_in(paths)] if each else [paths]:
+        try:
+            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta)
+        except BadInputError as exc:
+            if not each:
+                raise
+            failed += 1
+            err.print(Text.assemble(("✗ ", "red"), f"{deck[0]}: {exc}"), soft_wrap=True)
+            continue
+        slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
+        err.print(f"added {deck_dir} ({slides} slides)", highlight=False, soft_wrap=True)
+        print(deck_dir)
+    err.print("run `deckgen build` to process the new slides")
+    if failed:
+        raise typer.Exit(3)
 
 
 @app.command(short_help="Upscale, OCR and classify your own slides (JSON out).")
@@ -461,7 +488,7 @@ def label(
         toml = toml.relative_to(Path.cwd())
     done = f"labelled {named}" if named else "no longer labelled by hand"
     err.print(f"{deck}/{int(page):03d} {done} in {toml}; `deckgen build` applies it",
-              highlight=False)
+              highlight=False, soft_wrap=True)
 
 
 @app.command("eval", short_help="Measure OCR and classification on a labelled set.")
@@ -552,7 +579,7 @@ def bundle_verify(
 
     problems = verify_bundle(archive)
     for problem in problems:
-        err.print(f"[red]✗[/] {problem}", highlight=False)
+        err.print(Text.assemble(("✗ ", "red"), problem))
     if problems:
         raise typer.Exit(3)
     err.print(f"{archive}: OK")
@@ -654,7 +681,7 @@ def main() -> None:
     except DeckgenError as exc:
         if _state["verbose"]:
             raise
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(Text.assemble(("error: ", "red"), str(exc)))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -346,6 +346,27 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
     ]
 
 
+def decks_in(paths: list[Path]) -> list[Path]:
+    """The PDFs and presentations among ``paths`` and in the folders among them, in order:
+    each is one deck (``deckgen add --each``)."""
+    decks: list[Path] = []
+    for path in map(Path, paths):
+        found = [path]
+        if path.is_dir():
+            found = sorted(path.iterdir(), key=lambda p: _natural_key(p.name))
+        for file in found:
+            if file.suffix.lower() in {PDF_EXTENSION} | PRESENTATION_EXTENSIONS:
+                decks.append(file)
+            elif not path.is_dir():
+                raise BadInputError(
+                    f"{file}: with --each, give PDFs or presentations "
+                    "(a folder of slide images is one deck: add it without --each)"
+                )
+    if not decks:
+        raise BadInputError("no PDF or presentation found in the given paths")
+    return decks
+
+
 def add_deck(
     corpus_root: Path,
     inputs: list[Path],

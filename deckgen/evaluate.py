@@ -379,6 +379,7 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = console or Console()
     o, c, t = result["ocr"], result["classification"], result["seconds_per_slide"]
@@ -431,9 +432,10 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
         for d in wrong[:_MISTAKES_SHOWN]:
             truth = d["truth"] + (f" (alt {d['alt']})" if d.get("alt") else "")
             prob = f"{d['confidence']:.2f}"
-            mistakes.add_row(d["slide"], truth, d["predicted"], prob, d["title"])
+            # Text, not str: a title read by OCR is never taken for rich markup
+            mistakes.add_row(Text(d["slide"]), truth, d["predicted"], prob, Text(d["title"]))
         console.print(mistakes)
         if len(wrong) > _MISTAKES_SHOWN:
             console.print(f"... and {len(wrong) - _MISTAKES_SHOWN} more: all are in --json")
     for failure in result["failed"]:
-        console.print(f"[red]failed[/red] {failure['slide']}: {failure['reason']}", markup=True)
+        console.print(Text.assemble(("failed ", "red"), f"{failure['slide']}: {failure['reason']}"))

@@ -228,3 +228,33 @@ def test_set_section_leaves_a_file_it_cannot_edit_as_it_was(tmp_path, text):
     with pytest.raises(BadInputError, match="by hand|fix it first"):
         set_section(tmp_path, 4, "team")
     assert toml.read_text() == text
+
+
+def test_add_each_imports_every_pdf_as_its_own_deck_and_reports_the_bad_ones(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    make_pdf(folder / "Acme Seed Deck.pdf", pages=2)
+    make_pdf(folder / "zeta.pdf", pages=3)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    (folder / "notes.txt").write_text("not a deck")  # not a deck: left alone
+    add = [sys.executable, "-m", "deckgen", "add", "--corpus", str(tmp_path / "corpus")]
+    done = subprocess.run([*add, str(folder), "--each", "--year", "2019"],
+                          capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    assert "broken.pdf: not a readable PDF" in done.stderr
+    corpus = scan(tmp_path / "corpus")
+    assert {slug: len([s for s in corpus.slides if s.deck == slug]) for slug in corpus.decks} == {
+        "acme-seed-deck": 2, "zeta": 3}
+    assert corpus.decks["acme-seed-deck"].company == "Acme Seed Deck"
+    assert {d.year for d in corpus.decks.values()} == {2019}
+    assert done.stdout.split() == [str(tmp_path / "corpus" / s) for s in ("acme-seed-deck", "zeta")]
+    named = subprocess.run([*add, str(folder), "--each", "--company", "Acme"],
+                           capture_output=True, text=True)
+    assert named.returncode == 2 and "--each names every deck after its file" in named.stderr
+    (tmp_path / "a.jpg").write_bytes(jpeg())
+    images = subprocess.run([*add, str(tmp_path / "a.jpg"), "--each"], capture_output=True,
+                            text=True)
+    assert images.returncode == 3 and "a folder of slide images is one deck" in images.stderr

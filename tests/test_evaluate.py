@@ -131,6 +131,25 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
     assert any("d/015" in line and "Title 15" in line for line in lines)
 
 
+def test_report_shows_ocr_titles_as_written_even_when_they_look_like_markup():
+    detail = {"slide": "d/001", "truth": "team", "predicted": "market", "alt": None,
+              "confidence": 0.4, "title": "[/b] Team [draft]", "cues": []}
+    result = {
+        "dataset": "set", "slides": 1, "failed": [{"slide": "d/002", "reason": "bad [x]"}],
+        "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 1},
+        "titles": {"accuracy": 0.0, "slides_scored": 1},
+        "classification": ev._classification_scores(["team"], ["market"], [None]),
+        "review": {"errors": 1, "checked": [], "unsure": {"slides": 1, "right": 0},
+                   "sure": {"slides": 0, "right": 0}},
+        "seconds_per_slide": {"upscale_median": 0.2, "ocr_median": 0.3, "classify_mean": 0.01},
+        "slides_detail": [detail],
+    }  # fmt: skip
+    console = Console(file=io.StringIO(), width=120)  # markup on, as rich's default
+    ev.print_report(result, console=console)
+    shown = console.file.getvalue()
+    assert "[/b] Team [draft]" in shown and "d/002: bad [x]" in shown
+
+
 def test_review_finds_the_unsure_slide_and_scores_the_deck_once_it_is_set_by_hand(tmp_path):
     def ocr_of(title, body):
         return OcrResult(text=f"{title}\n{body}".strip(), title=title, mean_confidence=90.0)

@@ -144,6 +144,7 @@ def make_hostile_tree(root: Path) -> None:
     (bad / "006 vector.svg").write_text(SVG)
     (bad / "007 svg-as.png").write_text(SVG)
     (bad / "008 broken\nname.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+    (bad / "009 [draft].jpg").write_bytes(b"junk")  # brackets: rich markup, if not escaped
 
     for slug, data in {
         "locked-pdf": encrypted_pdf(),
@@ -286,6 +287,7 @@ EXPECTED_LINES = {
     "bad-images/006 vector.svg": "not a slide image",
     "bad-images/007 svg-as.png": "not an image",
     "bad-images/008 broken\nname.jpg": "truncated JPEG",
+    "bad-images/009 [draft].jpg": "not an image",
     "locked-pdf/deck.pdf": "password",
     "broken-pdf/deck.pdf": "not a readable PDF",
     "latin1-toml/deck.toml": "not UTF-8",
