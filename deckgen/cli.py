@@ -21,7 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from deckgen import __version__
-from deckgen.errors import EXIT_INTERRUPTED, EXIT_SLIDES_FAILED, BadInputError, DeckgenError
+from deckgen.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_SLIDES_FAILED,
+    BadInputError,
+    DeckgenError,
+)
 
 app = typer.Typer(
     help="Turn low-resolution pitch-deck slides into a searchable static gallery.",
@@ -255,7 +261,7 @@ def add(
         print(deck_dir)
     err.print("run `deckgen build` to process the new slides")
     if failed:
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command(short_help="Upscale, OCR and classify your own slides (JSON out).")
@@ -581,7 +587,7 @@ def bundle_verify(
     for problem in problems:
         err.print(Text.assemble(("✗ ", "red"), problem))
     if problems:
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_BAD_INPUT)
     err.print(f"{archive}: OK")
 
 
