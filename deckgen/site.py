@@ -224,6 +224,8 @@ def _publish_static(static_dir: Path, out_dir: Path, written: set[str]) -> dict[
 
 
 # -- what the templates see ----------------------------------------------------------------
+RELATED = 5  # a slide page shows this many of its section from other decks (a row on desktop)
+
 @dataclass
 class SlideView:
     slide: Slide
@@ -237,6 +239,9 @@ class SlideView:
     top_scores: list[tuple[str, float]] = field(default_factory=list)
     prev: SlideView | None = None
     next: SlideView | None = None
+    # the same section in other decks (the surest slide of each), and the section's size
+    related: list[SlideView] = field(default_factory=list)
+    section_count: int = 0
 
     @property
     def path(self) -> str:
@@ -321,6 +326,17 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
                       key=lambda v: (-v.slide.section.sureness, v.slide.deck, v.slide.page))
         for label in labels
     }
+    for label, section_views in by_section.items():
+        if label == "other":  # "more other slides" would be a list of anything
+            continue
+        picks: dict[str, SlideView] = {}  # the surest slide of each deck, RELATED + 1 decks
+        for view in section_views:
+            if len(picks) > RELATED:
+                break
+            picks.setdefault(view.slide.deck, view)
+        for view in section_views:
+            view.related = [w for w in picks.values() if w.slide.deck != view.slide.deck][:RELATED]
+            view.section_count = len(section_views)
     deck_order = sorted(metas.values(), key=lambda m: (deck_name(m).casefold(), m.slug))
     recent = sorted(deck_order, key=lambda m: -(m.year or 0))[:12]
     deck_cards = [{"meta": m, "name": deck_name(m), "count": len(by_deck[m.slug]),

@@ -279,6 +279,17 @@ def test_slide_page_content(built: Path):
     assert 'rel="prev"' not in first and "First slide" in first
 
 
+def test_slide_pages_show_their_section_in_other_decks(built: Path):
+    cover = (built / "slide/acme/001.html").read_text()
+    assert "Cover slides in other decks" in cover
+    related = cover.split('class="related"')[1]
+    assert 'href="../../slide/evil/001.html"' in related  # the other deck's cover
+    assert "slide/acme/001.html" not in related  # never itself or its own deck
+    assert 'href="../../section/cover.html">All 2 Cover slides' in related
+    # no other deck has a team slide: no strip
+    assert 'class="related"' not in (built / "slide/evil/002.html").read_text()
+
+
 def _word_boxes(page: Path) -> dict | None:
     value = next((a["data-words"] for _, a in parse(page).tags if "data-words" in a), None)
     return None if value is None else json.loads(value)
