@@ -5,25 +5,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import typer
 from typer.testing import CliRunner
 
 from deckgen.cli import app
 
-COMMANDS = [
-    [],
-    ["build"],
-    ["sample"],
-    ["add"],
-    ["inspect"],
-    ["serve"],
-    ["search"],
-    ["review"],
-    ["eval"],
-    ["bundle", "build"],
-    ["bundle", "verify"],
-    ["deploy"],
-    ["train-sr"],
-]
+
+def _leaves(group, prefix: list[str]) -> list[list[str]]:
+    """Every command under ``group``, in the order they were declared (sub-groups expanded)."""
+    found = []
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            found += _leaves(command, [*prefix, name])
+        else:
+            found.append([*prefix, name])
+    return found
+
+
+# the top level, then every command: one added to the app cannot be left out of the docs
+COMMANDS = [[], *_leaves(typer.main.get_command(app), [])]
 
 
 def render() -> str:
