@@ -438,6 +438,18 @@ def test_real_gallery_slide_page_search_goes_home_and_the_hit_highlights_words(p
     assert page.errors == []
 
 
+def test_slash_jumps_to_the_search_box_from_any_page(page, real_site):
+    url, _ = real_site
+    page.goto(url + "slide/evil/001.html")
+    page.fill("#q", "old words")
+    page.locator("h1").click()  # focus out of the box
+    page.keyboard.press("/")
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    page.keyboard.type("a/b")  # in the box "/" is just a character, and replaces the selection
+    assert page.input_value("#q") == "a/b"
+    assert page.errors == []
+
+
 # --- `deckgen search` and the browser on (part of) the bundled sample corpus ----------------
 
 SAMPLE_DECKS = 2  # real OCR is slow: two decks of the sample corpus are enough here

@@ -836,6 +836,17 @@ if (typeof document !== "undefined") {
     const results = document.getElementById("search-results");
     const facetNav = document.getElementById("facets");
     highlightSlide();
+    // "/" jumps to the search box from anywhere on any page, as on most sites with one
+    if (input) {
+      document.addEventListener("keydown", (ev) => {
+        if (ev.key !== "/" || ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+        const t = ev.target;
+        if (t instanceof HTMLElement && (t.isContentEditable || t.closest("input, textarea, select"))) return;
+        ev.preventDefault();
+        input.focus();
+        input.select();
+      });
+    }
     // Pages without a result area keep the plain form: it submits to the home page.
     if (!form || !input || !results || !facetNav) return;
     const ui = new SearchUI(form, input, results, facetNav);
