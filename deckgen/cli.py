@@ -51,6 +51,11 @@ LangOpt = Annotated[
     str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu.")
 ]
 PsmOpt = Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")]
+# review and label work on the last build, and on the deck.toml files of the corpus it read
+BuiltCorpusOpt = Annotated[
+    Path | None, typer.Option("--corpus", help="Corpus folder (default: the one the build read).")
+]
+BuildOpt = Annotated[Path | None, typer.Option("--cache", help="Build folder (default: build).")]
 
 
 def _version(value: bool) -> None:
@@ -405,10 +410,8 @@ def review(
     limit: Annotated[int, typer.Option(help="How many slides to list.")] = 20,
     deck: Annotated[str | None, typer.Option(help="Only this deck (slug).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
-    corpus: Annotated[
-        Path | None, typer.Option(help="Corpus folder (default: the one the build read).")
-    ] = None,
-    cache: Annotated[Path | None, typer.Option(help="Build folder (default: build).")] = None,
+    corpus: BuiltCorpusOpt = None,
+    cache: BuildOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """List the slides whose section the classifier is least sure of, to check first.
@@ -463,10 +466,8 @@ def label(
     clear: Annotated[
         bool, typer.Option("--clear", help="Remove the label set by hand: the model decides.")
     ] = False,
-    corpus: Annotated[
-        Path | None, typer.Option(help="Corpus folder (default: the one the build read).")
-    ] = None,
-    cache: Annotated[Path | None, typer.Option(help="Build folder (default: build).")] = None,
+    corpus: BuiltCorpusOpt = None,
+    cache: BuildOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Set a slide's section by hand, under [sections] in its deck's deck.toml.
