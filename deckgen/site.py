@@ -356,9 +356,22 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
               for lb in labels]
     pages += [_Page(deck_page_path(m.slug), "deck.html",
                     {"meta": m, "name": deck_name(m), "views": by_deck[m.slug],
+                     "outline": _outline(by_deck[m.slug]),
                      "source_url": _http_url(m.source_url)}) for m in deck_order]
     pages += [_Page(v.path, "slide.html", {"v": v}) for v in views]
     return pages
+
+
+def _outline(views: list[SlideView]) -> list[dict[str, Any]]:
+    """A deck's story: its runs of slides of one section, in order (Cover 1, Problem 2,
+    Traction 5-8, ...), each with the view of its first slide."""
+    runs: list[dict[str, Any]] = []
+    for view in views:
+        if runs and runs[-1]["label"] == view.label:
+            runs[-1]["last"] = view.slide.page
+        else:
+            runs.append({"label": view.label, "view": view, "last": view.slide.page})
+    return runs
 
 
 # -- rendering -----------------------------------------------------------------------------

@@ -290,6 +290,25 @@ def test_slide_pages_show_their_section_in_other_decks(built: Path):
     assert 'class="related"' not in (built / "slide/evil/002.html").read_text()
 
 
+def test_deck_pages_outline_the_deck_section_by_section(built: Path):
+    html = (built / "deck/acme.html").read_text()
+    outline = html.split('class="outline"')[1].split("</ol>")[0]
+    chips = re.findall(r'data-section="([\w-]+)"><a href="\.\./(slide/acme/\d+\.html)">', outline)
+    assert chips == [("cover", "slide/acme/001.html"), ("problem", "slide/acme/002.html"),
+                     ("market", "slide/acme/003.html")]
+    assert "Market</span> <span class=\"outline-pages\">slide 3</span>" in outline
+
+
+def test_an_outline_joins_consecutive_slides_of_one_section():
+    from types import SimpleNamespace as View
+
+    labels = ["cover", "problem", "traction", "traction", "traction", "team", "traction"]
+    views = [View(label=lb, slide=View(page=n)) for n, lb in enumerate(labels, 1)]
+    runs = [(r["label"], r["view"].slide.page, r["last"]) for r in site._outline(views)]
+    assert runs == [("cover", 1, 1), ("problem", 2, 2), ("traction", 3, 5), ("team", 6, 6),
+                    ("traction", 7, 7)]
+
+
 def _word_boxes(page: Path) -> dict | None:
     value = next((a["data-words"] for _, a in parse(page).tags if "data-words" in a), None)
     return None if value is None else json.loads(value)
