@@ -290,6 +290,12 @@ def test_slide_pages_show_their_section_in_other_decks(built: Path):
     assert 'class="related"' not in (built / "slide/evil/002.html").read_text()
 
 
+def test_section_pages_open_their_slides_in_search(built: Path):
+    cover = (built / "section/cover.html").read_text()  # two cover slides
+    assert 'href="../index.html?section=cover">Search within them' in cover
+    assert "Search within them" not in (built / "section/team.html").read_text()  # only one
+
+
 def test_deck_pages_outline_the_deck_section_by_section(built: Path):
     html = (built / "deck/acme.html").read_text()
     outline = html.split('class="outline"')[1].split("</ol>")[0]
