@@ -299,11 +299,11 @@ def inspect(
 
     from deckgen.build import inspect_images
     from deckgen.corpus import (
+        DOCUMENT_EXTENSIONS,
         IMAGE_EXTENSIONS,
-        PRESENTATION_EXTENSIONS,
         _natural_key,
+        as_pdf,
         pdf_page_count,
-        presentation_to_pdf,
         render_pdf_page,
     )
 
@@ -317,10 +317,8 @@ def inspect(
                     key=lambda p: _natural_key(p.name),
                 )
                 sources.extend((str(p), i, p.read_bytes) for i, p in enumerate(files, 1))
-            elif path.suffix.lower() in {".pdf", *PRESENTATION_EXTENSIONS} and path.is_file():
-                pdf = path
-                if path.suffix.lower() != ".pdf":
-                    pdf = presentation_to_pdf(path, Path(converted) / str(k))
+            elif path.suffix.lower() in DOCUMENT_EXTENSIONS and path.is_file():
+                pdf = as_pdf(path, Path(converted) / str(k))
                 sources.extend(
                     (str(path), n, lambda n=n, p=pdf: render_pdf_page(p, n))
                     for n in range(1, pdf_page_count(pdf) + 1)

@@ -31,6 +31,7 @@ IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".
 PDF_EXTENSION = ".pdf"
 # presentations `add` converts to PDF with LibreOffice, then renders like any PDF
 PRESENTATION_EXTENSIONS = {".pptx", ".ppt", ".odp", ".key"}
+DOCUMENT_EXTENSIONS = {PDF_EXTENSION} | PRESENTATION_EXTENSIONS  # one file holds a whole deck
 CONVERT_TIMEOUT = 300.0  # seconds for LibreOffice to convert one presentation
 META_KEYS = (
     "company",
@@ -173,6 +174,11 @@ def pdf_page_count(path: Path) -> int:
         return len(pdf)
     finally:
         pdf.close()
+
+
+def as_pdf(path: Path, work_dir: Path) -> Path:
+    """A PDF as it is; a presentation converted into ``work_dir`` (see presentation_to_pdf)."""
+    return path if path.suffix.lower() == PDF_EXTENSION else presentation_to_pdf(path, work_dir)
 
 
 def presentation_to_pdf(path: Path, work_dir: Path) -> Path:
@@ -355,7 +361,7 @@ def decks_in(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(path.iterdir(), key=lambda p: _natural_key(p.name))
         for file in found:
-            if file.suffix.lower() in {PDF_EXTENSION} | PRESENTATION_EXTENSIONS:
+            if file.suffix.lower() in DOCUMENT_EXTENSIONS:
                 decks.append(file)
             elif not path.is_dir():
                 raise BadInputError(
@@ -377,7 +383,7 @@ def add_deck(
 ) -> Path:
     """Import a PDF, a presentation, a folder of images or loose images as ``corpus/<slug>/``."""
     meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
-    accepted = IMAGE_EXTENSIONS | {PDF_EXTENSION} | PRESENTATION_EXTENSIONS
+    accepted = IMAGE_EXTENSIONS | DOCUMENT_EXTENSIONS
     files: list[Path] = []
     for item in inputs:
         item = Path(item)
@@ -410,12 +416,11 @@ def add_deck(
     try:
         page = 0
         for path in files:
-            if path.suffix.lower() in PRESENTATION_EXTENSIONS:
-                path = presentation_to_pdf(path, staging / ".converted")
-            if path.suffix.lower() == PDF_EXTENSION:
-                for n in range(1, pdf_page_count(path) + 1):
+            if path.suffix.lower() in DOCUMENT_EXTENSIONS:
+                pdf = as_pdf(path, staging / ".converted")
+                for n in range(1, pdf_page_count(pdf) + 1):
                     page += 1
-                    png = render_pdf_page(path, n, pdf_width)
+                    png = render_pdf_page(pdf, n, pdf_width)
                     atomic_write(staging / f"{page:03d}.png", png)
             else:
                 page += 1
