@@ -469,6 +469,8 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
         lines[-1] += "\n"
     entry = [f'{page} = "{section}"\n'] if section else []
     start = next((i for i, ln in enumerate(lines) if _SECTIONS_HEADER.match(ln)), None)
+    if start is None and section is None:
+        return toml_path  # no [sections] table: nothing set by hand to remove
     if start is None:
         lines += (["\n"] if lines and lines[-1].strip() else []) + ["[sections]\n", *entry]
     else:
@@ -484,7 +486,8 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
             lines[last + 1 : last + 1] = entry
     edited = "".join(lines)
     try:
-        done = tomllib.loads(edited).get("sections", {}).get(str(page)) == section
+        table = tomllib.loads(edited).get("sections", {})
+        done = isinstance(table, dict) and table.get(str(page)) == section
     except tomllib.TOMLDecodeError:
         done = False
     if not done:

@@ -216,12 +216,17 @@ def test_set_section_edits_deck_toml_as_text_and_keeps_its_comments(tmp_path):
                                 '3 = "traction"\n4 = "team"\n\n[extra]\nnote = "kept"\n')
     set_section(tmp_path, 4, None)
     assert '4 = "team"' not in toml.read_text()
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain/deck.toml").write_text('company = "Plain"\n')
+    set_section(tmp_path / "plain", 2, None)  # nothing set by hand: the file stays as it is
+    assert (tmp_path / "plain/deck.toml").read_text() == 'company = "Plain"\n'
     (tmp_path / "fresh").mkdir()
     set_section(tmp_path / "fresh", 2, "problem")  # no deck.toml yet
     assert (tmp_path / "fresh/deck.toml").read_text() == '[sections]\n2 = "problem"\n'
 
 
-@pytest.mark.parametrize("text", ['sections = {3 = "market"}\n', "company = [broken\n"])
+@pytest.mark.parametrize("text", ['sections = {3 = "market"}\n', "company = [broken\n",
+                                  'sections = "market"\n'])
 def test_set_section_leaves_a_file_it_cannot_edit_as_it_was(tmp_path, text):
     toml = tmp_path / "deck.toml"
     toml.write_text(text)
