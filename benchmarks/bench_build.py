@@ -282,7 +282,7 @@ for i, source in enumerate(sources):
     if mode == "render":
         read_source(Path(corpus), source)
     else:
-        task = SlideTask(corpus, cache, source, cfg.upscale, "probe%d" % i, None, cfg.ocr)
+        task = SlideTask(corpus, cache, source, cfg.upscale, "probe%d" % i, None, cfg.ocr, True)
         result = run_slide(task)
         assert "failed" not in result, result
     if i == 0 or i == len(sources) - 1:
@@ -370,9 +370,10 @@ def estimate(worker: dict, pool_run: dict) -> list[dict]:
 
     CPU, not wall: on this shared machine a slide waits for a core far longer than
     it computes, while on dedicated vCPUs wall ~= CPU for these single-threaded
-    tasks. Worker: the CPU probe (upscale + OCR incl. tesseract, one thread). Parent:
-    the pool build's parent process CPU (ingest, receiving, cache, classify, index,
-    site, bundle), startup included, per slide.
+    tasks. Worker: the CPU probe (upscale + OCR incl. tesseract + encoding the published
+    images, one thread). Parent: the pool build's parent process CPU (ingest, receiving,
+    cache, classify, index, site pages and image copies, bundle), startup included, per
+    slide.
     """
     per_slide_worker = worker["worker_cpu_per_slide_s"] + worker["tesseract_cpu_per_slide_s"]
     per_slide_parent = pool_run["parent_cpu_s"] / pool_run["slides_built"]
@@ -380,8 +381,6 @@ def estimate(worker: dict, pool_run: dict) -> list[dict]:
     for total in (15_000, 1_000_000):
         for n in (16, 64, 256):
             hours = (total * per_slide_worker / n + total * per_slide_parent) / 3600
-            # the same, were the site's per-slide work (image variants, WebP) on the workers
-            spread = total * (per_slide_worker + per_slide_parent) / n / 3600
             rows.append(
                 {
                     "slides": total,
@@ -389,8 +388,6 @@ def estimate(worker: dict, pool_run: dict) -> list[dict]:
                     "hours": round(hours, 2),
                     "worker_only_hours": round(total * per_slide_worker / n / 3600, 2),
                     "usd": round(hours * (n + 1) * USD_PER_VCPU_HOUR, 2),
-                    "hours_site_on_workers": round(spread, 2),
-                    "usd_site_on_workers": round(spread * (n + 1) * USD_PER_VCPU_HOUR, 2),
                 }
             )
     return [
@@ -411,15 +408,16 @@ def markdown(args, results: dict) -> str:
         lines += [
             "",
             "| executor | slides | wall | slides/s | vs serial | CPU s | per-stage s "
-            "(ingest/upscale/ocr/classify/index/site) | peak RSS MiB parent / worker / tesseract "
-            "| load avg |",
+            "(ingest/upscale/ocr/images/classify/index/site) "
+            "| peak RSS MiB parent / worker / tesseract | load avg |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
             st = r["stages"]
             split = "/".join(
                 f"{st[s]['seconds']:.1f}"
-                for s in ("ingest", "upscale", "ocr", "classify", "index", "site")
+                for s in ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
+                if s in st
             )
             rss = r["peak_rss"]
             # getrusage sees the serial build whole; pool and Dask workers are not its children
@@ -438,17 +436,17 @@ def markdown(args, results: dict) -> str:
         lines += [
             "",
             f"Per slide (CPU seconds): {costs['per_slide_worker_s']} s in a worker "
-            f"(upscale + OCR), {costs['per_slide_parent_s']} s in the parent (ingest, classify, "
-            f"index, site); wall/CPU here was {costs['wall_over_cpu']}x (the shared machine). "
+            f"(upscale + OCR + image encoding), {costs['per_slide_parent_s']} s in the parent "
+            f"(ingest, classify, index, site pages, bundle); wall/CPU here was "
+            f"{costs['wall_over_cpu']}x (the shared machine). "
             f"At ${USD_PER_VCPU_HOUR}/vCPU-hour, one worker per vCPU, plus one for the parent:",
             "",
-            "| slides | workers | hours | of which workers | cost | site work on workers: "
-            "hours | cost |",
-            "|---|---|---|---|---|---|---|",
+            "| slides | workers | hours | of which workers | cost |",
+            "|---|---|---|---|---|",
         ]
         lines += [
             f"| {r['slides']:,} | {r['workers']} | {r['hours']} | {r['worker_only_hours']} "
-            f"| ${r['usd']} | {r['hours_site_on_workers']} | ${r['usd_site_on_workers']} |"
+            f"| ${r['usd']} |"
             for r in rows
         ]
     if "memory" in results:

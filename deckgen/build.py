@@ -1,9 +1,12 @@
 """``deckgen build``: run the stages over the corpus, reusing every cached result.
 
     ingest ─▶ upscale ─▶ ocr ─▶ classify ─▶ index ─▶ site (+ dataset bundle)
+                      └──▶ images ──────────────────────▲
 
-The per-slide stages (upscale, OCR) run on the executor; the parent alone
-receives results and writes the cache, the manifest and the report. Each
+The per-slide stages (upscale, OCR, and encoding the images the site and the
+dataset publish) run on the executor; the parent alone receives results and
+writes the cache, the manifest and the report, and its site stage only copies
+encoded bytes, so its serial share of a large build stays small. Each
 stage's cache key chains the key of the stage before it, so changing an OCR
 option re-runs OCR and everything after it, and nothing before.
 """
@@ -11,6 +14,7 @@ option re-runs OCR and everything after it, and nothing before.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -26,7 +30,12 @@ from deckgen.files import atomic_write, sha256_file
 from deckgen.progress import Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
 
-STAGES = ("ingest", "upscale", "ocr", "classify", "index", "site")
+STAGES = ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
+# Everything that decides a slide's published image bytes besides its upscaled pixels.
+IMAGES_VERSION = (
+    f"{site.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle.WEBP_QUALITY}:{bundle.WEBP_METHOD}"
+)
+DATASET_IMAGE = "dataset.webp"  # the bundle's upscaled image, beside site.encode_variants' files
 
 
 @dataclass
@@ -68,10 +77,33 @@ class SlideTask:
     upscale_key: str
     cached_upscale: dict | None  # the UpscaleResult when the image is already in the cache
     ocr_params: ocr.OcrParams | None  # None: OCR is cached, nothing to do
+    encode_images: bool  # False: the published images are cached
+
+
+def encode_images(png: bytes) -> dict[str, bytes]:
+    """Every image the site and the dataset bundle publish of one upscaled slide."""
+    return {**site.encode_variants(png), DATASET_IMAGE: bundle.encode_upscaled(png, "webp")}
+
+
+def images_key(upscale_key: str) -> str:
+    return stage_key("images", IMAGES_VERSION, None, upscale_key)
+
+
+def cached_images(
+    cache: Cache, slide: Slide, get_png: Callable[[Slide], bytes]
+) -> dict[str, bytes]:
+    """A slide's published images from the cache; encoded from ``get_png`` (and kept)
+    when missing or corrupt."""
+    key = images_key(slide.fingerprints["upscale"])
+    files = cache.get_files(key)
+    if files is None:
+        files = encode_images(get_png(slide))
+        cache.put_files(key, files)
+    return files
 
 
 def run_slide(task: SlideTask) -> dict[str, Any]:
-    """Upscale (unless cached) and OCR (unless cached) one slide. Runs in a worker."""
+    """Upscale, OCR and encode one slide, each unless cached. Runs in a worker."""
     out: dict[str, Any] = {}
     png = None
     up = None
@@ -93,6 +125,13 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
             out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale).to_dict()
         except Exception as exc:
             return {**out, "failed": "ocr", "reason": _reason(exc)}
+    if task.encode_images:
+        started = time.perf_counter()
+        try:
+            out["images"] = encode_images(png)
+        except Exception as exc:  # reported; the site stage tries once more in the parent
+            return {**out, "failed": "images", "reason": _reason(exc)}
+        out["images_seconds"] = time.perf_counter() - started
     return out
 
 
@@ -120,6 +159,9 @@ class Builder:
             self.cache.put(slide.fingerprints["upscale"], png, "png")
         return png
 
+    def published_images(self, slide: Slide) -> dict[str, bytes]:
+        return cached_images(self.cache, slide, self.upscaled_png)
+
     def source_bytes(self, slide: Slide) -> bytes:
         return read_source(self.corpus_root, slide.source)
 
@@ -127,6 +169,8 @@ class Builder:
     def run(self) -> BuildReport:
         upscale.validate(self.config.upscale)  # a bad method or model fails once, not per slide
         self.cache.sweep_temp_files()
+        # the bundle's WebP encodings lived here before they joined the cache's image entries
+        shutil.rmtree(self.build_root / "bundle-webp", ignore_errors=True)
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
         slides = self._classify(slides, corpus.decks)
@@ -164,6 +208,7 @@ class Builder:
         tasks: list[SlideTask] = []
         todo: list[Slide] = []
         up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
+        images_stage = self.report.stages["images"]
         model_file = _model_file_digest(cfg.upscale.method)
         # the timeout decides whether OCR finishes, not what it reads: not part of the key
         ocr_key_params = replace(cfg.ocr, timeout=0.0)
@@ -173,15 +218,17 @@ class Builder:
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
             cached_ocr = self.cache.get_json(ocr_key)
+            has_images = self.cache.has(images_key(up_key), "files")
             if cached_up is not None:
                 slide.upscale = UpscaleResult.from_dict(cached_up)
-            if cached_up is not None and cached_ocr is not None:
+                up_stage.cached += 1
+            ocr_done = cached_up is not None and cached_ocr is not None
+            if ocr_done:
                 slide.ocr = OcrResult.from_dict(cached_ocr)
-                up_stage.cached += 1
                 ocr_stage.cached += 1
+            images_stage.cached += has_images
+            if ocr_done and has_images:
                 continue
-            if cached_up is not None:
-                up_stage.cached += 1
             task = SlideTask(
                 # absolute: a Dask worker resolves paths from its own working directory
                 corpus_root=str(self.corpus_root.resolve()),
@@ -190,31 +237,31 @@ class Builder:
                 upscale_params=cfg.upscale,
                 upscale_key=up_key,
                 cached_upscale=cached_up,
-                ocr_params=cfg.ocr,
+                ocr_params=None if ocr_done else cfg.ocr,
+                encode_images=not has_images,
             )
             tasks.append(task)
             todo.append(slide)
-        if tasks:
+        if any(task.ocr_params for task in tasks):
             ocr.check_tesseract(cfg.ocr.lang)  # fail once, clearly, not once per slide
+        if tasks:
             self._run_tasks(tasks, todo)
         return corpus.slides
 
     def _run_tasks(self, tasks: list[SlideTask], todo: list[Slide]) -> None:
         cfg = self.config.build
-        up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
         executor = make_executor(cfg.executor, cfg.workers or None, cfg.scheduler or None)
         try:
-            with self.progress.stage("upscale + ocr", len(tasks)) as advance:
+            with self.progress.stage("upscale + ocr + images", len(tasks)) as advance:
                 for i, result in executor.map(run_slide, tasks):
-                    self._receive(todo[i], result, up_stage, ocr_stage)
+                    self._receive(todo[i], result)
                     advance()
         finally:
             executor.close()
 
-    def _receive(
-        self, slide: Slide, result: Any, up_stage: StageReport, ocr_stage: StageReport
-    ) -> None:
+    def _receive(self, slide: Slide, result: Any) -> None:
         """Parent side: store what a worker computed, in stage order."""
+        up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
         if isinstance(result, TaskFailure):
             result = {"failed": "upscale", "reason": result.message}
         if result.get("corrupt_cache_entries"):  # the cached image failed its check: redone
@@ -232,6 +279,10 @@ class Builder:
             slide.ocr = OcrResult.from_dict(result["ocr"])
             ocr_stage.processed += 1
             ocr_stage.seconds += slide.ocr.seconds
+        if "images" in result:
+            self.cache.put_files(images_key(slide.fingerprints["upscale"]), result["images"])
+            self.report.stages["images"].processed += 1
+            self.report.stages["images"].seconds += result["images_seconds"]
         if "failed" in result:
             stage = self.report.stages[result["failed"]]
             stage.failed.append({"id": slide.id, "file": slide.source, "reason": result["reason"]})
@@ -310,6 +361,7 @@ class Builder:
         extra = [
             asdict(self.config.site),
             site.templates_fingerprint(),
+            IMAGES_VERSION,
             bundle.VERSION,
             index.VERSION,
         ]
@@ -320,15 +372,14 @@ class Builder:
         started = time.perf_counter()
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
         with self.progress.stage("site", 4) as advance:
-            images = site.write_images(built, self.upscaled_png, self.out)
+            images = site.write_images(built, self.published_images, self.out)
             advance()
             dataset = bundle.build_bundle(
                 built,
                 decks,
                 self.source_bytes,
-                self.upscaled_png,
+                lambda slide: self.published_images(slide)[DATASET_IMAGE],
                 self.out / "dataset",
-                encode_cache=self.build_root / "bundle-webp",
             )
             advance()
             urls = {

@@ -21,9 +21,7 @@ import json
 import os
 import tarfile
 import tempfile
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +30,18 @@ from PIL import Image
 from deckgen import bundle_card
 from deckgen.bundle_card import FIELDS, Field
 from deckgen.bundle_verify import verify_bundle
-from deckgen.files import atomic_write
 from deckgen.records import DeckMeta, Slide
 
 ARCHIVE_STEM = "deckgen-dataset"
 VERSION = "2"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
+WEBP_METHOD = 4
 
-__all__ = ["FIELDS", "VERSION", "Field", "archive_name", "build_bundle", "verify_bundle"]
+__all__ = [
+    "FIELDS", "VERSION", "Field", "archive_name", "build_bundle", "encode_upscaled",
+    "verify_bundle",
+]
 
 
 def archive_name(version: str) -> str:
@@ -56,15 +57,14 @@ def build_bundle(
     *,
     version: str = "1",
     upscaled_format: str = "webp",
-    encode_cache: Path | None = None,
 ) -> dict:
     """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
 
-    Slides whose OCR or classification failed are left out (listed under
-    ``skipped`` with the reason), as are slides whose images cannot be read.
-    The archive is rewritten only when its bytes change. ``encode_cache`` (a
-    folder) keeps each WebP encoding by the hash of its PNG, so a rebuild after a
-    one-deck change re-encodes only that deck.
+    ``get_upscaled`` gives a slide's upscaled image already in ``upscaled_format``
+    (``encode_upscaled`` of its PNG: a build encodes it in the workers and keeps it
+    in its cache). Slides whose OCR or classification failed are left out (listed
+    under ``skipped`` with the reason), as are slides whose images cannot be read.
+    The archive is rewritten only when its bytes change.
     """
     if upscaled_format not in ("webp", "png"):
         raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
@@ -73,18 +73,22 @@ def build_bundle(
     mtime = _fixed_mtime()
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
-    workers = min(4, os.cpu_count() or 1)
-    with (tempfile.TemporaryDirectory(prefix="deckgen-bundle-") as spool_dir,
-          ThreadPoolExecutor(max_workers=workers) as pool):
+    with tempfile.TemporaryDirectory(prefix="deckgen-bundle-") as spool_dir:
         spool = Path(spool_dir)
         images: dict[str, Path] = {}  # member name -> spooled file
-
-        def finish(slide: Slide, original: bytes, encoded: Future[bytes]) -> None:
+        for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
+            if slide.ocr is None or slide.section is None:
+                skipped.append({"id": slide.id, "reason": "OCR or classification failed"})
+                continue
             try:
-                upscaled = encoded.result()
-            except Exception as exc:
-                skipped.append({"id": slide.id, "reason": f"upscaled image unreadable: {exc}"})
-                return
+                original = get_source(slide)
+                _image_ext(original)
+                upscaled = get_upscaled(slide)
+                if _image_ext(upscaled) != upscaled_format:
+                    raise ValueError(f"upscaled image is not a {upscaled_format.upper()}")
+            except Exception as exc:  # one unreadable slide never sinks the bundle
+                skipped.append({"id": slide.id, "reason": f"image unavailable: {exc}"})
+                continue
             stem = f"{slide.deck}/{slide.page:03d}"
             original_name = f"images/original/{stem}.{_image_ext(original)}"
             upscaled_name = f"images/upscaled/{stem}.{upscaled_format}"
@@ -95,27 +99,6 @@ def build_bundle(
                 images[name] = target
             deck = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
             rows.append(_row(slide, deck, original_name, upscaled_name))
-
-        # the callables run here, in order (PDF rendering is not thread-safe); only the
-        # WebP encoding, which releases the GIL, runs in the pool, a bounded window ahead
-        pending: deque[tuple[Slide, bytes, Future[bytes]]] = deque()
-        for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
-            if slide.ocr is None or slide.section is None:
-                skipped.append({"id": slide.id, "reason": "OCR or classification failed"})
-                continue
-            try:
-                original = get_source(slide)
-                _image_ext(original)
-                png = get_upscaled(slide)
-            except Exception as exc:  # one unreadable slide never sinks the bundle
-                skipped.append({"id": slide.id, "reason": f"image unavailable: {exc}"})
-                continue
-            job = pool.submit(_encode_upscaled, png, upscaled_format, encode_cache)
-            pending.append((slide, original, job))
-            while len(pending) > 2 * workers:
-                finish(*pending.popleft())
-        while pending:
-            finish(*pending.popleft())
         skipped.sort(key=lambda item: item["id"])
 
         used_decks = {r["deck"]: decks.get(r["deck"]) or DeckMeta(slug=r["deck"]) for r in rows}
@@ -156,24 +139,18 @@ def _image_ext(data: bytes) -> str:
     raise ValueError("source is not a JPEG, PNG or WebP image")
 
 
-def _encode_upscaled(png: bytes, fmt: str, cache: Path | None = None) -> bytes:
+def encode_upscaled(png: bytes, fmt: str = "webp") -> bytes:
+    """A slide's upscaled PNG as the archive stores it (WebP, or the PNG unchanged)."""
     if fmt == "png":
         if not png.startswith(b"\x89PNG\r\n\x1a\n"):
             raise ValueError("not a PNG")
         return png
-    cached = None
-    if cache is not None:
-        cached = Path(cache) / f"{hashlib.sha256(png).hexdigest()}.q{WEBP_QUALITY}.webp"
-    if cached is not None and cached.is_file():
-        return cached.read_bytes()
     with Image.open(io.BytesIO(png)) as image:
         image.load()
         if image.mode not in ("RGB", "RGBA"):
             image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
         out = io.BytesIO()
-        image.save(out, format="WEBP", quality=WEBP_QUALITY, method=4)
-    if cached is not None:
-        atomic_write(cached, out.getvalue())
+        image.save(out, format="WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return out.getvalue()
 
 

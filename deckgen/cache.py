@@ -84,3 +84,20 @@ class Cache:
 
     def put_json(self, key: str, value: Any) -> None:
         self.put(key, json.dumps(value, sort_keys=True, ensure_ascii=False).encode(), "json")
+
+    def get_files(self, key: str) -> dict[str, bytes] | None:
+        payload = self.get(key, "files")
+        if payload is None:
+            return None
+        header, _, body = payload.partition(b"\n")
+        files, start = {}, 0
+        for name, size in json.loads(header):
+            files[name] = body[start : start + size]
+            start += size
+        return files
+
+    def put_files(self, key: str, files: dict[str, bytes]) -> None:
+        """Several files as one entry (one checksum, one write): a JSON line of names and
+        sizes, then their bytes."""
+        header = json.dumps([[name, len(data)] for name, data in files.items()]).encode()
+        self.put(key, header + b"\n" + b"".join(files.values()), "files")

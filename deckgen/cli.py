@@ -544,7 +544,7 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
-    from deckgen.build import load_manifest
+    from deckgen.build import DATASET_IMAGE, cached_images, load_manifest
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus import read_source
@@ -565,9 +565,8 @@ def bundle_build(
         slides,
         decks,
         lambda s: read_source(corpus, s.source),
-        upscaled,
+        lambda s: cached_images(store, s, upscaled)[DATASET_IMAGE],
         out / "dataset",
-        encode_cache=cache / "bundle-webp",
     )
     print(json.dumps(info, sort_keys=True))
 

@@ -48,8 +48,9 @@ VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
 WEBP_METHOD = 4  # 6 is ~2x slower for ~1% smaller files; 2 is 2x faster but ~8% larger
-# Everything that decides an image's bytes besides its pixels: part of every image name.
-_ENCODER = f"{VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|webp:{WEBP_QUALITY}:{WEBP_METHOD}"
+# Everything that decides an image's bytes besides its pixels: part of every image name
+# and of the build cache's key for the encoded files.
+ENCODER = f"{VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|webp:{WEBP_QUALITY}:{WEBP_METHOD}"
 CSP = "default-src 'self'"
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
@@ -105,33 +106,49 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def _slide_images(slide: Slide, get_upscaled: Callable[[Slide], bytes], out_dir: Path) -> dict:
+def encode_variants(png: bytes) -> dict[str, bytes]:
+    """Every published size of one upscaled slide, as ``{"thumb.jpg": bytes, ...}``.
+
+    Pure, so a build worker runs it beside upscale and OCR: the parent then only
+    copies bytes, and its serial share of a large build stays small.
+    """
+    with Image.open(io.BytesIO(png)) as opened:
+        image = opened.convert("RGB")
+    full = image.size
+    files: dict[str, bytes] = {}
+    for name, target in reversed(VARIANTS.items()):  # each from the next larger: faster
+        size = _variant_size(*full, target)
+        if size != image.size:
+            image = image.resize(size, Image.Resampling.LANCZOS)
+        files[f"{name}.jpg"] = _encode(image, "JPEG")
+        files[f"{name}.webp"] = _encode(image, "WEBP")
+    return files
+
+
+def _slide_images(
+    slide: Slide, get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path
+) -> dict:
     # Names hash what determines the bytes (the upscaled image and the encoder
-    # settings), so an unchanged slide is recognised without decoding anything.
-    png = None
+    # settings), so an unchanged slide is recognised without reading anything.
+    files = None
     source_key = slide.fingerprints.get("upscale")
     if not source_key:
-        png = get_upscaled(slide)
-        source_key = sha256_bytes(png)
-    key = sha256_bytes(f"{_ENCODER}|{source_key}".encode())[:10]
+        files = get_variants(slide)
+        source_key = sha256_bytes(files["full.webp"])
+    key = sha256_bytes(f"{ENCODER}|{source_key}".encode())[:10]
     deck, _, page = slide.id.rpartition("/")
     stem = f"img/{_segment(deck, 'deck slug')}/{_segment(page, 'page')}"
     urls = {
         (name, ext): f"{stem}-{name}.{key}.{ext}" for name in VARIANTS for ext in ("jpg", "webp")
     }
-    if png is None and slide.upscale and all((out_dir / u).is_file() for u in urls.values()):
+    if files is None and slide.upscale and all((out_dir / u).is_file() for u in urls.values()):
         full = (slide.upscale.width, slide.upscale.height)
     else:
-        png = png if png is not None else get_upscaled(slide)
-        with Image.open(io.BytesIO(png)) as opened:
-            image = opened.convert("RGB")
-        full = image.size
-        for name, target in reversed(VARIANTS.items()):  # each from the next larger: faster
-            size = _variant_size(*full, target)
-            if size != image.size:
-                image = image.resize(size, Image.Resampling.LANCZOS)
-            write_if_changed(out_dir / urls[name, "jpg"], _encode(image, "JPEG"))
-            write_if_changed(out_dir / urls[name, "webp"], _encode(image, "WEBP"))
+        files = files if files is not None else get_variants(slide)
+        for (name, ext), url in urls.items():
+            write_if_changed(out_dir / url, files[f"{name}.{ext}"])
+        with Image.open(io.BytesIO(files["full.jpg"])) as full_image:  # reads the header only
+            full = full_image.size
     entry: dict[str, Any] = {"width": full[0], "height": full[1]}
     for name, target in VARIANTS.items():
         entry[name], entry[f"{name}_webp"] = urls[name, "jpg"], urls[name, "webp"]
@@ -140,13 +157,17 @@ def _slide_images(slide: Slide, get_upscaled: Callable[[Slide], bytes], out_dir:
 
 
 def write_images(
-    slides: list[Slide], get_upscaled: Callable[[Slide], bytes], out_dir: Path
+    slides: list[Slide], get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path
 ) -> dict[str, dict]:
-    """Write thumb/medium/full JPEG + WebP for each slide; return URLs and sizes per slide id."""
+    """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
+
+    ``get_variants`` gives a slide's encoded files (from the build cache, or
+    ``encode_variants`` of its upscaled image).
+    """
     out_dir = Path(out_dir)
-    # Pillow releases the GIL while resizing and encoding; a few threads are enough.
+    # Pillow releases the GIL while encoding one the cache missed; a few threads are enough.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        entries = pool.map(lambda s: _slide_images(s, get_upscaled, out_dir), slides)
+        entries = pool.map(lambda s: _slide_images(s, get_variants, out_dir), slides)
         return {s.id: e for s, e in zip(slides, entries, strict=True)}
 
 

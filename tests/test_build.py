@@ -25,7 +25,7 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     n = sum(len(d["slides"]) for d in DECKS.values())
     assert first.slides == first.slides_built == n
     assert processed(first) == {
-        s: n for s in ("ingest", "upscale", "ocr", "classify", "index", "site")
+        s: n for s in ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
     }
 
     site = tmp_path / "site"
@@ -57,6 +57,7 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     assert processed(third)["ingest"] == 2
     assert processed(third)["upscale"] == 2
     assert processed(third)["ocr"] == 2
+    assert processed(third)["images"] == 2
     assert processed(third)["classify"] == 2
     assert (site / "deck" / "gamma-foods.html").exists()
 
@@ -71,6 +72,15 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     assert fourth.stages["upscale"].cached == n + 2
     assert fourth.stages["ocr"].processed == n + 2
     assert fourth.stages["classify"].processed == n + 2
+    assert fourth.stages["images"].cached == n + 2  # the pixels did not change
+
+    # The published images are gone from the cache: only they are encoded again, by the
+    # workers from the cached upscaled images; no OCR runs.
+    for entry in (tmp_path / "build" / "cache" / "objects").rglob("*.files"):
+        entry.unlink()
+    fifth = Builder(cfg2, quiet=True).run()
+    assert fifth.stages["images"].processed == n + 2
+    assert fifth.stages["upscale"].processed == fifth.stages["ocr"].processed == 0
 
 
 def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_corpus):

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw
 
-from deckgen.bundle import archive_name, build_bundle, verify_bundle
+from deckgen.bundle import archive_name, build_bundle, encode_upscaled, verify_bundle
 from deckgen.bundle_card import FIELDS
 from deckgen.records import (
     SECTIONS,
@@ -75,11 +75,13 @@ def corpus() -> tuple[list[Slide], dict[str, DeckMeta]]:
     return slides, decks
 
 
-def _build(corpus, out_dir: Path, **kwargs) -> dict:
+def _build(corpus, out_dir: Path, upscaled_format: str = "webp", **kwargs) -> dict:
     slides, decks = corpus
     sources = {s.id: _jpeg(s.page + len(s.deck)) for s in slides}
-    return build_bundle(slides, decks, lambda s: sources[s.id],
-                        lambda s: _png_upscaled(sources[s.id]), out_dir, **kwargs)
+    return build_bundle(
+        slides, decks, lambda s: sources[s.id],
+        lambda s: encode_upscaled(_png_upscaled(sources[s.id]), upscaled_format), out_dir,
+        upscaled_format=upscaled_format, **kwargs)
 
 
 def _members(archive: Path) -> dict[str, bytes]:
@@ -288,7 +290,8 @@ def test_unreadable_slide_image_is_skipped_not_fatal(corpus, tmp_path):
             raise OSError("disk gone")
         return _jpeg(1)
 
-    info = build_bundle(slides, decks, source, lambda s: _png_upscaled(_jpeg(1)), tmp_path)
+    upscaled = encode_upscaled(_png_upscaled(_jpeg(1)))
+    info = build_bundle(slides, decks, source, lambda s: upscaled, tmp_path)
     assert info["slides"] == 4
     assert {"id": "acme/002", "reason": "image unavailable: disk gone"} in info["skipped"]
     assert verify_bundle(tmp_path / archive_name("1")) == []
@@ -298,24 +301,18 @@ def test_garbage_source_is_skipped_with_a_reason(corpus, tmp_path):
     slides, decks = corpus
     info = build_bundle(slides, decks,
                         lambda s: b"not an image" if s.id == "acme/001" else _jpeg(1),
-                        lambda s: _png_upscaled(_jpeg(1)), tmp_path)
+                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
     assert info["skipped"][0] == {"id": "acme/001", "reason": "image unavailable: source is not "
                                   "a JPEG, PNG or WebP image"}
     assert info["slides"] == 4
 
 
-def test_encode_cache_is_reused(corpus, tmp_path):
-    first = _build(corpus, tmp_path / "a", encode_cache=tmp_path / "cache")
-    cached = sorted((tmp_path / "cache").iterdir())
-    assert len(cached) == 5 and all(p.name.endswith(".q90.webp") for p in cached)
-    again = _build(corpus, tmp_path / "b", encode_cache=tmp_path / "cache")
-    assert again["sha256"] == first["sha256"]
-    assert _build(corpus, tmp_path / "c")["sha256"] == first["sha256"]  # same bytes without it
-    marker = Image.new("RGB", (8, 8), (1, 2, 3))
-    out = io.BytesIO()
-    marker.save(out, format="WEBP")
-    for path in cached:
-        path.write_bytes(out.getvalue())
-    _build(corpus, tmp_path / "d", encode_cache=tmp_path / "cache")
-    members = _members(tmp_path / "d" / archive_name("1"))
-    assert members[f"{ROOT}/images/upscaled/acme/001.webp"] == out.getvalue()
+def test_upscaled_image_in_another_format_is_skipped_with_a_reason(corpus, tmp_path):
+    slides, decks = corpus
+    info = build_bundle(slides, decks, lambda s: _jpeg(1),
+                        lambda s: _png_upscaled(_jpeg(1)) if s.id == "acme/002"
+                        else encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
+    assert {"id": "acme/002", "reason": "image unavailable: upscaled image is not a WEBP"} in (
+        info["skipped"])
+    assert info["slides"] == 4
+    assert verify_bundle(tmp_path / archive_name("1")) == []

@@ -51,3 +51,17 @@ def test_temp_files_of_a_killed_write_are_swept(tmp_path):
     assert cache.sweep_temp_files() == 1
     assert not leftover.exists()
     assert cache.get_json("abc") == {"x": 1}
+
+
+def test_files_entry_keeps_names_order_and_bytes_and_is_checked(tmp_path):
+    cache = Cache(tmp_path)
+    files = {"thumb.jpg": b"\xff\xd8\n\x00", "empty": b"", "full.webp": b"RIFF\n\nWEBP" * 50}
+    cache.put_files("k1", files)
+    got = cache.get_files("k1")
+    assert got == files and list(got) == list(files)
+    path = next(tmp_path.rglob("k1.files"))
+    data = bytearray(path.read_bytes())
+    data[-7] ^= 0x01
+    path.write_bytes(bytes(data))
+    assert cache.get_files("k1") is None and cache.corrupt_entries == 1
+    assert cache.get_files("missing") is None

@@ -113,7 +113,7 @@ class _KillWorkerOnFirstResult(Progress):
 
     @contextmanager
     def stage(self, name: str, total: int):
-        if name != "upscale + ocr":
+        if name != "upscale + ocr + images":
             with super().stage(name, total) as advance:
                 yield advance
             return

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import DECKS, build_cmd
 
+from deckgen.build import images_key
+
 N_SLIDES = sum(len(d["slides"]) for d in DECKS.values())
 TIMING_FIELDS = {"upscale": "seconds", "ocr": "seconds"}
 
@@ -127,21 +129,30 @@ def test_corrupted_cache_entries_are_detected_and_recomputed_never_served(
     data = bytearray(worker_png.read_bytes())
     data[len(data) // 2] ^= 0x01
     worker_png.write_bytes(bytes(data))
-    # A truncated upscaled image (a torn write from a tool that is not atomic).
-    png_entry = entry(slides["beta-health/002"]["fingerprints"]["upscale"], "png")
+    # A truncated upscaled image (a torn write from a tool that is not atomic), which the
+    # worker reads to encode the slide's published images, gone from the cache.
+    up_key = slides["beta-health/002"]["fingerprints"]["upscale"]
+    png_entry = entry(up_key, "png")
     png_entry.write_bytes(png_entry.read_bytes()[:5000])
+    entry(images_key(up_key), "files").unlink()
     # A classification result with one byte gone.
     classify_entry = entry(slides["beta-health/001"]["fingerprints"]["classify"], "json")
     classify_entry.write_bytes(classify_entry.read_bytes()[:-1])
+    # One slide's published images with one flipped bit: the site stage must encode them again.
+    images_entry = entry(images_key(slides["beta-health/001"]["fingerprints"]["upscale"]), "files")
+    data = bytearray(images_entry.read_bytes())
+    data[-100] ^= 0x01
+    images_entry.write_bytes(bytes(data))
     shutil.rmtree(tmp_path / "site")  # the site is re-rendered from the (checked) cache
 
     result = run_build(tmp_path, tiny_corpus, "--workers", "2")
     assert result.returncode == 0, result.stderr
     rep = report(tmp_path)
-    assert rep["corrupt_cache_entries"] == 4
+    assert rep["corrupt_cache_entries"] == 5
     assert rep["stages"]["ocr"]["processed"] == 1
-    assert rep["stages"]["upscale"]["processed"] == 1
-    assert rep["stages"]["upscale"]["cached"] == N_SLIDES - 1
+    assert rep["stages"]["upscale"]["processed"] == 2
+    assert rep["stages"]["upscale"]["cached"] == N_SLIDES - 2
+    assert rep["stages"]["images"]["processed"] == 1
     assert rep["stages"]["classify"]["processed"] == len(DECKS["beta-health"]["slides"])
     assert_same_output(tmp_path, ref_root)
     html = (tmp_path / "site" / "slide" / "alpha-robotics" / "002.html").read_text()

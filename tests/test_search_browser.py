@@ -372,7 +372,7 @@ def real_site(tmp_path_factory):
                       Word("claims</script>", 90.0, [250, 50, 80, 20]),
                       Word("claims", 90.0, [100, 200, 60, 10])]
     slides.append(evil)
-    images = site.write_images(slides, lambda s: _slide_png(s.id), out)
+    images = site.write_images(slides, lambda s: site.encode_variants(_slide_png(s.id)), out)
     urls = {s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
             for s in slides}
     ix.export_client_index(slides, metas, out, urls)

@@ -46,6 +46,10 @@ def _png(slide_id: str, size: tuple[int, int] = UPSCALED) -> bytes:
     return buf.getvalue()
 
 
+def _variants(slide: Slide) -> dict[str, bytes]:
+    return site.encode_variants(_png(slide.id))
+
+
 def _slide(deck: str, page: int, label: str, title: str, text: str, ok: bool = True) -> Slide:
     sid = f"{deck}/{page:03d}"
     scores = {s: 0.02 for s in SECTIONS}
@@ -85,11 +89,11 @@ def build(out: Path, **kwargs) -> tuple[dict, dict, list[Slide], dict]:
     slides, decks = sample_gallery()
     calls: list[str] = []
 
-    def get_upscaled(slide: Slide) -> bytes:
+    def get_variants(slide: Slide) -> dict[str, bytes]:
         calls.append(slide.id)
-        return _png(slide.id)
+        return site.encode_variants(_png(slide.id))
 
-    images = site.write_images([s for s in slides if s.ocr], get_upscaled, out)
+    images = site.write_images([s for s in slides if s.ocr], get_variants, out)
     stats = site.render_site(slides, decks, images, out, **kwargs)
     return stats, images, slides, {"calls": calls}
 
@@ -325,7 +329,7 @@ def test_slide_pages_carry_their_word_boxes_as_inert_data(tmp_path: Path):
     evil = slides[3]
     hostile_word = EVIL + "' onmouseover='alert(3)'></div><script>alert(4)</script>"
     evil.ocr.words = [Word(hostile_word, 80.0, [1, 2, 3, 4])]
-    images = site.write_images([s for s in slides if s.ocr], lambda s: _png(s.id), tmp_path)
+    images = site.write_images([s for s in slides if s.ocr], _variants, tmp_path)
     site.render_site(slides, decks, images, tmp_path)
     assert _word_boxes(tmp_path / "slide/acme/002.html") == {
         "width": 480, "height": 270,  # the source image's size: the boxes' pixels
@@ -357,7 +361,7 @@ def test_section_pages_list_the_surest_labels_first_and_mark_the_unsure(tmp_path
     by_hand.section.scores["problem"] = 0.2  # a curated label is sure whatever the model said
     by_hand.section.curated = True
     slides = [s for s in slides if s.id != "evil/002"] + [doubtful, sure, by_hand]
-    images = site.write_images([s for s in slides if s.ocr], lambda s: _png(s.id), tmp_path)
+    images = site.write_images([s for s in slides if s.ocr], _variants, tmp_path)
     site.render_site(slides, decks, images, tmp_path)
     html = (tmp_path / "section/problem.html").read_text()
     order = re.findall(r'href="\.\./slide/(\w+/\d+)\.html"', html)
@@ -393,7 +397,7 @@ def test_stale_outputs_are_removed_but_not_other_stages(tmp_path: Path):
     (tmp_path / "CNAME").write_text("example.com")
     slides, decks = sample_gallery()
     keep = [s for s in slides if s.deck == "acme"]
-    images = site.write_images(keep, lambda s: _png(s.id), tmp_path)
+    images = site.write_images(keep, _variants, tmp_path)
     stats = site.render_site(keep, {"acme": decks["acme"]}, images, tmp_path)
     assert stats["removed"] > 0
     assert not (tmp_path / "deck/evil.html").exists()
