@@ -74,8 +74,14 @@ def deck_page_path(slug: str) -> str:
     return f"deck/{_segment(slug, 'deck slug')}.html"
 
 
-def section_page_path(label: str) -> str:
-    return f"section/{_segment(label, 'section label')}.html"
+def section_page_path(label: str, number: int = 1) -> str:
+    """Page ``number`` of a section's list (section names have no digits: no clash)."""
+    suffix = "" if number == 1 else f"-{number}"
+    return f"section/{_segment(label, 'section label')}{suffix}.html"
+
+
+def decks_page_path(number: int = 1) -> str:
+    return "decks.html" if number == 1 else f"decks-{number}.html"
 
 
 def _root_for(page_path: str) -> str:
@@ -245,6 +251,10 @@ def _publish_static(static_dir: Path, out_dir: Path, written: set[str]) -> dict[
 
 
 # -- what the templates see ----------------------------------------------------------------
+# Slides or decks per page of a section or the deck list: a multiple of every column count the
+# grid takes (1-4, 6, 8), so full pages end with a full row. A gallery of thousands of decks
+# then serves pages of ~80 KB, not one list of megabytes.
+LIST_PAGE_SIZE = 96
 RELATED = 5  # a slide page shows this many of its section from other decks (a row on desktop)
 
 @dataclass
@@ -368,18 +378,42 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
         _Page("index.html", "home.html", {"sections": [(lb, len(by_section[lb])) for lb in labels],
               "section_covers": {lb: vs[0] for lb, vs in by_section.items() if vs},
               "recent": [cards_by_slug[m.slug] for m in recent], "stats": stats}),
-        _Page("decks.html", "decks.html", {"decks": deck_cards}),
         _Page("about.html", "about.html", {"stats": stats}),
         _Page("dataset.html", "dataset.html", {"dataset": dataset, "stats": stats}),
         _Page("404.html", "404.html", {}),
     ]
-    pages += [_Page(section_page_path(lb), "section.html", {"label": lb, "views": by_section[lb]})
-              for lb in labels]
+    pages += [_Page(path, "decks.html", {"decks": cards, "pager": pager})
+              for path, cards, pager in _paged(deck_cards, decks_page_path)]
+    for lb in labels:
+        paged = _paged(by_section[lb], functools.partial(section_page_path, lb))
+        pages += [_Page(path, "section.html", {"label": lb, "views": views, "pager": pager})
+                  for path, views, pager in paged]
     pages += [_Page(deck_page_path(m.slug), "deck.html",
                     {"meta": m, "name": deck_name(m), "views": by_deck[m.slug],
                      "outline": _outline(by_deck[m.slug]),
                      "source_url": _http_url(m.source_url)}) for m in deck_order]
     pages += [_Page(v.path, "slide.html", {"v": v}) for v in views]
+    return pages
+
+
+def _paged(items: list, path_for: Callable[[int], str]) -> list[tuple[str, list, dict]]:
+    """``items`` cut into pages of LIST_PAGE_SIZE: (path, the page's items, its pager), one
+    page even when there are no items."""
+    chunks = [items[i : i + LIST_PAGE_SIZE] for i in range(0, len(items), LIST_PAGE_SIZE)] or [[]]
+    count = len(chunks)
+    pages = []
+    for number, chunk in enumerate(chunks, 1):
+        first = (number - 1) * LIST_PAGE_SIZE
+        # the first, the last and two either side of this one; the template marks the gaps
+        shown = sorted({1, count, *range(max(1, number - 2), min(count, number + 2) + 1)})
+        pager = {
+            "number": number, "count": count, "total": len(items),
+            "first": first + 1, "last": first + len(chunk),
+            "prev": path_for(number - 1) if number > 1 else None,
+            "next": path_for(number + 1) if number < count else None,
+            "links": [(n, path_for(n), n > 1 and n - 1 not in shown) for n in shown],
+        }
+        pages.append((path_for(number), chunk, pager))
     return pages
 
 
@@ -415,17 +449,19 @@ def render_site(
     assets = _publish_static(tdir / "static", out_dir, produced)
     produced |= {url for entry in images.values() for url in entry.values() if isinstance(url, str)}
     pages = _plan_pages(slides, decks, images, _checked_dataset(dataset))
-    outputs: dict[str, bytes] = {}
-    for page in pages:
+    written = 0
+    for page in pages:  # written as rendered: a big gallery's pages are never all in memory
         # 404.html is served at any depth, so it can only use absolute links.
         root = base if page.path == "404.html" and base else _root_for(page.path)
-        outputs[page.path] = env.get_template(page.template).render(
+        html = env.get_template(page.template).render(
             **page.context, root=root, page_path=page.path, assets=assets,
             site_title=site_title, base_url=base, canonical=base + page.path if base else "",
-        ).encode()
-    outputs |= _crawler_files(base, [p.path for p in pages if p.path != "404.html"])
-    written = sum(write_if_changed(out_dir / name, data) for name, data in outputs.items())
-    removed = _remove_stale(out_dir, produced | set(outputs))
+        )
+        written += write_if_changed(out_dir / page.path, html.encode())
+    crawler = _crawler_files(base, [p.path for p in pages if p.path != "404.html"])
+    written += sum(write_if_changed(out_dir / name, data) for name, data in crawler.items())
+    outputs = {p.path for p in pages} | set(crawler)
+    removed = _remove_stale(out_dir, produced | outputs)
     return {"pages": len(pages), "slides": sum(p.template == "slide.html" for p in pages),
             "written": written, "unchanged": len(outputs) - written, "removed": removed}
 

@@ -378,6 +378,49 @@ def test_section_pages_list_the_surest_labels_first_and_mark_the_unsure(tmp_path
     assert "img/acme/004" in problem_card  # the section's cover card is its surest slide
 
 
+def test_long_sections_and_deck_lists_are_split_into_linked_pages(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(site, "LIST_PAGE_SIZE", 2)
+    slides, decks = sample_gallery()
+    problems = [_slide(f"deck{i}", 1, "problem", f"Pain {i}", "pain") for i in range(5)]
+    for i, slide in enumerate(problems):
+        slide.section.scores["problem"] = 0.9 - i / 100  # deck0 surest: a fixed order
+    slides += problems
+    images = site.write_images([s for s in slides if s.ocr], _variants, tmp_path)
+    site.render_site(slides, decks, images, tmp_path, base_url="https://decks.example.org/")
+    # 6 problem slides (acme/002 has 0.7): pages of 2, surest first, every slide on one page
+    listed = []
+    for n, name in enumerate(["problem.html", "problem-2.html", "problem-3.html"], 1):
+        html = (tmp_path / "section" / name).read_text()
+        listed += list(dict.fromkeys(re.findall(r'href="\.\./slide/(\w+/\d+)\.html"', html)))
+        assert f"Problem slides, page {n} of 3 · deckgen</title>" in html
+        assert "6 slides classified as <strong>Problem</strong>, the surest first. " \
+            f"Showing {2 * n - 1}–{2 * n}." in html
+        assert f'aria-current="page" aria-label="Page {n}">{n}</a>' in html
+    assert listed == [*(f"deck{i}/001" for i in range(5)), "acme/002"]
+    assert not (tmp_path / "section/problem-4.html").exists()
+    first = (tmp_path / "section/problem.html").read_text()
+    assert 'rel="next" href="../section/problem-2.html"' in first and 'rel="prev"' not in first
+    last = (tmp_path / "section/problem-3.html").read_text()
+    assert 'rel="prev" href="../section/problem-2.html"' in last and 'rel="next"' not in last
+    market = (tmp_path / "section/market.html").read_text()  # one slide: no pager
+    assert 'class="list-pager"' not in market
+    # 7 decks: 4 pages of the deck list, "Decks" marked in the menu on each
+    decks_3 = (tmp_path / "decks-3.html").read_text()
+    assert "7 decks, by company name. Showing 5–6." in decks_3
+    assert 'href="decks.html" aria-current="page">Decks' in decks_3
+    assert 'rel="prev" href="decks-2.html"' in decks_3
+    assert 'rel="next" href="decks-4.html"' in decks_3
+    assert (tmp_path / "decks-4.html").exists() and not (tmp_path / "decks-5.html").exists()
+    locs = (tmp_path / "sitemap.xml").read_text()
+    assert "https://decks.example.org/section/problem-3.html" in locs
+    assert "https://decks.example.org/decks-4.html" in locs
+    # fewer slides later: the pages that are no longer produced are removed
+    images = site.write_images([s for s in slides[:6] if s.ocr], _variants, tmp_path)
+    site.render_site(slides[:6], decks, images, tmp_path)
+    assert not (tmp_path / "section/problem-2.html").exists()
+    assert not (tmp_path / "decks-2.html").exists()
+
+
 def test_rerender_keeps_mtimes_and_skips_image_work(tmp_path: Path):
     build(tmp_path)
     before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
