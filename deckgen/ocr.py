@@ -36,7 +36,7 @@ import numpy as np
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.records import OcrResult, Word
 
-VERSION = "ocr-5"
+VERSION = "ocr-6"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the
@@ -404,6 +404,8 @@ def _wrapped_line(lines: list[_Line], best: _Line) -> _Line | None:
             and ln.left < best.right
             and best.left < ln.right
             and _mostly_letters(ln)
+            # a lone glyph is a logo mark or a bullet read as "O" or "A", not half a title
+            and any(sum(ch.isalnum() for ch in w.text) >= 2 for w in ln.words)
         )
 
     return min(filter(wraps, lines), key=lambda ln: _gap(best, ln), default=None)

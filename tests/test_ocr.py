@@ -104,6 +104,18 @@ def test_a_smaller_subtitle_or_a_line_off_to_the_side_is_not_part_of_the_title()
     assert ocr.ocr(png, OcrParams()).title == "Traction"
 
 
+def test_a_logo_mark_above_the_name_read_as_a_letter_is_not_part_of_the_title():
+    image = Image.new("RGB", (1280, 720), "white")
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(120, 60), (80, 140), (160, 140)], fill=(40, 180, 120))  # Tesseract: "A"
+    draw.text((80, 160), "Pylonbase", fill="black", font=ImageFont.truetype(BOLD, 90))
+    draw.text((80, 300), "The operating system for pet owners", fill="black",
+              font=ImageFont.truetype(FONT, 34))
+    result = ocr.ocr(_png(image), OcrParams())
+    assert result.lines[:2] == ["A", "Pylonbase"]  # the mark is read, as a line of its own
+    assert result.title == "Pylonbase"
+
+
 def test_light_on_dark_slide_is_read():
     png = slide("Our Vision", ["Every kitchen runs on clean energy"], dark=True)
     result = ocr.ocr(png, OcrParams())
