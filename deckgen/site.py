@@ -252,9 +252,9 @@ def _publish_static(static_dir: Path, out_dir: Path, written: set[str]) -> dict[
 
 # -- what the templates see ----------------------------------------------------------------
 # Slides or decks per page of a section or the deck list: a multiple of every column count the
-# grid takes (1-4, 6, 8), so full pages end with a full row. A gallery of thousands of decks
-# then serves pages of ~80 KB, not one list of megabytes.
-LIST_PAGE_SIZE = 96
+# grid takes (1 to 5, style.css), so full pages end with a full row. A gallery of thousands
+# of decks then serves pages of ~100 KB, not one list of megabytes.
+LIST_PAGE_SIZE = 120
 RELATED = 5  # a slide page shows this many of its section from other decks (a row on desktop)
 
 @dataclass
