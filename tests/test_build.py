@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from conftest import DECKS, build_cmd, config_for, write_deck
 
-from deckgen.build import Builder, load_manifest
+from deckgen.build import Builder, images_key, load_manifest
 from deckgen.index import search
 from deckgen.training.classifier import curated_examples
 
@@ -144,6 +144,33 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     assert {json.loads(line)["id"][:11] for line in one.stdout.splitlines()} == {"beta-health"}
     unknown = subprocess.run([*review, "--deck", "nope"], capture_output=True, text=True)
     assert unknown.returncode == 3 and "no deck 'nope' in the last build" in unknown.stderr
+
+
+def test_bundle_build_rewrites_the_archive_from_the_cache(tmp_path, tiny_corpus):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    archive = next((tmp_path / "site" / "dataset").glob("*.tar.gz"))
+    built = archive.read_bytes()
+    archive.unlink()
+    bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out",
+              str(tmp_path / "site"), "--cache", str(tmp_path / "build"), "--corpus",
+              str(tiny_corpus)]
+    info = json.loads(subprocess.run(bundle, capture_output=True, text=True, check=True).stdout)
+    assert archive.read_bytes() == built and info["skipped"] == []
+    # one slide's encoded images gone: encoded again from its upscaled image, same bytes
+    slides, _ = load_manifest(tmp_path / "build")
+    up_key = next(s for s in slides if s.id == "beta-health/002").fingerprints["upscale"]
+    objects = tmp_path / "build" / "cache" / "objects" / up_key[:2]
+    next((tmp_path / "build" / "cache" / "objects").rglob(f"{images_key(up_key)}.files")).unlink()
+    archive.unlink()
+    subprocess.run(bundle, capture_output=True, check=True)
+    assert archive.read_bytes() == built
+    # ...and its upscaled image too: left out, with what to do
+    next((tmp_path / "build" / "cache" / "objects").rglob(f"{images_key(up_key)}.files")).unlink()
+    (objects / f"{up_key}.png").unlink()
+    info = json.loads(subprocess.run(bundle, capture_output=True, text=True, check=True).stdout)
+    assert info["skipped"] == [{"id": "beta-health/002", "reason": "image unavailable: "
+                                "beta-health/002: upscaled image missing from the cache; run "
+                                "`deckgen build`"}]
 
 
 def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_corpus):
