@@ -511,8 +511,9 @@ def evaluate(
 ) -> None:
     """Measure OCR (word recall, precision, CER) and section accuracy/macro-F1 on a labelled set.
 
-    Also the share of labelled titles read, a confusion matrix, the mislabelled slides, and
-    what checking the least sure slides by hand (deckgen review) would fix.
+    Also the share of labelled titles read (and those read differently), a confusion matrix,
+    the mislabelled slides, and what checking the least sure slides by hand (deckgen review)
+    would fix.
 
     Example: deckgen eval ../shared/eval-dev --json
     """

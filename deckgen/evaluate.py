@@ -170,9 +170,13 @@ def _ocr_scores(items: list[_Item], results: list[OcrResult | None]) -> dict[str
     }
 
 
+def _title_found(labelled: str, read: str) -> bool:
+    return words(labelled) == words(read)
+
+
 def _title_scores(items: list[_Item], titles: list[str]) -> dict[str, Any]:
-    pairs = [(words(it.title), words(t)) for it, t in zip(items, titles, strict=True) if it.title]
-    found = sum(truth == ours for truth, ours in pairs)
+    pairs = [(it.title, t) for it, t in zip(items, titles, strict=True) if it.title]
+    found = sum(_title_found(labelled, read) for labelled, read in pairs)
     return {
         "slides_scored": len(pairs),
         "accuracy": round(found / len(pairs), 4) if pairs else None,
@@ -312,7 +316,7 @@ def evaluate(
                 "predicted": section.label, "alt": item.alt,
                 # the top score: for an "other" given for flat scores, the winner it distrusted
                 "confidence": section.sureness,
-                "title": slide.title, "cues": section.cues,
+                "title": slide.title, "title_labelled": item.title, "cues": section.cues,
             })  # fmt: skip
     ocr_seconds = [r.seconds for r in results if r is not None]
     return {
@@ -437,5 +441,16 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
         console.print(mistakes)
         if len(wrong) > _MISTAKES_SHOWN:
             console.print(f"... and {len(wrong) - _MISTAKES_SHOWN} more: all are in --json")
+    misread = [d for d in result.get("slides_detail", [])
+               if d.get("title_labelled") and not _title_found(d["title_labelled"], d["title"])]
+    if misread:
+        titles = Table(title=f"titles read differently ({len(misread)})")
+        for col in ("slide", "labelled title", "title read"):
+            titles.add_column(col)
+        for d in misread[:_MISTAKES_SHOWN]:
+            titles.add_row(Text(d["slide"]), Text(d["title_labelled"]), Text(d["title"]))
+        console.print(titles)
+        if len(misread) > _MISTAKES_SHOWN:
+            console.print(f"... and {len(misread) - _MISTAKES_SHOWN} more: all are in --json")
     for failure in result["failed"]:
         console.print(Text.assemble(("failed ", "red"), f"{failure['slide']}: {failure['reason']}"))

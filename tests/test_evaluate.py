@@ -133,7 +133,8 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
 
 def test_report_shows_ocr_titles_as_written_even_when_they_look_like_markup():
     detail = {"slide": "d/001", "truth": "team", "predicted": "market", "alt": None,
-              "confidence": 0.4, "title": "[/b] Team [draft]", "cues": []}
+              "confidence": 0.4, "title": "[/b] Team [draft]", "cues": [],
+              "title_labelled": "[bold]Our team[/bold]"}
     result = {
         "dataset": "set", "slides": 1, "failed": [{"slide": "d/002", "reason": "bad [x]"}],
         "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 1},
@@ -148,6 +149,8 @@ def test_report_shows_ocr_titles_as_written_even_when_they_look_like_markup():
     ev.print_report(result, console=console)
     shown = console.file.getvalue()
     assert "[/b] Team [draft]" in shown and "d/002: bad [x]" in shown
+    # the labelled title beside the one read, for a slide whose title was read differently
+    assert "titles read differently (1)" in shown and "[bold]Our team[/bold]" in shown
 
 
 def test_review_finds_the_unsure_slide_and_scores_the_deck_once_it_is_set_by_hand(tmp_path):
