@@ -254,16 +254,18 @@ class Builder:
         try:
             with self.progress.stage("upscale + ocr + images", len(tasks)) as advance:
                 for i, result in executor.map(run_slide, tasks):
-                    self._receive(todo[i], result)
+                    self._receive(todo[i], result, tasks[i])
                     advance()
         finally:
             executor.close()
 
-    def _receive(self, slide: Slide, result: Any) -> None:
+    def _receive(self, slide: Slide, result: Any, task: SlideTask) -> None:
         """Parent side: store what a worker computed, in stage order."""
         up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
-        if isinstance(result, TaskFailure):
-            result = {"failed": "upscale", "reason": result.message}
+        if isinstance(result, TaskFailure):  # the worker died: blame the first stage it had to run
+            first = "ocr" if task.ocr_params else "images"
+            first = "upscale" if task.cached_upscale is None else first
+            result = {"failed": first, "reason": result.message}
         if result.get("corrupt_cache_entries"):  # the cached image failed its check: redone
             self.cache.corrupt_entries += result["corrupt_cache_entries"]
             up_stage.cached -= 1

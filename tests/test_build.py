@@ -10,8 +10,11 @@ from dataclasses import replace
 import pytest
 from conftest import DECKS, build_cmd, config_for, write_deck
 
-from deckgen.build import Builder, images_key, load_manifest
+from deckgen.build import Builder, SlideTask, images_key, load_manifest
+from deckgen.executor import TaskFailure
 from deckgen.index import search
+from deckgen.ocr import OcrParams
+from deckgen.records import Slide
 from deckgen.training.classifier import curated_examples
 
 
@@ -275,3 +278,20 @@ def test_cli_build_exit_codes(tmp_path, tiny_corpus, strict):
     assert result.returncode == (5 if strict else 0), result.stderr
     assert "alpha-robotics/009.jpg" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("cached_upscale", "ocr_params", "stage"), [
+    (None, OcrParams(), "upscale"), ({"scale": 2}, OcrParams(), "ocr"),
+    ({"scale": 2}, None, "images"),
+])  # fmt: skip
+def test_a_dead_worker_is_reported_under_the_first_stage_its_task_had_to_run(
+    tmp_path, cached_upscale, ocr_params, stage
+):
+    builder = Builder(config_for(tmp_path, tmp_path / "corpus"), quiet=True)
+    slide = Slide("d/001", "d", 1, "d/001.jpg", "0" * 64, fingerprints={"upscale": "k"})
+    task = SlideTask("c", "b", "d/001.jpg", builder.config.upscale, "k", cached_upscale,
+                     ocr_params, encode_images=True)
+    builder._receive(slide, TaskFailure("KilledWorker", "worker died 3 times"), task)
+    failed = {name: s.failed for name, s in builder.report.stages.items() if s.failed}
+    assert failed == {stage: [{"id": "d/001", "file": "d/001.jpg",
+                               "reason": "worker died 3 times"}]}
