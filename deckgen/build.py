@@ -373,33 +373,32 @@ class Builder:
             return
         started = time.perf_counter()
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
-        with self.progress.stage("site", 4) as advance:
-            images = site.write_images(built, self.published_images, self.out)
-            advance()
-            dataset = bundle.build_bundle(
-                built,
-                decks,
-                self.source_bytes,
-                lambda slide: self.published_images(slide)[DATASET_IMAGE],
-                self.out / "dataset",
-            )
-            advance()
-            urls = {
-                s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
-                for s in built
-            }
+        images = site.write_images(built, self.published_images, self.out, self.progress)
+        dataset = bundle.build_bundle(
+            built,
+            decks,
+            self.source_bytes,
+            lambda slide: self.published_images(slide)[DATASET_IMAGE],
+            self.out / "dataset",
+            progress=self.progress,
+        )
+        urls = {
+            s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
+            for s in built
+        }
+        with self.progress.stage("search index", 1) as advance:
             self.report.site["search"] = index.export_client_index(built, decks, self.out, urls)
             advance()
-            stats = site.render_site(
-                built,
-                decks,
-                images,
-                self.out,
-                dataset=dataset,
-                site_title=self.config.site.title,
-                base_url=self.config.site.base_url,
-            )
-            advance()
+        stats = site.render_site(
+            built,
+            decks,
+            images,
+            self.out,
+            dataset=dataset,
+            site_title=self.config.site.title,
+            base_url=self.config.site.base_url,
+            progress=self.progress,
+        )
         self.report.site.update({"dataset": dataset, "pages": stats})
         stage.processed = len(built)
         stage.seconds = time.perf_counter() - started

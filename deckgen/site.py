@@ -41,6 +41,7 @@ from PIL import Image
 
 from deckgen.errors import BadInputError, ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
+from deckgen.progress import Progress
 from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
 
 VERSION = "2"  # bump when pages, their order, images or the data card text change
@@ -163,7 +164,10 @@ def _slide_images(
 
 
 def write_images(
-    slides: list[Slide], get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path
+    slides: list[Slide],
+    get_variants: Callable[[Slide], dict[str, bytes]],
+    out_dir: Path,
+    progress: Progress | None = None,
 ) -> dict[str, dict]:
     """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
 
@@ -172,9 +176,16 @@ def write_images(
     """
     out_dir = Path(out_dir)
     # Pillow releases the GIL while encoding one the cache missed; a few threads are enough.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        entries = pool.map(lambda s: _slide_images(s, get_variants, out_dir), slides)
-        return {s.id: e for s, e in zip(slides, entries, strict=True)}
+    def one(slide: Slide) -> dict:
+        return _slide_images(slide, get_variants, out_dir)
+
+    entries = {}
+    with (ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
+          (progress or Progress(quiet=True)).stage("site images", len(slides)) as advance):
+        for slide, entry in zip(slides, pool.map(one, slides), strict=True):
+            entries[slide.id] = entry
+            advance()
+    return entries
 
 
 def srcset(image: dict, root: str, webp: bool = False) -> str:
@@ -439,6 +450,7 @@ def render_site(
     dataset: dict | None = None,
     site_title: str = "deckgen",
     base_url: str = "",
+    progress: Progress | None = None,
 ) -> dict:
     """Render every page into ``out_dir``; return counts (pages, written, unchanged, removed)."""
     out_dir = Path(out_dir)
@@ -450,14 +462,16 @@ def render_site(
     produced |= {url for entry in images.values() for url in entry.values() if isinstance(url, str)}
     pages = _plan_pages(slides, decks, images, _checked_dataset(dataset))
     written = 0
-    for page in pages:  # written as rendered: a big gallery's pages are never all in memory
-        # 404.html is served at any depth, so it can only use absolute links.
-        root = base if page.path == "404.html" and base else _root_for(page.path)
-        html = env.get_template(page.template).render(
-            **page.context, root=root, page_path=page.path, assets=assets,
-            site_title=site_title, base_url=base, canonical=base + page.path if base else "",
-        )
-        written += write_if_changed(out_dir / page.path, html.encode())
+    with (progress or Progress(quiet=True)).stage("pages", len(pages)) as advance:
+        for page in pages:  # written as rendered: a big gallery's pages are never all in memory
+            # 404.html is served at any depth, so it can only use absolute links.
+            root = base if page.path == "404.html" and base else _root_for(page.path)
+            html = env.get_template(page.template).render(
+                **page.context, root=root, page_path=page.path, assets=assets,
+                site_title=site_title, base_url=base, canonical=base + page.path if base else "",
+            )
+            written += write_if_changed(out_dir / page.path, html.encode())
+            advance()
     crawler = _crawler_files(base, [p.path for p in pages if p.path != "404.html"])
     written += sum(write_if_changed(out_dir / name, data) for name, data in crawler.items())
     outputs = {p.path for p in pages} | set(crawler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tarfile
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -14,6 +15,7 @@ from deckgen.build import Builder, SlideTask, images_key, load_manifest
 from deckgen.executor import TaskFailure
 from deckgen.index import search
 from deckgen.ocr import OcrParams
+from deckgen.progress import Progress
 from deckgen.records import Slide
 from deckgen.training.classifier import curated_examples
 
@@ -295,3 +297,21 @@ def test_a_dead_worker_is_reported_under_the_first_stage_its_task_had_to_run(
     failed = {name: s.failed for name, s in builder.report.stages.items() if s.failed}
     assert failed == {stage: [{"id": "d/001", "file": "d/001.jpg",
                                "reason": "worker died 3 times"}]}
+
+
+def test_every_stage_shows_progress_per_slide_or_page(tmp_path, tiny_corpus):
+    stages: dict[str, list[int]] = {}  # name -> [total, steps done]
+
+    class Recording(Progress):
+        @contextmanager
+        def stage(self, name, total):
+            stages[name] = [total, 0]
+            yield lambda: stages[name].__setitem__(1, stages[name][1] + 1)
+
+    Builder(config_for(tmp_path, tiny_corpus), progress=Recording(quiet=True)).run()
+    n = sum(len(d["slides"]) for d in DECKS.values())
+    pages = len(list((tmp_path / "site").rglob("*.html")))
+    assert stages == {
+        "upscale + ocr + images": [n, n], "classify": [len(DECKS)] * 2, "index": [1, 1],
+        "site images": [n, n], "dataset": [n, n], "search index": [1, 1], "pages": [pages] * 2,
+    }  # fmt: skip
