@@ -36,7 +36,7 @@ import numpy as np
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.records import OcrResult, Word
 
-VERSION = "ocr-6"
+VERSION = "ocr-7"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the
@@ -355,10 +355,20 @@ def _mostly_letters(line: _Line) -> bool:
     return sum(ch.isalpha() for ch in text) >= 0.6 * len(text)
 
 
+def _sure_words(line: _Line) -> list[Word]:
+    """The line without its doubtful words (a logo read as "wees" beside a title)."""
+    return [w for w in line.words if w.conf >= 50] or line.words
+
+
 def _looks_like_words(line: _Line) -> bool:
-    """A title candidate: mostly letters, a real word in it, read with some confidence."""
-    has_word = any(sum(ch.isalpha() for ch in w.text) >= 3 for w in line.words)
-    confident = float(np.mean([w.conf for w in line.words])) >= 60
+    """A title candidate: mostly letters, a real word in it, read with some confidence.
+
+    Judged on the words a title shows (``_sure_words``): a logo beside the heading, read
+    as a doubtful word, does not make the heading doubtful.
+    """
+    sure = _sure_words(line)
+    has_word = any(sum(ch.isalpha() for ch in w.text) >= 3 for w in sure)
+    confident = float(np.mean([w.conf for w in sure])) >= 60
     return has_word and confident and _mostly_letters(line)
 
 
@@ -412,9 +422,7 @@ def _wrapped_line(lines: list[_Line], best: _Line) -> _Line | None:
 
 
 def _sure_text(line: _Line) -> str:
-    """The line without its doubtful words (a logo read as "wees" beside a title)."""
-    sure = [w.text for w in line.words if w.conf >= 50]
-    return " ".join(sure) if sure else line.text
+    return " ".join(w.text for w in _sure_words(line))
 
 
 def _lines_of(result: OcrResult) -> list[_Line]:

@@ -306,3 +306,14 @@ def test_deck_title_style_needs_half_the_slides():
         r.title for r in free
     ]
     assert ocr.with_deck_titles([]) == []
+
+
+def test_a_logo_read_as_a_doubtful_word_beside_the_heading_keeps_the_heading_the_title():
+    # a real slide's words, as OCR gave them: the logo left of the heading read as "ues"
+    # at 32 % confidence, and a chart's tiny legend far below it read confidently
+    heading = [ocr.Word("ues", 32.5, [42, 46, 36, 8]), ocr.Word("oMartPhones,", 51.2,
+               [99, 34, 166, 24]), ocr.Word("Aug2008", 90.6, [274, 34, 106, 25])]  # fmt: skip
+    legend = [ocr.Word("Requests", 40.3, [238, 82, 22, 5]), ocr.Word("by", 84.0, [262, 82, 6, 4]),
+              ocr.Word("US", 91.4, [279, 82, 7, 4])]  # fmt: skip
+    lines = [ocr._Line((0, 0, 0), heading), ocr._Line((0, 0, 1), legend)]
+    assert ocr._find_title(lines, 270) == "oMartPhones, Aug2008"  # the logo's word left out
