@@ -30,7 +30,7 @@ from PIL import Image
 from deckgen import bundle_card
 from deckgen.bundle_card import FIELDS, Field
 from deckgen.bundle_verify import verify_bundle
-from deckgen.progress import Progress
+from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, Slide
 
 ARCHIVE_STEM = "deckgen-dataset"
@@ -58,7 +58,7 @@ def build_bundle(
     *,
     version: str = "1",
     upscaled_format: str = "webp",
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
 ) -> dict:
     """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
 
@@ -76,7 +76,7 @@ def build_bundle(
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     with (tempfile.TemporaryDirectory(prefix="deckgen-bundle-") as spool_dir,
-          (progress or Progress(quiet=True)).stage("dataset", len(slides)) as advance):
+          progress.stage("dataset", len(slides)) as advance):
         spool = Path(spool_dir)
         images: dict[str, Path] = {}  # member name -> spooled file
         for slide in sorted(slides, key=lambda s: (s.deck, s.page)):

@@ -378,6 +378,15 @@ _SHORT = {
 }  # fmt: skip
 
 
+def _print_capped(console: Any, table: Any, rows: list[tuple]) -> None:
+    """``table`` with its first _MISTAKES_SHOWN ``rows``, and how many more --json has."""
+    for row in rows[:_MISTAKES_SHOWN]:
+        table.add_row(*row)
+    console.print(table)
+    if len(rows) > _MISTAKES_SHOWN:
+        console.print(f"... and {len(rows) - _MISTAKES_SHOWN} more: all are in --json")
+
+
 def print_report(result: dict[str, Any], console: Any = None) -> None:
     """The evaluation as rich tables: summary, per-class scores, confusion matrix."""
     from rich import box
@@ -433,24 +442,20 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
         mistakes = Table(title=f"mislabelled slides ({len(wrong)})")
         for col in ("slide", "truth", "predicted", "top score", "title read"):
             mistakes.add_column(col, justify="right" if col == "top score" else "left")
-        for d in wrong[:_MISTAKES_SHOWN]:
-            truth = d["truth"] + (f" (alt {d['alt']})" if d.get("alt") else "")
-            prob = f"{d['confidence']:.2f}"
-            # Text, not str: a title read by OCR is never taken for rich markup
-            mistakes.add_row(Text(d["slide"]), truth, d["predicted"], prob, Text(d["title"]))
-        console.print(mistakes)
-        if len(wrong) > _MISTAKES_SHOWN:
-            console.print(f"... and {len(wrong) - _MISTAKES_SHOWN} more: all are in --json")
+        # Text, not str: a title read by OCR is never taken for rich markup
+        _print_capped(console, mistakes, [
+            (Text(d["slide"]), d["truth"] + (f" (alt {d['alt']})" if d.get("alt") else ""),
+             d["predicted"], f"{d['confidence']:.2f}", Text(d["title"]))
+            for d in wrong
+        ])  # fmt: skip
     misread = [d for d in result.get("slides_detail", [])
                if d.get("title_labelled") and not _title_found(d["title_labelled"], d["title"])]
     if misread:
         titles = Table(title=f"titles read differently ({len(misread)})")
         for col in ("slide", "labelled title", "title read"):
             titles.add_column(col)
-        for d in misread[:_MISTAKES_SHOWN]:
-            titles.add_row(Text(d["slide"]), Text(d["title_labelled"]), Text(d["title"]))
-        console.print(titles)
-        if len(misread) > _MISTAKES_SHOWN:
-            console.print(f"... and {len(misread) - _MISTAKES_SHOWN} more: all are in --json")
+        _print_capped(console, titles, [
+            (Text(d["slide"]), Text(d["title_labelled"]), Text(d["title"])) for d in misread
+        ])  # fmt: skip
     for failure in result["failed"]:
         console.print(Text.assemble(("failed ", "red"), f"{failure['slide']}: {failure['reason']}"))

@@ -65,3 +65,6 @@ class Progress:
                 self.console.print(line, highlight=False)
 
         yield advance
+
+
+SILENT = Progress(quiet=True)  # the default for library calls that take a progress

@@ -41,7 +41,7 @@ from PIL import Image
 
 from deckgen.errors import BadInputError, ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
-from deckgen.progress import Progress
+from deckgen.progress import SILENT, Progress
 from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
 
 VERSION = "2"  # bump when pages, their order, images or the data card text change
@@ -167,7 +167,7 @@ def write_images(
     slides: list[Slide],
     get_variants: Callable[[Slide], dict[str, bytes]],
     out_dir: Path,
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
 ) -> dict[str, dict]:
     """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
 
@@ -181,7 +181,7 @@ def write_images(
 
     entries = {}
     with (ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
-          (progress or Progress(quiet=True)).stage("site images", len(slides)) as advance):
+          progress.stage("site images", len(slides)) as advance):
         for slide, entry in zip(slides, pool.map(one, slides), strict=True):
             entries[slide.id] = entry
             advance()
@@ -450,7 +450,7 @@ def render_site(
     dataset: dict | None = None,
     site_title: str = "deckgen",
     base_url: str = "",
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
 ) -> dict:
     """Render every page into ``out_dir``; return counts (pages, written, unchanged, removed)."""
     out_dir = Path(out_dir)
@@ -462,7 +462,7 @@ def render_site(
     produced |= {url for entry in images.values() for url in entry.values() if isinstance(url, str)}
     pages = _plan_pages(slides, decks, images, _checked_dataset(dataset))
     written = 0
-    with (progress or Progress(quiet=True)).stage("pages", len(pages)) as advance:
+    with progress.stage("pages", len(pages)) as advance:
         for page in pages:  # written as rendered: a big gallery's pages are never all in memory
             # 404.html is served at any depth, so it can only use absolute links.
             root = base if page.path == "404.html" and base else _root_for(page.path)
