@@ -2,10 +2,14 @@
 
 A file must not reach the bucket before the *new* files it references (an
 object already in the bucket, even an old version, is fine to point at).
-Files are grouped into waves: each wave depends only on earlier ones, files
-that reference each other in a cycle share a wave, and within one dependency
-level assets go before text files, text files before HTML pages, and the
-sitemap and robots.txt last.
+Files are grouped into waves: each wave depends only on earlier ones; within
+one dependency level assets go before text files, text files before HTML pages,
+and the sitemap and robots.txt last. Inside a cycle that order wins, and files
+of one rank that reference each other in a cycle share a wave.
+
+A file references another when it names it (a link, a path in JS or JSON) or
+when it holds that file's content hash: the search manifest lists its record
+chunks as one run of hashes ("r.<hash>.json" is built by the browser).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ TEXT_SUFFIXES = {".html", ".htm", ".css", ".js", ".mjs", ".json", ".xml", ".txt"
 MAX_SCAN_BYTES = 8 << 20  # bigger text files are data, not pages
 # a token that looks like a path to a file: "img/acme-001.320.webp", "../style.1a2b3c4d.css"
 _PATH_TOKEN = re.compile(r"[\w~%./:+@-]*\.[A-Za-z0-9]{1,12}")
+# a content-hashed name ("r.f80139e0bc58.json", "style.1a2b3c4d.css") and a run of hex digits
+_HASHED_NAME = re.compile(r"\.([0-9a-f]{8,64})\.")
+_HEX_RUN = re.compile(r"[0-9a-f]{8,}")
 
 
 def _rank(key: str) -> int:
@@ -48,11 +55,14 @@ class _AttrCollector(HTMLParser):
                 self.values.append(value)
 
 
-def candidate_urls(path: Path) -> list[str]:
-    """Every string in a text file that might name another site file."""
+def _text(path: Path) -> str | None:
     if path.suffix.lower() not in TEXT_SUFFIXES or path.stat().st_size > MAX_SCAN_BYTES:
-        return []
-    text = path.read_text(encoding="utf-8", errors="replace")
+        return None
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def candidate_urls(path: Path, text: str) -> list[str]:
+    """Every string in a text file that might name another site file."""
     if path.suffix.lower() in (".html", ".htm"):
         collector = _AttrCollector()
         collector.feed(text)
@@ -86,12 +96,38 @@ def resolve(url: str, from_key: str, site_keys: set[str], prefix: str) -> set[st
     return found
 
 
-def references(path: Path, key: str, site_keys: set[str], prefix: str) -> set[str]:
+def by_content_hash(site_keys: set[str]) -> dict[str, set[str]]:
+    """Hash -> the site keys whose names carry it."""
+    found: dict[str, set[str]] = {}
+    for key in site_keys:
+        for digest in _HASHED_NAME.findall(posixpath.basename(key)):
+            found.setdefault(digest, set()).add(key)
+    return found
+
+
+def _hash_mentions(text: str, hashed: dict[str, set[str]]) -> set[str]:
+    """Keys whose content hash the text holds, alone or in a run of equal-length hashes."""
+    lengths = {len(h) for h in hashed}
+    found: set[str] = set()
+    for run in _HEX_RUN.findall(text):
+        for n in lengths:
+            for start in range(0, len(run) - n + 1, n):
+                found |= hashed.get(run[start:start + n], set())
+    return found
+
+
+def references(path: Path, key: str, site_keys: set[str], prefix: str,
+               hashed: dict[str, set[str]] | None = None) -> set[str]:
+    text = _text(path)
+    if text is None:
+        return set()
     refs: set[str] = set()
-    for url in candidate_urls(path):
+    for url in candidate_urls(path, text):
         if "://" in url:  # absolute links to this site (sitemap, og:image) count by path
             url = urlsplit(url).path or ""
         refs |= resolve(url, key, site_keys, prefix)
+    if hashed:
+        refs |= _hash_mentions(text, hashed) - {key}
     return refs
 
 
@@ -99,9 +135,17 @@ def upload_waves(changed: dict[str, Path], *, existing: set[str], site_keys: set
                  prefix: str = "") -> list[list[str]]:
     """Group the keys to upload into ordered waves (see the module docstring)."""
     new = set(changed) - existing
+    hashed = by_content_hash(new)
     edges: dict[str, set[str]] = {
-        key: references(path, key, site_keys, prefix) & new for key, path in changed.items()
+        key: references(path, key, site_keys, prefix, hashed) & new
+        for key, path in changed.items()
     }
+    component, _ = _strongly_connected(sorted(changed), edges)
+    # Inside a cycle (pages -> search.js -> entry.json -> manifest -> records -> pages, on a
+    # first deploy) rank decides: drop the links from a file to a higher-ranked one in its own
+    # cycle, so the rest of the cycle still gets an order (records, manifest, entry, script).
+    edges = {key: {d for d in deps if component[d] != component[key] or _rank(d) <= _rank(key)}
+             for key, deps in edges.items()}
     component, order = _strongly_connected(sorted(changed), edges)
     level: dict[int, int] = {}
     for comp in reversed(order):  # sinks first

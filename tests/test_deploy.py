@@ -34,11 +34,17 @@ def make_site(root: Path, decks: dict[str, list[str]]) -> Path:
     js = "fetch('search/entry.json')"
     css_name, js_name = f"assets/style.{_h(css)}.css", f"assets/search.{_h(js)}.js"
     files[css_name], files[js_name] = css, js
-    shard = json.dumps({s: t for d, texts in decks.items() for s, t in
-                        ((f"{d}-{i + 1:03d}", t) for i, t in enumerate(texts))}, sort_keys=True)
-    shard_name = f"shard.{_h(shard)}.json"
-    files[f"search/{shard_name}"] = shard
-    files["search/entry.json"] = json.dumps({"version": 1, "shards": [shard_name]})
+    # the search index as deckgen writes it: entry.json names the manifest, which lists its
+    # record chunks as one run of hashes; each chunk links slide pages from the site root
+    chunk_hashes = []
+    for deck, texts in sorted(decks.items()):
+        chunk = json.dumps([[f"slides/{deck}-{i:03d}.html", t] for i, t in enumerate(texts, 1)])
+        chunk_hashes.append(_h(chunk))
+        files[f"search/r.{_h(chunk)}.json"] = chunk
+    meta = json.dumps({"records": {"size": 3, "hashes": "".join(chunk_hashes)}})
+    meta_name = f"m.{_h(meta)}.json"
+    files[f"search/{meta_name}"] = meta
+    files["search/entry.json"] = json.dumps({"version": 1, "hash": 10, "meta": meta_name})
 
     def page(title: str, depth: int, body: str) -> str:
         up = "../" * depth
@@ -137,16 +143,25 @@ def test_waves_put_new_targets_first_and_ignore_links_to_existing(tmp_path):
     waves = upload_waves(changed, existing=set(), site_keys=keys)
     flat = [k for w in waves for k in w]
     first_page = min(flat.index(k) for k in keys if k.endswith(".html"))
-    assert all(flat.index(k) < first_page for k in keys if not k.endswith((".html", ".xml", ".txt"))
-               and k != "search/entry.json") and flat.index("search/entry.json") < first_page
+    assert all(flat.index(k) < first_page for k in keys
+               if not k.endswith((".html", ".xml", ".txt")) and not k.startswith("search/"))
     assert waves[-1] == ["robots.txt"] and waves[-2] == ["sitemap.xml"]
-    entry_wave = next(i for i, w in enumerate(waves) if "search/entry.json" in w)
-    shard_wave = next(i for i, w in enumerate(waves) if any("shard." in k for k in w))
-    assert shard_wave < entry_wave
+    # the search index: record chunks, then the manifest naming them by hash alone, the entry
+    # file and the script that reads it (pages -> script -> entry -> ... -> pages is a cycle)
+    wave_of = {k: i for i, w in enumerate(waves) for k in w}
+    chunks = [k for k in keys if k.startswith("search/r.")]
+    meta = next(k for k in keys if k.startswith("search/m."))
+    script = next(k for k in keys if k.endswith(".js"))
+    assert max(wave_of[k] for k in chunks) < wave_of[meta] < wave_of["search/entry.json"]
+    assert wave_of["search/entry.json"] < wave_of[script] < first_page_wave(waves)
     # redeploy where only pages changed and everything exists: one wave per rank, no chain
     waves = upload_waves({"index.html": site / "index.html", "decks/alpha.html":
                           site / "decks/alpha.html"}, existing=keys, site_keys=keys)
     assert waves == [["decks/alpha.html", "index.html"]]
+
+
+def first_page_wave(waves: list[list[str]]) -> int:
+    return next(i for i, w in enumerate(waves) if any(k.endswith(".html") for k in w))
 
 
 def test_waves_order_a_new_page_before_the_old_page_linking_it(tmp_path):
@@ -156,6 +171,19 @@ def test_waves_order_a_new_page_before_the_old_page_linking_it(tmp_path):
     changed = {k: site / k for k in new | {"index.html"}}
     waves = upload_waves(changed, existing=keys - new, site_keys=keys)
     assert waves[-1] == ["index.html"]
+
+
+def test_waves_put_a_new_decks_pages_before_the_search_records_linking_them(tmp_path):
+    old, site = _tree(make_site(tmp_path / "a", DECKS_A)), make_site(tmp_path / "c", DECKS_C)
+    keys = _tree(site)
+    changed = {k: site / k for k, digest in keys.items() if old.get(k) != digest}
+    waves = upload_waves(changed, existing=set(old), site_keys=set(keys))
+    wave_of = {k: i for i, w in enumerate(waves) for k in w}
+    chunk = next(k for k in changed if k.startswith("search/r."))  # gamma's records
+    meta = next(k for k in changed if k.startswith("search/m."))
+    pages = [k for k in changed if k.startswith("slides/gamma")]
+    assert max(wave_of[k] for k in pages) < wave_of[chunk] < wave_of[meta]
+    assert wave_of[meta] < wave_of["search/entry.json"]
 
 
 # ------------------------------------------------------------------ moto server fixtures
@@ -271,7 +299,12 @@ def broken_references(s3, bucket: str, *, pages_only: bool = False) -> list[str]
             parser.feed(body)
             targets = [u for u in parser.urls if "://" not in u]
         elif key == "search/entry.json":
-            targets = json.loads(body)["shards"]
+            targets = [json.loads(body)["meta"]]
+        elif key.startswith("search/m."):
+            run = json.loads(body)["records"]["hashes"]
+            targets = [f"r.{run[i:i + 10]}.json" for i in range(0, len(run), 10)]
+        elif key.startswith("search/r."):  # record links are from the site root
+            targets = ["../" + row[0] for row in json.loads(body)]
         else:
             continue
         for url in targets:
