@@ -603,10 +603,12 @@ def deploy(
     ] = False,
     delete: Annotated[
         bool,
-        typer.Option("--delete", help="Delete objects no longer in the site (after uploading)."),
+        typer.Option("--delete", help="After uploading, delete every object under the prefix "
+                     "that the site does not have: give the site a bucket or prefix of its own."),
     ] = False,
     endpoint_url: Annotated[
-        str | None, typer.Option(help="S3 endpoint (for S3-compatible stores).")
+        str | None, typer.Option(help="S3 endpoint URL, for S3-compatible stores (CloudFront's "
+                                 "is read from AWS_ENDPOINT_URL_CLOUDFRONT).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: QuietOpt = False,
@@ -643,11 +645,11 @@ def deploy(
         )
     if as_json:
         print(json.dumps(summary, sort_keys=True, default=str))
-    verb = "would upload" if dry_run else "uploaded"
+    upload, deleted = ("would upload", "would be deleted") if dry_run else ("uploaded", "deleted")
     invalidation = summary.get("invalidation_id")
     err.print(
-        f"{verb} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
-        f"{summary['unchanged']} unchanged, {summary['deleted']} deleted, "
+        f"{upload} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
+        f"{summary['unchanged']} unchanged, {summary['deleted']} {deleted}, "
         f"{summary['stale']} stale kept (use --delete)"
         + (f"; invalidation {invalidation}" if invalidation else ""),
         highlight=False,

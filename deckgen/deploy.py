@@ -37,6 +37,7 @@ UPLOAD_THREADS = 8
 _URL_SAFE = "/~-._"
 
 _HASHED_NAME = re.compile(r"\.[0-9a-f]{8,64}\.")
+_LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db")
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -142,7 +143,9 @@ def deploy(
     if delete and stale:
         _delete(s3, bucket, stale)
     if distribution_id and paths:
-        cloudfront = cloudfront_client or _client("cloudfront", endpoint_url)
+        # --endpoint-url names the S3 store only; CloudFront's comes from boto3's own settings
+        # (AWS_ENDPOINT_URL_CLOUDFRONT), so an S3-compatible store never gets CloudFront calls
+        cloudfront = cloudfront_client or _client("cloudfront", None)
         summary["invalidation_id"] = _invalidate(cloudfront, distribution_id, paths)
     return summary
 
@@ -150,15 +153,19 @@ def deploy(
 def _client(service: str, endpoint_url: str | None):
     import boto3  # imported late: the rest of deckgen runs without AWS
 
-    return boto3.client(service, endpoint_url=endpoint_url)
+    try:
+        return boto3.client(service, endpoint_url=endpoint_url)
+    except ValueError as exc:  # "Invalid endpoint: 127.0.0.1:9000"
+        raise ConfigError(f"{exc}: give a full URL such as http://127.0.0.1:9000") from exc
 
 
 def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
     files: dict[str, LocalFile] = {}
     for path in sorted(site_dir.rglob("*")):
         rel = path.relative_to(site_dir).as_posix()
-        # dotfiles include half-written temp files from atomic_write
-        if not path.is_file() or any(part.startswith(".") for part in rel.split("/")):
+        # half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home;
+        # other dotfiles (".well-known/security.txt") are the site's
+        if not path.is_file() or _LOCAL_ONLY.fullmatch(path.name):
             continue
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         with open(path, "rb") as fh:

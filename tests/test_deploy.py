@@ -79,6 +79,7 @@ def make_site(root: Path, decks: dict[str, list[str]]) -> Path:
     files["sitemap.xml"] = "<urlset>" + "".join(
         f"<url><loc>{SITE_URL}/{p}</loc></url>" for p in pages) + "</urlset>"
     files["robots.txt"] = f"Sitemap: {SITE_URL}/sitemap.xml\n"
+    files[".well-known/security.txt"] = "Contact: mailto:security@example.org\n"
     for rel, data in files.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +200,8 @@ def moto_endpoint() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                             "AWS_DEFAULT_REGION": "us-east-1", "NO_PROXY": "127.0.0.1",
-                            "no_proxy": "127.0.0.1"}.items():
+                            "no_proxy": "127.0.0.1",
+                            "AWS_ENDPOINT_URL_CLOUDFRONT": f"http://{host}:{port}"}.items():
             mp.setenv(name, value)
         mp.delenv("AWS_PROFILE", raising=False)
         yield f"http://{host}:{port}"
@@ -328,7 +330,8 @@ def test_first_deploy_uploads_everything_with_headers(aws, tmp_path):
     assert summary["uploaded"] == len(tree) and summary["unchanged"] == 0
     assert summary["bytes"] == sum(p.stat().st_size for p in site.rglob("*")
                                    if p.is_file() and not p.name.startswith("."))
-    assert aws.objects() == tree  # the temp file stayed home
+    assert aws.objects() == tree  # the temp file stayed home, .well-known/ went up
+    assert ".well-known/security.txt" in tree
     assert seen[-1] == (len(tree), len(tree))
     assert broken_references(aws.s3, aws.bucket) == []
     for key, ctype, cache in [
@@ -465,6 +468,8 @@ def test_missing_bucket_and_missing_site_say_what_to_do(aws, tmp_path):
         deploy(site, "no-such-bucket-here", endpoint_url=aws.endpoint)
     with pytest.raises(ConfigError, match="deckgen build"):
         deploy(tmp_path / "nowhere", aws.bucket, endpoint_url=aws.endpoint)
+    with pytest.raises(ConfigError, match="full URL such as http://"):
+        deploy(site, aws.bucket, endpoint_url=aws.endpoint.removeprefix("http://"))
 
 
 def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
@@ -485,3 +490,9 @@ def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
     again = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
     assert json.loads(again.stdout)["uploaded"] == 0
     assert "uploaded 0 files" in again.stderr
+    smaller = str(make_site(tmp_path / "smaller", {"acme": []}))
+    dry = subprocess.run([smaller if arg == str(site) else arg for arg in cmd]
+                         + ["--dry-run", "--delete"],
+                         capture_output=True, text=True, env=os.environ.copy())
+    assert dry.returncode == 0 and "would upload" in dry.stderr
+    assert f"{json.loads(dry.stdout)['deleted']} would be deleted" in dry.stderr
