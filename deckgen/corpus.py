@@ -322,13 +322,15 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
         for pdf in pdfs:
             problems.append(Problem(str(pdf.relative_to(root)), "deck has images too; PDF ignored"))
         pdfs = []
-    sources: list[tuple[str, str]] = []  # (source, sha256)
-    for path in images:
+    # (page, source, sha256); an image's page is its place in the folder, so a bad file
+    # leaves a gap instead of moving every later slide's id, URL and hand-set label
+    sources: list[tuple[int, str, str]] = []
+    for page, path in enumerate(images, start=1):
         rel = str(path.relative_to(root))
         if path.stat().st_size == 0:
-            problems.append(Problem(rel, "empty file (0 bytes); skipped"))
+            problems.append(Problem(rel, f"empty file (0 bytes); slide {page} skipped"))
             continue
-        sources.append((rel, sha256_file(path)))  # streamed: a huge file never sits in memory
+        sources.append((page, rel, sha256_file(path)))  # streamed: never all in memory
     for path in pdfs:
         rel = str(path.relative_to(root))
         try:
@@ -341,14 +343,16 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
             count = MAX_PDF_PAGES
         pdf_hash = sha256_file(path)
         # A PDF page's identity: the PDF's bytes plus the page number and render width.
+        first = len(sources) + 1
         sources.extend(
-            (f"{rel}#p{n}", sha256_bytes(f"{pdf_hash}#p{n}@{PDF_RENDER_WIDTH}".encode()))
+            (first + n - 1, f"{rel}#p{n}",
+             sha256_bytes(f"{pdf_hash}#p{n}@{PDF_RENDER_WIDTH}".encode()))
             for n in range(1, count + 1)
         )
     deck = deck_dir.name
     return [
         Slide(id=slide_id(deck, page), deck=deck, page=page, source=src, sha256=digest)
-        for page, (src, digest) in enumerate(sources, start=1)
+        for page, src, digest in sources
     ]
 
 
@@ -446,10 +450,22 @@ def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) ->
         raise BadInputError(f"no deck {deck!r} in {corpus_root}")
     if deck_dir.is_symlink() and not _inside(deck_dir, Path(corpus_root)):
         raise BadInputError(f"{deck_dir} is a symlink pointing outside the corpus")
-    pages = len(_scan_deck(deck_dir, Path(corpus_root), []))  # as the build counts them
-    if not 1 <= page <= pages:
-        raise BadInputError(f"{deck} has {pages} slides; there is no slide {page}")
+    pages = {s.page for s in _scan_deck(deck_dir, Path(corpus_root), [])}  # as the build does
+    if page not in pages:
+        raise BadInputError(f"{deck} has no slide {page}: its slides are "
+                            f"{_ranges(sorted(pages)) or 'none'}")
     return set_section(deck_dir, page, section)
+
+
+def _ranges(pages: list[int]) -> str:
+    """[1, 2, 3, 5] -> "1-3, 5"."""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][1] + 1:
+            runs[-1][1] = page
+        else:
+            runs.append([page, page])
+    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs)
 
 
 def set_section(deck_dir: Path, page: int, section: str | None) -> Path:

@@ -199,7 +199,7 @@ def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_c
     assert label("beta-health/2", "--clear").returncode == 0
     assert "business-model" not in toml.read_text()
     for args, code, said in [(("beta-health/002", "problems"), 2, "unknown section 'problems'"),
-                             (("beta-health/099", "team"), 3, "there is no slide 99"),
+                             (("beta-health/099", "team"), 3, "has no slide 99"),
                              (("nope/001", "team"), 3, "no deck 'nope'"),
                              (("../beta-health/001", "team"), 3, "no deck '../beta-health'"),
                              (("beta-health", "team"), 3, "is not a slide"),

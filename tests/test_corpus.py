@@ -4,7 +4,7 @@ import os
 import pytest
 from PIL import Image
 
-from deckgen.corpus import add_deck, read_source, safe_slug, scan, set_section
+from deckgen.corpus import add_deck, label_slide, read_source, safe_slug, scan, set_section
 from deckgen.errors import BadInputError
 
 
@@ -65,6 +65,7 @@ def test_bad_entries_are_reported_and_the_rest_kept(tmp_path):
     (good / "deck.toml").write_bytes("company = 'Caf\xe9'\n".encode("latin-1"))  # not UTF-8
     (good / "001.jpg").write_bytes(jpeg())
     (good / "002.jpg").write_bytes(b"")
+    (good / "003.jpg").write_bytes(jpeg())
     (good / "notes.txt").write_text("hi")
     (tmp_path / "empty").mkdir()
     (tmp_path / "Bad Name").mkdir()
@@ -85,7 +86,12 @@ def test_bad_entries_are_reported_and_the_rest_kept(tmp_path):
     assert "malformed TOML" in reasons["broken/deck.toml"]
     assert "outside the corpus" in reasons["escape"]
     assert sorted(corpus.decks) == ["broken", "good"]
-    assert [s.id for s in corpus.slides] == ["broken/001", "good/001"]
+    # the empty file keeps its place: the slide after it is still page 3, under its own name
+    assert [(s.id, s.source) for s in corpus.slides] == [
+        ("broken/001", "broken/001.jpg"), ("good/001", "good/001.jpg"),
+        ("good/003", "good/003.jpg")]
+    with pytest.raises(BadInputError, match="good has no slide 2: its slides are 1, 3"):
+        label_slide(tmp_path, "good", 2, "team")
 
 
 def test_pdf_pages_are_slides(tmp_path):
