@@ -36,6 +36,7 @@ IMAGES_VERSION = (
     f"{site.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle.WEBP_QUALITY}:{bundle.WEBP_METHOD}"
 )
 DATASET_IMAGE = "dataset.webp"  # the bundle's upscaled image, beside site.encode_variants' files
+DATASET_VERSION = "1"  # the archive's name: site/dataset/deckgen-dataset-v1.tar.gz
 
 
 @dataclass
@@ -339,9 +340,10 @@ class Builder:
         metas = [decks[d].to_dict() for d in sorted(decks)]
         return stage_key(stage, version, {"extra": extra, "metas": metas}, *records)
 
-    def _unchanged(self, name: str, key: str, output: Path) -> bool:
+    def _unchanged(self, name: str, key: str, *outputs: Path) -> bool:
         marker = self.build_root / f"{name}.key"
-        return output.exists() and marker.exists() and marker.read_text() == key
+        return (all(p.exists() for p in outputs) and marker.exists()
+                and marker.read_text() == key)
 
     def _index(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
         stage = self.report.stages["index"]
@@ -368,7 +370,9 @@ class Builder:
             index.VERSION,
         ]
         key = self._outputs_key("site", site.VERSION, built, decks, extra)
-        if self._unchanged("site", key, self.out / "index.html"):
+        # a deleted dataset archive or search entry is rebuilt, not left missing
+        if self._unchanged("site", key, self.out / "index.html", self.out / "search/entry.json",
+                           self.out / "dataset" / bundle.archive_name(DATASET_VERSION)):
             stage.cached = len(built)
             return
         started = time.perf_counter()
@@ -380,6 +384,8 @@ class Builder:
             self.source_bytes,
             lambda slide: self.published_images(slide)[DATASET_IMAGE],
             self.out / "dataset",
+            version=DATASET_VERSION,
+            max_pixels=self.config.upscale.max_pixels,
             progress=self.progress,
         )
         urls = {

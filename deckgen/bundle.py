@@ -21,6 +21,7 @@ import json
 import os
 import tarfile
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,20 @@ from PIL import Image
 from deckgen import bundle_card
 from deckgen.bundle_card import FIELDS, Field
 from deckgen.bundle_verify import verify_bundle
+from deckgen.corpus import split_source
+from deckgen.files import _UMASK
 from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, Slide
 
 ARCHIVE_STEM = "deckgen-dataset"
-VERSION = "2"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "3"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
 WEBP_METHOD = 4
+PNG_COMPRESS_LEVEL = 9  # originals converted to PNG; fixed so rebuilds give the same bytes
+# formats kept byte for byte, and those the corpus accepts that are stored as PNG instead
+_KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+_CONVERTED_FORMATS = ("GIF", "BMP", "TIFF")
 
 __all__ = [
     "FIELDS", "VERSION", "Field", "archive_name", "build_bundle", "encode_upscaled",
@@ -58,15 +65,18 @@ def build_bundle(
     *,
     version: str = "1",
     upscaled_format: str = "webp",
+    max_pixels: int | None = None,
     progress: Progress = SILENT,
 ) -> dict:
     """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
 
     ``get_upscaled`` gives a slide's upscaled image already in ``upscaled_format``
     (``encode_upscaled`` of its PNG: a build encodes it in the workers and keeps it
-    in its cache). Slides whose OCR or classification failed are left out (listed
-    under ``skipped`` with the reason), as are slides whose images cannot be read.
-    The archive is rewritten only when its bytes change.
+    in its cache). JPEG, PNG and WebP originals are stored byte for byte; GIF, BMP
+    and TIFF ones as a PNG of what the pipeline decodes (``max_pixels`` bounds that
+    decode; default: the upscale stage's). Slides whose OCR or classification failed
+    are left out (listed under ``skipped`` with the reason), as are slides whose
+    images cannot be read. The archive is rewritten only when its bytes change.
     """
     if upscaled_format not in ("webp", "png"):
         raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
@@ -85,8 +95,8 @@ def build_bundle(
                 skipped.append({"id": slide.id, "reason": "OCR or classification failed"})
                 continue
             try:
-                original = get_source(slide)
-                _image_ext(original)
+                original_ext, original, source_format = _original_image(
+                    get_source(slide), max_pixels)
                 upscaled = get_upscaled(slide)
                 if _image_ext(upscaled) != upscaled_format:
                     raise ValueError(f"upscaled image is not a {upscaled_format.upper()}")
@@ -94,7 +104,7 @@ def build_bundle(
                 skipped.append({"id": slide.id, "reason": f"image unavailable: {exc}"})
                 continue
             stem = f"{slide.deck}/{slide.page:03d}"
-            original_name = f"images/original/{stem}.{_image_ext(original)}"
+            original_name = f"images/original/{stem}.{original_ext}"
             upscaled_name = f"images/upscaled/{stem}.{upscaled_format}"
             for name, data in ((original_name, original), (upscaled_name, upscaled)):
                 target = spool / name
@@ -102,7 +112,9 @@ def build_bundle(
                 target.write_bytes(data)
                 images[name] = target
             deck = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
-            rows.append(_row(slide, deck, original_name, upscaled_name))
+            if split_source(slide.source)[1] is not None:
+                source_format = "PDF"  # its bytes are the page rendered to PNG
+            rows.append(_row(slide, deck, original_name, upscaled_name, source_format))
         skipped.sort(key=lambda item: item["id"])
 
         used_decks = {r["deck"]: decks.get(r["deck"]) or DeckMeta(slug=r["deck"]) for r in rows}
@@ -143,6 +155,34 @@ def _image_ext(data: bytes) -> str:
     raise ValueError("source is not a JPEG, PNG or WebP image")
 
 
+def _original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, str]:
+    """(extension, bytes, source format) of a slide's original as the bundle stores it.
+
+    JPEG, PNG and WebP stay byte for byte. GIF, BMP and TIFF become a PNG of the
+    image the pipeline itself reads (``upscale.decode_image``: first frame, EXIF
+    rotation, CMYK, 16-bit and alpha converted), so OCR word boxes fit it.
+    """
+    try:
+        ext = _image_ext(data)
+        return ext, data, _KEPT_FORMATS[ext]
+    except ValueError:
+        pass
+    from deckgen.upscale import UpscaleParams, decode_image  # cv2: not for `bundle verify`
+
+    bgr = decode_image(data, max_pixels or UpscaleParams().max_pixels)  # names what is wrong
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # decode_image guarded
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format or "unknown"
+    if fmt not in _CONVERTED_FORMATS:
+        raise ValueError(f"source is a {fmt} image, not JPEG, PNG, WebP, GIF, BMP or TIFF")
+    out = io.BytesIO()
+    # a fresh image carries no metadata: the PNG holds pixels only, no time or text chunks
+    Image.fromarray(bgr[..., ::-1].copy()).save(
+        out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return "png", out.getvalue(), fmt
+
+
 def encode_upscaled(png: bytes, fmt: str = "webp") -> bytes:
     """A slide's upscaled PNG as the archive stores it (WebP, or the PNG unchanged)."""
     if fmt == "png":
@@ -158,13 +198,16 @@ def encode_upscaled(png: bytes, fmt: str = "webp") -> bytes:
     return out.getvalue()
 
 
-def _row(slide: Slide, deck: DeckMeta, original_name: str, upscaled_name: str) -> dict[str, Any]:
+def _row(
+    slide: Slide, deck: DeckMeta, original_name: str, upscaled_name: str, source_format: str
+) -> dict[str, Any]:
     ocr, section, up = slide.ocr, slide.section, slide.upscale
     assert ocr is not None and section is not None
     return {
         "id": slide.id,
         "file_name": upscaled_name,
         "original_file_name": original_name,
+        "source_format": source_format,
         "deck": slide.deck,
         "page": slide.page,
         "company": deck.company,
@@ -248,7 +291,9 @@ def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], m
     archive.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
+    mode = 0o666 & ~_UMASK  # mkstemp makes it 0600; a web server must read it (as atomic_write)
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
                 with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -259,6 +304,7 @@ def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], m
             os.fsync(raw.fileno())
         if archive.exists() and _sha256_path(archive) == _sha256_path(tmp):
             tmp.unlink()
+            os.chmod(archive, mode)  # one an older build left 0600 (unchanged bytes keep it)
             return False
         os.replace(tmp, archive)
         return True

@@ -35,8 +35,11 @@ FIELDS: tuple[Field, ...] = (
     Field("id", "string", "Slide id: <deck>/<page:03d>.", required=True),
     Field("file_name", "string", "Upscaled slide image, relative to the bundle root.",
           required=True),
-    Field("original_file_name", "string", "The slide image as found (PDF pages: rendered PNG).",
-          required=True),
+    Field("original_file_name", "string", "The slide image as found: the file itself if JPEG, "
+          "PNG or WebP, else a PNG of it (see source_format).", required=True),
+    Field("source_format", "string", "Format of the slide as found: JPEG, PNG, WEBP, GIF, BMP, "
+          "TIFF or PDF. GIF (first frame), BMP and TIFF images and PDF pages are stored as "
+          "PNG.", required=True),
     Field("deck", "string", "Deck slug.", required=True),
     Field("page", "integer", "1-based page number within the deck.", required=True),
     Field("company", "string", "Company named in the deck's metadata."),
@@ -59,10 +62,14 @@ FIELDS: tuple[Field, ...] = (
     Field("source_height", "integer", "Height of the original image in pixels."),
     Field("upscale_method", "string", "How the slide was enlarged (model name or resampler)."),
     Field("upscale_scale", "number", "Enlargement factor."),
-    Field("source_sha256", "string", "SHA-256 of the original image bytes.", required=True),
+    Field("source_sha256", "string", "SHA-256 of the slide's source file as found, before "
+          "any conversion to PNG (PDF pages: of the PDF's hash, page and render width).",
+          required=True),
     Field("source_url", "string", "Where the deck was published."),
     Field("license", "string", "Licence of the deck, as stated by its source."),
 )
+
+SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "PDF")
 
 _CROISSANT_TYPES = {"string": "sc:Text", "integer": "sc:Integer", "number": "sc:Float"}
 _CROISSANT_CONTEXT: dict[str, Any] = {
@@ -190,7 +197,10 @@ def data_card(ctx: CardContext) -> str:
         "(or by hand, where a curator set it in the deck's deck.toml). "
         f"Upscaled images are stored as {ctx.upscaled_format.upper()}"
         + (" (quality 90)" if ctx.upscaled_format == "webp" else "")
-        + "; originals are stored byte for byte. Slides whose OCR or classification failed are "
+        + "; JPEG, PNG and WebP originals are stored byte for byte, GIF (first frame), BMP "
+        "and TIFF ones as PNG of the image the pipeline read, which the word boxes fit (CMYK, "
+        "16-bit and transparency converted to 8-bit RGB on white; `source_format` names the "
+        "format as found). Slides whose OCR or classification failed are "
         "left out. The archive is byte-reproducible: rebuilding the same corpus gives the same "
         "SHA-256.",
         "",
@@ -201,7 +211,8 @@ def data_card(ctx: CardContext) -> str:
         "| `metadata.jsonl` | one JSON object per slide, every field below |",
         "| `slides.csv` | the same without word boxes (objects as JSON text) |",
         f"| `images/upscaled/<deck>/<page>.{ctx.upscaled_format}` | super-resolved slide |",
-        "| `images/original/<deck>/<page>.<ext>` | slide as found |",
+        "| `images/original/<deck>/<page>.<ext>` | slide as found (jpg, png or webp; other "
+        "formats and PDF pages as png) |",
         "| `croissant.json` | MLCommons Croissant 1.0 metadata |",
         "| `datapackage.json` | Frictionless Data Package |",
         "| `SHA256SUMS` | checksums; check with `sha256sum -c SHA256SUMS` |",
@@ -324,6 +335,8 @@ def _frictionless_schema(*, csv: bool) -> dict[str, Any]:
             constraints["enum"] = list(SECTIONS)
         if f.name == "section_source":
             constraints["enum"] = ["predicted", "curated"]
+        if f.name == "source_format":
+            constraints["enum"] = list(SOURCE_FORMATS)
         if f.name == "page":
             constraints["minimum"] = 1
         if constraints:

@@ -1,7 +1,10 @@
 """Checking a dataset bundle: every checksum, the metadata schema, the required files.
 
-``verify_bundle`` reads the archive once, hashing every member, and reports
-each problem as one line that names the member (and the line) at fault.
+``verify_bundle`` reads the archive once, as a stream, hashing every member, and
+reports each problem as one line that names the member (and the line) at fault.
+It reads the gzip stream to its very end: tarfile alone stops at the tar end
+marker, so a truncated download (no gzip trailer) or data appended after it
+would pass unseen, and ``tar -i`` would extract an appended member.
 """
 
 from __future__ import annotations
@@ -11,16 +14,16 @@ import hashlib
 import io
 import json
 import tarfile
+import zlib
 from pathlib import Path
 from typing import Any
 
-from deckgen.bundle_card import FIELDS
+from deckgen.bundle_card import FIELDS, SOURCE_FORMATS
 from deckgen.records import SECTIONS
 
 TEXT_MEMBERS = ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
                 "metadata.jsonl", "slides.csv")
-
-
+_CHUNK = 1 << 20  # compressed and decompressed bytes held at once while streaming
 
 def verify_bundle(archive: Path) -> list[str]:
     """Check every checksum and the metadata schema; [] when the bundle is sound.
@@ -30,6 +33,8 @@ def verify_bundle(archive: Path) -> list[str]:
     archive = Path(archive)
     try:
         files, problems = _read_archive(archive)
+    except _StreamError as exc:
+        return [f"{archive.name}: {exc}"]
     except (OSError, tarfile.TarError, EOFError) as exc:
         return [f"{archive.name}: cannot read the archive ({exc})"]
     problems += _check_sums(files)
@@ -54,36 +59,99 @@ class _Member:
         self.text = text
 
 
+class _StreamError(Exception):
+    """The gzip stream is incomplete or followed by other data; the message says which."""
+
+
+class _GzipMember:
+    """The first gzip member of a file, decompressed as read, in bounded memory.
+
+    zlib checks the member's CRC-32 and length trailer; a file that ends before
+    the trailer raises ``_StreamError``. ``finish`` then insists that nothing but
+    tar padding follows the tar end marker and nothing follows the gzip member.
+    """
+
+    def __init__(self, raw: io.BufferedIOBase):
+        self._raw = raw
+        self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip wrapper, one member
+        self._pending = memoryview(b"")
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            raise ValueError("read the member in bounded chunks")
+        while not self._pending:
+            if self._inflate.eof:
+                return b""
+            data = self._inflate.unconsumed_tail or self._raw.read(_CHUNK)
+            if not data:
+                raise _StreamError("cannot read the archive: the download is incomplete (the "
+                                   "gzip stream ends early); download it again")
+            try:
+                self._pending = memoryview(self._inflate.decompress(data, _CHUNK))
+            except zlib.error as exc:  # a bad header, deflate data, CRC-32 or length
+                raise _StreamError("cannot read the archive: the compressed data is corrupt "
+                                   f"({exc}); download it again") from None
+        out = self._pending[:size].tobytes()
+        self._pending = self._pending[size:]
+        return out
+
+    def finish(self) -> None:
+        while block := self.read(_CHUNK):
+            if block.strip(b"\0"):
+                raise _StreamError("data after the end of the tar archive (tar -i would "
+                                   "extract it); not an archive deckgen wrote")
+        extra = len(self._inflate.unused_data)
+        while block := self._raw.read(_CHUNK):
+            extra += len(block)
+        if extra:
+            raise _StreamError(f"{extra} bytes after the end of the gzip stream (another gzip "
+                               "member or appended data); not an archive deckgen wrote")
+
+
 def _read_archive(archive: Path) -> tuple[dict[str, _Member], list[str]]:
     files: dict[str, _Member] = {}
     problems: list[str] = []
     roots: set[str] = set()
-    with tarfile.open(archive, "r:gz") as tar:
-        for info in tar:
-            parts = info.name.split("/")
-            if info.name.startswith("/") or ".." in parts:
-                problems.append(f"{info.name}: unsafe member path")
-                continue
-            roots.add(parts[0])
-            if info.isdir():
-                continue
-            if not info.isfile():
-                problems.append(f"{info.name}: not a regular file")
-                continue
-            name = "/".join(parts[1:])
-            fh = tar.extractfile(info)
-            assert fh is not None
-            data = fh.read()
-            text = None
-            if name in TEXT_MEMBERS:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    problems.append(f"{name}: not UTF-8 text")
-            files[name] = _Member(hashlib.sha256(data).hexdigest(), text)
+    with open(archive, "rb") as raw:
+        stream = _GzipMember(raw)
+        with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
+            for info in tar:
+                problems += _read_member(tar, info, files, roots)
+        stream.finish()
     if len(roots) > 1:
         problems.append(f"archive has several top-level folders: {', '.join(sorted(roots))}")
     return files, problems
+
+
+def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, files: dict[str, _Member],
+                 roots: set[str]) -> list[str]:
+    parts = info.name.split("/")
+    if info.name.startswith("/") or ".." in parts:
+        return [f"{info.name}: unsafe member path"]
+    if len(parts) == 1 and not info.isdir():
+        return [f"{info.name}: outside the bundle's top-level folder"]
+    roots.add(parts[0])
+    if info.isdir():
+        return []
+    if not info.isfile():
+        return [f"{info.name}: not a regular file"]
+    name = "/".join(parts[1:])
+    fh = tar.extractfile(info)
+    assert fh is not None
+    digest = hashlib.sha256()
+    kept = bytearray()  # text members only: images are hashed, never held
+    while block := fh.read(_CHUNK):
+        digest.update(block)
+        if name in TEXT_MEMBERS:
+            kept += block
+    text, problems = None, []
+    if name in TEXT_MEMBERS:
+        try:
+            text = kept.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(f"{name}: not UTF-8 text")
+    files[name] = _Member(digest.hexdigest(), text)
+    return problems
 
 
 def _check_sums(files: dict[str, _Member]) -> list[str]:
@@ -161,6 +229,9 @@ def _row_problems(row: dict[str, Any], files: dict[str, _Member]) -> list[str]:
     problems += [f"unknown field {name!r}" for name in sorted(set(row) - known)]
     if problems:
         return problems
+    if row["source_format"] not in SOURCE_FORMATS:
+        problems.append(f"source_format {row['source_format']!r} is not one of "
+                        f"{', '.join(SOURCE_FORMATS)}")
     if row["section"] not in SECTIONS:
         problems.append(f"section {row['section']!r} is not one of the {len(SECTIONS)} sections")
     bad_scores = sorted(k for k, v in row["section_scores"].items()

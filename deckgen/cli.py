@@ -38,8 +38,9 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 # markup off: file names, OCR text and error messages are printed as written ("[draft]"
-# stays, "[/b]" cannot crash a print); styled words go through Text.assemble
-err = Console(stderr=True, markup=False)
+# stays, "[/b]" cannot crash a print); styled words go through Text.assemble.
+# soft_wrap: a message is one line however narrow the terminal (or a log file: 80 columns)
+err = Console(stderr=True, markup=False, soft_wrap=True)
 _state = {"verbose": False}
 
 ConfigOpt = Annotated[
@@ -162,9 +163,9 @@ def build(
             str(len(stage.failed)),
             f"{stage.seconds:.1f}",
         )
-    err.print(table)
+    err.print(table, soft_wrap=False)  # a table fits the terminal
     for line in report_problems(report):
-        err.print(Text.assemble(("skipped ", "yellow"), line), soft_wrap=True)
+        err.print(Text.assemble(("skipped ", "yellow"), line))
     # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
     invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
     program = "deckgen" if shutil.which("deckgen") else invoked
@@ -209,7 +210,7 @@ def add(
             "a folder of slide images, or image files."
         ),
     ],
-    corpus: Annotated[Path, typer.Option(help="Corpus folder.")] = Path("corpus"),
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus).")] = None,
     slug: Annotated[str | None, typer.Option(help="Folder name (default: from --company).")] = None,
     company: Annotated[str | None, typer.Option()] = None,
     title: Annotated[str | None, typer.Option()] = None,
@@ -224,9 +225,10 @@ def add(
         typer.Option(
             "--each",
             help="Import every PDF or presentation given (or found in a given folder) as "
-            "its own deck, named after its file.",
+            "its own deck, named after its file; decks already imported are left alone.",
         ),
     ] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Import a deck into the corpus as corpus/<slug>/ with a deck.toml.
 
@@ -236,11 +238,12 @@ def add(
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
-    from deckgen.corpus import add_deck, decks_in
+    from deckgen.corpus import add_deck, decks_in, safe_slug
 
     if each and (slug or company or title):
         raise DeckgenError("--each names every deck after its file: leave out --slug, "
                            "--company and --title")
+    corpus = Path(_config(config, build={"corpus": corpus and str(corpus)}).build.corpus)
     meta = {
         "company": company,
         "title": title,
@@ -251,20 +254,26 @@ def add(
         "source_url": source_url,
         "license": license,
     }
-    failed = 0
+    failed = added = 0
     for deck in [[p] for p in decks_in(paths)] if each else [paths]:
+        if each and (corpus / safe_slug(deck[0].stem)).exists():
+            err.print(f"{deck[0]}: already in the corpus as {corpus / safe_slug(deck[0].stem)}; "
+                      "left alone", highlight=False)
+            continue
         try:
             deck_dir = add_deck(corpus, deck, slug=slug, meta=meta)
         except BadInputError as exc:
             if not each:
                 raise
             failed += 1
-            err.print(Text.assemble(("✗ ", "red"), f"{deck[0]}: {exc}"), soft_wrap=True)
+            err.print(Text.assemble(("✗ ", "red"), str(exc)))  # names the file
             continue
         slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
-        err.print(f"added {deck_dir} ({slides} slides)", highlight=False, soft_wrap=True)
+        err.print(f"added {deck_dir} ({slides} slides)", highlight=False)
         print(deck_dir)
-    err.print("run `deckgen build` to process the new slides")
+        added += 1
+    if added:
+        err.print("run `deckgen build` to process the new slides")
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -292,6 +301,8 @@ def inspect(
     config: ConfigOpt = None,
 ) -> None:
     """Run upscale → OCR → classify on your own slides; one JSON object per slide on stdout.
+
+    A slide that cannot be read gets {"error": ...}; the command then exits 3.
 
     Example: deckgen inspect slide.jpg --upscale model:x4 --json
     """
@@ -327,8 +338,13 @@ def inspect(
                 sources.append((str(path), 1, path.read_bytes))
             else:
                 raise BadInputError(f"{path} does not exist")
+        failed = 0
         for row in inspect_images(sources, cfg, save_upscaled):
             print(json.dumps(row, ensure_ascii=False, indent=None if as_json else 2))
+            failed += "error" in row
+    if failed:  # each one's reason is in its JSON object
+        err.print(f"{failed} of {len(sources)} slides could not be read")
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command()
@@ -359,19 +375,25 @@ def search(
     stage: Annotated[str | None, typer.Option(help="e.g. seed, series-a.")] = None,
     industry: Annotated[str | None, typer.Option()] = None,
     deck: Annotated[str | None, typer.Option(help="Deck slug.")] = None,
-    limit: Annotated[int, typer.Option()] = 10,
+    limit: Annotated[int, typer.Option(min=1, help="How many hits to print.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
-    cache: Annotated[Path, typer.Option(help="Build folder holding the index.")] = Path("build"),
+    cache: BuildOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Search the built index from the terminal.
+
+    Filters match whatever the case and spacing ("series-a" is "Series A"). An empty
+    query with --section lists every slide labelled so.
 
     Example: deckgen search "market size" --section market
     """
     from deckgen.corpus import printable
     from deckgen.index import search as run_search
+    from deckgen.index import unknown_filter
     from deckgen.records import section_named
 
-    index_dir = cache / "whoosh"
+    cfg = _config(config, build={"cache": cache and str(cache)})
+    index_dir = Path(cfg.build.cache) / "whoosh"
     if not index_dir.exists():
         raise DeckgenError(f"no index at {index_dir}; run `deckgen build` first")
     slug = _section(section)
@@ -384,6 +406,9 @@ def search(
         "deck": deck,
     }
     filters = {k: v for k, v in wanted.items() if v}
+    if not query.strip() and not filters:
+        raise DeckgenError('give words to search for, or a filter: deckgen search "" --section '
+                           "problem")
     hits = run_search(index_dir, query, filters=filters, limit=limit)
     for rank, hit in enumerate(hits, 1):
         if as_json:
@@ -396,6 +421,8 @@ def search(
             )
             if hit["excerpt"]:
                 print(f"    {printable(hit['excerpt'])}")
+    if not hits and (unknown := unknown_filter(index_dir, filters)):
+        raise BadInputError(unknown)
     if not hits and not as_json:
         err.print("no matches")
     named = section_named(query)
@@ -438,7 +465,6 @@ def review(
             f"{unsure} of {len(predicted)} predicted labels are unsure (top score under "
             f"{UNSURE_BELOW}); the {min(limit, len(predicted))} least sure:",
             highlight=False,
-            soft_wrap=True,
         )
     for s in predicted[:limit]:
         ranked = s.section.ranked()
@@ -457,7 +483,7 @@ def review(
 
 @app.command(short_help="Set a slide's section by hand (in its deck.toml).")
 def label(
-    slide: Annotated[str, typer.Argument(help='The slide as review lists it, e.g. "front/006".')],
+    slide: Annotated[str, typer.Argument(help='The slide as review lists it, e.g. "acme/006".')],
     section: Annotated[
         str | None, typer.Argument(help='Its section, e.g. traction or "Business model".')
     ] = None,
@@ -473,17 +499,19 @@ def label(
     The next build keeps it, decodes the slides around it knowing it, and marks it
     "Labelled by hand" on the site and in the dataset.
 
-    Example: deckgen label front/006 traction
+    Example: deckgen label acme/006 traction
     """
     from deckgen.build import built_corpus
     from deckgen.corpus import label_slide
 
-    if clear == (section is not None):
+    if clear and section is not None:
+        raise DeckgenError("give a section or --clear, not both")
+    if not clear and section is None:
         raise DeckgenError("give a section, or --clear to remove the one set by hand")
     named = _section(section)
     deck, _, page = slide.strip().rpartition("/")
     if not deck or not page.isdigit():
-        raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: front/006")
+        raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: acme/006")
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
     if corpus is None:  # the corpus the last build read, when there was one
         with contextlib.suppress(DeckgenError):
@@ -493,7 +521,7 @@ def label(
         toml = toml.relative_to(Path.cwd())
     done = f"labelled {named}" if named else "no longer labelled by hand"
     err.print(f"{deck}/{int(page):03d} {done} in {toml}; `deckgen build` applies it",
-              highlight=False, soft_wrap=True)
+              highlight=False)
 
 
 @app.command("eval", short_help="Measure OCR and classification on a labelled set.")
@@ -536,21 +564,35 @@ app.add_typer(bundle_app, name="bundle")
 @bundle_app.command("build")
 def bundle_build(
     out: Annotated[
-        Path, typer.Option(help="Site folder; the archive goes to OUT/dataset/.")
-    ] = Path("site"),
-    cache: Annotated[Path, typer.Option(help="Build folder of the last build.")] = Path("build"),
-    corpus: Annotated[Path, typer.Option()] = Path("corpus"),
+        Path | None, typer.Option(help="Site folder; the archive goes to OUT/dataset/.")
+    ] = None,
+    cache: BuildOpt = None,
+    corpus: BuiltCorpusOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """(Re)write the dataset archive from the last build.
+    """(Re)write the dataset archive from the last build's cache, without building.
+
+    `deckgen build` writes it too, with the site's dataset page; this says when that
+    page shows another checksum than the archive now has.
 
     Example: deckgen bundle build
     """
-    from deckgen.build import DATASET_IMAGE, cached_images, load_manifest
+    from deckgen.build import (
+        DATASET_IMAGE,
+        DATASET_VERSION,
+        built_corpus,
+        cached_images,
+        load_manifest,
+    )
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus import read_source
 
+    cfg = _config(config, build={"out": out and str(out), "cache": cache and str(cache),
+                                 "corpus": corpus and str(corpus)})
+    out, cache = Path(cfg.build.out), Path(cfg.build.cache)
     slides, decks = load_manifest(cache)
+    corpus = corpus or built_corpus(cache) or Path(cfg.build.corpus)
     slides = [s for s in slides if s.section is not None]
     store = Cache(cache / "cache")
 
@@ -568,8 +610,14 @@ def bundle_build(
         lambda s: read_source(corpus, s.source),
         lambda s: cached_images(store, s, upscaled)[DATASET_IMAGE],
         out / "dataset",
+        version=DATASET_VERSION,
+        max_pixels=cfg.upscale.max_pixels,
     )
     print(json.dumps(info, sort_keys=True))
+    page = out / "dataset.html"
+    if page.exists() and info["sha256"] not in page.read_text("utf-8", "replace"):
+        err.print(f"{page} shows another SHA-256 than the archive now has; run `deckgen "
+                  "build` to update it")
 
 
 @bundle_app.command("verify")

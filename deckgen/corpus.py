@@ -239,17 +239,23 @@ def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> byt
         pdf.close()
 
 
-def read_source(root: Path, source: str) -> bytes:
-    """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
+def split_source(source: str) -> tuple[str, int | None]:
+    """A slide's source as (file, PDF page): "deck.pdf#p3" is a page, "a#p.jpg" an image."""
     path_text, sep, page = source.rpartition("#p")
     if not sep or not page.isdigit():  # an image whose name merely contains "#p"
-        path_text, page = source, ""
+        return source, None
+    return path_text, int(page)
+
+
+def read_source(root: Path, source: str) -> bytes:
+    """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
+    path_text, page = split_source(source)
     path = Path(root) / path_text
     if not _inside(path, Path(root)):
         raise SlideError(f"{source}: refers outside the corpus")
     try:
         if page:
-            return render_pdf_page(path, int(page))
+            return render_pdf_page(path, page)
         return path.read_bytes()
     except OSError as exc:
         raise SlideError(f"cannot read {source}: {exc.strerror or exc}") from exc
@@ -406,14 +412,22 @@ def add_deck(
     unsupported = [f for f in files if f.suffix.lower() not in accepted]
     if unsupported:
         raise BadInputError(
-            f"{unsupported[0]} is not an image, PDF or presentation "
-            "(use jpg, png, webp, pdf, pptx, ppt, odp or key)"
+            f"{unsupported[0]} is not an image, PDF or presentation (use "
+            + ", ".join(sorted(e.lstrip(".") for e in accepted)) + ")"
+        )
+    documents = [f for f in files if f.suffix.lower() in DOCUMENT_EXTENSIONS]
+    if documents and len(files) > 1:  # `deckgen add *.pdf` means several decks
+        raise BadInputError(
+            f"{len(files)} files found, {len(documents)} of them PDFs or presentations: one "
+            "deck is one PDF or presentation, or a set of slide images; use --each to import "
+            "every PDF or presentation as its own deck"
         )
     base = slug or meta.get("company") or Path(inputs[0]).stem
     slug = safe_slug(str(base))
     deck_dir = Path(corpus_root) / slug
     if deck_dir.exists():
-        raise BadInputError(f"{deck_dir} already exists; pass --slug to choose another name")
+        raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to choose "
+                            "another name")
     staging = Path(corpus_root) / f".{slug}.adding"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -421,8 +435,13 @@ def add_deck(
         page = 0
         for path in files:
             if path.suffix.lower() in DOCUMENT_EXTENSIONS:
-                pdf = as_pdf(path, staging / ".converted")
-                for n in range(1, pdf_page_count(pdf) + 1):
+                try:
+                    pdf = as_pdf(path, staging / ".converted")
+                    count = pdf_page_count(pdf)
+                except BadInputError as exc:  # say which file, as given
+                    said = str(exc).removeprefix(f"{path.name}: ")
+                    raise BadInputError(f"{path}: {said}") from exc
+                for n in range(1, count + 1):
                     page += 1
                     png = render_pdf_page(pdf, n, pdf_width)
                     atomic_write(staging / f"{page:03d}.png", png)

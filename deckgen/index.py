@@ -183,18 +183,18 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
     index_dir = Path(index_dir)
     if not whoosh_index.exists_in(index_dir):
         raise IndexMissingError(f"no search index in {index_dir}: run `deckgen build` first")
-    filter_terms = []
-    for name, value in (filters or {}).items():
+    for name in filters or {}:
         if name not in _FACET_FIELDS:
             raise ConfigError(f"unknown filter {name!r}: use one of {', '.join(_FACET_FIELDS)}")
-        filter_terms.append(Q.Term(_FACET_FIELDS[name], str(value)))
     clauses = parse_query(query)
-    if not clauses and not filter_terms:
+    if not clauses and not filters:
         return []
     q = _whoosh_query(clauses) if clauses else Q.Every()
     browse_section = not clauses and "section" in (filters or {})
     ix = whoosh_index.open_dir(index_dir)
     with ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1)) as searcher:
+        filter_terms = [Q.Term(_FACET_FIELDS[name], _facet_value(searcher, name, str(value)))
+                        for name, value in (filters or {}).items()]
         hits = searcher.search(q, limit=None if browse_section else limit,
                                filter=Q.And(filter_terms) if filter_terms else None)
         # the excerpt is the text around the matched words, as plain text
@@ -210,6 +210,29 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
             "industry": hit.get("industry_facet", ""), "unsure": bool(hit.get("unsure")),
             "excerpt": _excerpt(hit),
         } for rank, hit in enumerate(hits, 1)]
+
+
+def _facet_key(value: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "-", value.lower()).strip("-")
+
+
+def _facet_value(searcher, name: str, value: str) -> str:
+    """The indexed value a filter means: "series-a" and "series a" are "Series A"."""
+    known = list(searcher.reader().field_terms(_FACET_FIELDS[name]))
+    same = [v for v in known if v == value] or [
+        v for v in known if _facet_key(v) == _facet_key(value)]
+    return same[0] if same else value
+
+
+def unknown_filter(index_dir: Path, filters: dict[str, str]) -> str | None:
+    """Says which filter value no slide has, and the values there are; None if all exist."""
+    with whoosh_index.open_dir(index_dir).searcher() as searcher:
+        for name, value in filters.items():
+            known = list(searcher.reader().field_terms(_FACET_FIELDS[name]))
+            if _facet_value(searcher, name, value) not in known:
+                listed = ", ".join(known[:30]) + (", …" if len(known) > 30 else "")
+                return f"no slide has {name} {value!r}; there are: {listed or 'none'}"
+    return None
 
 
 EXCERPT_CHARS = 200

@@ -48,6 +48,11 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
     second = Builder(cfg, quiet=True).run()
     assert processed(second) == dict.fromkeys(processed(first), 0)
     assert second.stages["ocr"].cached == n
+    # ...but a deleted dataset archive or search entry is written again
+    for output in [next((site / "dataset").glob("*.tar.gz")), site / "search" / "entry.json"]:
+        output.unlink()
+        assert Builder(cfg, quiet=True).run().stages["site"].processed == n
+        assert output.exists()
 
     # One new deck: only its slides go through the per-slide stages.
     write_deck(
@@ -221,6 +226,18 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     bogus = run("", "--section", "problems")
     assert bogus.returncode == 2
     assert "unknown section 'problems'; use one of: cover," in bogus.stderr
+    # filters match whatever the case and spacing; a value no slide has lists those there are
+    seed = run("", "--stage", "seed", "--json").stdout
+    assert seed and run("", "--stage", " SEED", "--json").stdout == seed
+    assert run("", "--stage", "Series A", "--json").stdout == run("", "--stage", "series-a",
+                                                                   "--json").stdout != ""
+    late = run("", "--stage", "series-z")
+    assert late.returncode == 3 and "no slide has stage 'series-z'; there are:" in late.stderr
+    assert "seed" in late.stderr and "series-a" in late.stderr
+    for args, said in [(("",), "give words to search for, or a filter"),
+                       (("aisles", "--limit", "0"), "Invalid value for '--limit'")]:
+        wrong = run(*args)
+        assert wrong.returncode == 2 and said in wrong.stderr and "Traceback" not in wrong.stderr
     named = run("problem")  # the word finds only the slides that say it
     assert 'tip: `deckgen search "" --section problem` lists every slide' in named.stderr
     aisles = run("aisles").stdout.splitlines()  # each hit, then the words around the match

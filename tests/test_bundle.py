@@ -7,10 +7,16 @@ import gzip
 import hashlib
 import io
 import json
+import os
+import struct
+import subprocess
+import sys
 import tarfile
+import zlib
 from pathlib import Path
 
 import frictionless
+import numpy as np
 import pytest
 import yaml
 from PIL import Image, ImageDraw
@@ -27,6 +33,7 @@ from deckgen.records import (
     Word,
     slide_id,
 )
+from deckgen.upscale import decode_image
 
 ROOT = "deckgen-dataset-v1"
 
@@ -302,8 +309,8 @@ def test_garbage_source_is_skipped_with_a_reason(corpus, tmp_path):
     info = build_bundle(slides, decks,
                         lambda s: b"not an image" if s.id == "acme/001" else _jpeg(1),
                         lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
-    assert info["skipped"][0] == {"id": "acme/001", "reason": "image unavailable: source is not "
-                                  "a JPEG, PNG or WebP image"}
+    assert info["skipped"][0] == {"id": "acme/001", "reason": "image unavailable: not an image: "
+                                  "the format is not recognised"}
     assert info["slides"] == 4
 
 
@@ -316,3 +323,219 @@ def test_upscaled_image_in_another_format_is_skipped_with_a_reason(corpus, tmp_p
         info["skipped"])
     assert info["slides"] == 4
     assert verify_bundle(tmp_path / archive_name("1")) == []
+
+
+# --- originals in formats other than JPEG, PNG and WebP ----------------------------------------
+
+def _encoded(image: Image.Image, fmt: str, **kwargs) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=fmt, **kwargs)
+    return out.getvalue()
+
+
+def _odd_sources() -> dict[str, bytes]:
+    """One slide per format the corpus takes besides JPEG/PNG/WebP, in awkward modes."""
+    frames = [Image.new("P", (96, 54), i) for i in (0, 1)]
+    for frame, colour in zip(frames, ((200, 30, 30), (30, 30, 200)), strict=True):
+        frame.putpalette([*colour, 255, 255, 255] + [0] * 762)
+        ImageDraw.Draw(frame).text((4, 20), "GIF", fill=1)
+    gif = _encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    cmyk = Image.new("CMYK", (96, 54), (0, 40, 80, 10))
+    ImageDraw.Draw(cmyk).text((4, 20), "CMYK", fill=(0, 0, 0, 255))
+    deep = Image.fromarray(np.tile(np.arange(96, dtype=np.uint16) * 600, (54, 1)))
+    assert deep.mode == "I;16"
+    return {
+        "acme/001": gif,
+        "acme/002": _encoded(_decoded_rgb(_jpeg(3)), "BMP"),
+        "acme/003": _encoded(cmyk, "TIFF", compression="tiff_lzw"),
+        "zeta-labs/001": _encoded(deep, "TIFF"),
+        "zeta-labs/002": _jpeg(7),
+    }
+
+
+def _decoded_rgb(data: bytes) -> Image.Image:
+    return Image.fromarray(decode_image(data, 10**7)[..., ::-1].copy())
+
+
+def _build_odd(corpus, out_dir: Path) -> tuple[dict, dict[str, bytes]]:
+    slides, decks = corpus
+    sources = _odd_sources()
+    pdf_page = next(s for s in slides if s.id == "zeta-labs/002")
+    pdf_page.source = "zeta-labs/deck.pdf#p2"
+    sources["zeta-labs/002"] = _encoded(_decoded_rgb(_jpeg(7)), "PNG")  # a rendered PDF page
+    info = build_bundle(slides, decks, lambda s: sources[s.id],
+                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), out_dir)
+    return info, sources
+
+
+def _png_chunks(png: bytes) -> list[bytes]:
+    chunks, at = [], 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at:at + 4])
+        chunks.append(png[at + 4:at + 8])
+        at += 12 + length
+    return chunks
+
+
+def test_gif_bmp_and_tiff_originals_are_stored_as_png_of_what_the_pipeline_read(corpus, tmp_path):
+    info, sources = _build_odd(corpus, tmp_path / "a")
+    archive = tmp_path / "a" / archive_name("1")
+    assert (info["slides"], [s["id"] for s in info["skipped"]]) == (5, ["zeta-labs/003"])
+    members = _members(archive)
+    rows = {r["id"]: r for r in map(json.loads, members[f"{ROOT}/metadata.jsonl"].splitlines())}
+    assert {i: r["source_format"] for i, r in rows.items()} == {
+        "acme/001": "GIF", "acme/002": "BMP", "acme/003": "TIFF", "zeta-labs/001": "TIFF",
+        "zeta-labs/002": "PDF"}
+    for slide_id_, source in sources.items():
+        name = rows[slide_id_]["original_file_name"]
+        assert name == f"images/original/{slide_id_}.png"
+        png = members[f"{ROOT}/{name}"]
+        assert _png_chunks(png) == [b"IHDR", b"IDAT", b"IEND"]  # no time, text or dpi chunks
+        with Image.open(io.BytesIO(png)) as stored:
+            pixels = np.asarray(stored.convert("RGB"))
+        # lossless, and the very image OCR saw: the GIF's first frame, CMYK and 16-bit converted
+        assert np.array_equal(pixels, decode_image(source, 10**7)[..., ::-1])
+    assert tuple(np.asarray(Image.open(io.BytesIO(
+        members[f"{ROOT}/images/original/acme/001.png"])).convert("RGB"))[0, 0]) == (200, 30, 30)
+    assert verify_bundle(archive) == []
+    assert _build_odd(corpus, tmp_path / "b")[0]["sha256"] == info["sha256"]  # reproducible
+
+
+def test_an_image_format_the_corpus_does_not_take_is_skipped_with_a_reason(corpus, tmp_path):
+    slides, decks = corpus
+    ppm = _encoded(Image.new("RGB", (8, 8)), "PPM")
+    info = build_bundle(slides, decks, lambda s: ppm if s.id == "acme/001" else _jpeg(1),
+                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
+    assert {"id": "acme/001", "reason": "image unavailable: source is a PPM image, not JPEG, "
+            "PNG, WebP, GIF, BMP or TIFF"} in info["skipped"]
+
+
+def test_data_card_and_schema_describe_converted_originals(corpus, tmp_path):
+    _build_odd(corpus, tmp_path)
+    members = _members(tmp_path / archive_name("1"))
+    card = members[f"{ROOT}/README.md"].decode()
+    assert "stored byte for byte" in card and "`source_format`" in card
+    assert "| `source_format` | string |" in card
+    package = json.loads(members[f"{ROOT}/datapackage.json"])
+    schema = {f["name"]: f for f in package["resources"][1]["schema"]["fields"]}
+    assert "GIF" in schema["source_format"]["constraints"]["enum"]
+
+
+# --- verify reads the gzip stream to its end --------------------------------------------------
+
+def _cli_verify(archive: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deckgen", "bundle", "verify", str(archive)],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"})
+
+
+@pytest.mark.parametrize("cut", [1, 4, 8, 5000])
+def test_verify_rejects_a_truncated_download(corpus, tmp_path, cut):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    truncated = tmp_path / "t.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[:-cut])  # head -c <size - cut>
+    problems = verify_bundle(truncated)
+    assert len(problems) == 1 and "the download is incomplete" in problems[0], problems
+
+
+def test_cli_verify_exits_3_with_one_line_for_a_truncated_download(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    archive.write_bytes(archive.read_bytes()[:-1])
+    result = _cli_verify(archive)
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "download is incomplete" in lines[0], result.stderr
+
+
+def test_verify_rejects_a_wrong_gzip_checksum(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    raw = bytearray(archive.read_bytes())
+    raw[-8] ^= 0xFF  # the trailer's CRC-32
+    archive.write_bytes(bytes(raw))
+    problems = verify_bundle(archive)
+    assert len(problems) == 1 and "compressed data is corrupt" in problems[0], problems
+
+
+def _extra_tar(name: str = "extra.txt") -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        info = tarfile.TarInfo(name)
+        info.size = 5
+        tar.addfile(info, io.BytesIO(b"hello"))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("appended", ["random bytes", "gzip member"])
+def test_verify_rejects_data_after_the_gzip_stream(corpus, tmp_path, appended):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    extra = os.urandom(100) if appended == "random bytes" else gzip.compress(_extra_tar())
+    archive.write_bytes(archive.read_bytes() + extra)
+    if appended == "gzip member":  # what tar -xzif would unpack
+        with tarfile.open(archive, "r:gz", ignore_zeros=True) as tar:
+            assert "extra.txt" in tar.getnames()
+    problems = verify_bundle(archive)
+    assert problems == [f"{archive.name}: {len(extra)} bytes after the end of the gzip stream "
+                        "(another gzip member or appended data); not an archive deckgen wrote"]
+
+
+def test_verify_rejects_a_tar_appended_inside_the_gzip_stream(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    archive.write_bytes(gzip.compress(gzip.decompress(archive.read_bytes()) + _extra_tar()))
+    problems = verify_bundle(archive)
+    assert len(problems) == 1 and "data after the end of the tar archive" in problems[0]
+
+
+def test_verify_streams_members_larger_than_a_chunk(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    target = "images/upscaled/acme/002.webp"
+    old = hashlib.sha256(_members(archive)[f"{ROOT}/{target}"]).hexdigest()
+    big = os.urandom(3 << 20)  # incompressible: several compressed and decompressed chunks
+    new = hashlib.sha256(big).hexdigest()
+    _rewrite(archive, lambda name, data: big if name == target else
+             data.replace(old.encode(), new.encode()) if name == "SHA256SUMS" else data)
+    assert verify_bundle(archive) == []
+    _rewrite(archive, lambda name, data: big[:-1] + b"!" if name == target else data)
+    assert verify_bundle(archive)[0].startswith(f"{target}: checksum mismatch")
+
+
+def test_a_zlib_stream_that_is_not_gzip_is_reported(tmp_path):
+    archive = tmp_path / "x.tar.gz"
+    archive.write_bytes(zlib.compress(_extra_tar()))
+    problems = verify_bundle(archive)
+    assert len(problems) == 1 and "cannot read the archive" in problems[0]
+
+
+# --- file mode and stray members -------------------------------------------------------------
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_archive_is_readable_like_every_other_site_file(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    assert archive.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    archive.chmod(0o600)  # as an older build left it
+    assert _build(corpus, tmp_path)["written"] is False
+    assert archive.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def test_verify_names_a_stray_top_level_file(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    out = io.BytesIO()
+    with tarfile.open(archive, "r:gz") as src, tarfile.open(fileobj=out, mode="w:gz") as dst:
+        for member in src:
+            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+        stray = tarfile.TarInfo("stray.txt")
+        stray.size = 5
+        dst.addfile(stray, io.BytesIO(b"hello"))
+    archive.write_bytes(out.getvalue())
+    assert verify_bundle(archive) == ["stray.txt: outside the bundle's top-level folder"]

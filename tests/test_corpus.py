@@ -269,3 +269,23 @@ def test_add_each_imports_every_pdf_as_its_own_deck_and_reports_the_bad_ones(tmp
     images = subprocess.run([*add, str(tmp_path / "a.jpg"), "--each"], capture_output=True,
                             text=True)
     assert images.returncode == 3 and "a folder of slide images is one deck" in images.stderr
+    # again, once the broken file is gone: what is imported already is left alone
+    (folder / "broken.pdf").unlink()
+    again = subprocess.run([*add, str(folder), "--each"], capture_output=True, text=True)
+    assert again.returncode == 0 and again.stdout == "", again.stderr
+    assert "zeta.pdf: already in the corpus as" in again.stderr
+    assert "deckgen build" not in again.stderr  # nothing new to build
+    # without --each, several PDFs are not silently merged into one deck, and a broken one
+    # is named; the corpus comes from deckgen.toml when --corpus is not given
+    (tmp_path / "deckgen.toml").write_text('[build]\ncorpus = "from-config"\n')
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    plain = [sys.executable, "-m", "deckgen", "add"]
+    for args, said in [((folder / "zeta.pdf", folder / "Acme Seed Deck.pdf"), "use --each"),
+                       ((folder,), "use --each"),
+                       ((folder / "broken.pdf",), f"{folder / 'broken.pdf'}: not a readable PDF")]:
+        wrong = subprocess.run([*plain, *map(str, args)], capture_output=True, text=True,
+                               cwd=tmp_path)
+        assert wrong.returncode == 3 and said in wrong.stderr, (args, wrong.stderr)
+    one = subprocess.run([*plain, str(folder / "zeta.pdf")], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert one.returncode == 0 and (tmp_path / "from-config" / "zeta" / "003.png").exists()
