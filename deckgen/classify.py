@@ -36,7 +36,8 @@ from deckgen.records import SECTIONS, OcrResult, SectionResult
 
 _MODEL_FILE = resources.files("deckgen").joinpath("models/classifier.json")
 # the model's hash is part of the version: retraining makes cached labels stale
-VERSION = "classify-7+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
+# classify-8: a number or address alone in a cue reads "text has an amount"
+VERSION = "classify-8+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
 
 _INDEX = {s: i for i, s in enumerate(SECTIONS)}
 
@@ -390,16 +391,30 @@ def classify_deck(
     return results
 
 
-# how the markers ``normalize`` puts in place of numbers and addresses read in a cue
+# how the markers ``normalize`` puts in place of numbers and addresses read in a cue:
+# 'text has an amount', 'words in text: revenue, an amount'; quoted, 'title words
+# "raising [amount]"'
 _MARKER_SHOWN = {
-    "num": "[number]",
-    "money_num": "[amount]",
-    "pct_num": "[percent]",
-    "year_num": "[year]",
-    "url_addr": "[web address]",
-    "email_addr": "[e-mail]",
+    "num": ("[number]", "a number"),
+    "money_num": ("[amount]", "an amount"),
+    "pct_num": ("[percent]", "a percentage"),
+    "year_num": ("[year]", "a year"),
+    "url_addr": ("[web address]", "a web address"),
+    "email_addr": ("[e-mail]", "an e-mail address"),
 }
 _MARKER = re.compile(r"\b(" + "|".join(sorted(_MARKER_SHOWN, key=len, reverse=True)) + r")\b")
+_LONE_MARKER = re.compile(r'(text|title) words? "(\w+)"')
+
+
+def _shown(reason: str) -> str:
+    lone = _LONE_MARKER.fullmatch(reason)
+    if lone and lone[2] in _MARKER_SHOWN:
+        return f"{lone[1]} has {_MARKER_SHOWN[lone[2]][1]}"
+    parts = reason.split('"')  # odd parts are quoted
+    for i, part in enumerate(parts):
+        form = 0 if i % 2 else 1
+        parts[i] = _MARKER.sub(lambda m, form=form: _MARKER_SHOWN[m[1]][form], part)
+    return '"'.join(parts)
 
 
 def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) -> list[str]:
@@ -413,8 +428,7 @@ def _explain(label_idx: int, feats: dict, why: dict, model: dict, top: int = 4) 
             continue
         margin = value * (w[label_idx] - w.mean())
         if margin > 0.05:
-            reason = _MARKER.sub(lambda m: _MARKER_SHOWN[m.group(1)], why.get(name, name))
-            contrib.append((margin, reason))
+            contrib.append((margin, _shown(why.get(name, name))))
     contrib.sort(reverse=True)
     reasons: list[str] = []
     for _, reason in contrib:  # a word and its Porter stem share one reason
