@@ -497,6 +497,7 @@ def inspect_images(
 def report_problems(report: BuildReport) -> list[str]:
     """Every problem as one readable line, for the terminal."""
     lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
-    for name, stage in report.stages.items():
-        lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}" for f in stage.failed)
+    for name, stage in report.stages.items():  # in slide order, whichever worker was first
+        lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}"
+                     for f in sorted(stage.failed, key=lambda f: f["id"]))
     return lines

@@ -165,7 +165,7 @@ def build(
         )
     err.print(table, soft_wrap=False)  # a table fits the terminal
     for line in report_problems(report):
-        err.print(Text.assemble(("skipped ", "yellow"), line))
+        err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
     # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
     invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
     program = "deckgen" if shutil.which("deckgen") else invoked
@@ -198,7 +198,8 @@ def sample(
     from deckgen.sample import generate
 
     slugs = generate(out, seed=seed, n_decks=decks, truth_dir=truth)
-    err.print(f"wrote {len(slugs)} decks to {out}/" + (f" and truth to {truth}/" if truth else ""))
+    decks_written = f"{len(slugs)} deck{'' if len(slugs) == 1 else 's'}"
+    err.print(f"wrote {decks_written} to {out}/" + (f" and truth to {truth}/" if truth else ""))
 
 
 @app.command(short_help="Import a deck (PDF, pptx or slide images) into the corpus.")
@@ -214,7 +215,7 @@ def add(
     slug: Annotated[str | None, typer.Option(help="Folder name (default: from --company).")] = None,
     company: Annotated[str | None, typer.Option()] = None,
     title: Annotated[str | None, typer.Option()] = None,
-    year: Annotated[int | None, typer.Option()] = None,
+    year: Annotated[int | None, typer.Option(min=1900, max=2100)] = None,
     stage: Annotated[str | None, typer.Option(help="e.g. seed, series-a.")] = None,
     industry: Annotated[str | None, typer.Option()] = None,
     amount_raised: Annotated[str | None, typer.Option()] = None,

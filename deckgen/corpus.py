@@ -118,6 +118,9 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
         return meta
     if "slug" in data:
         problems.append(Problem(rel, "slug field ignored: a deck's slug is its folder name"))
+    for key in sorted(set(data) - set(META_KEYS) - {"slug", "sections"}):  # a typo: "comapny"
+        problems.append(Problem(rel, f"unknown field {printable(key[:40])!r} ignored; the fields "
+                                f"are {', '.join(META_KEYS)} and [sections]"))
     for key in META_KEYS:
         value = data.get(key)
         if value is None:
@@ -126,7 +129,8 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
             if isinstance(value, int) and 1900 <= value <= 2100:
                 meta.year = value
             else:
-                problems.append(Problem(rel, f"year must be an integer like 2019, got {value!r}"))
+                problems.append(Problem(rel, f"year must be an integer like 2019, got {value!r}; "
+                                        "year left empty"))
         elif isinstance(value, (str, int, float)):
             setattr(meta, key, str(value))
         else:

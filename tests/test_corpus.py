@@ -46,7 +46,16 @@ def test_sections_set_by_hand_are_read_and_bad_entries_reported(tmp_path):
     flat.mkdir()
     (flat / "deck.toml").write_text('sections = "market"\n')
     (flat / "1.jpg").write_bytes(jpeg())
+    typo = tmp_path / "typo"
+    typo.mkdir()
+    (typo / "deck.toml").write_text('comapny = "Typo Inc"\nyear = "2019"\n')
+    (typo / "1.jpg").write_bytes(jpeg())
     corpus = scan(tmp_path)
+    said = sorted(p.reason for p in corpus.problems if p.path == "typo/deck.toml")
+    assert said[0].startswith("unknown field 'comapny' ignored; the fields are company, title")
+    assert said[1] == "year must be an integer like 2019, got '2019'; year left empty"
+    assert corpus.decks["typo"].company == "Typo"  # from the folder name
+    corpus.problems = [p for p in corpus.problems if p.path != "typo/deck.toml"]
     assert corpus.decks["acme"].sections == {"1": "cover", "2": "market", "4": "business-model"}
     assert corpus.decks["flat"].sections == {}
     reasons = sorted(p.reason for p in corpus.problems)
