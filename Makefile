@@ -15,7 +15,7 @@ TEST_PKGS  := $(OCR_PKGS) $(FONT_PKGS) chromium poppler-utils
 # LibreOffice: `deckgen add deck.pptx` converts presentations to PDF with it
 OFFICE_PKGS := libreoffice-impress-nogui
 
-.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation lint clean distclean setup setup-dev
+.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation bench-pdf lint clean distclean setup setup-dev
 
 help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
@@ -73,7 +73,7 @@ docs: setup
 lint: setup-dev
 	$(BIN)/ruff check deckgen tests benchmarks
 
-bench: bench-ocr bench-sr bench-search bench-build bench-bundle bench-curation
+bench: bench-ocr bench-sr bench-search bench-build bench-bundle bench-curation bench-pdf
 
 bench-sr: setup-dev
 	$(BIN)/python benchmarks/bench_sr.py
@@ -93,6 +93,9 @@ bench-bundle: setup-dev
 
 bench-curation: setup-dev
 	$(BIN)/python benchmarks/bench_curation.py
+
+bench-pdf: setup-dev
+	$(BIN)/python benchmarks/bench_pdf_render.py
 
 clean:
 	rm -rf build site

@@ -233,9 +233,11 @@ def add(
 ) -> None:
     """Import a deck into the corpus as corpus/<slug>/ with a deck.toml.
 
-    PDF pages are rendered 1920 px wide. A presentation is converted to PDF first by
-    LibreOffice (headless), which must be installed. With --each, a file that cannot be
-    imported is reported and the others are still added (exit 3 at the end).
+    PDF pages are rendered 1920 px wide; a page that is one picture (a scraped deck saved
+    as PDF) at the picture's own size, for the build to super-resolve. A presentation is
+    converted to PDF first by LibreOffice (headless), which must be installed. With
+    --each, a file that cannot be imported is reported and the others are still added
+    (exit 3 at the end).
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """

@@ -45,6 +45,7 @@ META_KEYS = (
 )
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
+PDF_RENDER_RULE = "/pictures-native"  # in a PDF page's identity: how pages are rendered
 MAX_PDF_PAGES = 1000
 
 
@@ -231,8 +232,7 @@ def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> byt
         raise SlideError(f"cannot open PDF: {exc}") from exc
     try:
         pdf_page = pdf[page - 1]
-        page_width = pdf_page.get_width() or 1
-        bitmap = pdf_page.render(scale=min(width / page_width, 8.0))
+        bitmap = pdf_page.render(scale=_render_scale(pdf_page, width))
         image = bitmap.to_pil().convert("RGB")
         buf = io.BytesIO()
         image.save(buf, format="PNG", compress_level=1)
@@ -249,6 +249,35 @@ def split_source(source: str) -> tuple[str, int | None]:
     if not sep or not page.isdigit():  # an image whose name merely contains "#p"
         return source, None
     return path_text, int(page)
+
+
+def _render_scale(page, width: int) -> float:
+    """Pixels per PDF point for one page: ``width`` px across, at most 8 px a point.
+
+    A page that is one picture (a scraped or scanned deck saved as PDF) is rendered
+    no bigger than that picture's own pixels: enlarged here it would only be blurred,
+    while left as it is the upscale stage measures its text and super-resolves it.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    page_width, page_height = page.get_size()
+    scale = min(width / (page_width or 1), 8.0)
+    pictures = []
+    for obj in page.get_objects():
+        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            pictures.append(obj)
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT and (
+            pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
+            != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE  # a scan's hidden OCR layer
+        ):
+            return scale  # real text: vector, sharp at any size
+    if len(pictures) != 1:
+        return scale
+    left, bottom, right, top = pictures[0].get_bounds()
+    if (right - left) * (top - bottom) < 0.8 * page_width * page_height:
+        return scale  # a picture on a page, not a page that is a picture
+    picture_width = pictures[0].get_px_size()[0]
+    return min(scale, picture_width / max(right - left, 1.0))
 
 
 def read_source(root: Path, source: str) -> bytes:
@@ -356,7 +385,7 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
         first = len(sources) + 1
         sources.extend(
             (first + n - 1, f"{rel}#p{n}",
-             sha256_bytes(f"{pdf_hash}#p{n}@{PDF_RENDER_WIDTH}".encode()))
+             sha256_bytes(f"{pdf_hash}#p{n}@{PDF_RENDER_WIDTH}{PDF_RENDER_RULE}".encode()))
             for n in range(1, count + 1)
         )
     deck = deck_dir.name
