@@ -7,7 +7,9 @@ CloudFront Function to map ``dir/`` to ``dir/index.html``; only the site root
 needs ``DefaultRootObject: index.html``. Every link is relative (``root`` is
 "", "../" or "../../"), so the site works under any prefix and from a plain
 file server. The one exception is ``404.html``, which CloudFront serves at
-whatever depth was requested: it uses absolute links when ``base_url`` is set.
+whatever depth was requested: its links are absolute (``base_url``), or
+root-absolute (``/static/...``) without one, so a site served under a prefix
+must set ``base_url``.
 
 Assets and images carry a content hash in their names (cache them forever);
 pages keep stable names. Every output goes through ``write_if_changed`` so an
@@ -464,8 +466,9 @@ def render_site(
     written = 0
     with progress.stage("pages", len(pages)) as advance:
         for page in pages:  # written as rendered: a big gallery's pages are never all in memory
-            # 404.html is served at any depth, so it can only use absolute links.
-            root = base if page.path == "404.html" and base else _root_for(page.path)
+            # 404.html is served at any depth (/deck/gone.html), so relative links would
+            # miss: absolute ones, from the site root when there is no base_url.
+            root = (base or "/") if page.path == "404.html" else _root_for(page.path)
             html = env.get_template(page.template).render(
                 **page.context, root=root, page_path=page.path, assets=assets,
                 site_title=site_title, base_url=base, canonical=base + page.path if base else "",

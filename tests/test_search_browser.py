@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from deckgen import index as ix
-from deckgen.records import DeckMeta, UpscaleResult, Word
+from deckgen.records import SECTIONS, DeckMeta, UpscaleResult, Word
 from tests.test_index import make_slide, synthetic_corpus
 
 pytestmark = pytest.mark.e2e
@@ -41,8 +41,9 @@ PAGE = """<!doctype html>
 {home}
 </body></html>
 """
-HOME = ('<nav id="facets"></nav>'
-        '<section id="search-results" aria-live="polite"></section>')
+HOME = ('<details class="filters" hidden><summary>Filters<span class="filters-active"></span>'
+        '</summary><nav id="facets"></nav></details>'
+        '<section id="search-results"><p class="search-status" role="status"></p></section>')
 
 
 def write_site(site: Path) -> None:
@@ -53,6 +54,10 @@ def write_site(site: Path) -> None:
                make_slide("evil", 2, "We settle insurance claims in minutes", "Solution",
                           "solution")]
     slides[-1].section.scores = {"solution": 0.9}  # the one sure label (the rest have no scores)
+    # one slide of every section type, so the section chips fill all their slots
+    slides += [make_slide("every", k, "Placeholder", label=label)
+               for k, label in enumerate(SECTIONS, 1)]
+    metas["every"] = DeckMeta(slug="every", company="Every Section")
     urls = {s.id: {"page": f"slide/{s.deck}/{s.page:03d}.html", "thumb": f"img/{s.deck}.svg"}
             for s in slides}
     ix.export_client_index(slides, metas, site, urls)
@@ -256,7 +261,7 @@ def test_a_query_that_names_a_section_offers_to_browse_it(page, server):
     link.click()
     page.wait_for_function("() => document.querySelector('#q').value === ''")
     page.wait_for_selector("li.search-hit")
-    assert re.fullmatch(rf"{total} slides", wait_count(page))
+    assert re.fullmatch(rf"{total} slides in Section: Solution", wait_count(page))
     assert "section=solution" in page.url and "q=" not in page.url
     assert hit_ids(page)[0] == "evil/002"  # browsing the section: the sure label first
     assert page.query_selector(".search-section-hint") is None
@@ -311,6 +316,93 @@ def test_other_pages_submit_to_the_home_page(page, server):
     page.wait_for_selector("li.search-hit")
 
 
+def test_show_more_keeps_focus_on_the_first_new_hit(page, server):
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    assert len(hit_ids(page)) == 10
+    page.focus(".search-more")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('li.search-hit').length === 20")
+    eleventh = hit_ids(page)[10]
+    assert page.evaluate("() => document.activeElement.closest('li')?.dataset.id") == eleventh
+    # the URL keeps how many are shown: a reload (or Back from a slide) shows as many
+    page.wait_for_function("() => new URLSearchParams(location.search).get('n') === '20'")
+    page.reload()
+    page.wait_for_selector("li.search-hit")
+    assert len(hit_ids(page)) == 20
+    assert page.errors == []
+
+
+def test_an_unknown_filter_is_named_and_can_be_cleared(page, server):
+    url, _ = server
+    page.goto(url)
+    page.wait_for_selector('fieldset[data-facet="section"] button')
+    every = page.eval_on_selector_all('fieldset[data-facet="section"] button',
+                                      "els => els.map(e => e.dataset.value)")
+    assert len(every) == len(SECTIONS)  # every section type, each in its own chip
+    page.goto(url + "?section=bogus")
+    wait_count(page)
+    chips = page.eval_on_selector_all('fieldset[data-facet="section"] button',
+                                      "els => els.map(e => e.dataset.value)")
+    assert sorted(chips) == sorted(every)  # the stale value takes no chip's slot
+    assert wait_count(page) == "No slides in Section: bogus (no slide has it)."
+    assert page.locator("button[aria-pressed=true]").count() == 0
+    # a company that is gone, with words: they are kept when the filter is cleared
+    page.goto(url + "?q=claims&company=Gone+Inc")
+    assert wait_count(page) == ("No slides match “claims” in Company: Gone Inc "
+                                "(no slide has it).")
+    page.click("button.search-clear")
+    page.wait_for_function("() => location.search === '?q=claims'")
+    page.wait_for_selector("li.search-hit")
+    assert page.query_selector("button.search-clear") is None
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    # a known filter is named in the count line too
+    page.goto(url + "?q=claims&section=problem")
+    assert re.fullmatch(r"\d+ slides? for “claims” in Section: Problem", wait_count(page))
+    assert page.inner_text("button.search-clear") == "Clear the filter"
+    assert page.errors == []
+
+
+def test_the_page_title_names_the_search(page, server):
+    url, _ = server
+    page.goto(url + "?q=claims")
+    page.wait_for_selector("li.search-hit")
+    assert page.title() == "“claims” – search – test"
+    page.goto(url + "?section=solution")
+    page.wait_for_selector("li.search-hit")
+    assert page.title() == "Section: Solution – search – test"
+    page.goto(url)
+    page.wait_for_selector("#search-results .search-empty")
+    assert page.title() == "test"
+
+
+def test_a_query_with_a_section_name_among_other_words_offers_that_section(page, server):
+    url, _ = server
+    page.goto(url + "?q=market+size+")
+    link = page.wait_for_selector(".search-section-hint a")
+    assert re.fullmatch(r"all \d+ slides labelled Market", link.inner_text())
+    page.goto(url + "?q=" + urllib.request.quote("go to market plan "))  # the longest name
+    hint = page.wait_for_selector(".search-section-hint a")
+    assert hint.inner_text() == "all 1 slide labelled Go-to-market"
+    assert page.errors == []
+
+
+def test_a_typo_reaches_another_form_of_the_word(page, server):
+    # the index keeps one word per stem ("customers"); "custmer" is one edit from "customer"
+    url, _ = server
+    page.goto(url + "?q=custmer+")
+    page.wait_for_selector("li.search-hit")
+    assert page.inner_text(".search-did-you-mean a") == "customers"
+    page.goto(url + "?q=customers+")
+    page.wait_for_selector("li.search-hit")
+    exact = set(hit_ids(page))
+    page.goto(url + "?q=custmer+")
+    page.wait_for_selector("li.search-hit")
+    assert set(hit_ids(page)) == exact
+    assert page.errors == []
+
+
 AGREEMENT = ["market", "market size", "payments revenue growth", "team engineers hiring",
              "Labs", "churn retention", '"small businesses"', "pricing subscription enterprise",
              "vision mission roadmap", "claims", "data analytics cloud", "customers platform"]
@@ -361,7 +453,8 @@ def real_site(tmp_path_factory):
     from deckgen import site
 
     out = tmp_path_factory.mktemp("real-site") / "site"
-    slides, metas = synthetic_corpus(decks=5, pages=6, seed=11)
+    # a dozen decks: as many filter chips (companies, years…) as a real gallery shows
+    slides, metas = synthetic_corpus(decks=12, pages=6, seed=11)
     metas["evil"] = DeckMeta(slug="evil", company="<b>Evil</b> & Co", year=2020, stage="Seed",
                              industry="Insurance")
     evil = make_slide("evil", 1, XSS_OCR, "Claims <script>alert(1)</script>", "problem")
@@ -448,6 +541,79 @@ def test_slash_jumps_to_the_search_box_from_any_page(page, real_site):
     page.keyboard.type("a/b")  # in the box "/" is just a character, and replaces the selection
     assert page.input_value("#q") == "a/b"
     assert page.errors == []
+
+
+def test_on_a_phone_the_results_come_right_under_the_search_box(browser, real_site):
+    url, _ = real_site
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(url + "index.html?q=claims")
+    page.wait_for_selector("li.search-hit")
+    top = page.evaluate("document.querySelector('li.search-hit').getBoundingClientRect().top")
+    assert 0 < top < 844 / 2, top  # the first hit shows high in the first screen
+    # nothing but a line ("Filters") between it and the search box: the chips are folded
+    form = page.locator("#search-form").bounding_box()
+    assert top - (form["y"] + form["height"]) < 200
+    assert not page.locator("#facets").is_visible()
+    page.click(".filters > summary")
+    page.locator('fieldset[data-facet="section"] button').first.click()
+    page.wait_for_function("() => location.search.includes('section=')")
+    page.wait_for_selector("#search-results .search-count")
+    assert page.inner_text(".filters summary") == "Filters (1 on)"
+    # only the status line is a live region: the list is not read out on every keystroke
+    live = page.eval_on_selector_all(
+        "[aria-live], [role=status], [role=alert], [role=log]", "els => els.map(e => e.className)")
+    assert live == ["search-status search-count"]
+    # wide screens keep the chips in view
+    wide = context.new_page()
+    wide.set_viewport_size({"width": 1280, "height": 900})
+    wide.goto(url + "index.html?q=claims")
+    wide.wait_for_selector("li.search-hit")
+    assert wide.locator("#facets").is_visible()
+    context.close()
+
+
+def test_a_long_unbroken_query_does_not_widen_the_page(browser, real_site):
+    url, _ = real_site
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    for query in ["x" * 120, "claims " + "y" * 120]:
+        page.goto(url + "index.html?q=" + query)
+        page.wait_for_selector("#search-results .search-count")
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], (query[:10], widths)
+    context.close()
+
+
+def test_without_javascript_the_home_page_says_search_needs_it(browser, real_site):
+    url, _ = real_site
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(url + "index.html?q=claims")
+    note = page.locator(".search-noscript")
+    assert note.is_visible() and note.inner_text().startswith("Search needs JavaScript")
+    assert not page.locator(".filters").is_visible()
+    context.close()
+
+
+def test_small_thumbnails_on_a_phone_load_the_small_image(browser, real_site):
+    url, _ = real_site
+    for path, selector in [("index.html", ".section-tile img"),
+                           ("slide/evil/001.html", ".related img")]:
+        # a new context each time: Chrome takes a larger candidate it already holds
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(url + path)
+        images = page.locator(selector)
+        assert images.count() >= 2, path
+        for k in range(images.count()):
+            images.nth(k).scroll_into_view_if_needed()
+        page.wait_for_function(f"() => [...document.querySelectorAll('{selector}')]"
+                               ".every(i => i.complete && i.currentSrc)")
+        # two columns of ~170 px: the 320 w thumbnail, not the 960 w one
+        current = page.eval_on_selector_all(selector, "els => els.map(e => e.currentSrc)")
+        assert all("-thumb." in src for src in current), (path, current)
+        context.close()
 
 
 # --- `deckgen search` and the browser on (part of) the bundled sample corpus ----------------

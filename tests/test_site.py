@@ -7,6 +7,7 @@ import json
 import re
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -176,15 +177,19 @@ def test_every_relative_link_resolves(built: Path):
     checked = 0
     for page in pages(built):
         doc = parse(page)
+        # 404.html is served at any depth: its links start at the site root (no base_url here)
+        not_found = page.name == "404.html"
         for tag, attrs in doc.tags:
             for url in _urls(tag, attrs):
                 parts = urlsplit(url)
-                assert not url.startswith("/"), f"{page}: absolute path {url}"
+                if not url.startswith("#"):
+                    assert url.startswith("/") == not_found, f"{page}: {url}"
                 if parts.scheme in ("http", "https"):
                     continue
-                assert not parts.scheme, f"{page}: unexpected scheme in {url}"
+                assert not parts.scheme and not url.startswith("//"), f"{page}: {url}"
                 if parts.path:
-                    target = (page.parent / parts.path).resolve()
+                    target = (built / parts.path[1:] if not_found
+                              else page.parent / parts.path).resolve()
                     assert target.is_file(), f"{page.relative_to(built)}: broken {url}"
                     assert built.resolve() in target.parents
                     checked += 1
@@ -230,13 +235,86 @@ def test_search_contract(built: Path):
         assert len(forms) == 1, page
         form = forms[0]
         depth = len(page.relative_to(built).parts) - 1
-        root = "../" * depth if page.name != "404.html" else ""
+        root = "../" * depth if page.name != "404.html" else "/"
         assert form["role"] == "search" and form["data-root"] == root
         assert form["action"] == f"{root}index.html"
         inputs = [a for t, a in doc.tags if t == "input" and a.get("id") == "q"]
         assert inputs[0]["name"] == "q" and inputs[0]["aria-label"] == "Search slides"
     home = parse(built / "index.html")
     assert {"search-results", "facets"} <= home.ids
+
+
+def test_only_the_search_status_line_is_live(built: Path):
+    # a live region is read out whenever it changes: the results list would be read whole on
+    # every keystroke, so only the status line ("12 slides for “team”") is one
+    home = parse(built / "index.html")
+    live = [(t, a) for t, a in home.tags
+            if "aria-live" in a or a.get("role") in ("status", "alert", "log")]
+    found = [(t, a.get("class"), a.get("role")) for t, a in live]
+    assert found == [("p", "search-status", "status")]
+    results = next(a for t, a in home.tags if a.get("id") == "search-results")
+    assert "aria-live" not in results
+
+
+def test_home_folds_its_filters_and_says_search_needs_javascript(built: Path):
+    html = (built / "index.html").read_text()
+    # the chips sit in a disclosure search.js shows (and opens on wide screens)
+    filters = re.search(r'<details class="filters" hidden>\s*<summary>Filters.*?</summary>'
+                        r'\s*<nav id="facets"', html, re.S)
+    assert filters and html.index('id="facets"') < html.index('id="search-results"')
+    noscript = re.search(r"<noscript>(.*?)</noscript>", html, re.S)
+    assert noscript and "Search needs JavaScript" in noscript.group(1)
+    assert 'href="#sections-title"' in noscript.group(1)
+    assert 'href="decks.html"' in noscript.group(1)
+
+
+def _sizes(page: Path, selector_class: str) -> set[str]:
+    """The `sizes` of the images inside the first element of `selector_class` and after."""
+    html = page.read_text()
+    part = html[html.index(f'class="{selector_class}"'):]
+    return set(re.findall(r'<img [^>]*sizes="([^"]+)"', part))
+
+
+def test_thumbnail_sizes_follow_the_grid_widths():
+    # the grids' column counts (style.css) at a few widths, and the width `sizes` gives there
+    env = site._environment(site.templates_dir())
+    macros = env.get_template("_macros.html").module
+
+    def width(sizes: str, viewport: int) -> float:  # CSS px, as a browser reads `sizes`
+        for entry in sizes.split(", "):
+            least, length = re.fullmatch(r"(?:\(min-width: ([\d.]+)rem\) )?(.+)", entry).groups()
+            if least and viewport < float(least) * 16:
+                continue
+            calc = re.fullmatch(r"calc\(([\d.]+)vw - ([\d.]+)rem\)", length)
+            if calc:
+                return viewport * float(calc[1]) / 100 - float(calc[2]) * 16
+            if length.endswith("rem"):
+                return float(length[:-3]) * 16
+            return viewport * float(length.removesuffix("vw")) / 100
+        raise AssertionError(sizes)
+
+    def column(viewport: int, min_rem: float, gap_rem: float, columns: int | None = None) -> float:
+        inner = min(viewport, 1200) - 32  # .wrap: 75rem at most, 1rem padding either side
+        gap = gap_rem * 16
+        n = columns or max(1, int((inner + gap) // (min_rem * 16 + gap)))
+        return (inner - gap * (n - 1)) / n
+
+    for viewport in (360, 390, 414, 600, 768, 1024, 1280, 1440):
+        grids = [(macros.THUMB_SIZES, column(viewport, 13.5, 1)),
+                 (macros.SECTION_TILE_SIZES, column(viewport, 10.5, 1)),
+                 (macros.RELATED_SIZES, column(viewport, 0, 0.6, 2) if viewport <= 480
+                  else column(viewport, 13.5, 1))]
+        for sizes, real in grids:
+            # never smaller than the image shows (blurry), never much larger (a bigger download)
+            assert real - 1 <= width(sizes, viewport) <= real * 1.1 + 4, (viewport, sizes, real)
+
+
+def test_grids_use_their_own_thumbnail_sizes(built: Path):
+    env = site._environment(site.templates_dir())
+    macros = env.get_template("_macros.html").module
+    assert _sizes(built / "index.html", "section-grid") >= {macros.SECTION_TILE_SIZES}
+    assert _sizes(built / "slide/acme/001.html", "related") == {macros.RELATED_SIZES}
+    assert _sizes(built / "deck/acme.html", "grid") == {macros.THUMB_SIZES}
 
 
 def test_assets_are_content_hashed(built: Path):
@@ -499,7 +577,15 @@ def test_preview_server_sends_csp_and_404_page(built: Path):
             assert response.headers["Content-Type"] == "image/webp"
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(base + "no/such/page.html")
-        assert missing.value.code == 404 and b"Page not found" in missing.value.read()
+        assert missing.value.code == 404
+        body = missing.value.read().decode()
+        assert "Page not found" in body
+        # served two folders down, its stylesheet and links still reach the site's files
+        stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', body)[1]
+        assert stylesheet.startswith("/static/style.")
+        for url in (stylesheet, *re.findall(r'<a [^>]*href="(/[^"]*)"', body)):
+            with urllib.request.urlopen(urllib.parse.urljoin(base + "no/such/page.html", url)) as r:
+                assert r.status == 200, url
         with pytest.raises(site.ConfigError, match="try --port"):
             site.make_server(built, port=server.server_address[1])
     finally:

@@ -150,10 +150,12 @@ export function decodeVlq(s) {
   return out;
 }
 
-// Damerau (optimal string alignment) distance, giving up past `max`.
-export function editDistance(a, b, max) {
+// Damerau (optimal string alignment) distance, giving up past `max`. With `from` (a length
+// in code points): the distance to the nearest of b's prefixes of `from` letters or more.
+export function editDistance(a, b, max, from = null) {
   a = Array.from(a); b = Array.from(b);
-  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const shortest = from === null ? b.length : Math.min(from, b.length);
+  if (a.length - b.length > max || shortest - a.length > max) return max + 1;
   let prev2 = null, prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
@@ -170,7 +172,7 @@ export function editDistance(a, b, max) {
     if (best > max) return max + 1;
     prev2 = prev; prev = cur;
   }
-  return prev[b.length];
+  return Math.min(...prev.slice(shortest));
 }
 const typoBudget = (word) => { const n = cpLength(word); return n >= 9 ? 2 : n >= 5 ? 1 : 0; };
 const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
@@ -325,6 +327,9 @@ export class SearchIndex {
   // entry's word (within its typo budget, or `atLeast` edits for a word of 4+ letters)
   // and the typed stem with its stem (within the stem's own budget: a stem is shorter,
   // and "experience" stems to "experi", two edits from the "everi" of "every").
+  // An entry keeps one word per stem ("customers"), so the typed word is measured against
+  // that word with its ending cut back as far as the stem ("customer", "custom"), the
+  // other forms the stem stands for: "custmer" is one edit from "customer".
   // Same first letter only.
   async nearWords(word, term, atLeast = 0) {
     const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
@@ -332,7 +337,8 @@ export class SearchIndex {
     const stemBudget = typoBudget(term);
     const near = [];
     for (const v of await this.vocab(first, next)) {
-      const byWord = wordBudget ? editDistance(word, v.word, wordBudget) : Infinity;
+      const from = v.word.startsWith(v.term) ? cpLength(v.term) : null;
+      const byWord = wordBudget ? editDistance(word, v.word, wordBudget, from) : Infinity;
       const byStem = stemBudget ? editDistance(term, v.term, stemBudget) : Infinity;
       const dist = Math.min(byWord <= wordBudget ? byWord : Infinity, byStem <= stemBudget ? byStem : Infinity);
       if (dist < Infinity) near.push({ ...v, dist, spelled: editDistance(word, v.word, 9) });
@@ -453,29 +459,40 @@ export class SearchIndex {
       const unsure = facets.section.unsure; // its sure labels first, then the unsure ones
       hits.sort((a, b) => unsure.has(a.doc) - unsure.has(b.doc) || a.doc - b.doc);
     }
-    const section = filters.section ? null : this.sectionNamed(query, facets, active);
+    const [section, outright] = filters.section ? [null, false] : this.sectionNamed(query, facets, active);
     if (replaced.length && hits.length && !hits.some((h) => h.tier === 0)) {
       suggestion = replaceWords(query, replaced);
-    } else if (!hits.length && clauses.length && suggest) { // a named section is the better offer
-      ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters, !section));
+    } else if (!hits.length && clauses.length && suggest) { // a section named outright is the better offer
+      ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters, !outright));
     }
     return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, clauses };
   }
 
-  // The section a query names outright ("go to market", "our team", "Problem slides"),
+  // The section a query names ("go to market", "our team", "Problem slides", "market size"),
   // with how many slides (under the other filters) carry its label: the words alone find
-  // only the slides that say them, so the page offers to browse the section instead.
+  // only the slides that say them, so the page offers to browse the section too. The whole
+  // query naming a section wins; else the longest section name among its words that has
+  // slides ("go to market plan": Go-to-market, not Market). Returns [section or null, outright].
   sectionNamed(query, facets, active) {
     const f = facets.section;
+    if (!f || !query.trim()) return [null, false];
     const key = (s) => s.toLowerCase().replace(/\b(slides?|the|our)\b/g, "").replace(/[^\p{L}\p{N}]+/gu, "").replace(/s$/, "");
-    const wanted = key(query);
-    const k = f && wanted ? f.values.findIndex((value, i) => key(value) === wanted || key(f.labels[i]) === wanted) : -1;
-    if (k < 0) return null;
-    let count = 0;
-    for (let d = 0; d < this.meta.docs; d++) {
-      if (f.codes[d] === k + 1 && active.every(([name, code]) => facets[name].codes[d] === code)) count++;
+    const words = (s) => ` ${(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).map((w) => w.replace(/s$/, "")).join(" ")} `;
+    const wanted = key(query), said = words(query);
+    const names = f.values.map((value, k) => ({ k, outright: key(value) === wanted || key(f.labels[k]) === wanted,
+      // "other" is a catch-all, not a name anyone searches for inside a longer query
+      said: value !== "other" && [value, f.labels[k]].map(words).filter((w) => w.trim() && said.includes(w)) }));
+    const candidates = names.filter((n) => n.outright || n.said.length)
+      .map((n) => ({ ...n, length: n.outright ? Infinity : Math.max(...n.said.map((w) => w.length)) }))
+      .sort((a, b) => b.length - a.length || a.k - b.k);
+    for (const { k, outright } of candidates) {
+      let count = 0;
+      for (let d = 0; d < this.meta.docs; d++) {
+        if (f.codes[d] === k + 1 && active.every(([name, code]) => facets[name].codes[d] === code)) count++;
+      }
+      if (count) return [{ value: f.values[k], label: f.labels[k], count }, outright];
     }
-    return count ? { value: f.values[k], label: f.labels[k], count } : null;
+    return [null, false];
   }
 
   // A query that finds something, for one that found nothing: each word that matches
@@ -626,7 +643,8 @@ function highlightSlide() {
 
 // ----------------------------------------------------------------------- UI
 const FACET_TITLES = { section: "Section", company: "Company", year: "Year", stage: "Stage", industry: "Industry" };
-const PAGE_SIZE = 10, FACET_LIMIT = 16; // 16 = every section type
+const PAGE_SIZE = 10, MAX_PAGES = 50, FACET_LIMIT = 16; // 16 = every section type
+const WIDE = "(min-width: 40rem)"; // style.css: narrower screens fold the filters
 
 // Only site-relative links from the index may become href/src.
 const safeUrl = (u) => (typeof u === "string" && u && !/^\s*([a-z][a-z0-9+.-]*:|\/\/|\\)/i.test(u) ? u : null);
@@ -646,14 +664,28 @@ function fill(node, attrs, children) {
 }
 
 class SearchUI {
+  // `results` holds a status line (the only live region: it says what a search found, and
+  // screen readers hear it, not the whole list) and the hits; `facetNav` the filter chips,
+  // inside a <details> ("Filters") that starts folded on narrow screens, so the results
+  // come right under the search box there.
   constructor(form, input, results, facetNav) {
     Object.assign(this, { form, input, results, facetNav });
     this.root = form.dataset.root || "";
     this.base = new URL(this.root + "search/", document.baseURI);
+    this.title = document.title;
     this.filters = {};
     this.shown = PAGE_SIZE;
     this.run = 0;
     this.typing = false;
+    this.status = results.querySelector(".search-status") || el("p", { class: "search-status", role: "status" });
+    this.body = el("div", { class: "search-body" });
+    results.removeAttribute("aria-live");
+    results.replaceChildren(this.status, this.body);
+    this.filterBox = facetNav.closest("details");
+    if (this.filterBox) {
+      this.filterBox.open = window.matchMedia(WIDE).matches;
+      this.filterBox.hidden = false;
+    }
     this.index = new SearchIndex(async (name) => {
       const res = await fetch(new URL(name, this.base), name === "entry.json" ? { cache: "no-cache" } : {});
       if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
@@ -677,22 +709,39 @@ class SearchUI {
     this.fromUrl();
   }
 
+  say(kind, text) {
+    this.status.className = `search-status search-${kind}`;
+    this.status.textContent = text;
+  }
+
+  fail(message) {
+    this.say("error", message);
+    this.body.replaceChildren();
+  }
+
   fromUrl() {
     const params = new URLSearchParams(location.search);
     this.input.value = params.get("q") || "";
     this.filters = {};
     for (const name of Object.keys(FACET_TITLES)) if (params.get(name)) this.filters[name] = params.get(name);
+    const n = Number.parseInt(params.get("n"), 10); // hits shown ("Show more"), whole pages only
+    this.shown = n > PAGE_SIZE ? Math.min(Math.ceil(n / PAGE_SIZE), MAX_PAGES) * PAGE_SIZE : PAGE_SIZE;
     this.typing = false;
     this.render();
   }
 
-  // Record the state in the URL: typing replaces one history entry, anything else pushes.
-  commit(typing) {
+  url() {
     const params = new URLSearchParams();
     if (this.input.value) params.set("q", this.input.value);
     for (const [k, v] of Object.entries(this.filters)) if (v) params.set(k, v);
+    if (this.shown > PAGE_SIZE) params.set("n", String(this.shown));
     const qs = params.toString();
-    const url = `${location.pathname}${qs ? "?" + qs : ""}`;
+    return `${location.pathname}${qs ? "?" + qs : ""}`;
+  }
+
+  // Record the state in the URL: typing replaces one history entry, anything else pushes.
+  commit(typing) {
+    const url = this.url();
     if (url !== location.pathname + location.search) {
       if (typing && this.typing) history.replaceState(null, "", url);
       else history.pushState(null, "", url);
@@ -701,7 +750,8 @@ class SearchUI {
     this.render();
   }
 
-  async render() {
+  // `focusAt`: the hit to focus once shown (the first one "Show more" added).
+  async render(focusAt = -1) {
     const run = ++this.run, query = this.input.value;
     let result, shown, records;
     try {
@@ -710,25 +760,44 @@ class SearchUI {
       shown = result.hits.slice(0, this.shown);
       records = await this.index.records(shown.map((h) => h.doc));
     } catch (err) {
-      if (run === this.run) this.results.replaceChildren(el("p", { class: "search-error", text: `Search failed: ${err.message}` }));
+      if (run === this.run) this.fail(`Search failed: ${err.message}`);
       return;
     }
     if (run !== this.run) return; // a newer keystroke won
-    this.results.replaceChildren(...this.resultNodes(query, result, shown, records));
+    this.body.replaceChildren(...this.resultNodes(query, result, shown, records));
     this.facetNav.replaceChildren(...this.facetNodes(result.counts));
     this.results.dataset.state = result.total ? "results" : query || Object.keys(this.filters).length ? "none" : "empty";
+    const on = this.activeFilters();
+    const summary = this.filterBox && this.filterBox.querySelector(".filters-active");
+    if (summary) summary.textContent = on.length ? ` (${on.length} on)` : "";
+    const what = [query.trim() ? `“${query.trim()}”` : "", ...on.map((f) => f.text)].filter(Boolean);
+    document.title = what.length ? `${what.join(", ")} – search – ${this.title}` : this.title;
+    if (focusAt >= 0) (this.links()[focusAt] || this.body.querySelector(".search-more") || this.input).focus();
+  }
+
+  // The filters in force, as {name, text}: "Section: Team"; a value no slide has (a stale
+  // link) says so, and is never a chip.
+  activeFilters() {
+    return Object.entries(this.filters).filter(([, v]) => v).map(([name, value]) => {
+      const f = this.facetData && this.facetData[name], k = f ? f.values.indexOf(value) : -1;
+      return { name, text: `${FACET_TITLES[name]}: ${k >= 0 ? f.labels[k] : `${value} (no slide has it)`}` };
+    });
   }
 
   resultNodes(query, result, shown, records) {
-    const nodes = [];
-    const hasQuery = query.trim() || Object.keys(this.filters).length;
-    if (!hasQuery) {
-      nodes.push(el("p", { class: "search-empty", text: `Type to search ${this.index.meta.docs} slides, or pick a facet.` }));
+    const nodes = [], q = query.trim(), on = this.activeFilters();
+    if (!q && !on.length) {
+      this.say("empty", `Type to search ${this.index.meta.docs} slides, or pick a filter.`);
       return nodes;
     }
-    const n = result.total;
-    nodes.push(el("p", { class: "search-count", role: "status",
-      text: n ? `${n} ${n === 1 ? "slide" : "slides"}` + (query.trim() ? ` for “${query.trim()}”` : "") : `No slides match “${query.trim()}”.` }));
+    const n = result.total, within = on.length ? ` in ${on.map((f) => f.text).join(", ")}` : "";
+    this.say("count", n ? `${n} ${n === 1 ? "slide" : "slides"}${q ? ` for “${q}”` : ""}${within}`
+      : `No slides${q ? ` match “${q}”` : ""}${within}.`);
+    if (on.length) {
+      const clear = el("button", { type: "button", class: "search-clear", text: on.length === 1 ? "Clear the filter" : "Clear the filters" });
+      clear.addEventListener("click", () => { this.filters = {}; this.shown = PAGE_SIZE; this.commit(false); this.input.focus(); });
+      nodes.push(el("p", { class: "search-filters" }, clear));
+    }
     if (result.suggestion) {
       const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
       link.addEventListener("click", (ev) => { ev.preventDefault(); this.input.value = result.suggestion; this.commit(false); });
@@ -771,7 +840,12 @@ class SearchUI {
     nodes.push(list);
     if (n > shown.length) {
       const more = el("button", { type: "button", class: "search-more", text: `Show more (${n - shown.length} left)` });
-      more.addEventListener("click", () => { this.shown += PAGE_SIZE; this.render(); });
+      more.addEventListener("click", () => {
+        const first = shown.length;
+        this.shown = first + PAGE_SIZE;
+        history.replaceState(null, "", this.url()); // Back from a slide comes back to as many
+        this.render(first);
+      });
       nodes.push(more);
     }
     return nodes;
@@ -786,8 +860,8 @@ class SearchUI {
       const group = el("fieldset", { class: "facet", "data-facet": name }, el("legend", { text: title }));
       // years read best in order; other values by how many slides they hold
       const codes = [...c.keys()].sort(name === "year" ? (a, b) => b - a : (a, b) => c.get(b) - c.get(a) || a - b);
-      const selected = this.filters[name];
-      if (selected && !codes.includes(f.values.indexOf(selected) + 1)) codes.unshift(f.values.indexOf(selected) + 1);
+      const selected = this.filters[name], code = f.values.indexOf(selected) + 1; // 0: no slide has it
+      if (code && !codes.includes(code)) codes.unshift(code); // keep the pressed chip
       for (const code of codes.slice(0, FACET_LIMIT)) {
         const value = f.values[code - 1];
         if (value === undefined) continue;
@@ -802,7 +876,7 @@ class SearchUI {
         });
         group.append(btn);
       }
-      nodes.push(group);
+      if (group.children.length > 1) nodes.push(group);
     }
     return nodes;
   }
@@ -850,9 +924,7 @@ if (typeof document !== "undefined") {
     // Pages without a result area keep the plain form: it submits to the home page.
     if (!form || !input || !results || !facetNav) return;
     const ui = new SearchUI(form, input, results, facetNav);
-    ui.ready.catch((err) => {
-      results.replaceChildren(el("p", { class: "search-error", text: `Search is unavailable: ${err.message}` }));
-    });
+    ui.ready.catch((err) => ui.fail(`Search is unavailable: ${err.message}`));
     ui.start();
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot); else boot();
