@@ -363,6 +363,7 @@ class Builder:
     def _site(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
         stage = self.report.stages["site"]
         extra = [
+            str(self.out.resolve()),  # the marker is the build folder's, the pages are out/'s
             asdict(self.config.site),
             site.templates_fingerprint(),
             IMAGES_VERSION,

@@ -479,6 +479,7 @@ def review(
         guesses = ", ".join(f"{label} {score:.2f}" for label, score in ranked)
         print(f"{s.id}  {s.section.label}  ({guesses})  {printable(title)[:60]}")
         where = f" --corpus {shlex.quote(str(corpus))}" if corpus else ""
+        where += f" --cache {shlex.quote(str(cache))}" if cache else ""
         print(f"    wrong? deckgen label {s.id} <section>{where}")
     if not predicted and not as_json:
         err.print("no predicted labels to review")

@@ -3,7 +3,7 @@
     [build]    corpus, out, cache, executor, workers, scheduler, strict
     [upscale]  method, max_scale, target_x_height, max_pixels, tile
     [ocr]      lang, psm, min_conf, timeout
-    [classify] min_confidence
+    [classify] min_confidence, prior_weight
     [site]     title, base_url
     [deploy]   bucket, prefix, distribution_id
 

@@ -167,7 +167,9 @@ class DaskExecutor:
         index: dict[str, int] = {}
 
         def submit(i: int):
-            future = self._client.submit(_guarded, fn, tasks[i], pure=False, retries=2)
+            # no retries=: _guarded returns a failure as a value, so nothing would retry; a
+            # task whose worker died is rescheduled by the scheduler (allowed-failures)
+            future = self._client.submit(_guarded, fn, tasks[i], pure=False)
             index[future.key] = i
             return future
 

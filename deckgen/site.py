@@ -17,9 +17,9 @@ unchanged page keeps its mtime, and files this module owns (pages, ``img/``,
 ``static/``) that the build no longer produces are removed. ``search/`` (the
 client index) and ``dataset/`` (the bundle) belong to other stages.
 
-No inline scripts or styles anywhere: the site runs under
-``Content-Security-Policy: default-src 'self'``. Every template is autoescaped,
-because OCR text and deck metadata are untrusted.
+No inline scripts or styles anywhere: the site runs under the strict CSP of
+``infra/site.yaml`` (``CSP`` below, which the preview server sends). Every template
+is autoescaped, because OCR text and deck metadata are untrusted.
 """
 
 from __future__ import annotations
@@ -54,7 +54,11 @@ WEBP_METHOD = 4  # 6 is ~2x slower for ~1% smaller files; 2 is 2x faster but ~8%
 # Everything that decides an image's bytes besides its pixels: part of every image name
 # and of the build cache's key for the encoded files.
 ENCODER = f"{VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|webp:{WEBP_QUALITY}:{WEBP_METHOD}"
-CSP = "default-src 'self'"
+# the CDN's policy (infra/site.yaml) but for upgrade-insecure-requests, which would send the
+# plain-http preview's requests to https
+CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
 _SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")

@@ -53,6 +53,10 @@ def test_full_build_then_incremental(tmp_path, tiny_corpus):
         output.unlink()
         assert Builder(cfg, quiet=True).run().stages["site"].processed == n
         assert output.exists()
+    # ...and after a build into another folder, this one is not taken for up to date
+    other = replace(cfg, build=replace(cfg.build, out=str(tmp_path / "site2")))
+    assert Builder(other, quiet=True).run().stages["site"].processed == n
+    assert Builder(cfg, quiet=True).run().stages["site"].processed == n
 
     # One new deck: only its slides go through the per-slide stages.
     write_deck(

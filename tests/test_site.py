@@ -563,6 +563,12 @@ def test_templates_folder_from_environment(tmp_path: Path, monkeypatch):
     assert "CUSTOM" in (tmp_path / "out/about.html").read_text()
 
 
+def test_preview_csp_is_the_cdns_but_for_the_https_upgrade():
+    infra = (Path(__file__).resolve().parent.parent / "infra" / "site.yaml").read_text()
+    policy = re.search(r"ContentSecurityPolicy: >-\n(.*?)\n\s*Override", infra, re.S)[1]
+    assert " ".join(policy.split()) == site.CSP + "; upgrade-insecure-requests"
+
+
 def test_preview_server_sends_csp_and_404_page(built: Path):
     server = site.make_server(built, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -570,7 +576,7 @@ def test_preview_server_sends_csp_and_404_page(built: Path):
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         with urllib.request.urlopen(base) as response:
-            assert response.headers["Content-Security-Policy"] == "default-src 'self'"
+            assert response.headers["Content-Security-Policy"] == site.CSP
             assert b'id="search-form"' in response.read()
         webp = next((built / "img/acme").glob("*.webp")).relative_to(built).as_posix()
         with urllib.request.urlopen(base + webp) as response:
