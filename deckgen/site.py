@@ -205,10 +205,12 @@ def srcset(image: dict, root: str, webp: bool = False) -> str:
 
 # -- templates and assets ------------------------------------------------------------------
 def templates_dir() -> Path:
-    """``$DECKGEN_TEMPLATES``, else ``site_templates/`` next to the package, else in cwd."""
+    """``$DECKGEN_TEMPLATES``, else the repository's ``site_templates/`` beside the package,
+    else the copy an installed wheel carries inside it, else ``site_templates/`` in cwd."""
     if env := os.environ.get("DECKGEN_TEMPLATES"):
         return Path(env)
-    for candidate in (Path(__file__).resolve().parent.parent / "site_templates",
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "site_templates", package / "site_templates",
                       Path.cwd() / "site_templates"):
         if (candidate / "base.html").is_file():
             return candidate

@@ -61,3 +61,26 @@ def test_every_module_deckgen_imports_is_a_declared_dependency():
         if not dists & allowed:
             wrong.append(f"{file}: imports {module} ({', '.join(sorted(dists))})")
     assert not wrong, "not declared in pyproject.toml:\n" + "\n".join(wrong)
+
+
+def test_the_wheel_carries_the_models_training_data_and_site_templates(tmp_path):
+    import shutil
+    import subprocess
+    import zipfile
+
+    # built from a copy: setuptools would write its own build/ into the tree, beside deckgen's
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source)
+    for name in ("deckgen", "site_templates"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source)],
+                   check=True, capture_output=True)
+    names = set(zipfile.ZipFile(next((tmp_path / "dist").glob("deckgen-*.whl"))).namelist())
+    templates = {f"deckgen/site_templates/{p.relative_to(ROOT / 'site_templates').as_posix()}"
+                 for p in (ROOT / "site_templates").rglob("*") if p.is_file()}
+    assert templates and templates <= names
+    assert {"deckgen/models/classifier.json", "deckgen/models/sr_x4.onnx",
+            "deckgen/training/slides.txt"} <= names
