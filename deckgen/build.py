@@ -467,6 +467,7 @@ def inspect_images(
     ocr.check_tesseract(config.ocr.lang)
     rows: list[dict[str, Any]] = []
     results: list[OcrResult] = []
+    saved: set[str] = set()
     for path, page, load in sources:
         row: dict[str, Any] = {"path": path, "page": page}
         try:
@@ -476,8 +477,12 @@ def inspect_images(
             row["error"] = _reason(exc)
             rows.append(row)
             continue
-        if save_dir is not None:
-            atomic_write(Path(save_dir) / f"{Path(path).stem}-{page:03d}.png", png)
+        if save_dir is not None:  # a/001.jpg and b/001.jpg: 001-001.png and 001-001-2.png
+            name = f"{Path(path).stem}-{page:03d}"
+            name += f"-{sum(n.startswith(name) for n in saved) + 1}" if name in saved else ""
+            saved.add(name)
+            row["upscaled_file"] = str(Path(save_dir) / f"{name}.png")
+            atomic_write(Path(row["upscaled_file"]), png)
         row.update(
             width=up.source_width,
             height=up.source_height,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shlex
 import shutil
 import sys
@@ -190,6 +191,9 @@ def sample(
         Path | None,
         typer.Option(help="Also write an evaluation set (exact text, labels, 1920 px renders)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into OUT even if it holds decks already.")
+    ] = False,
 ) -> None:
     """Generate the fictional sample corpus (made-up companies, deterministic).
 
@@ -197,6 +201,9 @@ def sample(
     """
     from deckgen.sample import generate
 
+    if out.is_dir() and any(out.iterdir()) and not force:  # a corpus with labels set by hand
+        raise DeckgenError(f"{out}/ is not empty: the sample decks would overwrite its "
+                           "deck.toml files; give another --out, or --force")
     slugs = generate(out, seed=seed, n_decks=decks, truth_dir=truth)
     decks_written = f"{len(slugs)} deck{'' if len(slugs) == 1 else 's'}"
     err.print(f"wrote {decks_written} to {out}/" + (f" and truth to {truth}/" if truth else ""))
@@ -435,7 +442,7 @@ def search(
 
 @app.command(short_help="List the least sure section labels, to check first.")
 def review(
-    limit: Annotated[int, typer.Option(help="How many slides to list.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="How many slides to list.")] = 20,
     deck: Annotated[str | None, typer.Option(help="Only this deck (slug).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
     corpus: BuiltCorpusOpt = None,
@@ -514,7 +521,7 @@ def label(
         raise DeckgenError("give a section, or --clear to remove the one set by hand")
     named = _section(section)
     deck, _, page = slide.strip().rpartition("/")
-    if not deck or not page.isdigit():
+    if not deck or not re.fullmatch(r"[0-9]{1,4}", page):
         raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: acme/006")
     cfg = _config(config, build={"corpus": corpus and str(corpus), "cache": cache and str(cache)})
     if corpus is None:  # the corpus the last build read, when there was one

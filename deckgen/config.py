@@ -123,6 +123,8 @@ def load_config(
         )
     if config.build.workers < 0:
         errors.append("[build] workers must be >= 0 (0 = all cores)")
+    if not 0 <= config.ocr.psm <= 13:  # Tesseract's page segmentation modes
+        errors.append(f"[ocr] psm must be a Tesseract mode from 0 to 13, got {config.ocr.psm}")
     if errors:
         where = f" in {path}" if path else ""
         raise ConfigError(f"invalid configuration{where}:\n  " + "\n  ".join(errors))

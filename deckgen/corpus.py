@@ -161,6 +161,9 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
                 )
             )
         else:
+            if str(int(page)) in curated:
+                problems.append(Problem(rel, f"sections: page {int(page)} is labelled twice; "
+                                        f"{page} = {section!r} wins"))
             curated[str(int(page))] = section
     return curated
 
@@ -527,35 +530,44 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
     is parsed again and must say exactly that, else nothing is written.
     """
     toml_path = deck_dir / "deck.toml"
-    try:
-        text = toml_path.read_text(encoding="utf-8") if toml_path.exists() else ""
-        tomllib.loads(text)
+    try:  # bytes, so that CRLF line ends stay as they are
+        text = toml_path.read_bytes().decode("utf-8") if toml_path.exists() else ""
+        before = _labels_of_page(tomllib.loads(text), page)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML ({exc})") from exc
+    if section is None and not before:
+        return toml_path  # nothing set by hand to remove
+    newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    entry = [f'{page} = "{section}"\n'] if section else []
+        lines[-1] += newline
+    entry = [f'{page} = "{section}"{newline}'] if section else []
     start = next((i for i, ln in enumerate(lines) if _SECTIONS_HEADER.match(ln)), None)
-    if start is None and section is None:
-        return toml_path  # no [sections] table: nothing set by hand to remove
     if start is None:
-        lines += (["\n"] if lines and lines[-1].strip() else []) + ["[sections]\n", *entry]
+        lines += ([newline] if lines and lines[-1].strip() else []) + [f"[sections]{newline}",
+                                                                        *entry]
     else:
         end = next(
             (i for i in range(start + 1, len(lines)) if _TABLE_HEADER.match(lines[i])), len(lines)
         )
-        key = re.compile(rf'^\s*(?:{page}|"{page}"|\'{page}\')\s*=')
-        at = next((i for i in range(start + 1, end) if key.match(lines[i])), None)
-        if at is not None:
-            lines[at : at + 1] = entry
+        key = re.compile(rf'^(\s*)(?:0*{page}|"0*{page}"|\'0*{page}\')\s*=[^#]*(#.*)?$')
+        found = [i for i in range(start + 1, end) if key.match(lines[i].rstrip("\r\n"))]
+        if found:  # the first keeps its indent and comment; repeats of the page go
+            indent, comment = key.match(lines[found[0]].rstrip("\r\n")).groups()
+            if section:
+                entry = [f'{indent}{page} = "{section}"{"  " + comment if comment else ""}'
+                         f"{newline}"]
+            for i in reversed(found[1:]):
+                del lines[i]
+            lines[found[0] : found[0] + 1] = entry
         else:
-            last = max((i for i in range(start, end) if lines[i].strip()), default=start)
+            last = max((i for i in range(start, end)
+                        if lines[i].strip() and not lines[i].lstrip().startswith("#")),
+                       default=start)
             lines[last + 1 : last + 1] = entry
     edited = "".join(lines)
     try:
-        table = tomllib.loads(edited).get("sections", {})
-        done = isinstance(table, dict) and table.get(str(page)) == section
+        done = _labels_of_page(tomllib.loads(edited), page) == ([section] if section else [])
     except tomllib.TOMLDecodeError:
         done = False
     if not done:
@@ -566,6 +578,15 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
         )
     atomic_write(toml_path, edited.encode("utf-8"))
     return toml_path
+
+
+def _labels_of_page(data: dict, page: int) -> list[object]:
+    """What deck.toml's [sections] says of one page, under any spelling of it ("3", "003")."""
+    table = data.get("sections", {})
+    if not isinstance(table, dict):
+        return [table]  # not a table: nothing this command can edit
+    return [label for key, label in table.items()
+            if re.fullmatch(r"[0-9]{1,4}", key) and int(key) == page]
 
 
 def _toml(meta: dict) -> str:

@@ -109,24 +109,33 @@ def load_dataset(dataset_dir: Path) -> list[_Item]:
             f"{labels} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV"
         ) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames:  # "deck_id, page, section" as a spreadsheet may write it
+        reader.fieldnames = [name.strip() for name in reader.fieldnames]
     missing = {"deck_id", "page", "section"} - set(reader.fieldnames or ())
     if missing:
         raise BadInputError(
             f"{labels}: no {', '.join(sorted(missing))} column; the header must start "
             "deck_id,page,section"
         )
+    seen: dict[tuple[str, int], int] = {}
     for row in reader:
         line = reader.line_num  # the row's last line in the file (a quoted field may span lines)
         deck, page_text = (row["deck_id"] or "").strip(), (row["page"] or "").strip()
         section = section_named(row["section"])
-        if not page_text.isdigit():
+        if not deck:
+            raise BadInputError(f"{labels} line {line}: no deck_id")
+        if not re.fullmatch(r"[0-9]{1,4}", page_text):
             raise BadInputError(f"{labels} line {line}: page {page_text!r} is not a number")
         page = int(page_text)
         if section is None:
             raise BadInputError(
-                f"{labels} line {line}: {row['section']!r} is not a section "
+                f"{labels} line {line}: {row['section'] or ''!r} is not a section "
                 f"(one of {', '.join(SECTIONS)})"
             )
+        if (deck, page) in seen:  # it would count twice, and sit twice in its deck's decoding
+            raise BadInputError(f"{labels} line {line}: {deck} page {page} is already listed "
+                                f"on line {seen[deck, page]}")
+        seen[deck, page] = line
         image = _find(dataset_dir / "lowres" / deck, page, (".jpg", ".jpeg", ".png", ".webp"))
         if image is None:
             raise BadInputError(f"no image for {deck} page {page} under {dataset_dir}/lowres")
@@ -268,6 +277,7 @@ def evaluate(
     upscale_params = upscale_params or upscale.UpscaleParams()
     ocr_params = ocr_params or ocr.OcrParams()
     classify_params = classify_params or classify.ClassifyParams()
+    upscale.validate(upscale_params)  # a bad method fails once, not once per slide
     ocr.check_tesseract(ocr_params.lang)
     items = load_dataset(dataset_dir)
     tasks = [_Task(str(it.image), upscale_params, ocr_params) for it in items]

@@ -150,7 +150,9 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     unsure = sum(max(r["scores"].values()) < 0.5 for r in rows)
     assert f"{unsure} of {n - 1} predicted labels are unsure (top score under 0.5)" in text.stderr
     assert first.startswith(rows[0]["id"] + "  " + rows[0]["section"] + "  (")
-    assert fix == f"    wrong? deckgen label {rows[0]['id']} <section>"
+    # pasted as printed, it edits the corpus this build read
+    assert fix == f"    wrong? deckgen label {rows[0]['id']} <section> --cache {tmp_path / 'build'}"
+    assert subprocess.run([*review, "--limit", "0"], capture_output=True).returncode == 2
     moved = subprocess.run([*review, "--limit", "1", "--corpus", str(tmp_path / "moved")],
                            capture_output=True, text=True, check=True)
     assert f"<section> --corpus {tmp_path / 'moved'}" in moved.stdout
@@ -212,6 +214,7 @@ def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_c
                              (("nope/001", "team"), 3, "no deck 'nope'"),
                              (("../beta-health/001", "team"), 3, "no deck '../beta-health'"),
                              (("beta-health", "team"), 3, "is not a slide"),
+                             (("beta-health/\u00b2", "team"), 3, "is not a slide"),
                              (("beta-health/001",), 2, "give a section, or --clear")]:
         wrong = label(*args)
         assert wrong.returncode == code and said in wrong.stderr, (args, wrong.stderr)

@@ -87,15 +87,17 @@ def test_inspect_prints_one_json_object_per_slide_with_the_documented_fields(tmp
     (folder / "1.jpg").write_bytes(draw_slide("The Problem", "Clinics lose hours to paperwork"))
     (folder / "2.jpg").write_bytes(draw_slide("Our Solution", "Software that files it for them"))
     (folder / "3.jpg").write_bytes(b"not an image")
+    (tmp_path / "other").mkdir()  # another slide named 1.jpg: saved beside, not over, it
+    (tmp_path / "other" / "1.jpg").write_bytes(draw_slide("Market", "Every clinic"))
     result = subprocess.run(
-        [sys.executable, "-m", "deckgen.cli", "inspect", str(folder), "--json",
-         "--upscale", "bicubic", "--save-upscaled", str(tmp_path / "up")],
+        [sys.executable, "-m", "deckgen.cli", "inspect", str(folder), str(tmp_path / "other/1.jpg"),
+         "--json", "--upscale", "bicubic", "--save-upscaled", str(tmp_path / "up")],
         capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 3, result.stderr  # one slide could not be read
-    assert "1 of 3 slides could not be read" in result.stderr
+    assert "1 of 4 slides could not be read" in result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [row["page"] for row in rows] == [1, 2, 3]
+    assert [row["page"] for row in rows] == [1, 2, 3, 1]
     first = rows[0]
     assert {"path", "page", "width", "height", "upscale", "ocr", "section"} <= set(first)
     assert set(first["upscale"]) == {"method", "scale", "seconds"}
@@ -105,4 +107,17 @@ def test_inspect_prints_one_json_object_per_slide_with_the_documented_fields(tmp
     assert {"label", "scores", "cues"} <= set(first["section"])
     assert "paperwork" in first["ocr"]["text"].lower()
     assert "error" in rows[2] and "ocr" not in rows[2]
-    assert len(list((tmp_path / "up").glob("*.png"))) == 2
+    assert sorted(p.name for p in (tmp_path / "up").glob("*.png")) == [
+        "1-001-2.png", "1-001.png", "2-002.png"]
+    assert rows[3]["upscaled_file"] == str(tmp_path / "up" / "1-001-2.png")
+
+
+def test_sample_does_not_overwrite_a_corpus_without_force(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "acme").mkdir(parents=True)
+    (corpus / "acme" / "deck.toml").write_text('[sections]\n3 = "market"\n')
+    cmd = [sys.executable, "-m", "deckgen.cli", "sample", "--out", str(corpus), "--decks", "1"]
+    refused = subprocess.run(cmd, capture_output=True, text=True)
+    assert refused.returncode == 2 and "is not empty" in refused.stderr
+    assert (corpus / "acme" / "deck.toml").read_text() == '[sections]\n3 = "market"\n'
+    assert subprocess.run([*cmd, "--force"], capture_output=True).returncode == 0

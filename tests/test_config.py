@@ -22,11 +22,12 @@ def test_file_and_overrides(tmp_path):
 
 def test_all_errors_reported_together(tmp_path):
     path = tmp_path / "deckgen.toml"
-    path.write_text('[build]\nexecutor = "cloud"\nworkers = "two"\ncolour = 1\n[nonsense]\nx = 1\n')
+    path.write_text('[build]\nexecutor = "cloud"\nworkers = "two"\ncolour = 1\n[nonsense]\nx = 1\n'
+                    '[ocr]\npsm = 99\n')
     with pytest.raises(ConfigError) as info:
         load_config(path)
     message = str(info.value)
-    for part in ("executor", "workers", "colour", "[nonsense]"):
+    for part in ("executor", "workers", "colour", "[nonsense]", "psm must be a Tesseract mode"):
         assert part in message
 
 

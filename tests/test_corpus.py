@@ -1,5 +1,6 @@
 import io
 import os
+import tomllib
 
 import pytest
 from PIL import Image
@@ -230,7 +231,8 @@ def test_set_section_edits_deck_toml_as_text_and_keeps_its_comments(tmp_path):
     set_section(tmp_path, 4, "team")
     set_section(tmp_path, 3, "traction")
     assert toml.read_text() == ('company = "Acme"  # as on the cover\n[sections]\n'
-                                '3 = "traction"\n4 = "team"\n\n[extra]\nnote = "kept"\n')
+                                '3 = "traction"  # checked\n4 = "team"\n\n[extra]\n'
+                                'note = "kept"\n')
     set_section(tmp_path, 4, None)
     assert '4 = "team"' not in toml.read_text()
     (tmp_path / "plain").mkdir()
@@ -242,14 +244,36 @@ def test_set_section_edits_deck_toml_as_text_and_keeps_its_comments(tmp_path):
     assert (tmp_path / "fresh/deck.toml").read_text() == '[sections]\n2 = "problem"\n'
 
 
-@pytest.mark.parametrize("text", ['sections = {3 = "market"}\n', "company = [broken\n",
-                                  'sections = "market"\n'])
-def test_set_section_leaves_a_file_it_cannot_edit_as_it_was(tmp_path, text):
+@pytest.mark.parametrize(("text", "section"), [
+    ('sections = {3 = "market"}\n', "team"), ('sections = {4 = "market"}\n', None),
+    ("company = [broken\n", "team"), ('sections = "market"\n', "team")])
+def test_set_section_leaves_a_file_it_cannot_edit_as_it_was(tmp_path, text, section):
     toml = tmp_path / "deck.toml"
     toml.write_text(text)
     with pytest.raises(BadInputError, match="by hand|fix it first"):
-        set_section(tmp_path, 4, "team")
+        set_section(tmp_path, 4, section)
     assert toml.read_text() == text
+
+
+def test_set_section_finds_a_page_however_it_is_written_and_keeps_crlf(tmp_path):
+    toml = tmp_path / "deck.toml"
+    toml.write_bytes(b'company = "Acme"\r\n[sections]\r\n\t003 = "market" # by Jo\r\n'
+                     b'# more later\r\n')
+    set_section(tmp_path, 3, "competition")  # replaces "003", keeps indent, comment, CRLF
+    assert toml.read_bytes() == (b'company = "Acme"\r\n[sections]\r\n'
+                                 b'\t3 = "competition"  # by Jo\r\n# more later\r\n')
+    set_section(tmp_path, 5, "team")  # a new entry goes after the last entry, not a comment
+    assert b'# by Jo\r\n5 = "team"\r\n# more later' in toml.read_bytes()
+    set_section(tmp_path, 3, None)
+    set_section(tmp_path, 5, None)
+    assert tomllib.loads(toml.read_text())["sections"] == {}
+    # the same page twice: the build says which one it keeps
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme/deck.toml").write_text('[sections]\n3 = "market"\n003 = "team"\n')
+    (tmp_path / "acme/1.jpg").write_bytes(jpeg())
+    corpus = scan(tmp_path)
+    assert [p.reason for p in corpus.problems if p.path == "acme/deck.toml"][0] == (
+        "sections: page 3 is labelled twice; 003 = 'team' wins")
 
 
 def test_add_each_imports_every_pdf_as_its_own_deck_and_reports_the_bad_ones(tmp_path):

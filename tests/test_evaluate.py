@@ -229,6 +229,11 @@ def test_missing_labels_is_a_clear_error(tmp_path):
         # row 2 spans two lines: the error names the file's line, not the row
         (b'deck_id,page,section,notes\nx,1,cover,"two\nlines"\nx,1,?\n',
          r"line 4: '\?' is not a section"),
+        (b"deck_id,page,section\nx,1,cover\nx,01,problem\n",
+         "line 3: x page 1 is already listed on line 2"),
+        (b"deck_id,page,section\n,1,cover\n", "line 2: no deck_id"),
+        (b"deck_id,page,section\nx,1\n", "line 2: '' is not a section"),
+        ("deck_id,page,section\nx,\u00b2,cover\n".encode(), "line 2: page '\u00b2' is not"),
     ],
 )  # fmt: skip
 def test_bad_labels_are_a_one_line_error_naming_the_line(tmp_path, labels, error):
@@ -237,6 +242,15 @@ def test_bad_labels_are_a_one_line_error_naming_the_line(tmp_path, labels, error
     (tmp_path / "labels.csv").write_bytes(labels)
     with pytest.raises(BadInputError, match=error):
         ev.load_dataset(tmp_path)
+
+
+def test_eval_checks_its_options_before_reading_any_slide(tmp_path):
+    from deckgen.errors import ConfigError
+    from deckgen.upscale import UpscaleParams
+
+    (tmp_path / "labels.csv").write_text("deck_id,page,section\nx,1,cover\n")
+    with pytest.raises(ConfigError, match="unknown upscale method 'bogus'"):
+        ev.evaluate(tmp_path, UpscaleParams(method="bogus"))
 
 
 def test_labels_written_by_hand_or_by_a_spreadsheet_are_read(tmp_path):
