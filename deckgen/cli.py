@@ -348,6 +348,9 @@ def inspect(
                 sources.append((str(path), 1, path.read_bytes))
             else:
                 raise BadInputError(f"{path} does not exist")
+        if not sources:
+            raise BadInputError("no slide images, PDF or presentation in "
+                                + ", ".join(map(str, paths)))
         failed = 0
         for row in inspect_images(sources, cfg, save_upscaled):
             print(json.dumps(row, ensure_ascii=False, indent=None if as_json else 2))

@@ -110,6 +110,10 @@ def test_inspect_prints_one_json_object_per_slide_with_the_documented_fields(tmp
     assert sorted(p.name for p in (tmp_path / "up").glob("*.png")) == [
         "1-001-2.png", "1-001.png", "2-002.png"]
     assert rows[3]["upscaled_file"] == str(tmp_path / "up" / "1-001-2.png")
+    (tmp_path / "empty").mkdir()
+    empty = subprocess.run([sys.executable, "-m", "deckgen.cli", "inspect",
+                            str(tmp_path / "empty")], capture_output=True, text=True)
+    assert empty.returncode == 3 and "no slide images, PDF or presentation in" in empty.stderr
 
 
 def test_sample_does_not_overwrite_a_corpus_without_force(tmp_path):
