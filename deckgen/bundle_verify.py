@@ -25,6 +25,7 @@ TEXT_MEMBERS = ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
                 "metadata.jsonl", "slides.csv")
 _CHUNK = 1 << 20  # compressed and decompressed bytes held at once while streaming
 
+
 def verify_bundle(archive: Path) -> list[str]:
     """Check every checksum and the metadata schema; [] when the bundle is sound.
 
