@@ -63,7 +63,7 @@ FIELDS: tuple[Field, ...] = (
     Field("upscale_method", "string", "How the slide was enlarged (model name or resampler)."),
     Field("upscale_scale", "number", "Enlargement factor."),
     Field("source_sha256", "string", "SHA-256 of the slide's source file as found, before "
-          "any conversion to PNG (PDF pages: of the PDF's hash, page and render width).",
+          "any conversion to PNG (PDF pages: of the PDF's hash, page and render settings).",
           required=True),
     Field("source_url", "string", "Where the deck was published."),
     Field("license", "string", "Licence of the deck, as stated by its source."),
