@@ -290,32 +290,48 @@ class _Refs(HTMLParser):
 
 
 def broken_references(s3, bucket: str, *, pages_only: bool = False) -> list[str]:
-    """Every (page, target) in the bucket whose target is missing; search entry shards too."""
+    """Every (file, target) whose target is missing, over what a visitor can reach: the
+    files linked from index.html on, and the search index from its entry file on (the
+    pages' script fetches it). New pages that link each other (a deck and its slides) go
+    up in one wave and may miss each other while no live page links them yet.
+    With ``pages_only``: every page in the bucket, for the assets it shows (a first deploy
+    has no index.html until the end)."""
     keys = {o["Key"] for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
             for o in p.get("Contents", [])}
-    broken = []
-    for key in sorted(keys):
+
+    def targets(key: str) -> list[str]:
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8", "replace")
         if key.endswith(".html"):
             parser = _Refs()
             parser.feed(body)
-            targets = [u for u in parser.urls if "://" not in u]
+            urls = [u for u in parser.urls if "://" not in u]
         elif key == "search/entry.json":
-            targets = [json.loads(body)["meta"]]
+            urls = [json.loads(body)["meta"]]
         elif key.startswith("search/m."):
             run = json.loads(body)["records"]["hashes"]
-            targets = [f"r.{run[i:i + 10]}.json" for i in range(0, len(run), 10)]
+            urls = [f"r.{run[i:i + 10]}.json" for i in range(0, len(run), 10)]
         elif key.startswith("search/r."):  # record links are from the site root
-            targets = ["../" + row[0] for row in json.loads(body)]
+            urls = ["../" + row[0] for row in json.loads(body)]
         else:
-            continue
-        for url in targets:
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(key), url))
+            urls = []
+        return [posixpath.normpath(posixpath.join(posixpath.dirname(key), u)) for u in urls]
+
+    if pages_only:
+        todo = sorted(k for k in keys if k.endswith(".html"))
+    else:
+        todo = [k for k in ("index.html", "search/entry.json") if k in keys]
+    seen, broken = set(todo), []
+    while todo:
+        key = todo.pop()
+        for target in targets(key):
             if pages_only and target.endswith(".html"):
                 continue
             if target not in keys:
                 broken.append(f"{key} -> {target}")
-    return broken
+            elif not pages_only and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return sorted(broken)
 
 
 # ------------------------------------------------------------------ end to end
@@ -384,7 +400,7 @@ def test_one_deck_change_uploads_only_what_changed_and_invalidates_it(aws, tmp_p
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("fail_after", [0, 1, 4, 9, 14])
-def test_interrupted_deploy_leaves_every_page_whole(aws, tmp_path, fail_after):
+def test_interrupted_deploy_leaves_the_live_site_whole(aws, tmp_path, fail_after):
     aws.run(make_site(tmp_path / "a", DECKS_A))
     new = make_site(tmp_path / "c", DECKS_C)
     flaky = FlakyS3(aws.s3, fail_after=fail_after)
