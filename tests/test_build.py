@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tarfile
 from contextlib import contextmanager
 from dataclasses import replace
@@ -103,6 +104,11 @@ def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_c
     slides, _ = load_manifest(tmp_path / "build")
     solution = next(s for s in slides if s.id == "alpha-robotics/003")
     assert solution.section.label == "solution" and not solution.section.curated
+    # nothing labelled by hand yet: retraining says so instead of training the same model
+    unlabelled = next((tmp_path / "site" / "dataset").glob("*.tar.gz"))
+    retrain = subprocess.run([sys.executable, "-m", "deckgen.training.classifier", "--curated",
+                              str(unlabelled)], capture_output=True, text=True, timeout=120)
+    assert retrain.returncode == 1 and "nothing to learn" in retrain.stderr
 
     toml = tiny_corpus / "alpha-robotics" / "deck.toml"
     toml.write_text(toml.read_text() + '[sections]\n3 = "product"\n')

@@ -351,6 +351,9 @@ def main() -> None:
     if args.curated:
         n = len(curated or [])
         print(f"{args.curated}: {n} slide{'' if n == 1 else 's'} labelled by hand")
+        if not n:  # ~10 minutes of training for the shipped model again: say so instead
+            raise SystemExit("nothing to learn: no slide in the bundle is labelled by hand "
+                             "(deckgen label, then deckgen build); the model is unchanged")
     model = train(not args.no_sample, sample_truth=args.sample_truth, curated=curated)
     args.out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(model['weights'])} features, {model['training']}")
