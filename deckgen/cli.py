@@ -530,11 +530,16 @@ def label(
     if corpus is None:  # the corpus the last build read, when there was one
         with contextlib.suppress(DeckgenError):
             corpus = built_corpus(Path(cfg.build.cache))
-    toml = label_slide(corpus or Path(cfg.build.corpus), deck, int(page), named).absolute()
+    corpus = corpus or Path(cfg.build.corpus)
+    toml = label_slide(corpus, deck, int(page), named).absolute()
     if toml.is_relative_to(Path.cwd()):
         toml = toml.relative_to(Path.cwd())
     done = f"labelled {named}" if named else "no longer labelled by hand"
-    err.print(f"{deck}/{int(page):03d} {done} in {toml}; `deckgen build` applies it",
+    rebuild = "deckgen build"  # the build that reads this corpus into this cache
+    if Path(corpus).resolve() != Path(cfg.build.corpus).resolve():
+        rebuild += f" --corpus {shlex.quote(str(corpus))}"
+    rebuild += f" --cache {shlex.quote(str(cache))}" if cache else ""
+    err.print(f"{deck}/{int(page):03d} {done} in {toml}; `{rebuild}` applies it",
               highlight=False)
 
 

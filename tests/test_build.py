@@ -208,6 +208,8 @@ def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_c
     done = label("beta-health/002", "Business Model")
     assert done.returncode == 0, done.stderr
     assert "beta-health/002 labelled business-model in" in done.stderr
+    assert (f"`deckgen build --corpus {tiny_corpus} --cache {tmp_path / 'build'}` applies it"
+            in done.stderr)
     assert toml.read_text() == before.rstrip("\n") + '\n\n[sections]\n2 = "business-model"\n'
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
     slide = next(s for s in load_manifest(tmp_path / "build")[0] if s.id == "beta-health/002")
