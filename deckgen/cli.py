@@ -111,7 +111,8 @@ def build(
         int | None, typer.Option(help="Worker processes (default: all cores).")
     ] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (implies "
+                                 "--executor dask).")
     ] = None,
     upscale: Annotated[
         str | None, typer.Option(help="auto | none | bicubic | lanczos | model:x2 | model:x4.")
@@ -146,7 +147,7 @@ def build(
             "corpus": corpus and str(corpus),
             "out": out and str(out),
             "cache": cache and str(cache),
-            "executor": executor,
+            "executor": executor or ("dask" if scheduler else None),  # a scheduler means Dask
             "workers": workers,
             "scheduler": scheduler,
             "strict": strict or None,

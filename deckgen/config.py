@@ -123,6 +123,9 @@ def load_config(
         )
     if config.build.workers < 0:
         errors.append("[build] workers must be >= 0 (0 = all cores)")
+    if config.build.scheduler and config.build.executor != "dask":
+        errors.append(f"[build] scheduler is set, but executor is {config.build.executor!r}: "
+                      'set executor = "dask" (--executor dask) to build on that cluster')
     if not 0 <= config.ocr.psm <= 13:  # Tesseract's page segmentation modes
         errors.append(f"[ocr] psm must be a Tesseract mode from 0 to 13, got {config.ocr.psm}")
     if errors:

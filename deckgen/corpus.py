@@ -293,8 +293,8 @@ def read_source(root: Path, source: str) -> bytes:
         if page:
             return render_pdf_page(path, page)
         return path.read_bytes()
-    except OSError as exc:
-        raise SlideError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    except OSError as exc:  # the absolute path: on a cluster, the worker may not see it
+        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
 
 
 def scan(root: Path) -> Corpus:

@@ -10,6 +10,7 @@ exception, so one bad slide never stops the map.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -21,6 +22,8 @@ from typing import Any
 from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError
 
 EXECUTORS = ("serial", "processes", "dask")
+CONNECT_SECONDS = 15  # to reach a Dask scheduler
+WORKER_WAIT_SECONDS = 60  # for a first worker to join, or a new one once all are gone
 
 
 @dataclass
@@ -140,11 +143,19 @@ class DaskExecutor:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:
             raise MissingDependencyError(
-                "the dask executor needs 'distributed': pip install 'deckgen[dask]'"
+                "the dask executor needs 'distributed': pip install -e '.[dask]' in this checkout"
             ) from exc
         self._cluster = None
+        self._scheduler = scheduler or "the local cluster"
         if scheduler:
-            self._client = Client(scheduler)
+            try:
+                self._client = Client(scheduler, timeout=CONNECT_SECONDS)
+            except (OSError, ValueError, TimeoutError) as exc:  # refused, no such host, typo
+                raise ConfigError(
+                    f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it with "
+                    "`dask scheduler` on that host, or fix --scheduler"
+                ) from None
+            self._wait_for_a_worker()
         else:
             self._cluster = LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
@@ -176,7 +187,7 @@ class DaskExecutor:
         first = min(window, len(tasks))
         running = as_completed([submit(i) for i in range(first)])
         next_task = first
-        for future in running:
+        for future in self._finished(running):
             i = index.pop(future.key)
             try:
                 result = future.result()
@@ -188,7 +199,45 @@ class DaskExecutor:
                 next_task += 1
             yield i, result
 
+    def _wait_for_a_worker(self) -> None:
+        try:
+            self._client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        except TimeoutError:
+            self._client.close()
+            raise DeckgenError(
+                f"no Dask worker joined {self._scheduler} within {WORKER_WAIT_SECONDS} s; "
+                f"start some with `dask worker {self._scheduler}` (deckgen installed there too)"
+            ) from None
+
+    def _finished(self, running) -> Iterator[Any]:
+        """Futures as they finish. Dask would wait for ever once every worker is gone:
+        after WORKER_WAIT_SECONDS without one, this stops the build instead."""
+        import time
+
+        idle_since = time.monotonic()
+        checked = 0.0
+        while not running.is_empty():
+            batch = running.next_batch(block=False)
+            if batch:
+                idle_since = time.monotonic()
+                yield from batch
+                continue
+            now = time.monotonic()
+            if now - checked > 2.0:  # asking the scheduler costs a round trip
+                checked = now
+                if self._client.nthreads():
+                    idle_since = now
+                elif now - idle_since > WORKER_WAIT_SECONDS:
+                    raise DeckgenError(
+                        f"every Dask worker of {self._scheduler} is gone and none joined in "
+                        f"{WORKER_WAIT_SECONDS} s; finished slides are cached: start workers "
+                        "and build again"
+                    )
+            time.sleep(0.05)
+
     def close(self) -> None:
+        with contextlib.suppress(Exception):  # a shared scheduler keeps no trace of this build
+            self._client.unregister_worker_plugin("deckgen-thread-limit")
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()

@@ -148,3 +148,75 @@ def test_worker_lost_mid_build_is_retried_and_the_build_completes(
     assert result.failures == 0, result.to_json()
     assert result.slides_built == N_SLIDES
     assert_same_output(tmp_path, pool_build)
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch):
+    import socket
+
+    from deckgen import executor as executors
+    from deckgen.errors import ConfigError
+
+    monkeypatch.setattr(executors, "CONNECT_SECONDS", 2)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigError, match=f"Dask scheduler at tcp://127.0.0.1:{port}"):
+        make_executor("dask", scheduler=f"tcp://127.0.0.1:{port}")
+    with pytest.raises(ConfigError, match="cannot reach the Dask scheduler"):
+        make_executor("dask", scheduler="127.0.0.1:87x6")
+
+
+_NO_WORKERS = """
+import time
+from dask.distributed import LocalCluster
+from deckgen import executor as executors
+from deckgen.errors import DeckgenError
+executors.WORKER_WAIT_SECONDS = 3
+
+def slow_square(x):
+    time.sleep(0.5)
+    return x * x
+
+if __name__ == "__main__":
+    with LocalCluster(n_workers=0, processes=True, dashboard_address=None) as empty:
+        try:
+            executors.make_executor("dask", scheduler=empty.scheduler_address)
+        except DeckgenError as exc:
+            print("EMPTY:", exc)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as one:
+        executor = executors.make_executor("dask", scheduler=one.scheduler_address)
+        results = executor.map(slow_square, list(range(40)))
+        next(results)
+        one.scale(0)  # every worker gone mid-map
+        try:
+            list(results)
+        except DeckgenError as exc:
+            print("GONE:", exc)
+        executor.close()
+"""
+
+
+def test_a_cluster_without_workers_stops_the_build_instead_of_waiting_for_ever(tmp_path):
+    # in a process of its own: clusters started and stopped here would share this one's loop
+    script = tmp_path / "no_workers.py"
+    script.write_text(_NO_WORKERS)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300)
+    assert "EMPTY: no Dask worker joined" in done.stdout, done.stdout + done.stderr
+    assert "GONE: every Dask worker of" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_scheduler_alone_means_the_dask_executor(tmp_path, tiny_corpus_master, cluster):
+    from deckgen.config import load_config
+    from deckgen.errors import ConfigError
+
+    toml = tmp_path / "elsewhere" / "deckgen.toml"
+    toml.parent.mkdir()
+    toml.write_text('[build]\nscheduler = "tcp://127.0.0.1:8786"\n')
+    with pytest.raises(ConfigError, match="scheduler is set, but executor is .processes."):
+        load_config(toml)
+    before = _slide_tasks_done(cluster)
+    result = run_build(tmp_path, tiny_corpus_master, "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    assert _slide_tasks_done(cluster) - before == N_SLIDES  # on the cluster, not a local pool
