@@ -151,6 +151,8 @@ def _slide_images(
     key = sha256_bytes(f"{ENCODER}|{source_key}".encode())[:10]
     deck, _, page = slide.id.rpartition("/")
     stem = f"img/{_segment(deck, 'deck slug')}/{_segment(page, 'page')}"
+    # One key for every size: search.js derives a hit's medium and WebP names from its
+    # thumb's (the only one the search records hold), so keep <stem>-<size>.<key>.<ext>.
     urls = {
         (name, ext): f"{stem}-{name}.{key}.{ext}" for name in VARIANTS for ext in ("jpg", "webp")
     }

@@ -403,6 +403,112 @@ def test_a_typo_reaches_another_form_of_the_word(page, server):
     assert page.errors == []
 
 
+def test_redrawing_the_results_keeps_keyboard_focus(page, server):
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    focused = "() => [document.activeElement.closest('fieldset')?.dataset.facet," \
+              " document.activeElement.dataset.value, document.activeElement.ariaPressed]"
+    chip = page.locator('fieldset[data-facet="section"] button.facet-value').first
+    value = chip.get_attribute("data-value")
+    chip.focus()
+    page.keyboard.press("Enter")  # the chips are drawn anew: focus stays on the same one
+    page.wait_for_function(f"() => location.search.includes('section={value}')")
+    wait_count(page)
+    assert page.evaluate(focused) == ["section", value, "true"]
+    page.keyboard.press("Enter")  # and again, to let go of it
+    page.wait_for_function("() => !location.search.includes('section=')")
+    wait_count(page)
+    assert page.evaluate(focused) == ["section", value, "false"]
+    # links that change the query leave focus on the line saying what it found
+    status = "() => document.activeElement.classList.contains('search-status')"
+    page.goto(url + "?q=insurance+zzyzx")
+    page.focus(".search-did-you-mean a")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("li.search-hit")
+    assert page.evaluate(status)
+    page.goto(url + "?q=solution+slides")
+    page.focus(".search-section-hint a")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search === '?section=solution'")
+    page.wait_for_selector("li.search-hit")
+    assert page.evaluate(status)
+    assert page.errors == []
+
+
+def test_a_failed_index_download_is_tried_again_by_the_next_search(page, server):
+    url, _ = server
+    failed = []
+
+    def fail_once(route):
+        if failed:
+            route.continue_()
+        else:
+            failed.append(route.request.url)
+            route.fulfill(status=500, body="")
+
+    page.route("**/search/r.*.json", fail_once)
+    page.goto(url + "?q=claims")
+    page.wait_for_selector(".search-error")
+    assert failed and page.inner_text(".search-status") == (
+        "Search could not load part of its index; check the connection and try again.")
+    page.focus("#q")
+    page.keyboard.press("Enter")  # the same search again: this time it loads
+    page.wait_for_selector("li.search-hit")
+    assert "evil/001" in hit_ids(page)
+
+
+def test_a_search_that_finds_nothing_shows_no_empty_filters(page, server):
+    url, _ = server
+    page.goto(url + "?q=zzyzx")
+    assert wait_count(page).startswith("No slides match")
+    assert page.locator("details.filters").is_hidden()
+    page.goto(url + "?q=claims")
+    page.wait_for_selector("li.search-hit")
+    assert page.locator("details.filters summary").is_visible()
+
+
+def test_a_slow_search_says_it_is_searching(page, server):
+    url, _ = server
+    page.goto(url)
+    page.wait_for_selector("#search-results .search-empty")  # the index is open
+    held, released = [], False  # the network stalls until the page says it is searching
+
+    def stall(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/search/*.json", stall)
+    page.fill("#q", "claims")
+    page.wait_for_function(
+        "() => document.querySelector('.search-status').textContent === 'Searching…'")
+    released = True
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("li.search-hit")
+    assert wait_count(page).endswith("for “claims”")
+
+
+def test_a_skip_link_takes_the_keyboard_past_the_filters_to_the_first_hit(page, server):
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    page.focus("#q")
+    page.keyboard.press("Tab")  # the Search button
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-results")
+    assert page.evaluate("() => document.activeElement.className") == "skip-results"
+    assert skip.inner_text() == "Skip to results" and skip.bounding_box()["width"] > 20
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.closest('li')?.dataset.id") == \
+        hit_ids(page)[0]
+    page.goto(url + "?q=zzyzx")  # nothing to skip to
+    wait_count(page)
+    assert skip.is_hidden()
+
+
 AGREEMENT = ["market", "market size", "payments revenue growth", "team engineers hiring",
              "Labs", "churn retention", '"small businesses"', "pricing subscription enterprise",
              "vision mission roadmap", "claims", "data analytics cloud", "customers platform"]
@@ -529,6 +635,44 @@ def test_real_gallery_slide_page_search_goes_home_and_the_hit_highlights_words(p
     page.wait_for_url(re.compile(r"/slide/evil/001\.html$"))
     assert page.locator(".slide-hits, .ocr-text mark, .slide-hits-note").count() == 0
     assert page.errors == []
+
+
+def test_back_from_a_slide_returns_to_the_same_place_in_the_results(browser, real_site):
+    url, _ = real_site
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(url + "index.html?q=market")
+    page.wait_for_selector("li.search-hit >> nth=5")
+    top = "() => document.querySelectorAll('li.search-hit')[5].getBoundingClientRect().top"
+    page.evaluate(f"() => window.scrollBy(0, ({top})() - 300)")  # the 6th hit 300 px down
+    before = page.evaluate(top)
+    page.locator("li.search-hit a").nth(5).click()
+    page.wait_for_url(re.compile(r"/slide/"))
+    page.go_back()
+    page.wait_for_selector("li.search-hit >> nth=5")
+    page.wait_for_load_state("load")
+    assert abs(page.evaluate(top) - before) < 2, (before, page.evaluate(top))
+    context.close()
+
+
+def test_search_thumbnails_show_the_whole_slide_from_a_sharp_enough_image(browser, real_site):
+    url, _ = real_site
+    for width, scale in [(768, 1), (390, 3)]:
+        context = browser.new_context(viewport={"width": width, "height": 900},
+                                      device_scale_factor=scale)
+        page = context.new_page()
+        page.goto(url + "index.html?q=market")
+        image = page.locator("li.search-hit img").first
+        image.wait_for()
+        page.wait_for_function("() => document.querySelector('li.search-hit img').complete")
+        # 16:9 slides in 16:9 boxes: nothing cropped, however tall the text beside them
+        boxes = page.eval_on_selector_all(
+            "li.search-hit img", "els => els.map(e => [e.offsetWidth, e.offsetHeight])")
+        assert all(abs(w / h - 16 / 9) < 0.02 for w, h in boxes), (width, boxes)
+        current = image.evaluate("i => i.currentSrc")
+        if scale > 1:  # a 356 px wide thumbnail on a phone's screen: the 960 w image
+            assert "-medium." in current and current.endswith(".webp"), current
+        context.close()
 
 
 def test_slash_jumps_to_the_search_box_from_any_page(page, real_site):

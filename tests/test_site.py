@@ -348,6 +348,20 @@ def test_images_are_responsive_and_real(built: Path):
             assert attrs["srcset"] and attrs["sizes"]
 
 
+def test_a_thumbnail_name_gives_the_other_sizes_of_its_slide(tmp_path: Path):
+    # the search records hold a slide's thumb only; search.js (thumbSrcsets) derives the
+    # medium and WebP names from it, so this naming is a contract
+    slides, _ = sample_gallery()
+    images = site.write_images([s for s in slides if s.ocr][:2], _variants, tmp_path)
+    for entry in images.values():
+        thumb = entry["thumb"]
+        assert re.fullmatch(r"[^\s,]+-thumb\.[0-9a-f]+\.jpg", thumb), thumb
+        assert entry["medium"] == thumb.replace("-thumb.", "-medium.")
+        assert entry["thumb_webp"] == thumb.removesuffix(".jpg") + ".webp"
+        assert entry["medium_webp"] == entry["medium"].removesuffix(".jpg") + ".webp"
+        assert (entry["thumb_width"], entry["medium_width"]) == (320, 960)
+
+
 def test_slide_page_content(built: Path):
     html = (built / "slide/acme/002.html").read_text()
     assert 'rel="prev" href="../../slide/acme/001.html"' in html

@@ -225,3 +225,20 @@ def test_responsive_image_picks_webp(browser, site_url: str):
     natural = page.evaluate("document.querySelector('.slide-figure img').naturalWidth")
     context.close()
     assert current.endswith(".webp") and natural >= 960, current
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (768, 1024), (1280, 800)])
+def test_the_whole_slide_and_the_pager_fit_the_screen(browser, site_url: str, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html", wait_until="networkidle")
+    image = page.locator(".slide-figure img")
+    box, column = image.bounding_box(), page.locator(".slide-figure").bounding_box()
+    ratio = image.evaluate("i => i.naturalWidth / i.naturalHeight")
+    next_link = page.locator(".pager-next").bounding_box()
+    context.close()
+    assert box["y"] + box["height"] <= height, box  # the whole slide on the first screen
+    assert next_link["y"] + next_link["height"] <= height, next_link  # and the way on
+    assert abs(box["width"] / box["height"] - ratio) < 0.02, box  # scaled, never squashed
+    if width < 1000:  # where the column is the limit, the slide still fills it
+        assert box["width"] >= column["width"] - 1, (box, column)

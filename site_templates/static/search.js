@@ -188,7 +188,8 @@ function rangeIndex(starts, key) {
 }
 
 // ------------------------------------------------------------------- engine
-// `load(name)` returns the parsed JSON of search/<name>; every file is fetched once.
+// `load(name)` returns the parsed JSON of search/<name>; every file is fetched once (a failed
+// fetch is forgotten, so the next search tries it again).
 export class SearchIndex {
   constructor(load) {
     this._load = load;
@@ -206,7 +207,11 @@ export class SearchIndex {
   }
 
   file(name) {
-    if (!this._files.has(name)) this._files.set(name, this._load(name));
+    if (!this._files.has(name)) {
+      const loading = this._load(name);
+      this._files.set(name, loading);
+      loading.catch(() => { if (this._files.get(name) === loading) this._files.delete(name); });
+    }
     return this._files.get(name);
   }
 
@@ -382,6 +387,7 @@ export class SearchIndex {
         }
         return out;
       });
+      this._facets.catch(() => { this._facets = null; });
     }
     return this._facets;
   }
@@ -641,10 +647,22 @@ function highlightSlide() {
   holder.append(svg);
 }
 
+// The search records name a slide's thumbnail only; deckgen/site.py names every size of it
+// <stem>-<size>.<key>.<jpg|webp> (thumb 320 px wide, medium 960 px at most), so the thumb's
+// name gives the others: srcsets {jpg, webp} (root-relative), or null for another name.
+export function thumbSrcsets(thumb, root = "") {
+  const m = /^([^\s,]+)-thumb\.([0-9a-f]+)\.jpg$/.exec(thumb);
+  if (!m) return null;
+  const set = (ext) => `${root}${m[1]}-thumb.${m[2]}.${ext} 320w, ${root}${m[1]}-medium.${m[2]}.${ext} 960w`;
+  return { jpg: set("jpg"), webp: set("webp") };
+}
+
 // ----------------------------------------------------------------------- UI
 const FACET_TITLES = { section: "Section", company: "Company", year: "Year", stage: "Stage", industry: "Industry" };
 const PAGE_SIZE = 10, MAX_PAGES = 50, FACET_LIMIT = 16; // 16 = every section type
 const WIDE = "(min-width: 40rem)"; // style.css: narrower screens fold the filters
+const THUMB_SIZES = "(max-width: 30rem) calc(100vw - 2rem), 12rem"; // style.css .search-hit-thumb
+const LOAD_FAILED = "Search could not load part of its index; check the connection and try again.";
 
 // Only site-relative links from the index may become href/src.
 const safeUrl = (u) => (typeof u === "string" && u && !/^\s*([a-z][a-z0-9+.-]*:|\/\/|\\)/i.test(u) ? u : null);
@@ -678,20 +696,29 @@ class SearchUI {
     this.run = 0;
     this.typing = false;
     this.status = results.querySelector(".search-status") || el("p", { class: "search-status", role: "status" });
+    this.status.tabIndex = -1; // a link that changes the query leaves focus here
     this.body = el("div", { class: "search-body" });
     results.removeAttribute("aria-live");
     results.replaceChildren(this.status, this.body);
-    this.filterBox = facetNav.closest("details");
-    if (this.filterBox) {
-      this.filterBox.open = window.matchMedia(WIDE).matches;
-      this.filterBox.hidden = false;
-    }
+    this.filterBox = facetNav.closest("details"); // shown once it has chips
+    if (this.filterBox) this.filterBox.open = window.matchMedia(WIDE).matches;
+    // past the filter chips (dozens of Tab stops) to the first hit; hidden until focused
+    this.skip = el("a", { class: "skip-results", href: "#search-results", hidden: true, text: "Skip to results" });
+    this.skip.addEventListener("click", (ev) => { ev.preventDefault(); this.focusHit(0); });
+    (this.filterBox || facetNav).before(this.skip);
     this.index = new SearchIndex(async (name) => {
-      const res = await fetch(new URL(name, this.base), name === "entry.json" ? { cache: "no-cache" } : {});
-      if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
+      const res = await fetch(new URL(name, this.base), name === "entry.json" ? { cache: "no-cache" } : {}).catch(() => null);
+      if (!res || !res.ok) throw Object.assign(new Error(LOAD_FAILED), { plain: true });
       return res.json();
     });
-    this.ready = this.index.open().then(async () => { this.facetData = await this.index.facets(); });
+    this.ready = this.open();
+  }
+
+  // Opens the index; after a failure, the next search tries again.
+  open() {
+    const ready = this.index.open().then(async () => { this.facetData = await this.index.facets(); });
+    ready.catch(() => { if (this.ready === ready) this.ready = null; });
+    return ready;
   }
 
   start() {
@@ -705,6 +732,13 @@ class SearchUI {
       if (ev.key === "ArrowDown") { ev.preventDefault(); this.focusHit(0); }
     });
     this.results.addEventListener("keydown", (ev) => this.onResultKey(ev));
+    // Back from a slide: the browser would restore the scroll position before the results
+    // are back, so each history entry keeps its own, restored once they are drawn.
+    history.scrollRestoration = "manual";
+    let saving = null;
+    window.addEventListener("scroll", () => { clearTimeout(saving); saving = setTimeout(() => this.saveScroll(), 200); }, { passive: true });
+    window.addEventListener("pagehide", () => this.saveScroll());
+    this.results.addEventListener("click", () => this.saveScroll());
     window.addEventListener("popstate", () => this.fromUrl());
     this.fromUrl();
   }
@@ -717,7 +751,10 @@ class SearchUI {
   fail(message) {
     this.say("error", message);
     this.body.replaceChildren();
+    this.skip.hidden = true;
   }
+
+  saveScroll() { history.replaceState({ scrollY: window.scrollY }, ""); }
 
   fromUrl() {
     const params = new URLSearchParams(location.search);
@@ -727,7 +764,7 @@ class SearchUI {
     const n = Number.parseInt(params.get("n"), 10); // hits shown ("Show more"), whole pages only
     this.shown = n > PAGE_SIZE ? Math.min(Math.ceil(n / PAGE_SIZE), MAX_PAGES) * PAGE_SIZE : PAGE_SIZE;
     this.typing = false;
-    this.render();
+    this.render(-1, history.state?.scrollY ?? null);
   }
 
   url() {
@@ -744,28 +781,34 @@ class SearchUI {
     const url = this.url();
     if (url !== location.pathname + location.search) {
       if (typing && this.typing) history.replaceState(null, "", url);
-      else history.pushState(null, "", url);
+      else { this.saveScroll(); history.pushState(null, "", url); }
     }
     this.typing = typing;
     this.render();
   }
 
-  // `focusAt`: the hit to focus once shown (the first one "Show more" added).
-  async render(focusAt = -1) {
+  // `focusAt`: the hit to focus once shown (the first one "Show more" added); `scrollY`: the
+  // scroll position to restore (Back); `this.refocus`: finds what to focus once redrawn.
+  async render(focusAt = -1, scrollY = null) {
     const run = ++this.run, query = this.input.value;
+    const slow = setTimeout(() => { if (run === this.run) this.say("busy", "Searching…"); }, 150);
     let result, shown, records;
     try {
-      await this.ready;
+      await (this.ready || (this.ready = this.open()));
       result = await this.index.search(query, this.filters);
       shown = result.hits.slice(0, this.shown);
       records = await this.index.records(shown.map((h) => h.doc));
     } catch (err) {
-      if (run === this.run) this.fail(`Search failed: ${err.message}`);
+      if (run === this.run) this.fail(err.plain ? err.message : `Search failed: ${err.message}`);
       return;
+    } finally {
+      clearTimeout(slow);
     }
     if (run !== this.run) return; // a newer keystroke won
     this.body.replaceChildren(...this.resultNodes(query, result, shown, records));
     this.facetNav.replaceChildren(...this.facetNodes(result.counts));
+    if (this.filterBox) this.filterBox.hidden = !this.facetNav.children.length;
+    this.skip.hidden = !result.total;
     this.results.dataset.state = result.total ? "results" : query || Object.keys(this.filters).length ? "none" : "empty";
     const on = this.activeFilters();
     const summary = this.filterBox && this.filterBox.querySelector(".filters-active");
@@ -773,6 +816,10 @@ class SearchUI {
     const what = [query.trim() ? `“${query.trim()}”` : "", ...on.map((f) => f.text)].filter(Boolean);
     document.title = what.length ? `${what.join(", ")} – search – ${this.title}` : this.title;
     if (focusAt >= 0) (this.links()[focusAt] || this.body.querySelector(".search-more") || this.input).focus();
+    const refocus = this.refocus, lost = !document.activeElement || document.activeElement === document.body;
+    this.refocus = null;
+    if (refocus && lost) (refocus() || this.status).focus();
+    if (scrollY !== null) window.scrollTo(0, scrollY);
   }
 
   // The filters in force, as {name, text}: "Section: Team"; a value no slide has (a stale
@@ -800,7 +847,12 @@ class SearchUI {
     }
     if (result.suggestion) {
       const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
-      link.addEventListener("click", (ev) => { ev.preventDefault(); this.input.value = result.suggestion; this.commit(false); });
+      link.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        this.input.value = result.suggestion;
+        this.refocus = () => this.status;
+        this.commit(false);
+      });
       const missing = result.dropped.map((w) => `“${w}”`).join(", ");
       const [before, after] = result.dropped.length ? [`No slide has ${missing}. Search for `, " instead?"]
         : result.partial ? ["No slide has all these words. Search for ", " instead?"] : ["Did you mean ", "?"];
@@ -815,6 +867,7 @@ class SearchUI {
         this.input.value = "";
         this.filters.section = value;
         this.shown = PAGE_SIZE;
+        this.refocus = () => this.status;
         this.commit(false);
       });
       nodes.push(el("p", { class: "search-section-hint" }, "Browse ", link));
@@ -832,8 +885,10 @@ class SearchUI {
       if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
       const snip = el("p", { class: "search-hit-snippet" });
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
+      const sets = thumb && thumbSrcsets(thumb, this.root), sizes = sets ? THUMB_SIZES : null;
+      const img = thumb && el("img", { class: "search-hit-thumb", src: this.root + thumb, srcset: sets && sets.jpg, sizes, alt: "", loading: "lazy", decoding: "async" });
       const link = el("a", { class: "search-hit-link", href: href ? this.root + href + highlight : null },
-        thumb ? el("img", { class: "search-hit-thumb", src: this.root + thumb, alt: "", loading: "lazy", decoding: "async" }) : null,
+        sets ? el("picture", {}, el("source", { type: "image/webp", srcset: sets.webp, sizes }), img) : img,
         el("div", { class: "search-hit-body" }, title, meta, snip));
       list.append(el("li", { class: "search-hit" + (shown[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id }, link));
     });
@@ -872,6 +927,7 @@ class SearchUI {
         btn.addEventListener("click", () => {
           if (on) delete this.filters[name]; else this.filters[name] = value;
           this.shown = PAGE_SIZE;
+          this.refocus = () => this.facetNav.querySelector(`[data-facet="${name}"] [data-value="${CSS.escape(value)}"]`);
           this.commit(false);
         });
         group.append(btn);
@@ -923,9 +979,7 @@ if (typeof document !== "undefined") {
     }
     // Pages without a result area keep the plain form: it submits to the home page.
     if (!form || !input || !results || !facetNav) return;
-    const ui = new SearchUI(form, input, results, facetNav);
-    ui.ready.catch((err) => ui.fail(`Search is unavailable: ${err.message}`));
-    ui.start();
+    new SearchUI(form, input, results, facetNav).start(); // its first search says if the index fails
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot); else boot();
 }

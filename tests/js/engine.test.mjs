@@ -1,7 +1,7 @@
 // Pure helpers of search.js: query grammar, VLQ, edit distance, BM25, snippets.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bm25, decodeVlq, editDistance, idf, markedBoxes, markPieces, parseQuery, snippet } from "../../site_templates/static/search.js";
+import { bm25, decodeVlq, editDistance, idf, markedBoxes, markPieces, parseQuery, snippet, thumbSrcsets } from "../../site_templates/static/search.js";
 
 test("queries split into required terms and phrases, like deckgen.index.parse_query", () => {
   assert.deepEqual(parseQuery('Market market "small businesses" the "pay"').map((c) => [c.kind, c.terms]),
@@ -60,4 +60,14 @@ test("slide pages mark the searched words in the text and pick their boxes", () 
   const words = [["Prices:", 10, 20, 30, 8], ["lowest", 50, 20, 30, 8], ["price", 90, 20, 25, 8], ["", 0, 0, 1, 1]];
   assert.deepEqual(markedBoxes(words, marks), [[10, 20, 30, 8], [90, 20, 25, 8]]);
   assert.deepEqual(markedBoxes(words, new Set()), []);
+});
+
+test("a thumbnail's name gives its slide's medium and WebP images, as deckgen/site.py names them", () => {
+  assert.deepEqual(thumbSrcsets("img/acme/002-thumb.0a1b2c3d4e.jpg", "../"), {
+    jpg: "../img/acme/002-thumb.0a1b2c3d4e.jpg 320w, ../img/acme/002-medium.0a1b2c3d4e.jpg 960w",
+    webp: "../img/acme/002-thumb.0a1b2c3d4e.webp 320w, ../img/acme/002-medium.0a1b2c3d4e.webp 960w",
+  });
+  for (const other of ["img/acme.svg", "img/a b/002-thumb.0a1b.jpg", "img/acme/002-medium.0a1b.jpg", "x-thumb.0a1b.jpg.evil"]) {
+    assert.equal(thumbSrcsets(other), null, other);
+  }
 });
