@@ -384,7 +384,7 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
             problems.append(Problem(rel, f"{count} pages; only the first {MAX_PDF_PAGES} are read"))
             count = MAX_PDF_PAGES
         pdf_hash = sha256_file(path)
-        # A PDF page's identity: the PDF's bytes plus the page number and render width.
+        # A PDF page's identity: the PDF's bytes, the page number and how pages are rendered.
         first = len(sources) + 1
         sources.extend(
             (first + n - 1, f"{rel}#p{n}",
