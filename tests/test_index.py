@@ -353,9 +353,10 @@ def test_search_js_offers_the_section_a_query_names(tmp_path):
     queries = [{"q": "go to market"}, {"q": "Go-to-market slides"},
                {"q": "go to market", "filters": {"company": "Acme"}},
                {"q": "go to market", "filters": {"section": "go-to-market"}},
-               {"q": "sales"}, {"q": "market"}, {"q": "business model"}]
-    named, slides_word, in_acme, filtered, sales, market, model = run_node_engine(
-        tmp_path / "site" / "search", queries, tmp_path)
+               {"q": "sales"}, {"q": "market"}, {"q": "business model"},
+               {"q": "our gtm"}, {"q": "sales strategy"}, {"q": "pricing"}]
+    named, slides_word, in_acme, filtered, sales, market, model, gtm_said, strategy, pricing = (
+        run_node_engine(tmp_path / "site" / "search", queries, tmp_path))
     gtm = {"value": "go-to-market", "label": "Go-to-market", "count": 3}
     assert named["ids"] == ["b/002"] and named["section"] == gtm  # the words find one slide
     assert slides_word["section"] == gtm
@@ -366,6 +367,9 @@ def test_search_js_offers_the_section_a_query_names(tmp_path):
     # no slide says both words: the section is offered, not "business" or "model" alone
     assert model["total"] == 0 and model["section"]["count"] == 2
     assert model["suggestion"] is None
+    # another name founders give the section offers it too
+    assert gtm_said["section"] == gtm and strategy["section"] == gtm
+    assert pricing["section"]["value"] == "business-model"
 
 
 def test_browsing_a_section_lists_its_sure_labels_first_in_python_and_search_js(tmp_path):

@@ -474,12 +474,27 @@ export class SearchIndex {
     return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, clauses };
   }
 
-  // The section a query names ("go to market", "our team", "Problem slides", "market size"),
+  // The section a query names ("go to market", "our team", "Problem slides", "market size",
+  // or another name for it: "fundraising", "gtm", "roadmap"),
   // with how many slides (under the other filters) carry its label: the words alone find
   // only the slides that say them, so the page offers to browse the section too. The whole
   // query naming a section wins; else the longest section name among its words that has
   // slides ("go to market plan": Go-to-market, not Market). Returns [section or null, outright].
   sectionNamed(query, facets, active) {
+    // other names founders give a section's slide; only ones no other section goes by
+    const ALIASES = {
+      "funding": ["fundraising", "fundraise", "the ask", "use of funds"],
+      "go-to-market": ["gtm", "sales strategy", "customer acquisition", "distribution strategy"],
+      "team": ["founders", "founding team", "management team", "leadership team"],
+      "competition": ["competitors", "competitive landscape", "competitive advantage"],
+      "business-model": ["revenue model", "pricing", "monetization", "unit economics"],
+      "market": ["tam", "market size", "addressable market", "market opportunity"],
+      "financials": ["projections", "financial projections", "p&l"],
+      "traction": ["kpis", "key metrics"],
+      "milestones": ["roadmap", "timeline"],
+      "problem": ["pain point", "pain points"],
+      "vision": ["mission"],
+    };
     const f = facets.section;
     if (!f || !query.trim()) return [null, false];
     const key = (s) => s.toLowerCase().replace(/\b(slides?|the|our)\b/g, "").replace(/[^\p{L}\p{N}]+/gu, "").replace(/s$/, "");
@@ -487,7 +502,8 @@ export class SearchIndex {
     const wanted = key(query), said = words(query);
     const names = f.values.map((value, k) => ({ k, outright: key(value) === wanted || key(f.labels[k]) === wanted,
       // "other" is a catch-all, not a name anyone searches for inside a longer query
-      said: value !== "other" && [value, f.labels[k]].map(words).filter((w) => w.trim() && said.includes(w)) }));
+      said: value !== "other" && [value, f.labels[k], ...(ALIASES[value] || [])].map(words)
+        .filter((w) => w.trim() && said.includes(w)) }));
     const candidates = names.filter((n) => n.outright || n.said.length)
       .map((n) => ({ ...n, length: n.outright ? Infinity : Math.max(...n.said.map((w) => w.length)) }))
       .sort((a, b) => b.length - a.length || a.k - b.k);
