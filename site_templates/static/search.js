@@ -188,6 +188,22 @@ function rangeIndex(starts, key) {
 }
 
 // ------------------------------------------------------------------- engine
+// other names founders give a section's slide (SearchIndex.sectionNamed offers the section
+// for them); only names no other section goes by
+const SECTION_ALIASES = {
+  "funding": ["fundraising", "fundraise", "the ask", "use of funds"],
+  "go-to-market": ["gtm", "sales strategy", "customer acquisition", "distribution strategy"],
+  "team": ["founders", "founding team", "management team", "leadership team"],
+  "competition": ["competitors", "competitive landscape", "competitive advantage"],
+  "business-model": ["revenue model", "pricing", "monetization", "unit economics"],
+  "market": ["tam", "market size", "addressable market", "market opportunity"],
+  "financials": ["projections", "financial projections", "p&l"],
+  "traction": ["kpis", "key metrics"],
+  "milestones": ["roadmap", "timeline"],
+  "problem": ["pain point", "pain points"],
+  "vision": ["mission"],
+};
+
 // `load(name)` returns the parsed JSON of search/<name>; every file is fetched once (a failed
 // fetch is forgotten, so the next search tries it again).
 export class SearchIndex {
@@ -481,20 +497,6 @@ export class SearchIndex {
   // query naming a section wins; else the longest section name among its words that has
   // slides ("go to market plan": Go-to-market, not Market). Returns [section or null, outright].
   sectionNamed(query, facets, active) {
-    // other names founders give a section's slide; only ones no other section goes by
-    const ALIASES = {
-      "funding": ["fundraising", "fundraise", "the ask", "use of funds"],
-      "go-to-market": ["gtm", "sales strategy", "customer acquisition", "distribution strategy"],
-      "team": ["founders", "founding team", "management team", "leadership team"],
-      "competition": ["competitors", "competitive landscape", "competitive advantage"],
-      "business-model": ["revenue model", "pricing", "monetization", "unit economics"],
-      "market": ["tam", "market size", "addressable market", "market opportunity"],
-      "financials": ["projections", "financial projections", "p&l"],
-      "traction": ["kpis", "key metrics"],
-      "milestones": ["roadmap", "timeline"],
-      "problem": ["pain point", "pain points"],
-      "vision": ["mission"],
-    };
     const f = facets.section;
     if (!f || !query.trim()) return [null, false];
     const key = (s) => s.toLowerCase().replace(/\b(slides?|the|our)\b/g, "").replace(/[^\p{L}\p{N}]+/gu, "").replace(/s$/, "");
@@ -502,7 +504,7 @@ export class SearchIndex {
     const wanted = key(query), said = words(query);
     const names = f.values.map((value, k) => ({ k, outright: key(value) === wanted || key(f.labels[k]) === wanted,
       // "other" is a catch-all, not a name anyone searches for inside a longer query
-      said: value !== "other" && [value, f.labels[k], ...(ALIASES[value] || [])].map(words)
+      said: value !== "other" && [value, f.labels[k], ...(SECTION_ALIASES[value] || [])].map(words)
         .filter((w) => w.trim() && said.includes(w)) }));
     const candidates = names.filter((n) => n.outright || n.said.length)
       .map((n) => ({ ...n, length: n.outright ? Infinity : Math.max(...n.said.map((w) => w.length)) }))
