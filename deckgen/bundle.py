@@ -32,7 +32,7 @@ from deckgen import bundle_card
 from deckgen.bundle_card import FIELDS, Field
 from deckgen.bundle_verify import verify_bundle
 from deckgen.corpus import split_source
-from deckgen.files import _UMASK
+from deckgen.files import OUTPUT_MODE
 from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, Slide
 
@@ -291,9 +291,8 @@ def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], m
     archive.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
-    mode = 0o666 & ~_UMASK  # mkstemp makes it 0600; a web server must read it (as atomic_write)
     try:
-        os.chmod(tmp, mode)
+        os.chmod(tmp, OUTPUT_MODE)  # mkstemp makes it 0600; a web server must read it
         with os.fdopen(fd, "wb") as raw:
             with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
                 with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -304,7 +303,7 @@ def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], m
             os.fsync(raw.fileno())
         if archive.exists() and _sha256_path(archive) == _sha256_path(tmp):
             tmp.unlink()
-            os.chmod(archive, mode)  # one an older build left 0600 (unchanged bytes keep it)
+            os.chmod(archive, OUTPUT_MODE)  # one an older build left 0600 (unchanged bytes keep it)
             return False
         os.replace(tmp, archive)
         return True

@@ -20,9 +20,11 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-# mkstemp creates 0600 files; outputs must be readable by a web server's user
+# mkstemp creates 0600 files; outputs must be readable by a web server's user, so every
+# output written through a temp file gets the mode a plain open() would have given it
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+OUTPUT_MODE = 0o666 & ~_UMASK
 
 
 def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
@@ -41,7 +43,7 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, OUTPUT_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
