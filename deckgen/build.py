@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -467,7 +468,7 @@ def inspect_images(
     ocr.check_tesseract(config.ocr.lang)
     rows: list[dict[str, Any]] = []
     results: list[OcrResult] = []
-    saved: set[str] = set()
+    saved: Counter[str] = Counter()  # file names given out: a/001.jpg, b/001.jpg
     for path, page, load in sources:
         row: dict[str, Any] = {"path": path, "page": page}
         try:
@@ -477,10 +478,10 @@ def inspect_images(
             row["error"] = _reason(exc)
             rows.append(row)
             continue
-        if save_dir is not None:  # a/001.jpg and b/001.jpg: 001-001.png and 001-001-2.png
+        if save_dir is not None:  # 001-001.png, then 001-001-2.png for another 001.jpg
             name = f"{Path(path).stem}-{page:03d}"
-            name += f"-{sum(n.startswith(name) for n in saved) + 1}" if name in saved else ""
-            saved.add(name)
+            saved[name] += 1
+            name += f"-{saved[name]}" if saved[name] > 1 else ""
             row["upscaled_file"] = str(Path(save_dir) / f"{name}.png")
             atomic_write(Path(row["upscaled_file"]), png)
         row.update(
