@@ -406,12 +406,16 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
 
     console = console or Console()
     o, c, t = result["ocr"], result["classification"], result["seconds_per_slide"]
+    # auto picks a scale per slide; how often each was chosen explains the recall
+    used = ", ".join(f"{m} {n}" for m, n in result["params"]["upscale_used"].items())
     summary = Table(title=f"deckgen eval: {result['dataset']} ({result['slides']} slides)")
     summary.add_column("measure")
     summary.add_column("value", justify="right")
     rows = [
         ("OCR word recall", o["word_recall"]), ("OCR word precision", o["word_precision"]),
-        ("OCR CER", o["cer"]), ("slides with truth text", o["slides_scored"]),
+        ("OCR CER", o["cer"]), ("OCR recall, median slide", o["median_slide_recall"]),
+        ("slides with truth text", o["slides_scored"]),
+        ("upscale used", used),
         ("titles found", result["titles"]["accuracy"]),
         ("section accuracy", c["accuracy"]),
         ("accuracy (alt label accepted)", c["accuracy_with_alt"]),

@@ -106,7 +106,9 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
     pred = truth[1:] + truth[:1]  # every slide wrong: all 16 rows and columns are used
     result = {
         "dataset": "set", "slides": 16, "failed": [],
-        "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 16},
+        "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 16,
+                "median_slide_recall": 0.95},
+        "params": {"upscale_used": {"x4": 10, "x2": 6}},
         "titles": {"accuracy": 0.5, "slides_scored": 16},
         "classification": ev._classification_scores(truth, pred, [None] * 16),
         "review": {"errors": 16, "checked": [
@@ -129,6 +131,8 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
     assert any("errors among the 30% least sure (5)" in ln and "5 of 16" in ln for ln in lines)
     assert any("right where top score < 0.5 (unsure)" in ln and "0 of 16" in ln for ln in lines)
     assert any("d/015" in line and "Title 15" in line for line in lines)
+    assert any("OCR recall, median slide" in ln and "0.950" in ln for ln in lines)
+    assert any("upscale used" in ln and "x4 10, x2 6" in ln for ln in lines)
 
 
 def test_report_shows_ocr_titles_as_written_even_when_they_look_like_markup():
@@ -137,7 +141,9 @@ def test_report_shows_ocr_titles_as_written_even_when_they_look_like_markup():
               "title_labelled": "[bold]Our team[/bold]"}
     result = {
         "dataset": "set", "slides": 1, "failed": [{"slide": "d/002", "reason": "bad [x]"}],
-        "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 1},
+        "ocr": {"word_recall": 0.9, "word_precision": 0.9, "cer": 0.1, "slides_scored": 1,
+                "median_slide_recall": None},
+        "params": {"upscale_used": {}},
         "titles": {"accuracy": 0.0, "slides_scored": 1},
         "classification": ev._classification_scores(["team"], ["market"], [None]),
         "review": {"errors": 1, "checked": [], "unsure": {"slides": 1, "right": 0},
