@@ -227,11 +227,23 @@ def test_responsive_image_picks_webp(browser, site_url: str):
     assert current.endswith(".webp") and natural >= 960, current
 
 
+LONG_TITLE = ("How warehouses lose a third of every shift to walking between the aisles, "
+              "and what those lost hours cost them in a year")
+
+
+@pytest.mark.parametrize("long_titles", [False, True])
 @pytest.mark.parametrize("width, height", [(390, 844), (768, 1024), (1280, 800)])
-def test_the_whole_slide_and_the_pager_fit_the_screen(browser, site_url: str, width, height):
+def test_the_whole_slide_and_the_pager_fit_the_screen(browser, site_url: str, width, height,
+                                                      long_titles):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.goto(site_url + "slide/acme/002.html", wait_until="networkidle")
+    if long_titles:  # OCR titles run long: the slide's own and its neighbours' in the pager
+        page.evaluate("""title => {
+            document.querySelector('.slide h1').textContent = title;
+            for (const link of document.querySelectorAll('.pager-prev, .pager-next'))
+                link.textContent = 'Next slide: ' + title;
+        }""", LONG_TITLE)
     image = page.locator(".slide-figure img")
     box, column = image.bounding_box(), page.locator(".slide-figure").bounding_box()
     ratio = image.evaluate("i => i.naturalWidth / i.naturalHeight")
