@@ -58,6 +58,8 @@ class BuildReport:
     slides: int = 0
     slides_built: int = 0
     corrupt_cache_entries: int = 0
+    # cached upscaled images a worker could not find on its disk, so upscaled again
+    cache_not_on_workers: int = 0
     site: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -115,6 +117,8 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
         up = UpscaleResult.from_dict(task.cached_upscale)
         if store.corrupt_entries:  # the parent counts it in the report
             out["corrupt_cache_entries"] = store.corrupt_entries
+        elif png is None:  # a Dask worker that does not see build/ where the parent does
+            out["cache_not_on_worker"] = True
     if png is None:
         try:
             data = read_source(Path(task.corpus_root), task.source)
@@ -268,9 +272,11 @@ class Builder:
             first = "ocr" if task.ocr_params else "images"
             first = "upscale" if task.cached_upscale is None else first
             result = {"failed": first, "reason": result.message}
-        if result.get("corrupt_cache_entries"):  # the cached image failed its check: redone
+        if result.get("corrupt_cache_entries"):  # the cached image failed its check
             self.cache.corrupt_entries += result["corrupt_cache_entries"]
-            up_stage.cached -= 1
+        self.report.cache_not_on_workers += bool(result.get("cache_not_on_worker"))
+        if "upscale" in result and task.cached_upscale is not None:
+            up_stage.cached -= 1  # counted as cached, but the worker could not use it: redone
         if "upscale" in result:
             png, up = result["upscale"]
             self.cache.put(slide.fingerprints["upscale"], png, "png")
@@ -504,6 +510,12 @@ def inspect_images(
 def report_problems(report: BuildReport) -> list[str]:
     """Every problem as one readable line, for the terminal."""
     lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
+    if report.cache_not_on_workers:
+        lines.append(
+            f"{report.cache_not_on_workers} cached upscaled image(s) were not on the workers' "
+            "disk, so they were upscaled again: put the build folder where every worker reads "
+            "it at the same absolute path (README: Running on a cluster)"
+        )
     for name, stage in report.stages.items():  # in slide order, whichever worker was first
         lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}"
                      for f in sorted(stage.failed, key=lambda f: f["id"]))

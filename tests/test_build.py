@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 from conftest import DECKS, build_cmd, config_for, write_deck
 
-from deckgen.build import Builder, SlideTask, images_key, load_manifest
+from deckgen.build import Builder, SlideTask, images_key, load_manifest, report_problems, run_slide
 from deckgen.executor import TaskFailure
 from deckgen.index import search
 from deckgen.ocr import OcrParams
@@ -329,6 +329,27 @@ def test_a_dead_worker_is_reported_under_the_first_stage_its_task_had_to_run(
     failed = {name: s.failed for name, s in builder.report.stages.items() if s.failed}
     assert failed == {stage: [{"id": "d/001", "file": "d/001.jpg",
                                "reason": "worker died 3 times"}]}
+
+
+def test_a_worker_without_the_cache_redoes_the_upscale_and_the_report_says_why(
+    tmp_path, tiny_corpus
+):
+    cfg = config_for(tmp_path, tiny_corpus)
+    Builder(cfg, quiet=True).run()
+    builder = Builder(cfg, quiet=True)
+    slides = builder._per_slide_stages(builder._ingest())  # all cached, and counted so
+    up_stage = builder.report.stages["upscale"]
+    assert (up_stage.processed, up_stage.cached) == (0, len(slides))
+    slide = slides[0]
+    # the task the parent sends for a slide whose OCR is stale, to a worker whose disk lacks
+    # build/ (a Dask host without the shared folder): no image at the cache path it is given
+    task = SlideTask(str(tiny_corpus.resolve()), str(tmp_path / "not-shared"), slide.source,
+                     cfg.upscale, slide.fingerprints["upscale"], slide.upscale.to_dict(),
+                     cfg.ocr, encode_images=False)
+    builder._receive(slide, run_slide(task), task)
+    assert (up_stage.processed, up_stage.cached) == (1, len(slides) - 1)  # not counted twice
+    assert builder.report.cache_not_on_workers == 1
+    assert any("not on the workers' disk" in line for line in report_problems(builder.report))
 
 
 def test_every_stage_shows_progress_per_slide_or_page(tmp_path, tiny_corpus):
