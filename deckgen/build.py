@@ -60,6 +60,7 @@ class BuildReport:
     corrupt_cache_entries: int = 0
     # cached upscaled images a worker could not find on its disk, so upscaled again
     cache_not_on_workers: int = 0
+    workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
     site: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -262,6 +263,7 @@ class Builder:
                 for i, result in executor.map(run_slide, tasks):
                     self._receive(todo[i], result, tasks[i])
                     advance()
+            self.report.workers_lost = getattr(executor, "lost_workers", [])
         finally:
             executor.close()
 
@@ -515,6 +517,11 @@ def report_problems(report: BuildReport) -> list[str]:
             f"{report.cache_not_on_workers} cached upscaled image(s) were not on the workers' "
             "disk, so they were upscaled again: put the build folder where every worker reads "
             "it at the same absolute path (README: Running on a cluster)"
+        )
+    if report.workers_lost:
+        lines.append(
+            f"Dask worker(s) left during the build: {', '.join(report.workers_lost)}; "
+            "their slides in flight ran again on other workers"
         )
     for name, stage in report.stages.items():  # in slide order, whichever worker was first
         lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}"

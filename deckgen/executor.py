@@ -147,6 +147,10 @@ class DaskExecutor:
             ) from exc
         self._cluster = None
         self._scheduler = scheduler or "the local cluster"
+        self._workers_seen: set[str] = set()
+        # workers that left while this build ran (crash, OOM kill, preemption): Dask reran
+        # their slides in flight elsewhere; the build report names them
+        self.lost_workers: list[str] = []
         if scheduler:
             try:
                 self._client = Client(scheduler, timeout=CONNECT_SECONDS)
@@ -217,15 +221,13 @@ class DaskExecutor:
         idle_since = time.monotonic()
         checked = 0.0
         while not running.is_empty():
-            batch = running.next_batch(block=False)
-            if batch:
-                idle_since = time.monotonic()
-                yield from batch
-                continue
             now = time.monotonic()
             if now - checked > 2.0:  # asking the scheduler costs a round trip
                 checked = now
-                if self._client.nthreads():
+                workers = set(self._client.nthreads())
+                self._workers_seen |= workers
+                self.lost_workers = sorted(self._workers_seen - workers)
+                if workers:
                     idle_since = now
                 elif now - idle_since > WORKER_WAIT_SECONDS:
                     raise DeckgenError(
@@ -233,7 +235,12 @@ class DaskExecutor:
                         f"{WORKER_WAIT_SECONDS} s; finished slides are cached: start workers "
                         "and build again"
                     )
-            time.sleep(0.05)
+            batch = running.next_batch(block=False)
+            if batch:
+                idle_since = time.monotonic()
+                yield from batch
+            else:
+                time.sleep(0.05)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a shared scheduler keeps no trace of this build

@@ -19,7 +19,7 @@ from conftest import config_for
 from dask.distributed import Client, LocalCluster
 from test_faults import N_SLIDES, assert_same_output, report, run_build
 
-from deckgen.build import Builder
+from deckgen.build import Builder, report_problems
 from deckgen.errors import SlideError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.progress import Progress
@@ -148,6 +148,8 @@ def test_worker_lost_mid_build_is_retried_and_the_build_completes(
     assert result.failures == 0, result.to_json()
     assert result.slides_built == N_SLIDES
     assert_same_output(tmp_path, pool_build)
+    assert len(result.workers_lost) == 1, result.workers_lost  # the report names the lost one
+    assert any("left during the build" in line for line in report_problems(result))
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch):
