@@ -377,12 +377,16 @@ class Builder:
             site.templates_fingerprint(),
             IMAGES_VERSION,
             bundle.VERSION,
+            bundle.source_date_epoch(),  # the archive's dates, so its bytes and SHA-256
             index.VERSION,
         ]
+        archive = self.out / "dataset" / bundle.archive_name(DATASET_VERSION)
+        # the archive as dataset.html describes it: one rewritten since (`deckgen bundle
+        # build`) is rebuilt, so the page never shows a SHA-256 the download does not have
         key = self._outputs_key("site", site.VERSION, built, decks, extra)
         # a deleted dataset archive or search entry is rebuilt, not left missing
-        if self._unchanged("site", key, self.out / "index.html", self.out / "search/entry.json",
-                           self.out / "dataset" / bundle.archive_name(DATASET_VERSION)):
+        if self._unchanged("site", key + _file_stamp(archive), self.out / "index.html",
+                           self.out / "search/entry.json", archive):
             stage.cached = len(built)
             return
         started = time.perf_counter()
@@ -418,7 +422,7 @@ class Builder:
         self.report.site.update({"dataset": dataset, "pages": stats})
         stage.processed = len(built)
         stage.seconds = time.perf_counter() - started
-        atomic_write(self.build_root / "site.key", key.encode())
+        atomic_write(self.build_root / "site.key", (key + _file_stamp(archive)).encode())
 
     def _write_manifest(self, slides: list[Slide], corpus: Corpus) -> None:
         manifest = {
@@ -429,6 +433,15 @@ class Builder:
         atomic_write(
             self.build_root / "manifest.json", json.dumps(manifest, sort_keys=True).encode()
         )
+
+
+def _file_stamp(path: Path) -> str:
+    """Size and modification time: tells a rewritten file without reading it."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return " missing"
+    return f" {info.st_size}:{info.st_mtime_ns}"
 
 
 def _remove_temp_files(folder: Path) -> None:

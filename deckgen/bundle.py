@@ -82,7 +82,7 @@ def build_bundle(
         raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
     out_dir = Path(out_dir)
     root = f"{ARCHIVE_STEM}-v{version}"
-    mtime = _fixed_mtime()
+    mtime = source_date_epoch()
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     with (tempfile.TemporaryDirectory(prefix="deckgen-bundle-") as spool_dir,
@@ -138,7 +138,8 @@ def build_bundle(
     }
 
 
-def _fixed_mtime() -> int:
+def source_date_epoch() -> int:
+    """Every date in the archive: ``SOURCE_DATE_EPOCH`` when set, else FIXED_EPOCH."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)

@@ -606,7 +606,7 @@ def bundle_build(
     )
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
-    from deckgen.corpus import read_source
+    from deckgen.corpus import read_source, source_identity
 
     cfg = _config(config, build={"out": out and str(out), "cache": cache and str(cache),
                                  "corpus": corpus and str(corpus)})
@@ -624,16 +624,26 @@ def bundle_build(
             )
         return png
 
+    def source(slide):
+        # the archive pairs the file with the build's text and labels: they must be its own
+        if source_identity(corpus, slide.source) != slide.sha256:
+            raise DeckgenError(f"{slide.source} changed since the last build; run `deckgen "
+                               "build` first")
+        return read_source(corpus, slide.source)
+
     info = build_bundle(
         slides,
         decks,
-        lambda s: read_source(corpus, s.source),
+        source,
         lambda s: cached_images(store, s, upscaled)[DATASET_IMAGE],
         out / "dataset",
         version=DATASET_VERSION,
         max_pixels=cfg.upscale.max_pixels,
     )
     print(json.dumps(info, sort_keys=True))
+    for item in info["skipped"]:
+        line = f"{item['id']} left out of the archive: {item['reason']}"
+        err.print(Text.assemble(("warning: ", "yellow"), line))
     page = out / "dataset.html"
     if page.exists() and info["sha256"] not in page.read_text("utf-8", "replace"):
         err.print(f"{page} shows another SHA-256 than the archive now has; run `deckgen "

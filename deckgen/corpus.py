@@ -283,6 +283,25 @@ def _render_scale(page, width: int) -> float:
     return min(scale, picture_width / max(right - left, 1.0))
 
 
+def _pdf_page_identity(pdf_hash: str, page: int) -> str:
+    """A PDF page's identity: the PDF's bytes, the page number and how pages are rendered."""
+    return sha256_bytes(f"{pdf_hash}#p{page}@{PDF_RENDER_WIDTH}{PDF_RENDER_RULE}".encode())
+
+
+def source_identity(root: Path, source: str) -> str:
+    """The ``Slide.sha256`` that ingesting ``source`` now would give: a slide whose file
+    changed since the build no longer matches its OCR, labels and upscaled image."""
+    path_text, page = split_source(source)
+    path = Path(root) / path_text
+    if not _inside(path, Path(root)):
+        raise SlideError(f"{source}: refers outside the corpus")
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
+    return _pdf_page_identity(digest, page) if page else digest
+
+
 def read_source(root: Path, source: str) -> bytes:
     """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
     path_text, page = split_source(source)
@@ -384,11 +403,9 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
             problems.append(Problem(rel, f"{count} pages; only the first {MAX_PDF_PAGES} are read"))
             count = MAX_PDF_PAGES
         pdf_hash = sha256_file(path)
-        # A PDF page's identity: the PDF's bytes, the page number and how pages are rendered.
         first = len(sources) + 1
         sources.extend(
-            (first + n - 1, f"{rel}#p{n}",
-             sha256_bytes(f"{pdf_hash}#p{n}@{PDF_RENDER_WIDTH}{PDF_RENDER_RULE}".encode()))
+            (first + n - 1, f"{rel}#p{n}", _pdf_page_identity(pdf_hash, n))
             for n in range(1, count + 1)
         )
     deck = deck_dir.name

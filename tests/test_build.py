@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -193,6 +195,35 @@ def test_bundle_build_rewrites_the_archive_from_the_cache(tmp_path, tiny_corpus)
     assert info["skipped"] == [{"id": "beta-health/002", "reason": "image unavailable: "
                                 "beta-health/002: upscaled image missing from the cache; run "
                                 "`deckgen build`"}]
+
+
+def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(
+    tmp_path, tiny_corpus
+):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out",
+              str(tmp_path / "site"), "--cache", str(tmp_path / "build"), "--corpus",
+              str(tiny_corpus)]
+    page = tmp_path / "site" / "dataset.html"
+    # the archive rewritten with other dates, as `bundle build` allows: the next build
+    # brings dataset.html to the SHA-256 the download now has
+    dated = subprocess.run(bundle, capture_output=True, text=True, check=True,
+                           env={**os.environ, "SOURCE_DATE_EPOCH": "1800000000"})
+    info = json.loads(dated.stdout)
+    assert info["sha256"] not in page.read_text() and "another SHA-256" in dated.stderr
+    rebuilt = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True,
+                             env={**os.environ, "SOURCE_DATE_EPOCH": "1800000000"})
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    archive = tmp_path / "site" / info["file"]
+    assert hashlib.sha256(archive.read_bytes()).hexdigest() in page.read_text()
+    # a slide's file replaced since the build: its text and labels are another picture's
+    deck = tiny_corpus / "alpha-robotics"
+    (deck / "002.jpg").write_bytes((deck / "001.jpg").read_bytes())
+    changed = subprocess.run(bundle, capture_output=True, text=True, check=True)
+    skipped = json.loads(changed.stdout)["skipped"]
+    assert [item["id"] for item in skipped] == ["alpha-robotics/002"]
+    assert "changed since the last build; run `deckgen build` first" in skipped[0]["reason"]
+    assert "alpha-robotics/002 left out of the archive" in changed.stderr
 
 
 def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_corpus):
