@@ -13,7 +13,9 @@ option re-runs OCR and everything after it, and nothing before.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import time
 from collections import Counter
@@ -380,14 +382,14 @@ class Builder:
             bundle.source_date_epoch(),  # the archive's dates, so its bytes and SHA-256
             index.VERSION,
         ]
-        archive = self.out / "dataset" / bundle.archive_name(DATASET_VERSION)
-        # the archive as dataset.html describes it: one rewritten since (`deckgen bundle
-        # build`) is rebuilt, so the page never shows a SHA-256 the download does not have
         key = self._outputs_key("site", site.VERSION, built, decks, extra)
-        # a deleted dataset archive or search entry is rebuilt, not left missing
-        if self._unchanged("site", key + _file_stamp(archive), self.out / "index.html",
-                           self.out / "search/entry.json", archive):
+        # Every file as this stage left it: one deleted (it would then be deleted from the
+        # bucket by `deploy --delete`) or rewritten since (an archive from `deckgen bundle
+        # build`, whose SHA-256 dataset.html would not show) makes the stage run again.
+        if self._unchanged("site", key + _inventory(self.out), self.out / "index.html"):
             stage.cached = len(built)
+            saved = self.build_root / "site-report.json"
+            self.report.site = json.loads(saved.read_text()) if saved.exists() else {}
             return
         started = time.perf_counter()
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
@@ -422,7 +424,8 @@ class Builder:
         self.report.site.update({"dataset": dataset, "pages": stats})
         stage.processed = len(built)
         stage.seconds = time.perf_counter() - started
-        atomic_write(self.build_root / "site.key", (key + _file_stamp(archive)).encode())
+        atomic_write(self.build_root / "site-report.json", json.dumps(self.report.site).encode())
+        atomic_write(self.build_root / "site.key", (key + _inventory(self.out)).encode())
 
     def _write_manifest(self, slides: list[Slide], corpus: Corpus) -> None:
         manifest = {
@@ -435,13 +438,17 @@ class Builder:
         )
 
 
-def _file_stamp(path: Path) -> str:
-    """Size and modification time: tells a rewritten file without reading it."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return " missing"
-    return f" {info.st_size}:{info.st_mtime_ns}"
+def _inventory(folder: Path) -> str:
+    """A digest of every file's path, size and modification time under ``folder``: a
+    file deleted, added or rewritten changes it, found without reading any file."""
+    digest = hashlib.sha256()
+    for parent, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(parent, name)
+            info = os.stat(path)
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return " " + digest.hexdigest()
 
 
 def _remove_temp_files(folder: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -195,6 +196,26 @@ def test_bundle_build_rewrites_the_archive_from_the_cache(tmp_path, tiny_corpus)
     assert info["skipped"] == [{"id": "beta-health/002", "reason": "image unavailable: "
                                 "beta-health/002: upscaled image missing from the cache; run "
                                 "`deckgen build`"}]
+
+
+def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_corpus):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    site_dir = tmp_path / "site"
+    before = {p.relative_to(site_dir): p.read_bytes() for p in site_dir.rglob("*") if p.is_file()}
+    report_before = json.loads((tmp_path / "build" / "report.json").read_text())["site"]
+    # what a stray `rm` does; `deploy --delete` would then take them off the live site
+    shutil.rmtree(site_dir / "img" / "alpha-robotics")
+    next((site_dir / "static").glob("style.*.css")).unlink()
+    (site_dir / "deck" / "beta-health.html").unlink()
+    again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    after = {p.relative_to(site_dir): p.read_bytes() for p in site_dir.rglob("*") if p.is_file()}
+    assert after == before
+    # a build with nothing to do still reports the site it stands on
+    subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, check=True)
+    report_after = json.loads((tmp_path / "build" / "report.json").read_text())
+    assert report_after["stages"]["site"]["processed"] == 0
+    assert report_after["site"]["dataset"]["sha256"] == report_before["dataset"]["sha256"]
 
 
 def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(
