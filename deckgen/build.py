@@ -20,6 +20,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from deckgen import bundle, classify, index, ocr, site, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import Corpus, Problem, printable, read_source, scan
+from deckgen.errors import ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import atomic_write, sha256_file
 from deckgen.progress import Progress
@@ -145,8 +147,6 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
 
 
 def _reason(exc: BaseException) -> str:
-    from deckgen.errors import DeckgenError
-
     return str(exc) if isinstance(exc, DeckgenError) else f"{type(exc).__name__}: {exc}"
 
 
@@ -177,6 +177,12 @@ class Builder:
     # -- stages ----------------------------------------------------------------------
     def run(self) -> BuildReport:
         upscale.validate(self.config.upscale)  # a bad method or model fails once, not per slide
+        self._check_output_folder()  # before any work: refused now, not after an hour
+        self.build_root.mkdir(parents=True, exist_ok=True)
+        with _exclusive(self.build_root / "lock"):
+            return self._run()
+
+    def _run(self) -> BuildReport:
         self.cache.sweep_temp_files()
         # the bundle's WebP encodings lived here before they joined the cache's image entries
         shutil.rmtree(self.build_root / "bundle-webp", ignore_errors=True)
@@ -191,6 +197,28 @@ class Builder:
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
         atomic_write(self.build_root / "report.json", self.report.to_json().encode())
         return self.report
+
+    def _check_output_folder(self) -> None:
+        """The site stage deletes files in --out that it did not write: --out must be its
+        own folder, never the corpus's or the cache's, nor a folder of someone's files."""
+        out, corpus, cache = (p.resolve() for p in (self.out, self.corpus_root, self.build_root))
+        for other, what in ((corpus, "corpus"), (cache, "cache (--cache)")):
+            if out == other or out.is_relative_to(other) or other.is_relative_to(out):
+                raise ConfigError(f"--out {self.out} overlaps the {what} at {other}: the site "
+                                  "stage replaces what is in its folder, so give it a folder "
+                                  "of its own (default: site)")
+        record = self.build_root / "site-folders.txt"
+        ours = set(record.read_text().splitlines()) if record.exists() else set()
+        if str(out) in ours:
+            return
+        # a folder deckgen wrote before this record existed has a search entry
+        if (out.is_dir() and any(out.iterdir())
+                and not (out / "search" / "entry.json").exists()):
+            raise ConfigError(f"--out {self.out} holds files deckgen did not write: the site "
+                              "stage replaces what is in its folders, so choose an empty or "
+                              "new folder")
+        self.build_root.mkdir(parents=True, exist_ok=True)
+        atomic_write(record, "".join(f"{p}\n" for p in sorted(ours | {str(out)})).encode())
 
     def _ingest(self) -> Corpus:
         started = time.perf_counter()
@@ -364,6 +392,7 @@ class Builder:
             stage.cached = len(built)
             return
         started = time.perf_counter()
+        (self.build_root / "index.key").unlink(missing_ok=True)  # see _site
         with self.progress.stage("index", 1) as advance:
             index.build_index(built, decks, index_dir)
             advance()
@@ -392,6 +421,9 @@ class Builder:
             self.report.site = json.loads(saved.read_text()) if saved.exists() else {}
             return
         started = time.perf_counter()
+        # Gone before out/ changes: a build killed from here on never leaves a key that the
+        # next build of the corpus as it was before would match over half-written pages.
+        (self.build_root / "site.key").unlink(missing_ok=True)
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = site.write_images(built, self.published_images, self.out, self.progress)
         dataset = bundle.build_bundle(
@@ -403,6 +435,7 @@ class Builder:
             version=DATASET_VERSION,
             max_pixels=self.config.upscale.max_pixels,
             progress=self.progress,
+            config=self.config,  # settings for provenance.json, base_url for Croissant
         )
         urls = {
             s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
@@ -436,6 +469,25 @@ class Builder:
         atomic_write(
             self.build_root / "manifest.json", json.dumps(manifest, sort_keys=True).encode()
         )
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """One build per cache folder at a time; the OS drops the lock if the build dies."""
+    import fcntl
+
+    with open(lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "another process"
+            raise DeckgenError(f"another deckgen build ({owner}) is using {lock_file.parent}; "
+                               "wait for it to finish, or give this one another --cache") from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
 
 
 def _inventory(folder: Path) -> str:
@@ -478,12 +530,14 @@ def built_corpus(build_root: Path) -> Path | None:
 
 
 def _read_manifest(build_root: Path) -> dict[str, Any]:
-    from deckgen.errors import DeckgenError
-
     path = Path(build_root) / "manifest.json"
     if not path.exists():
         raise DeckgenError(f"no build found at {build_root}; run `deckgen build` first")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except ValueError as exc:
+        raise DeckgenError(f"{path} is damaged ({exc}); run `deckgen build` to write it "
+                           "again") from None
 
 
 def inspect_images(

@@ -218,6 +218,64 @@ def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_cor
     assert report_after["site"]["dataset"]["sha256"] == report_before["dataset"]["sha256"]
 
 
+def test_out_must_be_a_folder_of_its_own(tmp_path, tiny_corpus):
+    def build(*args):
+        return subprocess.run([*build_cmd(tmp_path, tiny_corpus)[:3], "build", "--corpus",
+                               str(tiny_corpus), *args], capture_output=True, text=True)
+
+    mine = tmp_path / "www"
+    (mine / "img").mkdir(parents=True)
+    (mine / "my-page.html").write_text("mine")
+    (mine / "img" / "photo.jpg").write_text("mine")
+    for out, cache, why in ((tiny_corpus, tmp_path / "b1", "overlaps the corpus"),
+                            (tiny_corpus / "site", tmp_path / "b2", "overlaps the corpus"),
+                            (tmp_path / "b3" / "site", tmp_path / "b3", "overlaps the cache"),
+                            (mine, tmp_path / "b4", "holds files deckgen did not write")):
+        refused = build("--out", str(out), "--cache", str(cache))
+        assert refused.returncode == 2 and why in refused.stderr, refused.stderr
+        assert not (cache / "cache").exists()  # refused before any work
+    assert (mine / "my-page.html").read_text() == "mine" and (mine / "img/photo.jpg").exists()
+    # its own folder, once written, is its own even after a build killed before any page
+    out, cache = tmp_path / "site", tmp_path / "build"
+    assert build("--out", str(out), "--cache", str(cache)).returncode == 0
+    (out / "search" / "entry.json").unlink()
+    (out / "index.html").unlink()
+    again = build("--out", str(out), "--cache", str(cache))
+    assert again.returncode == 0 and (out / "index.html").exists(), again.stderr
+
+
+def test_a_second_build_on_the_same_cache_waits_its_turn_with_a_clear_error(
+    tmp_path, tiny_corpus
+):
+    from deckgen.build import _exclusive
+
+    (tmp_path / "build").mkdir()
+    with _exclusive(tmp_path / "build" / "lock"):  # what a running build holds
+        busy = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert busy.returncode == 2, busy.stderr
+    assert f"another deckgen build (pid {os.getpid()}) is using" in busy.stderr
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+
+
+def test_a_build_killed_mid_site_then_the_corpus_put_back_leaves_no_removed_deck(
+    tmp_path, tiny_corpus
+):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    key_before = (tmp_path / "build" / "site.key").read_bytes()
+    leak = tiny_corpus / "leak"
+    shutil.copytree(tiny_corpus / "alpha-robotics", leak)
+    (leak / "deck.toml").write_text('company = "Confidentialco"\n')
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    # as if that build had been killed after writing its pages, before recording its key
+    (tmp_path / "build" / "site.key").write_bytes(key_before)
+    shutil.rmtree(leak)
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    site_dir = tmp_path / "site"
+    assert not (site_dir / "deck" / "leak.html").exists()
+    assert not any(b"Confidentialco" in p.read_bytes()
+                   for p in site_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".json"))
+
+
 def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(
     tmp_path, tiny_corpus
 ):
