@@ -11,7 +11,11 @@
   leaves every page that was live before finding everything it references.
 - Stale objects are deleted only after every upload, and only when asked.
 - One CloudFront invalidation lists the changed paths whose names are not
-  content-hashed (hashed names never change meaning, so need none).
+  content-hashed (hashed names never change meaning, so need none), every
+  overwritten path, and every deleted path, hashed or not: a deck taken down
+  must not stay served from edge caches for the year its images may be cached.
+  Deleted keys are collapsed into ``/folder/*`` wildcards (see
+  ``invalidation_paths``) so the count stays small.
 """
 
 from __future__ import annotations
@@ -110,8 +114,9 @@ def deploy(
     """Sync ``site_dir`` to ``s3://bucket/prefix`` and invalidate what changed.
 
     ``progress(done, total, key)`` is called after each upload. Returns a summary:
-    uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, and
-    the invalidation id and paths (None / [] when there was none).
+    uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, the
+    deleted or stale keys named by folder (``group_keys``), and the invalidation
+    id and paths (None / [] when there was none).
     """
     site_dir = Path(site_dir)
     if not bucket:
@@ -127,7 +132,9 @@ def deploy(
         {f.key: f.path for f in changed}, existing=set(remote), site_keys=set(local), prefix=prefix
     )
     stale = sorted(set(remote) - set(local))
-    paths = _invalidation_paths(changed, stale if delete else [], prefix)
+    paths = invalidation_paths([f.key for f in changed], stale if delete else [],
+                               site_keys=set(local), existing=set(remote), prefix=prefix)
+    groups = group_keys(stale, site_keys=set(local), prefix=prefix)
     summary = {
         "bucket": bucket, "prefix": prefix, "dry_run": dry_run,
         "uploaded": len(changed), "unchanged": len(local) - len(changed),
@@ -135,6 +142,7 @@ def deploy(
         "bytes": sum(f.size for f in changed),
         "uploaded_keys": [key for wave in waves for key in wave],
         "deleted_keys": stale if delete else [],
+        "deleted_groups": groups if delete else [], "stale_groups": [] if delete else groups,
         "invalidation_id": None, "invalidation_paths": paths if distribution_id else [],
     }
     if dry_run:
@@ -248,18 +256,108 @@ def _delete(s3, bucket: str, keys: list[str]) -> None:
             raise DeployError(f"cannot delete {first.get('Key')}: {first.get('Message')}")
 
 
-def _invalidation_paths(changed: list[LocalFile], deleted: list[str], prefix: str) -> list[str]:
-    keys = [f.key for f in changed if cache_control(f.rel) != IMMUTABLE]
-    keys += [k for k in deleted if cache_control(k[len(prefix):]) != IMMUTABLE]
-    paths: set[str] = set()
+def invalidation_paths(changed: list[str], deleted: list[str], *, site_keys: set[str],
+                       existing: set[str], prefix: str = "") -> list[str]:
+    """The CloudFront paths to invalidate after uploading ``changed`` and deleting ``deleted``.
+
+    A changed key is invalidated when its name is not content-hashed, or when it replaced an
+    object (an unhashed ``img/`` file uploaded again). Every deleted key is, hashed or not:
+    edge caches would serve a taken-down deck's images for a year. Deleted keys collapse
+    into ``/folder/*`` wildcards (CloudFront bills per path, a wildcard being one):
+
+    - the topmost folder that keeps no file (a deck taken down: ``/img/acme/*``);
+    - else the deleted key's own folder when every file that stays in it is content-hashed
+      (a re-upscaled deck deletes six images per slide beside their new names). This
+      over-invalidates on purpose: a hashed name always holds the same bytes, so dropping
+      it from edge caches costs one origin fetch and never changes what a visitor sees,
+      and the new names it also covers were never cached.
+
+    A folder that keeps a page or another short-lived file is never wildcarded: its deleted
+    keys get one path each. Over MAX_INVALIDATION_PATHS, everything is one ``/prefix*``.
+    """
+    kept, mutable = _kept_folders(site_keys, prefix)
+    exact = [k for k in changed if cache_control(k[len(prefix):]) != IMMUTABLE or k in existing]
+    by_folder: dict[str, list[str]] = {}
+    for key in deleted:
+        folder = _gone_folder(key, kept, prefix)
+        parent = posixpath.dirname(key)
+        if folder is None and parent not in mutable and len(parent) > len(prefix.rstrip("/")):
+            folder = parent  # never the site's top folder: that would be every file
+        if folder is None:
+            exact.append(key)
+        else:
+            by_folder.setdefault(folder, []).append(key)
+    wildcards = set()
+    for folder, keys in by_folder.items():
+        if len(_exact_paths(keys)) > 1:
+            wildcards.add("/" + (quote(folder, safe=_URL_SAFE) + "/" if folder else ""))
+        else:
+            exact += keys
+    paths = _exact_paths(exact) | {base + "*" for base in wildcards}
+    paths = {p for p in paths if not any(p != b + "*" and p.startswith(b) for b in wildcards)}
+    if len(paths) > MAX_INVALIDATION_PATHS:
+        return [f"/{prefix}*"]
+    return sorted(paths)
+
+
+def group_keys(keys: list[str], *, site_keys: set[str], prefix: str = "") -> list[dict]:
+    """Name stale or deleted ``keys`` briefly: a folder the site no longer has as one entry
+    (``whole_folder``), else the keys of one folder together; whole folders first."""
+    kept, _ = _kept_folders(site_keys, prefix)
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for key in keys:
+        folder = _gone_folder(key, kept, prefix)
+        where = (folder, True) if folder is not None else (posixpath.dirname(key), False)
+        groups.setdefault(where, []).append(key)
+    named = [{"path": folder + "/", "files": len(members), "whole_folder": whole}
+             if len(members) > 1 else {"path": members[0], "files": 1, "whole_folder": False}
+             for (folder, whole), members in groups.items()]
+    return sorted(named, key=lambda g: (not g["whole_folder"], g["files"] > 1, g["path"]))
+
+
+def describe_groups(groups: list[dict], limit: int = 4) -> str:
+    """``group_keys`` as one short line: "slide/acme/ (29 files), deck/acme.html, +2 more"."""
+    names = [f"{g['path']} ({g['files']} files)" if g["whole_folder"]
+             else f"{g['files']} files in {g['path']}" if g["files"] > 1
+             else g["path"] for g in groups[:limit]]
+    more = len(groups) - limit
+    return ", ".join(names) + (f", +{more} more" if more > 0 else "")
+
+
+def _kept_folders(site_keys: set[str], prefix: str) -> tuple[set[str], set[str]]:
+    """Every folder that keeps a file, and those keeping one whose name is not hashed."""
+    kept: set[str] = set()
+    mutable: set[str] = set()
+    for key in site_keys:
+        hashed = cache_control(key[len(prefix):]) == IMMUTABLE
+        folder = key
+        while folder:
+            folder = posixpath.dirname(folder)
+            kept.add(folder)
+            if not hashed:
+                mutable.add(folder)
+    return kept, mutable
+
+
+def _gone_folder(key: str, kept: set[str], prefix: str) -> str | None:
+    """The topmost folder above ``key`` (inside the prefix) that keeps no file, if any."""
+    folders = []
+    folder = key
+    while folder:
+        folder = posixpath.dirname(folder)
+        if (folder + "/").startswith(prefix) or not prefix:
+            folders.append(folder)
+    return next((f for f in reversed(folders) if f not in kept), None)
+
+
+def _exact_paths(keys: list[str]) -> set[str]:
+    paths = set()
     for key in keys:
         paths.add("/" + quote(key, safe=_URL_SAFE))
         if posixpath.basename(key) == "index.html":  # also served at its folder's URL
             folder = posixpath.dirname(key)
             paths.add("/" + (quote(folder, safe=_URL_SAFE) + "/" if folder else ""))
-    if len(paths) > MAX_INVALIDATION_PATHS:
-        return [f"/{prefix}*"]
-    return sorted(paths)
+    return paths
 
 
 def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:

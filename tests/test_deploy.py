@@ -13,7 +13,16 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from deckgen.deploy import IMMUTABLE, SHORT, cache_control, content_type, deploy
+from deckgen.deploy import (
+    IMMUTABLE,
+    SHORT,
+    cache_control,
+    content_type,
+    deploy,
+    describe_groups,
+    group_keys,
+    invalidation_paths,
+)
 from deckgen.deploy_refs import upload_waves
 from deckgen.errors import ConfigError, DeckgenError
 
@@ -91,6 +100,55 @@ def make_site(root: Path, decks: dict[str, list[str]]) -> Path:
 DECKS_A = {"alpha": ["Problem", "Market"], "beta": ["Team", "Traction", "Funding"]}
 DECKS_B = {**DECKS_A, "beta": ["Team", "Traction up 3x", "Funding"]}  # one slide edited
 DECKS_C = {**DECKS_B, "gamma": ["Cover", "Solution"]}  # plus a new deck
+
+
+def make_deck_site(root: Path, decks: dict[str, list[str]],
+                   extra: dict[str, bytes] | None = None) -> Path:
+    """A site in deckgen's own layout: ``deck/<deck>.html``, ``slide/<deck>/<n>.html`` and
+    six hashed images per slide under ``img/<deck>/`` (what taking a deck down removes)."""
+    css = "body{margin:1px}"
+    css_name = f"static/style.{_h(css)}.css"
+    files: dict[str, str | bytes] = {css_name: css, **(extra or {})}
+    records, deck_links = [], []
+    for deck, texts in sorted(decks.items()):
+        thumbs = []
+        for i, text in enumerate(texts, 1):
+            page, key = f"{i:03d}", _h(deck + text)
+            for size in ("thumb", "medium", "full"):
+                for ext in ("jpg", "webp"):
+                    files[f"img/{deck}/{page}-{size}.{key}.{ext}"] = f"{size}{ext}{text}".encode()
+            img = f"img/{deck}/{page}-full.{key}.jpg"
+            files[f"slide/{deck}/{page}.html"] = (
+                f'<!doctype html><link rel="stylesheet" href="../../{css_name}">'
+                f'<a href="../../deck/{deck}.html">{deck}</a><img src="../../{img}" alt="">')
+            thumbs.append(f'<a href="../slide/{deck}/{page}.html">'
+                          f'<img src="../img/{deck}/{page}-thumb.{key}.jpg" alt=""></a>')
+            records.append([f"slide/{deck}/{page}.html", text])
+        files[f"deck/{deck}.html"] = (f'<!doctype html><link rel="stylesheet" href="../{css_name}">'
+                                      + "".join(thumbs))
+        deck_links.append(f'<a href="deck/{deck}.html">{deck}</a>')
+    shard = json.dumps(records)
+    files[f"search/p.{_h(shard)}.json"] = shard
+    files["search/entry.json"] = json.dumps({"shard": f"p.{_h(shard)}.json"})
+    files["index.html"] = f'<!doctype html><a href="decks.html">Decks</a>{len(decks)} decks'
+    files["decks.html"] = "<!doctype html>" + "".join(deck_links)
+    files["sitemap.xml"] = "<urlset>" + "".join(
+        f"<url><loc>{SITE_URL}/{k}</loc></url>" for k in sorted(files) if k.endswith(".html"))
+    files["dataset/deckgen-dataset-v1.tar.gz"] = b"\x1f\x8b" + json.dumps(decks).encode()
+    for rel, data in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.encode() if isinstance(data, str) else data)
+    return root
+
+
+GALLERY = {"acme": ["Problem", "Market", "Team"], "harvestly": ["Cover", "Traction"]}
+
+
+def covered(key: str, paths: list[str]) -> bool:
+    """Whether a CloudFront invalidation of ``paths`` drops ``key`` from edge caches."""
+    url = "/" + key
+    return any(url == p or (p.endswith("*") and url.startswith(p[:-1])) for p in paths)
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -512,3 +570,146 @@ def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
                          capture_output=True, text=True, env=os.environ.copy())
     assert dry.returncode == 0 and "would upload" in dry.stderr
     assert f"{json.loads(dry.stdout)['deleted']} would be deleted" in dry.stderr
+
+
+# ------------------------------------------------------------------ taking decks down
+
+
+def test_invalidation_paths_collapse_deleted_folders_but_never_over_kept_pages():
+    kept = {"index.html", "decks.html", "deck/acme.html", "slide/acme/001.html",
+            "img/acme/001-thumb.aaaaaaaaaa.jpg", "img/acme/002-thumb.cccccccccc.jpg",
+            "search/entry.json", "search/p.1234567890.json"}
+    deleted = ["deck/harvestly.html", "slide/harvestly/001.html", "slide/harvestly/002.html",
+               "img/harvestly/001-thumb.aaaaaaaaaa.jpg", "img/harvestly/002-thumb.bbbbbbbbbb.jpg",
+               "img/acme/002-thumb.bbbbbbbbbb.jpg", "img/acme/002-full.bbbbbbbbbb.jpg",
+               "slide/acme/002.html", "slide/acme/003.html", "search/p.0987654321.json",
+               "old/index.html", "old/deep/er.html"]
+    for prefix in ("", "gallery/"):
+        paths = invalidation_paths(
+            [prefix + "decks.html"], [prefix + k for k in deleted],
+            site_keys={prefix + k for k in kept}, existing=set(), prefix=prefix)
+        assert paths == sorted("/" + prefix + p for p in [
+            "decks.html", "deck/harvestly.html", "search/p.0987654321.json",
+            "slide/acme/002.html", "slide/acme/003.html",  # slide/acme/ keeps a page
+            "slide/harvestly/*", "img/harvestly/*", "old/*",  # gone entirely
+            "img/acme/*",  # keeps only hashed images: over-invalidated on purpose
+        ])
+        assert all(covered(prefix + k, paths) for k in deleted)
+
+
+def test_invalidation_paths_stay_bounded():
+    kept = {f"slide/d{i}/001.html" for i in range(1500)}
+    deleted = [f"slide/d{i}/002.html" for i in range(1500)]
+    assert invalidation_paths([], deleted, site_keys=kept, existing=set()) == ["/*"]
+    one_deck = [f"img/acme/{i:03d}-full.{i:010x}.jpg" for i in range(1500)]
+    assert invalidation_paths([], one_deck, site_keys={"index.html", "img/b/001.0123456789.jpg"},
+                              existing=set()) == ["/img/acme/*"]
+
+
+def test_stale_keys_are_named_by_deck_folder_briefly():
+    kept = {"index.html", "deck/acme.html", "slide/acme/001.html", "img/acme/001.0123456789.jpg",
+            "search/p.1234567890.json"}
+    stale = ["deck/ledgerly.html", *(f"slide/ledgerly/{i:03d}.html" for i in range(29)),
+             "search/p.0987654321.json", "search/p.0987654322.json", "img/acme/001.9876543210.jpg",
+             *(f"img/{d}/001.0123456789.jpg" for d in ("b", "c"))]
+    groups = group_keys(stale, site_keys=kept)
+    assert groups == [  # folders the site no longer has first, then files, then partial folders
+        {"path": "slide/ledgerly/", "files": 29, "whole_folder": True},
+        {"path": "deck/ledgerly.html", "files": 1, "whole_folder": False},
+        {"path": "img/acme/001.9876543210.jpg", "files": 1, "whole_folder": False},
+        {"path": "img/b/001.0123456789.jpg", "files": 1, "whole_folder": False},
+        {"path": "img/c/001.0123456789.jpg", "files": 1, "whole_folder": False},
+        {"path": "search/", "files": 2, "whole_folder": False},
+    ]
+    assert describe_groups(groups) == ("slide/ledgerly/ (29 files), deck/ledgerly.html, "
+                                       "img/acme/001.9876543210.jpg, img/b/001.0123456789.jpg, "
+                                       "+2 more")
+    assert describe_groups(groups[-1:]) == "2 files in search/"
+
+
+@pytest.mark.e2e
+def test_a_renamed_deck_is_dropped_from_edge_caches_images_included(aws, tmp_path):
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    renamed = {"acme": GALLERY["acme"], "harvestco": GALLERY["harvestly"]}
+    site = make_deck_site(tmp_path / "b", renamed)
+    summary = aws.run(site, delete=True)
+    gone = summary["deleted_keys"]
+    assert {k for k in gone if k.startswith("img/harvestly/")}  # the images a year-long cache holds
+    paths = summary["invalidation_paths"]
+    assert [k for k in gone if not covered(k, paths)] == []
+    old_shard = next(k for k in gone if k.startswith("search/"))
+    assert [p for p in paths if any(covered(k, [p]) for k in gone)] == sorted([
+        "/img/harvestly/*", "/slide/harvestly/*", "/deck/harvestly.html", "/" + old_shard])
+    kept_pages = [k for k in _tree(site) if cache_control(k) == SHORT]
+    changed = set(summary["uploaded_keys"])
+    assert [k for k in kept_pages if covered(k, paths) and k not in changed] == []
+    inv = aws.cloudfront.get_invalidation(DistributionId=aws.dist, Id=summary["invalidation_id"])
+    assert sorted(inv["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]) == paths
+    assert not any(k.startswith(("img/harvestly/", "slide/harvestly/")) for k in aws.objects())
+
+
+@pytest.mark.e2e
+def test_replaced_and_dropped_slides_are_invalidated_without_wildcarding_kept_pages(aws, tmp_path):
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    edited = {**GALLERY, "acme": ["Problem", "Market size"]}  # slide 2 redone, slide 3 dropped
+    summary = aws.run(make_deck_site(tmp_path / "b", edited), delete=True)
+    gone, paths = summary["deleted_keys"], summary["invalidation_paths"]
+    assert len([k for k in gone if k.startswith("img/acme/")]) == 12
+    assert [k for k in gone if not covered(k, paths)] == []
+    assert "/img/acme/*" in paths  # only hashed images stay there: refetched, never different
+    assert "/slide/acme/003.html" in paths and not any(p.startswith("/slide/acme/*")
+                                                       for p in paths)
+    assert "/slide/acme/001.html" not in paths  # unchanged page: not invalidated
+
+
+@pytest.mark.e2e
+def test_an_image_uploaded_again_under_its_old_name_is_invalidated(aws, tmp_path):
+    aws.run(make_deck_site(tmp_path / "a", GALLERY, extra={"img/og.png": b"\x89PNG one"}))
+    summary = aws.run(make_deck_site(tmp_path / "b", GALLERY, extra={"img/og.png": b"\x89PNG two"}))
+    assert summary["uploaded_keys"] == ["img/og.png"]
+    assert summary["invalidation_paths"] == ["/img/og.png"]  # cached for a year otherwise
+
+
+@pytest.mark.e2e
+def test_stale_files_are_named_by_deck_and_deleting_them_says_what_went(aws, tmp_path):
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    site = make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})
+    kept = aws.run(site)
+    assert kept["stale"] == 1 + 2 + 12 + 1 and kept["deleted_groups"] == []
+    assert kept["stale_groups"][:3] == [
+        {"path": "img/harvestly/", "files": 12, "whole_folder": True},
+        {"path": "slide/harvestly/", "files": 2, "whole_folder": True},
+        {"path": "deck/harvestly.html", "files": 1, "whole_folder": False}]
+    gone = aws.run(site, delete=True)
+    assert gone["deleted_groups"] == kept["stale_groups"] and gone["stale_groups"] == []
+
+
+@pytest.mark.e2e
+def test_cli_deploy_names_stale_decks_and_never_says_use_delete_with_delete(aws, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site",
+           str(make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})), "--bucket", aws.bucket,
+           "--distribution-id", aws.dist, "--endpoint-url", aws.endpoint, "--quiet"]
+
+    def stderr(*extra: str) -> str:
+        done = subprocess.run(cmd + list(extra), capture_output=True, text=True,
+                              env=os.environ.copy())
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    kept = stderr("--dry-run")
+    assert "16 stale kept (use --delete)" in kept
+    assert ("stale: img/harvestly/ (12 files), slide/harvestly/ (2 files), deck/harvestly.html"
+            in kept)
+    dry = stderr("--dry-run", "--delete")
+    assert "16 would be deleted" in dry and "use --delete" not in dry and "stale" not in dry
+    assert "would delete: img/harvestly/ (12 files), slide/harvestly/ (2 files)" in dry
+    assert "would invalidate" in dry
+    done = stderr("--delete")
+    assert "16 deleted" in done and "use --delete" not in done
+    assert "deleted: img/harvestly/ (12 files)" in done
+    assert "0 stale kept\n" in stderr()  # nothing stale left: no hint either
