@@ -4,7 +4,10 @@ One versioned ``.tar.gz`` under ``site/dataset/``. It is byte-reproducible:
 members are sorted, every timestamp is fixed (``SOURCE_DATE_EPOCH`` or a fixed
 epoch), owners are 0 and modes fixed, and gzip carries no name or time. Two
 builds of the same records give the same archive hash, so the site can print
-it and a redeploy uploads nothing.
+it and a redeploy uploads nothing. Its documents' version ends in a content id
+(``content_digest``), so two archives with other files never share a version even
+though the file name stays ``deckgen-dataset-v1.tar.gz``; ``provenance.json`` records
+the stage versions, settings and tool versions that made it.
 
 The field list ``FIELDS`` is the single source of the schema: it drives
 ``metadata.jsonl``, ``slides.csv``, ``datapackage.json``, ``croissant.json``,
@@ -19,25 +22,29 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import subprocess
 import tarfile
 import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from deckgen import bundle_card
-from deckgen.bundle_card import FIELDS, Field
+from deckgen import __version__, bundle_card
+from deckgen.bundle_card import ARCHIVE_STEM, FIELDS, Field
 from deckgen.bundle_verify import verify_bundle
 from deckgen.corpus import split_source
 from deckgen.files import OUTPUT_MODE
 from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, Slide
 
-ARCHIVE_STEM = "deckgen-dataset"
-VERSION = "3"  # bump when the archive layout or member formats change (part of the site cache key)
+if TYPE_CHECKING:
+    from deckgen.config import Config
+
+VERSION = "4"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
 WEBP_METHOD = 4
@@ -47,8 +54,8 @@ _KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 _CONVERTED_FORMATS = ("GIF", "BMP", "TIFF")
 
 __all__ = [
-    "FIELDS", "VERSION", "Field", "archive_name", "build_bundle", "encode_upscaled",
-    "verify_bundle",
+    "ARCHIVE_STEM", "FIELDS", "VERSION", "Field", "archive_name", "build_bundle",
+    "encode_upscaled", "provenance", "verify_bundle",
 ]
 
 
@@ -67,6 +74,7 @@ def build_bundle(
     upscaled_format: str = "webp",
     max_pixels: int | None = None,
     progress: Progress = SILENT,
+    config: Config | None = None,
 ) -> dict:
     """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
 
@@ -77,6 +85,9 @@ def build_bundle(
     decode; default: the upscale stage's). Slides whose OCR or classification failed
     are left out (listed under ``skipped`` with the reason), as are slides whose
     images cannot be read. The archive is rewritten only when its bytes change.
+    ``config`` is the build's (its OCR, classifier and upscale settings go into
+    ``provenance.json`` and the card, its site base_url into Croissant's url);
+    default: deckgen's defaults.
     """
     if upscaled_format not in ("webp", "png"):
         raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
@@ -118,10 +129,19 @@ def build_bundle(
         skipped.sort(key=lambda item: item["id"])
 
         used_decks = {r["deck"]: decks.get(r["deck"]) or DeckMeta(slug=r["deck"]) for r in rows}
-        texts = _text_members(rows, used_decks, version, mtime, upscaled_format)
+        ctx = bundle_card.CardContext(
+            rows=rows, decks=used_decks, version=version, mtime=mtime,
+            upscaled_format=upscaled_format,
+            base_url=config.site.base_url if config is not None else "")
+        ctx.provenance = provenance(config, ctx, skipped)
+        texts = _data_members(ctx)
         sums = {name: hashlib.sha256(data).hexdigest() for name, data in texts.items()}
         for name, path in images.items():
             sums[name] = _sha256_path(path)
+        ctx.content_id = content_digest(sums)
+        texts.update(_documents(ctx))
+        for name in bundle_card.DOCUMENTS:
+            sums[name] = hashlib.sha256(texts[name]).hexdigest()
         texts["SHA256SUMS"] = "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode()
         members: dict[str, bytes | Path] = {**texts, **images}
         archive = out_dir / archive_name(version)
@@ -133,9 +153,69 @@ def build_bundle(
         "sha256": _sha256_path(archive),
         "slides": len(rows),
         "decks": len(used_decks),
+        "fictional_decks": ctx.fictional,
+        "not_open_decks": ctx.not_open,  # no licence stated, or one that forbids reuse
+        "version": ctx.full_version,  # carries the content id: differs when the data does
         "written": written,
         "skipped": skipped,
     }
+
+
+def content_digest(sums: dict[str, str]) -> str:
+    """12 hex digits naming the data: SHA-256 of the SHA256SUMS lines of every member but
+    the documents describing them (which carry it)."""
+    lines = "".join(f"{sums[n]}  {n}\n" for n in sorted(sums) if n not in bundle_card.DOCUMENTS)
+    return hashlib.sha256(lines.encode()).hexdigest()[:12]
+
+
+def provenance(config: Config | None, ctx: bundle_card.CardContext,
+               skipped: list[dict[str, str]]) -> dict[str, Any]:
+    """provenance.json: what made these slides, so OCR and SR results can be compared."""
+    import cv2  # the upscale stage's; not for `bundle verify`
+    import PIL
+    from PIL import features
+
+    from deckgen import classify, ocr, upscale
+    from deckgen.config import Config
+
+    cfg = config or Config()
+    return {  # no date: the content id (which covers this file) names the data, not the day
+        "deckgen": __version__,
+        "dataset_version": ctx.version,
+        "upscale": {"version": upscale.VERSION, "method": cfg.upscale.method,
+                    "max_scale": cfg.upscale.max_scale,
+                    "target_x_height": cfg.upscale.target_x_height, "opencv": cv2.__version__,
+                    "note": "scale varies per slide (upscale_scale)"},
+        "ocr": {"version": ocr.VERSION, "tesseract": tesseract_version(), "lang": cfg.ocr.lang,
+                "psm": cfg.ocr.psm, "min_conf": cfg.ocr.min_conf,
+                "note": "words below min_conf are dropped; boxes are in original-image pixels "
+                        "(multiply by upscale_scale for the upscaled image)"},
+        "classify": {"version": classify.VERSION,
+                     "min_confidence": cfg.classify.min_confidence,
+                     "prior_weight": cfg.classify.prior_weight,
+                     "note": "a top score below min_confidence is labelled other"},
+        "images": {"pillow": PIL.__version__, "libwebp": features.version("webp") or "",
+                   "webp_quality": WEBP_QUALITY, "webp_method": WEBP_METHOD,
+                   "png_compress_level": PNG_COMPRESS_LEVEL},
+        "decks": {"total": len(ctx.decks), "fictional": ctx.fictional,
+                  "without_open_license": ctx.not_open},
+        "slides": len(ctx.rows),
+        "skipped": skipped,
+    }
+
+
+def tesseract_version() -> str:
+    """First line of ``tesseract --version`` ("tesseract 5.3.0"); "" when it cannot run."""
+    binary = shutil.which(os.environ.get("DECKGEN_TESSERACT", "tesseract"))
+    if binary is None:
+        return ""
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                             timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = (out.stdout or out.stderr).strip().splitlines()
+    return lines[0].strip() if lines else ""
 
 
 def source_date_epoch() -> int:
@@ -216,6 +296,7 @@ def _row(
         "year": deck.year,
         "stage": deck.stage,
         "industry": deck.industry,
+        "amount_raised": deck.amount_raised,
         "section": section.label,
         "section_source": "curated" if section.curated else "predicted",
         "section_scores": {k: round(float(v), 6) for k, v in sorted(section.scores.items())},
@@ -233,28 +314,30 @@ def _row(
         "upscale_scale": float(up.scale) if up else None,
         "source_sha256": slide.sha256,
         "source_url": deck.source_url,
-        "license": deck.license,
+        "license": deck.license.strip() or None,  # none stated: null, not ""
+        "fictional": bool(deck.fictional),
     }
 
 
-def _text_members(
-    rows: list[dict[str, Any]], decks: dict[str, DeckMeta], version: str, mtime: int, fmt: str
-) -> dict[str, bytes]:
+def _data_members(ctx: bundle_card.CardContext) -> dict[str, bytes]:
     # keys in schema order: Frictionless reads the JSONL header from the first row
     jsonl = "".join(
-        json.dumps({f.name: r[f.name] for f in FIELDS}, ensure_ascii=False) + "\n" for r in rows
+        json.dumps({f.name: r[f.name] for f in FIELDS}, ensure_ascii=False) + "\n"
+        for r in ctx.rows
     ).encode()
-    csv_bytes = _csv(rows)
-    texts = {"metadata.jsonl": jsonl, "slides.csv": csv_bytes}
-    ctx = bundle_card.CardContext(
-        rows=rows, decks=decks, version=version, mtime=mtime, upscaled_format=fmt,
-        hashes={n: hashlib.sha256(d).hexdigest() for n, d in texts.items()},
-        sizes={n: len(d) for n, d in texts.items()},
-    )
-    texts["README.md"] = bundle_card.data_card(ctx).encode()
-    texts["croissant.json"] = _dump(bundle_card.croissant(ctx))
-    texts["datapackage.json"] = _dump(bundle_card.datapackage(ctx))
+    texts = {"metadata.jsonl": jsonl, "slides.csv": _csv(ctx.rows),
+             "provenance.json": _dump(ctx.provenance)}
+    ctx.hashes = {n: hashlib.sha256(d).hexdigest() for n, d in texts.items()}
+    ctx.sizes = {n: len(d) for n, d in texts.items()}
     return texts
+
+
+def _documents(ctx: bundle_card.CardContext) -> dict[str, bytes]:
+    return {
+        "README.md": bundle_card.data_card(ctx).encode(),
+        "croissant.json": _dump(bundle_card.croissant(ctx)),
+        "datapackage.json": _dump(bundle_card.datapackage(ctx)),
+    }
 
 
 def _csv(rows: list[dict[str, Any]]) -> bytes:
@@ -270,6 +353,8 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     return value

@@ -15,6 +15,9 @@ from typing import Any
 from deckgen import __version__
 from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta
 
+ARCHIVE_STEM = "deckgen-dataset"
+# the members that describe the others (and carry their content id)
+DOCUMENTS = ("README.md", "croissant.json", "datapackage.json")
 DATASET_NAME = "deckgen-pitch-deck-slides"
 PRETTY_NAME = "deckgen pitch-deck slides"
 # licence strings the Hugging Face hub knows by these ids (lower-case SPDX)
@@ -47,6 +50,8 @@ FIELDS: tuple[Field, ...] = (
     Field("year", "integer", "Year the deck was used, if known."),
     Field("stage", "string", "Funding stage (pre-seed, seed, series A, ...)."),
     Field("industry", "string", "Industry of the company."),
+    Field("amount_raised", "string", "Amount the deck's round raised, as deck.toml states it "
+          "(\"$12.5M\"); empty when not stated."),
     Field("section", "string", "Section type: one of " + ", ".join(SECTIONS) + ".",
           required=True),
     Field("section_source", "string", "Who set the section: 'predicted' (the classifier) or "
@@ -57,21 +62,29 @@ FIELDS: tuple[Field, ...] = (
     Field("text", "string", "OCR text in reading order, lines joined by newlines."),
     Field("mean_confidence", "number", "Mean Tesseract word confidence, 0-100.", required=True),
     Field("words", "array", "OCR words: {text, conf 0-100, box [x, y, w, h] in original-image "
-          "pixels, line index}.", csv=False, required=True),
+          "pixels (multiply by upscale_scale for the upscaled image), line index}. Words "
+          "Tesseract was less sure of than the OCR min_conf (provenance.json) are dropped.",
+          csv=False, required=True),
     Field("source_width", "integer", "Width of the original image in pixels."),
     Field("source_height", "integer", "Height of the original image in pixels."),
     Field("upscale_method", "string", "How the slide was enlarged (model name or resampler)."),
-    Field("upscale_scale", "number", "Enlargement factor."),
+    Field("upscale_scale", "number", "Enlargement factor of this slide (varies per slide: "
+          "upscaled width / source_width)."),
     Field("source_sha256", "string", "SHA-256 of the slide's source file as found, before "
           "any conversion to PNG (PDF pages: of the PDF's hash, page and render settings).",
           required=True),
     Field("source_url", "string", "Where the deck was published."),
-    Field("license", "string", "Licence of the deck, as stated by its source."),
+    Field("license", "string", "Licence of the deck as its source states it; null (empty in "
+          "the CSV) when none is stated ('none stated' in the data card)."),
+    Field("fictional", "boolean", "True when the deck is made up (deck.toml fictional = true, "
+          "as `deckgen sample` writes): its company, people, numbers and text are invented.",
+          required=True),
 )
 
 SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "PDF")
 
-_CROISSANT_TYPES = {"string": "sc:Text", "integer": "sc:Integer", "number": "sc:Float"}
+_CROISSANT_TYPES = {"string": "sc:Text", "integer": "sc:Integer", "number": "sc:Float",
+                    "boolean": "sc:Boolean"}
 _CROISSANT_CONTEXT: dict[str, Any] = {
     "@language": "en",
     "@vocab": "https://schema.org/",
@@ -112,6 +125,43 @@ _CROISSANT_CONTEXT: dict[str, Any] = {
 }
 
 
+# sections as the project's training briefs define them (/work/notes/brief_data.md wording)
+SECTION_DEFINITIONS: dict[str, str] = {
+    "cover": "first slide: company name and tagline, date, \"investor presentation\"",
+    "problem": "the pain, the status quo, why today is broken",
+    "solution": "the idea or approach that removes the pain, at a high level",
+    "product": "what it is and how it works: features, screenshots, how-it-works steps, "
+               "tech, specs, demo",
+    "market": "market size (TAM/SAM/SOM), segments, trends, why now, customer demand data",
+    "competition": "competitors, comparison tables, 2x2 maps, alternatives, moats and "
+                   "differentiation",
+    "go-to-market": "how customers will be acquired: channels, sales motion, launch plan, "
+                    "partnerships, rollout geography and target cities",
+    "business-model": "how it makes money: pricing, revenue streams, unit economics, take rate",
+    "traction": "evidence it works: users, revenue growth, customers and logos, pilots, press, "
+                "retention, KPIs achieved",
+    "team": "founders, staff, advisors, board, hiring",
+    "financials": "projections, P&L, revenue forecast, burn, runway, historical spend",
+    "funding": "the ask, round size, use of funds, investors, cap table, previous rounds",
+    "milestones": "roadmap, timeline, dated plans and achievements in sequence",
+    "vision": "mission, long-term future, the big picture, where this goes",
+    "conclusion": "summary, thank-you, contact, closing \"why us / why now\" recap",
+    "other": "agenda, section dividers, disclaimers, appendix, legal and confidentiality "
+             "notices, Q&A, filler quotes",
+}
+# licences that allow reuse and redistribution (Open Definition); others, and none, do not
+OPEN_LICENSES = frozenset({
+    "cc0-1.0", "cc0", "cc-by-4.0", "cc-by-3.0", "cc-by-2.0", "cc-by-sa-4.0", "cc-by-sa-3.0",
+    "mit", "apache-2.0", "bsd-2-clause", "bsd-3-clause", "odc-by", "odc-by-1.0", "pddl",
+    "pddl-1.0", "odbl", "odbl-1.0", "unlicense", "public-domain",
+})
+NO_LICENSE = "none stated"
+
+
+def is_open_license(license_text: str) -> bool:
+    return "-".join(license_text.lower().replace("_", " ").split()) in OPEN_LICENSES
+
+
 @dataclass
 class CardContext:
     rows: list[dict[str, Any]]
@@ -119,22 +169,43 @@ class CardContext:
     version: str
     mtime: int
     upscaled_format: str
-    hashes: dict[str, str] = field(default_factory=dict)  # metadata.jsonl, slides.csv
+    hashes: dict[str, str] = field(default_factory=dict)  # metadata.jsonl, slides.csv, ...
     sizes: dict[str, int] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)  # provenance.json's content
+    content_id: str = ""  # short digest of the data files' checksums (see content_digest)
+    base_url: str = ""  # the site's, when set: Croissant's url
 
     @property
     def date(self) -> str:
         return datetime.fromtimestamp(self.mtime, UTC).date().isoformat()
 
     @property
+    def full_version(self) -> str:
+        """Semantic version whose build part names the content: two datasets never share it."""
+        return f"{self.version}.0.0+{self.content_id}" if self.content_id else f"{self.version}.0.0"
+
+    @property
     def licenses(self) -> list[str]:
-        return sorted({d.license.strip() or "unknown" for d in self.decks.values()})
+        return sorted({d.license.strip() or NO_LICENSE for d in self.decks.values()})
+
+    @property
+    def fictional(self) -> int:
+        return sum(d.fictional for d in self.decks.values())
+
+    @property
+    def not_open(self) -> int:
+        """Decks with no open licence: none stated, or one that forbids reuse."""
+        return sum(not is_open_license(d.license.strip()) for d in self.decks.values())
 
     @property
     def description(self) -> str:
-        return (f"{len(self.rows)} pitch-deck slides from {len(self.decks)} decks: the original "
-                "low-resolution images, super-resolved versions, Tesseract OCR text with word "
-                "boxes, and a predicted section type (problem, market, team, ...) per slide.")
+        kind = {0: "", len(self.decks): "fictional "}.get(self.fictional, "")
+        mixed = (f" ({self.fictional} of them fictional)"
+                 if 0 < self.fictional < len(self.decks) else "")
+        return (f"{len(self.rows)} pitch-deck slides from {len(self.decks)} {kind}decks{mixed}: "
+                "the original low-resolution images, super-resolved versions, Tesseract OCR "
+                "text with word boxes, and a predicted section type (problem, market, team, "
+                "...) per slide.")
 
 
 def hf_license(licenses: list[str]) -> str:
@@ -176,33 +247,31 @@ def data_card(ctx: CardContext) -> str:
         "language:", "- en",
         "task_categories:", "- image-to-text", "- image-classification",
         "tags:", "- ocr", "- super-resolution", "- pitch-decks", "- document-layout",
+        *(["- synthetic"] if ctx.fictional else []),
         "size_categories:", f"- {_size_category(len(ctx.rows))}",
+        # one split holding everything: split by deck yourself (the card's "Splits")
         "configs:", "- config_name: default", "  data_files:", "  - split: train", "    path:",
         "    - metadata.jsonl", f"    - images/upscaled/**/*.{ctx.upscaled_format}",
         "---",
     ]
-    sections = Counter(row["section"] for row in ctx.rows)
     body = [
-        f"# {PRETTY_NAME} (v{ctx.version})",
+        f"# {PRETTY_NAME} (v{ctx.full_version})",
         "",
         ctx.description,
         "",
+        f"Version {ctx.full_version}, dated {ctx.date}. The part after `+` is the content id: "
+        "the first 12 hex digits of the SHA-256 of the `SHA256SUMS` lines of every file "
+        "except `README.md`, `croissant.json` and `datapackage.json`, so two datasets with "
+        "different contents never share a version. The date is `SOURCE_DATE_EPOCH` when the "
+        "build set it, else a fixed 2024-01-01; it is not the build date.",
+        "",
+        "## What the decks are",
+        "",
+        *_origin(ctx),
+        "",
         "## How it was made",
         "",
-        f"Built by deckgen {__version__}, an offline pipeline. Each slide image (often a 480 px "
-        "wide JPEG scraped from the web; PDF pages are rendered to PNG) is enlarged by a "
-        "super-resolution model run through OpenCV's DNN module, read by Tesseract OCR (words, "
-        "boxes, confidences, a title guess), and assigned one of "
-        f"{len(SECTIONS)} section types by a small classifier over the OCR text and layout "
-        "(or by hand, where a curator set it in the deck's deck.toml). "
-        f"Upscaled images are stored as {ctx.upscaled_format.upper()}"
-        + (" (quality 90)" if ctx.upscaled_format == "webp" else "")
-        + "; JPEG, PNG and WebP originals are stored byte for byte, GIF (first frame), BMP "
-        "and TIFF ones as PNG of the image the pipeline read, which the word boxes fit (CMYK, "
-        "16-bit and transparency converted to 8-bit RGB on white; `source_format` names the "
-        "format as found). Slides whose OCR or classification failed are "
-        "left out. The archive is byte-reproducible: rebuilding the same corpus gives the same "
-        "SHA-256.",
+        *_how_made(ctx),
         "",
         "## Files",
         "",
@@ -213,9 +282,15 @@ def data_card(ctx: CardContext) -> str:
         f"| `images/upscaled/<deck>/<page>.{ctx.upscaled_format}` | super-resolved slide |",
         "| `images/original/<deck>/<page>.<ext>` | slide as found (jpg, png or webp; other "
         "formats and PDF pages as png) |",
+        "| `provenance.json` | how it was made, machine-readable: stage versions and "
+        "settings, tool versions, deck counts, the slides left out |",
         "| `croissant.json` | MLCommons Croissant 1.0 metadata |",
         "| `datapackage.json` | Frictionless Data Package |",
         "| `SHA256SUMS` | checksums; check with `sha256sum -c SHA256SUMS` |",
+        "",
+        "## Check the download",
+        "",
+        *_check_download(ctx),
         "",
         "## Fields",
         "",
@@ -226,39 +301,221 @@ def data_card(ctx: CardContext) -> str:
         "",
         "## Sections",
         "",
-        "| section | slides |",
-        "|---|---|",
-        *(f"| {SECTION_TITLES[s]} | {sections.get(s, 0)} |" for s in SECTIONS),
+        *_sections(ctx),
+        "",
+        "## Splits",
+        "",
+        *_splits(ctx),
         "",
         "## Decks and licences",
         "",
-        "Each deck keeps the licence its source states; check it before reuse.",
+        *_licences(ctx),
         "",
-        "| deck | company | year | licence | source |",
-        "|---|---|---|---|---|",
-        *(f"| {_md_cell(slug)} | {_md_cell(d.company)} | {_md_cell(d.year)} | "
-          f"{_md_cell(d.license or 'unknown')} | {_md_cell(d.source_url)} |"
-          for slug, d in sorted(ctx.decks.items())),
+        "## Left out",
+        "",
+        *_left_out(ctx),
         "",
         "## Limitations",
         "",
+        *_limitations(ctx),
+        "",
+    ]
+    return "\n".join(header + [""] + body)
+
+
+def _origin(ctx: CardContext) -> list[str]:
+    total, fictional = len(ctx.decks), ctx.fictional
+    made_up = ("`deckgen sample` drew them with Pillow (each slide rendered at 1920 px, then "
+               "shrunk to a 480 px wide JPEG at quality 75, the way slides scraped from the web "
+               "arrive); their companies, people, numbers and text are invented, and their "
+               "`source_url` is a placeholder. deckgen's section classifier was trained in part "
+               "on decks from the same generator (with another seed), so its labels on them are "
+               "far more accurate than on real decks: they say nothing about real decks.")
+
+    def real(n: int) -> str:
+        decks = "deck is a real pitch deck" if n == 1 else "decks are real pitch decks"
+        return (f"{decks} as published (slide images, often 480 px wide JPEGs scraped from the "
+                "web, or PDFs), with the metadata their curator wrote in deck.toml.")
+
+    if fictional == total:
+        return [f"All {total} decks are fictional (`fictional` is true on every slide): "
+                + made_up]
+    if fictional == 0:
+        return [f"The {total} {real(total)} None is marked fictional."]
+    return [f"{fictional} of the {total} decks {_is(fictional)} fictional (`fictional` is true "
+            f"on their slides): {made_up}", "",
+            f"The other {total - fictional} {real(total - fictional)}"]
+
+
+def _is(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def _how_made(ctx: CardContext) -> list[str]:
+    fictional, total = ctx.fictional, len(ctx.decks)
+    found = {total: "a 480 px wide JPEG drawn by `deckgen sample`",
+             0: "often a 480 px wide JPEG scraped from the web; PDF pages are rendered to PNG"}
+    source = found.get(fictional, "a 480 px wide JPEG drawn by `deckgen sample` for the "
+                       "fictional decks; for the real ones often a 480 px wide JPEG scraped from "
+                       "the web, or a PDF page rendered to PNG")
+    prov = ctx.provenance
+    ocr, up, cls = prov.get("ocr", {}), prov.get("upscale", {}), prov.get("classify", {})
+    lines = [
+        f"Built by deckgen {__version__}, an offline pipeline. Each slide image ({source}) is "
+        "enlarged by a super-resolution model run through OpenCV's DNN module, read by "
+        "Tesseract OCR (words, boxes, confidences, a title guess), and assigned one of "
+        f"{len(SECTIONS)} section types by a small classifier over the OCR text and layout "
+        "(or by hand, where a curator set it in the deck's deck.toml). "
+        f"Upscaled images are stored as {ctx.upscaled_format.upper()}"
+        + (" (quality 90)" if ctx.upscaled_format == "webp" else "")
+        + "; JPEG, PNG and WebP originals are stored byte for byte, GIF (first frame), BMP "
+        "and TIFF ones as PNG of the image the pipeline read, which the word boxes fit (CMYK, "
+        "16-bit and transparency converted to 8-bit RGB on white; `source_format` names the "
+        "format as found). Slides whose OCR or classification failed, or whose images could "
+        "not be read, are left out (listed below).",
+        "",
+        f"- Upscaling (`{up.get('version', '?')}`, method `{up.get('method', '?')}`): the "
+        "factor varies per slide (`upscale_scale`)"
+        + (": `auto` picks 1 (text already large enough), 2 or 4 from the size of the "
+           f"slide's text, at most {up.get('max_scale', '?')}" if up.get("method") == "auto"
+           else "") + f". OpenCV {up.get('opencv', '?')}.",
+        f"- OCR (`{ocr.get('version', '?')}`): {ocr.get('tesseract', 'Tesseract ?')}, "
+        f"`--psm {ocr.get('psm', '?')}`, `-l {ocr.get('lang', '?')}`. Words Tesseract is "
+        f"less sure of than {ocr.get('min_conf', '?')} (of 100) are dropped. Word boxes are "
+        "in the ORIGINAL image's pixels: multiply x, y, w and h by `upscale_scale` to draw "
+        "them on the upscaled image.",
+        f"- Classifier (`{cls.get('version', '?')}`): a slide whose top score is below "
+        f"min_confidence = {cls.get('min_confidence', '?')} is labelled `other`.",
+        f"- Images: Pillow {prov.get('images', {}).get('pillow', '?')}, libwebp "
+        f"{prov.get('images', {}).get('libwebp', '?')}.",
+        "",
+        "`provenance.json` holds the same, machine-readable. The archive is byte-reproducible: "
+        "the same corpus and settings with the same Tesseract, OpenCV and libwebp versions "
+        "give the same SHA-256; other versions may read or encode slides differently.",
+    ]
+    return lines
+
+
+def _check_download(ctx: CardContext) -> list[str]:
+    root = f"{ARCHIVE_STEM}-v{ctx.version}"
+    return [
+        "No deckgen needed: `sha256sum " + root + ".tar.gz` must print the SHA-256 shown "
+        "where you downloaded it (an archive cannot hold its own checksum); inside the "
+        "unpacked folder, `sha256sum -c SHA256SUMS` checks every file.",
+        "",
+        "```",
+        f"sha256sum {root}.tar.gz",
+        f"tar -xzf {root}.tar.gz && cd {root} && sha256sum -c SHA256SUMS",
+        "```",
+        "",
+        f"`deckgen bundle verify {root}.tar.gz` also checks the schema, the values and that "
+        "these documents agree with the files. Install deckgen from its source checkout "
+        "(`pip install -e .` in it), not from PyPI: the PyPI project named deckgen is "
+        "unrelated.",
+    ]
+
+
+def _sections(ctx: CardContext) -> list[str]:
+    counts = Counter(row["section"] for row in ctx.rows)
+    threshold = ctx.provenance.get("classify", {}).get("min_confidence", "?")
+    lines = ["| section | slides | what it holds |", "|---|---|---|"]
+    for s in SECTIONS:
+        meaning = SECTION_DEFINITIONS[s]
+        if s == "other":
+            meaning += ("; also any slide whose top classifier score is below the "
+                        f"classifier's min_confidence ({threshold} in this build)")
+        lines.append(f"| `{s}` ({SECTION_TITLES[s]}) | {counts.get(s, 0)} | {meaning} |")
+    return lines
+
+
+def _splits(ctx: CardContext) -> list[str]:
+    shared = (" The fictional decks also share one generator's templates and phrase banks, so "
+              "even a deck split overstates how a model does on real decks."
+              if ctx.fictional else "")
+    return [
+        "The archive declares one split, `train`, holding every slide: make your own, by "
+        "deck. Slides of one deck are not independent (one company, template, fonts and "
+        "wording)." + shared + " Split on the `deck` id, for example deterministically by a "
+        "hash of it; a random split of slides puts pages of one deck on both sides and "
+        "overstates results.",
+        "",
+        "```python",
+        "import hashlib",
+        "def split(deck: str) -> str:  # about 80 / 20, the same on every machine",
+        "    return \"test\" if int(hashlib.sha256(deck.encode()).hexdigest(), 16) % 5 == 0 "
+        "else \"train\"",
+        "```",
+    ]
+
+
+def _licences(ctx: CardContext) -> list[str]:
+    total, closed = len(ctx.decks), ctx.not_open
+    count = (f"{closed} of the {total} decks {'carries' if closed == 1 else 'carry'} no open "
+             "licence (none stated, or one that "
+             "does not allow reuse, such as \"All rights reserved\" or a non-commercial one)."
+             if closed else f"All {total} decks carry an open licence.")
+    return [
+        count + " The parts derived from a slide (OCR text, word boxes, section labels, the "
+        "upscaled image) come from its deck and are shared under that deck's terms; a deck "
+        f"with no stated licence (`license` null, \"{NO_LICENSE}\" below) stays all rights "
+        "reserved with its owner. Check a deck's licence before reuse.",
+        "",
+        "| deck | company | year | amount raised | fictional | licence | source |",
+        "|---|---|---|---|---|---|---|",
+        *(f"| {_md_cell(slug)} | {_md_cell(d.company)} | {_md_cell(d.year)} | "
+          f"{_md_cell(d.amount_raised)} | {'yes' if d.fictional else 'no'} | "
+          f"{_md_cell(d.license.strip() or NO_LICENSE)} | {_md_cell(d.source_url)} |"
+          for slug, d in sorted(ctx.decks.items())),
+    ]
+
+
+def _left_out(ctx: CardContext) -> list[str]:
+    skipped = ctx.provenance.get("skipped", [])
+    if not skipped:
+        return ["No slide was left out."]
+    return [f"{len(skipped)} slide{'' if len(skipped) == 1 else 's'} of the corpus "
+            f"{'is' if len(skipped) == 1 else 'are'} not in the archive "
+            "(also in `provenance.json`):", "",
+            "| slide | why |", "|---|---|",
+            *(f"| {_md_cell(item['id'])} | {_md_cell(item['reason'])} |" for item in skipped)]
+
+
+def _limitations(ctx: CardContext) -> list[str]:
+    fictional, total = ctx.fictional, len(ctx.decks)
+    real_accuracy = ("On real decks the classifier is right about 7 times in 10 (deckgen's "
+                     "docs/models.md), and less than half the time where the top score is under "
+                     f"{UNSURE_BELOW} (shown as unsure on the site)")
+    if fictional == total:
+        accuracy = ("On these fictional decks they are far more accurate than on real decks, "
+                    "since the classifier was trained on decks from the same generator: do not "
+                    "report them as its accuracy. " + real_accuracy)
+    elif fictional:
+        accuracy = ("On the fictional decks they are far more accurate than on the real ones, "
+                    "since the classifier was trained on decks from the same generator. "
+                    + real_accuracy)
+    else:
+        accuracy = real_accuracy
+    sample = []
+    if fictional:
+        sample.append("- The fictional decks are no sample of startups: one generator's "
+                      "templates, phrase banks and invented numbers.")
+    if fictional < total:
+        sample.append(f"- The{' real' if fictional else ''} decks are a convenience sample of "
+                      "what was published, not a representative sample of startups; company, "
+                      "stage and industry come from the deck's own metadata.")
+    return [
         "- OCR makes mistakes, most on stylised fonts, text in pictures and charts; "
         "`mean_confidence` and per-word `conf` say how sure Tesseract was.",
         "- Super-resolution invents detail: do not read small print from the upscaled image "
         "as evidence; the original is the record.",
         f"- Section labels are predictions, not human annotations{_curated_note(ctx.rows)}; "
-        "`section_scores` shows the runner-up when a slide fits two sections. On real decks "
-        "the classifier is right about 7 times in 10 (deckgen's docs/models.md), and less "
-        f"than half the time where the top score is under {UNSURE_BELOW} (shown as unsure "
-        "on the site): filter on `section_scores` where precision matters.",
-        "- The decks are a convenience sample of what was published, not a representative "
-        "sample of startups; company, stage and industry come from the deck's own metadata.",
+        "`section_scores` shows the runner-up when a slide fits two sections. "
+        + accuracy + ": filter on `section_scores` where precision matters.",
+        *sample,
         "- Text is mostly English; other scripts are read poorly.",
         "- Croissant loaders that decode only JPEG and PNG (mlcroissant 1.1) read the "
         "`slides` record set but not WebP images; open those with Pillow.",
-        "",
     ]
-    return "\n".join(header + [""] + body)
 
 
 def croissant(ctx: CardContext) -> dict[str, Any]:
@@ -279,12 +536,14 @@ def croissant(ctx: CardContext) -> dict[str, Any]:
         "name": DATASET_NAME,
         "description": ctx.description,
         "license": ctx.licenses,
-        "url": "https://github.com/deckgen/deckgen",
-        "version": f"{ctx.version}.0.0",
+        # the site's dataset page when the site has a base_url; no made-up address otherwise
+        **({"url": ctx.base_url.rstrip("/") + "/dataset.html"} if ctx.base_url else {}),
+        "version": ctx.full_version,
+        "identifier": f"{DATASET_NAME}-{ctx.full_version}",
         "datePublished": ctx.date,
         "creator": {"@type": "sc:Organization", "name": "deckgen"},
         "citeAs": (f"@misc{{deckgen_slides_v{ctx.version}, title={{{PRETTY_NAME}}}, "
-                   f"version={{{ctx.version}}}, year={{{ctx.date[:4]}}}}}"),
+                   f"version={{{ctx.full_version}}}, year={{{ctx.date[:4]}}}}}"),
         "keywords": ["pitch decks", "OCR", "super-resolution", "slides"],
         "distribution": [
             {"@type": "cr:FileObject", "@id": "metadata.jsonl", "name": "metadata.jsonl",
@@ -294,6 +553,12 @@ def croissant(ctx: CardContext) -> dict[str, Any]:
             {"@type": "cr:FileObject", "@id": "slides.csv", "name": "slides.csv",
              "contentUrl": "slides.csv", "encodingFormat": "text/csv",
              "contentSize": f"{ctx.sizes['slides.csv']} B", "sha256": ctx.hashes["slides.csv"]},
+            {"@type": "cr:FileObject", "@id": "provenance.json", "name": "provenance.json",
+             "contentUrl": "provenance.json", "encodingFormat": "application/json",
+             "description": "How the dataset was made: stage versions and settings, tool "
+                            "versions, deck counts, the slides left out.",
+             "contentSize": f"{ctx.sizes['provenance.json']} B",
+             "sha256": ctx.hashes["provenance.json"]},
             {"@type": "cr:FileSet", "@id": "upscaled-images", "name": "upscaled-images",
              "encodingFormat": f"image/{fmt}", "includes": f"images/upscaled/*/*.{fmt}"},
         ],
@@ -358,7 +623,7 @@ def datapackage(ctx: CardContext) -> dict[str, Any]:
         "name": DATASET_NAME,
         "title": PRETTY_NAME,
         "description": ctx.description,
-        "version": f"{ctx.version}.0.0",
+        "version": ctx.full_version,
         "created": f"{ctx.date}T00:00:00Z",
         "licenses": [{"name": _license_id(lic), "title": lic} for lic in ctx.licenses],
         "keywords": ["pitch decks", "OCR", "super-resolution", "slides"],

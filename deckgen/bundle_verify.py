@@ -1,4 +1,6 @@
-"""Checking a dataset bundle: every checksum, the metadata schema, the required files.
+"""Checking a dataset bundle: every checksum, the metadata schema, the required files,
+and that the documents (data card, Croissant, Data Package, provenance.json) agree
+with the files they describe.
 
 ``verify_bundle`` reads the archive once, as a stream, hashing every member, and
 reports each problem as one line that names the member (and the line) at fault.
@@ -13,16 +15,17 @@ import csv
 import hashlib
 import io
 import json
+import re
 import tarfile
 import zlib
 from pathlib import Path
 from typing import Any
 
-from deckgen.bundle_card import FIELDS, SOURCE_FORMATS
+from deckgen.bundle_card import DOCUMENTS, FIELDS, SOURCE_FORMATS
 from deckgen.records import SECTIONS
 
 TEXT_MEMBERS = ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
-                "metadata.jsonl", "slides.csv")
+                "metadata.jsonl", "provenance.json", "slides.csv")
 _CHUNK = 1 << 20  # compressed and decompressed bytes held at once while streaming
 
 
@@ -32,32 +35,63 @@ def verify_bundle(archive: Path) -> list[str]:
     Each problem names the member (and line) at fault.
     """
     archive = Path(archive)
+    not_gzip = _not_gzip(archive)
+    if not_gzip:
+        return [f"{archive.name}: {not_gzip}"]
     try:
         files, problems = _read_archive(archive)
     except _StreamError as exc:
         return [f"{archive.name}: {exc}"]
     except (OSError, tarfile.TarError, EOFError) as exc:
         return [f"{archive.name}: cannot read the archive ({exc})"]
-    problems += _check_sums(files)
+    sum_problems = _check_sums(files)
+    problems += sum_problems
+    rows = _rows(files)
     problems += _check_metadata(files)
-    for name in ("README.md", "croissant.json", "datapackage.json"):
+    docs: dict[str, Any] = {}
+    for name in (*DOCUMENTS, "provenance.json"):
         data = files.get(name)
-        if data is None:
+        if data is None or data.text is None:
             problems.append(f"{name}: missing from the archive")
         elif name.endswith(".json"):
             try:
-                json.loads(data.text)  # type: ignore[union-attr]
+                docs[name] = json.loads(data.text)
             except ValueError as exc:
                 problems.append(f"{name}: not valid JSON ({exc})")
-        elif not data.text.startswith("---\n"):  # type: ignore[union-attr]
+        elif not data.text.startswith("---\n"):
             problems.append(f"{name}: data card lacks its YAML header")
+        else:
+            docs[name] = data.text
+    if not sum_problems:  # a member failing its checksum comes first; the figures follow it
+        problems += _check_documents(files, docs, rows)
     return problems
 
 
+def _not_gzip(archive: Path) -> str:
+    """What the file is when it is not gzip (a zip, a plain tar): '' for gzip or unreadable."""
+    try:
+        with open(archive, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return ""
+    if head[:2] == b"\x1f\x8b" or not head:
+        return ""
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return ("this is a zip file, not the .tar.gz deckgen publishes (repacked after "
+                "download?); check the .tar.gz itself, or unpack this and run "
+                "`sha256sum -c SHA256SUMS` in its folder")
+    if head[257:262] == b"ustar":
+        return ("this is an uncompressed tar, not a .tar.gz (a browser or tool may have "
+                "removed the gzip layer, so its SHA-256 differs from the published one); "
+                "unpack it with `tar -xf` and run `sha256sum -c SHA256SUMS` in its folder")
+    return "not a gzip file (a .tar.gz starts with bytes 1f 8b); not an archive deckgen wrote"
+
+
 class _Member:
-    def __init__(self, sha256: str, text: str | None):
+    def __init__(self, sha256: str, text: str | None, size: int = 0):
         self.sha256 = sha256
         self.text = text
+        self.size = size
 
 
 class _StreamError(Exception):
@@ -141,8 +175,10 @@ def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, files: dict[str, _
     assert fh is not None
     digest = hashlib.sha256()
     kept = bytearray()  # text members only: images are hashed, never held
+    size = 0
     while block := fh.read(_CHUNK):
         digest.update(block)
+        size += len(block)
         if name in TEXT_MEMBERS:
             kept += block
     text, problems = None, []
@@ -151,8 +187,95 @@ def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, files: dict[str, _
             text = kept.decode("utf-8")
         except UnicodeDecodeError:
             problems.append(f"{name}: not UTF-8 text")
-    files[name] = _Member(digest.hexdigest(), text)
+    files[name] = _Member(digest.hexdigest(), text, size)
     return problems
+
+
+def _listed_sums(files: dict[str, _Member]) -> dict[str, str]:
+    """name -> SHA-256 as SHA256SUMS lists it (well-formed lines only)."""
+    member = files.get("SHA256SUMS")
+    listed: dict[str, str] = {}
+    for line in (member.text or "").splitlines() if member else []:
+        digest, sep, name = line.partition("  ")
+        if sep and len(digest) == 64:
+            listed[name] = digest
+    return listed
+
+
+def _rows(files: dict[str, _Member]) -> list[dict[str, Any]]:
+    member = files.get("metadata.jsonl")
+    rows = []
+    for line in (member.text or "").splitlines() if member else []:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
+                     rows: list[dict[str, Any]]) -> list[str]:
+    """The card, Croissant, Data Package and provenance.json agree with the files."""
+    problems: list[str] = []
+    listed = _listed_sums(files)
+    content = "".join(f"{listed[n]}  {n}\n" for n in sorted(listed) if n not in DOCUMENTS)
+    content_id = hashlib.sha256(content.encode()).hexdigest()[:12]
+    slides = len(rows)
+    decks = {r.get("deck") for r in rows}
+    fictional = {r.get("deck") for r in rows if r.get("fictional") is True}
+    counts = f"{slides} pitch-deck slides from {len(decks)} "
+    croissant, package = docs.get("croissant.json"), docs.get("datapackage.json")
+    card, prov = docs.get("README.md"), docs.get("provenance.json")
+    if isinstance(croissant, dict):
+        for dist in croissant.get("distribution", []):
+            name = dist.get("contentUrl") if isinstance(dist, dict) else None
+            if name is None or "sha256" not in dist:
+                continue
+            if listed.get(name) != dist["sha256"]:
+                problems.append(f"croissant.json: sha256 of {name} differs from SHA256SUMS")
+            elif f"{_size(files, name)} B" != dist.get("contentSize"):
+                problems.append(f"croissant.json: contentSize of {name} is not its size")
+        problems += _version_problems("croissant.json", croissant.get("version"), content_id)
+        if not str(croissant.get("description", "")).startswith(counts):
+            problems.append(f"croissant.json: description does not say {counts.strip()} ...")
+    if isinstance(package, dict):
+        for res in package.get("resources", []):
+            name = res.get("path") if isinstance(res, dict) else None
+            if name is None:
+                continue
+            if res.get("hash") != f"sha256:{listed.get(name)}":
+                problems.append(f"datapackage.json: hash of {name} differs from SHA256SUMS")
+            elif res.get("bytes") != _size(files, name):
+                problems.append(f"datapackage.json: bytes of {name} is not its size")
+        problems += _version_problems("datapackage.json", package.get("version"), content_id)
+    if isinstance(card, str):
+        if f"+{content_id})" not in card.split("\n# ", 1)[-1].split("\n", 1)[0]:
+            problems.append(f"README.md: title does not carry the content id {content_id} "
+                            "of SHA256SUMS")
+        if f"\n{counts}" not in card:
+            problems.append(f"README.md: does not say {counts.strip()} ...")
+    if isinstance(prov, dict):
+        expected = {"slides": slides, "decks": len(decks), "fictional decks": len(fictional)}
+        found = {"slides": prov.get("slides"),
+                 "decks": (prov.get("decks") or {}).get("total"),
+                 "fictional decks": (prov.get("decks") or {}).get("fictional")}
+        problems += [f"provenance.json: {key} {found[key]!r}, but metadata.jsonl has "
+                     f"{value}" for key, value in expected.items() if found[key] != value]
+    return problems
+
+
+def _size(files: dict[str, _Member], name: str) -> int | None:
+    member = files.get(name)
+    return member.size if member else None
+
+
+def _version_problems(name: str, version: object, content_id: str) -> list[str]:
+    if isinstance(version, str) and re.fullmatch(rf"\d+\.0\.0\+{content_id}", version):
+        return []
+    return [f"{name}: version {version!r} does not carry the content id {content_id} "
+            "of SHA256SUMS"]
 
 
 def _check_sums(files: dict[str, _Member]) -> list[str]:
@@ -180,7 +303,7 @@ def _check_sums(files: dict[str, _Member]) -> list[str]:
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "integer": (int,), "number": (int, float),
-    "object": (dict,), "array": (list,),
+    "object": (dict,), "array": (list,), "boolean": (bool,),
 }
 
 
@@ -224,7 +347,7 @@ def _row_problems(row: dict[str, Any], files: dict[str, _Member]) -> list[str]:
                 problems.append(f"field {field.name!r} is null")
             continue
         types = _JSON_TYPES[field.type]
-        if not isinstance(value, types) or isinstance(value, bool):
+        if not isinstance(value, types) or (isinstance(value, bool) and field.type != "boolean"):
             problems.append(f"field {field.name!r} should be {field.type}, got "
                             f"{type(value).__name__}")
     problems += [f"unknown field {name!r}" for name in sorted(set(row) - known)]
@@ -239,17 +362,39 @@ def _row_problems(row: dict[str, Any], files: dict[str, _Member]) -> list[str]:
                         if k not in SECTIONS or not isinstance(v, int | float))
     if bad_scores:
         problems.append(f"section_scores has unknown or non-numeric entries: {bad_scores}")
-    for i, word in enumerate(row["words"]):
-        if not (isinstance(word, dict) and isinstance(word.get("text"), str)
-                and isinstance(word.get("box"), list) and len(word["box"]) == 4):
-            problems.append(f"words[{i}] should be {{text, conf, box: [x, y, w, h], line}}")
-            break
+    if not row["section_scores"]:
+        problems.append("section_scores is empty")
+    if not 0 <= row["mean_confidence"] <= 100:
+        problems.append(f"mean_confidence {row['mean_confidence']} is not within 0-100")
+    if row["upscale_scale"] is not None and row["upscale_scale"] <= 0:
+        problems.append(f"upscale_scale {row['upscale_scale']} must be positive")
+    problems += _word_problems(row)
     for key in ("file_name", "original_file_name"):
         if row[key] not in files:
             problems.append(f"{key} {row[key]!r} is not in the archive")
     if row["page"] < 1:
         problems.append("page must be >= 1")
     return problems
+
+
+def _word_problems(row: dict[str, Any]) -> list[str]:
+    """The first impossible word: a box off the original image, a confidence beyond 0-100."""
+    width, height = row["source_width"], row["source_height"]
+    for i, word in enumerate(row["words"]):
+        box = word.get("box") if isinstance(word, dict) else None
+        if not (isinstance(word, dict) and isinstance(word.get("text"), str)
+                and isinstance(box, list) and len(box) == 4
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in box)):
+            return [f"words[{i}] should be {{text, conf, box: [x, y, w, h], line}}"]
+        x, y, w, h = box
+        # OCR rounds x and w (divided by the upscale factor) apart: the sum may pass by 1 px
+        if min(box) < 0 or (width is not None and x + w > width + 1) or (
+                height is not None and y + h > height + 1):
+            return [f"words[{i}] box {box} is not within the {width}x{height} original image"]
+        conf = word.get("conf")
+        if not isinstance(conf, int | float) or isinstance(conf, bool) or not 0 <= conf <= 100:
+            return [f"words[{i}] conf {conf!r} is not within 0-100"]
+    return []
 
 
 def _check_csv(member: _Member | None, ids: list[str]) -> list[str]:

@@ -110,6 +110,8 @@ class DeckMeta(_Record):
     # labels set by hand in deck.toml's [sections] table: page number (as text, the way
     # TOML and JSON keys are) -> section; they override the classifier
     sections: dict[str, str] = field(default_factory=dict)
+    # deck.toml `fictional = true`: a made-up deck (`deckgen sample` writes it), not a real one
+    fictional: bool = False
 
 
 @dataclass
@@ -194,3 +196,8 @@ _NESTED: dict[tuple[str, str], type] = {
 
 def slide_id(deck: str, page: int) -> str:
     return f"{deck}/{page:03d}"
+
+
+def facet_key(value: str) -> str:
+    """What a filter value means, whatever its case and spacing: "Series A" is "series-a"."""
+    return re.sub(r"[^0-9a-z]+", "-", value.lower()).strip("-")

@@ -639,10 +639,17 @@ def _make_decks(seed: int, n_decks: int) -> list[_Deck]:
 def _deck_toml(d: _Deck) -> str:
     fields = {"company": d.company, "title": f"{d.company} {d.stage} pitch deck", "year": d.year,
               "stage": d.stage, "industry": d.industry[0], "amount_raised": d.amount,
-              "source_url": f"https://example.com/decks/{d.slug}", "license": "CC0-1.0"}
-    lines = [f"{k} = {v if isinstance(v, int) else json.dumps(v)}" for k, v in fields.items()]
+              "source_url": f"https://example.com/decks/{d.slug}", "license": "CC0-1.0",
+              "fictional": True}  # the site and the dataset card say so
+    lines = [f"{k} = {_toml_value(v)}" for k, v in fields.items()]
     return "# Fictional sample deck made by deckgen.sample: company and text are made up\n" + \
         "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int) else json.dumps(value)
 
 
 def render_jpeg(img: Image.Image) -> bytes:

@@ -498,7 +498,9 @@ def test_verify_streams_members_larger_than_a_chunk(corpus, tmp_path):
     new = hashlib.sha256(big).hexdigest()
     _rewrite(archive, lambda name, data: big if name == target else
              data.replace(old.encode(), new.encode()) if name == "SHA256SUMS" else data)
-    assert verify_bundle(archive) == []
+    # the big member streams and passes its checksum; only the documents' content id is stale
+    problems = verify_bundle(archive)
+    assert problems and all("does not carry the content id" in p for p in problems), problems
     _rewrite(archive, lambda name, data: big[:-1] + b"!" if name == target else data)
     assert verify_bundle(archive)[0].startswith(f"{target}: checksum mismatch")
 
@@ -507,7 +509,7 @@ def test_a_zlib_stream_that_is_not_gzip_is_reported(tmp_path):
     archive = tmp_path / "x.tar.gz"
     archive.write_bytes(zlib.compress(_extra_tar()))
     problems = verify_bundle(archive)
-    assert len(problems) == 1 and "cannot read the archive" in problems[0]
+    assert len(problems) == 1 and "not a gzip file" in problems[0]
 
 
 # --- file mode and stray members -------------------------------------------------------------

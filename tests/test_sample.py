@@ -15,7 +15,7 @@ from deckgen.errors import MissingDependencyError
 from deckgen.records import SECTIONS
 
 DECK_KEYS = {"company", "title", "year", "stage", "industry", "amount_raised", "source_url",
-             "license"}
+             "license", "fictional"}
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -68,6 +68,25 @@ def test_deck_toml_has_every_key(generated) -> None:
         assert meta["source_url"] == f"https://example.com/decks/{slug}"
         assert meta["license"] == "CC0-1.0" and isinstance(meta["year"], int)
         assert meta["amount_raised"].startswith("$")
+        assert meta["fictional"] is True  # the site and the data card must not call it real
+
+
+def test_generated_decks_read_back_as_fictional(generated) -> None:
+    from deckgen.corpus import scan
+
+    corpus, _, slugs, _ = generated
+    read = scan(corpus)
+    assert not read.problems
+    assert sorted(read.decks) == sorted(slugs)
+    assert all(meta.fictional for meta in read.decks.values())
+
+
+def test_bundled_corpus_says_every_deck_is_fictional() -> None:
+    bundled = Path(__file__).resolve().parents[1] / "corpus"
+    tomls = sorted(bundled.glob("*/deck.toml"))
+    assert tomls
+    for path in tomls:
+        assert tomllib.loads(path.read_text(encoding="utf-8"))["fictional"] is True, path
 
 
 def test_truth_set_matches_the_corpus(generated) -> None:

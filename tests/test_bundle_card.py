@@ -1,0 +1,328 @@
+"""What the dataset bundle says about itself: fictional decks, splits, section meanings,
+licences, how to check it, provenance, versions, and verify's cross-checks."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+import zipfile
+from pathlib import Path
+
+import frictionless
+import pytest
+from test_bundle import _jpeg, _members, _png_upscaled, _slide  # a sibling test module
+
+from deckgen import classify, ocr, upscale
+from deckgen.bundle import archive_name, build_bundle, encode_upscaled, verify_bundle
+from deckgen.bundle_card import SECTION_DEFINITIONS
+from deckgen.classify import ClassifyParams
+from deckgen.config import Config, SiteParams
+from deckgen.corpus import Problem, read_deck_meta
+from deckgen.records import SECTIONS, DeckMeta
+
+ROOT = "deckgen-dataset-v1"
+
+
+def _decks(*, fictional: tuple[bool, bool] = (True, True), licenses=("CC0-1.0", "CC0-1.0"),
+           amount: str = "$2.5M") -> dict[str, DeckMeta]:
+    return {
+        "acme": DeckMeta("acme", company="Acme", amount_raised=amount, license=licenses[0],
+                         fictional=fictional[0]),
+        "zeta-labs": DeckMeta("zeta-labs", company="Zeta", license=licenses[1],
+                              fictional=fictional[1]),
+    }
+
+
+def _bundle(out: Path, decks: dict[str, DeckMeta], *, pages: int = 2, **kwargs) -> dict:
+    slides = [_slide("acme", p) for p in range(1, pages + 1)] + [_slide("zeta-labs", 1)]
+    slides.append(_slide("zeta-labs", 2, failed=True))
+    sources = {s.id: _jpeg(s.page + len(s.deck)) for s in slides}
+    return build_bundle(
+        slides, decks, lambda s: sources[s.id],
+        lambda s: encode_upscaled(_png_upscaled(sources[s.id]), "webp"), out, **kwargs)
+
+
+def _docs(out: Path) -> dict[str, bytes]:
+    members = _members(out / archive_name("1"))
+    return {name.split("/", 1)[1]: data for name, data in members.items()}
+
+
+def _rows(docs: dict[str, bytes]) -> list[dict]:
+    return [json.loads(line) for line in docs["metadata.jsonl"].decode().splitlines()]
+
+
+# --- 1. fictional decks ----------------------------------------------------------------------
+
+def test_a_fictional_corpus_is_called_fictional_not_scraped(tmp_path):
+    info = _bundle(tmp_path, _decks())
+    docs = _docs(tmp_path)
+    card = docs["README.md"].decode()
+    assert "All 2 decks are fictional" in card and "deckgen sample" in card
+    assert "scraped from the web;" not in card  # the real-deck wording
+    assert "convenience sample" not in card
+    assert "far more accurate than on real decks" in card
+    assert "- synthetic" in card.split("---", 2)[1]
+    assert all(row["fictional"] is True for row in _rows(docs))
+    assert "2 fictional decks" in json.loads(docs["croissant.json"])["description"]
+    header, first = list(csv.reader(io.StringIO(docs["slides.csv"].decode())))[:2]
+    assert first[header.index("fictional")] == "true"
+    assert (info["fictional_decks"], info["decks"]) == (2, 2)
+
+
+def test_real_decks_keep_the_published_wording(tmp_path):
+    _bundle(tmp_path, _decks(fictional=(False, False)))
+    docs = _docs(tmp_path)
+    card = docs["README.md"].decode()
+    assert "often a 480 px wide JPEG scraped from the web" in card
+    assert "convenience sample of what was published" in card
+    assert "None is marked fictional" in card and "`deckgen sample` drew" not in card
+    assert all(row["fictional"] is False for row in _rows(docs))
+
+
+def test_a_mixed_corpus_says_how_many_are_fictional(tmp_path):
+    _bundle(tmp_path, _decks(fictional=(True, False)))
+    card = _docs(tmp_path)["README.md"].decode()
+    assert "1 of the 2 decks is fictional" in card
+    assert "The other 1 deck is a real pitch deck as published" in card
+
+
+def test_fictional_schema_validates_with_frictionless(tmp_path):
+    _bundle(tmp_path, _decks(fictional=(True, False)))
+    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    report = frictionless.validate(str(tmp_path / "x" / ROOT / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    package = json.loads((tmp_path / "x" / ROOT / "datapackage.json").read_text())
+    fields = {f["name"]: f["type"] for f in package["resources"][0]["schema"]["fields"]}
+    assert fields["fictional"] == "boolean" and fields["amount_raised"] == "string"
+
+
+def test_deck_toml_fictional_is_read_and_a_bad_value_reported(tmp_path):
+    for slug, line in (("made-up", "fictional = true"), ("odd", 'fictional = "yes"')):
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "deck.toml").write_text(f'company = "X"\n{line}\n')
+    problems: list[Problem] = []
+    assert read_deck_meta(tmp_path / "made-up", problems, tmp_path).fictional is True
+    assert problems == []
+    assert read_deck_meta(tmp_path / "odd", problems, tmp_path).fictional is False
+    assert [p.reason for p in problems] == ["fictional must be true or false, got 'yes'; "
+                                            "taken as false"]
+
+
+def test_dataset_and_about_pages_say_what_the_decks_are(tmp_path):
+    from test_site import build as build_site
+
+    for fictional, expected in ((2, "All 2 decks are fictional"),
+                                (0, "All 2 decks are real pitch decks")):
+        out = tmp_path / str(fictional)
+        (out / "dataset").mkdir(parents=True)
+        (out / "dataset" / archive_name("1")).write_bytes(b"x")
+        build_site(out, dataset={
+            "file": f"dataset/{archive_name('1')}", "bytes": 1, "sha256": "ab" * 32,
+            "slides": 5, "decks": 2, "fictional_decks": fictional, "not_open_decks": 1,
+            "version": "1.0.0+0123456789ab"})
+        page = (out / "dataset.html").read_text()
+        assert expected in page
+        assert "1 of the 2 decks carries no open licence" in page
+        assert "sha256sum -c SHA256SUMS" in page and "not from PyPI" in page
+        assert "split by deck" in page and "1.0.0+0123456789ab" in page
+        about = (out / "about.html").read_text()
+        assert "Slides scraped from the web" not in about
+        assert "deckgen sample" in about  # says real or fictional, never "scraped" alone
+
+
+# --- 2. splits, 3. section meanings --------------------------------------------------------
+
+def test_card_says_to_split_by_deck(tmp_path):
+    _bundle(tmp_path, _decks())
+    card = _docs(tmp_path)["README.md"].decode()
+    splits = card.split("## Splits", 1)[1].split("\n## ", 1)[0]
+    assert "not independent" in splits and "by a hash of it" in splits
+    assert "random split of slides" in splits and "share one generator's templates" in splits
+    assert "hashlib.sha256(deck.encode())" in splits
+
+
+def test_card_defines_every_section_and_the_threshold_of_other(tmp_path):
+    config = Config(classify=ClassifyParams(min_confidence=0.4))
+    _bundle(tmp_path, _decks(), config=config)
+    card = _docs(tmp_path)["README.md"].decode()
+    for section in SECTIONS:
+        row = next(line for line in card.splitlines() if line.startswith(f"| `{section}` ("))
+        assert SECTION_DEFINITIONS[section] in row
+    other = next(line for line in card.splitlines() if line.startswith("| `other` ("))
+    assert "agenda" in other and "appendix" in other
+    assert "min_confidence (0.4 in this build)" in other
+
+
+# --- 4. licences -----------------------------------------------------------------------------
+
+def test_licences_agree_and_closed_decks_are_counted(tmp_path):
+    info = _bundle(tmp_path, _decks(licenses=("", "All rights reserved")))
+    docs = _docs(tmp_path)
+    rows = _rows(docs)
+    assert {r["deck"]: r["license"] for r in rows} == {"acme": None,
+                                                       "zeta-labs": "All rights reserved"}
+    card = docs["README.md"].decode()
+    assert "2 of the 2 decks carry no open licence" in card
+    assert "| acme | Acme | — | $2.5M | yes | none stated |" in card
+    assert "unknown" not in card.split("## Decks and licences", 1)[1]
+    assert "shared under that deck's terms" in card
+    assert info["not_open_decks"] == 2
+    _bundle(tmp_path, _decks(licenses=("CC-BY-4.0", "cc by 4.0")))
+    assert "All 2 decks carry an open licence" in _docs(tmp_path)["README.md"].decode()
+
+
+# --- 5. checking without deckgen, Croissant url --------------------------------------------
+
+def test_card_says_how_to_check_without_deckgen_and_croissant_url_is_not_made_up(tmp_path):
+    _bundle(tmp_path, _decks())
+    docs = _docs(tmp_path)
+    card = docs["README.md"].decode()
+    assert f"sha256sum {ROOT}.tar.gz" in card and "sha256sum -c SHA256SUMS" in card
+    assert "not from PyPI" in card and "source checkout" in card
+    assert "url" not in json.loads(docs["croissant.json"])
+    assert b"github.com/deckgen" not in b"".join(docs.values())
+    _bundle(tmp_path, _decks(), config=Config(site=SiteParams(base_url="https://decks.example.org/")))
+    croissant = json.loads(_docs(tmp_path)["croissant.json"])
+    assert croissant["url"] == "https://decks.example.org/dataset.html"
+
+
+# --- 6. provenance ---------------------------------------------------------------------------
+
+def test_provenance_records_tools_settings_and_what_was_left_out(tmp_path):
+    _bundle(tmp_path, _decks())
+    docs = _docs(tmp_path)
+    prov = json.loads(docs["provenance.json"])
+    assert prov["ocr"]["tesseract"].startswith("tesseract ")
+    assert (prov["ocr"]["psm"], prov["ocr"]["lang"], prov["ocr"]["min_conf"]) == (11, "eng", 30.0)
+    assert prov["ocr"]["version"] == ocr.VERSION
+    assert prov["classify"]["version"] == classify.VERSION
+    assert prov["upscale"]["version"] == upscale.VERSION
+    assert prov["images"]["libwebp"] and prov["upscale"]["opencv"]
+    assert prov["skipped"] == [{"id": "zeta-labs/002", "reason": "OCR or classification failed"}]
+    card = docs["README.md"].decode()
+    assert "multiply x, y, w and h by `upscale_scale`" in card
+    assert "less sure of than 30.0" in card and "are dropped" in card
+    assert "same Tesseract, OpenCV and libwebp versions" in card
+    assert "| zeta-labs/002 | OCR or classification failed |" in card
+    assert {r["deck"]: r["amount_raised"] for r in _rows(docs)} == {"acme": "$2.5M",
+                                                                    "zeta-labs": ""}
+
+
+# --- 7. versions that tell datasets apart ----------------------------------------------------
+
+def test_version_carries_a_content_digest_and_the_date_is_documented(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    _bundle(tmp_path / "a", _decks())
+    _bundle(tmp_path / "b", _decks(), pages=3)
+    a, b = _docs(tmp_path / "a"), _docs(tmp_path / "b")
+    va, vb = (json.loads(d["croissant.json"])["version"] for d in (a, b))
+    assert va != vb and va.startswith("1.0.0+") and vb.startswith("1.0.0+")
+    assert json.loads(a["datapackage.json"])["version"] == va
+    assert f"(v{va})" in a["README.md"].decode()
+    assert "SOURCE_DATE_EPOCH" in a["README.md"].decode()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _bundle(tmp_path / "c", _decks())
+    c = _docs(tmp_path / "c")
+    assert json.loads(c["croissant.json"])["datePublished"] == "2023-11-14"
+    assert "dated 2023-11-14" in c["README.md"].decode()
+    assert json.loads(c["croissant.json"])["version"] == va  # same data, same id
+
+
+# --- 8. verify -------------------------------------------------------------------------------
+
+def _tamper(archive: Path, target: str, edit) -> None:
+    """Rewrite one member with ``edit`` and list its new checksum in SHA256SUMS."""
+    members = _members(archive)
+    old = members[f"{ROOT}/{target}"]
+    new = edit(old)
+    sums = members[f"{ROOT}/SHA256SUMS"].replace(hashlib.sha256(old).hexdigest().encode(),
+                                                 hashlib.sha256(new).hexdigest().encode())
+    out = io.BytesIO()
+    with tarfile.open(archive, "r:gz") as src, tarfile.open(fileobj=out, mode="w:gz") as dst:
+        for member in src:
+            data = src.extractfile(member).read() if member.isfile() else None  # type: ignore
+            if member.name == f"{ROOT}/{target}":
+                data = new
+            elif member.name == f"{ROOT}/SHA256SUMS":
+                data = sums
+            if data is not None:
+                member.size = len(data)
+            dst.addfile(member, io.BytesIO(data) if data is not None else None)
+    archive.write_bytes(out.getvalue())
+
+
+def _edit_first_row(change):
+    def edit(data: bytes) -> bytes:
+        lines = data.decode().splitlines(keepends=True)
+        row = json.loads(lines[0])
+        change(row)
+        lines[0] = json.dumps(row) + "\n"
+        return "".join(lines).encode()
+    return edit
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda r: r["words"][0].update(box=[-3, 20, 20, 9]), "box [-3, 20, 20, 9] is not within"),
+    (lambda r: r["words"][0].update(box=[90, 20, 8, 9]), "is not within the 96x54 original"),
+    (lambda r: r["words"][0].update(conf=101.0), "conf 101.0 is not within 0-100"),
+    (lambda r: r.update(mean_confidence=150.0), "mean_confidence 150.0 is not within 0-100"),
+    (lambda r: r.update(section_scores={}), "section_scores is empty"),
+])
+def test_verify_flags_impossible_values(tmp_path, change, expected):
+    _bundle(tmp_path, _decks())
+    archive = tmp_path / archive_name("1")
+    _tamper(archive, "metadata.jsonl", _edit_first_row(change))
+    problems = verify_bundle(archive)
+    assert any(p.startswith("metadata.jsonl line 1 (acme/001): ") and expected in p
+               for p in problems), problems
+
+
+def test_verify_cross_checks_the_documents(tmp_path):
+    _bundle(tmp_path, _decks())
+    archive = tmp_path / archive_name("1")
+    assert verify_bundle(archive) == []
+
+    def zero_hash(data: bytes) -> bytes:
+        doc = json.loads(data)
+        doc["distribution"][0]["sha256"] = "0" * 64
+        return json.dumps(doc).encode()
+
+    _tamper(archive, "croissant.json", zero_hash)
+    assert verify_bundle(archive) == [
+        "croissant.json: sha256 of metadata.jsonl differs from SHA256SUMS"]
+
+    _bundle(tmp_path, _decks())
+    _tamper(archive, "datapackage.json", lambda d: d.replace(b'"bytes": ', b'"bytes": 1'))
+    assert verify_bundle(archive) == ["datapackage.json: bytes of metadata.jsonl is not its size",
+                                      "datapackage.json: bytes of slides.csv is not its size"]
+
+    _bundle(tmp_path, _decks())
+    _tamper(archive, "README.md",
+            lambda d: d.replace(b"3 pitch-deck slides", b"9 pitch-deck slides"))
+    assert verify_bundle(archive) == [
+        "README.md: does not say 3 pitch-deck slides from 2 ..."]
+
+    _bundle(tmp_path, _decks())
+    _tamper(archive, "metadata.jsonl", lambda d: d.split(b"\n", 1)[1])  # a row dropped
+    problems = verify_bundle(archive)
+    assert "provenance.json: slides 3, but metadata.jsonl has 2" in problems
+    assert any("does not carry the content id" in p for p in problems)
+
+
+def test_verify_says_what_a_zip_or_plain_tar_is(tmp_path):
+    _bundle(tmp_path, _decks())
+    archive = tmp_path / archive_name("1")
+    plain = tmp_path / "plain.tar"  # what a browser that unpacks the gzip layer saves
+    plain.write_bytes(gzip.decompress(archive.read_bytes()))
+    [problem] = verify_bundle(plain)
+    assert "uncompressed tar" in problem and "sha256sum -c SHA256SUMS" in problem
+    zipped = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("README.md", "x")
+    [problem] = verify_bundle(zipped)
+    assert "zip file" in problem and "download it again" not in problem
