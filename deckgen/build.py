@@ -65,6 +65,7 @@ class BuildReport:
     # cached upscaled images a worker could not find on its disk, so upscaled again
     cache_not_on_workers: int = 0
     workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
+    decks_removed: list[str] = field(default_factory=list)  # built last time, gone now
     site: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -202,6 +203,8 @@ class Builder:
         """The site stage deletes files in --out that it did not write: --out must be its
         own folder, never the corpus's or the cache's, nor a folder of someone's files."""
         out, corpus, cache = (p.resolve() for p in (self.out, self.corpus_root, self.build_root))
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {self.out} is a file; give a folder (default: site)")
         for other, what in ((corpus, "corpus"), (cache, "cache (--cache)")):
             if out == other or out.is_relative_to(other) or other.is_relative_to(out):
                 raise ConfigError(f"--out {self.out} overlaps the {what} at {other}: the site "
@@ -224,7 +227,11 @@ class Builder:
         started = time.perf_counter()
         corpus = scan(self.corpus_root)
         stage = self.report.stages["ingest"]
-        known = self._previous_sources()
+        previous = self._previous_manifest()
+        _keep_last_metadata(corpus, previous.get("decks", {}))
+        _check_labels_set_by_hand(corpus, previous.get("slides", []))
+        self.report.decks_removed = sorted(set(previous.get("decks", {})) - set(corpus.decks))
+        known = {(s["id"], s["sha256"]) for s in previous.get("slides", [])}
         stage.cached = sum((s.id, s.sha256) in known for s in corpus.slides)
         stage.processed = len(corpus.slides) - stage.cached
         stage.seconds = time.perf_counter() - started
@@ -233,12 +240,11 @@ class Builder:
         self.report.slides = len(corpus.slides)
         return corpus
 
-    def _previous_sources(self) -> set[tuple[str, str]]:
+    def _previous_manifest(self) -> dict[str, Any]:
         try:
-            data = json.loads((self.build_root / "manifest.json").read_text())
+            return json.loads((self.build_root / "manifest.json").read_text())
         except (OSError, ValueError):
-            return set()
-        return {(s["id"], s["sha256"]) for s in data.get("slides", [])}
+            return {}
 
     def _per_slide_stages(self, corpus: Corpus) -> list[Slide]:
         cfg = self.config
@@ -471,6 +477,31 @@ class Builder:
         )
 
 
+def _keep_last_metadata(corpus: Corpus, last: dict[str, dict]) -> None:
+    """A deck.toml broken by a typo keeps the deck's last metadata: published without it,
+    the deck would lose its licence, source and hand labels in the site and the dataset."""
+    for slug in sorted(corpus.unread_meta & set(last)):
+        corpus.decks[slug] = DeckMeta.from_dict(last[slug])
+        corpus.problems.append(Problem(f"{slug}/deck.toml", "the metadata of the last build "
+                                       "is used until the file is fixed"))
+
+
+def _check_labels_set_by_hand(corpus: Corpus, last_slides: list[dict]) -> None:
+    """A hand label belongs to a page number: slides added, removed or reordered leave it
+    on another picture. Said once, on the build that first sees the change."""
+    last = {s["id"]: s for s in last_slides}
+    for slide in corpus.slides:
+        label = corpus.decks[slide.deck].sections.get(str(slide.page))
+        before = last.get(slide.id) or {}
+        section = before.get("section") or {}
+        if (label and before.get("sha256") not in (None, slide.sha256)
+                and section.get("curated") and section.get("label") == label):
+            corpus.problems.append(Problem(slide.source, (
+                f"labelled {label} by hand, but slide {slide.page} is another picture since the "
+                f"last build (slides added, removed or reordered?): check [sections] in "
+                f"{slide.deck}/deck.toml")))
+
+
 @contextmanager
 def _exclusive(lock_file: Path) -> Iterator[None]:
     """One build per cache folder at a time; the OS drops the lock if the build dies."""
@@ -586,6 +617,9 @@ def inspect_images(
 def report_problems(report: BuildReport) -> list[str]:
     """Every problem as one readable line, for the terminal."""
     lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
+    if report.corrupt_cache_entries:
+        lines.append(f"{report.corrupt_cache_entries} damaged cache entries were found "
+                     "and computed again")
     if report.cache_not_on_workers:
         lines.append(
             f"{report.cache_not_on_workers} cached upscaled image(s) were not on the workers' "

@@ -12,6 +12,7 @@ import json
 import re
 import shlex
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -168,6 +169,10 @@ def build(
     err.print(table, soft_wrap=False)  # a table fits the terminal
     for line in report_problems(report):
         err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
+    if report.decks_removed:
+        err.print(f"gone since the last build: {', '.join(report.decks_removed)} (its pages, "
+                  "images and dataset rows too; `deckgen deploy --delete` takes them off the "
+                  "live site)", highlight=False)
     # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
     invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
     program = "deckgen" if shutil.which("deckgen") else invoked
@@ -639,6 +644,7 @@ def bundle_build(
         out / "dataset",
         version=DATASET_VERSION,
         max_pixels=cfg.upscale.max_pixels,
+        config=cfg,
     )
     print(json.dumps(info, sort_keys=True))
     for item in info["skipped"]:
@@ -723,15 +729,23 @@ def deploy(
         )
     if as_json:
         print(json.dumps(summary, sort_keys=True, default=str))
+    from deckgen.deploy import describe_groups
+
     upload, deleted = ("would upload", "would be deleted") if dry_run else ("uploaded", "deleted")
-    invalidation = summary.get("invalidation_id")
+    invalidation, paths = summary.get("invalidation_id"), summary["invalidation_paths"]
+    stale = "" if delete else f", {summary['stale']} stale kept" + (
+        " (use --delete)" if summary["stale"] else "")
     err.print(
         f"{upload} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
-        f"{summary['unchanged']} unchanged, {summary['deleted']} {deleted}, "
-        f"{summary['stale']} stale kept (use --delete)"
-        + (f"; invalidation {invalidation}" if invalidation else ""),
+        f"{summary['unchanged']} unchanged, {summary['deleted']} {deleted}{stale}"
+        + (f"; invalidation {invalidation}" if invalidation else "")
+        + (f"; would invalidate {len(paths)} paths" if dry_run and paths else ""),
         highlight=False,
     )
+    for label, groups in (("stale", summary["stale_groups"]),
+                          ("would delete" if dry_run else "deleted", summary["deleted_groups"])):
+        if groups:
+            err.print(f"{label}: {describe_groups(groups)}", highlight=False, soft_wrap=True)
 
 
 @app.command("train-sr", short_help="Train a super-resolution model (the [train] extra).")
@@ -760,7 +774,12 @@ def train_sr(
     print(train(scale=scale, seed=seed, out=out, minutes=minutes, steps=steps, arch=arch))
 
 
+def _stop_as_if_interrupted(*_: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (CI timeouts, systemd, kill): stop as Ctrl-C does
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop_as_if_interrupted)
     try:
         code = app(standalone_mode=False)
     except DeckgenError as exc:
@@ -778,6 +797,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         code = EXIT_INTERRUPTED
+    except OSError as exc:  # a folder that is a file, read-only, full: say which, not how
+        if _state["verbose"]:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(Text.assemble(("error: ", "red"), f"{exc.strerror or exc}{where}"))
+        sys.exit(EXIT_BAD_INPUT)
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
         err.print("interrupted; finished work is cached, run the same command again to resume")
     sys.exit(code if isinstance(code, int) else 0)

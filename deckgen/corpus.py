@@ -4,6 +4,7 @@ Layout::
 
     corpus/<deck-slug>/deck.toml     company, title, year, stage, industry,
                                      amount_raised, source_url, license,
+                                     fictional (true: a made-up deck),
                                      and optionally [sections]: labels set
                                      by hand, page = "section" (3 = "market")
     corpus/<deck-slug>/001.jpg ...   slide images in file-name order
@@ -16,16 +17,19 @@ and nothing outside the corpus is ever read (symlinks leaving it are refused).
 
 from __future__ import annotations
 
+import errno
+import math
 import re
 import shutil
 import tomllib
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen.errors import BadInputError, MissingDependencyError, SlideError
 from deckgen.files import atomic_write, sha256_bytes, sha256_file
-from deckgen.records import SECTIONS, DeckMeta, Slide, section_named, slide_id
+from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, section_named, slide_id
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
 PDF_EXTENSION = ".pdf"
@@ -33,6 +37,8 @@ PDF_EXTENSION = ".pdf"
 PRESENTATION_EXTENSIONS = {".pptx", ".ppt", ".odp", ".key"}
 DOCUMENT_EXTENSIONS = {PDF_EXTENSION} | PRESENTATION_EXTENSIONS  # one file holds a whole deck
 CONVERT_TIMEOUT = 300.0  # seconds for LibreOffice to convert one presentation
+META_IGNORED = "metadata ignored"  # ends the report line of a deck.toml that was not read
+MAX_FIELD_CHARS = 500  # a deck.toml text field: a company, a title, a source URL
 META_KEYS = (
     "company",
     "title",
@@ -42,9 +48,11 @@ META_KEYS = (
     "amount_raised",
     "source_url",
     "license",
+    "fictional",
 )
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
+PDF_RENDER_MAX_PIXELS = 20_000_000  # a 1920 px wide page is 2 Mpx; this is 4.5 times A4's
 PDF_RENDER_RULE = "/pictures-native"  # in a PDF page's identity: how pages are rendered
 MAX_PDF_PAGES = 1000
 
@@ -75,6 +83,9 @@ class Corpus:
     decks: dict[str, DeckMeta] = field(default_factory=dict)
     slides: list[Slide] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # decks whose deck.toml exists but could not be read (the build may keep the last
+    # metadata it read, rather than publish the deck without its licence and source)
+    unread_meta: set[str] = field(default_factory=set)
 
 
 def safe_slug(text: str) -> str:
@@ -92,30 +103,45 @@ def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
         return True
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside, or a symlink loop
         return False
+
+
+def _link_problem(path: Path, root: Path) -> str | None:
+    """Why a symlink cannot be part of the corpus (None: not a link, or a good one)."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11's "Symlink loop"
+        return "symlink loop"
+    except OSError as exc:
+        return "symlink loop" if exc.errno == errno.ELOOP else "broken symlink (no target)"
+    if not target.is_relative_to(root.resolve()):
+        return "symlink pointing outside the corpus"
+    return None
 
 
 def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckMeta:
     meta = DeckMeta(slug=deck_dir.name, company=deck_dir.name.replace("-", " ").title())
     toml_path = deck_dir / "deck.toml"
     rel = str(toml_path.relative_to(root))
-    if toml_path.is_symlink() and not _inside(toml_path, root):
-        problems.append(Problem(rel, "symlink pointing outside the corpus; metadata ignored"))
+    if link_problem := _link_problem(toml_path, root):
+        problems.append(Problem(rel, f"{link_problem}; {META_IGNORED}"))
         return meta
     if not toml_path.exists():
         problems.append(Problem(rel, "missing deck.toml; using the folder name as company"))
         return meta
     if not toml_path.is_file():  # a folder, or a FIFO that would block the read forever
-        problems.append(Problem(rel, "not a regular file; metadata ignored"))
+        problems.append(Problem(rel, f"not a regular file; {META_IGNORED}"))
         return meta
     try:
-        data = tomllib.loads(toml_path.read_bytes().decode("utf-8"))
+        data = tomllib.loads(toml_path.read_bytes().decode("utf-8-sig"))  # Notepad's BOM too
     except UnicodeDecodeError:
-        problems.append(Problem(rel, "not UTF-8 text; save it as UTF-8 (metadata ignored)"))
+        problems.append(Problem(rel, f"not UTF-8 text; save it as UTF-8; {META_IGNORED}"))
         return meta
     except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(rel, f"malformed TOML ({exc}); metadata ignored"))
+        problems.append(Problem(rel, f"malformed TOML ({exc}); {META_IGNORED}"))
         return meta
     if "slug" in data:
         problems.append(Problem(rel, "slug field ignored: a deck's slug is its folder name"))
@@ -132,8 +158,21 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
             else:
                 problems.append(Problem(rel, f"year must be an integer like 2019, got {value!r}; "
                                         "year left empty"))
+        elif key == "fictional":
+            if isinstance(value, bool):
+                meta.fictional = value
+            else:
+                problems.append(Problem(rel, f"fictional must be true or false, got {value!r}; "
+                                        "taken as false"))
+        elif isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
+            problems.append(Problem(rel, f"{key} must be text, got {value!r}; left empty"))
         elif isinstance(value, (str, int, float)):
-            setattr(meta, key, str(value))
+            text = str(value)
+            if len(text) > MAX_FIELD_CHARS:  # it would sit in every page and search shard
+                problems.append(Problem(rel, f"{key} is {len(text):,} characters; only the "
+                                        f"first {MAX_FIELD_CHARS} are kept"))
+                text = text[:MAX_FIELD_CHARS]
+            setattr(meta, key, text)
         else:
             problems.append(Problem(rel, f"{key} must be text, got {type(value).__name__}"))
     if "sections" in data:
@@ -265,6 +304,10 @@ def _render_scale(page, width: int) -> float:
 
     page_width, page_height = page.get_size()
     scale = min(width / (page_width or 1), 8.0)
+    # a freak page size (a 240 x 14400 pt strip) is rendered smaller, never into gigabytes
+    # (0.99: pdfium rounds each side up to whole pixels)
+    budget = math.sqrt(PDF_RENDER_MAX_PIXELS / max(page_width * page_height, 1.0)) * 0.99
+    scale = min(scale, budget)
     pictures = []
     for obj in page.get_objects():
         if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
@@ -325,11 +368,17 @@ def scan(root: Path) -> Corpus:
         )
     corpus = Corpus(root=root)
     for deck_dir in sorted(root.iterdir(), key=lambda p: p.name):
-        if deck_dir.name.startswith(".") or not deck_dir.is_dir():
-            continue
         name = deck_dir.name
-        if deck_dir.is_symlink() and not _inside(deck_dir, root):
-            corpus.problems.append(Problem(name, "symlink pointing outside the corpus; skipped"))
+        if name.startswith("."):
+            continue
+        if link_problem := _link_problem(deck_dir, root):
+            corpus.problems.append(Problem(name, f"{link_problem}; skipped"))
+            continue
+        if not deck_dir.is_dir():
+            continue
+        if deck_dir.is_symlink() and deck_dir.resolve().parent == root.resolve():
+            corpus.problems.append(Problem(name, f"symlink to the deck {deck_dir.resolve().name}"
+                                                 "; skipped (it would be published twice)"))
             continue
         if not SLUG_RE.match(name):
             corpus.problems.append(
@@ -338,7 +387,10 @@ def scan(root: Path) -> Corpus:
                 )
             )
             continue
+        known = len(corpus.problems)
         meta = read_deck_meta(deck_dir, corpus.problems, root)
+        if any(p.reason.endswith(META_IGNORED) for p in corpus.problems[known:]):
+            corpus.unread_meta.add(name)
         slides = _scan_deck(deck_dir, root, corpus.problems)
         if not slides:
             corpus.problems.append(Problem(name, "deck has no slides (no images or PDF); skipped"))
@@ -351,7 +403,23 @@ def scan(root: Path) -> Corpus:
             )
         corpus.decks[name] = meta
         corpus.slides.extend(slides)
+    unify_spellings(corpus.decks)
     return corpus
+
+
+def unify_spellings(decks: dict[str, DeckMeta]) -> None:
+    """Stages and industries that differ only in case and spacing ("seed" beside "Seed",
+    "series-a" beside "Series A") are one filter on the site: each takes the spelling
+    most decks use (of equals, the first in sorted order)."""
+    for name in ("stage", "industry"):
+        spellings: dict[str, Counter[str]] = {}
+        for meta in decks.values():
+            if value := getattr(meta, name):
+                spellings.setdefault(facet_key(value), Counter())[value] += 1
+        for meta in decks.values():
+            if value := getattr(meta, name):
+                counts = spellings[facet_key(value)]
+                setattr(meta, name, min(counts, key=lambda v: (-counts[v], v)))
 
 
 def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
@@ -361,8 +429,8 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
         rel = str(path.relative_to(root))
         if path.name == "deck.toml" or path.name.startswith("."):
             continue
-        if path.is_symlink() and not _inside(path, root):
-            problems.append(Problem(rel, "symlink pointing outside the corpus; skipped"))
+        if link_problem := _link_problem(path, root):
+            problems.append(Problem(rel, f"{link_problem}; skipped"))
             continue
         if not path.is_file():
             problems.append(Problem(rel, "not a regular file; skipped"))
@@ -518,10 +586,10 @@ _SECTIONS_HEADER = re.compile(r"^\s*\[\s*sections\s*\]\s*(#.*)?$")
 def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) -> Path:
     """Set (``None``: remove) one slide's section by hand in its deck.toml; return its path."""
     deck_dir = Path(corpus_root) / deck
+    if link_problem := _link_problem(deck_dir, Path(corpus_root)):
+        raise BadInputError(f"{deck_dir}: {link_problem}")
     if not SLUG_RE.match(deck) or not deck_dir.is_dir():
         raise BadInputError(f"no deck {deck!r} in {corpus_root}")
-    if deck_dir.is_symlink() and not _inside(deck_dir, Path(corpus_root)):
-        raise BadInputError(f"{deck_dir} is a symlink pointing outside the corpus")
     pages = {s.page for s in _scan_deck(deck_dir, Path(corpus_root), [])}  # as the build does
     if page not in pages:
         raise BadInputError(f"{deck} has no slide {page}: its slides are "
@@ -614,7 +682,11 @@ def _toml(meta: dict) -> str:
         value = meta[key]
         if key == "year":
             lines.append(f"{key} = {int(value)}")
+        elif isinstance(value, bool):
+            lines.append(f"{key} = {str(value).lower()}")
         else:
-            escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+            # control characters (a pasted \r, a tab, DEL) would make the file unreadable TOML
+            flat = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value))
+            escaped = flat.replace("\\", "\\\\").replace('"', '\\"')
             lines.append(f'{key} = "{escaped}"')
     return "\n".join(lines) + "\n"

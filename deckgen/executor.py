@@ -14,6 +14,8 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -41,13 +43,25 @@ def limit_worker_threads() -> None:
     cv2.setNumThreads(1)
 
 
-def _init_pool_worker() -> None:
+def _init_pool_worker(parent: int) -> None:
     # Ctrl-C reaches every process of the terminal's group. Only the parent acts on it
     # (reports, stops the workers, exits 130); a worker that exited on its own would
     # break the pool first, and the parent would see a crash instead of the interrupt.
     # A no-op handler, not SIG_IGN: exec resets it, so a running tesseract still stops.
     signal.signal(signal.SIGINT, lambda *_: None)
     limit_worker_threads()
+    threading.Thread(target=_exit_when_gone, args=(parent,), daemon=True).start()
+
+
+def _exit_when_gone(parent: int) -> None:
+    """A parent killed with SIGKILL cannot stop its workers; they notice and go, instead
+    of idling for ever, blocked on a pipe nobody reads."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
 
 
 def _guarded(fn: Callable[[Any], Any], task: Any) -> Any:
@@ -90,7 +104,8 @@ class ProcessExecutor:
             if method == "forkserver" and fn.__module__ != "__main__":
                 context.set_forkserver_preload([fn.__module__])
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_init_pool_worker
+                self.workers, mp_context=context, initializer=_init_pool_worker,
+                initargs=(os.getpid(),),
             )
         self._finished = False
         # Keep a bounded window in flight: an interrupt loses at most ~2x workers tasks.
@@ -216,8 +231,6 @@ class DaskExecutor:
     def _finished(self, running) -> Iterator[Any]:
         """Futures as they finish. Dask would wait for ever once every worker is gone:
         after WORKER_WAIT_SECONDS without one, this stops the build instead."""
-        import time
-
         idle_since = time.monotonic()
         checked = 0.0
         while not running.is_empty():

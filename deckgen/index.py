@@ -43,7 +43,7 @@ from whoosh.util.numeric import length_to_byte
 
 from .errors import ConfigError, DeckgenError
 from .files import write_if_changed
-from .records import SECTION_TITLES, DeckMeta, Slide
+from .records import SECTION_TITLES, DeckMeta, Slide, facet_key
 
 VERSION = "2"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
@@ -212,15 +212,11 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
         } for rank, hit in enumerate(hits, 1)]
 
 
-def _facet_key(value: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "-", value.lower()).strip("-")
-
-
 def _facet_value(searcher, name: str, value: str) -> str:
     """The indexed value a filter means: "series-a" and "series a" are "Series A"."""
     known = list(searcher.reader().field_terms(_FACET_FIELDS[name]))
     same = [v for v in known if v == value] or [
-        v for v in known if _facet_key(v) == _facet_key(value)]
+        v for v in known if facet_key(v) == facet_key(value)]
     return same[0] if same else value
 
 

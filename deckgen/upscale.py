@@ -79,6 +79,9 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
+        if data.lstrip()[:5] == b"%PDF-":  # a PDF saved under an image's name
+            raise SlideError("not an image: this is a PDF; rename it .pdf and put it in "
+                             "its own deck folder (a deck is images or one PDF)") from None
         raise SlideError("not an image: the format is not recognised") from None
     except Image.DecompressionBombError as exc:
         found = re.search(r"\((\d+) pixels\)", str(exc))

@@ -227,7 +227,9 @@ def test_out_must_be_a_folder_of_its_own(tmp_path, tiny_corpus):
     (mine / "img").mkdir(parents=True)
     (mine / "my-page.html").write_text("mine")
     (mine / "img" / "photo.jpg").write_text("mine")
-    for out, cache, why in ((tiny_corpus, tmp_path / "b1", "overlaps the corpus"),
+    (tmp_path / "a-file").write_text("mine")
+    for out, cache, why in ((tmp_path / "a-file", tmp_path / "b0", "is a file"),
+                            (tiny_corpus, tmp_path / "b1", "overlaps the corpus"),
                             (tiny_corpus / "site", tmp_path / "b2", "overlaps the corpus"),
                             (tmp_path / "b3" / "site", tmp_path / "b3", "overlaps the cache"),
                             (mine, tmp_path / "b4", "holds files deckgen did not write")):
@@ -235,6 +237,10 @@ def test_out_must_be_a_folder_of_its_own(tmp_path, tiny_corpus):
         assert refused.returncode == 2 and why in refused.stderr, refused.stderr
         assert not (cache / "cache").exists()  # refused before any work
     assert (mine / "my-page.html").read_text() == "mine" and (mine / "img/photo.jpg").exists()
+    # a file system refusal is one line naming the path, not a traceback
+    refused = build("--out", str(tmp_path / "s5"), "--cache", str(tmp_path / "a-file"))
+    assert refused.returncode == 3 and "Traceback" not in refused.stderr, refused.stderr
+    assert f"error: File exists: {tmp_path / 'a-file'}" in refused.stderr
     # its own folder, once written, is its own even after a build killed before any page
     out, cache = tmp_path / "site", tmp_path / "build"
     assert build("--out", str(out), "--cache", str(cache)).returncode == 0
@@ -274,6 +280,36 @@ def test_a_build_killed_mid_site_then_the_corpus_put_back_leaves_no_removed_deck
     assert not (site_dir / "deck" / "leak.html").exists()
     assert not any(b"Confidentialco" in p.read_bytes()
                    for p in site_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".json"))
+
+
+def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pages_move(
+    tmp_path, tiny_corpus
+):
+    deck = tiny_corpus / "alpha-robotics"
+    toml = deck / "deck.toml"
+    toml.write_text(toml.read_text() + '[sections]\n3 = "product"\n')
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    toml.write_text(toml.read_text() + 'company = [\n')  # a typo
+    broken = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert broken.returncode == 0 and "malformed TOML" in broken.stderr
+    assert "the metadata of the last build is used until the file is fixed" in broken.stderr
+    slides, decks = load_manifest(tmp_path / "build")
+    assert decks["alpha-robotics"].license == "CC0-1.0"  # not published without its licence
+    assert next(s for s in slides if s.id == "alpha-robotics/003").section.curated
+    toml.write_text(toml.read_text().replace("company = [\n", ""))
+    # slides 2 and 3 swapped: the hand label stays on page 3, now another picture
+    (deck / "002.jpg").rename(deck / "tmp.jpg")
+    (deck / "003.jpg").rename(deck / "002.jpg")
+    (deck / "tmp.jpg").rename(deck / "003.jpg")
+    moved = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert moved.returncode == 0, moved.stderr
+    assert ("alpha-robotics/003.jpg: labelled product by hand, but slide 3 is another picture "
+            "since the last build") in moved.stderr
+    again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert "by hand" not in again.stderr  # said once, on the build that saw the change
+    shutil.rmtree(tiny_corpus / "beta-health")
+    gone = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert "gone since the last build: beta-health (its pages" in gone.stderr
 
 
 def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(

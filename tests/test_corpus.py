@@ -5,7 +5,16 @@ import tomllib
 import pytest
 from PIL import Image
 
-from deckgen.corpus import add_deck, label_slide, read_source, safe_slug, scan, set_section
+from deckgen.corpus import (
+    PDF_RENDER_MAX_PIXELS,
+    add_deck,
+    label_slide,
+    read_source,
+    render_pdf_page,
+    safe_slug,
+    scan,
+    set_section,
+)
 from deckgen.errors import BadInputError
 
 
@@ -86,6 +95,13 @@ def test_bad_entries_are_reported_and_the_rest_kept(tmp_path):
     outside.mkdir(exist_ok=True)
     (outside / "001.jpg").write_bytes(jpeg())
     os.symlink(outside, tmp_path / "escape")
+    os.symlink("loop", tmp_path / "loop")  # links a build must survive, each reported
+    os.symlink("gone", tmp_path / "dangling")
+    os.symlink("good", tmp_path / "twin")
+    os.symlink("004.jpg", good / "004.jpg")
+    (tmp_path / "selfish").mkdir()
+    os.symlink("deck.toml", tmp_path / "selfish" / "deck.toml")
+    (tmp_path / "selfish" / "001.jpg").write_bytes(jpeg())
     corpus = scan(tmp_path)
     reasons = {p.path: p.reason for p in corpus.problems}
     assert "not UTF-8" in reasons["good/deck.toml"]
@@ -94,12 +110,16 @@ def test_bad_entries_are_reported_and_the_rest_kept(tmp_path):
     assert "no slides" in reasons["empty"]
     assert "bad-name" in reasons["Bad Name"]
     assert "malformed TOML" in reasons["broken/deck.toml"]
+    assert reasons["selfish/deck.toml"] == "symlink loop; metadata ignored"
     assert "outside the corpus" in reasons["escape"]
-    assert sorted(corpus.decks) == ["broken", "good"]
+    assert reasons["loop"] == reasons["good/004.jpg"] == "symlink loop; skipped"
+    assert reasons["dangling"] == "broken symlink (no target); skipped"
+    assert reasons["twin"] == "symlink to the deck good; skipped (it would be published twice)"
+    assert sorted(corpus.decks) == ["broken", "good", "selfish"]
     # the empty file keeps its place: the slide after it is still page 3, under its own name
     assert [(s.id, s.source) for s in corpus.slides] == [
         ("broken/001", "broken/001.jpg"), ("good/001", "good/001.jpg"),
-        ("good/003", "good/003.jpg")]
+        ("good/003", "good/003.jpg"), ("selfish/001", "selfish/001.jpg")]
     with pytest.raises(BadInputError, match="good has no slide 2: its slides are 1, 3"):
         label_slide(tmp_path, "good", 2, "team")
 
@@ -138,13 +158,16 @@ def test_add_pdf_and_images(tmp_path):
     make_pdf(pdf, pages=2)
     corpus_root = tmp_path / "corpus"
     deck_dir = add_deck(
-        corpus_root, [pdf], meta={"company": "Zeta Labs", "year": 2021, "source_url": 'x"y'}
+        corpus_root, [pdf], meta={"company": "Zeta Labs", "year": 2021, "source_url": 'x"y',
+                                  "title": "Seed\r\ndeck\x7f\\ 2021"}  # pasted control chars
     )
     assert deck_dir.name == "zeta-labs"
     assert sorted(p.name for p in deck_dir.iterdir()) == ["001.png", "002.png", "deck.toml"]
     corpus = scan(corpus_root)
+    assert corpus.problems == []
     assert corpus.decks["zeta-labs"].year == 2021
     assert corpus.decks["zeta-labs"].source_url == 'x"y'
+    assert corpus.decks["zeta-labs"].title == "Seed deck \\ 2021"
     folder = tmp_path / "imgs"
     folder.mkdir()
     (folder / "b.jpg").write_bytes(jpeg())
@@ -324,3 +347,45 @@ def test_add_each_imports_every_pdf_as_its_own_deck_and_reports_the_bad_ones(tmp
     one = subprocess.run([*plain, str(folder / "zeta.pdf")], capture_output=True, text=True,
                          cwd=tmp_path)
     assert one.returncode == 0 and (tmp_path / "from-config" / "zeta" / "003.png").exists()
+
+
+def test_a_freak_pdf_page_size_renders_within_the_pixel_budget(tmp_path):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(240, 14400)  # a few hundred bytes; 1920 px wide it would be 221 Mpx
+    pdf.save(tmp_path / "strip.pdf")
+    pdf.close()
+    with Image.open(io.BytesIO(render_pdf_page(tmp_path / "strip.pdf", 1))) as image:
+        width, height = image.size
+    assert width * height <= PDF_RENDER_MAX_PIXELS and height / width == pytest.approx(60, 0.02)
+
+
+def test_deck_toml_values_that_would_mislead_or_bloat_the_site_are_reported(tmp_path):
+    deck = tmp_path / "acme"
+    deck.mkdir()
+    (deck / "001.jpg").write_bytes(jpeg())
+    big = "A" * 600
+    (deck / "deck.toml").write_bytes(  # with the byte-order mark Windows Notepad writes
+        f'\ufeffcompany = "{big}"\nlicense = true\namount_raised = inf\nyear = 2020\n'.encode())
+    corpus = scan(tmp_path)
+    meta = corpus.decks["acme"]
+    assert meta.company == "A" * 500 and meta.year == 2020
+    assert meta.license == "" and meta.amount_raised == ""
+    assert sorted(p.reason for p in corpus.problems) == [
+        "amount_raised must be text, got inf; left empty",
+        "company is 600 characters; only the first 500 are kept",
+        "license must be text, got True; left empty",
+    ]
+
+
+def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):
+    for slug, stage, industry in (("a", "Seed", "Fintech"), ("b", "Seed", "fintech"),
+                                  ("c", "seed", "FinTech"), ("d", "series-a", "health")):
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "001.jpg").write_bytes(jpeg())
+        (tmp_path / slug / "deck.toml").write_text(f'stage = "{stage}"\nindustry = "{industry}"\n')
+    decks = scan(tmp_path).decks
+    assert [decks[s].stage for s in "abcd"] == ["Seed", "Seed", "Seed", "series-a"]
+    # three spellings once each: the first in sorted order, the same on every build
+    assert [decks[s].industry for s in "abcd"] == ["FinTech", "FinTech", "FinTech", "health"]

@@ -149,6 +149,7 @@ def test_corrupted_cache_entries_are_detected_and_recomputed_never_served(
     assert result.returncode == 0, result.stderr
     rep = report(tmp_path)
     assert rep["corrupt_cache_entries"] == 5
+    assert "5 damaged cache entries were found and computed again" in result.stderr
     assert rep["stages"]["ocr"]["processed"] == 1
     assert rep["stages"]["upscale"]["processed"] == 2
     assert rep["stages"]["upscale"]["cached"] == N_SLIDES - 2
@@ -243,6 +244,56 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, refere
     assert ocr_stage["cached"] >= 1, "nothing finished before Ctrl-C was kept"
     assert ocr_stage["processed"] + ocr_stage["cached"] == N_SLIDES  # only what was left
     assert_same_output(tmp_path, ref_root)
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_a_build_killed_alone_takes_its_workers_with_it(tmp_path, tiny_corpus, how):
+    # a slow Tesseract: the build is mid-OCR, its workers busy, when the parent is killed
+    env, _ = fake_tesseract(tmp_path, SLOW_TESSERACT)
+    proc = subprocess.Popen(build_cmd(tmp_path, tiny_corpus, "--workers", "2"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env=env)
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while len(workers) < 3 and time.monotonic() < deadline:  # fork server and 2 workers
+        time.sleep(0.2)
+        workers = _descendants(proc.pid)
+    assert len(workers) >= 3, "the pool never started"
+    proc.send_signal(getattr(signal, how))  # the parent only, as OOM killers and CI do
+    proc.wait(timeout=60)
+    if how == "SIGTERM":  # told to stop: it stops like Ctrl-C, saying how to resume
+        assert proc.returncode == 130 and "interrupted" in proc.stderr.read()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)  # never leave them to the next test
+    assert not left, f"{how} of the build left {len(left)} of its processes running"
 
 
 def test_temp_files_of_writes_killed_mid_site_are_swept(tmp_path, tiny_corpus, reference):

@@ -80,6 +80,7 @@ def test_palette_transparency_is_flattened_on_white() -> None:
     [
         (b"", "empty"),
         (b"this is not an image at all", "not an image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "this is a PDF; rename it .pdf"),
         (
             encode(Image.effect_noise((200, 150), 40).convert("RGB"), "JPEG")[:-300],
             "truncated JPEG",
