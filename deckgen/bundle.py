@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
-from deckgen import __version__, bundle_card
+from deckgen import __version__, bundle_card, bundle_schema
 from deckgen.bundle_card import ARCHIVE_STEM, FIELDS, Field
 from deckgen.bundle_verify import verify_bundle
 from deckgen.corpus import split_source
@@ -335,8 +335,8 @@ def _data_members(ctx: bundle_card.CardContext) -> dict[str, bytes]:
 def _documents(ctx: bundle_card.CardContext) -> dict[str, bytes]:
     return {
         "README.md": bundle_card.data_card(ctx).encode(),
-        "croissant.json": _dump(bundle_card.croissant(ctx)),
-        "datapackage.json": _dump(bundle_card.datapackage(ctx)),
+        "croissant.json": _dump(bundle_schema.croissant(ctx)),
+        "datapackage.json": _dump(bundle_schema.datapackage(ctx)),
     }
 
 

@@ -399,7 +399,7 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
         _Page("index.html", "home.html", {"sections": [(lb, len(by_section[lb])) for lb in labels],
               "section_covers": {lb: vs[0] for lb, vs in by_section.items() if vs},
               "recent": [cards_by_slug[m.slug] for m in recent], "stats": stats}),
-        _Page("about.html", "about.html", {"stats": stats}),
+        _Page("about.html", "about.html", {"stats": stats, "dataset": dataset}),
         _Page("dataset.html", "dataset.html", {"dataset": dataset, "stats": stats}),
         _Page("404.html", "404.html", {}),
     ]

@@ -234,6 +234,13 @@ def test_verify_passes_a_good_bundle(corpus, tmp_path):
     assert verify_bundle(tmp_path / archive_name("1")) == []
 
 
+def test_verify_reads_a_slide_with_more_text_than_csvs_default_cell_limit(corpus, tmp_path):
+    slides, decks = corpus
+    slides[0].ocr.text = "word " * 40_000  # 200,000 characters: Python's csv stops at 131,072
+    _build((slides, decks), tmp_path)
+    assert verify_bundle(tmp_path / archive_name("1")) == []
+
+
 def test_verify_names_a_corrupted_image(corpus, tmp_path):
     _build(corpus, tmp_path)
     archive = tmp_path / archive_name("1")

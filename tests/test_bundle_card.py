@@ -132,7 +132,8 @@ def test_dataset_and_about_pages_say_what_the_decks_are(tmp_path):
         assert "split by deck" in page and "1.0.0+0123456789ab" in page
         about = (out / "about.html").read_text()
         assert "Slides scraped from the web" not in about
-        assert "deckgen sample" in about  # says real or fictional, never "scraped" alone
+        # the about page counts the fictional decks; of real ones it says nothing extra
+        assert ("All 2 decks here are fictional" in about) == (fictional == 2)
 
 
 # --- 2. splits, 3. section meanings --------------------------------------------------------
