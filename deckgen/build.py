@@ -13,14 +13,11 @@ option re-runs OCR and everything after it, and nothing before.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +28,7 @@ from deckgen.config import Config
 from deckgen.corpus import Corpus, Problem, printable, read_source, scan
 from deckgen.errors import ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.files import atomic_write, sha256_file
+from deckgen.files import atomic_write, exclusive_lock, sha256_file, tree_stamp
 from deckgen.progress import Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
 
@@ -180,7 +177,7 @@ class Builder:
         upscale.validate(self.config.upscale)  # a bad method or model fails once, not per slide
         self._check_output_folder()  # before any work: refused now, not after an hour
         self.build_root.mkdir(parents=True, exist_ok=True)
-        with _exclusive(self.build_root / "lock"):
+        with exclusive_lock(self.build_root / "lock"):
             return self._run()
 
     def _run(self) -> BuildReport:
@@ -421,7 +418,7 @@ class Builder:
         # Every file as this stage left it: one deleted (it would then be deleted from the
         # bucket by `deploy --delete`) or rewritten since (an archive from `deckgen bundle
         # build`, whose SHA-256 dataset.html would not show) makes the stage run again.
-        if self._unchanged("site", key + _inventory(self.out), self.out / "index.html"):
+        if self._unchanged("site", key + tree_stamp(self.out), self.out / "index.html"):
             stage.cached = len(built)
             saved = self.build_root / "site-report.json"
             self.report.site = json.loads(saved.read_text()) if saved.exists() else {}
@@ -464,7 +461,7 @@ class Builder:
         stage.processed = len(built)
         stage.seconds = time.perf_counter() - started
         atomic_write(self.build_root / "site-report.json", json.dumps(self.report.site).encode())
-        atomic_write(self.build_root / "site.key", (key + _inventory(self.out)).encode())
+        atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
 
     def _write_manifest(self, slides: list[Slide], corpus: Corpus) -> None:
         manifest = {
@@ -500,38 +497,6 @@ def _check_labels_set_by_hand(corpus: Corpus, last_slides: list[dict]) -> None:
                 f"labelled {label} by hand, but slide {slide.page} is another picture since the "
                 f"last build (slides added, removed or reordered?): check [sections] in "
                 f"{slide.deck}/deck.toml")))
-
-
-@contextmanager
-def _exclusive(lock_file: Path) -> Iterator[None]:
-    """One build per cache folder at a time; the OS drops the lock if the build dies."""
-    import fcntl
-
-    with open(lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            owner = handle.read().strip() or "another process"
-            raise DeckgenError(f"another deckgen build ({owner}) is using {lock_file.parent}; "
-                               "wait for it to finish, or give this one another --cache") from None
-        handle.truncate(0)
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        yield
-
-
-def _inventory(folder: Path) -> str:
-    """A digest of every file's path, size and modification time under ``folder``: a
-    file deleted, added or rewritten changes it, found without reading any file."""
-    digest = hashlib.sha256()
-    for parent, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(parent, name)
-            info = os.stat(path)
-            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
-    return " " + digest.hexdigest()
 
 
 def _remove_temp_files(folder: Path) -> None:

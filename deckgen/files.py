@@ -1,11 +1,15 @@
-"""Small file helpers every stage shares: hashing and crash-safe writes."""
+"""Small file helpers every stage shares: hashing, crash-safe writes, a lock."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from deckgen.errors import DeckgenError
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -64,3 +68,36 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         pass
     atomic_write(path, data)
     return True
+
+
+@contextmanager
+def exclusive_lock(lock_file: Path) -> Iterator[None]:
+    """Held by one process at a time (one build per cache folder); the OS drops it when
+    the process dies, so a killed build never leaves the folder locked."""
+    import fcntl
+
+    with open(lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "another process"
+            raise DeckgenError(f"another deckgen build ({owner}) is using {lock_file.parent}; "
+                               "wait for it to finish, or give this one another --cache") from None
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        yield
+
+
+def tree_stamp(folder: Path) -> str:
+    """A digest of every file's path, size and modification time under ``folder``: a
+    file deleted, added or rewritten changes it, found without reading any file."""
+    digest = hashlib.sha256()
+    for parent, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(parent, name)
+            info = os.stat(path)
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return " " + digest.hexdigest()

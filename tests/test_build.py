@@ -253,10 +253,10 @@ def test_out_must_be_a_folder_of_its_own(tmp_path, tiny_corpus):
 def test_a_second_build_on_the_same_cache_waits_its_turn_with_a_clear_error(
     tmp_path, tiny_corpus
 ):
-    from deckgen.build import _exclusive
+    from deckgen.files import exclusive_lock
 
     (tmp_path / "build").mkdir()
-    with _exclusive(tmp_path / "build" / "lock"):  # what a running build holds
+    with exclusive_lock(tmp_path / "build" / "lock"):  # what a running build holds
         busy = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert busy.returncode == 2, busy.stderr
     assert f"another deckgen build (pid {os.getpid()}) is using" in busy.stderr
