@@ -519,6 +519,18 @@ def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
     return [Slide.from_dict(s) for s in data["slides"]], decks
 
 
+def used_cache_keys(build_root: Path) -> set[str]:
+    """The cache entries the last build's slides stand on; the others served only
+    earlier builds (slides since removed or replaced, settings since changed)."""
+    slides, _ = load_manifest(build_root)
+    keys: set[str] = set()
+    for slide in slides:
+        keys.update(slide.fingerprints.values())
+        if "upscale" in slide.fingerprints:
+            keys.add(images_key(slide.fingerprints["upscale"]))
+    return keys
+
+
 def built_corpus(build_root: Path) -> Path | None:
     """The corpus folder the last build read (None for a build before it was recorded)."""
     corpus = _read_manifest(build_root).get("corpus")

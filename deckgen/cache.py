@@ -54,6 +54,17 @@ class Cache:
             path.unlink(missing_ok=True)
         return len(stale)
 
+    def prune(self, keep: set[str], *, dry_run: bool = False) -> tuple[int, int]:
+        """Delete every entry whose key is not in ``keep``; return (entries, bytes)."""
+        count = size = 0
+        for path in (self.root / "objects").glob("*/*"):
+            if path.name.startswith(".") or path.name.partition(".")[0] in keep:
+                continue
+            count, size = count + 1, size + path.stat().st_size
+            if not dry_run:
+                path.unlink()
+        return count, size
+
     def _path(self, key: str, kind: str) -> Path:
         return self.root / "objects" / key[:2] / f"{key}.{kind}"
 

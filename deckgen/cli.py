@@ -501,6 +501,35 @@ def review(
         err.print("no predicted labels to review")
 
 
+@app.command(short_help="Delete cache entries the last build did not use.")
+def prune(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say how much would be deleted.")
+    ] = False,
+    cache: BuildOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Delete the cache entries the last build did not use.
+
+    The cache keeps every result it computed, so a setting changed back costs nothing,
+    but over weeks of removed, replaced and relabelled slides it only grows. This keeps
+    what the last build used: run it after a build you are happy with.
+
+    Example: deckgen prune --dry-run
+    """
+    from deckgen.build import used_cache_keys
+    from deckgen.cache import Cache
+    from deckgen.files import exclusive_lock
+
+    root = Path(_config(config, build={"cache": cache and str(cache)}).build.cache)
+    keep = used_cache_keys(root)  # no build there: says so
+    with exclusive_lock(root / "lock"):  # never under a running build
+        count, size = Cache(root / "cache").prune(keep, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    err.print(f"{verb} {count} cache entries ({size / 1e6:.1f} MB) the last build did not use; "
+              f"kept those of its {len(keep)} stage results", highlight=False)
+
+
 @app.command(short_help="Set a slide's section by hand (in its deck.toml).")
 def label(
     slide: Annotated[str, typer.Argument(help='The slide as review lists it, e.g. "acme/006".')],

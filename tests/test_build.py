@@ -312,6 +312,27 @@ def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pa
     assert "gone since the last build: beta-health (its pages" in gone.stderr
 
 
+def test_prune_keeps_what_the_last_build_used_and_nothing_else(tmp_path, tiny_corpus):
+    cli = [*build_cmd(tmp_path, tiny_corpus)[:3], "prune", "--cache", str(tmp_path / "build")]
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    deck = tiny_corpus / "alpha-robotics"
+    (deck / "002.jpg").write_bytes((deck / "001.jpg").read_bytes())  # a slide replaced
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    objects = tmp_path / "build" / "cache" / "objects"
+    before = sorted(p.name for p in objects.rglob("*.*"))
+    dry = subprocess.run([*cli, "--dry-run"], capture_output=True, text=True, check=True)
+    assert sorted(p.name for p in objects.rglob("*.*")) == before
+    # the old picture's upscale (png, json), OCR and images; its deck's old labels
+    assert "would delete 5 cache entries" in dry.stderr, dry.stderr
+    done = subprocess.run(cli, capture_output=True, text=True, check=True)
+    assert "deleted 5 cache entries" in done.stderr
+    assert len(list(objects.rglob("*.*"))) == len(before) - 5
+    again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    stages = json.loads((tmp_path / "build" / "report.json").read_text())["stages"]
+    assert all(stage["processed"] == 0 for stage in stages.values()), stages  # all kept
+
+
 def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(
     tmp_path, tiny_corpus
 ):
