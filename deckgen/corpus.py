@@ -38,6 +38,9 @@ PRESENTATION_EXTENSIONS = {".pptx", ".ppt", ".odp", ".key"}
 DOCUMENT_EXTENSIONS = {PDF_EXTENSION} | PRESENTATION_EXTENSIONS  # one file holds a whole deck
 CONVERT_TIMEOUT = 300.0  # seconds for LibreOffice to convert one presentation
 META_IGNORED = "metadata ignored"  # ends the report line of a deck.toml that was not read
+# C0 controls, DEL, and the bidi embeddings, overrides and isolates: in a company name they
+# only spoof what a page or terminal shows ("Trojan Source"); marks like ZWJ stay
+_HIDDEN_CONTROLS = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 MAX_FIELD_CHARS = 500  # a deck.toml text field: a company, a title, a source URL
 META_KEYS = (
     "company",
@@ -168,6 +171,9 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
             problems.append(Problem(rel, f"{key} must be text, got {value!r}; left empty"))
         elif isinstance(value, (str, int, float)):
             text = str(value)
+            if _HIDDEN_CONTROLS.search(text):  # a right-to-left override reverses what follows
+                problems.append(Problem(rel, f"{key}: invisible control characters removed"))
+                text = _HIDDEN_CONTROLS.sub("", text)
             if len(text) > MAX_FIELD_CHARS:  # it would sit in every page and search shard
                 problems.append(Problem(rel, f"{key} is {len(text):,} characters; only the "
                                         f"first {MAX_FIELD_CHARS} are kept"))

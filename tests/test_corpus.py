@@ -367,15 +367,17 @@ def test_deck_toml_values_that_would_mislead_or_bloat_the_site_are_reported(tmp_
     (deck / "001.jpg").write_bytes(jpeg())
     big = "A" * 600
     (deck / "deck.toml").write_bytes(  # with the byte-order mark Windows Notepad writes
-        f'\ufeffcompany = "{big}"\nlicense = true\namount_raised = inf\nyear = 2020\n'.encode())
+        f'\ufeffcompany = "{big}"\nlicense = true\namount_raised = inf\nyear = 2020\n'
+        'title = "Seed \u202edeck"\n'.encode())
     corpus = scan(tmp_path)
     meta = corpus.decks["acme"]
     assert meta.company == "A" * 500 and meta.year == 2020
-    assert meta.license == "" and meta.amount_raised == ""
+    assert meta.license == "" and meta.amount_raised == "" and meta.title == "Seed deck"
     assert sorted(p.reason for p in corpus.problems) == [
         "amount_raised must be text, got inf; left empty",
         "company is 600 characters; only the first 500 are kept",
         "license must be text, got True; left empty",
+        "title: invisible control characters removed",
     ]
 
 
