@@ -254,7 +254,7 @@ def add(
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
-    from deckgen.corpus import add_deck, decks_in, safe_slug
+    from deckgen.corpus import AlreadyImported, add_deck, decks_in, safe_slug
 
     if each and (slug or company or title):
         raise DeckgenError("--each names every deck after its file: leave out --slug, "
@@ -278,6 +278,11 @@ def add(
             continue
         try:
             deck_dir = add_deck(corpus, deck, slug=slug, meta=meta)
+        except AlreadyImported as exc:
+            if not each:
+                raise
+            err.print(f"{exc}; left alone", highlight=False)  # a renamed folder, run again
+            continue
         except BadInputError as exc:
             if not each:
                 raise

@@ -18,6 +18,7 @@ and nothing outside the corpus is ever read (symlinks leaving it are refused).
 from __future__ import annotations
 
 import errno
+import io
 import math
 import re
 import shutil
@@ -574,8 +575,16 @@ def add_deck(
                     atomic_write(staging / f"{page:03d}.png", png)
             else:
                 page += 1
-                atomic_write(staging / f"{page:03d}{path.suffix.lower()}", path.read_bytes())
+                data = path.read_bytes()
+                if path.suffix.lower() not in (".gif", ".bmp", ".tif", ".tiff"):
+                    _check_image(path, data)  # a text file named .jpg is refused now
+                atomic_write(staging / f"{page:03d}{path.suffix.lower()}", data)
         shutil.rmtree(staging / ".converted", ignore_errors=True)
+        staged = sorted((p for p in staging.iterdir() if p.name != "deck.toml"),
+                        key=lambda p: _natural_key(p.name))
+        if twin := _same_deck(Path(corpus_root), staged):
+            raise AlreadyImported(f"{inputs[0]}: already in the corpus as {twin} (the same "
+                                  "slides); remove that deck first to import it again")
         meta.setdefault("company", slug.replace("-", " ").title())
         atomic_write(staging / "deck.toml", _toml(meta).encode())
         staging.rename(deck_dir)  # the deck appears whole or not at all
@@ -583,6 +592,38 @@ def add_deck(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return deck_dir
+
+
+class AlreadyImported(BadInputError):
+    """The deck's first slide is the same picture as another deck's (renamed folder)."""
+
+
+def _check_image(path: Path, data: bytes) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        said = "a PDF; import the .pdf as its own deck" if data[:5] == b"%PDF-" else str(exc)
+        raise BadInputError(f"{path}: not an image ({said})") from None
+
+
+def _same_deck(corpus_root: Path, staged: list[Path]) -> Path | None:
+    """The deck whose slide files have the same bytes as ``staged``, in order (a folder
+    renamed since it was imported). Sizes first: most decks cost one ``stat`` per file."""
+    def slide_files(folder: Path) -> list[Path]:
+        return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
+                      key=lambda p: _natural_key(p.name))
+
+    sizes = [p.stat().st_size for p in staged]
+    for deck_dir in sorted(p for p in corpus_root.iterdir() if not p.name.startswith(".")):
+        files = slide_files(deck_dir) if deck_dir.is_dir() else []
+        pairs = zip(files, staged, strict=False)  # compared only when the sizes agree
+        if ([p.stat().st_size for p in files] == sizes
+                and all(sha256_file(a) == sha256_file(b) for a, b in pairs)):
+            return deck_dir
+    return None
 
 
 _TABLE_HEADER = re.compile(r"^\s*\[")

@@ -333,6 +333,11 @@ def test_add_each_imports_every_pdf_as_its_own_deck_and_reports_the_bad_ones(tmp
     assert again.returncode == 0 and again.stdout == "", again.stderr
     assert "zeta.pdf: already in the corpus as" in again.stderr
     assert "deckgen build" not in again.stderr  # nothing new to build
+    (tmp_path / "corpus" / "zeta").rename(tmp_path / "corpus" / "zeta-labs")  # renamed
+    renamed = subprocess.run([*add, str(folder), "--each"], capture_output=True, text=True)
+    assert renamed.returncode == 0 and renamed.stdout == "", renamed.stderr
+    assert "zeta-labs (the same slides); remove that deck first" in renamed.stderr
+    assert sorted(scan(tmp_path / "corpus").decks) == ["acme-seed-deck", "zeta-labs"]
     # without --each, several PDFs are not silently merged into one deck, and a broken one
     # is named; the corpus comes from deckgen.toml when --corpus is not given
     (tmp_path / "deckgen.toml").write_text('[build]\ncorpus = "from-config"\n')
@@ -391,3 +396,25 @@ def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):
     assert [decks[s].stage for s in "abcd"] == ["Seed", "Seed", "Seed", "series-a"]
     # three spellings once each: the first in sorted order, the same on every build
     assert [decks[s].industry for s in "abcd"] == ["FinTech", "FinTech", "FinTech", "health"]
+
+
+def test_add_refuses_a_deck_already_imported_under_another_name_and_a_fake_image(tmp_path):
+    from deckgen.corpus import AlreadyImported
+
+    pdf = tmp_path / "in.pdf"
+    make_pdf(pdf, pages=2)
+    corpus_root = tmp_path / "corpus"
+    first = add_deck(corpus_root, [pdf], meta={"company": "Zeta Labs"})
+    first.rename(corpus_root / "zeta")  # the curator renamed its folder
+    with pytest.raises(AlreadyImported, match=r"in.pdf: already in the corpus as .*zeta \("):
+        add_deck(corpus_root, [pdf])
+    assert sorted(p.name for p in corpus_root.iterdir()) == ["zeta"]  # nothing half-added
+    fake = tmp_path / "slide.jpg"
+    fake.write_text("not a picture")
+    with pytest.raises(BadInputError, match=r"slide.jpg: not an image"):
+        add_deck(corpus_root, [fake], slug="fake")
+    pdf_named_jpg = tmp_path / "deck.jpg"
+    pdf_named_jpg.write_bytes(pdf.read_bytes())
+    with pytest.raises(BadInputError, match=r"not an image \(a PDF; import the .pdf"):
+        add_deck(corpus_root, [pdf_named_jpg], slug="fake")
+    assert sorted(p.name for p in corpus_root.iterdir()) == ["zeta"]
