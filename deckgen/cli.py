@@ -254,7 +254,8 @@ def add(
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
-    from deckgen.corpus import AlreadyImported, add_deck, decks_in, safe_slug
+    from deckgen.corpus import safe_slug
+    from deckgen.corpus_edit import AlreadyImported, add_deck, decks_in
 
     if each and (slug or company or title):
         raise DeckgenError("--each names every deck after its file: leave out --slug, "
@@ -333,8 +334,8 @@ def inspect(
     from deckgen.corpus import (
         DOCUMENT_EXTENSIONS,
         IMAGE_EXTENSIONS,
-        _natural_key,
         as_pdf,
+        natural_key,
         pdf_page_count,
         render_pdf_page,
     )
@@ -346,7 +347,7 @@ def inspect(
             if path.is_dir():
                 files = sorted(
                     (p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
-                    key=lambda p: _natural_key(p.name),
+                    key=lambda p: natural_key(p.name),
                 )
                 sources.extend((str(p), i, p.read_bytes) for i, p in enumerate(files, 1))
             elif path.suffix.lower() in DOCUMENT_EXTENSIONS and path.is_file():
@@ -556,7 +557,7 @@ def label(
     Example: deckgen label acme/006 traction
     """
     from deckgen.build import built_corpus
-    from deckgen.corpus import label_slide
+    from deckgen.corpus_edit import label_slide
 
     if clear and section is not None:
         raise DeckgenError("give a section or --clear, not both")

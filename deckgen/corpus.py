@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen.errors import BadInputError, MissingDependencyError, SlideError
-from deckgen.files import atomic_write, sha256_bytes, sha256_file
+from deckgen.files import sha256_bytes, sha256_file
 from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, section_named, slide_id
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
@@ -99,7 +99,7 @@ def safe_slug(text: str) -> str:
     return slug or "deck"
 
 
-def _natural_key(name: str) -> list:
+def natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name.lower())]
 
 
@@ -111,7 +111,7 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _link_problem(path: Path, root: Path) -> str | None:
+def link_problem(path: Path, root: Path) -> str | None:
     """Why a symlink cannot be part of the corpus (None: not a link, or a good one)."""
     if not path.is_symlink():
         return None
@@ -130,8 +130,8 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
     meta = DeckMeta(slug=deck_dir.name, company=deck_dir.name.replace("-", " ").title())
     toml_path = deck_dir / "deck.toml"
     rel = str(toml_path.relative_to(root))
-    if link_problem := _link_problem(toml_path, root):
-        problems.append(Problem(rel, f"{link_problem}; {META_IGNORED}"))
+    if bad_link := link_problem(toml_path, root):
+        problems.append(Problem(rel, f"{bad_link}; {META_IGNORED}"))
         return meta
     if not toml_path.exists():
         problems.append(Problem(rel, "missing deck.toml; using the folder name as company"))
@@ -271,7 +271,6 @@ def presentation_to_pdf(path: Path, work_dir: Path) -> Path:
 
 def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> bytes:
     """Render one 1-based page to PNG bytes. Pages are rendered one at a time (bounded memory)."""
-    import io
 
     import pypdfium2 as pdfium
 
@@ -378,8 +377,8 @@ def scan(root: Path) -> Corpus:
         name = deck_dir.name
         if name.startswith("."):
             continue
-        if link_problem := _link_problem(deck_dir, root):
-            corpus.problems.append(Problem(name, f"{link_problem}; skipped"))
+        if bad_link := link_problem(deck_dir, root):
+            corpus.problems.append(Problem(name, f"{bad_link}; skipped"))
             continue
         if not deck_dir.is_dir():
             continue
@@ -398,7 +397,7 @@ def scan(root: Path) -> Corpus:
         meta = read_deck_meta(deck_dir, corpus.problems, root)
         if any(p.reason.endswith(META_IGNORED) for p in corpus.problems[known:]):
             corpus.unread_meta.add(name)
-        slides = _scan_deck(deck_dir, root, corpus.problems)
+        slides = scan_deck(deck_dir, root, corpus.problems)
         if not slides:
             corpus.problems.append(Problem(name, "deck has no slides (no images or PDF); skipped"))
             continue
@@ -429,15 +428,15 @@ def unify_spellings(decks: dict[str, DeckMeta]) -> None:
                 setattr(meta, name, min(counts, key=lambda v: (-counts[v], v)))
 
 
-def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
+def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
     images: list[Path] = []
     pdfs: list[Path] = []
-    for path in sorted(deck_dir.iterdir(), key=lambda p: _natural_key(p.name)):
+    for path in sorted(deck_dir.iterdir(), key=lambda p: natural_key(p.name)):
         rel = str(path.relative_to(root))
         if path.name == "deck.toml" or path.name.startswith("."):
             continue
-        if link_problem := _link_problem(path, root):
-            problems.append(Problem(rel, f"{link_problem}; skipped"))
+        if bad_link := link_problem(path, root):
+            problems.append(Problem(rel, f"{bad_link}; skipped"))
             continue
         if not path.is_file():
             problems.append(Problem(rel, "not a regular file; skipped"))
@@ -488,252 +487,3 @@ def _scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slid
         Slide(id=slide_id(deck, page), deck=deck, page=page, source=src, sha256=digest)
         for page, src, digest in sources
     ]
-
-
-def decks_in(paths: list[Path]) -> list[Path]:
-    """The PDFs and presentations among ``paths`` and in the folders among them, in order:
-    each is one deck (``deckgen add --each``)."""
-    decks: list[Path] = []
-    for path in map(Path, paths):
-        found = [path]
-        if path.is_dir():
-            found = sorted(path.iterdir(), key=lambda p: _natural_key(p.name))
-        for file in found:
-            if file.suffix.lower() in DOCUMENT_EXTENSIONS:
-                decks.append(file)
-            elif not path.is_dir():
-                raise BadInputError(
-                    f"{file}: with --each, give PDFs or presentations "
-                    "(a folder of slide images is one deck: add it without --each)"
-                )
-    if not decks:
-        raise BadInputError("no PDF or presentation found in the given paths")
-    return decks
-
-
-def add_deck(
-    corpus_root: Path,
-    inputs: list[Path],
-    *,
-    slug: str | None = None,
-    meta: dict[str, str | int | None] | None = None,
-    pdf_width: int = PDF_RENDER_WIDTH,
-) -> Path:
-    """Import a PDF, a presentation, a folder of images or loose images as ``corpus/<slug>/``."""
-    meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
-    accepted = IMAGE_EXTENSIONS | DOCUMENT_EXTENSIONS
-    files: list[Path] = []
-    for item in inputs:
-        item = Path(item)
-        if item.is_dir():
-            files.extend(
-                p
-                for p in sorted(item.iterdir(), key=lambda p: _natural_key(p.name))
-                if p.suffix.lower() in accepted and p.is_file()
-            )
-        elif item.is_file():
-            files.append(item)
-        else:
-            raise BadInputError(f"{item} does not exist")
-    if not files:
-        raise BadInputError("no slide images, PDF or presentation found in the given paths")
-    unsupported = [f for f in files if f.suffix.lower() not in accepted]
-    if unsupported:
-        raise BadInputError(
-            f"{unsupported[0]} is not an image, PDF or presentation (use "
-            + ", ".join(sorted(e.lstrip(".") for e in accepted)) + ")"
-        )
-    documents = [f for f in files if f.suffix.lower() in DOCUMENT_EXTENSIONS]
-    if documents and len(files) > 1:  # `deckgen add *.pdf` means several decks
-        raise BadInputError(
-            f"{len(files)} files found, {len(documents)} of them PDFs or presentations: one "
-            "deck is one PDF or presentation, or a set of slide images; use --each to import "
-            "every PDF or presentation as its own deck"
-        )
-    base = slug or meta.get("company") or Path(inputs[0]).stem
-    slug = safe_slug(str(base))
-    deck_dir = Path(corpus_root) / slug
-    if deck_dir.exists():
-        raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to choose "
-                            "another name")
-    staging = Path(corpus_root) / f".{slug}.adding"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        page = 0
-        for path in files:
-            if path.suffix.lower() in DOCUMENT_EXTENSIONS:
-                try:
-                    pdf = as_pdf(path, staging / ".converted")
-                    count = pdf_page_count(pdf)
-                except BadInputError as exc:  # say which file, as given
-                    said = str(exc).removeprefix(f"{path.name}: ")
-                    raise BadInputError(f"{path}: {said}") from exc
-                for n in range(1, count + 1):
-                    page += 1
-                    png = render_pdf_page(pdf, n, pdf_width)
-                    atomic_write(staging / f"{page:03d}.png", png)
-            else:
-                page += 1
-                data = path.read_bytes()
-                if path.suffix.lower() not in (".gif", ".bmp", ".tif", ".tiff"):
-                    _check_image(path, data)  # a text file named .jpg is refused now
-                atomic_write(staging / f"{page:03d}{path.suffix.lower()}", data)
-        shutil.rmtree(staging / ".converted", ignore_errors=True)
-        staged = sorted((p for p in staging.iterdir() if p.name != "deck.toml"),
-                        key=lambda p: _natural_key(p.name))
-        if twin := _same_deck(Path(corpus_root), staged):
-            raise AlreadyImported(f"{inputs[0]}: already in the corpus as {twin} (the same "
-                                  "slides); remove that deck first to import it again")
-        meta.setdefault("company", slug.replace("-", " ").title())
-        atomic_write(staging / "deck.toml", _toml(meta).encode())
-        staging.rename(deck_dir)  # the deck appears whole or not at all
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return deck_dir
-
-
-class AlreadyImported(BadInputError):
-    """The deck's first slide is the same picture as another deck's (renamed folder)."""
-
-
-def _check_image(path: Path, data: bytes) -> None:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        said = "a PDF; import the .pdf as its own deck" if data[:5] == b"%PDF-" else str(exc)
-        raise BadInputError(f"{path}: not an image ({said})") from None
-
-
-def _same_deck(corpus_root: Path, staged: list[Path]) -> Path | None:
-    """The deck whose slide files have the same bytes as ``staged``, in order (a folder
-    renamed since it was imported). Sizes first: most decks cost one ``stat`` per file."""
-    def slide_files(folder: Path) -> list[Path]:
-        return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
-                      key=lambda p: _natural_key(p.name))
-
-    sizes = [p.stat().st_size for p in staged]
-    for deck_dir in sorted(p for p in corpus_root.iterdir() if not p.name.startswith(".")):
-        files = slide_files(deck_dir) if deck_dir.is_dir() else []
-        pairs = zip(files, staged, strict=False)  # compared only when the sizes agree
-        if ([p.stat().st_size for p in files] == sizes
-                and all(sha256_file(a) == sha256_file(b) for a, b in pairs)):
-            return deck_dir
-    return None
-
-
-_TABLE_HEADER = re.compile(r"^\s*\[")
-_SECTIONS_HEADER = re.compile(r"^\s*\[\s*sections\s*\]\s*(#.*)?$")
-
-
-def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) -> Path:
-    """Set (``None``: remove) one slide's section by hand in its deck.toml; return its path."""
-    deck_dir = Path(corpus_root) / deck
-    if link_problem := _link_problem(deck_dir, Path(corpus_root)):
-        raise BadInputError(f"{deck_dir}: {link_problem}")
-    if not SLUG_RE.match(deck) or not deck_dir.is_dir():
-        raise BadInputError(f"no deck {deck!r} in {corpus_root}")
-    pages = {s.page for s in _scan_deck(deck_dir, Path(corpus_root), [])}  # as the build does
-    if page not in pages:
-        raise BadInputError(f"{deck} has no slide {page}: its slides are "
-                            f"{_ranges(sorted(pages)) or 'none'}")
-    return set_section(deck_dir, page, section)
-
-
-def _ranges(pages: list[int]) -> str:
-    """[1, 2, 3, 5] -> "1-3, 5"."""
-    runs: list[list[int]] = []
-    for page in pages:
-        if runs and page == runs[-1][1] + 1:
-            runs[-1][1] = page
-        else:
-            runs.append([page, page])
-    return ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in runs)
-
-
-def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
-    """Write ``page = "section"`` under deck.toml's ``[sections]`` (``None`` removes it).
-
-    The file is edited as text, so its comments and layout stay as written; the result
-    is parsed again and must say exactly that, else nothing is written.
-    """
-    toml_path = deck_dir / "deck.toml"
-    try:  # bytes, so that CRLF line ends stay as they are
-        text = toml_path.read_bytes().decode("utf-8") if toml_path.exists() else ""
-        before = _labels_of_page(tomllib.loads(text), page)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML ({exc})") from exc
-    if section is None and not before:
-        return toml_path  # nothing set by hand to remove
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += newline
-    entry = [f'{page} = "{section}"{newline}'] if section else []
-    start = next((i for i, ln in enumerate(lines) if _SECTIONS_HEADER.match(ln)), None)
-    if start is None:
-        lines += ([newline] if lines and lines[-1].strip() else []) + [f"[sections]{newline}",
-                                                                        *entry]
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if _TABLE_HEADER.match(lines[i])), len(lines)
-        )
-        key = re.compile(rf'^(\s*)(?:0*{page}|"0*{page}"|\'0*{page}\')\s*=[^#]*(#.*)?$')
-        found = [i for i in range(start + 1, end) if key.match(lines[i].rstrip("\r\n"))]
-        if found:  # the first keeps its indent and comment; repeats of the page go
-            indent, comment = key.match(lines[found[0]].rstrip("\r\n")).groups()
-            if section:
-                entry = [f'{indent}{page} = "{section}"{"  " + comment if comment else ""}'
-                         f"{newline}"]
-            for i in reversed(found[1:]):
-                del lines[i]
-            lines[found[0] : found[0] + 1] = entry
-        else:
-            last = max((i for i in range(start, end)
-                        if lines[i].strip() and not lines[i].lstrip().startswith("#")),
-                       default=start)
-            lines[last + 1 : last + 1] = entry
-    edited = "".join(lines)
-    try:
-        done = _labels_of_page(tomllib.loads(edited), page) == ([section] if section else [])
-    except tomllib.TOMLDecodeError:
-        done = False
-    if not done:
-        by_hand = f'{page} = "{section}" under [sections]' if section else f"page {page}"
-        raise BadInputError(
-            f"{toml_path}: its sections are written in a form this command does not edit; "
-            f"{'write' if section else 'remove'} {by_hand} by hand"
-        )
-    atomic_write(toml_path, edited.encode("utf-8"))
-    return toml_path
-
-
-def _labels_of_page(data: dict, page: int) -> list[object]:
-    """What deck.toml's [sections] says of one page, under any spelling of it ("3", "003")."""
-    table = data.get("sections", {})
-    if not isinstance(table, dict):
-        return [table]  # not a table: nothing this command can edit
-    return [label for key, label in table.items()
-            if re.fullmatch(r"[0-9]{1,4}", key) and int(key) == page]
-
-
-def _toml(meta: dict) -> str:
-    lines = []
-    for key in META_KEYS:
-        if key not in meta:
-            continue
-        value = meta[key]
-        if key == "year":
-            lines.append(f"{key} = {int(value)}")
-        elif isinstance(value, bool):
-            lines.append(f"{key} = {str(value).lower()}")
-        else:
-            # control characters (a pasted \r, a tab, DEL) would make the file unreadable TOML
-            flat = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value))
-            escaped = flat.replace("\\", "\\\\").replace('"', '\\"')
-            lines.append(f'{key} = "{escaped}"')
-    return "\n".join(lines) + "\n"

@@ -5,16 +5,8 @@ import tomllib
 import pytest
 from PIL import Image
 
-from deckgen.corpus import (
-    PDF_RENDER_MAX_PIXELS,
-    add_deck,
-    label_slide,
-    read_source,
-    render_pdf_page,
-    safe_slug,
-    scan,
-    set_section,
-)
+from deckgen.corpus import PDF_RENDER_MAX_PIXELS, read_source, render_pdf_page, safe_slug, scan
+from deckgen.corpus_edit import add_deck, label_slide, set_section
 from deckgen.errors import BadInputError
 
 
@@ -399,7 +391,7 @@ def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):
 
 
 def test_add_refuses_a_deck_already_imported_under_another_name_and_a_fake_image(tmp_path):
-    from deckgen.corpus import AlreadyImported
+    from deckgen.corpus_edit import AlreadyImported
 
     pdf = tmp_path / "in.pdf"
     make_pdf(pdf, pages=2)

@@ -26,7 +26,8 @@ import pytest
 from conftest import DECKS, FONT, build_cmd, draw_slide, write_deck
 from PIL import Image, ImageDraw, ImageFont
 
-from deckgen.corpus import add_deck, read_source, scan
+from deckgen.corpus import read_source, scan
+from deckgen.corpus_edit import add_deck
 
 XSS = '<script>alert("pwned")</script> "Quote" \'Apos\' & <b>Co</b>'
 ATTR_BREAK = '"><img src=x onerror=alert(1)>'
