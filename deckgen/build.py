@@ -14,6 +14,7 @@ option re-runs OCR and everything after it, and nothing before.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections import Counter
@@ -25,7 +26,15 @@ from typing import Any
 from deckgen import bundle, classify, index, ocr, site, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus import Corpus, Problem, printable, read_source, scan
+from deckgen.corpus import (
+    META_IGNORED,
+    Corpus,
+    Problem,
+    printable,
+    read_source,
+    scan,
+    unify_spellings,
+)
 from deckgen.errors import ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import atomic_write, exclusive_lock, sha256_file, tree_stamp
@@ -157,6 +166,7 @@ class Builder:
         self.cache = Cache(self.build_root / "cache")
         self.progress = progress or Progress(quiet=quiet)
         self.report = BuildReport()
+        self._last_slides: list[dict] = []  # the last finished build's slide records
 
     # -- helpers for later stages -------------------------------------------------------
     def upscaled_png(self, slide: Slide) -> bytes:
@@ -186,12 +196,16 @@ class Builder:
         shutil.rmtree(self.build_root / "bundle-webp", ignore_errors=True)
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
+        moved = _labels_on_other_slides(slides, corpus.decks, self._last_slides)
+        self.report.problems += [asdict(p) for p in moved]
         slides = self._classify(slides, corpus.decks)
         built = [s for s in slides if s.section is not None]
         self.report.slides_built = len(built)
-        self._write_manifest(slides, corpus)
         self._index(built, corpus.decks)
         self._site(built, corpus.decks)
+        # last: a build that stops before here leaves the last finished build's manifest,
+        # so the next one still names what changed since (moved labels, decks gone)
+        self._write_manifest(slides, corpus)
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
         atomic_write(self.build_root / "report.json", self.report.to_json().encode())
         return self.report
@@ -199,14 +213,8 @@ class Builder:
     def _check_output_folder(self) -> None:
         """The site stage deletes files in --out that it did not write: --out must be its
         own folder, never the corpus's or the cache's, nor a folder of someone's files."""
-        out, corpus, cache = (p.resolve() for p in (self.out, self.corpus_root, self.build_root))
-        if out.exists() and not out.is_dir():
-            raise ConfigError(f"--out {self.out} is a file; give a folder (default: site)")
-        for other, what in ((corpus, "corpus"), (cache, "cache (--cache)")):
-            if out == other or out.is_relative_to(other) or other.is_relative_to(out):
-                raise ConfigError(f"--out {self.out} overlaps the {what} at {other}: the site "
-                                  "stage replaces what is in its folder, so give it a folder "
-                                  "of its own (default: site)")
+        refuse_overlap(self.out, self.corpus_root, self.build_root)
+        out = self.out.resolve()
         record = self.build_root / "site-folders.txt"
         ours = set(record.read_text().splitlines()) if record.exists() else set()
         if str(out) in ours:
@@ -226,7 +234,7 @@ class Builder:
         stage = self.report.stages["ingest"]
         previous = self._previous_manifest()
         _keep_last_metadata(corpus, previous.get("decks", {}))
-        _check_labels_set_by_hand(corpus, previous.get("slides", []))
+        self._last_slides = previous.get("slides", [])
         self.report.decks_removed = sorted(set(previous.get("decks", {})) - set(corpus.decks))
         known = {(s["id"], s["sha256"]) for s in previous.get("slides", [])}
         stage.cached = sum((s.id, s.sha256) in known for s in corpus.slides)
@@ -477,26 +485,41 @@ class Builder:
 def _keep_last_metadata(corpus: Corpus, last: dict[str, dict]) -> None:
     """A deck.toml broken by a typo keeps the deck's last metadata: published without it,
     the deck would lose its licence, source and hand labels in the site and the dataset."""
-    for slug in sorted(corpus.unread_meta & set(last)):
+    kept = corpus.unread_meta & set(last)
+    for slug in kept:
         corpus.decks[slug] = DeckMeta.from_dict(last[slug])
-        corpus.problems.append(Problem(f"{slug}/deck.toml", "the metadata of the last build "
-                                       "is used until the file is fixed"))
+    for i, problem in enumerate(corpus.problems):
+        if problem.path.partition("/")[0] in kept and problem.reason.endswith(META_IGNORED):
+            corpus.problems[i] = Problem(problem.path, problem.reason.removesuffix(META_IGNORED)
+                                         + "the last build's metadata is used until it is fixed")
+    unify_spellings(corpus.decks)  # the kept spellings among today's
 
 
-def _check_labels_set_by_hand(corpus: Corpus, last_slides: list[dict]) -> None:
+def _labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
+                            last_slides: list[dict]) -> list[Problem]:
     """A hand label belongs to a page number: slides added, removed or reordered leave it
-    on another picture. Said once, on the build that first sees the change."""
+    on another slide. Judged by the words read on the page (a deck exported again, as a
+    new PDF or new image files, is the same slide); said once, by the next finished build."""
     last = {s["id"]: s for s in last_slides}
-    for slide in corpus.slides:
-        label = corpus.decks[slide.deck].sections.get(str(slide.page))
+    problems = []
+    for slide in slides:
+        label = decks[slide.deck].sections.get(str(slide.page))
         before = last.get(slide.id) or {}
         section = before.get("section") or {}
-        if (label and before.get("sha256") not in (None, slide.sha256)
-                and section.get("curated") and section.get("label") == label):
-            corpus.problems.append(Problem(slide.source, (
-                f"labelled {label} by hand, but slide {slide.page} is another picture since the "
+        if (label and slide.ocr and before.get("sha256") not in (None, slide.sha256)
+                and section.get("curated") and section.get("label") == label
+                and not _same_words((before.get("ocr") or {}).get("text", ""), slide.ocr.text)):
+            problems.append(Problem(slide.source, (
+                f"labelled {label} by hand, but slide {slide.page} reads differently since the "
                 f"last build (slides added, removed or reordered?): check [sections] in "
                 f"{slide.deck}/deck.toml")))
+    return problems
+
+
+def _same_words(before: str, now: str) -> bool:
+    """Most words in common (OCR of one slide in two exports never reads quite alike)."""
+    a, b = (set(re.findall(r"[a-z0-9]{2,}", text.lower())) for text in (before, now))
+    return not (a or b) or len(a & b) >= 0.5 * len(a | b)
 
 
 def _remove_temp_files(folder: Path) -> None:
@@ -517,6 +540,31 @@ def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
     data = _read_manifest(build_root)
     decks = {slug: DeckMeta.from_dict(meta) for slug, meta in data["decks"].items()}
     return [Slide.from_dict(s) for s in data["slides"]], decks
+
+
+def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:
+    """--out is a folder of its own: the site stage replaces what is in its folders."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; give a folder (default: site)")
+    target = out.resolve()
+    for other, what in ((corpus.resolve(), "corpus"), (cache.resolve(), "cache (--cache)")):
+        if target == other or target.is_relative_to(other) or other.is_relative_to(target):
+            raise ConfigError(f"--out {out} overlaps the {what} at {other}: the site stage "
+                              "replaces what is in its folder, so give it a folder of its own "
+                              "(default: site)")
+
+
+def unfinished_site(site_dir: Path, build_root: Path) -> str | None:
+    """Why ``site_dir`` is not as the last finished build left it; None when it is, or when
+    no build folder is here to tell (a site built on another machine)."""
+    if not Path(build_root).is_dir():
+        return None
+    marker = Path(build_root) / "site.key"
+    if not marker.exists():
+        return f"the last `deckgen build` into {site_dir} did not finish"
+    if not marker.read_text().endswith(tree_stamp(Path(site_dir))):
+        return f"{site_dir} changed since `deckgen build` wrote it (a file added, deleted, edited)"
+    return None
 
 
 def used_cache_keys(build_root: Path) -> set[str]:

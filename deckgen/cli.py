@@ -643,6 +643,7 @@ def bundle_build(
         built_corpus,
         cached_images,
         load_manifest,
+        refuse_overlap,
     )
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
@@ -653,6 +654,7 @@ def bundle_build(
     out, cache = Path(cfg.build.out), Path(cfg.build.cache)
     slides, decks = load_manifest(cache)
     corpus = corpus or built_corpus(cache) or Path(cfg.build.corpus)
+    refuse_overlap(out, corpus, cache)  # the archive goes to out/dataset/
     slides = [s for s in slides if s.section is not None]
     store = Cache(cache / "cache")
 
@@ -744,6 +746,11 @@ def deploy(
     )
     if not cfg.deploy.bucket:
         raise DeckgenError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
+    from deckgen.build import unfinished_site
+
+    if why := unfinished_site(site_dir, Path(cfg.build.cache)):  # with --delete, gone live
+        raise DeckgenError(f"{why}: run `deckgen build --out {site_dir}` first, so a half-written "
+                           "or damaged site never goes live")
     from rich.progress import Progress as RichProgress
 
     with RichProgress(console=err, disable=quiet, transient=True) as bar:

@@ -57,6 +57,7 @@ META_KEYS = (
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
 PDF_RENDER_MAX_PIXELS = 20_000_000  # a 1920 px wide page is 2 Mpx; this is 4.5 times A4's
+PDF_RENDER_MAX_SIDE = 16_000  # Tesseract reads at most 32,767 px a side, so x2 still fits
 PDF_RENDER_RULE = "/pictures-native"  # in a PDF page's identity: how pages are rendered
 MAX_PDF_PAGES = 1000
 
@@ -311,9 +312,10 @@ def _render_scale(page, width: int) -> float:
     page_width, page_height = page.get_size()
     scale = min(width / (page_width or 1), 8.0)
     # a freak page size (a 240 x 14400 pt strip) is rendered smaller, never into gigabytes
-    # (0.99: pdfium rounds each side up to whole pixels)
-    budget = math.sqrt(PDF_RENDER_MAX_PIXELS / max(page_width * page_height, 1.0)) * 0.99
-    scale = min(scale, budget)
+    # and no side past PDF_RENDER_MAX_SIDE (0.99: pdfium rounds each side up to whole pixels)
+    budget = math.sqrt(PDF_RENDER_MAX_PIXELS / max(page_width * page_height, 1.0))
+    side = PDF_RENDER_MAX_SIDE / max(page_width, page_height, 1.0)
+    scale = min(scale, 0.99 * budget, 0.99 * side)
     pictures = []
     for obj in page.get_objects():
         if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:

@@ -98,6 +98,10 @@ def tree_stamp(folder: Path) -> str:
         dirs.sort()
         for name in sorted(files):
             path = os.path.join(parent, name)
-            info = os.stat(path)
-            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+            try:
+                info = os.lstat(path)  # a link as itself: a dangling one is no error
+            except FileNotFoundError:  # gone while we looked
+                continue
+            rel = os.path.relpath(path, folder)  # "site" and "./site" stamp alike
+            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return " " + digest.hexdigest()

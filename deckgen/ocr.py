@@ -119,8 +119,10 @@ def _run_tesseract(png: bytes, params: OcrParams) -> str:
         )
     if proc.returncode != 0:
         how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit {proc.returncode}"
-        tail = stderr.splitlines()[-1] if stderr else "no message"
-        raise SlideError(f"tesseract crashed ({how}): {tail}")
+        lines = stderr.splitlines()
+        # its reason ("Image too large: (571, 34272)") comes first, a generic line last
+        said = "; ".join(dict.fromkeys(lines[:1] + lines[-1:])) if lines else "no message"
+        raise SlideError(f"tesseract crashed ({how}): {said}")
     return proc.stdout.decode("utf-8", "replace")
 
 

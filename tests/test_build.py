@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -13,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
-from conftest import DECKS, build_cmd, config_for, write_deck
+from conftest import DECKS, build_cmd, config_for, draw_slide, write_deck
+from PIL import Image
 
 from deckgen.build import Builder, SlideTask, images_key, load_manifest, report_problems, run_slide
 from deckgen.executor import TaskFailure
@@ -207,10 +209,25 @@ def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_cor
     shutil.rmtree(site_dir / "img" / "alpha-robotics")
     next((site_dir / "static").glob("style.*.css")).unlink()
     (site_dir / "deck" / "beta-health.html").unlink()
+    deploy = [*build_cmd(tmp_path, tiny_corpus)[:3], "deploy", "--site", "site", "--bucket",
+              "b", "--endpoint-url", "http://127.0.0.1:9", "--dry-run"]  # nothing listens
+    refused = subprocess.run(deploy, capture_output=True, text=True, cwd=tmp_path)
+    assert refused.returncode == 2 and "site changed since `deckgen build` wrote it" in \
+        refused.stderr, refused.stderr
     again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     after = {p.relative_to(site_dir): p.read_bytes() for p in site_dir.rglob("*") if p.is_file()}
     assert after == before
+    allowed = subprocess.run(deploy, capture_output=True, text=True, cwd=tmp_path)
+    assert "changed since" not in allowed.stderr  # as built: on to S3 (here: not there)
+    # an editor's dangling lock link in the folder is no error; "./site" is the same folder
+    os.symlink("nowhere", site_dir / ".#index.html")
+    dotted = [*build_cmd(tmp_path, tiny_corpus)[:-4], "--out", "./site", "--cache", "build"]
+    linked = subprocess.run(dotted, capture_output=True, text=True, cwd=tmp_path)
+    assert linked.returncode == 0, linked.stderr
+    assert subprocess.run(dotted, capture_output=True, text=True, cwd=tmp_path).returncode == 0
+    report_dotted = json.loads((tmp_path / "build" / "report.json").read_text())
+    assert report_dotted["stages"]["site"]["processed"] == 0
     # a build with nothing to do still reports the site it stands on
     subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, check=True)
     report_after = json.loads((tmp_path / "build" / "report.json").read_text())
@@ -292,7 +309,8 @@ def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pa
     toml.write_text(toml.read_text() + 'company = [\n')  # a typo
     broken = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert broken.returncode == 0 and "malformed TOML" in broken.stderr
-    assert "the metadata of the last build is used until the file is fixed" in broken.stderr
+    assert "; the last build's metadata is used until it is fixed" in broken.stderr
+    assert "metadata ignored" not in broken.stderr  # one line, not two that disagree
     slides, decks = load_manifest(tmp_path / "build")
     assert decks["alpha-robotics"].license == "CC0-1.0"  # not published without its licence
     assert next(s for s in slides if s.id == "alpha-robotics/003").section.curated
@@ -301,12 +319,29 @@ def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pa
     (deck / "002.jpg").rename(deck / "tmp.jpg")
     (deck / "003.jpg").rename(deck / "002.jpg")
     (deck / "tmp.jpg").rename(deck / "003.jpg")
+    # the build that first sees the change stops before it finishes (here: the site stage
+    # cannot write its images); the next one must still say it
+    shutil.rmtree(tmp_path / "site" / "img")
+    (tmp_path / "site" / "img").write_text("not a folder")
+    stopped = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert stopped.returncode == 3 and "Not a directory" in stopped.stderr, stopped.stderr
+    (tmp_path / "site" / "img").unlink()
     moved = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert moved.returncode == 0, moved.stderr
-    assert ("alpha-robotics/003.jpg: labelled product by hand, but slide 3 is another picture "
+    assert ("alpha-robotics/003.jpg: labelled product by hand, but slide 3 reads differently "
             "since the last build") in moved.stderr
     again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert "by hand" not in again.stderr  # said once, on the build that saw the change
+    # a PDF deck exported again with a page more: its labelled pages read the same
+    pages = [Image.open(io.BytesIO(draw_slide(t, b))) for t, b in DECKS["beta-health"]["slides"]]
+    pdf_deck = tiny_corpus / "pdf-deck"
+    pdf_deck.mkdir()
+    (pdf_deck / "deck.toml").write_text('[sections]\n2 = "market"\n')
+    pages[0].save(pdf_deck / "deck.pdf", save_all=True, append_images=pages[1:2])
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    pages[0].save(pdf_deck / "deck.pdf", save_all=True, append_images=pages[1:])
+    exported = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert exported.returncode == 0 and "by hand" not in exported.stderr, exported.stderr
     shutil.rmtree(tiny_corpus / "beta-health")
     gone = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert "gone since the last build: beta-health (its pages" in gone.stderr
@@ -360,6 +395,10 @@ def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_ch
     assert [item["id"] for item in skipped] == ["alpha-robotics/002"]
     assert "changed since the last build; run `deckgen build` first" in skipped[0]["reason"]
     assert "alpha-robotics/002 left out of the archive" in changed.stderr
+    into_corpus = [*bundle[:bundle.index("--out") + 1], str(tiny_corpus / "x"),
+                   *bundle[bundle.index("--out") + 2:]]
+    refused = subprocess.run(into_corpus, capture_output=True, text=True)
+    assert refused.returncode == 2 and "overlaps the corpus" in refused.stderr, refused.stderr
 
 
 def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_corpus):

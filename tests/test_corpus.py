@@ -5,7 +5,14 @@ import tomllib
 import pytest
 from PIL import Image
 
-from deckgen.corpus import PDF_RENDER_MAX_PIXELS, read_source, render_pdf_page, safe_slug, scan
+from deckgen.corpus import (
+    PDF_RENDER_MAX_PIXELS,
+    PDF_RENDER_MAX_SIDE,
+    read_source,
+    render_pdf_page,
+    safe_slug,
+    scan,
+)
 from deckgen.corpus_edit import add_deck, label_slide, set_section
 from deckgen.errors import BadInputError
 
@@ -356,6 +363,7 @@ def test_a_freak_pdf_page_size_renders_within_the_pixel_budget(tmp_path):
     with Image.open(io.BytesIO(render_pdf_page(tmp_path / "strip.pdf", 1))) as image:
         width, height = image.size
     assert width * height <= PDF_RENDER_MAX_PIXELS and height / width == pytest.approx(60, 0.02)
+    assert height <= PDF_RENDER_MAX_SIDE  # Tesseract reads at most 32,767 px a side
 
 
 def test_deck_toml_values_that_would_mislead_or_bloat_the_site_are_reported(tmp_path):

@@ -556,12 +556,15 @@ def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
     cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
            "--bucket", aws.bucket, "--distribution-id", aws.dist,
            "--endpoint-url", aws.endpoint, "--json", "--quiet"]
-    first = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    # cwd: no build folder there, as on a machine that deploys a site built elsewhere
+    first = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(),
+                           cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
     assert summary["uploaded"] == len(aws.objects()) > 0
     assert f"uploaded {summary['uploaded']} files" in first.stderr
-    again = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    again = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(),
+                           cwd=tmp_path)
     assert json.loads(again.stdout)["uploaded"] == 0
     assert "uploaded 0 files" in again.stderr
     smaller = str(make_site(tmp_path / "smaller", {"acme": []}))
@@ -697,7 +700,7 @@ def test_cli_deploy_names_stale_decks_and_never_says_use_delete_with_delete(aws,
 
     def stderr(*extra: str) -> str:
         done = subprocess.run(cmd + list(extra), capture_output=True, text=True,
-                              env=os.environ.copy())
+                              env=os.environ.copy(), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         return done.stderr
 

@@ -224,6 +224,13 @@ def test_failing_tesseract_names_its_exit_status_and_message(tmp_path, monkeypat
         ocr.ocr(slide("x", []), OcrParams())
 
 
+def test_an_image_too_tall_for_tesseract_says_so():
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 33_000), "white").save(buf, "PNG")  # Tesseract: 32,767 px a side
+    with pytest.raises(SlideError, match=r"crashed \(exit 1\): Image too large"):
+        ocr.ocr(buf.getvalue(), OcrParams())
+
+
 def test_tesseract_runs_with_one_thread(tmp_path, monkeypatch):
     _fake_tesseract(tmp_path, monkeypatch, f'echo "$OMP_THREAD_LIMIT" > {tmp_path}/threads; exit 0')
     ocr.ocr(slide("x", []), OcrParams())
