@@ -570,7 +570,7 @@ def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
     smaller = str(make_site(tmp_path / "smaller", {"acme": []}))
     dry = subprocess.run([smaller if arg == str(site) else arg for arg in cmd]
                          + ["--dry-run", "--delete"],
-                         capture_output=True, text=True, env=os.environ.copy())
+                         capture_output=True, text=True, env=os.environ.copy(), cwd=tmp_path)
     assert dry.returncode == 0 and "would upload" in dry.stderr
     assert f"{json.loads(dry.stdout)['deleted']} would be deleted" in dry.stderr
 
