@@ -533,7 +533,7 @@ def prune(
         count, size = Cache(root / "cache").prune(keep, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     err.print(f"{verb} {count} cache entries ({size / 1e6:.1f} MB) the last build did not use; "
-              f"kept those of its {len(keep)} stage results", highlight=False)
+              f"kept what it used ({len(keep)} stage results)", highlight=False)
 
 
 @app.command(short_help="Set a slide's section by hand (in its deck.toml).")
