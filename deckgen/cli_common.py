@@ -1,0 +1,84 @@
+"""What every ``deckgen`` command shares: the Typer app, the stderr console, common
+options and the config loader. The commands live in ``cli`` and ``cli_*``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from deckgen import __version__
+from deckgen.errors import (
+    DeckgenError,
+)
+
+app = typer.Typer(
+    help="Turn low-resolution pitch-deck slides into a searchable static gallery.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+# markup off: file names, OCR text and error messages are printed as written ("[draft]"
+# stays, "[/b]" cannot crash a print); styled words go through Text.assemble.
+# soft_wrap: a message is one line however narrow the terminal (or a log file: 80 columns)
+err = Console(stderr=True, markup=False, soft_wrap=True)
+state = {"verbose": False}
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="deckgen.toml to read (default: ./deckgen.toml if present)."),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+LangOpt = Annotated[
+    str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu.")
+]
+PsmOpt = Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")]
+# review and label work on the last build, and on the deck.toml files of the corpus it read
+BuiltCorpusOpt = Annotated[
+    Path | None, typer.Option("--corpus", help="Corpus folder (default: the one the build read).")
+]
+BuildOpt = Annotated[Path | None, typer.Option("--cache", help="Build folder (default: build).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"deckgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    state["verbose"] = verbose
+
+
+def resolve_config(path: Path | None, **tables):
+    """deckgen.toml (``path``, else ./deckgen.toml) with the command line's options on top."""
+    from deckgen.config import load_config
+
+    return load_config(path, tables)
+
+
+def section_option(value: str | None) -> str | None:
+    """A section as the site writes it ("Business model") or as a slug; else exit 2."""
+    from deckgen.records import SECTIONS, section_named
+
+    slug = section_named(value)
+    if value is not None and slug is None:
+        raise DeckgenError(f"unknown section {value!r}; use one of: {', '.join(SECTIONS)}")
+    return slug
+
+
+def upscale_overrides(upscale: str | None, sr_model: Path | None, max_pixels: int | None) -> dict:
+    method = str(sr_model) if sr_model else upscale
+    return {"method": method, "max_pixels": max_pixels}

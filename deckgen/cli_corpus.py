@@ -1,0 +1,244 @@
+"""Commands that change the corpus or the cache: add, review, label, prune."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from deckgen.cli_common import (
+    BuildOpt,
+    BuiltCorpusOpt,
+    ConfigOpt,
+    app,
+    err,
+    resolve_config,
+    section_option,
+)
+from deckgen.errors import (
+    EXIT_BAD_INPUT,
+    BadInputError,
+    DeckgenError,
+)
+
+
+@app.command(short_help="Import a deck (PDF, pptx or slide images) into the corpus.")
+def add(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A PDF, a presentation (.pptx, .ppt, .odp, .key: needs LibreOffice), "
+            "a folder of slide images, or image files."
+        ),
+    ],
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus).")] = None,
+    slug: Annotated[str | None, typer.Option(help="Folder name (default: from --company).")] = None,
+    company: Annotated[str | None, typer.Option()] = None,
+    title: Annotated[str | None, typer.Option()] = None,
+    year: Annotated[int | None, typer.Option(min=1900, max=2100)] = None,
+    stage: Annotated[str | None, typer.Option(help="e.g. seed, series-a.")] = None,
+    industry: Annotated[str | None, typer.Option()] = None,
+    amount_raised: Annotated[str | None, typer.Option()] = None,
+    source_url: Annotated[str | None, typer.Option()] = None,
+    license: Annotated[str | None, typer.Option(help="e.g. CC-BY-4.0.")] = None,
+    each: Annotated[
+        bool,
+        typer.Option(
+            "--each",
+            help="Import every PDF or presentation given (or found in a given folder) as "
+            "its own deck, named after its file; decks already imported are left alone.",
+        ),
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Import a deck into the corpus as corpus/<slug>/ with a deck.toml.
+
+    PDF pages are rendered 1920 px wide; a page that is one picture (a scraped deck saved
+    as PDF) at the picture's own size, for the build to super-resolve. A presentation is
+    converted to PDF first by LibreOffice (headless), which must be installed. With
+    --each, a file that cannot be imported is reported and the others are still added
+    (exit 3 at the end).
+
+    Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
+    """
+    from deckgen.corpus import safe_slug
+    from deckgen.corpus_edit import AlreadyImported, add_deck, decks_in
+
+    if each and (slug or company or title):
+        raise DeckgenError("--each names every deck after its file: leave out --slug, "
+                           "--company and --title")
+    corpus = Path(resolve_config(config, build={"corpus": corpus and str(corpus)}).build.corpus)
+    meta = {
+        "company": company,
+        "title": title,
+        "year": year,
+        "stage": stage,
+        "industry": industry,
+        "amount_raised": amount_raised,
+        "source_url": source_url,
+        "license": license,
+    }
+    failed = added = 0
+    for deck in [[p] for p in decks_in(paths)] if each else [paths]:
+        if each and (corpus / safe_slug(deck[0].stem)).exists():
+            err.print(f"{deck[0]}: already in the corpus as {corpus / safe_slug(deck[0].stem)}; "
+                      "left alone", highlight=False)
+            continue
+        try:
+            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta)
+        except AlreadyImported as exc:
+            if not each:
+                raise
+            err.print(f"{exc}; left alone", highlight=False)  # a renamed folder, run again
+            continue
+        except BadInputError as exc:
+            if not each:
+                raise
+            failed += 1
+            err.print(Text.assemble(("✗ ", "red"), str(exc)))  # names the file
+            continue
+        slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
+        err.print(f"added {deck_dir} ({slides} slides)", highlight=False)
+        print(deck_dir)
+        added += 1
+    if added:
+        err.print("run `deckgen build` to process the new slides")
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command(short_help="List the least sure section labels, to check first.")
+def review(
+    limit: Annotated[int, typer.Option(min=1, help="How many slides to list.")] = 20,
+    deck: Annotated[str | None, typer.Option(help="Only this deck (slug).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+    corpus: BuiltCorpusOpt = None,
+    cache: BuildOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List the slides whose section the classifier is least sure of, to check first.
+
+    A wrong one is set right with `deckgen label` (or by hand in its deck.toml:
+    [sections], then page = "section"); the next build keeps it.
+
+    Example: deckgen review --limit 10
+    """
+    from deckgen.build import load_manifest
+    from deckgen.corpus import printable
+    from deckgen.records import UNSURE_BELOW
+
+    cfg = resolve_config(config, build={"corpus": corpus and str(corpus),
+                                        "cache": cache and str(cache)})
+    slides, decks = load_manifest(Path(cfg.build.cache))
+    if deck is not None and deck not in decks:
+        raise BadInputError(f"no deck {deck!r} in the last build; deck slugs: {', '.join(decks)}")
+    predicted = [
+        s for s in slides
+        if s.section is not None and not s.section.curated and deck in (None, s.deck)
+    ]  # fmt: skip
+    predicted.sort(key=lambda s: (s.section.sureness, s.id))  # type: ignore[union-attr]
+    if predicted and not as_json:
+        unsure = sum(s.section.unsure for s in predicted)  # type: ignore[union-attr]
+        err.print(
+            f"{unsure} of {len(predicted)} predicted labels are unsure (top score under "
+            f"{UNSURE_BELOW}); the {min(limit, len(predicted))} least sure:",
+            highlight=False,
+        )
+    for s in predicted[:limit]:
+        ranked = s.section.ranked()
+        title = s.ocr.title if s.ocr else ""
+        if as_json:
+            row = {"id": s.id, "section": s.section.label, "scores": dict(ranked), "title": title}
+            print(json.dumps(row, ensure_ascii=False, sort_keys=True))
+            continue
+        guesses = ", ".join(f"{label} {score:.2f}" for label, score in ranked)
+        print(f"{s.id}  {s.section.label}  ({guesses})  {printable(title)[:60]}")
+        where = f" --corpus {shlex.quote(str(corpus))}" if corpus else ""
+        where += f" --cache {shlex.quote(str(cache))}" if cache else ""
+        print(f"    wrong? deckgen label {s.id} <section>{where}")
+    if not predicted and not as_json:
+        err.print("no predicted labels to review")
+
+
+@app.command(short_help="Delete cache entries the last build did not use.")
+def prune(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say how much would be deleted.")
+    ] = False,
+    cache: BuildOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Delete the cache entries the last build did not use.
+
+    The cache keeps every result it computed, so a setting changed back costs nothing,
+    but over weeks of removed, replaced and relabelled slides it only grows. This keeps
+    what the last build used: run it after a build you are happy with.
+
+    Example: deckgen prune --dry-run
+    """
+    from deckgen.build import used_cache_keys
+    from deckgen.cache import Cache
+    from deckgen.files import exclusive_lock
+
+    root = Path(resolve_config(config, build={"cache": cache and str(cache)}).build.cache)
+    keep = used_cache_keys(root)  # no build there: says so
+    with exclusive_lock(root / "lock"):  # never under a running build
+        count, size = Cache(root / "cache").prune(keep, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    err.print(f"{verb} {count} cache entries ({size / 1e6:.1f} MB) the last build did not use; "
+              f"kept what it used ({len(keep)} stage results)", highlight=False)
+
+
+@app.command(short_help="Set a slide's section by hand (in its deck.toml).")
+def label(
+    slide: Annotated[str, typer.Argument(help='The slide as review lists it, e.g. "acme/006".')],
+    section: Annotated[
+        str | None, typer.Argument(help='Its section, e.g. traction or "Business model".')
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Remove the label set by hand: the model decides.")
+    ] = False,
+    corpus: BuiltCorpusOpt = None,
+    cache: BuildOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Set a slide's section by hand, under [sections] in its deck's deck.toml.
+
+    The next build keeps it, decodes the slides around it knowing it, and marks it
+    "Labelled by hand" on the site and in the dataset.
+
+    Example: deckgen label acme/006 traction
+    """
+    from deckgen.build import built_corpus
+    from deckgen.corpus_edit import label_slide
+
+    if clear and section is not None:
+        raise DeckgenError("give a section or --clear, not both")
+    if not clear and section is None:
+        raise DeckgenError("give a section, or --clear to remove the one set by hand")
+    named = section_option(section)
+    deck, _, page = slide.strip().rpartition("/")
+    if not deck or not re.fullmatch(r"[0-9]{1,4}", page):
+        raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: acme/006")
+    cfg = resolve_config(config, build={"corpus": corpus and str(corpus),
+                                        "cache": cache and str(cache)})
+    if corpus is None:  # the corpus the last build read, when there was one
+        with contextlib.suppress(DeckgenError):
+            corpus = built_corpus(Path(cfg.build.cache))
+    corpus = corpus or Path(cfg.build.corpus)
+    toml = label_slide(corpus, deck, int(page), named).absolute()
+    if toml.is_relative_to(Path.cwd()):
+        toml = toml.relative_to(Path.cwd())
+    done = f"labelled {named}" if named else "no longer labelled by hand"
+    rebuild = "deckgen build"  # the build that reads this corpus into this cache
+    if Path(corpus).resolve() != Path(cfg.build.corpus).resolve():
+        rebuild += f" --corpus {shlex.quote(str(corpus))}"
+    rebuild += f" --cache {shlex.quote(str(cache))}" if cache else ""
+    err.print(f"{deck}/{int(page):03d} {done} in {toml}; `{rebuild}` applies it",
+              highlight=False)

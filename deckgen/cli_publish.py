@@ -1,0 +1,196 @@
+"""Commands that publish: the dataset bundle and the S3 deploy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from deckgen.cli_common import (
+    BuildOpt,
+    BuiltCorpusOpt,
+    ConfigOpt,
+    QuietOpt,
+    app,
+    err,
+    resolve_config,
+)
+from deckgen.errors import (
+    EXIT_BAD_INPUT,
+    DeckgenError,
+)
+
+bundle_app = typer.Typer(help="Build or verify the open dataset bundle.", no_args_is_help=True)
+app.add_typer(bundle_app, name="bundle")
+
+
+@bundle_app.command("build")
+def bundle_build(
+    out: Annotated[
+        Path | None, typer.Option(help="Site folder; the archive goes to OUT/dataset/.")
+    ] = None,
+    cache: BuildOpt = None,
+    corpus: BuiltCorpusOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """(Re)write the dataset archive from the last build's cache, without building.
+
+    `deckgen build` writes it too, with the site's dataset page; this says when that
+    page shows another checksum than the archive now has.
+
+    Example: deckgen bundle build
+    """
+    from deckgen.build import (
+        DATASET_IMAGE,
+        DATASET_VERSION,
+        built_corpus,
+        cached_images,
+        load_manifest,
+        refuse_overlap,
+    )
+    from deckgen.bundle import build_bundle
+    from deckgen.cache import Cache
+    from deckgen.corpus import read_source, source_identity
+
+    cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
+                                 "corpus": corpus and str(corpus)})
+    out, cache = Path(cfg.build.out), Path(cfg.build.cache)
+    slides, decks = load_manifest(cache)
+    corpus = corpus or built_corpus(cache) or Path(cfg.build.corpus)
+    refuse_overlap(out, corpus, cache)  # the archive goes to out/dataset/
+    slides = [s for s in slides if s.section is not None]
+    store = Cache(cache / "cache")
+
+    def upscaled(slide):
+        png = store.get(slide.fingerprints["upscale"], "png")
+        if png is None:
+            raise DeckgenError(
+                f"{slide.id}: upscaled image missing from the cache; run `deckgen build`"
+            )
+        return png
+
+    def source(slide):
+        # the archive pairs the file with the build's text and labels: they must be its own
+        if source_identity(corpus, slide.source) != slide.sha256:
+            raise DeckgenError(f"{slide.source} changed since the last build; run `deckgen "
+                               "build` first")
+        return read_source(corpus, slide.source)
+
+    info = build_bundle(
+        slides,
+        decks,
+        source,
+        lambda s: cached_images(store, s, upscaled)[DATASET_IMAGE],
+        out / "dataset",
+        version=DATASET_VERSION,
+        max_pixels=cfg.upscale.max_pixels,
+        config=cfg,
+    )
+    print(json.dumps(info, sort_keys=True))
+    for item in info["skipped"]:
+        line = f"{item['id']} left out of the archive: {item['reason']}"
+        err.print(Text.assemble(("warning: ", "yellow"), line))
+    page = out / "dataset.html"
+    if page.exists() and info["sha256"] not in page.read_text("utf-8", "replace"):
+        err.print(f"{page} shows another SHA-256 than the archive now has; run `deckgen "
+                  "build` to update it")
+
+
+@bundle_app.command("verify")
+def bundle_verify(
+    archive: Annotated[Path, typer.Argument(help="A deckgen-dataset-*.tar.gz.")],
+) -> None:
+    """Check every checksum and the metadata schema of a dataset archive.
+
+    Example: deckgen bundle verify site/dataset/deckgen-dataset-v1.tar.gz
+    """
+    from deckgen.bundle import verify_bundle
+
+    problems = verify_bundle(archive)
+    for problem in problems:
+        err.print(Text.assemble(("✗ ", "red"), problem))
+    if problems:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    err.print(f"{archive}: OK")
+
+
+@app.command(short_help="Upload the site to S3 and invalidate CloudFront.")
+def deploy(
+    bucket: Annotated[str | None, typer.Option(help="S3 bucket name.")] = None,
+    prefix: Annotated[str | None, typer.Option(help="Key prefix inside the bucket.")] = None,
+    distribution_id: Annotated[
+        str | None, typer.Option(help="CloudFront distribution to invalidate.")
+    ] = None,
+    site_dir: Annotated[Path, typer.Option("--site", help="Site folder.")] = Path("site"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would change; touch nothing.")
+    ] = False,
+    delete: Annotated[
+        bool,
+        typer.Option("--delete", help="After uploading, delete every object under the prefix "
+                     "that the site does not have: give the site a bucket or prefix of its own."),
+    ] = False,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="S3 endpoint URL, for S3-compatible stores (CloudFront's "
+                                 "is read from AWS_ENDPOINT_URL_CLOUDFRONT).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: QuietOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Upload the site to S3 (changed files only) and invalidate CloudFront.
+
+    Example: deckgen deploy --bucket my-decks --distribution-id E123ABC --delete
+    """
+    from deckgen.deploy import deploy as run_deploy
+
+    cfg = resolve_config(
+        config, deploy={"bucket": bucket, "prefix": prefix, "distribution_id": distribution_id}
+    )
+    if not cfg.deploy.bucket:
+        raise DeckgenError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
+    from deckgen.build import unfinished_site
+
+    if why := unfinished_site(site_dir, Path(cfg.build.cache)):  # with --delete, gone live
+        raise DeckgenError(f"{why}: run `deckgen build --out {site_dir}` first, so a half-written "
+                           "or damaged site never goes live")
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(console=err, disable=quiet, transient=True) as bar:
+        task = bar.add_task("upload", total=None)
+
+        def progress(done: int, total: int, key: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"upload {key[-40:]}")
+
+        summary = run_deploy(
+            site_dir,
+            cfg.deploy.bucket,
+            prefix=cfg.deploy.prefix,
+            distribution_id=cfg.deploy.distribution_id or None,
+            dry_run=dry_run,
+            delete=delete,
+            endpoint_url=endpoint_url,
+            progress=progress,
+        )
+    if as_json:
+        print(json.dumps(summary, sort_keys=True, default=str))
+    from deckgen.deploy import describe_groups
+
+    upload, deleted = ("would upload", "would be deleted") if dry_run else ("uploaded", "deleted")
+    invalidation, paths = summary.get("invalidation_id"), summary["invalidation_paths"]
+    stale = "" if delete else f", {summary['stale']} stale kept" + (
+        " (use --delete)" if summary["stale"] else "")
+    err.print(
+        f"{upload} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
+        f"{summary['unchanged']} unchanged, {summary['deleted']} {deleted}{stale}"
+        + (f"; invalidation {invalidation}" if invalidation else "")
+        + (f"; would invalidate {len(paths)} paths" if dry_run and paths else ""),
+        highlight=False,
+    )
+    for label, groups in (("stale", summary["stale_groups"]),
+                          ("would delete" if dry_run else "deleted", summary["deleted_groups"])):
+        if groups:
+            err.print(f"{label}: {describe_groups(groups)}", highlight=False, soft_wrap=True)
