@@ -14,7 +14,6 @@ option re-runs OCR and everything after it, and nothing before.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import time
 from collections import Counter
@@ -27,17 +26,22 @@ from deckgen import bundle, classify, index, ocr, site, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import (
-    META_IGNORED,
     Corpus,
     Problem,
     printable,
     read_source,
     scan,
-    unify_spellings,
 )
 from deckgen.errors import ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import atomic_write, exclusive_lock, sha256_file, tree_stamp
+from deckgen.manifest import (
+    keep_last_metadata,
+    labels_on_other_slides,
+    last_manifest,
+    load_manifest,
+    write_manifest,
+)
 from deckgen.progress import Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
 
@@ -196,7 +200,7 @@ class Builder:
         shutil.rmtree(self.build_root / "bundle-webp", ignore_errors=True)
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
-        moved = _labels_on_other_slides(slides, corpus.decks, self._last_slides)
+        moved = labels_on_other_slides(slides, corpus.decks, self._last_slides)
         self.report.problems += [asdict(p) for p in moved]
         slides = self._classify(slides, corpus.decks)
         built = [s for s in slides if s.section is not None]
@@ -205,7 +209,7 @@ class Builder:
         self._site(built, corpus.decks)
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
-        self._write_manifest(slides, corpus)
+        write_manifest(self.build_root, slides, corpus)
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
         atomic_write(self.build_root / "report.json", self.report.to_json().encode())
         return self.report
@@ -232,8 +236,8 @@ class Builder:
         started = time.perf_counter()
         corpus = scan(self.corpus_root)
         stage = self.report.stages["ingest"]
-        previous = self._previous_manifest()
-        _keep_last_metadata(corpus, previous.get("decks", {}))
+        previous = last_manifest(self.build_root)
+        keep_last_metadata(corpus, previous.get("decks", {}))
         self._last_slides = previous.get("slides", [])
         self.report.decks_removed = sorted(set(previous.get("decks", {})) - set(corpus.decks))
         known = {(s["id"], s["sha256"]) for s in previous.get("slides", [])}
@@ -244,12 +248,6 @@ class Builder:
         self.report.decks = len(corpus.decks)
         self.report.slides = len(corpus.slides)
         return corpus
-
-    def _previous_manifest(self) -> dict[str, Any]:
-        try:
-            return json.loads((self.build_root / "manifest.json").read_text())
-        except (OSError, ValueError):
-            return {}
 
     def _per_slide_stages(self, corpus: Corpus) -> list[Slide]:
         cfg = self.config
@@ -471,56 +469,6 @@ class Builder:
         atomic_write(self.build_root / "site-report.json", json.dumps(self.report.site).encode())
         atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
 
-    def _write_manifest(self, slides: list[Slide], corpus: Corpus) -> None:
-        manifest = {
-            "corpus": str(corpus.root.resolve()),  # where `review` points a curator
-            "decks": {slug: corpus.decks[slug].to_dict() for slug in sorted(corpus.decks)},
-            "slides": [s.to_dict() for s in slides],
-        }
-        atomic_write(
-            self.build_root / "manifest.json", json.dumps(manifest, sort_keys=True).encode()
-        )
-
-
-def _keep_last_metadata(corpus: Corpus, last: dict[str, dict]) -> None:
-    """A deck.toml broken by a typo keeps the deck's last metadata: published without it,
-    the deck would lose its licence, source and hand labels in the site and the dataset."""
-    kept = corpus.unread_meta & set(last)
-    for slug in kept:
-        corpus.decks[slug] = DeckMeta.from_dict(last[slug])
-    for i, problem in enumerate(corpus.problems):
-        if problem.path.partition("/")[0] in kept and problem.reason.endswith(META_IGNORED):
-            corpus.problems[i] = Problem(problem.path, problem.reason.removesuffix(META_IGNORED)
-                                         + "the last build's metadata is used until it is fixed")
-    unify_spellings(corpus.decks)  # the kept spellings among today's
-
-
-def _labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
-                            last_slides: list[dict]) -> list[Problem]:
-    """A hand label belongs to a page number: slides added, removed or reordered leave it
-    on another slide. Judged by the words read on the page (a deck exported again, as a
-    new PDF or new image files, is the same slide); said once, by the next finished build."""
-    last = {s["id"]: s for s in last_slides}
-    problems = []
-    for slide in slides:
-        label = decks[slide.deck].sections.get(str(slide.page))
-        before = last.get(slide.id) or {}
-        section = before.get("section") or {}
-        if (label and slide.ocr and before.get("sha256") not in (None, slide.sha256)
-                and section.get("curated") and section.get("label") == label
-                and not _same_words((before.get("ocr") or {}).get("text", ""), slide.ocr.text)):
-            problems.append(Problem(slide.source, (
-                f"labelled {label} by hand, but slide {slide.page} reads differently since the "
-                f"last build (slides added, removed or reordered?): check [sections] in "
-                f"{slide.deck}/deck.toml")))
-    return problems
-
-
-def _same_words(before: str, now: str) -> bool:
-    """Most words in common (OCR of one slide in two exports never reads quite alike)."""
-    a, b = (set(re.findall(r"[a-z0-9]{2,}", text.lower())) for text in (before, now))
-    return not (a or b) or len(a & b) >= 0.5 * len(a | b)
-
 
 def _remove_temp_files(folder: Path) -> None:
     """Delete ``.<name>.<random>.tmp`` files (atomic writes that never reached os.replace)."""
@@ -533,13 +481,6 @@ def _model_file_digest(method: str) -> str:
     """A user's model file is keyed by its bytes: replacing it in place re-runs upscaling."""
     path = Path(method)
     return sha256_file(path) if path.suffix.lower() in (".pb", ".onnx") and path.is_file() else ""
-
-
-def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
-    """The slides and decks of the last build (for `search`, `bundle`, ...)."""
-    data = _read_manifest(build_root)
-    decks = {slug: DeckMeta.from_dict(meta) for slug, meta in data["decks"].items()}
-    return [Slide.from_dict(s) for s in data["slides"]], decks
 
 
 def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:
@@ -577,23 +518,6 @@ def used_cache_keys(build_root: Path) -> set[str]:
         if "upscale" in slide.fingerprints:
             keys.add(images_key(slide.fingerprints["upscale"]))
     return keys
-
-
-def built_corpus(build_root: Path) -> Path | None:
-    """The corpus folder the last build read (None for a build before it was recorded)."""
-    corpus = _read_manifest(build_root).get("corpus")
-    return Path(corpus) if corpus else None
-
-
-def _read_manifest(build_root: Path) -> dict[str, Any]:
-    path = Path(build_root) / "manifest.json"
-    if not path.exists():
-        raise DeckgenError(f"no build found at {build_root}; run `deckgen build` first")
-    try:
-        return json.loads(path.read_text())
-    except ValueError as exc:
-        raise DeckgenError(f"{path} is damaged ({exc}); run `deckgen build` to write it "
-                           "again") from None
 
 
 def inspect_images(

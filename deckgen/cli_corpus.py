@@ -129,8 +129,8 @@ def review(
 
     Example: deckgen review --limit 10
     """
-    from deckgen.build import load_manifest
     from deckgen.corpus import printable
+    from deckgen.manifest import load_manifest
     from deckgen.records import UNSURE_BELOW
 
     cfg = resolve_config(config, build={"corpus": corpus and str(corpus),
@@ -215,8 +215,8 @@ def label(
 
     Example: deckgen label acme/006 traction
     """
-    from deckgen.build import built_corpus
     from deckgen.corpus_edit import label_slide
+    from deckgen.manifest import built_corpus
 
     if clear and section is not None:
         raise DeckgenError("give a section or --clear, not both")

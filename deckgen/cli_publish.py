@@ -43,17 +43,11 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
-    from deckgen.build import (
-        DATASET_IMAGE,
-        DATASET_VERSION,
-        built_corpus,
-        cached_images,
-        load_manifest,
-        refuse_overlap,
-    )
+    from deckgen.build import DATASET_IMAGE, DATASET_VERSION, cached_images, refuse_overlap
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus import read_source, source_identity
+    from deckgen.manifest import built_corpus, load_manifest
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
                                  "corpus": corpus and str(corpus)})

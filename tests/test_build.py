@@ -17,9 +17,10 @@ import pytest
 from conftest import DECKS, build_cmd, config_for, draw_slide, write_deck
 from PIL import Image
 
-from deckgen.build import Builder, SlideTask, images_key, load_manifest, report_problems, run_slide
+from deckgen.build import Builder, SlideTask, images_key, report_problems, run_slide
 from deckgen.executor import TaskFailure
 from deckgen.index import search
+from deckgen.manifest import load_manifest
 from deckgen.ocr import OcrParams
 from deckgen.progress import Progress
 from deckgen.records import Slide
