@@ -34,7 +34,7 @@ from deckgen.corpus import (
 )
 from deckgen.errors import ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.files import atomic_write, exclusive_lock, sha256_file, tree_stamp
+from deckgen.files import atomic_write, content_stamp, exclusive_lock, sha256_file, tree_stamp
 from deckgen.manifest import (
     keep_last_metadata,
     labels_on_other_slides,
@@ -51,6 +51,7 @@ IMAGES_VERSION = (
     f"{site.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle.WEBP_QUALITY}:{bundle.WEBP_METHOD}"
 )
 DATASET_IMAGE = "dataset.webp"  # the bundle's upscaled image, beside site.encode_variants' files
+SITE_MARKER = ".deckgen-site"  # in --out: a finished site's files, for deploy to check
 DATASET_VERSION = "1"  # the archive's name: site/dataset/deckgen-dataset-v1.tar.gz
 
 
@@ -209,7 +210,7 @@ class Builder:
         self._site(built, corpus.decks)
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
-        write_manifest(self.build_root, slides, corpus)
+        write_manifest(self.build_root, slides, corpus, self.out)
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
         atomic_write(self.build_root / "report.json", self.report.to_json().encode())
         return self.report
@@ -424,7 +425,8 @@ class Builder:
         # Every file as this stage left it: one deleted (it would then be deleted from the
         # bucket by `deploy --delete`) or rewritten since (an archive from `deckgen bundle
         # build`, whose SHA-256 dataset.html would not show) makes the stage run again.
-        if self._unchanged("site", key + tree_stamp(self.out), self.out / "index.html"):
+        if self._unchanged("site", key + tree_stamp(self.out), self.out / "index.html",
+                           self.out / SITE_MARKER):
             stage.cached = len(built)
             saved = self.build_root / "site-report.json"
             self.report.site = json.loads(saved.read_text()) if saved.exists() else {}
@@ -433,6 +435,7 @@ class Builder:
         # Gone before out/ changes: a build killed from here on never leaves a key that the
         # next build of the corpus as it was before would match over half-written pages.
         (self.build_root / "site.key").unlink(missing_ok=True)
+        (self.out / SITE_MARKER).unlink(missing_ok=True)  # for deploy: not finished yet
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = site.write_images(built, self.published_images, self.out, self.progress)
         dataset = bundle.build_bundle(
@@ -467,6 +470,8 @@ class Builder:
         stage.processed = len(built)
         stage.seconds = time.perf_counter() - started
         atomic_write(self.build_root / "site-report.json", json.dumps(self.report.site).encode())
+        atomic_write(self.out / SITE_MARKER,
+                     json.dumps({"stamp": content_stamp(self.out)}).encode())
         atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
 
 
@@ -490,21 +495,20 @@ def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:
     target = out.resolve()
     for other, what in ((corpus.resolve(), "corpus"), (cache.resolve(), "cache (--cache)")):
         if target == other or target.is_relative_to(other) or other.is_relative_to(target):
-            raise ConfigError(f"--out {out} overlaps the {what} at {other}: the site stage "
-                              "replaces what is in its folder, so give it a folder of its own "
-                              "(default: site)")
+            raise ConfigError(f"--out {out} overlaps the {what} at {other}: deckgen "
+                              "replaces what is in its output folder, so give it one of its "
+                              "own (default: site)")
 
 
-def unfinished_site(site_dir: Path, build_root: Path) -> str | None:
-    """Why ``site_dir`` is not as the last finished build left it; None when it is, or when
-    no build folder is here to tell (a site built on another machine)."""
-    if not Path(build_root).is_dir():
-        return None
-    marker = Path(build_root) / "site.key"
+def unfinished_site(site_dir: Path) -> str | None:
+    """Why ``site_dir`` is not as a finished build left it (None: it is). The site stage
+    records its files' names and sizes in SITE_MARKER when it finishes; hidden files
+    (``.well-known/``) are the user's to add."""
+    marker = Path(site_dir) / SITE_MARKER
     if not marker.exists():
-        return f"the last `deckgen build` into {site_dir} did not finish"
-    if not marker.read_text().endswith(tree_stamp(Path(site_dir))):
-        return f"{site_dir} changed since `deckgen build` wrote it (a file added, deleted, edited)"
+        return f"{site_dir} is not a finished deckgen build (killed halfway, or not built yet)"
+    if json.loads(marker.read_text()).get("stamp") != content_stamp(Path(site_dir)):
+        return f"{site_dir} changed since `deckgen build` wrote it (a file added, deleted, resized)"
     return None
 
 

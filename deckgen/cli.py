@@ -29,6 +29,7 @@ from deckgen.cli_common import (
     LangOpt,
     PsmOpt,
     QuietOpt,
+    SiteOpt,
     app,
     err,
     resolve_config,
@@ -162,8 +163,9 @@ def sample(
 
 @app.command()
 def serve(
-    site_dir: Annotated[Path, typer.Option("--site", help="Site folder.")] = Path("site"),
+    site_dir: SiteOpt = None,
     port: Annotated[int, typer.Option()] = 8000,
+    config: ConfigOpt = None,
 ) -> None:
     """Serve the built site on http://127.0.0.1:PORT/ for preview.
 
@@ -171,12 +173,12 @@ def serve(
     """
     from deckgen.site import serve as serve_site
 
+    site_dir = site_dir or Path(resolve_config(config).build.out)
     if not (site_dir / "index.html").exists():
         raise DeckgenError(
             f"{site_dir}/index.html not found; run `make site` or `deckgen build` first"
         )
-    err.print(f"serving {site_dir}/ on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-    serve_site(site_dir, port=port)
+    serve_site(site_dir, port=port)  # it says where, once bound
 
 
 @app.command()

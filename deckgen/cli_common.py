@@ -42,6 +42,9 @@ BuiltCorpusOpt = Annotated[
     Path | None, typer.Option("--corpus", help="Corpus folder (default: the one the build read).")
 ]
 BuildOpt = Annotated[Path | None, typer.Option("--cache", help="Build folder (default: build).")]
+SiteOpt = Annotated[
+    Path | None, typer.Option("--site", help="Site folder (default: [build] out, else site).")
+]
 
 
 def _version(value: bool) -> None:

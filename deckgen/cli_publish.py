@@ -14,6 +14,7 @@ from deckgen.cli_common import (
     BuiltCorpusOpt,
     ConfigOpt,
     QuietOpt,
+    SiteOpt,
     app,
     err,
     resolve_config,
@@ -30,7 +31,8 @@ app.add_typer(bundle_app, name="bundle")
 @bundle_app.command("build")
 def bundle_build(
     out: Annotated[
-        Path | None, typer.Option(help="Site folder; the archive goes to OUT/dataset/.")
+        Path | None, typer.Option(help="Site folder; the archive goes to OUT/dataset/ "
+                                  "(default: the one the build wrote).")
     ] = None,
     cache: BuildOpt = None,
     corpus: BuiltCorpusOpt = None,
@@ -47,12 +49,13 @@ def bundle_build(
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus import read_source, source_identity
-    from deckgen.manifest import built_corpus, load_manifest
+    from deckgen.manifest import built_corpus, built_out, load_manifest
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
-                                 "corpus": corpus and str(corpus)})
-    out, cache = Path(cfg.build.out), Path(cfg.build.cache)
+                                        "corpus": corpus and str(corpus)})
+    cache = Path(cfg.build.cache)
     slides, decks = load_manifest(cache)
+    out = out or built_out(cache) or Path(cfg.build.out)
     corpus = corpus or built_corpus(cache) or Path(cfg.build.corpus)
     refuse_overlap(out, corpus, cache)  # the archive goes to out/dataset/
     slides = [s for s in slides if s.section is not None]
@@ -118,7 +121,7 @@ def deploy(
     distribution_id: Annotated[
         str | None, typer.Option(help="CloudFront distribution to invalidate.")
     ] = None,
-    site_dir: Annotated[Path, typer.Option("--site", help="Site folder.")] = Path("site"),
+    site_dir: SiteOpt = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would change; touch nothing.")
     ] = False,
@@ -148,9 +151,10 @@ def deploy(
         raise DeckgenError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
     from deckgen.build import unfinished_site
 
-    if why := unfinished_site(site_dir, Path(cfg.build.cache)):  # with --delete, gone live
-        raise DeckgenError(f"{why}: run `deckgen build --out {site_dir}` first, so a half-written "
-                           "or damaged site never goes live")
+    site_dir = site_dir or Path(cfg.build.out)
+    if why := unfinished_site(site_dir):  # with --delete, what is missing would go live
+        raise DeckgenError(f"{why}; build it again with the `deckgen build` that made it, so "
+                           "a half-written or damaged site never goes live")
     from rich.progress import Progress as RichProgress
 
     with RichProgress(console=err, disable=quiet, transient=True) as bar:

@@ -103,6 +103,9 @@ def load_config(
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     for table, values in (overrides or {}).items():
         data.setdefault(table, {}).update({k: v for k, v in values.items() if v is not None})
+    build = data.get("build")
+    if isinstance(build, dict) and build.get("scheduler") and "executor" not in build:
+        build["executor"] = "dask"  # a scheduler alone means the Dask executor, as --scheduler
 
     errors: list[str] = []
     parts: dict[str, Any] = {}

@@ -41,7 +41,8 @@ UPLOAD_THREADS = 8
 _URL_SAFE = "/~-._"
 
 _HASHED_NAME = re.compile(r"\.[0-9a-f]{8,64}\.")
-_LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db")
+# SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
+_LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db|\.deckgen-site")
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",

@@ -105,3 +105,19 @@ def tree_stamp(folder: Path) -> str:
             rel = os.path.relpath(path, folder)  # "site" and "./site" stamp alike
             digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return " " + digest.hexdigest()
+
+
+def content_stamp(folder: Path) -> str:
+    """A digest of the path and size of every file under ``folder`` but hidden ones
+    (``.well-known/`` added by hand): survives a copy, unlike modification times."""
+    digest = hashlib.sha256()
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(f for f in files if not f.startswith(".")):
+            path = os.path.join(parent, name)
+            try:
+                size = os.lstat(path).st_size
+            except FileNotFoundError:
+                continue
+            digest.update(f"{os.path.relpath(path, folder)}\0{size}\n".encode())
+    return digest.hexdigest()

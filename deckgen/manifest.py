@@ -14,9 +14,10 @@ from deckgen.files import atomic_write
 from deckgen.records import DeckMeta, Slide
 
 
-def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus) -> None:
+def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: Path) -> None:
     manifest = {
         "corpus": str(corpus.root.resolve()),  # where `review` points a curator
+        "out": str(Path(out).resolve()),  # where `bundle build` rewrites the archive
         "decks": {slug: corpus.decks[slug].to_dict() for slug in sorted(corpus.decks)},
         "slides": [s.to_dict() for s in slides],
     }
@@ -76,6 +77,12 @@ def load_manifest(build_root: Path) -> tuple[list[Slide], dict[str, DeckMeta]]:
     data = _read_manifest(build_root)
     decks = {slug: DeckMeta.from_dict(meta) for slug, meta in data["decks"].items()}
     return [Slide.from_dict(s) for s in data["slides"]], decks
+
+
+def built_out(build_root: Path) -> Path | None:
+    """The site folder the last build wrote (None for a build before it was recorded)."""
+    out = _read_manifest(build_root).get("out")
+    return Path(out) if out else None
 
 
 def built_corpus(build_root: Path) -> Path | None:

@@ -221,6 +221,13 @@ def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_cor
     assert after == before
     allowed = subprocess.run(deploy, capture_output=True, text=True, cwd=tmp_path)
     assert "changed since" not in allowed.stderr  # as built: on to S3 (here: not there)
+    # a copy (new mtimes) with a hand-added .well-known/ is still the finished site
+    shutil.copytree(site_dir, tmp_path / "copy")
+    (tmp_path / "copy" / ".well-known").mkdir()
+    (tmp_path / "copy" / ".well-known" / "security.txt").write_text("Contact: x@example.com")
+    copied = [*deploy[:deploy.index("--site") + 1], "copy", *deploy[deploy.index("--site") + 2:]]
+    copy_run = subprocess.run(copied, capture_output=True, text=True, cwd=tmp_path)
+    assert "changed since" not in copy_run.stderr and "not a finished" not in copy_run.stderr
     # an editor's dangling lock link in the folder is no error; "./site" is the same folder
     os.symlink("nowhere", site_dir / ".#index.html")
     dotted = [*build_cmd(tmp_path, tiny_corpus)[:-4], "--out", "./site", "--cache", "build"]

@@ -216,6 +216,8 @@ def test_a_scheduler_alone_means_the_dask_executor(tmp_path, tiny_corpus_master,
     toml = tmp_path / "elsewhere" / "deckgen.toml"
     toml.parent.mkdir()
     toml.write_text('[build]\nscheduler = "tcp://127.0.0.1:8786"\n')
+    assert load_config(toml).build.executor == "dask"  # in deckgen.toml as on the command line
+    toml.write_text('[build]\nscheduler = "tcp://127.0.0.1:8786"\nexecutor = "processes"\n')
     with pytest.raises(ConfigError, match="scheduler is set, but executor is .processes."):
         load_config(toml)
     before = _slide_tasks_done(cluster)

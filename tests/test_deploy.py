@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from deckgen.build import SITE_MARKER
 from deckgen.deploy import (
     IMMUTABLE,
     SHORT,
@@ -25,6 +26,7 @@ from deckgen.deploy import (
 )
 from deckgen.deploy_refs import upload_waves
 from deckgen.errors import ConfigError, DeckgenError
+from deckgen.files import content_stamp
 
 SITE_URL = "https://gallery.example.org"
 
@@ -33,6 +35,11 @@ SITE_URL = "https://gallery.example.org"
 
 def _h(data: str | bytes) -> str:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()[:10]
+
+
+def mark_finished(root: Path) -> None:
+    """What a finished `deckgen build` leaves in the site folder for deploy to check."""
+    (root / SITE_MARKER).write_text(json.dumps({"stamp": content_stamp(root)}))
 
 
 def make_site(root: Path, decks: dict[str, list[str]]) -> Path:
@@ -94,6 +101,7 @@ def make_site(root: Path, decks: dict[str, list[str]]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data.encode() if isinstance(data, str) else data)
     (root / ".index.html.abc.tmp").write_text("half-written temp file: never deployed")
+    mark_finished(root)
     return root
 
 
@@ -139,6 +147,7 @@ def make_deck_site(root: Path, decks: dict[str, list[str]],
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data.encode() if isinstance(data, str) else data)
+    mark_finished(root)
     return root
 
 
