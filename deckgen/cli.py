@@ -230,10 +230,9 @@ def search(
             print(json.dumps(hit, ensure_ascii=False, sort_keys=True))
         else:
             label = hit["section"] + (", unsure" if hit["unsure"] else "")
-            print(
-                f"{rank:>2}. {hit['id']}  [{label}]  "
-                f"{printable(hit['title'])}  ({hit['score']:.2f})"
-            )
+            # the match score; browsing by filter alone matches every slide alike
+            score = f"  ({hit['score']:.2f})" if query.strip() else ""
+            print(f"{rank:>2}. {hit['id']}  [{label}]  {printable(hit['title'])}{score}")
             if hit["excerpt"]:
                 print(f"    {printable(hit['excerpt'])}")
     if not hits and (unknown := unknown_filter(index_dir, filters)):
