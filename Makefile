@@ -14,8 +14,11 @@ FONT_PKGS  := fonts-dejavu-core fonts-liberation2 fonts-lato fonts-open-sans fon
 TEST_PKGS  := $(OCR_PKGS) $(FONT_PKGS) chromium poppler-utils
 # LibreOffice: `deckgen add deck.pptx` converts presentations to PDF with it
 OFFICE_PKGS := libreoffice-impress-nogui
+# Node.js runs tests/js (node --test) and the search-engine tests; only when node or npm
+# is missing, so a Node installed another way (nodesource, nvm) is left alone
+NODE_PKGS  := nodejs npm
 
-.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation bench-pdf lint clean distclean setup setup-dev
+.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation bench-pdf lint clean distclean setup setup-dev setup-node
 
 help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
@@ -25,8 +28,11 @@ help:
 	@echo "make sample   regenerate the bundled sample corpus"
 
 # the site needs only deckgen's own dependencies; tests and benchmarks add the dev ones
-# (Playwright, moto, Dask, ruff, ...)
+# (Playwright, moto, Dask, ruff, ...). Debian and Ubuntu ship the ensurepip that
+# `python3 -m venv` needs in a package of its own (python3.X-venv).
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || sh tools/ensure-apt.sh \
+	  "$$($(PYTHON) -c 'import sys; print(f"python3.{sys.version_info.minor}-venv")')"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e .
@@ -41,6 +47,10 @@ setup: $(STAMP)
 
 setup-dev: setup $(DEV)
 
+setup-node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+	  || sh tools/ensure-apt.sh $(NODE_PKGS)
+
 site: setup
 	$(BIN)/deckgen build $(ARGS)
 	@echo "site/ is ready: make serve previews it on http://127.0.0.1:8000/"
@@ -54,15 +64,15 @@ sample: setup
 	@sh tools/ensure-apt.sh $(FONT_PKGS)
 	rm -rf corpus && $(BIN)/deckgen sample --out corpus
 
-tests/js/node_modules: tests/js/package.json
+tests/js/node_modules: tests/js/package.json | setup-node
 	cd tests/js && npm ci --no-audit --no-fund --silent
 	touch $@
 
-test: setup-dev tests/js/node_modules
+test: setup-dev setup-node tests/js/node_modules
 	@sh tools/ensure-apt.sh $(TEST_PKGS)
 	@sh tools/ensure-apt.sh --no-install-recommends $(OFFICE_PKGS)
 	$(BIN)/pytest -q $(ARGS)
-	node --test tests/js/
+	cd tests/js && node --test  # finds its *.test.mjs, on any Node version since 18
 
 test-fast: setup-dev
 	$(BIN)/pytest -q -m "not e2e" $(ARGS)
@@ -81,7 +91,7 @@ bench-sr: setup-dev
 bench-ocr: setup-dev
 	$(BIN)/python benchmarks/bench_ocr.py
 
-bench-search: setup-dev tests/js/node_modules
+bench-search: setup-dev setup-node tests/js/node_modules
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/bench_search.py
 

@@ -134,10 +134,18 @@ def train_sr(
     scale: Annotated[int, typer.Option(help="2, 3 or 4.")] = 4,
     seed: Annotated[int, typer.Option()] = 0,
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the .onnx (default: deckgen/models/).")
+        Path | None,
+        typer.Option(
+            help="The .onnx file to write, in a folder that exists; its .json goes beside it "
+            "(default: deckgen/models/sr_x<scale>.onnx)."
+        ),
     ] = None,
     arch: Annotated[
-        str, typer.Option(help="Network: resnet-B-C (B blocks, C channels), resnet (4-32), espcn.")
+        str,
+        typer.Option(
+            help="Network: resnet-B-C (B blocks of C channels), resnet (= resnet-4-32), "
+            "espcn or fsrcnn."
+        ),
     ] = "resnet-4-24",
     steps: Annotated[
         int | None, typer.Option(help="Training steps (default: the shipped models' 15000).")

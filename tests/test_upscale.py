@@ -373,3 +373,34 @@ def test_training_exports_a_model_that_cv2_runs(tmp_path) -> None:
     model = up.load_method(str(tmp_path / "sr_x2.onnx"))
     assert model.scale == 2 and model.label == "onnx:sr_x2"
     assert model.run(np.zeros((6, 5, 3), np.uint8)).shape == (12, 10, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("a-folder", "is a folder"),
+        ("no-such-folder/sr_x2.onnx", "does not exist"),
+        ("model.json", "must end in .onnx"),
+    ],
+)
+def test_train_sr_refuses_a_bad_out_before_training(
+    tmp_path, monkeypatch, capsys, name, message
+) -> None:
+    """`train-sr --out` is the .onnx file: a folder (or a missing one) fails at once with
+    one usage line, not after the training, and with or without torch installed."""
+    from deckgen import cli
+    from deckgen.training import sr
+
+    (tmp_path / "a-folder").mkdir()
+
+    def training_started(*_args, **_kwargs):
+        raise AssertionError("training started before --out was checked")
+
+    monkeypatch.setattr(sr, "make_patches", training_started)
+    monkeypatch.setattr(sr, "torch", None)  # as where the [train] extra is not installed
+    monkeypatch.setattr("sys.argv", ["deckgen", "train-sr", "--out", str(tmp_path / name)])
+    with pytest.raises(SystemExit) as stopped:
+        cli.main()
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err.strip()
+    assert message in said and "Traceback" not in said and len(said.splitlines()) == 1

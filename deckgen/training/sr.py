@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from deckgen.errors import MissingDependencyError
+from deckgen.errors import ConfigError, MissingDependencyError
 from deckgen.training.sr_data import make_patches
 
 try:
@@ -169,9 +169,21 @@ def train(
     return train_config(config, out, log)
 
 
+def check_onnx_out(out: Path) -> None:
+    """Refuse an ``out`` that export would reject, before the (long) training starts."""
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder: give the .onnx file's path, "
+                          f"e.g. --out {out / 'my_sr.onnx'}")
+    if out.suffix.lower() != ".onnx":  # the .json beside it would overwrite a "x.json" model
+        raise ConfigError(f"--out {out}: the model's file path must end in .onnx")
+    if not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: folder {out.parent} does not exist")
+
+
 def train_config(config: TrainConfig, out: Path | None = None, log=print) -> TrainReport:
-    _require_torch()
     out = Path(out) if out else MODELS_DIR / f"sr_x{config.scale}.onnx"
+    check_onnx_out(out)  # first: a bad path fails now, not after the training
+    _require_torch()
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     start = time.perf_counter()
