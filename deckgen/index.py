@@ -384,6 +384,10 @@ def export_client_index(slides: list[Slide], decks: dict[str, DeckMeta], out_dir
                     "hashes": "".join(record_hashes)},
         "facets": writer.put("f", _facets(docs)),
     }
+    # made-up decks (deck.toml fictional): the result cards say so; true when all are
+    fictional = sorted({d["deck"] for d in docs if (m := decks.get(d["deck"])) and m.fictional})
+    if fictional:
+        meta["fictional"] = True if len(fictional) == len({d["deck"] for d in docs}) else fictional
     # The entry is tiny and fetched fresh; everything it names is cacheable forever.
     entry = {"version": FORMAT_VERSION, "builder": VERSION, "hash": HASH_CHARS,
              "meta": writer.put("m", meta)}

@@ -394,7 +394,8 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
     deck_cards = [{"meta": m, "name": deck_name(m), "count": len(by_deck[m.slug]),
                    "cover": by_deck[m.slug][0] if by_deck[m.slug] else None} for m in deck_order]
     cards_by_slug = {c["meta"].slug: c for c in deck_cards}
-    stats = {"slides": len(views), "decks": len(metas)}
+    stats = {"slides": len(views), "decks": len(metas),
+             "fictional": sum(m.fictional for m in metas.values())}
     pages = [
         _Page("index.html", "home.html", {"sections": [(lb, len(by_section[lb])) for lb in labels],
               "section_covers": {lb: vs[0] for lb, vs in by_section.items() if vs},

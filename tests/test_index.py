@@ -74,6 +74,11 @@ def test_golden_texts_tokenize_like_the_table():
         assert ix.tokenize(case["text"]) == case["tokens"], case["text"]
 
 
+def test_golden_facet_keys_match_the_table():
+    from deckgen.records import facet_key
+    assert {v: facet_key(v) for v in CASES["facet_keys"]} == CASES["facet_keys"]
+
+
 def test_golden_stems_match_whoosh_porter():
     wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
     assert wrong == {}
@@ -215,6 +220,20 @@ def test_export_keeps_untrusted_text_as_data_and_drops_unsafe_urls(tmp_path):
     record = dict(zip(meta["records"]["fields"], chunk[0], strict=True))
     assert record["text"] == evil and record["company"] == evil
     assert record["url"] == "" and record["thumb"] == ""
+
+
+def test_the_index_names_fictional_decks_once_each(tmp_path):
+    slides = [make_slide(deck, page, "Some text") for deck in ("a", "b", "c") for page in (1, 2)]
+
+    def meta_for(fictional: set[str]) -> dict:
+        metas = {d: DeckMeta(slug=d, fictional=d in fictional) for d in ("a", "b", "c")}
+        ix.export_client_index(slides, metas, tmp_path, {})
+        entry = json.loads((tmp_path / "search/entry.json").read_text())
+        return json.loads((tmp_path / "search" / entry["meta"]).read_text())
+
+    assert "fictional" not in meta_for(set())
+    assert meta_for({"c", "a"})["fictional"] == ["a", "c"]
+    assert meta_for({"a", "b", "c"})["fictional"] is True  # all of them: one flag, not a list
 
 
 def test_facets_cover_every_doc(built):

@@ -49,7 +49,7 @@ HOME = ('<details class="filters" hidden><summary>Filters<span class="filters-ac
 def write_site(site: Path) -> None:
     slides, metas = synthetic_corpus(decks=8, pages=8, seed=3)
     metas["evil"] = DeckMeta(slug="evil", company="<b>Evil</b> & Co", year=2020, stage="Seed",
-                             industry="Insurance")
+                             industry="Insurance", fictional=True)
     slides += [make_slide("evil", 1, XSS_OCR, "Claims <script>alert(1)</script>", "problem"),
                make_slide("evil", 2, "We settle insurance claims in minutes", "Solution",
                           "solution")]
@@ -307,6 +307,20 @@ def test_query_and_ocr_text_are_shown_as_text_never_html(page, server):
     assert page.errors == []
 
 
+def test_hits_from_a_fictional_deck_are_marked_so(page, server):
+    url, _ = server
+    page.goto(url + "?q=insurance")
+    page.wait_for_selector('li.search-hit[data-id="evil/002"]')
+    marked = page.eval_on_selector_all(
+        "li.search-hit", "els => els.filter(e => e.querySelector('.search-hit-meta .fictional'))"
+                         ".map(e => e.dataset.id)")
+    assert sorted(marked) == [i for i in sorted(hit_ids(page)) if i.startswith("evil/")]
+    meta = page.locator('li.search-hit[data-id="evil/002"] .search-hit-meta').inner_text()
+    assert meta.endswith(" · fictional"), meta
+    assert len(hit_ids(page)) > len(marked)  # the real decks' hits carry no mark
+    assert page.errors == []
+
+
 def test_other_pages_submit_to_the_home_page(page, server):
     url, _ = server
     page.goto(url + "slide/evil/001.html")
@@ -361,6 +375,24 @@ def test_an_unknown_filter_is_named_and_can_be_cleared(page, server):
     page.goto(url + "?q=claims&section=problem")
     assert re.fullmatch(r"\d+ slides? for “claims” in Section: Problem", wait_count(page))
     assert page.inner_text("button.search-clear") == "Clear the filter"
+    assert page.errors == []
+
+
+def test_a_shared_filter_link_matches_whatever_its_spelling(page, server):
+    url, _ = server
+    page.goto(url + "?stage=Series+A")
+    exact = wait_count(page)
+    assert re.fullmatch(r"\d+ slides in Stage: Series A", exact)
+    for spelling in ("series-a", "SERIES_A", "series%20a"):
+        page.goto(url + f"?stage={spelling}")
+        assert wait_count(page) == exact, spelling  # the same slides, named as the value is
+        # the chip of the value is pressed, and the address now spells it so
+        assert page.locator("button[aria-pressed=true]").get_attribute("data-value") == "Series A"
+        page.wait_for_function("() => location.search === '?stage=Series+A'")
+    page.goto(url + "?q=claims&section=Problem")
+    assert re.fullmatch(r"\d+ slides? for “claims” in Section: Problem", wait_count(page))
+    page.goto(url + "?stage=seedling")  # a value no slide has still says so
+    assert wait_count(page) == "No slides in Stage: seedling (no slide has it)."
     assert page.errors == []
 
 
@@ -651,6 +683,31 @@ def test_back_from_a_slide_returns_to_the_same_place_in_the_results(browser, rea
     page.go_back()
     page.wait_for_selector("li.search-hit >> nth=5")
     page.wait_for_load_state("load")
+    assert abs(page.evaluate(top) - before) < 2, (before, page.evaluate(top))
+    context.close()
+
+
+def test_back_on_a_phone_reopens_the_filters_and_lands_on_the_hit_it_left(browser, real_site):
+    url, _ = real_site
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(url + "index.html")
+    page.click(".filters > summary")  # folded on a phone: opened by hand
+    page.locator('fieldset[data-facet="stage"] button').first.click()
+    page.wait_for_function("() => location.search.includes('stage=')")
+    page.click("button.search-more")
+    page.wait_for_selector("li.search-hit >> nth=10")
+    deep = page.locator("li.search-hit a").nth(10)
+    deep.scroll_into_view_if_needed()
+    top = "() => document.querySelectorAll('li.search-hit')[10].getBoundingClientRect().top"
+    before = page.evaluate(top)
+    assert page.evaluate("() => document.querySelector('.filters').open")
+    deep.click()
+    page.wait_for_url(re.compile(r"/slide/"))
+    page.go_back()
+    page.wait_for_selector("li.search-hit >> nth=10")
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => document.querySelector('.filters').open")
     assert abs(page.evaluate(top) - before) < 2, (before, page.evaluate(top))
     context.close()
 

@@ -70,7 +70,7 @@ def sample_gallery() -> tuple[list[Slide], dict[str, DeckMeta]]:
         "acme": DeckMeta("acme", "Acme Robotics", "Seed deck", 2021, "seed", "robotics",
                          "$2M", "https://example.com/acme.pdf", "CC-BY-4.0"),
         "evil": DeckMeta("evil", EVIL, EVIL, 2023, "series-a", "<b>fintech</b>", "",
-                         "javascript:alert(1)", "unknown"),
+                         "javascript:alert(1)", "unknown", fictional=True),
     }
     slides = [
         _slide("acme", 1, "cover", "Acme Robotics", "Acme Robotics\nRobots for every warehouse"),
@@ -611,3 +611,72 @@ def test_preview_server_sends_csp_and_404_page(built: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _build_with(out: Path, decks_changed: dict[str, dict], **kwargs) -> None:
+    """The sample gallery with some decks' metadata changed (e.g. made fictional)."""
+    import dataclasses
+    slides, decks = sample_gallery()
+    for slug, changes in decks_changed.items():
+        decks[slug] = dataclasses.replace(decks[slug], **changes)
+    images = site.write_images([s for s in slides if s.ocr], _variants, out)
+    site.render_site(slides, decks, images, out, **kwargs)
+
+
+def test_a_fictional_deck_says_so_on_every_page_a_visitor_lands_on(tmp_path: Path):
+    placeholder = "https://example.com/decks/evil"
+    _build_with(tmp_path, {"evil": {"fictional": True, "source_url": placeholder}},
+                base_url="https://gallery.example.org/")
+    deck = (tmp_path / "deck/evil.html").read_text()
+    assert 'class="fictional-note"' in deck and "invented" in deck
+    assert f'href="{placeholder}"' not in deck and placeholder in deck  # shown, not linked
+    assert "(fictional deck)" in deck.split("</title>")[0]
+    for page in ("001", "002"):
+        slide = (tmp_path / f"slide/evil/{page}.html").read_text()
+        head, body = slide.split("</head>")
+        assert "(fictional deck)" in head.split("</title>")[0]
+        assert re.search(r'og:title" content="[^"]*\(fictional deck\)', head)
+        assert re.search(r'og:description" content="Fictional deck', head)
+        assert body.index('class="fictional-note"') < body.index('class="slide-figure"')
+        assert "<script>alert" not in body  # the deck's name stays escaped beside the note
+    home = (tmp_path / "index.html").read_text()
+    assert "1 of the 2 decks is fictional" in home
+    decks_page = (tmp_path / "decks.html").read_text()
+    cards = re.findall(r'<li class="card deck-card">.*?</li>', decks_page, re.S)
+    # evil's name ("<script>…") sorts before Acme's
+    assert ['class="fictional"' in card for card in cards] == [True, False]
+    # the real deck's pages carry no such note, and its source stays a link
+    acme = (tmp_path / "deck/acme.html").read_text()
+    assert "fictional-note" not in acme and 'href="https://example.com/acme.pdf"' in acme
+    assert "fictional" not in (tmp_path / "slide/acme/001.html").read_text()
+
+
+def test_the_home_page_says_when_every_deck_is_fictional(tmp_path: Path, built: Path):
+    assert "All 2 decks" not in (built / "index.html").read_text()
+    _build_with(tmp_path, {"acme": {"fictional": True}})
+    assert "All 2 decks are fictional" in (tmp_path / "index.html").read_text()
+    _build_with(tmp_path, {"evil": {"fictional": False}})
+    assert "fictional" not in (tmp_path / "index.html").read_text()
+
+
+def test_dataset_page_checks_the_download_on_every_system(built: Path):
+    text = (built / "dataset.html").read_text()
+    archive = "deckgen-dataset-v1.tar.gz"
+    for command in (f"sha256sum {archive}", f"shasum -a 256 {archive}",
+                    f"certutil -hashfile {archive} SHA256", f"Get-FileHash {archive}"):
+        assert command in text, command
+    assert "No extra software needed" not in text
+    # every line of a command block is one whole command, never "a && b" split by wrapping
+    for block in re.findall(r'<pre class="code">(.*?)</pre>', text, re.S):
+        for line in block.splitlines():
+            assert re.match(r"(sha256sum|shasum|certutil|tar|cd) \S", line), line
+            assert "&&" not in line
+    # one spelling of the noun in prose: "licence" (the metadata field stays `license`)
+    assert "license" not in re.sub(r"<code>[^<]*</code>", "", text).lower()
+
+
+def test_full_resolution_link_downloads_under_a_readable_name(built: Path):
+    for slide_id in ("acme/002", "evil/001"):
+        parser = parse(built / site.slide_page_path(slide_id))
+        links = [a for tag, a in parser.tags if tag == "a" and "-full." in (a.get("href") or "")]
+        assert [a.get("download") for a in links] == [slide_id.replace("/", "-") + ".jpg"]

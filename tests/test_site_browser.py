@@ -254,3 +254,37 @@ def test_the_whole_slide_and_the_pager_fit_the_screen(browser, site_url: str, wi
     assert abs(box["width"] / box["height"] - ratio) < 0.02, box  # scaled, never squashed
     if width < 1000:  # where the column is the limit, the slide still fills it
         assert box["width"] >= column["width"] - 1, (box, column)
+
+
+@pytest.mark.parametrize("path", ["slide/acme/002.html?highlight=warehous+lose",
+                                  "slide/evil/001.html"])  # marked words; a fictional deck
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])
+def test_a_note_above_the_slide_keeps_the_pager_on_the_first_screen(browser, site_url: str,
+                                                                   path, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(site_url + path, wait_until="networkidle")
+    page.locator(".slide-hits-note, .fictional-note").first.wait_for()
+    page.evaluate("title => { document.querySelector('.slide h1').textContent = title; }",
+                  LONG_TITLE)  # two lines at 1280 px
+    image = page.locator(".slide-figure img").bounding_box()
+    next_link = page.locator(".pager-next, .pager-none").last.bounding_box()
+    context.close()
+    assert image["y"] + image["height"] <= height, image
+    assert next_link["y"] + next_link["height"] <= height, next_link
+
+
+def test_dataset_commands_are_whole_lines_that_never_wrap(browser, site_url: str):
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(site_url + "dataset.html")
+        # one line box per command line: a long one scrolls sideways inside its box
+        lines = page.eval_on_selector_all("pre.code", """els => els.map(pre => {
+            const range = document.createRange();
+            range.selectNodeContents(pre);
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return [pre.textContent.split('\\n').length, tops.size];
+        })""")
+        context.close()
+        assert len(lines) >= 4 and all(want == got for want, got in lines), (width, lines)

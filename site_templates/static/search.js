@@ -135,6 +135,18 @@ export const bm25 = (idf, tf, fl, avgfl, B, K1) =>
   idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)));
 export const idf = (docCount, df) => Math.log(docCount / (df + 1)) + 1;
 
+// A filter value's key, as deckgen.records.facet_key: "Series A", "series-a" and "SERIES_A"
+// are one value, so a hand-typed or shared link (?stage=series-a) finds "Series A".
+export const facetKey = (value) => String(value).toLowerCase().replace(/[^0-9a-z]+/g, "-").replace(/^-|-$/g, "");
+
+// The position of `value` in a facet's `values`: the exact value, else the one with its key; -1.
+export function facetIndex(values, value) {
+  const exact = values.indexOf(value);
+  if (exact >= 0) return exact;
+  const key = facetKey(value);
+  return key ? values.findIndex((v) => facetKey(v) === key) : -1;
+}
+
 const VLQ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const VLQ_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) VLQ_VALUE[VLQ_CHARS.charCodeAt(i)] = i;
@@ -454,7 +466,7 @@ export class SearchIndex {
     }
     const facets = await facetsLoading;
     const active = Object.entries(filters).filter(([n, v]) => v && facets[n])
-      .map(([n, v]) => [n, facets[n].values.indexOf(v) + 1 || -1]); // unknown value: nothing
+      .map(([n, v]) => [n, facetIndex(facets[n].values, v) + 1 || -1]); // unknown value: nothing
     if (matched === null) { // no words: the filters alone list slides in order (Whoosh's Every)
       matched = new Map();
       if (active.length) for (let d = 0; d < this.meta.docs; d++) matched.set(d, { score: 1, tier: 0 });
@@ -772,7 +784,11 @@ class SearchUI {
     this.skip.hidden = true;
   }
 
-  saveScroll() { history.replaceState({ scrollY: window.scrollY }, ""); }
+  // The scroll position and whether "Filters" is open (it changes the height above the
+  // list: folded, a phone's Back would land ~600 px off the hit it left from).
+  saveScroll() {
+    history.replaceState({ scrollY: window.scrollY, filtersOpen: this.filterBox ? this.filterBox.open : null }, "");
+  }
 
   fromUrl() {
     const params = new URLSearchParams(location.search);
@@ -782,6 +798,8 @@ class SearchUI {
     const n = Number.parseInt(params.get("n"), 10); // hits shown ("Show more"), whole pages only
     this.shown = n > PAGE_SIZE ? Math.min(Math.ceil(n / PAGE_SIZE), MAX_PAGES) * PAGE_SIZE : PAGE_SIZE;
     this.typing = false;
+    const open = history.state?.filtersOpen; // restored before the scroll position it shifts
+    if (this.filterBox && typeof open === "boolean") this.filterBox.open = open;
     this.render(-1, history.state?.scrollY ?? null);
   }
 
@@ -823,6 +841,7 @@ class SearchUI {
       clearTimeout(slow);
     }
     if (run !== this.run) return; // a newer keystroke won
+    this.canonicalFilters();
     this.body.replaceChildren(...this.resultNodes(query, result, shown, records));
     this.facetNav.replaceChildren(...this.facetNodes(result.counts));
     if (this.filterBox) this.filterBox.hidden = !this.facetNav.children.length;
@@ -838,6 +857,17 @@ class SearchUI {
     this.refocus = null;
     if (refocus && lost) (refocus() || this.status).focus();
     if (scrollY !== null) window.scrollTo(0, scrollY);
+  }
+
+  // A link's filter spelt otherwise ("?stage=series-a") becomes the value itself ("Series A"),
+  // in the chips, the status line and the URL.
+  canonicalFilters() {
+    let changed = false;
+    for (const [name, value] of Object.entries(this.filters)) {
+      const f = this.facetData && this.facetData[name], k = f ? facetIndex(f.values, value) : -1;
+      if (k >= 0 && f.values[k] !== value) { this.filters[name] = f.values[k]; changed = true; }
+    }
+    if (changed) history.replaceState(history.state, "", this.url());
   }
 
   // The filters in force, as {name, text}: "Section: Team"; a value no slide has (a stale
@@ -893,6 +923,9 @@ class SearchUI {
     if (!n) return nodes;
     const list = el("ol", { class: "search-hits" });
     // the slide page marks the matched words on the image and in its text
+    // the index names the made-up decks once each (or says true: all of them)
+    const made = this.index.meta.fictional, madeUp = new Set(Array.isArray(made) ? made : []);
+    const fictional = (deck) => made === true || madeUp.has(deck);
     const highlight = result.marks.size ? "?" + new URLSearchParams({ highlight: [...result.marks].join(" ") }) : "";
     records.forEach((rec, i) => {
       const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb);
@@ -901,6 +934,7 @@ class SearchUI {
       const unsure = this.facetData.section && this.facetData.section.unsure.has(shown[i].doc);
       const meta = el("p", { class: "search-hit-meta", text: [rec.company, sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ") });
       if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
+      if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", title: "A made-up deck (deckgen sample): its company, figures and text are invented", text: "fictional" }));
       const snip = el("p", { class: "search-hit-snippet" });
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const sets = thumb && thumbSrcsets(thumb, this.root), sizes = sets ? THUMB_SIZES : null;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { analyze, stem, tokenize } from "../../site_templates/static/search.js";
+import { analyze, facetIndex, facetKey, stem, tokenize } from "../../site_templates/static/search.js";
 
 const cases = JSON.parse(readFileSync(new URL("../tokenize_cases.json", import.meta.url), "utf8"));
 
@@ -24,4 +24,19 @@ test("token offsets point at the original text", () => {
   const toks = analyze(text);
   assert.deepEqual(toks.map((t) => text.slice(t.start, t.end)), ["Café", "MARKET", "e.g", "3.5x"]);
   assert.deepEqual(toks.map((t) => t.word), ["café", "market", "e.g", "3.5x"]);
+});
+
+test("filter values key like deckgen.records.facet_key", () => {
+  const wrong = Object.entries(cases.facet_keys).filter(([v, k]) => facetKey(v) !== k);
+  assert.deepEqual(wrong.map(([v, k]) => `${JSON.stringify(v)}: ${facetKey(v)} != ${k}`), []);
+  assert.ok(Object.keys(cases.facet_keys).length > 10);
+});
+
+test("a URL's filter value finds the facet value spelt otherwise, exact spelling first", () => {
+  const values = ["Pre-seed", "Seed", "Series A", "series-a"];
+  assert.equal(facetIndex(values, "seed"), 1);
+  assert.equal(facetIndex(values, "SERIES A"), 2);
+  assert.equal(facetIndex(values, "series-a"), 3); // the exact value wins over its key twin
+  assert.equal(facetIndex(values, "Series B"), -1);
+  assert.equal(facetIndex(values, "!!"), -1); // an empty key matches nothing
 });
