@@ -47,9 +47,10 @@ def site_files(site: Path) -> dict[str, bytes]:
 
 def manifest_records(build: Path) -> dict:
     """The manifest without the fields that measure time (never identical twice) and the
-    corpus folder's path (each build here reads its own copy)."""
+    corpus and site folders' paths (each build here reads and writes its own)."""
     manifest = json.loads((build / "manifest.json").read_text())
     manifest.pop("corpus")
+    manifest.pop("out")
     for slide in manifest["slides"]:
         for stage, name in TIMING_FIELDS.items():
             if slide.get(stage):
