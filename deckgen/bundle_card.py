@@ -161,7 +161,8 @@ class CardContext:
         kind = {0: "", len(self.decks): "fictional "}.get(self.fictional, "")
         mixed = (f" ({self.fictional} of them fictional)"
                  if 0 < self.fictional < len(self.decks) else "")
-        return (f"{len(self.rows)} pitch-deck slides from {len(self.decks)} {kind}decks{mixed}: "
+        decks = "deck" if len(self.decks) == 1 else "decks"
+        return (f"{len(self.rows)} pitch-deck slides from {len(self.decks)} {kind}{decks}{mixed}: "
                 "the original low-resolution images, super-resolved versions, Tesseract OCR "
                 "text with word boxes, and a predicted section type (problem, market, team, "
                 "...) per slide.")
@@ -297,10 +298,10 @@ def _origin(ctx: CardContext) -> list[str]:
                 "web, or PDFs), with the metadata their curator wrote in deck.toml.")
 
     if fictional == total:
-        return [f"All {total} decks are fictional (`fictional` is true on every slide): "
+        return [f"{_every(total)} {_is(total)} fictional (`fictional` is true on every slide): "
                 + made_up]
     if fictional == 0:
-        return [f"The {total} {real(total)} None is marked fictional."]
+        return [f"The {'' if total == 1 else f'{total} '}{real(total)} None is marked fictional."]
     return [f"{fictional} of the {total} decks {_is(fictional)} fictional (`fictional` is true "
             f"on their slides): {made_up}", "",
             f"The other {total - fictional} {real(total - fictional)}"]
@@ -308,6 +309,11 @@ def _origin(ctx: CardContext) -> list[str]:
 
 def _is(n: int) -> str:
     return "is" if n == 1 else "are"
+
+
+def _every(n: int) -> str:
+    """"All 14 decks", or "The deck" for one (never "All 1 decks")."""
+    return "The deck" if n == 1 else f"All {n} decks"
 
 
 def _how_made(ctx: CardContext) -> list[str]:
@@ -409,10 +415,11 @@ def _splits(ctx: CardContext) -> list[str]:
 
 def _licences(ctx: CardContext) -> list[str]:
     total, closed = len(ctx.decks), ctx.not_open
-    count = (f"{closed} of the {total} decks {'carries' if closed == 1 else 'carry'} no open "
-             "licence (none stated, or one that "
+    carry = {True: "carries", False: "carry"}
+    some = _every(total) if closed == total else f"{closed} of the {total} decks"
+    count = (f"{some} {carry[closed == 1]} no open licence (none stated, or one that "
              "does not allow reuse, such as \"All rights reserved\" or a non-commercial one)."
-             if closed else f"All {total} decks carry an open licence.")
+             if closed else f"{_every(total)} {carry[total == 1]} an open licence.")
     return [
         count + " The parts derived from a slide (OCR text, word boxes, section labels, the "
         "upscaled image) come from its deck and are shared under that deck's terms; a deck "

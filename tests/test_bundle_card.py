@@ -168,13 +168,24 @@ def test_licences_agree_and_closed_decks_are_counted(tmp_path):
     assert {r["deck"]: r["license"] for r in rows} == {"acme": None,
                                                        "zeta-labs": "All rights reserved"}
     card = docs["README.md"].decode()
-    assert "2 of the 2 decks carry no open licence" in card
+    assert "All 2 decks carry no open licence" in card
     assert "| acme | Acme | — | $2.5M | yes | none stated |" in card
     assert "unknown" not in card.split("## Decks and licences", 1)[1]
     assert "shared under that deck's terms" in card
     assert info["not_open_decks"] == 2
     _bundle(tmp_path, _decks(licenses=("CC-BY-4.0", "cc by 4.0")))
     assert "All 2 decks carry an open licence" in _docs(tmp_path)["README.md"].decode()
+
+
+def test_a_one_deck_dataset_says_the_deck_not_all_1_decks(tmp_path):
+    slides = [_slide("acme", p) for p in (1, 2)]
+    sources = {s.id: _jpeg(s.page) for s in slides}
+    decks = {"acme": DeckMeta("acme", company="Acme", license="", fictional=True)}
+    build_bundle(slides, decks, lambda s: sources[s.id],
+                 lambda s: encode_upscaled(_png_upscaled(sources[s.id]), "webp"), tmp_path)
+    card = _docs(tmp_path)["README.md"].decode()
+    assert "The deck is fictional" in card and "The deck carries no open licence" in card
+    assert "1 decks" not in card and "1 of the 1" not in card
 
 
 # --- 5. checking without deckgen, Croissant url --------------------------------------------
