@@ -90,20 +90,26 @@ def exclusive_lock(lock_file: Path) -> Iterator[None]:
         yield
 
 
+def _files(folder: Path, *, hidden: bool):
+    """(relative path, lstat) of every file under ``folder``, in a fixed order; links are
+    not followed (a dangling one is no error) and a file gone while we look is skipped."""
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
+        for name in sorted(f for f in files if hidden or not f.startswith(".")):
+            path = os.path.join(parent, name)
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            yield os.path.relpath(path, folder), info  # "site" and "./site" stamp alike
+
+
 def tree_stamp(folder: Path) -> str:
     """A digest of every file's path, size and modification time under ``folder``: a
     file deleted, added or rewritten changes it, found without reading any file."""
     digest = hashlib.sha256()
-    for parent, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(parent, name)
-            try:
-                info = os.lstat(path)  # a link as itself: a dangling one is no error
-            except FileNotFoundError:  # gone while we looked
-                continue
-            rel = os.path.relpath(path, folder)  # "site" and "./site" stamp alike
-            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    for rel, info in _files(folder, hidden=True):
+        digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return " " + digest.hexdigest()
 
 
@@ -111,13 +117,6 @@ def content_stamp(folder: Path) -> str:
     """A digest of the path and size of every file under ``folder`` but hidden ones
     (``.well-known/`` added by hand): survives a copy, unlike modification times."""
     digest = hashlib.sha256()
-    for parent, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(f for f in files if not f.startswith(".")):
-            path = os.path.join(parent, name)
-            try:
-                size = os.lstat(path).st_size
-            except FileNotFoundError:
-                continue
-            digest.update(f"{os.path.relpath(path, folder)}\0{size}\n".encode())
+    for rel, info in _files(folder, hidden=False):
+        digest.update(f"{rel}\0{info.st_size}\n".encode())
     return digest.hexdigest()
