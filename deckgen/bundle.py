@@ -22,8 +22,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
-import subprocess
 import tarfile
 import tempfile
 import warnings
@@ -186,7 +184,7 @@ def provenance(config: Config | None, ctx: bundle_card.CardContext,
                     "max_scale": cfg.upscale.max_scale,
                     "target_x_height": cfg.upscale.target_x_height, "opencv": cv2.__version__,
                     "note": "scale varies per slide (upscale_scale)"},
-        "ocr": {"version": ocr.VERSION, "tesseract": tesseract_version(), "lang": cfg.ocr.lang,
+        "ocr": {"version": ocr.VERSION, "tesseract": ocr.tesseract_version(), "lang": cfg.ocr.lang,
                 "psm": cfg.ocr.psm, "min_conf": cfg.ocr.min_conf,
                 "note": "words below min_conf are dropped; boxes are in original-image pixels "
                         "(multiply by upscale_scale for the upscaled image)"},
@@ -202,20 +200,6 @@ def provenance(config: Config | None, ctx: bundle_card.CardContext,
         "slides": len(ctx.rows),
         "skipped": skipped,
     }
-
-
-def tesseract_version() -> str:
-    """First line of ``tesseract --version`` ("tesseract 5.3.0"); "" when it cannot run."""
-    binary = shutil.which(os.environ.get("DECKGEN_TESSERACT", "tesseract"))
-    if binary is None:
-        return ""
-    try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True,
-                             timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    lines = (out.stdout or out.stderr).strip().splitlines()
-    return lines[0].strip() if lines else ""
 
 
 def source_date_epoch() -> int:

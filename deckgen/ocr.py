@@ -66,6 +66,17 @@ def _tesseract_path() -> str:
     return path
 
 
+def tesseract_version() -> str:
+    """First line of ``tesseract --version`` ("tesseract 5.3.0"); "" when it cannot run."""
+    try:
+        out = subprocess.run([_tesseract_path(), "--version"], capture_output=True, text=True,
+                             timeout=30, check=False)
+    except (MissingDependencyError, OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = (out.stdout or out.stderr).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
 def _lang_package(lang: str) -> str:
     return "tesseract-ocr-" + lang.lower().replace("_", "-")
 
