@@ -2,7 +2,7 @@
 
 Slides are drawn at 1920x1080 (``RENDER_SIZE``). A layout gets the deck it draws for (theme,
 ``random.Random``, company name) and the content to show, and returns the canvas plus a short
-note on the layout for labels.csv. Picking the content is ``deckgen.sample``'s job.
+note on the layout for labels.csv. Picking the content is ``deckgen.sample_sections``' job.
 """
 
 from __future__ import annotations
