@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from deckgen.sample_canvas import MX, OUTPUT_SIZE, Canvas, H, W, check_fonts, random_theme
 from deckgen.sample_companies import (
     FIRST,
     INDUSTRIES,
@@ -31,7 +32,6 @@ from deckgen.sample_companies import (
     SampleDeck,
     money,
 )
-from deckgen.sample_layouts import MX, OUTPUT_SIZE, Canvas, H, W, check_fonts, random_theme
 from deckgen.sample_sections import SECTION_DRAWERS
 
 JPEG_QUALITY = 75

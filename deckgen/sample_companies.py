@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from deckgen.sample_layouts import Canvas, Theme
+from deckgen.sample_canvas import Canvas, Theme
 
 
 def _table_rows(text: str) -> tuple[tuple[str, ...], ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from deckgen.sample_canvas import MX, H, W, mix
 from deckgen.sample_companies import (
     BANK,
     BIOS,
@@ -28,10 +29,7 @@ from deckgen.sample_companies import (
     money,
 )
 from deckgen.sample_layouts import (
-    MX,
     Drawn,
-    H,
-    W,
     bullet_slide,
     cards_slide,
     chart_slide,
@@ -42,7 +40,6 @@ from deckgen.sample_layouts import (
     draw_title,
     grid_slide,
     logo_slide,
-    mix,
     quote_slide,
     statement_slide,
     stats_slide,

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from deckgen import sample
-from deckgen import sample_layouts as layouts
+from deckgen import sample, sample_canvas
 from deckgen.errors import MissingDependencyError
 from deckgen.records import SECTIONS
 
@@ -104,7 +103,7 @@ def test_truth_set_matches_the_corpus(generated) -> None:
         text = (truth / "truth" / f"{name}.txt").read_text(encoding="utf-8")
         assert row["title"] and row["title"] in text.splitlines()
         with Image.open(truth / "hires" / f"{name}.png") as img:
-            assert img.size == layouts.RENDER_SIZE
+            assert img.size == sample_canvas.RENDER_SIZE
     for slug in slugs:
         sections = [r["section"] for r in rows if r["deck_id"] == slug]
         assert sections[0] == "cover"
@@ -113,16 +112,16 @@ def test_truth_set_matches_the_corpus(generated) -> None:
 
 
 def test_body_text_is_small_enough_at_480(tmp_path: Path) -> None:
-    for family in layouts.FONT_FAMILIES:
-        body = layouts.x_height_at_output(family, layouts.BODY_SIZE_RANGE[1])
-        assert body <= layouts.MAX_BODY_X_HEIGHT
-        assert layouts.x_height_at_output(family, layouts.TITLE_SIZE_RANGE[0]) > body
+    for family in sample_canvas.FONT_FAMILIES:
+        body = sample_canvas.x_height_at_output(family, sample_canvas.BODY_SIZE_RANGE[1])
+        assert body <= sample_canvas.MAX_BODY_X_HEIGHT
+        assert sample_canvas.x_height_at_output(family, sample_canvas.TITLE_SIZE_RANGE[0]) > body
     decks = sample._make_decks(2026, 14)
-    assert all(layouts.BODY_SIZE_RANGE[0] <= d.theme.body_size <= layouts.BODY_SIZE_RANGE[1]
-               for d in decks)
-    canvas = layouts.Canvas(decks[0].theme)
+    low, high = sample_canvas.BODY_SIZE_RANGE
+    assert all(low <= d.theme.body_size <= high for d in decks)
+    canvas = sample_canvas.Canvas(decks[0].theme)
     with pytest.raises(AssertionError, match="body text too large"):
-        canvas.text((0, 0), "too big", layouts.BODY_SIZE_RANGE[1] + 2)
+        canvas.text((0, 0), "too big", sample_canvas.BODY_SIZE_RANGE[1] + 2)
 
 
 def test_full_corpus_plan_covers_every_section_several_times() -> None:
@@ -136,6 +135,6 @@ def test_full_corpus_plan_covers_every_section_several_times() -> None:
 
 def test_missing_font_names_the_apt_package(monkeypatch: pytest.MonkeyPatch,
                                             tmp_path: Path) -> None:
-    monkeypatch.setattr(layouts, "FONT_DIR", tmp_path)  # where the fonts are read
+    monkeypatch.setattr(sample_canvas, "FONT_DIR", tmp_path)  # where the fonts are read
     with pytest.raises(MissingDependencyError, match="apt-get install fonts-"):
         sample.check_fonts()
