@@ -36,12 +36,16 @@ import numpy as np
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.records import OcrResult, Word
 
-VERSION = "ocr-7"
+# ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
+VERSION = "ocr-8"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the
 # false words for a quarter of a point of recall (docs/benchmarks.md)
 _SHORT_WORD_CONF = 60.0
+# a gap across the page this many line heights tall parts title, body and footer
+# (bullets and paragraphs sit closer); ``_layout_order`` cuts there before columns
+_SECTION_GAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -251,24 +255,30 @@ def _prepare(gray: np.ndarray, invert: bool = True, flatten: bool = True) -> np.
 
 @dataclass
 class _Line:
+    """Words read as one line; its geometry is worked out once (words are not added later)."""
+
     key: tuple[int, int, int]
     words: list[Word]
 
-    @property
+    @functools.cached_property
     def top(self) -> float:
         return min(w.box[1] for w in self.words)
 
-    @property
+    @functools.cached_property
     def left(self) -> float:
         return min(w.box[0] for w in self.words)
 
-    @property
+    @functools.cached_property
     def right(self) -> float:
         return max(w.box[0] + w.box[2] for w in self.words)
 
-    @property
+    @functools.cached_property
     def height(self) -> float:
         return float(np.median([w.box[3] for w in self.words]))
+
+    @functools.cached_property
+    def middle(self) -> float:
+        return float(np.mean([w.box[1] + w.box[3] / 2 for w in self.words]))
 
     @property
     def text(self) -> str:
@@ -300,28 +310,105 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[_Line]:
 
 
 def _reading_order(lines: list[_Line]) -> list[_Line]:
-    """Merge fragments that sit on one visual row, then order top-to-bottom, left-to-right.
+    """Merge fragments that sit on one visual row, then order them as a reader would.
 
     Sparse modes (psm 11/12) cut a row into many blocks; Tesseract's block
-    order then jumps around. Rows are rebuilt from the boxes themselves.
+    order then jumps around. Rows are rebuilt from the boxes themselves, and
+    text set in columns reads one column after the other (``_layout_order``).
     """
     merged: list[_Line] = []
+    open_rows: list[int] = []  # the merged lines a later fragment may still join
     for line in sorted(lines, key=lambda ln: (ln.top, ln.left)):
-        target = None
-        for other in merged:
-            if _same_row(other, line):
-                target = other
+        # later fragments start lower still: a row a line height above this one is closed
+        open_rows = [i for i in open_rows if merged[i].middle >= line.top - line.height]
+        for i in open_rows:
+            if _same_row(merged[i], line):
+                words = sorted(merged[i].words + line.words, key=lambda w: w.box[0])
+                merged[i] = _Line(merged[i].key, words)
                 break
-        if target is None:
-            merged.append(_Line(line.key, list(line.words)))
         else:
-            target.words.extend(line.words)
-            target.words.sort(key=lambda w: w.box[0])
-    # rows: lines whose vertical centres lie within half a line height read left to right
-    merged.sort(key=lambda ln: ln.top + ln.height / 2)
+            open_rows.append(len(merged))
+            merged.append(line)
+    return _layout_order(merged)
+
+
+def _layout_order(lines: list[_Line]) -> list[_Line]:
+    """Recursive XY-cut: wide gaps across the page first, then columns, then rows.
+
+    A slide's "Today | With us" comparison or a team grid reads each column
+    whole; read row by row it interleaves two unrelated sentences. A gap across
+    the page wider than two lines parts things that do not belong together (the
+    title, the body, the footer); inside a part, a cut down the page makes
+    columns; failing both, the part splits at its widest gap across, and each
+    part is cut again.
+    """
+    if len(lines) < 2:
+        return lines
+    line_height = float(np.median([ln.height for ln in lines]))
+    bands = _band_cut(lines)
+    if bands is None or bands[2] < _SECTION_GAP * line_height:
+        columns = _column_cut(lines, line_height)
+        if columns is not None:
+            return [ln for part in columns for ln in _layout_order(part)]
+    if bands is not None:
+        return [ln for part in bands[:2] for ln in _layout_order(part)]
+    return _row_order(lines)
+
+
+def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """The widest empty stretch between intervals (start, end), or None if they all touch."""
+    spans = sorted(spans)
+    best: tuple[float, float] | None = None
+    reach = spans[0][1]
+    for start, end in spans[1:]:
+        if start > reach and (best is None or start - reach > best[1] - best[0]):
+            best = (reach, start)
+        reach = max(reach, end)
+    return best
+
+
+def _column_cut(lines: list[_Line], line_height: float) -> tuple[list[_Line], list[_Line]] | None:
+    """Split at an empty vertical strip when both sides are columns of text.
+
+    Both sides need two lines or more (a page number beside the body is not a
+    column) and must start level (a centred title above them is not the top of
+    one column); neither may be mostly figures: a table's label column and its
+    numbers read best row by row ("Revenue $1.2M").
+    """
+    gap = _widest_gap([(ln.left, ln.right) for ln in lines])
+    if gap is None or gap[1] - gap[0] < line_height:
+        return None
+    left = [ln for ln in lines if ln.right <= gap[0]]
+    right = [ln for ln in lines if ln.left >= gap[1]]
+    if min(len(left), len(right)) < 2 or _mostly_figures(left) or _mostly_figures(right):
+        return None
+    first_left, first_right = (min(side, key=lambda ln: ln.top) for side in (left, right))
+    if abs(first_left.top - first_right.top) > max(first_left.height, first_right.height):
+        return None
+    return left, right
+
+
+def _mostly_figures(lines: list[_Line]) -> bool:
+    figures = sum(sum(ch.isdigit() for ch in ln.text) >= sum(ch.isalpha() for ch in ln.text)
+                  for ln in lines)
+    return figures > len(lines) / 2
+
+
+def _band_cut(lines: list[_Line]) -> tuple[list[_Line], list[_Line], float] | None:
+    """Split across the page at the widest empty horizontal strip: above, below, its height."""
+    gap = _widest_gap([(ln.top, ln.top + ln.height) for ln in lines])
+    if gap is None:
+        return None
+    above = [ln for ln in lines if ln.top + ln.height <= gap[0]]
+    return above, [ln for ln in lines if ln.top >= gap[1]], gap[1] - gap[0]
+
+
+def _row_order(lines: list[_Line]) -> list[_Line]:
+    """Top to bottom; lines whose centres lie within half a line height read left to right."""
+    lines = sorted(lines, key=lambda ln: ln.top + ln.height / 2)
     ordered: list[tuple[int, float, _Line]] = []
     row, row_centre = 0, None
-    for line in merged:
+    for line in lines:
         centre = line.top + line.height / 2
         if row_centre is not None and centre - row_centre > 0.5 * line.height:
             row += 1
@@ -337,13 +424,9 @@ def _same_row(a: _Line, b: _Line) -> bool:
     ha, hb = a.height, b.height
     if max(ha, hb) > 1.6 * max(1.0, min(ha, hb)):
         return False
-    a_mid = np.mean([w.box[1] + w.box[3] / 2 for w in a.words])
-    b_mid = np.mean([w.box[1] + w.box[3] / 2 for w in b.words])
-    if abs(a_mid - b_mid) > 0.5 * min(ha, hb):
+    if abs(a.middle - b.middle) > 0.5 * min(ha, hb):
         return False
-    a_right = max(w.box[0] + w.box[2] for w in a.words)
-    b_right = max(w.box[0] + w.box[2] for w in b.words)
-    gap = max(b.left - a_right, a.left - b_right)
+    gap = max(b.left - a.right, a.left - b.right)
     return gap < 2.5 * max(ha, hb)
 
 
@@ -351,14 +434,19 @@ _HYPHEN_END = re.compile(r"[A-Za-z]{2,}[-\u00ad]$")
 
 
 def _dehyphenate(texts: list[str]) -> list[str]:
-    """Join a word broken with a hyphen at a line end onto the next line's first word."""
+    """Join a word broken with a hyphen at a line end onto the next line's first word.
+
+    A word with a hyphen inside already ("go-to-" / "market") is a compound broken
+    at one of its own hyphens: it keeps that hyphen ("go-to-market").
+    """
     out = list(texts)
     for i in range(len(out) - 1):
         head, nxt = out[i], out[i + 1]
         if not _HYPHEN_END.search(head) or not nxt or not nxt[0].islower():
             continue
         first, _, rest = nxt.partition(" ")
-        out[i] = head[:-1] + first
+        compound = "-" in head.rsplit(" ", 1)[-1][:-1]
+        out[i] = (head if compound else head[:-1]) + first
         out[i + 1] = rest
     return out  # same length as the input: word.line indices stay valid
 

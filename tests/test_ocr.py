@@ -152,6 +152,13 @@ def test_hyphenated_line_end_is_joined():
     assert any(w.text == "manage-" for w in result.words)  # the boxes keep what was printed
 
 
+def test_a_compound_broken_at_its_own_hyphen_keeps_it():
+    joined = ocr._dehyphenate(["Our go-to-", "market plan", "year-over-", "year growth"])
+    assert joined == ["Our go-to-market", "plan", "year-over-year", "growth"]
+    assert ocr._dehyphenate(["invoice manage-", "ment for shops"]) == ["invoice management",
+                                                                       "for shops"]  # fmt: skip
+
+
 def test_low_confidence_words_are_dropped():
     png = slide("Traction", ["Revenue doubled since spring"])
     everything = ocr.ocr(png, OcrParams(min_conf=0))
@@ -180,6 +187,62 @@ def test_reading_order_puts_columns_of_one_row_together():
     result = ocr.ocr(_png(image), OcrParams(psm=11))
     order = [w.text for w in result.words]
     assert order.index("Revenue") < order.index("Margin") < order.index("Customers")
+
+
+def _text_image(blocks: list[tuple[int, int, str]], size: int = 32) -> bytes:
+    image = Image.new("RGB", (1600, 900), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, size)
+    for x, y, text in blocks:
+        draw.text((x, y), text, fill="black", font=font)
+    return _png(image)
+
+
+def test_two_columns_under_a_title_read_one_column_after_the_other():
+    left = ["Data sits in ten tools", "nobody owns the process", "mistakes go unnoticed"]
+    right = ["One shared workspace", "alerts before it costs", "a full audit trail"]
+    blocks = [(560, 60, "Before and after")]
+    blocks += [(80, 260 + 50 * i, text) for i, text in enumerate(left)]
+    blocks += [(860, 260 + 50 * i, text) for i, text in enumerate(right)]
+    blocks += [(80, 800, "Confidential")]
+    lines = ocr.ocr(_text_image(blocks), OcrParams()).lines
+    assert lines[0] == "Before and after"
+    assert lines[1:7] == left + right  # not "Data sits in ten tools One shared workspace"
+    assert lines[-1] == "Confidential"
+
+
+def _line(n: int, left: int, top: int, text: str, height: int = 10) -> ocr._Line:
+    words, x = [], left
+    for word in text.split():
+        words.append(ocr.Word(word, 95.0, [x, top, 6 * len(word), height]))
+        x += 6 * len(word) + 4
+    return ocr._Line((0, 0, n), words)
+
+
+def _order(lines: list[ocr._Line]) -> list[str]:
+    return [ln.text for ln in ocr._reading_order(lines)]
+
+
+def test_a_table_of_labels_and_figures_reads_row_by_row():
+    rows = [("Revenue", "$1.2M"), ("Gross margin", "64%"), ("Customers", "310")]
+    lines = [_line(2 * i, 20, 40 + 14 * i, label) for i, (label, _) in enumerate(rows)]
+    lines += [_line(2 * i + 1, 300, 40 + 14 * i, fig) for i, (_, fig) in enumerate(rows)]
+    assert _order(lines) == ["Revenue", "$1.2M", "Gross margin", "64%", "Customers", "310"]
+
+
+def test_a_centred_title_over_columns_is_not_the_top_of_one_column():
+    lines = [_line(0, 210, 10, "FUNDING", height=20)]
+    lines += [_line(1 + i, 40, 60 + 14 * i, t) for i, t in enumerate(["Series Seed", "$3M"])]
+    lines += [_line(3 + i, 220, 60 + 14 * i, t) for i, t in enumerate(["Series A", "now $10M"])]
+    assert _order(lines) == ["FUNDING", "Series Seed", "$3M", "Series A", "now $10M"]
+
+
+def test_a_lone_line_beside_the_body_is_not_a_column():
+    body = ["Our market is large", "and it keeps growing", "every single year"]
+    lines = [_line(i, 40, 40 + 14 * i, t) for i, t in enumerate(body)]
+    lines.append(_line(9, 400, 54, "12"))  # a page number level with the second line
+    assert _order(lines) == ["Our market is large", "and it keeps growing", "12",
+                             "every single year"]  # fmt: skip
 
 
 # --------------------------------------------------------------------------- failures
