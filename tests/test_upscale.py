@@ -376,18 +376,21 @@ def test_training_exports_a_model_that_cv2_runs(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "message"),
+    ("name", "message", "arch"),
     [
-        ("a-folder", "is a folder"),
-        ("no-such-folder/sr_x2.onnx", "does not exist"),
-        ("model.json", "must end in .onnx"),
+        ("a-folder", "is a folder", "resnet-4-24"),
+        ("no-such-folder/sr_x2.onnx", "does not exist", "resnet-4-24"),
+        ("model.json", "must end in .onnx", "resnet-4-24"),
+        ("sr_x2.onnx", "unknown architecture 'resnett'", "resnett"),
+        ("sr_x2.onnx", "unknown architecture 'resnet-4-x'", "resnet-4-x"),
     ],
 )
 def test_train_sr_refuses_a_bad_out_before_training(
-    tmp_path, monkeypatch, capsys, name, message
+    tmp_path, monkeypatch, capsys, name, message, arch
 ) -> None:
     """`train-sr --out` is the .onnx file: a folder (or a missing one) fails at once with
-    one usage line, not after the training, and with or without torch installed."""
+    one usage line, not after the training, and with or without torch installed; so does
+    a network name that is not one of the architectures."""
     from deckgen import cli
     from deckgen.training import sr
 
@@ -398,7 +401,9 @@ def test_train_sr_refuses_a_bad_out_before_training(
 
     monkeypatch.setattr(sr, "make_patches", training_started)
     monkeypatch.setattr(sr, "torch", None)  # as where the [train] extra is not installed
-    monkeypatch.setattr("sys.argv", ["deckgen", "train-sr", "--out", str(tmp_path / name)])
+    monkeypatch.setattr(
+        "sys.argv", ["deckgen", "train-sr", "--out", str(tmp_path / name), "--arch", arch]
+    )
     with pytest.raises(SystemExit) as stopped:
         cli.main()
     assert stopped.value.code == 2

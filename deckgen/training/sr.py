@@ -97,14 +97,22 @@ def build_net(arch: str, scale: int) -> nn.Module:
             nn.PReLU(32),
             nn.Conv2d(32, out, 3, padding=1),
         )
-    elif arch.startswith("resnet"):
-        # "resnet" = 4 blocks of 32 channels; "resnet-B-C" for other sizes
-        parts = arch.split("-")
-        blocks, channels = (int(parts[1]), int(parts[2])) if len(parts) == 3 else (4, 32)
-        body = _ResBody(blocks, channels, out)
     else:
-        raise ValueError(f"unknown architecture {arch!r}: espcn, fsrcnn or resnet[-B-C]")
+        body = _ResBody(*resnet_size(arch), out)
     return _AnchoredShuffle(body, scale)
+
+
+def resnet_size(arch: str) -> tuple[int, int]:
+    """(blocks, channels) of "resnet" (4 x 32) or "resnet-B-C"; a ConfigError for anything
+    that is not one of the architectures, checked before the patches are rendered."""
+    parts = arch.split("-")
+    if arch == "resnet":
+        return 4, 32
+    if (len(parts) == 3 and parts[0] == "resnet" and parts[1].isdecimal() and parts[2].isdecimal()
+            and int(parts[1]) >= 1 and int(parts[2]) >= 1):
+        return int(parts[1]), int(parts[2])
+    raise ConfigError(f"unknown architecture {arch!r}: espcn, fsrcnn, resnet or resnet-B-C "
+                      "(B blocks of C channels, e.g. resnet-4-24)")
 
 
 if torch is not None:
@@ -182,7 +190,9 @@ def check_onnx_out(out: Path) -> None:
 
 def train_config(config: TrainConfig, out: Path | None = None, log=print) -> TrainReport:
     out = Path(out) if out else MODELS_DIR / f"sr_x{config.scale}.onnx"
-    check_onnx_out(out)  # first: a bad path fails now, not after the training
+    check_onnx_out(out)  # first: a bad path or network fails now, not after the training
+    if config.arch not in ("espcn", "fsrcnn"):
+        resnet_size(config.arch)
     _require_torch()
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
