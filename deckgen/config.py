@@ -26,6 +26,8 @@ from deckgen.ocr import OcrParams
 from deckgen.upscale import UpscaleParams
 
 CONFIG_FILE = "deckgen.toml"
+# past this the deck-order priors outweigh what a slide says (and hand labels' neighbours)
+MAX_PRIOR_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,14 @@ def load_config(
                       'set executor = "dask" (--executor dask) to build on that cluster')
     if not 0 <= config.ocr.psm <= 13:  # Tesseract's page segmentation modes
         errors.append(f"[ocr] psm must be a Tesseract mode from 0 to 13, got {config.ocr.psm}")
+    # nan passes every comparison but this one: it would make every score NaN
+    if not 0 <= config.classify.prior_weight <= MAX_PRIOR_WEIGHT:
+        errors.append(f"[classify] prior_weight must be a number from 0 to {MAX_PRIOR_WEIGHT:g} "
+                      f"(1 is the trained weight; 0 ignores deck order), got "
+                      f"{config.classify.prior_weight}")
+    if not 0 <= config.classify.min_confidence <= 1:  # a probability
+        errors.append(f"[classify] min_confidence must be from 0 to 1, got "
+                      f"{config.classify.min_confidence}")
     if errors:
         where = f" in {path}" if path else ""
         raise ConfigError(f"invalid configuration{where}:\n  " + "\n  ".join(errors))

@@ -10,9 +10,10 @@ Layout::
     corpus/<deck-slug>/001.jpg ...   slide images in file-name order
     corpus/<deck-slug>/deck.pdf      or a PDF instead of images
 
-Everything here is untrusted: a deck with a bad ``deck.toml`` is still built
-with fallback metadata, a file that is not a slide is reported and skipped,
-and nothing outside the corpus is ever read (symlinks leaving it are refused).
+Everything here is untrusted: a deck whose ``deck.toml`` cannot be read is built
+with the last build's metadata, or left out when new (``skip_unread_decks``), a
+file that is not a slide is reported and skipped, and nothing outside the corpus
+is ever read (symlinks leaving it are refused).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import shutil
 import tomllib
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +34,21 @@ from deckgen.errors import BadInputError, MissingDependencyError, SlideError
 from deckgen.files import sha256_bytes, sha256_file
 from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, section_named, slide_id
 
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+
+def _pillow_reads_avif() -> bool:
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+# .jfif and .jpe are JPEG under the names some browsers and cameras save it by
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jfif", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif",
+                    ".tiff"}
+if _pillow_reads_avif():
+    IMAGE_EXTENSIONS.add(".avif")
+# phone photos Pillow cannot read without a plug-in: named, with what to do
+UNREAD_IMAGE_EXTENSIONS = {".heic", ".heif"}
+UNREAD_IMAGE_ADVICE = "HEIC photos are not read; convert it to JPEG or PNG"
 PDF_EXTENSION = ".pdf"
 # presentations `add` converts to PDF with LibreOffice, then renders like any PDF
 PRESENTATION_EXTENSIONS = {".pptx", ".ppt", ".odp", ".key"}
@@ -100,8 +116,12 @@ def safe_slug(text: str) -> str:
     return slug or "deck"
 
 
-def natural_key(name: str) -> list:
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name.lower())]
+def natural_key(name: str) -> tuple[list, str]:
+    """File-name order as people read it: "2.jpg" before "10.jpg". Runs of decimal digits
+    compare as numbers (isdecimal: "²" is no number to int()); the name itself breaks ties
+    ("01.jpg" and "1.jpg", "A.JPG" and "a.jpg"), so the order never depends on the disk."""
+    parts = re.split(r"(\d+)", name.lower())  # digits at the odd places: same types compared
+    return [int(part) if part.isdecimal() else part for part in parts], name
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -169,9 +189,15 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
             else:
                 problems.append(Problem(rel, f"fictional must be true or false, got {value!r}; "
                                         "taken as false"))
-        elif isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
-            problems.append(Problem(rel, f"{key} must be text, got {value!r}; left empty"))
-        elif isinstance(value, (str, int, float)):
+        elif isinstance(value, bool) or not isinstance(value, (str, int, float)) or (
+                isinstance(value, float) and not math.isfinite(value)):  # a list, a date, nan
+            got = printable(repr(value)[:60])
+            if key == "license":  # a deck is never published without the licence it states
+                problems.append(Problem(rel, f'license must be text like "CC-BY-4.0", got '
+                                        f"{got}; {META_IGNORED}"))
+                return DeckMeta(slug=meta.slug, company=deck_dir.name.replace("-", " ").title())
+            problems.append(Problem(rel, f"{key} must be text, got {got}; left empty"))
+        else:
             text = str(value)
             if _HIDDEN_CONTROLS.search(text):  # a right-to-left override reverses what follows
                 problems.append(Problem(rel, f"{key}: invisible control characters removed"))
@@ -181,8 +207,6 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
                                         f"first {MAX_FIELD_CHARS} are kept"))
                 text = text[:MAX_FIELD_CHARS]
             setattr(meta, key, text)
-        else:
-            problems.append(Problem(rel, f"{key} must be text, got {type(value).__name__}"))
     if "sections" in data:
         meta.sections = _curated_sections(data["sections"], rel, problems)
     return meta
@@ -216,19 +240,41 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
 
 
 def pdf_page_count(path: Path) -> int:
+    """The number of pages of a PDF (at least one); BadInputError says why it has none."""
     import pypdfium2 as pdfium
 
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        reason = str(exc)
-        if "password" in reason.lower():
-            raise BadInputError("PDF is password-protected; export an unlocked copy") from exc
-        raise BadInputError(f"not a readable PDF ({reason})") from exc
+        raise BadInputError(_unreadable_pdf(path, str(exc))) from None
     try:
-        return len(pdf)
+        count = len(pdf)
     finally:
         pdf.close()
+    if count == 0:
+        raise BadInputError("not a readable PDF (it has no pages)")
+    return count
+
+
+def _unreadable_pdf(path: Path, said: str) -> str:
+    """Why PDFium could not open a PDF. Its error code is left over from the last failure
+    when it sets none (a PDF with no pages), so the file itself is looked at first."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(1 << 20)
+            file.seek(max(file.seek(0, 2) - (64 << 10), 0))  # the trailer, an xref stream
+            tail = file.read()
+    except OSError as exc:
+        return f"cannot read the PDF: {exc.strerror or exc}"
+    if b"%PDF-" not in head[:1024]:
+        return "not a readable PDF (it does not start with %PDF-: not a PDF at all)"
+    if "password" in said.lower() and b"/Encrypt" in head + tail:
+        return "PDF is password-protected; export an unlocked copy"
+    if b"%%EOF" not in tail:
+        return "not a readable PDF (truncated: it has no end); download or export it again"
+    if re.search(rb"/Count\s+0\b", head) and not re.search(rb"/Type\s*/Page\b", head):
+        return "not a readable PDF (it has no pages)"
+    return "not a readable PDF (damaged); download or export it again"
 
 
 def as_pdf(path: Path, work_dir: Path) -> Path:
@@ -399,9 +445,14 @@ def scan(root: Path) -> Corpus:
         meta = read_deck_meta(deck_dir, corpus.problems, root)
         if any(p.reason.endswith(META_IGNORED) for p in corpus.problems[known:]):
             corpus.unread_meta.add(name)
+        said = len(corpus.problems)
         slides = scan_deck(deck_dir, root, corpus.problems)
         if not slides:
-            corpus.problems.append(Problem(name, "deck has no slides (no images or PDF); skipped"))
+            unread = any(Path(p.path).suffix.lower() in IMAGE_EXTENSIONS | {PDF_EXTENSION}
+                         for p in corpus.problems[said:])  # slides there, none readable
+            corpus.problems.append(Problem(name, "none of its slide files could be read; deck "
+                                           "skipped" if unread else
+                                           "deck has no slides (no images or PDF); skipped"))
             continue
         pages = {str(s.page) for s in slides}
         for page in sorted(set(meta.sections) - pages, key=int):
@@ -413,6 +464,27 @@ def scan(root: Path) -> Corpus:
         corpus.slides.extend(slides)
     unify_spellings(corpus.decks)
     return corpus
+
+
+def skip_unread_decks(corpus: Corpus, keep: Iterable[str] = ()) -> list[str]:
+    """Leave out every deck whose deck.toml could not be read, but those in ``keep`` (the
+    build gives them the metadata of its last build): published with the folder's name as
+    its only metadata, a new deck would have no licence, source or hand labels. Each is
+    said once, on its deck.toml's line. Returns the slugs left out."""
+    left_out = sorted(corpus.unread_meta & set(corpus.decks) - set(keep))
+    if not left_out:
+        return []
+    for slug in left_out:
+        del corpus.decks[slug]
+        corpus.unread_meta.discard(slug)
+    gone = set(left_out)
+    corpus.slides = [s for s in corpus.slides if s.deck not in gone]
+    for i, problem in enumerate(corpus.problems):
+        if problem.path.partition("/")[0] in gone and problem.reason.endswith(META_IGNORED):
+            corpus.problems[i] = Problem(problem.path, problem.reason.removesuffix(META_IGNORED)
+                                         + "deck left out until it is fixed (never published "
+                                         "without its licence)")
+    return left_out
 
 
 def unify_spellings(decks: dict[str, DeckMeta]) -> None:
@@ -428,6 +500,16 @@ def unify_spellings(decks: dict[str, DeckMeta]) -> None:
             if value := getattr(meta, name):
                 counts = spellings[facet_key(value)]
                 setattr(meta, name, min(counts, key=lambda v: (-counts[v], v)))
+
+
+def unread_file_reason(suffix: str) -> str:
+    """Why a file in a deck folder is not a slide, and what to do with it."""
+    if suffix in UNREAD_IMAGE_EXTENSIONS:
+        return UNREAD_IMAGE_ADVICE
+    if suffix in PRESENTATION_EXTENSIONS:
+        return (f"a presentation ({suffix}) is not read from the corpus; import it with "
+                "`deckgen add FILE` (converted to slide images) or export it as PDF")
+    return f"not a slide image or PDF ({suffix or 'no extension'})"
 
 
 def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
@@ -452,13 +534,16 @@ def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide
         elif suffix == PDF_EXTENSION:
             pdfs.append(path)
         else:
-            problems.append(
-                Problem(rel, f"not a slide image or PDF ({suffix or 'no extension'}); skipped")
-            )
+            problems.append(Problem(rel, f"{unread_file_reason(suffix)}; skipped"))
     if images and pdfs:
         for pdf in pdfs:
             problems.append(Problem(str(pdf.relative_to(root)), "deck has images too; PDF ignored"))
         pdfs = []
+    if len(pdfs) > 1:  # "deck.pdf" beside "deck (1).pdf": a download saved twice?
+        names = ", ".join(printable(p.name) for p in pdfs)
+        problems.append(Problem(str(deck_dir.relative_to(root)), (
+            f"{len(pdfs)} PDFs, their pages joined in file-name order as one deck ({names}); "
+            "remove any that is a copy")))
     # (page, source, sha256); an image's page is its place in the folder, so a bad file
     # leaves a gap instead of moving every later slide's id, URL and hand-set label
     sources: list[tuple[int, str, str]] = []

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import tomllib
+import warnings
 from pathlib import Path
 
 from deckgen.corpus import (
@@ -15,6 +16,9 @@ from deckgen.corpus import (
     META_KEYS,
     PDF_RENDER_WIDTH,
     SLUG_RE,
+    UNREAD_IMAGE_ADVICE,
+    UNREAD_IMAGE_EXTENSIONS,
+    Problem,
     as_pdf,
     link_problem,
     natural_key,
@@ -48,6 +52,61 @@ def decks_in(paths: list[Path]) -> list[Path]:
     return decks
 
 
+ACCEPTED = IMAGE_EXTENSIONS | DOCUMENT_EXTENSIONS
+JPEG_SUFFIXES = {".jfif", ".jpe"}  # JPEG under other names: imported as .jpg
+CONVERTED_SUFFIXES = {".avif"}  # imported as PNG: every later stage and tool reads that
+
+
+def _not_a_slide(path: Path) -> str | None:
+    """Why a file found in a folder given to ``add`` is not imported (None: it is)."""
+    suffix = path.suffix.lower()
+    if path.name.startswith("."):
+        return "hidden file"
+    if path.is_dir():
+        return "a folder: its files are not read (add it on its own)"
+    if not path.is_file():
+        return "not a regular file"
+    if suffix in UNREAD_IMAGE_EXTENSIONS:
+        return UNREAD_IMAGE_ADVICE
+    if suffix not in ACCEPTED:
+        return f"not a slide image, PDF or presentation ({suffix or 'no extension'})"
+    return None
+
+
+def input_files(inputs: list[Path], skipped: list[Problem]) -> list[Path]:
+    """The files ``add`` imports, in slide order: each folder's in file-name order (2 before
+    10), and loose files the same way, as one folder in the place of the first of them
+    (a shell's ``dir/*.jpg`` sorts "slide 10" before "slide 2"). Files found in a folder
+    that are not slides go to ``skipped`` with the reason; a loose one is refused."""
+    files: list[Path] = []
+    loose: list[Path] = []
+    loose_at = None
+    for item in map(Path, inputs):
+        if item.is_dir():
+            for path in sorted(item.iterdir(), key=lambda p: natural_key(p.name)):
+                if reason := _not_a_slide(path):
+                    skipped.append(Problem(str(path), reason))
+                else:
+                    files.append(path)
+        elif item.is_file():
+            suffix = item.suffix.lower()
+            if suffix in UNREAD_IMAGE_EXTENSIONS:
+                raise BadInputError(f"{item}: {UNREAD_IMAGE_ADVICE}")
+            if suffix not in ACCEPTED:
+                raise BadInputError(
+                    f"{item} is not an image, PDF or presentation (use "
+                    + ", ".join(sorted(e.lstrip(".") for e in ACCEPTED)) + ")"
+                )
+            loose_at = len(files) if loose_at is None else loose_at
+            loose.append(item)
+        else:
+            raise BadInputError(f"{item} does not exist")
+    loose.sort(key=lambda p: (natural_key(p.name), str(p)))
+    if loose:
+        files[loose_at:loose_at] = loose
+    return files
+
+
 def add_deck(
     corpus_root: Path,
     inputs: list[Path],
@@ -55,31 +114,19 @@ def add_deck(
     slug: str | None = None,
     meta: dict[str, str | int | None] | None = None,
     pdf_width: int = PDF_RENDER_WIDTH,
+    skipped: list[Problem] | None = None,
 ) -> Path:
-    """Import a PDF, a presentation, a folder of images or loose images as ``corpus/<slug>/``."""
+    """Import a PDF, a presentation, a folder of images or loose images as ``corpus/<slug>/``.
+
+    Each file of a given folder that is not imported (a HEIC photo, a text file) is put
+    in ``skipped`` with the reason, for the caller to list."""
     meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
-    accepted = IMAGE_EXTENSIONS | DOCUMENT_EXTENSIONS
-    files: list[Path] = []
-    for item in inputs:
-        item = Path(item)
-        if item.is_dir():
-            files.extend(
-                p
-                for p in sorted(item.iterdir(), key=lambda p: natural_key(p.name))
-                if p.suffix.lower() in accepted and p.is_file()
-            )
-        elif item.is_file():
-            files.append(item)
-        else:
-            raise BadInputError(f"{item} does not exist")
+    skipped = [] if skipped is None else skipped
+    files = input_files(inputs, skipped)
     if not files:
-        raise BadInputError("no slide images, PDF or presentation found in the given paths")
-    unsupported = [f for f in files if f.suffix.lower() not in accepted]
-    if unsupported:
-        raise BadInputError(
-            f"{unsupported[0]} is not an image, PDF or presentation (use "
-            + ", ".join(sorted(e.lstrip(".") for e in accepted)) + ")"
-        )
+        said = "; ".join(str(p) for p in skipped[:3])
+        raise BadInputError("no slide images, PDF or presentation found in the given paths"
+                            + (f" ({said}{', …' if len(skipped) > 3 else ''})" if said else ""))
     documents = [f for f in files if f.suffix.lower() in DOCUMENT_EXTENSIONS]
     if documents and len(files) > 1:  # `deckgen add *.pdf` means several decks
         raise BadInputError(
@@ -113,9 +160,13 @@ def add_deck(
             else:
                 page += 1
                 data = path.read_bytes()
-                if path.suffix.lower() not in (".gif", ".bmp", ".tif", ".tiff"):
-                    _check_image(path, data)  # a text file named .jpg is refused now
-                atomic_write(staging / f"{page:03d}{path.suffix.lower()}", data)
+                suffix = path.suffix.lower()
+                # a text file named .jpg is refused now (GIF, BMP and TIFF have no verify)
+                _check_image(path, data, verify=suffix not in (".gif", ".bmp", ".tif", ".tiff"))
+                if suffix in CONVERTED_SUFFIXES:
+                    data, suffix = _as_png(data), ".png"
+                atomic_write(staging / f"{page:03d}{'.jpg' if suffix in JPEG_SUFFIXES else suffix}",
+                             data)
         shutil.rmtree(staging / ".converted", ignore_errors=True)
         staged = sorted((p for p in staging.iterdir() if p.name != "deck.toml"),
                         key=lambda p: natural_key(p.name))
@@ -135,15 +186,33 @@ class AlreadyImported(BadInputError):
     """The deck's first slide is the same picture as another deck's (renamed folder)."""
 
 
-def _check_image(path: Path, data: bytes) -> None:
+def _check_image(path: Path, data: bytes, verify: bool = True) -> None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the build's limit
+            with Image.open(io.BytesIO(data)) as image:
+                if verify:
+                    image.verify()
+    except Image.DecompressionBombError as exc:  # over ~179 Mpx: a poster, not a slide
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) / 1e6:.0f} Mpx" if found else "too large"
+        raise BadInputError(f"{path}: image is {size}, too large to be a slide; shrink it "
+                            "(a slide 1920 px wide is about 2 Mpx)") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         said = "a PDF; import the .pdf as its own deck" if data[:5] == b"%PDF-" else str(exc)
         raise BadInputError(f"{path}: not an image ({said})") from None
+
+
+def _as_png(data: bytes) -> bytes:
+    """An image in a format not every stage and tool reads (AVIF), as a PNG of its pixels."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.convert("RGBA" if "A" in image.getbands() else "RGB").save(out, "PNG")
+        return out.getvalue()
 
 
 def _same_deck(corpus_root: Path, staged: list[Path]) -> Path | None:

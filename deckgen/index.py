@@ -89,9 +89,10 @@ def _surface_and_stems(text: str) -> list[tuple[str, str]]:
 # --- documents ---------------------------------------------------------------
 
 def _documents(slides: list[Slide], decks: dict[str, DeckMeta]) -> list[dict[str, Any]]:
-    """One flat dict per searchable slide, in slide-id order (= doc number)."""
+    """One flat dict per searchable slide, in deck and page order (= doc number): by
+    number, so a deck's slide 1000 comes after its slide 101 (ids compare as text)."""
     docs = []
-    for slide in sorted(slides, key=lambda s: s.id):
+    for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
         if slide.ocr is None or slide.section is None:
             continue  # failed upstream; the build report already names it
         meta = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
@@ -215,8 +216,8 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
 def _facet_value(searcher, name: str, value: str) -> str:
     """The indexed value a filter means: "series-a" and "series a" are "Series A"."""
     known = list(searcher.reader().field_terms(_FACET_FIELDS[name]))
-    same = [v for v in known if v == value] or [
-        v for v in known if facet_key(v) == facet_key(value)]
+    key = facet_key(value)  # "" (only punctuation) means no value, not every such value
+    same = [v for v in known if v == value] or [v for v in known if key and facet_key(v) == key]
     return same[0] if same else value
 
 

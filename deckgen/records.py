@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +34,10 @@ SECTIONS: tuple[str, ...] = (
     "other",
 )
 
-# under this top score a label is "unsure": on the real decks of eval-dev such labels were
-# right 5 times in 11, the others 43 times in 55 (`deckgen eval`, docs/benchmarks.md)
+# under this score of its own a label is "unsure": on the real decks of eval-dev such labels
+# were right 5 times in 11, the others 43 times in 55 (`deckgen eval`, docs/benchmarks.md;
+# measured when it was the top score of any section, which is the label's but where the
+# joint decoding chose another section)
 UNSURE_BELOW = 0.5
 
 
@@ -156,9 +159,15 @@ class SectionResult(_Record):
 
     @property
     def sureness(self) -> float:
-        """How sure the label is: its top score (an ``other`` from flat scores is the least
-        sure; a label set by hand is sure). The one order of ``review``, ``eval`` and the site."""
-        return 1.0 if self.curated else max(self.scores.values(), default=0.0)
+        """How sure the label shown is: its own score, not the top one (the joint decoding may
+        choose a section that scored less than another). An ``other`` given for flat scores
+        has the top score it distrusted (under ``min_confidence``: the least sure); a label
+        set by hand is sure. The one order of ``review``, ``eval`` and the site."""
+        if self.curated:
+            return 1.0
+        if self.label == "other" or self.label not in self.scores:
+            return max(self.scores.values(), default=0.0)
+        return self.scores[self.label]
 
     def ranked(self, top: int = 3) -> list[tuple[str, float]]:
         """The ``top`` best scores, best first (ties by name, so every page reads the same)."""
@@ -199,5 +208,13 @@ def slide_id(deck: str, page: int) -> str:
 
 
 def facet_key(value: str) -> str:
-    """What a filter value means, whatever its case and spacing: "Series A" is "series-a"."""
-    return re.sub(r"[^0-9a-z]+", "-", value.lower()).strip("-")
+    """What a filter value means, whatever its case, width and spacing: "Series A" is
+    "series-a", "ФИНТЕХ" is "финтех", "Straße" is "strasse". Letters, digits and marks of
+    every script are kept (so "Финтех" and "医疗" stay two values); any other run is "-".
+
+    search.js ``facetKey`` computes the same: NFKC, then upper and lower case (a case fold
+    both languages share: "ß" is "ss"), final sigma as sigma; tests/tokenize_cases.json.
+    """
+    text = unicodedata.normalize("NFKC", value).upper().lower().replace("ς", "σ")
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text)
+    return "-".join(kept.split())

@@ -36,3 +36,24 @@ def test_invalid_toml_names_file(tmp_path):
     path.write_text("[build\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+@pytest.mark.parametrize("value", ["1e10", "nan", "inf", "-1", "-inf"])
+def test_classify_prior_weight_out_of_range_is_a_clear_error(tmp_path, value):
+    path = tmp_path / "deckgen.toml"
+    path.write_text(f"[classify]\nprior_weight = {value}\n")
+    with pytest.raises(ConfigError, match=r"\[classify\] prior_weight must be a number from 0 to"):
+        load_config(path)
+
+
+def test_classify_weights_in_range_are_kept_and_min_confidence_is_a_probability(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    path.write_text("[classify]\nprior_weight = 0\nmin_confidence = 0.3\n")
+    cfg = load_config(path)
+    assert (cfg.classify.prior_weight, cfg.classify.min_confidence) == (0.0, 0.3)
+    assert load_config(path, {"classify": {"prior_weight": 2.5}}).classify.prior_weight == 2.5
+    with pytest.raises(ConfigError, match="prior_weight"):
+        load_config(path, {"classify": {"prior_weight": float("nan")}})
+    path.write_text("[classify]\nmin_confidence = nan\n")
+    with pytest.raises(ConfigError, match="min_confidence must be from 0 to 1"):
+        load_config(path)

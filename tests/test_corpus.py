@@ -372,16 +372,16 @@ def test_deck_toml_values_that_would_mislead_or_bloat_the_site_are_reported(tmp_
     (deck / "001.jpg").write_bytes(jpeg())
     big = "A" * 600
     (deck / "deck.toml").write_bytes(  # with the byte-order mark Windows Notepad writes
-        f'\ufeffcompany = "{big}"\nlicense = true\namount_raised = inf\nyear = 2020\n'
+        f'\ufeffcompany = "{big}"\nstage = true\namount_raised = inf\nyear = 2020\n'
         'title = "Seed \u202edeck"\n'.encode())
     corpus = scan(tmp_path)
     meta = corpus.decks["acme"]
     assert meta.company == "A" * 500 and meta.year == 2020
-    assert meta.license == "" and meta.amount_raised == "" and meta.title == "Seed deck"
+    assert meta.stage == "" and meta.amount_raised == "" and meta.title == "Seed deck"
     assert sorted(p.reason for p in corpus.problems) == [
         "amount_raised must be text, got inf; left empty",
         "company is 600 characters; only the first 500 are kept",
-        "license must be text, got True; left empty",
+        "stage must be text, got True; left empty",
         "title: invisible control characters removed",
     ]
 
@@ -396,6 +396,22 @@ def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):
     assert [decks[s].stage for s in "abcd"] == ["Seed", "Seed", "Seed", "series-a"]
     # three spellings once each: the first in sorted order, the same on every build
     assert [decks[s].industry for s in "abcd"] == ["FinTech", "FinTech", "FinTech", "health"]
+
+
+def test_stages_and_industries_in_other_scripts_stay_apart(tmp_path):
+    values = {"a": ("Финтех", "Посевная"), "b": ("Медицина", "Серия А"), "c": ("医疗", "种子轮"),
+              "d": ("ФИНТЕХ", "Série A"), "e": ("Santé", "Serie A")}
+    for slug, (industry, stage) in values.items():
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "001.jpg").write_bytes(jpeg())
+        (tmp_path / slug / "deck.toml").write_text(
+            f'stage = "{stage}"\nindustry = "{industry}"\n', encoding="utf-8")
+    decks = scan(tmp_path).decks
+    # only a difference of case joins two values; other words and accents stay apart
+    assert [decks[s].industry for s in "abcde"] == ["ФИНТЕХ", "Медицина", "医疗", "ФИНТЕХ",
+                                                     "Santé"]
+    assert [decks[s].stage for s in "abcde"] == ["Посевная", "Серия А", "种子轮", "Série A",
+                                                  "Serie A"]
 
 
 def test_add_refuses_a_deck_already_imported_under_another_name_and_a_fake_image(tmp_path):
@@ -418,3 +434,94 @@ def test_add_refuses_a_deck_already_imported_under_another_name_and_a_fake_image
     with pytest.raises(BadInputError, match=r"not an image \(a PDF; import the .pdf"):
         add_deck(corpus_root, [pdf_named_jpg], slug="fake")
     assert sorted(p.name for p in corpus_root.iterdir()) == ["zeta"]
+
+
+def test_file_names_with_other_digits_and_ties_sort_the_same_on_every_disk(tmp_path):
+    deck = tmp_path / "acme"
+    deck.mkdir()
+    names = ["slide_1²2.jpg", "slide_2.jpg", "a.jpg", "A.JPG", "1.jpg", "01.jpg", "١٠.jpg"]
+    for name in names:
+        (deck / name).write_bytes(jpeg())
+    corpus = scan(tmp_path)  # "²" is a digit to str.isdigit, but no number to int()
+    assert [s.source.removeprefix("acme/") for s in corpus.slides] == [
+        "01.jpg", "1.jpg", "١٠.jpg", "A.JPG", "a.jpg", "slide_1²2.jpg", "slide_2.jpg"]
+    from deckgen.corpus import natural_key
+
+    assert sorted(["b10", "b9", "B9"], key=natural_key) == ["B9", "b9", "b10"]
+
+
+def zero_page_pdf() -> bytes:
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 3\n0000000000 65535 f \n")
+    out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
+    out.write(b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()
+
+
+def test_unreadable_pdfs_say_why_each_and_the_deck_is_not_called_empty(tmp_path):
+    good = tmp_path / "good.pdf"
+    make_pdf(good, pages=3)
+    # a truncated PDF first: PDFium keeps its error code for the next failure that sets none
+    for slug, data in (("a-truncated", good.read_bytes()[:300]), ("b-empty", zero_page_pdf()),
+                       ("c-text", b"hello")):
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "deck.pdf").write_bytes(data)
+        (tmp_path / slug / "deck.toml").write_text('company = "X"\n')
+    good.unlink()
+    said = {p.path: p.reason for p in scan(tmp_path).problems}
+    assert said["a-truncated/deck.pdf"].startswith("not a readable PDF (truncated")
+    assert said["b-empty/deck.pdf"] == "not a readable PDF (it has no pages)"
+    assert said["c-text/deck.pdf"].startswith("not a readable PDF (it does not start with %PDF-")
+    assert not any("PDFium" in reason for reason in said.values())
+    for slug in ("a-truncated", "b-empty", "c-text"):
+        assert said[slug] == "none of its slide files could be read; deck skipped"
+    with pytest.raises(BadInputError, match=r"zero.pdf: not a readable PDF \(it has no pages\)"):
+        (tmp_path / "zero.pdf").write_bytes(zero_page_pdf())
+        add_deck(tmp_path / "corpus", [tmp_path / "zero.pdf"])
+
+
+def test_presentations_and_a_second_pdf_in_a_deck_folder_are_explained(tmp_path):
+    deck = tmp_path / "acme"
+    deck.mkdir()
+    make_pdf(deck / "deck.pdf", pages=2)
+    make_pdf(deck / "deck (1).pdf", pages=2)
+    (deck / "deck.pptx").write_bytes(b"PK\x03\x04")
+    (deck / "deck.toml").write_text('company = "Acme"\n')
+    corpus = scan(tmp_path)
+    said = {p.path: p.reason for p in corpus.problems}
+    assert "import it with `deckgen add FILE`" in said["acme/deck.pptx"]
+    assert said["acme"].startswith("2 PDFs, their pages joined in file-name order as one deck "
+                                   "(deck (1).pdf, deck.pdf); remove any that is a copy")
+    assert len(corpus.slides) == 4
+
+
+def test_a_new_deck_whose_deck_toml_cannot_be_read_is_left_out_not_published_bare(tmp_path):
+    from deckgen.corpus import skip_unread_decks
+
+    for slug, toml in (("broken", 'company = "Acme\nlicense = "CC-BY-4.0"\n'),
+                       ("listed", 'company = "Beta"\nlicense = ["CC-BY-4.0", "MIT"]\n'),
+                       ("kept", 'company = "Gamma\n'), ("fine", 'company = "Delta"\n')):
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "001.jpg").write_bytes(jpeg())
+        (tmp_path / slug / "deck.toml").write_text(toml)
+    corpus = scan(tmp_path)
+    assert corpus.unread_meta == {"broken", "listed", "kept"}
+    said = {p.path: p.reason for p in corpus.problems}
+    assert said["listed/deck.toml"].startswith(
+        "license must be text like \"CC-BY-4.0\", got ['CC-BY-4.0', 'MIT']; metadata ignored")
+    # "kept" was in the last build: the build gives it that build's metadata
+    assert skip_unread_decks(corpus, keep={"kept", "gone"}) == ["broken", "listed"]
+    assert sorted(corpus.decks) == ["fine", "kept"]
+    assert {s.deck for s in corpus.slides} == {"fine", "kept"}
+    said = {p.path: p.reason for p in corpus.problems}
+    assert said["broken/deck.toml"].startswith("malformed TOML")
+    assert said["broken/deck.toml"].endswith("; deck left out until it is fixed (never "
+                                             "published without its licence)")
+    assert said["kept/deck.toml"].endswith("metadata ignored")  # for the build to say more
+    assert skip_unread_decks(corpus, keep={"kept"}) == []

@@ -421,3 +421,31 @@ def test_empty_export_searches_to_nothing(tmp_path):
     assert stats["docs"] == 0
     (result,) = run_node_engine(tmp_path / "search", [{"q": "market"}], tmp_path)
     assert result["total"] == 0
+
+
+def test_filters_in_other_scripts_find_their_own_decks_only(tmp_path):
+    decks = {"a": DeckMeta(slug="a", industry="Финтех", stage="Серия А"),
+             "b": DeckMeta(slug="b", industry="Медицина", stage="Seed"),
+             "c": DeckMeta(slug="c", industry="医疗", stage="Seed")}
+    slides = [make_slide(d, 1, "our market") for d in "abc"]
+    ix.build_index(slides, decks, tmp_path / "ix")
+
+    def found(**filters):
+        return [h["id"] for h in ix.search(tmp_path / "ix", "", filters=filters)]
+
+    assert found(industry="финтех") == ["a/001"]  # its case as typed in a URL
+    assert found(industry="Медицина") == ["b/001"]
+    assert found(industry="医疗") == ["c/001"]
+    assert found(stage="серия-а") == ["a/001"]
+    assert found(industry="!!!") == []  # a value with no letters matches no value
+    assert ix.unknown_filter(tmp_path / "ix", {"industry": "Финтех"}) is None
+    assert "no slide has industry" in ix.unknown_filter(tmp_path / "ix", {"industry": "Право"})
+
+
+def test_docs_are_numbered_in_page_order_past_999(tmp_path):
+    decks = {"a": DeckMeta(slug="a")}
+    pages = (1000, 101, 99, 1001)
+    slides = [make_slide("a", p, f"word{p} common") for p in pages]
+    ix.build_index(slides, decks, tmp_path / "ix")
+    listed = ix.search(tmp_path / "ix", "", filters={"deck": "a"})
+    assert [h["page"] for h in listed] == [99, 101, 1000, 1001]

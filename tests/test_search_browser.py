@@ -194,6 +194,28 @@ def test_a_word_no_slide_has_is_offered_without(page, server):
     assert page.errors == []
 
 
+def test_did_you_mean_corrects_every_misspelt_word_and_clicking_runs_it(page, server):
+    url, _ = server
+    page.goto(url + "?q=markt+sise")
+    assert wait_count(page).startswith("No slides match")
+    hint = page.wait_for_selector(".search-did-you-mean")
+    assert hint.inner_text() == "Did you mean market size?"
+    page.click(".search-did-you-mean a")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'market size'")
+    page.wait_for_selector("li.search-hit:not(.search-hit-fuzzy)")
+    assert page.input_value("#q") == "market size"
+    # the words of a phrase are corrected inside its quotes
+    page.goto(url + "?q=" + urllib.request.quote('"setle insurance clams"'))
+    assert wait_count(page).startswith("No slides match")
+    hint = page.wait_for_selector(".search-did-you-mean")
+    assert hint.inner_text() == 'Did you mean "settle insurance claims"?'
+    page.click(".search-did-you-mean a")
+    page.wait_for_selector("li.search-hit")
+    assert hit_ids(page) == ["evil/002"]
+    assert page.input_value("#q") == '"settle insurance claims"'
+    assert page.errors == []
+
+
 def test_phrase_query_matches_only_the_phrase(page, server):
     url, _ = server
     page.goto(url + "?q=" + urllib.request.quote('"settle insurance claims"'))

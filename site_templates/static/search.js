@@ -86,7 +86,7 @@ export function stem(word) {
 
 // ------------------------------------------------------------------- query
 // Same grammar as deckgen.index.parse_query: free words and "quoted phrases",
-// all required. Term clauses keep the typed word (for prefix and typo matching).
+// all required. Clauses keep the typed words (for prefix matching and typo correction).
 export function parseQuery(query) {
   const clauses = [], seen = new Set();
   const add = (c) => {
@@ -100,7 +100,7 @@ export function parseQuery(query) {
     }
     const toks = analyze(m[1] || "");
     if (toks.length === 1) add({ kind: "term", terms: [toks[0].term], word: toks[0].word });
-    else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term) });
+    else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), words: toks.map((t) => t.word) });
   }
   const last = clauses[clauses.length - 1];
   // The last word is still being typed unless a space or a quote follows it.
@@ -137,7 +137,10 @@ export const idf = (docCount, df) => Math.log(docCount / (df + 1)) + 1;
 
 // A filter value's key, as deckgen.records.facet_key: "Series A", "series-a" and "SERIES_A"
 // are one value, so a hand-typed or shared link (?stage=series-a) finds "Series A".
-export const facetKey = (value) => String(value).toLowerCase().replace(/[^0-9a-z]+/g, "-").replace(/^-|-$/g, "");
+// Letters, digits and marks of every script are kept ("Финтех" and "医疗" stay apart);
+// NFKC, then upper and lower case (Python's .upper().lower(): "ß" is "ss"), ς as σ.
+export const facetKey = (value) => String(value).normalize("NFKC").toUpperCase().toLowerCase()
+  .replaceAll("ς", "σ").replace(/[^\p{L}\p{N}\p{M}]+/gu, "-").replace(/^-|-$/g, "");
 
 // The position of `value` in a facet's `values`: the exact value, else the one with its key; -1.
 export function facetIndex(values, value) {
@@ -188,6 +191,9 @@ export function editDistance(a, b, max, from = null) {
 }
 const typoBudget = (word) => { const n = cpLength(word); return n >= 9 ? 2 : n >= 5 ? 1 : 0; };
 const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
+// "Did you mean": the nearest few words for each misspelt one, and at most so many corrected
+// queries searched (their terms' shards are all the suggestion fetches beyond the vocabulary).
+const MAX_SPELLINGS = 3, MAX_SUGGESTION_TRIES = 8;
 
 // Binary search: index of the last range start <= key.
 function rangeIndex(starts, key) {
@@ -421,7 +427,8 @@ export class SearchIndex {
   }
 
   // One clause: exact scores (Whoosh's), scores through prefix/typo expansions (docs not
-  // matched exactly), the terms to highlight, and a [typed, corrected] word pair if any.
+  // matched exactly), the terms to highlight, and, for a word found only through typo
+  // corrections, {word, near: those corrections, nearest first}.
   async clause(clause) {
     if (clause.kind === "phrase") {
       return { exact: await this.phraseScores(clause.terms), fuzzy: new Map(), terms: clause.terms };
@@ -432,8 +439,8 @@ export class SearchIndex {
     for (const part of scores) {
       for (const [d, s] of part) if (!exact.has(d) && !(fuzzy.get(d) >= s)) fuzzy.set(d, s);
     }
-    const typo = extra.find((v) => v.dist > 0), completed = extra.some((v) => v.dist === 0);
-    const replace = !exact.size && !completed && typo ? [clause.word, typo.word] : null;
+    const typos = extra.filter((v) => v.dist > 0), completed = extra.some((v) => v.dist === 0);
+    const replace = !exact.size && !completed && typos.length ? { word: clause.word, near: typos } : null;
     return { exact, fuzzy, terms: [clause.terms[0], ...extra.map((v) => v.term)], replace };
   }
 
@@ -495,7 +502,8 @@ export class SearchIndex {
     }
     const [section, outright] = filters.section ? [null, false] : this.sectionNamed(query, facets, active);
     if (replaced.length && hits.length && !hits.some((h) => h.tier === 0)) {
-      suggestion = replaceWords(query, replaced);
+      // the typo corrections that found these slides, whichever of each word's near ones it took
+      if (suggest) suggestion = (await this.firstThatFinds(query, corrections(replaced), filters))?.suggestion ?? null;
     } else if (!hits.length && clauses.length && suggest) { // a section named outright is the better offer
       ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters, !outright));
     }
@@ -531,32 +539,54 @@ export class SearchIndex {
     return [null, false];
   }
 
-  // A query that finds something, for one that found nothing: each word that matches
-  // nothing becomes its nearest vocabulary word (one edit allowed even in a short word, so
-  // "tean" finds "team") or, with none near, is left out ("market size fintech" on a
-  // corpus that never says "fintech": "market size"); failing that, every such word is
-  // left out. When every word is on some slide but none has them all (and `partial` is
-  // allowed): the query with one word fewer that finds the most. `dropped`: unknown words
-  // the suggestion leaves out; `partial`: the suggestion leaves out a word that is known.
+  // A query that finds something, for one that found nothing: every word that matches
+  // nothing, in a phrase too, becomes one of its nearest vocabulary words (one edit allowed
+  // even in a short word, so "tean" finds "team"), the others kept as typed; the corrected
+  // queries are tried closest first and the first that finds slides wins ("markt sise":
+  // "market site" finds none, "market size" does). A word with none near is left out
+  // ("market size fintech" on a corpus that never says "fintech": "market size"; a phrase
+  // keeps it); failing all that, every such word is left out. When every word is on some
+  // slide but none has them all (and `partial` is allowed): the query with one word fewer
+  // that finds the most. `dropped`: unknown words the suggestion leaves out; `partial`: the
+  // suggestion leaves out a word that is known.
   async didYouMean(query, clauses, filters, partial) {
-    const unknown = [];
+    const typed = new Map(); // each typed word once: {term, phrase}
     for (const c of clauses) {
-      if (c.kind !== "term" || (await this.postings(c.terms[0]))) continue;
-      const [near] = await this.nearWords(c.word, c.terms[0], 1);
-      unknown.push([c.word, near ? near.word : ""]);
+      (c.kind === "term" ? [c.word] : c.words).forEach((word, i) => {
+        if (!typed.has(word)) typed.set(word, { term: c.terms[i], phrase: c.kind === "phrase" });
+      });
     }
-    const tries = unknown.length ? [unknown, unknown.map(([word]) => [word, ""])]
-      : partial ? clauses.filter((c) => c.kind === "term").map((c) => [[c.word, ""]]) : [];
+    const unknown = [];
+    for (const [word, { term, phrase }] of typed) if (!(await this.postings(term))) unknown.push({ word, term, phrase });
+    if (unknown.length) {
+      const near = await Promise.all(unknown.map((u) => this.nearWords(u.word, u.term, 1)));
+      const tries = [...corrections(unknown.map((u, k) => ({ ...u, near: near[k] }))),
+        unknown.map(({ word, phrase }) => [word, phrase ? word : ""])];
+      const found = await this.firstThatFinds(query, tries, filters);
+      if (!found) return { suggestion: null, dropped: [], partial: false };
+      return { suggestion: found.suggestion, dropped: found.pairs.filter(([, to]) => !to).map(([word]) => word), partial: false };
+    }
     let best = null;
+    for (const c of partial ? clauses.filter((c) => c.kind === "term") : []) {
+      const suggestion = replaceWords(query, [[c.word, ""]]);
+      const total = suggestion ? (await this.search(suggestion, filters, false)).total : 0;
+      if (total > (best ? best.total : 0)) best = { suggestion, total };
+    }
+    return best ? { suggestion: best.suggestion, dropped: [], partial: true } : { suggestion: null, dropped: [], partial: false };
+  }
+
+  // The first of `tries` (lists of [typed, replacement] word pairs) whose query finds a slide
+  // under `filters`: {suggestion, total, pairs}, or null.
+  async firstThatFinds(query, tries, filters) {
+    const seen = new Set();
     for (const pairs of tries) {
       const suggestion = replaceWords(query, pairs);
-      const total = suggestion ? (await this.search(suggestion, filters, false)).total : 0;
-      if (total > (best ? best.total : 0)) best = { suggestion, total, pairs };
-      if (best && unknown.length) break; // the corrections first, then leaving them out
+      if (!suggestion || seen.has(suggestion)) continue;
+      seen.add(suggestion);
+      const { total } = await this.search(suggestion, filters, false);
+      if (total) return { suggestion, total, pairs };
     }
-    if (!best) return { suggestion: null, dropped: [], partial: false };
-    const dropped = unknown.length ? best.pairs.filter(([, to]) => !to).map(([word]) => word) : [];
-    return { suggestion: best.suggestion, dropped, partial: !unknown.length };
+    return null;
   }
 
   // Display records {id, title, url, thumb, text, ...} for doc numbers, in order.
@@ -585,13 +615,31 @@ function sumFields(parts) {
   return all;
 }
 
-// The query with each [from, to] word replaced ("" drops it, and any stop word it leaves at
-// either end: "go to market" without "go" is "market"); null if that changes nothing or
-// leaves no words.
+// The corrected queries for misspelt words [{word, near: vocabulary entries, nearest first,
+// phrase}], as lists of [typed, corrected] word pairs, the closest first (fewest edits, then
+// nearest in spelling, then the commonest words): each word takes one of its MAX_SPELLINGS
+// nearest; a word with none near is left out ("" ), or kept in a phrase. At most
+// MAX_SUGGESTION_TRIES: costs add up, so the best of the whole product extend the best of
+// each step.
+function corrections(misspelt) {
+  const cost = (a, b) => a.dist - b.dist || a.spelled - b.spelled || b.df - a.df;
+  let best = [{ pairs: [], dist: 0, spelled: 0, df: 0 }];
+  for (const { word, near, phrase } of misspelt) {
+    const options = near.length ? near.slice(0, MAX_SPELLINGS) : [{ word: phrase ? word : "", dist: 0, spelled: 0, df: 0 }];
+    best = best.flatMap((b) => options.map((v) => ({ pairs: [...b.pairs, [word, v.word]],
+      dist: b.dist + v.dist, spelled: b.spelled + v.spelled, df: b.df + v.df })));
+    best = best.sort(cost).slice(0, MAX_SUGGESTION_TRIES);
+  }
+  return best.map((b) => b.pairs);
+}
+
+// The query with each [from, to] word replaced wherever it stands, in a phrase too ("" drops
+// it, and any stop word it leaves at either end: "go to market" without "go" is "market");
+// null if that changes nothing or leaves no words.
 function replaceWords(query, pairs) {
   let out = query;
   for (const [from, to] of pairs) {
-    out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "iu"), (m, pre) => pre + to);
+    out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "giu"), (m, pre) => pre + to);
   }
   const words = out.split(/\s+/).filter(Boolean);
   if (pairs.some(([, to]) => !to)) {

@@ -1,0 +1,87 @@
+// A tiny search index in memory, in the shape deckgen/index.py exports (entry.json -> meta ->
+// term, position, vocabulary, record and facet files), for tests of SearchIndex under node.
+// Small shards and vocabulary files on purpose, so a test can see which files a search reads.
+import { analyze, SearchIndex } from "../../site_templates/static/search.js";
+
+const FIELDS = ["text", "title", "company", "industry"];
+const VLQ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// deckgen.index.vlq: 5 bits a character, low bits first, bit 6 set while more follow.
+export function vlq(numbers) {
+  let out = "";
+  for (let n of numbers) {
+    while (n >= 32) { out += VLQ_CHARS[32 + (n % 32)]; n = Math.floor(n / 32); }
+    out += VLQ_CHARS[n];
+  }
+  return out;
+}
+
+// docs: [{id, text, title?, company?, industry?, section?}], in doc-number order. Each field
+// keeps to 10 words or fewer, where Whoosh's one-byte field length is the length itself.
+// Returns {index (opened), loads (every file name read, in order)}.
+export async function tinyIndex(docs, { termsPerShard = 3, termsPerVocab = 4 } = {}) {
+  const files = new Map(), loads = [];
+  const put = (name, obj) => { files.set(name, obj); return name; };
+  const postings = new Map(), surfaces = new Map(), lengths = FIELDS.map(() => 0);
+  docs.forEach((doc, d) => FIELDS.forEach((field, f) => {
+    const toks = analyze(doc[field] || "");
+    if (toks.length > 10) throw new Error(`${doc.id}: keep ${field} to 10 words`);
+    lengths[f] += toks.length;
+    toks.forEach(({ word, term }, pos) => {
+      if (!postings.has(term)) { postings.set(term, FIELDS.map(() => [])); surfaces.set(term, new Map()); }
+      const list = postings.get(term)[f], last = list.at(-1);
+      if (last && last.doc === d) last.positions.push(pos);
+      else list.push({ doc: d, positions: [pos], length: toks.length });
+      surfaces.get(term).set(word, (surfaces.get(term).get(word) || 0) + 1);
+    });
+  }));
+  const terms = [...postings.keys()].sort();
+  const shardStarts = [], shardFiles = [], posFiles = [];
+  for (let i = 0; i < terms.length; i += termsPerShard) {
+    const block = terms.slice(i, i + termsPerShard), shard = {}, pos = {};
+    for (const term of block) {
+      shard[term] = postings.get(term).map((list) => vlq(list.flatMap((p, k) =>
+        [p.doc - (k ? list[k - 1].doc : 0), p.positions.length, p.length])));
+      pos[term] = postings.get(term).map((list) => vlq(list.flatMap((p) =>
+        p.positions.map((at, k) => at - (k ? p.positions[k - 1] : 0)))));
+    }
+    shardStarts.push(i ? block[0] : "");
+    shardFiles.push(put(`t.${i}.json`, shard));
+    posFiles.push(put(`p.${i}.json`, pos));
+  }
+  const vocabStarts = [], vocabFiles = [];
+  for (let i = 0; i < terms.length; i += termsPerVocab) {
+    const block = terms.slice(i, i + termsPerVocab);
+    const df = block.map((t) => new Set(postings.get(t).flatMap((list) => list.map((p) => p.doc))).size);
+    // the commonest word behind each stem, "" when it is the stem itself (deckgen's _best_surface)
+    const surface = block.map((t) => {
+      const [word] = [...surfaces.get(t)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+      return word === t ? "" : word;
+    });
+    vocabStarts.push(i ? block[0] : "");
+    vocabFiles.push(put(`v.${i}.json`, { t: block, d: df, s: surface }));
+  }
+  const recordFields = ["id", "title", "section", "text"];
+  let hashes = "";
+  for (let i = 0; i < docs.length; i += 8) {
+    const hash = String(i).padStart(12, "0");
+    hashes += hash;
+    put(`r.${hash}.json`, docs.slice(i, i + 8).map((doc) => recordFields.map((k) => doc[k] || "")));
+  }
+  const sections = [...new Set(docs.map((d) => d.section || "problem"))].sort();
+  put("f.json", { section: { values: sections, labels: sections,
+    codes: vlq(docs.map((d) => sections.indexOf(d.section || "problem") + 1)), unsure: "" } });
+  put("m.json", {
+    docs: docs.length, fields: FIELDS, boosts: [1, 2, 1.5, 1], B: 0.75, K1: 1.2, lengths,
+    terms: { starts: shardStarts, files: shardFiles, pos: posFiles },
+    vocab: { starts: vocabStarts, files: vocabFiles },
+    records: { size: 8, fields: recordFields, hashes }, facets: "f.json",
+  });
+  put("entry.json", { version: 1, hash: 12, meta: "m.json" });
+  const index = await new SearchIndex(async (name) => {
+    loads.push(name);
+    if (!files.has(name)) throw new Error(`no file ${name}`);
+    return structuredClone(files.get(name));
+  }).open();
+  return { index, loads, files };
+}

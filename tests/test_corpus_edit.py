@@ -1,0 +1,100 @@
+import io
+import struct
+import subprocess
+import sys
+import zlib
+
+import pytest
+from PIL import Image, features
+
+from deckgen.corpus import IMAGE_EXTENSIONS, scan
+from deckgen.corpus_edit import add_deck
+from deckgen.errors import EXIT_BAD_INPUT, BadInputError
+
+
+def image_bytes(color, fmt="JPEG", size=(48, 27)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, fmt)
+    return buf.getvalue()
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that says it is width x height: Pillow refuses a bomb from its header alone."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b""))
+            + chunk(b"IEND", b""))
+
+
+def test_loose_files_are_imported_in_file_name_order_like_a_folder(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    colors = {"slide 1.jpg": (255, 0, 0), "slide 2.jpg": (0, 255, 0),
+              "slide 02b.jpg": (0, 0, 255), "slide 10.jpg": (255, 255, 0)}
+    for name, color in colors.items():
+        (shots / name).write_bytes(image_bytes(color))
+    # the order a shell's `shots/*.jpg` gives: "slide 02b", "slide 1", "slide 10", "slide 2"
+    given = [shots / n for n in sorted(colors)]
+    loose = add_deck(tmp_path / "one", given, slug="loose")
+    folder = add_deck(tmp_path / "two", [shots], slug="folder")  # else: "already imported"
+    order = ["slide 1.jpg", "slide 2.jpg", "slide 02b.jpg", "slide 10.jpg"]
+    for deck in (loose, folder):
+        got = [(deck / f"{n:03d}.jpg").read_bytes() for n in range(1, 5)]
+        assert got == [(shots / name).read_bytes() for name in order], deck.name
+
+
+def test_a_folder_keeps_jpeg_under_other_names_and_lists_what_it_skips(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "1.jpg").write_bytes(image_bytes((255, 0, 0)))
+    (shots / "2.jfif").write_bytes(image_bytes((0, 255, 0)))
+    (shots / "3.jpe").write_bytes(image_bytes((0, 0, 255)))
+    (shots / "4.heic").write_bytes(b"\x00\x00\x00\x18ftypheic")
+    (shots / "notes.txt").write_text("speaker notes")
+    (shots / "old").mkdir()
+    skipped = []
+    deck = add_deck(tmp_path / "corpus", [shots], slug="acme", skipped=skipped)
+    assert sorted(p.name for p in deck.iterdir()) == ["001.jpg", "002.jpg", "003.jpg",
+                                                       "deck.toml"]
+    assert (deck / "002.jpg").read_bytes() == (shots / "2.jfif").read_bytes()
+    said = {p.path.rpartition("/")[2]: p.reason for p in skipped}
+    assert said.keys() == {"4.heic", "notes.txt", "old"}
+    assert "convert it to JPEG or PNG" in said["4.heic"]
+    assert "(.txt)" in said["notes.txt"]
+    assert scan(tmp_path / "corpus").problems == []
+    with pytest.raises(BadInputError, match=r"4.heic: HEIC photos are not read; convert it"):
+        add_deck(tmp_path / "corpus", [shots / "4.heic"], slug="heic")
+
+
+def test_jpeg_under_other_names_is_read_in_the_corpus(tmp_path):
+    deck = tmp_path / "acme"
+    deck.mkdir()
+    for name in ("1.jfif", "2.JPE", "3.heic"):
+        (deck / name).write_bytes(image_bytes((9, 9, 9)))
+    corpus = scan(tmp_path)
+    assert [s.source for s in corpus.slides] == ["acme/1.jfif", "acme/2.JPE"]
+    assert [str(p) for p in corpus.problems if p.path == "acme/3.heic"] == [
+        "acme/3.heic: HEIC photos are not read; convert it to JPEG or PNG; skipped"]
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow reads no AVIF")
+def test_avif_is_imported_as_png(tmp_path):
+    assert ".avif" in IMAGE_EXTENSIONS
+    (tmp_path / "cover.avif").write_bytes(image_bytes((200, 30, 30), "AVIF", (64, 36)))
+    deck = add_deck(tmp_path / "corpus", [tmp_path / "cover.avif"], slug="avif")
+    with Image.open(deck / "001.png") as image:
+        assert image.format == "PNG" and image.size == (64, 36)
+
+
+def test_a_poster_too_large_to_be_a_slide_is_one_line_and_exit_3(tmp_path):
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(png_header_only(16000, 12000))
+    with pytest.raises(BadInputError, match=r"poster.png: image is 192 Mpx, too large"):
+        add_deck(tmp_path / "corpus", [poster])
+    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                           str(tmp_path / "corpus"), str(poster)], capture_output=True, text=True)
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert "Traceback" not in done.stderr and "too large to be a slide" in done.stderr
+    assert not (tmp_path / "corpus").exists() or not any((tmp_path / "corpus").iterdir())
