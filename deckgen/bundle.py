@@ -16,18 +16,26 @@ the data card and ``verify_bundle``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import hashlib
 import io
 import json
 import os
+import shutil
 import tarfile
 import tempfile
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 from PIL import Image
 
@@ -42,14 +50,16 @@ from deckgen.records import DeckMeta, Slide
 if TYPE_CHECKING:
     from deckgen.config import Config
 
-VERSION = "4"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "5"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
 WEBP_METHOD = 4
+WEBP_MAX_SIDE = 16383  # the format's limit: a wider upscaled image is stored scaled down
 PNG_COMPRESS_LEVEL = 9  # originals converted to PNG; fixed so rebuilds give the same bytes
 # formats kept byte for byte, and those the corpus accepts that are stored as PNG instead
 _KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 _CONVERTED_FORMATS = ("GIF", "BMP", "TIFF")
+ORIENTATION_TAG = 0x0112  # EXIF Orientation
 
 __all__ = [
     "ARCHIVE_STEM", "FIELDS", "VERSION", "Field", "archive_name", "build_bundle",
@@ -73,6 +83,7 @@ def build_bundle(
     max_pixels: int | None = None,
     progress: Progress = SILENT,
     config: Config | None = None,
+    spool_dir: Path | None = None,
 ) -> dict:
     """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
 
@@ -85,7 +96,8 @@ def build_bundle(
     images cannot be read. The archive is rewritten only when its bytes change.
     ``config`` is the build's (its OCR, classifier and upscale settings go into
     ``provenance.json`` and the card, its site base_url into Croissant's url);
-    default: deckgen's defaults.
+    default: deckgen's defaults. The images wait in a spool folder made in ``spool_dir``
+    (default: the system's temp folder); one a killed run left there is swept (``_spool``).
     """
     if upscaled_format not in ("webp", "png"):
         raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
@@ -94,9 +106,7 @@ def build_bundle(
     mtime = source_date_epoch()
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
-    with (tempfile.TemporaryDirectory(prefix="deckgen-bundle-") as spool_dir,
-          progress.stage("dataset", len(slides)) as advance):
-        spool = Path(spool_dir)
+    with (_spool(spool_dir) as spool, progress.stage("dataset", len(slides)) as advance):
         images: dict[str, Path] = {}  # member name -> spooled file
         for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
             advance()
@@ -123,7 +133,9 @@ def build_bundle(
             deck = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
             if split_source(slide.source)[1] is not None:
                 source_format = "PDF"  # its bytes are the page rendered to PNG
-            rows.append(_row(slide, deck, original_name, upscaled_name, source_format))
+            row = _row(slide, deck, original_name, upscaled_name, source_format)
+            _match_stored_scale(row, slide, upscaled)
+            rows.append(row)
         skipped.sort(key=lambda item: item["id"])
 
         used_decks = {r["deck"]: decks.get(r["deck"]) or DeckMeta(slug=r["deck"]) for r in rows}
@@ -157,6 +169,65 @@ def build_bundle(
         "written": written,
         "skipped": skipped,
     }
+
+
+SPOOL_PREFIX = "deckgen-bundle-"
+_SPOOL_LOCK = ".lock"
+_SPOOL_GRACE_S = 60  # a spool younger than this may be one whose lock is being taken
+_UNLOCKED_SPOOL_AGE_S = 24 * 3600  # made before spools were locked: surely finished by now
+
+
+@contextlib.contextmanager
+def _spool(parent: Path | None) -> Iterator[Path]:
+    """A fresh spool folder in ``parent``, locked while this process uses it, removed after.
+
+    A run killed with SIGKILL cannot remove its spool, but the kernel drops its lock: the
+    next run sweeps every spool in ``parent`` whose lock it can take (the ones no live
+    process holds), so killed runs never pile up images in /tmp.
+    """
+    parent = Path(parent if parent is not None else tempfile.gettempdir())
+    parent.mkdir(parents=True, exist_ok=True)
+    _sweep_spools(parent)
+    spool = Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=parent))
+    try:
+        with open(spool / _SPOOL_LOCK, "wb") as lock:
+            _lock(lock, blocking=True)
+            yield spool
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _sweep_spools(parent: Path) -> None:
+    now = time.time()
+    for spool in parent.glob(f"{SPOOL_PREFIX}*"):
+        try:
+            if not spool.is_dir() or spool.is_symlink():
+                continue
+            age = now - spool.stat().st_mtime
+            lock_path = spool / _SPOOL_LOCK
+            if not lock_path.exists():  # an older deckgen's (or one between mkdtemp and lock)
+                if age > _UNLOCKED_SPOOL_AGE_S:
+                    shutil.rmtree(spool, ignore_errors=True)
+                continue
+            if age < _SPOOL_GRACE_S:
+                continue
+            with open(lock_path, "rb") as lock:
+                if _lock(lock, blocking=False):  # no live process holds it: left by a kill
+                    shutil.rmtree(spool, ignore_errors=True)
+        except OSError:  # another run swept it first, or it is not ours to read
+            continue
+
+
+def _lock(handle: IO[bytes], blocking: bool) -> bool:
+    """An exclusive advisory lock on ``handle``, held until it is closed (or the process
+    dies); False when another process holds it and ``blocking`` is False."""
+    if fcntl is None:  # no flock (Windows): never sweep, nothing to take
+        return blocking
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
 
 
 def content_digest(sums: dict[str, str]) -> str:
@@ -223,15 +294,18 @@ def _image_ext(data: bytes) -> str:
 def _original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, str]:
     """(extension, bytes, source format) of a slide's original as the bundle stores it.
 
-    JPEG, PNG and WebP stay byte for byte. GIF, BMP and TIFF become a PNG of the
-    image the pipeline itself reads (``upscale.decode_image``: first frame, EXIF
-    rotation, CMYK, 16-bit and alpha converted), so OCR word boxes fit it.
+    GIF, BMP and TIFF become a PNG of the image the pipeline itself reads
+    (``upscale.decode_image``: the slide's frame, EXIF rotation, CMYK, 16-bit and alpha
+    converted), so OCR word boxes fit it. JPEG, PNG and WebP stay byte for byte, unless
+    the pipeline reads other pixels than a viewer shows: an EXIF orientation that turns
+    them (word boxes and source_width/height are the upright image's) or an animation.
     """
     try:
         ext = _image_ext(data)
-        return ext, data, _KEPT_FORMATS[ext]
     except ValueError:
-        pass
+        ext = None
+    if ext is not None and not _read_otherwise(data):
+        return ext, data, _KEPT_FORMATS[ext]
     from deckgen.upscale import UpscaleParams, decode_image  # cv2: not for `bundle verify`
 
     bgr = decode_image(data, max_pixels or UpscaleParams().max_pixels)  # names what is wrong
@@ -239,13 +313,39 @@ def _original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, st
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # decode_image guarded
         with Image.open(io.BytesIO(data)) as image:
             fmt = image.format or "unknown"
-    if fmt not in _CONVERTED_FORMATS:
+    if ext is None and fmt not in _CONVERTED_FORMATS:
         raise ValueError(f"source is a {fmt} image, not JPEG, PNG, WebP, GIF, BMP or TIFF")
     out = io.BytesIO()
     # a fresh image carries no metadata: the PNG holds pixels only, no time or text chunks
     Image.fromarray(bgr[..., ::-1].copy()).save(
         out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return "png", out.getvalue(), fmt
+
+
+def _match_stored_scale(row: dict[str, Any], slide: Slide, upscaled: bytes) -> None:
+    """``upscale_scale`` of the image as stored: ``encode_upscaled`` shrinks one over the
+    WebP limit, and the word boxes times the scale must still land on its pixels."""
+    up = slide.upscale
+    if up is None or not up.source_width or max(up.width, up.height) <= WEBP_MAX_SIDE:
+        return
+    with Image.open(io.BytesIO(upscaled)) as image:  # reads the header only
+        width = image.size[0]
+    row["upscale_scale"] = width / up.source_width
+
+
+def _read_otherwise(data: bytes) -> bool:
+    """Whether the pipeline reads other pixels than a viewer shows first: an EXIF
+    orientation that turns or mirrors the image, or an animation (its slide frame)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # headers only
+            with Image.open(io.BytesIO(data)) as image:
+                turned = image.getexif().get(ORIENTATION_TAG, 1) != 1
+                # an animated PNG or WebP (a camera's MPO JPEG is read at its first picture)
+                animated = image.format != "JPEG" and getattr(image, "n_frames", 1) > 1
+                return turned or animated
+    except Exception:  # unreadable here: decode_image names it, or it is kept as it is
+        return False
 
 
 def encode_upscaled(png: bytes, fmt: str = "webp") -> bytes:
@@ -258,6 +358,11 @@ def encode_upscaled(png: bytes, fmt: str = "webp") -> bytes:
         image.load()
         if image.mode not in ("RGB", "RGBA"):
             image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        longest = max(image.size)
+        if longest > WEBP_MAX_SIDE:  # a banner upscaled x4; the row's upscale_scale follows
+            image = image.resize(
+                tuple(max(1, round(side * WEBP_MAX_SIDE / longest)) for side in image.size),
+                Image.Resampling.LANCZOS)
         out = io.BytesIO()
         image.save(out, format="WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     return out.getvalue()

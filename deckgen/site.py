@@ -51,6 +51,8 @@ VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
 WEBP_METHOD = 4  # 6 is ~2x slower for ~1% smaller files; 2 is 2x faster but ~8% larger
+# WebP stores at most 16383 px a side; the JPEG of a size is kept the same size as its WebP
+MAX_SIDE = 16383
 # Everything that decides an image's bytes besides its pixels: part of every image name
 # and of the build cache's key for the encoded files.
 ENCODER = f"{VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|webp:{WEBP_QUALITY}:{WEBP_METHOD}"
@@ -105,9 +107,15 @@ def _http_url(url: str | None) -> str:
 
 # -- image variants ------------------------------------------------------------------------
 def _variant_size(width: int, height: int, target: int | None) -> tuple[int, int]:
-    if target is None or width <= target:
-        return width, height
-    return target, max(1, round(height * target / width))
+    """``target`` px wide (never wider than the slide), then within the WebP limit on both
+    sides: one banner 16800 px wide (a 4200 px strip upscaled x4) must not sink the build."""
+    if target is not None and width > target:
+        width, height = target, max(1, round(height * target / width))
+    longest = max(width, height)
+    if longest > MAX_SIDE:
+        width = max(1, round(width * MAX_SIDE / longest))
+        height = max(1, round(height * MAX_SIDE / longest))
+    return width, height
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
@@ -157,18 +165,24 @@ def _slide_images(
         (name, ext): f"{stem}-{name}.{key}.{ext}" for name in VARIANTS for ext in ("jpg", "webp")
     }
     if files is None and slide.upscale and all((out_dir / u).is_file() for u in urls.values()):
+        # what encode_variants made of an upscaled image this size
         full = (slide.upscale.width, slide.upscale.height)
+        sizes = {name: _variant_size(*full, target) for name, target in VARIANTS.items()}
     else:
         files = files if files is not None else get_variants(slide)
         for (name, ext), url in urls.items():
             write_if_changed(out_dir / url, files[f"{name}.{ext}"])
-        with Image.open(io.BytesIO(files["full.jpg"])) as full_image:  # reads the header only
-            full = full_image.size
-    entry: dict[str, Any] = {"width": full[0], "height": full[1]}
-    for name, target in VARIANTS.items():
+        sizes = {name: _image_size(files[f"{name}.jpg"]) for name in VARIANTS}
+    entry: dict[str, Any] = {"width": sizes["full"][0], "height": sizes["full"][1]}
+    for name in VARIANTS:
         entry[name], entry[f"{name}_webp"] = urls[name, "jpg"], urls[name, "webp"]
-        entry[f"{name}_width"], entry[f"{name}_height"] = _variant_size(*full, target)
+        entry[f"{name}_width"], entry[f"{name}_height"] = sizes[name]
     return entry
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:  # reads the header only
+        return image.size
 
 
 def write_images(

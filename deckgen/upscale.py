@@ -37,13 +37,15 @@ __all__ = [
     "decode_image",
     "estimate_text_height",
     "load_method",
+    "read_image",
     "shipped_scales",
     "upscale",
     "upscale_array",
+    "upscale_with_notes",
     "validate",
 ]
 
-_CODE_VERSION = "5"
+_CODE_VERSION = "6"  # 6: light ink on alpha, value range, a blank first frame skipped
 
 SIMPLE_METHODS = {"none": None, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 # A slide whose estimated scale is below this is left alone: gains under ~25 % do not
@@ -65,10 +67,18 @@ class UpscaleParams:
 
 
 def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
-    """Decode image bytes of any common mode into a BGR uint8 array.
+    """Decode image bytes of any common mode into a BGR uint8 array (``read_image``
+    without its notes)."""
+    return read_image(data, max_pixels)[0]
 
-    Grayscale, palette, CMYK, 16-bit and alpha images are all converted; alpha is
-    flattened on white (slides are drawn on white). Raises ``SlideError`` naming
+
+def read_image(data: bytes, max_pixels: int) -> tuple[np.ndarray, list[str]]:
+    """Decode image bytes of any common mode into a BGR uint8 array, and notes for the
+    build report on what was left out (the other pages of a multi-page TIFF).
+
+    Grayscale, palette, CMYK, 16-bit, float and alpha images are all converted; alpha is
+    flattened on white, or on black for light text on a transparent page. An animated
+    GIF (PNG, WebP) gives its first frame that is not blank. Raises ``SlideError`` naming
     the reason for empty, unknown, truncated or oversized input.
     """
     if not data:
@@ -102,7 +112,17 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
     if width == 0 or height == 0:
         raise SlideError(f"image has no pixels ({width}x{height})")
     fmt = image.format or _sniff_format(data)
+    notes: list[str] = []
     try:
+        frames = getattr(image, "n_frames", 1)
+        if fmt == "TIFF" and frames > 1:
+            notes.append(f"{frames} pages in this TIFF; only the first is used — split it "
+                         "or save it as a PDF")
+        if fmt in _ANIMATED_FORMATS and frames > 1:
+            image, number = _slide_frame(image, frames, max_pixels)
+            if number > 1:
+                notes.append(f"the first frame of this animated {fmt} is blank; frame "
+                             f"{number} of {frames}, the first that is not, is used")
         image.load()
         image = ImageOps.exif_transpose(image)
     except OSError as exc:
@@ -110,7 +130,36 @@ def decode_image(data: bytes, max_pixels: int) -> np.ndarray:
         raise SlideError(f"{reason} {fmt}: {exc}") from None
     except (SyntaxError, ValueError, EOFError) as exc:  # corrupt headers inside plugins
         raise SlideError(f"unreadable {fmt}: {exc}") from None
-    return _to_bgr(image)
+    return _to_bgr(image), notes
+
+
+# Formats whose frames are an animation, which may start blank. (A TIFF's pages are
+# separate slides, an MPO's second picture a preview: those keep the first.)
+_ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")
+_BLANK_SPREAD = 8  # grey levels: a frame whose pixels all lie this close is blank
+_FRAME_PIXEL_BUDGET = 10  # times max_pixels: how much of a long animation is looked at
+
+
+def _slide_frame(image: Image.Image, frames: int, max_pixels: int) -> tuple[Image.Image, int]:
+    """(frame, 1-based number) of the first frame that is not blank: some animated slides
+    begin blank and fade or build in. The first frame when all of them are blank."""
+    width, height = image.size
+    looked_at = min(frames, max(1, _FRAME_PIXEL_BUDGET * max_pixels // (width * height)))
+    first: Image.Image | None = None
+    for index in range(looked_at):
+        image.seek(index)
+        frame = image.convert("RGBA")  # the frame as shown, earlier frames composited
+        if not _is_blank(frame):
+            return frame, index + 1
+        if first is None:
+            first = frame
+    assert first is not None
+    return first, 1
+
+
+def _is_blank(frame: Image.Image) -> bool:
+    """Every band (alpha too) within a few grey levels: nothing drawn."""
+    return all(hi - lo <= _BLANK_SPREAD for lo, hi in frame.getextrema())
 
 
 def _sniff_format(data: bytes) -> str:
@@ -134,9 +183,9 @@ _MAGIC = (
 def _to_bgr(image: Image.Image) -> np.ndarray:
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        gray = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if gray.max(initial=0) > 255 else 255.0
-        gray8 = np.clip(gray * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)
+        gray = np.nan_to_num(np.asarray(image, dtype=np.float64), posinf=0.0, neginf=0.0)
+        low, top = _value_range(gray, floating=mode == "F")
+        gray8 = np.clip((gray - low) * (255.0 / (top - low)) + 0.5, 0, 255).astype(np.uint8)
         return cv2.cvtColor(gray8, cv2.COLOR_GRAY2BGR)
     has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
         mode == "P" and "transparency" in image.info
@@ -144,11 +193,51 @@ def _to_bgr(image: Image.Image) -> np.ndarray:
     if has_alpha:
         rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
         alpha = rgba[..., 3:4] / 255.0
-        rgb = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
+        background = _flattening_background(rgba[..., :3], alpha[..., 0])
+        rgb = rgba[..., :3] * alpha + background * (1.0 - alpha)
         rgb8 = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
     else:
         rgb8 = np.asarray(image.convert("RGB"), dtype=np.uint8)
     return np.ascontiguousarray(rgb8[..., ::-1])
+
+
+# The bit depths 16-bit containers carry: a scanner's or camera's 10, 12 or 14 bits of data
+# fill a 16-bit TIFF only up to 1023, 4095 or 16383.
+_BIT_DEPTHS = (8, 10, 12, 14, 16)
+
+
+def _value_range(gray: np.ndarray, floating: bool) -> tuple[float, float]:
+    """(black, white) of a 16-bit, 32-bit or float grayscale image.
+
+    The range the data clearly uses, not the container's: 12-bit data in a 16-bit file
+    would come out nearly black scaled by 65535, and a float image scaled 0-1 (the usual
+    float convention) black scaled by 255. So white is the smallest common bit depth's
+    maximum that holds the brightest pixel (1.0 for floats within 0-1); black is 0 unless
+    the data goes below it.
+    """
+    low = min(0.0, float(gray.min(initial=0.0)))
+    high = float(gray.max(initial=0.0))
+    if floating and high <= 1.0:
+        return 0.0, 1.0
+    for bits in _BIT_DEPTHS:
+        if high <= 2**bits - 1:
+            return low, float(2**bits - 1)
+    return low, high  # a 32-bit image beyond 16 bits: its own range
+
+
+# Under this share of opaque pixels the page itself is transparent and the opaque ones are
+# the ink; above it they are the slide's own background, which decides.
+_INK_SHARE = 0.5
+
+
+def _flattening_background(rgb: np.ndarray, alpha: np.ndarray) -> float:
+    """White, the page colour of slides, unless the ink on a transparent page is light:
+    then black, or white text on a transparent PNG would vanish on white."""
+    opaque = alpha >= 0.5
+    if not opaque.any() or opaque.mean() >= _INK_SHARE:
+        return 255.0
+    luma = rgb[opaque] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return 0.0 if float(np.median(luma)) > 127.5 else 255.0
 
 
 def estimate_text_height(bgr: np.ndarray) -> float | None:
@@ -217,8 +306,17 @@ def _cap_scale(scale: int, width: int, height: int, max_pixels: int) -> int:
 
 def upscale(data: bytes, params: UpscaleParams) -> tuple[bytes, UpscaleResult]:
     """Source image bytes -> PNG bytes of the upscaled BGR image, and how it was done."""
+    png, result, _ = upscale_with_notes(data, params)
+    return png, result
+
+
+def upscale_with_notes(
+    data: bytes, params: UpscaleParams
+) -> tuple[bytes, UpscaleResult, list[str]]:
+    """``upscale``, and ``read_image``'s notes on the source for the build report (the
+    other pages of a multi-page TIFF are left out; which frame of an animation is used)."""
     start = time.perf_counter()
-    bgr = decode_image(data, params.max_pixels)
+    bgr, notes = read_image(data, params.max_pixels)
     height, width = bgr.shape[:2]
     text_height = estimate_text_height(bgr)
     method, scale = _plan(params, text_height, width, height)
@@ -236,7 +334,7 @@ def upscale(data: bytes, params: UpscaleParams) -> tuple[bytes, UpscaleResult]:
         source_height=int(height),
         text_height=None if text_height is None else round(text_height, 2),
     )
-    return png.tobytes(), result
+    return png.tobytes(), result, notes
 
 
 def _plan(

@@ -548,3 +548,122 @@ def test_verify_names_a_stray_top_level_file(corpus, tmp_path):
         dst.addfile(stray, io.BytesIO(b"hello"))
     archive.write_bytes(out.getvalue())
     assert verify_bundle(archive) == ["stray.txt: outside the bundle's top-level folder"]
+
+
+# --- originals the pipeline reads otherwise than they are stored -----------------------------
+
+def _turned_jpeg(orientation: int) -> bytes:
+    """A 96x54 JPEG whose EXIF says to show it turned: upright it is 54x96."""
+    image = Image.new("RGB", (96, 54), (240, 240, 240))
+    ImageDraw.Draw(image).rectangle((0, 0, 20, 10), fill=(200, 30, 30))  # a mark to follow
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return _encoded(image, "JPEG", quality=95, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize("orientation", [6, 8])
+def test_a_turned_jpeg_is_stored_upright_like_its_word_boxes(corpus, tmp_path, orientation):
+    slides, decks = corpus
+    source = _turned_jpeg(orientation)
+    upright = decode_image(source, 10**7)
+    assert upright.shape[:2] == (96, 54)  # what upscale and OCR read: word boxes are on it
+    turned = next(s for s in slides if s.id == "acme/001")
+    turned.upscale = UpscaleResult("bicubic", 2.0, 0.01, 108, 192, 54, 96)
+    turned.ocr.words = [Word("The", 91.0, [4, 70, 40, 20], 0)]  # off a 96x54 image
+    info = build_bundle(slides, decks, lambda s: source if s is turned else _jpeg(s.page),
+                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
+    members = _members(tmp_path / info["file"].split("/")[-1])
+    rows = {r["id"]: r for r in map(json.loads, members[f"{ROOT}/metadata.jsonl"].splitlines())}
+    row = rows["acme/001"]
+    assert row["source_format"] == "JPEG"
+    stored = members[f"{ROOT}/{row['original_file_name']}"]
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.getexif().get(0x0112, 1) == 1  # no viewer turns it again
+        assert image.size == (row["source_width"], row["source_height"]) == (54, 96)
+        assert np.array_equal(np.asarray(image.convert("RGB")), upright[..., ::-1])
+    assert rows["acme/002"]["original_file_name"].endswith(".jpg")  # upright: byte for byte
+    assert verify_bundle(tmp_path / info["file"].split("/")[-1]) == []
+
+
+def test_an_upscaled_image_past_the_webp_limit_is_stored_scaled_with_its_scale(corpus, tmp_path):
+    slides, decks = corpus
+    wide = next(s for s in slides if s.id == "acme/001")
+    wide.upscale = UpscaleResult("bicubic", 4.0, 0.01, 16800, 480, 4200, 120)
+    wide.ocr.words = [Word("The", 91.0, [4000, 20, 100, 30], 0)]
+    big = _encoded(Image.new("RGB", (16800, 480), (250, 250, 250)), "PNG")
+    source = _encoded(Image.new("RGB", (4200, 120), (250, 250, 250)), "PNG")
+    info = build_bundle(
+        slides, decks, lambda s: source if s is wide else _jpeg(s.page),
+        lambda s: encode_upscaled(big if s is wide else _png_upscaled(_jpeg(1))), tmp_path)
+    archive = tmp_path / info["file"].split("/")[-1]
+    members = _members(archive)
+    row = next(r for r in map(json.loads, members[f"{ROOT}/metadata.jsonl"].splitlines())
+               if r["id"] == "acme/001")
+    with Image.open(io.BytesIO(members[f"{ROOT}/{row['file_name']}"])) as image:
+        image.load()
+        width, height = image.size
+    assert max(width, height) <= 16383 and abs(width / height - 35) < 0.5
+    # the card's rule still holds: box times upscale_scale lands on the stored image
+    assert row["upscale_scale"] == width / 4200
+    x, _, w, _ = row["words"][0]["box"]
+    assert (x + w) * row["upscale_scale"] <= width
+    assert verify_bundle(archive) == []
+
+
+# --- the spool of images a killed run leaves --------------------------------------------------
+
+_HOLD_SPOOL = """
+import sys, time
+from pathlib import Path
+from deckgen import bundle
+with bundle._spool(Path(sys.argv[1])) as spool:
+    (spool / "images").mkdir()
+    (spool / "images/big.png").write_bytes(b"x" * 1000)
+    print(spool, flush=True)
+    time.sleep(60)
+"""
+
+
+def _hold_spool(parent: Path) -> tuple[subprocess.Popen, Path]:
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_SPOOL, str(parent)],
+                            stdout=subprocess.PIPE, text=True)
+    return proc, Path(proc.stdout.readline().strip())  # type: ignore[union-attr]
+
+
+def test_a_spool_left_by_a_killed_run_is_swept_and_a_live_ones_kept(corpus, tmp_path,
+                                                                   monkeypatch):
+    from deckgen import bundle
+
+    monkeypatch.setattr(bundle, "_SPOOL_GRACE_S", 0)  # old enough to sweep at once
+    spools = tmp_path / "spool"
+    killed, killed_spool = _hold_spool(spools)
+    live, live_spool = _hold_spool(spools)
+    try:
+        killed.kill()  # SIGKILL: no finally, no cleanup
+        killed.wait(timeout=10)
+        assert (killed_spool / "images/big.png").exists()
+        info = _build(corpus, tmp_path / "dataset", spool_dir=spools)
+        assert info["slides"] == 5
+        assert not killed_spool.exists()  # swept: its lock died with it
+        assert (live_spool / "images/big.png").exists()  # another run's, still working
+        assert sorted(p.name for p in spools.iterdir()) == [live_spool.name]  # ours is gone
+    finally:
+        live.kill()
+        live.wait(timeout=10)
+
+
+def test_a_fresh_unlocked_spool_is_not_swept(tmp_path):
+    from deckgen import bundle
+
+    parent = tmp_path / "spool"
+    young = parent / f"{bundle.SPOOL_PREFIX}young"  # made by a run not yet holding its lock
+    young.mkdir(parents=True)
+    (young / ".lock").touch()
+    old = parent / f"{bundle.SPOOL_PREFIX}old"
+    old.mkdir()
+    (old / ".lock").touch()
+    an_hour_ago = young.stat().st_mtime - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    with bundle._spool(parent) as spool:
+        assert spool.parent == parent and (spool / ".lock").exists()
+    assert young.exists() and not old.exists() and not spool.exists()

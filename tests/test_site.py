@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -680,3 +681,100 @@ def test_full_resolution_link_downloads_under_a_readable_name(built: Path):
         parser = parse(built / site.slide_page_path(slide_id))
         links = [a for tag, a in parser.tags if tag == "a" and "-full." in (a.get("href") or "")]
         assert [a.get("download") for a in links] == [slide_id.replace("/", "-") + ".jpg"]
+
+
+# -- slides far from 16:9 ----------------------------------------------------------------------
+def _banner(size: tuple[int, int]) -> bytes:
+    """A strip with a mark at each end, so a crop or a squeeze would show."""
+    image = Image.new("RGB", size, (245, 245, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, min(size) - 1, min(size) - 1), fill=(200, 30, 30))
+    draw.rectangle((size[0] - min(size), size[1] - min(size), size[0] - 1, size[1] - 1),
+                   fill=(30, 30, 200))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("size", [(4200, 120), (120, 4200)])
+def test_a_slide_upscaled_past_the_webp_limit_is_published_within_it(tmp_path: Path, size):
+    from deckgen import build as build_stage
+    from deckgen import upscale
+
+    # x4 makes the 4200 px side 16800 px: WebP holds at most 16383 on either side
+    png, up = upscale.upscale(_banner(size), upscale.UpscaleParams(method="bicubic"))
+    assert max(up.width, up.height) == 16800
+    files = build_stage.encode_images(png)  # the site's variants and the dataset's WebP
+    aspect = up.width / up.height
+    for name, data in files.items():
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # decodes: a truncated or refused image fails here
+            width, height = image.size
+        assert max(width, height) <= site.MAX_SIDE, name
+        assert abs(width / height - aspect) / aspect < 0.05, name  # scaled, not squeezed
+    slide = _slide("wide", 1, "other", "Banner", "")
+    slide.upscale = UpscaleResult("bicubic", 4.0, 0.1, up.width, up.height, *size)
+    fresh = site.write_images([slide], lambda s: files, tmp_path)[slide.id]
+    again = site.write_images([slide], lambda s: files, tmp_path)[slide.id]  # files there
+    assert fresh == again
+    for variant in site.VARIANTS:
+        with Image.open(tmp_path / fresh[f"{variant}_webp"]) as image:
+            assert image.size == (fresh[f"{variant}_width"], fresh[f"{variant}_height"])
+        with Image.open(tmp_path / fresh[variant]) as image:
+            assert image.size == (fresh[f"{variant}_width"], fresh[f"{variant}_height"])
+    assert (fresh["width"], fresh["height"]) == (fresh["full_width"], fresh["full_height"])
+
+
+def _marked_slide(size: tuple[int, int]) -> bytes:
+    """A slide with a red band along its first edge and a blue one along its last (top and
+    bottom when tall, left and right when wide): a crop cuts one off."""
+    image = Image.new("RGB", size, (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    band = max(size) // 12
+    if size[1] > size[0]:
+        draw.rectangle((0, 0, size[0], band), fill=(220, 0, 0))
+        draw.rectangle((0, size[1] - band, size[0], size[1]), fill=(0, 0, 220))
+    else:
+        draw.rectangle((0, 0, band, size[1]), fill=(220, 0, 0))
+        draw.rectangle((size[0] - band, 0, size[0], size[1]), fill=(0, 0, 220))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.e2e
+def test_cards_show_tall_and_wide_slides_whole(tmp_path: Path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    shapes = {"acme/001": (1440, 810), "acme/002": (540, 960), "acme/003": (1800, 600)}
+    slides, decks = sample_gallery()
+    acme = [s for s in slides if s.deck == "acme"]
+    images = site.write_images(acme, lambda s: site.encode_variants(_marked_slide(shapes[s.id])),
+                               tmp_path)
+    site.render_site(acme, {"acme": decks["acme"]}, images, tmp_path)
+    server = site.make_server(tmp_path, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/deck/acme.html")
+            cards = page.locator(".card img")
+            assert cards.count() == 3
+            for index in range(3):
+                card = cards.nth(index)
+                card.scroll_into_view_if_needed()
+                page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                                       arg=card.element_handle())
+                box = card.bounding_box()
+                assert box and abs(box["width"] / box["height"] - 16 / 9) < 0.05  # grid kept
+                with Image.open(io.BytesIO(card.screenshot())) as shot:
+                    r, g, b = (np.asarray(shot.convert("RGB")).astype(int)[..., i]
+                               for i in range(3))
+                red = int(((r > 180) & (g < 60) & (b < 60)).sum())
+                blue = int(((b > 180) & (r < 60) & (g < 60)).sum())
+                assert red > 20 and blue > 20, (index, red, blue)  # both ends are in view
+            browser.close()
+    finally:
+        server.shutdown()

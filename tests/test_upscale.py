@@ -75,6 +75,92 @@ def test_palette_transparency_is_flattened_on_white() -> None:
     assert up.decode_image(encode(image), LIMIT)[4, 4].tolist() == [255, 255, 255]
 
 
+def _text_on_transparent(ink: tuple[int, int, int]) -> bytes:
+    image = Image.new("RGBA", (400, 240), (0, 0, 0, 0))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 28)
+    ImageDraw.Draw(image).text((10, 100), "Market size is big", fill=(*ink, 255), font=font)
+    return encode(image)
+
+
+@pytest.mark.parametrize(("ink", "background"), [((255, 255, 255), 0), ((20, 20, 20), 255)])
+def test_text_on_a_transparent_page_is_flattened_on_a_contrasting_background(
+    ink: tuple[int, int, int], background: int
+) -> None:
+    bgr = up.decode_image(_text_on_transparent(ink), LIMIT)
+    assert bgr[2, 2].tolist() == [background] * 3  # the page around the text
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    ink_pixels = np.abs(gray.astype(int) - background) > 128
+    assert ink_pixels.sum() > 200  # the text is still there to read
+    assert up.estimate_text_height(bgr) is not None
+
+
+def test_a_mostly_opaque_slide_keeps_its_transparent_corners_white() -> None:
+    image = Image.new("RGBA", (90, 60), (250, 250, 250, 255))
+    ImageDraw.Draw(image).rectangle((0, 0, 9, 9), fill=(0, 0, 0, 0))
+    assert up.decode_image(encode(image), LIMIT)[2, 2].tolist() == [255, 255, 255]
+
+
+def test_12_bit_data_in_a_16_bit_image_uses_its_own_range() -> None:
+    gray = np.full((7, 9), 4095, np.uint16)  # white, as a 12-bit scanner writes it
+    gray[3, 3] = 2048
+    bgr = up.decode_image(encode(Image.fromarray(gray)), LIMIT)
+    assert bgr[0, 0].tolist() == [255, 255, 255]
+    assert abs(int(bgr[3, 3, 0]) - 128) <= 1
+
+
+def test_a_float_tiff_scaled_0_to_1_is_not_black() -> None:
+    gray = np.ones((7, 9), np.float32)
+    gray[3, 3] = 0.25
+    bgr = up.decode_image(encode(Image.fromarray(gray, mode="F"), "TIFF"), LIMIT)
+    assert bgr[0, 0].tolist() == [255, 255, 255]
+    assert abs(int(bgr[3, 3, 0]) - 64) <= 1
+
+
+def test_a_multi_page_tiff_says_only_its_first_page_is_used() -> None:
+    pages = [Image.new("RGB", (30, 20), colour) for colour in ("red", "green", "blue")]
+    buf = io.BytesIO()
+    pages[0].save(buf, "TIFF", save_all=True, append_images=pages[1:])
+    data = buf.getvalue()
+    bgr, notes = up.read_image(data, LIMIT)
+    assert bgr[5, 5].tolist() == [0, 0, 255]  # the first page, red
+    assert notes == ["3 pages in this TIFF; only the first is used — split it or save it "
+                     "as a PDF"]
+    _, result, upscale_notes = up.upscale_with_notes(data, up.UpscaleParams(method="none"))
+    assert upscale_notes == notes and result.width == 30
+    single = encode(pages[0], "TIFF")
+    assert up.read_image(single, LIMIT)[1] == []
+
+
+def _gif(frames: list[Image.Image]) -> bytes:
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=200, loop=0)
+    return buf.getvalue()
+
+
+def _slide_frame(text: str) -> Image.Image:
+    image = Image.new("RGB", (160, 90), "white")
+    ImageDraw.Draw(image).text((10, 30), text, fill="black")
+    return image
+
+
+def test_an_animated_gif_that_starts_blank_gives_its_first_frame_that_is_not() -> None:
+    blank, nearly = Image.new("RGB", (160, 90), "white"), Image.new("RGB", (160, 90), "#fafafa")
+    fade_in = [blank, nearly, _slide_frame("Problem"), _slide_frame("Problem: no time")]
+    bgr, notes = up.read_image(_gif(fade_in), LIMIT)
+    assert np.array_equal(bgr, np.asarray(fade_in[2])[..., ::-1])  # not the blank frame 1
+    assert notes == ["the first frame of this animated GIF is blank; frame 3 of 4, the first "
+                     "that is not, is used"]
+    slideshow = [_slide_frame("First"), _slide_frame("Second")]
+    bgr, notes = up.read_image(_gif(slideshow), LIMIT)
+    assert np.array_equal(bgr, np.asarray(slideshow[0])[..., ::-1]) and notes == []
+
+
+def test_a_gif_whose_frames_are_all_blank_gives_the_first() -> None:
+    frames = [Image.new("RGB", (20, 10), "white"), Image.new("RGB", (20, 10), (250, 250, 250))]
+    bgr, _ = up.read_image(_gif(frames), LIMIT)
+    assert bgr[5, 5].tolist() == [255, 255, 255]
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
