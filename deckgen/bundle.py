@@ -58,7 +58,7 @@ WEBP_MAX_SIDE = 16383  # the format's limit: a wider upscaled image is stored sc
 PNG_COMPRESS_LEVEL = 9  # originals converted to PNG; fixed so rebuilds give the same bytes
 # formats kept byte for byte, and those the corpus accepts that are stored as PNG instead
 _KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
-_CONVERTED_FORMATS = ("GIF", "BMP", "TIFF")
+_CONVERTED_FORMATS = ("GIF", "BMP", "TIFF", "AVIF")
 ORIENTATION_TAG = 0x0112  # EXIF Orientation
 
 __all__ = [

@@ -39,10 +39,12 @@ FIELDS: tuple[Field, ...] = (
     Field("file_name", "string", "Upscaled slide image, relative to the bundle root.",
           required=True),
     Field("original_file_name", "string", "The slide image as found: the file itself if JPEG, "
-          "PNG or WebP, else a PNG of it (see source_format).", required=True),
+          "PNG or WebP (unless EXIF turns it or it is animated), else a PNG of the image the "
+          "pipeline read (see source_format).", required=True),
     Field("source_format", "string", "Format of the slide as found: JPEG, PNG, WEBP, GIF, BMP, "
-          "TIFF or PDF. GIF (first frame), BMP and TIFF images and PDF pages are stored as "
-          "PNG.", required=True),
+          "TIFF or PDF. GIF (its first frame that is not blank), BMP and TIFF images, PDF pages, "
+          "and EXIF-turned or animated JPEG, PNG and WebP files are stored as PNG.",
+          required=True),
     Field("deck", "string", "Deck slug.", required=True),
     Field("page", "integer", "1-based page number within the deck.", required=True),
     Field("company", "string", "Company named in the deck's metadata."),
@@ -333,11 +335,13 @@ def _how_made(ctx: CardContext) -> list[str]:
         "(or by hand, where a curator set it in the deck's deck.toml). "
         f"Upscaled images are stored as {ctx.upscaled_format.upper()}"
         + (" (quality 90)" if ctx.upscaled_format == "webp" else "")
-        + "; JPEG, PNG and WebP originals are stored byte for byte, GIF (first frame), BMP "
-        "and TIFF ones as PNG of the image the pipeline read, which the word boxes fit (CMYK, "
-        "16-bit and transparency converted to 8-bit RGB on white; `source_format` names the "
-        "format as found). Slides whose OCR or classification failed, or whose images could "
-        "not be read, are left out (listed below).",
+        + "; JPEG, PNG and WebP originals are stored byte for byte (unless EXIF turns them "
+        "or they are animated), GIF (the first frame that is not blank), BMP and TIFF ones "
+        "as PNG of the image the pipeline read, which the word boxes fit (CMYK, 16-bit and "
+        "transparency converted to 8-bit RGB: on white, or on black under light ink on a "
+        "transparent page; `source_format` names the format as found). Slides whose OCR or "
+        "classification failed, or whose images could not be read, are left out (listed "
+        "below).",
         "",
         f"- Upscaling (`{up.get('version', '?')}`, method `{up.get('method', '?')}`): the "
         "factor varies per slide (`upscale_scale`)"
@@ -449,8 +453,8 @@ def _left_out(ctx: CardContext) -> list[str]:
 def _limitations(ctx: CardContext) -> list[str]:
     fictional, total = ctx.fictional, len(ctx.decks)
     real_accuracy = ("On real decks the classifier is right about 7 times in 10 (deckgen's "
-                     "docs/models.md), and less than half the time where the top score is under "
-                     f"{UNSURE_BELOW} (shown as unsure on the site)")
+                     "docs/models.md), and less than half the time where the label's score is "
+                     f"under {UNSURE_BELOW} (shown as unsure on the site)")
     if fictional == total:
         accuracy = ("On these fictional decks they are far more accurate than on real decks, "
                     "since the classifier was trained on decks from the same generator: do not "

@@ -90,8 +90,9 @@ def add(
             err.print(f"{deck[0]}: already in the corpus as {corpus / safe_slug(deck[0].stem)}; "
                       "left alone", highlight=False)
             continue
+        skipped: list = []
         try:
-            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta)
+            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta, skipped=skipped)
         except AlreadyImported as exc:
             if not each:
                 raise
@@ -105,6 +106,8 @@ def add(
             continue
         slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
         err.print(f"added {deck_dir} ({slides} slides)", highlight=False)
+        for problem in skipped:  # files of a given folder that are not slides
+            err.print(f"  skipped {problem.path}: {problem.reason}", highlight=False)
         print(deck_dir)
         added += 1
     if added:
@@ -146,7 +149,7 @@ def review(
     if predicted and not as_json:
         unsure = sum(s.section.unsure for s in predicted)  # type: ignore[union-attr]
         err.print(
-            f"{unsure} of {len(predicted)} predicted labels are unsure (top score under "
+            f"{unsure} of {len(predicted)} predicted labels are unsure (label scored under "
             f"{UNSURE_BELOW}); the {min(limit, len(predicted))} least sure:",
             highlight=False,
         )

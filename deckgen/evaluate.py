@@ -17,7 +17,7 @@ layout has the same words (lower-cased, punctuation dropped) as the labelled one
 ``review`` measures the hand-checking loop (``deckgen review``): of the 10, 20 and
 30 % least sure slides, how many are wrong, and the accuracy once those are set
 by hand (their decks decoded again around them); and how many labels are right
-among those the site marks unsure (top score under ``UNSURE_BELOW``) and the rest.
+among those the site marks unsure (label scored under ``UNSURE_BELOW``) and the rest.
 Macro-F1 averages over the sections present in the labels. ``notes`` of the
 form ``alt: <section>`` give an accepted second label (``accuracy_with_alt``).
 """
@@ -373,7 +373,7 @@ def _review_rows(review: dict[str, Any]) -> list[tuple[str, Any]]:
         rows.append(("  accuracy once they are set by hand", r["accuracy_after"]))
     for kind, when in (("sure", ">="), ("unsure", "<")):
         part = review[kind]
-        rows.append((f"right where top score {when} {UNSURE_BELOW} ({kind})",
+        rows.append((f"right where the label scored {when} {UNSURE_BELOW} ({kind})",
                      f"{part['right']} of {part['slides']}"))  # fmt: skip
     return rows
 
@@ -454,8 +454,8 @@ def print_report(result: dict[str, Any], console: Any = None) -> None:
     wrong = [d for d in result.get("slides_detail", []) if d["predicted"] != d["truth"]]
     if wrong:
         mistakes = Table(title=f"mislabelled slides ({len(wrong)})")
-        for col in ("slide", "truth", "predicted", "top score", "title read"):
-            mistakes.add_column(col, justify="right" if col == "top score" else "left")
+        for col in ("slide", "truth", "predicted", "score", "title read"):
+            mistakes.add_column(col, justify="right" if col == "score" else "left")
         # Text, not str: a title read by OCR is never taken for rich markup
         _print_capped(console, mistakes, [
             (Text(d["slide"]), d["truth"] + (f" (alt {d['alt']})" if d.get("alt") else ""),

@@ -66,6 +66,12 @@ def test_a_folder_keeps_jpeg_under_other_names_and_lists_what_it_skips(tmp_path)
     assert scan(tmp_path / "corpus").problems == []
     with pytest.raises(BadInputError, match=r"4.heic: HEIC photos are not read; convert it"):
         add_deck(tmp_path / "corpus", [shots / "4.heic"], slug="heic")
+    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                           str(tmp_path / "corpus2"), str(shots)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "added" in done.stderr and "(3 slides)" in done.stderr
+    listed = [line for line in done.stderr.splitlines() if "skipped" in line]
+    assert len(listed) == 3 and "4.heic: HEIC photos are not read" in done.stderr
 
 
 def test_jpeg_under_other_names_is_read_in_the_corpus(tmp_path):

@@ -129,7 +129,8 @@ def test_report_fits_all_sections_in_80_columns_and_lists_the_mistakes():
     assert header.split() == [ev._SHORT[s] for s in SECTIONS]
     assert "mislabelled slides (16)" in "\n".join(lines)
     assert any("errors among the 30% least sure (5)" in ln and "5 of 16" in ln for ln in lines)
-    assert any("right where top score < 0.5 (unsure)" in ln and "0 of 16" in ln for ln in lines)
+    assert any("right where the label scored < 0.5 (unsure)" in ln and "0 of 16" in ln
+               for ln in lines)
     assert any("d/015" in line and "Title 15" in line for line in lines)
     assert any("OCR recall, median slide" in ln and "0.950" in ln for ln in lines)
     assert any("upscale used" in ln and "x4 10, x2 6" in ln for ln in lines)

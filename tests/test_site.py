@@ -463,7 +463,7 @@ def test_section_pages_list_the_surest_labels_first_and_mark_the_unsure(tmp_path
     cards = html.split('<li class="card"')[1:]
     assert ["unsure</span>" in card for card in cards] == [False, False, False, True]
     doubtful = (tmp_path / "slide/evil/002.html").read_text()
-    assert "The classifier is unsure of this label: no section scored 50 % or more." in doubtful
+    assert "The classifier is unsure of this label: it scored under 50 %." in doubtful
     assert "Top classifier scores" in doubtful  # the scores are shown all the same
     assert "unsure" not in (tmp_path / "slide/evil/004.html").read_text()
     home = (tmp_path / "index.html").read_text()
