@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import cv2
+
 from deckgen import bundle, classify, index, ocr, site, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
@@ -81,7 +83,15 @@ class BuildReport:
 
     @property
     def failures(self) -> int:
-        return len(self.problems) + sum(len(s.failed) for s in self.stages.values())
+        return (len(self.problems) + sum(len(s.failed) for s in self.stages.values())
+                + len(self.left_out_of_dataset()))
+
+    def left_out_of_dataset(self) -> list[dict[str, str]]:
+        """Slides the dataset bundle left out for a reason of its own (a source format it
+        cannot store, an unreadable image); those that failed a stage are reported there."""
+        failed = {f["id"] for stage in self.stages.values() for f in stage.failed}
+        skipped = (self.site.get("dataset") or {}).get("skipped", [])
+        return [item for item in skipped if item["id"] not in failed]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False)
@@ -199,6 +209,10 @@ class Builder:
         self.cache.sweep_temp_files()
         # the bundle's WebP encodings lived here before they joined the cache's image entries
         shutil.rmtree(self.build_root / "bundle-webp", ignore_errors=True)
+        # index.build_index's temp folders, left by a build killed while indexing (this
+        # build holds the lock: no other one is writing them)
+        for leftover in self.build_root.glob(".whoosh.*"):
+            shutil.rmtree(leftover, ignore_errors=True)
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
         moved = labels_on_other_slides(slides, corpus.decks, self._last_slides)
@@ -207,7 +221,7 @@ class Builder:
         built = [s for s in slides if s.section is not None]
         self.report.slides_built = len(built)
         self._index(built, corpus.decks)
-        self._site(built, corpus.decks)
+        self._site(built, corpus.decks, slides)
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
         write_manifest(self.build_root, slides, corpus, self.out)
@@ -256,11 +270,16 @@ class Builder:
         todo: list[Slide] = []
         up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
         images_stage = self.report.stages["images"]
-        model_file = _model_file_digest(cfg.upscale.method)
-        # the timeout decides whether OCR finishes, not what it reads: not part of the key
-        ocr_key_params = replace(cfg.ocr, timeout=0.0)
+        # What decides the pixels: the settings but the tile size (tiles overlap, so any
+        # size gives the same image; it is what a user lowers after running out of memory),
+        # a model file's bytes, and OpenCV, whose resize and dnn results move between releases.
+        up_key_params = [replace(cfg.upscale, tile=0), _model_file_digest(cfg.upscale.method),
+                         f"opencv {cv2.__version__}"]
+        # What decides the words: the timeout decides whether OCR finishes, not what it
+        # reads; the Tesseract release does (asked once per build, not once per slide).
+        ocr_key_params = [replace(cfg.ocr, timeout=0.0), ocr.tesseract_version()]
         for slide in corpus.slides:
-            up_key = stage_key("upscale", upscale.VERSION, [cfg.upscale, model_file], slide.sha256)
+            up_key = stage_key("upscale", upscale.VERSION, up_key_params, slide.sha256)
             ocr_key = stage_key("ocr", ocr.VERSION, ocr_key_params, up_key)
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
@@ -313,7 +332,10 @@ class Builder:
         if isinstance(result, TaskFailure):  # the worker died: blame the first stage it had to run
             first = "ocr" if task.ocr_params else "images"
             first = "upscale" if task.cached_upscale is None else first
-            result = {"failed": first, "reason": result.message}
+            reason = result.message
+            if result.error_type == "WorkerCrashed":  # most often the OOM killer
+                reason += ": out of memory? try fewer --workers, or a smaller [upscale] tile"
+            result = {"failed": first, "reason": reason}
         if result.get("corrupt_cache_entries"):  # the cached image failed its check
             self.cache.corrupt_entries += result["corrupt_cache_entries"]
         self.report.cache_not_on_workers += bool(result.get("cache_not_on_worker"))
@@ -410,9 +432,11 @@ class Builder:
         stage.seconds = time.perf_counter() - started
         atomic_write(self.build_root / "index.key", key.encode())
 
-    def _site(self, built: list[Slide], decks: dict[str, DeckMeta]) -> None:
+    def _site(self, built: list[Slide], decks: dict[str, DeckMeta], slides: list[Slide]) -> None:
         stage = self.report.stages["site"]
         extra = [
+            # the dataset card and provenance.json list the slides that failed a stage
+            sorted(s.id for s in slides if s.section is None),
             str(self.out.resolve()),  # the marker is the build folder's, the pages are out/'s
             asdict(self.config.site),
             site.templates_fingerprint(),
@@ -439,7 +463,7 @@ class Builder:
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = site.write_images(built, self.published_images, self.out, self.progress)
         dataset = bundle.build_bundle(
-            built,
+            slides,  # the failed ones too: the bundle lists them as left out
             decks,
             self.source_bytes,
             lambda slide: self.published_images(slide)[DATASET_IMAGE],
@@ -448,6 +472,9 @@ class Builder:
             max_pixels=self.config.upscale.max_pixels,
             progress=self.progress,
             config=self.config,  # settings for provenance.json, base_url for Croissant
+            # not /tmp: a spool that a killed build left is swept by the next build, never
+            # left to fill the system's temp folder
+            spool_dir=self.build_root / "spool",
         )
         urls = {
             s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
@@ -587,4 +614,6 @@ def report_problems(report: BuildReport) -> list[str]:
     for name, stage in report.stages.items():  # in slide order, whichever worker was first
         lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}"
                      for f in sorted(stage.failed, key=lambda f: f["id"]))
+    lines.extend(f"{printable(item['id'])}: left out of the dataset: {item['reason']}"
+                 for item in report.left_out_of_dataset())
     return lines

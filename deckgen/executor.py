@@ -5,7 +5,8 @@ results; the parent receives each finished task (moves the progress bar, writes
 the cache and the manifest), so a crash loses only what was in flight.
 
 A task that raises comes back as a ``TaskFailure`` value instead of an
-exception, so one bad slide never stops the map.
+exception, so one bad slide never stops the map; nor does one that kills its
+worker process (``ProcessExecutor``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +29,9 @@ from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError
 EXECUTORS = ("serial", "processes", "dask")
 CONNECT_SECONDS = 15  # to reach a Dask scheduler
 WORKER_WAIT_SECONDS = 60  # for a first worker to join, or a new one once all are gone
+# A slide in flight when a worker died is retried alone; dying again, it fails by itself.
+MAX_WORKER_DEATHS = 2
+WORKER_DIED = "the worker process died on this slide (killed or crashed)"
 
 
 @dataclass
@@ -85,6 +91,10 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
+    """A local process pool. A worker that dies (OOM kill, a segfault in a native library)
+    breaks the whole pool: it is started again, the slides in flight are retried, each
+    alone, and a slide that kills its worker when alone fails by itself."""
+
     name = "processes"
 
     def __init__(self, workers: int | None = None):
@@ -92,9 +102,7 @@ class ProcessExecutor:
         self._pool: ProcessPoolExecutor | None = None
         self._finished = True  # False while a map is running or was abandoned (Ctrl-C, error)
 
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        if not tasks:
-            return
+    def _started_pool(self, fn: Callable[[Any], Any]) -> ProcessPoolExecutor:
         if self._pool is None:
             # Not fork: a fork of a parent whose OpenCV thread pool has run deadlocks in the
             # child's first cv2 call. A fork server starts clean, with the stage code imported.
@@ -107,23 +115,72 @@ class ProcessExecutor:
                 self.workers, mp_context=context, initializer=_init_pool_worker,
                 initargs=(os.getpid(),),
             )
+        return self._pool
+
+    def _drop_broken_pool(self) -> None:
+        if self._pool is not None:  # its workers were already terminated by the pool itself
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        if not tasks:
+            return
         self._finished = False
         # Keep a bounded window in flight: an interrupt loses at most ~2x workers tasks.
         window = self.workers * 2
-        pending: dict[Any, int] = {}
-        next_task = 0
-        while next_task < len(tasks) or pending:
-            while next_task < len(tasks) and len(pending) < window:
-                fut = self._pool.submit(_guarded, fn, tasks[next_task])
-                pending[fut] = next_task
-                next_task += 1
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        queue = deque(range(len(tasks)))
+        # in flight when a worker died: retried one at a time, so the next death is theirs
+        suspects: deque[int] = deque()
+        deaths: dict[int, int] = {}  # task -> worker deaths while it was in flight
+        pending: dict[Future, int] = {}
+        breaks_in_a_row = 0  # pool breaks with no task finished in between
+        while queue or suspects or pending:
+            pool = self._started_pool(fn)
+            broken = False
+            try:
+                if suspects:
+                    if not pending:
+                        pending[pool.submit(_guarded, fn, tasks[suspects[0]])] = suspects[0]
+                        suspects.popleft()
+                else:
+                    while queue and len(pending) < window:
+                        pending[pool.submit(_guarded, fn, tasks[queue[0]])] = queue[0]
+                        queue.popleft()
+            except BrokenProcessPool:  # a worker died since the last wait
+                broken = True
+            done = wait(pending, return_when=FIRST_COMPLETED).done if pending else set()
+            if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                wait(pending)  # the pool fails every other task it held at once
+                done = set(pending)
+            lost: list[int] = []
             for fut in sorted(done, key=pending.__getitem__):
                 index = pending.pop(fut)
-                try:
+                error = fut.exception()
+                if isinstance(error, BrokenProcessPool):
+                    lost.append(index)
+                    continue
+                breaks_in_a_row = 0
+                if error is not None:  # e.g. a result that cannot be pickled back
+                    yield index, TaskFailure(type(error).__name__, f"worker failed: {error}")
+                else:
                     yield index, fut.result()
-                except Exception as exc:  # the worker process itself died
-                    yield index, TaskFailure("WorkerCrashed", f"worker crashed: {exc}")
+            if lost or broken:
+                self._drop_broken_pool()
+            if not lost:
+                continue
+            breaks_in_a_row += 1
+            if breaks_in_a_row > window + 2:
+                raise DeckgenError(
+                    f"worker processes died {breaks_in_a_row} times in a row without finishing "
+                    "a slide: not one bad slide but the setup (memory, the OpenCV or Tesseract "
+                    "install); see the error with --executor serial, or try fewer --workers"
+                )
+            for index in lost:
+                deaths[index] = deaths.get(index, 0) + 1
+                if deaths[index] >= MAX_WORKER_DEATHS:  # the second time, it ran alone
+                    yield index, TaskFailure("WorkerCrashed", WORKER_DIED)
+                else:
+                    suspects.append(index)
         self._finished = True
 
     def close(self) -> None:

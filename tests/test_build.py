@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -18,13 +19,14 @@ from conftest import DECKS, build_cmd, config_for, draw_slide, write_deck
 from PIL import Image
 
 from deckgen.build import Builder, SlideTask, images_key, report_problems, run_slide
-from deckgen.executor import TaskFailure
+from deckgen.executor import WORKER_DIED, TaskFailure
 from deckgen.index import search
 from deckgen.manifest import load_manifest
 from deckgen.ocr import OcrParams
 from deckgen.progress import Progress
 from deckgen.records import Slide
 from deckgen.training.classifier import curated_examples
+from deckgen.upscale import upscale
 
 
 def processed(report) -> dict[str, int]:
@@ -160,7 +162,8 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     text = subprocess.run([*review, "--limit", "1"], capture_output=True, text=True, check=True)
     first, fix = text.stdout.splitlines()
     unsure = sum(max(r["scores"].values()) < 0.5 for r in rows)
-    assert f"{unsure} of {n - 1} predicted labels are unsure (top score under 0.5)" in text.stderr
+    said = f"{unsure} of {n - 1} predicted labels are unsure (label scored under 0.5)"
+    assert said in text.stderr
     assert first.startswith(rows[0]["id"] + "  " + rows[0]["section"] + "  (")
     # pasted as printed, it edits the corpus this build read
     assert fix == f"    wrong? deckgen label {rows[0]['id']} <section> --cache {tmp_path / 'build'}"
@@ -545,6 +548,17 @@ def test_a_dead_worker_is_reported_under_the_first_stage_its_task_had_to_run(
                                "reason": "worker died 3 times"}]}
 
 
+def test_a_slide_that_killed_its_pool_worker_is_reported_with_what_to_try(tmp_path):
+    builder = Builder(config_for(tmp_path, tmp_path / "corpus"), quiet=True)
+    slide = Slide("d/001", "d", 1, "d/001.jpg", "0" * 64, fingerprints={"upscale": "k"})
+    task = SlideTask("c", "b", "d/001.jpg", builder.config.upscale, "k", None, OcrParams(),
+                     encode_images=True)
+    builder._receive(slide, TaskFailure("WorkerCrashed", WORKER_DIED), task)
+    [line] = report_problems(builder.report)
+    assert line.startswith(f"d/001.jpg: upscale failed: {WORKER_DIED}")
+    assert "fewer --workers" in line
+
+
 def test_a_worker_without_the_cache_redoes_the_upscale_and_the_report_says_why(
     tmp_path, tiny_corpus
 ):
@@ -582,3 +596,77 @@ def test_every_stage_shows_progress_per_slide_or_page(tmp_path, tiny_corpus):
         "upscale + ocr + images": [n, n], "classify": [len(DECKS)] * 2, "index": [1, 1],
         "site images": [n, n], "dataset": [n, n], "search index": [1, 1], "pages": [pages] * 2,
     }  # fmt: skip
+
+
+def _archive_member(site, suffix: str) -> bytes:
+    with tarfile.open(next((site / "dataset").glob("*.tar.gz"))) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith(suffix))
+        return tar.extractfile(member).read()
+
+
+def test_slides_left_out_of_the_dataset_are_reported_and_named_in_the_bundle(
+    tmp_path, tiny_corpus
+):
+    deck = tiny_corpus / "alpha-robotics"
+    # built (the pipeline reads PPM), but not a format the bundle stores
+    Image.open(deck / "001.jpg").save(deck / "005.png", format="PPM")
+    (deck / "006.jpg").write_bytes(b"this is not an image")  # fails to upscale
+    cfg = config_for(tmp_path, tiny_corpus)
+    for _ in range(2):  # the second time from the cached site stage
+        report = Builder(cfg, quiet=True).run()
+        left_out = [line for line in report_problems(report) if "left out" in line]
+        assert len(left_out) == 1 and left_out[0].startswith("alpha-robotics/005: ")
+        assert "PPM" in left_out[0]
+        assert report.failures == 2  # what --strict counts: the PPM, and 006 (once)
+    provenance = json.loads(_archive_member(tmp_path / "site", "/provenance.json"))
+    assert [item["id"] for item in provenance["skipped"]] == [
+        "alpha-robotics/005", "alpha-robotics/006"]
+    card = _archive_member(tmp_path / "site", "/README.md").decode()
+    assert "No slide was left out" not in card and "alpha-robotics/006" in card
+
+    (deck / "006.jpg").unlink()  # the failed slide is gone: the archive says so
+    Builder(cfg, quiet=True).run()
+    provenance = json.loads(_archive_member(tmp_path / "site", "/provenance.json"))
+    assert [item["id"] for item in provenance["skipped"]] == ["alpha-robotics/005"]
+
+
+def test_temp_folders_of_a_killed_build_are_removed_by_the_next(tmp_path, tiny_corpus):
+    build = tmp_path / "build"
+    # the index mid-write and mid-swap, and the dataset's spool of images (under the
+    # build folder, not /tmp; its lock went with the killed process)
+    leftovers = [build / ".whoosh.k1ll3d", build / ".whoosh.old",
+                 build / "spool" / "deckgen-bundle-k1ll3d"]
+    for folder in leftovers:
+        folder.mkdir(parents=True)
+        (folder / "MAIN_1.seg").write_bytes(b"partial")
+    (leftovers[-1] / ".lock").touch()
+    an_hour_ago = time.time() - 3600
+    os.utime(leftovers[-1], (an_hour_ago, an_hour_ago))
+    Builder(config_for(tmp_path, tiny_corpus), quiet=True).run()
+    assert not [folder for folder in leftovers if folder.exists()]
+    assert (build / "whoosh").is_dir()
+
+
+def test_cache_keys_follow_what_changes_the_output_the_tile_size_does_not(
+    tmp_path, tiny_corpus, monkeypatch
+):
+    cfg = config_for(tmp_path, tiny_corpus)
+    n = Builder(cfg, quiet=True).run().slides_built
+    # tiles overlap: another tile size gives the same pixels, so it must not redo the corpus
+    source = (tiny_corpus / "alpha-robotics" / "002.jpg").read_bytes()
+    pixels = {tile: upscale(source, replace(cfg.upscale, method="model:x2", tile=tile))[0]
+              for tile in (512, 64)}
+    assert pixels[512] == pixels[64]
+    smaller_tiles = replace(cfg, upscale=replace(cfg.upscale, tile=64))
+    assert processed(Builder(smaller_tiles, quiet=True).run())["upscale"] == 0
+
+    # Tesseract upgraded (a wrapper that says so): OCR runs again, upscaling does not
+    upgraded = tmp_path / "bin" / "tesseract"
+    upgraded.parent.mkdir()
+    upgraded.write_text('#!/bin/sh\n[ "$1" = --version ] && { echo "tesseract 5.99.0"; '
+                        'exit 0; }\nexec /usr/bin/tesseract "$@"\n')
+    upgraded.chmod(0o755)
+    monkeypatch.setenv("DECKGEN_TESSERACT", str(upgraded))
+    after_upgrade = processed(Builder(cfg, quiet=True).run())
+    assert (after_upgrade["upscale"], after_upgrade["ocr"]) == (0, n)
+    assert processed(Builder(cfg, quiet=True).run())["ocr"] == 0

@@ -1,7 +1,10 @@
+import os
+from pathlib import Path
+
 import pytest
 
-from deckgen.errors import ConfigError, SlideError
-from deckgen.executor import TaskFailure, make_executor
+from deckgen.errors import ConfigError, DeckgenError, SlideError
+from deckgen.executor import WORKER_DIED, TaskFailure, make_executor
 
 
 def square_or_fail(x: int) -> int:
@@ -10,6 +13,27 @@ def square_or_fail(x: int) -> int:
     if x == 5:
         raise ValueError("boom")
     return x * x
+
+
+def square_or_kill_the_worker(x: int) -> int:
+    if x == 4:
+        os._exit(9)  # as the OOM killer or a segfault in a native library would
+    return x * x
+
+
+def square_or_kill_the_worker_once(task: tuple[int, str]) -> int:
+    """Kills its worker the first time it runs 1 (OOM-killed for its neighbours' memory,
+    say); a marker file remembers across processes."""
+    x, folder = task
+    marker = Path(folder) / f"died-on-{x}"
+    if x == 1 and not marker.exists():
+        marker.touch()
+        os._exit(9)
+    return x * x
+
+
+def kill_the_worker(task: int) -> int:
+    os._exit(9)
 
 
 @pytest.mark.parametrize("kind", ["serial", "processes"])
@@ -23,6 +47,39 @@ def test_map_returns_every_result_and_failures_as_values(kind):
     assert results[2] == 4 and results[7] == 49
     assert isinstance(results[3], TaskFailure) and results[3].message == "three is a bad slide"
     assert isinstance(results[5], TaskFailure) and "boom" in results[5].message
+
+
+def test_a_task_that_kills_its_worker_fails_alone_and_the_pool_goes_on():
+    executor = make_executor("processes", workers=2)
+    try:
+        # twice: the second map runs on the pool started again after the first one broke
+        for _ in range(2):
+            results = dict(executor.map(square_or_kill_the_worker, list(range(12))))
+            assert results.pop(4) == TaskFailure("WorkerCrashed", WORKER_DIED)
+            # the tasks in flight beside it were retried, alone, and done
+            assert results == {x: x * x for x in range(12) if x != 4}
+    finally:
+        executor.close()
+
+
+def test_a_task_whose_worker_died_once_is_retried_and_done(tmp_path):
+    executor = make_executor("processes", workers=2)
+    try:
+        results = dict(executor.map(square_or_kill_the_worker_once,
+                                    [(x, str(tmp_path)) for x in range(6)]))
+    finally:
+        executor.close()
+    assert (tmp_path / "died-on-1").exists()  # it did die
+    assert results == {x: x * x for x in range(6)}
+
+
+def test_workers_that_die_on_every_task_stop_the_map_with_a_clear_error():
+    executor = make_executor("processes", workers=1)
+    try:
+        with pytest.raises(DeckgenError, match="died .* times in a row"):
+            list(executor.map(kill_the_worker, list(range(20))))
+    finally:
+        executor.close()
 
 
 def test_unknown_executor():
