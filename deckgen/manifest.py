@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from deckgen.corpus import META_IGNORED, Corpus, Problem, unify_spellings
+from deckgen.corpus import META_IGNORED, Corpus, Problem, skip_unread_decks, unify_spellings
 from deckgen.errors import DeckgenError
 from deckgen.files import atomic_write
 from deckgen.records import DeckMeta, Slide
@@ -34,7 +34,9 @@ def last_manifest(build_root: Path) -> dict[str, Any]:
 
 def keep_last_metadata(corpus: Corpus, last: dict[str, dict]) -> None:
     """A deck.toml broken by a typo keeps the deck's last metadata: published without it,
-    the deck would lose its licence, source and hand labels in the site and the dataset."""
+    the deck would lose its licence, source and hand labels in the site and the dataset.
+    A deck with no last metadata (new since the last build) is left out until it is fixed."""
+    skip_unread_decks(corpus, keep=last)
     kept = corpus.unread_meta & set(last)
     for slug in kept:
         corpus.decks[slug] = DeckMeta.from_dict(last[slug])
@@ -68,7 +70,8 @@ def labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
 
 def _same_words(before: str, now: str) -> bool:
     """Most words in common (OCR of one slide in two exports never reads quite alike)."""
-    a, b = (set(re.findall(r"[a-z0-9]{2,}", text.lower())) for text in (before, now))
+    # letters and digits of any script ("Рынок" is a word); a CJK run counts as one word
+    a, b = (set(re.findall(r"[^\W_]{2,}", text.casefold())) for text in (before, now))
     return not (a or b) or len(a & b) >= 0.5 * len(a | b)
 
 

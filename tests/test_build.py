@@ -310,6 +310,33 @@ def test_a_build_killed_mid_site_then_the_corpus_put_back_leaves_no_removed_deck
                    for p in site_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".json"))
 
 
+def test_a_new_deck_whose_deck_toml_has_a_typo_is_left_out_until_it_is_fixed(
+    tmp_path, tiny_corpus
+):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    new = tiny_corpus / "zeta"
+    shutil.copytree(tiny_corpus / "alpha-robotics", new)
+    meta = 'company = "Zetaco"\nlicense = "All rights reserved"\n'
+    (new / "deck.toml").write_text(meta + "year = [\n")  # a typo
+    broken = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert broken.returncode == 0, broken.stderr
+    assert "deck left out until it is fixed (never published without its licence)" in broken.stderr
+    slides, decks = load_manifest(tmp_path / "build")
+    assert "zeta" not in decks and not any(s.deck == "zeta" for s in slides)
+    assert not (tmp_path / "site" / "deck" / "zeta.html").exists()
+    (new / "deck.toml").write_text(meta)
+    fixed = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert fixed.returncode == 0 and "left out" not in fixed.stderr, fixed.stderr
+    assert load_manifest(tmp_path / "build")[1]["zeta"].license == "All rights reserved"
+
+
+def test_hand_label_warnings_compare_words_of_any_script():
+    from deckgen.manifest import _same_words
+
+    assert not _same_words("Рынок стартапов вырос втрое", "Команда основателей и советники")
+    assert _same_words("Рынок стартапов вырос втрое", "Рынок стартапов вырос втрое!")
+
+
 def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pages_move(
     tmp_path, tiny_corpus
 ):
