@@ -217,6 +217,8 @@ class Builder:
         slides = self._per_slide_stages(corpus)
         moved = labels_on_other_slides(slides, corpus.decks, self._last_slides)
         self.report.problems += [asdict(p) for p in moved]
+        self.report.problems += [{"path": s.source, "reason": note}  # cached slides' too
+                                 for s in slides if s.upscale for note in s.upscale.notes]
         slides = self._classify(slides, corpus.decks)
         built = [s for s in slides if s.section is not None]
         self.report.slides_built = len(built)

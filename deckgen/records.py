@@ -129,6 +129,8 @@ class UpscaleResult(_Record):
     source_width: int
     source_height: int
     text_height: float | None = None  # estimated body x-height in source px, if measured
+    # what the build report says of the source each build (a TIFF's other pages unused)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

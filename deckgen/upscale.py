@@ -41,7 +41,6 @@ __all__ = [
     "shipped_scales",
     "upscale",
     "upscale_array",
-    "upscale_with_notes",
     "validate",
 ]
 
@@ -305,16 +304,9 @@ def _cap_scale(scale: int, width: int, height: int, max_pixels: int) -> int:
 
 
 def upscale(data: bytes, params: UpscaleParams) -> tuple[bytes, UpscaleResult]:
-    """Source image bytes -> PNG bytes of the upscaled BGR image, and how it was done."""
-    png, result, _ = upscale_with_notes(data, params)
-    return png, result
-
-
-def upscale_with_notes(
-    data: bytes, params: UpscaleParams
-) -> tuple[bytes, UpscaleResult, list[str]]:
-    """``upscale``, and ``read_image``'s notes on the source for the build report (the
-    other pages of a multi-page TIFF are left out; which frame of an animation is used)."""
+    """Source image bytes -> PNG bytes of the upscaled BGR image, and how it was done (with
+    ``read_image``'s notes on the source for the build report: the other pages of a
+    multi-page TIFF are left out; which frame of an animation is used)."""
     start = time.perf_counter()
     bgr, notes = read_image(data, params.max_pixels)
     height, width = bgr.shape[:2]
@@ -333,8 +325,9 @@ def upscale_with_notes(
         source_width=int(width),
         source_height=int(height),
         text_height=None if text_height is None else round(text_height, 2),
+        notes=notes,
     )
-    return png.tobytes(), result, notes
+    return png.tobytes(), result
 
 
 def _plan(

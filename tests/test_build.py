@@ -330,6 +330,19 @@ def test_a_new_deck_whose_deck_toml_has_a_typo_is_left_out_until_it_is_fixed(
     assert load_manifest(tmp_path / "build")[1]["zeta"].license == "All rights reserved"
 
 
+def test_a_multi_page_tiff_is_named_in_every_build_report(tmp_path, tiny_corpus):
+    pages = [Image.new("RGB", (480, 270), colour) for colour in ("white", "gray", "black")]
+    pages[0].save(tiny_corpus / "alpha-robotics" / "009.tiff", save_all=True,
+                  append_images=pages[1:])
+    for _ in range(2):  # the second build takes the slide from the cache, and still says it
+        done = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert "3 pages in this TIFF; only the first is used" in done.stderr
+        report = json.loads((tmp_path / "build" / "report.json").read_text())
+        assert {"path": "alpha-robotics/009.tiff", "reason": "3 pages in this TIFF; only the "
+                "first is used — split it or save it as a PDF"} in report["problems"]
+
+
 def test_hand_label_warnings_compare_words_of_any_script():
     from deckgen.manifest import _same_words
 

@@ -125,8 +125,8 @@ def test_a_multi_page_tiff_says_only_its_first_page_is_used() -> None:
     assert bgr[5, 5].tolist() == [0, 0, 255]  # the first page, red
     assert notes == ["3 pages in this TIFF; only the first is used — split it or save it "
                      "as a PDF"]
-    _, result, upscale_notes = up.upscale_with_notes(data, up.UpscaleParams(method="none"))
-    assert upscale_notes == notes and result.width == 30
+    _, result = up.upscale(data, up.UpscaleParams(method="none"))
+    assert result.notes == notes and result.width == 30
     single = encode(pages[0], "TIFF")
     assert up.read_image(single, LIMIT)[1] == []
 
