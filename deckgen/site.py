@@ -307,7 +307,6 @@ class SlideView:
     next: SlideView | None = None
     # the same section in other decks (the surest slide of each), and the section's size
     related: list[SlideView] = field(default_factory=list)
-    section_count: int = 0
 
     @property
     def path(self) -> str:
@@ -402,7 +401,6 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
             picks.setdefault(view.slide.deck, view)
         for view in section_views:
             view.related = [w for w in picks.values() if w.slide.deck != view.slide.deck][:RELATED]
-            view.section_count = len(section_views)
     deck_order = sorted(metas.values(), key=lambda m: (deck_name(m).casefold(), m.slug))
     recent = sorted(deck_order, key=lambda m: -(m.year or 0))[:12]
     deck_cards = [{"meta": m, "name": deck_name(m), "count": len(by_deck[m.slug]),
