@@ -170,7 +170,7 @@ class ProcessExecutor:
                 continue
             breaks_in_a_row += 1
             if breaks_in_a_row > window + 2:
-                raise DeckgenError(
+                raise MissingDependencyError(
                     f"worker processes died {breaks_in_a_row} times in a row without finishing "
                     "a slide: not one bad slide but the setup (memory, the OpenCV or Tesseract "
                     "install); see the error with --executor serial, or try fewer --workers"
@@ -280,7 +280,7 @@ class DaskExecutor:
             self._client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
         except TimeoutError:
             self._client.close()
-            raise DeckgenError(
+            raise MissingDependencyError(
                 f"no Dask worker joined {self._scheduler} within {WORKER_WAIT_SECONDS} s; "
                 f"start some with `dask worker {self._scheduler}` (deckgen installed there too)"
             ) from None
@@ -300,7 +300,7 @@ class DaskExecutor:
                 if workers:
                     idle_since = now
                 elif now - idle_since > WORKER_WAIT_SECONDS:
-                    raise DeckgenError(
+                    raise MissingDependencyError(
                         f"every Dask worker of {self._scheduler} is gone and none joined in "
                         f"{WORKER_WAIT_SECONDS} s; finished slides are cached: start workers "
                         "and build again"

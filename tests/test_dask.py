@@ -184,7 +184,7 @@ if __name__ == "__main__":
         try:
             executors.make_executor("dask", scheduler=empty.scheduler_address)
         except DeckgenError as exc:
-            print("EMPTY:", exc)
+            print(f"EMPTY ({exc.exit_code}):", exc)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                       dashboard_address=None) as one:
         executor = executors.make_executor("dask", scheduler=one.scheduler_address)
@@ -194,7 +194,7 @@ if __name__ == "__main__":
         try:
             list(results)
         except DeckgenError as exc:
-            print("GONE:", exc)
+            print(f"GONE ({exc.exit_code}):", exc)
         executor.close()
 """
 
@@ -205,8 +205,9 @@ def test_a_cluster_without_workers_stops_the_build_instead_of_waiting_for_ever(t
     script.write_text(_NO_WORKERS)
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           timeout=300)
-    assert "EMPTY: no Dask worker joined" in done.stdout, done.stdout + done.stderr
-    assert "GONE: every Dask worker of" in done.stdout, done.stdout + done.stderr
+    # exit 4, a missing dependency: not 2, which says the command or config was wrong
+    assert "EMPTY (4): no Dask worker joined" in done.stdout, done.stdout + done.stderr
+    assert "GONE (4): every Dask worker of" in done.stdout, done.stdout + done.stderr
 
 
 def test_a_scheduler_alone_means_the_dask_executor(tmp_path, tiny_corpus_master, cluster):

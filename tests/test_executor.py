@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.errors import ConfigError, DeckgenError, SlideError
+from deckgen.errors import ConfigError, MissingDependencyError, SlideError
 from deckgen.executor import WORKER_DIED, TaskFailure, make_executor
 
 
@@ -76,7 +76,7 @@ def test_a_task_whose_worker_died_once_is_retried_and_done(tmp_path):
 def test_workers_that_die_on_every_task_stop_the_map_with_a_clear_error():
     executor = make_executor("processes", workers=1)
     try:
-        with pytest.raises(DeckgenError, match="died .* times in a row"):
+        with pytest.raises(MissingDependencyError, match="died .* times in a row"):
             list(executor.map(kill_the_worker, list(range(20))))
     finally:
         executor.close()
