@@ -343,6 +343,19 @@ def test_a_multi_page_tiff_is_named_in_every_build_report(tmp_path, tiny_corpus)
                 "first is used — split it or save it as a PDF"} in report["problems"]
 
 
+def test_the_terminal_says_how_many_site_pages_a_change_rewrote(tmp_path, tiny_corpus):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    toml = tiny_corpus / "beta-health" / "deck.toml"
+    toml.write_text(toml.read_text().replace("2021", "2019"))
+    done = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    pages = json.loads((tmp_path / "build" / "report.json").read_text())["site"]["pages"]
+    assert 0 < pages["written"] < pages["unchanged"]  # that deck's pages, the lists, no more
+    assert (f"site pages: {pages['written']} written, {pages['unchanged']} unchanged, "
+            "0 removed") in done.stderr
+    again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert "site pages:" not in again.stderr  # the site stage was cached: nothing to say
+
+
 def test_hand_label_warnings_compare_words_of_any_script():
     from deckgen.manifest import _same_words
 
