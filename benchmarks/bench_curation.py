@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.doc_section import publish  # noqa: E402
-from deckgen import classify, ocr  # noqa: E402
+from deckgen import classify, ocr, ocr_layout  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen.records import OcrResult  # noqa: E402
 from deckgen.training import classifier as training  # noqa: E402
@@ -43,7 +43,7 @@ def read_decks(eval_dev: Path) -> dict[str, list[tuple[str, OcrResult]]]:
     decks: dict[str, list[tuple[str, OcrResult]]] = {}
     for deck in sorted({it.deck for it in items}):
         idx = [i for i, it in enumerate(items) if it.deck == deck]
-        titled = ocr.with_deck_titles([read[i] for i in idx])
+        titled = ocr_layout.with_deck_titles([read[i] for i in idx])
         decks[deck] = [(items[i].section, r) for i, r in zip(idx, titled, strict=True)]
     return decks
 

@@ -293,7 +293,7 @@ than the bundled corpus; the sample rows above share the generator's templates w
 that training data, so they overstate what to expect on real decks. eval-dev was
 never trained on, but it was looked at while choosing features and while briefing the
 writer of the first real-deck-style training slides (docs/models.md, classifier card),
-the deck title-style rule (`ocr.with_deck_titles`) was written after seeing two of its
+the deck title-style rule (`ocr_layout.with_deck_titles`) was written after seeing two of its
 slides take a logo or a caption for the title, and the two-line title rule (a title's
 second line found by geometry, above or below) after seeing three of its two-line titles
 read by half: treat its title and section accuracy as optimistic for unseen real decks

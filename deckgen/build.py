@@ -24,7 +24,7 @@ from typing import Any
 
 import cv2
 
-from deckgen import bundle, classify, index, ocr, site, upscale
+from deckgen import bundle, classify, index, ocr, ocr_layout, site, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import (
@@ -371,7 +371,7 @@ class Builder:
                 by_deck.setdefault(slide.deck, []).append(slide)
         with self.progress.stage("classify", len(by_deck)) as advance:
             for deck_slides in by_deck.values():
-                titled = ocr.with_deck_titles([s.ocr for s in deck_slides])
+                titled = ocr_layout.with_deck_titles([s.ocr for s in deck_slides])
                 for slide, result in zip(deck_slides, titled, strict=True):
                     slide.ocr = result
                 by_hand = decks[deck_slides[0].deck].sections
@@ -586,7 +586,7 @@ def inspect_images(
         )
         rows.append(row)
         results.append(result)
-    results = ocr.with_deck_titles(results)
+    results = ocr_layout.with_deck_titles(results)
     sections = classify.classify_deck(results, config.classify) if results else []
     read = iter(zip(results, sections, strict=True))
     for row in rows:

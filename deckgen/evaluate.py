@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from deckgen import classify, ocr, upscale
+from deckgen import classify, ocr, ocr_layout, upscale
 from deckgen.errors import BadInputError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.records import SECTIONS, UNSURE_BELOW, OcrResult, SectionResult, section_named
@@ -311,7 +311,7 @@ def evaluate(
     for deck in sorted({it.deck for it in items}):
         idx = [i for i, it in enumerate(items) if it.deck == deck]
         slides = [results[i] or OcrResult(text="", title="", mean_confidence=0.0) for i in idx]
-        slides = ocr.with_deck_titles(slides)
+        slides = ocr_layout.with_deck_titles(slides)
         by_deck[deck] = (idx, slides)
         start = time.perf_counter()
         sections = classify.classify_deck(slides, classify_params)

@@ -6,7 +6,8 @@ Tesseract reads dark text on a light background best. Slides are full of the
 opposite (dark full-bleed slides, coloured title bars with white text), so
 ``_prepare`` inverts every *region* whose local background is dark before
 Tesseract sees the page: the inversion happens here, in ocr.py, and nowhere
-else. Word boxes are returned in *source* slide pixels (divided by ``scale``).
+else. Word boxes are returned in *source* slide pixels (divided by ``scale``); how the
+lines read (columns, rows, the title) is ``ocr_layout``'s part.
 
 Tesseract runs as a subprocess with ``OMP_THREAD_LIMIT=1`` (one thread per
 worker, so a process pool does not oversubscribe the cores) and a per-slide
@@ -24,16 +25,16 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from deckgen.errors import MissingDependencyError, SlideError
+from deckgen.ocr_layout import Line, dehyphenate, find_title, reading_order
 from deckgen.records import OcrResult, Word
 
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
@@ -43,9 +44,6 @@ INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the
 # false words for a quarter of a point of recall (docs/benchmarks.md)
 _SHORT_WORD_CONF = 60.0
-# a gap across the page this many line heights tall parts title, body and footer
-# (bullets and paragraphs sit closer); ``_layout_order`` cuts there before columns
-_SECTION_GAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -250,43 +248,11 @@ def _prepare(gray: np.ndarray, invert: bool = True, flatten: bool = True) -> np.
     return out.astype(np.uint8)
 
 
-# --------------------------------------------------------------------------- layout
+# --------------------------------------------------------------------------- tsv
 
 
-@dataclass
-class _Line:
-    """Words read as one line; its geometry is worked out once (words are not added later)."""
-
-    key: tuple[int, int, int]
-    words: list[Word]
-
-    @functools.cached_property
-    def top(self) -> float:
-        return min(w.box[1] for w in self.words)
-
-    @functools.cached_property
-    def left(self) -> float:
-        return min(w.box[0] for w in self.words)
-
-    @functools.cached_property
-    def right(self) -> float:
-        return max(w.box[0] + w.box[2] for w in self.words)
-
-    @functools.cached_property
-    def height(self) -> float:
-        return float(np.median([w.box[3] for w in self.words]))
-
-    @functools.cached_property
-    def middle(self) -> float:
-        return float(np.mean([w.box[1] + w.box[3] / 2 for w in self.words]))
-
-    @property
-    def text(self) -> str:
-        return " ".join(w.text for w in self.words)
-
-
-def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[_Line]:
-    lines: dict[tuple[int, int, int], _Line] = {}
+def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
+    lines: dict[tuple[int, int, int], Line] = {}
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
@@ -305,268 +271,8 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[_Line]:
         left, top, width, height = (int(c) for c in cols[6:10])
         box = [round(left / scale), round(top / scale), round(width / scale), round(height / scale)]
         key = (block, par, line)
-        lines.setdefault(key, _Line(key, [])).words.append(Word(text, round(conf, 1), box))
+        lines.setdefault(key, Line(key, [])).words.append(Word(text, round(conf, 1), box))
     return list(lines.values())
-
-
-def _reading_order(lines: list[_Line]) -> list[_Line]:
-    """Merge fragments that sit on one visual row, then order them as a reader would.
-
-    Sparse modes (psm 11/12) cut a row into many blocks; Tesseract's block
-    order then jumps around. Rows are rebuilt from the boxes themselves, and
-    text set in columns reads one column after the other (``_layout_order``).
-    """
-    merged: list[_Line] = []
-    open_rows: list[int] = []  # the merged lines a later fragment may still join
-    for line in sorted(lines, key=lambda ln: (ln.top, ln.left)):
-        # later fragments start lower still: a row a line height above this one is closed
-        open_rows = [i for i in open_rows if merged[i].middle >= line.top - line.height]
-        for i in open_rows:
-            if _same_row(merged[i], line):
-                words = sorted(merged[i].words + line.words, key=lambda w: w.box[0])
-                merged[i] = _Line(merged[i].key, words)
-                break
-        else:
-            open_rows.append(len(merged))
-            merged.append(line)
-    return _layout_order(merged)
-
-
-def _layout_order(lines: list[_Line]) -> list[_Line]:
-    """Recursive XY-cut: wide gaps across the page first, then columns, then rows.
-
-    A slide's "Today | With us" comparison or a team grid reads each column
-    whole; read row by row it interleaves two unrelated sentences. A gap across
-    the page wider than two lines parts things that do not belong together (the
-    title, the body, the footer); inside a part, a cut down the page makes
-    columns; failing both, the part splits at its widest gap across, and each
-    part is cut again.
-    """
-    if len(lines) < 2:
-        return lines
-    line_height = float(np.median([ln.height for ln in lines]))
-    bands = _band_cut(lines)
-    if bands is None or bands[2] < _SECTION_GAP * line_height:
-        columns = _column_cut(lines, line_height)
-        if columns is not None:
-            return [ln for part in columns for ln in _layout_order(part)]
-    if bands is not None:
-        return [ln for part in bands[:2] for ln in _layout_order(part)]
-    return _row_order(lines)
-
-
-def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """The widest empty stretch between intervals (start, end), or None if they all touch."""
-    spans = sorted(spans)
-    best: tuple[float, float] | None = None
-    reach = spans[0][1]
-    for start, end in spans[1:]:
-        if start > reach and (best is None or start - reach > best[1] - best[0]):
-            best = (reach, start)
-        reach = max(reach, end)
-    return best
-
-
-def _column_cut(lines: list[_Line], line_height: float) -> tuple[list[_Line], list[_Line]] | None:
-    """Split at an empty vertical strip when both sides are columns of text.
-
-    Both sides need two lines or more (a page number beside the body is not a
-    column) and must start level (a centred title above them is not the top of
-    one column); neither may be mostly figures: a table's label column and its
-    numbers read best row by row ("Revenue $1.2M").
-    """
-    gap = _widest_gap([(ln.left, ln.right) for ln in lines])
-    if gap is None or gap[1] - gap[0] < line_height:
-        return None
-    left = [ln for ln in lines if ln.right <= gap[0]]
-    right = [ln for ln in lines if ln.left >= gap[1]]
-    if min(len(left), len(right)) < 2 or _mostly_figures(left) or _mostly_figures(right):
-        return None
-    first_left, first_right = (min(side, key=lambda ln: ln.top) for side in (left, right))
-    if abs(first_left.top - first_right.top) > max(first_left.height, first_right.height):
-        return None
-    return left, right
-
-
-def _mostly_figures(lines: list[_Line]) -> bool:
-    figures = sum(sum(ch.isdigit() for ch in ln.text) >= sum(ch.isalpha() for ch in ln.text)
-                  for ln in lines)
-    return figures > len(lines) / 2
-
-
-def _band_cut(lines: list[_Line]) -> tuple[list[_Line], list[_Line], float] | None:
-    """Split across the page at the widest empty horizontal strip: above, below, its height."""
-    gap = _widest_gap([(ln.top, ln.top + ln.height) for ln in lines])
-    if gap is None:
-        return None
-    above = [ln for ln in lines if ln.top + ln.height <= gap[0]]
-    return above, [ln for ln in lines if ln.top >= gap[1]], gap[1] - gap[0]
-
-
-def _row_order(lines: list[_Line]) -> list[_Line]:
-    """Top to bottom; lines whose centres lie within half a line height read left to right."""
-    lines = sorted(lines, key=lambda ln: ln.top + ln.height / 2)
-    ordered: list[tuple[int, float, _Line]] = []
-    row, row_centre = 0, None
-    for line in lines:
-        centre = line.top + line.height / 2
-        if row_centre is not None and centre - row_centre > 0.5 * line.height:
-            row += 1
-            row_centre = centre
-        row_centre = centre if row_centre is None else row_centre
-        ordered.append((row, line.left, line))
-    ordered.sort(key=lambda item: (item[0], item[1]))
-    return [line for _, _, line in ordered]
-
-
-def _same_row(a: _Line, b: _Line) -> bool:
-    """Same visual row and close enough horizontally to read as one line."""
-    ha, hb = a.height, b.height
-    if max(ha, hb) > 1.6 * max(1.0, min(ha, hb)):
-        return False
-    if abs(a.middle - b.middle) > 0.5 * min(ha, hb):
-        return False
-    gap = max(b.left - a.right, a.left - b.right)
-    return gap < 2.5 * max(ha, hb)
-
-
-_HYPHEN_END = re.compile(r"[A-Za-z]{2,}[-\u00ad]$")
-
-
-def _dehyphenate(texts: list[str]) -> list[str]:
-    """Join a word broken with a hyphen at a line end onto the next line's first word.
-
-    A word with a hyphen inside already ("go-to-" / "market") is a compound broken
-    at one of its own hyphens: it keeps that hyphen ("go-to-market").
-    """
-    out = list(texts)
-    for i in range(len(out) - 1):
-        head, nxt = out[i], out[i + 1]
-        if not _HYPHEN_END.search(head) or not nxt or not nxt[0].islower():
-            continue
-        first, _, rest = nxt.partition(" ")
-        compound = "-" in head.rsplit(" ", 1)[-1][:-1]
-        out[i] = (head if compound else head[:-1]) + first
-        out[i + 1] = rest
-    return out  # same length as the input: word.line indices stay valid
-
-
-def _mostly_letters(line: _Line) -> bool:
-    text = line.text.replace(" ", "")
-    return sum(ch.isalpha() for ch in text) >= 0.6 * len(text)
-
-
-def _sure_words(line: _Line) -> list[Word]:
-    """The line without its doubtful words (a logo read as "wees" beside a title)."""
-    return [w for w in line.words if w.conf >= 50] or line.words
-
-
-def _looks_like_words(line: _Line) -> bool:
-    """A title candidate: mostly letters, a real word in it, read with some confidence.
-
-    Judged on the words a title shows (``_sure_words``): a logo beside the heading, read
-    as a doubtful word, does not make the heading doubtful.
-    """
-    sure = _sure_words(line)
-    has_word = any(sum(ch.isalpha() for ch in w.text) >= 3 for w in sure)
-    confident = float(np.mean([w.conf for w in sure])) >= 60
-    return has_word and confident and _mostly_letters(line)
-
-
-def _find_title(lines: list[_Line], page_height: float) -> str:
-    """The largest wordy text near the top of the slide (wrapped onto 2 lines at most).
-
-    Big numbers ("$4.2B", "54%") are not titles; among word lines, size
-    dominates and a higher position breaks near-ties.
-    """
-    wordy = [ln for ln in lines if _looks_like_words(ln)]
-    if not wordy:
-        return ""
-    top = [ln for ln in wordy if ln.top < 0.45 * page_height] or wordy
-    best = max(top, key=lambda ln: ln.height * (1.2 - 0.5 * ln.top / page_height))
-    return _title_from(lines, best)
-
-
-def _title_from(lines: list[_Line], best: _Line) -> str:
-    """The title line, with the line its title wraps onto when there is one.
-
-    Found by geometry, not reading order: a column beside a two-line title reads in
-    between its lines, and the biggest line may be the title's second line.
-    """
-    wrapped = _wrapped_line(lines, best)
-    title = sorted([best, wrapped] if wrapped else [best], key=lambda ln: ln.top)
-    return " ".join(t for t in _dehyphenate([_sure_text(ln) for ln in title]) if t)
-
-
-def _gap(a: _Line, b: _Line) -> float:
-    """Vertical white space between two lines (negative when they overlap)."""
-    return max(b.top - (a.top + a.height), a.top - (b.top + b.height))
-
-
-def _wrapped_line(lines: list[_Line], best: _Line) -> _Line | None:
-    """The closest line right above or below ``best`` in its size, overlapping it across."""
-
-    h = best.height
-
-    def wraps(ln: _Line) -> bool:
-        return (
-            -0.3 * h < _gap(best, ln) < 0.8 * h  # not beside it on its row
-            and abs(ln.height - h) < 0.25 * h
-            and ln.left < best.right
-            and best.left < ln.right
-            and _mostly_letters(ln)
-            # a lone glyph is a logo mark or a bullet read as "O" or "A", not half a title
-            and any(sum(ch.isalnum() for ch in w.text) >= 2 for w in ln.words)
-        )
-
-    return min(filter(wraps, lines), key=lambda ln: _gap(best, ln), default=None)
-
-
-def _sure_text(line: _Line) -> str:
-    return " ".join(w.text for w in _sure_words(line))
-
-
-def _lines_of(result: OcrResult) -> list[_Line]:
-    """The result's lines in reading order, rebuilt from its words (each names its line)."""
-    by_line: dict[int, list[Word]] = {}
-    for word in result.words:
-        by_line.setdefault(word.line, []).append(word)
-    return [_Line((0, 0, n), words) for n, words in sorted(by_line.items())]
-
-
-def _same_style(a: _Line, b: _Line) -> bool:
-    return abs(a.top - b.top) <= 0.5 * a.height and abs(a.height - b.height) <= 0.2 * a.height
-
-
-def with_deck_titles(results: list[OcrResult]) -> list[OcrResult]:
-    """One deck's OCR results (page order), titled by the deck's title style.
-
-    A template puts every heading at one place in one size. Some set it small (an
-    all-caps line along the top edge) above bigger text, where the largest-text rule
-    of ``_find_title`` picks a logo or a quote instead. When the topmost word lines
-    of at least half the slides share a position and size and say different things
-    (a running header or a logo says the same thing on every slide), that line is
-    the title of every slide that has it. Other decks come back unchanged.
-    """
-    lines = [_lines_of(r) for r in results]
-    tops = [
-        min((ln for ln in ls if _looks_like_words(ln)), key=lambda ln: ln.top, default=None)
-        for ls in lines
-    ]
-    present = [ln for ln in tops if ln is not None]
-    style: list[_Line] = []
-    for candidate in present:
-        members = [ln for ln in present if _same_style(candidate, ln)]
-        distinct = {re.sub(r"\W", "", ln.text.lower()) for ln in members}
-        if len(distinct) >= 0.8 * len(members) and len(members) > len(style):
-            style = members
-    if len(style) < max(3, len(results) / 2):
-        return results
-    in_style = {id(ln) for ln in style}
-    return [
-        replace(r, title=_title_from(ls, top)) if top is not None and id(top) in in_style else r
-        for r, ls, top in zip(results, lines, tops, strict=True)
-    ]
 
 
 # --------------------------------------------------------------------------- stage
@@ -582,8 +288,8 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0) -> OcrResult:
         raise SlideError("could not encode the slide for tesseract")
     tsv = _run_tesseract(encoded.tobytes(), params)
     scale = scale if scale > 0 else 1.0
-    lines = _reading_order(_parse_tsv(tsv, scale, params.min_conf))
-    joined = _dehyphenate([ln.text for ln in lines])
+    lines = reading_order(_parse_tsv(tsv, scale, params.min_conf))
+    joined = dehyphenate([ln.text for ln in lines])
     texts: list[str] = []
     words: list[Word] = []
     for line, text in zip(lines, joined, strict=True):
@@ -592,7 +298,7 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0) -> OcrResult:
         for word in line.words:
             word.line = max(0, len(texts) - 1)
             words.append(word)
-    title = _find_title(lines, gray.shape[0] / scale)
+    title = find_title(lines, gray.shape[0] / scale)
     mean_conf = float(np.mean([w.conf for w in words])) if words else 0.0
     return OcrResult(
         text="\n".join(texts),

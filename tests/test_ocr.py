@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from deckgen import ocr
+from deckgen import ocr, ocr_layout
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.ocr import OcrParams
 
@@ -153,9 +153,9 @@ def test_hyphenated_line_end_is_joined():
 
 
 def test_a_compound_broken_at_its_own_hyphen_keeps_it():
-    joined = ocr._dehyphenate(["Our go-to-", "market plan", "year-over-", "year growth"])
+    joined = ocr_layout.dehyphenate(["Our go-to-", "market plan", "year-over-", "year growth"])
     assert joined == ["Our go-to-market", "plan", "year-over-year", "growth"]
-    assert ocr._dehyphenate(["invoice manage-", "ment for shops"]) == ["invoice management",
+    assert ocr_layout.dehyphenate(["invoice manage-", "ment for shops"]) == ["invoice management",
                                                                        "for shops"]  # fmt: skip
 
 
@@ -211,16 +211,16 @@ def test_two_columns_under_a_title_read_one_column_after_the_other():
     assert lines[-1] == "Confidential"
 
 
-def _line(n: int, left: int, top: int, text: str, height: int = 10) -> ocr._Line:
+def _line(n: int, left: int, top: int, text: str, height: int = 10) -> ocr_layout.Line:
     words, x = [], left
     for word in text.split():
         words.append(ocr.Word(word, 95.0, [x, top, 6 * len(word), height]))
         x += 6 * len(word) + 4
-    return ocr._Line((0, 0, n), words)
+    return ocr_layout.Line((0, 0, n), words)
 
 
-def _order(lines: list[ocr._Line]) -> list[str]:
-    return [ln.text for ln in ocr._reading_order(lines)]
+def _order(lines: list[ocr_layout.Line]) -> list[str]:
+    return [ln.text for ln in ocr_layout.reading_order(lines)]
 
 
 def test_a_table_of_labels_and_figures_reads_row_by_row():
@@ -336,7 +336,7 @@ def test_deck_title_style_beats_bigger_text_on_the_slide():
     ]
     results = [ocr.ocr(eyebrow_slide(h, big), OcrParams()) for h, big in pages]
     assert results[1].title == "Northwind"  # slide by slide, the biggest text wins
-    titled = ocr.with_deck_titles(results)
+    titled = ocr_layout.with_deck_titles(results)
     assert [r.title for r in titled] == [h for h, _ in pages]
     assert [r.text for r in titled] == [r.text for r in results]  # only titles change
 
@@ -358,7 +358,7 @@ def test_a_running_header_is_not_taken_for_the_deck_title_style():
         _result(("ACME CONFIDENTIAL", 8, 12), (heading, 60, 30), ("body text here", 150, 14))
         for heading in ("Problem today", "Our solution", "Market size", "The team")
     ]
-    assert ocr.with_deck_titles(deck) == deck
+    assert ocr_layout.with_deck_titles(deck) == deck
 
 
 def eyebrow_result(n: str) -> ocr.OcrResult:
@@ -369,13 +369,13 @@ def test_deck_title_style_needs_half_the_slides():
     free = [_result((f"Heading {n}", top, height), ("small body", 300, 12))
             for n, top, height in (("c", 40, 20), ("d", 120, 40), ("e", 200, 28))]  # fmt: skip
     two = [eyebrow_result(n) for n in "ab"] + free
-    assert ocr.with_deck_titles(two) == two
+    assert ocr_layout.with_deck_titles(two) == two
     four = [eyebrow_result(n) for n in "abfg"] + free
-    titles = [r.title for r in ocr.with_deck_titles(four)]
+    titles = [r.title for r in ocr_layout.with_deck_titles(four)]
     assert titles == ["TOP LINE a", "TOP LINE b", "TOP LINE f", "TOP LINE g"] + [
         r.title for r in free
     ]
-    assert ocr.with_deck_titles([]) == []
+    assert ocr_layout.with_deck_titles([]) == []
 
 
 def test_a_logo_read_as_a_doubtful_word_beside_the_heading_keeps_the_heading_the_title():
@@ -385,5 +385,5 @@ def test_a_logo_read_as_a_doubtful_word_beside_the_heading_keeps_the_heading_the
                [99, 34, 166, 24]), ocr.Word("Aug2008", 90.6, [274, 34, 106, 25])]  # fmt: skip
     legend = [ocr.Word("Requests", 40.3, [238, 82, 22, 5]), ocr.Word("by", 84.0, [262, 82, 6, 4]),
               ocr.Word("US", 91.4, [279, 82, 7, 4])]  # fmt: skip
-    lines = [ocr._Line((0, 0, 0), heading), ocr._Line((0, 0, 1), legend)]
-    assert ocr._find_title(lines, 270) == "oMartPhones, Aug2008"  # the logo's word left out
+    lines = [ocr_layout.Line((0, 0, 0), heading), ocr_layout.Line((0, 0, 1), legend)]
+    assert ocr_layout.find_title(lines, 270) == "oMartPhones, Aug2008"  # the logo's word left out
