@@ -263,7 +263,7 @@ import json, resource, sys
 from pathlib import Path
 from deckgen.build import SlideTask, run_slide
 from deckgen.config import load_config
-from deckgen.corpus import read_source
+from deckgen.corpus_pdf import read_source
 from deckgen.executor import limit_worker_threads
 
 limit_worker_threads()

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deckgen.bundle import build_bundle, encode_upscaled, verify_bundle  # noqa: E402
+from deckgen.bundle import build_bundle, verify_bundle  # noqa: E402
+from deckgen.bundle_images import encode_upscaled  # noqa: E402
 from deckgen.records import (  # noqa: E402
     SECTIONS,
     DeckMeta,

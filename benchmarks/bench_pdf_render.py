@@ -10,7 +10,7 @@ each page is then rendered both ways and the same `deckgen eval` pipeline (upsca
 - "1920 px": the page rendered 1920 px wide, as every PDF page was before: the
   picture is enlarged by PDFium's resampling, so the upscaler measures big text and
   leaves it alone;
-- "picture's own size": ``corpus.render_pdf_page`` now (the page is rendered no bigger
+- "picture's own size": ``corpus_pdf.render_pdf_page`` now (the page is rendered no bigger
   than its picture), so the upscaler measures the small text and super-resolves it.
 
 Results go to bench-out/pdf-render.json and docs/benchmarks.md.
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.doc_section import publish  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen import sample  # noqa: E402
-from deckgen.corpus import PDF_RENDER_WIDTH, render_pdf_page  # noqa: E402
+from deckgen.corpus_pdf import PDF_RENDER_WIDTH, render_pdf_page  # noqa: E402
 
 START, END = "<!-- bench-pdf:start -->", "<!-- bench-pdf:end -->"
 VARIANTS = {"1920 px": "enlarged", "picture's own size": "native"}

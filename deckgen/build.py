@@ -24,16 +24,11 @@ from typing import Any
 
 import cv2
 
-from deckgen import bundle, classify, index, ocr, ocr_layout, site, upscale
+from deckgen import bundle, bundle_images, classify, index, ocr, ocr_layout, site, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus import (
-    Corpus,
-    Problem,
-    printable,
-    read_source,
-    scan,
-)
+from deckgen.corpus import Corpus, Problem, printable, scan
+from deckgen.corpus_pdf import read_source
 from deckgen.errors import ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import atomic_write, content_stamp, exclusive_lock, sha256_file, tree_stamp
@@ -50,7 +45,8 @@ from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleRe
 STAGES = ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
 # Everything that decides a slide's published image bytes besides its upscaled pixels.
 IMAGES_VERSION = (
-    f"{site.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle.WEBP_QUALITY}:{bundle.WEBP_METHOD}"
+    f"{site.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
+    f"{bundle_images.WEBP_METHOD}"
 )
 DATASET_IMAGE = "dataset.webp"  # the bundle's upscaled image, beside site.encode_variants' files
 SITE_MARKER = ".deckgen-site"  # in --out: a finished site's files, for deploy to check
@@ -113,7 +109,7 @@ class SlideTask:
 
 def encode_images(png: bytes) -> dict[str, bytes]:
     """Every image the site and the dataset bundle publish of one upscaled slide."""
-    return {**site.encode_variants(png), DATASET_IMAGE: bundle.encode_upscaled(png, "webp")}
+    return {**site.encode_variants(png), DATASET_IMAGE: bundle_images.encode_upscaled(png, "webp")}
 
 
 def images_key(upscale_key: str) -> str:

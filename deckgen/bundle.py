@@ -16,34 +16,31 @@ the data card and ``verify_bundle``.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import hashlib
 import io
 import json
 import os
-import shutil
 import tarfile
 import tempfile
-import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
-from PIL import Image
+from typing import TYPE_CHECKING, Any
 
 from deckgen import __version__, bundle_card, bundle_schema
 from deckgen.bundle_card import ARCHIVE_STEM, FIELDS, Field
+from deckgen.bundle_images import (
+    PNG_COMPRESS_LEVEL,
+    WEBP_METHOD,
+    WEBP_QUALITY,
+    image_ext,
+    match_stored_scale,
+    original_image,
+)
 from deckgen.bundle_verify import verify_bundle
-from deckgen.corpus import split_source
-from deckgen.files import OUTPUT_MODE
+from deckgen.corpus_pdf import split_source
+from deckgen.files import OUTPUT_MODE, sha256_file, spool_folder
 from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, Slide
 
@@ -52,18 +49,11 @@ if TYPE_CHECKING:
 
 VERSION = "5"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
-WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
-WEBP_METHOD = 4
-WEBP_MAX_SIDE = 16383  # the format's limit: a wider upscaled image is stored scaled down
-PNG_COMPRESS_LEVEL = 9  # originals converted to PNG; fixed so rebuilds give the same bytes
-# formats kept byte for byte, and those the corpus accepts that are stored as PNG instead
-_KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
-_CONVERTED_FORMATS = ("GIF", "BMP", "TIFF", "AVIF")
-ORIENTATION_TAG = 0x0112  # EXIF Orientation
+SPOOL_PREFIX = "deckgen-bundle-"  # the spool folders of images waiting for the archive
 
 __all__ = [
     "ARCHIVE_STEM", "FIELDS", "VERSION", "Field", "archive_name", "build_bundle",
-    "encode_upscaled", "provenance", "verify_bundle",
+    "provenance", "verify_bundle",
 ]
 
 
@@ -97,7 +87,8 @@ def build_bundle(
     ``config`` is the build's (its OCR, classifier and upscale settings go into
     ``provenance.json`` and the card, its site base_url into Croissant's url);
     default: deckgen's defaults. The images wait in a spool folder made in ``spool_dir``
-    (default: the system's temp folder); one a killed run left there is swept (``_spool``).
+    (default: the system's temp folder); one a killed run left there is swept
+    (``files.spool_folder``).
     """
     if upscaled_format not in ("webp", "png"):
         raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
@@ -106,7 +97,8 @@ def build_bundle(
     mtime = source_date_epoch()
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
-    with (_spool(spool_dir) as spool, progress.stage("dataset", len(slides)) as advance):
+    with (spool_folder(spool_dir, SPOOL_PREFIX) as spool,
+          progress.stage("dataset", len(slides)) as advance):
         images: dict[str, Path] = {}  # member name -> spooled file
         for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
             advance()
@@ -114,10 +106,10 @@ def build_bundle(
                 skipped.append({"id": slide.id, "reason": "OCR or classification failed"})
                 continue
             try:
-                original_ext, original, source_format = _original_image(
+                original_ext, original, source_format = original_image(
                     get_source(slide), max_pixels)
                 upscaled = get_upscaled(slide)
-                if _image_ext(upscaled) != upscaled_format:
+                if image_ext(upscaled) != upscaled_format:
                     raise ValueError(f"upscaled image is not a {upscaled_format.upper()}")
             except Exception as exc:  # one unreadable slide never sinks the bundle
                 skipped.append({"id": slide.id, "reason": f"image unavailable: {exc}"})
@@ -134,7 +126,7 @@ def build_bundle(
             if split_source(slide.source)[1] is not None:
                 source_format = "PDF"  # its bytes are the page rendered to PNG
             row = _row(slide, deck, original_name, upscaled_name, source_format)
-            _match_stored_scale(row, slide, upscaled)
+            match_stored_scale(row, slide, upscaled)
             rows.append(row)
         skipped.sort(key=lambda item: item["id"])
 
@@ -147,7 +139,7 @@ def build_bundle(
         texts = _data_members(ctx)
         sums = {name: hashlib.sha256(data).hexdigest() for name, data in texts.items()}
         for name, path in images.items():
-            sums[name] = _sha256_path(path)
+            sums[name] = sha256_file(path)
         ctx.content_id = content_digest(sums)
         texts.update(_documents(ctx))
         for name in bundle_card.DOCUMENTS:
@@ -160,7 +152,7 @@ def build_bundle(
     return {
         "file": f"dataset/{archive.name}",
         "bytes": archive.stat().st_size,
-        "sha256": _sha256_path(archive),
+        "sha256": sha256_file(archive),
         "slides": len(rows),
         "decks": len(used_decks),
         "fictional_decks": ctx.fictional,
@@ -169,65 +161,6 @@ def build_bundle(
         "written": written,
         "skipped": skipped,
     }
-
-
-SPOOL_PREFIX = "deckgen-bundle-"
-_SPOOL_LOCK = ".lock"
-_SPOOL_GRACE_S = 60  # a spool younger than this may be one whose lock is being taken
-_UNLOCKED_SPOOL_AGE_S = 24 * 3600  # made before spools were locked: surely finished by now
-
-
-@contextlib.contextmanager
-def _spool(parent: Path | None) -> Iterator[Path]:
-    """A fresh spool folder in ``parent``, locked while this process uses it, removed after.
-
-    A run killed with SIGKILL cannot remove its spool, but the kernel drops its lock: the
-    next run sweeps every spool in ``parent`` whose lock it can take (the ones no live
-    process holds), so killed runs never pile up images in /tmp.
-    """
-    parent = Path(parent if parent is not None else tempfile.gettempdir())
-    parent.mkdir(parents=True, exist_ok=True)
-    _sweep_spools(parent)
-    spool = Path(tempfile.mkdtemp(prefix=SPOOL_PREFIX, dir=parent))
-    try:
-        with open(spool / _SPOOL_LOCK, "wb") as lock:
-            _lock(lock, blocking=True)
-            yield spool
-    finally:
-        shutil.rmtree(spool, ignore_errors=True)
-
-
-def _sweep_spools(parent: Path) -> None:
-    now = time.time()
-    for spool in parent.glob(f"{SPOOL_PREFIX}*"):
-        try:
-            if not spool.is_dir() or spool.is_symlink():
-                continue
-            age = now - spool.stat().st_mtime
-            lock_path = spool / _SPOOL_LOCK
-            if not lock_path.exists():  # an older deckgen's (or one between mkdtemp and lock)
-                if age > _UNLOCKED_SPOOL_AGE_S:
-                    shutil.rmtree(spool, ignore_errors=True)
-                continue
-            if age < _SPOOL_GRACE_S:
-                continue
-            with open(lock_path, "rb") as lock:
-                if _lock(lock, blocking=False):  # no live process holds it: left by a kill
-                    shutil.rmtree(spool, ignore_errors=True)
-        except OSError:  # another run swept it first, or it is not ours to read
-            continue
-
-
-def _lock(handle: IO[bytes], blocking: bool) -> bool:
-    """An exclusive advisory lock on ``handle``, held until it is closed (or the process
-    dies); False when another process holds it and ``blocking`` is False."""
-    if fcntl is None:  # no flock (Windows): never sweep, nothing to take
-        return blocking
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-    except BlockingIOError:
-        return False
-    return True
 
 
 def content_digest(sums: dict[str, str]) -> str:
@@ -279,93 +212,6 @@ def source_date_epoch() -> int:
     if value.isdigit() and int(value) > 0:
         return int(value)
     return FIXED_EPOCH
-
-
-def _image_ext(data: bytes) -> str:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    raise ValueError("source is not a JPEG, PNG or WebP image")
-
-
-def _original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, str]:
-    """(extension, bytes, source format) of a slide's original as the bundle stores it.
-
-    GIF, BMP and TIFF become a PNG of the image the pipeline itself reads
-    (``upscale.decode_image``: the slide's frame, EXIF rotation, CMYK, 16-bit and alpha
-    converted), so OCR word boxes fit it. JPEG, PNG and WebP stay byte for byte, unless
-    the pipeline reads other pixels than a viewer shows: an EXIF orientation that turns
-    them (word boxes and source_width/height are the upright image's) or an animation.
-    """
-    try:
-        ext = _image_ext(data)
-    except ValueError:
-        ext = None
-    if ext is not None and not _read_otherwise(data):
-        return ext, data, _KEPT_FORMATS[ext]
-    from deckgen.upscale import UpscaleParams, decode_image  # cv2: not for `bundle verify`
-
-    bgr = decode_image(data, max_pixels or UpscaleParams().max_pixels)  # names what is wrong
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # decode_image guarded
-        with Image.open(io.BytesIO(data)) as image:
-            fmt = image.format or "unknown"
-    if ext is None and fmt not in _CONVERTED_FORMATS:
-        raise ValueError(f"source is a {fmt} image, not JPEG, PNG, WebP, GIF, BMP or TIFF")
-    out = io.BytesIO()
-    # a fresh image carries no metadata: the PNG holds pixels only, no time or text chunks
-    Image.fromarray(bgr[..., ::-1].copy()).save(
-        out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return "png", out.getvalue(), fmt
-
-
-def _match_stored_scale(row: dict[str, Any], slide: Slide, upscaled: bytes) -> None:
-    """``upscale_scale`` of the image as stored: ``encode_upscaled`` shrinks one over the
-    WebP limit, and the word boxes times the scale must still land on its pixels."""
-    up = slide.upscale
-    if up is None or not up.source_width or max(up.width, up.height) <= WEBP_MAX_SIDE:
-        return
-    with Image.open(io.BytesIO(upscaled)) as image:  # reads the header only
-        width = image.size[0]
-    row["upscale_scale"] = width / up.source_width
-
-
-def _read_otherwise(data: bytes) -> bool:
-    """Whether the pipeline reads other pixels than a viewer shows first: an EXIF
-    orientation that turns or mirrors the image, or an animation (its slide frame)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # headers only
-            with Image.open(io.BytesIO(data)) as image:
-                turned = image.getexif().get(ORIENTATION_TAG, 1) != 1
-                # an animated PNG or WebP (a camera's MPO JPEG is read at its first picture)
-                animated = image.format != "JPEG" and getattr(image, "n_frames", 1) > 1
-                return turned or animated
-    except Exception:  # unreadable here: decode_image names it, or it is kept as it is
-        return False
-
-
-def encode_upscaled(png: bytes, fmt: str = "webp") -> bytes:
-    """A slide's upscaled PNG as the archive stores it (WebP, or the PNG unchanged)."""
-    if fmt == "png":
-        if not png.startswith(b"\x89PNG\r\n\x1a\n"):
-            raise ValueError("not a PNG")
-        return png
-    with Image.open(io.BytesIO(png)) as image:
-        image.load()
-        if image.mode not in ("RGB", "RGBA"):
-            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-        longest = max(image.size)
-        if longest > WEBP_MAX_SIDE:  # a banner upscaled x4; the row's upscale_scale follows
-            image = image.resize(
-                tuple(max(1, round(side * WEBP_MAX_SIDE / longest)) for side in image.size),
-                Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        image.save(out, format="WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
-    return out.getvalue()
 
 
 def _row(
@@ -453,14 +299,6 @@ def _dump(doc: dict) -> bytes:
     return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
 
-def _sha256_path(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], mtime: int) -> bool:
     """Stream a reproducible tar.gz to a temp file; replace ``archive`` only if bytes differ."""
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -476,7 +314,7 @@ def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], m
                         _add_member(tar, path, members.get(name), mtime)
             raw.flush()
             os.fsync(raw.fileno())
-        if archive.exists() and _sha256_path(archive) == _sha256_path(tmp):
+        if archive.exists() and sha256_file(archive) == sha256_file(tmp):
             tmp.unlink()
             os.chmod(archive, OUTPUT_MODE)  # one an older build left 0600 (unchanged bytes keep it)
             return False

@@ -55,14 +55,8 @@ def inspect(
     import tempfile
 
     from deckgen.build import inspect_images
-    from deckgen.corpus import (
-        DOCUMENT_EXTENSIONS,
-        IMAGE_EXTENSIONS,
-        as_pdf,
-        natural_key,
-        pdf_page_count,
-        render_pdf_page,
-    )
+    from deckgen.corpus import DOCUMENT_EXTENSIONS, IMAGE_EXTENSIONS, natural_key
+    from deckgen.corpus_pdf import as_pdf, pdf_page_count, render_pdf_page
 
     cfg = resolve_config(config, upscale={"method": upscale}, ocr={"lang": lang, "psm": psm})
     sources = []

@@ -48,7 +48,7 @@ def bundle_build(
     from deckgen.build import DATASET_IMAGE, DATASET_VERSION, cached_images, refuse_overlap
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
-    from deckgen.corpus import read_source, source_identity
+    from deckgen.corpus_pdf import read_source, source_identity
     from deckgen.manifest import built_corpus, built_out, load_manifest
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),

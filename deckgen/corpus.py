@@ -13,16 +13,15 @@ Layout::
 Everything here is untrusted: a deck whose ``deck.toml`` cannot be read is built
 with the last build's metadata, or left out when new (``skip_unread_decks``), a
 file that is not a slide is reported and skipped, and nothing outside the corpus
-is ever read (symlinks leaving it are refused).
+is ever read (symlinks leaving it are refused). PDF decks (counting, rendering their
+pages) and reading a slide's source bytes are ``corpus_pdf``'s.
 """
 
 from __future__ import annotations
 
 import errno
-import io
 import math
 import re
-import shutil
 import tomllib
 import unicodedata
 from collections import Counter
@@ -30,8 +29,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deckgen.errors import BadInputError, MissingDependencyError, SlideError
-from deckgen.files import sha256_bytes, sha256_file
+from deckgen.corpus_pdf import (
+    PDF_EXTENSION,
+    pdf_page_count,
+    pdf_page_identity,
+)
+from deckgen.errors import BadInputError
+from deckgen.files import sha256_file
 from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, section_named, slide_id
 
 
@@ -49,11 +53,9 @@ if _pillow_reads_avif():
 # phone photos Pillow cannot read without a plug-in: named, with what to do
 UNREAD_IMAGE_EXTENSIONS = {".heic", ".heif"}
 UNREAD_IMAGE_ADVICE = "HEIC photos are not read; convert it to JPEG or PNG"
-PDF_EXTENSION = ".pdf"
 # presentations `add` converts to PDF with LibreOffice, then renders like any PDF
 PRESENTATION_EXTENSIONS = {".pptx", ".ppt", ".odp", ".key"}
 DOCUMENT_EXTENSIONS = {PDF_EXTENSION} | PRESENTATION_EXTENSIONS  # one file holds a whole deck
-CONVERT_TIMEOUT = 300.0  # seconds for LibreOffice to convert one presentation
 META_IGNORED = "metadata ignored"  # ends the report line of a deck.toml that was not read
 # C0 controls, DEL, and the bidi embeddings, overrides and isolates: in a company name they
 # only spoof what a page or terminal shows ("Trojan Source"); marks like ZWJ stay
@@ -71,10 +73,6 @@ META_KEYS = (
     "fictional",
 )
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
-PDF_RENDER_MAX_PIXELS = 20_000_000  # a 1920 px wide page is 2 Mpx; this is 4.5 times A4's
-PDF_RENDER_MAX_SIDE = 16_000  # Tesseract reads at most 32,767 px a side, so x2 still fits
-PDF_RENDER_RULE = "/pictures-native"  # in a PDF page's identity: how pages are rendered
 MAX_PDF_PAGES = 1000
 
 
@@ -122,14 +120,6 @@ def natural_key(name: str) -> tuple[list, str]:
     ("01.jpg" and "1.jpg", "A.JPG" and "a.jpg"), so the order never depends on the disk."""
     parts = re.split(r"(\d+)", name.lower())  # digits at the odd places: same types compared
     return [int(part) if part.isdecimal() else part for part in parts], name
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except (ValueError, RuntimeError, OSError):  # outside, or a symlink loop
-        return False
 
 
 def link_problem(path: Path, root: Path) -> str | None:
@@ -237,180 +227,6 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
                                         f"{page} = {section!r} wins"))
             curated[str(int(page))] = section
     return curated
-
-
-def pdf_page_count(path: Path) -> int:
-    """The number of pages of a PDF (at least one); BadInputError says why it has none."""
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        raise BadInputError(_unreadable_pdf(path, str(exc))) from None
-    try:
-        count = len(pdf)
-    finally:
-        pdf.close()
-    if count == 0:
-        raise BadInputError("not a readable PDF (it has no pages)")
-    return count
-
-
-def _unreadable_pdf(path: Path, said: str) -> str:
-    """Why PDFium could not open a PDF. Its error code is left over from the last failure
-    when it sets none (a PDF with no pages), so the file itself is looked at first."""
-    try:
-        with open(path, "rb") as file:
-            head = file.read(1 << 20)
-            file.seek(max(file.seek(0, 2) - (64 << 10), 0))  # the trailer, an xref stream
-            tail = file.read()
-    except OSError as exc:
-        return f"cannot read the PDF: {exc.strerror or exc}"
-    if b"%PDF-" not in head[:1024]:
-        return "not a readable PDF (it does not start with %PDF-: not a PDF at all)"
-    if "password" in said.lower() and b"/Encrypt" in head + tail:
-        return "PDF is password-protected; export an unlocked copy"
-    if b"%%EOF" not in tail:
-        return "not a readable PDF (truncated: it has no end); download or export it again"
-    if re.search(rb"/Count\s+0\b", head) and not re.search(rb"/Type\s*/Page\b", head):
-        return "not a readable PDF (it has no pages)"
-    return "not a readable PDF (damaged); download or export it again"
-
-
-def as_pdf(path: Path, work_dir: Path) -> Path:
-    """A PDF as it is; a presentation converted into ``work_dir`` (see presentation_to_pdf)."""
-    return path if path.suffix.lower() == PDF_EXTENSION else presentation_to_pdf(path, work_dir)
-
-
-def presentation_to_pdf(path: Path, work_dir: Path) -> Path:
-    """Convert a .pptx/.ppt/.odp/.key file to PDF with LibreOffice, headless; return the PDF."""
-    import subprocess
-
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise MissingDependencyError(
-            f"{path.name}: reading {path.suffix} files needs LibreOffice; install it "
-            "(apt-get install libreoffice-impress-nogui) or export the deck as PDF and add that"
-        )
-    work_dir.mkdir(parents=True, exist_ok=True)
-    # a fixed, plain name: LibreOffice names its output after the input
-    source = work_dir / f"deck{path.suffix.lower()}"
-    shutil.copyfile(path, source)
-    command = [
-        soffice,
-        # its own profile: no clash with a LibreOffice the user has open, nothing written to ~
-        f"-env:UserInstallation={(work_dir / 'profile').resolve().as_uri()}",
-        "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(work_dir), str(source),
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERT_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise BadInputError(
-            f"{path.name}: LibreOffice took over {CONVERT_TIMEOUT:.0f} s to convert it; "
-            "export the deck as PDF and add that"
-        ) from exc
-    pdf = work_dir / "deck.pdf"
-    if not pdf.is_file() or pdf.stat().st_size == 0:
-        said = " ".join((done.stderr or done.stdout).split())[-200:] or f"exit {done.returncode}"
-        raise BadInputError(f"{path.name}: LibreOffice could not convert it to PDF ({said})")
-    return pdf
-
-
-def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> bytes:
-    """Render one 1-based page to PNG bytes. Pages are rendered one at a time (bounded memory)."""
-
-    import pypdfium2 as pdfium
-
-    try:
-        pdf = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        raise SlideError(f"cannot open PDF: {exc}") from exc
-    try:
-        pdf_page = pdf[page - 1]
-        bitmap = pdf_page.render(scale=_render_scale(pdf_page, width))
-        image = bitmap.to_pil().convert("RGB")
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", compress_level=1)
-        return buf.getvalue()
-    except pdfium.PdfiumError as exc:
-        raise SlideError(f"cannot render PDF page {page}: {exc}") from exc
-    finally:
-        pdf.close()
-
-
-def split_source(source: str) -> tuple[str, int | None]:
-    """A slide's source as (file, PDF page): "deck.pdf#p3" is a page, "a#p.jpg" an image."""
-    path_text, sep, page = source.rpartition("#p")
-    if not sep or not page.isdigit():  # an image whose name merely contains "#p"
-        return source, None
-    return path_text, int(page)
-
-
-def _render_scale(page, width: int) -> float:
-    """Pixels per PDF point for one page: ``width`` px across, at most 8 px a point.
-
-    A page that is one picture (a scraped or scanned deck saved as PDF) is rendered
-    no bigger than that picture's own pixels: enlarged here it would only be blurred,
-    while left as it is the upscale stage measures its text and super-resolves it.
-    """
-    import pypdfium2.raw as pdfium_c
-
-    page_width, page_height = page.get_size()
-    scale = min(width / (page_width or 1), 8.0)
-    # a freak page size (a 240 x 14400 pt strip) is rendered smaller, never into gigabytes
-    # and no side past PDF_RENDER_MAX_SIDE (0.99: pdfium rounds each side up to whole pixels)
-    budget = math.sqrt(PDF_RENDER_MAX_PIXELS / max(page_width * page_height, 1.0))
-    side = PDF_RENDER_MAX_SIDE / max(page_width, page_height, 1.0)
-    scale = min(scale, 0.99 * budget, 0.99 * side)
-    pictures = []
-    for obj in page.get_objects():
-        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            pictures.append(obj)
-        elif obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT and (
-            pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
-            != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE  # a scan's hidden OCR layer
-        ):
-            return scale  # real text: vector, sharp at any size
-    if len(pictures) != 1:
-        return scale
-    left, bottom, right, top = pictures[0].get_bounds()
-    if (right - left) * (top - bottom) < 0.8 * page_width * page_height:
-        return scale  # a picture on a page, not a page that is a picture
-    picture_width = pictures[0].get_px_size()[0]
-    return min(scale, picture_width / max(right - left, 1.0))
-
-
-def _pdf_page_identity(pdf_hash: str, page: int) -> str:
-    """A PDF page's identity: the PDF's bytes, the page number and how pages are rendered."""
-    return sha256_bytes(f"{pdf_hash}#p{page}@{PDF_RENDER_WIDTH}{PDF_RENDER_RULE}".encode())
-
-
-def source_identity(root: Path, source: str) -> str:
-    """The ``Slide.sha256`` that ingesting ``source`` now would give: a slide whose file
-    changed since the build no longer matches its OCR, labels and upscaled image."""
-    path_text, page = split_source(source)
-    path = Path(root) / path_text
-    if not _inside(path, Path(root)):
-        raise SlideError(f"{source}: refers outside the corpus")
-    try:
-        digest = sha256_file(path)
-    except OSError as exc:
-        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
-    return _pdf_page_identity(digest, page) if page else digest
-
-
-def read_source(root: Path, source: str) -> bytes:
-    """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
-    path_text, page = split_source(source)
-    path = Path(root) / path_text
-    if not _inside(path, Path(root)):
-        raise SlideError(f"{source}: refers outside the corpus")
-    try:
-        if page:
-            return render_pdf_page(path, page)
-        return path.read_bytes()
-    except OSError as exc:  # the absolute path: on a cluster, the worker may not see it
-        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
 
 
 def scan(root: Path) -> Corpus:
@@ -566,7 +382,7 @@ def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide
         pdf_hash = sha256_file(path)
         first = len(sources) + 1
         sources.extend(
-            (first + n - 1, f"{rel}#p{n}", _pdf_page_identity(pdf_hash, n))
+            (first + n - 1, f"{rel}#p{n}", pdf_page_identity(pdf_hash, n))
             for n in range(1, count + 1)
         )
     deck = deck_dir.name

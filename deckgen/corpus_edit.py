@@ -14,19 +14,16 @@ from deckgen.corpus import (
     DOCUMENT_EXTENSIONS,
     IMAGE_EXTENSIONS,
     META_KEYS,
-    PDF_RENDER_WIDTH,
     SLUG_RE,
     UNREAD_IMAGE_ADVICE,
     UNREAD_IMAGE_EXTENSIONS,
     Problem,
-    as_pdf,
     link_problem,
     natural_key,
-    pdf_page_count,
-    render_pdf_page,
     safe_slug,
     scan_deck,
 )
+from deckgen.corpus_pdf import PDF_RENDER_WIDTH, as_pdf, pdf_page_count, render_pdf_page
 from deckgen.errors import BadInputError
 from deckgen.files import atomic_write, sha256_file
 

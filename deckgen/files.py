@@ -1,13 +1,22 @@
-"""Small file helpers every stage shares: hashing, crash-safe writes, a lock."""
+"""Small file helpers every stage shares: hashing, crash-safe writes, locks, and spool
+folders that a killed run leaves are swept."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 from deckgen.errors import DeckgenError
 
@@ -120,3 +129,62 @@ def content_stamp(folder: Path) -> str:
     for rel, info in _files(folder, hidden=False):
         digest.update(f"{rel}\0{info.st_size}\n".encode())
     return digest.hexdigest()
+
+
+_SPOOL_LOCK = ".lock"
+_SPOOL_GRACE_S = 60  # a spool younger than this may be one whose lock is being taken
+_UNLOCKED_SPOOL_AGE_S = 24 * 3600  # made before spools were locked: surely finished by now
+
+
+@contextmanager
+def spool_folder(parent: Path | None, prefix: str) -> Iterator[Path]:
+    """A fresh spool folder in ``parent`` (default: the system's temp folder), its name
+    starting with ``prefix``, locked while this process uses it, removed after.
+
+    A run killed with SIGKILL cannot remove its spool, but the kernel drops its lock: the
+    next run sweeps every spool in ``parent`` whose lock it can take (the ones no live
+    process holds), so killed runs never pile up images in /tmp.
+    """
+    parent = Path(parent if parent is not None else tempfile.gettempdir())
+    parent.mkdir(parents=True, exist_ok=True)
+    _sweep_spools(parent, prefix)
+    spool = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        with open(spool / _SPOOL_LOCK, "wb") as lock:
+            _lock(lock, blocking=True)
+            yield spool
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _sweep_spools(parent: Path, prefix: str) -> None:
+    now = time.time()
+    for spool in parent.glob(f"{prefix}*"):
+        try:
+            if not spool.is_dir() or spool.is_symlink():
+                continue
+            age = now - spool.stat().st_mtime
+            lock_path = spool / _SPOOL_LOCK
+            if not lock_path.exists():  # an older deckgen's (or one between mkdtemp and lock)
+                if age > _UNLOCKED_SPOOL_AGE_S:
+                    shutil.rmtree(spool, ignore_errors=True)
+                continue
+            if age < _SPOOL_GRACE_S:
+                continue
+            with open(lock_path, "rb") as lock:
+                if _lock(lock, blocking=False):  # no live process holds it: left by a kill
+                    shutil.rmtree(spool, ignore_errors=True)
+        except OSError:  # another run swept it first, or it is not ours to read
+            continue
+
+
+def _lock(handle: IO[bytes], blocking: bool) -> bool:
+    """An exclusive advisory lock on ``handle``, held until it is closed (or the process
+    dies); False when another process holds it and ``blocking`` is False."""
+    if fcntl is None:  # no flock (Windows): never sweep, nothing to take
+        return blocking
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True

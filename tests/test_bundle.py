@@ -21,8 +21,9 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw
 
-from deckgen.bundle import archive_name, build_bundle, encode_upscaled, verify_bundle
+from deckgen.bundle import archive_name, build_bundle, verify_bundle
 from deckgen.bundle_card import FIELDS
+from deckgen.bundle_images import encode_upscaled
 from deckgen.records import (
     SECTIONS,
     DeckMeta,
@@ -615,8 +616,9 @@ def test_an_upscaled_image_past_the_webp_limit_is_stored_scaled_with_its_scale(c
 _HOLD_SPOOL = """
 import sys, time
 from pathlib import Path
-from deckgen import bundle
-with bundle._spool(Path(sys.argv[1])) as spool:
+from deckgen.bundle import SPOOL_PREFIX
+from deckgen.files import spool_folder
+with spool_folder(Path(sys.argv[1]), SPOOL_PREFIX) as spool:
     (spool / "images").mkdir()
     (spool / "images/big.png").write_bytes(b"x" * 1000)
     print(spool, flush=True)
@@ -632,9 +634,9 @@ def _hold_spool(parent: Path) -> tuple[subprocess.Popen, Path]:
 
 def test_a_spool_left_by_a_killed_run_is_swept_and_a_live_ones_kept(corpus, tmp_path,
                                                                    monkeypatch):
-    from deckgen import bundle
+    from deckgen import files
 
-    monkeypatch.setattr(bundle, "_SPOOL_GRACE_S", 0)  # old enough to sweep at once
+    monkeypatch.setattr(files, "_SPOOL_GRACE_S", 0)  # old enough to sweep at once
     spools = tmp_path / "spool"
     killed, killed_spool = _hold_spool(spools)
     live, live_spool = _hold_spool(spools)
@@ -653,17 +655,18 @@ def test_a_spool_left_by_a_killed_run_is_swept_and_a_live_ones_kept(corpus, tmp_
 
 
 def test_a_fresh_unlocked_spool_is_not_swept(tmp_path):
-    from deckgen import bundle
+    from deckgen.bundle import SPOOL_PREFIX
+    from deckgen.files import spool_folder
 
     parent = tmp_path / "spool"
-    young = parent / f"{bundle.SPOOL_PREFIX}young"  # made by a run not yet holding its lock
+    young = parent / f"{SPOOL_PREFIX}young"  # made by a run not yet holding its lock
     young.mkdir(parents=True)
     (young / ".lock").touch()
-    old = parent / f"{bundle.SPOOL_PREFIX}old"
+    old = parent / f"{SPOOL_PREFIX}old"
     old.mkdir()
     (old / ".lock").touch()
     an_hour_ago = young.stat().st_mtime - 3600
     os.utime(old, (an_hour_ago, an_hour_ago))
-    with bundle._spool(parent) as spool:
+    with spool_folder(parent, SPOOL_PREFIX) as spool:
         assert spool.parent == parent and (spool / ".lock").exists()
     assert young.exists() and not old.exists() and not spool.exists()

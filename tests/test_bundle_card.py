@@ -17,8 +17,9 @@ import pytest
 from test_bundle import _jpeg, _members, _png_upscaled, _slide  # a sibling test module
 
 from deckgen import classify, ocr, upscale
-from deckgen.bundle import archive_name, build_bundle, encode_upscaled, verify_bundle
+from deckgen.bundle import archive_name, build_bundle, verify_bundle
 from deckgen.bundle_card import SECTION_DEFINITIONS
+from deckgen.bundle_images import encode_upscaled
 from deckgen.classify import ClassifyParams
 from deckgen.config import Config, SiteParams
 from deckgen.corpus import Problem, read_deck_meta

@@ -5,15 +5,14 @@ import tomllib
 import pytest
 from PIL import Image
 
-from deckgen.corpus import (
+from deckgen.corpus import safe_slug, scan
+from deckgen.corpus_edit import add_deck, label_slide, set_section
+from deckgen.corpus_pdf import (
     PDF_RENDER_MAX_PIXELS,
     PDF_RENDER_MAX_SIDE,
     read_source,
     render_pdf_page,
-    safe_slug,
-    scan,
 )
-from deckgen.corpus_edit import add_deck, label_slide, set_section
 from deckgen.errors import BadInputError
 
 

@@ -26,8 +26,9 @@ import pytest
 from conftest import DECKS, FONT, build_cmd, draw_slide, write_deck
 from PIL import Image, ImageDraw, ImageFont
 
-from deckgen.corpus import read_source, scan
+from deckgen.corpus import scan
 from deckgen.corpus_edit import add_deck
+from deckgen.corpus_pdf import read_source
 
 XSS = '<script>alert("pwned")</script> "Quote" \'Apos\' & <b>Co</b>'
 ATTR_BREAK = '"><img src=x onerror=alert(1)>'
@@ -336,17 +337,16 @@ def test_legitimate_odd_inputs_are_built_correctly(hostile_build):
     report = hostile_build["report"]
     assert not [line for line in problem_lines(report) if line.startswith("odd-formats")]
     assert (hostile_build["root"] / "site" / "slide" / "odd-formats" / "006.html").exists()
-    # Decks with bad metadata or bad neighbours still build their good slides.
-    for slide_id in (
-        "bad-images/001",
-        "latin1-toml/001",
-        "sneaky-slug/001",
-        "xss-deck/001",
-        "symlinks/001",
-        "dir-toml/001",
-        "fifo-toml/001",
-    ):
+    # Decks with odd metadata or bad neighbours still build their good slides...
+    for slide_id in ("bad-images/001", "sneaky-slug/001", "xss-deck/001"):
         assert slides[slide_id]["section"] is not None, slide_id
+    # ...but a new deck whose deck.toml cannot be read waits until it is fixed: published
+    # with its folder's name alone, it would have no licence
+    for deck in ("latin1-toml", "symlinks", "dir-toml", "fifo-toml"):
+        assert deck not in hostile_build["manifest"]["decks"], deck
+        assert not any(s.startswith(deck + "/") for s in slides), deck
+        assert "deck left out until it is fixed" in line_for(problem_lines(report),
+                                                            f"{deck}/deck.toml")
 
 
 def test_nothing_is_written_outside_the_build_and_site_folders(hostile_build):
@@ -364,7 +364,7 @@ def test_nothing_from_outside_the_corpus_is_read(hostile_build):
                 assert SECRET not in path.read_text(errors="replace"), path
     ids = {s["id"] for s in hostile_build["manifest"]["slides"]}
     assert "symlinks/002" not in ids and not any(i.startswith("escape-link/") for i in ids)
-    assert hostile_build["manifest"]["decks"]["symlinks"]["company"] != f"{SECRET} Corp"
+    assert "symlinks" not in hostile_build["manifest"]["decks"]  # its deck.toml is a link out
 
 
 def test_nothing_executable_from_the_data_reaches_the_site(hostile_build):
@@ -427,7 +427,7 @@ def test_300_page_pdf_is_listed_without_rendering_and_rendered_one_page_at_a_tim
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from deckgen.corpus import read_source\n"
+        "from deckgen.corpus_pdf import read_source\n"
         "def peak_kib():\n"
         "    lines = Path('/proc/self/status').read_text().splitlines()\n"
         "    return next(int(l.split()[1]) for l in lines if l.startswith('VmHWM'))\n"
