@@ -473,6 +473,8 @@ class Builder:
             # not /tmp: a spool that a killed build left is swept by the next build, never
             # left to fill the system's temp folder
             spool_dir=self.build_root / "spool",
+            failures={f["id"]: f"{name} failed: {f['reason']}"
+                      for name, stage in self.report.stages.items() for f in stage.failed},
         )
         urls = {
             s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}

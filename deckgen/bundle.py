@@ -24,7 +24,7 @@ import json
 import os
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +74,7 @@ def build_bundle(
     progress: Progress = SILENT,
     config: Config | None = None,
     spool_dir: Path | None = None,
+    failures: Mapping[str, str] | None = None,
 ) -> dict:
     """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
 
@@ -82,8 +83,9 @@ def build_bundle(
     in its cache). JPEG, PNG and WebP originals are stored byte for byte; GIF, BMP
     and TIFF ones as a PNG of what the pipeline decodes (``max_pixels`` bounds that
     decode; default: the upscale stage's). Slides whose OCR or classification failed
-    are left out (listed under ``skipped`` with the reason), as are slides whose
-    images cannot be read. The archive is rewritten only when its bytes change.
+    are left out (listed under ``skipped`` with the reason: ``failures``' for that slide
+    id, as the build said it), as are slides whose images cannot be read. The archive is
+    rewritten only when its bytes change.
     ``config`` is the build's (its OCR, classifier and upscale settings go into
     ``provenance.json`` and the card, its site base_url into Croissant's url);
     default: deckgen's defaults. The images wait in a spool folder made in ``spool_dir``
@@ -103,7 +105,8 @@ def build_bundle(
         for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
             advance()
             if slide.ocr is None or slide.section is None:
-                skipped.append({"id": slide.id, "reason": "OCR or classification failed"})
+                reason = (failures or {}).get(slide.id, "OCR or classification failed")
+                skipped.append({"id": slide.id, "reason": reason})
                 continue
             try:
                 original_ext, original, source_format = original_image(

@@ -674,6 +674,7 @@ def test_slides_left_out_of_the_dataset_are_reported_and_named_in_the_bundle(
     provenance = json.loads(_archive_member(tmp_path / "site", "/provenance.json"))
     assert [item["id"] for item in provenance["skipped"]] == [
         "alpha-robotics/005", "alpha-robotics/006"]
+    assert provenance["skipped"][1]["reason"].startswith("upscale failed: ")  # the build's
     card = _archive_member(tmp_path / "site", "/README.md").decode()
     assert "No slide was left out" not in card and "alpha-robotics/006" in card
 
