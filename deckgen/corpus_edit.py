@@ -300,6 +300,8 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
                         if lines[i].strip() and not lines[i].lstrip().startswith("#")),
                        default=start)
             lines[last + 1 : last + 1] = entry
+    if section is None:
+        _drop_empty_sections(lines)
     edited = "".join(lines)
     try:
         done = _labels_of_page(tomllib.loads(edited), page) == ([section] if section else [])
@@ -313,6 +315,20 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
         )
     atomic_write(toml_path, edited.encode("utf-8"))
     return toml_path
+
+
+def _drop_empty_sections(lines: list[str]) -> None:
+    """A [sections] header left with nothing under it goes too, with the blank line that
+    parted it from the metadata: labelling a slide and clearing it gives deck.toml back."""
+    start = next((i for i, ln in enumerate(lines) if _SECTIONS_HEADER.match(ln)), None)
+    if start is None:
+        return
+    end = next((i for i in range(start + 1, len(lines)) if _TABLE_HEADER.match(lines[i])),
+               len(lines))
+    if any(ln.strip() for ln in lines[start + 1 : end]):
+        return  # labels of other pages, or the curator's comments
+    first = start - 1 if start > 0 and not lines[start - 1].strip() else start
+    del lines[first:end]
 
 
 def _labels_of_page(data: dict, page: int) -> list[object]:

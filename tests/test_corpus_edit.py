@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, features
 
 from deckgen.corpus import IMAGE_EXTENSIONS, scan
-from deckgen.corpus_edit import add_deck
+from deckgen.corpus_edit import add_deck, set_section
 from deckgen.errors import EXIT_BAD_INPUT, BadInputError
 
 
@@ -104,3 +104,18 @@ def test_a_poster_too_large_to_be_a_slide_is_one_line_and_exit_3(tmp_path):
     assert done.returncode == EXIT_BAD_INPUT, done.stderr
     assert "Traceback" not in done.stderr and "too large to be a slide" in done.stderr
     assert not (tmp_path / "corpus").exists() or not any((tmp_path / "corpus").iterdir())
+
+
+def test_clearing_the_last_hand_label_gives_deck_toml_back_as_it_was(tmp_path):
+    original = 'company = "Acme"  # as the curator wrote it\nyear = 2021\n'
+    (tmp_path / "deck.toml").write_text(original)
+    set_section(tmp_path, 3, "traction")
+    set_section(tmp_path, 5, "team")
+    set_section(tmp_path, 3, None)
+    assert "[sections]" in (tmp_path / "deck.toml").read_text()  # page 5 is still labelled
+    set_section(tmp_path, 5, None)
+    assert (tmp_path / "deck.toml").read_text() == original
+    commented = original + "\n[sections]\n# pages set by hand\n3 = \"team\"\n"
+    (tmp_path / "deck.toml").write_text(commented)
+    set_section(tmp_path, 3, None)
+    assert (tmp_path / "deck.toml").read_text() == original + "\n[sections]\n# pages set by hand\n"
