@@ -219,7 +219,7 @@ def label(
     Example: deckgen label acme/006 traction
     """
     from deckgen.corpus_edit import label_slide
-    from deckgen.manifest import built_corpus
+    from deckgen.manifest import built_corpus, built_out, confirm_hand_label
 
     if clear and section is not None:
         raise DeckgenError("give a section or --clear, not both")
@@ -236,12 +236,19 @@ def label(
             corpus = built_corpus(Path(cfg.build.cache))
     corpus = corpus or Path(cfg.build.corpus)
     toml = label_slide(corpus, deck, int(page), named).absolute()
+    if named:  # the same label again confirms it on the slide there now
+        confirm_hand_label(Path(cfg.build.cache), f"{deck}/{int(page):03d}")
     if toml.is_relative_to(Path.cwd()):
         toml = toml.relative_to(Path.cwd())
     done = f"labelled {named}" if named else "no longer labelled by hand"
     rebuild = "deckgen build"  # the build that reads this corpus into this cache
     if Path(corpus).resolve() != Path(cfg.build.corpus).resolve():
         rebuild += f" --corpus {shlex.quote(str(corpus))}"
+    out = None
+    with contextlib.suppress(DeckgenError):  # the site the last build wrote, not ./site
+        out = built_out(Path(cfg.build.cache))
+    if out and out.resolve() != Path(cfg.build.out).resolve():
+        rebuild += f" --out {shlex.quote(str(out))}"
     rebuild += f" --cache {shlex.quote(str(cache))}" if cache else ""
     err.print(f"{deck}/{int(page):03d} {done} in {toml}; `{rebuild}` applies it",
               highlight=False)

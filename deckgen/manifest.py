@@ -15,11 +15,22 @@ from deckgen.records import DeckMeta, Slide
 
 
 def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: Path) -> None:
+    # read now, not when the build began: a `deckgen label` run meanwhile re-confirmed one
+    before = {s["id"]: s for s in last_manifest(build_root).get("slides", [])}
+    records = []
+    for slide in slides:
+        record = slide.to_dict()
+        label = corpus.decks[slide.deck].sections.get(str(slide.page))
+        anchor = label and (_anchor(before.get(slide.id) or {}, label)
+                            or _picture_of(slide, label))
+        if anchor:
+            record[HAND_LABEL] = anchor
+        records.append(record)
     manifest = {
         "corpus": str(corpus.root.resolve()),  # where `review` points a curator
         "out": str(Path(out).resolve()),  # where `bundle build` rewrites the archive
         "decks": {slug: corpus.decks[slug].to_dict() for slug in sorted(corpus.decks)},
-        "slides": [s.to_dict() for s in slides],
+        "slides": records,
     }
     atomic_write(Path(build_root) / "manifest.json", json.dumps(manifest, sort_keys=True).encode())
 
@@ -47,25 +58,72 @@ def keep_last_metadata(corpus: Corpus, last: dict[str, dict]) -> None:
     unify_spellings(corpus.decks)  # the kept spellings among today's
 
 
+# A slide's record in the manifest keeps, under this key, the picture its hand label was
+# first seen on: {"label", "sha256", "text"}; a sha256 of None is a label re-confirmed by
+# `deckgen label`, which the next build ties to the picture it then finds on the page.
+HAND_LABEL = "hand_label"
+
+
 def labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
                             last_slides: list[dict]) -> list[Problem]:
     """A hand label belongs to a page number: slides added, removed or reordered leave it
-    on another slide. Judged by the words read on the page (a deck exported again, as a
-    new PDF or new image files, is the same slide); said once, by the next finished build."""
+    on another slide. Judged against the picture the label was first seen on, by its
+    words (a deck exported again, as a new PDF or new image files, is the same slide);
+    said by every build until [sections] for that page changes or `deckgen label`
+    confirms the label, and naming the page the labelled picture is on now, if any."""
     last = {s["id"]: s for s in last_slides}
     problems = []
     for slide in slides:
         label = decks[slide.deck].sections.get(str(slide.page))
-        before = last.get(slide.id) or {}
-        section = before.get("section") or {}
-        if (label and slide.ocr and before.get("sha256") not in (None, slide.sha256)
-                and section.get("curated") and section.get("label") == label
-                and not _same_words((before.get("ocr") or {}).get("text", ""), slide.ocr.text)):
-            problems.append(Problem(slide.source, (
-                f"labelled {label} by hand, but slide {slide.page} reads differently since the "
-                f"last build (slides added, removed or reordered?): check [sections] in "
-                f"{slide.deck}/deck.toml")))
+        anchor = _anchor(last.get(slide.id) or {}, label) if label else None
+        if (anchor is None or slide.ocr is None or anchor["sha256"] == slide.sha256
+                or _same_words(anchor["text"], slide.ocr.text)):
+            continue
+        now_on = _page_showing(anchor, [s for s in slides if s.deck == slide.deck])
+        where = f" (now on page {now_on}?)" if now_on and now_on != slide.page else ""
+        problems.append(Problem(slide.source, (
+            f"labelled {label} by hand, but slide {slide.page} reads differently since it was "
+            f"labelled{where}: check [sections] in {slide.deck}/deck.toml, or run `deckgen "
+            f"label {slide.id} {label}` to keep the label on the slide there now")))
     return problems
+
+
+def confirm_hand_label(build_root: Path, slide_id: str) -> None:
+    """`deckgen label` was run for this slide: the next build ties its label to the picture
+    it finds on the page then, and stops warning that the page reads differently."""
+    data = last_manifest(build_root)
+    record = next((s for s in data.get("slides", []) if s.get("id") == slide_id), None)
+    if record is None:  # no build yet, or a page new since it: nothing to confirm
+        return
+    record[HAND_LABEL] = {"label": None, "sha256": None, "text": ""}  # any label, next build
+    atomic_write(Path(build_root) / "manifest.json", json.dumps(data, sort_keys=True).encode())
+
+
+def _anchor(before: dict[str, Any], label: str) -> dict[str, Any] | None:
+    """The picture ``label`` was first seen on (None: a new or re-confirmed label)."""
+    anchor = before.get(HAND_LABEL)
+    if anchor is not None:
+        return anchor if anchor.get("label") == label and anchor.get("sha256") else None
+    section = before.get("section") or {}  # a manifest written before anchors were kept
+    if section.get("curated") and section.get("label") == label and before.get("sha256"):
+        return {"label": label, "sha256": before["sha256"],
+                "text": (before.get("ocr") or {}).get("text", "")}
+    return None
+
+
+def _picture_of(slide: Slide, label: str) -> dict[str, Any] | None:
+    """A label's picture, once its words are read (a slide whose OCR failed waits)."""
+    return {"label": label, "sha256": slide.sha256, "text": slide.ocr.text} if slide.ocr else None
+
+
+def _page_showing(anchor: dict[str, Any], deck_slides: list[Slide]) -> int | None:
+    """The page of the deck showing the labelled picture: the same file, else the same words."""
+    for slide in deck_slides:
+        if slide.sha256 == anchor["sha256"]:
+            return slide.page
+    return next((s.page for s in deck_slides
+                 if s.ocr and anchor["text"].strip() and _same_words(anchor["text"], s.ocr.text)),
+                None)
 
 
 def _same_words(before: str, now: str) -> bool:

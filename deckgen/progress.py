@@ -1,7 +1,9 @@
 """Progress on stderr, one bar per stage with counts and ETA (rich); silent with --quiet.
 
-Without a terminal (a CI log, a pipe) a bar cannot redraw, so a stage prints a plain line
-each time another tenth of it is done instead, at most one a second.
+Without a terminal (a CI log, a pipe, cron) a bar cannot redraw, so a stage prints a plain
+line with its count, rate and ETA instead: each time another tenth of it is done, and at
+least every half minute while it runs (a slow stage's tenth can take twenty minutes), but
+at most one a second.
 """
 
 from __future__ import annotations
@@ -58,13 +60,34 @@ class Progress:
             nonlocal done, tenths, last
             done += 1
             now = self.clock()
+            due = done * 10 // total > tenths or now - last >= LINE_EVERY_S
             # at most a line a second: a fast stage prints only its last one
-            if done == total or (done * 10 // total > tenths and now - last >= 1.0):
+            if done == total or (due and now - last >= 1.0):
                 tenths, last = done * 10 // total, now
-                line = f"{name}: {done}/{total} ({now - started:.1f} s)"
-                self.console.print(line, highlight=False)
+                self.console.print(_line(name, done, total, now - started), highlight=False)
 
         yield advance
+
+
+LINE_EVERY_S = 30.0  # without a terminal, the longest silence while a stage moves
+
+
+def _line(name: str, done: int, total: int, elapsed: float) -> str:
+    """"upscale + ocr: 300/15000 (5:00, 1.0/s, eta 4:05:00)"; the last without rate and eta."""
+    if done == total or elapsed <= 0:
+        return f"{name}: {done}/{total} ({_duration(elapsed)})"
+    rate = f"{done / elapsed:.1f}/s" if done >= elapsed else f"{elapsed / done:.1f} s each"
+    eta = _duration((total - done) * elapsed / done)
+    return f"{name}: {done}/{total} ({_duration(elapsed)}, {rate}, eta {eta})"
+
+
+def _duration(seconds: float) -> str:
+    """12.3 s, 4:05, 1:02:03."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 SILENT = Progress(quiet=True)  # the default for library calls that take a progress

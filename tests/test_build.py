@@ -363,6 +363,70 @@ def test_hand_label_warnings_compare_words_of_any_script():
     assert _same_words("Рынок стартапов вырос втрое", "Рынок стартапов вырос втрое!")
 
 
+def _labelled_build(root, pictures: list[str], sections: dict[str, str]) -> list[str]:
+    """What a finished build of one deck says of its hand labels: ``pictures`` are the
+    pages' words (a picture's sha256 is its words'), ``sections`` its [sections]."""
+    from deckgen.corpus import Corpus
+    from deckgen.manifest import labels_on_other_slides, last_manifest, write_manifest
+    from deckgen.records import DeckMeta, OcrResult, SectionResult
+
+    decks = {"acme": DeckMeta(slug="acme", sections=sections)}
+    slides = [Slide(id=f"acme/{page:03d}", deck="acme", page=page, source=f"acme/{page:03d}.jpg",
+                    sha256=hashlib.sha256(words.encode()).hexdigest(),
+                    ocr=OcrResult(text=words, title="", mean_confidence=90.0),
+                    section=SectionResult(label=sections.get(str(page), "other"),
+                                          curated=str(page) in sections))
+              for page, words in enumerate(pictures, start=1)]
+    said = labels_on_other_slides(slides, decks, last_manifest(root).get("slides", []))
+    write_manifest(root, slides, Corpus(root=root, decks=decks, slides=slides), root / "site")
+    return [f"{p.path}: {p.reason}" for p in said]
+
+
+def test_a_hand_label_on_another_picture_is_said_every_build_until_fixed_or_confirmed(tmp_path):
+    from deckgen.manifest import confirm_hand_label
+
+    cover, market, traction, team = ("Acme robots for warehouses", "Market of forty billion "
+                                     "dollars", "Traction revenue tripled customers", "Team "
+                                     "founders advisors engineers")
+    deck = [cover, market, traction]
+    assert _labelled_build(tmp_path, deck, {"3": "traction"}) == []
+    inserted = [cover, team, market, traction]  # a slide inserted: page 3 is the market now
+    for _ in range(3):  # every build, not only the first that sees it (cron, --quiet)
+        assert _labelled_build(tmp_path, inserted, {"3": "traction"}) == [
+            "acme/003.jpg: labelled traction by hand, but slide 3 reads differently since it "
+            "was labelled (now on page 4?): check [sections] in acme/deck.toml, or run "
+            "`deckgen label acme/003 traction` to keep the label on the slide there now"]
+    # [sections] set right: the label is on its picture again, and nothing is said
+    assert _labelled_build(tmp_path, inserted, {"4": "traction"}) == []
+    # a page whose picture is nowhere now: no page named
+    gone = _labelled_build(tmp_path, [cover, team, market, "Pricing plans per seat"],
+                           {"4": "traction"})
+    assert len(gone) == 1 and "slide 4 reads differently since it was labelled: " in gone[0]
+    # `deckgen label acme/004 traction` again: the label is kept on the picture there now
+    confirm_hand_label(tmp_path, "acme/004")
+    for _ in range(2):
+        assert _labelled_build(tmp_path, [cover, team, market, "Pricing plans per seat"],
+                               {"4": "traction"}) == []
+    # the same slide exported again (another file, the same words) is the same picture
+    assert _labelled_build(tmp_path, [cover, team, market, "Pricing plans per seat!"],
+                           {"4": "traction"}) == []
+
+
+def test_a_hand_label_from_a_manifest_before_labels_kept_their_picture_is_still_checked(
+    tmp_path
+):
+    deck = ["Acme robots for warehouses", "Traction revenue tripled customers"]
+    assert _labelled_build(tmp_path, deck, {"2": "traction"}) == []
+    manifest = tmp_path / "manifest.json"
+    data = json.loads(manifest.read_text())
+    for record in data["slides"]:
+        record.pop("hand_label", None)  # as a build before this change wrote it
+    manifest.write_text(json.dumps(data))
+    for _ in range(2):
+        said = _labelled_build(tmp_path, deck[::-1], {"2": "traction"})
+        assert len(said) == 1 and "(now on page 1?)" in said[0]
+
+
 def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pages_move(
     tmp_path, tiny_corpus
 ):
@@ -392,10 +456,17 @@ def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pa
     (tmp_path / "site" / "img").unlink()
     moved = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert moved.returncode == 0, moved.stderr
-    assert ("alpha-robotics/003.jpg: labelled product by hand, but slide 3 reads differently "
-            "since the last build") in moved.stderr
+    said = ("alpha-robotics/003.jpg: labelled product by hand, but slide 3 reads differently "
+            "since it was labelled (now on page 2?)")
+    assert said in moved.stderr
     again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
-    assert "by hand" not in again.stderr  # said once, on the build that saw the change
+    assert said in again.stderr  # said by every build, not only the one that saw the change
+    # `deckgen label` again confirms the label on the slide there now: no more warnings
+    cli = [*build_cmd(tmp_path, tiny_corpus)[:3], "label", "alpha-robotics/003", "product",
+           "--cache", str(tmp_path / "build")]
+    assert subprocess.run(cli, capture_output=True).returncode == 0
+    confirmed = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert confirmed.returncode == 0 and "by hand" not in confirmed.stderr, confirmed.stderr
     # a PDF deck exported again with a page more: its labelled pages read the same
     pages = [Image.open(io.BytesIO(draw_slide(t, b))) for t, b in DECKS["beta-health"]["slides"]]
     pdf_deck = tiny_corpus / "pdf-deck"
@@ -478,8 +549,9 @@ def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_c
     done = label("beta-health/002", "Business Model")
     assert done.returncode == 0, done.stderr
     assert "beta-health/002 labelled business-model in" in done.stderr
-    assert (f"`deckgen build --corpus {tiny_corpus} --cache {tmp_path / 'build'}` applies it"
-            in done.stderr)
+    # the site folder the last build wrote, not ./site (a second site)
+    assert (f"`deckgen build --corpus {tiny_corpus} --out {tmp_path / 'site'} --cache "
+            f"{tmp_path / 'build'}` applies it" in done.stderr)
     assert toml.read_text() == before.rstrip("\n") + '\n\n[sections]\n2 = "business-model"\n'
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
     slide = next(s for s in load_manifest(tmp_path / "build")[0] if s.id == "beta-health/002")
