@@ -200,7 +200,7 @@ def markdown(res: dict) -> str:
     out += [
         "",
         "CER follows the truth's reading order. The sample truth lists each column whole, "
-        "as ocr.py reads columns (ocr-8); eval-dev's truth is `pdftotext -layout`, which "
+        "as ocr_layout.py reads columns (ocr-9); eval-dev's truth is `pdftotext -layout`, which "
         "runs across the columns row by row, so there reading columns whole costs CER "
         "without losing a word (ocr-7, row by row: eval-dev CER 0.187, sample 0.366).",
     ]
@@ -220,7 +220,7 @@ def markdown(res: dict) -> str:
                 for c in rv["checked"]
             ),
             "",
-            f"**What \"unsure\" means** (the site marks labels whose top score is under "
+            f"**What \"unsure\" means** (the site marks labels that scored under "
             f"{UNSURE_BELOW}):",
             "",
             "| set | unsure labels right | other labels right |",

@@ -38,7 +38,9 @@ from deckgen.ocr_layout import Line, dehyphenate, find_title, reading_order
 from deckgen.records import OcrResult, Word
 
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
-VERSION = "ocr-8"
+# ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a
+# footer are not a column
+VERSION = "ocr-9"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the

@@ -18,9 +18,12 @@ import numpy as np
 
 from deckgen.records import OcrResult, Word
 
-# a gap across the page this many line heights tall parts title, body and footer
-# (bullets and paragraphs sit closer); ``_layout_order`` cuts there before columns
-_SECTION_GAP = 2.0
+# lines of one column sit this many line heights apart at most, or no more than thrice
+# as far apart as the lines of the column beside them (``_column_cut``)
+_COLUMN_GAP = 6.0
+# fragments on one row closer than this many line heights are one line; KPI figures
+# side by side (two heights apart) are not
+_SAME_LINE_GAP = 1.5
 
 
 @dataclass
@@ -78,60 +81,100 @@ def reading_order(lines: list[Line]) -> list[Line]:
     return _layout_order(merged)
 
 
-def _layout_order(lines: list[Line]) -> list[Line]:
-    """Recursive XY-cut: wide gaps across the page first, then columns, then rows.
+def _layout_order(lines: list[Line], columns: bool = True) -> list[Line]:
+    """Recursive XY-cut: columns where the lines part into columns, else bands, else rows.
 
-    A slide's "Today | With us" comparison or a team grid reads each column
-    whole; read row by row it interleaves two unrelated sentences. A gap across
-    the page wider than two lines parts things that do not belong together (the
-    title, the body, the footer); inside a part, a cut down the page makes
-    columns; failing both, the part splits at its widest gap across, and each
-    part is cut again.
+    A slide's "Today | With us" comparison, a row of KPI figures with their labels
+    or a team grid reads each column whole; read row by row it interleaves
+    unrelated sentences. Where no cut down the page makes columns, the lines split
+    at the widest gap across the page (the title from the body, the body from the
+    footer), and each part is cut again. Inside a table (``columns`` False) the
+    rows split into bands, never into columns.
     """
     if len(lines) < 2:
         return lines
     line_height = float(np.median([ln.height for ln in lines]))
+    if columns:
+        parts, table = _column_cut(lines, line_height)
+        if parts is not None:
+            return [ln for part in parts for ln in _layout_order(part)]
+        columns = not table
     bands = _band_cut(lines)
-    if bands is None or bands[2] < _SECTION_GAP * line_height:
-        columns = _column_cut(lines, line_height)
-        if columns is not None:
-            return [ln for part in columns for ln in _layout_order(part)]
-    if bands is not None:
-        return [ln for part in bands[:2] for ln in _layout_order(part)]
-    return _row_order(lines)
+    if bands is None:
+        return _row_order(lines)
+    return [ln for part in bands for ln in _layout_order(part, columns)]
 
 
-def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """The widest empty stretch between intervals (start, end), or None if they all touch."""
+def _gaps(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The empty stretches between intervals (start, end), widest first."""
     spans = sorted(spans)
-    best: tuple[float, float] | None = None
+    gaps = []
     reach = spans[0][1]
     for start, end in spans[1:]:
-        if start > reach and (best is None or start - reach > best[1] - best[0]):
-            best = (reach, start)
+        if start > reach:
+            gaps.append((reach, start))
         reach = max(reach, end)
-    return best
+    return sorted(gaps, key=lambda gap: gap[0] - gap[1])
 
 
-def _column_cut(lines: list[Line], line_height: float) -> tuple[list[Line], list[Line]] | None:
-    """Split at an empty vertical strip when both sides are columns of text.
+def _column_cut(
+    lines: list[Line], line_height: float
+) -> tuple[tuple[list[Line], list[Line]] | None, bool]:
+    """Split at the widest empty vertical strip whose two sides are columns of text.
 
-    Both sides need two lines or more (a page number beside the body is not a
-    column) and must start level (a centred title above them is not the top of
-    one column); neither may be mostly figures: a table's label column and its
-    numbers read best row by row ("Revenue $1.2M").
+    Both sides need lines on two rows or more (a page number beside the body, or
+    names across a header, are not a column), must start level (a centred title
+    above them is not the top of one column) and be spaced alike (a logo at the top
+    and a footer at the bottom are not a column beside the body). A table reads
+    best row by row ("Q3 2015 Company founded Done", "Revenue $1.2M"): no cut where
+    one side is mostly figures, or where every line of one side is level with a
+    line of the other. Returns the two sides (or None), and whether a table was seen.
     """
-    gap = _widest_gap([(ln.left, ln.right) for ln in lines])
-    if gap is None or gap[1] - gap[0] < line_height:
-        return None
-    left = [ln for ln in lines if ln.right <= gap[0]]
-    right = [ln for ln in lines if ln.left >= gap[1]]
-    if min(len(left), len(right)) < 2 or _mostly_figures(left) or _mostly_figures(right):
-        return None
-    first_left, first_right = (min(side, key=lambda ln: ln.top) for side in (left, right))
-    if abs(first_left.top - first_right.top) > max(first_left.height, first_right.height):
-        return None
-    return left, right
+    table = False
+    for start, end in _gaps([(ln.left, ln.right) for ln in lines]):
+        if end - start < line_height:
+            break  # narrower still: the space between words, not between columns
+        left = [ln for ln in lines if ln.right <= start]
+        right = [ln for ln in lines if ln.left >= end]
+        if _one_row(left, line_height) or _one_row(right, line_height):
+            continue
+        first_left, first_right = (min(side, key=lambda ln: ln.top) for side in (left, right))
+        if abs(first_left.top - first_right.top) > max(first_left.height, first_right.height):
+            continue
+        loose, tight = sorted((_loosest(left), _loosest(right)), reverse=True)
+        if loose > max(_COLUMN_GAP * line_height, 3 * tight):
+            continue
+        if (_mostly_figures(left) or _mostly_figures(right)
+                or _table_rows(left, right, line_height)):
+            table = True  # columns by their shape: its rows, not its columns, read as one
+            continue
+        return (left, right), table
+    return None, table
+
+
+def _one_row(lines: list[Line], line_height: float) -> bool:
+    return len(lines) < 2 or max(ln.top for ln in lines) - min(ln.top for ln in lines) < line_height
+
+
+def _table_rows(left: list[Line], right: list[Line], line_height: float) -> bool:
+    """Three lines or more on each side, all of one size, every line of the shorter side
+    short and level with one of the other: the cells of a table's rows (or of a grid of
+    names that reads as well row by row). Not a row of big KPI figures over their
+    captions (their sizes differ), nor columns of sentences that happen to line up."""
+    fewer, more = sorted((left, right), key=len)
+    heights = [ln.height for ln in left + right]
+    centres = [ln.top + ln.height / 2 for ln in more]
+    short = all(len(ln.words) <= 3 for ln in fewer)  # a person's card has a sentence
+    return len(fewer) >= 3 and short and max(heights) <= 2 * min(heights) and all(
+        any(abs(ln.top + ln.height / 2 - c) <= 0.5 * line_height for c in centres)
+        for ln in fewer)
+
+
+def _loosest(lines: list[Line]) -> float:
+    """The widest vertical gap between one line of a column and the next."""
+    ordered = sorted(lines, key=lambda ln: ln.top)
+    return max((b.top - (a.top + a.height) for a, b in zip(ordered, ordered[1:], strict=False)),
+               default=0.0)
 
 
 def _mostly_figures(lines: list[Line]) -> bool:
@@ -140,13 +183,14 @@ def _mostly_figures(lines: list[Line]) -> bool:
     return figures > len(lines) / 2
 
 
-def _band_cut(lines: list[Line]) -> tuple[list[Line], list[Line], float] | None:
-    """Split across the page at the widest empty horizontal strip: above, below, its height."""
-    gap = _widest_gap([(ln.top, ln.top + ln.height) for ln in lines])
-    if gap is None:
+def _band_cut(lines: list[Line]) -> tuple[list[Line], list[Line]] | None:
+    """Split across the page at the widest empty horizontal strip: above it, below it."""
+    gaps = _gaps([(ln.top, ln.top + ln.height) for ln in lines])
+    if not gaps:
         return None
-    above = [ln for ln in lines if ln.top + ln.height <= gap[0]]
-    return above, [ln for ln in lines if ln.top >= gap[1]], gap[1] - gap[0]
+    top, bottom = gaps[0]
+    return ([ln for ln in lines if ln.top + ln.height <= top],
+            [ln for ln in lines if ln.top >= bottom])
 
 
 def _row_order(lines: list[Line]) -> list[Line]:
@@ -173,7 +217,7 @@ def _same_row(a: Line, b: Line) -> bool:
     if abs(a.middle - b.middle) > 0.5 * min(ha, hb):
         return False
     gap = max(b.left - a.right, a.left - b.right)
-    return gap < 2.5 * max(ha, hb)
+    return gap < _SAME_LINE_GAP * max(ha, hb)
 
 
 _HYPHEN_END = re.compile(r"[A-Za-z]{2,}[-\u00ad]$")

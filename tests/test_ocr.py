@@ -237,6 +237,30 @@ def test_a_centred_title_over_columns_is_not_the_top_of_one_column():
     assert _order(lines) == ["FUNDING", "Series Seed", "$3M", "Series A", "now $10M"]
 
 
+def test_kpi_figures_side_by_side_read_each_with_its_caption():
+    # big figures two heights apart are not one line: each reads with its caption
+    figures = [(40, "$23B", "market"), (124, "$6.9B", "served"), (208, "28%", "growth")]
+    lines = [_line(i, x, 40, fig, height=30) for i, (x, fig, _) in enumerate(figures)]
+    lines += [_line(9 + i, x, 80, cap, height=8) for i, (x, _, cap) in enumerate(figures)]
+    assert _order(lines) == ["$23B", "market", "$6.9B", "served", "28%", "growth"]
+
+
+def test_a_table_of_short_words_reads_row_by_row():
+    rows = [("Spring", "Company founded", "Done"), ("Summer", "Seed round closed", "Done"),
+            ("Autumn", "Expansion to Europe", "Planned")]  # fmt: skip
+    lines = [_line(10 * r + c, (20, 150, 330)[c], 40 + 14 * r, cell)
+             for r, row in enumerate(rows) for c, cell in enumerate(row)]
+    assert _order(lines) == [cell for row in rows for cell in row]
+
+
+def test_a_logo_above_and_a_footer_below_are_not_a_column_beside_the_body():
+    body = ["Automated workflows", "Rules route the work", "Weekly reports",
+            "your board will read"]  # fmt: skip
+    lines = [_line(i, 320, 70 + 14 * i, t) for i, t in enumerate(body)]
+    lines += [_line(8, 30, 68, "eeo"), _line(9, 30, 250, "Acme Confidential")]
+    assert _order(lines) == ["eeo", *body, "Acme Confidential"]
+
+
 def test_a_lone_line_beside_the_body_is_not_a_column():
     body = ["Our market is large", "and it keeps growing", "every single year"]
     lines = [_line(i, 40, 40 + 14 * i, t) for i, t in enumerate(body)]
