@@ -346,7 +346,7 @@ def test_search_js_corrects_by_spelling_and_drops_words_no_slide_has(tmp_path):
     assert experience["total"] == 0 and experience["suggestion"] is None
     assert team_experience["total"] == 0 and team_experience["suggestion"] == "team"
     assert team_experience["dropped"] == ["experience"]
-    assert finacial["ids"] == ["b/001"] and finacial["suggestion"] == "financials"
+    assert finacial["ids"] == ["b/001"] and finacial["suggestion"] == "financial"
     assert tean["total"] == 0 and tean["suggestion"] == "team" and tean["dropped"] == []
     assert teams_fintech["suggestion"] == "teams" and teams_fintech["dropped"] == ["fintech"]
     assert fintech["suggestion"] is None and fintech["dropped"] == []

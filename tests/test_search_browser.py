@@ -216,6 +216,23 @@ def test_did_you_mean_corrects_every_misspelt_word_and_clicking_runs_it(page, se
     assert page.errors == []
 
 
+def test_the_did_you_mean_offer_is_part_of_the_live_status_line(page, server):
+    # a screen reader hears the live region only: the offer must be in it, the list must not
+    url, _ = server
+    page.goto(url + "?q=markt+sise")
+    page.wait_for_selector(".search-did-you-mean a")
+    status = page.locator("[role=status]")
+    assert status.inner_text() == "No slides match “markt sise”. Did you mean market size?"
+    assert status.locator(".search-did-you-mean a").inner_text() == "market size"
+    page.goto(url + "?q=custmer+")  # slides found through the typo: the count, then the offer
+    page.wait_for_selector(".search-did-you-mean a")
+    assert re.fullmatch(r"\d+ slides? for “custmer”\. Did you mean customer\?", status.inner_text())
+    live = page.eval_on_selector_all(
+        "[aria-live], [role=status], [role=alert], [role=log]", "els => els.map(e => e.className)")
+    assert live == ["search-status search-count"]
+    assert page.errors == []
+
+
 def test_phrase_query_matches_only_the_phrase(page, server):
     url, _ = server
     page.goto(url + "?q=" + urllib.request.quote('"settle insurance claims"'))
@@ -447,7 +464,7 @@ def test_a_typo_reaches_another_form_of_the_word(page, server):
     url, _ = server
     page.goto(url + "?q=custmer+")
     page.wait_for_selector("li.search-hit")
-    assert page.inner_text(".search-did-you-mean a") == "customers"
+    assert page.inner_text(".search-did-you-mean a") == "customer"  # nearest form, not "customers"
     page.goto(url + "?q=customers+")
     page.wait_for_selector("li.search-hit")
     exact = set(hit_ids(page))

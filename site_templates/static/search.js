@@ -221,6 +221,37 @@ const SECTION_ALIASES = {
   "problem": ["pain point", "pain points"],
   "vision": ["mission"],
 };
+// Words of the section names and their other names: spellings a typo may have meant, even
+// where the index never holds that form ("compettion": competition, not "competitive").
+const SECTION_WORDS = [...new Set(Object.entries(SECTION_ALIASES).flat(2).join(" ").toLowerCase()
+  .match(/\p{L}{3,}/gu))];
+// Words about the gallery itself, not about a slide's text: every result is a slide.
+const GALLERY_WORDS = new Set(["slide", "slides", "deck", "decks"]);
+// Endings that leave a word when cut ("customers": custom-ers); a typed word that is the
+// stem of a longer vocabulary word cut elsewhere ("revenu": revenu-e) is no word of its own.
+const WORD_ENDINGS = ["s", "es", "ed", "d", "ing", "er", "ers", "ly", "ment", "ments", "al",
+  "ally", "ic", "ics", "ist", "ists", "ness", "ship"];
+
+// The forms a vocabulary entry {term, word} stands for: its word, that word without an
+// inflection ("customers": "customer"), and section words with its stem.
+function spellings(v) {
+  const out = [v.word];
+  for (const end of ["s", "es", "ed", "ing"]) {
+    const cut = v.word.endsWith(end) ? v.word.slice(0, -end.length) : "";
+    if (cpLength(cut) >= cpLength(v.term) && stem(cut) === v.term && !out.includes(cut)) out.push(cut);
+  }
+  for (const w of SECTION_WORDS) if (stem(w) === v.term && !out.includes(w)) out.push(w);
+  return out;
+}
+// The form of `v` nearest in spelling to a typed word, the commonest on a tie.
+function nearestSpelling(word, v) {
+  let best = v.word, bestDist = editDistance(word, v.word, 9);
+  for (const s of spellings(v).slice(1)) {
+    const d = editDistance(word, s, 9);
+    if (d < bestDist) { best = s; bestDist = d; }
+  }
+  return { word: best, spelled: bestDist };
+}
 
 // `load(name)` returns the parsed JSON of search/<name>; every file is fetched once (a failed
 // fetch is forgotten, so the next search tries it again).
@@ -380,7 +411,7 @@ export class SearchIndex {
       const byWord = wordBudget ? editDistance(word, v.word, wordBudget, from) : Infinity;
       const byStem = stemBudget ? editDistance(term, v.term, stemBudget) : Infinity;
       const dist = Math.min(byWord <= wordBudget ? byWord : Infinity, byStem <= stemBudget ? byStem : Infinity);
-      if (dist < Infinity) near.push({ ...v, dist, spelled: editDistance(word, v.word, 9) });
+      if (dist < Infinity) near.push({ ...v, dist, ...nearestSpelling(word, v) });
     }
     return near.sort((a, b) => a.dist - b.dist || a.spelled - b.spelled || b.df - a.df);
   }
@@ -448,17 +479,19 @@ export class SearchIndex {
   // dropped (words the suggestion leaves out: no slide has them), partial (it leaves out a
   // word some slide has), section (the section the query names: {value, label, count}, or null)}.
   // tier 0 = every clause matched exactly (Whoosh's result set and order); tier 1 = with expansions.
-  async search(query, filters = {}, suggest = true) {
+  async search(query, filters = {}, suggest = true, fix = true) {
     const clauses = parseQuery(query);
     const facetsLoading = this.facets(); // in parallel with the term shards
     const marks = new Set();
     let matched = null; // Map doc -> {score, tier}
     let suggestion = null, dropped = [], partial = false;
-    const replaced = [];
+    const replaced = [], misspelt = new Set(); // typed words no slide has
     // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
-    for (const { exact, fuzzy, terms, replace } of await Promise.all(clauses.map((c) => this.clause(c)))) {
+    const results = await Promise.all(clauses.map((c) => this.clause(c)));
+    for (const [k, { exact, fuzzy, terms, replace }] of results.entries()) {
       terms.forEach((t) => marks.add(t));
       if (replace) replaced.push(replace);
+      if (clauses[k].kind === "term" && !exact.size) misspelt.add(clauses[k].word);
       const next = new Map();
       const add = (d, s, tier) => {
         if (matched === null) next.set(d, { score: s, tier });
@@ -500,13 +533,30 @@ export class SearchIndex {
       const unsure = facets.section.unsure; // its sure labels first, then the unsure ones
       hits.sort((a, b) => unsure.has(a.doc) - unsure.has(b.doc) || a.doc - b.doc);
     }
-    const [section, outright] = filters.section ? [null, false] : this.sectionNamed(query, facets, active);
-    if (replaced.length && hits.length && !hits.some((h) => h.tier === 0)) {
+    const [section, outright, fixes] = filters.section ? [null, false, []] : this.sectionNamed(query, facets, active, misspelt);
+    const noExact = !hits.some((h) => h.tier === 0);
+    if (replaced.length && hits.length && noExact) {
       // the typo corrections that found these slides, whichever of each word's near ones it took
       if (suggest) suggestion = (await this.firstThatFinds(query, corrections(replaced), filters))?.suggestion ?? null;
     } else if (!hits.length && clauses.length && suggest) { // a section named outright is the better offer
       ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters, !outright));
     }
+    const namesIt = (q) => this.sectionNamed(q, facets, active)[0]?.value === section.value;
+    if (fixes.length && fix && suggest && noExact && !(suggestion && !dropped.length && !partial && namesIt(suggestion))) {
+      // a misspelt section name ("go to markit", "teem slides"): rather than a suggestion that
+      // leaves words out or names no section, the query spelt right, or what that suggests in
+      // turn while it still names the section; with the section named among other words, only
+      // if it finds slides (else the browse offer alone)
+      const fixed = replaceWords(query, fixes);
+      const inner = fixed ? await this.search(fixed, filters, true, false) : null;
+      let better = null;
+      if (inner && inner.suggestion && !inner.partial && !inner.dropped.length && namesIt(inner.suggestion)) better = inner.suggestion;
+      else if (inner && (outright || inner.total)) better = fixed;
+      if (better) [suggestion, dropped, partial] = [better, [], false];
+      // never "No slide has “econmics”" for a misspelt section name
+      else if (dropped.some((w) => fixes.some(([typo]) => typo === w))) [suggestion, dropped, partial] = [null, [], false];
+    }
+    if (suggestion && suggest) suggestion = await this.spellOut(suggestion);
     return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, clauses };
   }
 
@@ -516,27 +566,70 @@ export class SearchIndex {
   // only the slides that say them, so the page offers to browse the section too. The whole
   // query naming a section wins; else the longest section name among its words that has
   // slides ("go to market plan": Go-to-market, not Market). Returns [section or null, outright].
-  sectionNamed(query, facets, active) {
+  // A misspelt word (one in `misspelt`, no slide has it) may stand for a section name's word
+  // a few edits away ("go to markit", "teem slides", "fundrasing"); the third item returned
+  // is then the [typed, name's word] pairs that spell the query right.
+  sectionNamed(query, facets, active, misspelt = new Set()) {
     const f = facets.section;
-    if (!f || !query.trim()) return [null, false];
-    const key = (s) => s.toLowerCase().replace(/\b(slides?|the|our)\b/g, "").replace(/[^\p{L}\p{N}]+/gu, "").replace(/s$/, "");
-    const words = (s) => ` ${(s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).map((w) => w.replace(/s$/, "")).join(" ")} `;
-    const wanted = key(query), said = words(query);
-    const names = f.values.map((value, k) => ({ k, outright: key(value) === wanted || key(f.labels[k]) === wanted,
-      // "other" is a catch-all, not a name anyone searches for inside a longer query
-      said: value !== "other" && [value, f.labels[k], ...(SECTION_ALIASES[value] || [])].map(words)
-        .filter((w) => w.trim() && said.includes(w)) }));
-    const candidates = names.filter((n) => n.outright || n.said.length)
-      .map((n) => ({ ...n, length: n.outright ? Infinity : Math.max(...n.said.map((w) => w.length)) }))
-      .sort((a, b) => b.length - a.length || a.k - b.k);
-    for (const { k, outright } of candidates) {
+    if (!f || !query.trim()) return [null, false, []];
+    const split = (s) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || [];
+    const bare = (w) => w.replace(/s$/, "");
+    const typed = split(query), filler = new Set(["the", "our", ...GALLERY_WORDS]);
+    const rest = typed.filter((w) => !filler.has(w));
+    // typed words `said` against a name's words: the [typed, name's word] fixes that make them
+    // the same (each the same but for a plural "s", or a misspelt word a few edits away), or null
+    const fixesFor = (said, name) => {
+      if (said.length !== name.length) return null;
+      const fixes = [];
+      for (const [i, n] of name.entries()) {
+        const t = said[i], budget = Math.max(typoBudget(t), 1);
+        if (bare(t) === bare(n)) continue;
+        if (!misspelt.has(t) || cpLength(t) < 4 || editDistance(t, n, budget) > budget) return null;
+        fixes.push([t, n]);
+      }
+      return fixes;
+    };
+    const names = f.values.map((value, k) => {
+      // the whole query (less "the", "our", "slides") is the section's name: the fewest fixes
+      const own = [value, f.labels[k]].map((s) => split(s).filter((w) => !filler.has(w))).filter((n) => n.length);
+      const whole = own.map((name) => (name.join("") === rest.join("").replace(/s$/, "") ? [] : fixesFor(rest, name)))
+        .filter(Boolean).sort((a, b) => a.length - b.length);
+      if (whole.length) return { k, outright: true, length: Infinity, fixes: whole[0] };
+      // else the longest of its names among the query's words
+      // ("other" is a catch-all, not a name anyone searches for inside a longer query)
+      let best = null;
+      const said = value === "other" ? [] : [value, f.labels[k], ...(SECTION_ALIASES[value] || [])].map(split);
+      for (const name of said.filter((n) => n.length)) {
+        for (let at = 0; at + name.length <= typed.length; at++) {
+          const fixes = fixesFor(typed.slice(at, at + name.length), name), length = ` ${name.map(bare).join(" ")} `.length;
+          if (fixes && (!best || length > best.length || (length === best.length && fixes.length < best.fixes.length))) best = { fixes, length };
+        }
+      }
+      return best && { k, outright: false, ...best };
+    });
+    const candidates = names.filter(Boolean).sort((a, b) => b.length - a.length || a.fixes.length - b.fixes.length || a.k - b.k);
+    for (const { k, outright, fixes } of candidates) {
       let count = 0;
       for (let d = 0; d < this.meta.docs; d++) {
         if (f.codes[d] === k + 1 && active.every(([name, code]) => facets[name].codes[d] === code)) count++;
       }
-      if (count) return [{ value: f.values[k], label: f.labels[k], count }, outright];
+      if (count) return [{ value: f.values[k], label: f.labels[k], count }, outright, fixes];
     }
-    return [null, false];
+    return [null, false, []];
+  }
+
+  // The suggestion with each word that is only the stem of a longer vocabulary word, cut
+  // where no word ends ("revenu" of "revenue"), spelt out as that word.
+  async spellOut(suggestion) {
+    const pairs = [];
+    for (const c of parseQuery(suggestion)) {
+      if (c.kind !== "term" || c.word !== c.terms[0]) continue; // longer than its stem: a form of its own
+      const [v] = await this.vocab(c.word, c.word + "\u0000");
+      if (!v || v.word === c.word || !v.word.startsWith(c.word)) continue;
+      if (spellings(v).includes(c.word) || WORD_ENDINGS.includes(v.word.slice(c.word.length))) continue;
+      pairs.push([c.word, nearestSpelling(c.word, v).word]);
+    }
+    return (pairs.length && replaceWords(suggestion, pairs)) || suggestion;
   }
 
   // A query that finds something, for one that found nothing: every word that matches
@@ -559,12 +652,14 @@ export class SearchIndex {
     const unknown = [];
     for (const [word, { term, phrase }] of typed) if (!(await this.postings(term))) unknown.push({ word, term, phrase });
     if (unknown.length) {
-      const near = await Promise.all(unknown.map((u) => this.nearWords(u.word, u.term, 1)));
+      const near = await Promise.all(unknown.map((u) => (GALLERY_WORDS.has(u.word) && !u.phrase ? [] : this.nearWords(u.word, u.term, 1))));
       const tries = [...corrections(unknown.map((u, k) => ({ ...u, near: near[k] }))),
         unknown.map(({ word, phrase }) => [word, phrase ? word : ""])];
       const found = await this.firstThatFinds(query, tries, filters);
       if (!found) return { suggestion: null, dropped: [], partial: false };
-      return { suggestion: found.suggestion, dropped: found.pairs.filter(([, to]) => !to).map(([word]) => word), partial: false };
+      // "slides" is no missing word: every result is a slide ("teem slides": "Did you mean team?")
+      const dropped = found.pairs.filter(([word, to]) => !to && !GALLERY_WORDS.has(word)).map(([word]) => word);
+      return { suggestion: found.suggestion, dropped, partial: false };
     }
     let best = null;
     for (const c of partial ? clauses.filter((c) => c.kind === "term") : []) {
@@ -641,12 +736,15 @@ function replaceWords(query, pairs) {
   for (const [from, to] of pairs) {
     out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "giu"), (m, pre) => pre + to);
   }
-  const words = out.split(/\s+/).filter(Boolean);
   if (pairs.some(([, to]) => !to)) {
-    while (words.length && STOP_WORDS.has(words[0].toLowerCase())) words.shift();
-    while (words.length && STOP_WORDS.has(words[words.length - 1].toLowerCase())) words.pop();
+    // a word left out of "go-to-market" leaves no hyphen hanging ("-to-market", "go-to-")
+    out = out.replace(/-{2,}/g, "-").replace(/(^|[\s"])-+/g, "$1").replace(/-+(?=[\s"]|$)/g, "");
+    const stop = [...STOP_WORDS].join("|");
+    const first = new RegExp(`^\\s*(?:${stop})(?:[\\s-]+|$)`, "i"), last = new RegExp(`(?:^|[\\s-]+)(?:${stop})\\s*$`, "i");
+    while (first.test(out)) out = out.replace(first, "");
+    while (last.test(out)) out = out.replace(last, "");
   }
-  out = words.join(" ");
+  out = out.split(/\s+/).filter(Boolean).join(" ");
   return out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length ? null : out;
 }
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -695,6 +793,13 @@ export function markedBoxes(words, marks) {
   return words.filter(([text]) => analyze(text).some((t) => marks.has(t.term))).map(([, ...box]) => box);
 }
 
+// What the slide page says it marked: the distinct words (each as often as it stands).
+export function marksNote(pieces) {
+  const found = [...new Set(pieces.filter((p) => p.mark).map((p) => p.text.toLowerCase()))];
+  if (!found.length) return "";
+  return `${found.length} ${found.length === 1 ? "word" : "words"} from your search marked: ${found.join(", ")}. `;
+}
+
 // A slide page opened from a search carries the matched terms (?highlight=term term): mark
 // them in the OCR text and box them on the image, from the word boxes the page holds.
 function highlightSlide() {
@@ -704,12 +809,10 @@ function highlightSlide() {
   const pieces = pre ? markPieces(pre.textContent, marks) : [];
   if (pre) pre.replaceChildren(...pieces.map((p) => (p.mark ? el("mark", { text: p.text }) : p.text)));
   // say what the marks are, and how to see the slide without them
-  const found = [...new Set(pieces.filter((p) => p.mark).map((p) => p.text.toLowerCase()))];
+  const note = marksNote(pieces);
   const figure = document.querySelector(".slide-figure");
-  if (found.length && figure) {
-    const n = pieces.filter((p) => p.mark).length;
-    figure.before(el("p", { class: "slide-hits-note" },
-      `${n} ${n === 1 ? "word" : "words"} from your search marked: ${found.join(", ")}. `,
+  if (note && figure) {
+    figure.before(el("p", { class: "slide-hits-note" }, note,
       el("a", { href: location.pathname, text: "Show the slide without marks" })));
   }
   const holder = document.querySelector(".slide-image[data-words]");
@@ -952,7 +1055,9 @@ class SearchUI {
       const missing = result.dropped.map((w) => `“${w}”`).join(", ");
       const [before, after] = result.dropped.length ? [`No slide has ${missing}. Search for `, " instead?"]
         : result.partial ? ["No slide has all these words. Search for ", " instead?"] : ["Did you mean ", "?"];
-      nodes.push(el("p", { class: "search-did-you-mean" }, before, link, after));
+      // inside the live status line, so a screen reader hears the offer with the count
+      this.status.append(/[.?!]$/.test(this.status.textContent) ? " " : ". ",
+        el("span", { class: "search-did-you-mean" }, before, link, after));
     }
     if (result.section) {
       const { value, label, count } = result.section;
