@@ -24,9 +24,11 @@ is autoescaped, because OCR text and deck metadata are untrusted.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import io
+import itertools
 import os
 import re
 from collections.abc import Callable
@@ -369,6 +371,30 @@ def _checked_dataset(dataset: dict | None) -> dict | None:
     return dataset
 
 
+def _ring_point(key: str) -> int:
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+
+
+def _pick_related(section_views: list[SlideView]) -> None:
+    """Each slide page's row of its section in other decks: the surest slide of each deck
+    (sure labels only, while there are enough), RELATED of them picked per page on a hash
+    ring. A deck added, removed or labelled by hand changes only the rows of the pages
+    beside it on the ring (about RELATED in the number of decks), never every page of the
+    section: fewer pages to upload and to invalidate on the CDN."""
+    surest: dict[str, SlideView] = {}
+    for view in section_views:  # surest first
+        surest.setdefault(view.slide.deck, view)
+    sure = [w for w in surest.values() if not w.unsure]
+    ring = sorted(sure if len(sure) > RELATED else surest.values(),
+                  key=lambda w: _ring_point(w.slide.deck))
+    points = [_ring_point(w.slide.deck) for w in ring]
+    for view in section_views:
+        start = bisect.bisect(points, _ring_point(view.slide.id))
+        others = (ring[(start + k) % len(ring)] for k in range(len(ring)))
+        view.related = list(itertools.islice(
+            (w for w in others if w.slide.deck != view.slide.deck), RELATED))
+
+
 def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[str, dict],
                 dataset: dict | None) -> list[_Page]:
     """Gather everything first (views, groupings, counts), then the pages to render."""
@@ -394,13 +420,7 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
     for label, section_views in by_section.items():
         if label == "other":  # "more other slides" would be a list of anything
             continue
-        picks: dict[str, SlideView] = {}  # the surest slide of each deck, RELATED + 1 decks
-        for view in section_views:
-            if len(picks) > RELATED:
-                break
-            picks.setdefault(view.slide.deck, view)
-        for view in section_views:
-            view.related = [w for w in picks.values() if w.slide.deck != view.slide.deck][:RELATED]
+        _pick_related(section_views)
     deck_order = sorted(metas.values(), key=lambda m: (deck_name(m).casefold(), m.slug))
     recent = sorted(deck_order, key=lambda m: -(m.year or 0))[:12]
     deck_cards = [{"meta": m, "name": deck_name(m), "count": len(by_deck[m.slug]),
