@@ -48,7 +48,7 @@ from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
 
-VERSION = "2"  # bump when pages, their order, images or the data card text change
+VERSION = "3"  # bump when pages, their order, images or the data card text change
 VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
