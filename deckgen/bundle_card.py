@@ -42,8 +42,8 @@ FIELDS: tuple[Field, ...] = (
           "PNG or WebP (unless EXIF turns it or it is animated), else a PNG of the image the "
           "pipeline read (see source_format).", required=True),
     Field("source_format", "string", "Format of the slide as found: JPEG, PNG, WEBP, GIF, BMP, "
-          "TIFF or PDF. GIF (its first frame that is not blank), BMP and TIFF images, PDF pages, "
-          "and EXIF-turned or animated JPEG, PNG and WebP files are stored as PNG.",
+          "TIFF, AVIF or PDF. GIF (its first frame that is not blank), BMP, TIFF and AVIF images, "
+          "PDF pages, and EXIF-turned or animated JPEG, PNG and WebP files are stored as PNG.",
           required=True),
     Field("deck", "string", "Deck slug.", required=True),
     Field("page", "integer", "1-based page number within the deck.", required=True),
@@ -83,7 +83,7 @@ FIELDS: tuple[Field, ...] = (
           required=True),
 )
 
-SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "PDF")
+SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "PDF")
 
 
 # sections as the project's training briefs define them (/work/notes/brief_data.md wording)
@@ -336,7 +336,7 @@ def _how_made(ctx: CardContext) -> list[str]:
         f"Upscaled images are stored as {ctx.upscaled_format.upper()}"
         + (" (quality 90)" if ctx.upscaled_format == "webp" else "")
         + "; JPEG, PNG and WebP originals are stored byte for byte (unless EXIF turns them "
-        "or they are animated), GIF (the first frame that is not blank), BMP and TIFF ones "
+        "or they are animated), GIF (the first frame that is not blank), BMP, TIFF and AVIF ones "
         "as PNG of the image the pipeline read, which the word boxes fit (CMYK, 16-bit and "
         "transparency converted to 8-bit RGB: on white, or on black under light ink on a "
         "transparent page; `source_format` names the format as found). Slides whose OCR or "

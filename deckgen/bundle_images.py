@@ -58,7 +58,8 @@ def original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, str
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # decode_image guarded
         with Image.open(io.BytesIO(data)) as image:
-            fmt = image.format or "unknown"
+            # a camera's multi-picture JPEG is a JPEG to anyone reading source_format
+            fmt = "JPEG" if image.format == "MPO" else image.format or "unknown"
     if ext is None and fmt not in _CONVERTED_FORMATS:
         raise ValueError(f"source is a {fmt} image, not JPEG, PNG, WebP, GIF, BMP or TIFF")
     out = io.BytesIO()
@@ -88,7 +89,8 @@ def _read_otherwise(data: bytes) -> bool:
             with Image.open(io.BytesIO(data)) as image:
                 turned = image.getexif().get(ORIENTATION_TAG, 1) != 1
                 # an animated PNG or WebP (a camera's MPO JPEG is read at its first picture)
-                animated = image.format != "JPEG" and getattr(image, "n_frames", 1) > 1
+                animated = (image.format not in ("JPEG", "MPO")
+                            and getattr(image, "n_frames", 1) > 1)
                 return turned or animated
     except Exception:  # unreadable here: decode_image names it, or it is kept as it is
         return False

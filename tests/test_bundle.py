@@ -670,3 +670,25 @@ def test_a_fresh_unlocked_spool_is_not_swept(tmp_path):
     with spool_folder(parent, SPOOL_PREFIX) as spool:
         assert spool.parent == parent and (spool / ".lock").exists()
     assert young.exists() and not old.exists() and not spool.exists()
+
+
+def test_camera_mpo_jpegs_and_avif_sources_pass_verify(corpus, tmp_path):
+    from PIL import features
+
+    slides, decks = corpus
+    pictures = [Image.new("RGB", (96, 54), colour) for colour in ("white", "gray")]
+    buf = io.BytesIO()
+    pictures[0].save(buf, format="MPO", save_all=True, append_images=pictures[1:])
+    sources = {"acme/001": buf.getvalue()}  # a camera's multi-picture JPEG
+    if features.check("avif"):
+        sources["acme/002"] = _encoded(pictures[0], "AVIF")
+    info = build_bundle(slides, decks, lambda s: sources.get(s.id) or _jpeg(s.page),
+                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
+    archive = tmp_path / info["file"].split("/")[-1]
+    members = _members(archive)
+    rows = {r["id"]: r for r in map(json.loads, members[f"{ROOT}/metadata.jsonl"].splitlines())}
+    assert rows["acme/001"]["source_format"] == "JPEG"
+    assert members[f"{ROOT}/{rows['acme/001']['original_file_name']}"] == sources["acme/001"]
+    if "acme/002" in sources:
+        assert rows["acme/002"]["source_format"] == "AVIF"
+    assert verify_bundle(archive) == []
