@@ -115,8 +115,8 @@ def build(
     err.print(table, soft_wrap=False)  # a table fits the terminal
     pages = report.site.get("pages")
     if report.stages["site"].processed and isinstance(pages, dict):  # what a deploy uploads
-        err.print(f"site pages: {pages['written']} written, {pages['unchanged']} unchanged, "
-                  f"{pages['removed']} removed", highlight=False)
+        err.print(f"site pages: {pages['written']} written, {pages['unchanged']} unchanged; "
+                  f"{pages['removed']} old files removed (pages and images)", highlight=False)
     for line in report_problems(report):
         err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
     if report.decks_removed:
