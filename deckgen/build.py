@@ -211,7 +211,8 @@ class Builder:
             shutil.rmtree(leftover, ignore_errors=True)
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
-        moved = labels_on_other_slides(slides, corpus.decks, self._last_slides)
+        moved = labels_on_other_slides(slides, corpus.decks, self._last_slides,
+                                       self.source_bytes)
         self.report.problems += [asdict(p) for p in moved]
         self.report.problems += [{"path": s.source, "reason": note}  # cached slides' too
                                  for s in slides if s.upscale for note in s.upscale.notes]
@@ -222,7 +223,7 @@ class Builder:
         self._site(built, corpus.decks, slides)
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
-        write_manifest(self.build_root, slides, corpus, self.out)
+        write_manifest(self.build_root, slides, corpus, self.out, self.source_bytes)
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
         atomic_write(self.build_root / "report.json", self.report.to_json().encode())
         return self.report

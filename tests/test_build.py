@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import pytest
 from conftest import DECKS, build_cmd, config_for, draw_slide, write_deck
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from deckgen.build import Builder, SlideTask, images_key, report_problems, run_slide
 from deckgen.executor import WORKER_DIED, TaskFailure
@@ -363,23 +363,62 @@ def test_hand_label_warnings_compare_words_of_any_script():
     assert _same_words("Рынок стартапов вырос втрое", "Рынок стартапов вырос втрое!")
 
 
-def _labelled_build(root, pictures: list[str], sections: dict[str, str]) -> list[str]:
+def _labelled_build(root, pictures: list[str], sections: dict[str, str],
+                    images: list[bytes] | None = None) -> list[str]:
     """What a finished build of one deck says of its hand labels: ``pictures`` are the
-    pages' words (a picture's sha256 is its words'), ``sections`` its [sections]."""
+    pages' words (a picture's sha256 is its words', or its image's), ``sections`` its
+    [sections], ``images`` the pages' image files."""
     from deckgen.corpus import Corpus
     from deckgen.manifest import labels_on_other_slides, last_manifest, write_manifest
     from deckgen.records import DeckMeta, OcrResult, SectionResult
 
     decks = {"acme": DeckMeta(slug="acme", sections=sections)}
     slides = [Slide(id=f"acme/{page:03d}", deck="acme", page=page, source=f"acme/{page:03d}.jpg",
-                    sha256=hashlib.sha256(words.encode()).hexdigest(),
+                    sha256=hashlib.sha256(images[page - 1] if images else words.encode()
+                                          ).hexdigest(),
                     ocr=OcrResult(text=words, title="", mean_confidence=90.0),
                     section=SectionResult(label=sections.get(str(page), "other"),
                                           curated=str(page) in sections))
               for page, words in enumerate(pictures, start=1)]
-    said = labels_on_other_slides(slides, decks, last_manifest(root).get("slides", []))
-    write_manifest(root, slides, Corpus(root=root, decks=decks, slides=slides), root / "site")
+    picture = (lambda slide: images[slide.page - 1]) if images else None
+    said = labels_on_other_slides(slides, decks, last_manifest(root).get("slides", []), picture)
+    write_manifest(root, slides, Corpus(root=root, decks=decks, slides=slides), root / "site",
+                   picture)
     return [f"{p.path}: {p.reason}" for p in said]
+
+
+def test_a_labelled_slide_saved_again_is_the_same_picture_though_ocr_reads_it_otherwise(
+    tmp_path
+):
+    def jpeg(title: str, quality: int) -> bytes:
+        image = Image.new("RGB", (480, 270), "white")
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, 480, 60), fill=(20, 60, 120))
+        draw.text((20, 20), title, fill="white")
+        draw.ellipse((300, 120, 420, 240), fill=(200, 80, 40))
+        buf = io.BytesIO()
+        image.save(buf, "JPEG", quality=quality)
+        return buf.getvalue()
+
+    words = ["Acme robots", "Traction revenue tripled customers"]
+    first = [jpeg("Acme", 95), jpeg("Traction", 95)]
+    assert _labelled_build(tmp_path, words, {"2": "traction"}, first) == []
+    # exported again at another quality: small slides read noisily, the words differ
+    noisy = ["Acme robots", "Tracton rcvenue trip1ed"]
+    again = [jpeg("Acme", 40), jpeg("Traction", 40)]
+    assert _labelled_build(tmp_path, noisy, {"2": "traction"}, again) == []
+    # another slide on page 2: said
+    other = [jpeg("Acme", 40), _another_slide_jpeg()]
+    assert len(_labelled_build(tmp_path, ["Acme robots", "Team of founders"],
+                               {"2": "traction"}, other)) == 1
+
+
+def _another_slide_jpeg() -> bytes:
+    image = Image.new("RGB", (480, 270), (240, 240, 200))
+    ImageDraw.Draw(image).rectangle((40, 100, 200, 250), fill=(10, 10, 10))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=60)
+    return buf.getvalue()
 
 
 def test_a_hand_label_on_another_picture_is_said_every_build_until_fixed_or_confirmed(tmp_path):
