@@ -35,9 +35,7 @@ SECTIONS: tuple[str, ...] = (
 )
 
 # under this score of its own a label is "unsure": on the real decks of eval-dev such labels
-# were right 5 times in 11, the others 43 times in 55 (`deckgen eval`, docs/benchmarks.md;
-# measured when it was the top score of any section, which is the label's but where the
-# joint decoding chose another section)
+# were right 5 times in 12, the others 43 times in 54 (`deckgen eval`, docs/benchmarks.md)
 UNSURE_BELOW = 0.5
 
 
