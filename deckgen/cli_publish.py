@@ -163,16 +163,21 @@ def deploy(
         def progress(done: int, total: int, key: str) -> None:
             bar.update(task, completed=done, total=total, description=f"upload {key[-40:]}")
 
-        summary = run_deploy(
-            site_dir,
-            cfg.deploy.bucket,
-            prefix=cfg.deploy.prefix,
-            distribution_id=cfg.deploy.distribution_id or None,
-            dry_run=dry_run,
-            delete=delete,
-            endpoint_url=endpoint_url,
-            progress=progress,
-        )
+        try:
+            summary = run_deploy(
+                site_dir,
+                cfg.deploy.bucket,
+                prefix=cfg.deploy.prefix,
+                distribution_id=cfg.deploy.distribution_id or None,
+                dry_run=dry_run,
+                delete=delete,
+                endpoint_url=endpoint_url,
+                progress=progress,
+            )
+        except DeckgenError as exc:  # a failed invalidation: what was done and what is owed
+            if as_json and getattr(exc, "summary", None):
+                print(json.dumps(exc.summary, sort_keys=True, default=str))
+            raise
     if as_json:
         print(json.dumps(summary, sort_keys=True, default=str))
     from deckgen.deploy import describe_groups
@@ -192,3 +197,8 @@ def deploy(
                           ("would delete" if dry_run else "deleted", summary["deleted_groups"])):
         if groups:
             err.print(f"{label}: {describe_groups(groups)}", highlight=False, soft_wrap=True)
+    if (earlier := summary["earlier_invalidation_paths"]) and invalidation:
+        err.print(f"sent {len(earlier)} invalidation paths owed by earlier deploys",
+                  highlight=False)
+    for warning in summary["warnings"]:
+        err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)

@@ -16,14 +16,22 @@
   must not stay served from edge caches for the year its images may be cached.
   Deleted keys are collapsed into ``/folder/*`` wildcards (see
   ``invalidation_paths``) so the count stays small.
+- The paths edges would keep serving for a year (deleted or overwritten
+  immutable objects) are written to the bucket *before* any upload or delete,
+  and forgotten only once CloudFront accepted them: an invalidation that fails
+  (wrong id, throttling, Ctrl-C) or a takedown without ``distribution_id`` is
+  sent by the next deploy, from whichever machine runs it (see ``PENDING_DIR``).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import posixpath
 import re
+import secrets
+import shlex
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,8 +45,15 @@ from deckgen.errors import ConfigError, DeckgenError
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 MAX_INVALIDATION_PATHS = 1000  # beyond this one wildcard is cheaper and within quota
+SEARCH_EXACT_PATHS = 5  # more search/ paths than this go as one /search/* (one billed path)
 UPLOAD_THREADS = 8
 _URL_SAFE = "/~-._"
+# Invalidations still owed, one JSON object per deploy that owes some, kept in the bucket
+# (not the build folder) so a deploy from another machine or CI runner sends them too. The
+# name ends in 128 random bits: CloudFront may only GetObject (no ListBucket), so nobody can
+# fetch a record naming what was taken down; deploy itself finds them by listing.
+PENDING_DIR = ".deckgen/pending-invalidation/"
+HAND_PATHS = 30  # an error lists this many paths in its aws command, else one wildcard
 
 _HASHED_NAME = re.compile(r"\.[0-9a-f]{8,64}\.")
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
@@ -116,8 +131,11 @@ def deploy(
 
     ``progress(done, total, key)`` is called after each upload. Returns a summary:
     uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, the
-    deleted or stale keys named by folder (``group_keys``), and the invalidation
-    id and paths (None / [] when there was none).
+    deleted or stale keys named by folder (``group_keys``), the invalidation id and
+    paths (None / [] when there was none; the paths include ``earlier_invalidation_paths``,
+    those owed by earlier deploys), ``pending_invalidation_paths`` (owed after this deploy:
+    it had no distribution id, or CloudFront failed) and ``warnings`` (lines for the user).
+    A failed invalidation raises with the summary as the error's ``summary``.
     """
     site_dir = Path(site_dir)
     if not bucket:
@@ -127,36 +145,121 @@ def deploy(
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     s3 = s3_client or _client("s3", endpoint_url)
     local = _scan(site_dir, prefix)
-    remote = _list_remote(s3, bucket, prefix)
+    remote, records = _list_remote(s3, bucket, prefix)
+    earlier = _read_pending(s3, bucket, records)
     changed = [f for f in local.values() if not _same(s3, bucket, f, remote.get(f.key))]
     waves = deploy_refs.upload_waves(
         {f.key: f.path for f in changed}, existing=set(remote), site_keys=set(local), prefix=prefix
     )
     stale = sorted(set(remote) - set(local))
-    paths = invalidation_paths([f.key for f in changed], stale if delete else [],
-                               site_keys=set(local), existing=set(remote), prefix=prefix)
+    deleted = stale if delete else []
+    where = {"site_keys": set(local), "existing": set(remote), "prefix": prefix}
+    paths = invalidation_paths([f.key for f in changed], deleted, **where)
+    # recorded until CloudFront has them: what edges keep for a year (short TTLs run out)
+    long_lived = [k for k in deleted + [f.key for f in changed if f.key in remote]
+                  if cache_control(k[len(prefix):]) == IMMUTABLE]
+    owed = invalidation_paths([], long_lived, **where)
     groups = group_keys(stale, site_keys=set(local), prefix=prefix)
     summary = {
         "bucket": bucket, "prefix": prefix, "dry_run": dry_run,
         "uploaded": len(changed), "unchanged": len(local) - len(changed),
-        "deleted": len(stale) if delete else 0, "stale": 0 if delete else len(stale),
+        "deleted": len(deleted), "stale": 0 if delete else len(stale),
         "bytes": sum(f.size for f in changed),
         "uploaded_keys": [key for wave in waves for key in wave],
-        "deleted_keys": stale if delete else [],
+        "deleted_keys": deleted,
         "deleted_groups": groups if delete else [], "stale_groups": [] if delete else groups,
-        "invalidation_id": None, "invalidation_paths": paths if distribution_id else [],
+        "invalidation_id": None,
+        "invalidation_paths": merge_paths(paths, earlier, prefix) if distribution_id else [],
+        "earlier_invalidation_paths": earlier,  # owed by earlier deploys (sent now if we can)
+        "pending_invalidation_paths": [] if distribution_id else merge_paths(owed, earlier, prefix),
+        "warnings": [],
     }
+    immutable_deleted = sum(cache_control(k[len(prefix):]) == IMMUTABLE for k in deleted)
+    if immutable_deleted and not distribution_id:
+        summary["warnings"].append(
+            f"{'would delete' if dry_run else 'deleted'} {immutable_deleted} immutable objects "
+            "(cached up to a year): a CDN in "
+            "front keeps serving them until invalidated; the next deploy with a distribution "
+            "id sends the invalidation")
+    elif earlier and not distribution_id:
+        summary["warnings"].append(
+            f"{len(earlier)} CloudFront paths owed by earlier deploys wait for a deploy with a "
+            f"distribution id (no CDN in front? delete s3://{bucket}/{prefix}{PENDING_DIR})")
     if dry_run:
         return summary
+    record = _write_pending(s3, bucket, prefix, owed, distribution_id) if owed else None
     _upload_waves(s3, bucket, waves, {f.key: f for f in changed}, progress)
-    if delete and stale:
-        _delete(s3, bucket, stale)
-    if distribution_id and paths:
+    if deleted:
+        _delete(s3, bucket, deleted)
+    if distribution_id and summary["invalidation_paths"]:
         # --endpoint-url names the S3 store only; CloudFront's comes from boto3's own settings
         # (AWS_ENDPOINT_URL_CLOUDFRONT), so an S3-compatible store never gets CloudFront calls
         cloudfront = cloudfront_client or _client("cloudfront", None)
-        summary["invalidation_id"] = _invalidate(cloudfront, distribution_id, paths)
+        try:
+            summary["invalidation_id"] = _invalidate(
+                cloudfront, distribution_id, summary["invalidation_paths"])
+        except DeckgenError as exc:
+            summary["pending_invalidation_paths"] = summary["invalidation_paths"]
+            recorded = merge_paths(owed, earlier, prefix)
+            error = type(exc)(_owed_hint(exc, summary, recorded, bucket, prefix, distribution_id))
+            error.summary = summary  # type: ignore[attr-defined]  # what --json prints
+            raise error from exc
+        done = records + ([record] if record else [])
+        try:
+            _delete(s3, bucket, done)  # only now: CloudFront has them
+        except DeckgenError as exc:  # sent twice next time: harmless
+            summary["warnings"].append(f"invalidation sent, but its record stays: {exc}")
     return summary
+
+
+def merge_paths(paths: list[str], more: list[str], prefix: str = "") -> list[str]:
+    """Both lists of invalidation paths as one: nothing a wildcard covers, bounded."""
+    merged = set(paths) | set(more)
+    bases = {p[:-1] for p in merged if p.endswith("*")}
+    merged = {p for p in merged if not any(p != b + "*" and p.startswith(b) for b in bases)}
+    if len(merged) > MAX_INVALIDATION_PATHS:
+        return [f"/{prefix}*"]
+    return sorted(merged)
+
+
+def _write_pending(s3, bucket: str, prefix: str, paths: list[str],
+                   distribution_id: str | None) -> str:
+    key = f"{prefix}{PENDING_DIR}{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-" \
+          f"{secrets.token_hex(16)}.json"
+    body = json.dumps({"paths": paths, "distribution_id": distribution_id}).encode()
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json",
+                      CacheControl="no-store")
+    except Exception as exc:
+        raise _explain(exc, "cannot record the CloudFront invalidation this deploy owes "
+                       "(nothing was changed)") from exc
+    return key
+
+
+def _read_pending(s3, bucket: str, records: list[str]) -> list[str]:
+    paths: set[str] = set()
+    for key in records:
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            paths.update(p for p in json.loads(body)["paths"] if isinstance(p, str))
+        except Exception as exc:
+            raise _explain(exc, f"cannot read the owed invalidation s3://{bucket}/{key}") from exc
+    return sorted(paths)
+
+
+def _owed_hint(exc: DeckgenError, summary: dict, recorded: list[str], bucket: str,
+               prefix: str, distribution_id: str) -> str:
+    """The failed invalidation's message, plus what is owed and how to send it by hand."""
+    paths = summary["invalidation_paths"]
+    by_hand = paths if len(paths) <= HAND_PATHS else [f"/{prefix}*"]
+    command = shlex.join(["aws", "cloudfront", "create-invalidation", "--distribution-id",
+                          distribution_id, "--paths", *by_hand])
+    later = (f"{len(recorded)} of them, cached for up to a year, are recorded under "
+             f"s3://{bucket}/{prefix}{PENDING_DIR} and the next `deckgen deploy` with the right "
+             "distribution id sends them" if recorded else
+             "all are short-lived and expire within a minute")
+    return (f"{exc}. Edge caches may still serve old copies of {len(paths)} paths: {later}; "
+            f"to invalidate them all now run: {command}")
 
 
 def _client(service: str, endpoint_url: str | None):
@@ -174,7 +277,7 @@ def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
         rel = path.relative_to(site_dir).as_posix()
         # half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home;
         # other dotfiles (".well-known/security.txt") are the site's
-        if not path.is_file() or _LOCAL_ONLY.fullmatch(path.name):
+        if not path.is_file() or _LOCAL_ONLY.fullmatch(path.name) or rel.startswith(PENDING_DIR):
             continue
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         with open(path, "rb") as fh:
@@ -187,15 +290,20 @@ def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
     return files
 
 
-def _list_remote(s3, bucket: str, prefix: str) -> dict[str, dict]:
+def _list_remote(s3, bucket: str, prefix: str) -> tuple[dict[str, dict], list[str]]:
+    """The site's objects, and the keys of the invalidations earlier deploys still owe."""
     remote: dict[str, dict] = {}
+    records: list[str] = []
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
-                remote[obj["Key"]] = {"etag": obj["ETag"].strip('"'), "size": obj["Size"]}
+                if obj["Key"].startswith(prefix + PENDING_DIR):
+                    records.append(obj["Key"])
+                else:
+                    remote[obj["Key"]] = {"etag": obj["ETag"].strip('"'), "size": obj["Size"]}
     except Exception as exc:
         raise _explain(exc, f"cannot list s3://{bucket}/{prefix}") from exc
-    return remote
+    return remote, sorted(records)
 
 
 def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
@@ -274,7 +382,9 @@ def invalidation_paths(changed: list[str], deleted: list[str], *, site_keys: set
       and the new names it also covers were never cached.
 
     A folder that keeps a page or another short-lived file is never wildcarded: its deleted
-    keys get one path each. Over MAX_INVALIDATION_PATHS, everything is one ``/prefix*``.
+    keys get one path each. The exception is ``search/``: past SEARCH_EXACT_PATHS paths it is
+    one ``/search/*`` (its entry file, refetched with the shards, is short-lived anyway).
+    Over MAX_INVALIDATION_PATHS, everything is one ``/prefix*``.
     """
     kept, mutable = _kept_folders(site_keys, prefix)
     exact = [k for k in changed if cache_control(k[len(prefix):]) != IMMUTABLE or k in existing]
@@ -294,6 +404,9 @@ def invalidation_paths(changed: list[str], deleted: list[str], *, site_keys: set
             wildcards.add("/" + (quote(folder, safe=_URL_SAFE) + "/" if folder else ""))
         else:
             exact += keys
+    search = [k for k in exact if k.startswith(prefix + "search/")]
+    if len(_exact_paths(search)) > SEARCH_EXACT_PATHS:  # old shards: the client refetches all
+        wildcards.add("/" + quote(prefix + "search/", safe=_URL_SAFE))
     paths = _exact_paths(exact) | {base + "*" for base in wildcards}
     paths = {p for p in paths if not any(p != b + "*" and p.startswith(b) for b in wildcards)}
     if len(paths) > MAX_INVALIDATION_PATHS:
@@ -371,8 +484,8 @@ def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
             },
         )
     except Exception as exc:
-        raise _explain(exc, f"cannot invalidate CloudFront distribution {distribution_id} (files "
-                       "are uploaded; invalidate by hand or wait for the short TTL)") from exc
+        raise _explain(exc, f"cannot invalidate CloudFront distribution {distribution_id} "
+                       "(the uploads and deletes are done)") from exc
     return response["Invalidation"]["Id"]
 
 

@@ -500,7 +500,10 @@ def test_delete_removes_stale_objects_only_after_uploads_and_only_when_asked(aws
     flaky = FlakyS3(aws.s3)
     summary = aws.run(make_site(tmp_path / "b2", {"beta": ["Team!", "Traction", "Funding"]}),
                       s3_client=flaky, delete=True)
-    kinds = [kind for kind, _ in flaky.calls]
+    owed = [call for call in flaky.calls if ".deckgen/pending-invalidation/" in str(call[1])]
+    assert [kind for kind, _ in owed] == ["put", "delete"]  # before everything, after sending
+    assert flaky.calls[0] == owed[0] and flaky.calls[-1] == owed[1]
+    kinds = [kind for kind, _ in flaky.calls[1:-1]]
     assert kinds.index("delete") == len(kinds) - 1 and kinds.count("put") == summary["uploaded"]
     assert set(aws.objects()) == set(_tree(tmp_path / "b2"))
     assert summary["deleted"] == len(summary["deleted_keys"]) > 0 and summary["stale"] == 0
@@ -725,3 +728,135 @@ def test_cli_deploy_names_stale_decks_and_never_says_use_delete_with_delete(aws,
     assert "16 deleted" in done and "use --delete" not in done
     assert "deleted: img/harvestly/ (12 files)" in done
     assert "0 stale kept\n" in stderr()  # nothing stale left: no hint either
+
+
+# ------------------------------------------------------------------ invalidations still owed
+
+
+class FailingCloudFront:
+    """The real client, but create_invalidation raises ``error`` (a Ctrl-C, throttling)."""
+
+    def __init__(self, client, error: BaseException):
+        self._client, self.error = client, error
+
+    def create_invalidation(self, **kwargs):
+        raise self.error
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def _pending_records(aws) -> list[str]:
+    return [k for k in aws.objects() if k.startswith(".deckgen/pending-invalidation/")]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("failure", ["wrong id", "throttled", "ctrl-c"])
+def test_a_takedown_whose_invalidation_fails_is_invalidated_by_the_next_deploy(
+        aws, tmp_path, failure):
+    from botocore.exceptions import ClientError
+
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    site = make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})
+    kwargs: dict = {"distribution_id": "EWRONGID0000"} if failure == "wrong id" else {
+        "cloudfront_client": FailingCloudFront(aws.cloudfront, KeyboardInterrupt()
+                                               if failure == "ctrl-c" else ClientError(
+            {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "CreateInvalidation"))}
+    with pytest.raises((DeckgenError, KeyboardInterrupt)) as caught:
+        aws.run(site, delete=True, **kwargs)
+    assert not any(k.startswith("img/harvestly/") for k in aws.objects())  # deletes happened
+    if failure != "ctrl-c":  # the error names what to invalidate by hand, and how
+        dist = kwargs.get("distribution_id", aws.dist)
+        message = str(caught.value)
+        assert (f"aws cloudfront create-invalidation --distribution-id {dist} --paths "
+                in message)
+        assert "'/img/harvestly/*'" in message and "/deck/harvestly.html" in message
+        assert "short TTL" not in message
+        owed = caught.value.summary["pending_invalidation_paths"]
+        assert "/img/harvestly/*" in owed and caught.value.summary["invalidation_id"] is None
+    assert len(_pending_records(aws)) == 1 and len(aws.invalidations()) == 1
+    # a rerun from another machine (a fresh copy of the site, no local state) sends them
+    again = aws.run(make_deck_site(tmp_path / "c", {"acme": GALLERY["acme"]}), delete=True)
+    assert (again["uploaded"], again["deleted"]) == (0, 0)
+    assert "/img/harvestly/*" in again["earlier_invalidation_paths"]
+    assert "/img/harvestly/*" in again["invalidation_paths"] and again["invalidation_id"]
+    sent = aws.invalidations()[-1]
+    assert sorted(sent) == again["invalidation_paths"]
+    assert [k for k in _gone_keys(tmp_path)
+            if cache_control(k) == IMMUTABLE and not covered(k, sent)] == []
+    assert _pending_records(aws) == []  # owed no more: the third deploy sends nothing
+    assert aws.run(site, delete=True)["invalidation_id"] is None
+    assert len(aws.invalidations()) == 2
+
+
+def _gone_keys(tmp_path: Path) -> set[str]:
+    return set(_tree(tmp_path / "a")) - set(_tree(tmp_path / "b"))
+
+
+@pytest.mark.e2e
+def test_a_takedown_without_a_distribution_warns_and_owes_the_immutable_paths(aws, tmp_path):
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    site = make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})
+    dry = aws.run(site, delete=True, distribution_id=None, dry_run=True)
+    # the deck's 12 images and the old search shard holding its text
+    assert dry["warnings"][0].startswith("would delete 13 immutable objects")
+    assert _pending_records(aws) == []
+    summary = aws.run(site, delete=True, distribution_id=None)
+    assert summary["deleted"] == 16 and summary["invalidation_id"] is None
+    assert len(summary["warnings"]) == 1
+    assert summary["warnings"][0].startswith("deleted 13 immutable objects")
+    assert "CDN in front keeps serving them until invalidated" in summary["warnings"][0]
+    # short-lived pages expire by themselves: only the long-cached files are owed
+    old_shard = next(k for k in summary["deleted_keys"] if k.startswith("search/"))
+    owed = ["/img/harvestly/*", "/" + old_shard]
+    assert summary["pending_invalidation_paths"] == owed
+    assert len(aws.invalidations()) == 1 and len(_pending_records(aws)) == 1
+    later = aws.run(site, delete=True, distribution_id=None)
+    assert later["pending_invalidation_paths"] == owed
+    assert "owed by earlier deploys" in later["warnings"][0]
+    sent = aws.run(site)  # the distribution id is given at last
+    assert sent["invalidation_paths"] == owed and sent["invalidation_id"]
+    assert sorted(aws.invalidations()[-1]) == owed and _pending_records(aws) == []
+
+
+def test_many_deleted_search_shards_are_one_search_wildcard():
+    kept = {"index.html", "search/entry.json", "search/p.1234567890.json", "deck/acme.html"}
+    shards = [f"search/p.{i:010x}.json" for i in range(48)]
+    for prefix in ("", "gallery/"):
+        paths = invalidation_paths(
+            [prefix + "search/entry.json", prefix + "index.html"], [prefix + k for k in shards],
+            site_keys={prefix + k for k in kept}, existing={prefix + k for k in kept},
+            prefix=prefix)
+        assert paths == [f"/{prefix}", f"/{prefix}index.html", f"/{prefix}search/*"]
+    few = invalidation_paths(["search/entry.json"], shards[:2], site_keys=kept, existing=kept)
+    assert few == sorted(["/search/entry.json", "/" + shards[0], "/" + shards[1]])
+
+
+@pytest.mark.e2e
+def test_cli_deploy_warns_about_a_takedown_without_a_cdn_and_prints_json_on_failure(
+        aws, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site",
+           str(make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})), "--bucket", aws.bucket,
+           "--endpoint-url", aws.endpoint, "--quiet", "--delete"]
+
+    def deploy_cli(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(cmd + list(extra), capture_output=True, text=True,
+                              env=os.environ.copy(), cwd=tmp_path)
+
+    done = deploy_cli()
+    assert done.returncode == 0, done.stderr
+    assert "warning: deleted 13 immutable objects" in done.stderr
+    failed = deploy_cli("--distribution-id", "EWRONGID0000", "--json")
+    assert failed.returncode != 0
+    assert "aws cloudfront create-invalidation --distribution-id EWRONGID0000" in failed.stderr
+    owed = json.loads(failed.stdout)["pending_invalidation_paths"]
+    assert owed[0] == "/img/harvestly/*" and len(owed) == 2  # and the old search shard
+    sent = deploy_cli("--distribution-id", aws.dist, "--json")
+    assert sent.returncode == 0, sent.stderr
+    assert "sent 2 invalidation paths owed by earlier deploys" in sent.stderr
+    assert json.loads(sent.stdout)["invalidation_paths"] == owed
