@@ -46,8 +46,12 @@ def test_bucket_is_private_and_encrypted(resources):
 
 
 def test_only_this_distribution_reads_the_bucket(resources):
-    allow, deny = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allow, records, deny = statements
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    # deploy's records of owed invalidations name taken-down decks: never served
+    assert records["Effect"] == "Deny" and records["Action"] == "s3:GetObject"
+    assert records["Resource"]["Fn::Sub"].endswith("/*.deckgen/pending-invalidation/*")
     assert allow["Action"] == "s3:GetObject"
     assert "${Distribution}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
     assert deny["Effect"] == "Deny" and deny["Condition"]["Bool"]["aws:SecureTransport"] == "false"
