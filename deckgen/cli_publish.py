@@ -180,7 +180,7 @@ def deploy(
             raise
     if as_json:
         print(json.dumps(summary, sort_keys=True, default=str))
-    from deckgen.deploy import describe_groups
+    from deckgen.deploy_cdn import describe_groups
 
     upload, deleted = ("would upload", "would be deleted") if dry_run else ("uploaded", "deleted")
     invalidation, paths = summary.get("invalidation_id"), summary["invalidation_paths"]

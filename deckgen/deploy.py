@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import posixpath
 import re
 import secrets
 import shlex
@@ -37,17 +36,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from deckgen import deploy_refs
+from deckgen.deploy_cdn import (
+    IMMUTABLE,
+    cache_control,
+    group_keys,
+    invalidation_paths,
+    merge_paths,
+)
 from deckgen.errors import ConfigError, DeckgenError
 
-IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT = "public, max-age=60, must-revalidate"
-MAX_INVALIDATION_PATHS = 1000  # beyond this one wildcard is cheaper and within quota
-SEARCH_EXACT_PATHS = 5  # more search/ paths than this go as one /search/* (one billed path)
 UPLOAD_THREADS = 8
-_URL_SAFE = "/~-._"
 # Invalidations still owed, one JSON object per deploy that owes some, kept in the bucket
 # (not the build folder) so a deploy from another machine or CI runner sends them too. The
 # name ends in 128 random bits: CloudFront may only GetObject (no ListBucket), so nobody can
@@ -55,7 +55,6 @@ _URL_SAFE = "/~-._"
 PENDING_DIR = ".deckgen/pending-invalidation/"
 HAND_PATHS = 30  # an error lists this many paths in its aws command, else one wildcard
 
-_HASHED_NAME = re.compile(r"\.[0-9a-f]{8,64}\.")
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
 _LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db|\.deckgen-site")
 CONTENT_TYPES: dict[str, str] = {
@@ -105,13 +104,6 @@ class LocalFile:
 def content_type(name: str) -> str:
     suffix = Path(name).suffix.lower()
     return CONTENT_TYPES.get(suffix, "application/octet-stream")
-
-
-def cache_control(rel: str) -> str:
-    """Immutable for content-hashed names and slide images, short for everything else."""
-    if _HASHED_NAME.search(posixpath.basename(rel)) or rel.startswith("img/"):
-        return IMMUTABLE
-    return SHORT
 
 
 def deploy(
@@ -210,16 +202,6 @@ def deploy(
         except DeckgenError as exc:  # sent twice next time: harmless
             summary["warnings"].append(f"invalidation sent, but its record stays: {exc}")
     return summary
-
-
-def merge_paths(paths: list[str], more: list[str], prefix: str = "") -> list[str]:
-    """Both lists of invalidation paths as one: nothing a wildcard covers, bounded."""
-    merged = set(paths) | set(more)
-    bases = {p[:-1] for p in merged if p.endswith("*")}
-    merged = {p for p in merged if not any(p != b + "*" and p.startswith(b) for b in bases)}
-    if len(merged) > MAX_INVALIDATION_PATHS:
-        return [f"/{prefix}*"]
-    return sorted(merged)
 
 
 def _write_pending(s3, bucket: str, prefix: str, paths: list[str],
@@ -363,115 +345,6 @@ def _delete(s3, bucket: str, keys: list[str]) -> None:
         if response.get("Errors"):
             first = response["Errors"][0]
             raise DeployError(f"cannot delete {first.get('Key')}: {first.get('Message')}")
-
-
-def invalidation_paths(changed: list[str], deleted: list[str], *, site_keys: set[str],
-                       existing: set[str], prefix: str = "") -> list[str]:
-    """The CloudFront paths to invalidate after uploading ``changed`` and deleting ``deleted``.
-
-    A changed key is invalidated when its name is not content-hashed, or when it replaced an
-    object (an unhashed ``img/`` file uploaded again). Every deleted key is, hashed or not:
-    edge caches would serve a taken-down deck's images for a year. Deleted keys collapse
-    into ``/folder/*`` wildcards (CloudFront bills per path, a wildcard being one):
-
-    - the topmost folder that keeps no file (a deck taken down: ``/img/acme/*``);
-    - else the deleted key's own folder when every file that stays in it is content-hashed
-      (a re-upscaled deck deletes six images per slide beside their new names). This
-      over-invalidates on purpose: a hashed name always holds the same bytes, so dropping
-      it from edge caches costs one origin fetch and never changes what a visitor sees,
-      and the new names it also covers were never cached.
-
-    A folder that keeps a page or another short-lived file is never wildcarded: its deleted
-    keys get one path each. The exception is ``search/``: past SEARCH_EXACT_PATHS paths it is
-    one ``/search/*`` (its entry file, refetched with the shards, is short-lived anyway).
-    Over MAX_INVALIDATION_PATHS, everything is one ``/prefix*``.
-    """
-    kept, mutable = _kept_folders(site_keys, prefix)
-    exact = [k for k in changed if cache_control(k[len(prefix):]) != IMMUTABLE or k in existing]
-    by_folder: dict[str, list[str]] = {}
-    for key in deleted:
-        folder = _gone_folder(key, kept, prefix)
-        parent = posixpath.dirname(key)
-        if folder is None and parent not in mutable and len(parent) > len(prefix.rstrip("/")):
-            folder = parent  # never the site's top folder: that would be every file
-        if folder is None:
-            exact.append(key)
-        else:
-            by_folder.setdefault(folder, []).append(key)
-    wildcards = set()
-    for folder, keys in by_folder.items():
-        if len(_exact_paths(keys)) > 1:
-            wildcards.add("/" + (quote(folder, safe=_URL_SAFE) + "/" if folder else ""))
-        else:
-            exact += keys
-    search = [k for k in exact if k.startswith(prefix + "search/")]
-    if len(_exact_paths(search)) > SEARCH_EXACT_PATHS:  # old shards: the client refetches all
-        wildcards.add("/" + quote(prefix + "search/", safe=_URL_SAFE))
-    paths = _exact_paths(exact) | {base + "*" for base in wildcards}
-    paths = {p for p in paths if not any(p != b + "*" and p.startswith(b) for b in wildcards)}
-    if len(paths) > MAX_INVALIDATION_PATHS:
-        return [f"/{prefix}*"]
-    return sorted(paths)
-
-
-def group_keys(keys: list[str], *, site_keys: set[str], prefix: str = "") -> list[dict]:
-    """Name stale or deleted ``keys`` briefly: a folder the site no longer has as one entry
-    (``whole_folder``), else the keys of one folder together; whole folders first."""
-    kept, _ = _kept_folders(site_keys, prefix)
-    groups: dict[tuple[str, bool], list[str]] = {}
-    for key in keys:
-        folder = _gone_folder(key, kept, prefix)
-        where = (folder, True) if folder is not None else (posixpath.dirname(key), False)
-        groups.setdefault(where, []).append(key)
-    named = [{"path": folder + "/", "files": len(members), "whole_folder": whole}
-             if len(members) > 1 else {"path": members[0], "files": 1, "whole_folder": False}
-             for (folder, whole), members in groups.items()]
-    return sorted(named, key=lambda g: (not g["whole_folder"], g["files"] > 1, g["path"]))
-
-
-def describe_groups(groups: list[dict], limit: int = 4) -> str:
-    """``group_keys`` as one short line: "slide/acme/ (29 files), deck/acme.html, +2 more"."""
-    names = [f"{g['path']} ({g['files']} files)" if g["whole_folder"]
-             else f"{g['files']} files in {g['path']}" if g["files"] > 1
-             else g["path"] for g in groups[:limit]]
-    more = len(groups) - limit
-    return ", ".join(names) + (f", +{more} more" if more > 0 else "")
-
-
-def _kept_folders(site_keys: set[str], prefix: str) -> tuple[set[str], set[str]]:
-    """Every folder that keeps a file, and those keeping one whose name is not hashed."""
-    kept: set[str] = set()
-    mutable: set[str] = set()
-    for key in site_keys:
-        hashed = cache_control(key[len(prefix):]) == IMMUTABLE
-        folder = key
-        while folder:
-            folder = posixpath.dirname(folder)
-            kept.add(folder)
-            if not hashed:
-                mutable.add(folder)
-    return kept, mutable
-
-
-def _gone_folder(key: str, kept: set[str], prefix: str) -> str | None:
-    """The topmost folder above ``key`` (inside the prefix) that keeps no file, if any."""
-    folders = []
-    folder = key
-    while folder:
-        folder = posixpath.dirname(folder)
-        if (folder + "/").startswith(prefix) or not prefix:
-            folders.append(folder)
-    return next((f for f in reversed(folders) if f not in kept), None)
-
-
-def _exact_paths(keys: list[str]) -> set[str]:
-    paths = set()
-    for key in keys:
-        paths.add("/" + quote(key, safe=_URL_SAFE))
-        if posixpath.basename(key) == "index.html":  # also served at its folder's URL
-            folder = posixpath.dirname(key)
-            paths.add("/" + (quote(folder, safe=_URL_SAFE) + "/" if folder else ""))
-    return paths
 
 
 def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:

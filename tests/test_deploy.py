@@ -14,12 +14,11 @@ import pytest
 from botocore.config import Config
 
 from deckgen.build import SITE_MARKER
-from deckgen.deploy import (
+from deckgen.deploy import content_type, deploy
+from deckgen.deploy_cdn import (
     IMMUTABLE,
     SHORT,
     cache_control,
-    content_type,
-    deploy,
     describe_groups,
     group_keys,
     invalidation_paths,
