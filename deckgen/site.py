@@ -48,7 +48,10 @@ from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
 
-VERSION = "3"  # bump when pages, their order, images or the data card text change
+VERSION = "3"  # bump when pages, their order or the data card text change
+# bump when the image variants change: it is in every image's file name, so a bump means
+# every image is encoded, uploaded and fetched again (pages alone need VERSION only)
+VARIANTS_VERSION = "2"
 VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
 JPEG_QUALITY = 82
 WEBP_QUALITY = 78
@@ -57,7 +60,8 @@ WEBP_METHOD = 4  # 6 is ~2x slower for ~1% smaller files; 2 is 2x faster but ~8%
 MAX_SIDE = 16383
 # Everything that decides an image's bytes besides its pixels: part of every image name
 # and of the build cache's key for the encoded files.
-ENCODER = f"{VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|webp:{WEBP_QUALITY}:{WEBP_METHOD}"
+ENCODER = (f"{VARIANTS_VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|"
+           f"webp:{WEBP_QUALITY}:{WEBP_METHOD}")
 # the CDN's policy (infra/site.yaml) but for upgrade-insecure-requests, which would send the
 # plain-http preview's requests to https
 CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
