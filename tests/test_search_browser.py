@@ -529,6 +529,45 @@ def test_a_failed_index_download_is_tried_again_by_the_next_search(page, server)
     assert "evil/001" in hit_ids(page)
 
 
+INDEX_UPDATED = "The search index was updated since this page opened; reload the page to search it."
+
+
+def test_a_page_open_across_a_deploy_searches_the_new_index(page, server, tmp_path):
+    """``deckgen deploy --delete`` swaps search/ under an open tab: the shards its entry.json
+    named are gone (404), so it reads entry.json afresh and searches the new index."""
+    url, base = server
+    slides = [make_slide("zep", 1, "Zeppelin freight across the Atlantic", "Airships", "product")]
+    urls = {s.id: {"page": "slide/evil/001.html", "thumb": "img/evil.svg"} for s in slides}
+    ix.export_client_index(slides, {"zep": DeckMeta(slug="zep", company="Zep Air")}, tmp_path, urls)
+    entries = []
+    page.on("request", lambda r: entries.append(r.url) if "/search/entry.json" in r.url else None)
+    page.goto(url + "?q=claims")
+    page.wait_for_selector("li.search-hit")
+    site, old = base / "site", base / "search.before-deploy"
+    (site / "search").rename(old)
+    try:
+        shutil.copytree(tmp_path / "search", site / "search")
+        page.fill("#q", "zeppelin")
+        page.wait_for_function("() => location.search === '?q=zeppelin' && (s => !s.matches("
+                               "'.search-busy') && !s.textContent.includes('claims'))("
+                               "document.querySelector('.search-status'))")
+        assert page.inner_text(".search-status") == "1 slide for “zeppelin”"
+        assert hit_ids(page) == ["zep/001"]
+        assert len(entries) == 2 and "?fresh=" in entries[1]  # one refresh, past the caches
+    finally:
+        shutil.rmtree(site / "search")
+        old.rename(site / "search")
+    assert page.errors == [] or all("404" in e for e in page.errors)
+
+
+def test_a_file_gone_with_no_newer_index_says_reload(page, server):
+    url, _ = server
+    page.route("**/search/r.*.json", lambda route: route.fulfill(status=404, body=""))
+    page.goto(url + "?q=claims")
+    page.wait_for_selector(".search-error")
+    assert page.inner_text(".search-status") == INDEX_UPDATED
+
+
 def test_a_search_that_finds_nothing_shows_no_empty_filters(page, server):
     url, _ = server
     page.goto(url + "?q=zzyzx")

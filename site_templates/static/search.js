@@ -262,8 +262,9 @@ export class SearchIndex {
     this._terms = new Map();
   }
 
-  async open() {
-    const entry = await this._load("entry.json");
+  // `entry`: entry.json, when the caller has read it already.
+  async open(entry = null) {
+    entry = this.entry = entry || await this._load("entry.json");
     if (entry.version !== FORMAT_VERSION) throw new Error(`search index format ${entry.version} is not ${FORMAT_VERSION}`);
     const e = this.meta = await this.file(entry.meta);
     this.hashChars = entry.hash;
@@ -482,6 +483,7 @@ export class SearchIndex {
   async search(query, filters = {}, suggest = true, fix = true) {
     const clauses = parseQuery(query);
     const facetsLoading = this.facets(); // in parallel with the term shards
+    facetsLoading.catch(() => {}); // awaited below, unless a shard fails first
     const marks = new Set();
     let matched = null; // Map doc -> {score, tier}
     let suggestion = null, dropped = [], partial = false;
@@ -697,6 +699,69 @@ export class SearchIndex {
   }
 }
 
+// ------------------------------------------------------------- live index
+// A deploy can replace the index under an open page: `deckgen deploy --delete` removes the
+// hashed files its entry.json named (a CDN edge may also serve the last entry.json for up to
+// its max-age). A file the entry names that the server says is gone is the sign: read
+// entry.json afresh, and if it names another index, search that one instead, once a search.
+export const INDEX_UPDATED = "The search index was updated since this page opened; reload the page to search it.";
+const indexUpdated = () => Object.assign(new Error(INDEX_UPDATED), { plain: true });
+
+export class LiveIndex {
+  // load(name, {fresh}) -> the file's JSON; it throws an Error with `missing: true` when the
+  // server answers that the file is not there, any other Error when it cannot be read;
+  // `fresh`: past every cache (entry.json only).
+  constructor(load) {
+    this._load = load;
+    this._index = null; // the SearchIndex opened or being opened
+    this._opening = null;
+    this._refresh = null; // {stale, next}: the one refresh in flight, shared by every search that hit the gap
+  }
+
+  // The opened index (once; after a failure the next call tries again).
+  open(entry = null) {
+    if (!this._opening) {
+      const index = this._index = new SearchIndex(this._load);
+      const opening = this._opening = index.open(entry);
+      opening.catch(() => { if (this._opening === opening) this._opening = null; });
+    }
+    return this._opening;
+  }
+
+  // task(index) on the current index; if it (or opening the index) finds a file gone, on the
+  // index entry.json names now, once. INDEX_UPDATED when there is none or that fails too.
+  async use(task) {
+    const opening = this.open(), stale = this._index;
+    try {
+      return await task(await opening);
+    } catch (err) {
+      if (!err.missing || !stale.entry) throw err; // not missing, or entry.json itself
+      const next = await this.refreshed(stale);
+      if (!next) throw indexUpdated();
+      try {
+        return await task(next);
+      } catch (again) {
+        throw again.missing ? indexUpdated() : again;
+      }
+    }
+  }
+
+  // The index entry.json names now, opened, when it is another than `stale`; null if not.
+  refreshed(stale) {
+    if (this._index !== stale) return this.open(); // another search has moved on already
+    if (this._refresh && this._refresh.stale === stale) return this._refresh.next;
+    const next = this._load("entry.json", { fresh: true }).then((entry) => {
+      if (entry.version !== FORMAT_VERSION || entry.meta === stale.entry.meta) return null;
+      if (this._index === stale) this._opening = null; // drop every file the old index read
+      return this.open(entry);
+    }, (err) => { if (err.missing) return null; throw err; });
+    const refresh = this._refresh = { stale, next };
+    const done = () => { if (this._refresh === refresh) this._refresh = null; }; // the next search may look again
+    next.then(done, done);
+    return next;
+  }
+}
+
 // Whoosh sums an Or of 4 field queries as a binary tree: (f0 + f1) + (f2 + f3).
 function sumFields(parts) {
   const all = new Map();
@@ -844,6 +909,9 @@ const PAGE_SIZE = 10, MAX_PAGES = 50, FACET_LIMIT = 16; // 16 = every section ty
 const WIDE = "(min-width: 40rem)"; // style.css: narrower screens fold the filters
 const THUMB_SIZES = "(max-width: 30rem) calc(100vw - 2rem), 12rem"; // style.css .search-hit-thumb
 const LOAD_FAILED = "Search could not load part of its index; check the connection and try again.";
+// What a server answers for a file a deploy deleted: S3 and CloudFront say 403 to a reader
+// that may not list the bucket.
+const GONE = new Set([403, 404, 410]);
 
 // Only site-relative links from the index may become href/src.
 const safeUrl = (u) => (typeof u === "string" && u && !/^\s*([a-z][a-z0-9+.-]*:|\/\/|\\)/i.test(u) ? u : null);
@@ -887,19 +955,17 @@ class SearchUI {
     this.skip = el("a", { class: "skip-results", href: "#search-results", hidden: true, text: "Skip to results" });
     this.skip.addEventListener("click", (ev) => { ev.preventDefault(); this.focusHit(0); });
     (this.filterBox || facetNav).before(this.skip);
-    this.index = new SearchIndex(async (name) => {
-      const res = await fetch(new URL(name, this.base), name === "entry.json" ? { cache: "no-cache" } : {}).catch(() => null);
-      if (!res || !res.ok) throw Object.assign(new Error(LOAD_FAILED), { plain: true });
+    this.live = new LiveIndex(async (name, { fresh = false } = {}) => {
+      const url = new URL(name, this.base);
+      if (fresh) url.search = `?fresh=${Date.now()}`; // past a CDN edge's copy as well
+      const init = name === "entry.json" ? { cache: fresh ? "no-store" : "no-cache" } : {};
+      const res = await fetch(url, init).catch(() => null);
+      if (!res || !res.ok) throw Object.assign(new Error(LOAD_FAILED), { plain: true, missing: Boolean(res && GONE.has(res.status)) });
       return res.json();
     });
-    this.ready = this.open();
-  }
-
-  // Opens the index; after a failure, the next search tries again.
-  open() {
-    const ready = this.index.open().then(async () => { this.facetData = await this.index.facets(); });
-    ready.catch(() => { if (this.ready === ready) this.ready = null; });
-    return ready;
+    // open the index (and its facets) while the page settles; a failure is the first search's to say
+    this.live.open().then((index) => index.facets()).catch(() => {});
+    this.index = null; // the index the results on show came from
   }
 
   start() {
@@ -979,12 +1045,13 @@ class SearchUI {
   async render(focusAt = -1, scrollY = null) {
     const run = ++this.run, query = this.input.value;
     const slow = setTimeout(() => { if (run === this.run) this.say("busy", "Searching…"); }, 150);
-    let result, shown, records;
+    let index, facets, result, shown, records;
     try {
-      await (this.ready || (this.ready = this.open()));
-      result = await this.index.search(query, this.filters);
-      shown = result.hits.slice(0, this.shown);
-      records = await this.index.records(shown.map((h) => h.doc));
+      ({ index, facets, result, shown, records } = await this.live.use(async (index) => {
+        const facets = await index.facets(), result = await index.search(query, this.filters);
+        const shown = result.hits.slice(0, this.shown);
+        return { index, facets, result, shown, records: await index.records(shown.map((h) => h.doc)) };
+      }));
     } catch (err) {
       if (run === this.run) this.fail(err.plain ? err.message : `Search failed: ${err.message}`);
       return;
@@ -992,6 +1059,7 @@ class SearchUI {
       clearTimeout(slow);
     }
     if (run !== this.run) return; // a newer keystroke won
+    Object.assign(this, { index, facetData: facets });
     this.canonicalFilters();
     this.body.replaceChildren(...this.resultNodes(query, result, shown, records));
     this.facetNav.replaceChildren(...this.facetNodes(result.counts));

@@ -18,9 +18,21 @@ export function vlq(numbers) {
 
 // docs: [{id, text, title?, company?, industry?, section?}], in doc-number order. Each field
 // keeps to 10 words or fewer, where Whoosh's one-byte field length is the length itself.
-// Returns {index (opened), loads (every file name read, in order)}.
-export async function tinyIndex(docs, { termsPerShard = 3, termsPerVocab = 4 } = {}) {
-  const files = new Map(), loads = [];
+// Returns {index (opened), loads (every file name read, in order), files (name -> JSON)}.
+export async function tinyIndex(docs, options = {}) {
+  const files = tinyFiles(docs, options), loads = [];
+  const index = await new SearchIndex(async (name) => {
+    loads.push(name);
+    if (!files.has(name)) throw new Error(`no file ${name}`);
+    return structuredClone(files.get(name));
+  }).open();
+  return { index, loads, files };
+}
+
+// The files of a tiny index: name -> JSON. `tag` goes into every name but entry.json's, as a
+// content hash does in deckgen's: two builds tagged apart share no file but the entry.
+export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = "" } = {}) {
+  const files = new Map();
   const put = (name, obj) => { files.set(name, obj); return name; };
   const postings = new Map(), surfaces = new Map(), lengths = FIELDS.map(() => 0);
   docs.forEach((doc, d) => FIELDS.forEach((field, f) => {
@@ -46,8 +58,8 @@ export async function tinyIndex(docs, { termsPerShard = 3, termsPerVocab = 4 } =
         p.positions.map((at, k) => at - (k ? p.positions[k - 1] : 0)))));
     }
     shardStarts.push(i ? block[0] : "");
-    shardFiles.push(put(`t.${i}.json`, shard));
-    posFiles.push(put(`p.${i}.json`, pos));
+    shardFiles.push(put(`t.${tag}${i}.json`, shard));
+    posFiles.push(put(`p.${tag}${i}.json`, pos));
   }
   const vocabStarts = [], vocabFiles = [];
   for (let i = 0; i < terms.length; i += termsPerVocab) {
@@ -59,29 +71,24 @@ export async function tinyIndex(docs, { termsPerShard = 3, termsPerVocab = 4 } =
       return word === t ? "" : word;
     });
     vocabStarts.push(i ? block[0] : "");
-    vocabFiles.push(put(`v.${i}.json`, { t: block, d: df, s: surface }));
+    vocabFiles.push(put(`v.${tag}${i}.json`, { t: block, d: df, s: surface }));
   }
   const recordFields = ["id", "title", "section", "text"];
   let hashes = "";
   for (let i = 0; i < docs.length; i += 8) {
-    const hash = String(i).padStart(12, "0");
+    const hash = (tag + String(i)).padStart(12, "0");
     hashes += hash;
     put(`r.${hash}.json`, docs.slice(i, i + 8).map((doc) => recordFields.map((k) => doc[k] || "")));
   }
   const sections = [...new Set(docs.map((d) => d.section || "problem"))].sort();
-  put("f.json", { section: { values: sections, labels: sections,
+  put(`f.${tag}json`, { section: { values: sections, labels: sections,
     codes: vlq(docs.map((d) => sections.indexOf(d.section || "problem") + 1)), unsure: "" } });
-  put("m.json", {
+  put(`m.${tag}json`, {
     docs: docs.length, fields: FIELDS, boosts: [1, 2, 1.5, 1], B: 0.75, K1: 1.2, lengths,
     terms: { starts: shardStarts, files: shardFiles, pos: posFiles },
     vocab: { starts: vocabStarts, files: vocabFiles },
-    records: { size: 8, fields: recordFields, hashes }, facets: "f.json",
+    records: { size: 8, fields: recordFields, hashes }, facets: `f.${tag}json`,
   });
-  put("entry.json", { version: 1, hash: 12, meta: "m.json" });
-  const index = await new SearchIndex(async (name) => {
-    loads.push(name);
-    if (!files.has(name)) throw new Error(`no file ${name}`);
-    return structuredClone(files.get(name));
-  }).open();
-  return { index, loads, files };
+  put("entry.json", { version: 1, hash: 12, meta: `m.${tag}json` });
+  return files;
 }
