@@ -242,7 +242,9 @@ def label(
         toml = toml.relative_to(Path.cwd())
     done = f"labelled {named}" if named else "no longer labelled by hand"
     rebuild = "deckgen build"  # the build that reads this corpus into this cache
-    if Path(corpus).resolve() != Path(cfg.build.corpus).resolve():
+    # against what a plain `deckgen build` reads (cfg holds --corpus itself when given)
+    plain = resolve_config(config, build={"cache": cache and str(cache)})
+    if Path(corpus).resolve() != Path(plain.build.corpus).resolve():
         rebuild += f" --corpus {shlex.quote(str(corpus))}"
     out = None
     with contextlib.suppress(DeckgenError):  # the site the last build wrote, not ./site

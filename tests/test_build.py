@@ -598,6 +598,10 @@ def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_c
     assert "Labelled by hand" in (tmp_path / "site/slide/beta-health/002.html").read_text()
     assert label("beta-health/2", "--clear").returncode == 0
     assert "business-model" not in toml.read_text()
+    # --corpus given: the printed build reads it too (without it, ./corpus would be built
+    # into this site, and every deck of the real corpus taken off it)
+    named = label("beta-health/002", "team", "--corpus", str(tiny_corpus))
+    assert f"`deckgen build --corpus {tiny_corpus} --out" in named.stderr, named.stderr
     for args, code, said in [(("beta-health/002", "problems"), 2, "unknown section 'problems'"),
                              (("beta-health/099", "team"), 3, "has no slide 99"),
                              (("nope/001", "team"), 3, "no deck 'nope'"),
