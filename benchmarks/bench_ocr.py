@@ -200,7 +200,7 @@ def markdown(res: dict) -> str:
     out += [
         "",
         "CER follows the truth's reading order. The sample truth lists each column whole, "
-        "as ocr_layout.py reads columns (ocr-9); eval-dev's truth is `pdftotext -layout`, which "
+        "as ocr_layout.py reads columns (ocr-10); eval-dev's truth is `pdftotext -layout`, which "
         "runs across the columns row by row, so there reading columns whole costs CER "
         "without losing a word (ocr-7, row by row: eval-dev CER 0.187, sample 0.366).",
     ]

@@ -40,7 +40,8 @@ from deckgen.records import OcrResult, Word
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
 # ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a
 # footer are not a column
-VERSION = "ocr-9"
+# ocr-10: a table needs short cells on both sides and evenly spaced rows (team cards are not)
+VERSION = "ocr-10"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the

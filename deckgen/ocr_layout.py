@@ -157,17 +157,21 @@ def _one_row(lines: list[Line], line_height: float) -> bool:
 
 
 def _table_rows(left: list[Line], right: list[Line], line_height: float) -> bool:
-    """Three lines or more on each side, all of one size, every line of the shorter side
-    short and level with one of the other: the cells of a table's rows (or of a grid of
-    names that reads as well row by row). Not a row of big KPI figures over their
-    captions (their sizes differ), nor columns of sentences that happen to line up."""
+    """Three lines or more on each side, all short and of one size, evenly spaced, every
+    line of the shorter side level with one of the other: the cells of a table's rows
+    (or of a grid of names that reads as well row by row). Not a row of big KPI figures
+    over their captions (their sizes differ), nor cards of a team grid (name, role and
+    bio close together, cards apart), nor columns of sentences that line up."""
     fewer, more = sorted((left, right), key=len)
     heights = [ln.height for ln in left + right]
     centres = [ln.top + ln.height / 2 for ln in more]
-    short = all(len(ln.words) <= 3 for ln in fewer)  # a person's card has a sentence
-    return len(fewer) >= 3 and short and max(heights) <= 2 * min(heights) and all(
+    tops = sorted(ln.top for ln in fewer)
+    pitches = [b - a for a, b in zip(tops, tops[1:], strict=False)]
+    even = bool(pitches) and max(pitches) <= 1.5 * max(1.0, min(pitches))
+    short = all(len(ln.words) <= 3 for ln in left + right)  # a card's bio is longer
+    return (len(fewer) >= 3 and short and even and max(heights) <= 2 * min(heights) and all(
         any(abs(ln.top + ln.height / 2 - c) <= 0.5 * line_height for c in centres)
-        for ln in fewer)
+        for ln in fewer))
 
 
 def _loosest(lines: list[Line]) -> float:

@@ -253,6 +253,15 @@ def test_a_table_of_short_words_reads_row_by_row():
     assert _order(lines) == [cell for row in rows for cell in row]
 
 
+def test_team_cards_side_by_side_read_person_by_person():
+    # OCR often keeps only a few words of a bio: one card's lines can all be short
+    people = [("Ana Dahl", "CEO Co-founder", "ran energy", "projects"),
+              ("Dev Baker", "Lead Engineer", "seven years building logistics", "software")]
+    lines = [_line(10 * c + r, 40 + 200 * c, 40 + 12 * r, text)
+             for c, card in enumerate(people) for r, text in enumerate(card)]
+    assert _order(lines) == [*people[0], *people[1]]  # evenly spaced, but a bio is no cell
+
+
 def test_a_logo_above_and_a_footer_below_are_not_a_column_beside_the_body():
     body = ["Automated workflows", "Rules route the work", "Weekly reports",
             "your board will read"]  # fmt: skip
