@@ -234,8 +234,11 @@ def _owed_hint(exc: DeckgenError, summary: dict, recorded: list[str], bucket: st
     """The failed invalidation's message, plus what is owed and how to send it by hand."""
     paths = summary["invalidation_paths"]
     by_hand = paths if len(paths) <= HAND_PATHS else [f"/{prefix}*"]
+    # an id CloudFront does not know would fail the pasted command the same way
+    known = "no such distribution" not in str(exc)
     command = shlex.join(["aws", "cloudfront", "create-invalidation", "--distribution-id",
-                          distribution_id, "--paths", *by_hand])
+                          distribution_id if known else "YOUR_DISTRIBUTION_ID",
+                          "--paths", *by_hand])
     later = (f"{len(recorded)} of them, cached for up to a year, are recorded under "
              f"s3://{bucket}/{prefix}{PENDING_DIR} and the next `deckgen deploy` with the right "
              "distribution id sends them" if recorded else
