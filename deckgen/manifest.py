@@ -30,6 +30,8 @@ def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: P
         label = corpus.decks[slide.deck].sections.get(str(slide.page))
         anchor = label and (_anchor(before.get(slide.id) or {}, label)
                             or _picture_of(slide, label, picture))
+        if anchor and anchor.get("look") is None and anchor["sha256"] == slide.sha256:
+            anchor = {**anchor, "look": _look(slide, picture)}  # kept before looks were
         if anchor:
             record[HAND_LABEL] = anchor
         records.append(record)

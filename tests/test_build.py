@@ -403,6 +403,13 @@ def test_a_labelled_slide_saved_again_is_the_same_picture_though_ocr_reads_it_ot
     words = ["Acme robots", "Traction revenue tripled customers"]
     first = [jpeg("Acme", 95), jpeg("Traction", 95)]
     assert _labelled_build(tmp_path, words, {"2": "traction"}, first) == []
+    # a label kept before looks were (an older manifest) gains one on its own picture
+    manifest = tmp_path / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["slides"][1]["hand_label"]["look"]
+    manifest.write_text(json.dumps(data))
+    assert _labelled_build(tmp_path, words, {"2": "traction"}, first) == []
+    assert json.loads(manifest.read_text())["slides"][1]["hand_label"]["look"]
     # exported again at another quality: small slides read noisily, the words differ
     noisy = ["Acme robots", "Tracton rcvenue trip1ed"]
     again = [jpeg("Acme", 40), jpeg("Traction", 40)]
