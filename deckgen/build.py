@@ -24,7 +24,18 @@ from typing import Any
 
 import cv2
 
-from deckgen import bundle, bundle_images, classify, index, ocr, ocr_layout, site, upscale
+from deckgen import (
+    bundle,
+    bundle_images,
+    classify,
+    index,
+    ocr,
+    ocr_layout,
+    site,
+    site_images,
+    site_urls,
+    upscale,
+)
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import Corpus, Problem, printable, scan
@@ -45,10 +56,11 @@ from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleRe
 STAGES = ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
 # Everything that decides a slide's published image bytes besides its upscaled pixels.
 IMAGES_VERSION = (
-    f"{site.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
+    f"{site_images.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
     f"{bundle_images.WEBP_METHOD}"
 )
-DATASET_IMAGE = "dataset.webp"  # the bundle's upscaled image, beside site.encode_variants' files
+# the bundle's upscaled image, beside site_images.encode_variants' files
+DATASET_IMAGE = "dataset.webp"
 SITE_MARKER = ".deckgen-site"  # in --out: a finished site's files, for deploy to check
 DATASET_VERSION = "1"  # the archive's name: site/dataset/deckgen-dataset-v1.tar.gz
 
@@ -109,7 +121,8 @@ class SlideTask:
 
 def encode_images(png: bytes) -> dict[str, bytes]:
     """Every image the site and the dataset bundle publish of one upscaled slide."""
-    return {**site.encode_variants(png), DATASET_IMAGE: bundle_images.encode_upscaled(png, "webp")}
+    return {**site_images.encode_variants(png),
+            DATASET_IMAGE: bundle_images.encode_upscaled(png, "webp")}
 
 
 def images_key(upscale_key: str) -> str:
@@ -460,7 +473,7 @@ class Builder:
         (self.build_root / "site.key").unlink(missing_ok=True)
         (self.out / SITE_MARKER).unlink(missing_ok=True)  # for deploy: not finished yet
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
-        images = site.write_images(built, self.published_images, self.out, self.progress)
+        images = site_images.write_images(built, self.published_images, self.out, self.progress)
         dataset = bundle.build_bundle(
             slides,  # the failed ones too: the bundle lists them as left out
             decks,
@@ -478,7 +491,7 @@ class Builder:
                       for name, stage in self.report.stages.items() for f in stage.failed},
         )
         urls = {
-            s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
+            s.id: {"page": site_urls.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
             for s in built
         }
         with self.progress.stage("search index", 1) as advance:

@@ -175,7 +175,7 @@ def serve(
 
     Example: deckgen serve --port 8000
     """
-    from deckgen.site import serve as serve_site
+    from deckgen.site_serve import serve as serve_site
 
     site_dir = site_dir or Path(resolve_config(config).build.out)
     if not (site_dir / "index.html").exists():

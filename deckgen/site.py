@@ -1,4 +1,4 @@
-"""The static gallery: image variants, content-hashed assets, Jinja2 pages, sitemap.
+"""The static gallery: Jinja2 pages, content-hashed assets, sitemap (images: ``site_images``).
 
 URL scheme: flat ``.html`` pages. Every page is one object whose key is its URL
 path (``slide/acme/003.html``), so the site works on S3 behind CloudFront with
@@ -18,7 +18,7 @@ unchanged page keeps its mtime, and files this module owns (pages, ``img/``,
 client index) and ``dataset/`` (the bundle) belong to other stages.
 
 No inline scripts or styles anywhere: the site runs under the strict CSP of
-``infra/site.yaml`` (``CSP`` below, which the preview server sends). Every template
+``infra/site.yaml`` (``site_serve.CSP``, which the preview server sends). Every template
 is autoescaped, because OCR text and deck metadata are untrusted.
 """
 
@@ -27,202 +27,43 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import io
 import itertools
 import os
-import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
-from PIL import Image
 
-from deckgen.errors import BadInputError, ConfigError
+from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
+from deckgen.site_images import srcset
+from deckgen.site_urls import (
+    deck_page_path,
+    decks_page_path,
+    root_for,
+    section_page_path,
+    slide_page_path,
+)
 
 VERSION = "3"  # bump when pages, their order or the data card text change
-# bump when the image variants change: it is in every image's file name, so a bump means
-# every image is encoded, uploaded and fetched again (pages alone need VERSION only)
-VARIANTS_VERSION = "2"
-VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
-JPEG_QUALITY = 82
-WEBP_QUALITY = 78
-WEBP_METHOD = 4  # 6 is ~2x slower for ~1% smaller files; 2 is 2x faster but ~8% larger
-# WebP stores at most 16383 px a side; the JPEG of a size is kept the same size as its WebP
-MAX_SIDE = 16383
-# Everything that decides an image's bytes besides its pixels: part of every image name
-# and of the build cache's key for the encoded files.
-ENCODER = (f"{VARIANTS_VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|"
-           f"webp:{WEBP_QUALITY}:{WEBP_METHOD}")
-# the CDN's policy (infra/site.yaml) but for upgrade-insecure-requests, which would send the
-# plain-http preview's requests to https
-CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
-       "form-action 'self'; frame-ancestors 'none'")
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
-_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _SUMMARY_CHARS = 200
 
 
-# -- URLs: the one place page paths are computed ------------------------------------------
-def _segment(value: str, what: str) -> str:
-    if not _SAFE_SEGMENT.match(value) or ".." in value:
-        raise ValueError(f"unsafe {what} for a URL: {value!r}")
-    return value
-
-
-def slide_page_path(slide_id: str) -> str:
-    deck, _, page = slide_id.rpartition("/")
-    return f"slide/{_segment(deck, 'deck slug')}/{_segment(page, 'page')}.html"
-
-
-def deck_page_path(slug: str) -> str:
-    return f"deck/{_segment(slug, 'deck slug')}.html"
-
-
-def section_page_path(label: str, number: int = 1) -> str:
-    """Page ``number`` of a section's list (section names have no digits: no clash)."""
-    suffix = "" if number == 1 else f"-{number}"
-    return f"section/{_segment(label, 'section label')}{suffix}.html"
-
-
-def decks_page_path(number: int = 1) -> str:
-    return "decks.html" if number == 1 else f"decks-{number}.html"
-
-
-def _root_for(page_path: str) -> str:
-    return "../" * page_path.count("/")
-
-
+# -- links from deck metadata --------------------------------------------------------------
 def _http_url(url: str | None) -> str:
     """``url`` if it is an absolute http(s) URL, else "" (no javascript: links)."""
     if not url:
         return ""
     parts = urlsplit(url.strip())
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
-
-
-# -- image variants ------------------------------------------------------------------------
-def _variant_size(width: int, height: int, target: int | None) -> tuple[int, int]:
-    """``target`` px wide (never wider than the slide), then within the WebP limit on both
-    sides: one banner 16800 px wide (a 4200 px strip upscaled x4) must not sink the build."""
-    if target is not None and width > target:
-        width, height = target, max(1, round(height * target / width))
-    longest = max(width, height)
-    if longest > MAX_SIDE:
-        width = max(1, round(width * MAX_SIDE / longest))
-        height = max(1, round(height * MAX_SIDE / longest))
-    return width, height
-
-
-def _encode(image: Image.Image, fmt: str) -> bytes:
-    buf = io.BytesIO()
-    if fmt == "JPEG":
-        image.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
-    else:
-        image.save(buf, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
-    return buf.getvalue()
-
-
-def encode_variants(png: bytes) -> dict[str, bytes]:
-    """Every published size of one upscaled slide, as ``{"thumb.jpg": bytes, ...}``.
-
-    Pure, so a build worker runs it beside upscale and OCR: the parent then only
-    copies bytes, and its serial share of a large build stays small.
-    """
-    with Image.open(io.BytesIO(png)) as opened:
-        image = opened.convert("RGB")
-    full = image.size
-    files: dict[str, bytes] = {}
-    for name, target in reversed(VARIANTS.items()):  # each from the next larger: faster
-        size = _variant_size(*full, target)
-        if size != image.size:
-            image = image.resize(size, Image.Resampling.LANCZOS)
-        files[f"{name}.jpg"] = _encode(image, "JPEG")
-        files[f"{name}.webp"] = _encode(image, "WEBP")
-    return files
-
-
-def _slide_images(
-    slide: Slide, get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path
-) -> dict:
-    # Names hash what determines the bytes (the upscaled image and the encoder
-    # settings), so an unchanged slide is recognised without reading anything.
-    files = None
-    source_key = slide.fingerprints.get("upscale")
-    if not source_key:
-        files = get_variants(slide)
-        source_key = sha256_bytes(files["full.webp"])
-    key = sha256_bytes(f"{ENCODER}|{source_key}".encode())[:10]
-    deck, _, page = slide.id.rpartition("/")
-    stem = f"img/{_segment(deck, 'deck slug')}/{_segment(page, 'page')}"
-    # One key for every size: search.js derives a hit's medium and WebP names from its
-    # thumb's (the only one the search records hold), so keep <stem>-<size>.<key>.<ext>.
-    urls = {
-        (name, ext): f"{stem}-{name}.{key}.{ext}" for name in VARIANTS for ext in ("jpg", "webp")
-    }
-    if files is None and slide.upscale and all((out_dir / u).is_file() for u in urls.values()):
-        # what encode_variants made of an upscaled image this size
-        full = (slide.upscale.width, slide.upscale.height)
-        sizes = {name: _variant_size(*full, target) for name, target in VARIANTS.items()}
-    else:
-        files = files if files is not None else get_variants(slide)
-        for (name, ext), url in urls.items():
-            write_if_changed(out_dir / url, files[f"{name}.{ext}"])
-        sizes = {name: _image_size(files[f"{name}.jpg"]) for name in VARIANTS}
-    entry: dict[str, Any] = {"width": sizes["full"][0], "height": sizes["full"][1]}
-    for name in VARIANTS:
-        entry[name], entry[f"{name}_webp"] = urls[name, "jpg"], urls[name, "webp"]
-        entry[f"{name}_width"], entry[f"{name}_height"] = sizes[name]
-    return entry
-
-
-def _image_size(data: bytes) -> tuple[int, int]:
-    with Image.open(io.BytesIO(data)) as image:  # reads the header only
-        return image.size
-
-
-def write_images(
-    slides: list[Slide],
-    get_variants: Callable[[Slide], dict[str, bytes]],
-    out_dir: Path,
-    progress: Progress = SILENT,
-) -> dict[str, dict]:
-    """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
-
-    ``get_variants`` gives a slide's encoded files (from the build cache, or
-    ``encode_variants`` of its upscaled image).
-    """
-    out_dir = Path(out_dir)
-    # Pillow releases the GIL while encoding one the cache missed; a few threads are enough.
-    def one(slide: Slide) -> dict:
-        return _slide_images(slide, get_variants, out_dir)
-
-    entries = {}
-    with (ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
-          progress.stage("site images", len(slides)) as advance):
-        for slide, entry in zip(slides, pool.map(one, slides), strict=True):
-            entries[slide.id] = entry
-            advance()
-    return entries
-
-
-def srcset(image: dict, root: str, webp: bool = False) -> str:
-    """The ``srcset`` value for one slide's variants (duplicates dropped for small slides)."""
-    parts: dict[int, str] = {}
-    for name in VARIANTS:
-        url = image[f"{name}_webp" if webp else name]
-        parts.setdefault(image[f"{name}_width"], f"{root}{url} {image[f'{name}_width']}w")
-    return ", ".join(parts.values())
 
 
 # -- templates and assets ------------------------------------------------------------------
@@ -513,7 +354,7 @@ def render_site(
         for page in pages:  # written as rendered: a big gallery's pages are never all in memory
             # 404.html is served at any depth (/deck/gone.html), so relative links would
             # miss: absolute ones, from the site root when there is no base_url.
-            root = (base or "/") if page.path == "404.html" else _root_for(page.path)
+            root = (base or "/") if page.path == "404.html" else root_for(page.path)
             html = env.get_template(page.template).render(
                 **page.context, root=root, page_path=page.path, assets=assets,
                 site_title=site_title, base_url=base, canonical=base + page.path if base else "",
@@ -555,62 +396,3 @@ def _remove_stale(out_dir: Path, produced: set[str]) -> int:
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
     return removed
-
-
-# -- preview server ------------------------------------------------------------------------
-class _SiteHandler(SimpleHTTPRequestHandler):
-    """Static files with the production CSP, proper types, and 404.html for misses."""
-
-    csp = CSP
-    extensions_map = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json",
-        ".webp": "image/webp", ".svg": "image/svg+xml", ".xml": "application/xml",
-        ".gz": "application/gzip", ".css": "text/css",
-    }
-
-    def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", self.csp)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        super().end_headers()
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = Path(self.directory) / "404.html"
-        if code != 404 or not page.is_file():
-            return super().send_error(code, message, explain)
-        body = page.read_bytes()
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        if os.environ.get("DECKGEN_SERVE_LOG"):
-            super().log_message(format, *args)
-
-
-def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
-                csp: str = CSP) -> ThreadingHTTPServer:
-    """An HTTP server for ``site_dir`` (port 0 picks a free port; see ``server_address``)."""
-    site_dir = Path(site_dir)
-    if not (site_dir / "index.html").is_file():
-        raise BadInputError(f"no site in {site_dir}: run `deckgen build` first")
-    handler = functools.partial(type("SiteHandler", (_SiteHandler,), {"csp": csp}),
-                                directory=str(site_dir))
-    try:
-        return ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): try --port") from exc
-
-
-def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the built site until Ctrl+C, with the same CSP the CDN sends."""
-    with make_server(site_dir, host, port) as server:
-        bound_host, bound_port = server.server_address[:2]
-        print(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl+C stops)", flush=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass

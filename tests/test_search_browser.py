@@ -666,7 +666,7 @@ def _slide_png(slide_id: str) -> bytes:
 def real_site(tmp_path_factory):
     import threading
 
-    from deckgen import site
+    from deckgen import site, site_images, site_serve, site_urls
 
     out = tmp_path_factory.mktemp("real-site") / "site"
     # a dozen decks: as many filter chips (companies, years…) as a real gallery shows
@@ -681,13 +681,14 @@ def real_site(tmp_path_factory):
                       Word("claims</script>", 90.0, [250, 50, 80, 20]),
                       Word("claims", 90.0, [100, 200, 60, 10])]
     slides.append(evil)
-    images = site.write_images(slides, lambda s: site.encode_variants(_slide_png(s.id)), out)
-    urls = {s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
+    images = site_images.write_images(
+        slides, lambda s: site_images.encode_variants(_slide_png(s.id)), out)
+    urls = {s.id: {"page": site_urls.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
             for s in slides}
     ix.export_client_index(slides, metas, out, urls)
     ix.build_index(slides, metas, out.parent / "whoosh")
     site.render_site(slides, metas, images, out)
-    server = site.make_server(out, port=0)  # sends Content-Security-Policy: default-src 'self'
+    server = site_serve.make_server(out, port=0)  # sends CSP: default-src 'self'
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", out.parent
@@ -904,7 +905,7 @@ SAMPLE_DECKS = 2  # real OCR is slow: two decks of the sample corpus are enough 
 def sample_site(tmp_path_factory):
     import threading
 
-    from deckgen import site
+    from deckgen import site_serve
 
     base = tmp_path_factory.mktemp("sample")
     decks = sorted(p for p in (ROOT / "corpus").iterdir() if (p / "deck.toml").is_file())
@@ -915,7 +916,7 @@ def sample_site(tmp_path_factory):
     subprocess.run([str(deckgen), "build", "--corpus", str(base / "corpus"), "--out",
                     str(base / "site"), "--cache", str(base / "build"), "--workers", "1", "-q"],
                    check=True, capture_output=True, timeout=900)
-    server = site.make_server(base / "site", port=0)
+    server = site_serve.make_server(base / "site", port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", base, deckgen

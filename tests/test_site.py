@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from deckgen import site
+from deckgen import site, site_images, site_serve, site_urls
 from deckgen.records import (
     SECTIONS,
     DeckMeta,
@@ -49,7 +49,7 @@ def _png(slide_id: str, size: tuple[int, int] = UPSCALED) -> bytes:
 
 
 def _variants(slide: Slide) -> dict[str, bytes]:
-    return site.encode_variants(_png(slide.id))
+    return site_images.encode_variants(_png(slide.id))
 
 
 def _slide(deck: str, page: int, label: str, title: str, text: str, ok: bool = True) -> Slide:
@@ -93,9 +93,9 @@ def build(out: Path, **kwargs) -> tuple[dict, dict, list[Slide], dict]:
 
     def get_variants(slide: Slide) -> dict[str, bytes]:
         calls.append(slide.id)
-        return site.encode_variants(_png(slide.id))
+        return site_images.encode_variants(_png(slide.id))
 
-    images = site.write_images([s for s in slides if s.ocr], get_variants, out)
+    images = site_images.write_images([s for s in slides if s.ocr], get_variants, out)
     stats = site.render_site(slides, decks, images, out, **kwargs)
     return stats, images, slides, {"calls": calls}
 
@@ -155,19 +155,19 @@ def _urls(tag: str, attrs: dict) -> list[str]:
 
 # -- tests ----------------------------------------------------------------------------------
 def test_page_paths_are_flat_and_reject_traversal():
-    assert site.slide_page_path("acme/003") == "slide/acme/003.html"
-    assert site.deck_page_path("acme") == "deck/acme.html"
-    assert site.section_page_path("go-to-market") == "section/go-to-market.html"
+    assert site_urls.slide_page_path("acme/003") == "slide/acme/003.html"
+    assert site_urls.deck_page_path("acme") == "deck/acme.html"
+    assert site_urls.section_page_path("go-to-market") == "section/go-to-market.html"
     for bad in ("../etc/003", "acme/..", "a b/001", "acme/<x>"):
         with pytest.raises(ValueError):
-            site.slide_page_path(bad)
+            site_urls.slide_page_path(bad)
 
 
 def test_every_page_is_written(built: Path):
     expected = ["index.html", "decks.html", "about.html", "dataset.html", "404.html",
                 "robots.txt", "deck/acme.html", "deck/evil.html", "slide/acme/001.html",
                 "slide/acme/003.html", "slide/evil/002.html"]
-    expected += [site.section_page_path(label) for label in SECTIONS]
+    expected += [site_urls.section_page_path(label) for label in SECTIONS]
     for name in expected:
         assert (built / name).is_file(), name
     assert not (built / "slide/evil/003.html").exists()  # OCR failed: skipped
@@ -353,7 +353,7 @@ def test_a_thumbnail_name_gives_the_other_sizes_of_its_slide(tmp_path: Path):
     # the search records hold a slide's thumb only; search.js (thumbSrcsets) derives the
     # medium and WebP names from it, so this naming is a contract
     slides, _ = sample_gallery()
-    images = site.write_images([s for s in slides if s.ocr][:2], _variants, tmp_path)
+    images = site_images.write_images([s for s in slides if s.ocr][:2], _variants, tmp_path)
     for entry in images.values():
         thumb = entry["thumb"]
         assert re.fullmatch(r"[^\s,]+-thumb\.[0-9a-f]+\.jpg", thumb), thumb
@@ -422,7 +422,7 @@ def test_slide_pages_carry_their_word_boxes_as_inert_data(tmp_path: Path):
     evil = slides[3]
     hostile_word = EVIL + "' onmouseover='alert(3)'></div><script>alert(4)</script>"
     evil.ocr.words = [Word(hostile_word, 80.0, [1, 2, 3, 4])]
-    images = site.write_images([s for s in slides if s.ocr], _variants, tmp_path)
+    images = site_images.write_images([s for s in slides if s.ocr], _variants, tmp_path)
     site.render_site(slides, decks, images, tmp_path)
     assert _word_boxes(tmp_path / "slide/acme/002.html") == {
         "width": 480, "height": 270,  # the source image's size: the boxes' pixels
@@ -454,7 +454,7 @@ def test_section_pages_list_the_surest_labels_first_and_mark_the_unsure(tmp_path
     by_hand.section.scores["problem"] = 0.2  # a curated label is sure whatever the model said
     by_hand.section.curated = True
     slides = [s for s in slides if s.id != "evil/002"] + [doubtful, sure, by_hand]
-    images = site.write_images([s for s in slides if s.ocr], _variants, tmp_path)
+    images = site_images.write_images([s for s in slides if s.ocr], _variants, tmp_path)
     site.render_site(slides, decks, images, tmp_path)
     html = (tmp_path / "section/problem.html").read_text()
     order = re.findall(r'href="\.\./slide/(\w+/\d+)\.html"', html)
@@ -478,7 +478,7 @@ def test_long_sections_and_deck_lists_are_split_into_linked_pages(tmp_path: Path
     for i, slide in enumerate(problems):
         slide.section.scores["problem"] = 0.9 - i / 100  # deck0 surest: a fixed order
     slides += problems
-    images = site.write_images([s for s in slides if s.ocr], _variants, tmp_path)
+    images = site_images.write_images([s for s in slides if s.ocr], _variants, tmp_path)
     site.render_site(slides, decks, images, tmp_path, base_url="https://decks.example.org/")
     # 6 problem slides (acme/002 has 0.7): pages of 2, surest first, every slide on one page
     listed = []
@@ -508,7 +508,7 @@ def test_long_sections_and_deck_lists_are_split_into_linked_pages(tmp_path: Path
     assert "https://decks.example.org/section/problem-3.html" in locs
     assert "https://decks.example.org/decks-4.html" in locs
     # fewer slides later: the pages that are no longer produced are removed
-    images = site.write_images([s for s in slides[:6] if s.ocr], _variants, tmp_path)
+    images = site_images.write_images([s for s in slides[:6] if s.ocr], _variants, tmp_path)
     site.render_site(slides[:6], decks, images, tmp_path)
     assert not (tmp_path / "section/problem-2.html").exists()
     assert not (tmp_path / "decks-2.html").exists()
@@ -533,7 +533,8 @@ def test_a_new_deck_rewrites_only_a_few_slide_pages_of_other_decks(tmp_path: Pat
         if "new" in decks:
             slides[-1].section.scores["problem"] = 0.9
         metas = {d: DeckMeta(d, d.title()) for d in decks}
-        site.render_site(slides, metas, site.write_images(slides, _variants, tmp_path), tmp_path)
+        images = site_images.write_images(slides, _variants, tmp_path)
+        site.render_site(slides, metas, images, tmp_path)
         return {d: (tmp_path / "slide" / d / "002.html").read_bytes() for d in decks}
 
     decks = [f"deck{n:02d}" for n in range(40)]
@@ -553,7 +554,7 @@ def test_stale_outputs_are_removed_but_not_other_stages(tmp_path: Path):
     (tmp_path / "CNAME").write_text("example.com")
     slides, decks = sample_gallery()
     keep = [s for s in slides if s.deck == "acme"]
-    images = site.write_images(keep, _variants, tmp_path)
+    images = site_images.write_images(keep, _variants, tmp_path)
     stats = site.render_site(keep, {"acme": decks["acme"]}, images, tmp_path)
     assert stats["removed"] > 0
     assert not (tmp_path / "deck/evil.html").exists()
@@ -601,17 +602,17 @@ def test_templates_folder_from_environment(tmp_path: Path, monkeypatch):
 def test_preview_csp_is_the_cdns_but_for_the_https_upgrade():
     infra = (Path(__file__).resolve().parent.parent / "infra" / "site.yaml").read_text()
     policy = re.search(r"ContentSecurityPolicy: >-\n(.*?)\n\s*Override", infra, re.S)[1]
-    assert " ".join(policy.split()) == site.CSP + "; upgrade-insecure-requests"
+    assert " ".join(policy.split()) == site_serve.CSP + "; upgrade-insecure-requests"
 
 
 def test_preview_server_sends_csp_and_404_page(built: Path):
-    server = site.make_server(built, port=0)
+    server = site_serve.make_server(built, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         with urllib.request.urlopen(base) as response:
-            assert response.headers["Content-Security-Policy"] == site.CSP
+            assert response.headers["Content-Security-Policy"] == site_serve.CSP
             assert b'id="search-form"' in response.read()
         webp = next((built / "img/acme").glob("*.webp")).relative_to(built).as_posix()
         with urllib.request.urlopen(base + webp) as response:
@@ -628,7 +629,7 @@ def test_preview_server_sends_csp_and_404_page(built: Path):
             with urllib.request.urlopen(urllib.parse.urljoin(base + "no/such/page.html", url)) as r:
                 assert r.status == 200, url
         with pytest.raises(site.ConfigError, match="try --port"):
-            site.make_server(built, port=server.server_address[1])
+            site_serve.make_server(built, port=server.server_address[1])
     finally:
         server.shutdown()
         server.server_close()
@@ -640,7 +641,7 @@ def _build_with(out: Path, decks_changed: dict[str, dict], **kwargs) -> None:
     slides, decks = sample_gallery()
     for slug, changes in decks_changed.items():
         decks[slug] = dataclasses.replace(decks[slug], **changes)
-    images = site.write_images([s for s in slides if s.ocr], _variants, out)
+    images = site_images.write_images([s for s in slides if s.ocr], _variants, out)
     site.render_site(slides, decks, images, out, **kwargs)
 
 
@@ -698,7 +699,7 @@ def test_dataset_page_checks_the_download_on_every_system(built: Path):
 
 def test_full_resolution_link_downloads_under_a_readable_name(built: Path):
     for slide_id in ("acme/002", "evil/001"):
-        parser = parse(built / site.slide_page_path(slide_id))
+        parser = parse(built / site_urls.slide_page_path(slide_id))
         links = [a for tag, a in parser.tags if tag == "a" and "-full." in (a.get("href") or "")]
         assert [a.get("download") for a in links] == [slide_id.replace("/", "-") + ".jpg"]
 
@@ -730,14 +731,14 @@ def test_a_slide_upscaled_past_the_webp_limit_is_published_within_it(tmp_path: P
         with Image.open(io.BytesIO(data)) as image:
             image.load()  # decodes: a truncated or refused image fails here
             width, height = image.size
-        assert max(width, height) <= site.MAX_SIDE, name
+        assert max(width, height) <= site_images.MAX_SIDE, name
         assert abs(width / height - aspect) / aspect < 0.05, name  # scaled, not squeezed
     slide = _slide("wide", 1, "other", "Banner", "")
     slide.upscale = UpscaleResult("bicubic", 4.0, 0.1, up.width, up.height, *size)
-    fresh = site.write_images([slide], lambda s: files, tmp_path)[slide.id]
-    again = site.write_images([slide], lambda s: files, tmp_path)[slide.id]  # files there
+    fresh = site_images.write_images([slide], lambda s: files, tmp_path)[slide.id]
+    again = site_images.write_images([slide], lambda s: files, tmp_path)[slide.id]  # files there
     assert fresh == again
-    for variant in site.VARIANTS:
+    for variant in site_images.VARIANTS:
         with Image.open(tmp_path / fresh[f"{variant}_webp"]) as image:
             assert image.size == (fresh[f"{variant}_width"], fresh[f"{variant}_height"])
         with Image.open(tmp_path / fresh[variant]) as image:
@@ -768,10 +769,10 @@ def test_cards_show_tall_and_wide_slides_whole(tmp_path: Path):
     shapes = {"acme/001": (1440, 810), "acme/002": (540, 960), "acme/003": (1800, 600)}
     slides, decks = sample_gallery()
     acme = [s for s in slides if s.deck == "acme"]
-    images = site.write_images(acme, lambda s: site.encode_variants(_marked_slide(shapes[s.id])),
-                               tmp_path)
+    images = site_images.write_images(
+        acme, lambda s: site_images.encode_variants(_marked_slide(shapes[s.id])), tmp_path)
     site.render_site(acme, {"acme": decks["acme"]}, images, tmp_path)
-    server = site.make_server(tmp_path, port=0)
+    server = site_serve.make_server(tmp_path, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

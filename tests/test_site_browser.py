@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from deckgen import index, site
+from deckgen import index, site, site_serve, site_urls
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_site import build, sample_gallery  # noqa: E402 - the unit tests' small gallery
@@ -50,10 +50,10 @@ def site_url(tmp_path_factory) -> Iterator[str]:
     _, images, slides, _ = build(out, dataset=dataset)
     if (site.templates_dir() / "static/search.js").exists():  # pages load it: give it an index
         built = [s for s in slides if s.section is not None]
-        urls = {s.id: {"page": site.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
+        urls = {s.id: {"page": site_urls.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
                 for s in built}
         index.export_client_index(built, sample_gallery()[1], out, urls)
-    server = site.make_server(out, port=0)  # sends Content-Security-Policy: default-src 'self'
+    server = site_serve.make_server(out, port=0)  # sends CSP: default-src 'self'
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

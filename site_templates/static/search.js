@@ -893,7 +893,7 @@ function highlightSlide() {
   holder.append(svg);
 }
 
-// The search records name a slide's thumbnail only; deckgen/site.py names every size of it
+// The search records name a slide's thumbnail only; deckgen/site_images.py names every size of it
 // <stem>-<size>.<key>.<jpg|webp> (thumb 320 px wide, medium 960 px at most), so the thumb's
 // name gives the others: srcsets {jpg, webp} (root-relative), or null for another name.
 export function thumbSrcsets(thumb, root = "") {

@@ -1,0 +1,149 @@
+"""The gallery's image variants: every published size of a slide, as JPEG and WebP.
+
+Names hash what decides the bytes (the upscaled image and ``ENCODER``), so images can be
+cached forever and an unchanged slide is recognised without reading anything.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from deckgen.files import sha256_bytes, write_if_changed
+from deckgen.progress import SILENT, Progress
+from deckgen.records import Slide
+from deckgen.site_urls import url_segment
+
+# bump when the image variants change: it is in every image's file name, so a bump means
+# every image is encoded, uploaded and fetched again (pages alone need site.VERSION only)
+VARIANTS_VERSION = "2"
+VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "full": None}
+JPEG_QUALITY = 82
+WEBP_QUALITY = 78
+WEBP_METHOD = 4  # 6 is ~2x slower for ~1% smaller files; 2 is 2x faster but ~8% larger
+# WebP stores at most 16383 px a side; the JPEG of a size is kept the same size as its WebP
+MAX_SIDE = 16383
+# Everything that decides an image's bytes besides its pixels: part of every image name
+# and of the build cache's key for the encoded files.
+ENCODER = (f"{VARIANTS_VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|"
+           f"webp:{WEBP_QUALITY}:{WEBP_METHOD}")
+
+
+def _variant_size(width: int, height: int, target: int | None) -> tuple[int, int]:
+    """``target`` px wide (never wider than the slide), then within the WebP limit on both
+    sides: one banner 16800 px wide (a 4200 px strip upscaled x4) must not sink the build."""
+    if target is not None and width > target:
+        width, height = target, max(1, round(height * target / width))
+    longest = max(width, height)
+    if longest > MAX_SIDE:
+        width = max(1, round(width * MAX_SIDE / longest))
+        height = max(1, round(height * MAX_SIDE / longest))
+    return width, height
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        image.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    else:
+        image.save(buf, "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
+    return buf.getvalue()
+
+
+def encode_variants(png: bytes) -> dict[str, bytes]:
+    """Every published size of one upscaled slide, as ``{"thumb.jpg": bytes, ...}``.
+
+    Pure, so a build worker runs it beside upscale and OCR: the parent then only
+    copies bytes, and its serial share of a large build stays small.
+    """
+    with Image.open(io.BytesIO(png)) as opened:
+        image = opened.convert("RGB")
+    full = image.size
+    files: dict[str, bytes] = {}
+    for name, target in reversed(VARIANTS.items()):  # each from the next larger: faster
+        size = _variant_size(*full, target)
+        if size != image.size:
+            image = image.resize(size, Image.Resampling.LANCZOS)
+        files[f"{name}.jpg"] = _encode(image, "JPEG")
+        files[f"{name}.webp"] = _encode(image, "WEBP")
+    return files
+
+
+def _slide_images(
+    slide: Slide, get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path
+) -> dict:
+    # Names hash what determines the bytes (the upscaled image and the encoder
+    # settings), so an unchanged slide is recognised without reading anything.
+    files = None
+    source_key = slide.fingerprints.get("upscale")
+    if not source_key:
+        files = get_variants(slide)
+        source_key = sha256_bytes(files["full.webp"])
+    key = sha256_bytes(f"{ENCODER}|{source_key}".encode())[:10]
+    deck, _, page = slide.id.rpartition("/")
+    stem = f"img/{url_segment(deck, 'deck slug')}/{url_segment(page, 'page')}"
+    # One key for every size: search.js derives a hit's medium and WebP names from its
+    # thumb's (the only one the search records hold), so keep <stem>-<size>.<key>.<ext>.
+    urls = {
+        (name, ext): f"{stem}-{name}.{key}.{ext}" for name in VARIANTS for ext in ("jpg", "webp")
+    }
+    if files is None and slide.upscale and all((out_dir / u).is_file() for u in urls.values()):
+        # what encode_variants made of an upscaled image this size
+        full = (slide.upscale.width, slide.upscale.height)
+        sizes = {name: _variant_size(*full, target) for name, target in VARIANTS.items()}
+    else:
+        files = files if files is not None else get_variants(slide)
+        for (name, ext), url in urls.items():
+            write_if_changed(out_dir / url, files[f"{name}.{ext}"])
+        sizes = {name: _image_size(files[f"{name}.jpg"]) for name in VARIANTS}
+    entry: dict[str, Any] = {"width": sizes["full"][0], "height": sizes["full"][1]}
+    for name in VARIANTS:
+        entry[name], entry[f"{name}_webp"] = urls[name, "jpg"], urls[name, "webp"]
+        entry[f"{name}_width"], entry[f"{name}_height"] = sizes[name]
+    return entry
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:  # reads the header only
+        return image.size
+
+
+def write_images(
+    slides: list[Slide],
+    get_variants: Callable[[Slide], dict[str, bytes]],
+    out_dir: Path,
+    progress: Progress = SILENT,
+) -> dict[str, dict]:
+    """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
+
+    ``get_variants`` gives a slide's encoded files (from the build cache, or
+    ``encode_variants`` of its upscaled image).
+    """
+    out_dir = Path(out_dir)
+    # Pillow releases the GIL while encoding one the cache missed; a few threads are enough.
+    def one(slide: Slide) -> dict:
+        return _slide_images(slide, get_variants, out_dir)
+
+    entries = {}
+    with (ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
+          progress.stage("site images", len(slides)) as advance):
+        for slide, entry in zip(slides, pool.map(one, slides), strict=True):
+            entries[slide.id] = entry
+            advance()
+    return entries
+
+
+def srcset(image: dict, root: str, webp: bool = False) -> str:
+    """The ``srcset`` value for one slide's variants (duplicates dropped for small slides)."""
+    parts: dict[int, str] = {}
+    for name in VARIANTS:
+        url = image[f"{name}_webp" if webp else name]
+        parts.setdefault(image[f"{name}_width"], f"{root}{url} {image[f'{name}_width']}w")
+    return ", ".join(parts.values())
+

@@ -1,0 +1,75 @@
+"""The preview server: the built site over HTTP with the CDN's headers (``deckgen serve``)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from deckgen.errors import BadInputError, ConfigError
+
+# the CDN's policy (infra/site.yaml) but for upgrade-insecure-requests, which would send the
+# plain-http preview's requests to https
+CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    """Static files with the production CSP, proper types, and 404.html for misses."""
+
+    csp = CSP
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json",
+        ".webp": "image/webp", ".svg": "image/svg+xml", ".xml": "application/xml",
+        ".gz": "application/gzip", ".css": "text/css",
+    }
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if os.environ.get("DECKGEN_SERVE_LOG"):
+            super().log_message(format, *args)
+
+
+def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
+                csp: str = CSP) -> ThreadingHTTPServer:
+    """An HTTP server for ``site_dir`` (port 0 picks a free port; see ``server_address``)."""
+    site_dir = Path(site_dir)
+    if not (site_dir / "index.html").is_file():
+        raise BadInputError(f"no site in {site_dir}: run `deckgen build` first")
+    handler = functools.partial(type("SiteHandler", (_SiteHandler,), {"csp": csp}),
+                                directory=str(site_dir))
+    try:
+        return ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): try --port") from exc
+
+
+def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the built site until Ctrl+C, with the same CSP the CDN sends."""
+    with make_server(site_dir, host, port) as server:
+        bound_host, bound_port = server.server_address[:2]
+        print(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl+C stops)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
