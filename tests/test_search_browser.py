@@ -485,11 +485,16 @@ def test_redrawing_the_results_keeps_keyboard_focus(page, server):
     chip.focus()
     page.keyboard.press("Enter")  # the chips are drawn anew: focus stays on the same one
     page.wait_for_function(f"() => location.search.includes('section={value}')")
-    wait_count(page)
+    # the URL changes before the redraw: wait for the chip drawn anew, then ask for focus
+    drawn = f'fieldset[data-facet="section"] button.facet-value[data-value="{value}"]'
+    says = "() => document.querySelector('.search-status').textContent.includes('Section:')"
+    page.wait_for_function(says)  # the status line names the filter once results are drawn
+    page.wait_for_selector(drawn + '[aria-pressed="true"]')
     assert page.evaluate(focused) == ["section", value, "true"]
     page.keyboard.press("Enter")  # and again, to let go of it
     page.wait_for_function("() => !location.search.includes('section=')")
-    wait_count(page)
+    page.wait_for_function(f"() => !({says})()")
+    page.wait_for_selector(drawn + '[aria-pressed="false"]')
     assert page.evaluate(focused) == ["section", value, "false"]
     # links that change the query leave focus on the line saying what it found
     status = "() => document.activeElement.classList.contains('search-status')"
