@@ -219,6 +219,7 @@ def label(
     Example: deckgen label acme/006 traction
     """
     from deckgen.corpus_edit import label_slide
+    from deckgen.files import exclusive_lock
     from deckgen.manifest import built_corpus, built_out, confirm_hand_label
 
     if clear and section is not None:
@@ -235,9 +236,12 @@ def label(
         with contextlib.suppress(DeckgenError):
             corpus = built_corpus(Path(cfg.build.cache))
     corpus = corpus or Path(cfg.build.corpus)
-    toml = label_slide(corpus, deck, int(page), named).absolute()
-    if named:  # the same label again confirms it on the slide there now
-        confirm_hand_label(Path(cfg.build.cache), f"{deck}/{int(page):03d}")
+    build_root = Path(cfg.build.cache)
+    # a build running on this cache would write its manifest over the confirmation
+    with exclusive_lock(build_root / "lock") if build_root.is_dir() else contextlib.nullcontext():
+        toml = label_slide(corpus, deck, int(page), named).absolute()
+        if named:  # the same label again confirms it on the slide there now
+            confirm_hand_label(build_root, f"{deck}/{int(page):03d}")
     if toml.is_relative_to(Path.cwd()):
         toml = toml.relative_to(Path.cwd())
     done = f"labelled {named}" if named else "no longer labelled by hand"

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 
 from deckgen.build import Builder, SlideTask, images_key, report_problems, run_slide
 from deckgen.executor import WORKER_DIED, TaskFailure
+from deckgen.files import exclusive_lock
 from deckgen.index import search
 from deckgen.manifest import load_manifest
 from deckgen.ocr import OcrParams
@@ -618,6 +619,12 @@ def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_c
                              (("beta-health/001",), 2, "give a section, or --clear")]:
         wrong = label(*args)
         assert wrong.returncode == code and said in wrong.stderr, (args, wrong.stderr)
+    # never under a running build: it would write its manifest over the confirmation
+    labelled = toml.read_text()
+    with exclusive_lock(tmp_path / "build" / "lock"):
+        busy = label("beta-health/003", "team")
+    assert busy.returncode != 0 and "another deckgen build" in busy.stderr, busy.stderr
+    assert toml.read_text() == labelled
 
 
 def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_corpus):
