@@ -37,8 +37,10 @@ def invalidation_paths(changed: list[str], deleted: list[str], *, site_keys: set
                        existing: set[str], prefix: str = "") -> list[str]:
     """The CloudFront paths to invalidate after uploading ``changed`` and deleting ``deleted``.
 
-    A changed key is invalidated when its name is not content-hashed, or when it replaced an
-    object (an unhashed ``img/`` file uploaded again). Every deleted key is, hashed or not:
+    A changed key is invalidated only when it replaced an object in the bucket: a key new
+    to the bucket can be at the edge only as a cached 404, which CloudFront keeps for
+    ``ErrorCachingMinTTL`` (60 s in infra/site.yaml, the pages' own max-age), so a first
+    deploy sends none (it sent one billed path per page). Every deleted key is, hashed or not:
     edge caches would serve a taken-down deck's images for a year. Deleted keys collapse
     into ``/folder/*`` wildcards (CloudFront bills per path, a wildcard being one):
 
@@ -55,7 +57,7 @@ def invalidation_paths(changed: list[str], deleted: list[str], *, site_keys: set
     Over MAX_INVALIDATION_PATHS, everything is one ``/prefix*``.
     """
     kept, mutable = _kept_folders(site_keys, prefix)
-    exact = [k for k in changed if cache_control(k[len(prefix):]) != IMMUTABLE or k in existing]
+    exact = [k for k in changed if k in existing]
     by_folder: dict[str, list[str]] = {}
     for key in deleted:
         folder = _gone_folder(key, kept, prefix)
