@@ -261,7 +261,7 @@ def write_long_pdf(path: Path, pages: int) -> None:
 _PROBE = r"""
 import json, resource, sys
 from pathlib import Path
-from deckgen.build import SlideTask, run_slide
+from deckgen.slide_task import SlideTask, run_slide
 from deckgen.config import load_config
 from deckgen.corpus_pdf import read_source
 from deckgen.executor import limit_worker_threads

@@ -16,31 +16,19 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import cv2
 
-from deckgen import (
-    bundle,
-    bundle_images,
-    classify,
-    index,
-    ocr,
-    ocr_layout,
-    site,
-    site_images,
-    site_urls,
-    upscale,
-)
+from deckgen import bundle, classify, index, ocr, ocr_layout, site, site_images, site_urls, upscale
+from deckgen.build_report import BuildReport
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus import Corpus, Problem, printable, scan
+from deckgen.corpus import Corpus, scan
 from deckgen.corpus_pdf import read_source
-from deckgen.errors import ConfigError, DeckgenError
+from deckgen.errors import ConfigError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import atomic_write, content_stamp, exclusive_lock, sha256_file, tree_stamp
 from deckgen.manifest import (
@@ -52,133 +40,17 @@ from deckgen.manifest import (
 )
 from deckgen.progress import Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
-
-STAGES = ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
-# Everything that decides a slide's published image bytes besides its upscaled pixels.
-IMAGES_VERSION = (
-    f"{site_images.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
-    f"{bundle_images.WEBP_METHOD}"
+from deckgen.slide_task import (
+    DATASET_IMAGE,
+    IMAGES_VERSION,
+    SlideTask,
+    cached_images,
+    images_key,
+    run_slide,
 )
-# the bundle's upscaled image, beside site_images.encode_variants' files
-DATASET_IMAGE = "dataset.webp"
+
 SITE_MARKER = ".deckgen-site"  # in --out: a finished site's files, for deploy to check
 DATASET_VERSION = "1"  # the archive's name: site/dataset/deckgen-dataset-v1.tar.gz
-
-
-@dataclass
-class StageReport:
-    processed: int = 0
-    cached: int = 0
-    failed: list[dict[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-@dataclass
-class BuildReport:
-    stages: dict[str, StageReport] = field(
-        default_factory=lambda: {s: StageReport() for s in STAGES}
-    )
-    problems: list[dict[str, str]] = field(default_factory=list)
-    decks: int = 0
-    slides: int = 0
-    slides_built: int = 0
-    corrupt_cache_entries: int = 0
-    # cached upscaled images a worker could not find on its disk, so upscaled again
-    cache_not_on_workers: int = 0
-    workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
-    decks_removed: list[str] = field(default_factory=list)  # built last time, gone now
-    site: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def failures(self) -> int:
-        return (len(self.problems) + sum(len(s.failed) for s in self.stages.values())
-                + len(self.left_out_of_dataset()))
-
-    def left_out_of_dataset(self) -> list[dict[str, str]]:
-        """Slides the dataset bundle left out for a reason of its own (a source format it
-        cannot store, an unreadable image); those that failed a stage are reported there."""
-        failed = {f["id"] for stage in self.stages.values() for f in stage.failed}
-        skipped = (self.site.get("dataset") or {}).get("skipped", [])
-        return [item for item in skipped if item["id"] not in failed]
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False)
-
-
-@dataclass(frozen=True)
-class SlideTask:
-    """Everything a worker needs for one slide; small and picklable."""
-
-    corpus_root: str
-    cache_root: str
-    source: str
-    upscale_params: upscale.UpscaleParams
-    upscale_key: str
-    cached_upscale: dict | None  # the UpscaleResult when the image is already in the cache
-    ocr_params: ocr.OcrParams | None  # None: OCR is cached, nothing to do
-    encode_images: bool  # False: the published images are cached
-
-
-def encode_images(png: bytes) -> dict[str, bytes]:
-    """Every image the site and the dataset bundle publish of one upscaled slide."""
-    return {**site_images.encode_variants(png),
-            DATASET_IMAGE: bundle_images.encode_upscaled(png, "webp")}
-
-
-def images_key(upscale_key: str) -> str:
-    return stage_key("images", IMAGES_VERSION, None, upscale_key)
-
-
-def cached_images(
-    cache: Cache, slide: Slide, get_png: Callable[[Slide], bytes]
-) -> dict[str, bytes]:
-    """A slide's published images from the cache; encoded from ``get_png`` (and kept)
-    when missing or corrupt."""
-    key = images_key(slide.fingerprints["upscale"])
-    files = cache.get_files(key)
-    if files is None:
-        files = encode_images(get_png(slide))
-        cache.put_files(key, files)
-    return files
-
-
-def run_slide(task: SlideTask) -> dict[str, Any]:
-    """Upscale, OCR and encode one slide, each unless cached. Runs in a worker."""
-    out: dict[str, Any] = {}
-    png = None
-    up = None
-    if task.cached_upscale is not None:
-        store = Cache(Path(task.cache_root))
-        png = store.get(task.upscale_key, "png")
-        up = UpscaleResult.from_dict(task.cached_upscale)
-        if store.corrupt_entries:  # the parent counts it in the report
-            out["corrupt_cache_entries"] = store.corrupt_entries
-        elif png is None:  # a Dask worker that does not see build/ where the parent does
-            out["cache_not_on_worker"] = True
-    if png is None:
-        try:
-            data = read_source(Path(task.corpus_root), task.source)
-            png, up = upscale.upscale(data, task.upscale_params)
-        except Exception as exc:
-            return {"failed": "upscale", "reason": _reason(exc)}
-        out["upscale"] = (png, up.to_dict())
-    if task.ocr_params is not None:
-        try:
-            out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale).to_dict()
-        except Exception as exc:
-            return {**out, "failed": "ocr", "reason": _reason(exc)}
-    if task.encode_images:
-        started = time.perf_counter()
-        try:
-            out["images"] = encode_images(png)
-        except Exception as exc:  # reported; the site stage tries once more in the parent
-            return {**out, "failed": "images", "reason": _reason(exc)}
-        out["images_seconds"] = time.perf_counter() - started
-    return out
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, DeckgenError) else f"{type(exc).__name__}: {exc}"
 
 
 class Builder:
@@ -563,71 +435,3 @@ def used_cache_keys(build_root: Path) -> set[str]:
         if "upscale" in slide.fingerprints:
             keys.add(images_key(slide.fingerprints["upscale"]))
     return keys
-
-
-def inspect_images(
-    sources: list[tuple[str, int, Callable[[], bytes]]],
-    config: Config,
-    save_dir: Path | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Run upscale → OCR → classify on loose slides (no corpus, no cache); one dict per slide."""
-    upscale.validate(config.upscale)
-    ocr.check_tesseract(config.ocr.lang)
-    rows: list[dict[str, Any]] = []
-    results: list[OcrResult] = []
-    saved: Counter[str] = Counter()  # file names given out: a/001.jpg, b/001.jpg
-    for path, page, load in sources:
-        row: dict[str, Any] = {"path": path, "page": page}
-        try:
-            png, up = upscale.upscale(load(), config.upscale)
-            result = ocr.ocr(png, config.ocr, scale=up.scale)
-        except Exception as exc:
-            row["error"] = _reason(exc)
-            rows.append(row)
-            continue
-        if save_dir is not None:  # 001-001.png, then 001-001-2.png for another 001.jpg
-            name = f"{Path(path).stem}-{page:03d}"
-            saved[name] += 1
-            name += f"-{saved[name]}" if saved[name] > 1 else ""
-            row["upscaled_file"] = str(Path(save_dir) / f"{name}.png")
-            atomic_write(Path(row["upscaled_file"]), png)
-        row.update(
-            width=up.source_width,
-            height=up.source_height,
-            upscale={"method": up.method, "scale": up.scale, "seconds": round(up.seconds, 3)},
-        )
-        rows.append(row)
-        results.append(result)
-    results = ocr_layout.with_deck_titles(results)
-    sections = classify.classify_deck(results, config.classify) if results else []
-    read = iter(zip(results, sections, strict=True))
-    for row in rows:
-        if "error" not in row:
-            result, section = next(read)
-            row.update(ocr=result.to_dict(), section=section.to_dict())
-        yield row
-
-
-def report_problems(report: BuildReport) -> list[str]:
-    """Every problem as one readable line, for the terminal."""
-    lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
-    if report.corrupt_cache_entries:
-        lines.append(f"{report.corrupt_cache_entries} damaged cache entries were found "
-                     "and computed again")
-    if report.cache_not_on_workers:
-        lines.append(
-            f"{report.cache_not_on_workers} cached upscaled image(s) were not on the workers' "
-            "disk, so they were upscaled again: put the build folder where every worker reads "
-            "it at the same absolute path (README: Running on a cluster)"
-        )
-    if report.workers_lost:
-        lines.append(
-            f"Dask worker(s) left during the build: {', '.join(report.workers_lost)}; "
-            "their slides in flight ran again on other workers"
-        )
-    for name, stage in report.stages.items():  # in slide order, whichever worker was first
-        lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}"
-                     for f in sorted(stage.failed, key=lambda f: f["id"]))
-    lines.extend(f"{printable(item['id'])}: left out of the dataset: {item['reason']}"
-                 for item in report.left_out_of_dataset())
-    return lines

@@ -86,7 +86,8 @@ def build(
 
     Example: deckgen build --corpus corpus --out site
     """
-    from deckgen.build import Builder, report_problems
+    from deckgen.build import Builder
+    from deckgen.build_report import report_problems
 
     cfg = resolve_config(
         config,

@@ -54,9 +54,9 @@ def inspect(
     """
     import tempfile
 
-    from deckgen.build import inspect_images
     from deckgen.corpus import DOCUMENT_EXTENSIONS, IMAGE_EXTENSIONS, natural_key
     from deckgen.corpus_pdf import as_pdf, pdf_page_count, render_pdf_page
+    from deckgen.slide_task import inspect_images
 
     cfg = resolve_config(config, upscale={"method": upscale}, ocr={"lang": lang, "psm": psm})
     sources = []

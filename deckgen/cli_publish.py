@@ -45,11 +45,12 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
-    from deckgen.build import DATASET_IMAGE, DATASET_VERSION, cached_images, refuse_overlap
+    from deckgen.build import DATASET_VERSION, refuse_overlap
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
     from deckgen.manifest import built_corpus, built_out, load_manifest
+    from deckgen.slide_task import DATASET_IMAGE, cached_images
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
                                         "corpus": corpus and str(corpus)})

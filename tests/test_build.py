@@ -18,7 +18,8 @@ import pytest
 from conftest import DECKS, build_cmd, config_for, draw_slide, write_deck
 from PIL import Image, ImageDraw
 
-from deckgen.build import Builder, SlideTask, images_key, report_problems, run_slide
+from deckgen.build import Builder
+from deckgen.build_report import report_problems
 from deckgen.executor import WORKER_DIED, TaskFailure
 from deckgen.files import exclusive_lock
 from deckgen.index import search
@@ -26,6 +27,7 @@ from deckgen.manifest import load_manifest
 from deckgen.ocr import OcrParams
 from deckgen.progress import Progress
 from deckgen.records import Slide
+from deckgen.slide_task import SlideTask, images_key, run_slide
 from deckgen.training.classifier import curated_examples
 from deckgen.upscale import upscale
 

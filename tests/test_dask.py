@@ -19,7 +19,8 @@ from conftest import config_for
 from dask.distributed import Client, LocalCluster
 from test_faults import N_SLIDES, assert_same_output, report, run_build
 
-from deckgen.build import Builder, report_problems
+from deckgen.build import Builder
+from deckgen.build_report import report_problems
 from deckgen.errors import SlideError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.progress import Progress

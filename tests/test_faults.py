@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import DECKS, build_cmd
 
-from deckgen.build import images_key
+from deckgen.slide_task import images_key
 
 N_SLIDES = sum(len(d["slides"]) for d in DECKS.values())
 TIMING_FIELDS = {"upscale": "seconds", "ocr": "seconds"}

@@ -1,0 +1,77 @@
+"""What a build did, for the terminal and ``build/report.json``: per stage the slides
+processed, cached and failed, and every problem met on the way."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from deckgen.corpus import Problem, printable
+
+STAGES = ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
+
+
+@dataclass
+class StageReport:
+    processed: int = 0
+    cached: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    stages: dict[str, StageReport] = field(
+        default_factory=lambda: {s: StageReport() for s in STAGES}
+    )
+    problems: list[dict[str, str]] = field(default_factory=list)
+    decks: int = 0
+    slides: int = 0
+    slides_built: int = 0
+    corrupt_cache_entries: int = 0
+    # cached upscaled images a worker could not find on its disk, so upscaled again
+    cache_not_on_workers: int = 0
+    workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
+    decks_removed: list[str] = field(default_factory=list)  # built last time, gone now
+    site: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> int:
+        return (len(self.problems) + sum(len(s.failed) for s in self.stages.values())
+                + len(self.left_out_of_dataset()))
+
+    def left_out_of_dataset(self) -> list[dict[str, str]]:
+        """Slides the dataset bundle left out for a reason of its own (a source format it
+        cannot store, an unreadable image); those that failed a stage are reported there."""
+        failed = {f["id"] for stage in self.stages.values() for f in stage.failed}
+        skipped = (self.site.get("dataset") or {}).get("skipped", [])
+        return [item for item in skipped if item["id"] not in failed]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def report_problems(report: BuildReport) -> list[str]:
+    """Every problem as one readable line, for the terminal."""
+    lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
+    if report.corrupt_cache_entries:
+        lines.append(f"{report.corrupt_cache_entries} damaged cache entries were found "
+                     "and computed again")
+    if report.cache_not_on_workers:
+        lines.append(
+            f"{report.cache_not_on_workers} cached upscaled image(s) were not on the workers' "
+            "disk, so they were upscaled again: put the build folder where every worker reads "
+            "it at the same absolute path (README: Running on a cluster)"
+        )
+    if report.workers_lost:
+        lines.append(
+            f"Dask worker(s) left during the build: {', '.join(report.workers_lost)}; "
+            "their slides in flight ran again on other workers"
+        )
+    for name, stage in report.stages.items():  # in slide order, whichever worker was first
+        lines.extend(f"{printable(f['file'])}: {name} failed: {f['reason']}"
+                     for f in sorted(stage.failed, key=lambda f: f["id"]))
+    lines.extend(f"{printable(item['id'])}: left out of the dataset: {item['reason']}"
+                 for item in report.left_out_of_dataset())
+    return lines

@@ -1,0 +1,151 @@
+"""The work one slide needs, as a worker runs it: upscale, OCR, and encoding the images
+the site and the dataset publish, each unless cached (``run_slide``); and the same
+pipeline on loose slides, with no corpus and no cache (``inspect_images``).
+
+``deckgen build`` maps ``run_slide`` over the slides on its executor; the parent
+alone writes the cache, so a worker only reads it and returns bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deckgen import bundle, bundle_images, classify, ocr, ocr_layout, site_images, upscale
+from deckgen.cache import Cache, stage_key
+from deckgen.config import Config
+from deckgen.corpus_pdf import read_source
+from deckgen.errors import DeckgenError
+from deckgen.files import atomic_write
+from deckgen.records import OcrResult, Slide, UpscaleResult
+
+# Everything that decides a slide's published image bytes besides its upscaled pixels.
+IMAGES_VERSION = (
+    f"{site_images.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
+    f"{bundle_images.WEBP_METHOD}"
+)
+# the bundle's upscaled image, beside site_images.encode_variants' files
+DATASET_IMAGE = "dataset.webp"
+
+
+@dataclass(frozen=True)
+class SlideTask:
+    """Everything a worker needs for one slide; small and picklable."""
+
+    corpus_root: str
+    cache_root: str
+    source: str
+    upscale_params: upscale.UpscaleParams
+    upscale_key: str
+    cached_upscale: dict | None  # the UpscaleResult when the image is already in the cache
+    ocr_params: ocr.OcrParams | None  # None: OCR is cached, nothing to do
+    encode_images: bool  # False: the published images are cached
+
+
+def encode_images(png: bytes) -> dict[str, bytes]:
+    """Every image the site and the dataset bundle publish of one upscaled slide."""
+    return {**site_images.encode_variants(png),
+            DATASET_IMAGE: bundle_images.encode_upscaled(png, "webp")}
+
+
+def images_key(upscale_key: str) -> str:
+    return stage_key("images", IMAGES_VERSION, None, upscale_key)
+
+
+def cached_images(
+    cache: Cache, slide: Slide, get_png: Callable[[Slide], bytes]
+) -> dict[str, bytes]:
+    """A slide's published images from the cache; encoded from ``get_png`` (and kept)
+    when missing or corrupt."""
+    key = images_key(slide.fingerprints["upscale"])
+    files = cache.get_files(key)
+    if files is None:
+        files = encode_images(get_png(slide))
+        cache.put_files(key, files)
+    return files
+
+
+def run_slide(task: SlideTask) -> dict[str, Any]:
+    """Upscale, OCR and encode one slide, each unless cached. Runs in a worker."""
+    out: dict[str, Any] = {}
+    png = None
+    up = None
+    if task.cached_upscale is not None:
+        store = Cache(Path(task.cache_root))
+        png = store.get(task.upscale_key, "png")
+        up = UpscaleResult.from_dict(task.cached_upscale)
+        if store.corrupt_entries:  # the parent counts it in the report
+            out["corrupt_cache_entries"] = store.corrupt_entries
+        elif png is None:  # a Dask worker that does not see build/ where the parent does
+            out["cache_not_on_worker"] = True
+    if png is None:
+        try:
+            data = read_source(Path(task.corpus_root), task.source)
+            png, up = upscale.upscale(data, task.upscale_params)
+        except Exception as exc:
+            return {"failed": "upscale", "reason": reason(exc)}
+        out["upscale"] = (png, up.to_dict())
+    if task.ocr_params is not None:
+        try:
+            out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale).to_dict()
+        except Exception as exc:
+            return {**out, "failed": "ocr", "reason": reason(exc)}
+    if task.encode_images:
+        started = time.perf_counter()
+        try:
+            out["images"] = encode_images(png)
+        except Exception as exc:  # reported; the site stage tries once more in the parent
+            return {**out, "failed": "images", "reason": reason(exc)}
+        out["images_seconds"] = time.perf_counter() - started
+    return out
+
+
+def reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, DeckgenError) else f"{type(exc).__name__}: {exc}"
+
+
+def inspect_images(
+    sources: list[tuple[str, int, Callable[[], bytes]]],
+    config: Config,
+    save_dir: Path | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Run upscale → OCR → classify on loose slides (no corpus, no cache); one dict per slide."""
+    upscale.validate(config.upscale)
+    ocr.check_tesseract(config.ocr.lang)
+    rows: list[dict[str, Any]] = []
+    results: list[OcrResult] = []
+    saved: Counter[str] = Counter()  # file names given out: a/001.jpg, b/001.jpg
+    for path, page, load in sources:
+        row: dict[str, Any] = {"path": path, "page": page}
+        try:
+            png, up = upscale.upscale(load(), config.upscale)
+            result = ocr.ocr(png, config.ocr, scale=up.scale)
+        except Exception as exc:
+            row["error"] = reason(exc)
+            rows.append(row)
+            continue
+        if save_dir is not None:  # 001-001.png, then 001-001-2.png for another 001.jpg
+            name = f"{Path(path).stem}-{page:03d}"
+            saved[name] += 1
+            name += f"-{saved[name]}" if saved[name] > 1 else ""
+            row["upscaled_file"] = str(Path(save_dir) / f"{name}.png")
+            atomic_write(Path(row["upscaled_file"]), png)
+        row.update(
+            width=up.source_width,
+            height=up.source_height,
+            upscale={"method": up.method, "scale": up.scale, "seconds": round(up.seconds, 3)},
+        )
+        rows.append(row)
+        results.append(result)
+    results = ocr_layout.with_deck_titles(results)
+    sections = classify.classify_deck(results, config.classify) if results else []
+    read = iter(zip(results, sections, strict=True))
+    for row in rows:
+        if "error" not in row:
+            result, section = next(read)
+            row.update(ocr=result.to_dict(), section=section.to_dict())
+        yield row
