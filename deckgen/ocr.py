@@ -41,7 +41,8 @@ from deckgen.records import OcrResult, Word
 # ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a
 # footer are not a column
 # ocr-10: a table needs short cells on both sides and evenly spaced rows (team cards are not)
-VERSION = "ocr-10"
+# ocr-11: a title keeps a doubtful word set at word spacing beside a sure one, in its size
+VERSION = "ocr-11"
 
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the

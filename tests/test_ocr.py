@@ -420,3 +420,15 @@ def test_a_logo_read_as_a_doubtful_word_beside_the_heading_keeps_the_heading_the
               ocr.Word("US", 91.4, [279, 82, 7, 4])]  # fmt: skip
     lines = [ocr_layout.Line((0, 0, 0), heading), ocr_layout.Line((0, 0, 1), legend)]
     assert ocr_layout.find_title(lines, 270) == "oMartPhones, Aug2008"  # the logo's word left out
+
+
+def test_a_doubtful_first_word_at_word_spacing_stays_in_the_title_a_logo_apart_does_not():
+    # Tesseract was 45 % sure of "SMALL" in a real sample heading, 96 % of the rest
+    heading = _line(0, 100, 20, "SMALL LAW FIRMS ARE STUCK", height=15)
+    heading.words[0].conf = 45.0
+    assert ocr_layout.find_title([heading], 300) == "SMALL LAW FIRMS ARE STUCK"
+    # the same doubt on a word set three heights away, or in another size, is a logo
+    logo = ocr.Word("wees", 45.0, [20, 20, 24, 15])
+    small = ocr.Word("oeo", 45.0, [156, 24, 18, 6])  # at word spacing, a third the size
+    apart = ocr_layout.Line((0, 0, 1), [logo, *_line(1, 100, 20, "LAW FIRMS", 15).words, small])
+    assert ocr_layout.find_title([apart], 300) == "LAW FIRMS"
