@@ -57,9 +57,13 @@ UNREAD_IMAGE_ADVICE = "HEIC photos are not read; convert it to JPEG or PNG"
 PRESENTATION_EXTENSIONS = {".pptx", ".ppt", ".odp", ".key"}
 DOCUMENT_EXTENSIONS = {PDF_EXTENSION} | PRESENTATION_EXTENSIONS  # one file holds a whole deck
 META_IGNORED = "metadata ignored"  # ends the report line of a deck.toml that was not read
-# C0 controls, DEL, and the bidi embeddings, overrides and isolates: in a company name they
-# only spoof what a page or terminal shows ("Trojan Source"); marks like ZWJ stay
-_HIDDEN_CONTROLS = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates: in a company
+# name they only spoof what a page or terminal shows ("Trojan Source"), and a C1 control
+# is not allowed in the dataset card's YAML; marks like ZWJ stay
+_HIDDEN_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# line and paragraph breaks (U+2028 and U+0085 too: str.splitlines breaks there) read as
+# a space in a one-line field
+_LINE_BREAKS = re.compile("[\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029]+")
 MAX_FIELD_CHARS = 500  # a deck.toml text field: a company, a title, a source URL
 META_KEYS = (
     "company",
@@ -155,8 +159,9 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
     except UnicodeDecodeError:
         problems.append(Problem(rel, f"not UTF-8 text; save it as UTF-8; {META_IGNORED}"))
         return meta
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(rel, f"malformed TOML ({exc}); {META_IGNORED}"))
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # [[[[…]]]] overflows the parser
+        why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        problems.append(Problem(rel, f"malformed TOML ({why}); {META_IGNORED}"))
         return meta
     if "slug" in data:
         problems.append(Problem(rel, "slug field ignored: a deck's slug is its folder name"))
@@ -189,9 +194,15 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
             problems.append(Problem(rel, f"{key} must be text, got {got}; left empty"))
         else:
             text = str(value)
+            if _LINE_BREAKS.search(text.strip()):
+                problems.append(Problem(rel, f"{key}: line breaks read as spaces"))
+            text = _LINE_BREAKS.sub(" ", text).strip()
             if _HIDDEN_CONTROLS.search(text):  # a right-to-left override reverses what follows
                 problems.append(Problem(rel, f"{key}: invisible control characters removed"))
-                text = _HIDDEN_CONTROLS.sub("", text)
+                text = _HIDDEN_CONTROLS.sub("", text).strip()
+            if not text:  # a blank company would be a blank heading and link
+                problems.append(Problem(rel, f"{key} is blank; left as if not given"))
+                continue
             if len(text) > MAX_FIELD_CHARS:  # it would sit in every page and search shard
                 problems.append(Problem(rel, f"{key} is {len(text):,} characters; only the "
                                         f"first {MAX_FIELD_CHARS} are kept"))

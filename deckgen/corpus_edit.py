@@ -3,6 +3,7 @@ section in its deck.toml (``deckgen label``). Reading the corpus is ``corpus``."
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import shutil
@@ -265,11 +266,14 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
     is parsed again and must say exactly that, else nothing is written.
     """
     toml_path = deck_dir / "deck.toml"
+    raw = toml_path.read_bytes() if toml_path.exists() else b""
+    bom = "\ufeff" if raw.startswith(codecs.BOM_UTF8) else ""  # Notepad's, kept as it was
     try:  # bytes, so that CRLF line ends stay as they are
-        text = toml_path.read_bytes().decode("utf-8") if toml_path.exists() else ""
+        text = raw.decode("utf-8-sig")
         before = _labels_of_page(tomllib.loads(text), page)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML ({exc})") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML ({why})") from exc
     if section is None and not before:
         return toml_path  # nothing set by hand to remove
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -313,7 +317,7 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
             f"{toml_path}: its sections are written in a form this command does not edit; "
             f"{'write' if section else 'remove'} {by_hand} by hand"
         )
-    atomic_write(toml_path, edited.encode("utf-8"))
+    atomic_write(toml_path, (bom + edited).encode("utf-8"))
     return toml_path
 
 

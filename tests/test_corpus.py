@@ -385,6 +385,30 @@ def test_deck_toml_values_that_would_mislead_or_bloat_the_site_are_reported(tmp_
     ]
 
 
+def test_deck_toml_line_breaks_c1_controls_blanks_and_deep_nesting_are_reported(tmp_path):
+    for slug, toml in (
+        ("nel", 'company = "Next\\u0085Line Co"\nindustry = "Fin\\u2028tech"\n'
+                'license = "CC-BY-4.0\\u009b"\ntitle = "   "\n'),
+        # 1 KB that overflows Python's TOML parser: it once stopped every build
+        ("deep", 'company = "Deep"\nnotes = ' + "[" * 500 + "]" * 500 + "\n"),
+    ):
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "001.jpg").write_bytes(jpeg())
+        (tmp_path / slug / "deck.toml").write_text(toml)
+    corpus = scan(tmp_path)
+    nel = corpus.decks["nel"]
+    # str.splitlines breaks at U+0085 and U+2028 (the dataset's JSONL was read as cut in
+    # two); a C1 control is not allowed in YAML (the dataset card)
+    assert (nel.company, nel.industry, nel.license, nel.title) == (
+        "Next Line Co", "Fin tech", "CC-BY-4.0", "")
+    assert sorted(p.reason for p in corpus.problems if p.path.startswith("nel")) == [
+        "company: line breaks read as spaces", "industry: line breaks read as spaces",
+        "license: invisible control characters removed", "title is blank; left as if not given"]
+    deep = [p.reason for p in corpus.problems if p.path.startswith("deep")]
+    assert deep == ["malformed TOML (nested too deeply); metadata ignored"], deep
+    assert [s.id for s in corpus.slides if s.deck == "deep"] == ["deep/001"]  # still built
+
+
 def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):
     for slug, stage, industry in (("a", "Seed", "Fintech"), ("b", "Seed", "fintech"),
                                   ("c", "seed", "FinTech"), ("d", "series-a", "health")):

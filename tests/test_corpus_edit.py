@@ -119,3 +119,15 @@ def test_clearing_the_last_hand_label_gives_deck_toml_back_as_it_was(tmp_path):
     (tmp_path / "deck.toml").write_text(commented)
     set_section(tmp_path, 3, None)
     assert (tmp_path / "deck.toml").read_text() == original + "\n[sections]\n# pages set by hand\n"
+
+
+def test_a_deck_toml_with_notepads_byte_order_mark_is_labelled_and_keeps_it(tmp_path):
+    deck = tmp_path / "bom-deck"
+    deck.mkdir()
+    (deck / "deck.toml").write_bytes(b'\xef\xbb\xbfcompany = "Bom Co"\r\n')  # builds read it
+    set_section(deck, 1, "market")
+    assert (deck / "deck.toml").read_bytes() == (
+        b'\xef\xbb\xbfcompany = "Bom Co"\r\n\r\n[sections]\r\n1 = "market"\r\n')
+    (deck / "deck.toml").write_text('notes = ' + "[" * 500 + "]" * 500 + "\n")
+    with pytest.raises(BadInputError, match="does not read as TOML \\(nested too deeply\\)"):
+        set_section(deck, 1, "team")
