@@ -1,9 +1,11 @@
 """Checking a dataset bundle: every checksum, the metadata schema, the required files,
-and that the documents (data card, Croissant, Data Package, provenance.json) agree
-with the files they describe.
+that the documents (data card, Croissant, Data Package, provenance.json) agree
+with the files they describe, and that the files agree value for value
+(``bundle_verify_values``).
 
 ``verify_bundle`` reads the archive once, as a stream, hashing every member, and
 reports each problem as one line that names the member (and the line) at fault.
+It reads an unpacked bundle folder the same way, file by file.
 It reads the gzip stream to its very end: tarfile alone stops at the tar end
 marker, so a truncated download (no gzip trailer) or data appended after it
 would pass unseen, and ``tar -i`` would extract an appended member.
@@ -11,7 +13,6 @@ would pass unseen, and ``tar -i`` would extract an appended member.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -19,10 +20,17 @@ import re
 import tarfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from deckgen.bundle_card import DOCUMENTS, FIELDS, SOURCE_FORMATS
-from deckgen.records import SECTIONS
+from deckgen.bundle_card import DOCUMENTS, FIELDS
+from deckgen.bundle_verify_values import (
+    IMAGE_HEAD,
+    Row,
+    check_values,
+    image_size,
+    read_csv,
+    row_value_problems,
+)
 
 TEXT_MEMBERS = ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
                 "metadata.jsonl", "provenance.json", "slides.csv")
@@ -30,11 +38,18 @@ _CHUNK = 1 << 20  # compressed and decompressed bytes held at once while streami
 
 
 def verify_bundle(archive: Path) -> list[str]:
-    """Check every checksum and the metadata schema; [] when the bundle is sound.
+    """Check every checksum, the metadata schema and the values; [] when the bundle is sound.
 
-    Each problem names the member (and line) at fault.
+    ``archive``: the .tar.gz, or the folder it unpacks to. Each problem names the member
+    (and line) at fault.
     """
     archive = Path(archive)
+    if archive.is_dir():
+        try:
+            files, problems = _read_folder(archive)
+        except OSError as exc:
+            return [f"{archive.name}: cannot read the folder ({exc})"]
+        return problems + _check_files(files)
     not_gzip = _not_gzip(archive)
     if not_gzip:
         return [f"{archive.name}: {not_gzip}"]
@@ -44,10 +59,20 @@ def verify_bundle(archive: Path) -> list[str]:
         return [f"{archive.name}: {exc}"]
     except (OSError, tarfile.TarError, EOFError) as exc:
         return [f"{archive.name}: cannot read the archive ({exc})"]
+    return problems + _check_files(files)
+
+
+def _check_files(files: dict[str, _Member]) -> list[str]:
+    """Every check of the bundle's files, read from an archive or a folder."""
     sum_problems = _check_sums(files)
-    problems += sum_problems
+    problems = list(sum_problems)
     rows = _rows(files)
-    problems += _check_metadata(files)
+    metadata_problems, slides = _check_metadata(files)
+    problems += metadata_problems
+    csv_member = files.get("slides.csv")
+    csv_problems, csv_records = read_csv(csv_member.text if csv_member else None,
+                                         [row.data["id"] for row in slides])
+    problems += csv_problems
     docs: dict[str, Any] = {}
     for name in (*DOCUMENTS, "provenance.json"):
         data = files.get(name)
@@ -64,6 +89,12 @@ def verify_bundle(archive: Path) -> list[str]:
             docs[name] = data.text
     if not sum_problems:  # a member failing its checksum comes first; the figures follow it
         problems += _check_documents(files, docs, rows)
+        images = {name: member.image_size for name, member in files.items()
+                  if name.startswith("images/")}
+        card = docs.get("README.md")
+        problems += check_values(slides, csv_records, images,
+                                 card if isinstance(card, str) else None,
+                                 docs.get("provenance.json"))
     return problems
 
 
@@ -88,10 +119,12 @@ def _not_gzip(archive: Path) -> str:
 
 
 class _Member:
-    def __init__(self, sha256: str, text: str | None, size: int = 0):
+    def __init__(self, sha256: str, text: str | None, size: int = 0,
+                 image_size: tuple[int, int] | None = None):
         self.sha256 = sha256
         self.text = text
         self.size = size
+        self.image_size = image_size  # (width, height) of an image; None: not one, unreadable
 
 
 class _StreamError(Exception):
@@ -170,24 +203,49 @@ def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, files: dict[str, _
         return []
     if not info.isfile():
         return [f"{info.name}: not a regular file"]
-    name = "/".join(parts[1:])
     fh = tar.extractfile(info)
     assert fh is not None
+    return _read_content("/".join(parts[1:]), fh, files)
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, _Member], list[str]]:
+    """An unpacked bundle: the folder holding SHA256SUMS, or its one subfolder that does."""
+    subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
+    if not (folder / "SHA256SUMS").exists() and len(subfolders) == 1:
+        folder = subfolders[0]  # the folder `tar -xzf` was run in
+    files: dict[str, _Member] = {}
+    problems: list[str] = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink() or not (path.is_dir() or path.is_file()):
+            problems.append(f"{name}: not a regular file")
+        elif path.is_file():
+            with open(path, "rb") as fh:
+                problems += _read_content(name, fh, files)
+    return files, problems
+
+
+def _read_content(name: str, fh: IO[bytes], files: dict[str, _Member]) -> list[str]:
+    """Hash one member; keep a text member's text and an image's size (read from its head)."""
     digest = hashlib.sha256()
-    kept = bytearray()  # text members only: images are hashed, never held
+    kept = bytearray()  # text members and the head of an image: images are never held
     size = 0
+    is_image = name.startswith("images/")
     while block := fh.read(_CHUNK):
         digest.update(block)
         size += len(block)
         if name in TEXT_MEMBERS:
             kept += block
+        elif is_image and len(kept) < IMAGE_HEAD:
+            kept += block[:IMAGE_HEAD - len(kept)]
     text, problems = None, []
     if name in TEXT_MEMBERS:
         try:
             text = kept.decode("utf-8")
         except UnicodeDecodeError:
             problems.append(f"{name}: not UTF-8 text")
-    files[name] = _Member(digest.hexdigest(), text, size)
+    files[name] = _Member(digest.hexdigest(), text, size,
+                          image_size(bytes(kept)) if is_image else None)
     return problems
 
 
@@ -307,12 +365,14 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _check_metadata(files: dict[str, _Member]) -> list[str]:
+def _check_metadata(files: dict[str, _Member]) -> tuple[list[str], list[Row]]:
+    """(problems, the rows with a string id) of metadata.jsonl."""
     member = files.get("metadata.jsonl")
     if member is None or member.text is None:
-        return ["metadata.jsonl: missing from the archive"]
+        return ["metadata.jsonl: missing from the archive"], []
     problems: list[str] = []
     ids: list[str] = []
+    slides: list[Row] = []
     for number, line in enumerate(member.text.splitlines(), 1):
         where = f"metadata.jsonl line {number}"
         try:
@@ -323,18 +383,20 @@ def _check_metadata(files: dict[str, _Member]) -> list[str]:
         if not isinstance(row, dict):
             problems.append(f"{where}: not a JSON object")
             continue
+        type_problems = _type_problems(row)
         if isinstance(row.get("id"), str):
             where += f" ({row['id']})"
             ids.append(row["id"])
-        problems += [f"{where}: {p}" for p in _row_problems(row, files)]
+            slides.append(Row(number, row, typed=not type_problems))
+        row_problems = type_problems or row_value_problems(row, files)
+        problems += [f"{where}: {p}" for p in row_problems]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         problems.append(f"metadata.jsonl: duplicate ids {', '.join(duplicates)}")
-    problems += _check_csv(files.get("slides.csv"), ids)
-    return problems
+    return problems, slides
 
 
-def _row_problems(row: dict[str, Any], files: dict[str, _Member]) -> list[str]:
+def _type_problems(row: dict[str, Any]) -> list[str]:
     problems = []
     known = {f.name for f in FIELDS}
     for field in FIELDS:
@@ -351,63 +413,4 @@ def _row_problems(row: dict[str, Any], files: dict[str, _Member]) -> list[str]:
             problems.append(f"field {field.name!r} should be {field.type}, got "
                             f"{type(value).__name__}")
     problems += [f"unknown field {name!r}" for name in sorted(set(row) - known)]
-    if problems:
-        return problems
-    if row["source_format"] not in SOURCE_FORMATS:
-        problems.append(f"source_format {row['source_format']!r} is not one of "
-                        f"{', '.join(SOURCE_FORMATS)}")
-    if row["section"] not in SECTIONS:
-        problems.append(f"section {row['section']!r} is not one of the {len(SECTIONS)} sections")
-    bad_scores = sorted(k for k, v in row["section_scores"].items()
-                        if k not in SECTIONS or not isinstance(v, int | float))
-    if bad_scores:
-        problems.append(f"section_scores has unknown or non-numeric entries: {bad_scores}")
-    if not row["section_scores"]:
-        problems.append("section_scores is empty")
-    if not 0 <= row["mean_confidence"] <= 100:
-        problems.append(f"mean_confidence {row['mean_confidence']} is not within 0-100")
-    if row["upscale_scale"] is not None and row["upscale_scale"] <= 0:
-        problems.append(f"upscale_scale {row['upscale_scale']} must be positive")
-    problems += _word_problems(row)
-    for key in ("file_name", "original_file_name"):
-        if row[key] not in files:
-            problems.append(f"{key} {row[key]!r} is not in the archive")
-    if row["page"] < 1:
-        problems.append("page must be >= 1")
     return problems
-
-
-def _word_problems(row: dict[str, Any]) -> list[str]:
-    """The first impossible word: a box off the original image, a confidence beyond 0-100."""
-    width, height = row["source_width"], row["source_height"]
-    for i, word in enumerate(row["words"]):
-        box = word.get("box") if isinstance(word, dict) else None
-        if not (isinstance(word, dict) and isinstance(word.get("text"), str)
-                and isinstance(box, list) and len(box) == 4
-                and all(isinstance(v, int) and not isinstance(v, bool) for v in box)):
-            return [f"words[{i}] should be {{text, conf, box: [x, y, w, h], line}}"]
-        x, y, w, h = box
-        # OCR rounds x and w (divided by the upscale factor) apart: the sum may pass by 1 px
-        if min(box) < 0 or (width is not None and x + w > width + 1) or (
-                height is not None and y + h > height + 1):
-            return [f"words[{i}] box {box} is not within the {width}x{height} original image"]
-        conf = word.get("conf")
-        if not isinstance(conf, int | float) or isinstance(conf, bool) or not 0 <= conf <= 100:
-            return [f"words[{i}] conf {conf!r} is not within 0-100"]
-    return []
-
-
-def _check_csv(member: _Member | None, ids: list[str]) -> list[str]:
-    if member is None or member.text is None:
-        return ["slides.csv: missing from the archive"]
-    # a slide's OCR text is one cell: no cell can be longer than the file
-    csv.field_size_limit(max(csv.field_size_limit(), len(member.text)))
-    reader = csv.reader(io.StringIO(member.text))
-    header = next(reader, [])
-    expected = [f.name for f in FIELDS if f.csv]
-    if header != expected:
-        return [f"slides.csv: header {header} differs from the schema {expected}"]
-    csv_ids = [row[0] for row in reader if row]
-    if csv_ids != ids:
-        return [f"slides.csv: ids differ from metadata.jsonl ({len(csv_ids)} rows vs {len(ids)})"]
-    return []

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw
 
-from deckgen.bundle import archive_name, build_bundle, verify_bundle
+from deckgen.bundle import archive_name, build_bundle, content_digest, verify_bundle
 from deckgen.bundle_card import FIELDS
 from deckgen.bundle_images import encode_upscaled
 from deckgen.records import (
@@ -506,9 +506,13 @@ def test_verify_streams_members_larger_than_a_chunk(corpus, tmp_path):
     new = hashlib.sha256(big).hexdigest()
     _rewrite(archive, lambda name, data: big if name == target else
              data.replace(old.encode(), new.encode()) if name == "SHA256SUMS" else data)
-    # the big member streams and passes its checksum; only the documents' content id is stale
+    # the big member streams and passes its checksum; the documents' content id is stale,
+    # and random bytes are no image
     problems = verify_bundle(archive)
-    assert problems and all("does not carry the content id" in p for p in problems), problems
+    assert f"metadata.jsonl line 2 (acme/002): file_name {target} is not a readable JPEG, " \
+           "PNG or WebP" in problems
+    assert problems[1:] and all("does not carry the content id" in p for p in problems
+                                if "readable" not in p), problems
     _rewrite(archive, lambda name, data: big[:-1] + b"!" if name == target else data)
     assert verify_bundle(archive)[0].startswith(f"{target}: checksum mismatch")
 
@@ -571,8 +575,10 @@ def test_a_turned_jpeg_is_stored_upright_like_its_word_boxes(corpus, tmp_path, o
     turned = next(s for s in slides if s.id == "acme/001")
     turned.upscale = UpscaleResult("bicubic", 2.0, 0.01, 108, 192, 54, 96)
     turned.ocr.words = [Word("The", 91.0, [4, 70, 40, 20], 0)]  # off a 96x54 image
+    upright_png = _encoded(Image.fromarray(upright[..., ::-1].copy()), "PNG")
     info = build_bundle(slides, decks, lambda s: source if s is turned else _jpeg(s.page),
-                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
+                        lambda s: encode_upscaled(_png_upscaled(
+                            upright_png if s is turned else _jpeg(1))), tmp_path)
     members = _members(tmp_path / info["file"].split("/")[-1])
     rows = {r["id"]: r for r in map(json.loads, members[f"{ROOT}/metadata.jsonl"].splitlines())}
     row = rows["acme/001"]
@@ -692,3 +698,181 @@ def test_camera_mpo_jpegs_and_avif_sources_pass_verify(corpus, tmp_path):
     if "acme/002" in sources:
         assert rows["acme/002"]["source_format"] == "AVIF"
     assert verify_bundle(archive) == []
+
+
+# --- values that disagree between files, in a copy edited and re-signed --------------------
+
+def _republish(archive: Path, edits: dict) -> None:
+    """Edit members (``edits``: name -> edit(bytes) -> bytes) and re-sign the copy as someone
+    republishing it would: SHA256SUMS, the hashes and sizes in croissant.json and
+    datapackage.json, and the content id in every version. Checksums then all pass."""
+    files = {name.split("/", 1)[1]: data for name, data in _members(archive).items()}
+    for name, edit in edits.items():
+        files[name] = edit(files[name])
+    old_id = json.loads(files["croissant.json"])["version"].split("+")[1]
+    new_id = content_digest({n: hashlib.sha256(d).hexdigest() for n, d in files.items()
+                             if n != "SHA256SUMS"})
+    files["README.md"] = files["README.md"].replace(old_id.encode(), new_id.encode())
+    # each document lists the hashes of those before it (its own, never)
+    croissant = json.loads(files["croissant.json"].decode().replace(old_id, new_id))
+    for dist in croissant["distribution"]:
+        if dist.get("contentUrl") in files and "sha256" in dist:
+            data = files[dist["contentUrl"]]
+            dist["sha256"], dist["contentSize"] = hashlib.sha256(data).hexdigest(), f"{len(data)} B"
+    files["croissant.json"] = (json.dumps(croissant, indent=2, ensure_ascii=False) + "\n").encode()
+    package = json.loads(files["datapackage.json"].decode().replace(old_id, new_id))
+    for res in package["resources"]:
+        data = files[res["path"]]
+        res["hash"], res["bytes"] = f"sha256:{hashlib.sha256(data).hexdigest()}", len(data)
+    files["datapackage.json"] = (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode()
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
+                                  for n in sorted(files) if n != "SHA256SUMS").encode()
+    _rewrite(archive, lambda name, data: files[name])
+
+
+def _edit_row(line: int, **changes):
+    """An edit of metadata.jsonl: ``changes`` set on its ``line``-th row (1-based)."""
+    def edit(data: bytes) -> bytes:
+        lines = data.decode().splitlines(keepends=True)
+        row = json.loads(lines[line - 1])
+        row.update(changes)
+        lines[line - 1] = json.dumps(row, ensure_ascii=False) + "\n"
+        return "".join(lines).encode()
+    return edit
+
+
+def _edit_csv(number: int, **changes):
+    """An edit of slides.csv: ``changes`` (as the CSV writes them) set on its record ``number``."""
+    def edit(data: bytes) -> bytes:
+        records = list(csv.reader(io.StringIO(data.decode())))
+        for column, value in changes.items():
+            records[number][records[0].index(column)] = value
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(records)
+        return out.getvalue().encode()
+    return edit
+
+
+def _edit_both(number: int, **changes) -> dict:
+    """metadata.jsonl and slides.csv edited alike, as a careful republisher would."""
+    columns = {f.name for f in FIELDS if f.csv}
+    return {"metadata.jsonl": _edit_row(number, **changes),
+            "slides.csv": _edit_csv(number, **{k: str(v) for k, v in changes.items()
+                                               if k in columns})}
+
+
+def _republished(corpus, tmp_path: Path, edits: dict) -> list[str]:
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    _republish(archive, edits)
+    problems = verify_bundle(archive)
+    assert not any("checksum" in p or "content id" in p or "differs from SHA256SUMS" in p
+                   or "is not its size" in p for p in problems), problems  # signed right
+    return problems
+
+
+def test_republish_helper_keeps_a_good_copy_good(corpus, tmp_path):
+    assert _republished(corpus, tmp_path, {"README.md": lambda d: d + b"\n"}) == []
+
+
+def test_verify_flags_slides_csv_disagreeing_with_metadata(corpus, tmp_path):
+    problems = _republished(corpus, tmp_path, {"slides.csv": _edit_csv(2, industry="biotech")})
+    assert problems == ["slides.csv row 2 (acme/002): industry 'biotech', but metadata.jsonl "
+                        "line 2 has 'fintech'"]
+    # QA: a label edited in metadata.jsonl alone
+    problems = _republished(corpus, tmp_path, {"metadata.jsonl": _edit_row(1, section="team")})
+    assert ("slides.csv row 1 (acme/001): section 'problem', but metadata.jsonl line 1 has "
+            "'team'") in problems
+
+
+def test_verify_flags_the_cards_section_table_disagreeing_with_the_labels(corpus, tmp_path):
+    problems = _republished(corpus, tmp_path, {"README.md": lambda d: d.replace(
+        b"| `problem` (Problem) | 5 |", b"| `problem` (Problem) | 4 |")})
+    assert problems == ["README.md: the Sections table says problem 4, but metadata.jsonl "
+                        "labels 5 slides problem"]
+    problems = _republished(corpus, tmp_path, {"metadata.jsonl": _edit_row(1, section="team")})
+    assert "README.md: the Sections table says problem 5, but metadata.jsonl labels 4 " \
+           "slides problem" in problems
+    assert "README.md: the Sections table says team 0, but metadata.jsonl labels 1 " \
+           "slides team" in problems
+
+
+def test_verify_flags_a_page_that_is_not_its_id_and_shared_images(corpus, tmp_path):
+    problems = _republished(corpus, tmp_path, _edit_both(2, page=3))
+    assert problems == [
+        "metadata.jsonl line 2 (acme/002): page 3 is not the id's page 002",
+        "metadata.jsonl line 2 (acme/002): file_name images/upscaled/acme/002.webp is not "
+        "images/upscaled/acme/003.<webp|png>, the name the bundle gives page 3 of deck acme",
+        "metadata.jsonl line 2 (acme/002): original_file_name images/original/acme/002.jpg is "
+        "not images/original/acme/003.<jpg|png|webp>, the name the bundle gives page 3 of "
+        "deck acme",
+        "metadata.jsonl line 3 (acme/003): page 3 of deck acme is also metadata.jsonl line 2 "
+        "(acme/002)",
+    ]
+    problems = _republished(corpus, tmp_path, _edit_both(
+        2, file_name="images/upscaled/acme/003.webp"))
+    assert problems == [
+        "metadata.jsonl line 2 (acme/002): file_name images/upscaled/acme/003.webp is not "
+        "images/upscaled/acme/002.<webp|png>, the name the bundle gives page 2 of deck acme",
+        "metadata.jsonl line 3 (acme/003): file_name images/upscaled/acme/003.webp is also "
+        "named by metadata.jsonl line 2 (acme/002)",
+        "images/upscaled/acme/002.webp: no row of metadata.jsonl names it",
+    ]
+    problems = _republished(corpus, tmp_path, _edit_both(
+        1, deck="zeta-labs", id="zeta-labs/001"))
+    assert "metadata.jsonl line 4 (zeta-labs/001): page 1 of deck zeta-labs is also " \
+           "metadata.jsonl line 1 (zeta-labs/001)" in problems
+
+
+def test_verify_flags_a_stated_size_that_is_not_the_images(corpus, tmp_path):
+    problems = _republished(corpus, tmp_path, _edit_both(1, source_width=192))
+    assert problems == [
+        "metadata.jsonl line 1 (acme/001): source_width 192, but "
+        "images/original/acme/001.jpg is 96 px wide",
+        "metadata.jsonl line 1 (acme/001): source_width 192 x upscale_scale 2.0 is 384, but "
+        "images/upscaled/acme/001.webp is 192 px",
+    ]
+    problems = _republished(corpus, tmp_path, _edit_both(1, upscale_scale=4.0))
+    assert problems == [
+        "metadata.jsonl line 1 (acme/001): source_width 96 x upscale_scale 4.0 is 384, but "
+        "images/upscaled/acme/001.webp is 192 px",
+        "metadata.jsonl line 1 (acme/001): source_height 54 x upscale_scale 4.0 is 216, but "
+        "images/upscaled/acme/001.webp is 108 px",
+    ]
+
+
+def test_verify_flags_a_predicted_label_the_classifier_cannot_give(corpus, tmp_path):
+    def only_label(section: str, **changes):  # slides.csv and the card follow the edit
+        def edit_card(data: bytes) -> bytes:
+            data = data.replace(b"| `problem` (Problem) | 5 |", b"| `problem` (Problem) | 4 |")
+            title = section.capitalize().encode()
+            return data.replace(b"| `%s` (%s) | 0 |" % (section.encode(), title),
+                                b"| `%s` (%s) | 1 |" % (section.encode(), title))
+        return {**_edit_both(1, section=section, **changes), "README.md": edit_card}
+
+    assert _republished(corpus, tmp_path, only_label("team")) == [
+        "metadata.jsonl line 1 (acme/001): section 'team' (predicted) scores 0.0 in "
+        "section_scores, under the classifier's min_confidence 0.25 (provenance.json), which "
+        "labels such a slide other (top: problem 0.7)"]
+    # the deck's decoding may choose a runner-up over the top score; a hand-set label is free
+    assert _republished(corpus, tmp_path, only_label("market")) == []
+    assert _republished(corpus, tmp_path, only_label("team", section_source="curated")) == []
+
+
+def test_verify_checks_an_unpacked_folder(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    folder = tmp_path / "x" / ROOT
+    assert verify_bundle(folder) == []
+    assert verify_bundle(tmp_path / "x") == []  # the folder tar -xzf ran in
+    result = _cli_verify(folder)
+    assert result.returncode == 0 and "OK" in result.stderr, result.stderr
+    listed = hashlib.sha256((folder / "slides.csv").read_bytes()).hexdigest()
+    (folder / "slides.csv").write_text((folder / "slides.csv").read_text().replace(
+        ",fintech,", ",biotech,"))
+    actual = hashlib.sha256((folder / "slides.csv").read_bytes()).hexdigest()
+    (folder / "notes.txt").write_text("mine")
+    assert verify_bundle(folder) == [
+        f"slides.csv: checksum mismatch (SHA256SUMS {listed[:12]}…, actual {actual[:12]}…)",
+        "notes.txt: not listed in SHA256SUMS"]
