@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from deckgen import __version__, bundle_card, bundle_schema
+from deckgen import __version__, bundle_card, bundle_guide, bundle_schema
 from deckgen.bundle_card import ARCHIVE_STEM, FIELDS, Field
 from deckgen.bundle_images import (
     PNG_COMPRESS_LEVEL,
@@ -47,7 +47,7 @@ from deckgen.records import DeckMeta, Slide
 if TYPE_CHECKING:
     from deckgen.config import Config
 
-VERSION = "6"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "7"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 SPOOL_PREFIX = "deckgen-bundle-"  # the spool folders of images waiting for the archive
 
@@ -137,7 +137,8 @@ def build_bundle(
         ctx = bundle_card.CardContext(
             rows=rows, decks=used_decks, version=version, mtime=mtime,
             upscaled_format=upscaled_format,
-            base_url=config.site.base_url if config is not None else "")
+            base_url=config.site.base_url if config is not None else "",
+            site_title=config.site.title if config is not None else "")
         ctx.provenance = provenance(config, ctx, skipped)
         texts = _data_members(ctx)
         sums = {name: hashlib.sha256(data).hexdigest() for name, data in texts.items()}
@@ -161,6 +162,8 @@ def build_bundle(
         "fictional_decks": ctx.fictional,
         "not_open_decks": ctx.not_open,  # no licence stated, or one that forbids reuse
         "version": ctx.full_version,  # carries the content id: differs when the data does
+        "date": ctx.date,  # the archive's (SOURCE_DATE_EPOCH, else the fixed default)
+        "citation": bundle_guide.bibtex(ctx),  # the card's entry, for the dataset page
         "written": written,
         "skipped": skipped,
     }

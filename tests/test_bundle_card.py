@@ -18,7 +18,7 @@ from test_bundle import _jpeg, _members, _png_upscaled, _slide  # a sibling test
 
 from deckgen import classify, ocr, upscale
 from deckgen.bundle import archive_name, build_bundle, verify_bundle
-from deckgen.bundle_card import SECTION_DEFINITIONS
+from deckgen.bundle_card import FIELDS, SECTION_DEFINITIONS
 from deckgen.bundle_images import encode_upscaled
 from deckgen.classify import ClassifyParams
 from deckgen.config import Config, SiteParams
@@ -88,7 +88,8 @@ def test_a_mixed_corpus_says_how_many_are_fictional(tmp_path):
     _bundle(tmp_path, _decks(fictional=(True, False)))
     card = _docs(tmp_path)["README.md"].decode()
     assert "1 of the 2 decks is fictional" in card
-    assert "The other 1 deck is a real pitch deck as published" in card
+    assert "The other deck is a real pitch deck as published" in card
+    assert "1 deck" not in card
 
 
 def test_fictional_schema_validates_with_frictionless(tmp_path):
@@ -98,7 +99,8 @@ def test_fictional_schema_validates_with_frictionless(tmp_path):
     report = frictionless.validate(str(tmp_path / "x" / ROOT / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     package = json.loads((tmp_path / "x" / ROOT / "datapackage.json").read_text())
-    fields = {f["name"]: f["type"] for f in package["resources"][0]["schema"]["fields"]}
+    [table] = [r for r in package["resources"] if r["path"] == "slides.csv"]
+    fields = {f["name"]: f["type"] for f in table["schema"]["fields"]}
     assert fields["fictional"] == "boolean" and fields["amount_raised"] == "string"
 
 
@@ -196,7 +198,8 @@ def test_card_says_how_to_check_without_deckgen_and_croissant_url_is_not_made_up
     docs = _docs(tmp_path)
     card = docs["README.md"].decode()
     assert f"sha256sum {ROOT}.tar.gz" in card and "sha256sum -c SHA256SUMS" in card
-    assert "not from PyPI" in card and "source checkout" in card
+    assert "do not install deckgen from PyPI" in card
+    assert "pip install -e" not in card and "docs/models.md" not in card  # nothing to follow
     assert "url" not in json.loads(docs["croissant.json"])
     assert b"github.com/deckgen" not in b"".join(docs.values())
     _bundle(tmp_path, _decks(), config=Config(site=SiteParams(base_url="https://decks.example.org/")))
@@ -311,13 +314,15 @@ def test_verify_cross_checks_the_documents(tmp_path):
 
     _bundle(tmp_path, _decks())
     _tamper(archive, "datapackage.json", lambda d: d.replace(b'"bytes": ', b'"bytes": 1'))
-    assert verify_bundle(archive) == ["datapackage.json: bytes of metadata.jsonl is not its size",
-                                      "datapackage.json: bytes of slides.csv is not its size"]
+    assert verify_bundle(archive) == [
+        f"datapackage.json: bytes of {name} is not its size"
+        for name in ("metadata.jsonl", "slides.csv", "provenance.json", "README.md")]
 
     _bundle(tmp_path, _decks())
     _tamper(archive, "README.md",
             lambda d: d.replace(b"3 pitch-deck slides", b"9 pitch-deck slides"))
-    assert verify_bundle(archive) == [
+    assert verify_bundle(archive) == [  # datapackage.json holds the card's checksum too
+        "datapackage.json: hash of README.md differs from SHA256SUMS",
         "README.md: does not say 3 pitch-deck slides from 2 ..."]
 
     _bundle(tmp_path, _decks())
@@ -339,3 +344,183 @@ def test_verify_says_what_a_zip_or_plain_tar_is(tmp_path):
         z.writestr("README.md", "x")
     [problem] = verify_bundle(zipped)
     assert "zip file" in problem and "download it again" not in problem
+
+
+# --- 9. citing, Croissant's nested fields and images, Data Package, the split's outcome -------
+
+def _section(card: str, title: str) -> str:
+    return card.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_card_and_croissant_say_how_to_cite_with_a_versioned_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    site = Config(site=SiteParams(base_url="https://decks.example.org/"))
+    _bundle(tmp_path, _decks(fictional=(True, False)), config=site)
+    docs = _docs(tmp_path)
+    croissant = json.loads(docs["croissant.json"])
+    key = "deckgen_slides_" + croissant["version"].replace(".", "_").replace("+", "_")
+    cite = _section(docs["README.md"].decode(), "How to cite")
+    entry = cite.split("```bibtex\n", 1)[1].split("\n```", 1)[0]
+    assert entry == croissant["citeAs"] and entry.startswith(f"@misc{{{key},")
+    assert "url = {https://decks.example.org/dataset.html}" in entry
+    assert "author" not in entry  # none is recorded: none is made up
+    assert "`SOURCE_DATE_EPOCH`" in cite and "2024 is that fixed default" in cite
+    assert "credit the real deck by its company and licence" in cite
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _bundle(tmp_path, _decks())
+    cite = _section(_docs(tmp_path)["README.md"].decode(), "How to cite")
+    assert "year = {2023}" in cite and "fixed default, not" not in cite
+    assert "howpublished = {deckgen-dataset-v1.tar.gz}" in cite and "url =" not in cite
+    assert "add the address you downloaded the archive from" in cite
+
+
+def test_the_citation_names_the_sites_title_as_publisher_but_not_the_default(tmp_path):
+    from deckgen.bundle_card import CardContext
+    from deckgen.bundle_guide import bibtex
+
+    ctx = CardContext(rows=[], decks=_decks(), version="1", mtime=1700000000,
+                      upscaled_format="webp", content_id="0123456789ab",
+                      site_title="Pitch {Archive}")
+    entry = bibtex(ctx)
+    assert entry.startswith("@misc{deckgen_slides_1_0_0_0123456789ab,")
+    assert "publisher = {Pitch Archive}" in entry  # braces would end the field
+    ctx.site_title = "deckgen"  # config's default: the tool, not a publisher
+    assert "publisher" not in bibtex(ctx)
+
+
+def test_dataset_page_says_how_to_cite(tmp_path, monkeypatch):
+    from test_site import build as build_site
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
+    for base_url in ("", "https://decks.example.org/"):
+        config = Config(site=SiteParams(base_url=base_url, title="Decks <b>"))
+        out = tmp_path / str(bool(base_url))
+        info = _bundle(out / "dataset", _decks(fictional=(False, False)), config=config)
+        build_site(out, dataset=info, base_url=base_url, site_title="Decks <b>")
+        page = (out / "dataset.html").read_text()
+        assert "How to cite" in page and "@misc{deckgen_slides_1_0_0_" in page
+        assert "year = {2023}" in page and "SOURCE_DATE_EPOCH" in page
+        assert "publisher = {Decks &lt;b&gt;}" in page  # escaped like every text
+        assert ("url = {https://decks.example.org/dataset.html}" in page) == bool(base_url)
+        assert "credit each deck you use by its company and licence" in page
+        assert "pip install -e" not in page
+
+
+def test_croissant_declares_scores_word_boxes_and_images_that_load(tmp_path):
+    _bundle(tmp_path, _decks())
+    croissant = json.loads(_docs(tmp_path)["croissant.json"])
+    [slides] = croissant["recordSet"]  # no record set over WebP files, which cannot load
+    fields = {f["name"]: f for f in slides["field"]}
+    assert set(fields) == {f.name for f in FIELDS}
+    scores = {sub["name"]: sub["source"]["transform"]["jsonPath"]
+              for sub in fields["section_scores"]["subField"]}
+    assert scores == {s: f"'{s}'" for s in SECTIONS}
+    words = fields["words"]
+    assert words["repeated"] is True
+    assert [sub["name"] for sub in words["subField"]] == ["text", "conf", "box", "line"]
+    sets = {d["@id"]: d for d in croissant["distribution"] if d["@type"] == "cr:FileSet"}
+    assert sets["upscaled-images"]["includes"] == "images/upscaled/*/*.webp"
+    assert sets["original-images-jpg"]["encodingFormat"] == "image/jpeg"
+
+
+def test_croissant_records_load_with_the_reference_loader(tmp_path):
+    import mlcroissant  # the reference loader (a dev dependency)
+
+    _bundle(tmp_path, _decks())
+    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    folder = tmp_path / "x" / ROOT
+    dataset = mlcroissant.Dataset(jsonld=str(folder / "croissant.json"))
+    rows = _rows({"metadata.jsonl": (folder / "metadata.jsonl").read_bytes()})
+    for record_set in dataset.metadata.record_sets:
+        records = list(dataset.records(record_set.name))
+        assert len(records) == len(rows)
+    first = next(iter(dataset.records("slides")))
+    word = first["slides/words"][0]
+    assert word["slides/words/box"] == rows[0]["words"][0]["box"]
+    assert first["slides/section_scores"]["slides/section_scores/cover"] == pytest.approx(
+        rows[0]["section_scores"]["cover"])
+
+
+def test_datapackage_is_valid_for_plain_implementations(tmp_path):
+    _bundle(tmp_path, _decks())
+    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    folder = tmp_path / "x" / ROOT
+    package = json.loads((folder / "datapackage.json").read_text())
+    assert package["profile"] == "data-package"  # a tabular one may hold only CSV
+    resources = {r["path"]: r for r in package["resources"]}
+    assert [p for p, r in resources.items() if "schema" in r] == ["slides.csv"]
+    assert resources["slides.csv"]["profile"] == "tabular-data-resource"
+    jsonl = resources["metadata.jsonl"]
+    assert (jsonl["profile"], jsonl["format"], jsonl["mediatype"]) == (
+        "data-resource", "jsonl", "application/jsonl")
+    for path in ("README.md", "provenance.json", "metadata.jsonl"):
+        data = (folder / path).read_bytes()
+        assert resources[path]["hash"] == f"sha256:{hashlib.sha256(data).hexdigest()}"
+        assert resources[path]["bytes"] == len(data)
+    # frictionless reads the JSONL as a file, so its json extra is not needed
+    assert frictionless.Resource(jsonl, basepath=str(folder)).type == "file"
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert verify_bundle(tmp_path / archive_name("1")) == []
+
+
+def test_datapackage_lists_images_whose_checksums_it_has(tmp_path):
+    from deckgen.bundle_card import CardContext
+    from deckgen.bundle_schema import datapackage
+
+    _bundle(tmp_path, _decks())
+    rows = _rows(_docs(tmp_path))
+    ctx = CardContext(rows=rows, decks=_decks(), version="1", mtime=1700000000,
+                      upscaled_format="webp")
+    ctx.hashes = {n: "ab" * 32 for n in ("metadata.jsonl", "slides.csv", "provenance.json")}
+    ctx.sizes = dict.fromkeys(ctx.hashes, 10)
+    assert [r["path"] for r in datapackage(ctx)["resources"]] == [
+        "metadata.jsonl", "slides.csv", "provenance.json", "README.md"]
+    ctx.hashes[rows[0]["file_name"]], ctx.sizes[rows[0]["file_name"]] = "cd" * 32, 99
+    [image] = datapackage(ctx)["resources"][4:]
+    assert (image["path"], image["mediatype"], image["bytes"]) == (
+        rows[0]["file_name"], "image/webp", 99)
+
+
+def test_card_states_what_its_split_snippet_gives(tmp_path):
+    slugs = [f"deck-{i}" for i in range(12)]
+    slides = [_slide(slug, 1) for slug in slugs] + [_slide("deck-0", 2)]
+    sources = {s.id: _jpeg(s.page) for s in slides}
+    decks = {slug: DeckMeta(slug, company=slug, license="CC0-1.0") for slug in slugs}
+    build_bundle(slides, decks, lambda s: sources[s.id],
+                 lambda s: encode_upscaled(_png_upscaled(sources[s.id]), "webp"), tmp_path)
+    splits = _section(_docs(tmp_path)["README.md"].decode(), "Splits")
+    snippet: dict = {}
+    exec(splits.split("```python\n", 1)[1].split("```", 1)[0], snippet)  # the card's code
+    test = [s for s in slugs if snippet["split"](s) == "test"]
+    test_slides = sum(1 + (s == "deck-0") for s in test)
+    assert "about 80 / 20" not in splits
+    assert (f"puts {len(test)} deck{'s' * (len(test) != 1)} ({test_slides} slide"
+            f"{'s' * (test_slides != 1)}, {100 * test_slides / 13:.1f}% of the slides) in test "
+            f"and {12 - len(test)} decks ({13 - test_slides} slides) in train") in splits
+
+
+def test_the_real_deck_accuracy_says_where_it_was_measured(tmp_path):
+    _bundle(tmp_path, _decks(fictional=(False, False)))
+    card = _docs(tmp_path)["README.md"].decode()
+    assert "right about 7 times in 10 (48 of 66 slides of 4 real decks" in card
+
+
+def test_dataset_page_and_card_give_the_same_entry(tmp_path, monkeypatch):
+    import html
+
+    from test_site import build as build_site
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    config = Config(site=SiteParams(base_url="https://decks.example.org/"))
+    info = _bundle(tmp_path / "b", _decks(), config=config)
+    card = _docs(tmp_path / "b")["README.md"].decode()
+    entry = card.split("```bibtex\n", 1)[1].split("\n```", 1)[0]
+    out = tmp_path / "site"
+    (out / "dataset").mkdir(parents=True)
+    (out / "dataset" / archive_name("1")).write_bytes(b"x")
+    build_site(out, dataset={**info, "date": "2023-11-14"}, base_url="https://decks.example.org/")
+    page = html.unescape((out / "dataset.html").read_text())
+    assert entry in page

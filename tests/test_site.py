@@ -719,13 +719,12 @@ def _banner(size: tuple[int, int]) -> bytes:
 
 @pytest.mark.parametrize("size", [(4200, 120), (120, 4200)])
 def test_a_slide_upscaled_past_the_webp_limit_is_published_within_it(tmp_path: Path, size):
-    from deckgen import build as build_stage
-    from deckgen import upscale
+    from deckgen import slide_task, upscale
 
     # x4 makes the 4200 px side 16800 px: WebP holds at most 16383 on either side
     png, up = upscale.upscale(_banner(size), upscale.UpscaleParams(method="bicubic"))
     assert max(up.width, up.height) == 16800
-    files = build_stage.encode_images(png)  # the site's variants and the dataset's WebP
+    files = slide_task.encode_images(png)  # the site's variants and the dataset's WebP
     aspect = up.width / up.height
     for name, data in files.items():
         with Image.open(io.BytesIO(data)) as image:

@@ -1,0 +1,142 @@
+"""The data card's advice to its users: how to cite the dataset, whom to credit, how to split.
+
+One BibTeX entry serves the data card, Croissant's ``citeAs`` and the site's dataset page
+(``build_bundle`` returns it as ``citation``). Nothing
+here is made up: the url is the site's when it has a base_url, the publisher its title
+when set, the year the dataset's date; no author is named, since none is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from deckgen.bundle_card import CardContext
+
+DEFAULT_SITE_TITLE = "deckgen"  # config.SiteParams' default: names the tool, not a publisher
+FIXED_DATE = "2024-01-01"  # bundle.FIXED_EPOCH's day, the date when SOURCE_DATE_EPOCH is unset
+TEST_ONE_IN = 5  # the split snippet's rule: a deck is test when its hash % 5 == 0
+
+
+def dataset_page_url(base_url: str) -> str:
+    return base_url.rstrip("/") + "/dataset.html"
+
+
+def bibtex_key(full_version: str) -> str:
+    """A key per version ("deckgen_slides_1_0_0_eb5146362542"): two versions never share one."""
+    return "deckgen_slides_" + re.sub(r"[^0-9A-Za-z]+", "_", full_version).strip("_")
+
+
+def publisher(site_title: str) -> str:
+    """The site's title, when the config names one (the default names only the tool)."""
+    title = " ".join(site_title.split())
+    return "" if title in ("", DEFAULT_SITE_TITLE) else title
+
+
+def _bibtex_text(value: str) -> str:
+    # braces and backslashes would end the field or start a command in BibTeX
+    return re.sub(r"[{}\\]", "", value)
+
+
+def bibtex(ctx: CardContext) -> str:
+    from deckgen.bundle_card import ARCHIVE_STEM, PRETTY_NAME
+
+    fields = [("title", PRETTY_NAME), ("version", ctx.full_version)]
+    if publisher(ctx.site_title):
+        fields.append(("publisher", _bibtex_text(publisher(ctx.site_title))))
+    fields.append(("year", ctx.date[:4]))
+    if ctx.base_url:
+        fields.append(("url", dataset_page_url(ctx.base_url)))
+    else:
+        fields.append(("howpublished", f"{ARCHIVE_STEM}-v{ctx.version}.tar.gz"))
+    decks = "1 pitch deck" if len(ctx.decks) == 1 else f"{len(ctx.decks)} pitch decks"
+    fields.append(("note", f"Slides of {decks}, each under its deck's licence"))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{bibtex_key(ctx.full_version)},\n{body}\n}}"
+
+
+def citation(ctx: CardContext) -> list[str]:
+    """The card's "How to cite" section."""
+    from deckgen.bundle import FIXED_EPOCH
+
+    if ctx.mtime == FIXED_EPOCH:
+        date = (f"This build did not set it: {ctx.date[:4]} is that fixed default, not the "
+                "year the dataset was published, so correct it when you cite.")
+    else:
+        date = "This build set it."
+    where = ("`url` is the site's dataset page." if ctx.base_url else
+             "This build had no site base_url, so the entry has no url: add the address "
+             "you downloaded the archive from.")
+    return [
+        "```bibtex", bibtex(ctx), "```", "",
+        f"The key carries the version, so each version is cited apart. {where} The year is "
+        "the dataset's date: `SOURCE_DATE_EPOCH` when the build set it (a publisher sets it "
+        f"to the release day), else a fixed {FIXED_DATE}. {date}",
+        "",
+        _credit(ctx),
+    ]
+
+
+def _credit(ctx: CardContext) -> str:
+    who = (f"the site that publishes it ({publisher(ctx.site_title)})"
+           if publisher(ctx.site_title) else "no author or publisher")
+    fictional, total = ctx.fictional, len(ctx.decks)
+    if fictional == total:
+        decks = ("Its decks are fictional (`deckgen sample` made them): there is no company "
+                 "behind them to credit.")
+    else:
+        real = total - fictional
+        which = "the real deck" if real == 1 else f"each of the {real} real decks you use"
+        decks = (f"The slides belong to the companies whose decks they are: credit {which} "
+                 "by its company and licence, as listed under \"Decks and licences\".")
+    return f"deckgen records {who} for this dataset, so the entry names no author. {decks}"
+
+
+def splits(ctx: CardContext) -> list[str]:
+    """The card's "Splits" section: by deck, with what its snippet gives on these decks."""
+    shared = (" The fictional decks also share one generator's templates and phrase banks, so "
+              "even a deck split overstates how a model does on real decks."
+              if ctx.fictional else "")
+    return [
+        "The archive declares one split, `train`, holding every slide: make your own, by "
+        "deck. Slides of one deck are not independent (one company, template, fonts and "
+        "wording)." + shared + " Split on the `deck` id, for example deterministically by a "
+        "hash of it; a random split of slides puts pages of one deck on both sides and "
+        "overstates results.",
+        "",
+        "```python",
+        "import hashlib",
+        "def split(deck: str) -> str:  # one deck in 5 on average, the same everywhere",
+        "    return \"test\" if int(hashlib.sha256(deck.encode()).hexdigest(), 16) "
+        f"% {TEST_ONE_IN} == 0 else \"train\"",
+        "```",
+        "",
+        split_outcome(ctx),
+    ]
+
+
+def deck_split(deck: str) -> str:
+    """The card's split snippet, run here: the card reports what it gives on these decks."""
+    digest = int(hashlib.sha256(deck.encode()).hexdigest(), 16)
+    return "test" if digest % TEST_ONE_IN == 0 else "train"
+
+
+def split_outcome(ctx: CardContext) -> str:
+    decks = {"train": 0, "test": 0}
+    slides = {"train": 0, "test": 0}
+    for slug in ctx.decks:
+        decks[deck_split(slug)] += 1
+    for row in ctx.rows:
+        slides[deck_split(row["deck"])] += 1
+    share = 100 * slides["test"] / len(ctx.rows) if ctx.rows else 0.0
+    return (f"On this dataset it puts {_n(decks['test'], 'deck')} ({_n(slides['test'], 'slide')}, "
+            f"{share:.1f}% of the slides) in test and {_n(decks['train'], 'deck')} "
+            f"({_n(slides['train'], 'slide')}) in train. One deck in {TEST_ONE_IN} lands in test "
+            "on average, but with few decks the share can be far from that: count it before "
+            "you rely on it.")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
