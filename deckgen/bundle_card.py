@@ -84,6 +84,22 @@ FIELDS: tuple[Field, ...] = (
 )
 
 SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "PDF")
+# a text cell a spreadsheet would run as a formula (OCR text and deck metadata are
+# anyone's): slides.csv starts it with an apostrophe, metadata.jsonl keeps it as read
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A field's value as slides.csv holds it (objects as JSON text)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return str(value)
 
 
 # sections as the project's training briefs define them (/work/notes/brief_data.md wording)
@@ -241,7 +257,9 @@ def data_card(ctx: CardContext) -> str:
         "| file | what |",
         "|---|---|",
         "| `metadata.jsonl` | one JSON object per slide, every field below |",
-        "| `slides.csv` | the same without word boxes (objects as JSON text) |",
+        "| `slides.csv` | the same without word boxes (objects as JSON text; a text that "
+        "starts with `=`, `+`, `-` or `@` starts with `'` there, so spreadsheets show it "
+        "instead of running it as a formula) |",
         f"| `images/upscaled/<deck>/<page>.{ctx.upscaled_format}` | super-resolved slide |",
         "| `images/original/<deck>/<page>.<ext>` | slide as found (jpg, png or webp; other "
         "formats and PDF pages as png) |",

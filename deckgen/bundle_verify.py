@@ -35,6 +35,10 @@ from deckgen.bundle_verify_values import (
 TEXT_MEMBERS = ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
                 "metadata.jsonl", "provenance.json", "slides.csv")
 _CHUNK = 1 << 20  # compressed and decompressed bytes held at once while streaming
+# A text member is read whole; past this many times the archive's size it is a
+# compression bomb, not deckgen's (its text is a small part of a bundle of images)
+_TEXT_PER_ARCHIVE_BYTE = 20
+_TEXT_FLOOR = 64 << 20
 
 
 def verify_bundle(archive: Path) -> list[str]:
@@ -180,11 +184,12 @@ def _read_archive(archive: Path) -> tuple[dict[str, _Member], list[str]]:
     files: dict[str, _Member] = {}
     problems: list[str] = []
     roots: set[str] = set()
+    text_limit = max(_TEXT_FLOOR, _TEXT_PER_ARCHIVE_BYTE * archive.stat().st_size)
     with open(archive, "rb") as raw:
         stream = _GzipMember(raw)
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
             for info in tar:
-                problems += _read_member(tar, info, files, roots)
+                problems += _read_member(tar, info, files, roots, text_limit)
         stream.finish()
     if len(roots) > 1:
         problems.append(f"archive has several top-level folders: {', '.join(sorted(roots))}")
@@ -192,7 +197,7 @@ def _read_archive(archive: Path) -> tuple[dict[str, _Member], list[str]]:
 
 
 def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, files: dict[str, _Member],
-                 roots: set[str]) -> list[str]:
+                 roots: set[str], text_limit: int) -> list[str]:
     parts = info.name.split("/")
     if info.name.startswith("/") or ".." in parts:
         return [f"{info.name}: unsafe member path"]
@@ -203,9 +208,12 @@ def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, files: dict[str, _
         return []
     if not info.isfile():
         return [f"{info.name}: not a regular file"]
+    name = "/".join(parts[1:])
+    if name in files:  # `tar -k` keeps the first copy, plain tar the last: either may be bad
+        return [f"{info.name}: in the archive twice"]
     fh = tar.extractfile(info)
     assert fh is not None
-    return _read_content("/".join(parts[1:]), fh, files)
+    return _read_content(name, fh, files, text_limit)
 
 
 def _read_folder(folder: Path) -> tuple[dict[str, _Member], list[str]]:
@@ -225,21 +233,29 @@ def _read_folder(folder: Path) -> tuple[dict[str, _Member], list[str]]:
     return files, problems
 
 
-def _read_content(name: str, fh: IO[bytes], files: dict[str, _Member]) -> list[str]:
-    """Hash one member; keep a text member's text and an image's size (read from its head)."""
+def _read_content(name: str, fh: IO[bytes], files: dict[str, _Member],
+                  text_limit: int | None = None) -> list[str]:
+    """Hash one member; keep a text member's text (up to ``text_limit`` bytes) and an
+    image's size (read from its head)."""
     digest = hashlib.sha256()
     kept = bytearray()  # text members and the head of an image: images are never held
     size = 0
     is_image = name.startswith("images/")
+    is_text = name in TEXT_MEMBERS
     while block := fh.read(_CHUNK):
         digest.update(block)
         size += len(block)
-        if name in TEXT_MEMBERS:
+        if is_text and text_limit is not None and size > text_limit:
+            is_text, kept = False, bytearray()  # hashed on, never held
+        if is_text:
             kept += block
         elif is_image and len(kept) < IMAGE_HEAD:
             kept += block[:IMAGE_HEAD - len(kept)]
     text, problems = None, []
-    if name in TEXT_MEMBERS:
+    if name in TEXT_MEMBERS and not is_text:
+        problems.append(f"{name}: {size:,} bytes of text, more than {_TEXT_PER_ARCHIVE_BYTE}"
+                        " times the download; not read (a compression bomb?)")
+    elif is_text:
         try:
             text = kept.decode("utf-8")
         except UnicodeDecodeError:
@@ -249,11 +265,18 @@ def _read_content(name: str, fh: IO[bytes], files: dict[str, _Member]) -> list[s
     return problems
 
 
+def _lines(text: str) -> list[str]:
+    """Lines ended by \\n only: ``str.splitlines`` also breaks at U+2028 and U+0085, which
+    a JSON string holds as they are (a company name once cut metadata.jsonl in two)."""
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
 def _listed_sums(files: dict[str, _Member]) -> dict[str, str]:
     """name -> SHA-256 as SHA256SUMS lists it (well-formed lines only)."""
     member = files.get("SHA256SUMS")
     listed: dict[str, str] = {}
-    for line in (member.text or "").splitlines() if member else []:
+    for line in _lines(member.text or "") if member else []:
         digest, sep, name = line.partition("  ")
         if sep and len(digest) == 64:
             listed[name] = digest
@@ -263,7 +286,7 @@ def _listed_sums(files: dict[str, _Member]) -> dict[str, str]:
 def _rows(files: dict[str, _Member]) -> list[dict[str, Any]]:
     member = files.get("metadata.jsonl")
     rows = []
-    for line in (member.text or "").splitlines() if member else []:
+    for line in _lines(member.text or "") if member else []:
         try:
             row = json.loads(line)
         except ValueError:
@@ -342,7 +365,7 @@ def _check_sums(files: dict[str, _Member]) -> list[str]:
         return ["SHA256SUMS: missing from the archive"]
     problems = []
     listed: set[str] = set()
-    for number, line in enumerate(sums_member.text.splitlines(), 1):
+    for number, line in enumerate(_lines(sums_member.text), 1):
         digest, sep, name = line.partition("  ")
         if not sep or len(digest) != 64:
             problems.append(f"SHA256SUMS line {number}: malformed ({line[:80]!r})")
@@ -373,7 +396,7 @@ def _check_metadata(files: dict[str, _Member]) -> tuple[list[str], list[Row]]:
     problems: list[str] = []
     ids: list[str] = []
     slides: list[Row] = []
-    for number, line in enumerate(member.text.splitlines(), 1):
+    for number, line in enumerate(_lines(member.text), 1):
         where = f"metadata.jsonl line {number}"
         try:
             row = json.loads(line)

