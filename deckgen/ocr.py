@@ -44,6 +44,7 @@ from deckgen.records import OcrResult, Word
 # ocr-11: a title keeps a doubtful word set at word spacing beside a sure one, in its size
 VERSION = "ocr-11"
 
+MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
 # words of 1-2 letters need this confidence: on real slides it removed a tenth of the
 # false words for a quarter of a point of recall (docs/benchmarks.md)
@@ -286,6 +287,9 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0) -> OcrResult:
     """OCR one (upscaled) slide; word boxes come back in source-slide pixels."""
     start = time.perf_counter()
     gray = _decode_gray(image_png)
+    if max(gray.shape) > MAX_SIDE:  # Tesseract would fail with "Image too large"
+        raise SlideError(f"the slide is {gray.shape[1]}x{gray.shape[0]} px; Tesseract reads "
+                         f"at most {MAX_SIDE:,} px a side: crop or split it")
     prepared = _prepare(gray)
     ok, encoded = cv2.imencode(".png", prepared)
     if not ok:

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from deckgen.errors import ConfigError, SlideError
+from deckgen.ocr import MAX_SIDE
 from deckgen.records import UpscaleResult
 from deckgen.superres import MODEL_METHOD, SrModel, load_method, shipped_scales
 
@@ -295,9 +296,14 @@ def choose_scale(text_height: float | None, params: UpscaleParams, width: int = 
     return int(max(1, min(params.max_scale, round(wanted))))
 
 
+def _fits(width: int, height: int, scale: int, max_pixels: int) -> bool:
+    """Within the pixel limit, and within what Tesseract reads (MAX_SIDE px a side)."""
+    return width * height * scale * scale <= max_pixels and max(width, height) * scale <= MAX_SIDE
+
+
 def _cap_scale(scale: int, width: int, height: int, max_pixels: int) -> int:
-    """Lower the scale until the output stays within the pixel limit."""
-    while scale > 1 and width * height * scale * scale > max_pixels:
+    """Lower the scale until the output stays within the pixel and side limits."""
+    while scale > 1 and not _fits(width, height, scale, max_pixels):
         scale -= 1
     return scale
 
@@ -345,7 +351,7 @@ def _plan(
         shipped = [
             s
             for s in shipped_scales()
-            if s <= params.max_scale and width * height * s * s <= params.max_pixels
+            if s <= params.max_scale and _fits(width, height, s, params.max_pixels)
         ]
         if shipped:
             best = min(shipped, key=lambda s: (abs(np.log(s / scale)), -s))
@@ -365,6 +371,9 @@ def _plan(
             f"upscaling {width}x{height} by {scale} would exceed the "
             f"{params.max_pixels / 1e6:.0f} Mpx limit (--max-pixels)"
         )
+    if max(width, height) * scale > MAX_SIDE:
+        raise SlideError(f"upscaling {width}x{height} by {scale} would pass {MAX_SIDE:,} px, "
+                         "the most Tesseract reads a side; use --upscale auto or bicubic")
     return method, scale
 
 

@@ -432,3 +432,11 @@ def test_a_doubtful_first_word_at_word_spacing_stays_in_the_title_a_logo_apart_d
     small = ocr.Word("oeo", 45.0, [156, 24, 18, 6])  # at word spacing, a third the size
     apart = ocr_layout.Line((0, 0, 1), [logo, *_line(1, 100, 20, "LAW FIRMS", 15).words, small])
     assert ocr_layout.find_title([apart], 300) == "LAW FIRMS"
+
+
+def test_a_slide_wider_than_tesseract_reads_fails_with_that_reason():
+    wide = Image.new("L", (33_000, 16), 255)
+    out = io.BytesIO()
+    wide.save(out, format="PNG")
+    with pytest.raises(SlideError, match=r"33000x16 px; Tesseract reads at most 32,767 px a side"):
+        ocr.ocr(out.getvalue(), OcrParams())

@@ -494,3 +494,16 @@ def test_train_sr_refuses_a_bad_out_before_training(
     assert stopped.value.code == 2
     said = capsys.readouterr().err.strip()
     assert message in said and "Traceback" not in said and len(said.splitlines()) == 1
+
+
+@pytest.mark.parametrize("size", [(20_000, 40), (40, 20_000)])
+def test_a_long_strip_is_upscaled_no_further_than_tesseract_reads(size):
+    # x2 made a 20,000 px side 40,000: OCR then failed with Tesseract's "Image too large"
+    width, height = size
+    strip = np.full((height, width, 3), 255, np.uint8)
+    cv2.putText(strip, "tiny text", (5, min(height, width) - 10), cv2.FONT_HERSHEY_PLAIN, 0.6,
+                (0, 0, 0))
+    png, result = up.upscale(cv2.imencode(".png", strip)[1].tobytes(), up.UpscaleParams())
+    assert max(result.width, result.height) <= 32_767 and result.scale == 1.0
+    with pytest.raises(SlideError, match="the most Tesseract reads a side"):  # asked for x2
+        up.upscale(cv2.imencode(".png", strip)[1].tobytes(), up.UpscaleParams(method="model:x2"))
