@@ -89,6 +89,7 @@ def build(
     from deckgen.build import Builder
     from deckgen.build_report import report_problems
 
+    state["resume"] = "finished work is cached, run the same command again to resume"
     cfg = resolve_config(
         config,
         build={
@@ -283,7 +284,7 @@ def main() -> None:
         err.print(Text.assemble(("error: ", "red"), f"{exc.strerror or exc}{where}"))
         sys.exit(EXIT_BAD_INPUT)
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
-        err.print("interrupted; finished work is cached, run the same command again to resume")
+        err.print("; ".join(filter(None, ["interrupted", state["resume"]])))
     sys.exit(code if isinstance(code, int) else 0)
 
 

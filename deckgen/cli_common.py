@@ -26,7 +26,8 @@ app = typer.Typer(
 # stays, "[/b]" cannot crash a print); styled words go through Text.assemble.
 # soft_wrap: a message is one line however narrow the terminal (or a log file: 80 columns)
 err = Console(stderr=True, markup=False, soft_wrap=True)
-state = {"verbose": False}
+# "resume": what a command that can be run again says when it is interrupted
+state: dict[str, object] = {"verbose": False, "resume": ""}
 
 ConfigOpt = Annotated[
     Path | None,

@@ -18,6 +18,7 @@ from deckgen.cli_common import (
     app,
     err,
     resolve_config,
+    state,
 )
 from deckgen.errors import (
     EXIT_BAD_INPUT,
@@ -145,6 +146,7 @@ def deploy(
     """
     from deckgen.deploy import deploy as run_deploy
 
+    state["resume"] = "the live site is whole; run the same command again to finish"
     cfg = resolve_config(
         config, deploy={"bucket": bucket, "prefix": prefix, "distribution_id": distribution_id}
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from deckgen.corpus import (
     DOCUMENT_EXTENSIONS,
     IMAGE_EXTENSIONS,
+    MAX_PDF_PAGES,
     META_KEYS,
     SLUG_RE,
     UNREAD_IMAGE_ADVICE,
@@ -151,6 +152,9 @@ def add_deck(
                 except BadInputError as exc:  # say which file, as given
                     said = str(exc).removeprefix(f"{path.name}: ")
                     raise BadInputError(f"{path}: {said}") from exc
+                if count > MAX_PDF_PAGES:  # a build would read only the first ones
+                    raise BadInputError(f"{path}: {count:,} pages; a deck is read up to "
+                                        f"{MAX_PDF_PAGES:,} pages: split it into decks")
                 for n in range(1, count + 1):
                     page += 1
                     png = render_pdf_page(pdf, n, pdf_width)

@@ -131,3 +131,38 @@ def test_a_deck_toml_with_notepads_byte_order_mark_is_labelled_and_keeps_it(tmp_
     (deck / "deck.toml").write_text('notes = ' + "[" * 500 + "]" * 500 + "\n")
     with pytest.raises(BadInputError, match="does not read as TOML \\(nested too deeply\\)"):
         set_section(deck, 1, "team")
+
+
+def _blank_pdf(path, pages: int) -> None:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        pdf.new_page(960, 540)
+    pdf.save(path)
+    pdf.close()
+
+
+def test_a_pdf_longer_than_a_build_reads_is_refused_before_rendering(tmp_path):
+    _blank_pdf(tmp_path / "huge.pdf", 1001)  # rendered, 5,000 pages took minutes and GBs
+    with pytest.raises(BadInputError, match="huge.pdf: 1,001 pages; a deck is read up to 1,000"):
+        add_deck(tmp_path / "corpus", [tmp_path / "huge.pdf"])
+    assert not any((tmp_path / "corpus").iterdir())  # no staging folder left behind
+
+
+def test_an_interrupted_add_leaves_the_corpus_as_it_was_and_does_not_promise_a_cache(tmp_path):
+    import signal
+    import time
+
+    _blank_pdf(tmp_path / "long.pdf", 400)
+    corpus = tmp_path / "corpus"
+    proc = subprocess.Popen([sys.executable, "-m", "deckgen", "add", "--corpus", str(corpus),
+                             str(tmp_path / "long.pdf")], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(corpus.glob(".*.adding/*.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "cached" not in stderr and "Traceback" not in stderr
+    assert list(corpus.iterdir()) == []

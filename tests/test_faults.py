@@ -237,7 +237,7 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(tmp_path, tiny_corpus, refere
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "interrupted; finished work is cached" in stderr and "Traceback" not in stderr
 
     result = run_build(tmp_path, tiny_corpus, "--workers", "2")
     assert result.returncode == 0, result.stderr
