@@ -47,7 +47,7 @@ from deckgen.records import DeckMeta, Slide
 if TYPE_CHECKING:
     from deckgen.config import Config
 
-VERSION = "7"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "8"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 SPOOL_PREFIX = "deckgen-bundle-"  # the spool folders of images waiting for the archive
 
@@ -164,6 +164,7 @@ def build_bundle(
         "version": ctx.full_version,  # carries the content id: differs when the data does
         "date": ctx.date,  # the archive's (SOURCE_DATE_EPOCH, else the fixed default)
         "citation": bundle_guide.bibtex(ctx),  # the card's entry, for the dataset page
+        "publisher": bundle_guide.publisher(ctx.site_title),
         "written": written,
         "skipped": skipped,
     }

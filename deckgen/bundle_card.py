@@ -202,7 +202,8 @@ def _size_category(n: int) -> str:
 
 
 def _yaml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+    # a JSON string with \u escapes is a valid YAML scalar (raw, U+FFFF or a control is not)
+    return json.dumps(value)
 
 
 def _md_cell(value: Any) -> str:

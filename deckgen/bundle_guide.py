@@ -36,8 +36,9 @@ def publisher(site_title: str) -> str:
 
 
 def _bibtex_text(value: str) -> str:
-    # braces and backslashes would end the field or start a command in BibTeX
-    return re.sub(r"[{}\\]", "", value)
+    # braces and backslashes would end the field or start a command in BibTeX; & % # $ _
+    # are LaTeX's own characters, escaped
+    return re.sub(r"([&%#$_])", r"\\\1", re.sub(r"[{}\\]", "", value))
 
 
 def bibtex(ctx: CardContext) -> str:

@@ -17,6 +17,9 @@ from PIL import Image
 
 from deckgen.records import Slide
 
+# bump when encode_upscaled's bytes change for the same pixels (part of the images key;
+# bundle.VERSION is not: the archive's documents changing re-encodes no image)
+VERSION = "1"
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
 WEBP_METHOD = 4
 WEBP_MAX_SIDE = 16383  # the format's limit: a wider upscaled image is stored scaled down

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import tarfile
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +30,7 @@ from deckgen.bundle_verify_values import (
     image_size,
     read_csv,
     row_value_problems,
+    strict_json,
 )
 
 TEXT_MEMBERS = ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
@@ -84,7 +85,7 @@ def _check_files(files: dict[str, _Member]) -> list[str]:
             problems.append(f"{name}: missing from the archive")
         elif name.endswith(".json"):
             try:
-                docs[name] = json.loads(data.text)
+                docs[name] = strict_json(data.text)
             except ValueError as exc:
                 problems.append(f"{name}: not valid JSON ({exc})")
         elif not data.text.startswith("---\n"):
@@ -288,7 +289,7 @@ def _rows(files: dict[str, _Member]) -> list[dict[str, Any]]:
     rows = []
     for line in _lines(member.text or "") if member else []:
         try:
-            row = json.loads(line)
+            row = strict_json(line)
         except ValueError:
             continue
         if isinstance(row, dict):
@@ -310,7 +311,8 @@ def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
     croissant, package = docs.get("croissant.json"), docs.get("datapackage.json")
     card, prov = docs.get("README.md"), docs.get("provenance.json")
     if isinstance(croissant, dict):
-        for dist in croissant.get("distribution", []):
+        problems += _not_a_list("croissant.json", croissant, "distribution")
+        for dist in _list(croissant.get("distribution")):
             name = dist.get("contentUrl") if isinstance(dist, dict) else None
             if name is None or "sha256" not in dist:
                 continue
@@ -322,7 +324,8 @@ def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
         if not str(croissant.get("description", "")).startswith(counts):
             problems.append(f"croissant.json: description does not say {counts.strip()} ...")
     if isinstance(package, dict):
-        for res in package.get("resources", []):
+        problems += _not_a_list("datapackage.json", package, "resources")
+        for res in _list(package.get("resources")):
             name = res.get("path") if isinstance(res, dict) else None
             if name is None:
                 continue
@@ -339,12 +342,21 @@ def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
             problems.append(f"README.md: does not say {counts.strip()} ...")
     if isinstance(prov, dict):
         expected = {"slides": slides, "decks": len(decks), "fictional decks": len(fictional)}
-        found = {"slides": prov.get("slides"),
-                 "decks": (prov.get("decks") or {}).get("total"),
-                 "fictional decks": (prov.get("decks") or {}).get("fictional")}
+        deck_counts = prov.get("decks") if isinstance(prov.get("decks"), dict) else {}
+        found = {"slides": prov.get("slides"), "decks": deck_counts.get("total"),
+                 "fictional decks": deck_counts.get("fictional")}
         problems += [f"provenance.json: {key} {found[key]!r}, but metadata.jsonl has "
                      f"{value}" for key, value in expected.items() if found[key] != value]
     return problems
+
+
+def _list(value: Any) -> list[Any]:
+    """A document's list, as forged JSON may give any type in its place."""
+    return value if isinstance(value, list) else []
+
+
+def _not_a_list(name: str, doc: dict[str, Any], key: str) -> list[str]:
+    return [] if isinstance(doc.get(key), list) else [f"{name}: {key} is not a list"]
 
 
 def _size(files: dict[str, _Member], name: str) -> int | None:
@@ -399,7 +411,7 @@ def _check_metadata(files: dict[str, _Member]) -> tuple[list[str], list[Row]]:
     for number, line in enumerate(_lines(member.text), 1):
         where = f"metadata.jsonl line {number}"
         try:
-            row = json.loads(line)
+            row = strict_json(line)
         except ValueError as exc:
             problems.append(f"{where}: not valid JSON ({exc})")
             continue
@@ -413,7 +425,7 @@ def _check_metadata(files: dict[str, _Member]) -> tuple[list[str], list[Row]]:
             slides.append(Row(number, row, typed=not type_problems))
         row_problems = type_problems or row_value_problems(row, files)
         problems += [f"{where}: {p}" for p in row_problems]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
     if duplicates:
         problems.append(f"metadata.jsonl: duplicate ids {', '.join(duplicates)}")
     return problems, slides

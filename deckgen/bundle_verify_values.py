@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Container
@@ -123,18 +124,30 @@ def _word_problems(row: dict[str, Any]) -> list[str]:
     return []
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(text: str) -> Any:
+    """JSON as the standard has it: Python's reader also takes NaN and Infinity."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
 def read_csv(text: str | None, ids: list[str]) -> tuple[list[str], list[list[str]]]:
     """(problems, records) of slides.csv: records only when its header and ids are right."""
     if text is None:
         return ["slides.csv: missing from the archive"], []
     # a slide's OCR text is one cell: no cell can be longer than the file
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
+    try:
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, [])
+        records = [record for record in reader if record]
+    except csv.Error as exc:  # a stray carriage return, a NUL
+        return [f"slides.csv: not valid CSV ({exc})"], []
     expected = [f.name for f in FIELDS if f.csv]
     if header != expected:
         return [f"slides.csv: header {header} differs from the schema {expected}"], []
-    records = [record for record in reader if record]
     csv_ids = [record[0] for record in records]
     if csv_ids != ids:
         return [f"slides.csv: ids differ from metadata.jsonl ({len(csv_ids)} rows vs "

@@ -141,6 +141,13 @@ def link_problem(path: Path, root: Path) -> str | None:
     return None
 
 
+TOML_ERRORS = (tomllib.TOMLDecodeError, RecursionError)  # [[[[…]]]] overflows the parser
+
+
+def toml_error(exc: Exception) -> str:
+    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+
+
 def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckMeta:
     meta = DeckMeta(slug=deck_dir.name, company=deck_dir.name.replace("-", " ").title())
     toml_path = deck_dir / "deck.toml"
@@ -159,9 +166,8 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
     except UnicodeDecodeError:
         problems.append(Problem(rel, f"not UTF-8 text; save it as UTF-8; {META_IGNORED}"))
         return meta
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:  # [[[[…]]]] overflows the parser
-        why = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        problems.append(Problem(rel, f"malformed TOML ({why}); {META_IGNORED}"))
+    except TOML_ERRORS as exc:
+        problems.append(Problem(rel, f"malformed TOML ({toml_error(exc)}); {META_IGNORED}"))
         return meta
     if "slug" in data:
         problems.append(Problem(rel, "slug field ignored: a deck's slug is its folder name"))
@@ -195,7 +201,7 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
         else:
             text = str(value)
             if _LINE_BREAKS.search(text.strip()):
-                problems.append(Problem(rel, f"{key}: line breaks read as spaces"))
+                problems.append(Problem(rel, f"{key}: line breaks and tabs read as spaces"))
             text = _LINE_BREAKS.sub(" ", text).strip()
             if _HIDDEN_CONTROLS.search(text):  # a right-to-left override reverses what follows
                 problems.append(Problem(rel, f"{key}: invisible control characters removed"))

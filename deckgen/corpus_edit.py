@@ -17,6 +17,7 @@ from deckgen.corpus import (
     MAX_PDF_PAGES,
     META_KEYS,
     SLUG_RE,
+    TOML_ERRORS,
     UNREAD_IMAGE_ADVICE,
     UNREAD_IMAGE_EXTENSIONS,
     Problem,
@@ -24,6 +25,7 @@ from deckgen.corpus import (
     natural_key,
     safe_slug,
     scan_deck,
+    toml_error,
 )
 from deckgen.corpus_pdf import PDF_RENDER_WIDTH, as_pdf, pdf_page_count, render_pdf_page
 from deckgen.errors import BadInputError
@@ -152,9 +154,9 @@ def add_deck(
                 except BadInputError as exc:  # say which file, as given
                     said = str(exc).removeprefix(f"{path.name}: ")
                     raise BadInputError(f"{path}: {said}") from exc
-                if count > MAX_PDF_PAGES:  # a build would read only the first ones
-                    raise BadInputError(f"{path}: {count:,} pages; a deck is read up to "
-                                        f"{MAX_PDF_PAGES:,} pages: split it into decks")
+                if count > MAX_PDF_PAGES:  # the most a deck.pdf in the corpus is read to
+                    raise BadInputError(f"{path}: {count:,} pages; deckgen imports a deck of "
+                                        f"up to {MAX_PDF_PAGES:,} pages: split it into decks")
                 for n in range(1, count + 1):
                     page += 1
                     png = render_pdf_page(pdf, n, pdf_width)
@@ -275,9 +277,9 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
     try:  # bytes, so that CRLF line ends stay as they are
         text = raw.decode("utf-8-sig")
         before = _labels_of_page(tomllib.loads(text), page)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
-        why = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML ({why})") from exc
+    except (UnicodeDecodeError, *TOML_ERRORS) as exc:
+        raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML "
+                            f"({toml_error(exc)})") from exc
     if section is None and not before:
         return toml_path  # nothing set by hand to remove
     newline = "\r\n" if "\r\n" in text else "\n"

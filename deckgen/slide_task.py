@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deckgen import bundle, bundle_images, classify, ocr, ocr_layout, site_images, upscale
+from deckgen import bundle_images, classify, ocr, ocr_layout, site_images, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus_pdf import read_source
@@ -25,7 +25,7 @@ from deckgen.records import OcrResult, Slide, UpscaleResult
 
 # Everything that decides a slide's published image bytes besides its upscaled pixels.
 IMAGES_VERSION = (
-    f"{site_images.ENCODER}|dataset:{bundle.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
+    f"{site_images.ENCODER}|dataset:{bundle_images.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
     f"{bundle_images.WEBP_METHOD}"
 )
 # the bundle's upscaled image, beside site_images.encode_variants' files

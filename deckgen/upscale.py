@@ -45,7 +45,9 @@ __all__ = [
     "validate",
 ]
 
-_CODE_VERSION = "6"  # 6: light ink on alpha, value range, a blank first frame skipped
+# 6: light ink on alpha, value range, a blank first frame skipped; 7: no side past what
+# Tesseract reads
+_CODE_VERSION = "7"
 
 SIMPLE_METHODS = {"none": None, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 # A slide whose estimated scale is below this is left alone: gains under ~25 % do not

@@ -921,3 +921,46 @@ def test_verify_does_not_hold_a_compression_bomb_or_trust_a_member_given_twice(c
             dst.addfile(member, io.BytesIO(data) if data is not None else None)
     archive.write_bytes(out.getvalue())
     assert f"{first}: in the archive twice" in verify_bundle(archive)
+
+
+def test_verify_reads_json_as_the_standard_has_it_and_a_broken_csv_as_a_problem(corpus, tmp_path):
+    # Python's json reads NaN, JavaScript's does not: and nan slips past every range check
+    nan = _republished(corpus, tmp_path, _edit_both(1, upscale_scale=float("nan")))
+    assert any(p.startswith("metadata.jsonl line 1: not valid JSON (NaN is not JSON)")
+               for p in nan), nan
+    stray = _republished(corpus, tmp_path / "cr", {
+        "slides.csv": lambda data: data.replace(b",problem,", b",pro\rblem,", 1)})
+    assert any(p.startswith("slides.csv: not valid CSV (new-line character") for p in stray)
+
+
+@pytest.mark.parametrize("member, key, value", [("croissant.json", "distribution", 5),
+                                                ("datapackage.json", "resources", 5),
+                                                ("provenance.json", "decks", [])])
+def test_verify_reports_a_forged_document_of_the_wrong_shape_without_crashing(
+        corpus, tmp_path, member, key, value):
+    def forge(data: bytes) -> bytes:
+        doc = json.loads(data)
+        doc[key] = value
+        return json.dumps(doc).encode()
+
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    files = {name.split("/", 1)[1]: data for name, data in _members(archive).items()}
+    files[member] = forge(files[member])
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
+                                  for n in sorted(files) if n != "SHA256SUMS").encode()
+    _rewrite(archive, lambda name, data: files[name])
+    problems = verify_bundle(archive)  # was a TypeError traceback
+    assert problems and all(isinstance(p, str) for p in problems), member
+
+
+def test_the_cards_yaml_header_escapes_what_yaml_does_not_allow_raw(corpus, tmp_path):
+    import yaml
+
+    slides, decks = corpus
+    decks["acme"].license = "Custom licence \uffff \u0394"
+    _build((slides, decks), tmp_path)
+    card = _members(tmp_path / archive_name("1"))[f"{ROOT}/README.md"].decode()
+    header = yaml.safe_load(card.split("---\n")[1])  # Hugging Face reads it with a YAML parser
+    assert "Custom licence \uffff \u0394" in header["license_name"]
+    assert "\uffff" not in card.split("---\n")[1]

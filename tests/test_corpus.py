@@ -402,7 +402,8 @@ def test_deck_toml_line_breaks_c1_controls_blanks_and_deep_nesting_are_reported(
     assert (nel.company, nel.industry, nel.license, nel.title) == (
         "Next Line Co", "Fin tech", "CC-BY-4.0", "")
     assert sorted(p.reason for p in corpus.problems if p.path.startswith("nel")) == [
-        "company: line breaks read as spaces", "industry: line breaks read as spaces",
+        "company: line breaks and tabs read as spaces",
+        "industry: line breaks and tabs read as spaces",
         "license: invisible control characters removed", "title is blank; left as if not given"]
     deep = [p.reason for p in corpus.problems if p.path.startswith("deep")]
     assert deep == ["malformed TOML (nested too deeply); metadata ignored"], deep

@@ -145,7 +145,8 @@ def _blank_pdf(path, pages: int) -> None:
 
 def test_a_pdf_longer_than_a_build_reads_is_refused_before_rendering(tmp_path):
     _blank_pdf(tmp_path / "huge.pdf", 1001)  # rendered, 5,000 pages took minutes and GBs
-    with pytest.raises(BadInputError, match="huge.pdf: 1,001 pages; a deck is read up to 1,000"):
+    with pytest.raises(BadInputError, match="huge.pdf: 1,001 pages; deckgen imports a deck "
+                                            "of up to 1,000"):
         add_deck(tmp_path / "corpus", [tmp_path / "huge.pdf"])
     assert not any((tmp_path / "corpus").iterdir())  # no staging folder left behind
 
