@@ -100,9 +100,10 @@ def bundle_build(
 
 @bundle_app.command("verify")
 def bundle_verify(
-    archive: Annotated[Path, typer.Argument(help="A deckgen-dataset-*.tar.gz.")],
+    archive: Annotated[Path, typer.Argument(
+        help="A deckgen-dataset-*.tar.gz, or the folder it unpacks to.")],
 ) -> None:
-    """Check every checksum and the metadata schema of a dataset archive.
+    """Check a dataset archive: every checksum, the schema, and that its files agree.
 
     Example: deckgen bundle verify site/dataset/deckgen-dataset-v1.tar.gz
     """
