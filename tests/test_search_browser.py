@@ -233,6 +233,72 @@ def test_the_did_you_mean_offer_is_part_of_the_live_status_line(page, server):
     assert page.errors == []
 
 
+RECORD_STATUS = """() => {
+    window.__said = [];
+    const status = document.querySelector('.search-status');
+    window.__watch?.disconnect();
+    window.__watch = new MutationObserver(() => window.__said.push(status.textContent));
+    window.__watch.observe(status, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def test_the_live_status_line_speaks_once_typing_pauses(page, server):
+    # a screen reader reads each change of the live region: one count for the query typed,
+    # not one per keystroke ("No slides match “m”", "73 slides for “ma”", ...)
+    url, _ = server
+    page.goto(url)
+    page.wait_for_selector("#search-results .search-empty")
+    page.evaluate(RECORD_STATUS)
+    page.click("#q")
+    page.keyboard.type("market size", delay=120)
+    page.wait_for_function(
+        "() => document.querySelector('.search-count')?.textContent.includes('“market size”')")
+    page.wait_for_timeout(900)  # longer than the pause it waits for: nothing else comes
+    said = page.evaluate("() => window.__said")
+    assert len(said) == 1 and re.fullmatch(r"\d+ slides? for “market size”", said[0]), said
+    # the hits themselves follow the keystrokes as before
+    assert hit_ids(page)
+    # Enter says it at once
+    page.evaluate(RECORD_STATUS)
+    page.fill("#q", "claims")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.__said.length > 0", timeout=650)
+    assert page.evaluate("() => window.__said") == [wait_count(page)]
+    # one letter is no word yet (search words start at two): never "No slides match “m”"
+    page.goto(url + "?q=m")
+    page.wait_for_selector("#search-results .search-empty")
+    assert page.inner_text(".search-status") == "Type at least two letters to search."
+    assert page.query_selector("li.search-hit") is None
+    assert page.errors == []
+
+
+def test_a_hit_link_is_named_by_its_title_and_meta_and_described_by_its_snippet(page, server):
+    url, _ = server
+    page.goto(url + "?q=claims")
+    page.wait_for_selector("li.search-hit")
+    hits = page.eval_on_selector_all("li.search-hit", """els => els.map(li => {
+        const a = li.querySelector('a.search-hit-link'), text = (ids) => (ids || '').split(' ')
+            .map((id) => document.getElementById(id)?.textContent).join(' ');
+        return {name: text(a.getAttribute('aria-labelledby')),
+                described: text(a.getAttribute('aria-describedby')),
+                title: li.querySelector('.search-hit-title').textContent,
+                meta: li.querySelector('.search-hit-meta').textContent,
+                snippet: li.querySelector('.search-hit-snippet').textContent};
+    })""")
+    assert len(hits) > 1
+    for hit in hits:
+        assert hit["name"] == f"{hit['title']} {hit['meta']}", hit
+        assert hit["described"] == hit["snippet"], hit
+    ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids))
+    # what a screen reader hears for the link: the title and meta, not the OCR text
+    snapshot = page.locator("ol.search-hits").aria_snapshot()
+    links = re.findall(r'- link "([^"]*)"', snapshot)
+    assert links and links[0] == f"{hits[0]['title']} {hits[0]['meta']}", snapshot
+    assert hits[0]["snippet"].strip()[:20] not in links[0]
+    assert page.errors == []
+
+
 def test_phrase_query_matches_only_the_phrase(page, server):
     url, _ = server
     page.goto(url + "?q=" + urllib.request.quote('"settle insurance claims"'))
@@ -794,6 +860,84 @@ def test_back_on_a_phone_reopens_the_filters_and_lands_on_the_hit_it_left(browse
     assert page.evaluate("() => document.querySelector('.filters').open")
     assert abs(page.evaluate(top) - before) < 2, (before, page.evaluate(top))
     context.close()
+
+
+def test_a_click_anywhere_on_a_hit_opens_its_slide(page, real_site):
+    # the link is the title, stretched over the card: its snippet and thumbnail open it too
+    url, _ = real_site
+    for part in [".search-hit-snippet", "img", ".search-hit-meta"]:
+        page.goto(url + "index.html?q=claims")
+        page.wait_for_selector("li.search-hit")
+        first = hit_ids(page)[0]
+        box = page.locator(f"li.search-hit {part}").first.bounding_box()
+        page.mouse.click(box["x"] + 3, box["y"] + 3)  # where a reader clicks, whatever is on top
+        page.wait_for_url(re.compile(rf"/slide/{first}\.html\?highlight="))
+    assert page.errors == []
+
+
+def test_back_from_a_slide_puts_the_keyboard_on_the_hit_it_opened(browser, real_site):
+    url, _ = real_site
+    for viewport in [{"width": 1280, "height": 800}, {"width": 390, "height": 844}]:
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        page.goto(url + "index.html?q=market")
+        page.wait_for_selector("li.search-hit")
+        if not page.locator("#facets").is_visible():
+            page.click(".filters > summary")
+        page.locator('fieldset[data-facet="stage"] button').first.click()
+        # the URL changes before the redraw: the status line names the filter once it is done
+        page.wait_for_function("() => document.querySelector('.search-status')"
+                               ".textContent.includes('Stage:')")
+        ids = hit_ids(page)
+        page.locator("li.search-hit a").nth(2).focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/slide/"))
+        page.go_back()
+        page.wait_for_function(
+            "id => document.activeElement.closest('li.search-hit')?.dataset.id === id", arg=ids[2])
+        assert page.evaluate("() => document.activeElement.className") == "search-hit-link"
+        assert hit_ids(page) == ids
+        page.keyboard.press("Tab")  # on into the next hit, not back to the top of the page
+        assert page.evaluate("() => document.activeElement.closest('li')?.dataset.id") == ids[3]
+        context.close()
+
+
+@pytest.mark.parametrize("width", [640, 683])  # 1280 and 1366 px laptops at 200% zoom
+def test_zoomed_in_the_results_start_on_the_first_screen(browser, real_site, width):
+    url, _ = real_site
+    context = browser.new_context(viewport={"width": width, "height": 360},
+                                  device_scale_factor=2)
+    page = context.new_page()
+    page.goto(url + "index.html?q=market")
+    page.wait_for_selector("li.search-hit")
+    assert not page.locator("#facets").is_visible()  # the chips start folded
+    top = page.evaluate("document.querySelector('li.search-hit').getBoundingClientRect().top")
+    assert 0 < top < 360, top
+    context.close()
+
+
+def test_in_forced_colors_a_pressed_chip_and_the_search_button_stand_out(browser, real_site):
+    url, _ = real_site
+    style = """(el, pseudo) => { const s = getComputedStyle(el, pseudo);
+        return {bg: s.backgroundColor, color: s.color, border: s.borderTopWidth,
+                content: s.content}; }"""
+    for forced in ["none", "active"]:
+        context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                      forced_colors=forced)
+        page = context.new_page()
+        page.goto(url + "index.html?section=team")
+        pressed = page.locator('.facet-value[aria-pressed="true"]')
+        pressed.wait_for()
+        plain = page.locator('.facet-value[aria-pressed="false"]').first
+        on, off = pressed.evaluate(style, None), plain.evaluate(style, None)
+        assert (on["bg"], on["color"]) != (off["bg"], off["color"]), (forced, on, off)
+        # not by colour alone: a check mark before its label
+        assert "✓" in pressed.evaluate(style, "::before")["content"], forced
+        assert plain.evaluate(style, "::before")["content"] in ("none", "normal")
+        button = page.locator("#search-form button").evaluate(style, None)
+        if forced == "active":  # a button, not plain text
+            assert button["border"] != "0px", button
+        context.close()
 
 
 def test_search_thumbnails_show_the_whole_slide_from_a_sharp_enough_image(browser, real_site):

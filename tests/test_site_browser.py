@@ -288,3 +288,19 @@ def test_dataset_commands_are_whole_lines_that_never_wrap(browser, site_url: str
         })""")
         context.close()
         assert len(lines) >= 4 and all(want == got for want, got in lines), (width, lines)
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_on_a_phone_the_pager_shows_whole_titles(browser, site_url: str, width: int):
+    # cut to one line, a phone showed "Next: The network that connects res…"
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html")
+    page.evaluate("""title => {
+        for (const link of document.querySelectorAll('a.pager-prev, a.pager-next'))
+            link.lastChild.before(title);
+    }""", LONG_TITLE)
+    cut = page.eval_on_selector_all("a.pager-prev, a.pager-next", """els => els.map(e =>
+        [e.scrollWidth > e.clientWidth, e.getClientRects().length, e.offsetHeight])""")
+    context.close()
+    assert len(cut) == 2 and all(not clipped and height > 40 for clipped, _, height in cut), cut

@@ -906,7 +906,10 @@ export function thumbSrcsets(thumb, root = "") {
 // ----------------------------------------------------------------------- UI
 const FACET_TITLES = { section: "Section", company: "Company", year: "Year", stage: "Stage", industry: "Industry" };
 const PAGE_SIZE = 10, MAX_PAGES = 50, FACET_LIMIT = 16; // 16 = every section type
-const WIDE = "(min-width: 40rem)"; // style.css: narrower screens fold the filters
+// the filters start open only where their chips leave room for the hits on the first screen:
+// not on a phone, nor on a laptop zoomed to 200% (1280 px: 640 CSS px)
+const WIDE = "(min-width: 64rem)";
+const TYPING_PAUSE = 700; // ms without a keystroke before the live status line speaks
 const THUMB_SIZES = "(max-width: 30rem) calc(100vw - 2rem), 12rem"; // style.css .search-hit-thumb
 const LOAD_FAILED = "Search could not load part of its index; check the connection and try again.";
 // What a server answers for a file a deploy deleted: S3 and CloudFront say 403 to a reader
@@ -944,6 +947,8 @@ class SearchUI {
     this.shown = PAGE_SIZE;
     this.run = 0;
     this.typing = false;
+    this.saying = null; // the status line's words waiting for a pause in typing
+    this.opened = null; // the hit clicked (its data-id)
     this.status = results.querySelector(".search-status") || el("p", { class: "search-status", role: "status" });
     this.status.tabIndex = -1; // a link that changes the query leaves focus here
     this.body = el("div", { class: "search-body" });
@@ -972,6 +977,7 @@ class SearchUI {
     let timer = null;
     this.input.addEventListener("input", () => {
       clearTimeout(timer);
+      clearTimeout(this.saying); // the count of a query still being typed goes unsaid
       timer = setTimeout(() => { this.shown = PAGE_SIZE; this.commit(true); }, 60);
     });
     this.form.addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); this.commit(false); });
@@ -985,14 +991,25 @@ class SearchUI {
     let saving = null;
     window.addEventListener("scroll", () => { clearTimeout(saving); saving = setTimeout(() => this.saveScroll(), 200); }, { passive: true });
     window.addEventListener("pagehide", () => this.saveScroll());
-    this.results.addEventListener("click", () => this.saveScroll());
+    // the hit opened, focused again on Back (a click elsewhere in the results forgets it)
+    this.results.addEventListener("click", (ev) => { this.opened = ev.target.closest("li.search-hit")?.dataset.id ?? null; this.saveScroll(); });
     window.addEventListener("popstate", () => this.fromUrl());
+    // back from the back/forward cache as it was left: focus too, where a browser drops it
+    window.addEventListener("pageshow", (ev) => {
+      if (ev.persisted && this.opened && document.activeElement === document.body) this.hitLink(this.opened)?.focus({ preventScroll: true });
+    });
     this.fromUrl();
   }
 
-  say(kind, text) {
-    this.status.className = `search-status search-${kind}`;
-    this.status.textContent = text;
+  // The live status line: text and nodes (the "Did you mean" offer). While typing it waits
+  // for a pause (Enter says it at once): a screen reader hears one count, not one a keystroke.
+  say(kind, ...parts) {
+    clearTimeout(this.saying);
+    const show = () => {
+      this.status.className = `search-status search-${kind}`;
+      this.status.replaceChildren(...parts);
+    };
+    if (this.typing && kind !== "error") this.saying = setTimeout(show, TYPING_PAUSE); else show();
   }
 
   fail(message) {
@@ -1001,10 +1018,10 @@ class SearchUI {
     this.skip.hidden = true;
   }
 
-  // The scroll position and whether "Filters" is open (it changes the height above the
-  // list: folded, a phone's Back would land ~600 px off the hit it left from).
+  // The scroll position, whether "Filters" is open (it changes the height above the
+  // list: folded, a phone's Back would land ~600 px off the hit it left from) and the hit opened.
   saveScroll() {
-    history.replaceState({ scrollY: window.scrollY, filtersOpen: this.filterBox ? this.filterBox.open : null }, "");
+    history.replaceState({ scrollY: window.scrollY, filtersOpen: this.filterBox ? this.filterBox.open : null, opened: this.opened }, "");
   }
 
   fromUrl() {
@@ -1017,6 +1034,8 @@ class SearchUI {
     this.typing = false;
     const open = history.state?.filtersOpen; // restored before the scroll position it shifts
     if (this.filterBox && typeof open === "boolean") this.filterBox.open = open;
+    const opened = history.state?.opened; // Back from a slide: the keyboard is on its hit again
+    if (opened) this.refocus = () => this.hitLink(opened);
     this.render(-1, history.state?.scrollY ?? null);
   }
 
@@ -1104,9 +1123,13 @@ class SearchUI {
       this.say("empty", `Type to search ${this.index.meta.docs} slides, or pick a filter.`);
       return nodes;
     }
+    if (!result.clauses.length && !on.length && !/[\p{L}\p{N}_]{2}/u.test(q)) { // "m": no word yet
+      this.say("empty", "Type at least two letters to search.");
+      return nodes;
+    }
     const n = result.total, within = on.length ? ` in ${on.map((f) => f.text).join(", ")}` : "";
-    this.say("count", n ? `${n} ${n === 1 ? "slide" : "slides"}${q ? ` for “${q}”` : ""}${within}`
-      : `No slides${q ? ` match “${q}”` : ""}${within}.`);
+    const said = [n ? `${n} ${n === 1 ? "slide" : "slides"}${q ? ` for “${q}”` : ""}${within}`
+      : `No slides${q ? ` match “${q}”` : ""}${within}.`];
     if (on.length) {
       const clear = el("button", { type: "button", class: "search-clear", text: on.length === 1 ? "Clear the filter" : "Clear the filters" });
       clear.addEventListener("click", () => { this.filters = {}; this.shown = PAGE_SIZE; this.commit(false); this.input.focus(); });
@@ -1124,9 +1147,9 @@ class SearchUI {
       const [before, after] = result.dropped.length ? [`No slide has ${missing}. Search for `, " instead?"]
         : result.partial ? ["No slide has all these words. Search for ", " instead?"] : ["Did you mean ", "?"];
       // inside the live status line, so a screen reader hears the offer with the count
-      this.status.append(/[.?!]$/.test(this.status.textContent) ? " " : ". ",
-        el("span", { class: "search-did-you-mean" }, before, link, after));
+      said.push(/[.?!]$/.test(said[0]) ? " " : ". ", el("span", { class: "search-did-you-mean" }, before, link, after));
     }
+    this.say("count", ...said);
     if (result.section) {
       const { value, label, count } = result.section;
       const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, section: value }), class: "search-section-link",
@@ -1149,21 +1172,23 @@ class SearchUI {
     const fictional = (deck) => made === true || madeUp.has(deck);
     const highlight = result.marks.size ? "?" + new URLSearchParams({ highlight: [...result.marks].join(" ") }) : "";
     records.forEach((rec, i) => {
-      const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb);
-      const title = el("h3", { class: "search-hit-title" });
-      for (const p of snippet(rec.title || rec.id, result.marks, 40)) title.append(p.mark ? el("mark", { text: p.text }) : p.text);
+      const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb), id = `hit-${shown[i].doc}`;
+      // the title is the link, named by the title and meta, the OCR snippet its description;
+      // style.css stretches it over the whole card, so a click anywhere on it opens the slide
+      const link = el("a", { class: "search-hit-link", id: `${id}-title`, href: href ? this.root + href + highlight : null,
+        "aria-labelledby": `${id}-title ${id}-meta`, "aria-describedby": `${id}-snippet` });
+      for (const p of snippet(rec.title || rec.id, result.marks, 40)) link.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const unsure = this.facetData.section && this.facetData.section.unsure.has(shown[i].doc);
-      const meta = el("p", { class: "search-hit-meta", text: [rec.company, sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ") });
+      const meta = el("p", { class: "search-hit-meta", id: `${id}-meta`, text: [rec.company, sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ") });
       if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
       if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", title: "A made-up deck (deckgen sample): its company, figures and text are invented", text: "fictional" }));
-      const snip = el("p", { class: "search-hit-snippet" });
+      const snip = el("p", { class: "search-hit-snippet", id: `${id}-snippet` });
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const sets = thumb && thumbSrcsets(thumb, this.root), sizes = sets ? THUMB_SIZES : null;
       const img = thumb && el("img", { class: "search-hit-thumb", src: this.root + thumb, srcset: sets && sets.jpg, sizes, alt: "", loading: "lazy", decoding: "async" });
-      const link = el("a", { class: "search-hit-link", href: href ? this.root + href + highlight : null },
+      list.append(el("li", { class: "search-hit" + (shown[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id },
         sets ? el("picture", {}, el("source", { type: "image/webp", srcset: sets.webp, sizes }), img) : img,
-        el("div", { class: "search-hit-body" }, title, meta, snip));
-      list.append(el("li", { class: "search-hit" + (shown[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id }, link));
+        el("div", { class: "search-hit-body" }, el("h3", { class: "search-hit-title" }, link), meta, snip)));
     });
     nodes.push(list);
     if (n > shown.length) {
@@ -1211,6 +1236,8 @@ class SearchUI {
   }
 
   links() { return [...this.results.querySelectorAll("a.search-hit-link")]; }
+
+  hitLink(id) { return this.results.querySelector(`li.search-hit[data-id="${CSS.escape(id)}"] a.search-hit-link`); }
 
   focusHit(i) {
     const links = this.links();
