@@ -176,6 +176,9 @@ def test_typo_finds_results_and_offers_did_you_mean(page, server):
     assert wait_count(page).startswith("No slides match")
     assert page.query_selector("li.search-hit") is None
     assert page.query_selector(".search-did-you-mean") is None
+    # a right-to-left override in a shared link would make the status line read backwards
+    page.goto(url + "?q=" + urllib.request.quote("zz\u202eyzx"))
+    assert wait_count(page) == "No slides match “zzyzx”."
 
 
 def test_a_word_no_slide_has_is_offered_without(page, server):

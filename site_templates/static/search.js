@@ -1128,8 +1128,10 @@ class SearchUI {
       return nodes;
     }
     const n = result.total, within = on.length ? ` in ${on.map((f) => f.text).join(", ")}` : "";
-    const said = [n ? `${n} ${n === 1 ? "slide" : "slides"}${q ? ` for “${q}”` : ""}${within}`
-      : `No slides${q ? ` match “${q}”` : ""}${within}.`];
+    // a shared link's query, echoed: bidi overrides and controls would make it read otherwise
+    const echo = q.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, "");
+    const said = [n ? `${n} ${n === 1 ? "slide" : "slides"}${echo ? ` for “${echo}”` : ""}${within}`
+      : `No slides${echo ? ` match “${echo}”` : ""}${within}.`];
     if (on.length) {
       const clear = el("button", { type: "button", class: "search-clear", text: on.length === 1 ? "Clear the filter" : "Clear the filters" });
       clear.addEventListener("click", () => { this.filters = {}; this.shown = PAGE_SIZE; this.commit(false); this.input.focus(); });
