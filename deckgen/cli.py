@@ -155,7 +155,7 @@ def sample(
 ) -> None:
     """Generate the fictional sample corpus (made-up companies, deterministic).
 
-    Example: deckgen sample --out corpus --truth build/sample-truth
+    Example: deckgen sample --out my-decks --truth my-evalset
     """
     from deckgen.sample import generate
 

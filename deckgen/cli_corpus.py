@@ -216,7 +216,7 @@ def label(
     The next build keeps it, decodes the slides around it knowing it, and marks it
     "Labelled by hand" on the site and in the dataset.
 
-    Example: deckgen label acme/006 traction
+    Example: deckgen label brindlestack/006 traction
     """
     from deckgen.corpus_edit import label_slide
     from deckgen.files import exclusive_lock

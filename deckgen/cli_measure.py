@@ -50,7 +50,7 @@ def inspect(
 
     A slide that cannot be read gets {"error": ...}; the command then exits 3.
 
-    Example: deckgen inspect slide.jpg --upscale model:x4 --json
+    Example: deckgen inspect corpus/brindlestack/003.jpg --upscale model:x4 --json
     """
     import tempfile
 
@@ -109,7 +109,7 @@ def evaluate(
     the mislabelled slides, and what checking the least sure slides by hand (deckgen review)
     would fix.
 
-    Example: deckgen eval ../shared/eval-dev --json
+    Example: deckgen sample --out my-decks --truth my-evalset && deckgen eval my-evalset
     """
     from deckgen import evaluate as ev
 
@@ -146,7 +146,7 @@ def train_sr(
     ] = None,
     minutes: Annotated[float | None, typer.Option(help="Stop after this many minutes.")] = None,
 ) -> None:
-    """Train a super-resolution model (needs the [train] extra: pip install 'deckgen[train]').
+    """Train a super-resolution model (needs the [train] extra: pip install -e '.[train]').
 
     Example: deckgen train-sr --scale 4 --seed 0
     """
