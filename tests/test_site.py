@@ -689,7 +689,13 @@ def test_dataset_page_checks_the_download_on_every_system(built: Path):
         assert command in text, command
     assert "No extra software needed" not in text
     # every line of a command block is one whole command, never "a && b" split by wrapping
-    for block in re.findall(r'<pre class="code">(.*?)</pre>', text, re.S):
+    blocks = re.findall(r'<pre class="code"([^>]*)>(.*?)</pre>', text, re.S)
+    assert len(blocks) >= 4
+    for attributes, block in blocks:
+        # it scrolls sideways on a phone: a keyboard must reach it (axe: scrollable-region)
+        assert attributes == ' tabindex="0"', attributes
+        if block.startswith("@misc{"):  # the citation
+            continue
         for line in block.splitlines():
             assert re.match(r"(sha256sum|shasum|certutil|tar|cd) \S", line), line
             assert "&&" not in line
