@@ -4,7 +4,8 @@ Python and the browser must agree on every result, so the two share one
 definition of everything that decides a ranking:
 
 * tokens: Whoosh's ``StemmingAnalyzer`` (regex ``\\w+(\\.?\\w+)*``, lower case,
-  stop words + minimum length 2, Porter stemmer from ``whoosh.lang.porter``);
+  Whoosh's stop words and "our" + minimum length 2, Porter stemmer from
+  ``whoosh.lang.porter``);
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR);
@@ -34,6 +35,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
+from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, NullFormatter
@@ -43,17 +45,23 @@ from whoosh.util.numeric import length_to_byte
 
 from .errors import ConfigError, DeckgenError
 from .files import write_if_changed
-from .records import SECTION_TITLES, DeckMeta, Slide, facet_key
+from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, facet_key
 
-VERSION = "2"  # bump when the schema, tokenization or export format changes
+VERSION = "3"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
 
-ANALYZER = StemmingAnalyzer()
+# Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
+# slides that show one say "our" (search.js's STOP_WORDS is the same list)
+STOP_WORDS = frozenset(WHOOSH_STOP_WORDS | {"our"})
+ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS)
 # The same chain without the stemmer: gives the surface word behind each stem.
-_UNSTEMMED = RegexTokenizer() | LowercaseFilter() | StopFilter()
+_UNSTEMMED = RegexTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS)
 
-SEARCH_FIELDS: tuple[str, ...] = ("text", "title", "company", "industry")
-FIELD_BOOSTS: dict[str, float] = {"text": 1.0, "title": 2.0, "company": 1.5, "industry": 1.0}
+# section_name: the name of a slide's section when its label is sure ("Team" for a founders
+# slide that never says "team"), so a search for a section's name ranks its slides first
+SEARCH_FIELDS: tuple[str, ...] = ("text", "title", "company", "industry", "section_name")
+FIELD_BOOSTS: dict[str, float] = {"text": 1.0, "title": 2.0, "company": 1.5, "industry": 1.0,
+                                  "section_name": 2.0}
 BM25_B = 0.75
 BM25_K1 = 1.2
 FACETS: tuple[str, ...] = ("section", "company", "year", "stage", "industry")
@@ -100,10 +108,19 @@ def _documents(slides: list[Slide], decks: dict[str, DeckMeta]) -> list[dict[str
             "id": slide.id, "deck": slide.deck, "page": slide.page,
             "text": slide.ocr.text or "", "title": slide.ocr.title or "",
             "company": meta.company or "", "industry": meta.industry or "",
-            "section": slide.section.label, "year": str(meta.year) if meta.year else "",
+            "section": slide.section.label, "section_name": _section_name(slide.section),
+            "year": str(meta.year) if meta.year else "",
             "stage": meta.stage or "", "unsure": slide.section.unsure,
         })
     return docs
+
+
+def _section_name(section: SectionResult) -> str:
+    """The section's name for search, when its label is sure (an unsure or flat label would
+    bring a slide to searches it does not answer)."""
+    if section.label == "other" or section.unsure:
+        return ""
+    return SECTION_TITLES[section.label]
 
 
 def _schema() -> Schema:
@@ -111,6 +128,7 @@ def _schema() -> Schema:
         id=ID(stored=True, unique=True), deck=ID(stored=True), page=NUMERIC(stored=True),
         text=TEXT(analyzer=ANALYZER, stored=True), title=TEXT(analyzer=ANALYZER, stored=True),
         company=TEXT(analyzer=ANALYZER, stored=True), industry=TEXT(analyzer=ANALYZER, stored=True),
+        section_name=TEXT(analyzer=ANALYZER),
         section=ID(stored=True), year=ID(stored=True), stage=ID(stored=True),
         company_facet=ID(stored=True), industry_facet=ID(stored=True), unsure=STORED,
     )

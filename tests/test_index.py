@@ -28,13 +28,17 @@ WORDS = ("market size fintech payments revenue growth customers platform team en
 SECTIONS = ("cover", "problem", "solution", "market", "team", "traction", "funding")
 
 
-def make_slide(deck: str, page: int, text: str, title: str = "", label: str = "problem") -> Slide:
+def make_slide(deck: str, page: int, text: str, title: str = "", label: str = "problem",
+               sureness: float | None = None) -> Slide:
+    """A slide whose label has no scores (unsure) unless ``sureness`` gives its own score."""
+    scores = {} if sureness is None else {label: sureness}
     return Slide(id=f"{deck}/{page:03d}", deck=deck, page=page, source=f"{deck}/{page:03d}.jpg",
                  sha256="0" * 64, ocr=OcrResult(text=text, title=title, mean_confidence=90.0),
-                 section=SectionResult(label=label))
+                 section=SectionResult(label=label, scores=scores))
 
 
-def synthetic_corpus(decks: int = 12, pages: int = 10, seed: int = 7):
+def synthetic_corpus(decks: int = 12, pages: int = 10, seed: int = 7,
+                     sureness: float | None = None):
     rng = random.Random(seed)
     metas, slides = {}, []
     for d in range(decks):
@@ -45,7 +49,8 @@ def synthetic_corpus(decks: int = 12, pages: int = 10, seed: int = 7):
         for p in range(1, pages + 1):
             words = [rng.choice(WORDS) for _ in range(rng.randint(8, 40))]
             title = " ".join(rng.sample(WORDS, 2)).title()
-            slides.append(make_slide(slug, p, " ".join(words), title, rng.choice(SECTIONS)))
+            slides.append(make_slide(slug, p, " ".join(words), title, rng.choice(SECTIONS),
+                                     sureness))
     return slides, metas
 
 
@@ -121,6 +126,30 @@ def test_search_ranks_title_matches_and_filters(tmp_path):
     assert ix.search(tmp_path / "ix", "the") == []
     with pytest.raises(ConfigError):
         ix.search(tmp_path / "ix", "x", filters={"colour": "red"})
+
+
+def test_a_sure_label_finds_its_slide_by_the_sections_name(tmp_path):
+    founders = make_slide("a", 9, "Ana Ruiz CEO ex Stripe Ben Cho CTO", "The founders", "team",
+                          sureness=0.9)
+    guess = make_slide("b", 9, "Ana again", "People", "team", sureness=0.3)  # unsure
+    agenda = make_slide("a", 2, "Problem Solution Team Market Ask", "Agenda", "other", 0.8)
+    says = make_slide("b", 3, "our team of engineers", "Team", "team", sureness=0.95)
+    ix.build_index([founders, guess, agenda, says], {}, tmp_path / "whoosh")
+    ids = [h["id"] for h in ix.search(tmp_path / "whoosh", "team")]
+    # the slide that says it and is labelled it, then the founders slide that never says
+    # "team"; an unsure label is not searched by its name (it may be wrong)
+    assert ids[:2] == ["b/003", "a/009"] and "b/009" not in ids and "a/002" in ids
+    # "our" asks for nothing: "our team" is "team"
+    assert [h["id"] for h in ix.search(tmp_path / "whoosh", "our team")] == ids
+    # search.js ranks the section's name alike
+    slides, metas = synthetic_corpus(decks=6, pages=8, seed=5, sureness=0.9)
+    ix.build_index(slides, metas, tmp_path / "sure")
+    ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
+    queries = [{"q": "team"}, {"q": "our market"}, {"q": "funding pipeline"}]
+    for query, js in zip(queries, run_node_engine(tmp_path / "site" / "search", queries,
+                                                  tmp_path), strict=True):
+        assert_same_ranking(ix.search(tmp_path / "sure", query["q"], limit=10), js)
+        assert js["ids"], query
 
 
 def test_search_excerpt_shows_the_matched_words(tmp_path):

@@ -13,7 +13,7 @@ export const FORMAT_VERSION = 1;
 // ---------------------------------------------------------------- tokenizer
 const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "can", "for",
   "from", "have", "if", "in", "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the",
-  "this", "to", "us", "we", "when", "will", "with", "yet", "you", "your"]);
+  "our", "this", "to", "us", "we", "when", "will", "with", "yet", "you", "your"]);
 // Python's \w on str patterns is exactly [\p{L}\p{N}_] (checked over all code points).
 const TOKEN_RE = /[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*/gu;
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };

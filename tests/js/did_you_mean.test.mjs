@@ -8,7 +8,7 @@ import { tinyIndex } from "./tiny_index.mjs";
 // slide that says "market".
 const DOCS = [
   { id: "a/001", title: "Market size", text: "the market size for small shops", section: "market" },
-  { id: "a/002", title: "Our site", text: "the site and the app", section: "product" },
+  { id: "a/002", title: "Web site", text: "the site and the app", section: "product" },
   { id: "b/001", title: "Site map", text: "every site we run", section: "product" },
   { id: "b/002", title: "Team", text: "team of engineers", section: "team" },
   { id: "c/001", title: "Revenue", text: "revenue growth forecast", section: "financials" },
