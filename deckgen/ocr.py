@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -42,7 +43,8 @@ from deckgen.records import OcrResult, Word
 # footer are not a column
 # ocr-10: a table needs short cells on both sides and evenly spaced rows (team cards are not)
 # ocr-11: a title keeps a doubtful word set at word spacing beside a sure one, in its size
-VERSION = "ocr-11"
+# ocr-12: a word read "Al" (alone, or before a hyphen or a stop) is "AI"
+VERSION = "ocr-12"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
@@ -256,6 +258,11 @@ def _prepare(gray: np.ndarray, invert: bool = True, flatten: bool = True) -> np.
 # --------------------------------------------------------------------------- tsv
 
 
+# "AI" in a sans-serif face is read "Al" (capital I as small L) on nearly every slide that
+# says it; on a pitch deck the word alone, or before a hyphen or a stop, is AI, not Al
+_READ_AS_AL = re.compile(r"^Al(?=$|[-\u2013.,:;!?)/'\u2019])")
+
+
 def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
     lines: dict[tuple[int, int, int], Line] = {}
     for row in tsv.splitlines()[1:]:
@@ -272,6 +279,7 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
             continue
         if alnum <= 2 and conf < max(min_conf, _SHORT_WORD_CONF):
             continue  # icons and bullets read as "fi", "E®": short and unsure is noise
+        text = _READ_AS_AL.sub("AI", text)
         block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
         left, top, width, height = (int(c) for c in cols[6:10])
         box = [round(left / scale), round(top / scale), round(width / scale), round(height / scale)]

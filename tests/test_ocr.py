@@ -433,3 +433,14 @@ def test_a_doubtful_first_word_at_word_spacing_stays_in_the_title_a_logo_apart_d
     apart = ocr_layout.Line((0, 0, 1), [logo, *_line(1, 100, 20, "LAW FIRMS", 15).words, small])
     assert ocr_layout.find_title([apart], 300) == "LAW FIRMS"
 
+
+
+def test_ai_read_as_al_is_ai_and_names_stay_names():
+    # Tesseract's TSV: level page block par line word left top width height conf text
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight" \
+             "\tconf\ttext"
+    words = ["Al", "assistant,", "Al-powered", "Al.", "Alan", "Also", "AL"]
+    rows = [f"5\t1\t1\t1\t1\t{i}\t{10 + 60 * i}\t10\t50\t12\t95\t{w}" for i, w in enumerate(words)]
+    lines = ocr._parse_tsv("\n".join([header, *rows]), 1.0, 30.0)
+    assert [w.text for w in lines[0].words] == [
+        "AI", "assistant,", "AI-powered", "AI.", "Alan", "Also", "AL"]
