@@ -478,3 +478,16 @@ def test_docs_are_numbered_in_page_order_past_999(tmp_path):
     ix.build_index(slides, decks, tmp_path / "ix")
     listed = ix.search(tmp_path / "ix", "", filters={"deck": "a"})
     assert [h["page"] for h in listed] == [99, 101, 1000, 1001]
+
+
+def test_search_js_offers_the_section_for_founders_other_words(tmp_path):
+    labels = ("funding", "traction", "competition", "conclusion", "team", "go-to-market")
+    slides = [make_slide("a", k, "some words", "Slide", label=label)
+              for k, label in enumerate(labels, 1)]
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    words = ["raising", "MRR", "2x2", "thank you", "advisors", "sales channels", "TAM SAM SOM"]
+    results = run_node_engine(tmp_path / "site" / "search", [{"q": q} for q in words], tmp_path)
+    offered = {r["q"]: (r["section"] or {}).get("value") for r in results}
+    assert offered == {"raising": "funding", "MRR": "traction", "2x2": "competition",
+                       "thank you": "conclusion", "advisors": "team",
+                       "sales channels": "go-to-market", "TAM SAM SOM": None}

@@ -209,17 +209,20 @@ function rangeIndex(starts, key) {
 // other names founders give a section's slide (SearchIndex.sectionNamed offers the section
 // for them); only names no other section goes by
 const SECTION_ALIASES = {
-  "funding": ["fundraising", "fundraise", "the ask", "use of funds"],
-  "go-to-market": ["gtm", "sales strategy", "customer acquisition", "distribution strategy"],
-  "team": ["founders", "founding team", "management team", "leadership team"],
-  "competition": ["competitors", "competitive landscape", "competitive advantage"],
+  "funding": ["fundraising", "fundraise", "raising", "the ask", "use of funds", "investment"],
+  "go-to-market": ["gtm", "sales strategy", "sales channels", "customer acquisition",
+    "distribution strategy", "marketing plan"],
+  "team": ["founders", "founding team", "management team", "leadership team", "advisors"],
+  "competition": ["competitors", "competitive landscape", "competitive advantage", "2x2"],
   "business-model": ["revenue model", "pricing", "monetization", "unit economics"],
-  "market": ["tam", "market size", "addressable market", "market opportunity"],
-  "financials": ["projections", "financial projections", "p&l"],
-  "traction": ["kpis", "key metrics"],
+  "market": ["tam", "sam som", "market size", "addressable market", "market opportunity"],
+  "financials": ["projections", "financial projections", "forecast", "p&l"],
+  "traction": ["kpis", "key metrics", "mrr", "arr", "testimonials", "case studies"],
   "milestones": ["roadmap", "timeline"],
   "problem": ["pain point", "pain points"],
+  "product": ["demo", "features", "how it works"],
   "vision": ["mission"],
+  "conclusion": ["thank you", "thanks", "contact"],
 };
 // Words of the section names and their other names: spellings a typo may have meant, even
 // where the index never holds that form ("compettion": competition, not "competitive").
