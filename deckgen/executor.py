@@ -12,6 +12,7 @@ worker process (``ProcessExecutor``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -238,6 +239,10 @@ class DaskExecutor:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # its workers' own log lines: a heartbeat that meets the scheduler closing
+                # at the end printed a traceback under a build that succeeded; a slide's
+                # failure reaches the report as its result, a lost worker as workers_lost
+                silence_logs=logging.CRITICAL,
             )
             self._client = Client(self._cluster)
         # A plugin, not a one-off client.run: workers that join or restart later get it too.
