@@ -210,7 +210,7 @@ def search(
     """
     from deckgen.corpus import printable
     from deckgen.index import search as run_search
-    from deckgen.index import unknown_filter
+    from deckgen.index import stage_named, unknown_filter
     from deckgen.records import section_named
 
     cfg = resolve_config(config, build={"cache": cache and str(cache)})
@@ -248,6 +248,9 @@ def search(
     named = section_named(query)
     if named and not section:  # the words find only the slides that say them
         err.print(f'tip: `deckgen search "" --section {named}` lists every slide labelled {named}')
+    if not stage and (stage_value := stage_named(index_dir, query)):
+        err.print(f'tip: `deckgen search "" --stage "{stage_value}"` lists every slide from '
+                  f"{stage_value} decks")
 
 
 # the other commands register themselves on `app` when imported

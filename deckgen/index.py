@@ -239,6 +239,24 @@ def _facet_value(searcher, name: str, value: str) -> str:
     return same[0] if same else value
 
 
+# words around a stage's name that do not change it (search.js's STAGE_FILLER)
+_STAGE_FILLER = frozenset({"the", "our", "round", "rounds", "stage", "funding",
+                           "slide", "slides", "deck", "decks"})
+
+
+def stage_named(index_dir: Path, query: str) -> str | None:
+    """The funding stage a whole query names ("Series A", "series-a round"), as search.js's
+    stageNamed: a stage is deck metadata, and "Series A" as words searches for "series"."""
+    said = "".join(w for w in re.findall(r"[^\W_]+", query.lower()) if w not in _STAGE_FILLER)
+    if not said:
+        return None
+    with whoosh_index.open_dir(index_dir).searcher() as searcher:
+        for value in searcher.reader().field_terms("stage"):
+            if "".join(re.findall(r"[^\W_]+", value.lower())) == said:
+                return value
+    return None
+
+
 def unknown_filter(index_dir: Path, filters: dict[str, str]) -> str | None:
     """Says which filter value no slide has, and the values there are; None if all exist."""
     with whoosh_index.open_dir(index_dir).searcher() as searcher:

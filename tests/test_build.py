@@ -659,6 +659,11 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     aisles = run("aisles").stdout.splitlines()  # each hit, then the words around the match
     assert aisles[0].startswith(" 1. alpha-robotics/002") and "aisles" in aisles[1].lower()
     assert "tip:" not in run("problem", "--section", "problem").stderr
+    # a stage is deck metadata: "Series A" as words is "series", so the filter is offered
+    staged = run("Series A round")
+    assert ('tip: `deckgen search "" --stage "series-a"` lists every slide from series-a decks'
+            in staged.stderr)
+    assert "tip:" not in run("Series A", "--stage", "series-a").stderr
 
 
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):

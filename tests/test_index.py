@@ -420,6 +420,25 @@ def test_search_js_offers_the_section_a_query_names(tmp_path):
     assert pricing["section"]["value"] == "business-model"
 
 
+def test_python_and_search_js_name_the_same_funding_stage(tmp_path):
+    slides = [make_slide("a", 1, "our series a round", "The raise", label="funding"),
+              make_slide("b", 1, "a series b to grow", "The raise", label="funding"),
+              make_slide("c", 1, "two founders", "Team", label="team"),
+              make_slide("c", 2, "the seed", "Seed", label="funding")]
+    metas = {"a": DeckMeta(slug="a", stage="Series A"), "b": DeckMeta(slug="b", stage="Series B"),
+             "c": DeckMeta(slug="c", stage="Pre-seed")}
+    ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
+    ix.build_index(slides, metas, tmp_path / "whoosh")
+    queries = ["Series A", "series-a round", "SERIES B decks", "preseed", "pre-seed stage",
+               "series a team", "series", "seed", "round", ""]
+    said = run_node_engine(tmp_path / "site" / "search", [{"q": q} for q in queries], tmp_path)
+    in_js = [r["stage"] and r["stage"]["value"] for r in said]
+    in_python = [ix.stage_named(tmp_path / "whoosh", q) for q in queries]
+    assert in_python == in_js == ["Series A", "Series A", "Series B", "Pre-seed", "Pre-seed",
+                                  None, None, None, None, None]
+    assert said[0]["stage"]["count"] == 1 and said[0]["total"] == 2  # "series": A and B
+
+
 def test_browsing_a_section_lists_its_sure_labels_first_in_python_and_search_js(tmp_path):
     slides = []
     for deck, top in (("a", 0.3), ("b", 0.9), ("c", 0.45), ("d", 0.8)):

@@ -376,6 +376,20 @@ def test_a_query_that_names_a_section_offers_to_browse_it(page, server):
     assert page.errors == []
 
 
+def test_a_query_that_names_a_funding_stage_offers_its_filter(page, server):
+    url, _ = server
+    page.goto(url + "?q=series+a+round")
+    link = page.wait_for_selector(".search-stage-hint a")
+    assert re.fullmatch(r"all \d+ slides from Series A decks", link.inner_text())
+    total = int(link.inner_text().split()[1])
+    link.click()
+    page.wait_for_function("() => document.querySelector('#q').value === ''")
+    assert wait_count(page) == f"{total} slides in Stage: Series A"
+    assert "stage=Series+A" in page.url and "q=" not in page.url
+    assert page.query_selector(".search-stage-hint") is None
+    assert page.errors == []
+
+
 def test_keyboard_moves_through_results_and_enter_opens(page, server):
     url, _ = server
     page.goto(url + "?q=market")

@@ -230,6 +230,8 @@ const SECTION_WORDS = [...new Set(Object.entries(SECTION_ALIASES).flat(2).join("
   .match(/\p{L}{3,}/gu))];
 // Words about the gallery itself, not about a slide's text: every result is a slide.
 const GALLERY_WORDS = new Set(["slide", "slides", "deck", "decks"]);
+// Words around a stage's name that do not change it ("series a round", "seed stage decks").
+const STAGE_FILLER = new Set(["the", "our", "round", "rounds", "stage", "funding", ...GALLERY_WORDS]);
 // Endings that leave a word when cut ("customers": custom-ers); a typed word that is the
 // stem of a longer vocabulary word cut elsewhere ("revenu": revenu-e) is no word of its own.
 const WORD_ENDINGS = ["s", "es", "ed", "d", "ing", "er", "ers", "ly", "ment", "ments", "al",
@@ -562,7 +564,8 @@ export class SearchIndex {
       else if (dropped.some((w) => fixes.some(([typo]) => typo === w))) [suggestion, dropped, partial] = [null, [], false];
     }
     if (suggestion && suggest) suggestion = await this.spellOut(suggestion);
-    return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, clauses };
+    const stage = filters.stage ? null : this.stageNamed(query, facets, active);
+    return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, stage, clauses };
   }
 
   // The section a query names ("go to market", "our team", "Problem slides", "market size",
@@ -614,13 +617,33 @@ export class SearchIndex {
     });
     const candidates = names.filter(Boolean).sort((a, b) => b.length - a.length || a.fixes.length - b.fixes.length || a.k - b.k);
     for (const { k, outright, fixes } of candidates) {
-      let count = 0;
-      for (let d = 0; d < this.meta.docs; d++) {
-        if (f.codes[d] === k + 1 && active.every(([name, code]) => facets[name].codes[d] === code)) count++;
-      }
+      const count = this.countWith(f, k, facets, active);
       if (count) return [{ value: f.values[k], label: f.labels[k], count }, outright, fixes];
     }
     return [null, false, []];
+  }
+
+  // The funding stage a whole query names ("Series A", "series-a round", "pre-seed decks"),
+  // with how many slides (under the other filters) come from decks at that stage, or null.
+  // A stage is deck metadata, not a slide's words: "Series A" searches for "series" alone
+  // (one letter is no word), so the page offers the stage filter.
+  stageNamed(query, facets, active) {
+    const f = facets.stage;
+    const words = (s) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).join(" ");
+    const said = words(query).split(" ").filter((w) => !STAGE_FILLER.has(w)).join("");
+    const k = f && said ? f.values.findIndex((v) => words(v).replaceAll(" ", "") === said) : -1;
+    if (k < 0) return null;
+    const count = this.countWith(f, k, facets, active);
+    return count ? { value: f.values[k], count } : null;
+  }
+
+  // How many slides have facet `f`'s value k and pass the `active` filters.
+  countWith(f, k, facets, active) {
+    let count = 0;
+    for (let d = 0; d < this.meta.docs; d++) {
+      if (f.codes[d] === k + 1 && active.every(([name, code]) => facets[name].codes[d] === code)) count++;
+    }
+    return count;
   }
 
   // The suggestion with each word that is only the stem of a longer vocabulary word, cut
@@ -1004,6 +1027,21 @@ class SearchUI {
     this.fromUrl();
   }
 
+  // "Browse <link>": the link sets filter `name` to `value` in place of the query's words.
+  browseOffer(name, value, text) {
+    const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, [name]: value }),
+      class: `search-${name}-link`, text });
+    link.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      this.input.value = "";
+      this.filters[name] = value;
+      this.shown = PAGE_SIZE;
+      this.refocus = () => this.status;
+      this.commit(false);
+    });
+    return el("p", { class: `search-${name}-hint` }, "Browse ", link);
+  }
+
   // The live status line: text and nodes (the "Did you mean" offer). While typing it waits
   // for a pause (Enter says it at once): a screen reader hears one count, not one a keystroke.
   say(kind, ...parts) {
@@ -1156,19 +1194,14 @@ class SearchUI {
       said.push(/[.?!]$/.test(said[0]) ? " " : ". ", el("span", { class: "search-did-you-mean" }, before, link, after));
     }
     this.say("count", ...said);
+    const slides = (count) => `${count} ${count === 1 ? "slide" : "slides"}`;
     if (result.section) {
       const { value, label, count } = result.section;
-      const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, section: value }), class: "search-section-link",
-        text: `all ${count} ${count === 1 ? "slide" : "slides"} labelled ${label}` });
-      link.addEventListener("click", (ev) => {
-        ev.preventDefault();
-        this.input.value = "";
-        this.filters.section = value;
-        this.shown = PAGE_SIZE;
-        this.refocus = () => this.status;
-        this.commit(false);
-      });
-      nodes.push(el("p", { class: "search-section-hint" }, "Browse ", link));
+      nodes.push(this.browseOffer("section", value, `all ${slides(count)} labelled ${label}`));
+    }
+    if (result.stage) {
+      const { value, count } = result.stage;
+      nodes.push(this.browseOffer("stage", value, `all ${slides(count)} from ${value} decks`));
     }
     if (!n) return nodes;
     const list = el("ol", { class: "search-hits" });

@@ -16,7 +16,7 @@ export function vlq(numbers) {
   return out;
 }
 
-// docs: [{id, text, title?, company?, industry?, section?}], in doc-number order. Each field
+// docs: [{id, text, title?, company?, industry?, section?, stage?}], in doc-number order. Each field
 // keeps to 10 words or fewer, where Whoosh's one-byte field length is the length itself.
 // Returns {index (opened), loads (every file name read, in order), files (name -> JSON)}.
 export async function tinyIndex(docs, options = {}) {
@@ -81,8 +81,11 @@ export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = ""
     put(`r.${hash}.json`, docs.slice(i, i + 8).map((doc) => recordFields.map((k) => doc[k] || "")));
   }
   const sections = [...new Set(docs.map((d) => d.section || "problem"))].sort();
-  put(`f.${tag}json`, { section: { values: sections, labels: sections,
-    codes: vlq(docs.map((d) => sections.indexOf(d.section || "problem") + 1)), unsure: "" } });
+  const facets = { section: { values: sections, labels: sections,
+    codes: vlq(docs.map((d) => sections.indexOf(d.section || "problem") + 1)), unsure: "" } };
+  const stages = [...new Set(docs.map((d) => d.stage).filter(Boolean))].sort();
+  if (stages.length) facets.stage = { values: stages, codes: vlq(docs.map((d) => stages.indexOf(d.stage) + 1)) };
+  put(`f.${tag}json`, facets);
   put(`m.${tag}json`, {
     docs: docs.length, fields: FIELDS, boosts: [1, 2, 1.5, 1], B: 0.75, K1: 1.2, lengths,
     terms: { starts: shardStarts, files: shardFiles, pos: posFiles },
