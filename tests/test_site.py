@@ -333,7 +333,7 @@ def test_images_are_responsive_and_real(built: Path):
     assert imgs and webp
     main = imgs[0]
     assert main["alt"].startswith("Acme Robotics, slide 2")
-    assert {"320w", "960w", "1440w"} == {p.split()[-1] for p in main["srcset"].split(", ")}
+    assert {"320w", "960w", "1280w", "1440w"} == {p.split()[-1] for p in main["srcset"].split(", ")}
     with Image.open(built / "slide/acme" / main["src"]) as medium:
         assert medium.format == "JPEG" and medium.size == (int(main["width"]), int(main["height"]))
         assert medium.size == (960, 540)

@@ -227,6 +227,16 @@ def test_responsive_image_picks_webp(browser, site_url: str):
     assert current.endswith(".webp") and natural >= 960, current
 
 
+def test_a_card_on_a_3x_phone_fetches_the_1280_image_not_the_full_one(browser, site_url: str):
+    # a full-width card on a 390 px phone at 3x needs ~1,074 px: 1280 w, not the full size
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3)
+    page = context.new_page()
+    page.goto(site_url + "deck/acme.html", wait_until="networkidle")
+    current = page.evaluate("document.querySelector('.grid img').currentSrc")
+    context.close()
+    assert "-large." in current and current.endswith(".webp"), current
+
+
 LONG_TITLE = ("How warehouses lose a third of every shift to walking between the aisles, "
               "and what those lost hours cost them in a year")
 
