@@ -58,18 +58,33 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return buf.getvalue()
 
 
+def _variant_files(width: int, height: int) -> dict[str, tuple[str, tuple[int, int]]]:
+    """Per variant: the variant whose file it uses, and its size. A variant the size of a
+    smaller one (a slide no wider than 1280 px has no larger "large" or "full") uses that
+    one's file, so no byte-identical copy is encoded and published; thumb and medium always
+    have their own, as search.js derives the medium's name from the thumb's."""
+    out: dict[str, tuple[str, tuple[int, int]]] = {}
+    for name, target in VARIANTS.items():
+        size = _variant_size(width, height, target)
+        same = [other for other, (owner, at) in out.items() if at == size and owner == other]
+        out[name] = (same[0] if same and name not in ("thumb", "medium") else name, size)
+    return out
+
+
 def encode_variants(png: bytes) -> dict[str, bytes]:
-    """Every published size of one upscaled slide, as ``{"thumb.jpg": bytes, ...}``.
+    """Every published size of one upscaled slide, as ``{"thumb.jpg": bytes, ...}`` (a
+    variant that shares a smaller one's file has none of its own: ``_variant_files``).
 
     Pure, so a build worker runs it beside upscale and OCR: the parent then only
     copies bytes, and its serial share of a large build stays small.
     """
     with Image.open(io.BytesIO(png)) as opened:
         image = opened.convert("RGB")
-    full = image.size
     files: dict[str, bytes] = {}
-    for name, target in reversed(VARIANTS.items()):  # each from the next larger: faster
-        size = _variant_size(*full, target)
+    # each from the next larger: faster
+    for name, (owner, size) in reversed(_variant_files(*image.size).items()):
+        if owner != name:
+            continue
         if size != image.size:
             image = image.resize(size, Image.Resampling.LANCZOS)
         files[f"{name}.jpg"] = _encode(image, "JPEG")
@@ -86,29 +101,47 @@ def _slide_images(
     source_key = slide.fingerprints.get("upscale")
     if not source_key:
         files = get_variants(slide)
-        source_key = sha256_bytes(files["full.webp"])
+        source_key = sha256_bytes(b"".join(files[name] for name in sorted(files)))
     key = sha256_bytes(f"{ENCODER}|{source_key}".encode())[:10]
     deck, _, page = slide.id.rpartition("/")
     stem = f"img/{url_segment(deck, 'deck slug')}/{url_segment(page, 'page')}"
     # One key for every size: search.js derives a hit's medium and WebP names from its
     # thumb's (the only one the search records hold), so keep <stem>-<size>.<key>.<ext>.
-    urls = {
-        (name, ext): f"{stem}-{name}.{key}.{ext}" for name in VARIANTS for ext in ("jpg", "webp")
-    }
-    if files is None and slide.upscale and all((out_dir / u).is_file() for u in urls.values()):
+    def url(name: str, ext: str) -> str:
+        return f"{stem}-{name}.{key}.{ext}"
+
+    plan = None
+    if files is None and slide.upscale:
         # what encode_variants made of an upscaled image this size
-        full = (slide.upscale.width, slide.upscale.height)
-        sizes = {name: _variant_size(*full, target) for name, target in VARIANTS.items()}
-    else:
+        plan = _variant_files(slide.upscale.width, slide.upscale.height)
+        owners = {owner for owner, _ in plan.values()}
+        if not all((out_dir / url(o, ext)).is_file() for o in owners for ext in ("jpg", "webp")):
+            plan = None
+    if plan is None:
         files = files if files is not None else get_variants(slide)
-        for (name, ext), url in urls.items():
-            write_if_changed(out_dir / url, files[f"{name}.{ext}"])
-        sizes = {name: _image_size(files[f"{name}.jpg"]) for name in VARIANTS}
-    entry: dict[str, Any] = {"width": sizes["full"][0], "height": sizes["full"][1]}
-    for name in VARIANTS:
-        entry[name], entry[f"{name}_webp"] = urls[name, "jpg"], urls[name, "webp"]
-        entry[f"{name}_width"], entry[f"{name}_height"] = sizes[name]
+        plan = _plan_of(files)
+        for name, ext in (n.split(".") for n in files):
+            if name in VARIANTS:
+                write_if_changed(out_dir / url(name, ext), files[f"{name}.{ext}"])
+    entry: dict[str, Any] = {"width": plan["full"][1][0], "height": plan["full"][1][1]}
+    for name, (owner, size) in plan.items():
+        entry[name], entry[f"{name}_webp"] = url(owner, "jpg"), url(owner, "webp")
+        entry[f"{name}_width"], entry[f"{name}_height"] = size
     return entry
+
+
+def _plan_of(files: dict[str, bytes]) -> dict[str, tuple[str, tuple[int, int]]]:
+    """``_variant_files`` as encoded in ``files``: a variant without a file of its own uses
+    the next smaller one's (sizes only grow along ``VARIANTS``)."""
+    plan: dict[str, tuple[str, tuple[int, int]]] = {}
+    owner = None
+    for name in VARIANTS:
+        if f"{name}.jpg" in files:
+            owner = name
+            plan[name] = (name, _image_size(files[f"{name}.jpg"]))
+        else:
+            plan[name] = plan[owner]
+    return plan
 
 
 def _image_size(data: bytes) -> tuple[int, int]:

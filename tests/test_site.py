@@ -362,6 +362,24 @@ def test_a_thumbnail_name_gives_the_other_sizes_of_its_slide(tmp_path: Path):
         assert (entry["thumb_width"], entry["medium_width"]) == (320, 960)
 
 
+def test_a_size_a_smaller_variant_already_has_shares_its_file(tmp_path: Path):
+    # a slide 960 px wide has no larger "large" or "full": no byte-identical copies published
+    slides, _ = sample_gallery()
+    small, big = [s for s in slides if s.ocr][:2]
+    shapes = {small.id: (960, 540), big.id: (1440, 810)}
+    images = site_images.write_images(
+        [small, big], lambda s: site_images.encode_variants(_marked_slide(shapes[s.id])), tmp_path)
+    written = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.*")}
+    named = {images[s.id][f"{name}{ext}"] for s in (small, big)
+             for name in site_images.VARIANTS for ext in ("", "_webp")}
+    assert written == named  # every file written is named by some variant, and vice versa
+    one = images[small.id]
+    assert one["large"] == one["full"] == one["medium"] and one["full_webp"] == one["medium_webp"]
+    assert (one["full_width"], one["width"]) == (960, 960)
+    assert len({images[big.id][name] for name in site_images.VARIANTS}) == 4
+    assert site_images.srcset(one, "").count("w, ") == 1  # 320 w and 960 w
+
+
 def test_slide_page_content(built: Path):
     html = (built / "slide/acme/002.html").read_text()
     assert 'rel="prev" href="../../slide/acme/001.html"' in html
