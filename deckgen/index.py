@@ -4,8 +4,8 @@ Python and the browser must agree on every result, so the two share one
 definition of everything that decides a ranking:
 
 * tokens: Whoosh's ``StemmingAnalyzer`` (regex ``\\w+(\\.?\\w+)*``, lower case,
-  Whoosh's stop words and "our" + minimum length 2, Porter stemmer from
-  ``whoosh.lang.porter``);
+  Latin accents folded (``fold``), Whoosh's stop words and "our" + minimum length 2,
+  Porter stemmer from ``whoosh.lang.porter``);
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR);
@@ -27,6 +27,7 @@ import random
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -36,7 +37,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh import query as Q
 from whoosh.analysis import STOP_WORDS as WHOOSH_STOP_WORDS
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, NullFormatter
 from whoosh.lang.porter import stem
@@ -47,15 +48,44 @@ from .errors import ConfigError, DeckgenError
 from .files import write_if_changed
 from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, facet_key
 
-VERSION = "3"  # bump when the schema, tokenization or export format changes
+VERSION = "4"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
 # slides that show one say "our" (search.js's STOP_WORDS is the same list)
 STOP_WORDS = frozenset(WHOOSH_STOP_WORDS | {"our"})
-ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS)
-# The same chain without the stemmer: gives the surface word behind each stem.
-_UNSTEMMED = RegexTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS)
+
+# Latin letters with accents, and those NFD cannot split, fold to plain letters on both
+# sides of a search: "equipe" finds "L'équipe", "strasse" "Straße" (search.js's fold is
+# the same). Latin only: a mark is a letter of its own in other scripts (й is not и).
+_LATIN_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+_FOLD_LETTERS = {"ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th",
+                 "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z"}
+
+
+def _fold_letter(match: re.Match) -> str:
+    letter = match[0]
+    if letter in _FOLD_LETTERS:
+        return _FOLD_LETTERS[letter]
+    return "".join(c for c in unicodedata.normalize("NFD", letter)
+                   if unicodedata.category(c) != "Mn")
+
+
+def fold(word: str) -> str:
+    """A lower-case word with its Latin accents folded away ("équipe": "equipe")."""
+    return _LATIN_ACCENTED.sub(_fold_letter, word)
+
+
+class _FoldFilter(Filter):
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = fold(token.text)
+            yield token
+
+
+# Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
+_UNSTEMMED = RegexTokenizer() | LowercaseFilter() | _FoldFilter() | StopFilter(stoplist=STOP_WORDS)
+ANALYZER = _UNSTEMMED | StemFilter(stemfn=stem, cachesize=50000)
 
 # section_name: the name of a slide's section when its label is sure ("Team" for a founders
 # slide that never says "team"), so a search for a section's name ranks its slides first

@@ -84,6 +84,25 @@ def test_golden_facet_keys_match_the_table():
     assert {v: facet_key(v) for v in CASES["facet_keys"]} == CASES["facet_keys"]
 
 
+def test_golden_folds_match_the_table():
+    assert {c: ix.fold(c.lower()) for c in CASES["folds"]} == CASES["folds"]
+    assert len(CASES["folds"]) > 500
+
+
+def test_a_search_without_accents_finds_the_accented_words_and_back(tmp_path):
+    slides = [make_slide("fr", 1, "Une équipe de huit personnes", "L'équipe", label="team"),
+              make_slide("de", 1, "Die Marktgröße in Europa", "Marktgröße", label="market"),
+              make_slide("es", 1, "Buscamos financiación semilla", "Financiación")]
+    ix.build_index(slides, {}, tmp_path / "whoosh")
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    queries = ["equipe", "ÉQUIPE", "marktgrosse", "marktgröße", "financiacion", "financiación"]
+    in_python = [[h["id"] for h in ix.search(tmp_path / "whoosh", q)] for q in queries]
+    in_js = [r["ids"] for r in run_node_engine(tmp_path / "site" / "search",
+                                               [{"q": q} for q in queries], tmp_path)]
+    assert in_python == in_js == [["fr/001"], ["fr/001"], ["de/001"], ["de/001"], ["es/001"],
+                                  ["es/001"]]
+
+
 def test_golden_stems_match_whoosh_porter():
     wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
     assert wrong == {}

@@ -18,11 +18,20 @@ const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "ca
 const TOKEN_RE = /[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*/gu;
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
-// Tokens with their offsets in `text`: {word (lower case), term (stemmed), start, end}.
+// Latin letters with accents, and those NFD cannot split, fold to plain letters on both
+// sides of a search: "equipe" finds "L'équipe" (deckgen.index.fold is the same). Latin
+// only: a mark is a letter of its own in other scripts (й is not и).
+const LATIN_ACCENTED = /[\u00c0-\u024f\u1e00-\u1eff]/gu;
+const FOLD_LETTERS = { "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th",
+  "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z" };
+export const fold = (word) => word.replace(LATIN_ACCENTED,
+  (c) => FOLD_LETTERS[c] ?? c.normalize("NFD").replace(/\p{Mn}/gu, ""));
+
+// Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end}.
 export function analyze(text) {
   const out = [];
   for (const m of String(text).matchAll(TOKEN_RE)) {
-    const word = m[0].toLowerCase();
+    const word = fold(m[0].toLowerCase());
     if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
     out.push({ word, term: stem(word), start: m.index, end: m.index + m[0].length });
   }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { analyze, facetIndex, facetKey, stem, tokenize } from "../../site_templates/static/search.js";
+import { analyze, facetIndex, facetKey, fold, stem, tokenize } from "../../site_templates/static/search.js";
 
 const cases = JSON.parse(readFileSync(new URL("../tokenize_cases.json", import.meta.url), "utf8"));
 
@@ -23,7 +23,13 @@ test("token offsets point at the original text", () => {
   const text = "Café MARKET, e.g. 3.5x";
   const toks = analyze(text);
   assert.deepEqual(toks.map((t) => text.slice(t.start, t.end)), ["Café", "MARKET", "e.g", "3.5x"]);
-  assert.deepEqual(toks.map((t) => t.word), ["café", "market", "e.g", "3.5x"]);
+  assert.deepEqual(toks.map((t) => t.word), ["cafe", "market", "e.g", "3.5x"]); // accents folded
+});
+
+test("Latin accents fold like deckgen.index.fold, letter for letter", () => {
+  const wrong = Object.entries(cases.folds).filter(([c, f]) => fold(c.toLowerCase()) !== f);
+  assert.deepEqual(wrong.map(([c, f]) => `${c}: ${fold(c.toLowerCase())} != ${f}`), []);
+  assert.ok(Object.keys(cases.folds).length > 500);
 });
 
 test("filter values key like deckgen.records.facet_key", () => {
