@@ -29,6 +29,7 @@ import re
 import shutil
 import subprocess
 import time
+import unicodedata
 from dataclasses import dataclass
 
 import cv2
@@ -44,7 +45,8 @@ from deckgen.records import OcrResult, Word
 # ocr-10: a table needs short cells on both sides and evenly spaced rows (team cards are not)
 # ocr-11: a title keeps a doubtful word set at word spacing beside a sure one, in its size
 # ocr-12: a word read "Al" (alone, or before a hyphen or a stop) is "AI"
-VERSION = "ocr-12"
+# ocr-13: a currency or percent sign set apart ("30 %", "49 €") is kept, not dropped as noise
+VERSION = "ocr-13"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
@@ -90,6 +92,52 @@ def _lang_package(lang: str) -> str:
     return "tesseract-ocr-" + lang.lower().replace("_", "-")
 
 
+# language names people type for --lang, and the Tesseract code each one means
+_LANGUAGE_CODES = {
+    "english": "eng", "german": "deu", "french": "fra", "spanish": "spa", "italian": "ita",
+    "portuguese": "por", "dutch": "nld", "japanese": "jpn", "chinese": "chi_sim",
+    "korean": "kor", "russian": "rus", "arabic": "ara", "hindi": "hin", "polish": "pol",
+    "turkish": "tur", "swedish": "swe",
+}
+_LANG_SEPARATORS = re.compile(r"[\s,]+")
+
+
+def _as_codes(parts: list[str]) -> str:
+    """The ``--lang`` value meant: parts joined with "+", language names as their codes."""
+    return "+".join(_LANGUAGE_CODES.get(part.lower(), part) for part in parts)
+
+
+def _lang_problem(lang: str, installed: frozenset[str]) -> str | None:
+    """What is wrong with ``lang`` ("eng+deu") and what to do, or None when all is there."""
+    have = ", ".join(sorted(installed)) or "none"
+    if _LANG_SEPARATORS.search(lang.strip()):
+        meant = _as_codes([part for part in _LANG_SEPARATORS.split(lang.strip()) if part])
+        return (
+            f"Tesseract languages are joined with '+': use {meant}, not '{lang}' "
+            f"(installed: {have})"
+        )
+    missing = [part for part in lang.split("+") if part not in installed]
+    named = [part for part in missing if part.lower() in _LANGUAGE_CODES]
+    if named:
+        codes = [_LANGUAGE_CODES[name.lower()] for name in named]
+        said = ", ".join(
+            f"{code} for {name.capitalize()}" for code, name in zip(codes, named, strict=True)
+        )
+        absent = " ".join(_lang_package(code) for code in codes if code not in installed)
+        install = f"; install: sudo apt-get install -y {absent}" if absent else ""
+        return (
+            f"Tesseract names languages by code: {said}. Use {_as_codes(lang.split('+'))} "
+            f"(installed: {have}){install}"
+        )
+    if missing:
+        packages = " ".join(_lang_package(m) for m in missing)
+        return (
+            f"Tesseract language pack(s) {', '.join(missing)} not installed "
+            f"(have: {have}). Install: sudo apt-get install -y {packages}"
+        )
+    return None
+
+
 @functools.lru_cache(maxsize=32)
 def _installed_langs(binary: str) -> frozenset[str]:
     try:
@@ -103,17 +151,11 @@ def _installed_langs(binary: str) -> frozenset[str]:
 
 
 def check_tesseract(lang: str = "eng") -> None:
-    """Raise MissingDependencyError (with the apt command) if tesseract or ``lang`` is missing."""
-    binary = _tesseract_path()
-    installed = _installed_langs(binary)
-    missing = [part for part in lang.split("+") if part not in installed]
-    if missing:
-        packages = " ".join(_lang_package(m) for m in missing)
-        raise MissingDependencyError(
-            f"Tesseract language pack(s) {', '.join(missing)} not installed "
-            f"(have: {', '.join(sorted(installed)) or 'none'}). "
-            f"Install: sudo apt-get install -y {packages}"
-        )
+    """Raise MissingDependencyError (with the apt command) if tesseract or ``lang`` is missing,
+    or if ``lang`` is not what Tesseract takes ("german" for deu, "eng deu" for eng+deu)."""
+    problem = _lang_problem(lang, _installed_langs(_tesseract_path()))
+    if problem:
+        raise MissingDependencyError(problem)
 
 
 def _run_tesseract(png: bytes, params: OcrParams) -> str:
@@ -133,6 +175,7 @@ def _run_tesseract(png: bytes, params: OcrParams) -> str:
         raise SlideError(f"tesseract could not start: {exc}") from exc
     stderr = proc.stderr.decode("utf-8", "replace").strip()
     if "Failed loading language" in stderr or "couldn't load any languages" in stderr:
+        check_tesseract(params.lang)  # says what is wrong with the value ("german", "eng deu")
         raise MissingDependencyError(
             f"Tesseract language pack '{params.lang}' not installed. "
             f"Install: sudo apt-get install -y {_lang_package(params.lang)}"
@@ -263,6 +306,19 @@ def _prepare(gray: np.ndarray, invert: bool = True, flatten: bool = True) -> np.
 _READ_AS_AL = re.compile(r"^Al(?=$|[-\u2013.,:;!?)/'\u2019])")
 
 
+# French, German and Spanish set "30 %" and "49 €" with a space: Tesseract reads the sign
+# as a word of its own, with no letter or digit in it, and it is still part of the text
+_PER_SIGNS = frozenset("%\u2030")  # % and per mille
+_SENTENCE_MARKS = "([.,;:!?)]"
+
+
+def _is_lone_sign(text: str) -> bool:
+    """A currency sign (Unicode Sc: € $ £ ¥ ₹ ...) or % / ‰, alone or with the sentence's
+    punctuation ("%.", "€)"); not a bar, dash or bullet, which are noise."""
+    sign = text.strip(_SENTENCE_MARKS)
+    return len(sign) == 1 and (sign in _PER_SIGNS or unicodedata.category(sign) == "Sc")
+
+
 def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
     lines: dict[tuple[int, int, int], Line] = {}
     for row in tsv.splitlines()[1:]:
@@ -275,10 +331,10 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
         except ValueError:
             continue
         alnum = sum(ch.isalnum() for ch in text)
-        if not alnum or conf < min_conf:
+        if not (alnum or _is_lone_sign(text)) or conf < min_conf:
             continue
         if alnum <= 2 and conf < max(min_conf, _SHORT_WORD_CONF):
-            continue  # icons and bullets read as "fi", "E®": short and unsure is noise
+            continue  # icons and bullets read as "fi", "E®" or "$": short and unsure is noise
         text = _READ_AS_AL.sub("AI", text)
         block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
         left, top, width, height = (int(c) for c in cols[6:10])

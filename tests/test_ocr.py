@@ -444,3 +444,80 @@ def test_ai_read_as_al_is_ai_and_names_stay_names():
     lines = ocr._parse_tsv("\n".join([header, *rows]), 1.0, 30.0)
     assert [w.text for w in lines[0].words] == [
         "AI", "assistant,", "AI-powered", "AI.", "Alan", "Also", "AL"]
+
+
+# --------------------------------------------------------------------------- signs set apart
+
+TSV_HEADER = "\t".join(["level", "page_num", "block_num", "par_num", "line_num", "word_num",
+                        "left", "top", "width", "height", "conf", "text"])  # fmt: skip
+
+
+def _tsv_words(*words: tuple[str, float]) -> list[str]:
+    """The words ``_parse_tsv`` keeps from one TSV line of (text, confidence) words."""
+    rows = [f"5\t1\t1\t1\t1\t{i}\t{10 + 60 * i}\t10\t50\t12\t{conf}\t{text}"
+            for i, (text, conf) in enumerate(words)]  # fmt: skip
+    return [w.text for line in ocr._parse_tsv("\n".join([TSV_HEADER, *rows]), 1.0, 30.0)
+            for w in line.words]  # fmt: skip
+
+
+def test_a_currency_or_percent_sign_read_as_a_word_of_its_own_is_kept():
+    signs = ["€", "$", "£", "¥", "₹", "%", "‰", "%.", "€)"]
+    assert _tsv_words(("30", 93.0), *((sign, 93.0) for sign in signs)) == ["30", *signs]
+
+
+def test_noise_marks_and_an_unsure_lone_sign_are_still_dropped():
+    noise = [("|", 95.0), ("—", 95.0), ("•", 95.0), ("-", 95.0), ("€€", 95.0), (".", 95.0)]
+    # an icon read as "$" at 40 is as doubtful as a two-letter word at 40: the short-word rule
+    assert _tsv_words(("Revenue", 96.0), *noise, ("$", 40.0), ("%", 55.0)) == ["Revenue"]
+
+
+def test_a_percent_and_a_euro_sign_set_apart_stay_in_the_text_in_reading_order():
+    # French, German and Spanish put a space before the sign: Tesseract reads it alone
+    png = drawn(
+        ((80, 60), "Pricing", BOLD, 64),
+        ((80, 240), "Bakeries waste 30 % of their dough", FONT, 34),
+        ((80, 300), "Plans start at 49 € a month", FONT, 34),
+    )
+    result = ocr.ocr(png, OcrParams(lang="eng"), scale=2.0)
+    assert "30 % of" in result.lines[1] and "49 € a" in result.lines[2]
+    assert "Bakeries waste 30 % of" in result.text and "at 49 € a month" in result.text
+    assert result.title == "Pricing"
+    by_text = {w.text: w for w in result.words}
+    percent, euro = by_text["%"], by_text["€"]
+    # boxes for highlighting: in source pixels (half the drawn ones), right of their figure
+    assert result.lines[percent.line] == result.lines[1]
+    assert result.lines[euro.line] == result.lines[2]
+    assert by_text["30"].box[0] < percent.box[0] < by_text["of"].box[0]
+    assert 110 <= percent.box[1] <= 130 and 140 <= euro.box[1] <= 160
+    assert percent.box[2] > 0 and euro.box[3] > 0 and euro.conf >= 60
+
+
+# --------------------------------------------------------------------------- --lang mistakes
+
+
+def test_languages_given_with_spaces_or_commas_are_told_to_join_with_a_plus():
+    for value in ("eng deu", "eng,deu", "eng, deu"):
+        with pytest.raises(MissingDependencyError, match=r"joined with '\+': use eng\+deu") as e:
+            ocr.check_tesseract(value)
+        assert "tesseract-ocr-eng deu" not in str(e.value) and "installed: " in str(e.value)
+    with pytest.raises(MissingDependencyError, match=r"use eng\+deu, not 'english german'"):
+        ocr.check_tesseract("english german")
+
+
+def test_a_language_name_is_told_its_tesseract_code_and_what_is_installed():
+    with pytest.raises(MissingDependencyError) as e:
+        ocr.check_tesseract("german")
+    said = str(e.value)
+    assert "Tesseract names languages by code: deu for German" in said
+    assert "eng" in said.split("installed:")[1]  # the codes that are there
+    assert "tesseract-ocr-german" not in said
+    with pytest.raises(MissingDependencyError, match=r"jpn for Japanese\. Use eng\+jpn") as e:
+        ocr.check_tesseract("eng+Japanese")
+    assert "tesseract-ocr-japanese" not in str(e.value)
+
+
+def test_a_language_name_reaching_tesseract_gets_the_same_hint():
+    with pytest.raises(MissingDependencyError, match="deu for German"):
+        ocr.ocr(slide("x", []), OcrParams(lang="german"))
+    with pytest.raises(MissingDependencyError, match=r"joined with '\+'"):
+        ocr.ocr(slide("x", []), OcrParams(lang="eng deu"))
