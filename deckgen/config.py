@@ -23,6 +23,7 @@ from deckgen.classify import ClassifyParams
 from deckgen.errors import ConfigError
 from deckgen.executor import EXECUTORS
 from deckgen.ocr import OcrParams
+from deckgen.site_urls import site_base_url
 from deckgen.upscale import UpscaleParams
 
 CONFIG_FILE = "deckgen.toml"
@@ -44,7 +45,9 @@ class BuildParams:
 @dataclass(frozen=True)
 class SiteParams:
     title: str = "deckgen"
-    base_url: str = ""  # e.g. https://decks.example.com/ (absolute URLs in sitemap and og: tags)
+    # e.g. https://decks.example.com/ (absolute URLs in sitemap and og: tags); no query,
+    # fragment or user; load_config stores it normalized (site_urls.site_base_url)
+    base_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,12 @@ def load_config(
     if not 0 <= config.classify.min_confidence <= 1:  # a probability
         errors.append(f"[classify] min_confidence must be from 0 to 1, got "
                       f"{config.classify.min_confidence}")
+    try:  # stored normalized (IDNA host, percent-encoded path): the site and the bundle use it
+        base_url = site_base_url(config.site.base_url)
+        config = dataclasses.replace(
+            config, site=dataclasses.replace(config.site, base_url=base_url))
+    except ConfigError as exc:
+        errors.append(str(exc))
     if errors:
         where = f" in {path}" if path else ""
         raise ConfigError(f"invalid configuration{where}:\n  " + "\n  ".join(errors))

@@ -7,9 +7,15 @@ CloudFront Function to map ``dir/`` to ``dir/index.html``; only the site root
 needs ``DefaultRootObject: index.html``. Every link is relative (``root`` is
 "", "../" or "../../"), so the site works under any prefix and from a plain
 file server. The one exception is ``404.html``, which CloudFront serves at
-whatever depth was requested: its links are absolute (``base_url``), or
-root-absolute (``/static/...``) without one, so a site served under a prefix
-must set ``base_url``.
+whatever depth was requested: its links are root-relative, from the path of
+``base_url`` (``/gallery/static/...``) or ``/`` without one, so a site served
+under a prefix must set ``base_url``. Never from its host: the same files are
+reached on the ``*.cloudfront.net`` domain and in the preview server, whose CSP
+(``'self'``) would block another host's stylesheet. It has no canonical URL.
+
+``base_url`` is checked and normalized by ``site_urls.site_base_url`` (the
+config calls it too): its path percent-encoded and its host IDNA-encoded, so
+sitemap locations and og: URLs are valid URLs.
 
 Assets and images carry a content hash in their names (cache them forever);
 pages keep stable names. Every output goes through ``write_if_changed`` so an
@@ -48,10 +54,12 @@ from deckgen.site_urls import (
     decks_page_path,
     root_for,
     section_page_path,
+    site_base_url,
+    site_root_path,
     slide_page_path,
 )
 
-VERSION = "3"  # bump when pages, their order or the data card text change
+VERSION = "4"  # bump when pages, their order or the data card text change
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
 _SUMMARY_CHARS = 200
@@ -199,14 +207,6 @@ class _Page:
     context: dict[str, Any]
 
 
-def _base_url(base_url: str) -> str:
-    if not base_url:
-        return ""
-    if not _http_url(base_url):
-        raise ConfigError(f"site base_url must be an http(s) URL, got {base_url!r}")
-    return base_url.rstrip("/") + "/"
-
-
 def _checked_dataset(dataset: dict | None) -> dict | None:
     if not dataset:
         return None
@@ -342,7 +342,7 @@ def render_site(
 ) -> dict:
     """Render every page into ``out_dir``; return counts (pages, written, unchanged, removed)."""
     out_dir = Path(out_dir)
-    base = _base_url(base_url)
+    base = site_base_url(base_url)
     tdir = templates_dir()
     env = _environment(tdir)
     produced: set[str] = set()
@@ -353,11 +353,14 @@ def render_site(
     with progress.stage("pages", len(pages)) as advance:
         for page in pages:  # written as rendered: a big gallery's pages are never all in memory
             # 404.html is served at any depth (/deck/gone.html), so relative links would
-            # miss: absolute ones, from the site root when there is no base_url.
-            root = (base or "/") if page.path == "404.html" else root_for(page.path)
+            # miss: root-relative ones, on whichever host served it (see the docstring);
+            # an error page has no canonical URL
+            not_found = page.path == "404.html"
+            root = site_root_path(base) if not_found else root_for(page.path)
+            canonical = base + page.path if base and not not_found else ""
             html = env.get_template(page.template).render(
                 **page.context, root=root, page_path=page.path, assets=assets,
-                site_title=site_title, base_url=base, canonical=base + page.path if base else "",
+                site_title=site_title, base_url=base, canonical=canonical,
             )
             written += write_if_changed(out_dir / page.path, html.encode())
             advance()

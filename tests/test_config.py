@@ -57,3 +57,35 @@ def test_classify_weights_in_range_are_kept_and_min_confidence_is_a_probability(
     path.write_text("[classify]\nmin_confidence = nan\n")
     with pytest.raises(ConfigError, match="min_confidence must be from 0 to 1"):
         load_config(path)
+
+
+@pytest.mark.parametrize(("base_url", "says"), [
+    ("https://decks.example.org/gallery/?utm=x", "has a query ('?utm=x'): remove it"),
+    ("https://decks.example.org/gallery/#x", "has a fragment ('#x'): remove it"),
+    ("https://me:secret@decks.example.org/", "has a user or password (...@): remove it"),
+    ("https://decks.example.org/gallery;v=1/", "has path params (;...): remove them"),
+    ("ftp://decks.example.org/", "must be an http(s) URL with a host"),
+])
+def test_site_base_url_with_more_than_a_folder_is_a_clear_error(tmp_path, base_url, says):
+    path = tmp_path / "deckgen.toml"
+    path.write_text(f'[site]\nbase_url = "{base_url}"\n[ocr]\npsm = 99\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert "[site] base_url" in message and says in message and "e.g. https://" in message
+    assert "psm must be" in message  # reported with the others
+    with pytest.raises(ConfigError, match=r"\[site\] base_url"):
+        load_config(None, {"site": {"base_url": base_url}})
+
+
+@pytest.mark.parametrize(("base_url", "stored"), [
+    ("", ""),
+    ("https://decks.example.org/gallery", "https://decks.example.org/gallery/"),
+    ("https://decks.example.org/my gallery/", "https://decks.example.org/my%20gallery/"),
+    ("https://Décks.example.org/galería/", "https://xn--dcks-bpa.example.org/galer%C3%ADa/"),
+    ("https://decks.example.org/a%2fb/50%/", "https://decks.example.org/a%2fb/50%25/"),
+])
+def test_site_base_url_is_stored_as_a_valid_url(tmp_path, base_url, stored):
+    path = tmp_path / "deckgen.toml"
+    path.write_text(f'[site]\nbase_url = "{base_url}"\n')
+    assert load_config(path).site.base_url == stored

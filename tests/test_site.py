@@ -592,11 +592,102 @@ def test_base_url_gives_sitemap_and_social_images(tmp_path: Path):
     html = (tmp_path / "slide/acme/001.html").read_text()
     assert 'property="og:image" content="https://decks.example.org/gallery/img/acme/' in html
     assert 'name="twitter:card" content="summary_large_image"' in html
-    # 404.html is served at any depth, so its links are absolute
-    assert 'href="https://decks.example.org/gallery/index.html"' in (
-        tmp_path / "404.html").read_text()
+    # 404.html is served at any depth, so its links start at the site's folder
+    assert 'href="/gallery/index.html"' in (tmp_path / "404.html").read_text()
     with pytest.raises(site.ConfigError):
         build(tmp_path, base_url="javascript:alert(1)")
+
+
+def test_the_404_page_links_from_the_base_urls_path_not_its_host(tmp_path: Path):
+    # served at any depth and on any host the site is reached on (the *.cloudfront.net
+    # domain, the preview server), whose CSP 'self' blocks another host's stylesheet
+    build(tmp_path, base_url="https://decks.example.org/gallery/")
+    page = parse(tmp_path / "404.html")
+    urls = [url for tag, attrs in page.tags for url in _urls(tag, attrs) if url != "#main"]
+    assert any(url.startswith("/gallery/static/style.") for url in urls)
+    assert any(url.startswith("/gallery/static/search.") for url in urls)
+    assert urls and all(url.startswith("/gallery/") for url in urls), urls
+    # an error page has no canonical address; the other pages keep theirs
+    assert not [a for tag, a in page.tags if tag == "link" and a.get("rel") == "canonical"]
+    assert not [a for tag, a in page.tags if a.get("property") == "og:url"]
+    assert 'rel="canonical" href="https://decks.example.org/gallery/about.html"' in (
+        tmp_path / "about.html").read_text()
+
+
+def _absolute_urls(out: Path) -> list[str]:
+    """Sitemap locations, canonicals, og:url and og:image of every page."""
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = [e.text for e in ET.parse(out / "sitemap.xml").getroot().findall("s:url/s:loc", ns)]
+    for path in pages(out):
+        for tag, attrs in parse(path).tags:
+            if tag == "link" and attrs.get("rel") == "canonical":
+                urls.append(attrs["href"])
+            elif tag == "meta" and attrs.get("property") in ("og:url", "og:image"):
+                urls.append(attrs["content"])
+    return urls
+
+
+@pytest.mark.parametrize(("base_url", "expected"), [
+    ("https://decks.example.org/my gallery/", "https://decks.example.org/my%20gallery/"),
+    ("https://décks.example.org/galería/", "https://xn--dcks-bpa.example.org/galer%C3%ADa/"),
+    # escapes already there are kept as they are, a bare "%" is escaped
+    ("https://decks.example.org/a%2Fb/100%/", "https://decks.example.org/a%2Fb/100%25/"),
+])
+def test_base_url_is_encoded_into_valid_absolute_urls(tmp_path: Path, base_url, expected):
+    build(tmp_path, base_url=base_url)
+    urls = _absolute_urls(tmp_path)
+    assert f"{expected}slide/acme/001.html" in urls
+    assert any(url.startswith(f"{expected}img/acme/") for url in urls)  # og:image
+    for url in urls:
+        assert url.startswith(expected) and url.isascii(), url
+        assert not re.search(r"[\s\"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})", url), url
+    assert f"Sitemap: {expected}sitemap.xml" in (tmp_path / "robots.txt").read_text()
+    assert 'href="/' + expected.split("/", 3)[3] in (tmp_path / "404.html").read_text()
+
+
+@pytest.mark.parametrize(("base_url", "says"), [
+    ("https://decks.example.org/gallery/?utm=x", "has a query ('?utm=x'): remove it"),
+    ("https://decks.example.org/gallery/#x", "has a fragment ('#x'): remove it"),
+    ("https://me:secret@decks.example.org/", "has a user or password"),
+    ("https://decks.example.org/gallery;v=1/", "has path params"),
+])
+def test_base_url_with_more_than_a_folder_is_refused(tmp_path: Path, base_url, says):
+    with pytest.raises(site.ConfigError, match=re.escape(says)):
+        build(tmp_path, base_url=base_url)
+    assert not (tmp_path / "index.html").exists()
+
+
+@pytest.mark.e2e
+def test_the_404_page_is_styled_under_the_preview_servers_csp(tmp_path: Path):
+    # QA: with base_url set, the 404 page's stylesheet came from base_url's host, which the
+    # preview server's (and the CloudFront domain's) CSP 'self' refused: an unstyled page
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    build(tmp_path, base_url="https://decks.example.org/")
+    server = site_serve.make_server(tmp_path, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    looks = """() => [document.body, document.querySelector('.site-header'),
+                      document.querySelector('.skip-link'), document.querySelector('h1')]
+        .map(e => { const s = getComputedStyle(e);
+                    return [s.fontFamily, s.color, s.backgroundColor, s.position, s.padding]; })"""
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page()
+            refused: list[str] = []
+            page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
+            response = page.goto(f"http://127.0.0.1:{server.server_address[1]}/no/such/page.html")
+            assert response is not None and response.status == 404
+            page.wait_for_load_state("load")
+            styled = page.evaluate(looks)
+            assert page.evaluate("() => document.styleSheets.length") >= 1
+            page.evaluate("() => document.querySelector('link[rel=stylesheet]').remove()")
+            assert page.evaluate(looks) != styled
+            assert not [m for m in refused if "Content Security Policy" in m], refused
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_templates_folder_from_environment(tmp_path: Path, monkeypatch):
