@@ -141,3 +141,22 @@ def split_outcome(ctx: CardContext) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# Tesseract's codes (ISO 639-2/T, chi for Chinese) with an ISO 639-1 code, for the card's
+# `language:` metadata; others are kept as they are (a valid ISO 639-2/3 code there too)
+_ISO_639_1 = {
+    "eng": "en", "deu": "de", "fra": "fr", "spa": "es", "ita": "it", "por": "pt", "nld": "nl",
+    "jpn": "ja", "chi": "zh", "kor": "ko", "rus": "ru", "ara": "ar", "hin": "hi", "pol": "pl",
+    "tur": "tr", "swe": "sv", "dan": "da", "nor": "no", "fin": "fi", "ces": "cs", "ell": "el",
+    "heb": "he", "ukr": "uk", "ron": "ro", "hun": "hu", "vie": "vi", "tha": "th", "ind": "id",
+}
+
+
+def languages(lang: str) -> list[str]:
+    """Tesseract's ``-l`` value ("eng+deu", "chi_sim") as ISO 639-1 codes where there is one
+    ("en", "de", "zh"), else its ISO 639-2/3 code; scripts and osd are no languages."""
+    codes = [part.split("_")[0].lower() for part in lang.split("+")]
+    named = [_ISO_639_1.get(code, code) for code in codes
+             if re.fullmatch(r"[a-z]{3}", code) and code not in ("osd", "equ")]
+    return list(dict.fromkeys(named)) or ["en"]

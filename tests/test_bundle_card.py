@@ -150,6 +150,18 @@ def test_card_says_to_split_by_deck(tmp_path):
     assert "hashlib.sha256(deck.encode())" in splits
 
 
+def test_card_names_the_ocr_languages_not_english_always(tmp_path):
+    from deckgen.ocr import OcrParams
+    _bundle(tmp_path, _decks(), config=Config(ocr=OcrParams(lang="deu+fra+chi_sim+osd")))
+    card = _docs(tmp_path)["README.md"].decode()
+    header = card.split("---", 2)[1]
+    assert "language:\n- de\n- fr\n- zh\n" in header
+    assert "Tesseract read the text as `de+fr+zh`" in card
+    assert "learnt from English slides only" in card
+    _bundle(tmp_path / "en", _decks())  # the default: English
+    assert "language:\n- en\ntask_categories" in _docs(tmp_path / "en")["README.md"].decode()
+
+
 def test_card_defines_every_section_and_the_threshold_of_other(tmp_path):
     config = Config(classify=ClassifyParams(min_confidence=0.4))
     _bundle(tmp_path, _decks(), config=config)
