@@ -26,7 +26,7 @@ from deckgen import bundle, classify, index, ocr, ocr_layout, site, site_images,
 from deckgen.build_report import BuildReport
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus import Corpus, scan
+from deckgen.corpus import Corpus, scan, shared_slide_problems
 from deckgen.corpus_pdf import read_source
 from deckgen.errors import ConfigError
 from deckgen.executor import TaskFailure, make_executor
@@ -137,6 +137,8 @@ class Builder:
         stage = self.report.stages["ingest"]
         previous = last_manifest(self.build_root)
         keep_last_metadata(corpus, previous.get("decks", {}))
+        # after the decks left out are gone: only what is published is compared
+        corpus.problems += shared_slide_problems(corpus.slides)
         self._last_slides = previous.get("slides", [])
         self.report.decks_removed = sorted(set(previous.get("decks", {})) - set(corpus.decks))
         known = {(s["id"], s["sha256"]) for s in previous.get("slides", [])}

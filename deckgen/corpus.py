@@ -20,6 +20,7 @@ pages) and reading a slide's source bytes are ``corpus_pdf``'s.
 from __future__ import annotations
 
 import errno
+import hashlib
 import math
 import re
 import tomllib
@@ -36,7 +37,7 @@ from deckgen.corpus_pdf import (
 )
 from deckgen.errors import BadInputError
 from deckgen.files import sha256_file
-from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, section_named, slide_id
+from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, fold, section_named, slide_id
 
 
 def _pillow_reads_avif() -> bool:
@@ -111,11 +112,35 @@ class Corpus:
     unread_meta: set[str] = field(default_factory=set)
 
 
+MAX_SLUG_CHARS = 64
+
+
 def safe_slug(text: str) -> str:
-    """A lowercase ASCII slug safe as a folder name and a URL segment."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64].strip("-")
-    return slug or "deck"
+    """A lowercase ASCII slug safe as a folder name and a URL segment.
+
+    Accents go ("Éco" is "eco"), Latin letters without an ASCII base are spelled out
+    ("Fußball" is "fussball"), and every other character (a space, an en dash, an
+    apostrophe) parts words. Letters of other scripts cannot be spelled in ASCII: a name
+    with any gets 8 hex digits of its SHA-256 appended, so that two companies written
+    in Japanese do not both become "deck" (same name, same slug, on every machine)."""
+    name = text.strip()
+    decomposed = unicodedata.normalize("NFKD", fold(name.lower()))
+    kept: list[str] = []
+    dropped_letters = False
+    for ch in decomposed:
+        if ch.isascii() and ch.isalnum():
+            kept.append(ch)
+        elif unicodedata.category(ch).startswith("M"):
+            continue  # an accent split off its letter by NFKD: "é" is "e" + U+0301
+        else:
+            dropped_letters = dropped_letters or ch.isalnum()
+            kept.append("-")
+    slug = re.sub("-+", "-", "".join(kept)).strip("-")
+    if not dropped_letters:
+        return slug[:MAX_SLUG_CHARS].strip("-") or "deck"
+    digest = hashlib.sha256(unicodedata.normalize("NFC", name).encode("utf-8", "surrogatepass"))
+    base = slug[: MAX_SLUG_CHARS - 9].strip("-") or "deck"  # room for "-" and 8 hex digits
+    return f"{base}-{digest.hexdigest()[:8]}"
 
 
 def natural_key(name: str) -> tuple[list, str]:
@@ -199,7 +224,9 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
                 return DeckMeta(slug=meta.slug, company=deck_dir.name.replace("-", " ").title())
             problems.append(Problem(rel, f"{key} must be text, got {got}; left empty"))
         else:
-            text = str(value)
+            # NFC: "ü" typed as "u" + U+0308 (a Mac's paste) is one letter in the pages,
+            # the dataset and the search index, and "grünwerk" typed normally finds it
+            text = unicodedata.normalize("NFC", str(value))
             if _LINE_BREAKS.search(text.strip()):
                 problems.append(Problem(rel, f"{key}: line breaks and tabs read as spaces"))
             text = _LINE_BREAKS.sub(" ", text).strip()
@@ -318,6 +345,56 @@ def skip_unread_decks(corpus: Corpus, keep: Iterable[str] = ()) -> list[str]:
                                          + "deck left out until it is fixed (never published "
                                          "without its licence)")
     return left_out
+
+
+# A deck sharing at least this share of its slides with another deck is reported
+SHARED_SLIDES_REPORTED = 0.5
+# A slide file in more decks than this is a template's (a "Thank you" page every deck of a
+# firm ends on): it alone never makes two decks candidates, so the pairs stay few
+_TEMPLATE_SLIDE_DECKS = 20
+
+
+def shared_slide_problems(slides: list[Slide]) -> list[Problem]:
+    """One warning per pair of decks of which one has at least half its slides in the other
+    (same source SHA-256: byte-identical files): a copied folder, or an updated deck
+    beside the deck it re-uses. Each shared slide is published twice, on the section pages
+    and in the dataset, where a duplicate can fall into both the train and the test split.
+
+    Only a warning: both decks are still built. Nothing here says which of the two is the
+    copy or whether both are wanted (a re-issue with its own metadata), and leaving one
+    out would drop a deck the user asked for without being told; the user decides."""
+    by_deck: dict[str, list[str]] = {}
+    decks_of: dict[str, set[str]] = {}
+    for slide in slides:
+        by_deck.setdefault(slide.deck, []).append(slide.sha256)
+        decks_of.setdefault(slide.sha256, set()).add(slide.deck)
+    pairs = {
+        (a, b)
+        for owners in decks_of.values() if 1 < len(owners) <= _TEMPLATE_SLIDE_DECKS
+        for a in owners for b in owners if a < b
+    }
+    problems = []
+    for first, second in sorted(pairs):
+        files = set(by_deck[first]) & set(by_deck[second])
+        shared = {deck: sum(h in files for h in by_deck[deck]) for deck in (first, second)}
+        # said of the deck with the larger share (of two whole copies, the later name:
+        # "fablelane-reissue", not "fablelane")
+        deck, other = max([(first, second), (second, first)],
+                          key=lambda pair: (shared[pair[0]] / len(by_deck[pair[0]]), pair[0]))
+        count, total = shared[deck], len(by_deck[deck])
+        if count < SHARED_SLIDES_REPORTED * total:
+            continue
+        if count == total:
+            slides_are = "its one slide is the same file" if total == 1 else (
+                f"all {total} slides are the same files")
+            said = (f"{slides_are} as {other}'s (a copy? remove one folder, or keep both on "
+                    "purpose)")
+        else:
+            said = (f"{count} of {total} slides are the same files as {other}'s, so they are "
+                    "published twice (an update re-using them? remove the old deck, or keep "
+                    "both on purpose)")
+        problems.append(Problem(deck, said))
+    return problems
 
 
 def unify_spellings(decks: dict[str, DeckMeta]) -> None:

@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 import tomllib
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -312,7 +313,9 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
             lines[last + 1 : last + 1] = entry
     if section is None:
         _drop_empty_sections(lines)
-    edited = "".join(lines)
+    # NFC, as `add` writes and the build reads: a decomposed "ü" left by a paste becomes
+    # the one letter it shows as (canonically the same text: nothing else changes)
+    edited = unicodedata.normalize("NFC", "".join(lines))
     try:
         done = _labels_of_page(tomllib.loads(edited), page) == ([section] if section else [])
     except tomllib.TOMLDecodeError:
@@ -362,7 +365,9 @@ def _toml(meta: dict) -> str:
             lines.append(f"{key} = {str(value).lower()}")
         else:
             # control characters (a pasted \r, a tab, DEL) would make the file unreadable TOML
-            flat = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value))
+            # NFC: a name pasted decomposed ("u" + U+0308, as a Mac often gives it) is
+            # stored as the one letter "ü" that searches and other files spell
+            flat = re.sub(r"[\x00-\x1f\x7f]+", " ", unicodedata.normalize("NFC", str(value)))
             escaped = flat.replace("\\", "\\\\").replace('"', '\\"')
             lines.append(f'{key} = "{escaped}"')
     return "\n".join(lines) + "\n"

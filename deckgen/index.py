@@ -27,7 +27,6 @@ import random
 import re
 import shutil
 import tempfile
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -46,7 +45,7 @@ from whoosh.util.numeric import length_to_byte
 
 from .errors import ConfigError, DeckgenError
 from .files import write_if_changed
-from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, facet_key
+from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, facet_key, fold
 
 VERSION = "4"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
@@ -55,28 +54,9 @@ FORMAT_VERSION = 1  # of search/entry.json and the files it names
 # slides that show one say "our" (search.js's STOP_WORDS is the same list)
 STOP_WORDS = frozenset(WHOOSH_STOP_WORDS | {"our"})
 
-# Latin letters with accents, and those NFD cannot split, fold to plain letters on both
-# sides of a search: "equipe" finds "L'équipe", "strasse" "Straße" (search.js's fold is
-# the same). Latin only: a mark is a letter of its own in other scripts (й is not и).
-_LATIN_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
-_FOLD_LETTERS = {"ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th",
-                 "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z"}
-
-
-def _fold_letter(match: re.Match) -> str:
-    letter = match[0]
-    if letter in _FOLD_LETTERS:
-        return _FOLD_LETTERS[letter]
-    return "".join(c for c in unicodedata.normalize("NFD", letter)
-                   if unicodedata.category(c) != "Mn")
-
-
-def fold(word: str) -> str:
-    """A lower-case word with its Latin accents folded away ("équipe": "equipe")."""
-    return _LATIN_ACCENTED.sub(_fold_letter, word)
-
-
 class _FoldFilter(Filter):
+    """``records.fold``: "equipe" finds "L'équipe" (search.js's fold is the same)."""
+
     def __call__(self, tokens):
         for token in tokens:
             token.text = fold(token.text)

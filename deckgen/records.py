@@ -207,6 +207,26 @@ def slide_id(deck: str, page: int) -> str:
     return f"{deck}/{page:03d}"
 
 
+# Latin letters with accents, and those NFD cannot split, fold to plain letters: in search
+# on both sides ("equipe" finds "L'équipe", "strasse" "Straße"; search.js's fold is the
+# same) and in slugs. Latin only: a mark is a letter of its own in other scripts (й is not и).
+_LATIN_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+_FOLD_LETTERS = {"ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th",
+                 "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z", "ŋ": "ng"}
+
+
+def _fold_letter(match: re.Match) -> str:
+    # the accents off, then the letter spelt out ("ǽ": "æ": "ae")
+    bare = "".join(c for c in unicodedata.normalize("NFD", match[0])
+                   if unicodedata.category(c) != "Mn")
+    return _FOLD_LETTERS.get(bare, bare)
+
+
+def fold(word: str) -> str:
+    """A lower-case word with its Latin accents folded away ("équipe": "equipe")."""
+    return _LATIN_ACCENTED.sub(_fold_letter, word)
+
+
 def facet_key(value: str) -> str:
     """What a filter value means, whatever its case, width and spacing: "Series A" is
     "series-a", "ФИНТЕХ" is "финтех", "Straße" is "strasse". Letters, digits and marks of

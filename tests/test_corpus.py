@@ -1,11 +1,13 @@
+import hashlib
 import io
 import os
 import tomllib
+import unicodedata
 
 import pytest
 from PIL import Image
 
-from deckgen.corpus import safe_slug, scan
+from deckgen.corpus import SLUG_RE, safe_slug, scan
 from deckgen.corpus_edit import add_deck, label_slide, set_section
 from deckgen.corpus_pdf import (
     PDF_RENDER_MAX_PIXELS,
@@ -149,6 +151,34 @@ def test_safe_slug():
     assert safe_slug("../../etc/passwd") == "etc-passwd"
     assert safe_slug("<script>") == "script"
     assert safe_slug("!!!") == "deck"
+
+
+def test_safe_slug_spells_out_latin_letters_and_parts_words_at_every_dash():
+    assert safe_slug("Großmann Fußball AG") == "grossmann-fussball-ag"
+    assert safe_slug("GROSSE ẞTRASSE") == "grosse-sstrasse"
+    assert safe_slug("Øresund Energi ApS") == "oresund-energi-aps"
+    assert safe_slug("Łódź Robotics") == "lodz-robotics"
+    assert safe_slug("Æble & Œuvre") == "aeble-oeuvre"
+    assert safe_slug("œil ǽ ø") == "oeil-ae-o"
+    assert safe_slug("ÞÓR Ðis þð") == "thor-dis-thd"
+    assert safe_slug("Đakovo đ Istanbulı") == "dakovo-d-istanbuli"
+    assert safe_slug("Éco-Vélo Québec–Lyon") == "eco-velo-quebec-lyon"  # an en dash
+    assert safe_slug("A—B·C’D") == "a-b-c-d"
+    assert safe_slug("Gr\u00fcnwerk") == safe_slug("Gru\u0308nwerk") == "grunwerk"  # NFC, NFD
+
+
+def test_safe_slug_of_a_name_in_another_script_is_stable_and_its_own():
+    sakura, hana = safe_slug("株式会社さくらテック"), safe_slug("株式会社はなテック")
+    assert sakura == "deck-" + hashlib.sha256("株式会社さくらテック".encode()).hexdigest()[:8]
+    assert hana.startswith("deck-") and hana != sakura
+    assert safe_slug(" 株式会社さくらテック ") == sakura
+    assert safe_slug("Ооо Ромашка") != safe_slug("Ооо Василёк")  # Cyrillic
+    # decomposed kana (NFD) is the same name, so the same slug
+    assert safe_slug(unicodedata.normalize("NFD", "デジタル")) == safe_slug("デジタル")
+    mixed = safe_slug("さくら AI")
+    assert mixed.startswith("ai-") and mixed != safe_slug("はな AI")
+    long = safe_slug("x" * 80 + " 東京")
+    assert len(long) == 64 and SLUG_RE.match(long) and SLUG_RE.match(sakura)
 
 
 def test_add_pdf_and_images(tmp_path):
@@ -408,6 +438,23 @@ def test_deck_toml_line_breaks_c1_controls_blanks_and_deep_nesting_are_reported(
     deep = [p.reason for p in corpus.problems if p.path.startswith("deep")]
     assert deep == ["malformed TOML (nested too deeply); metadata ignored"], deep
     assert [s.id for s in corpus.slides if s.deck == "deep"] == ["deep/001"]  # still built
+
+
+def test_deck_toml_text_typed_decomposed_is_read_composed(tmp_path):
+    nfd = {"company": "Gru\u0308nwerk", "title": "Cafe\u0301 deck", "industry": "E\u0301nergie",
+           "license": "CC-BY-4.0", "source_url": "https://example.com/gru\u0308n"}
+    for slug, fields in (("nfd", nfd), ("nfc", {"industry": "\u00c9nergie"})):
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "001.jpg").write_bytes(jpeg())
+        (tmp_path / slug / "deck.toml").write_text(
+            "".join(f'{key} = "{value}"\n' for key, value in fields.items()), encoding="utf-8")
+    corpus = scan(tmp_path)
+    meta = corpus.decks["nfd"]
+    assert (meta.company, meta.title, meta.source_url) == (
+        "Gr\u00fcnwerk", "Caf\u00e9 deck", "https://example.com/gr\u00fcn")
+    # one filter, not two that look alike
+    assert corpus.decks["nfd"].industry == corpus.decks["nfc"].industry == "\u00c9nergie"
+    assert corpus.problems == []  # nothing lost: not worth a line
 
 
 def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):

@@ -121,6 +121,22 @@ def test_clearing_the_last_hand_label_gives_deck_toml_back_as_it_was(tmp_path):
     assert (tmp_path / "deck.toml").read_text() == original + "\n[sections]\n# pages set by hand\n"
 
 
+def test_add_and_label_write_composed_text(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "1.jpg").write_bytes(image_bytes((10, 200, 10)))
+    deck = add_deck(tmp_path / "corpus", [shots],
+                    meta={"company": "Gru\u0308nwerk", "title": "Se\u0301rie A"})  # a Mac's paste
+    assert deck.name == "grunwerk"
+    written = (deck / "deck.toml").read_text(encoding="utf-8")
+    assert 'company = "Gr\u00fcnwerk"' in written and 'title = "S\u00e9rie A"' in written
+    assert "\u0308" not in written and "\u0301" not in written
+    (deck / "deck.toml").write_text('company = "Gru\u0308nwerk"  # by hand\n', encoding="utf-8")
+    set_section(deck, 1, "cover")
+    assert (deck / "deck.toml").read_text(encoding="utf-8") == (
+        'company = "Gr\u00fcnwerk"  # by hand\n\n[sections]\n1 = "cover"\n')
+
+
 def test_a_deck_toml_with_notepads_byte_order_mark_is_labelled_and_keeps_it(tmp_path):
     deck = tmp_path / "bom-deck"
     deck.mkdir()

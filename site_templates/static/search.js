@@ -19,13 +19,15 @@ const TOKEN_RE = /[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*/gu;
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
 // Latin letters with accents, and those NFD cannot split, fold to plain letters on both
-// sides of a search: "equipe" finds "L'équipe" (deckgen.index.fold is the same). Latin
+// sides of a search: "equipe" finds "L'équipe" (deckgen.records.fold is the same). Latin
 // only: a mark is a letter of its own in other scripts (й is not и).
 const LATIN_ACCENTED = /[\u00c0-\u024f\u1e00-\u1eff]/gu;
 const FOLD_LETTERS = { "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th",
-  "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z" };
-export const fold = (word) => word.replace(LATIN_ACCENTED,
-  (c) => FOLD_LETTERS[c] ?? c.normalize("NFD").replace(/\p{Mn}/gu, ""));
+  "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z", "ŋ": "ng" };
+export const fold = (word) => word.replace(LATIN_ACCENTED, (c) => {
+  const bare = c.normalize("NFD").replace(/\p{Mn}/gu, ""); // the accents off, then the
+  return FOLD_LETTERS[bare] ?? bare; // letter spelt out ("ǽ": "æ": "ae")
+});
 
 // Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end}.
 export function analyze(text) {
