@@ -56,7 +56,7 @@ PENDING_DIR = ".deckgen/pending-invalidation/"
 HAND_PATHS = 30  # an error lists this many paths in its aws command, else one wildcard
 
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
-_LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db|\.deckgen-site")
+LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db|\.deckgen-site")
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -262,7 +262,7 @@ def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
         rel = path.relative_to(site_dir).as_posix()
         # half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home;
         # other dotfiles (".well-known/security.txt") are the site's
-        if not path.is_file() or _LOCAL_ONLY.fullmatch(path.name) or rel.startswith(PENDING_DIR):
+        if not path.is_file() or LOCAL_ONLY.fullmatch(path.name) or rel.startswith(PENDING_DIR):
             continue
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         with open(path, "rb") as fh:

@@ -7,7 +7,9 @@ import os
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from deckgen.deploy import LOCAL_ONLY, content_type
 from deckgen.errors import BadInputError, ConfigError
 
 # the CDN's policy (infra/site.yaml) but for upgrade-insecure-requests, which would send the
@@ -18,15 +20,23 @@ CSP = ("default-src 'self'; img-src 'self' data:; script-src 'self'; style-src '
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
-    """Static files with the production CSP, proper types, and 404.html for misses."""
+    """Static files as the CDN serves them: its CSP, deploy's content types, 404.html for
+    misses, and no folder listings or local-only files (neither is in the bucket)."""
 
     csp = CSP
-    extensions_map = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json",
-        ".webp": "image/webp", ".svg": "image/svg+xml", ".xml": "application/xml",
-        ".gz": "application/gzip", ".css": "text/css",
-    }
+
+    def guess_type(self, path: str | os.PathLike) -> str:
+        return content_type(str(path))
+
+    def list_directory(self, path: str | os.PathLike) -> None:
+        self.send_error(404)  # S3 has no folders: only the root has an index (DefaultRootObject)
+
+    def send_head(self) -> Any:
+        name = unquote(urlsplit(self.path).path).rpartition("/")[2]
+        if LOCAL_ONLY.fullmatch(name):  # the build's marker, temporary files: never deployed
+            self.send_error(404)
+            return None
+        return super().send_head()
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", self.csp)

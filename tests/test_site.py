@@ -736,6 +736,19 @@ def test_preview_server_sends_csp_and_404_page(built: Path):
         for url in (stylesheet, *re.findall(r'<a [^>]*href="(/[^"]*)"', body)):
             with urllib.request.urlopen(urllib.parse.urljoin(base + "no/such/page.html", url)) as r:
                 assert r.status == 200, url
+        # as the CDN: deploy's types, no folder listing, no file deploy leaves out
+        for path, expected in (("index.html", "text/html; charset=utf-8"),
+                               (stylesheet.lstrip("/"), "text/css; charset=utf-8")):
+            with urllib.request.urlopen(base + path) as response:
+                assert response.headers["Content-Type"] == expected
+        (built / ".deckgen-site").write_text("the build's marker")
+        try:
+            for path in ("img/", "img/acme/", "slide/", ".deckgen-site"):
+                with pytest.raises(urllib.error.HTTPError) as hidden:
+                    urllib.request.urlopen(base + path)
+                assert hidden.value.code == 404 and b"Page not found" in hidden.value.read()
+        finally:
+            (built / ".deckgen-site").unlink()
         with pytest.raises(site.ConfigError, match="try --port"):
             site_serve.make_server(built, port=server.server_address[1])
     finally:
