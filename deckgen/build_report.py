@@ -52,6 +52,19 @@ class BuildReport:
         return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False)
 
 
+GONE_NAMED = 10  # decks gone since the last build, named on the terminal
+
+
+def gone_line(gone: list[str], report_path: str) -> str:
+    """The decks gone since the last build, as one terminal line: a few name a takedown,
+    a hundred would bury it (report.json lists them all)."""
+    named = ", ".join(gone[:GONE_NAMED])
+    if len(gone) > GONE_NAMED:
+        named += f" and {len(gone) - GONE_NAMED} more (all in {report_path})"
+    return (f"gone since the last build: {named} (its pages, images and dataset rows too; "
+            "`deckgen deploy --delete` takes them off the live site)")
+
+
 def report_problems(report: BuildReport) -> list[str]:
     """Every problem as one readable line, for the terminal."""
     lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]

@@ -87,7 +87,8 @@ def build(
     Example: deckgen build --corpus corpus --out site
     """
     from deckgen.build import Builder
-    from deckgen.build_report import report_problems
+    from deckgen.build_report import gone_line, report_problems
+    from deckgen.classify import language_note
 
     state["resume"] = "finished work is cached, run the same command again to resume"
     cfg = resolve_config(
@@ -121,10 +122,11 @@ def build(
                   f"{pages['removed']} old files removed (pages and images)", highlight=False)
     for line in report_problems(report):
         err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
+    if note := language_note(cfg.ocr.lang):
+        err.print(f"note: {note}", highlight=False)
     if report.decks_removed:
-        err.print(f"gone since the last build: {', '.join(report.decks_removed)} (its pages, "
-                  "images and dataset rows too; `deckgen deploy --delete` takes them off the "
-                  "live site)", highlight=False)
+        err.print(gone_line(report.decks_removed, f"{cfg.build.cache}/report.json"),
+                  highlight=False)
     # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
     invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
     program = "deckgen" if shutil.which("deckgen") else invoked

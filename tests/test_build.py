@@ -531,6 +531,15 @@ def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pa
     assert "gone since the last build: beta-health (its pages" in gone.stderr
 
 
+def test_a_takedown_of_many_decks_names_ten_and_points_to_the_report():
+    from deckgen.build_report import gone_line
+    many = gone_line([f"deck-{n:03d}" for n in range(112)], "build/report.json")
+    assert many.startswith("gone since the last build: deck-000, deck-001,")
+    assert "deck-009 and 102 more (all in build/report.json) (its pages" in many
+    assert "deck-010" not in many
+    assert gone_line(["beta"], "r.json").startswith("gone since the last build: beta (its pages")
+
+
 def test_prune_keeps_what_the_last_build_used_and_nothing_else(tmp_path, tiny_corpus):
     cli = [*build_cmd(tmp_path, tiny_corpus)[:3], "prune", "--cache", str(tmp_path / "build")]
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
