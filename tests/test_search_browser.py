@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,12 +83,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("site")
-    site = base / "site"
-    site.mkdir()
-    write_site(site)
+@contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """``python -m http.server`` over ``site``: its URL."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
                              "127.0.0.1", "--directory", str(site)],
@@ -98,9 +97,44 @@ def server(tmp_path_factory):
             break
         except OSError:
             time.sleep(0.05)
-    yield url, base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("site")
+    site = base / "site"
+    site.mkdir()
+    write_site(site)
+    with serving(site) as url:
+        yield url, base
+
+
+BIG_HITS = 530  # more slides saying "widget" than Show more goes to (500)
+
+
+@pytest.fixture(scope="module")
+def big_server(tmp_path_factory):
+    """A site whose one word is on more slides than the page lists."""
+    site = tmp_path_factory.mktemp("big-site") / "site"
+    site.mkdir()
+    slides = [make_slide(f"big{k // 10:02d}", k % 10 + 1, f"widget number {k}")
+              for k in range(BIG_HITS)]
+    metas = {s.deck: DeckMeta(slug=s.deck, company=f"Company {s.deck}") for s in slides}
+    urls = {s.id: {"page": f"slide/{s.id}.html", "thumb": "img/big.svg"} for s in slides}
+    ix.export_client_index(slides, metas, site, urls)
+    (site / "static").mkdir()
+    shutil.copy(ROOT / "site_templates/static/search.js", site / "static/search.abc123.js")
+    (site / "index.html").write_text(PAGE.format(csp=CSP, root="", home=HOME))
+    (site / "img").mkdir()
+    (site / "img/big.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"/>')
+    with serving(site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -220,25 +254,28 @@ def test_did_you_mean_corrects_every_misspelt_word_and_clicking_runs_it(page, se
 
 
 def test_the_did_you_mean_offer_is_part_of_the_live_status_line(page, server):
-    # a screen reader hears the live region only: the offer must be in it, the list must not
+    # a screen reader hears the live region only: the offer must be in it, the list must not;
+    # the region is a hidden copy of the status line, which holds the offer's link
     url, _ = server
     page.goto(url + "?q=markt+sise")
     page.wait_for_selector(".search-did-you-mean a")
-    status = page.locator("[role=status]")
+    status, spoken = page.locator(".search-status"), page.locator("[role=status]")
     assert status.inner_text() == "No slides match “markt sise”. Did you mean market size?"
+    assert spoken.text_content() == status.inner_text()
     assert status.locator(".search-did-you-mean a").inner_text() == "market size"
     page.goto(url + "?q=custmer+")  # slides found through the typo: the count, then the offer
     page.wait_for_selector(".search-did-you-mean a")
     assert re.fullmatch(r"\d+ slides? for “custmer”\. Did you mean customer\?", status.inner_text())
+    assert spoken.text_content() == status.inner_text()
     live = page.eval_on_selector_all(
         "[aria-live], [role=status], [role=alert], [role=log]", "els => els.map(e => e.className)")
-    assert live == ["search-status search-count"]
+    assert live == ["search-spoken visually-hidden"]
     assert page.errors == []
 
 
 RECORD_STATUS = """() => {
     window.__said = [];
-    const status = document.querySelector('.search-status');
+    const status = document.querySelector('[role=status]');
     window.__watch?.disconnect();
     window.__watch = new MutationObserver(() => window.__said.push(status.textContent));
     window.__watch.observe(status, {childList: true, characterData: true, subtree: true});
@@ -255,10 +292,20 @@ def test_the_live_status_line_speaks_once_typing_pauses(page, server):
     page.click("#q")
     page.keyboard.type("market size", delay=120)
     page.wait_for_function(
-        "() => document.querySelector('.search-count')?.textContent.includes('“market size”')")
+        "() => document.querySelector('[role=status]').textContent.includes('“market size”')")
     page.wait_for_timeout(900)  # longer than the pause it waits for: nothing else comes
     said = page.evaluate("() => window.__said")
     assert len(said) == 1 and re.fullmatch(r"\d+ slides? for “market size”", said[0]), said
+    # what the status line shows keeps up with the hits, never the last query's count
+    page.fill("#q", "insurance")
+    page.wait_for_function(
+        "() => document.querySelector('.search-status').textContent.includes('“insurance”')")
+    page.evaluate(RECORD_STATUS)
+    page.keyboard.type(" claims")
+    page.wait_for_function(  # sooner than the pause
+        "() => document.querySelector('.search-count')?.textContent.includes('“insurance claims”')",
+        timeout=600)
+    assert page.evaluate("() => window.__said") == []  # heard once the typing pauses
     # the hits themselves follow the keystrokes as before
     assert hit_ids(page)
     # Enter says it at once
@@ -470,6 +517,61 @@ def test_show_more_keeps_focus_on_the_first_new_hit(page, server):
     assert page.errors == []
 
 
+FOCUSED_HIT = "() => document.activeElement.closest('li')?.dataset.id"
+
+
+def test_show_more_adds_hits_and_leaves_those_shown_as_they_were(page, server):
+    # redrawing every hit on each click grew to a second a click past 1,000 hits
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    total = int(wait_count(page).split()[0])
+    assert total > 20
+    status = page.inner_text(".search-status")
+    page.evaluate("() => { document.querySelector('li.search-hit').__kept = 1;"
+                  " document.querySelector('li.search-hit img').__kept = 1; }")
+    page.evaluate(RECORD_STATUS)
+    page.click(".search-more")
+    page.wait_for_function("() => document.querySelectorAll('li.search-hit').length === 20")
+    assert page.evaluate("() => document.querySelector('li.search-hit').__kept") == 1
+    assert page.evaluate("() => document.querySelector('li.search-hit img').__kept") == 1
+    assert page.evaluate(FOCUSED_HIT) == hit_ids(page)[10]
+    assert page.inner_text(".search-more") == f"Show more ({total - 20} left)"
+    assert page.evaluate("() => new URLSearchParams(location.search).get('n')") == "20"
+    page.wait_for_timeout(800)  # past the status line's typing pause: it said nothing new
+    assert page.evaluate("() => window.__said") == []
+    assert page.inner_text(".search-status") == status
+    # the hits added are the ones a search for 20 draws, in the same order
+    added = hit_ids(page)
+    page.reload()
+    page.wait_for_function("() => document.querySelectorAll('li.search-hit').length === 20")
+    assert hit_ids(page) == added
+    assert page.errors == []
+
+
+def test_show_more_stops_where_a_link_or_back_from_a_slide_would(page, big_server):
+    # Back from a slide restores ?n= up to 500 hits: Show more goes no further, so the hit
+    # left from is always there again
+    page.goto(big_server + "?q=widget&n=490")
+    page.wait_for_function("() => document.querySelectorAll('li.search-hit').length === 490")
+    assert page.inner_text(".search-more") == f"Show more ({BIG_HITS - 490} left)"
+    page.click(".search-more")
+    page.wait_for_function("() => document.querySelectorAll('li.search-hit').length === 500")
+    assert page.query_selector(".search-more") is None
+    limit = (f"These are the first 500 of {BIG_HITS} slides. "
+             "Add a word or pick a filter to narrow the search.")
+    assert page.inner_text(".search-limit") == limit
+    assert page.evaluate(FOCUSED_HIT) == hit_ids(page)[490]
+    assert page.evaluate("() => new URLSearchParams(location.search).get('n')") == "500"
+    for n in (500, 520):  # a reload, or a link asking for more, shows the same
+        page.goto(big_server + f"?q=widget&n={n}")
+        page.wait_for_selector(".search-limit")
+        assert len(hit_ids(page)) == 500
+        assert page.query_selector(".search-more") is None
+    assert wait_count(page) == f"{BIG_HITS} slides for “widget”"
+    assert page.errors == []
+
+
 def test_an_unknown_filter_is_named_and_can_be_cleared(page, server):
     url, _ = server
     page.goto(url)
@@ -648,12 +750,42 @@ def test_a_page_open_across_a_deploy_searches_the_new_index(page, server, tmp_pa
     assert page.errors == [] or all("404" in e for e in page.errors)
 
 
-def test_a_file_gone_with_no_newer_index_says_reload(page, server):
+LOAD_FAILED = "Search could not load part of its index; check the connection and try again."
+
+
+def test_a_file_gone_from_the_index_entry_json_still_names_says_it_could_not_load(page, server):
+    # no newer index to read: a reload would not help, so the page does not ask for one
     url, _ = server
+    entries = []
+    page.on("request", lambda r: entries.append(r.url) if "/search/entry.json" in r.url else None)
     page.route("**/search/r.*.json", lambda route: route.fulfill(status=404, body=""))
     page.goto(url + "?q=claims")
     page.wait_for_selector(".search-error")
-    assert page.inner_text(".search-status") == INDEX_UPDATED
+    assert page.inner_text(".search-status") == LOAD_FAILED
+    assert len(entries) == 2 and "?fresh=" in entries[1]  # it did look for a newer index
+
+
+def test_an_index_file_answered_with_a_page_of_html_says_it_could_not_load(page, server):
+    # a captive portal, a proxy or an SPA fallback: 200, and HTML where JSON should be
+    url, _ = server
+    portal = [True]
+
+    def html_once(route):
+        if portal:
+            portal.clear()
+            route.fulfill(status=200, content_type="text/html",
+                          body="<!doctype html><title>Sign in</title>")
+        else:
+            route.continue_()
+
+    page.route("**/search/r.*.json", html_once)
+    page.goto(url + "?q=claims")
+    page.wait_for_selector(".search-error")
+    assert page.inner_text(".search-status") == LOAD_FAILED
+    page.focus("#q")
+    page.keyboard.press("Enter")  # the same search again: the file is fetched again, and loads
+    page.wait_for_selector("li.search-hit")
+    assert "evil/001" in hit_ids(page)
 
 
 def test_a_search_that_finds_nothing_shows_no_empty_filters(page, server):
@@ -1006,10 +1138,12 @@ def test_on_a_phone_the_results_come_right_under_the_search_box(browser, real_si
     page.wait_for_function("() => location.search.includes('section=')")
     page.wait_for_selector("#search-results .search-count")
     assert page.inner_text(".filters summary") == "Filters (1 on)"
-    # only the status line is a live region: the list is not read out on every keystroke
+    # only the status line's hidden copy is a live region: the list is not read out on every
+    # keystroke
     live = page.eval_on_selector_all(
         "[aria-live], [role=status], [role=alert], [role=log]", "els => els.map(e => e.className)")
-    assert live == ["search-status search-count"]
+    assert live == ["search-spoken visually-hidden"]
+    assert page.locator("[role=status]").text_content() == page.inner_text(".search-status")
     # wide screens keep the chips in view
     wide = context.new_page()
     wide.set_viewport_size({"width": 1280, "height": 900})

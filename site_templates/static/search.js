@@ -206,12 +206,31 @@ const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
 // queries searched (their terms' shards are all the suggestion fetches beyond the vocabulary).
 const MAX_SPELLINGS = 3, MAX_SUGGESTION_TRIES = 8;
 
-// Binary search: index of the last range start <= key.
+// Strings in code point order, as Python sorts the index's terms: JS's < compares UTF-16
+// units, which puts U+E000-U+FFFF ("ｔｅｓｔ", half-width kana) after every astral letter ("𠎘").
+// Where two strings first differ, surrogates move above U+E000-U+FFFF, the rest keep their order.
+export function compareCodePoints(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+// Above every term that starts with a given root (the last code point there is).
+const LAST_CHAR = "\u{10FFFF}";
+
+// Binary search: index of the last range start <= key (in code point order).
 function rangeIndex(starts, key) {
   let lo = 0, hi = starts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= key) lo = mid; else hi = mid - 1;
+    if (compareCodePoints(starts[mid], key) <= 0) lo = mid; else hi = mid - 1;
   }
   return lo;
 }
@@ -338,7 +357,7 @@ export class SearchIndex {
     const files = await Promise.all(v.files.slice(first, last + 1).map((n) => this.file(n)));
     for (const f of files) {
       f.t.forEach((term, k) => {
-        if (term >= lo && term < hi) out.push({ term, df: f.d[k], word: f.s[k] || term });
+        if (compareCodePoints(term, lo) >= 0 && compareCodePoints(term, hi) < 0) out.push({ term, df: f.d[k], word: f.s[k] || term });
       });
     }
     return out;
@@ -397,7 +416,7 @@ export class SearchIndex {
       for (const root of roots) {
         for (const v of await this.completions(root)) if (v.term !== term) found.set(v.term, v);
       }
-      const top = [...found.values()].sort((a, b) => b.df - a.df || (a.term < b.term ? -1 : 1));
+      const top = [...found.values()].sort((a, b) => b.df - a.df || compareCodePoints(a.term, b.term));
       found.clear();
       for (const v of top.slice(0, MAX_PREFIX_TERMS)) found.set(v.term, { ...v, dist: 0 });
     }
@@ -436,9 +455,9 @@ export class SearchIndex {
   // Terms starting with `root`: from its term shard when the whole range lies in it
   // (no extra download), else from the vocabulary files.
   async completions(root) {
-    const t = this.meta.terms, i = rangeIndex(t.starts, root), hi = root + "\uffff";
+    const t = this.meta.terms, i = rangeIndex(t.starts, root), hi = root + LAST_CHAR;
     if (!t.files.length) return [];
-    if (i + 1 < t.starts.length && t.starts[i + 1] <= hi) return this.vocab(root, hi);
+    if (i + 1 < t.starts.length && compareCodePoints(t.starts[i + 1], hi) <= 0) return this.vocab(root, hi);
     const shard = await this.file(t.files[i]), out = [];
     for (const term of Object.keys(shard)) {
       if (term.startsWith(root)) {
@@ -766,7 +785,8 @@ export class LiveIndex {
   }
 
   // task(index) on the current index; if it (or opening the index) finds a file gone, on the
-  // index entry.json names now, once. INDEX_UPDATED when there is none or that fails too.
+  // index entry.json names now, once. INDEX_UPDATED when that fails too; the error as it was
+  // when entry.json still names this index.
   async use(task) {
     const opening = this.open(), stale = this._index;
     try {
@@ -774,7 +794,7 @@ export class LiveIndex {
     } catch (err) {
       if (!err.missing || !stale.entry) throw err; // not missing, or entry.json itself
       const next = await this.refreshed(stale);
-      if (!next) throw indexUpdated();
+      if (!next) throw err; // no other index: a reload would not bring the file back
       try {
         return await task(next);
       } catch (again) {
@@ -783,12 +803,14 @@ export class LiveIndex {
     }
   }
 
-  // The index entry.json names now, opened, when it is another than `stale`; null if not.
+  // The index entry.json names now, opened, when it is another than `stale`; null if not
+  // (or entry.json is gone too); INDEX_UPDATED if it is in a format only a reload can read.
   refreshed(stale) {
     if (this._index !== stale) return this.open(); // another search has moved on already
     if (this._refresh && this._refresh.stale === stale) return this._refresh.next;
     const next = this._load("entry.json", { fresh: true }).then((entry) => {
-      if (entry.version !== FORMAT_VERSION || entry.meta === stale.entry.meta) return null;
+      if (entry.meta === stale.entry.meta) return null;
+      if (entry.version !== FORMAT_VERSION) throw indexUpdated();
       if (this._index === stale) this._opening = null; // drop every file the old index read
       return this.open(entry);
     }, (err) => { if (err.missing) return null; throw err; });
@@ -943,15 +965,31 @@ export function thumbSrcsets(thumb, root = "") {
 // ----------------------------------------------------------------------- UI
 const FACET_TITLES = { section: "Section", company: "Company", year: "Year", stage: "Stage", industry: "Industry" };
 const PAGE_SIZE = 10, MAX_PAGES = 50, FACET_LIMIT = 16; // 16 = every section type
+const MAX_SHOWN = MAX_PAGES * PAGE_SIZE; // hits on show at most: a shared ?n= draws no more
 // the filters start open only where their chips leave room for the hits on the first screen:
 // not on a phone, nor on a laptop zoomed to 200% (1280 px: 640 CSS px)
 const WIDE = "(min-width: 64rem)";
 const TYPING_PAUSE = 700; // ms without a keystroke before the live status line speaks
 const THUMB_SIZES = "(max-width: 30rem) calc(100vw - 2rem), 12rem"; // style.css .search-hit-thumb
-const LOAD_FAILED = "Search could not load part of its index; check the connection and try again.";
+export const LOAD_FAILED = "Search could not load part of its index; check the connection and try again.";
 // What a server answers for a file a deploy deleted: S3 and CloudFront say 403 to a reader
 // that may not list the bucket.
 const GONE = new Set([403, 404, 410]);
+const loadFailed = (missing) => Object.assign(new Error(LOAD_FAILED), { plain: true, missing });
+
+// LiveIndex's load(name, {fresh}): search/<name> under the URL `base`, parsed.
+export function indexLoader(base) {
+  return async (name, { fresh = false } = {}) => {
+    const url = new URL(name, base);
+    if (fresh) url.search = `?fresh=${Date.now()}`; // past a CDN edge's copy as well
+    const init = name === "entry.json" ? { cache: fresh ? "no-store" : "no-cache" } : {};
+    const res = await fetch(url, init).catch(() => null);
+    if (!res || !res.ok) throw loadFailed(Boolean(res && GONE.has(res.status)));
+    // a proxy, a captive portal or an SPA fallback may answer 200 with a page of HTML: a
+    // failure like any other (SearchIndex forgets it, so the next search fetches it again)
+    return res.json().catch(() => { throw loadFailed(false); });
+  };
+}
 
 // Only site-relative links from the index may become href/src.
 const safeUrl = (u) => (typeof u === "string" && u && !/^\s*([a-z][a-z0-9+.-]*:|\/\/|\\)/i.test(u) ? u : null);
@@ -971,10 +1009,10 @@ function fill(node, attrs, children) {
 }
 
 class SearchUI {
-  // `results` holds a status line (the only live region: it says what a search found, and
-  // screen readers hear it, not the whole list) and the hits; `facetNav` the filter chips,
-  // inside a <details> ("Filters") that starts folded on narrow screens, so the results
-  // come right under the search box there.
+  // `results` holds a status line (it says what a search found; its hidden copy is the only
+  // live region: screen readers hear that, not the whole list) and the hits; `facetNav` the
+  // filter chips, inside a <details> ("Filters") that starts folded on narrow screens, so the
+  // results come right under the search box there.
   constructor(form, input, results, facetNav) {
     Object.assign(this, { form, input, results, facetNav });
     this.root = form.dataset.root || "";
@@ -986,25 +1024,22 @@ class SearchUI {
     this.typing = false;
     this.saying = null; // the status line's words waiting for a pause in typing
     this.opened = null; // the hit clicked (its data-id)
-    this.status = results.querySelector(".search-status") || el("p", { class: "search-status", role: "status" });
+    // The status line shows what the hits on show are at once; screen readers hear its words
+    // from a hidden copy, the one live region, once typing pauses.
+    this.status = results.querySelector(".search-status") || el("p", { class: "search-status" });
+    this.status.removeAttribute("role");
     this.status.tabIndex = -1; // a link that changes the query leaves focus here
+    this.spoken = el("p", { class: "search-spoken visually-hidden", role: "status" });
     this.body = el("div", { class: "search-body" });
     results.removeAttribute("aria-live");
-    results.replaceChildren(this.status, this.body);
+    results.replaceChildren(this.status, this.spoken, this.body);
     this.filterBox = facetNav.closest("details"); // shown once it has chips
     if (this.filterBox) this.filterBox.open = window.matchMedia(WIDE).matches;
     // past the filter chips (dozens of Tab stops) to the first hit; hidden until focused
     this.skip = el("a", { class: "skip-results", href: "#search-results", hidden: true, text: "Skip to results" });
     this.skip.addEventListener("click", (ev) => { ev.preventDefault(); this.focusHit(0); });
     (this.filterBox || facetNav).before(this.skip);
-    this.live = new LiveIndex(async (name, { fresh = false } = {}) => {
-      const url = new URL(name, this.base);
-      if (fresh) url.search = `?fresh=${Date.now()}`; // past a CDN edge's copy as well
-      const init = name === "entry.json" ? { cache: fresh ? "no-store" : "no-cache" } : {};
-      const res = await fetch(url, init).catch(() => null);
-      if (!res || !res.ok) throw Object.assign(new Error(LOAD_FAILED), { plain: true, missing: Boolean(res && GONE.has(res.status)) });
-      return res.json();
-    });
+    this.live = new LiveIndex(indexLoader(this.base));
     // open the index (and its facets) while the page settles; a failure is the first search's to say
     this.live.open().then((index) => index.facets()).catch(() => {});
     this.index = null; // the index the results on show came from
@@ -1053,15 +1088,15 @@ class SearchUI {
     return el("p", { class: `search-${name}-hint` }, "Browse ", link);
   }
 
-  // The live status line: text and nodes (the "Did you mean" offer). While typing it waits
-  // for a pause (Enter says it at once): a screen reader hears one count, not one a keystroke.
+  // The status line: text and nodes (the "Did you mean" offer), shown at once (a count left
+  // over from the last query would sit above this one's hits). The live copy waits for a
+  // pause in typing (Enter says it at once): a screen reader hears one count, not one a keystroke.
   say(kind, ...parts) {
     clearTimeout(this.saying);
-    const show = () => {
-      this.status.className = `search-status search-${kind}`;
-      this.status.replaceChildren(...parts);
-    };
-    if (this.typing && kind !== "error") this.saying = setTimeout(show, TYPING_PAUSE); else show();
+    this.status.className = `search-status search-${kind}`;
+    this.status.replaceChildren(...parts);
+    const words = this.status.textContent, speak = () => { this.spoken.textContent = words; };
+    if (this.typing && kind !== "error") this.saying = setTimeout(speak, TYPING_PAUSE); else speak();
   }
 
   fail(message) {
@@ -1081,8 +1116,9 @@ class SearchUI {
     this.input.value = params.get("q") || "";
     this.filters = {};
     for (const name of Object.keys(FACET_TITLES)) if (params.get(name)) this.filters[name] = params.get(name);
-    const n = Number.parseInt(params.get("n"), 10); // hits shown ("Show more"), whole pages only
-    this.shown = n > PAGE_SIZE ? Math.min(Math.ceil(n / PAGE_SIZE), MAX_PAGES) * PAGE_SIZE : PAGE_SIZE;
+    // hits shown ("Show more"), whole pages only, MAX_SHOWN at most (where Show more stops)
+    const n = Number.parseInt(params.get("n"), 10);
+    this.shown = n > PAGE_SIZE ? Math.min(Math.ceil(n / PAGE_SIZE) * PAGE_SIZE, MAX_SHOWN) : PAGE_SIZE;
     this.typing = false;
     const open = history.state?.filtersOpen; // restored before the scroll position it shifts
     if (this.filterBox && typeof open === "boolean") this.filterBox.open = open;
@@ -1215,20 +1251,26 @@ class SearchUI {
       nodes.push(this.browseOffer("stage", value, `all ${slides(count)} from ${value} decks`));
     }
     if (!n) return nodes;
-    const list = el("ol", { class: "search-hits" });
+    const list = el("ol", { class: "search-hits" }, ...this.hitItems(result, shown, records));
+    nodes.push(list, ...this.moreNodes(result, list, shown.length));
+    return nodes;
+  }
+
+  // The <li> of each hit in `hits` (of `result`), with its display record.
+  hitItems(result, hits, records) {
     // the slide page marks the matched words on the image and in its text
     // the index names the made-up decks once each (or says true: all of them)
     const made = this.index.meta.fictional, madeUp = new Set(Array.isArray(made) ? made : []);
     const fictional = (deck) => made === true || madeUp.has(deck);
     const highlight = result.marks.size ? "?" + new URLSearchParams({ highlight: [...result.marks].join(" ") }) : "";
-    records.forEach((rec, i) => {
-      const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb), id = `hit-${shown[i].doc}`;
+    return records.map((rec, i) => {
+      const href = safeUrl(rec.url), thumb = safeUrl(rec.thumb), id = `hit-${hits[i].doc}`;
       // the title is the link, named by the title and meta, the OCR snippet its description;
       // style.css stretches it over the whole card, so a click anywhere on it opens the slide
       const link = el("a", { class: "search-hit-link", id: `${id}-title`, href: href ? this.root + href + highlight : null,
         "aria-labelledby": `${id}-title ${id}-meta`, "aria-describedby": `${id}-snippet` });
       for (const p of snippet(rec.title || rec.id, result.marks, 40)) link.append(p.mark ? el("mark", { text: p.text }) : p.text);
-      const unsure = this.facetData.section && this.facetData.section.unsure.has(shown[i].doc);
+      const unsure = this.facetData.section && this.facetData.section.unsure.has(hits[i].doc);
       const meta = el("p", { class: "search-hit-meta", id: `${id}-meta`, text: [rec.company, sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ") });
       if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
       if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", title: "A made-up deck (deckgen sample): its company, figures and text are invented", text: "fictional" }));
@@ -1236,22 +1278,48 @@ class SearchUI {
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const sets = thumb && thumbSrcsets(thumb, this.root), sizes = sets ? THUMB_SIZES : null;
       const img = thumb && el("img", { class: "search-hit-thumb", src: this.root + thumb, srcset: sets && sets.jpg, sizes, alt: "", loading: "lazy", decoding: "async" });
-      list.append(el("li", { class: "search-hit" + (shown[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id },
+      return el("li", { class: "search-hit" + (hits[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id },
         sets ? el("picture", {}, el("source", { type: "image/webp", srcset: sets.webp, sizes }), img) : img,
-        el("div", { class: "search-hit-body" }, el("h3", { class: "search-hit-title" }, link), meta, snip)));
+        el("div", { class: "search-hit-body" }, el("h3", { class: "search-hit-title" }, link), meta, snip));
     });
-    nodes.push(list);
-    if (n > shown.length) {
-      const more = el("button", { type: "button", class: "search-more", text: `Show more (${n - shown.length} left)` });
-      more.addEventListener("click", () => {
-        const first = shown.length;
-        this.shown = first + PAGE_SIZE;
-        history.replaceState(null, "", this.url()); // Back from a slide comes back to as many
-        this.render(first);
-      });
-      nodes.push(more);
+  }
+
+  // What follows `count` hits of `result` in `list`: "Show more", or at MAX_SHOWN a line on
+  // how to narrow the search. Show more stops where fromUrl caps ?n=, so Back from a slide
+  // (and a reload) shows every hit that was on show, and the one it left from.
+  moreNodes(result, list, count) {
+    const left = result.total - count;
+    if (left <= 0) return [];
+    if (count >= MAX_SHOWN) {
+      return [el("p", { class: "search-limit", text: `These are the first ${MAX_SHOWN} of ${result.total} slides. Add a word or pick a filter to narrow the search.` })];
     }
-    return nodes;
+    const more = el("button", { type: "button", class: "search-more", text: `Show more (${left} left)` });
+    let adding = false; // a second click before the hits come adds no page twice
+    more.addEventListener("click", () => {
+      if (!adding) { adding = true; this.showMore(result, list, more, count); }
+    });
+    return [more];
+  }
+
+  // Show more: the next page of hits added under those on show, from the same result (no
+  // search again; the new hits' records only). Redrawing the whole list took up to a second
+  // a click past 1,000 hits.
+  async showMore(result, list, more, first) {
+    const run = this.run, index = this.index, hits = result.hits.slice(first, first + PAGE_SIZE);
+    this.shown = first + PAGE_SIZE;
+    history.replaceState(null, "", this.url()); // Back from a slide comes back to as many
+    let records;
+    try {
+      records = await index.records(hits.map((h) => h.doc));
+    } catch {
+      // a deploy may have replaced the index: the whole search again, saying what failed
+      if (run === this.run) this.render(first);
+      return;
+    }
+    if (run !== this.run) return; // a newer search has redrawn the list
+    list.append(...this.hitItems(result, hits, records));
+    more.replaceWith(...this.moreNodes(result, list, first + hits.length));
+    (this.links()[first] || this.body.querySelector(".search-more") || this.input).focus();
   }
 
   facetNodes(counts) {

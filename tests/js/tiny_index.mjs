@@ -16,6 +16,14 @@ export function vlq(numbers) {
   return out;
 }
 
+// Python's str order (deckgen/index.py sorts terms with sorted()): by code point, where
+// JS's default sort compares UTF-16 units ("ｔｅｓｔ" after "𠎘𠎙" there, before it here).
+export const byCodePoint = (a, b) => {
+  const x = Array.from(a, (c) => c.codePointAt(0)), y = Array.from(b, (c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+};
+
 // docs: [{id, text, title?, company?, industry?, section?, stage?}], in doc-number order. Each field
 // keeps to 10 words or fewer, where Whoosh's one-byte field length is the length itself.
 // Returns {index (opened), loads (every file name read, in order), files (name -> JSON)}.
@@ -47,7 +55,7 @@ export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = ""
       surfaces.get(term).set(word, (surfaces.get(term).get(word) || 0) + 1);
     });
   }));
-  const terms = [...postings.keys()].sort();
+  const terms = [...postings.keys()].sort(byCodePoint);
   const shardStarts = [], shardFiles = [], posFiles = [];
   for (let i = 0; i < terms.length; i += termsPerShard) {
     const block = terms.slice(i, i + termsPerShard), shard = {}, pos = {};
@@ -67,7 +75,7 @@ export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = ""
     const df = block.map((t) => new Set(postings.get(t).flatMap((list) => list.map((p) => p.doc))).size);
     // the commonest word behind each stem, "" when it is the stem itself (deckgen's _best_surface)
     const surface = block.map((t) => {
-      const [word] = [...surfaces.get(t)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+      const [word] = [...surfaces.get(t)].sort((a, b) => b[1] - a[1] || byCodePoint(a[0], b[0]))[0];
       return word === t ? "" : word;
     });
     vocabStarts.push(i ? block[0] : "");
