@@ -37,9 +37,20 @@ from deckgen.records import SECTIONS, OcrResult, SectionResult
 _MODEL_FILE = resources.files("deckgen").joinpath("models/classifier.json")
 # the model's hash is part of the version: retraining makes cached labels stale
 # classify-8: a number or address alone in a cue reads "text has an amount"
-VERSION = "classify-8+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
+# classify-9: words in letters of any script, not cut at the first letter outside a-z
+VERSION = "classify-9+" + hashlib.sha256(_MODEL_FILE.read_bytes()).hexdigest()[:10]
 
 _INDEX = {s: i for i, s in enumerate(SECTIONS)}
+
+
+def language_note(lang: str) -> str | None:
+    """What to tell a user who OCRs without English (``--lang deu``): the model learnt
+    its words from English slides, so elsewhere its labels rest on numbers, layout and
+    deck position, and are weak guesses."""
+    if "eng" in lang.split("+"):
+        return None
+    return (f"section labels come from a model of English slides: with --lang {lang} they "
+            "are weak guesses on slides in other languages (check them with `deckgen review`)")
 
 
 @dataclass(frozen=True)
@@ -58,8 +69,9 @@ _MONEY = re.compile(r"[$€£]\s?\d[\d.,]*\s?(k|m|mm|b|bn|million|billion)?\b", 
 _PCT = re.compile(r"\d[\d.,]*\s?%")
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 _NUM = re.compile(r"\b\d[\d.,]*[kmbx]?\b", re.I)
-_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
-_TOKEN = re.compile(r"[a-z][a-z0-9&'_-]*[a-z0-9_]|[a-z]")
+_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+# letters of any script: "lösung" is one word the model does not know, not "l" + "sung"
+_TOKEN = re.compile(r"[^\W\d_][\w&'-]*\w|[^\W\d_]")
 
 
 def stem(token: str) -> str:

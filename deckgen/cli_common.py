@@ -35,7 +35,8 @@ ConfigOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 LangOpt = Annotated[
-    str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu.")
+    str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu (section "
+                             "labels come from a model of English slides).")
 ]
 PsmOpt = Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")]
 # review and label work on the last build, and on the deck.toml files of the corpus it read

@@ -220,6 +220,20 @@ def test_normalize_marks_numbers_money_and_contacts():
     assert {"money_num", "pct_num", "year_num", "email_addr", "url_addr"} <= set(tokens)
 
 
+def test_words_in_other_letters_stay_whole_words_the_model_does_not_know():
+    # cut at the first letter outside a-z, "L'équipe" gave the title word "l" and
+    # "Levée de fonds" the word "e", and German and French slides got confident labels
+    assert classify.normalize("Unsere Lösung: Marktgröße") == ["unsere", "lösung", "marktgröße"]
+    assert classify.normalize("Éco-Vélo Levée") == ["éco", "vélo", "levée"]
+    assert classify.normalize("市場規模 Москва") == ["市場規模", "москва"]
+
+
+def test_a_build_without_english_is_told_the_labels_are_weak_guesses():
+    assert classify.language_note("eng") is None and classify.language_note("deu+eng") is None
+    note = classify.language_note("deu+fra")
+    assert note and "model of English slides" in note and "--lang deu+fra" in note
+
+
 def test_hyphenated_words_split_like_spaced_ones():
     assert classify.normalize("Use-Cases") == classify.normalize("use cases")
     assert classify.normalize("go-to-market co-founder") == ["go", "to", "market", "cofounder"]
