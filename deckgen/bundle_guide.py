@@ -115,7 +115,23 @@ def splits(ctx: CardContext) -> list[str]:
         "```",
         "",
         split_outcome(ctx),
+        *shared_files(ctx),
     ]
+
+
+def shared_files(ctx: CardContext) -> list[str]:
+    """A sentence on slides whose source file is in more than one deck (a copied folder, a
+    deck re-using another's slides): a split by deck can put one image on both sides."""
+    decks_of: dict[str, set[str]] = {}
+    for row in ctx.rows:
+        decks_of.setdefault(row["source_sha256"], set()).add(row["deck"])
+    shared = sum(len(decks) > 1 for decks in decks_of.values())
+    if not shared:
+        return []
+    return ["", f"{_n(shared, 'source file')} {'is' if shared == 1 else 'are'} in more than "
+            "one deck (the same `source_sha256`: a copied deck, or one re-using another's "
+            "slides), so a split by deck can put the same image on both sides: keep the decks "
+            "that share one on the same side."]
 
 
 def deck_split(deck: str) -> str:

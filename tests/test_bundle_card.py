@@ -150,6 +150,18 @@ def test_card_says_to_split_by_deck(tmp_path):
     assert "hashlib.sha256(deck.encode())" in splits
 
 
+def test_card_says_when_decks_share_source_files(tmp_path):
+    def splits(out: Path) -> str:
+        return _docs(out)["README.md"].decode().split("## Splits", 1)[1].split("\n## ")[0]
+
+    _bundle(tmp_path / "apart", _decks())
+    assert "more than one deck" not in splits(tmp_path / "apart")
+    _bundle(tmp_path / "shared", _decks(), pages=6)  # acme/006 is zeta-labs/001's file
+    said = splits(tmp_path / "shared")
+    assert "1 source file is in more than one deck" in said
+    assert "keep the decks that share one on the same side" in said
+
+
 def test_card_names_the_ocr_languages_not_english_always(tmp_path):
     from deckgen.ocr import OcrParams
     _bundle(tmp_path, _decks(), config=Config(ocr=OcrParams(lang="deu+fra+chi_sim+osd")))
