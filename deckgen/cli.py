@@ -180,13 +180,16 @@ def serve(
     Example: deckgen serve --port 8000
     """
     from deckgen.site_serve import serve as serve_site
+    from deckgen.site_urls import site_root_path
 
-    site_dir = site_dir or Path(resolve_config(config).build.out)
+    cfg = resolve_config(config)
+    site_dir = site_dir or Path(cfg.build.out)
     if not (site_dir / "index.html").exists():
         raise DeckgenError(
             f"{site_dir}/index.html not found; run `make site` or `deckgen build` first"
         )
-    serve_site(site_dir, port=port)  # it says where, once bound
+    # also under base_url's path, where 404.html's links point (a site deployed in a folder)
+    serve_site(site_dir, port=port, prefix=site_root_path(cfg.site.base_url))
 
 
 @app.command()

@@ -24,6 +24,7 @@ class _SiteHandler(SimpleHTTPRequestHandler):
     misses, and no folder listings or local-only files (neither is in the bucket)."""
 
     csp = CSP
+    prefix = "/"  # the path of [site] base_url: the site answers there too, as deployed
 
     def guess_type(self, path: str | os.PathLike) -> str:
         return content_type(str(path))
@@ -32,6 +33,8 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         self.send_error(404)  # S3 has no folders: only the root has an index (DefaultRootObject)
 
     def send_head(self) -> Any:
+        if self.prefix != "/" and self.path.startswith(self.prefix):
+            self.path = "/" + self.path[len(self.prefix):]  # 404.html links from the prefix
         name = unquote(urlsplit(self.path).path).rpartition("/")[2]
         if LOCAL_ONLY.fullmatch(name):  # the build's marker, temporary files: never deployed
             self.send_error(404)
@@ -61,24 +64,28 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 
 
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
-                csp: str = CSP) -> ThreadingHTTPServer:
-    """An HTTP server for ``site_dir`` (port 0 picks a free port; see ``server_address``)."""
+                csp: str = CSP, prefix: str = "/") -> ThreadingHTTPServer:
+    """An HTTP server for ``site_dir`` (port 0 picks a free port; see ``server_address``),
+    at / and under ``prefix`` (the path of base_url, which 404.html's links start with)."""
     site_dir = Path(site_dir)
     if not (site_dir / "index.html").is_file():
         raise BadInputError(f"no site in {site_dir}: run `deckgen build` first")
-    handler = functools.partial(type("SiteHandler", (_SiteHandler,), {"csp": csp}),
-                                directory=str(site_dir))
+    handler = functools.partial(
+        type("SiteHandler", (_SiteHandler,), {"csp": csp, "prefix": prefix}),
+        directory=str(site_dir))
     try:
         return ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): try --port") from exc
 
 
-def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, prefix: str = "/") -> None:
     """Serve the built site until Ctrl+C, with the same CSP the CDN sends."""
-    with make_server(site_dir, host, port) as server:
+    with make_server(site_dir, host, port, prefix=prefix) as server:
         bound_host, bound_port = server.server_address[:2]
-        print(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl+C stops)", flush=True)
+        also = f" and under {prefix}" if prefix != "/" else ""
+        print(f"Serving {site_dir} at http://{bound_host}:{bound_port}/{also} (Ctrl+C stops)",
+              flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:

@@ -658,12 +658,14 @@ def test_base_url_with_more_than_a_folder_is_refused(tmp_path: Path, base_url, s
 
 
 @pytest.mark.e2e
-def test_the_404_page_is_styled_under_the_preview_servers_csp(tmp_path: Path):
+@pytest.mark.parametrize("folder", ["/", "/gallery/"])
+def test_the_404_page_is_styled_under_the_preview_servers_csp(tmp_path: Path, folder: str):
     # QA: with base_url set, the 404 page's stylesheet came from base_url's host, which the
-    # preview server's (and the CloudFront domain's) CSP 'self' refused: an unstyled page
+    # preview server's (and the CloudFront domain's) CSP 'self' refused: an unstyled page.
+    # In a folder, its links start with the folder, where `deckgen serve` answers too.
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    build(tmp_path, base_url="https://decks.example.org/")
-    server = site_serve.make_server(tmp_path, port=0)
+    build(tmp_path, base_url="https://decks.example.org" + folder)
+    server = site_serve.make_server(tmp_path, port=0, prefix=folder)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     looks = """() => [document.body, document.querySelector('.site-header'),
                       document.querySelector('.skip-link'), document.querySelector('h1')]
@@ -676,7 +678,8 @@ def test_the_404_page_is_styled_under_the_preview_servers_csp(tmp_path: Path):
             page = browser.new_page()
             refused: list[str] = []
             page.on("console", lambda m: refused.append(m.text) if m.type == "error" else None)
-            response = page.goto(f"http://127.0.0.1:{server.server_address[1]}/no/such/page.html")
+            response = page.goto(
+                f"http://127.0.0.1:{server.server_address[1]}{folder}no/such/page.html")
             assert response is not None and response.status == 404
             page.wait_for_load_state("load")
             styled = page.evaluate(looks)
