@@ -22,7 +22,7 @@ from deckgen.site_urls import url_segment
 
 # bump when the image variants change: it is in every image's file name, so a bump means
 # every image is encoded, uploaded and fetched again (pages alone need site.VERSION only)
-VARIANTS_VERSION = "3"
+VARIANTS_VERSION = "4"
 # large: a card as wide as a 3x phone (~1,070 px) would otherwise fetch the full image,
 # about twice the bytes of 1280 px
 VARIANTS: dict[str, int | None] = {"thumb": 320, "medium": 960, "large": 1280, "full": None}

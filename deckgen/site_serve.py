@@ -7,7 +7,6 @@ import os
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from deckgen.deploy import LOCAL_ONLY, content_type
 from deckgen.errors import BadInputError, ConfigError
@@ -35,9 +34,10 @@ class _SiteHandler(SimpleHTTPRequestHandler):
     def send_head(self) -> Any:
         if self.prefix != "/" and self.path.startswith(self.prefix):
             self.path = "/" + self.path[len(self.prefix):]  # 404.html links from the prefix
-        name = unquote(urlsplit(self.path).path).rpartition("/")[2]
-        if LOCAL_ONLY.fullmatch(name):  # the build's marker, temporary files: never deployed
-            self.send_error(404)
+        # the file as the handler resolves it ("/.deckgen-site/." is the marker too)
+        parts = Path(self.translate_path(self.path)).relative_to(self.directory).parts
+        if any(LOCAL_ONLY.fullmatch(part) for part in parts):  # the build's marker, temporary
+            self.send_error(404)  # files: never deployed
             return None
         return super().send_head()
 

@@ -746,7 +746,8 @@ def test_preview_server_sends_csp_and_404_page(built: Path):
                 assert response.headers["Content-Type"] == expected
         (built / ".deckgen-site").write_text("the build's marker")
         try:
-            for path in ("img/", "img/acme/", "slide/", ".deckgen-site"):
+            for path in ("img/", "img/acme/", "slide/", ".deckgen-site", ".deckgen-site/.",
+                         "img/../.deckgen-site"):
                 with pytest.raises(urllib.error.HTTPError) as hidden:
                     urllib.request.urlopen(base + path)
                 assert hidden.value.code == 404 and b"Page not found" in hidden.value.read()
