@@ -549,6 +549,38 @@ def test_show_more_adds_hits_and_leaves_those_shown_as_they_were(page, server):
     assert page.errors == []
 
 
+def test_show_more_clicked_while_a_newer_search_loads_adds_nothing_to_it(page, server):
+    # Show more on the old list, while the typed query's files are still on their way: the
+    # new query's first page only, not 20 hits of it nor old hits added to it
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    held, released = [], False
+
+    def stall(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/search/*.json", stall)
+    page.fill("#q", "claims")
+    page.wait_for_function("() => document.querySelector('.search-status').textContent"
+                           " === 'Searching…'")
+    page.click(".search-more")
+    page.wait_for_timeout(200)
+    released = True
+    for route in held:
+        route.continue_()
+    page.wait_for_function("() => /for “claims”/.test(document.querySelector('.search-count')"
+                           "?.textContent || '')")
+    page.wait_for_timeout(300)
+    claims = int(wait_count(page).split()[0])
+    assert len(hit_ids(page)) == min(claims, 10)
+    assert page.evaluate("() => new URLSearchParams(location.search).get('n')") is None
+    assert page.errors == []
+
+
 def test_show_more_stops_where_a_link_or_back_from_a_slide_would(page, big_server):
     # Back from a slide restores ?n= up to 500 hits: Show more goes no further, so the hit
     # left from is always there again

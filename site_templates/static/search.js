@@ -1167,7 +1167,7 @@ class SearchUI {
       clearTimeout(slow);
     }
     if (run !== this.run) return; // a newer keystroke won
-    Object.assign(this, { index, facetData: facets });
+    Object.assign(this, { index, facetData: facets, drawn: run });
     this.canonicalFilters();
     this.body.replaceChildren(...this.resultNodes(query, result, shown, records));
     this.facetNav.replaceChildren(...this.facetNodes(result.counts));
@@ -1305,6 +1305,8 @@ class SearchUI {
   // search again; the new hits' records only). Redrawing the whole list took up to a second
   // a click past 1,000 hits.
   async showMore(result, list, more, first) {
+    // a newer search on its way will redraw the list: its hits, not more of this one's
+    if (this.drawn !== this.run) return;
     const run = this.run, index = this.index, hits = result.hits.slice(first, first + PAGE_SIZE);
     this.shown = first + PAGE_SIZE;
     history.replaceState(null, "", this.url()); // Back from a slide comes back to as many
@@ -1316,7 +1318,7 @@ class SearchUI {
       if (run === this.run) this.render(first);
       return;
     }
-    if (run !== this.run) return; // a newer search has redrawn the list
+    if (run !== this.run || !list.isConnected) return; // a newer search has redrawn the list
     list.append(...this.hitItems(result, hits, records));
     more.replaceWith(...this.moreNodes(result, list, first + hits.length));
     (this.links()[first] || this.body.querySelector(".search-more") || this.input).focus();
