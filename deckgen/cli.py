@@ -250,12 +250,18 @@ def search(
         raise BadInputError(unknown)
     if not hits and not as_json:
         err.print("no matches")
+    def browse(name: str, value: str) -> str:  # the command, the other filters kept
+        options = {**filters, name: value}
+        return printable('deckgen search ""' + "".join(f" --{k} {shlex.quote(v)}"
+                                                       for k, v in options.items()))
+
     named = section_named(query)
     if named and not section:  # the words find only the slides that say them
-        err.print(f'tip: `deckgen search "" --section {named}` lists every slide labelled {named}')
-    if not stage and (stage_value := stage_named(index_dir, query)):
-        err.print(f'tip: `deckgen search "" --stage "{stage_value}"` lists every slide from '
-                  f"{stage_value} decks")
+        err.print(f"tip: `{browse('section', named)}` lists every slide labelled {named}",
+                  highlight=False)
+    if not stage and (stage_value := stage_named(index_dir, query, filters)):
+        err.print(f"tip: `{browse('stage', stage_value)}` lists every slide from "
+                  f"{printable(stage_value)} decks", highlight=False)
 
 
 # the other commands register themselves on `app` when imported

@@ -254,17 +254,20 @@ _STAGE_FILLER = frozenset({"the", "our", "round", "rounds", "stage", "funding",
                            "slide", "slides", "deck", "decks"})
 
 
-def stage_named(index_dir: Path, query: str) -> str | None:
-    """The funding stage a whole query names ("Series A", "series-a round"), as search.js's
-    stageNamed: a stage is deck metadata, and "Series A" as words searches for "series"."""
+def stage_named(index_dir: Path, query: str, filters: dict[str, str] | None = None) -> str | None:
+    """The funding stage a whole query names ("Series A", "series-a round") when some slide
+    under the other ``filters`` has it, as search.js's stageNamed: a stage is deck metadata,
+    and "Series A" as words searches for "series"."""
     said = "".join(w for w in re.findall(r"[^\W_]+", query.lower()) if w not in _STAGE_FILLER)
     if not said:
         return None
     with whoosh_index.open_dir(index_dir).searcher() as searcher:
-        for value in searcher.reader().field_terms("stage"):
-            if "".join(re.findall(r"[^\W_]+", value.lower())) == said:
-                return value
-    return None
+        named = [v for v in searcher.reader().field_terms("stage")
+                 if "".join(re.findall(r"[^\W_]+", v.lower())) == said]
+    if not named or not search(index_dir, "", filters={**(filters or {}), "stage": named[0]},
+                               limit=1):
+        return None
+    return named[0]
 
 
 def unknown_filter(index_dir: Path, filters: dict[str, str]) -> str | None:

@@ -670,9 +670,13 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     assert "tip:" not in run("problem", "--section", "problem").stderr
     # a stage is deck metadata: "Series A" as words is "series", so the filter is offered
     staged = run("Series A round")
-    assert ('tip: `deckgen search "" --stage "series-a"` lists every slide from series-a decks'
+    assert ('tip: `deckgen search "" --stage series-a` lists every slide from series-a decks'
             in staged.stderr)
     assert "tip:" not in run("Series A", "--stage", "series-a").stderr
+    # the other filters are kept, and a stage no slide under them has is not offered
+    kept = run("series a", "--year", "2021").stderr
+    assert 'tip: `deckgen search "" --year 2021 --stage series-a` lists every' in kept
+    assert "tip:" not in run("seed", "--industry", "health").stderr
 
 
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):
