@@ -167,9 +167,13 @@ class CardContext:
         return sorted({d.license.strip() or NO_LICENSE for d in self.decks.values()})
 
     @property
+    def ocr_lang(self) -> str:
+        return str(self.provenance.get("ocr", {}).get("lang") or "eng")
+
+    @property
     def languages(self) -> list[str]:
         """The OCR languages as the card's metadata names them ("en", "de")."""
-        return bundle_guide.languages(str(self.provenance.get("ocr", {}).get("lang") or "eng"))
+        return bundle_guide.languages(self.ocr_lang)
 
     @property
     def fictional(self) -> int:
@@ -229,7 +233,7 @@ def data_card(ctx: CardContext) -> str:
     if hf_license(licenses) == "other":
         header.append(f"license_name: {_yaml_str('per-deck: ' + ', '.join(licenses))}")
     header += [
-        "language:", *(f"- {code}" for code in ctx.languages),
+        *(["language:", *(f"- {code}" for code in ctx.languages)] if ctx.languages else []),
         "task_categories:", "- image-to-text", "- image-classification",
         "tags:", "- ocr", "- super-resolution", "- pitch-decks", "- document-layout",
         *(["- synthetic"] if ctx.fictional else []),
@@ -492,9 +496,9 @@ def _limitations(ctx: CardContext) -> list[str]:
         "`section_scores` shows the runner-up when a slide fits two sections. "
         + accuracy + ": filter on `section_scores` where precision matters.",
         *sample,
-        f"- Tesseract read the text as `{'+'.join(ctx.languages)}` (`-l` above); text in "
-        "other languages and scripts is read poorly, and the section classifier learnt from "
-        "English slides only: on slides in another language its labels are weak guesses.",
+        f"- Tesseract read the text as `-l {ctx.ocr_lang}`; text in other languages and "
+        "scripts is read poorly, and the section classifier learnt from English slides only: "
+        "on slides in another language its labels are weak guesses.",
         "- `croissant.json` declares the images as file sets that `file_name` and "
         "`original_file_name` name, not as a record set: Croissant loaders that decode only "
         "JPEG and PNG (mlcroissant 1.1) fail on WebP. Open the images with Pillow.",

@@ -166,13 +166,15 @@ _ISO_639_1 = {
     "jpn": "ja", "chi": "zh", "kor": "ko", "rus": "ru", "ara": "ar", "hin": "hi", "pol": "pl",
     "tur": "tr", "swe": "sv", "dan": "da", "nor": "no", "fin": "fi", "ces": "cs", "ell": "el",
     "heb": "he", "ukr": "uk", "ron": "ro", "hun": "hu", "vie": "vi", "tha": "th", "ind": "id",
+    "frk": "de",  # Tesseract's German in Fraktur, not ISO's Frankish
 }
 
 
 def languages(lang: str) -> list[str]:
     """Tesseract's ``-l`` value ("eng+deu", "chi_sim") as ISO 639-1 codes where there is one
-    ("en", "de", "zh"), else its ISO 639-2/3 code; scripts and osd are no languages."""
+    ("en", "de", "zh"), else its ISO 639-2/3 code; scripts ("script/Latin") and osd are no
+    languages, so a script model alone names none."""
     codes = [part.split("_")[0].lower() for part in lang.split("+")]
     named = [_ISO_639_1.get(code, code) for code in codes
              if re.fullmatch(r"[a-z]{3}", code) and code not in ("osd", "equ")]
-    return list(dict.fromkeys(named)) or ["en"]
+    return list(dict.fromkeys(named))

@@ -103,8 +103,9 @@ _LANG_SEPARATORS = re.compile(r"[\s,]+")
 
 
 def _as_codes(parts: list[str]) -> str:
-    """The ``--lang`` value meant: parts joined with "+", language names as their codes."""
-    return "+".join(_LANGUAGE_CODES.get(part.lower(), part) for part in parts)
+    """The ``--lang`` value meant: parts joined with "+", language names as their codes,
+    each once."""
+    return "+".join(dict.fromkeys(_LANGUAGE_CODES.get(part.lower(), part) for part in parts))
 
 
 def _lang_problem(lang: str, installed: frozenset[str]) -> str | None:
@@ -116,6 +117,9 @@ def _lang_problem(lang: str, installed: frozenset[str]) -> str | None:
             f"Tesseract languages are joined with '+': use {meant}, not '{lang}' "
             f"(installed: {have})"
         )
+    if "" in lang.split("+"):  # "eng+" or "eng++deu": no package is called tesseract-ocr-
+        meant = _as_codes([part for part in lang.split("+") if part]) or "eng"
+        return f"--lang {lang!r} has an empty part: use {meant} (installed: {have})"
     missing = [part for part in lang.split("+") if part not in installed]
     named = [part for part in missing if part.lower() in _LANGUAGE_CODES]
     if named:

@@ -168,10 +168,12 @@ def test_card_names_the_ocr_languages_not_english_always(tmp_path):
     card = _docs(tmp_path)["README.md"].decode()
     header = card.split("---", 2)[1]
     assert "language:\n- de\n- fr\n- zh\n" in header
-    assert "Tesseract read the text as `de+fr+zh`" in card
+    assert "Tesseract read the text as `-l deu+fra+chi_sim+osd`" in card
     assert "learnt from English slides only" in card
     _bundle(tmp_path / "en", _decks())  # the default: English
     assert "language:\n- en\ntask_categories" in _docs(tmp_path / "en")["README.md"].decode()
+    from deckgen.bundle_guide import languages
+    assert languages("script/Latin") == [] and languages("frk+eng") == ["de", "en"]
 
 
 def test_card_defines_every_section_and_the_threshold_of_other(tmp_path):

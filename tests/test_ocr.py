@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -514,6 +515,14 @@ def test_a_language_name_is_told_its_tesseract_code_and_what_is_installed():
     with pytest.raises(MissingDependencyError, match=r"jpn for Japanese\. Use eng\+jpn") as e:
         ocr.check_tesseract("eng+Japanese")
     assert "tesseract-ocr-japanese" not in str(e.value)
+
+
+def test_an_empty_or_repeated_language_is_told_what_to_use():
+    for lang, meant in (("eng+", "eng"), ("eng++german", "eng+deu"), ("+", "eng")):
+        with pytest.raises(MissingDependencyError, match=rf"empty part: use {re.escape(meant)} "):
+            ocr.check_tesseract(lang)
+    with pytest.raises(MissingDependencyError, match=r"Use deu \(installed"):
+        ocr.check_tesseract("deu+german")  # once, not deu+deu
 
 
 def test_a_language_name_reaching_tesseract_gets_the_same_hint():
