@@ -8,7 +8,6 @@ Every path segment that comes from a slide id, deck slug or section label goes t
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from urllib.parse import SplitResult, quote, urlsplit
 
@@ -81,6 +80,9 @@ def site_base_url(value: str) -> str:
     if ";" in parts.path:
         raise ConfigError(f"[site] base_url {value!r} has path params (;...): remove them "
                           f"({_EXAMPLE})")
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        raise ConfigError(f"[site] base_url {value!r} has a . or .. folder: write the folder "
+                          f"the site is in ({_EXAMPLE})")
     if "@" in parts.netloc:
         raise ConfigError(f"[site] base_url {value!r} has a user or password (...@): remove "
                           f"it; every page would publish it ({_EXAMPLE})")
@@ -98,11 +100,11 @@ def _host(parts: SplitResult, value: str) -> str:
                           f"65535, or none ({_EXAMPLE})")
     suffix = f":{port}" if port is not None else ""
     host = parts.hostname or ""
-    if ":" in host:  # an IPv6 literal ([::1])
-        try:
-            return f"[{ipaddress.IPv6Address(host).compressed}]{suffix}"
-        except ValueError:
-            raise ConfigError(f"[site] base_url {value!r} has a bad IPv6 address") from None
+    if any(char in host for char in "ßς\u200c\u200d"):
+        # Python's IDNA codec (2003) makes "straße" "strasse", another domain than browsers
+        # reach (IDNA 2008, xn--strae-oqa): ask for the form the registrar shows
+        raise ConfigError(f"[site] base_url {value!r}: write its host in its ASCII form "
+                          f"(xn--..., as your registrar shows it; {_EXAMPLE})")
     try:
         ascii_host = host.encode("idna").decode("ascii").lower()
     except UnicodeError as exc:

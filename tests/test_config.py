@@ -65,6 +65,9 @@ def test_classify_weights_in_range_are_kept_and_min_confidence_is_a_probability(
     ("https://me:secret@decks.example.org/", "has a user or password (...@): remove it"),
     ("https://decks.example.org/gallery;v=1/", "has path params (;...): remove them"),
     ("ftp://decks.example.org/", "must be an http(s) URL with a host"),
+    # Python's IDNA (2003) would publish "strasse.de", not the domain browsers reach
+    ("https://straße.example/", "write its host in its ASCII form"),
+    ("https://decks.example.org/a/../b/", "has a . or .. folder"),
 ])
 def test_site_base_url_with_more_than_a_folder_is_a_clear_error(tmp_path, base_url, says):
     path = tmp_path / "deckgen.toml"
