@@ -45,8 +45,9 @@ class BuildParams:
 @dataclass(frozen=True)
 class SiteParams:
     title: str = "deckgen"
-    # e.g. https://decks.example.com/ (absolute URLs in sitemap and og: tags); no query,
-    # fragment or user; load_config stores it normalized (site_urls.site_base_url)
+    # e.g. https://decks.example.com/ (absolute URLs in sitemap and og: tags; its path
+    # starts 404.html's links); no query, fragment or user; load_config stores it normalized
+    # (site_urls.site_base_url)
     base_url: str = ""
 
 
