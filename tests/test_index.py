@@ -84,6 +84,11 @@ def test_golden_facet_keys_match_the_table():
     assert {v: facet_key(v) for v in CASES["facet_keys"]} == CASES["facet_keys"]
 
 
+def test_golden_term_order_is_pythons():  # search.js compareCodePoints is held to the same list
+    assert sorted(CASES["term_order"]) == CASES["term_order"]
+    assert any(ord(c) > 0xFFFF for term in CASES["term_order"] for c in term)
+
+
 def test_golden_folds_match_the_table():
     assert {c: ix.fold(c.lower()) for c in CASES["folds"]} == CASES["folds"]
     assert len(CASES["folds"]) > 500

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { analyze, facetIndex, facetKey, fold, stem, tokenize } from "../../site_templates/static/search.js";
+import { analyze, compareCodePoints, facetIndex, facetKey, fold, stem, tokenize } from "../../site_templates/static/search.js";
 
 const cases = JSON.parse(readFileSync(new URL("../tokenize_cases.json", import.meta.url), "utf8"));
 
@@ -26,7 +26,12 @@ test("token offsets point at the original text", () => {
   assert.deepEqual(toks.map((t) => t.word), ["cafe", "market", "e.g", "3.5x"]); // accents folded
 });
 
-test("Latin accents fold like deckgen.index.fold, letter for letter", () => {
+test("terms sort in Python's order (tokenize_cases.json term_order, sorted by Python)", () => {
+  const shuffled = [...cases.term_order].reverse();
+  assert.deepEqual(shuffled.sort(compareCodePoints), cases.term_order);
+});
+
+test("Latin accents fold like deckgen.records.fold, letter for letter", () => {
   const wrong = Object.entries(cases.folds).filter(([c, f]) => fold(c.toLowerCase()) !== f);
   assert.deepEqual(wrong.map(([c, f]) => `${c}: ${fold(c.toLowerCase())} != ${f}`), []);
   assert.ok(Object.keys(cases.folds).length > 500);
