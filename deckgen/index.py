@@ -27,6 +27,7 @@ import random
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -215,7 +216,8 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
     for name in filters or {}:
         if name not in _FACET_FIELDS:
             raise ConfigError(f"unknown filter {name!r}: use one of {', '.join(_FACET_FIELDS)}")
-    clauses = parse_query(query)
+    # NFC: "é" pasted as "e" + a combining mark is one letter (search.js does the same)
+    clauses = parse_query(unicodedata.normalize("NFC", query))
     if not clauses and not filters:
         return []
     q = _whoosh_query(clauses) if clauses else Q.Every()
@@ -258,12 +260,14 @@ def stage_named(index_dir: Path, query: str, filters: dict[str, str] | None = No
     """The funding stage a whole query names ("Series A", "series-a round") when some slide
     under the other ``filters`` has it, as search.js's stageNamed: a stage is deck metadata,
     and "Series A" as words searches for "series"."""
-    said = "".join(w for w in re.findall(r"[^\W_]+", query.lower()) if w not in _STAGE_FILLER)
-    if not said:
+    def said(text: str) -> str:  # its words, accents folded, less those around a stage's name
+        words = re.findall(r"[^\W_]+", fold(unicodedata.normalize("NFC", text).lower()))
+        return "".join(w for w in words if w not in _STAGE_FILLER)
+
+    if not (typed := said(query)):
         return None
     with whoosh_index.open_dir(index_dir).searcher() as searcher:
-        named = [v for v in searcher.reader().field_terms("stage")
-                 if "".join(re.findall(r"[^\W_]+", v.lower())) == said]
+        named = [v for v in searcher.reader().field_terms("stage") if said(v) == typed]
     if not named or not search(index_dir, "", filters={**(filters or {}), "stage": named[0]},
                                limit=1):
         return None

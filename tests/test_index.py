@@ -6,6 +6,7 @@ import json
 import random
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -100,12 +101,13 @@ def test_a_search_without_accents_finds_the_accented_words_and_back(tmp_path):
               make_slide("es", 1, "Buscamos financiación semilla", "Financiación")]
     ix.build_index(slides, {}, tmp_path / "whoosh")
     ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
-    queries = ["equipe", "ÉQUIPE", "marktgrosse", "marktgröße", "financiacion", "financiación"]
+    queries = ["equipe", "ÉQUIPE", "marktgrosse", "marktgröße", "financiacion", "financiación",
+               unicodedata.normalize("NFD", "équipe")]  # pasted with the accent apart
     in_python = [[h["id"] for h in ix.search(tmp_path / "whoosh", q)] for q in queries]
     in_js = [r["ids"] for r in run_node_engine(tmp_path / "site" / "search",
                                                [{"q": q} for q in queries], tmp_path)]
     assert in_python == in_js == [["fr/001"], ["fr/001"], ["de/001"], ["de/001"], ["es/001"],
-                                  ["es/001"]]
+                                  ["es/001"], ["fr/001"]]
 
 
 def test_golden_stems_match_whoosh_porter():
@@ -449,17 +451,18 @@ def test_python_and_search_js_name_the_same_funding_stage(tmp_path):
               make_slide("b", 1, "a series b to grow", "The raise", label="funding"),
               make_slide("c", 1, "two founders", "Team", label="team"),
               make_slide("c", 2, "the seed", "Seed", label="funding")]
-    metas = {"a": DeckMeta(slug="a", stage="Series A"), "b": DeckMeta(slug="b", stage="Series B"),
-             "c": DeckMeta(slug="c", stage="Pre-seed")}
+    metas = {"a": DeckMeta(slug="a", stage="Series A"), "b": DeckMeta(slug="b", stage="Série B"),
+             "c": DeckMeta(slug="c", stage="Pre-seed round")}
     ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
     ix.build_index(slides, metas, tmp_path / "whoosh")
-    queries = ["Series A", "series-a round", "SERIES B decks", "preseed", "pre-seed stage",
+    queries = ["Series A", "series-a round", "SERIE B decks", "preseed", "pre-seed stage",
                "series a team", "series", "seed", "round", ""]
     said = run_node_engine(tmp_path / "site" / "search", [{"q": q} for q in queries], tmp_path)
     in_js = [r["stage"] and r["stage"]["value"] for r in said]
     in_python = [ix.stage_named(tmp_path / "whoosh", q) for q in queries]
-    assert in_python == in_js == ["Series A", "Series A", "Series B", "Pre-seed", "Pre-seed",
-                                  None, None, None, None, None]
+    # accents folded, and the words around a stage's name left out of its value too
+    assert in_python == in_js == ["Series A", "Series A", "Série B", "Pre-seed round",
+                                  "Pre-seed round", None, None, None, None, None]
     assert said[0]["stage"]["count"] == 1 and said[0]["total"] == 2  # "series": A and B
 
 

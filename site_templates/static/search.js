@@ -516,6 +516,7 @@ export class SearchIndex {
   // word some slide has), section (the section the query names: {value, label, count}, or null)}.
   // tier 0 = every clause matched exactly (Whoosh's result set and order); tier 1 = with expansions.
   async search(query, filters = {}, suggest = true, fix = true) {
+    query = String(query).normalize("NFC"); // "é" pasted as "e" + a mark is one letter (Python: too)
     const clauses = parseQuery(query);
     const facetsLoading = this.facets(); // in parallel with the term shards
     facetsLoading.catch(() => {}); // awaited below, unless a shard fails first
@@ -659,9 +660,11 @@ export class SearchIndex {
   // (one letter is no word), so the page offers the stage filter.
   stageNamed(query, facets, active) {
     const f = facets.stage;
-    const words = (s) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).join(" ");
-    const said = words(query).split(" ").filter((w) => !STAGE_FILLER.has(w)).join("");
-    const k = f && said ? f.values.findIndex((v) => words(v).replaceAll(" ", "") === said) : -1;
+    // its words, accents folded, less those around a stage's name ("Seed round" is "seed")
+    const said = (s) => (fold(s.toLowerCase()).match(/[\p{L}\p{N}]+/gu) || [])
+      .filter((w) => !STAGE_FILLER.has(w)).join("");
+    const typed = said(query);
+    const k = f && typed ? f.values.findIndex((v) => said(v) === typed) : -1;
     if (k < 0) return null;
     const count = this.countWith(f, k, facets, active);
     return count ? { value: f.values[k], count } : null;
