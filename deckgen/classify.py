@@ -44,10 +44,10 @@ _INDEX = {s: i for i, s in enumerate(SECTIONS)}
 
 
 def language_note(lang: str) -> str | None:
-    """What to tell a user who OCRs without English (``--lang deu``): the model learnt
-    its words from English slides, so elsewhere its labels rest on numbers, layout and
-    deck position, and are weak guesses."""
-    if "eng" in lang.split("+"):
+    """What to tell a user who OCRs another language (``--lang deu``, ``eng+deu``): the
+    model learnt its words from English slides, so elsewhere its labels rest on numbers,
+    layout and deck position, and are weak guesses."""
+    if set(lang.split("+")) <= {"eng", "osd"}:
         return None
     return (f"section labels come from a model of English slides: with --lang {lang} they "
             "are weak guesses on slides in other languages (check them with `deckgen review`)")

@@ -136,6 +136,8 @@ def safe_slug(text: str) -> str:
             dropped_letters = dropped_letters or ch.isalnum()
             kept.append("-")
     slug = re.sub("-+", "-", "".join(kept)).strip("-")
+    # an emoji name ("🚀🚀") leaves nothing either, and is as much a name of its own
+    dropped_letters = dropped_letters or (not slug and any(not ch.isascii() for ch in name))
     if not dropped_letters:
         return slug[:MAX_SLUG_CHARS].strip("-") or "deck"
     digest = hashlib.sha256(unicodedata.normalize("NFC", name).encode("utf-8", "surrogatepass"))

@@ -98,6 +98,10 @@ _LANGUAGE_CODES = {
     "portuguese": "por", "dutch": "nld", "japanese": "jpn", "chinese": "chi_sim",
     "korean": "kor", "russian": "rus", "arabic": "ara", "hindi": "hin", "polish": "pol",
     "turkish": "tur", "swedish": "swe",
+    # ISO 639-1, as the dataset card writes them
+    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "nl": "nld",
+    "ja": "jpn", "zh": "chi_sim", "ko": "kor", "ru": "rus", "ar": "ara", "hi": "hin",
+    "pl": "pol", "tr": "tur", "sv": "swe",
 }
 _LANG_SEPARATORS = re.compile(r"[\s,]+")
 
@@ -125,7 +129,8 @@ def _lang_problem(lang: str, installed: frozenset[str]) -> str | None:
     if named:
         codes = [_LANGUAGE_CODES[name.lower()] for name in named]
         said = ", ".join(
-            f"{code} for {name.capitalize()}" for code, name in zip(codes, named, strict=True)
+            f"{code} for {name if len(name) == 2 else name.capitalize()}"
+            for code, name in zip(codes, named, strict=True)
         )
         absent = " ".join(_lang_package(code) for code in codes if code not in installed)
         install = f"; install: sudo apt-get install -y {absent}" if absent else ""

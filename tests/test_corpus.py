@@ -177,6 +177,8 @@ def test_safe_slug_of_a_name_in_another_script_is_stable_and_its_own():
     assert safe_slug(unicodedata.normalize("NFD", "デジタル")) == safe_slug("デジタル")
     mixed = safe_slug("さくら AI")
     assert mixed.startswith("ai-") and mixed != safe_slug("はな AI")
+    rocket = safe_slug("🚀🚀")  # no letters at all, but a name of its own all the same
+    assert rocket.startswith("deck-") and rocket != safe_slug("🌱") and safe_slug("!!!") == "deck"
     long = safe_slug("x" * 80 + " 東京")
     assert len(long) == 64 and SLUG_RE.match(long) and SLUG_RE.match(sakura)
 

@@ -517,6 +517,12 @@ def test_a_language_name_is_told_its_tesseract_code_and_what_is_installed():
     assert "tesseract-ocr-japanese" not in str(e.value)
 
 
+def test_an_iso_639_1_code_is_told_tesseracts_code():  # the dataset card writes "de"
+    with pytest.raises(MissingDependencyError, match=r"fra for fr\. Use eng\+fra") as e:
+        ocr.check_tesseract("eng+fr")
+    assert "tesseract-ocr-fr " not in str(e.value) + " "
+
+
 def test_an_empty_or_repeated_language_is_told_what_to_use():
     for lang, meant in (("eng+", "eng"), ("eng++german", "eng+deu"), ("+", "eng")):
         with pytest.raises(MissingDependencyError, match=rf"empty part: use {re.escape(meant)} "):
