@@ -178,6 +178,25 @@ def exact_ids(page) -> list[str]:
                                      "els => els.map(e => e.dataset.id)")
 
 
+def hold_index_files(page):
+    """Holds every index file the page asks for until the returned function is called."""
+    held, released = [], []
+
+    def stall(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    def release():
+        released.append(True)
+        for route in held:
+            route.continue_()
+
+    page.route("**/search/*.json", stall)
+    return release
+
+
 def wait_count(page) -> str:
     page.wait_for_selector("#search-results .search-count")
     return page.inner_text("#search-results .search-count")
@@ -555,23 +574,13 @@ def test_show_more_clicked_while_a_newer_search_loads_adds_nothing_to_it(page, s
     url, _ = server
     page.goto(url + "?q=market")
     page.wait_for_selector("li.search-hit")
-    held, released = [], False
-
-    def stall(route):
-        if released:
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.route("**/search/*.json", stall)
+    release = hold_index_files(page)
     page.fill("#q", "claims")
     page.wait_for_function("() => document.querySelector('.search-status').textContent"
                            " === 'Searching…'")
     page.click(".search-more")
     page.wait_for_timeout(200)
-    released = True
-    for route in held:
-        route.continue_()
+    release()
     page.wait_for_function("() => /for “claims”/.test(document.querySelector('.search-count')"
                            "?.textContent || '')")
     page.wait_for_timeout(300)
@@ -834,21 +843,11 @@ def test_a_slow_search_says_it_is_searching(page, server):
     url, _ = server
     page.goto(url)
     page.wait_for_selector("#search-results .search-empty")  # the index is open
-    held, released = [], False  # the network stalls until the page says it is searching
-
-    def stall(route):
-        if released:
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.route("**/search/*.json", stall)
+    release = hold_index_files(page)  # the network stalls until the page says it is searching
     page.fill("#q", "claims")
     page.wait_for_function(
         "() => document.querySelector('.search-status').textContent === 'Searching…'")
-    released = True
-    for route in held:
-        route.continue_()
+    release()
     page.wait_for_selector("li.search-hit")
     assert wait_count(page).endswith("for “claims”")
 
