@@ -285,7 +285,7 @@ def data_card(ctx: CardContext) -> str:
         "",
         "## Check the download",
         "",
-        *_check_download(ctx),
+        *bundle_guide.check_download(f"{ARCHIVE_STEM}-v{ctx.version}"),
         "",
         "## Fields",
         "",
@@ -396,25 +396,6 @@ def _how_made(ctx: CardContext) -> list[str]:
         "give the same SHA-256; other versions may read or encode slides differently.",
     ]
     return lines
-
-
-def _check_download(ctx: CardContext) -> list[str]:
-    root = f"{ARCHIVE_STEM}-v{ctx.version}"
-    return [
-        "No deckgen needed: `sha256sum " + root + ".tar.gz` must print the SHA-256 shown "
-        "where you downloaded it (an archive cannot hold its own checksum); inside the "
-        "unpacked folder, `sha256sum -c SHA256SUMS` checks every file.",
-        "",
-        "```",
-        f"sha256sum {root}.tar.gz",
-        f"tar -xzf {root}.tar.gz && cd {root} && sha256sum -c SHA256SUMS",
-        "```",
-        "",
-        f"`deckgen bundle verify {root}.tar.gz` also checks the schema, the values and that "
-        f"these documents agree with the files. deckgen {__version__}, the tool that built "
-        "this archive, has no published download address this card can name; the PyPI "
-        "project named deckgen is unrelated, so do not install deckgen from PyPI.",
-    ]
 
 
 def _sections(ctx: CardContext) -> list[str]:

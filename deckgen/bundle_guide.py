@@ -12,6 +12,8 @@ import hashlib
 import re
 from typing import TYPE_CHECKING
 
+from deckgen import __version__
+
 if TYPE_CHECKING:
     from deckgen.bundle_card import CardContext
 
@@ -138,6 +140,25 @@ def deck_split(deck: str) -> str:
     """The card's split snippet, run here: the card reports what it gives on these decks."""
     digest = int(hashlib.sha256(deck.encode()).hexdigest(), 16)
     return "test" if digest % TEST_ONE_IN == 0 else "train"
+
+
+def check_download(root: str) -> list[str]:
+    """How to check the archive ``root``.tar.gz and its files, with deckgen or without."""
+    return [
+        "No deckgen needed: `sha256sum " + root + ".tar.gz` must print the SHA-256 shown "
+        "where you downloaded it (an archive cannot hold its own checksum); inside the "
+        "unpacked folder, `sha256sum -c SHA256SUMS` checks every file.",
+        "",
+        "```",
+        f"sha256sum {root}.tar.gz",
+        f"tar -xzf {root}.tar.gz && cd {root} && sha256sum -c SHA256SUMS",
+        "```",
+        "",
+        f"`deckgen bundle verify {root}.tar.gz` also checks the schema, the values and that "
+        f"these documents agree with the files. deckgen {__version__}, the tool that built "
+        "this archive, has no published download address this card can name; the PyPI "
+        "project named deckgen is unrelated, so do not install deckgen from PyPI.",
+    ]
 
 
 def split_outcome(ctx: CardContext) -> str:
