@@ -46,9 +46,9 @@ from whoosh.util.numeric import length_to_byte
 
 from .errors import ConfigError, DeckgenError
 from .files import write_if_changed
-from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, facet_key, fold
+from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, cjk_pieces, facet_key, fold
 
-VERSION = "4"  # bump when the schema, tokenization or export format changes
+VERSION = "5"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
@@ -64,8 +64,30 @@ class _FoldFilter(Filter):
             yield token
 
 
+class _CJKFilter(Filter):
+    """``records.cjk_pieces``: a Chinese, Japanese or Korean run of a token is indexed as
+    pairs of characters (search.js's analyze splits the same); a lone character is dropped
+    with the other one-letter words."""
+
+    def __call__(self, tokens):
+        shift = 0  # positions added so far: a phrase of pairs stays a phrase
+        for token in tokens:
+            pieces = cjk_pieces(token.text)
+            text, start = token.text, getattr(token, "startchar", 0)
+            pos = token.pos + shift if token.positions else 0
+            for i, (a, b) in enumerate(pieces):
+                token.text = text[a:b]
+                if token.positions:
+                    token.pos = pos + i
+                if token.chars:
+                    token.startchar, token.endchar = start + a, start + b
+                yield token
+            shift += len(pieces) - 1
+
+
 # Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
-_UNSTEMMED = RegexTokenizer() | LowercaseFilter() | _FoldFilter() | StopFilter(stoplist=STOP_WORDS)
+_UNSTEMMED = (RegexTokenizer() | _CJKFilter() | LowercaseFilter() | _FoldFilter()
+              | StopFilter(stoplist=STOP_WORDS))
 ANALYZER = _UNSTEMMED | StemFilter(stemfn=stem, cachesize=50000)
 
 # section_name: the name of a slide's section when its label is sure ("Team" for a founders

@@ -46,7 +46,8 @@ from deckgen.records import OcrResult, Word
 # ocr-11: a title keeps a doubtful word set at word spacing beside a sure one, in its size
 # ocr-12: a word read "Al" (alone, or before a hyphen or a stop) is "AI"
 # ocr-13: a currency or percent sign set apart ("30 %", "49 €") is kept, not dropped as noise
-VERSION = "ocr-13"
+# ocr-14: Chinese and Japanese words join without spaces; two such letters make a title word
+VERSION = "ocr-14"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"

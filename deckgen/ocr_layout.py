@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from deckgen.records import OcrResult, Word
+from deckgen.records import CJK_LETTERS, OcrResult, Word, join_words
 
 # lines of one column sit this many line heights apart at most, or no more than thrice
 # as far apart as the lines of the column beside them (``_column_cut``)
@@ -55,7 +55,7 @@ class Line:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+        return join_words(w.text for w in self.words)
 
 
 def reading_order(lines: list[Line]) -> list[Line]:
@@ -285,7 +285,11 @@ def _looks_like_words(line: Line) -> bool:
     as a doubtful word, does not make the heading doubtful.
     """
     sure = _sure_words(line)
-    has_word = any(sum(ch.isalpha() for ch in w.text) >= 3 for w in sure)
+    # a word of 3 letters, or 2 of Chinese, Japanese or Korean, which Tesseract reads a
+    # character or two per word ("市 場 規 模")
+    cjk_runs = CJK_LETTERS.findall(join_words(w.text for w in sure))
+    has_word = (any(sum(ch.isalpha() for ch in w.text) >= 3 for w in sure)
+                or any(len(run) >= 2 for run in cjk_runs))
     confident = float(np.mean([w.conf for w in sure])) >= 60
     return has_word and confident and _mostly_letters(line)
 
@@ -340,7 +344,7 @@ def _wrapped_line(lines: list[Line], best: Line) -> Line | None:
 
 
 def _sure_text(line: Line) -> str:
-    return " ".join(w.text for w in _sure_words(line))
+    return join_words(w.text for w in _sure_words(line))
 
 
 def _lines_of(result: OcrResult) -> list[Line]:

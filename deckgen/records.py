@@ -12,6 +12,7 @@ import dataclasses
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,6 +226,40 @@ def _fold_letter(match: re.Match) -> str:
 def fold(word: str) -> str:
     """A lower-case word with its Latin accents folded away ("équipe": "equipe")."""
     return _LATIN_ACCENTED.sub(_fold_letter, word)
+
+
+# Chinese and Japanese run their words together: OCR's words there join without spaces, and
+# search indexes each pair of neighbouring characters (as Lucene's CJK analyzer does), so
+# "請求書" finds a slide that says "請求書の処理". Korean spaces its words but its syllable
+# blocks get the same pairs ("시장은" holds "시장"). search.js uses the same ranges.
+_HAN_KANA = ("\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
+             "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff")
+_HANGUL = "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3"
+CJK_LETTERS = re.compile(f"[{_HAN_KANA}{_HANGUL}]+")
+# a word boundary with no space: Han, kana and CJK punctuation on both sides
+_UNSPACED_PAIR = re.compile(f"[{_HAN_KANA}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20] "
+                            f"(?=[{_HAN_KANA}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])")
+
+
+def join_words(words: Iterable[str]) -> str:
+    """Words as a line of text: spaced, except between Chinese or Japanese characters."""
+    return _UNSPACED_PAIR.sub(lambda m: m[0][0], " ".join(words))
+
+
+def cjk_pieces(word: str) -> list[tuple[int, int]]:
+    """Where ``word`` (one token) splits for search: each pair of neighbouring CJK letters
+    (a lone one on its own), and the runs of other letters whole: "AI技術者" is "AI",
+    "技術", "術者"."""
+    pieces, at = [], 0
+    for run in CJK_LETTERS.finditer(word):
+        if run.start() > at:
+            pieces.append((at, run.start()))
+        n = run.end() - run.start()
+        pieces += [(i, i + 2) for i in range(run.start(), run.end() - 1)] if n > 1 else [run.span()]
+        at = run.end()
+    if at < len(word):
+        pieces.append((at, len(word)))
+    return pieces
 
 
 def facet_key(value: str) -> str:

@@ -110,6 +110,27 @@ def test_a_search_without_accents_finds_the_accented_words_and_back(tmp_path):
                                   ["es/001"], ["fr/001"]]
 
 
+def test_chinese_japanese_and_korean_are_found_by_their_words_on_both_sides(tmp_path):
+    filler = "。" + "会議の資料" * 40  # long enough that the excerpt is a window
+    slides = [make_slide("ja", 1, "請求書の処理に毎月40時間かかる" + filler, "課題"),
+              make_slide("zh", 1, "中国的云会计市场规模达到300亿元", "市场规模", label="market"),
+              make_slide("ko", 1, "국내 회계 소프트웨어 시장은 3조 원 규모", "시장 규모",
+                         label="market"),
+              make_slide("en", 1, "Invoices take 40 hours a month", "Problem")]
+    ix.build_index(slides, {}, tmp_path / "whoosh")
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    # "請書" is two of its letters, not a word it says; 規模 is Japanese, the Chinese is 规模
+    queries = ["請求書", "請書", '"請求書の処理"', "市场", "规模", "規模", "시장", "AI技術",
+               "invoices 請求"]
+    in_python = [[h["id"] for h in ix.search(tmp_path / "whoosh", q)] for q in queries]
+    in_js = [r["ids"] for r in run_node_engine(tmp_path / "site" / "search",
+                                               [{"q": q} for q in queries], tmp_path)]
+    assert in_python == in_js == [["ja/001"], [], ["ja/001"], ["zh/001"], ["zh/001"], [],
+                                  ["ko/001"], [], []]
+    excerpt = ix.search(tmp_path / "whoosh", "請求書")[0]["excerpt"]
+    assert excerpt.startswith("請求書の処理に毎月40時間かかる")
+
+
 def test_golden_stems_match_whoosh_porter():
     wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
     assert wrong == {}

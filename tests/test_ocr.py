@@ -343,8 +343,11 @@ def test_missing_binary_names_the_apt_command(tmp_path, monkeypatch):
 
 
 def test_missing_language_pack_names_its_package():
-    with pytest.raises(MissingDependencyError, match="apt-get install -y tesseract-ocr-chi-sim"):
-        ocr.check_tesseract("chi_sim")
+    installed = ocr._installed_langs(ocr._tesseract_path())
+    code = next(c for c in ("chi_sim", "chi_tra", "amh", "khm") if c not in installed)
+    package = "tesseract-ocr-" + code.replace("_", "-")
+    with pytest.raises(MissingDependencyError, match=f"apt-get install -y {package}"):
+        ocr.check_tesseract(code)
     with pytest.raises(MissingDependencyError, match="tesseract-ocr-klingon"):
         ocr.ocr(slide("x", []), OcrParams(lang="klingon"))
     ocr.check_tesseract("eng")  # the installed one passes
@@ -536,3 +539,23 @@ def test_a_language_name_reaching_tesseract_gets_the_same_hint():
         ocr.ocr(slide("x", []), OcrParams(lang="german"))
     with pytest.raises(MissingDependencyError, match=r"joined with '\+'"):
         ocr.ocr(slide("x", []), OcrParams(lang="eng deu"))
+
+
+# --------------------------------------------------------------------------- Chinese, Japanese
+
+def test_chinese_and_japanese_words_join_without_spaces_korean_keeps_its_spaces():
+    # Tesseract's jpn and chi_sim models read a character or two per word: "市 場 規 模"
+    said = [(0, 28, "市 場 規 模"), (1, 12, "国内 の 会 計 ソ フト 市 場 は 3000 億円。"),
+            (2, 12, "국내 시장 규모"), (3, 12, "AI 技術 者")]
+    rows = []
+    for n, height, text in said:
+        x = 20
+        for i, word in enumerate(text.split()):
+            rows.append(f"5\t1\t1\t1\t{n + 1}\t{i + 1}\t{x}\t{20 + 50 * n}\t"
+                        f"{height * len(word)}\t{height}\t91\t{word}")
+            x += height * (len(word) + 1)
+    lines = ocr_layout.reading_order(ocr._parse_tsv("\n".join([TSV_HEADER, *rows]), 1.0, 30.0))
+    assert [ln.text for ln in lines] == ["市場規模", "国内の会計ソフト市場は 3000 億円。",
+                                         "국내 시장 규모", "AI 技術者"]
+    assert ocr_layout.find_title(lines, 270) == "市場規模"  # two such letters are a word
+    assert ocr_layout.find_title(lines[2:], 270) == "국내 시장 규모"

@@ -29,13 +29,39 @@ export const fold = (word) => word.replace(LATIN_ACCENTED, (c) => {
   return FOLD_LETTERS[bare] ?? bare; // letter spelt out ("ǽ": "æ": "ae")
 });
 
+// Chinese, Japanese and Korean letters: a run of them is searched as pairs of neighbouring
+// characters, "請求書" as "請求" and "求書" (deckgen.records.cjk_pieces; the same ranges).
+const CJK_LETTERS = new RegExp("[\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff" +
+  "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3ffff}" +
+  "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+", "gu");
+
+// [start, end] offsets of the pieces of one token: each pair of CJK letters (a lone one on
+// its own), the runs of other letters whole ("AI技術者": "AI", "技術", "術者").
+export function cjkPieces(word) {
+  const pieces = [];
+  let at = 0;
+  for (const run of word.matchAll(CJK_LETTERS)) {
+    if (run.index > at) pieces.push([at, run.index]);
+    const ends = [];
+    let end = run.index;
+    for (const ch of run[0]) ends.push((end += ch.length));
+    if (ends.length === 1) pieces.push([run.index, ends[0]]);
+    for (let i = 0; i + 1 < ends.length; i++) pieces.push([i ? ends[i - 1] : run.index, ends[i + 1]]);
+    at = run.index + run[0].length;
+  }
+  if (at < word.length) pieces.push([at, word.length]);
+  return pieces;
+}
+
 // Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end}.
 export function analyze(text) {
   const out = [];
   for (const m of String(text).matchAll(TOKEN_RE)) {
-    const word = fold(m[0].toLowerCase());
-    if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
-    out.push({ word, term: stem(word), start: m.index, end: m.index + m[0].length });
+    for (const [a, b] of cjkPieces(m[0])) {
+      const word = fold(m[0].slice(a, b).toLowerCase());
+      if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
+      out.push({ word, term: stem(word), start: m.index + a, end: m.index + b });
+    }
   }
   return out;
 }
@@ -905,9 +931,12 @@ export function markPieces(text, marks, toks = analyze(text), start = 0, end = t
   const pieces = [];
   let at = start;
   for (const t of toks) {
-    if (!marks.has(t.term)) continue;
+    if (!marks.has(t.term) || t.end <= at) continue;
     if (t.start > at) pieces.push({ text: text.slice(at, t.start), mark: false });
-    pieces.push({ text: text.slice(t.start, t.end), mark: true });
+    const last = pieces[pieces.length - 1];
+    // CJK pairs overlap ("請求", "求書"): one mark, each character once
+    if (t.start <= at && last?.mark) last.text += text.slice(at, t.end);
+    else pieces.push({ text: text.slice(Math.max(at, t.start), t.end), mark: true });
     at = t.end;
   }
   if (end > at) pieces.push({ text: text.slice(at, end), mark: false });

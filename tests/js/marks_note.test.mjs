@@ -11,3 +11,10 @@ test("the note counts the distinct words marked", () => {
   assert.equal(marksNote(two), "2 words from your search marked: market, size. ");
   assert.equal(marksNote(markPieces("nothing here", new Set(["market"]))), "");
 });
+
+test("Chinese and Japanese words, searched as overlapping pairs, are marked once, whole", () => {
+  const pieces = markPieces("請求書の処理に毎月", new Set(["請求", "求書", "処理"]));
+  assert.deepEqual(pieces, [{ text: "請求書", mark: true }, { text: "の", mark: false },
+    { text: "処理", mark: true }, { text: "に毎月", mark: false }]);
+  assert.equal(marksNote(pieces), "2 words from your search marked: 請求書, 処理. ");
+});
