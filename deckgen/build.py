@@ -46,6 +46,7 @@ from deckgen.slide_task import (
     SlideTask,
     cached_images,
     images_key,
+    reason,
     run_slide,
 )
 
@@ -102,13 +103,15 @@ class Builder:
         self.report.problems += [{"path": s.source, "reason": note}  # cached slides' too
                                  for s in slides if s.upscale for note in s.upscale.notes]
         slides = self._classify(slides, corpus.decks)
+        self._retry_images(slides)
         built = [s for s in slides if s.section is not None]
         self.report.slides_built = len(built)
         self._index(built, corpus.decks)
         self._site(built, corpus.decks, slides)
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
-        write_manifest(self.build_root, slides, corpus, self.out, self.source_bytes)
+        write_manifest(self.build_root, slides, corpus, self.out, self.source_bytes,
+                       config=self.config, failures=self._failures())
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
         atomic_write(self.build_root / "report.json", self.report.to_json().encode())
         return self.report
@@ -247,6 +250,44 @@ class Builder:
             stage = self.report.stages[result["failed"]]
             stage.failed.append({"id": slide.id, "file": slide.source, "reason": result["reason"]})
 
+    def _site_images(self, built: list[Slide]) -> dict[str, dict]:
+        """site_images.write_images, with its record of the files it left last time."""
+        record = self.build_root / "site-images.json"
+        try:
+            written = json.loads(record.read_text())
+        except (OSError, ValueError):
+            written = {}  # every slide's files are checked against the cache instead
+        written = written if isinstance(written, dict) else {}
+        images = site_images.write_images(built, self.published_images, self.out,
+                                          self.progress, written)
+        named = {url for entry in images.values() for url in entry.values()
+                 if isinstance(url, str)}
+        atomic_write(record, json.dumps({name: written[name] for name in sorted(named)
+                                         if name in written}).encode())
+        return images
+
+    def _retry_images(self, slides: list[Slide]) -> None:
+        """A slide whose images a worker could not encode is tried once more here; one that
+        fails again is left out of the site and the archive, listed as failed, so it never
+        stops the site stage."""
+        failed = self.report.stages["images"].failed
+        for entry in list(failed):
+            slide = next(s for s in slides if s.id == entry["id"])
+            if slide.section is None:
+                continue
+            try:
+                self.published_images(slide)
+            except Exception as exc:  # one bad slide never sinks the build
+                entry["reason"] = reason(exc)
+                slide.section = None
+            else:
+                failed.remove(entry)
+
+    def _failures(self) -> dict[str, str]:
+        """Each failed slide's reason, as the dataset card and provenance.json give it."""
+        return {f["id"]: f"{name} failed: {f['reason']}"
+                for name, stage in self.report.stages.items() for f in stage.failed}
+
     def _classify(self, slides: list[Slide], decks: dict[str, DeckMeta]) -> list[Slide]:
         stage = self.report.stages["classify"]
         by_deck: dict[str, list[Slide]] = {}
@@ -347,7 +388,7 @@ class Builder:
         (self.build_root / "site.key").unlink(missing_ok=True)
         (self.out / SITE_MARKER).unlink(missing_ok=True)  # for deploy: not finished yet
         _remove_temp_files(self.out)  # left by writes a killed build did not finish
-        images = site_images.write_images(built, self.published_images, self.out, self.progress)
+        images = self._site_images(built)
         dataset = bundle.build_bundle(
             slides,  # the failed ones too: the bundle lists them as left out
             decks,
@@ -361,8 +402,7 @@ class Builder:
             # not /tmp: a spool that a killed build left is swept by the next build, never
             # left to fill the system's temp folder
             spool_dir=self.build_root / "spool",
-            failures={f["id"]: f"{name} failed: {f['reason']}"
-                      for name, stage in self.report.stages.items() for f in stage.failed},
+            failures=self._failures(),
         )
         urls = {
             s.id: {"page": site_urls.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}

@@ -41,8 +41,9 @@ def bundle_build(
 ) -> None:
     """(Re)write the dataset archive from the last build's cache, without building.
 
-    `deckgen build` writes it too, with the site's dataset page; this says when that
-    page shows another checksum than the archive now has.
+    `deckgen build` writes it too, with the site's dataset page; this writes the same
+    archive, with the settings that build used, and says when that page shows another
+    checksum than the archive now has.
 
     Example: deckgen bundle build
     """
@@ -50,7 +51,7 @@ def bundle_build(
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
-    from deckgen.manifest import built_corpus, built_out, load_manifest
+    from deckgen.manifest import built_corpus, built_out, built_settings, load_manifest
     from deckgen.slide_task import DATASET_IMAGE, cached_images
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
@@ -60,7 +61,9 @@ def bundle_build(
     out = out or built_out(cache) or Path(cfg.build.out)
     corpus = corpus or built_corpus(cache) or Path(cfg.build.corpus)
     refuse_overlap(out, corpus, cache)  # the archive goes to out/dataset/
-    slides = [s for s in slides if s.section is not None]
+    # the build's OCR, upscale and site settings, not today's deckgen.toml: they are what
+    # made the slides' text, and provenance.json and the card say so
+    cfg, failures = built_settings(cache) or (cfg, {})
     store = Cache(cache / "cache")
 
     def upscaled(slide):
@@ -87,6 +90,7 @@ def bundle_build(
         version=DATASET_VERSION,
         max_pixels=cfg.upscale.max_pixels,
         config=cfg,
+        failures=failures,  # the slides that failed a stage, listed as left out
     )
     print(json.dumps(info, sort_keys=True))
     for item in info["skipped"]:

@@ -93,6 +93,17 @@ def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str]):
     return clean
 
 
+def config_from_dict(data: dict[str, Any]) -> Config:
+    """A Config as ``dataclasses.asdict`` wrote it (a build's, in build/manifest.json)."""
+    errors: list[str] = []
+    tables = {f.name: f.default_factory for f in dataclasses.fields(Config)}  # type: ignore[misc]
+    parts = {table: cls(**_coerce(table, cls, data[table], errors))
+             for table, cls in tables.items() if isinstance(data.get(table), dict)}
+    if errors:
+        raise ConfigError("the last build's settings cannot be read: " + "; ".join(errors))
+    return Config(**parts)
+
+
 def load_config(
     path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None
 ) -> Config:

@@ -3,6 +3,7 @@ and the corpus it read), and what the next build learns by comparing with it."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from deckgen.config import Config, config_from_dict
 from deckgen.corpus import META_IGNORED, Corpus, Problem, skip_unread_decks, unify_spellings
 from deckgen.errors import DeckgenError
 from deckgen.files import atomic_write
@@ -20,8 +22,11 @@ from deckgen.records import DeckMeta, Slide
 
 
 def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: Path,
-                   picture: Picture | None = None) -> None:
-    """``picture`` gives a slide's image bytes: a new hand label keeps a fingerprint of it."""
+                   picture: Picture | None = None, config: Config | None = None,
+                   failures: dict[str, str] | None = None) -> None:
+    """``picture`` gives a slide's image bytes: a new hand label keeps a fingerprint of it.
+    ``config`` and ``failures`` (each failed slide's reason) let `bundle build` write the
+    archive this build wrote."""
     # read now, not when the build began: a `deckgen label` run meanwhile re-confirmed one
     before = {s["id"]: s for s in last_manifest(build_root).get("slides", [])}
     records = []
@@ -40,6 +45,8 @@ def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: P
         "out": str(Path(out).resolve()),  # where `bundle build` rewrites the archive
         "decks": {slug: corpus.decks[slug].to_dict() for slug in sorted(corpus.decks)},
         "slides": records,
+        "config": dataclasses.asdict(config or Config()),
+        "failures": failures or {},
     }
     atomic_write(Path(build_root) / "manifest.json", json.dumps(manifest, sort_keys=True).encode())
 
@@ -185,6 +192,15 @@ def built_out(build_root: Path) -> Path | None:
     """The site folder the last build wrote (None for a build before it was recorded)."""
     out = _read_manifest(build_root).get("out")
     return Path(out) if out else None
+
+
+def built_settings(build_root: Path) -> tuple[Config, dict[str, str]] | None:
+    """The last build's settings and failed slides' reasons (None for a build before they
+    were recorded)."""
+    data = _read_manifest(build_root)
+    if not isinstance(data.get("config"), dict):
+        return None
+    return config_from_dict(data["config"]), dict(data.get("failures") or {})
 
 
 def built_corpus(build_root: Path) -> Path | None:

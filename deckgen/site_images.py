@@ -92,8 +92,25 @@ def encode_variants(png: bytes) -> dict[str, bytes]:
     return files
 
 
+# {file name under out/: [size, mtime_ns]} of the images as the last site stage left them
+Written = dict[str, list[int]]
+
+
+def _stat(path: Path) -> list[int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _as_written(path: Path, recorded: list[int] | None) -> bool:
+    return recorded is not None and _stat(path) == recorded
+
+
 def _slide_images(
-    slide: Slide, get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path
+    slide: Slide, get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path,
+    written: Written,
 ) -> dict:
     # Names hash what determines the bytes (the upscaled image and the encoder
     # settings), so an unchanged slide is recognised without reading anything.
@@ -112,10 +129,12 @@ def _slide_images(
 
     plan = None
     if files is None and slide.upscale:
-        # what encode_variants made of an upscaled image this size
+        # what encode_variants made of an upscaled image this size; its files untouched
+        # since they were written (one truncated or rewritten since is written again)
         plan = _variant_files(slide.upscale.width, slide.upscale.height)
-        owners = {owner for owner, _ in plan.values()}
-        if not all((out_dir / url(o, ext)).is_file() for o in owners for ext in ("jpg", "webp")):
+        names = [url(owner, ext) for owner in {o for o, _ in plan.values()}
+                 for ext in ("jpg", "webp")]
+        if not all(_as_written(out_dir / name, written.get(name)) for name in names):
             plan = None
     if plan is None:
         files = files if files is not None else get_variants(slide)
@@ -123,6 +142,7 @@ def _slide_images(
         for name, ext in (n.split(".") for n in files):
             if name in VARIANTS:
                 write_if_changed(out_dir / url(name, ext), files[f"{name}.{ext}"])
+                written[url(name, ext)] = _stat(out_dir / url(name, ext)) or [-1, -1]
     entry: dict[str, Any] = {"width": plan["full"][1][0], "height": plan["full"][1][1]}
     for name, (owner, size) in plan.items():
         entry[name], entry[f"{name}_webp"] = url(owner, "jpg"), url(owner, "webp")
@@ -154,16 +174,20 @@ def write_images(
     get_variants: Callable[[Slide], dict[str, bytes]],
     out_dir: Path,
     progress: Progress = SILENT,
+    written: Written | None = None,
 ) -> dict[str, dict]:
     """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
 
     ``get_variants`` gives a slide's encoded files (from the build cache, or
-    ``encode_variants`` of its upscaled image).
+    ``encode_variants`` of its upscaled image). ``written`` is the last run's record of
+    the files (``Written``), updated here: a slide whose files all stand as recorded is
+    not read at all.
     """
     out_dir = Path(out_dir)
+    written = {} if written is None else written
     # Pillow releases the GIL while encoding one the cache missed; a few threads are enough.
     def one(slide: Slide) -> dict:
-        return _slide_images(slide, get_variants, out_dir)
+        return _slide_images(slide, get_variants, out_dir, written)
 
     entries = {}
     with (ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,

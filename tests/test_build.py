@@ -207,6 +207,69 @@ def test_bundle_build_rewrites_the_archive_from_the_cache(tmp_path, tiny_corpus)
                                 "`deckgen build`"}]
 
 
+def test_bundle_build_writes_the_builds_archive_with_its_settings_and_failures(
+        tmp_path, tiny_corpus):
+    (tiny_corpus / "alpha-robotics" / "005.jpg").write_bytes(b"this is not an image")
+    (tmp_path / "deckgen.toml").write_text("[ocr]\npsm = 11\n")  # the build said --psm 6
+    build = subprocess.run(build_cmd(tmp_path, tiny_corpus, "--psm", "6"), capture_output=True,
+                           text=True, cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    archive = next((tmp_path / "site" / "dataset").glob("*.tar.gz"))
+    built = archive.read_bytes()
+    archive.unlink()
+    bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out",
+              str(tmp_path / "site"), "--cache", str(tmp_path / "build"), "--corpus",
+              str(tiny_corpus)]
+    done = subprocess.run(bundle, capture_output=True, text=True, cwd=tmp_path, check=True)
+    info = json.loads(done.stdout)
+    assert [item["id"] for item in info["skipped"]] == ["alpha-robotics/005"]
+    assert info["skipped"][0]["reason"].startswith("upscale failed: ")
+    assert archive.read_bytes() == built
+    assert "another SHA-256" not in done.stderr
+
+
+def _failing_encoder(monkeypatch, times: int | None):
+    """slide_task.encode_images failing its first ``times`` calls (None: every call)."""
+    import deckgen.slide_task as slide_task
+    real, calls = slide_task.encode_images, []
+
+    def encode(png: bytes) -> dict[str, bytes]:
+        calls.append(1)
+        if times is None or len(calls) <= times:
+            raise Image.DecompressionBombError("Image size exceeds limit")
+        return real(png)
+
+    monkeypatch.setattr(slide_task, "encode_images", encode)
+    return calls
+
+
+@pytest.mark.parametrize("fails_again", [True, False])
+def test_a_slide_whose_images_fail_is_tried_again_and_never_stops_the_site(
+        tmp_path, tiny_corpus, monkeypatch, fails_again):
+    config = config_for(tmp_path, tiny_corpus)
+    Builder(config, quiet=True).run()
+    slides, _ = load_manifest(tmp_path / "build")
+    up_key = next(s for s in slides if s.id == "beta-health/002").fingerprints["upscale"]
+    next((tmp_path / "build" / "cache").rglob(f"{images_key(up_key)}.files")).unlink()
+    shutil.rmtree(tmp_path / "site" / "img")  # the site stage runs again
+    calls = _failing_encoder(monkeypatch, None if fails_again else 1)
+    report = Builder(config, quiet=True).run()  # the worker's try, then the parent's
+    assert len(calls) == 2
+    failed = report.stages["images"].failed
+    page = tmp_path / "site" / "slide" / "beta-health" / "002.html"
+    if fails_again:
+        assert [(f["id"], f["reason"]) for f in failed] == [
+            ("beta-health/002", "DecompressionBombError: Image size exceeds limit")]
+        assert report.slides_built == len(slides) - 1 and not page.exists()
+        with tarfile.open(next((tmp_path / "site" / "dataset").glob("*.tar.gz"))) as tar:
+            provenance = json.load(tar.extractfile(next(
+                m for m in tar.getmembers() if m.name.endswith("provenance.json"))))
+        assert {"id": "beta-health/002", "reason": "images failed: DecompressionBombError: "
+                "Image size exceeds limit"} in provenance["skipped"]
+    else:  # encoded on the second try: the site is whole and nothing is reported
+        assert failed == [] and report.slides_built == len(slides) and page.exists()
+
+
 def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_corpus):
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
     site_dir = tmp_path / "site"
@@ -216,6 +279,8 @@ def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_cor
     shutil.rmtree(site_dir / "img" / "alpha-robotics")
     next((site_dir / "static").glob("style.*.css")).unlink()
     (site_dir / "deck" / "beta-health.html").unlink()
+    for image in sorted((site_dir / "img" / "beta-health").iterdir())[:2]:  # cut short
+        image.write_bytes(image.read_bytes()[:100])
     deploy = [*build_cmd(tmp_path, tiny_corpus)[:3], "deploy", "--site", "site", "--bucket",
               "b", "--endpoint-url", "http://127.0.0.1:9", "--dry-run"]  # nothing listens
     refused = subprocess.run(deploy, capture_output=True, text=True, cwd=tmp_path)
