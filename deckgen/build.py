@@ -219,8 +219,8 @@ class Builder:
         """Parent side: store what a worker computed, in stage order."""
         up_stage, ocr_stage = self.report.stages["upscale"], self.report.stages["ocr"]
         if isinstance(result, TaskFailure):  # the worker died: blame the first stage it had to run
-            first = "ocr" if task.ocr_params else "images"
-            first = "upscale" if task.cached_upscale is None else first
+            first = ("upscale" if task.cached_upscale is None
+                     else "ocr" if task.ocr_params else "images")
             reason = result.message
             if result.error_type == "WorkerCrashed":  # most often the OOM killer
                 reason += ": out of memory? try fewer --workers, or a smaller [upscale] tile"
@@ -228,9 +228,9 @@ class Builder:
         if result.get("corrupt_cache_entries"):  # the cached image failed its check
             self.cache.corrupt_entries += result["corrupt_cache_entries"]
         self.report.cache_not_on_workers += bool(result.get("cache_not_on_worker"))
-        if "upscale" in result and task.cached_upscale is not None:
-            up_stage.cached -= 1  # counted as cached, but the worker could not use it: redone
         if "upscale" in result:
+            if task.cached_upscale is not None:
+                up_stage.cached -= 1  # counted as cached, but the worker could not use it
             png, up = result["upscale"]
             self.cache.put(slide.fingerprints["upscale"], png, "png")
             self.cache.put_json(slide.fingerprints["upscale"], up)

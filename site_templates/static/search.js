@@ -35,6 +35,8 @@ const CJK_LETTERS = new RegExp("[\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\
   "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3ffff}" +
   "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+", "gu");
 
+const ONE_CJK_LETTER = new RegExp(`^${CJK_LETTERS.source}$`, "u");
+
 // [start, end] offsets of the pieces of one token: each pair of CJK letters (a lone one on
 // its own), the runs of other letters whole ("AI技術者": "AI", "技術", "術者").
 export function cjkPieces(word) {
@@ -944,9 +946,17 @@ export function markPieces(text, marks, toks = analyze(text), start = 0, end = t
 }
 
 // The boxes ([x, y, w, h], source pixels) of the OCR words ([text, x, y, w, h]) that hold a
-// term in `marks`.
+// term in `marks`. Tesseract reads Chinese and Japanese a character or two per word, so a
+// marked pair split between two words on one row marks both.
 export function markedBoxes(words, marks) {
-  return words.filter(([text]) => analyze(text).some((t) => marks.has(t.term))).map(([, ...box]) => box);
+  const holds = (text) => analyze(text).some((t) => marks.has(t.term));
+  const splitPair = (a, b) => {
+    if (!a || !b || Math.abs(a[2] - b[2]) >= Math.max(a[4], b[4]) / 2) return false;
+    const pair = [...a[0]].slice(-1).concat([...b[0]].slice(0, 1));
+    return pair.length === 2 && pair.every((ch) => ONE_CJK_LETTER.test(ch)) && holds(pair.join(""));
+  };
+  return words.filter((w, i) => holds(w[0]) || splitPair(words[i - 1], w) || splitPair(w, words[i + 1]))
+    .map(([, ...box]) => box);
 }
 
 // What the slide page says it marked: the distinct words (each as often as it stands).

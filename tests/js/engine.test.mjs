@@ -71,3 +71,12 @@ test("a thumbnail's name gives its slide's medium and WebP images, as deckgen/si
     assert.equal(thumbSrcsets(other), null, other);
   }
 });
+
+test("a Chinese or Japanese word read in pieces has every piece boxed, on its row only", () => {
+  // "請求書" as Tesseract reads it: "請求" and "書"; "書" then starts the next row too
+  const words = [["請求", 10, 20, 20, 10], ["書", 30, 20, 10, 10], ["の", 40, 20, 10, 10],
+    ["書", 10, 40, 10, 10], ["team", 60, 20, 30, 10], ["lead", 95, 20, 30, 10]];
+  assert.deepEqual(markedBoxes(words, new Set(["請求", "求書"])), [[10, 20, 20, 10], [30, 20, 10, 10]]);
+  assert.deepEqual(markedBoxes(words, new Set(["求書"])), [[10, 20, 20, 10], [30, 20, 10, 10]]);
+  assert.deepEqual(markedBoxes(words, new Set(["ml"])), []); // Latin letters never pair
+});
