@@ -35,6 +35,7 @@ from benchmarks.doc_section import publish  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen import ocr  # noqa: E402
 from deckgen.records import UNSURE_BELOW  # noqa: E402
+from deckgen.training.sr_eval import tokens  # noqa: E402
 from deckgen.upscale import UpscaleParams  # noqa: E402
 
 START, END = "<!-- bench-ocr:start -->", "<!-- bench-ocr:end -->"
@@ -65,12 +66,12 @@ def oracle(eval_dev: Path, params: ocr.OcrParams) -> dict:
 
             buf = io.BytesIO()
             image.save(buf, "PNG")
-            truth = ev.words(it.truth or "")
+            truth = tokens(it.truth or "")
             if not truth:
                 continue
             result = ocr.ocr(buf.getvalue(), params)
             seconds.append(result.seconds)
-            found += sum((Counter(truth) & Counter(ev.words(result.text))).values())
+            found += sum((Counter(truth) & Counter(tokens(result.text))).values())
             total += len(truth)
     return {"word_recall": round(found / total, 4), "ocr_median_s": statistics.median(seconds)}
 

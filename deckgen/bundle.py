@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deckgen import __version__, bundle_card, bundle_guide, bundle_schema
-from deckgen.bundle_card import ARCHIVE_STEM, FIELDS, Field
+from deckgen.bundle_card import ARCHIVE_STEM, FIELDS, Field, content_digest, sums_text
 from deckgen.bundle_images import (
     PNG_COMPRESS_LEVEL,
     WEBP_METHOD,
@@ -148,7 +148,7 @@ def build_bundle(
         texts.update(_documents(ctx))
         for name in bundle_card.DOCUMENTS:
             sums[name] = hashlib.sha256(texts[name]).hexdigest()
-        texts["SHA256SUMS"] = "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)).encode()
+        texts["SHA256SUMS"] = sums_text(sums).encode()
         members: dict[str, bytes | Path] = {**texts, **images}
         archive = out_dir / archive_name(version)
         written = _write_archive(archive, root, members, mtime)
@@ -168,13 +168,6 @@ def build_bundle(
         "written": written,
         "skipped": skipped,
     }
-
-
-def content_digest(sums: dict[str, str]) -> str:
-    """12 hex digits naming the data: SHA-256 of the SHA256SUMS lines of every member but
-    the documents describing them (which carry it)."""
-    lines = "".join(f"{sums[n]}  {n}\n" for n in sorted(sums) if n not in bundle_card.DOCUMENTS)
-    return hashlib.sha256(lines.encode()).hexdigest()[:12]
 
 
 def provenance(config: Config | None, ctx: bundle_card.CardContext,

@@ -6,8 +6,11 @@ so two builds of one corpus describe it in identical bytes.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +26,17 @@ PRETTY_NAME = "deckgen pitch-deck slides"
 # licence strings the Hugging Face hub knows by these ids (lower-case SPDX)
 _HF_LICENSES = {"cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0", "cc-by-nc-sa-4.0",
                 "cc-by-nd-4.0", "mit", "apache-2.0", "odc-by", "pddl", "odbl", "unlicense"}
+
+
+def sums_text(sums: Mapping[str, str], leave_out: Collection[str] = ()) -> str:
+    """SHA256SUMS lines, ``<hex>  <name>`` in name order (what ``sha256sum -c`` reads)."""
+    return "".join(f"{sums[n]}  {n}\n" for n in sorted(sums) if n not in leave_out)
+
+
+def content_digest(sums: Mapping[str, str]) -> str:
+    """12 hex digits naming the data: SHA-256 of the SHA256SUMS lines of every member but
+    the documents describing them (which carry it)."""
+    return hashlib.sha256(sums_text(sums, DOCUMENTS).encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -215,12 +229,21 @@ def _yaml_str(value: str) -> str:
     return json.dumps(value)
 
 
+# Markdown's own punctuation, backslash-escaped in deck metadata: a company named
+# "[Claim your grant](https://evil.example)" must stay text in the published card, not
+# become a link (nor an image, emphasis, code, strike-through or a heading); | ends a cell
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]()!#~|])")
+
+
 def _md_cell(value: Any) -> str:
-    """Untrusted deck metadata inside a Markdown table: one line, no pipes, no HTML."""
+    """Untrusted deck metadata inside a Markdown table: one line of plain text, no HTML."""
     text = " ".join(str(value if value is not None else "").split())
-    for char, escaped in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;")):
-        text = text.replace(char, escaped)
-    return text or "—"
+    return _no_html(_MD_PUNCTUATION.sub(r"\\\1", text)) or "—"
+
+
+def _no_html(text: str) -> str:
+    """``<deck>`` as text: Markdown passes tags through as HTML and links ``<a:b>``."""
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def data_card(ctx: CardContext) -> str:
@@ -291,7 +314,8 @@ def data_card(ctx: CardContext) -> str:
         "",
         "| field | type | description |",
         "|---|---|---|",
-        *(f"| `{f.name}` | {f.type} | {f.description}{'' if f.csv else ' (JSONL only)'} |"
+        *(f"| `{f.name}` | {f.type} | {_no_html(f.description)}"
+          f"{'' if f.csv else ' (JSONL only)'} |"
           for f in FIELDS),
         "",
         "## Sections",

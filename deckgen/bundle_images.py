@@ -17,12 +17,15 @@ from PIL import Image
 
 from deckgen.records import Slide
 
+# the site's WebP settings; WEBP_MAX_SIDE is the format's limit: a wider upscaled image
+# is stored scaled down
+from deckgen.site_images import MAX_SIDE as WEBP_MAX_SIDE
+from deckgen.site_images import WEBP_METHOD
+
 # bump when encode_upscaled's bytes change for the same pixels (part of the images key;
 # bundle.VERSION is not: the archive's documents changing re-encodes no image)
 VERSION = "1"
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
-WEBP_METHOD = 4
-WEBP_MAX_SIDE = 16383  # the format's limit: a wider upscaled image is stored scaled down
 PNG_COMPRESS_LEVEL = 9  # originals converted to PNG; fixed so rebuilds give the same bytes
 # formats kept byte for byte, and those the corpus accepts that are stored as PNG instead
 _KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
@@ -30,13 +33,29 @@ _CONVERTED_FORMATS = ("GIF", "BMP", "TIFF", "AVIF")
 ORIENTATION_TAG = 0x0112  # EXIF Orientation
 
 
+# the leading bytes of each image format deckgen reads, as Pillow names it (WebP: below)
+_MAGIC = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF8", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"BM", "BMP"),
+)
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format ``data`` starts like ("JPEG", "WEBP", ...), or None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":  # RIFF alone is also WAV or AVI
+        return "WEBP"
+    return next((name for magic, name in _MAGIC if data.startswith(magic)), None)
+
+
 def image_ext(data: bytes) -> str:
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
+    fmt = sniff_format(data)
+    for ext, name in _KEPT_FORMATS.items():
+        if name == fmt:
+            return ext
     raise ValueError("source is not a JPEG, PNG or WebP image")
 
 

@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-from deckgen.bundle_card import DOCUMENTS, FIELDS
+from deckgen.bundle_card import DOCUMENTS, FIELDS, content_digest
 from deckgen.bundle_verify_values import (
     IMAGE_HEAD,
     Row,
@@ -302,8 +302,7 @@ def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
     """The card, Croissant, Data Package and provenance.json agree with the files."""
     problems: list[str] = []
     listed = _listed_sums(files)
-    content = "".join(f"{listed[n]}  {n}\n" for n in sorted(listed) if n not in DOCUMENTS)
-    content_id = hashlib.sha256(content.encode()).hexdigest()[:12]
+    content_id = content_digest(listed)
     slides = len(rows)
     decks = {r.get("deck") for r in rows}
     fictional = {r.get("deck") for r in rows if r.get("fictional") is True}

@@ -8,7 +8,8 @@ through the chained keys, every stage after it.
 Each entry is ``<sha256 of payload>\\n<payload>``: a truncated or corrupted
 entry fails the check, is deleted and recomputed, never served. Writes are
 atomic (temp file + ``os.replace``) so a killed build never leaves a torn entry.
-Only the parent process writes; workers may read (Dask workers share the path).
+Workers read entries too (Dask workers share the path), and a worker that finds a
+corrupt one deletes it like the parent does; new results are written by the parent.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Read a corpus of decks, and import new decks into it (``deckgen add``).
+"""Read a corpus of decks (``deckgen add`` imports new ones: ``corpus_edit``).
 
 Layout::
 

@@ -10,6 +10,7 @@ never into gigabytes, and no source outside the corpus is read.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -177,17 +178,33 @@ def _render_scale(page, width: int) -> float:
 
 
 def pdf_page_identity(pdf_hash: str, page: int) -> str:
-    """A PDF page's identity: the PDF's bytes, the page number and how pages are rendered."""
-    return sha256_bytes(f"{pdf_hash}#p{page}@{PDF_RENDER_WIDTH}{PDF_RENDER_RULE}".encode())
+    """A PDF page's identity: the PDF's bytes, the page number and how pages are rendered
+    (the width, the size limits and the PDFium build all change the rendered pixels)."""
+    rule = (f"@{PDF_RENDER_WIDTH}{PDF_RENDER_RULE}/max{PDF_RENDER_MAX_PIXELS}px"
+            f"/side{PDF_RENDER_MAX_SIDE}/pdfium-{_pdfium_version()}")
+    return sha256_bytes(f"{pdf_hash}#p{page}{rule}".encode())
+
+
+@functools.cache
+def _pdfium_version() -> str:
+    import pypdfium2 as pdfium
+
+    return str(pdfium.PDFIUM_INFO.version)  # "159.0.8149.0@<build origin>"
+
+
+def _source_path(root: Path, source: str) -> tuple[Path, int | None]:
+    """(file, PDF page) of a slide's source under ``root``; never a file outside it."""
+    path_text, page = split_source(source)
+    path = Path(root) / path_text
+    if not _inside(path, Path(root)):
+        raise SlideError(f"{source}: refers outside the corpus")
+    return path, page
 
 
 def source_identity(root: Path, source: str) -> str:
     """The ``Slide.sha256`` that ingesting ``source`` now would give: a slide whose file
     changed since the build no longer matches its OCR, labels and upscaled image."""
-    path_text, page = split_source(source)
-    path = Path(root) / path_text
-    if not _inside(path, Path(root)):
-        raise SlideError(f"{source}: refers outside the corpus")
+    path, page = _source_path(root, source)
     try:
         digest = sha256_file(path)
     except OSError as exc:
@@ -197,10 +214,7 @@ def source_identity(root: Path, source: str) -> str:
 
 def read_source(root: Path, source: str) -> bytes:
     """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
-    path_text, page = split_source(source)
-    path = Path(root) / path_text
-    if not _inside(path, Path(root)):
-        raise SlideError(f"{source}: refers outside the corpus")
+    path, page = _source_path(root, source)
     try:
         if page:
             return render_pdf_page(path, page)

@@ -7,7 +7,6 @@ them in the report and goes on with the other slides.
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_USAGE = 2  # bad option, bad config
 EXIT_BAD_INPUT = 3  # a file we cannot read
 EXIT_MISSING_DEPENDENCY = 4  # tesseract, a model file, ...

@@ -34,34 +34,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from deckgen import classify, ocr, ocr_layout, upscale
 from deckgen.errors import BadInputError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.records import SECTIONS, UNSURE_BELOW, OcrResult, SectionResult, section_named
+from deckgen.training.sr_eval import levenshtein, tokens, word_scores
 
-_WORD = re.compile(r"[a-z0-9]+")
 _ALT = re.compile(r"alt:\s*([a-z-]+)")
 
-
-def words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if len(w) >= 2]
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance, one numpy row at a time (insertions via a running minimum)."""
-    if not a or not b:
-        return max(len(a), len(b))
-    bb = np.fromiter((ord(ch) for ch in b), dtype=np.int64, count=len(b))
-    offsets = np.arange(len(b) + 1, dtype=np.int64)
-    row = offsets.copy()
-    new = np.empty_like(row)
-    for i, ch in enumerate(a, start=1):
-        new[0] = i
-        new[1:] = np.minimum(row[1:] + 1, row[:-1] + (bb != ord(ch)))
-        row = np.minimum.accumulate(new - offsets) + offsets
-    return int(row[-1])
 
 
 @dataclass(frozen=True)
@@ -156,17 +136,16 @@ def _ocr_scores(items: list[_Item], results: list[OcrResult | None]) -> dict[str
     edits = chars = 0
     per_slide_recall = []
     for item, res in zip(items, results, strict=True):
-        truth_words = words(item.truth or "")
-        if not truth_words:
+        truth_text, ocr_text = item.truth or "", res.text if res else ""
+        common, n_truth, n_ocr = word_scores(truth_text, ocr_text)
+        if not n_truth:
             continue  # nothing to score against (image-only slide or no truth)
-        ocr_words = words(res.text) if res else []
-        common = sum((Counter(truth_words) & Counter(ocr_words)).values())
         found += common
-        total_truth += len(truth_words)
-        total_ocr += len(ocr_words)
-        per_slide_recall.append(common / len(truth_words))
-        truth_str, ocr_str = " ".join(truth_words), " ".join(ocr_words)
-        edits += edit_distance(ocr_str, truth_str)
+        total_truth += n_truth
+        total_ocr += n_ocr
+        per_slide_recall.append(common / n_truth)
+        truth_str, ocr_str = " ".join(tokens(truth_text)), " ".join(tokens(ocr_text))
+        edits += levenshtein(ocr_str, truth_str)
         chars += len(truth_str)
     return {
         "slides_scored": len(per_slide_recall),
@@ -180,7 +159,7 @@ def _ocr_scores(items: list[_Item], results: list[OcrResult | None]) -> dict[str
 
 
 def _title_found(labelled: str, read: str) -> bool:
-    return words(labelled) == words(read)
+    return tokens(labelled) == tokens(read)
 
 
 def _title_scores(items: list[_Item], titles: list[str]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 try:
     import fcntl
@@ -82,13 +82,10 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 @contextmanager
 def exclusive_lock(lock_file: Path) -> Iterator[None]:
     """Held by one process at a time (one build per cache folder); the OS drops it when
-    the process dies, so a killed build never leaves the folder locked."""
-    import fcntl
-
+    the process dies, so a killed build never leaves the folder locked. Without flock
+    (Windows) nothing is locked."""
     with open(lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if fcntl is not None and not _lock(handle, blocking=False):
             handle.seek(0)
             owner = handle.read().strip() or "another process"
             raise DeckgenError(f"another deckgen build ({owner}) is using {lock_file.parent}; "
@@ -178,7 +175,7 @@ def _sweep_spools(parent: Path, prefix: str) -> None:
             continue
 
 
-def _lock(handle: IO[bytes], blocking: bool) -> bool:
+def _lock(handle: IO[Any], blocking: bool) -> bool:
     """An exclusive advisory lock on ``handle``, held until it is closed (or the process
     dies); False when another process holds it and ``blocking`` is False."""
     if fcntl is None:  # no flock (Windows): never sweep, nothing to take

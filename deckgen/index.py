@@ -45,7 +45,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import length_to_byte
 
 from .errors import ConfigError, DeckgenError
-from .files import write_if_changed
+from .files import sha256_bytes, write_if_changed
 from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, cjk_pieces, facet_key, fold
 
 VERSION = "5"  # bump when the schema, tokenization or export format changes
@@ -346,8 +346,6 @@ class _Writer:
         self.bytes = 0
 
     def put(self, kind: str, obj: Any) -> str:
-        from .files import sha256_bytes
-
         data = _dumps(obj)
         name = f"{kind}.{sha256_bytes(data)[:HASH_CHARS]}.json"
         write_if_changed(self.folder / name, data)

@@ -188,7 +188,8 @@ class Slide(_Record):
     deck: str
     page: int  # 1-based
     source: str  # path relative to the corpus root (a PDF page: "deck.pdf#p3")
-    sha256: str  # of the source bytes (a PDF page: of the rendered page PNG)
+    sha256: str  # of the source bytes (a PDF page: corpus_pdf.pdf_page_identity, of the
+    # PDF's hash, the page number and how pages are rendered)
     upscale: UpscaleResult | None = None
     ocr: OcrResult | None = None
     section: SectionResult | None = None

@@ -6,8 +6,8 @@ x-height, picks a scale that brings that text to ``target_x_height`` and runs
 the super-resolution model (the project's own ONNX models in
 ``deckgen/models/``, or an OpenCV dnn_superres ``.pb`` given by path) tile by
 tile through ``cv2.dnn`` (``deckgen.superres``). Light-on-dark slides stay as
-they are: inverting them for Tesseract is the OCR stage's job
-(``deckgen.ocr.dark_background_mask``). Shipped models are part of ``VERSION``,
+they are: inverting them for Tesseract is the OCR stage's job (``deckgen.ocr._prepare``,
+on the regions ``ocr._background`` finds). Shipped models are part of ``VERSION``,
 so retraining one makes cached upscales stale.
 """
 
@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from deckgen.bundle_images import sniff_format
 from deckgen.errors import ConfigError, SlideError
 from deckgen.ocr import MAX_SIDE
 from deckgen.records import UpscaleResult
@@ -103,7 +104,7 @@ def read_image(data: bytes, max_pixels: int) -> tuple[np.ndarray, list[str]]:
         ) from None
     except OSError as exc:
         if "truncat" in str(exc).lower():
-            raise SlideError(f"truncated {_sniff_format(data)}: {exc}") from None
+            raise SlideError(f"truncated {sniff_format(data) or 'image'}: {exc}") from None
         raise SlideError(f"not an image: {exc}") from None
     width, height = image.size
     if width * height > max_pixels:
@@ -113,7 +114,7 @@ def read_image(data: bytes, max_pixels: int) -> tuple[np.ndarray, list[str]]:
         )
     if width == 0 or height == 0:
         raise SlideError(f"image has no pixels ({width}x{height})")
-    fmt = image.format or _sniff_format(data)
+    fmt = image.format or sniff_format(data) or "image"
     notes: list[str] = []
     try:
         frames = getattr(image, "n_frames", 1)
@@ -123,7 +124,7 @@ def read_image(data: bytes, max_pixels: int) -> tuple[np.ndarray, list[str]]:
         if fmt in _ANIMATED_FORMATS and frames > 1:
             # the first frame that is not blank; nothing for the user to fix, so no note
             # (a note is a report line, and --strict fails the build on one)
-            image, _ = _slide_frame(image, frames, max_pixels)
+            image = _slide_frame(image, frames, max_pixels)
         image.load()
         image = ImageOps.exif_transpose(image)
     except OSError as exc:
@@ -141,9 +142,9 @@ _BLANK_SPREAD = 8  # grey levels: a frame whose pixels all lie this close is bla
 _FRAME_PIXEL_BUDGET = 10  # times max_pixels: how much of a long animation is looked at
 
 
-def _slide_frame(image: Image.Image, frames: int, max_pixels: int) -> tuple[Image.Image, int]:
-    """(frame, 1-based number) of the first frame that is not blank: some animated slides
-    begin blank and fade or build in. The first frame when all of them are blank."""
+def _slide_frame(image: Image.Image, frames: int, max_pixels: int) -> Image.Image:
+    """The first frame that is not blank: some animated slides begin blank and fade or
+    build in. The first frame when all of them are blank."""
     width, height = image.size
     looked_at = min(frames, max(1, _FRAME_PIXEL_BUDGET * max_pixels // (width * height)))
     first: Image.Image | None = None
@@ -151,34 +152,16 @@ def _slide_frame(image: Image.Image, frames: int, max_pixels: int) -> tuple[Imag
         image.seek(index)
         frame = image.convert("RGBA")  # the frame as shown, earlier frames composited
         if not _is_blank(frame):
-            return frame, index + 1
+            return frame
         if first is None:
             first = frame
     assert first is not None
-    return first, 1
+    return first
 
 
 def _is_blank(frame: Image.Image) -> bool:
     """Every band (alpha too) within a few grey levels: nothing drawn."""
     return all(hi - lo <= _BLANK_SPREAD for lo, hi in frame.getextrema())
-
-
-def _sniff_format(data: bytes) -> str:
-    for magic, name in _MAGIC:
-        if data.startswith(magic):
-            return name
-    return "image"
-
-
-_MAGIC = (
-    (b"\xff\xd8", "JPEG"),
-    (b"\x89PNG", "PNG"),
-    (b"GIF8", "GIF"),
-    (b"RIFF", "WEBP"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"BM", "BMP"),
-)
 
 
 def _to_bgr(image: Image.Image) -> np.ndarray:
@@ -313,7 +296,7 @@ def _cap_scale(scale: int, width: int, height: int, max_pixels: int) -> int:
 def upscale(data: bytes, params: UpscaleParams) -> tuple[bytes, UpscaleResult]:
     """Source image bytes -> PNG bytes of the upscaled BGR image, and how it was done (with
     ``read_image``'s notes on the source for the build report: the other pages of a
-    multi-page TIFF are left out; which frame of an animation is used)."""
+    multi-page TIFF are left out)."""
     start = time.perf_counter()
     bgr, notes = read_image(data, params.max_pixels)
     height, width = bgr.shape[:2]

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw
 
 from deckgen.bundle import archive_name, build_bundle, content_digest, verify_bundle
 from deckgen.bundle_card import FIELDS
-from deckgen.bundle_images import encode_upscaled
+from deckgen.bundle_images import encode_upscaled, image_ext, sniff_format
 from deckgen.records import (
     SECTIONS,
     DeckMeta,
@@ -185,6 +185,26 @@ def test_metadata_rows_csv_and_sums(corpus, tmp_path):
     for name, digest in listed.items():
         assert hashlib.sha256(members[f"{ROOT}/{name}"]).hexdigest() == digest
 
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP"])
+def test_one_magic_table_names_each_format_as_pillow_does(fmt):
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, fmt)
+    data = buf.getvalue()
+    with Image.open(io.BytesIO(data)) as image:
+        assert sniff_format(data) == image.format == fmt
+    kept = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+    if fmt in kept:
+        assert image_ext(data) == kept[fmt]
+    else:
+        with pytest.raises(ValueError, match="not a JPEG, PNG or WebP"):
+            image_ext(data)
+
+
+def test_a_riff_file_that_is_not_webp_is_no_image():
+    wav = b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt "
+    assert sniff_format(wav) is None and sniff_format(b"\xff\xd8") is None
 
 def test_data_card_has_hf_header_and_escapes_deck_metadata(corpus, tmp_path):
     _build(corpus, tmp_path)

@@ -217,6 +217,29 @@ def test_a_one_deck_dataset_says_the_deck_not_all_1_decks(tmp_path):
     assert "1 decks" not in card and "1 of the 1" not in card
 
 
+
+def test_deck_metadata_in_the_card_renders_as_text_not_markdown():
+    """A company name shaped like a link must not become a live link in the published card."""
+    from markdown_it import MarkdownIt
+
+    from deckgen.bundle_card import CardContext, data_card
+
+    phish = "[Acme — claim your grant](https://evil.example/phish)"
+    decks = {"acme": DeckMeta("acme", company=phish, year="![x](https://evil.example/i.png)",
+                              amount_raised="*$2M* _now_ `run` ~~no~~", license="CC0-1.0",
+                              source_url="# heading")}
+    ctx = CardContext(rows=[], decks=decks, version="1", mtime=1700000000,
+                      upscaled_format="webp", provenance={"skipped": [
+                          {"id": "acme/003", "reason": "[fix it](https://evil.example)"}]})
+    body = data_card(ctx).split("---\n", 2)[2]
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(body)
+    assert "evil.example" in html  # the text is there...
+    assert "<a " not in html and "<img" not in html  # ...but no link or image
+    assert "<em>" not in html and "<del>" not in html
+    row = html[html.index("<td>acme</td>"):]
+    assert f"<td>{phish}</td>" in row and "<td># heading</td>" in row
+    assert "<td>*$2M* _now_ `run` ~~no~~</td>" in row
+
 # --- 5. checking without deckgen, Croissant url --------------------------------------------
 
 def test_card_says_how_to_check_without_deckgen_and_croissant_url_is_not_made_up(tmp_path):

@@ -397,6 +397,32 @@ def test_a_freak_pdf_page_size_renders_within_the_pixel_budget(tmp_path):
     assert height <= PDF_RENDER_MAX_SIDE  # Tesseract reads at most 32,767 px a side
 
 
+
+@pytest.mark.parametrize("limit", ["PDF_RENDER_MAX_PIXELS", "PDF_RENDER_MAX_SIDE"])
+def test_a_pdf_pages_identity_changes_with_the_render_limits(tmp_path, monkeypatch, limit):
+    """The limits change the rendered page, so a slide made under others is stale."""
+    from deckgen import corpus_pdf
+
+    (tmp_path / "zeta").mkdir()
+    make_pdf(tmp_path / "zeta" / "deck.pdf")
+    before = [s.sha256 for s in scan(tmp_path).slides]
+    monkeypatch.setattr(corpus_pdf, limit, getattr(corpus_pdf, limit) // 2)
+    after = [s.sha256 for s in scan(tmp_path).slides]
+    assert len(set(before + after)) == 4  # two pages, each under two limits
+    assert after == [corpus_pdf.source_identity(tmp_path, s.source)
+                     for s in scan(tmp_path).slides]
+
+
+def test_a_pdf_pages_identity_names_the_pdfium_build(monkeypatch):
+    import pypdfium2 as pdfium
+
+    from deckgen import corpus_pdf
+
+    here = corpus_pdf.pdf_page_identity("ab" * 32, 1)
+    assert corpus_pdf._pdfium_version() == pdfium.PDFIUM_INFO.version
+    monkeypatch.setattr(corpus_pdf, "_pdfium_version", lambda: "1.0.0.0@elsewhere")
+    assert corpus_pdf.pdf_page_identity("ab" * 32, 1) != here
+
 def test_deck_toml_values_that_would_mislead_or_bloat_the_site_are_reported(tmp_path):
     deck = tmp_path / "acme"
     deck.mkdir()

@@ -13,6 +13,7 @@ from deckgen import evaluate as ev
 from deckgen.classify import ClassifyParams, classify_deck
 from deckgen.errors import BadInputError
 from deckgen.records import SECTIONS, OcrResult
+from deckgen.training.sr_eval import levenshtein, tokens
 from deckgen.upscale import UpscaleParams
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -209,10 +210,10 @@ def test_classification_scores_by_hand():
 
 
 def test_words_and_edit_distance():
-    assert ev.words("The $4.2B market, a 40% CAGR!") == ["the", "2b", "market", "40", "cagr"]
-    assert ev.edit_distance("kitten", "sitting") == 3
-    assert ev.edit_distance("", "abc") == 3
-    assert ev.edit_distance("same", "same") == 0
+    assert tokens("The $4.2B market, a 40% CAGR!") == ["the", "2b", "market", "40", "cagr"]
+    assert levenshtein("kitten", "sitting") == 3
+    assert levenshtein("", "abc") == 3
+    assert levenshtein("same", "same") == 0
 
 
 def test_missing_labels_is_a_clear_error(tmp_path):

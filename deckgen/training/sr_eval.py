@@ -31,10 +31,10 @@ def cer(truth: str, ocr: str) -> float:
     a, b = " ".join(tokens(truth)), " ".join(tokens(ocr))
     if not a:
         return 0.0 if not b else 1.0
-    return min(1.0, _levenshtein(a, b) / len(a))
+    return min(1.0, levenshtein(a, b) / len(a))
 
 
-def _levenshtein(a: str, b: str) -> int:
+def levenshtein(a: str, b: str) -> int:
     """Edit distance, one NumPy row at a time (O(len(a)) vector operations)."""
     if not b:
         return len(a)
