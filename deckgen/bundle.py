@@ -47,7 +47,7 @@ from deckgen.records import DeckMeta, Slide
 if TYPE_CHECKING:
     from deckgen.config import Config
 
-VERSION = "11"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "12"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 SPOOL_PREFIX = "deckgen-bundle-"  # the spool folders of images waiting for the archive
 
