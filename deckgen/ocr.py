@@ -350,7 +350,7 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
         left, top, width, height = (int(c) for c in cols[6:10])
         box = [round(left / scale), round(top / scale), round(width / scale), round(height / scale)]
         key = (block, par, line)
-        lines.setdefault(key, Line(key, [])).words.append(Word(text, round(conf, 1), box))
+        lines.setdefault(key, Line([])).words.append(Word(text, round(conf, 1), box))
     return list(lines.values())
 
 

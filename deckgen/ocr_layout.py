@@ -30,7 +30,6 @@ _SAME_LINE_GAP = 1.5
 class Line:
     """Words read as one line; its geometry is worked out once (words are not added later)."""
 
-    key: tuple[int, int, int]
     words: list[Word]
 
     @functools.cached_property
@@ -73,7 +72,7 @@ def reading_order(lines: list[Line]) -> list[Line]:
         for i in open_rows:
             if _same_row(merged[i], line):
                 words = sorted(merged[i].words + line.words, key=lambda w: w.box[0])
-                merged[i] = Line(merged[i].key, words)
+                merged[i] = Line(words)
                 break
         else:
             open_rows.append(len(merged))
@@ -352,7 +351,7 @@ def _lines_of(result: OcrResult) -> list[Line]:
     by_line: dict[int, list[Word]] = {}
     for word in result.words:
         by_line.setdefault(word.line, []).append(word)
-    return [Line((0, 0, n), words) for n, words in sorted(by_line.items())]
+    return [Line(words) for _, words in sorted(by_line.items())]
 
 
 def _same_style(a: Line, b: Line) -> bool:

@@ -212,12 +212,12 @@ def test_two_columns_under_a_title_read_one_column_after_the_other():
     assert lines[-1] == "Confidential"
 
 
-def _line(n: int, left: int, top: int, text: str, height: int = 10) -> ocr_layout.Line:
+def _line(left: int, top: int, text: str, height: int = 10) -> ocr_layout.Line:
     words, x = [], left
     for word in text.split():
         words.append(ocr.Word(word, 95.0, [x, top, 6 * len(word), height]))
         x += 6 * len(word) + 4
-    return ocr_layout.Line((0, 0, n), words)
+    return ocr_layout.Line(words)
 
 
 def _order(lines: list[ocr_layout.Line]) -> list[str]:
@@ -226,30 +226,30 @@ def _order(lines: list[ocr_layout.Line]) -> list[str]:
 
 def test_a_table_of_labels_and_figures_reads_row_by_row():
     rows = [("Revenue", "$1.2M"), ("Gross margin", "64%"), ("Customers", "310")]
-    lines = [_line(2 * i, 20, 40 + 14 * i, label) for i, (label, _) in enumerate(rows)]
-    lines += [_line(2 * i + 1, 300, 40 + 14 * i, fig) for i, (_, fig) in enumerate(rows)]
+    lines = [_line(20, 40 + 14 * i, label) for i, (label, _) in enumerate(rows)]
+    lines += [_line(300, 40 + 14 * i, fig) for i, (_, fig) in enumerate(rows)]
     assert _order(lines) == ["Revenue", "$1.2M", "Gross margin", "64%", "Customers", "310"]
 
 
 def test_a_centred_title_over_columns_is_not_the_top_of_one_column():
-    lines = [_line(0, 210, 10, "FUNDING", height=20)]
-    lines += [_line(1 + i, 40, 60 + 14 * i, t) for i, t in enumerate(["Series Seed", "$3M"])]
-    lines += [_line(3 + i, 220, 60 + 14 * i, t) for i, t in enumerate(["Series A", "now $10M"])]
+    lines = [_line(210, 10, "FUNDING", height=20)]
+    lines += [_line(40, 60 + 14 * i, t) for i, t in enumerate(["Series Seed", "$3M"])]
+    lines += [_line(220, 60 + 14 * i, t) for i, t in enumerate(["Series A", "now $10M"])]
     assert _order(lines) == ["FUNDING", "Series Seed", "$3M", "Series A", "now $10M"]
 
 
 def test_kpi_figures_side_by_side_read_each_with_its_caption():
     # big figures two heights apart are not one line: each reads with its caption
     figures = [(40, "$23B", "market"), (124, "$6.9B", "served"), (208, "28%", "growth")]
-    lines = [_line(i, x, 40, fig, height=30) for i, (x, fig, _) in enumerate(figures)]
-    lines += [_line(9 + i, x, 80, cap, height=8) for i, (x, _, cap) in enumerate(figures)]
+    lines = [_line(x, 40, fig, height=30) for x, fig, _ in figures]
+    lines += [_line(x, 80, cap, height=8) for x, _, cap in figures]
     assert _order(lines) == ["$23B", "market", "$6.9B", "served", "28%", "growth"]
 
 
 def test_a_table_of_short_words_reads_row_by_row():
     rows = [("Spring", "Company founded", "Done"), ("Summer", "Seed round closed", "Done"),
             ("Autumn", "Expansion to Europe", "Planned")]  # fmt: skip
-    lines = [_line(10 * r + c, (20, 150, 330)[c], 40 + 14 * r, cell)
+    lines = [_line((20, 150, 330)[c], 40 + 14 * r, cell)
              for r, row in enumerate(rows) for c, cell in enumerate(row)]
     assert _order(lines) == [cell for row in rows for cell in row]
 
@@ -258,7 +258,7 @@ def test_team_cards_side_by_side_read_person_by_person():
     # OCR often keeps only a few words of a bio: one card's lines can all be short
     people = [("Ana Dahl", "CEO Co-founder", "ran energy", "projects"),
               ("Dev Baker", "Lead Engineer", "seven years building logistics", "software")]
-    lines = [_line(10 * c + r, 40 + 200 * c, 40 + 12 * r, text)
+    lines = [_line(40 + 200 * c, 40 + 12 * r, text)
              for c, card in enumerate(people) for r, text in enumerate(card)]
     assert _order(lines) == [*people[0], *people[1]]  # evenly spaced, but a bio is no cell
 
@@ -266,15 +266,15 @@ def test_team_cards_side_by_side_read_person_by_person():
 def test_a_logo_above_and_a_footer_below_are_not_a_column_beside_the_body():
     body = ["Automated workflows", "Rules route the work", "Weekly reports",
             "your board will read"]  # fmt: skip
-    lines = [_line(i, 320, 70 + 14 * i, t) for i, t in enumerate(body)]
-    lines += [_line(8, 30, 68, "eeo"), _line(9, 30, 250, "Acme Confidential")]
+    lines = [_line(320, 70 + 14 * i, t) for i, t in enumerate(body)]
+    lines += [_line(30, 68, "eeo"), _line(30, 250, "Acme Confidential")]
     assert _order(lines) == ["eeo", *body, "Acme Confidential"]
 
 
 def test_a_lone_line_beside_the_body_is_not_a_column():
     body = ["Our market is large", "and it keeps growing", "every single year"]
-    lines = [_line(i, 40, 40 + 14 * i, t) for i, t in enumerate(body)]
-    lines.append(_line(9, 400, 54, "12"))  # a page number level with the second line
+    lines = [_line(40, 40 + 14 * i, t) for i, t in enumerate(body)]
+    lines.append(_line(400, 54, "12"))  # a page number level with the second line
     assert _order(lines) == ["Our market is large", "and it keeps growing", "12",
                              "every single year"]  # fmt: skip
 
@@ -422,19 +422,19 @@ def test_a_logo_read_as_a_doubtful_word_beside_the_heading_keeps_the_heading_the
                [99, 34, 166, 24]), ocr.Word("Aug2008", 90.6, [274, 34, 106, 25])]  # fmt: skip
     legend = [ocr.Word("Requests", 40.3, [238, 82, 22, 5]), ocr.Word("by", 84.0, [262, 82, 6, 4]),
               ocr.Word("US", 91.4, [279, 82, 7, 4])]  # fmt: skip
-    lines = [ocr_layout.Line((0, 0, 0), heading), ocr_layout.Line((0, 0, 1), legend)]
+    lines = [ocr_layout.Line(heading), ocr_layout.Line(legend)]
     assert ocr_layout.find_title(lines, 270) == "oMartPhones, Aug2008"  # the logo's word left out
 
 
 def test_a_doubtful_first_word_at_word_spacing_stays_in_the_title_a_logo_apart_does_not():
     # Tesseract was 45 % sure of "SMALL" in a real sample heading, 96 % of the rest
-    heading = _line(0, 100, 20, "SMALL LAW FIRMS ARE STUCK", height=15)
+    heading = _line(100, 20, "SMALL LAW FIRMS ARE STUCK", height=15)
     heading.words[0].conf = 45.0
     assert ocr_layout.find_title([heading], 300) == "SMALL LAW FIRMS ARE STUCK"
     # the same doubt on a word set three heights away, or in another size, is a logo
     logo = ocr.Word("wees", 45.0, [20, 20, 24, 15])
     small = ocr.Word("oeo", 45.0, [156, 24, 18, 6])  # at word spacing, a third the size
-    apart = ocr_layout.Line((0, 0, 1), [logo, *_line(1, 100, 20, "LAW FIRMS", 15).words, small])
+    apart = ocr_layout.Line([logo, *_line(100, 20, "LAW FIRMS", 15).words, small])
     assert ocr_layout.find_title([apart], 300) == "LAW FIRMS"
 
 
