@@ -45,7 +45,10 @@ def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: P
         "out": str(Path(out).resolve()),  # where `bundle build` rewrites the archive
         "decks": {slug: corpus.decks[slug].to_dict() for slug in sorted(corpus.decks)},
         "slides": records,
-        "config": dataclasses.asdict(config or Config()),
+        # what decides the slides' text, labels and the archive's documents; not where
+        # the build ran or how many workers it had
+        "config": {table: dataclasses.asdict(getattr(config or Config(), table))
+                   for table in OUTPUT_SETTINGS},
         "failures": failures or {},
     }
     atomic_write(Path(build_root) / "manifest.json", json.dumps(manifest, sort_keys=True).encode())
@@ -192,6 +195,9 @@ def built_out(build_root: Path) -> Path | None:
     """The site folder the last build wrote (None for a build before it was recorded)."""
     out = _read_manifest(build_root).get("out")
     return Path(out) if out else None
+
+
+OUTPUT_SETTINGS = ("upscale", "ocr", "classify", "site")
 
 
 def built_settings(build_root: Path) -> tuple[Config, dict[str, str]] | None:

@@ -87,6 +87,9 @@ def sample_gallery() -> tuple[list[Slide], dict[str, DeckMeta]]:
     return slides, decks
 
 
+_WRITTEN: dict[Path, dict] = {}  # per site folder: what build/site-images.json keeps
+
+
 def build(out: Path, **kwargs) -> tuple[dict, dict, list[Slide], dict]:
     slides, decks = sample_gallery()
     calls: list[str] = []
@@ -95,7 +98,8 @@ def build(out: Path, **kwargs) -> tuple[dict, dict, list[Slide], dict]:
         calls.append(slide.id)
         return site_images.encode_variants(_png(slide.id))
 
-    images = site_images.write_images([s for s in slides if s.ocr], get_variants, out)
+    images = site_images.write_images([s for s in slides if s.ocr], get_variants, out,
+                                      written=_WRITTEN.setdefault(out, {}))
     stats = site.render_site(slides, decks, images, out, **kwargs)
     return stats, images, slides, {"calls": calls}
 
