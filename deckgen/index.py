@@ -46,9 +46,18 @@ from whoosh.util.numeric import length_to_byte
 
 from .errors import ConfigError, DeckgenError
 from .files import sha256_bytes, write_if_changed
-from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide, cjk_pieces, facet_key, fold
+from .records import (
+    PHRASE_GAP,
+    SECTION_TITLES,
+    DeckMeta,
+    SectionResult,
+    Slide,
+    facet_key,
+    fold,
+    search_pieces,
+)
 
-VERSION = "5"  # bump when the schema, tokenization or export format changes
+VERSION = "6"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
@@ -64,19 +73,19 @@ class _FoldFilter(Filter):
             yield token
 
 
-class _CJKFilter(Filter):
-    """``records.cjk_pieces``: a Chinese, Japanese or Korean run of a token is indexed as
-    pairs of characters (search.js's analyze splits the same); a lone character is dropped
-    with the other one-letter words."""
+class _PiecesFilter(Filter):
+    """``records.search_pieces``: each token in its NFKC form ("ＡＩ" is "AI"), a Chinese,
+    Japanese or Korean run of it as pairs of characters (search.js's analyze does the
+    same); a lone such character is dropped with the other one-letter words."""
 
     def __call__(self, tokens):
         shift = 0  # positions added so far: a phrase of pairs stays a phrase
         for token in tokens:
-            pieces = cjk_pieces(token.text)
-            text, start = token.text, getattr(token, "startchar", 0)
+            pieces = search_pieces(token.text)
+            start = getattr(token, "startchar", 0)
             pos = token.pos + shift if token.positions else 0
-            for i, (a, b) in enumerate(pieces):
-                token.text = text[a:b]
+            for i, (text, a, b) in enumerate(pieces):
+                token.text = text
                 if token.positions:
                     token.pos = pos + i
                 if token.chars:
@@ -86,7 +95,7 @@ class _CJKFilter(Filter):
 
 
 # Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
-_UNSTEMMED = (RegexTokenizer() | _CJKFilter() | LowercaseFilter() | _FoldFilter()
+_UNSTEMMED = (RegexTokenizer() | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
               | StopFilter(stoplist=STOP_WORDS))
 ANALYZER = _UNSTEMMED | StemFilter(stemfn=stem, cachesize=50000)
 
@@ -210,7 +219,7 @@ def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
         if free:
             clauses.extend(("term", (t,)) for t in tokenize(free))
             continue
-        terms = tuple(tokenize(phrase))
+        terms = tuple(tokenize(PHRASE_GAP.sub("", phrase)))  # "人手 不足" as the text has it
         if len(terms) == 1:
             clauses.append(("term", terms))
         elif terms:

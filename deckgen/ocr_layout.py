@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from deckgen.records import CJK_LETTERS, OcrResult, Word, join_words
+from deckgen.records import CJK_LETTERS, HANGUL, UNSPACED, OcrResult, Word
 
 # lines of one column sit this many line heights apart at most, or no more than thrice
 # as far apart as the lines of the column beside them (``_column_cut``)
@@ -54,7 +54,36 @@ class Line:
 
     @property
     def text(self) -> str:
-        return join_words(w.text for w in self.words)
+        return line_text(self.words)
+
+
+# Korean syllables of one word set closer than this many heights apart: Tesseract reads
+# some words a syllable per word ("환 자 는"), its gaps a few pixels against a space's
+# fifth of an em and more
+_HANGUL_WORD_GAP = 0.2
+
+
+def line_text(words: list[Word]) -> str:
+    """Words (left to right) as a line of text: spaced, except where the script has no
+    space: between Chinese or Japanese characters (Tesseract reads them a character or two
+    per word) and between Korean syllables set as one word."""
+    parts: list[str] = []
+    for before, word in zip([None, *words], words, strict=False):
+        if before is not None and not _unspaced(before, word):
+            parts.append(" ")
+        parts.append(word.text)
+    return "".join(parts)
+
+
+def _unspaced(a: Word, b: Word) -> bool:
+    if not a.text or not b.text:
+        return False
+    last, first = a.text[-1], b.text[0]
+    if UNSPACED.match(last) and UNSPACED.match(first):
+        return True
+    gap = b.box[0] - (a.box[0] + a.box[2])
+    return bool(HANGUL.match(last) and HANGUL.match(first)
+                and gap < _HANGUL_WORD_GAP * max(a.box[3], b.box[3]))
 
 
 def reading_order(lines: list[Line]) -> list[Line]:
@@ -286,7 +315,7 @@ def _looks_like_words(line: Line) -> bool:
     sure = _sure_words(line)
     # a word of 3 letters, or 2 of Chinese, Japanese or Korean, which Tesseract reads a
     # character or two per word ("市 場 規 模")
-    cjk_runs = CJK_LETTERS.findall(join_words(w.text for w in sure))
+    cjk_runs = CJK_LETTERS.findall(line_text(sure))
     has_word = (any(sum(ch.isalpha() for ch in w.text) >= 3 for w in sure)
                 or any(len(run) >= 2 for run in cjk_runs))
     confident = float(np.mean([w.conf for w in sure])) >= 60
@@ -343,7 +372,7 @@ def _wrapped_line(lines: list[Line], best: Line) -> Line | None:
 
 
 def _sure_text(line: Line) -> str:
-    return join_words(w.text for w in _sure_words(line))
+    return line_text(_sure_words(line))
 
 
 def _lines_of(result: OcrResult) -> list[Line]:

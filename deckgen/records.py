@@ -12,7 +12,6 @@ import dataclasses
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,14 +236,21 @@ _HAN_KANA = ("\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff"
              "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003ffff")
 _HANGUL = "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3"
 CJK_LETTERS = re.compile(f"[{_HAN_KANA}{_HANGUL}]+")
-# a word boundary with no space: Han, kana and CJK punctuation on both sides
-_UNSPACED_PAIR = re.compile(f"[{_HAN_KANA}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20] "
-                            f"(?=[{_HAN_KANA}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])")
+# Chinese and Japanese set no space between words, nor around their own punctuation
+UNSPACED = re.compile(f"[{_HAN_KANA}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]")
+HANGUL = re.compile(f"[{_HANGUL}]")
+HAN_KANA = re.compile(f"[{_HAN_KANA}]")
+# the spaces a quoted phrase has between Chinese or Japanese characters: OCR's text has none
+PHRASE_GAP = re.compile(f"(?<=[{_HAN_KANA}])[ \u3000]+(?=[{_HAN_KANA}])")
 
 
-def join_words(words: Iterable[str]) -> str:
-    """Words as a line of text: spaced, except between Chinese or Japanese characters."""
-    return _UNSPACED_PAIR.sub(lambda m: m[0][0], " ".join(words))
+def search_pieces(token: str) -> list[tuple[str, int, int]]:
+    """What one token of text is searched as, (text, start, end): its NFKC form (full-width
+    "ＡＩ" is "AI", half-width "ﾌｨﾝﾃｯｸ" "フィンテック") cut by ``cjk_pieces``. Offsets are
+    in ``token``; where NFKC changed its length, every piece spans the whole token."""
+    norm = unicodedata.normalize("NFKC", token)
+    same = len(norm) == len(token)
+    return [(norm[a:b], a if same else 0, b if same else len(token)) for a, b in cjk_pieces(norm)]
 
 
 def cjk_pieces(word: str) -> list[tuple[int, int]]:

@@ -116,17 +116,21 @@ def test_chinese_japanese_and_korean_are_found_by_their_words_on_both_sides(tmp_
               make_slide("zh", 1, "中国的云会计市场规模达到300亿元", "市场规模", label="market"),
               make_slide("ko", 1, "국내 회계 소프트웨어 시장은 3조 원 규모", "시장 규모",
                          label="market"),
-              make_slide("en", 1, "Invoices take 40 hours a month", "Problem")]
+              make_slide("en", 1, "Invoices take 40 hours a month", "Problem"),
+              make_slide("jp", 2, "人手不足をAIで解決、2030年までに", "ﾌｨﾝﾃｯｸ")]
     ix.build_index(slides, {}, tmp_path / "whoosh")
     ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
     # "請書" is two of its letters, not a word it says; 規模 is Japanese, the Chinese is 规模
     queries = ["請求書", "請書", '"請求書の処理"', "市场", "规模", "規模", "시장", "AI技術",
-               "invoices 請求"]
+               "invoices 請求", "ＡＩ", "２０３０", "フィンテック", '"人手 不足"', "人手 不足"]
     in_python = [[h["id"] for h in ix.search(tmp_path / "whoosh", q)] for q in queries]
     in_js = [r["ids"] for r in run_node_engine(tmp_path / "site" / "search",
                                                [{"q": q} for q in queries], tmp_path)]
+    # full-width and half-width forms are the letters they stand for (NFKC), and a quoted
+    # phrase's space between Japanese words is not in the text
     assert in_python == in_js == [["ja/001"], [], ["ja/001"], ["zh/001"], ["zh/001"], [],
-                                  ["ko/001"], [], []]
+                                  ["ko/001"], [], [], ["jp/002"], ["jp/002"], ["jp/002"],
+                                  ["jp/002"], ["jp/002"]]
     excerpt = ix.search(tmp_path / "whoosh", "請求書")[0]["excerpt"]
     assert excerpt.startswith("請求書の処理に毎月40時間かかる")
 

@@ -219,6 +219,28 @@ def test_typing_searches_as_you_type_with_prefix(page, server):
     assert page.errors == []
 
 
+def test_text_an_input_method_is_still_composing_is_not_searched(page, server):
+    # Japanese, Chinese and Korean are typed through an input method: しじょう is composed,
+    # then committed as 市場; what is still being composed is no query
+    url, _ = server
+    page.goto(url)
+    page.wait_for_selector("#search-results .search-empty")
+    page.click("#q")
+    cdp = page.context.new_cdp_session(page)
+    for text in ("i", "ins", "insu"):
+        cdp.send("Input.imeSetComposition",
+                 {"text": text, "selectionStart": len(text), "selectionEnd": len(text)})
+    page.wait_for_timeout(500)
+    assert page.evaluate("location.search") == ""
+    assert page.query_selector("#search-results .search-count") is None
+    cdp.send("Input.insertText", {"text": "insurance"})  # committed
+    page.wait_for_function("() => location.search === '?q=insurance'")
+    page.wait_for_function(
+        "() => document.querySelector('.search-count')?.textContent.endsWith('“insurance”')")
+    assert "evil/002" in hit_ids(page)
+    assert page.errors == []
+
+
 def test_typo_finds_results_and_offers_did_you_mean(page, server):
     url, _ = server
     page.goto(url + "?q=insurrance")

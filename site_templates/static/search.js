@@ -31,9 +31,11 @@ export const fold = (word) => word.replace(LATIN_ACCENTED, (c) => {
 
 // Chinese, Japanese and Korean letters: a run of them is searched as pairs of neighbouring
 // characters, "請求書" as "請求" and "求書" (deckgen.records.cjk_pieces; the same ranges).
-const CJK_LETTERS = new RegExp("[\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff" +
-  "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3ffff}" +
-  "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+", "gu");
+const HAN_KANA = "\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff" +
+  "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3ffff}";
+const CJK_LETTERS = new RegExp(`[${HAN_KANA}\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+`, "gu");
+// the spaces a quoted phrase has between Chinese or Japanese characters: OCR's text has none
+const PHRASE_GAP = new RegExp(`(?<=[${HAN_KANA}])[ \u3000]+(?=[${HAN_KANA}])`, "gu");
 
 const ONE_CJK_LETTER = new RegExp(`^${CJK_LETTERS.source}$`, "u");
 
@@ -55,12 +57,20 @@ export function cjkPieces(word) {
   return pieces;
 }
 
+// What one token is searched as, [text, start, end]: its NFKC form (full-width "ＡＩ" is
+// "AI") cut by cjkPieces; where NFKC changed its length, each piece spans the whole token
+// (deckgen.records.search_pieces).
+function searchPieces(token) {
+  const norm = token.normalize("NFKC"), same = norm.length === token.length;
+  return cjkPieces(norm).map(([a, b]) => [norm.slice(a, b), same ? a : 0, same ? b : token.length]);
+}
+
 // Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end}.
 export function analyze(text) {
   const out = [];
   for (const m of String(text).matchAll(TOKEN_RE)) {
-    for (const [a, b] of cjkPieces(m[0])) {
-      const word = fold(m[0].slice(a, b).toLowerCase());
+    for (const [piece, a, b] of searchPieces(m[0])) {
+      const word = fold(piece.toLowerCase());
       if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
       out.push({ word, term: stem(word), start: m.index + a, end: m.index + b });
     }
@@ -137,7 +147,7 @@ export function parseQuery(query) {
       for (const t of analyze(m[2])) add({ kind: "term", terms: [t.term], word: t.word });
       continue;
     }
-    const toks = analyze(m[1] || "");
+    const toks = analyze((m[1] || "").replace(PHRASE_GAP, ""));
     if (toks.length === 1) add({ kind: "term", terms: [toks[0].term], word: toks[0].word });
     else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), words: toks.map((t) => t.word) });
   }
@@ -1089,14 +1099,17 @@ class SearchUI {
 
   start() {
     let timer = null;
-    this.input.addEventListener("input", () => {
+    const typed = () => {
       clearTimeout(timer);
       clearTimeout(this.saying); // the count of a query still being typed goes unsaid
       timer = setTimeout(() => { this.shown = PAGE_SIZE; this.commit(true); }, 60);
-    });
+    };
+    // what an input method is still composing (しじょう before it becomes 市場) is no query yet
+    this.input.addEventListener("input", (ev) => { if (!ev.isComposing) typed(); });
+    this.input.addEventListener("compositionend", typed);
     this.form.addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); this.commit(false); });
     this.input.addEventListener("keydown", (ev) => {
-      if (ev.key === "ArrowDown") { ev.preventDefault(); this.focusHit(0); }
+      if (ev.key === "ArrowDown" && !ev.isComposing) { ev.preventDefault(); this.focusHit(0); }
     });
     this.results.addEventListener("keydown", (ev) => this.onResultKey(ev));
     // Back from a slide: the browser would restore the scroll position before the results
