@@ -44,6 +44,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
+from deckgen.bundle_guide import languages
 from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
@@ -59,7 +60,7 @@ from deckgen.site_urls import (
     slide_page_path,
 )
 
-VERSION = "4"  # bump when pages, their order or the data card text change
+VERSION = "5"  # bump when pages, their order or the data card text change
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
 _SUMMARY_CHARS = 200
@@ -158,6 +159,9 @@ class SlideView:
     summary: str
     label: str
     top_scores: list[tuple[str, float]] = field(default_factory=list)
+    # the language of the slide's OCR text (BCP 47, "" for English): picks the right
+    # glyphs for Chinese and Japanese, and the voice of a screen reader
+    text_lang: str = ""
     prev: SlideView | None = None
     next: SlideView | None = None
     # the same section in other decks (the surest slide of each), and the section's size
@@ -197,7 +201,22 @@ def _slide_view(slide: Slide, meta: DeckMeta, image: dict) -> SlideView:
     scores = slide.section.ranked()
     return SlideView(slide=slide, deck=meta, deck_name=name, image=image, title=title,
                      alt=alt[:160].rstrip(" :"), summary=summary or f"{name}, slide {slide.page}",
-                     label=slide.section.label, top_scores=scores)
+                     label=slide.section.label, top_scores=scores,
+                     text_lang=text_lang(slide.ocr.lang))
+
+
+# Tesseract's Chinese models name their script: a page must say which, or a browser draws
+# Traditional characters in a Japanese or Simplified font
+_SCRIPT_TAGS = {"chi_sim": "zh-Hans", "chi_sim_vert": "zh-Hans", "chi_tra": "zh-Hant",
+                "chi_tra_vert": "zh-Hant"}
+
+
+def text_lang(lang: str) -> str:
+    """The BCP 47 tag of OCR text read with Tesseract's ``lang`` ("jpn": "ja", "eng+kor":
+    "ko"), "" when it is English or mixes several other languages."""
+    others = [part for part in lang.split("+") if part not in ("eng", "osd")]
+    tags = {_SCRIPT_TAGS.get(part) or next(iter(languages(part)), "") for part in others}
+    return tags.pop() if len(tags) == 1 else ""
 
 
 @dataclass

@@ -951,3 +951,22 @@ def test_the_first_card_of_a_grid_loads_at_once_and_the_rest_when_scrolled_to(bu
         assert rest and all('loading="lazy"' in img for img in rest), page
     main, *related = images(fullest("slide"))  # the slide's own image leads; its related row waits
     assert 'fetchpriority="high"' in main and all('loading="lazy"' in i for i in related)
+
+
+def test_ocr_text_in_another_language_says_which_so_chinese_gets_its_own_glyphs(tmp_path: Path):
+    slides = [_slide("tw", 1, "market", "市場規模", "台灣雲端市場規模"),
+              _slide("jp", 1, "market", "市場規模", "国内の市場規模"),
+              _slide("en", 1, "market", "Market", "A big market")]
+    for slide, lang in zip(slides, ("chi_tra", "eng+jpn", "eng"), strict=True):
+        slide.ocr.lang = lang
+    images = site_images.write_images(slides, _variants, tmp_path)
+    site.render_site(slides, {s.deck: DeckMeta(s.deck, s.deck) for s in slides}, images, tmp_path)
+
+    def langs(deck: str) -> list[str | None]:
+        html = (tmp_path / "slide" / deck / "001.html").read_text()
+        return [re.search(r'lang="([^"]+)"', tag)[1] if "lang=" in tag else None
+                for tag in re.findall(r"<(?:h1|pre)[^>]*>", html)]
+
+    assert langs("tw") == ["zh-Hant", "zh-Hant"]  # not drawn in a Japanese font
+    assert langs("jp") == ["ja", "ja"]
+    assert langs("en") == [None, None]  # the page's own lang, en
