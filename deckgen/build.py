@@ -26,9 +26,15 @@ from deckgen import bundle, classify, index, ocr, ocr_layout, site, site_images,
 from deckgen.build_report import BuildReport
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus import Corpus, scan, shared_slide_problems
+from deckgen.corpus import (
+    DOCUMENT_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    Corpus,
+    scan,
+    shared_slide_problems,
+)
 from deckgen.corpus_pdf import read_source
-from deckgen.errors import ConfigError
+from deckgen.errors import BadInputError, ConfigError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import atomic_write, content_stamp, exclusive_lock, sha256_file, tree_stamp
 from deckgen.manifest import (
@@ -82,6 +88,14 @@ class Builder:
     # -- stages ----------------------------------------------------------------------
     def run(self) -> BuildReport:
         upscale.validate(self.config.upscale)  # a bad method or model fails once, not per slide
+        # before the build folder gets its lock and records: a typo leaves nothing behind
+        corpus = self.corpus_root
+        if corpus.exists() and not corpus.is_dir():
+            raise BadInputError(f"--corpus {corpus} is a file, not a folder: give the corpus "
+                                "folder, which holds one folder per deck (default: corpus)")
+        if not corpus.is_dir():
+            raise BadInputError(f"corpus folder {corpus} does not exist; run `deckgen sample` "
+                                "or `deckgen add`")
         self._check_output_folder()  # before any work: refused now, not after an hour
         self.build_root.mkdir(parents=True, exist_ok=True)
         with exclusive_lock(self.build_root / "lock"):
@@ -106,6 +120,11 @@ class Builder:
         self._retry_images(slides)
         built = [s for s in slides if s.section is not None]
         self.report.slides_built = len(built)
+        if not built:  # every slide failed: an empty site would replace (and deploy
+            # --delete would empty) the last one, so the index, site and manifest stay as
+            # the last finished build left them; the CLI says so and exits non-zero
+            atomic_write(self.build_root / "report.json", self.report.to_json().encode())
+            return self.report
         self._index(built, corpus.decks)
         self._site(built, corpus.decks, slides)
         # last: a build that stops before here leaves the last finished build's manifest,
@@ -140,6 +159,22 @@ class Builder:
         stage = self.report.stages["ingest"]
         previous = last_manifest(self.build_root)
         keep_last_metadata(corpus, previous.get("decks", {}))
+        if not corpus.decks:  # before the site stage would replace the last site with nothing
+            root = self.corpus_root
+            slide_files = IMAGE_EXTENSIONS | DOCUMENT_EXTENSIONS
+            if any(p.is_file() and (p.suffix.lower() in slide_files or p.name == "deck.toml")
+                   for p in root.iterdir()):
+                raise BadInputError(
+                    f"{root} looks like a deck folder (it holds slides or a deck.toml itself), "
+                    f"not a corpus of deck folders: pass its parent (--corpus {root.parent}), "
+                    f"or import it into the corpus with `deckgen add {root}`")
+            skipped = (f"; {len(corpus.problems)} entries skipped, e.g. "
+                       f"{corpus.problems[0].path}: {corpus.problems[0].reason}"
+                       if corpus.problems else "")
+            raise BadInputError(
+                f"no decks in the corpus {root}: it should hold one folder per deck "
+                f"(<slug>/001.jpg ... or <slug>/deck.pdf); import one with `deckgen add`, or "
+                f"run `deckgen sample`{skipped}")
         # after the decks left out are gone: only what is published is compared
         corpus.problems += shared_slide_problems(corpus.slides)
         self._last_slides = previous.get("slides", [])
@@ -444,15 +479,24 @@ def _model_file_digest(method: str) -> str:
 
 
 def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:
-    """--out is a folder of its own: the site stage replaces what is in its folders."""
+    """--out is a folder of its own: the site stage replaces what is in its folders. The
+    cache (--cache) is one too: its build state must never land among the decks."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; give a folder (default: site)")
+    if cache.exists() and not cache.is_dir():
+        raise ConfigError(f"--cache {cache} is a file; give a folder (default: build)")
     target = out.resolve()
     for other, what in ((corpus.resolve(), "corpus"), (cache.resolve(), "cache (--cache)")):
         if target == other or target.is_relative_to(other) or other.is_relative_to(target):
             raise ConfigError(f"--out {out} overlaps the {what} at {other}: deckgen "
                               "replaces what is in its output folder, so give it one of its "
                               "own (default: site)")
+    cache_dir, corpus_dir = cache.resolve(), corpus.resolve()
+    if (cache_dir == corpus_dir or cache_dir.is_relative_to(corpus_dir)
+            or corpus_dir.is_relative_to(cache_dir)):
+        raise ConfigError(f"--cache {cache} overlaps the corpus at {corpus_dir}: the build "
+                          "would write its cache and state among the decks; give the cache "
+                          "a folder of its own (default: build)")
 
 
 def unfinished_site(site_dir: Path) -> str | None:

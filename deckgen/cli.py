@@ -24,6 +24,8 @@ from rich.table import Table
 from rich.text import Text
 
 from deckgen.cli_common import (
+    OCR_DEFAULTS,
+    UPSCALE_DEFAULTS,
     BuildOpt,
     ConfigOpt,
     LangOpt,
@@ -32,6 +34,7 @@ from deckgen.cli_common import (
     SiteOpt,
     app,
     err,
+    quiet_on_closed_pipe,
     resolve_config,
     section_option,
     state,
@@ -55,26 +58,29 @@ def build(
         str | None, typer.Option(help="serial | processes | dask (default: processes).")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (default: all cores).")
+        int | None, typer.Option(help="Worker processes; 0, the default, is one per CPU core.")
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (implies "
                                  "--executor dask).")
     ] = None,
     upscale: Annotated[
-        str | None, typer.Option(help="auto | none | bicubic | lanczos | model:x2 | model:x4.")
+        str | None, typer.Option(help="auto | none | bicubic | lanczos | model:x2 | model:x4 "
+                                 f"(default: {UPSCALE_DEFAULTS.method}).")
     ] = None,
     sr_model: Annotated[
         Path | None,
         typer.Option(help="An OpenCV dnn_superres .pb (e.g. FSRCNN_x2.pb) or .onnx model."),
     ] = None,
     max_pixels: Annotated[
-        int | None, typer.Option(help="Refuse images with more pixels than this.")
+        int | None, typer.Option(help="Refuse images with more pixels than this (default: "
+                                 f"{UPSCALE_DEFAULTS.max_pixels}).")
     ] = None,
     lang: LangOpt = None,
     psm: PsmOpt = None,
     ocr_timeout: Annotated[
-        float | None, typer.Option(help="Seconds before OCR of one slide is abandoned.")
+        float | None, typer.Option(help="Seconds before OCR of one slide is abandoned "
+                                   f"(default: {OCR_DEFAULTS.timeout:g}).")
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 5 if any file was skipped or any slide failed.")
@@ -130,6 +136,11 @@ def build(
     # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
     invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
     program = "deckgen" if shutil.which("deckgen") else invoked
+    if report.slides and not report.slides_built:  # the build left the last site alone
+        err.print(f"error: no slide could be built (0 of {report.slides}); the site in "
+                  f"{cfg.build.out}/ was left as it was (report: {cfg.build.cache}/report.json)",
+                  highlight=False)
+        raise typer.Exit(EXIT_SLIDES_FAILED)
     site = cfg.build.out
     preview = f"{program} serve" + ("" if site == "site" else f" --site {shlex.quote(site)}")
     err.print(
@@ -146,7 +157,7 @@ def build(
 def sample(
     out: Annotated[Path, typer.Option(help="Where to write the decks.")] = Path("corpus"),
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 2026,
-    decks: Annotated[int, typer.Option(help="Number of decks.")] = 14,
+    decks: Annotated[int, typer.Option(min=1, help="Number of decks (at least 1).")] = 14,
     truth: Annotated[
         Path | None,
         typer.Option(help="Also write an evaluation set (exact text, labels, 1920 px renders)."),
@@ -161,6 +172,14 @@ def sample(
     """
     from deckgen.sample import generate
 
+    for folder, option in ((out, "--out"), (truth, "--truth")):
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise DeckgenError(f"{option} {folder} is a file, not a folder; give a folder")
+    if truth is not None:  # the evaluation set's files would be read as decks, or overwritten
+        corpus_dir, truth_dir = out.resolve(), truth.resolve()
+        if truth_dir.is_relative_to(corpus_dir) or corpus_dir.is_relative_to(truth_dir):
+            raise DeckgenError(f"--truth {truth} overlaps --out {out}: the evaluation set "
+                               "needs a folder of its own, outside the corpus")
     if out.is_dir() and any(out.iterdir()) and not force:  # a corpus with labels set by hand
         raise DeckgenError(f"{out}/ is not empty: the sample decks would overwrite its "
                            "deck.toml files; give another --out, or --force")
@@ -172,7 +191,8 @@ def sample(
 @app.command()
 def serve(
     site_dir: SiteOpt = None,
-    port: Annotated[int, typer.Option()] = 8000,
+    port: Annotated[int, typer.Option(
+        help="Port to listen on, 0-65535 (0: any free port).")] = 8000,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the built site on http://127.0.0.1:PORT/ for preview.
@@ -182,6 +202,8 @@ def serve(
     from deckgen.site_serve import serve as serve_site
     from deckgen.site_urls import site_root_path
 
+    if not 0 <= port <= 65535:  # the socket would raise OverflowError
+        raise DeckgenError(f"--port must be from 0 to 65535 (0: any free port), got {port}")
     cfg = resolve_config(config)
     site_dir = site_dir or Path(cfg.build.out)
     if not (site_dir / "index.html").exists():
@@ -196,10 +218,10 @@ def serve(
 def search(
     query: Annotated[str, typer.Argument(help='Words; "quoted phrases" allowed.')],
     section: Annotated[str | None, typer.Option(help="Only this section, e.g. problem.")] = None,
-    company: Annotated[str | None, typer.Option()] = None,
-    year: Annotated[str | None, typer.Option()] = None,
+    company: Annotated[str | None, typer.Option(help="Only this company's decks.")] = None,
+    year: Annotated[str | None, typer.Option(help="Only decks of this year, e.g. 2021.")] = None,
     stage: Annotated[str | None, typer.Option(help="e.g. seed, series-a.")] = None,
-    industry: Annotated[str | None, typer.Option()] = None,
+    industry: Annotated[str | None, typer.Option(help="Only this industry, e.g. health.")] = None,
     deck: Annotated[str | None, typer.Option(help="Deck slug.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many hits to print.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
@@ -213,6 +235,7 @@ def search(
 
     Example: deckgen search "market size" --section market
     """
+    quiet_on_closed_pipe()  # `| head -1` ends the listing quietly
     from deckgen.corpus import printable
     from deckgen.index import search as run_search
     from deckgen.index import stage_named, unknown_filter

@@ -13,6 +13,12 @@ from deckgen import __version__
 from deckgen.errors import (
     DeckgenError,
 )
+from deckgen.ocr import OcrParams
+from deckgen.upscale import UpscaleParams
+
+# the defaults help texts state, read from the stages' own settings (every command but
+# --help loads these modules anyway, with its config)
+OCR_DEFAULTS, UPSCALE_DEFAULTS = OcrParams(), UpscaleParams()
 
 app = typer.Typer(
     help="Turn low-resolution pitch-deck slides into a searchable static gallery.",
@@ -36,9 +42,11 @@ ConfigOpt = Annotated[
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 LangOpt = Annotated[
     str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu (section "
-                             "labels come from a model of English slides).")
+                             "labels come from a model of English slides; default: "
+                             f"{OCR_DEFAULTS.lang}).")
 ]
-PsmOpt = Annotated[int | None, typer.Option(help="Tesseract page segmentation mode.")]
+PsmOpt = Annotated[int | None, typer.Option(
+    help=f"Tesseract page segmentation mode, 0-13 (default: {OCR_DEFAULTS.psm}).")]
 # review and label work on the last build, and on the deck.toml files of the corpus it read
 BuiltCorpusOpt = Annotated[
     Path | None, typer.Option("--corpus", help="Corpus folder (default: the one the build read).")
@@ -65,6 +73,17 @@ def _root(
     ] = False,
 ) -> None:
     state["verbose"] = verbose
+
+
+def quiet_on_closed_pipe() -> None:
+    """Die of SIGPIPE, silently, when stdout's reader goes (`deckgen search x | head -1`),
+    as git and rg do (exit 141 in a shell); Click would exit 1. Only for commands that
+    write to no subprocess's pipe: build and inspect feed Tesseract through one, and a
+    Tesseract that died would then kill deckgen instead of raising BrokenPipeError."""
+    import signal
+
+    if hasattr(signal, "SIGPIPE"):  # not on Windows
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
 def resolve_config(path: Path | None, **tables):

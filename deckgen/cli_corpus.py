@@ -18,6 +18,7 @@ from deckgen.cli_common import (
     ConfigOpt,
     app,
     err,
+    quiet_on_closed_pipe,
     resolve_config,
     section_option,
 )
@@ -39,8 +40,11 @@ def add(
     ],
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: corpus).")] = None,
     slug: Annotated[str | None, typer.Option(help="Folder name (default: from --company).")] = None,
-    company: Annotated[str | None, typer.Option()] = None,
-    title: Annotated[str | None, typer.Option()] = None,
+    company: Annotated[
+        str | None, typer.Option(help="Company name, as the site shows it (default: from the "
+                                 "file or folder name).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Deck title, e.g. \"Seed deck 2021\".")] = None,
     year: Annotated[int | None, typer.Option(min=1900, max=2100)] = None,
     stage: Annotated[str | None, typer.Option(help="e.g. seed, series-a.")] = None,
     industry: Annotated[str | None, typer.Option()] = None,
@@ -70,6 +74,9 @@ def add(
     from deckgen.corpus import safe_slug
     from deckgen.corpus_edit import AlreadyImported, add_deck, decks_in
 
+    if slug is not None and safe_slug(slug) != slug:  # "../evil" never quietly becomes "evil"
+        raise DeckgenError(f"--slug {slug!r} is not a safe folder name (lowercase ASCII "
+                           f"letters, digits and hyphens); use --slug {safe_slug(slug)}")
     if each and (slug or company or title):
         raise DeckgenError("--each names every deck after its file: leave out --slug, "
                            "--company and --title")
@@ -132,6 +139,7 @@ def review(
 
     Example: deckgen review --limit 10
     """
+    quiet_on_closed_pipe()  # `| head -1` ends the listing quietly
     from deckgen.corpus import printable
     from deckgen.manifest import load_manifest
     from deckgen.records import UNSURE_BELOW
@@ -218,7 +226,7 @@ def label(
 
     Example: deckgen label brindlestack/006 traction
     """
-    from deckgen.corpus_edit import label_slide
+    from deckgen.corpus_edit import has_hand_label, label_slide
     from deckgen.files import exclusive_lock
     from deckgen.manifest import built_corpus, built_out, confirm_hand_label
 
@@ -239,11 +247,16 @@ def label(
     build_root = Path(cfg.build.cache)
     # a build running on this cache would write its manifest over the confirmation
     with exclusive_lock(build_root / "lock") if build_root.is_dir() else contextlib.nullcontext():
+        had_label = has_hand_label(Path(corpus) / deck, int(page))
         toml = label_slide(corpus, deck, int(page), named).absolute()
         if named:  # the same label again confirms it on the slide there now
             confirm_hand_label(build_root, f"{deck}/{int(page):03d}")
     if toml.is_relative_to(Path.cwd()):
         toml = toml.relative_to(Path.cwd())
+    if not named and not had_label:  # nothing was removed: no build to run either
+        err.print(f"{deck}/{int(page):03d} had no hand label in {toml}; nothing to clear",
+                  highlight=False)
+        return
     done = f"labelled {named}" if named else "no longer labelled by hand"
     rebuild = "deckgen build"  # the build that reads this corpus into this cache
     # against what a plain `deckgen build` reads (cfg holds --corpus itself when given)

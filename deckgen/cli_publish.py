@@ -29,7 +29,7 @@ bundle_app = typer.Typer(help="Build or verify the open dataset bundle.", no_arg
 app.add_typer(bundle_app, name="bundle")
 
 
-@bundle_app.command("build")
+@bundle_app.command("build", short_help="Rewrite the dataset archive from the last build's cache.")
 def bundle_build(
     out: Annotated[
         Path | None, typer.Option(help="Site folder; the archive goes to OUT/dataset/ "
@@ -137,6 +137,12 @@ def deploy(
         typer.Option("--delete", help="After uploading, delete every object under the prefix "
                      "that the site does not have: give the site a bucket or prefix of its own."),
     ] = False,
+    max_delete: Annotated[
+        int | None,
+        typer.Option("--max-delete", min=0, help="With --delete, delete at most this many "
+                     "objects (default: half of those live, or 100 if more); a deploy that "
+                     "would delete more stops before touching anything."),
+    ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="S3 endpoint URL, for S3-compatible stores (CloudFront's "
                                  "is read from AWS_ENDPOINT_URL_CLOUDFRONT).")
@@ -179,6 +185,7 @@ def deploy(
                 distribution_id=cfg.deploy.distribution_id or None,
                 dry_run=dry_run,
                 delete=delete,
+                max_delete=max_delete,
                 endpoint_url=endpoint_url,
                 progress=progress,
             )

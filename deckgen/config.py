@@ -14,6 +14,7 @@ stage's own frozen ``*Params`` dataclass, which is also its slice of the cache k
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,28 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     return Config(**parts)
 
 
+def _range_errors(config: Config) -> list[str]:
+    """The numeric settings out of range, each with the range allowed: 0 pixels or a
+    0-second OCR timeout would fail every slide. ``not low <= x`` also refuses nan."""
+    up, ocr_params = config.upscale, config.ocr
+    errors = []
+    if not 1 <= up.max_pixels:
+        errors.append(f"[upscale] max_pixels (--max-pixels) must be >= 1, got {up.max_pixels}")
+    if not 1 <= up.max_scale <= 8:
+        errors.append(f"[upscale] max_scale must be from 1 to 8, got {up.max_scale}")
+    if not 1 <= up.target_x_height <= 1000:
+        errors.append(f"[upscale] target_x_height must be from 1 to 1000 px, got "
+                      f"{up.target_x_height}")
+    if not 64 <= up.tile:  # smaller tiles are mostly overlap
+        errors.append(f"[upscale] tile must be >= 64 px, got {up.tile}")
+    if not 0 <= ocr_params.min_conf <= 100:  # Tesseract's word confidence
+        errors.append(f"[ocr] min_conf must be from 0 to 100, got {ocr_params.min_conf}")
+    if not 0 < ocr_params.timeout < math.inf:
+        errors.append(f"[ocr] timeout (--ocr-timeout) must be a number of seconds > 0, got "
+                      f"{ocr_params.timeout}")
+    return errors
+
+
 def load_config(
     path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None
 ) -> Config:
@@ -146,6 +169,7 @@ def load_config(
     if config.build.scheduler and config.build.executor != "dask":
         errors.append(f"[build] scheduler is set, but executor is {config.build.executor!r}: "
                       'set executor = "dask" (--executor dask) to build on that cluster')
+    errors += _range_errors(config)
     if not 0 <= config.ocr.psm <= 13:  # Tesseract's page segmentation modes
         errors.append(f"[ocr] psm must be a Tesseract mode from 0 to 13, got {config.ocr.psm}")
     # nan passes every comparison but this one: it would make every score NaN

@@ -139,9 +139,6 @@ def add_deck(
     base = slug or meta.get("company") or Path(inputs[0]).stem
     slug = safe_slug(str(base))
     deck_dir = Path(corpus_root) / slug
-    if deck_dir.exists():
-        raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to choose "
-                            "another name")
     staging = Path(corpus_root) / f".{slug}.adding"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -175,9 +172,17 @@ def add_deck(
         shutil.rmtree(staging / ".converted", ignore_errors=True)
         staged = sorted((p for p in staging.iterdir() if p.name != "deck.toml"),
                         key=lambda p: natural_key(p.name))
-        if twin := _same_deck(Path(corpus_root), staged):
+        # before the name is checked: another --slug would not help a deck imported already
+        if (twin := _same_deck(Path(corpus_root), staged)) == deck_dir:
+            raise AlreadyImported(f"{inputs[0]}: {deck_dir} already exists with the same "
+                                  "slides: it is imported already (remove that deck first "
+                                  "to import it again)")
+        if twin:
             raise AlreadyImported(f"{inputs[0]}: already in the corpus as {twin} (the same "
                                   "slides); remove that deck first to import it again")
+        if deck_dir.exists():
+            raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to "
+                                "choose another name")
         meta.setdefault("company", slug.replace("-", " ").title())
         atomic_write(staging / "deck.toml", _toml(meta).encode())
         staging.rename(deck_dir)  # the deck appears whole or not at all
@@ -342,6 +347,16 @@ def _drop_empty_sections(lines: list[str]) -> None:
         return  # labels of other pages, or the curator's comments
     first = start - 1 if start > 0 and not lines[start - 1].strip() else start
     del lines[first:end]
+
+
+def has_hand_label(deck_dir: Path, page: int) -> bool:
+    """Whether deck.toml's [sections] sets this page (False for a deck.toml that is
+    missing or does not read: there is nothing to remove either way)."""
+    try:
+        data = tomllib.loads((Path(deck_dir) / "deck.toml").read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, *TOML_ERRORS):
+        return False
+    return bool(_labels_of_page(data, page))
 
 
 def _labels_of_page(data: dict, page: int) -> list[object]:

@@ -106,6 +106,10 @@ def content_type(name: str) -> str:
     return CONTENT_TYPES.get(suffix, "application/octet-stream")
 
 
+# deletes that --delete makes without --max-delete whatever share of the site they are
+SAFE_DELETES = 100
+
+
 def deploy(
     site_dir: Path,
     bucket: str,
@@ -114,6 +118,7 @@ def deploy(
     distribution_id: str | None = None,
     dry_run: bool = False,
     delete: bool = False,
+    max_delete: int | None = None,
     endpoint_url: str | None = None,
     s3_client=None,
     cloudfront_client=None,
@@ -128,6 +133,10 @@ def deploy(
     those owed by earlier deploys), ``pending_invalidation_paths`` (owed after this deploy:
     it had no distribution id, or CloudFront failed) and ``warnings`` (lines for the user).
     A failed invalidation raises with the summary as the error's ``summary``.
+
+    ``delete`` refuses to delete more than ``max_delete`` objects; by default, more than
+    half of those live (when that is over ``SAFE_DELETES``): a site built from the wrong
+    corpus or folder would otherwise take the gallery down.
     """
     site_dir = Path(site_dir)
     if not bucket:
@@ -145,6 +154,12 @@ def deploy(
     )
     stale = sorted(set(remote) - set(local))
     deleted = stale if delete else []
+    limit = max(SAFE_DELETES, len(remote) // 2) if max_delete is None else max_delete
+    if len(deleted) > limit:
+        raise ConfigError(
+            f"--delete would delete {len(deleted):,} of the {len(remote):,} objects at "
+            f"s3://{bucket}/{prefix}: is {site_dir} the whole gallery, built from the whole "
+            f"corpus? If it is, pass --max-delete {len(deleted)}")
     where = {"site_keys": set(local), "existing": set(remote), "prefix": prefix}
     paths = invalidation_paths([f.key for f in changed], deleted, **where)
     # recorded until CloudFront has them: what edges keep for a year (short TTLs run out)

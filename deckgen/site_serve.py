@@ -77,6 +77,9 @@ def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,
         return ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): try --port") from exc
+    except (OverflowError, ValueError) as exc:  # a port out of 0-65535, a malformed host
+        raise ConfigError(f"cannot listen on {host}:{port} ({exc}): give a port from 0 to "
+                          "65535") from exc
 
 
 def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, prefix: str = "/") -> None:

@@ -333,10 +333,10 @@ def test_out_must_be_a_folder_of_its_own(tmp_path, tiny_corpus):
         assert refused.returncode == 2 and why in refused.stderr, refused.stderr
         assert not (cache / "cache").exists()  # refused before any work
     assert (mine / "my-page.html").read_text() == "mine" and (mine / "img/photo.jpg").exists()
-    # a file system refusal is one line naming the path, not a traceback
+    # a file for the cache folder is one line naming it, not a traceback
     refused = build("--out", str(tmp_path / "s5"), "--cache", str(tmp_path / "a-file"))
-    assert refused.returncode == 3 and "Traceback" not in refused.stderr, refused.stderr
-    assert f"error: File exists: {tmp_path / 'a-file'}" in refused.stderr
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+    assert f"error: --cache {tmp_path / 'a-file'} is a file; give a folder" in refused.stderr
     # its own folder, once written, is its own even after a build killed before any page
     out, cache = tmp_path / "site", tmp_path / "build"
     assert build("--out", str(out), "--cache", str(cache)).returncode == 0
@@ -938,3 +938,82 @@ def test_cache_keys_follow_what_changes_the_output_the_tile_size_does_not(
     after_upgrade = processed(Builder(cfg, quiet=True).run())
     assert (after_upgrade["upscale"], after_upgrade["ocr"]) == (0, n)
     assert processed(Builder(cfg, quiet=True).run())["ocr"] == 0
+
+
+def test_an_empty_or_deck_folder_corpus_is_refused_and_the_last_site_kept(tmp_path, tiny_corpus):
+    def build(corpus, *extra):
+        return subprocess.run(build_cmd(tmp_path, corpus, "--executor", "serial", *extra),
+                              capture_output=True, text=True)
+
+    first = build(tiny_corpus, "--upscale", "bicubic")
+    assert first.returncode == 0, first.stderr
+    site_files = sorted(p for p in (tmp_path / "site").rglob("*"))
+    (tmp_path / "empty").mkdir()
+    empty = build(tmp_path / "empty")
+    assert empty.returncode == 3, empty.stderr
+    assert "no decks in the corpus" in empty.stderr and "deckgen add" in empty.stderr
+    assert "gone since the last build" not in empty.stderr
+    deck_folder = build(tiny_corpus / "alpha-robotics")
+    assert deck_folder.returncode == 3, deck_folder.stderr
+    assert "looks like a deck folder" in deck_folder.stderr
+    assert f"--corpus {tiny_corpus}" in deck_folder.stderr
+    # every slide fails: the last site stays, said on a line, exit 5 without --strict
+    all_failed = build(tiny_corpus, "--upscale", "bicubic", "--max-pixels", "10")
+    assert all_failed.returncode == 5, all_failed.stderr
+    assert "no slide could be built" in all_failed.stderr
+    assert "was left as it was" in all_failed.stderr
+    assert sorted(p for p in (tmp_path / "site").rglob("*")) == site_files
+    assert (tmp_path / "site" / "deck" / "alpha-robotics.html").exists()
+    report = json.loads((tmp_path / "build" / "report.json").read_text())
+    assert report["slides_built"] == 0
+    assert build(tiny_corpus, "--upscale", "bicubic").returncode == 0  # and builds again
+
+
+def test_a_cache_overlapping_the_corpus_or_a_bad_corpus_leaves_nothing_behind(
+    tmp_path, tiny_corpus
+):
+    def build(*args):
+        return subprocess.run([sys.executable, "-m", "deckgen.cli", "build", "--quiet", *args],
+                              capture_output=True, text=True)
+
+    before = sorted(p.relative_to(tiny_corpus) for p in tiny_corpus.rglob("*"))
+    for cache in (tiny_corpus, tiny_corpus / "build"):
+        refused = build("--corpus", str(tiny_corpus), "--cache", str(cache),
+                        "--out", str(tmp_path / "s"))
+        assert refused.returncode == 2, refused.stderr
+        assert "--cache" in refused.stderr and "overlaps the corpus" in refused.stderr
+    inside = tmp_path / "state" / "corpus"  # the corpus inside the cache
+    shutil.copytree(tiny_corpus, inside)
+    refused = build("--corpus", str(inside), "--cache", str(tmp_path / "state"),
+                    "--out", str(tmp_path / "s"))
+    assert refused.returncode == 2 and "overlaps the corpus" in refused.stderr, refused.stderr
+    assert sorted(p.relative_to(tiny_corpus) for p in tiny_corpus.rglob("*")) == before
+    (tmp_path / "afile").write_text("x")
+    as_file = build("--corpus", str(tmp_path / "afile"), "--cache", str(tmp_path / "b"),
+                    "--out", str(tmp_path / "s"))
+    assert as_file.returncode == 3 and "is a file, not a folder" in as_file.stderr
+    missing = build("--corpus", str(tmp_path / "missing"), "--cache", str(tmp_path / "b"),
+                    "--out", str(tmp_path / "s"))
+    assert missing.returncode == 3 and "does not exist" in missing.stderr
+    assert not (tmp_path / "b").exists()  # no lock, no site-folders.txt
+    cache_file = build("--corpus", str(tiny_corpus), "--cache", str(tmp_path / "afile"),
+                       "--out", str(tmp_path / "s"))
+    assert cache_file.returncode == 2 and "is a file; give a folder" in cache_file.stderr
+
+
+def test_search_and_review_end_quietly_when_the_pipe_they_write_to_closes(tmp_path, tiny_corpus):
+    built = subprocess.run(build_cmd(tmp_path, tiny_corpus, "--executor", "serial",
+                                     "--upscale", "bicubic"), capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    for words in (["search", "robots"], ["review"]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before the first line, as `| head -0`
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "deckgen.cli", *words, "--cache", str(tmp_path / "build")],
+                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+        finally:
+            os.close(write_end)
+        # killed by SIGPIPE as git and rg are (a shell says 141), with nothing on stderr
+        assert result.returncode in (-13, 141, 0), (words, result.returncode, result.stderr)
+        assert "Traceback" not in result.stderr and "error" not in result.stderr, result.stderr

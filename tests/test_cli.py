@@ -125,3 +125,87 @@ def test_sample_does_not_overwrite_a_corpus_without_force(tmp_path):
     assert refused.returncode == 2 and "is not empty" in refused.stderr
     assert (corpus / "acme" / "deck.toml").read_text() == '[sections]\n3 = "market"\n'
     assert subprocess.run([*cmd, "--force"], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--max-pixels", "0", "[upscale] max_pixels (--max-pixels) must be >= 1, got 0"),
+    ("--max-pixels", "-5", "[upscale] max_pixels (--max-pixels) must be >= 1, got -5"),
+    ("--ocr-timeout", "0", "[ocr] timeout (--ocr-timeout) must be a number of seconds > 0"),
+    ("--ocr-timeout", "-1", "[ocr] timeout (--ocr-timeout) must be a number of seconds > 0"),
+])  # fmt: skip
+def test_build_refuses_out_of_range_numbers_before_any_work(tmp_path, option, value, says):
+    result = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "build", "--corpus", str(tmp_path / "corpus"),
+         "--cache", str(tmp_path / "b"), "--out", str(tmp_path / "s"), option, value],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("port", ["80000", "-1"])
+def test_serve_refuses_a_port_out_of_range_in_one_line(tmp_path, port):
+    (tmp_path / "index.html").write_text("<title>site</title>")
+    result = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "serve", "--site", str(tmp_path), "--port", port],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "--port must be from 0 to 65535" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_preview_server_says_which_port_it_cannot_bind(tmp_path):
+    from deckgen.errors import ConfigError
+    from deckgen.site_serve import make_server
+
+    (tmp_path / "index.html").write_text("<title>site</title>")
+    with pytest.raises(ConfigError, match="give a port from 0 to 65535"):
+        make_server(tmp_path, port=70000)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--decks", "0"], "Invalid value for '--decks'"),
+    (["--decks", "-1"], "Invalid value for '--decks'"),
+    (["--truth", "{out}"], "overlaps --out"),
+    (["--truth", "{out}/truth"], "overlaps --out"),
+    (["--out", "{tmp}/afile"], "--out {tmp}/afile is a file, not a folder"),
+])  # fmt: skip
+def test_sample_refuses_what_would_write_nothing_or_the_wrong_place(tmp_path, args, says):
+    (tmp_path / "afile").write_text("mine")
+    out = str(tmp_path / "corpus")
+    words = [a.format(out=out, tmp=tmp_path) for a in args]
+    result = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "sample", "--out", out, *words],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert says.format(tmp=tmp_path) in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "corpus").exists() and (tmp_path / "afile").read_text() == "mine"
+
+
+def _help(*words: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "deckgen.cli", *words, "-h"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_options_have_help_and_state_the_defaults_the_config_gives():
+    from deckgen.ocr import OcrParams
+    from deckgen.upscale import UpscaleParams
+
+    ocr, up = OcrParams(), UpscaleParams()
+    build = " ".join(_help("build").split())  # as one line, however it is wrapped
+    for said in (f"model:x4 (default: {up.method})", f"(default: {up.max_pixels})",
+                 f"default: {ocr.lang})", f"(default: {ocr.psm})",
+                 f"(default: {ocr.timeout:g})", "0, the default, is one per CPU core"):
+        assert said in build, said
+    for command, options in (("search", ("--company", "--year", "--industry")),
+                             ("add", ("--company", "--title")), ("serve", ("--port",))):
+        lines = {line.split()[0]: line for line in _help(command).splitlines()
+                 if line.strip().startswith("--")}
+        for option in options:  # more than "--x <str>"
+            assert len(lines[option].split()) > 2, (command, lines[option])
+    assert "Rewrite the dataset archive from the last build's cache." in _help("bundle")

@@ -92,3 +92,31 @@ def test_site_base_url_is_stored_as_a_valid_url(tmp_path, base_url, stored):
     path = tmp_path / "deckgen.toml"
     path.write_text(f'[site]\nbase_url = "{base_url}"\n')
     assert load_config(path).site.base_url == stored
+
+
+@pytest.mark.parametrize(("table", "key", "value", "says"), [
+    ("upscale", "max_pixels", "0", "max_pixels (--max-pixels) must be >= 1"),
+    ("upscale", "max_scale", "0", "max_scale must be from 1 to 8"),
+    ("upscale", "max_scale", "9", "max_scale must be from 1 to 8"),
+    ("upscale", "target_x_height", "0", "target_x_height must be from 1 to 1000"),
+    ("upscale", "target_x_height", "nan", "target_x_height must be from 1 to 1000"),
+    ("upscale", "tile", "8", "tile must be >= 64"),
+    ("ocr", "min_conf", "-1", "min_conf must be from 0 to 100"),
+    ("ocr", "min_conf", "101", "min_conf must be from 0 to 100"),
+    ("ocr", "timeout", "0", "timeout (--ocr-timeout) must be a number of seconds > 0"),
+    ("ocr", "timeout", "inf", "timeout (--ocr-timeout) must be a number of seconds > 0"),
+])  # fmt: skip
+def test_numeric_settings_out_of_range_are_a_clear_error(tmp_path, table, key, value, says):
+    path = tmp_path / "deckgen.toml"
+    path.write_text(f"[{table}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError, match=rf"\[{table}\] {says}".replace("(", r"\(")
+                       .replace(")", r"\)")):
+        load_config(path)
+
+
+def test_numeric_settings_at_the_ends_of_their_range_are_kept(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    path.write_text("[upscale]\nmax_pixels = 1\nmax_scale = 8\ntile = 64\ntarget_x_height = 1\n"
+                    "[ocr]\nmin_conf = 100\ntimeout = 0.5\n")
+    cfg = load_config(path)
+    assert (cfg.upscale.max_pixels, cfg.ocr.min_conf, cfg.ocr.timeout) == (1, 100.0, 0.5)

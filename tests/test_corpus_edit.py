@@ -183,3 +183,58 @@ def test_an_interrupted_add_leaves_the_corpus_as_it_was_and_does_not_promise_a_c
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "cached" not in stderr and "Traceback" not in stderr
     assert list(corpus.iterdir()) == []
+
+
+def test_adding_a_deck_twice_never_advises_a_slug_that_cannot_help(tmp_path):
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    for n, color in enumerate(["red", "blue"], start=1):
+        (folder / f"{n}.jpg").write_bytes(image_bytes(color))
+    corpus = tmp_path / "corpus"
+
+    def add(*args):
+        return subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus", str(corpus),
+                               str(folder), "--company", "Acme Corp", *args],
+                              capture_output=True, text=True)
+
+    assert add().returncode == 0
+    again = add()
+    assert again.returncode == EXIT_BAD_INPUT, again.stderr
+    assert "already exists with the same slides" in again.stderr
+    assert "--slug" not in again.stderr  # another name would import the same slides twice
+    renamed = add("--slug", "acme-two")
+    assert renamed.returncode == EXIT_BAD_INPUT and "already in the corpus as" in renamed.stderr
+    assert sorted(p.name for p in corpus.iterdir()) == ["acme-corp"]
+
+
+@pytest.mark.parametrize(("slug", "safe"), [("../evil", "evil"), ("Acme Corp", "acme-corp")])
+def test_a_slug_that_is_not_safe_is_refused_with_the_safe_form(tmp_path, slug, safe):
+    shot = tmp_path / "1.jpg"
+    shot.write_bytes(image_bytes("red"))
+    result = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                             str(tmp_path / "corpus"), str(shot), "--slug", slug],
+                            capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert f"use --slug {safe}" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "corpus").exists() and not (tmp_path / "evil").exists()
+
+
+def test_clearing_a_slide_without_a_hand_label_says_so(tmp_path):
+    deck = tmp_path / "corpus" / "acme"
+    deck.mkdir(parents=True)
+    for n, color in enumerate(["red", "blue"], start=1):
+        (deck / f"{n:03d}.jpg").write_bytes(image_bytes(color))
+    (deck / "deck.toml").write_text('company = "Acme"\n\n[sections]\n1 = "cover"\n')
+
+    def label(*args):
+        return subprocess.run([sys.executable, "-m", "deckgen", "label", *args, "--corpus",
+                               str(tmp_path / "corpus"), "--cache", str(tmp_path / "build")],
+                              capture_output=True, text=True)
+
+    nothing = label("acme/002", "--clear")
+    assert nothing.returncode == 0, nothing.stderr
+    assert "acme/002 had no hand label" in nothing.stderr
+    assert "no longer labelled by hand" not in nothing.stderr
+    cleared = label("acme/001", "--clear")
+    assert cleared.returncode == 0 and "acme/001 no longer labelled by hand" in cleared.stderr
+    assert "cover" not in (deck / "deck.toml").read_text()

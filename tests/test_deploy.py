@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from deckgen import deploy as deploy_mod
 from deckgen.build import SITE_MARKER
 from deckgen.deploy import content_type, deploy
 from deckgen.deploy_cdn import (
@@ -512,6 +513,35 @@ def test_delete_removes_stale_objects_only_after_uploads_and_only_when_asked(aws
     assert summary["deleted"] == len(summary["deleted_keys"]) > 0 and summary["stale"] == 0
     assert "/decks/alpha.html" in summary["invalidation_paths"]
     assert broken_references(aws.s3, aws.bucket) == []
+
+
+@pytest.mark.e2e
+def test_delete_refuses_to_take_most_of_a_gallery_down_unless_told_how_many(aws, tmp_path):
+    gallery = {f"deck{n:02d}": ["Problem", "Market", "Team"] for n in range(20)}
+    aws.run(make_site(tmp_path / "a", gallery))
+    live = aws.objects()
+    assert len(live) > 2 * deploy_mod.SAFE_DELETES
+    wrong = make_site(tmp_path / "b", {"deck00": gallery["deck00"]})  # built from one deck
+    for dry_run in (True, False):
+        with pytest.raises(ConfigError, match=r"--delete would delete [\d,]+ of the [\d,]+ "
+                           r"objects .* pass --max-delete \d+"):
+            aws.run(wrong, delete=True, dry_run=dry_run)
+    assert aws.objects() == live  # nothing uploaded, nothing deleted
+    takedown = make_site(tmp_path / "c", {k: v for k, v in gallery.items() if k != "deck07"})
+    assert aws.run(takedown, delete=True)["deleted"] > 0  # one deck of twenty: no question
+    import os
+    import subprocess
+    import sys
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(wrong), "--bucket",
+           aws.bucket, "--distribution-id", aws.dist, "--endpoint-url", aws.endpoint,
+           "--quiet", "--delete"]
+    refused = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    assert refused.returncode == 2 and "pass --max-delete" in refused.stderr, refused.stderr
+    n = int(refused.stderr.split("--max-delete ")[1].split()[0])
+    told = subprocess.run([*cmd, "--max-delete", str(n)], capture_output=True, text=True,
+                          env=os.environ.copy())
+    assert told.returncode == 0, told.stderr
+    assert f"{n} deleted" in told.stderr and set(aws.objects()) == set(_tree(wrong))
 
 
 @pytest.mark.e2e
