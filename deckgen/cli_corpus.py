@@ -113,6 +113,12 @@ def add(
             continue
         slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
         err.print(f"added {deck_dir} ({slides} slides)", highlight=False)
+        named = company or deck[0].stem
+        if slug is None and not named.isascii() and re.search(r"-[0-9a-f]{8}$", deck_dir.name):
+            # a name in another script has no ASCII spelling: the slug ends in its hash
+            err.print(f"  its folder and URLs are named {deck_dir.name}; for a readable name, "
+                      f"rename the folder before the first build (mv {deck_dir} "
+                      f"{deck_dir.parent}/<name>) or add it with --slug", highlight=False)
         for problem in skipped:  # files of a given folder that are not slides
             err.print(f"  skipped {problem.path}: {problem.reason}", highlight=False)
         print(deck_dir)

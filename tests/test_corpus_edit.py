@@ -1,8 +1,10 @@
 import io
+import re
 import struct
 import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image, features
@@ -205,6 +207,23 @@ def test_adding_a_deck_twice_never_advises_a_slug_that_cannot_help(tmp_path):
     renamed = add("--slug", "acme-two")
     assert renamed.returncode == EXIT_BAD_INPUT and "already in the corpus as" in renamed.stderr
     assert sorted(p.name for p in corpus.iterdir()) == ["acme-corp"]
+
+
+def test_a_company_named_in_another_script_is_told_how_to_get_a_readable_folder(tmp_path):
+    shot = tmp_path / "1.jpg"
+    shot.write_bytes(image_bytes("red"))
+
+    def add(company: str, corpus: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                               str(tmp_path / corpus), str(shot), "--company", company],
+                              capture_output=True, text=True, check=True)
+
+    hashed = add("上海智造科技", "c1")
+    folder = hashed.stdout.strip()
+    assert re.fullmatch(r".*/deck-[0-9a-f]{8}", folder)
+    assert f"its folder and URLs are named {Path(folder).name}" in hashed.stderr
+    assert "--slug" in hashed.stderr
+    assert "its folder and URLs" not in add("Acme Corp", "c2").stderr
 
 
 @pytest.mark.parametrize(("slug", "safe"), [("../evil", "evil"), ("Acme Corp", "acme-corp")])
