@@ -3,12 +3,14 @@
 Python and the browser must agree on every result, so the two share one
 definition of everything that decides a ranking:
 
-* tokens: Whoosh's ``StemmingAnalyzer`` (regex ``\\w+(\\.?\\w+)*``, lower case,
-  Latin accents folded (``fold``), Whoosh's stop words and "our" + minimum length 2,
-  Porter stemmer from ``whoosh.lang.porter``);
+* tokens: Whoosh's ``StemmingAnalyzer`` (regex ``\\w+(\\.?\\w+)*``; each token in
+  its NFKC form, Chinese, Japanese and Korean runs cut into pairs of characters
+  (``records.search_pieces``); lower case, Latin accents folded (``fold``), Whoosh's
+  stop words and "our" + minimum length 2, Porter stemmer from ``whoosh.lang.porter``);
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
-  (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR);
+  (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of Chinese,
+  Japanese or Korean letters is a phrase of its pairs;
 * the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
   with Whoosh's one-byte field lengths) times the field boost, summed;
 * browsing a section (a section filter and no words): the sure labels in doc
@@ -47,6 +49,7 @@ from whoosh.util.numeric import length_to_byte
 from .errors import ConfigError, DeckgenError
 from .files import sha256_bytes, write_if_changed
 from .records import (
+    CJK_LETTERS,
     PHRASE_GAP,
     SECTION_TITLES,
     DeckMeta,
@@ -215,15 +218,26 @@ def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
     repeated term clauses count once. search.js implements the same grammar.
     """
     clauses: list[tuple[str, tuple[str, ...]]] = []
-    for phrase, free in _QUERY_PART.findall(query):
-        if free:
-            clauses.extend(("term", (t,)) for t in tokenize(free))
-            continue
-        terms = tuple(tokenize(PHRASE_GAP.sub("", phrase)))  # "人手 不足" as the text has it
+
+    def phrase_of(text: str) -> None:
+        terms = tuple(tokenize(text))
         if len(terms) == 1:
             clauses.append(("term", terms))
         elif terms:
             clauses.append(("phrase", terms))
+
+    for phrase, free in _QUERY_PART.findall(query):
+        if not free:
+            phrase_of(PHRASE_GAP.sub(r"\1", phrase))  # "人手 不足" as the text has it
+            continue
+        # a Chinese, Japanese or Korean word is its pairs side by side: "東京都" is not
+        # "京都" and "東京" anywhere on the slide
+        at = 0
+        for run in CJK_LETTERS.finditer(free):
+            clauses.extend(("term", (t,)) for t in tokenize(free[at:run.start()]))
+            phrase_of(run[0])
+            at = run.end()
+        clauses.extend(("term", (t,)) for t in tokenize(free[at:]))
     return list(dict.fromkeys(clauses))
 
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.ocr_layout import Line, dehyphenate, find_title, reading_order
-from deckgen.records import HAN_KANA, OcrResult, Word
+from deckgen.records import CJK_LETTERS, OcrResult, Word
 
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
 # ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a
@@ -47,8 +47,8 @@ from deckgen.records import HAN_KANA, OcrResult, Word
 # ocr-12: a word read "Al" (alone, or before a hyphen or a stop) is "AI"
 # ocr-13: a currency or percent sign set apart ("30 %", "49 €") is kept, not dropped as noise
 # ocr-14: Chinese and Japanese words join without spaces; two such letters make a title word
-# ocr-15: Korean syllables set as one word join; the short-word rule spares Chinese and
-# Japanese characters
+# ocr-15: Korean syllables set as one word join; the short-word rule spares Chinese,
+# Japanese and Korean characters
 VERSION = "ocr-15"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
@@ -345,9 +345,9 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
         alnum = sum(ch.isalnum() for ch in text)
         if not (alnum or _is_lone_sign(text)) or conf < min_conf:
             continue
-        if alnum <= 2 and conf < max(min_conf, _SHORT_WORD_CONF) and not HAN_KANA.search(text):
+        if alnum <= 2 and conf < max(min_conf, _SHORT_WORD_CONF) and not CJK_LETTERS.search(text):
             # icons and bullets read as "fi", "E®" or "$": short and unsure is noise; not a
-            # Chinese or Japanese character, which Tesseract reads one or two per word
+            # Chinese, Japanese or Korean character, which Tesseract reads one or two per word
             continue
         text = _READ_AS_AL.sub("AI", text)
         block, par, line = int(cols[2]), int(cols[3]), int(cols[4])

@@ -241,7 +241,7 @@ UNSPACED = re.compile(f"[{_HAN_KANA}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]")
 HANGUL = re.compile(f"[{_HANGUL}]")
 HAN_KANA = re.compile(f"[{_HAN_KANA}]")
 # the spaces a quoted phrase has between Chinese or Japanese characters: OCR's text has none
-PHRASE_GAP = re.compile(f"(?<=[{_HAN_KANA}])[ \u3000]+(?=[{_HAN_KANA}])")
+PHRASE_GAP = re.compile(f"([{_HAN_KANA}])[ \u3000]+(?=[{_HAN_KANA}])")  # keep group 1
 
 
 def search_pieces(token: str) -> list[tuple[str, int, int]]:

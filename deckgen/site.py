@@ -48,7 +48,15 @@ from deckgen.bundle_guide import languages
 from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
-from deckgen.records import SECTION_TITLES, SECTIONS, UNSURE_BELOW, DeckMeta, Slide
+from deckgen.records import (
+    HAN_KANA,
+    HANGUL,
+    SECTION_TITLES,
+    SECTIONS,
+    UNSURE_BELOW,
+    DeckMeta,
+    Slide,
+)
 from deckgen.site_images import srcset
 from deckgen.site_urls import (
     deck_page_path,
@@ -202,7 +210,7 @@ def _slide_view(slide: Slide, meta: DeckMeta, image: dict) -> SlideView:
     return SlideView(slide=slide, deck=meta, deck_name=name, image=image, title=title,
                      alt=alt[:160].rstrip(" :"), summary=summary or f"{name}, slide {slide.page}",
                      label=slide.section.label, top_scores=scores,
-                     text_lang=text_lang(slide.ocr.lang))
+                     text_lang=text_lang(slide.ocr.lang, slide.ocr.text))
 
 
 # Tesseract's Chinese models name their script: a page must say which, or a browser draws
@@ -211,12 +219,21 @@ _SCRIPT_TAGS = {"chi_sim": "zh-Hans", "chi_sim_vert": "zh-Hans", "chi_tra": "zh-
                 "chi_tra_vert": "zh-Hant"}
 
 
-def text_lang(lang: str) -> str:
-    """The BCP 47 tag of OCR text read with Tesseract's ``lang`` ("jpn": "ja", "eng+kor":
-    "ko"), "" when it is English or mixes several other languages."""
-    others = [part for part in lang.split("+") if part not in ("eng", "osd")]
-    tags = {_SCRIPT_TAGS.get(part) or next(iter(languages(part)), "") for part in others}
-    return tags.pop() if len(tags) == 1 else ""
+def text_lang(lang: str, text: str) -> str:
+    """The BCP 47 tag of OCR text read with Tesseract's ``lang`` ("jpn": "ja", "chi_tra":
+    "zh-Hant"); "" when that is English, mixes other languages, or cannot be told: a
+    slide of an "eng+jpn" build is Japanese only if it shows Japanese characters, and one
+    of an "eng+deu" build may be either."""
+    parts = lang.split("+")
+    others = {_SCRIPT_TAGS.get(part) or next(iter(languages(part)), "")
+              for part in parts if part not in ("eng", "osd")}
+    if len(others) != 1:
+        return ""
+    tag = others.pop()
+    script = {"ja": HAN_KANA, "ko": HANGUL}.get(tag, HAN_KANA if tag.startswith("zh") else None)
+    if script is not None:
+        return tag if script.search(text) else ""
+    return "" if "eng" in parts else tag
 
 
 @dataclass

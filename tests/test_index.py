@@ -135,6 +135,19 @@ def test_chinese_japanese_and_korean_are_found_by_their_words_on_both_sides(tmp_
     assert excerpt.startswith("請求書の処理に毎月40時間かかる")
 
 
+def test_a_chinese_or_japanese_word_is_found_whole_not_as_pairs_anywhere(tmp_path):
+    slides = [make_slide("kyoto", 1, "京都と東京の市場", "市場"),  # Kyoto and Tokyo
+              make_slide("tokyo", 1, "東京都の市場", "市場")]  # the Tokyo Metropolis
+    ix.build_index(slides, {}, tmp_path / "whoosh")
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    queries = ["東京都", "東京 京都", "市場"]
+    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
+    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
+                                                       [{"q": q} for q in queries], tmp_path)]
+    assert in_python == in_js == [["tokyo/001"], ["kyoto/001", "tokyo/001"],
+                                  ["kyoto/001", "tokyo/001"]]
+
+
 def test_golden_stems_match_whoosh_porter():
     wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
     assert wrong == {}

@@ -563,10 +563,10 @@ def test_chinese_and_japanese_words_join_without_spaces_korean_keeps_its_spaces(
 
 def test_korean_syllables_set_as_one_word_join_and_cjk_characters_are_no_short_noise():
     # kor reads some words a syllable per word: 1-3 px apart inside "환자는", 13 px between
-    said = [("당뇨병", 20, 60, 91), ("환", 93, 20, 91), ("자", 114, 20, 91), ("는", 135, 20, 91),
+    said = [("당뇨병", 20, 60, 91), ("환", 93, 20, 91), ("자", 114, 20, 55), ("는", 135, 20, 91),
             ("600", 168, 30, 91), ("沿革", 300, 40, 36), ("fi", 350, 10, 36)]
     rows = [f"5\t1\t1\t1\t1\t{i + 1}\t{x}\t20\t{w}\t20\t{conf}\t{text}"
             for i, (text, x, w, conf) in enumerate(said)]
     lines = ocr._parse_tsv("\n".join([TSV_HEADER, *rows]), 1.0, 30.0)
-    # "沿革" read at 36 is kept; "fi" at 36 is an icon's noise, as before
+    # "자" read at 55 and "沿革" at 36 are kept; "fi" at 36 is an icon's noise, as before
     assert [ln.text for ln in lines] == ["당뇨병 환자는 600 沿革"]

@@ -956,8 +956,10 @@ def test_the_first_card_of_a_grid_loads_at_once_and_the_rest_when_scrolled_to(bu
 def test_ocr_text_in_another_language_says_which_so_chinese_gets_its_own_glyphs(tmp_path: Path):
     slides = [_slide("tw", 1, "market", "市場規模", "台灣雲端市場規模"),
               _slide("jp", 1, "market", "市場規模", "国内の市場規模"),
-              _slide("en", 1, "market", "Market", "A big market")]
-    for slide, lang in zip(slides, ("chi_tra", "eng+jpn", "eng"), strict=True):
+              _slide("en", 1, "market", "Market", "A big market"),
+              _slide("mixed", 1, "market", "Market", "A big market"),  # English, in eng+jpn
+              _slide("de", 1, "market", "Markt", "Ein großer Markt")]
+    for slide, lang in zip(slides, ("chi_tra", "eng+jpn", "eng", "eng+jpn", "deu"), strict=True):
         slide.ocr.lang = lang
     images = site_images.write_images(slides, _variants, tmp_path)
     site.render_site(slides, {s.deck: DeckMeta(s.deck, s.deck) for s in slides}, images, tmp_path)
@@ -969,4 +971,6 @@ def test_ocr_text_in_another_language_says_which_so_chinese_gets_its_own_glyphs(
 
     assert langs("tw") == ["zh-Hant", "zh-Hant"]  # not drawn in a Japanese font
     assert langs("jp") == ["ja", "ja"]
-    assert langs("en") == [None, None]  # the page's own lang, en
+    assert langs("en") == langs("mixed") == [None, None]  # the page's own lang, en
+    assert langs("de") == ["de", "de"]
+    assert site.text_lang("eng+deu", "Ein großer Markt") == ""  # German or English: unsaid

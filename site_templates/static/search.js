@@ -2,7 +2,8 @@
 //
 // It reads the static index written by deckgen/index.py (search/entry.json ->
 // term shards -> display-record chunks + facets), tokenizes exactly like
-// Whoosh's StemmingAnalyzer and ranks with Whoosh's BM25F, so the exact-match
+// deckgen.index (Whoosh's StemmingAnalyzer on each token's NFKC form, Chinese,
+// Japanese and Korean as pairs of characters) and ranks with Whoosh's BM25F, so the exact-match
 // results are the ones `deckgen search` prints. On top of that, as extra
 // results ranked after the exact ones: prefix matching on the last word
 // while typing, and typo tolerance for words not in the vocabulary.
@@ -35,7 +36,8 @@ const HAN_KANA = "\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u3
   "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3ffff}";
 const CJK_LETTERS = new RegExp(`[${HAN_KANA}\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+`, "gu");
 // the spaces a quoted phrase has between Chinese or Japanese characters: OCR's text has none
-const PHRASE_GAP = new RegExp(`(?<=[${HAN_KANA}])[ \u3000]+(?=[${HAN_KANA}])`, "gu");
+// (no lookbehind: Safari before 16.4 cannot parse one, and this module would not load)
+const PHRASE_GAP = new RegExp(`([${HAN_KANA}])[ \u3000]+(?=[${HAN_KANA}])`, "gu");
 
 const ONE_CJK_LETTER = new RegExp(`^${CJK_LETTERS.source}$`, "u");
 
@@ -142,14 +144,22 @@ export function parseQuery(query) {
     const key = c.kind + "\u0000" + c.terms.join(" ");
     if (!seen.has(key)) { seen.add(key); clauses.push(c); }
   };
-  for (const m of String(query).matchAll(/"([^"]*)"?|([^"]+)/g)) {
-    if (m[2]) {
-      for (const t of analyze(m[2])) add({ kind: "term", terms: [t.term], word: t.word });
-      continue;
-    }
-    const toks = analyze((m[1] || "").replace(PHRASE_GAP, ""));
+  const addPhrase = (toks) => {
     if (toks.length === 1) add({ kind: "term", terms: [toks[0].term], word: toks[0].word });
     else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), words: toks.map((t) => t.word) });
+  };
+  const addTerms = (text) => { for (const t of analyze(text)) add({ kind: "term", terms: [t.term], word: t.word }); };
+  for (const m of String(query).matchAll(/"([^"]*)"?|([^"]+)/g)) {
+    if (!m[2]) { addPhrase(analyze((m[1] || "").replace(PHRASE_GAP, "$1"))); continue; }
+    // a Chinese, Japanese or Korean word is its pairs side by side: "東京都" is not
+    // "京都" and "東京" anywhere on the slide
+    let at = 0;
+    for (const run of m[2].matchAll(CJK_LETTERS)) {
+      addTerms(m[2].slice(at, run.index));
+      addPhrase(analyze(run[0]));
+      at = run.index + run[0].length;
+    }
+    addTerms(m[2].slice(at));
   }
   const last = clauses[clauses.length - 1];
   // The last word is still being typed unless a space or a quote follows it.
