@@ -180,9 +180,12 @@ def sample(
         if truth_dir.is_relative_to(corpus_dir) or corpus_dir.is_relative_to(truth_dir):
             raise DeckgenError(f"--truth {truth} overlaps --out {out}: the evaluation set "
                                "needs a folder of its own, outside the corpus")
-    if out.is_dir() and any(out.iterdir()) and not force:  # a corpus with labels set by hand
-        raise DeckgenError(f"{out}/ is not empty: the sample decks would overwrite its "
-                           "deck.toml files; give another --out, or --force")
+    for folder, option, what in ((out, "--out", "deck.toml files"),
+                                 (truth, "--truth", "labels.csv and truth files")):
+        if folder is not None and folder.is_dir() and any(folder.iterdir()) and not force:
+            # a corpus with labels set by hand, an evaluation set of one's own
+            raise DeckgenError(f"{folder}/ is not empty: the sample would overwrite its "
+                               f"{what}; give another {option}, or --force")
     slugs = generate(out, seed=seed, n_decks=decks, truth_dir=truth)
     decks_written = f"{len(slugs)} deck{'' if len(slugs) == 1 else 's'}"
     err.print(f"wrote {decks_written} to {out}/" + (f" and truth to {truth}/" if truth else ""))

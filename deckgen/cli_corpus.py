@@ -112,7 +112,8 @@ def add(
             err.print(Text.assemble(("✗ ", "red"), str(exc)))  # names the file
             continue
         slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
-        err.print(f"added {deck_dir} ({slides} slides)", highlight=False)
+        err.print(f"added {deck_dir} ({slides} slide{'' if slides == 1 else 's'})",
+                  highlight=False)
         named = company or deck[0].stem
         if slug is None and not named.isascii() and re.search(r"-[0-9a-f]{8}$", deck_dir.name):
             # a name in another script has no ASCII spelling: the slug ends in its hash

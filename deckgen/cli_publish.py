@@ -140,8 +140,8 @@ def deploy(
     max_delete: Annotated[
         int | None,
         typer.Option("--max-delete", min=0, help="With --delete, delete at most this many "
-                     "objects (default: half of those live, or 100 if more); a deploy that "
-                     "would delete more stops before touching anything."),
+                     "objects (default: half of those live, at least 10); a deploy that would "
+                     "delete more stops before touching anything."),
     ] = None,
     endpoint_url: Annotated[
         str | None, typer.Option(help="S3 endpoint URL, for S3-compatible stores (CloudFront's "

@@ -107,7 +107,8 @@ def content_type(name: str) -> str:
 
 
 # deletes that --delete makes without --max-delete whatever share of the site they are
-SAFE_DELETES = 100
+# (a takedown of a deck or two); past them, at most half of what is live
+SAFE_DELETES = 10
 
 
 def deploy(
@@ -135,8 +136,8 @@ def deploy(
     A failed invalidation raises with the summary as the error's ``summary``.
 
     ``delete`` refuses to delete more than ``max_delete`` objects; by default, more than
-    half of those live (when that is over ``SAFE_DELETES``): a site built from the wrong
-    corpus or folder would otherwise take the gallery down.
+    half of those live (and over ``SAFE_DELETES``): a site built from the wrong corpus or
+    folder would otherwise take the gallery down. A dry run says so among its warnings.
     """
     site_dir = Path(site_dir)
     if not bucket:
@@ -155,11 +156,11 @@ def deploy(
     stale = sorted(set(remote) - set(local))
     deleted = stale if delete else []
     limit = max(SAFE_DELETES, len(remote) // 2) if max_delete is None else max_delete
-    if len(deleted) > limit:
-        raise ConfigError(
-            f"--delete would delete {len(deleted):,} of the {len(remote):,} objects at "
-            f"s3://{bucket}/{prefix}: is {site_dir} the whole gallery, built from the whole "
-            f"corpus? If it is, pass --max-delete {len(deleted)}")
+    too_many = (f"--delete would delete {len(deleted):,} of the {len(remote):,} objects at "
+                f"s3://{bucket}/{prefix}: is {site_dir} the whole gallery, built from the "
+                f"whole corpus? If it is, pass --max-delete {len(deleted)}")
+    if len(deleted) > limit and not dry_run:
+        raise ConfigError(too_many)
     where = {"site_keys": set(local), "existing": set(remote), "prefix": prefix}
     paths = invalidation_paths([f.key for f in changed], deleted, **where)
     # recorded until CloudFront has them: what edges keep for a year (short TTLs run out)
@@ -179,7 +180,8 @@ def deploy(
         "invalidation_paths": merge_paths(paths, earlier, prefix) if distribution_id else [],
         "earlier_invalidation_paths": earlier,  # owed by earlier deploys (sent now if we can)
         "pending_invalidation_paths": [] if distribution_id else merge_paths(owed, earlier, prefix),
-        "warnings": [],
+        "warnings": [too_many.replace("would delete", "would stop: it would delete", 1)]
+        if len(deleted) > limit else [],
     }
     immutable_deleted = sum(cache_control(k[len(prefix):]) == IMMUTABLE for k in deleted)
     if immutable_deleted and not distribution_id:

@@ -176,6 +176,11 @@ class SlideView:
     related: list[SlideView] = field(default_factory=list)
 
     @property
+    def title_lang(self) -> str:
+        """The title's language: the OCR text's, when the title is OCR's (not "Slide 3")."""
+        return self.text_lang if self.slide.ocr and self.slide.ocr.title.strip() else ""
+
+    @property
     def path(self) -> str:
         return slide_page_path(self.slide.id)
 

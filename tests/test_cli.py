@@ -185,6 +185,18 @@ def test_sample_refuses_what_would_write_nothing_or_the_wrong_place(tmp_path, ar
     assert not (tmp_path / "corpus").exists() and (tmp_path / "afile").read_text() == "mine"
 
 
+def test_sample_never_writes_truth_into_a_folder_of_ones_own_without_force(tmp_path):
+    mine = tmp_path / "my-evalset"
+    mine.mkdir()
+    (mine / "labels.csv").write_text("deck_id,page,section\nacme,1,team\n")
+    cmd = [sys.executable, "-m", "deckgen.cli", "sample", "--out", str(tmp_path / "corpus"),
+           "--decks", "1", "--truth", str(mine)]
+    refused = subprocess.run(cmd, capture_output=True, text=True)
+    assert refused.returncode == 2 and f"{mine}/ is not empty" in refused.stderr
+    assert (mine / "labels.csv").read_text().endswith("acme,1,team\n")
+    assert not (tmp_path / "corpus").exists()
+
+
 def _help(*words: str) -> str:
     result = subprocess.run([sys.executable, "-m", "deckgen.cli", *words, "-h"],
                             capture_output=True, text=True)

@@ -970,6 +970,8 @@ def test_ocr_text_in_another_language_says_which_so_chinese_gets_its_own_glyphs(
                 for tag in re.findall(r"<(?:h1|pre)[^>]*>", html)]
 
     assert langs("tw") == ["zh-Hant", "zh-Hant"]  # not drawn in a Japanese font
+    deck_page = (tmp_path / "deck" / "tw.html").read_text()
+    assert '<span class="card-title" lang="zh-Hant">市場規模</span>' in deck_page  # its cards
     assert langs("jp") == ["ja", "ja"]
     assert langs("en") == langs("mixed") == [None, None]  # the page's own lang, en
     assert langs("de") == ["de", "de"]
