@@ -163,6 +163,9 @@ def deploy(
     )
     if not cfg.deploy.bucket:
         raise DeckgenError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
+    if max_delete is not None and not delete:
+        raise DeckgenError("--max-delete limits --delete, which was not given; add --delete "
+                           "to delete the objects the site no longer has")
     from deckgen.build import unfinished_site
 
     site_dir = site_dir or Path(cfg.build.out)

@@ -183,7 +183,9 @@ def add_deck(
         if deck_dir.exists():
             raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to "
                                 "choose another name")
-        meta.setdefault("company", slug.replace("-", " ").title())
+        # the name as written when the slug cannot spell it ("東京テック", not "Deck A55E0025")
+        named = unicodedata.normalize("NFC", str(base))
+        meta.setdefault("company", slug.replace("-", " ").title() if named.isascii() else named)
         atomic_write(staging / "deck.toml", _toml(meta).encode())
         staging.rename(deck_dir)  # the deck appears whole or not at all
     except BaseException:

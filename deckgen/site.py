@@ -177,8 +177,9 @@ class SlideView:
 
     @property
     def title_lang(self) -> str:
-        """The title's language: the OCR text's, when the title is OCR's (not "Slide 3")."""
-        return self.text_lang if self.slide.ocr and self.slide.ocr.title.strip() else ""
+        """The OCR title's own language ("" for "Slide 3", or "Market size" over Japanese)."""
+        ocr = self.slide.ocr
+        return text_lang(ocr.lang, ocr.title) if ocr and ocr.title.strip() else ""
 
     @property
     def path(self) -> str:

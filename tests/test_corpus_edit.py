@@ -224,6 +224,15 @@ def test_a_company_named_in_another_script_is_told_how_to_get_a_readable_folder(
     assert f"its folder and URLs are named {Path(folder).name}" in hashed.stderr
     assert "--slug" in hashed.stderr
     assert "its folder and URLs" not in add("Acme Corp", "c2").stderr
+    # no --company: the folder's name as written, not its hashed slug
+    folder_named = tmp_path / "東京テック"
+    folder_named.mkdir()
+    (folder_named / "1.jpg").write_bytes(image_bytes("blue"))
+    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                           str(tmp_path / "c3"), str(folder_named)],
+                          capture_output=True, text=True, check=True)
+    deck_toml = (Path(done.stdout.strip()) / "deck.toml").read_text(encoding="utf-8")
+    assert 'company = "東京テック"' in deck_toml
 
 
 @pytest.mark.parametrize(("slug", "safe"), [("../evil", "evil"), ("Acme Corp", "acme-corp")])

@@ -539,6 +539,9 @@ def test_delete_refuses_to_take_most_of_a_gallery_down_unless_told_how_many(aws,
            "--quiet", "--delete"]
     refused = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
     assert refused.returncode == 2 and "pass --max-delete" in refused.stderr, refused.stderr
+    alone = subprocess.run([*cmd[:-1], "--max-delete", "5"], capture_output=True, text=True,
+                           env=os.environ.copy())  # without --delete it would limit nothing
+    assert alone.returncode == 2 and "which was not given" in alone.stderr, alone.stderr
     n = int(refused.stderr.split("--max-delete ")[1].split()[0])
     told = subprocess.run([*cmd, "--max-delete", str(n)], capture_output=True, text=True,
                           env=os.environ.copy())

@@ -562,9 +562,9 @@ def test_chinese_and_japanese_words_join_without_spaces_korean_keeps_its_spaces(
 
 
 def test_korean_syllables_set_as_one_word_join_and_cjk_characters_are_no_short_noise():
-    # kor reads some words a syllable per word: 1-8 px apart inside "환자는" (at 20 px high),
-    # 13 px between
-    said = [("당뇨병", 20, 60, 91), ("환", 93, 20, 91), ("자", 121, 20, 55), ("는", 142, 20, 91),
+    # kor reads some words a syllable per word: 1-6 px apart inside "환자는" (at 20 px high),
+    # 7 px (a tight space) or more between words
+    said = [("당뇨병", 20, 60, 87), ("환", 87, 20, 91), ("자", 113, 20, 55), ("는", 134, 20, 91),
             ("600", 175, 30, 91), ("沿革", 300, 40, 36), ("fi", 350, 10, 36)]
     rows = [f"5\t1\t1\t1\t1\t{i + 1}\t{x}\t20\t{w}\t20\t{conf}\t{text}"
             for i, (text, x, w, conf) in enumerate(said)]

@@ -958,8 +958,10 @@ def test_ocr_text_in_another_language_says_which_so_chinese_gets_its_own_glyphs(
               _slide("jp", 1, "market", "市場規模", "国内の市場規模"),
               _slide("en", 1, "market", "Market", "A big market"),
               _slide("mixed", 1, "market", "Market", "A big market"),  # English, in eng+jpn
-              _slide("de", 1, "market", "Markt", "Ein großer Markt")]
-    for slide, lang in zip(slides, ("chi_tra", "eng+jpn", "eng", "eng+jpn", "deu"), strict=True):
+              _slide("de", 1, "market", "Markt", "Ein großer Markt"),
+              _slide("both", 1, "market", "Market size", "Market size\n東京都内の顧客")]
+    langs_read = ("chi_tra", "eng+jpn", "eng", "eng+jpn", "deu", "eng+jpn")
+    for slide, lang in zip(slides, langs_read, strict=True):
         slide.ocr.lang = lang
     images = site_images.write_images(slides, _variants, tmp_path)
     site.render_site(slides, {s.deck: DeckMeta(s.deck, s.deck) for s in slides}, images, tmp_path)
@@ -975,4 +977,5 @@ def test_ocr_text_in_another_language_says_which_so_chinese_gets_its_own_glyphs(
     assert langs("jp") == ["ja", "ja"]
     assert langs("en") == langs("mixed") == [None, None]  # the page's own lang, en
     assert langs("de") == ["de", "de"]
+    assert langs("both") == [None, "ja"]  # an English heading over Japanese text
     assert site.text_lang("eng+deu", "Ein großer Markt") == ""  # German or English: unsaid
