@@ -13,6 +13,7 @@ import tarfile
 import time
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import DECKS, build_cmd, config_for, draw_slide, write_deck
@@ -180,14 +181,21 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     assert unknown.returncode == 3 and "no deck 'nope' in the last build" in unknown.stderr
 
 
-def test_bundle_build_rewrites_the_archive_from_the_cache(tmp_path, tiny_corpus):
-    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+def _archive_taken_away(tmp_path, tiny_corpus) -> tuple[Path, bytes, list[str]]:
+    """The archive the build wrote (its path and bytes; deleted now) and the `deckgen bundle
+    build` command that should write it again."""
     archive = next((tmp_path / "site" / "dataset").glob("*.tar.gz"))
     built = archive.read_bytes()
     archive.unlink()
     bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out",
               str(tmp_path / "site"), "--cache", str(tmp_path / "build"), "--corpus",
               str(tiny_corpus)]
+    return archive, built, bundle
+
+
+def test_bundle_build_rewrites_the_archive_from_the_cache(tmp_path, tiny_corpus):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    archive, built, bundle = _archive_taken_away(tmp_path, tiny_corpus)
     info = json.loads(subprocess.run(bundle, capture_output=True, text=True, check=True).stdout)
     assert archive.read_bytes() == built and info["skipped"] == []
     # one slide's encoded images gone: encoded again from its upscaled image, same bytes
@@ -214,12 +222,7 @@ def test_bundle_build_writes_the_builds_archive_with_its_settings_and_failures(
     build = subprocess.run(build_cmd(tmp_path, tiny_corpus, "--psm", "6"), capture_output=True,
                            text=True, cwd=tmp_path)
     assert build.returncode == 0, build.stderr
-    archive = next((tmp_path / "site" / "dataset").glob("*.tar.gz"))
-    built = archive.read_bytes()
-    archive.unlink()
-    bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out",
-              str(tmp_path / "site"), "--cache", str(tmp_path / "build"), "--corpus",
-              str(tiny_corpus)]
+    archive, built, bundle = _archive_taken_away(tmp_path, tiny_corpus)
     done = subprocess.run(bundle, capture_output=True, text=True, cwd=tmp_path, check=True)
     info = json.loads(done.stdout)
     assert [item["id"] for item in info["skipped"]] == ["alpha-robotics/005"]
