@@ -448,14 +448,22 @@ def test_browsing_a_section_shows_sure_labels_first_and_marks_the_unsure(page, s
     assert page.errors == []
 
 
-def test_a_query_that_names_a_section_offers_to_browse_it(page, server):
-    url, _ = server
-    page.goto(url + "?q=solution+slides")
-    link = page.wait_for_selector(".search-section-hint a")
-    assert re.fullmatch(r"all \d+ slides labelled Solution", link.inner_text())
+def follow_offer(page, url: str, hint: str, says: str) -> int:
+    """Open ``url``, check the offer link in ``hint`` reads ``says`` (a regex), follow it;
+    the number of slides it offered."""
+    page.goto(url)
+    link = page.wait_for_selector(f"{hint} a")
+    assert re.fullmatch(says, link.inner_text())
     total = int(link.inner_text().split()[1])
     link.click()
     page.wait_for_function("() => document.querySelector('#q').value === ''")
+    return total
+
+
+def test_a_query_that_names_a_section_offers_to_browse_it(page, server):
+    url, _ = server
+    total = follow_offer(page, url + "?q=solution+slides", ".search-section-hint",
+                         r"all \d+ slides labelled Solution")
     page.wait_for_selector("li.search-hit")
     assert re.fullmatch(rf"{total} slides in Section: Solution", wait_count(page))
     assert "section=solution" in page.url and "q=" not in page.url
@@ -466,12 +474,8 @@ def test_a_query_that_names_a_section_offers_to_browse_it(page, server):
 
 def test_a_query_that_names_a_funding_stage_offers_its_filter(page, server):
     url, _ = server
-    page.goto(url + "?q=series+a+round")
-    link = page.wait_for_selector(".search-stage-hint a")
-    assert re.fullmatch(r"all \d+ slides from Series A decks", link.inner_text())
-    total = int(link.inner_text().split()[1])
-    link.click()
-    page.wait_for_function("() => document.querySelector('#q').value === ''")
+    total = follow_offer(page, url + "?q=series+a+round", ".search-stage-hint",
+                         r"all \d+ slides from Series A decks")
     assert wait_count(page) == f"{total} slides in Stage: Series A"
     assert "stage=Series+A" in page.url and "q=" not in page.url
     assert page.query_selector(".search-stage-hint") is None
