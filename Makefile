@@ -18,7 +18,7 @@ OFFICE_PKGS := libreoffice-impress-nogui
 # is missing, so a Node installed another way (nodesource, nvm) is left alone
 NODE_PKGS  := nodejs npm
 
-.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation bench-pdf lint clean distclean setup setup-dev setup-node
+.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation bench-pdf bench-korean lint clean distclean setup setup-dev setup-node
 
 help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
@@ -83,7 +83,7 @@ docs: setup
 lint: setup-dev
 	$(BIN)/ruff check deckgen tests benchmarks
 
-bench: bench-ocr bench-sr bench-search bench-build bench-bundle bench-curation bench-pdf
+bench: bench-ocr bench-sr bench-search bench-build bench-bundle bench-curation bench-pdf bench-korean
 
 bench-sr: setup-dev
 	$(BIN)/python benchmarks/bench_sr.py
@@ -106,6 +106,10 @@ bench-curation: setup-dev
 
 bench-pdf: setup-dev
 	$(BIN)/python benchmarks/bench_pdf_render.py
+
+bench-korean: setup-dev
+	@sh tools/ensure-apt.sh tesseract-ocr-kor fonts-noto-cjk
+	$(BIN)/python benchmarks/bench_korean.py
 
 clean:
 	rm -rf build site

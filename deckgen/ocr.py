@@ -1,4 +1,4 @@
-"""OCR stage: Tesseract's TSV output -> words, boxes, confidences, lines, title.
+"""OCR stage: Tesseract's TSV and text output -> words, boxes, confidences, lines, title.
 
 The stage is a pure function of (upscaled PNG bytes, ``VERSION``, ``OcrParams``).
 
@@ -13,12 +13,13 @@ Tesseract runs as a subprocess with ``OMP_THREAD_LIMIT=1`` (one thread per
 worker, so a process pool does not oversubscribe the cores) and a per-slide
 timeout that kills a hung process.
 
-The call is the one pytesseract's ``image_to_data`` makes (``tesseract ... tsv``),
-made here directly: the slide goes in on stdin rather than through two temporary
-files, the thread limit is set for that process only rather than in ``os.environ``,
-the binary is looked up per call rather than held in a module global, and a crash,
-a hang or a missing language pack each become their own clear error. pytesseract
-stays a dependency for the benchmarks that reproduce its baseline numbers.
+The call is the one pytesseract's ``image_to_data`` makes (``tesseract ... tsv``), with
+Tesseract's plain text asked for in the same run (``tsv txt``: where it sets a space between
+words, which the TSV does not say), made here directly: the slide goes in on stdin rather
+than through two temporary files, the thread limit is set for that process only rather
+than in ``os.environ``, the binary is looked up per call rather than held in a module
+global, and a crash, a hang or a missing language pack each become their own clear error.
+pytesseract stays a dependency for the benchmarks that reproduce its baseline numbers.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import numpy as np
 
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.ocr_layout import Line, dehyphenate, find_title, reading_order
-from deckgen.records import CJK_LETTERS, OcrResult, Word
+from deckgen.records import CJK_LETTERS, HANGUL, OcrResult, Word
 
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
 # ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a
@@ -49,7 +50,8 @@ from deckgen.records import CJK_LETTERS, OcrResult, Word
 # ocr-14: Chinese and Japanese words join without spaces; two such letters make a title word
 # ocr-15: Korean syllables set as one word join; the short-word rule spares Chinese,
 # Japanese and Korean characters
-VERSION = "ocr-15"
+# ocr-16: Korean words are spaced as Tesseract's own text spaces them, not by a gap ratio
+VERSION = "ocr-16"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
@@ -172,7 +174,7 @@ def check_tesseract(lang: str = "eng") -> None:
 
 def _run_tesseract(png: bytes, params: OcrParams) -> str:
     binary = _tesseract_path()
-    cmd = [binary, "stdin", "stdout", "-l", params.lang, "--psm", str(params.psm), "tsv"]
+    cmd = [binary, "stdin", "stdout", "-l", params.lang, "--psm", str(params.psm), "tsv", "txt"]
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
         proc = subprocess.run(
@@ -331,17 +333,74 @@ def _is_lone_sign(text: str) -> bool:
     return len(sign) == 1 and (sign in _PER_SIGNS or unicodedata.category(sign) == "Sc")
 
 
-def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
-    lines: dict[tuple[int, int, int], Line] = {}
-    for row in tsv.splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5":
-            continue
-        text = cols[11].strip()
+def split_output(out: str) -> tuple[str, str]:
+    """``tesseract ... stdout tsv txt`` writes the TSV (every row 12 tab-separated
+    fields), then the plain text (no tabs): the two apart."""
+    rows = out.split("\n")
+    n = 1
+    while n < len(rows) and rows[n].count("\t") == 11:
+        n += 1
+    return "\n".join(rows[:n]), "\n".join(rows[n:])
+
+
+def _spaced_before(words: list[str], text: str) -> list[bool]:
+    """For each TSV word in order, whether Tesseract's text sets whitespace before it.
+
+    Tesseract's kor model reads some Korean words a syllable per TSV word ("계 획 과"),
+    while its text output joins them ("계획과"): the text is written from the same words
+    in the same order, so walking both finds its spaces. If the two part ways (they should
+    not), every word from there on counts as spaced, as the TSV alone says."""
+    spaced: list[bool] = []
+    at = 0
+    for word in words:
+        start = at
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if not text.startswith(word, at):
+            return spaced + [True] * (len(words) - len(spaced))
+        spaced.append(at > start or start == 0)
+        at += len(word)
+    return spaced
+
+
+def _tsv_words(tsv: str, txt: str | None) -> list[tuple[tuple[int, int, int], Word]]:
+    """Every word row as (block, paragraph, line) and Word, in Tesseract's order; Korean
+    syllables that its text sets without a space between them are one Word."""
+    rows = [cols for cols in (row.split("\t") for row in tsv.splitlines()[1:])
+            if len(cols) >= 12 and cols[0] == "5" and cols[11].strip()]
+    texts = [cols[11].strip() for cols in rows]
+    spaced = _spaced_before(texts, txt) if txt is not None else [True] * len(rows)
+    words: list[tuple[tuple[int, int, int], Word]] = []
+    for cols, text, space in zip(rows, texts, spaced, strict=True):
         try:
             conf = float(cols[10])
         except ValueError:
             continue
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))
+        box = [int(c) for c in cols[6:10]]
+        if words and not space and words[-1][0] == key and HANGUL.match(words[-1][1].text[-1]) \
+                and HANGUL.match(text[0]):
+            _join(words[-1][1], Word(text, conf, box))
+        else:
+            words.append((key, Word(text, conf, box)))
+    return words
+
+
+def _join(word: Word, syllables: Word) -> None:
+    """``syllables`` read on as part of ``word``: one box, confidence by letter."""
+    n, m = len(word.text), len(syllables.text)
+    word.conf = (word.conf * n + syllables.conf * m) / (n + m)
+    left, top = min(word.box[0], syllables.box[0]), min(word.box[1], syllables.box[1])
+    right = max(word.box[0] + word.box[2], syllables.box[0] + syllables.box[2])
+    bottom = max(word.box[1] + word.box[3], syllables.box[1] + syllables.box[3])
+    word.text += syllables.text
+    word.box = [left, top, right - left, bottom - top]
+
+
+def _parse_tsv(tsv: str, scale: float, min_conf: float, txt: str | None = None) -> list[Line]:
+    lines: dict[tuple[int, int, int], Line] = {}
+    for key, word in _tsv_words(tsv, txt):
+        text, conf = word.text, word.conf
         alnum = sum(ch.isalnum() for ch in text)
         if not (alnum or _is_lone_sign(text)) or conf < min_conf:
             continue
@@ -350,15 +409,20 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float) -> list[Line]:
             # Chinese, Japanese or Korean character, which Tesseract reads one or two per word
             continue
         text = _READ_AS_AL.sub("AI", text)
-        block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
-        left, top, width, height = (int(c) for c in cols[6:10])
-        box = [round(left / scale), round(top / scale), round(width / scale), round(height / scale)]
-        key = (block, par, line)
+        box = [round(c / scale) for c in word.box]
         lines.setdefault(key, Line([])).words.append(Word(text, round(conf, 1), box))
     return list(lines.values())
 
 
 # --------------------------------------------------------------------------- stage
+
+
+def tesseract_input(gray: np.ndarray) -> bytes:
+    """The slide as Tesseract is given it: prepared (``_prepare``), as PNG bytes."""
+    ok, encoded = cv2.imencode(".png", _prepare(gray))
+    if not ok:
+        raise SlideError("could not encode the slide for tesseract")
+    return encoded.tobytes()
 
 
 def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0) -> OcrResult:
@@ -368,13 +432,9 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0) -> OcrResult:
     if max(gray.shape) > MAX_SIDE:  # Tesseract would fail with "Image too large"
         raise SlideError(f"the slide is {gray.shape[1]}x{gray.shape[0]} px; Tesseract reads "
                          f"at most {MAX_SIDE:,} px a side: crop or split it")
-    prepared = _prepare(gray)
-    ok, encoded = cv2.imencode(".png", prepared)
-    if not ok:
-        raise SlideError("could not encode the slide for tesseract")
-    tsv = _run_tesseract(encoded.tobytes(), params)
+    tsv, txt = split_output(_run_tesseract(tesseract_input(gray), params))
     scale = scale if scale > 0 else 1.0
-    lines = reading_order(_parse_tsv(tsv, scale, params.min_conf))
+    lines = reading_order(_parse_tsv(tsv, scale, params.min_conf, txt))
     joined = dehyphenate([ln.text for ln in lines])
     texts: list[str] = []
     words: list[Word] = []

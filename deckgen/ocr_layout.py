@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from deckgen.records import CJK_LETTERS, HANGUL, UNSPACED, OcrResult, Word
+from deckgen.records import CJK_LETTERS, UNSPACED, OcrResult, Word
 
 # lines of one column sit this many line heights apart at most, or no more than thrice
 # as far apart as the lines of the column beside them (``_column_cut``)
@@ -57,19 +57,10 @@ class Line:
         return line_text(self.words)
 
 
-# Korean syllables of one word set closer than this many heights apart: Tesseract reads
-# some words a syllable per word ("환 자 는"), and fonts and sizes overlap in the gaps they
-# leave inside a word and between words, so no ratio parts them all. Measured on 8 lines
-# in Noto Sans, Sans Bold and Serif CJK KR at 22, 32 and 48 px (lines read without a
-# wrong letter): spaces lost / words split apart at 0.2: 0 / 33, 0.3: 2 / 12, 0.33: 3 / 7,
-# 0.35: 8 / 5, 0.45: 40 / 2. A split costs more (lone syllables cannot be searched).
-_HANGUL_WORD_GAP = 0.33
-
-
 def line_text(words: list[Word]) -> str:
-    """Words (left to right) as a line of text: spaced, except where the script has no
-    space: between Chinese or Japanese characters (Tesseract reads them a character or two
-    per word) and between Korean syllables set as one word."""
+    """Words (left to right) as a line of text: spaced, except between Chinese or Japanese
+    characters (Tesseract reads them a character or two per word; Korean syllables read
+    apart are joined into their word by ``ocr._tsv_words``, as Tesseract's text spaces them)."""
     parts: list[str] = []
     for before, word in zip([None, *words], words, strict=False):
         if before is not None and not _unspaced(before, word):
@@ -79,14 +70,7 @@ def line_text(words: list[Word]) -> str:
 
 
 def _unspaced(a: Word, b: Word) -> bool:
-    if not a.text or not b.text:
-        return False
-    last, first = a.text[-1], b.text[0]
-    if UNSPACED.match(last) and UNSPACED.match(first):
-        return True
-    gap = b.box[0] - (a.box[0] + a.box[2])
-    return bool(HANGUL.match(last) and HANGUL.match(first)
-                and gap < _HANGUL_WORD_GAP * max(a.box[3], b.box[3]))
+    return bool(a.text and b.text and UNSPACED.match(a.text[-1]) and UNSPACED.match(b.text[0]))
 
 
 def reading_order(lines: list[Line]) -> list[Line]:

@@ -561,13 +561,51 @@ def test_chinese_and_japanese_words_join_without_spaces_korean_keeps_its_spaces(
     assert ocr_layout.find_title(lines[2:], 270) == "국내 시장 규모"
 
 
-def test_korean_syllables_set_as_one_word_join_and_cjk_characters_are_no_short_noise():
-    # kor reads some words a syllable per word: 1-6 px apart inside "환자는" (at 20 px high),
-    # 7 px (a tight space) or more between words
+def test_korean_syllables_join_where_tesseracts_text_sets_no_space():
+    # kor reads some words a syllable per TSV word ("환 자 는") while its text output,
+    # from the same run, says "환자는": words are spaced as that text spaces them, however
+    # close they are set ("600" 1 px after "는" is still a word of its own)
     said = [("당뇨병", 20, 60, 87), ("환", 87, 20, 91), ("자", 113, 20, 55), ("는", 134, 20, 91),
-            ("600", 175, 30, 91), ("沿革", 300, 40, 36), ("fi", 350, 10, 36)]
+            ("600", 155, 30, 91), ("沿革", 300, 40, 36), ("fi", 350, 10, 36)]
     rows = [f"5\t1\t1\t1\t1\t{i + 1}\t{x}\t20\t{w}\t20\t{conf}\t{text}"
             for i, (text, x, w, conf) in enumerate(said)]
-    lines = ocr._parse_tsv("\n".join([TSV_HEADER, *rows]), 1.0, 30.0)
+    tsv = "\n".join([TSV_HEADER, *rows])
+    lines = ocr._parse_tsv(tsv, 1.0, 30.0, "당뇨병 환자는 600 沿革 fi\n\f")
     # "자" read at 55 and "沿革" at 36 are kept; "fi" at 36 is an icon's noise, as before
     assert [ln.text for ln in lines] == ["당뇨병 환자는 600 沿革"]
+    word = lines[0].words[1]
+    assert (word.text, word.box, word.conf) == ("환자는", [87, 20, 67, 20], 79.0)
+    # a text that parts ways with the TSV (it should not) leaves the TSV's words as they are
+    lines = ocr._parse_tsv(tsv, 1.0, 30.0, "당뇨병 환자는 601")
+    assert [ln.text for ln in lines] == ["당뇨병 환자는 600 沿革"]
+    lines = ocr._parse_tsv(tsv, 1.0, 30.0, "당뇨병 환자 는 6OO")
+    assert [ln.text for ln in lines] == ["당뇨병 환자 는 600 沿革"]
+
+
+def test_tesseract_output_splits_into_its_tsv_and_its_text():
+    tsv, txt = ocr.split_output(ocr._run_tesseract(slide("Problem", ["Costs are rising"]),
+                                                   OcrParams()))
+    rows = tsv.splitlines()
+    assert rows[0].startswith("level\tpage_num") and len(rows) > 5
+    assert all(row.count("\t") == 11 for row in rows)
+    assert txt.split() == ["Problem", "Costs", "are", "rising"]
+
+
+_KOREAN_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+@pytest.mark.skipif(not os.path.exists(_KOREAN_FONT) or "kor" not in ocr._installed_langs(
+    ocr._tesseract_path()), reason="needs tesseract-ocr-kor and fonts-noto-cjk")
+def test_korean_lines_keep_their_word_spaces():
+    # a gap ratio (ocr-15) read two of these "문제 정의와해결 방안" and "자문단소개"
+    said = ["투자 유치 계획과 사용처", "고객 확보 전략 및 성장률", "한국 스타트업 생태계 현황",
+            "문제 정의와 해결 방안", "월간 활성 사용자 십만 명 돌파", "경쟁사 대비 우리의 강점",
+            "수익 모델은 구독 기반입니다", "핵심 인력과 자문단 소개", "시리즈 에이 투자를 유치합니다",
+            "글로벌 시장 진출 전략", "비용 절감과 매출 성장"]
+    font = ImageFont.truetype(_KOREAN_FONT, 32, index=1)  # Noto Sans CJK KR
+    image = Image.new("RGB", (900, 120 + 80 * len(said)), "white")
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(said):
+        draw.text((40, 120 + 80 * i), line, fill="black", font=font)
+    result = ocr.ocr(_png(image), OcrParams(lang="kor"))
+    assert result.lines == said
