@@ -37,8 +37,8 @@ import cv2
 import numpy as np
 
 from deckgen.errors import MissingDependencyError, SlideError
-from deckgen.ocr_layout import Line, dehyphenate, find_title, reading_order
-from deckgen.records import CJK_LETTERS, HANGUL, OcrResult, Word
+from deckgen.ocr_layout import Line, dehyphenate, find_title, is_letter, reading_order
+from deckgen.records import CJK_LETTERS, HAN_KANA, OcrResult, Word
 
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
 # ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a
@@ -51,7 +51,9 @@ from deckgen.records import CJK_LETTERS, HANGUL, OcrResult, Word
 # ocr-15: Korean syllables set as one word join; the short-word rule spares Chinese,
 # Japanese and Korean characters
 # ocr-16: Korean words are spaced as Tesseract's own text spaces them, not by a gap ratio
-VERSION = "ocr-16"
+# ocr-17: so are Thai words and loose marks; right-to-left marks are dropped; marks count
+# as letters in the title rules (Hindi, Arabic)
+VERSION = "ocr-17"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
@@ -102,11 +104,14 @@ _LANGUAGE_CODES = {
     "english": "eng", "german": "deu", "french": "fra", "spanish": "spa", "italian": "ita",
     "portuguese": "por", "dutch": "nld", "japanese": "jpn", "chinese": "chi_sim",
     "korean": "kor", "russian": "rus", "arabic": "ara", "hindi": "hin", "polish": "pol",
-    "turkish": "tur", "swedish": "swe",
+    "turkish": "tur", "swedish": "swe", "hebrew": "heb", "thai": "tha", "persian": "fas",
+    "farsi": "fas", "bengali": "ben", "vietnamese": "vie", "indonesian": "ind",
+    "ukrainian": "ukr", "greek": "ell",
     # ISO 639-1, as the dataset card writes them
     "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "nl": "nld",
     "ja": "jpn", "zh": "chi_sim", "ko": "kor", "ru": "rus", "ar": "ara", "hi": "hin",
-    "pl": "pol", "tr": "tur", "sv": "swe",
+    "pl": "pol", "tr": "tur", "sv": "swe", "he": "heb", "th": "tha", "fa": "fas", "bn": "ben",
+    "vi": "vie", "id": "ind", "uk": "ukr", "el": "ell",
 }
 _LANG_SEPARATORS = re.compile(r"[\s,]+")
 
@@ -364,26 +369,45 @@ def _spaced_before(words: list[str], text: str) -> list[bool]:
 
 
 def _tsv_words(tsv: str, txt: str | None) -> list[tuple[tuple[int, int, int], Word]]:
-    """Every word row as (block, paragraph, line) and Word, in Tesseract's order; Korean
-    syllables that its text sets without a space between them are one Word."""
+    """Every word row as (block, paragraph, line) and Word, in Tesseract's order; pieces
+    that its text sets on without a space are one Word (``_reads_on``)."""
     rows = [cols for cols in (row.split("\t") for row in tsv.splitlines()[1:])
             if len(cols) >= 12 and cols[0] == "5" and cols[11].strip()]
     texts = [cols[11].strip() for cols in rows]
     spaced = _spaced_before(texts, txt) if txt is not None else [True] * len(rows)
     words: list[tuple[tuple[int, int, int], Word]] = []
-    for cols, text, space in zip(rows, texts, spaced, strict=True):
+    for cols, raw, space in zip(rows, texts, spaced, strict=True):
+        text = raw.translate(_DIRECTION_MARKS)
         try:
             conf = float(cols[10])
         except ValueError:
             continue
+        if not text:
+            continue
         key = (int(cols[2]), int(cols[3]), int(cols[4]))
         box = [int(c) for c in cols[6:10]]
-        if words and not space and words[-1][0] == key and HANGUL.match(words[-1][1].text[-1]) \
-                and HANGUL.match(text[0]):
+        if words and not space and words[-1][0] == key and _reads_on(words[-1][1].text, text):
             _join(words[-1][1], Word(text, conf, box))
         else:
             words.append((key, Word(text, conf, box)))
     return words
+
+
+# Tesseract writes right-to-left marks into Arabic and Hebrew words: they say how to show
+# the text, they are not in it (a search for the word would not find it)
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"))
+
+
+def _reads_on(before: str, after: str) -> bool:
+    """Whether a word that Tesseract's text sets right after ``before`` is part of it. Its
+    TSV gives Korean a syllable per word at times ("계 획 과"), Thai a cluster per word and
+    loose vowel and tone marks as words of their own; its text joins them. Chinese and
+    Japanese stay as read, a character or two per word (``line_text`` joins them): their
+    boxes mark a search hit closely."""
+    a, b = before[-1], after[0]
+    if HAN_KANA.match(a) or HAN_KANA.match(b):
+        return False
+    return unicodedata.category(b)[0] == "M" or (is_letter(a) and is_letter(b))
 
 
 def _join(word: Word, syllables: Word) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,6 +56,12 @@ class Line:
     @property
     def text(self) -> str:
         return line_text(self.words)
+
+
+def is_letter(ch: str) -> bool:
+    """A letter, or a mark that is part of one: Devanagari and Thai vowel signs, Arabic
+    vowels, Hebrew points (``str.isalpha`` says no to those: "बाज़ार" has 3 of 6)."""
+    return ch.isalpha() or unicodedata.category(ch)[0] == "M"
 
 
 def line_text(words: list[Word]) -> str:
@@ -197,7 +204,7 @@ def _loosest(lines: list[Line]) -> float:
 
 
 def _mostly_figures(lines: list[Line]) -> bool:
-    figures = sum(sum(ch.isdigit() for ch in ln.text) >= sum(ch.isalpha() for ch in ln.text)
+    figures = sum(sum(ch.isdigit() for ch in ln.text) >= sum(map(is_letter, ln.text))
                   for ln in lines)
     return figures > len(lines) / 2
 
@@ -262,7 +269,7 @@ def dehyphenate(texts: list[str]) -> list[str]:
 
 def _mostly_letters(line: Line) -> bool:
     text = line.text.replace(" ", "")
-    return sum(ch.isalpha() for ch in text) >= 0.6 * len(text)
+    return sum(map(is_letter, text)) >= 0.6 * len(text)
 
 
 def _sure_words(line: Line) -> list[Word]:
@@ -279,7 +286,7 @@ def _sure_words(line: Line) -> list[Word]:
     def joins(word: Word, neighbour: Word) -> bool:
         gap = max(word.box[0] - neighbour.box[0] - neighbour.box[2],
                   neighbour.box[0] - word.box[0] - word.box[2])
-        return (sum(ch.isalpha() for ch in word.text) >= 2 and word.text.isalpha()
+        return (sum(map(is_letter, word.text)) >= 2 and all(map(is_letter, word.text))
                 and abs(word.box[3] - h) <= 0.3 * h and gap <= 0.8 * h)
 
     grown = True
@@ -303,7 +310,7 @@ def _looks_like_words(line: Line) -> bool:
     # a word of 3 letters, or 2 of Chinese, Japanese or Korean, which Tesseract reads a
     # character or two per word ("市 場 規 模")
     cjk_runs = CJK_LETTERS.findall(line_text(sure))
-    has_word = (any(sum(ch.isalpha() for ch in w.text) >= 3 for w in sure)
+    has_word = (any(sum(map(is_letter, w.text)) >= 3 for w in sure)
                 or any(len(run) >= 2 for run in cjk_runs))
     confident = float(np.mean([w.conf for w in sure])) >= 60
     return has_word and confident and _mostly_letters(line)

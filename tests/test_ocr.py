@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 from deckgen import ocr, ocr_layout
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.ocr import OcrParams
+from deckgen.records import Word
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -524,6 +525,9 @@ def test_an_iso_639_1_code_is_told_tesseracts_code():  # the dataset card writes
     with pytest.raises(MissingDependencyError, match=r"fra for fr\. Use eng\+fra") as e:
         ocr.check_tesseract("eng+fr")
     assert "tesseract-ocr-fr " not in str(e.value) + " "
+    for said, code in (("hebrew", "heb"), ("th", "tha"), ("farsi", "fas")):  # QA-32
+        with pytest.raises(MissingDependencyError, match=rf"{code} for "):
+            ocr.check_tesseract(said)
 
 
 def test_an_empty_or_repeated_language_is_told_what_to_use():
@@ -600,8 +604,8 @@ def test_korean_lines_keep_their_word_spaces():
     # a gap ratio (ocr-15) read two of these "문제 정의와해결 방안" and "자문단소개"
     said = ["투자 유치 계획과 사용처", "고객 확보 전략 및 성장률", "한국 스타트업 생태계 현황",
             "문제 정의와 해결 방안", "월간 활성 사용자 십만 명 돌파", "경쟁사 대비 우리의 강점",
-            "수익 모델은 구독 기반입니다", "핵심 인력과 자문단 소개", "시리즈 에이 투자를 유치합니다",
-            "글로벌 시장 진출 전략", "비용 절감과 매출 성장"]
+            "수익 모델은 구독 기반입니다", "핵심 인력과 자문단 소개",
+            "시리즈 에이 투자를 유치합니다", "글로벌 시장 진출 전략", "비용 절감과 매출 성장"]
     font = ImageFont.truetype(_KOREAN_FONT, 32, index=1)  # Noto Sans CJK KR
     image = Image.new("RGB", (900, 120 + 80 * len(said)), "white")
     draw = ImageDraw.Draw(image)
@@ -609,3 +613,42 @@ def test_korean_lines_keep_their_word_spaces():
         draw.text((40, 120 + 80 * i), line, fill="black", font=font)
     result = ocr.ocr(_png(image), OcrParams(lang="kor"))
     assert result.lines == said
+
+
+# --------------------------------------------------------------------------- Thai, Hindi, Arabic
+
+def _rows(said: list[tuple[str, int, int, int, float]]) -> str:
+    """TSV of words (text, line, left, width, confidence) 30 px high."""
+    rows = [f"5\t1\t1\t1\t{line}\t{i + 1}\t{x}\t{60 * line}\t{w}\t30\t{conf}\t{text}"
+            for i, (text, line, x, w, conf) in enumerate(said)]
+    return "\n".join([TSV_HEADER, *rows])
+
+
+def test_thai_clusters_and_loose_marks_read_on_as_tesseracts_text_joins_them():
+    # tha gives a cluster per TSV word and vowel and tone marks as words of their own
+    # (a mark alone has no letter: it was dropped as noise, and the line spaced out)
+    tsv = _rows([("ต", 1, 10, 20, 91), ("\u0e49", 1, 22, 6, 20), ("นท", 1, 30, 40, 88),
+                 ("ุ", 1, 52, 6, 40), ("น", 1, 72, 20, 90), ("สูง", 1, 110, 50, 92),
+                 ("AI", 2, 10, 40, 95), ("ต", 2, 60, 20, 91)])
+    lines = ocr._parse_tsv(tsv, 1.0, 30.0, "ต้นทุน สูง\n\nAI ต\n")
+    assert [ln.text for ln in lines] == ["ต้นทุน สูง", "AI ต"]
+    assert [w.box for w in lines[0].words] == [[10, 60, 82, 30], [110, 60, 50, 30]]
+
+
+def test_right_to_left_marks_are_not_part_of_a_word():
+    # Tesseract writes RLM into Arabic and Hebrew words; a search for the word must find it
+    tsv = _rows([("\u200fالسوق", 1, 200, 80, 93), ("\u200f", 1, 100, 4, 93),
+                 ("٢٠٢٥", 1, 10, 80, 90)])
+    lines = ocr._parse_tsv(tsv, 1.0, 30.0, "\u200fالسوق \u200f ٢٠٢٥")
+    assert [w.text for w in lines[0].words] == ["السوق", "٢٠٢٥"]
+
+
+def test_a_heading_with_vowel_signs_is_a_title():
+    # Devanagari vowel signs and Arabic vowels are marks, not letters (str.isalpha): half
+    # of "बाज़ार का आकार" was "not letters", so the slide had no title
+    for heading, body in (("बाज़ार का आकार", "किसानों को सही बाज़ार नहीं मिलता"),
+                          ("الحلّ: منصّة الدفع", "السوق الإقليمي للمدفوعات")):
+        words = [Word(w, 90.0, [10 + 120 * i, 20, 100, 48]) for i, w in enumerate(heading.split())]
+        small = [Word(w, 90.0, [10 + 90 * i, 120, 80, 24]) for i, w in enumerate(body.split())]
+        lines = [ocr_layout.Line(words), ocr_layout.Line(small)]
+        assert ocr_layout.find_title(lines, 540) == heading
