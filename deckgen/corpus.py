@@ -96,9 +96,19 @@ class Problem:
         return f"{printable(self.path)}: {self.reason}"
 
 
+# Invisible format characters that belong in text and move nothing they do not touch: the
+# directional marks Tesseract puts in Arabic and Hebrew (LRM, RLM, ALM) and the joiners
+# inside Persian and Hindi words (ZWNJ, ZWJ). Other format characters stay escaped: the
+# bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder the rest
+# of a terminal line, so a title could pose as another id or command.
+_TEXT_MARKS = frozenset("\u200c\u200d\u200e\u200f\u061c")
+
+
 def printable(text: str) -> str:
-    """One terminal line: control characters in file names (a newline) shown escaped."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    """One terminal line: control characters in file names (a newline, ESC) and bidi
+    overrides shown escaped; letters, and the marks and joiners of RTL and Indic text, kept."""
+    return "".join(ch if ch.isprintable() or ch in _TEXT_MARKS else ascii(ch)[1:-1]
+                   for ch in text)
 
 
 @dataclass

@@ -35,6 +35,8 @@ import functools
 import hashlib
 import itertools
 import os
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +70,7 @@ from deckgen.site_urls import (
     slide_page_path,
 )
 
-VERSION = "5"  # bump when pages, their order or the data card text change
+VERSION = "6"  # bump when pages, their order or the data card text change
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
 _SUMMARY_CHARS = 200
@@ -121,7 +123,24 @@ def _environment(root: Path) -> jinja2.Environment:
         UNSURE_BELOW=UNSURE_BELOW,
     )
     env.filters["filesize"] = _human_size
+    env.filters["isolate"] = bidi_isolate
     return env
+
+
+# Bidi classes that make text read right to left, or reorder what follows it: R, AL, and
+# the explicit embeddings, overrides and isolates (an unclosed U+202E flips the rest)
+_BIDI_REORDERING = {"R", "AL", "RLE", "RLO", "LRE", "LRO", "RLI", "LRI", "FSI", "PDF", "PDI"}
+
+
+def bidi_isolate(text: object) -> str:
+    """``text`` between FSI and PDI (Unicode's isolates) where it holds right-to-left letters
+    or bidi controls, else as it is. For untrusted text inside a line of ours where no
+    element can isolate it (``<title>``, og:title): "شركة · slide 3" keeps the English
+    order, and the isolate ends any override in it. Still a ``str``: autoescape applies."""
+    value = str(text)
+    if any(unicodedata.bidirectional(ch) in _BIDI_REORDERING for ch in value):
+        return f"\u2068{value}\u2069"
+    return value
 
 
 def _human_size(size: int) -> str:
@@ -222,22 +241,32 @@ def _slide_view(slide: Slide, meta: DeckMeta, image: dict) -> SlideView:
 # Tesseract's Chinese models name their script: a page must say which, or a browser draws
 # Traditional characters in a Japanese or Simplified font
 _SCRIPT_TAGS = {"chi_sim": "zh-Hans", "chi_sim_vert": "zh-Hans", "chi_tra": "zh-Hant",
-                "chi_tra_vert": "zh-Hant"}
+                "chi_tra_vert": "zh-Hant", "fas": "fa"}  # Persian: ISO 639-1 has "fa"
+# The letters of the scripts whose languages are told by the script, not the --lang alone:
+# an "eng+ara" slide is Arabic only if it shows Arabic letters (marks and digits do not count)
+_ARABIC = re.compile("[\u0620-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff\u0750-\u077f"
+                     "\u08a0-\u08c9\ufb50-\ufdfb\ufe70-\ufefc]")
+_SCRIPTS = {
+    "ja": HAN_KANA, "ko": HANGUL, "zh-Hans": HAN_KANA, "zh-Hant": HAN_KANA, "zh": HAN_KANA,
+    "ar": _ARABIC, "fa": _ARABIC,
+    "he": re.compile("[\u05d0-\u05ea\u05ef-\u05f2\ufb1d-\ufb4f]"),
+    "hi": re.compile("[\u0900-\u0963\u0971-\u097f\ua8e0-\ua8ff]"),
+    "th": re.compile("[\u0e01-\u0e4e]"),
+}
 
 
 def text_lang(lang: str, text: str) -> str:
     """The BCP 47 tag of OCR text read with Tesseract's ``lang`` ("jpn": "ja", "chi_tra":
-    "zh-Hant"); "" when that is English, mixes other languages, or cannot be told: a
-    slide of an "eng+jpn" build is Japanese only if it shows Japanese characters, and one
-    of an "eng+deu" build may be either."""
+    "zh-Hant", "ara": "ar"); "" when that is English, mixes other languages, or cannot be
+    told: a slide of an "eng+jpn" (or "eng+heb") build is Japanese (Hebrew) only if it shows
+    Japanese (Hebrew) letters, and one of an "eng+deu" build may be either."""
     parts = lang.split("+")
     others = {_SCRIPT_TAGS.get(part) or next(iter(languages(part)), "")
               for part in parts if part not in ("eng", "osd")}
     if len(others) != 1:
         return ""
     tag = others.pop()
-    script = {"ja": HAN_KANA, "ko": HANGUL}.get(tag, HAN_KANA if tag.startswith("zh") else None)
-    if script is not None:
+    if (script := _SCRIPTS.get(tag)) is not None:
         return tag if script.search(text) else ""
     return "" if "eng" in parts else tag
 

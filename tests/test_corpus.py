@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from PIL import Image
 
-from deckgen.corpus import SLUG_RE, safe_slug, scan
+from deckgen.corpus import SLUG_RE, printable, safe_slug, scan
 from deckgen.corpus_edit import add_deck, label_slide, set_section
 from deckgen.corpus_pdf import (
     PDF_RENDER_MAX_PIXELS,
@@ -624,3 +624,20 @@ def test_a_new_deck_whose_deck_toml_cannot_be_read_is_left_out_not_published_bar
                                              "published without its licence)")
     assert said["kept/deck.toml"].endswith("metadata ignored")  # for the build to say more
     assert skip_unread_decks(corpus, keep={"kept"}) == []
+
+
+def test_printable_keeps_the_marks_and_joiners_of_rtl_and_indic_text():
+    # Tesseract puts RLM marks in Arabic and Hebrew; Persian and Hindi words hold ZWNJ/ZWJ
+    arabic = "\u200fشركة الدفع السريع\u200f 2024"
+    persian, hindi = "می\u200cخواهم", "क्\u200dष"
+    for text in (arabic, persian, hindi, "\u200eAcme\u061c", "שלום\u200f"):
+        assert printable(text) == text
+
+
+def test_printable_still_escapes_controls_and_bidi_overrides():
+    # an override or isolate reorders the rest of a terminal line (spoofing); ESC starts
+    # a terminal escape sequence; C1 controls act as ones too
+    assert printable("evil\u202etxt.exe") == "evil\\u202etxt.exe"
+    assert printable("a\u2066b\u2069c\u202ad\u202c") == "a\\u2066b\\u2069c\\u202ad\\u202c"
+    assert printable("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m"
+    assert printable("line\nbreak\x9b") == "line\\nbreak\\x9b"

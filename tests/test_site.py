@@ -973,9 +973,138 @@ def test_ocr_text_in_another_language_says_which_so_chinese_gets_its_own_glyphs(
 
     assert langs("tw") == ["zh-Hant", "zh-Hant"]  # not drawn in a Japanese font
     deck_page = (tmp_path / "deck" / "tw.html").read_text()
-    assert '<span class="card-title" lang="zh-Hant">市場規模</span>' in deck_page  # its cards
+    assert '<span class="card-title" dir="auto" lang="zh-Hant">市場規模</span>' in deck_page
     assert langs("jp") == ["ja", "ja"]
     assert langs("en") == langs("mixed") == [None, None]  # the page's own lang, en
     assert langs("de") == ["de", "de"]
     assert langs("both") == [None, "ja"]  # an English heading over Japanese text
     assert site.text_lang("eng+deu", "Ein großer Markt") == ""  # German or English: unsaid
+
+
+# -- right-to-left and other scripts ---------------------------------------------------------
+COMPANY_AR = "شركة الدفع السريع"
+DECK_TITLE_AR = "عرض للمستثمرين"
+INDUSTRY_AR = "تقنية مالية"
+MIXED_TITLE = "Fintech API للشركات"
+OCR_AR = "Fintech API للشركات\nحجم السوق 40 مليار\nRevenue 2024"
+RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufefc]")
+
+
+def rtl_gallery(out: Path) -> list[Slide]:
+    """A deck of Arabic slides beside the English sample: its company, title, industry,
+    slide titles and OCR text right to left, its stage and year not."""
+    slides, decks = sample_gallery()
+    decks["fast"] = DeckMeta("fast", COMPANY_AR, DECK_TITLE_AR, 2024, "seed", INDUSTRY_AR, "",
+                             "https://example.com/fast.pdf", "CC-BY-4.0")
+    rtl = [_slide("fast", 1, "cover", MIXED_TITLE, OCR_AR),
+           _slide("fast", 2, "market", "حجم السوق", "حجم السوق\nTAM $40B"),
+           _slide("fast", 3, "team", "الفريق", "الفريق")]
+    for slide in rtl:
+        slide.ocr.lang = "ara+eng"
+    slides += rtl
+    images = site_images.write_images([s for s in slides if s.ocr], _variants, out)
+    site.render_site(slides, decks, images, out)
+    return rtl
+
+
+class _Isolation(HTMLParser):
+    """Each run of right-to-left text in a page's body, with the text of the element that
+    isolates it (the nearest <bdi> or element with a dir attribute), None when none does."""
+
+    VOID = {"img", "source", "meta", "link", "input", "br", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[dict] = []
+        self.runs: list[tuple[str, dict | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        attributes = dict(attrs)
+        self.stack.append({"tag": tag, "isolates": tag == "bdi" or "dir" in attributes,
+                           "class": attributes.get("class") or "", "text": ""})
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()["tag"] != tag:
+            pass
+
+    def handle_data(self, data):
+        for frame in self.stack:
+            frame["text"] += data
+        tags = [f["tag"] for f in self.stack]
+        # the classifier's cues are sentences of ours quoting a word: read left to right
+        if "body" not in tags or "cues" in {f["class"] for f in self.stack}:
+            return
+        if RTL_LETTER.search(data):
+            isolating = [f for f in self.stack if f["isolates"]]
+            self.runs.append((data, isolating[-1] if isolating else None))
+
+
+def _isolations(page: Path) -> list[tuple[str, str | None]]:
+    walker = _Isolation()
+    walker.feed(page.read_text())
+    return [(data, frame and frame["text"]) for data, frame in walker.runs]
+
+
+def test_every_piece_of_untrusted_rtl_text_is_isolated_on_its_own(tmp_path: Path):
+    # "<a>شركة الدفع السريع</a>, 2024, seed" unisolated reads "2024 ,شركة الدفع السريع, seed":
+    # each value must sit alone in a <bdi> or an element with dir, not inside our sentence
+    rtl_gallery(tmp_path)
+    values = {COMPANY_AR, DECK_TITLE_AR, INDUSTRY_AR, MIXED_TITLE, OCR_AR, "حجم السوق",
+              "حجم السوق\nTAM $40B", "الفريق"}
+    checked = 0
+    for page in pages(tmp_path):
+        where = page.relative_to(tmp_path)
+        for data, isolated_text in _isolations(page):
+            assert isolated_text is not None, f"{where}: {data!r} not isolated"
+            assert isolated_text.strip() in values, f"{where}: {isolated_text!r}"
+            checked += 1
+    assert checked > 30
+    slide = (tmp_path / "slide/fast/002.html").read_text()
+    assert '<pre class="ocr-text" dir="auto" lang="ar">حجم السوق\nTAM $40B</pre>' in slide
+    assert '<h1 dir="auto" lang="ar">حجم السوق</h1>' in slide
+    assert f'Previous<span class="visually-hidden"> slide</span>: <bdi>{MIXED_TITLE}</bdi>' in slide
+    assert f'dir="auto">{COMPANY_AR}</a>, 2024, <bdi>seed</bdi></p>' in slide  # the deck line
+    decks = (tmp_path / "decks.html").read_text()
+    assert f"<bdi>2024</bdi> · <bdi>seed</bdi> · <bdi>{INDUSTRY_AR}</bdi> · 3 slides" in decks
+
+
+def test_rtl_text_in_titles_is_isolated_with_unicode_isolates_english_left_as_it_is(
+        tmp_path: Path):
+    rtl_gallery(tmp_path)
+
+    def head(page: str) -> str:
+        return (tmp_path / page).read_text().split("</head>")[0]
+
+    title = re.search(r"<title>(.*)</title>", head("slide/fast/001.html"))[1]
+    assert title == f"\u2068{MIXED_TITLE}\u2069 · \u2068{COMPANY_AR}\u2069, slide 1 · deckgen"
+    assert f'og:title" content="{title.removesuffix(" · deckgen")}"' in head("slide/fast/001.html")
+    assert (f"<title>\u2068{COMPANY_AR}\u2069: \u2068{DECK_TITLE_AR}\u2069 · deckgen</title>"
+            in head("deck/fast.html"))
+    assert "<title>The problem · Acme Robotics, slide 2 · deckgen</title>" in head(
+        "slide/acme/002.html")  # no isolates where nothing reads right to left
+    assert "\u2068" not in (tmp_path / "deck/acme.html").read_text()
+    # an override (U+202E) left open would flip the rest of the line: the isolate ends it
+    assert site.bidi_isolate("Acme\u202e") == "\u2068Acme\u202e\u2069"
+
+
+def test_isolated_untrusted_text_stays_escaped(built: Path):
+    deck = (built / "deck/evil.html").read_text()
+    assert '<h1 dir="auto">&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;</h1>' in deck
+    assert "<dd><bdi>&lt;b&gt;fintech&lt;/b&gt;</bdi></dd>" in deck
+    slide = (built / "slide/evil/001.html").read_text()
+    assert '<pre class="ocr-text" dir="auto">&lt;script&gt;' in slide
+
+
+def test_ocr_text_in_rtl_and_indic_scripts_says_its_language():
+    assert site.text_lang("ara", "حجم السوق") == "ar"
+    assert site.text_lang("eng+ara", "Fintech API للشركات") == "ar"
+    assert site.text_lang("eng+ara", "Market size") == ""  # English on an eng+ara build
+    assert site.text_lang("ara", "\u200f2024") == ""  # a mark and digits are no Arabic
+    assert site.text_lang("eng+fas", "بازار می\u200cخواهیم") == "fa"
+    assert site.text_lang("heb+eng", "גודל השוק") == "he"
+    assert site.text_lang("eng+hin", "बाज़ार का आकार") == "hi"
+    assert site.text_lang("tha", "ขนาดตลาด") == "th"
+    assert site.text_lang("eng+tha", "Market") == ""
+    assert site.text_lang("ara+fas", "بازار") == ""  # one script, two languages: unsaid

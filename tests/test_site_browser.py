@@ -18,7 +18,7 @@ import pytest
 from deckgen import index, site, site_serve, site_urls
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_site import build, sample_gallery  # noqa: E402 - the unit tests' small gallery
+from test_site import INDUSTRY_AR, build, rtl_gallery, sample_gallery  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
@@ -314,3 +314,75 @@ def test_on_a_phone_the_pager_shows_whole_titles(browser, site_url: str, width: 
         [e.scrollWidth > e.clientWidth, e.getClientRects().length, e.offsetHeight])""")
     context.close()
     assert len(cut) == 2 and all(not clipped and height > 40 for clipped, _, height in cut), cut
+
+
+@pytest.fixture(scope="module")
+def rtl_site_url(tmp_path_factory) -> Iterator[str]:
+    out = tmp_path_factory.mktemp("rtl-site")
+    rtl_gallery(out)  # an Arabic deck beside the English sample
+    server = site_serve.make_server(out, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+# the box of the first occurrence of `text` in the element `selector`, as laid out
+_TEXT_BOX = """([selector, text]) => {
+    const root = document.querySelector(selector);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(text);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at);
+        range.setEnd(node, at + text.length);
+        // the union of its boxes with a width: a range can give an empty one at a line start
+        const boxes = [...range.getClientRects()].filter((r) => r.width > 0);
+        return {left: Math.min(...boxes.map((r) => r.left)),
+                right: Math.max(...boxes.map((r) => r.right)), top: boxes[0].top};
+    }
+    return null;
+}"""
+
+
+def test_an_rtl_company_keeps_the_english_order_of_its_deck_line(browser, rtl_site_url: str):
+    # "<a>شركة الدفع السريع</a>, 2024, seed": unisolated, the year joins the Arabic run and
+    # shows left of the company ("2024 ,شركة الدفع السريع, seed"); the English line reads
+    # company, year, stage from left to right whatever script the company is in
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(rtl_site_url + "slide/fast/001.html")
+    line = ".sidebar p:last-child"
+    company = page.locator(f"{line} a").bounding_box()
+    year = page.evaluate(_TEXT_BOX, [line, "2024"])
+    seed = page.evaluate(_TEXT_BOX, [line, "seed"])
+    # the same on a deck card: the industry before the slide count, not after it
+    page.goto(rtl_site_url + "decks.html")
+    card = '.deck-card:has(a[href="deck/fast.html"]) .card-meta'
+    cards = [page.evaluate(_TEXT_BOX, [card, text]) for text in (INDUSTRY_AR, "· 3")]
+    context.close()
+    assert company["x"] + company["width"] <= year["left"] + 1 < seed["left"], (company, year)
+    industry, count = cards
+    assert industry["right"] <= count["left"] + 1 and industry["top"] == count["top"], cards
+
+
+def test_each_line_of_ocr_text_takes_its_own_direction(browser, rtl_site_url: str):
+    # an Arabic line starts at the right of the box; the English lines around it at the left
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(rtl_site_url + "slide/fast/001.html")
+    box = page.evaluate("""() => {
+        const pre = document.querySelector('.ocr-text'), style = getComputedStyle(pre);
+        const r = pre.getBoundingClientRect();
+        return {left: r.left + parseFloat(style.paddingLeft),
+                right: r.right - parseFloat(style.paddingRight)};
+    }""")
+    lines = {text: page.evaluate(_TEXT_BOX, [".ocr-text", text])
+             for text in ("Fintech API", "للشركات", "حجم السوق 40 مليار", "Revenue 2024")}
+    context.close()
+    assert abs(lines["Fintech API"]["left"] - box["left"]) < 2, (lines, box)
+    assert lines["Fintech API"]["right"] < lines["للشركات"]["left"]  # an English line, in order
+    assert abs(lines["حجم السوق 40 مليار"]["right"] - box["right"]) < 2, (lines, box)
+    assert abs(lines["Revenue 2024"]["left"] - box["left"]) < 2, (lines, box)
