@@ -3,14 +3,16 @@
 Python and the browser must agree on every result, so the two share one
 definition of everything that decides a ranking:
 
-* tokens: Whoosh's ``StemmingAnalyzer`` (regex ``\\w+(\\.?\\w+)*``; each token in
-  its NFKC form, Chinese, Japanese and Korean runs cut into pairs of characters
-  (``records.search_pieces``); lower case, Latin accents folded (``fold``), Whoosh's
-  stop words and "our" + minimum length 2, Porter stemmer from ``whoosh.lang.porter``);
+* tokens: Whoosh's ``StemmingAnalyzer`` (regex ``W+(\\.?W+)*``, W a letter, digit, ``_``,
+  combining mark or ZWNJ/ZWJ: ``records.WORD_CHARS``; each token in its NFKC form, Chinese,
+  Japanese, Korean, Thai, Lao, Khmer and Myanmar runs cut into pairs of characters
+  (``records.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
+  folded (``fold``), Whoosh's stop words and "our" + minimum length 2, Porter stemmer
+  from ``whoosh.lang.porter``);
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
-  (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of Chinese,
-  Japanese or Korean letters is a phrase of its pairs;
+  (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of letters cut
+  into pairs (``records.PAIRED_LETTERS``) is a phrase of its pairs;
 * the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
   with Whoosh's one-byte field lengths) times the field boost, summed;
 * browsing a section (a section filter and no words): the sure labels in doc
@@ -49,9 +51,10 @@ from whoosh.util.numeric import length_to_byte
 from .errors import ConfigError, DeckgenError
 from .files import sha256_bytes, write_if_changed
 from .records import (
-    CJK_LETTERS,
+    PAIRED_LETTERS,
     PHRASE_GAP,
     SECTION_TITLES,
+    WORD_CHARS,
     DeckMeta,
     SectionResult,
     Slide,
@@ -60,7 +63,7 @@ from .records import (
     search_pieces,
 )
 
-VERSION = "6"  # bump when the schema, tokenization or export format changes
+VERSION = "7"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
@@ -78,7 +81,7 @@ class _FoldFilter(Filter):
 
 class _PiecesFilter(Filter):
     """``records.search_pieces``: each token in its NFKC form ("ＡＩ" is "AI"), a Chinese,
-    Japanese or Korean run of it as pairs of characters (search.js's analyze does the
+    Japanese, Korean or Thai run of it as pairs of characters (search.js's analyze does the
     same); a lone such character is dropped with the other one-letter words."""
 
     def __call__(self, tokens):
@@ -98,7 +101,9 @@ class _PiecesFilter(Filter):
 
 
 # Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
-_UNSTEMMED = (RegexTokenizer() | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
+# Whoosh's \w+(\.?\w+)* with marks and joiners inside words (search.js's TOKEN_RE)
+_TOKENS = rf"[{WORD_CHARS}]+(\.?[{WORD_CHARS}]+)*"
+_UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
               | StopFilter(stoplist=STOP_WORDS))
 ANALYZER = _UNSTEMMED | StemFilter(stemfn=stem, cachesize=50000)
 
@@ -230,10 +235,10 @@ def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
         if not free:
             phrase_of(PHRASE_GAP.sub(r"\1", phrase))  # "人手 不足" as the text has it
             continue
-        # a Chinese, Japanese or Korean word is its pairs side by side: "東京都" is not
-        # "京都" and "東京" anywhere on the slide
+        # a Chinese, Japanese, Korean or Thai word is its pairs side by side: "東京都" is
+        # not "京都" and "東京" anywhere on the slide
         at = 0
-        for run in CJK_LETTERS.finditer(free):
+        for run in PAIRED_LETTERS.finditer(free):
             clauses.extend(("term", (t,)) for t in tokenize(free[at:run.start()]))
             phrase_of(run[0])
             at = run.end()

@@ -223,9 +223,52 @@ def _fold_letter(match: re.Match) -> str:
     return _FOLD_LETTERS.get(bare, bare)
 
 
+def _mark_ranges() -> str:
+    """Every combining mark (Unicode M*) as a regex class body: Python's re has no \\p{M}.
+    Marks sit in planes 0, 1 and 14 only, so the scan skips the rest (import stays fast)."""
+    marks = [c for c in (*range(0x20000), *range(0xE0000, 0xE1000))
+             if unicodedata.category(chr(c))[0] == "M"]
+    ranges: list[list[int]] = []
+    for c in marks:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "")
+                   for a, b in ranges)
+
+
+# A word's letters, digits and combining marks: Devanagari vowel signs and viramas, Thai
+# vowels and tone marks, Arabic harakat and Hebrew niqqud are inside words, not between
+# them; so are the joiners ZWNJ and ZWJ of Persian and Indic words (fold drops them). LRM
+# and RLM are not. search.js's WORD is [\p{L}\p{N}_\p{M}\u200c\u200d]: the same over
+# Unicode 14 (Python 3.11's unicodedata); a browser knows marks assigned since then too.
+MARKS = _mark_ranges()
+JOINERS = "\u200c\u200d"
+WORD_CHARS = f"\\w{MARKS}{JOINERS}"  # a regex class body
+
+# Arabic and Hebrew as typed on either side of a search: harakat, tatweel and niqqud go;
+# alef with hamza or madda is alef, teh marbuta heh, alef maksura and Farsi yeh are yeh,
+# keheh is kaf; the joiners go (a Persian word is found typed with or without its ZWNJ).
+# Devanagari and Thai keep their marks: they are vowels there (किसान is not कसन).
+# search.js's fold is the same. (Digits are search_pieces': slugs fold too, and a deck
+# named "Acme ٢" keeps its slug.)
+_SCRIPT_FOLD = str.maketrans({
+    **dict.fromkeys([*map(chr, range(0x064B, 0x0660)), "\u0670", "\u0640"]),
+    **dict.fromkeys([chr(c) for c in range(0x0591, 0x05C8)
+                     if unicodedata.category(chr(c)) == "Mn"]),
+    **dict.fromkeys(["\u200c", "\u200d"]),
+    **dict.fromkeys("أإآٱ", "ا"), "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك",
+})
+# Arabic-Indic and Persian digits are 0-9 in search ("٨٢٠٠" finds "8200"), as NFKC makes
+# "２" 2; one character for one, so offsets hold (search.js's searchPieces is the same)
+_DIGITS = str.maketrans({chr(base + d): str(d) for base in (0x0660, 0x06F0) for d in range(10)})
+
+
 def fold(word: str) -> str:
-    """A lower-case word with its Latin accents folded away ("équipe": "equipe")."""
-    return _LATIN_ACCENTED.sub(_fold_letter, word)
+    """A lower-case word as search compares it: Latin accents folded away ("équipe":
+    "equipe"), Arabic and Hebrew spelt one way (``_SCRIPT_FOLD``)."""
+    return _LATIN_ACCENTED.sub(_fold_letter, word).translate(_SCRIPT_FOLD)
 
 
 # Chinese and Japanese run their words together: OCR's words there join without spaces, and
@@ -244,25 +287,41 @@ HAN_KANA = re.compile(f"[{_HAN_KANA}]")
 PHRASE_GAP = re.compile(f"([{_HAN_KANA}])[ \u3000]+(?=[{_HAN_KANA}])")  # keep group 1
 
 
+# Thai, Lao, Khmer and Myanmar write no spaces between words either: their runs are cut
+# into pairs as Chinese is ("ตลาด" finds "ตลาดอาหารออนไลน์"). Search only: OCR's word
+# joining keeps to UNSPACED.
+_THAI_LAO_KHMER_MYANMAR = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_PAIRED = f"{_HAN_KANA}{_HANGUL}{_THAI_LAO_KHMER_MYANMAR}"
+# a run of letters that search cuts into pairs: marks and joiners after one of its letters
+# stay in it (search.js's PAIRED_LETTERS is the same)
+PAIRED_LETTERS = re.compile(f"[{_PAIRED}][{_PAIRED}{MARKS}{JOINERS}]*")
+# A pair is of two characters each with the marks that follow it ("อร่อย" is "อร่",
+# "ร่อ", "อย"), so no pair starts with a lone mark (a Thai tone mark, a vowel sign): a
+# character starts a new one unless it is a mark or a joiner. No grapheme rules beyond
+# that: search.js splits the same way with the same one regex.
+_CLUSTER = re.compile(f".[{MARKS}{JOINERS}]*", re.DOTALL)
+
+
 def search_pieces(token: str) -> list[tuple[str, int, int]]:
     """What one token of text is searched as, (text, start, end): its NFKC form (full-width
-    "ＡＩ" is "AI", half-width "ﾌｨﾝﾃｯｸ" "フィンテック") cut by ``cjk_pieces``. Offsets are
-    in ``token``; where NFKC changed its length, every piece spans the whole token."""
-    norm = unicodedata.normalize("NFKC", token)
+    "ＡＩ" is "AI", half-width "ﾌｨﾝﾃｯｸ" "フィンテック") with Arabic-Indic and Persian digits
+    as 0-9, cut by ``cjk_pieces``. Offsets are in ``token``; where NFKC changed its length,
+    every piece spans the whole token."""
+    norm = unicodedata.normalize("NFKC", token).translate(_DIGITS)
     same = len(norm) == len(token)
     return [(norm[a:b], a if same else 0, b if same else len(token)) for a, b in cjk_pieces(norm)]
 
 
 def cjk_pieces(word: str) -> list[tuple[int, int]]:
-    """Where ``word`` (one token) splits for search: each pair of neighbouring CJK letters
-    (a lone one on its own), and the runs of other letters whole: "AI技術者" is "AI",
-    "技術", "術者"."""
+    """Where ``word`` (one token) splits for search: each pair of neighbouring characters
+    (with their marks) in a run of ``PAIRED_LETTERS`` (a lone one on its own), and the runs
+    of other letters whole: "AI技術者" is "AI", "技術", "術者"."""
     pieces, at = [], 0
-    for run in CJK_LETTERS.finditer(word):
+    for run in PAIRED_LETTERS.finditer(word):
         if run.start() > at:
             pieces.append((at, run.start()))
-        n = run.end() - run.start()
-        pieces += [(i, i + 2) for i in range(run.start(), run.end() - 1)] if n > 1 else [run.span()]
+        chars = [m.span() for m in _CLUSTER.finditer(word, run.start(), run.end())]
+        pieces += [(a[0], b[1]) for a, b in zip(chars, chars[1:], strict=False)] or chars
         at = run.end()
     if at < len(word):
         pieces.append((at, len(word)))

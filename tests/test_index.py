@@ -148,6 +148,89 @@ def test_a_chinese_or_japanese_word_is_found_whole_not_as_pairs_anywhere(tmp_pat
                                   ["kyoto/001", "tokyo/001"]]
 
 
+def test_golden_script_folds_match_the_table():  # search.js fold is held to the same table
+    assert {w: ix.fold(w) for w in CASES["script_folds"]} == CASES["script_folds"]
+
+
+def test_marks_and_joiners_are_inside_words_lrm_and_rlm_are_not():
+    # Devanagari vowel signs and virama, Arabic harakat, Hebrew niqqud, Thai tone marks
+    assert ix.tokenize("बाज़ार किसान समाधान धन्यवाद") == ["बाज़ार", "किसान", "समाधान", "धन्यवाद"]
+    assert ix.tokenize("السُّوق") == ["السوق"]
+    assert ix.tokenize("שָׁלוֹם") == ["שלום"]
+    assert ix.tokenize("อร่อย") == ["อร่", "ร่อ", "อย"]  # pairs of letters with their marks
+    assert ix.tokenize("می\u200cخواهم") == ix.tokenize("میخواهم") == ["ميخواهم"]
+    assert ix.tokenize("\u200fשלום\u200e\u200eעולם") == ["שלום", "עולם"]
+
+
+def test_python_and_search_js_agree_on_every_word_character():
+    """records.WORD_CHARS (Python's \\w and the M* categories of its Unicode) against
+    search.js's WORD_CHARS (\\p{L}\\p{N}_\\p{M}), on every code point Python's Unicode
+    assigns: node's Unicode is newer, and knows letters and marks Python does not yet."""
+    import re
+    import sys
+
+    from deckgen.records import WORD_CHARS
+    script = ("import { WORD_CHARS } from '" + (ROOT / "site_templates/static/search.js").as_uri()
+              + "'; const re = new RegExp(`^[${WORD_CHARS}]$`, 'u'), out = [];"
+              " for (let c = 0; c <= 0x10ffff; c++)"
+              " if (re.test(String.fromCodePoint(c))) out.push(c);"
+              " process.stdout.write(JSON.stringify(out));")
+    node = shutil.which("node")
+    assert node, "node (v20+) is needed to check search.js"
+    run = subprocess.run([node, "--input-type=module", "-e", script], check=True,
+                         capture_output=True, text=True, timeout=120)
+    in_js = set(json.loads(run.stdout))
+    word = re.compile(f"[{WORD_CHARS}]")
+    assigned = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) != "Cn"]
+    differ = [hex(c) for c in assigned if bool(word.fullmatch(chr(c))) != (c in in_js)]
+    assert differ == []
+    assert {0x093F, 0x064E, 0x05B8, 0x0E48, 0x200C, 0x200D} <= in_js
+    assert not {0x200E, 0x200F} & in_js
+
+
+def test_hindi_arabic_hebrew_and_persian_words_are_found_whole_on_both_sides(tmp_path):
+    slides = [make_slide("hi", 1, "धन्यवाद! किसान बाज़ार का समाधान", "किसान"),
+              make_slide("hi", 2, "कसन और धनी", "धनी"),
+              make_slide("ar", 1, "السُّوق الإلكترونيّة في مـــدرسة أحمد: ٨٢٠٠ مستخدم", "السُّوق"),
+              make_slide("ar", 2, "مدرسة على 8200 طالب", "مستشفى"),
+              make_slide("he", 1, "\u200fהַשּׁוּק\u200e הַגָּדוֹל", "שָׁלוֹם"),
+              make_slide("fa", 1, "می\u200cخواهم کتاب یک ۱۴۰۲", "بازار")]
+    ix.build_index(slides, {}, tmp_path / "whoosh")
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    queries = ["धन्यवाद", "धन ", "किसान", "कसन", "सम ", "السوق", "الس ", "مدرسه", "احمد",
+               "الإلكترونية", "8200", "٨٢٠٠", "۸۲۰۰", "השוק", "הַשּׁוּק", "שלום", "میخواهم",
+               "ميخواهم", "كتاب", "1402"]
+    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
+    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
+                                                       [{"q": q} for q in queries], tmp_path)]
+    # marks are part of the word (धन्यवाद is no "धन"); Devanagari keeps them (किसान is no
+    # कसन); Arabic and Hebrew fold theirs away, and their digits are 0-9
+    assert in_python == in_js == [["hi/001"], [], ["hi/001"], ["hi/002"], [], ["ar/001"], [],
+                                  ["ar/001", "ar/002"], ["ar/001"], ["ar/001"],
+                                  ["ar/001", "ar/002"], ["ar/001", "ar/002"],
+                                  ["ar/001", "ar/002"], ["he/001"], ["he/001"], ["he/001"],
+                                  ["fa/001"], ["fa/001"], ["fa/001"], ["fa/001"]]
+
+
+def test_a_thai_word_inside_a_run_is_found_whole_not_as_pairs_anywhere(tmp_path):
+    slides = [make_slide("th", 1, "ตลาดอาหารออนไลน์ในประเทศไทย", "อร่อย"),
+              make_slide("th", 2, "ไทยตลาด", "ตลาด"),
+              make_slide("lo", 1, "ຕະຫຼາດອອນໄລນ໌", "ລາວ"),
+              make_slide("km", 1, "ទីផ្សារអនឡាញ", "ខ្មែរ")]
+    ix.build_index(slides, {}, tmp_path / "whoosh")
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    queries = ["ตลาด", "อาหาร", "ประเทศไทย", "ตลาดไทย", "ตลาด ไทย", "อร่อย", "ร่อ", "ຕະຫຼາດ",
+               "ទីផ្សារ", '"ตลาด อาหาร"']  # quoted, a space is a space: Thai text has them
+    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
+    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
+                                                       [{"q": q} for q in queries], tmp_path)]
+    # "ตลาดไทย" is not on th/002 ("ไทยตลาด"): a run typed whole is its pairs side by side
+    assert in_python == in_js == [["th/001", "th/002"], ["th/001"], ["th/001"], [],
+                                  ["th/001", "th/002"], ["th/001"], ["th/001"], ["lo/001"],
+                                  ["km/001"], []]
+    assert ix.parse_query("ตลาด") == [("phrase", ("ตล", "ลา", "าด"))]
+
+
 def test_golden_stems_match_whoosh_porter():
     wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
     assert wrong == {}

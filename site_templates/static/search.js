@@ -3,10 +3,10 @@
 // It reads the static index written by deckgen/index.py (search/entry.json ->
 // term shards -> display-record chunks + facets), tokenizes exactly like
 // deckgen.index (Whoosh's StemmingAnalyzer on each token's NFKC form, Chinese,
-// Japanese and Korean as pairs of characters) and ranks with Whoosh's BM25F, so the exact-match
-// results are the ones `deckgen search` prints. On top of that, as extra
-// results ranked after the exact ones: prefix matching on the last word
-// while typing, and typo tolerance for words not in the vocabulary.
+// Japanese, Korean, Thai, Lao, Khmer and Myanmar as pairs of characters) and ranks
+// with Whoosh's BM25F, so the exact-match results are the ones `deckgen search` prints.
+// On top of that, as extra results ranked after the exact ones: prefix matching on the
+// last word while typing, and typo tolerance for words not in the vocabulary.
 // All page text is set with textContent (untrusted OCR text; strict CSP).
 
 export const FORMAT_VERSION = 1;
@@ -15,8 +15,13 @@ export const FORMAT_VERSION = 1;
 const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "can", "for",
   "from", "have", "if", "in", "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the",
   "our", "this", "to", "us", "we", "when", "will", "with", "yet", "you", "your"]);
-// Python's \w on str patterns is exactly [\p{L}\p{N}_] (checked over all code points).
-const TOKEN_RE = /[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*/gu;
+// A word's characters (deckgen.records.WORD_CHARS): Python's \w, which is exactly
+// [\p{L}\p{N}_], and the combining marks (Devanagari vowel signs, Thai tone marks, Arabic
+// harakat, Hebrew niqqud are inside words) and ZWNJ/ZWJ (inside Persian and Indic words;
+// fold drops them). Not LRM/RLM. tests/test_index.py checks both sides agree on every
+// code point Python's Unicode (14) assigns.
+export const WORD_CHARS = "\\p{L}\\p{N}_\\p{M}\u200c\u200d";
+const TOKEN_RE = new RegExp(`[${WORD_CHARS}]+(?:\\.?[${WORD_CHARS}]+)*`, "gu");
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
 // Latin letters with accents, and those NFD cannot split, fold to plain letters on both
@@ -25,10 +30,18 @@ const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 const LATIN_ACCENTED = /[\u00c0-\u024f\u1e00-\u1eff]/gu;
 const FOLD_LETTERS = { "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th",
   "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z", "ŋ": "ng" };
+// Arabic and Hebrew as typed on either side (deckgen.records._SCRIPT_FOLD): harakat,
+// tatweel, niqqud and cantillation go, and ZWNJ/ZWJ; alef with hamza or madda is alef, teh
+// marbuta heh, alef maksura and Farsi yeh are yeh, keheh is kaf. Devanagari and Thai keep
+// their marks: they are vowels there. (Digits are searchPieces'.)
+const SCRIPT_DROPPED = /[\u064b-\u065f\u0670\u0640\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u200c\u200d]/gu;
+const SCRIPT_FOLDED = /[\u0622\u0623\u0625\u0671\u0629\u0649\u06cc\u06a9]/gu;
+const SCRIPT_LETTERS = { "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627",
+  "\u0629": "\u0647", "\u0649": "\u064a", "\u06cc": "\u064a", "\u06a9": "\u0643" };
 export const fold = (word) => word.replace(LATIN_ACCENTED, (c) => {
   const bare = c.normalize("NFD").replace(/\p{Mn}/gu, ""); // the accents off, then the
   return FOLD_LETTERS[bare] ?? bare; // letter spelt out ("ǽ": "æ": "ae")
-});
+}).replace(SCRIPT_DROPPED, "").replace(SCRIPT_FOLDED, (c) => SCRIPT_LETTERS[c]);
 
 // Chinese, Japanese and Korean letters: a run of them is searched as pairs of neighbouring
 // characters, "請求書" as "請求" and "求書" (deckgen.records.cjk_pieces; the same ranges).
@@ -41,18 +54,26 @@ const PHRASE_GAP = new RegExp(`([${HAN_KANA}])[ \u3000]+(?=[${HAN_KANA}])`, "gu"
 
 const ONE_CJK_LETTER = new RegExp(`^${CJK_LETTERS.source}$`, "u");
 
-// [start, end] offsets of the pieces of one token: each pair of CJK letters (a lone one on
-// its own), the runs of other letters whole ("AI技術者": "AI", "技術", "術者").
+// Thai, Lao, Khmer and Myanmar write no spaces between words either: their runs are cut
+// into pairs too (deckgen.records.PAIRED_LETTERS): marks and joiners after a letter stay in
+// its run. A pair is of two characters each with the marks that follow it ("อร่อย":
+// "อร่", "ร่อ", "อย"), so none starts with a lone mark: a character starts a new one unless
+// it is a mark or a joiner (records._CLUSTER, the same rule).
+const PAIRED = `${HAN_KANA}\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff`;
+const PAIRED_LETTERS = new RegExp(`[${PAIRED}][${PAIRED}\\p{M}\u200c\u200d]*`, "gu");
+const CLUSTER = /[\s\S][\p{M}\u200c\u200d]*/gu;
+
+// [start, end] offsets of the pieces of one token: each pair of neighbouring characters in a
+// PAIRED_LETTERS run (a lone one on its own), the runs of other letters whole ("AI技術者":
+// "AI", "技術", "術者").
 export function cjkPieces(word) {
   const pieces = [];
   let at = 0;
-  for (const run of word.matchAll(CJK_LETTERS)) {
+  for (const run of word.matchAll(PAIRED_LETTERS)) {
     if (run.index > at) pieces.push([at, run.index]);
-    const ends = [];
-    let end = run.index;
-    for (const ch of run[0]) ends.push((end += ch.length));
-    if (ends.length === 1) pieces.push([run.index, ends[0]]);
-    for (let i = 0; i + 1 < ends.length; i++) pieces.push([i ? ends[i - 1] : run.index, ends[i + 1]]);
+    const chars = [...run[0].matchAll(CLUSTER)].map((c) => [run.index + c.index, run.index + c.index + c[0].length]);
+    if (chars.length === 1) pieces.push(chars[0]);
+    for (let i = 0; i + 1 < chars.length; i++) pieces.push([chars[i][0], chars[i + 1][1]]);
     at = run.index + run[0].length;
   }
   if (at < word.length) pieces.push([at, word.length]);
@@ -60,10 +81,13 @@ export function cjkPieces(word) {
 }
 
 // What one token is searched as, [text, start, end]: its NFKC form (full-width "ＡＩ" is
-// "AI") cut by cjkPieces; where NFKC changed its length, each piece spans the whole token
+// "AI") with Arabic-Indic and Persian digits as 0-9 ("٨٢٠٠" finds "8200"), cut by
+// cjkPieces; where NFKC changed its length, each piece spans the whole token
 // (deckgen.records.search_pieces).
+const EASTERN_DIGITS = /[\u0660-\u0669\u06f0-\u06f9]/gu;
+const digitOf = (c) => String(c.charCodeAt(0) - (c.charCodeAt(0) >= 0x06f0 ? 0x06f0 : 0x0660));
 function searchPieces(token) {
-  const norm = token.normalize("NFKC"), same = norm.length === token.length;
+  const norm = token.normalize("NFKC").replace(EASTERN_DIGITS, digitOf), same = norm.length === token.length;
   return cjkPieces(norm).map(([a, b]) => [norm.slice(a, b), same ? a : 0, same ? b : token.length]);
 }
 
@@ -151,10 +175,10 @@ export function parseQuery(query) {
   const addTerms = (text) => { for (const t of analyze(text)) add({ kind: "term", terms: [t.term], word: t.word }); };
   for (const m of String(query).matchAll(/"([^"]*)"?|([^"]+)/g)) {
     if (!m[2]) { addPhrase(analyze((m[1] || "").replace(PHRASE_GAP, "$1"))); continue; }
-    // a Chinese, Japanese or Korean word is its pairs side by side: "東京都" is not
+    // a Chinese, Japanese, Korean or Thai word is its pairs side by side: "東京都" is not
     // "京都" and "東京" anywhere on the slide
     let at = 0;
-    for (const run of m[2].matchAll(CJK_LETTERS)) {
+    for (const run of m[2].matchAll(PAIRED_LETTERS)) {
       addTerms(m[2].slice(at, run.index));
       addPhrase(analyze(run[0]));
       at = run.index + run[0].length;
@@ -163,7 +187,7 @@ export function parseQuery(query) {
   }
   const last = clauses[clauses.length - 1];
   // The last word is still being typed unless a space or a quote follows it.
-  if (last && last.kind === "term" && /[\p{L}\p{N}_]$/u.test(query)) {
+  if (last && last.kind === "term" && new RegExp(`[${WORD_CHARS}]$`, "u").test(query)) {
     const toks = analyze(query);
     if (toks.length && toks[toks.length - 1].term === last.terms[0]) last.open = true;
   }

@@ -37,6 +37,19 @@ test("Latin accents fold like deckgen.records.fold, letter for letter", () => {
   assert.ok(Object.keys(cases.folds).length > 500);
 });
 
+test("Arabic, Hebrew and Persian fold like deckgen.records.fold, word for word", () => {
+  const wrong = Object.entries(cases.script_folds).filter(([w, f]) => fold(w) !== f);
+  assert.deepEqual(wrong.map(([w, f]) => `${w}: ${fold(w)} != ${f}`), []);
+  assert.ok(Object.keys(cases.script_folds).length > 20);
+});
+
+test("marks stay in their words, and a Thai pair holds each letter's marks", () => {
+  const text = "\u200fשָׁלוֹם\u200e धन्यवाद อร่อย";
+  const toks = analyze(text);
+  assert.deepEqual(toks.map((t) => text.slice(t.start, t.end)), ["שָׁלוֹם", "धन्यवाद", "อร่", "ร่อ", "อย"]);
+  assert.deepEqual(toks.map((t) => t.word), ["שלום", "धन्यवाद", "อร่", "ร่อ", "อย"]);
+});
+
 test("filter values key like deckgen.records.facet_key", () => {
   const wrong = Object.entries(cases.facet_keys).filter(([v, k]) => facetKey(v) !== k);
   assert.deepEqual(wrong.map(([v, k]) => `${JSON.stringify(v)}: ${facetKey(v)} != ${k}`), []);
