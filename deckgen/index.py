@@ -63,7 +63,7 @@ from .records import (
     search_pieces,
 )
 
-VERSION = "7"  # bump when the schema, tokenization or export format changes
+VERSION = "8"  # bump when the schema, tokenization or export format changes
 FORMAT_VERSION = 1  # of search/entry.json and the files it names
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
@@ -186,6 +186,27 @@ def _schema() -> Schema:
 
 # --- Whoosh: build and query ---------------------------------------------------
 
+# the index says which deckgen.index.VERSION wrote it: another version cuts words otherwise
+# (a search would miss silently), and Whoosh's pickled schema names this module's classes
+_VERSION_FILE = "deckgen-index-version.txt"
+
+
+def _open(index_dir: Path):
+    """The Whoosh index in ``index_dir``, if this deckgen wrote it (else a clear error)."""
+    index_dir = Path(index_dir)
+    if not whoosh_index.exists_in(index_dir):
+        raise IndexMissingError(f"no search index in {index_dir}: run `deckgen build` first")
+    try:
+        built = (index_dir / _VERSION_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        built = "an older one"
+    if built != VERSION:
+        raise IndexMissingError(
+            f"the search index in {index_dir} was built by another deckgen version ({built}; "
+            f"this one reads {VERSION}): run `deckgen build` to rebuild it")
+    return whoosh_index.open_dir(index_dir)
+
+
 def build_index(slides: list[Slide], decks: dict[str, DeckMeta], index_dir: Path) -> None:
     """Rebuild the Whoosh index from scratch in a temp dir, then swap it in."""
     index_dir = Path(index_dir)
@@ -202,6 +223,7 @@ def build_index(slides: list[Slide], decks: dict[str, DeckMeta], index_dir: Path
             fields = dict(doc, company_facet=doc["company"], industry_facet=doc["industry"])
             writer.add_document(**{k: v for k, v in fields.items() if v != ""})
         writer.commit()
+        (tmp / _VERSION_FILE).write_text(VERSION + "\n", encoding="utf-8")
         old = index_dir.with_name(f".{index_dir.name}.old")
         shutil.rmtree(old, ignore_errors=True)
         if index_dir.exists():
@@ -260,9 +282,7 @@ def _whoosh_query(clauses: list[tuple[str, tuple[str, ...]]]) -> Q.Query:
 def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None,
            limit: int = 10) -> list[dict]:
     """Top ``limit`` slides for ``query``, best first; ``filters`` = {facet: exact value}."""
-    index_dir = Path(index_dir)
-    if not whoosh_index.exists_in(index_dir):
-        raise IndexMissingError(f"no search index in {index_dir}: run `deckgen build` first")
+    ix = _open(index_dir)
     for name in filters or {}:
         if name not in _FACET_FIELDS:
             raise ConfigError(f"unknown filter {name!r}: use one of {', '.join(_FACET_FIELDS)}")
@@ -272,7 +292,6 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
         return []
     q = _whoosh_query(clauses) if clauses else Q.Every()
     browse_section = not clauses and "section" in (filters or {})
-    ix = whoosh_index.open_dir(index_dir)
     with ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1)) as searcher:
         filter_terms = [Q.Term(_FACET_FIELDS[name], _facet_value(searcher, name, str(value)))
                         for name, value in (filters or {}).items()]
@@ -316,7 +335,7 @@ def stage_named(index_dir: Path, query: str, filters: dict[str, str] | None = No
 
     if not (typed := said(query)):
         return None
-    with whoosh_index.open_dir(index_dir).searcher() as searcher:
+    with _open(index_dir).searcher() as searcher:
         named = [v for v in searcher.reader().field_terms("stage") if said(v) == typed]
     if not named or not search(index_dir, "", filters={**(filters or {}), "stage": named[0]},
                                limit=1):
@@ -326,7 +345,7 @@ def stage_named(index_dir: Path, query: str, filters: dict[str, str] | None = No
 
 def unknown_filter(index_dir: Path, filters: dict[str, str]) -> str | None:
     """Says which filter value no slide has, and the values there are; None if all exist."""
-    with whoosh_index.open_dir(index_dir).searcher() as searcher:
+    with _open(index_dir).searcher() as searcher:
         for name, value in filters.items():
             known = list(searcher.reader().field_terms(_FACET_FIELDS[name]))
             if _facet_value(searcher, name, value) not in known:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -345,6 +346,31 @@ def test_search_without_index_says_what_to_do(tmp_path):
 def test_vlq_encoding():
     assert ix.vlq([0, 1, 31, 32, 1000]) == "ABfgBof"
     assert ix.vlq([]) == ""
+
+
+def test_search_js_cuts_words_as_this_index_version_does():
+    # search.js refuses an entry.json from another builder (a page left open over a deploy)
+    said = re.search(r'export const INDEX_VERSION = "([^"]+)"',
+                     (ROOT / "site_templates/static/search.js").read_text(encoding="utf-8"))
+    assert said and said[1] == ix.VERSION, "bump search.js INDEX_VERSION with index.VERSION"
+
+
+def test_an_index_another_deckgen_built_is_refused_not_searched(tmp_path):
+    # another version cuts words otherwise: 東京都 found nothing, silently (QA-33)
+    ix.build_index([make_slide("jp", 1, "東京都の会社")], {}, tmp_path / "whoosh")
+    assert [h["id"] for h in ix.search(tmp_path / "whoosh", "東京都")] == ["jp/001"]
+    version = tmp_path / "whoosh" / "deckgen-index-version.txt"
+    for built, said in (("6", r"another deckgen version \(6; this one reads"),
+                        (None, r"another deckgen version \(an older one")):
+        if built:
+            version.write_text(built)
+        else:
+            version.unlink()
+        for call in (lambda: ix.search(tmp_path / "whoosh", "東京都"),
+                     lambda: ix.unknown_filter(tmp_path / "whoosh", {"stage": "Seed"}),
+                     lambda: ix.stage_named(tmp_path / "whoosh", "Seed")):
+            with pytest.raises(ix.IndexMissingError, match=said + r".*run `deckgen build`"):
+                call()
 
 
 def test_export_names_files_by_content_hash(built):

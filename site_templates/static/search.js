@@ -10,6 +10,11 @@
 // All page text is set with textContent (untrusted OCR text; strict CSP).
 
 export const FORMAT_VERSION = 1;
+// deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
+// a page left open across a deploy that changed how words are cut must not search the new
+// index with the old cuts (東京都 found nothing): it says the index was updated instead
+export const INDEX_VERSION = "8";
+const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
 const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "can", "for",
@@ -372,7 +377,7 @@ export class SearchIndex {
   // `entry`: entry.json, when the caller has read it already.
   async open(entry = null) {
     entry = this.entry = entry || await this._load("entry.json");
-    if (entry.version !== FORMAT_VERSION) throw new Error(`search index format ${entry.version} is not ${FORMAT_VERSION}`);
+    if (!readable(entry)) throw new Error(`search index ${entry.version}/${entry.builder} is not ${FORMAT_VERSION}/${INDEX_VERSION}`);
     const e = this.meta = await this.file(entry.meta);
     this.hashChars = entry.hash;
     this.fieldStats = e.fields.map((_, f) => ({ boost: e.boosts[f], avgfl: e.lengths[f] / e.docs || 1 }));
@@ -885,7 +890,7 @@ export class LiveIndex {
     if (this._refresh && this._refresh.stale === stale) return this._refresh.next;
     const next = this._load("entry.json", { fresh: true }).then((entry) => {
       if (entry.meta === stale.entry.meta) return null;
-      if (entry.version !== FORMAT_VERSION) throw indexUpdated();
+      if (!readable(entry)) throw indexUpdated();
       if (this._index === stale) this._opening = null; // drop every file the old index read
       return this.open(entry);
     }, (err) => { if (err.missing) return null; throw err; });

@@ -125,3 +125,13 @@ test("a new entry in a format this page cannot read says the index was updated",
   site.files = v2;
   await assert.rejects(live.use(ids("zeppelin")), (err) => err.message === INDEX_UPDATED && err.plain === true);
 });
+
+test("a new entry built by a deckgen that cuts words otherwise says the index was updated", async () => {
+  const site = server(tinyFiles(V1, { tag: "a" }));
+  const live = new LiveIndex(site.load);
+  await live.use(ids("market"));
+  const v2 = tinyFiles(V2, { tag: "b" });
+  v2.set("entry.json", { ...v2.get("entry.json"), builder: "next" }); // same format, new tokenizer
+  site.files = v2;
+  await assert.rejects(live.use(ids("zeppelin")), (err) => err.message === INDEX_UPDATED && err.plain === true);
+});

@@ -1,7 +1,7 @@
 // A tiny search index in memory, in the shape deckgen/index.py exports (entry.json -> meta ->
 // term, position, vocabulary, record and facet files), for tests of SearchIndex under node.
 // Small shards and vocabulary files on purpose, so a test can see which files a search reads.
-import { analyze, SearchIndex } from "../../site_templates/static/search.js";
+import { analyze, FORMAT_VERSION, INDEX_VERSION, SearchIndex } from "../../site_templates/static/search.js";
 
 const FIELDS = ["text", "title", "company", "industry"];
 const VLQ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -100,6 +100,6 @@ export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = ""
     vocab: { starts: vocabStarts, files: vocabFiles },
     records: { size: 8, fields: recordFields, hashes }, facets: `f.${tag}json`,
   });
-  put("entry.json", { version: 1, hash: 12, meta: `m.${tag}json` });
+  put("entry.json", { version: FORMAT_VERSION, builder: INDEX_VERSION, hash: 12, meta: `m.${tag}json` });
   return files;
 }
