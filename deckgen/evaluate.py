@@ -7,9 +7,11 @@
 Every slide runs the real per-slide pipeline (``upscale`` -> ``ocr``), then
 each deck is classified jointly with ``classify_deck``.
 
-OCR words are lower-case alphanumeric tokens of 2+ characters, compared as
-multisets: recall = share of truth words the OCR found, precision = share of
-OCR words that are in the truth (both pooled over all slides with truth text).
+OCR words are lower-case alphanumeric tokens of 2+ characters in any script
+(``training.sr_eval.tokens``: Latin accents folded, Chinese, Japanese and Thai as pairs
+of characters), compared as multisets: recall = share of truth words the OCR found,
+precision = share of OCR words that are in the truth (both pooled over all slides with
+truth text).
 CER is the edit distance between the two word sequences (joined by single
 spaces) over the truth length, so it also counts reading-order mistakes.
 Titles, when labels.csv gives them, count as found when the title read from the

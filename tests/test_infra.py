@@ -49,9 +49,10 @@ def test_only_this_distribution_reads_the_bucket(resources):
     statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     allow, records, deny = statements
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-    # deploy's records of owed invalidations name taken-down decks: never served
+    # deploy's records (owed invalidations name taken-down decks; the headers it set):
+    # never served
     assert records["Effect"] == "Deny" and records["Action"] == "s3:GetObject"
-    assert records["Resource"]["Fn::Sub"].endswith("/*.deckgen/pending-invalidation/*")
+    assert records["Resource"]["Fn::Sub"].endswith("/*.deckgen/*")
     assert allow["Action"] == "s3:GetObject"
     assert "${Distribution}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
     assert deny["Effect"] == "Deny" and deny["Condition"]["Bool"]["aws:SecureTransport"] == "false"

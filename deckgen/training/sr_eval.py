@@ -1,22 +1,30 @@
 """How super-resolution output is judged: OCR word recall/precision, CER, PSNR, SSIM.
 
 Words are lowercase alphanumeric tokens of two or more characters, counted as a
-multiset (the measure in ../shared/anchors/README.md). Needs no torch.
+multiset (the measure in ../shared/anchors/README.md), in any script: Latin accents
+folded, marks inside words (Hindi, Arabic), and Chinese, Japanese and Thai runs cut into
+pairs of characters as search cuts them. Needs no torch.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 import cv2
 import numpy as np
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+from deckgen.records import JOINERS, MARKS, fold, search_pieces
+
+# letters, digits and marks of any script, not "_": a word of an English slide is the
+# [a-z0-9]+ it always was, "équipe" is "equipe", "बाज़ार" whole
+_WORD = re.compile(f"(?:[^\\W_]|[{MARKS}{JOINERS}])+")
 
 
 def tokens(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text.lower()) if len(t) >= 2]
+    words = _WORD.findall(fold(unicodedata.normalize("NFKC", text).lower()))
+    return [piece for word in words for piece, _, _ in search_pieces(word) if len(piece) >= 2]
 
 
 def word_scores(truth: str, ocr: str) -> tuple[int, int, int]:
