@@ -38,10 +38,13 @@ from deckgen.errors import BadInputError, ConfigError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import atomic_write, content_stamp, exclusive_lock, sha256_file, tree_stamp
 from deckgen.manifest import (
+    changed_versions,
     keep_last_metadata,
     labels_on_other_slides,
     last_manifest,
     load_manifest,
+    stage_versions,
+    version_change_line,
     write_manifest,
 )
 from deckgen.progress import Progress
@@ -70,6 +73,7 @@ class Builder:
         self.progress = progress or Progress(quiet=quiet)
         self.report = BuildReport()
         self._last_slides: list[dict] = []  # the last finished build's slide records
+        self.versions: dict[str, str] = {}  # manifest.stage_versions, asked once per build
 
     # -- helpers for later stages -------------------------------------------------------
     def upscaled_png(self, slide: Slide) -> bytes:
@@ -109,6 +113,8 @@ class Builder:
         # build holds the lock: no other one is writing them)
         for leftover in self.build_root.glob(".whoosh.*"):
             shutil.rmtree(leftover, ignore_errors=True)
+        self.versions = stage_versions()
+        self._say_what_changed(last_manifest(self.build_root))
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
         moved = labels_on_other_slides(slides, corpus.decks, self._last_slides,
@@ -130,10 +136,30 @@ class Builder:
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
         write_manifest(self.build_root, slides, corpus, self.out, self.source_bytes,
-                       config=self.config, failures=self._failures())
+                       config=self.config, failures=self._failures(), versions=self.versions)
         self.report.corrupt_cache_entries = self.cache.corrupt_entries
         atomic_write(self.build_root / "report.json", self.report.to_json().encode())
         return self.report
+
+    def _say_what_changed(self, previous: dict[str, Any]) -> None:
+        """An upgraded stage recomputes every slide (hours on a large gallery): say which
+        one, before it starts, and record it in report.json."""
+        if not previous.get("slides"):  # a first build: nothing to compare with
+            return
+        before = previous.get("versions")
+        if isinstance(before, dict):
+            changes = changed_versions(before, self.versions)
+            for change in changes:
+                change["notice"] = version_change_line(change)
+        else:
+            changes = [{"stage": "*", "before": "", "now": "", "notice": (
+                "the last build was made by an older deckgen, which did not record its stage "
+                "versions: any stage changed since runs again for every slide")}]
+        self.report.versions_changed = changes
+        if not self.progress.quiet:
+            for change in changes:
+                self.progress.console.print(f"note: {change['notice']}", highlight=False,
+                                            soft_wrap=True)
 
     def _check_output_folder(self) -> None:
         """The site stage deletes files in --out that it did not write: --out must be its
@@ -201,7 +227,8 @@ class Builder:
                          f"opencv {cv2.__version__}"]
         # What decides the words: the timeout decides whether OCR finishes, not what it
         # reads; the Tesseract release does (asked once per build, not once per slide).
-        ocr_key_params = [replace(cfg.ocr, timeout=0.0), ocr.tesseract_version()]
+        ocr_key_params = [replace(cfg.ocr, timeout=0.0),
+                          self.versions.get("tesseract") or ocr.tesseract_version()]
         for slide in corpus.slides:
             up_key = stage_key("upscale", upscale.VERSION, up_key_params, slide.sha256)
             ocr_key = stage_key("ocr", ocr.VERSION, ocr_key_params, up_key)
@@ -438,6 +465,7 @@ class Builder:
             # left to fill the system's temp folder
             spool_dir=self.build_root / "spool",
             failures=self._failures(),
+            versions=self.versions,  # what provenance.json says made the slides
         )
         urls = {
             s.id: {"page": site_urls.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}

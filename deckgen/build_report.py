@@ -34,6 +34,9 @@ class BuildReport:
     cache_not_on_workers: int = 0
     workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
     decks_removed: list[str] = field(default_factory=list)  # built last time, gone now
+    # stage versions other than the last build's (manifest.changed_versions, each with the
+    # notice the build printed): why a build recomputed every slide
+    versions_changed: list[dict[str, str]] = field(default_factory=list)
     site: dict[str, Any] = field(default_factory=dict)
 
     @property

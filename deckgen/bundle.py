@@ -7,7 +7,8 @@ builds of the same records give the same archive hash, so the site can print
 it and a redeploy uploads nothing. Its documents' version ends in a content id
 (``content_digest``), so two archives with other files never share a version even
 though the file name stays ``deckgen-dataset-v1.tar.gz``; ``provenance.json`` records
-the stage versions, settings and tool versions that made it.
+the archive's format (``VERSION``) and the stage versions, settings and tool versions that
+made its slides (the build's, as its manifest recorded them).
 
 The field list ``FIELDS`` is the single source of the schema: it drives
 ``metadata.jsonl``, ``slides.csv``, ``datapackage.json``, ``croissant.json``,
@@ -47,7 +48,7 @@ from deckgen.records import DeckMeta, Slide
 if TYPE_CHECKING:
     from deckgen.config import Config
 
-VERSION = "12"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "13"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 SPOOL_PREFIX = "deckgen-bundle-"  # the spool folders of images waiting for the archive
 
@@ -75,6 +76,7 @@ def build_bundle(
     config: Config | None = None,
     spool_dir: Path | None = None,
     failures: Mapping[str, str] | None = None,
+    versions: Mapping[str, str] | None = None,
 ) -> dict:
     """Write ``out_dir/deckgen-dataset-v<version>.tar.gz`` and describe it.
 
@@ -88,9 +90,11 @@ def build_bundle(
     rewritten only when its bytes change.
     ``config`` is the build's (its OCR, classifier and upscale settings go into
     ``provenance.json`` and the card, its site base_url into Croissant's url);
-    default: deckgen's defaults. The images wait in a spool folder made in ``spool_dir``
-    (default: the system's temp folder); one a killed run left there is swept
-    (``files.spool_folder``).
+    default: deckgen's defaults. ``versions`` are the ``manifest.stage_versions`` the
+    slides were built with (the build's own, as its manifest recorded them), for
+    ``provenance.json`` and the card; default: the running deckgen's. The images wait
+    in a spool folder made in ``spool_dir`` (default: the system's temp folder); one a
+    killed run left there is swept (``files.spool_folder``).
     """
     if upscaled_format not in ("webp", "png"):
         raise ValueError(f"upscaled_format must be 'webp' or 'png', not {upscaled_format!r}")
@@ -139,7 +143,7 @@ def build_bundle(
             upscaled_format=upscaled_format,
             base_url=config.site.base_url if config is not None else "",
             site_title=config.site.title if config is not None else "")
-        ctx.provenance = provenance(config, ctx, skipped)
+        ctx.provenance = provenance(config, ctx, skipped, versions)
         texts = _data_members(ctx)
         sums = {name: hashlib.sha256(data).hexdigest() for name, data in texts.items()}
         for name, path in images.items():
@@ -171,28 +175,33 @@ def build_bundle(
 
 
 def provenance(config: Config | None, ctx: bundle_card.CardContext,
-               skipped: list[dict[str, str]]) -> dict[str, Any]:
-    """provenance.json: what made these slides, so OCR and SR results can be compared."""
-    import cv2  # the upscale stage's; not for `bundle verify`
+               skipped: list[dict[str, str]],
+               versions: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """provenance.json: what made these slides, so OCR and SR results can be compared.
+    ``versions``: the stage versions they were built with (default: the running code's)."""
     import PIL
     from PIL import features
 
-    from deckgen import classify, ocr, upscale
     from deckgen.config import Config
+    from deckgen.manifest import stage_versions  # runs the upscale stage's imports
 
     cfg = config or Config()
+    made_by = dict(versions) if versions is not None else stage_versions()
     return {  # no date: the content id (which covers this file) names the data, not the day
-        "deckgen": __version__,
+        "deckgen": made_by.get("deckgen", __version__),
         "dataset_version": ctx.version,
-        "upscale": {"version": upscale.VERSION, "method": cfg.upscale.method,
+        "bundle_format": VERSION,  # this archive's layout and member formats
+        "upscale": {"version": made_by.get("upscale", ""), "method": cfg.upscale.method,
                     "max_scale": cfg.upscale.max_scale,
-                    "target_x_height": cfg.upscale.target_x_height, "opencv": cv2.__version__,
+                    "target_x_height": cfg.upscale.target_x_height,
+                    "opencv": made_by.get("opencv", ""),
                     "note": "scale varies per slide (upscale_scale)"},
-        "ocr": {"version": ocr.VERSION, "tesseract": ocr.tesseract_version(), "lang": cfg.ocr.lang,
+        "ocr": {"version": made_by.get("ocr", ""), "tesseract": made_by.get("tesseract", ""),
+                "lang": cfg.ocr.lang,
                 "psm": cfg.ocr.psm, "min_conf": cfg.ocr.min_conf,
                 "note": "words below min_conf are dropped; boxes are in original-image pixels "
                         "(multiply by upscale_scale for the upscaled image)"},
-        "classify": {"version": classify.VERSION,
+        "classify": {"version": made_by.get("classify", ""),
                      "min_confidence": cfg.classify.min_confidence,
                      "prior_weight": cfg.classify.prior_weight,
                      "note": "a top score below min_confidence is labelled other"},

@@ -385,7 +385,8 @@ def _how_made(ctx: CardContext) -> list[str]:
     prov = ctx.provenance
     ocr, up, cls = prov.get("ocr", {}), prov.get("upscale", {}), prov.get("classify", {})
     lines = [
-        f"Built by deckgen {__version__}, an offline pipeline. Each slide image ({source}) is "
+        f"Built by deckgen {prov.get('deckgen') or __version__}, an offline pipeline. "
+        f"Each slide image ({source}) is "
         "enlarged by a super-resolution model run through OpenCV's DNN module, read by "
         "Tesseract OCR (words, boxes, confidences, a title guess), and assigned one of "
         f"{len(SECTIONS)} section types by a small classifier over the OCR text and layout "

@@ -58,8 +58,14 @@ SiteOpt = Annotated[
 
 
 def _version(value: bool) -> None:
+    """"deckgen 0.1.0 (upscale 7+…, ocr-17, classify-9+…, index 7, site 5, bundle 13)": the
+    stage versions tell two commits apart, and which stages an upgrade runs again."""
     if value:
-        print(f"deckgen {__version__}")
+        from deckgen import bundle, classify, index, ocr, site, upscale
+
+        stages = (f"upscale {upscale.VERSION}", ocr.VERSION, classify.VERSION,
+                  f"index {index.VERSION}", f"site {site.VERSION}", f"bundle {bundle.VERSION}")
+        print(f"deckgen {__version__} ({', '.join(stages)})")
         raise typer.Exit()
 
 

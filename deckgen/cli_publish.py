@@ -51,7 +51,7 @@ def bundle_build(
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
-    from deckgen.manifest import built_corpus, built_out, built_settings, load_manifest
+    from deckgen.manifest import built_corpus, built_out, current_build_settings, load_manifest
     from deckgen.slide_task import DATASET_IMAGE, cached_images
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
@@ -61,9 +61,10 @@ def bundle_build(
     out = out or built_out(cache) or Path(cfg.build.out)
     corpus = corpus or built_corpus(cache) or Path(cfg.build.corpus)
     refuse_overlap(out, corpus, cache)  # the archive goes to out/dataset/
-    # the build's OCR, upscale and site settings, not today's deckgen.toml: they are what
-    # made the slides' text, and provenance.json and the card say so
-    cfg, failures = built_settings(cache) or (cfg, {})
+    # the build's OCR, upscale and site settings and stage versions, not today's deckgen.toml
+    # or code: they are what made the slides' text, and provenance.json and the card say so.
+    # A build that recorded none, or other versions than this deckgen's, is refused.
+    cfg, failures, versions = current_build_settings(cache)
     store = Cache(cache / "cache")
 
     def upscaled(slide):
@@ -91,6 +92,7 @@ def bundle_build(
         max_pixels=cfg.upscale.max_pixels,
         config=cfg,
         failures=failures,  # the slides that failed a stage, listed as left out
+        versions=versions,
     )
     print(json.dumps(info, sort_keys=True))
     for item in info["skipped"]:
@@ -192,7 +194,9 @@ def deploy(
                 endpoint_url=endpoint_url,
                 progress=progress,
             )
-        except DeckgenError as exc:  # a failed invalidation: what was done and what is owed
+        # a refused --delete (what it would delete, and why) or a failed invalidation
+        # (what was done and what is owed): the JSON, then the error and its exit code
+        except DeckgenError as exc:
             if as_json and getattr(exc, "summary", None):
                 print(json.dumps(exc.summary, sort_keys=True, default=str))
             raise
@@ -204,9 +208,12 @@ def deploy(
     invalidation, paths = summary.get("invalidation_id"), summary["invalidation_paths"]
     stale = "" if delete else f", {summary['stale']} stale kept" + (
         " (use --delete)" if summary["stale"] else "")
+    reheaded = summary["headers_updated"]
+    headers = "" if not reheaded else (
+        f" (headers {'would be ' if dry_run else ''}updated on {reheaded})")
     err.print(
         f"{upload} {summary['uploaded']} files ({summary['bytes'] / 1e6:.1f} MB), "
-        f"{summary['unchanged']} unchanged, {summary['deleted']} {deleted}{stale}"
+        f"{summary['unchanged']} unchanged{headers}, {summary['deleted']} {deleted}{stale}"
         + (f"; invalidation {invalidation}" if invalidation else "")
         + (f"; would invalidate {len(paths)} paths" if dry_run and paths else ""),
         highlight=False,

@@ -21,11 +21,18 @@
   and forgotten only once CloudFront accepted them: an invalidation that fails
   (wrong id, throttling, Ctrl-C) or a takedown without ``distribution_id`` is
   sent by the next deploy, from whichever machine runs it (see ``PENDING_DIR``).
+- Headers are kept right without a HEAD per object: the bucket holds a record of the
+  Content-Type and Cache-Control the last deploy set on each key (``HEADERS_RECORD``).
+  A file whose bytes are unchanged gets its headers re-sent (a server-side copy, no
+  upload) when this deploy would set others (a release changed the rules), when the record
+  does not know it, or when the object was written after the record (by hand, by another
+  tool). A deploy that changes nothing writes nothing.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import re
@@ -35,12 +42,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from deckgen import deploy_refs
 from deckgen.deploy_cdn import (
     IMMUTABLE,
+    SHORT,
     cache_control,
+    classify_deletions,
     group_keys,
     invalidation_paths,
     merge_paths,
@@ -52,7 +62,12 @@ UPLOAD_THREADS = 8
 # (not the build folder) so a deploy from another machine or CI runner sends them too. The
 # name ends in 128 random bits: CloudFront may only GetObject (no ListBucket), so nobody can
 # fetch a record naming what was taken down; deploy itself finds them by listing.
-PENDING_DIR = ".deckgen/pending-invalidation/"
+DECKGEN_DIR = ".deckgen/"  # deploy's own records: never a site file, never stale
+PENDING_DIR = DECKGEN_DIR + "pending-invalidation/"
+# {"<Content-Type>\n<Cache-Control>": [site paths]}: the headers the last deploy set on each
+# key, so that header rules changed by a release reach unchanged files (it names only files
+# the site serves anyway)
+HEADERS_RECORD = DECKGEN_DIR + "headers.json.gz"
 HAND_PATHS = 30  # an error lists this many paths in its aws command, else one wildcard
 
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
@@ -132,12 +147,16 @@ def deploy(
     deleted or stale keys named by folder (``group_keys``), the invalidation id and
     paths (None / [] when there was none; the paths include ``earlier_invalidation_paths``,
     those owed by earlier deploys), ``pending_invalidation_paths`` (owed after this deploy:
-    it had no distribution id, or CloudFront failed) and ``warnings`` (lines for the user).
-    A failed invalidation raises with the summary as the error's ``summary``.
+    it had no distribution id, or CloudFront failed), ``headers_updated`` (unchanged files
+    whose headers were re-sent, see ``HEADERS_RECORD``), ``refusal`` and ``warnings`` (lines
+    for the user). A failed invalidation raises with the summary as the error's ``summary``.
 
     ``delete`` refuses to delete more than ``max_delete`` objects; by default, more than
     half of those live (and over ``SAFE_DELETES``): a site built from the wrong corpus or
-    folder would otherwise take the gallery down. A dry run says so among its warnings.
+    folder would otherwise take the gallery down. The error says how many of them are
+    renamed files (an upgrade) and how many are in folders the site no longer has, and
+    carries that as its ``summary`` (``_refusal``); a dry run has it as ``refusal`` and says
+    so among its warnings.
     """
     site_dir = Path(site_dir)
     if not bucket:
@@ -147,30 +166,42 @@ def deploy(
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     s3 = s3_client or _client("s3", endpoint_url)
     local = _scan(site_dir, prefix)
-    remote, records = _list_remote(s3, bucket, prefix)
+    remote, records, headers_time = _list_remote(s3, bucket, prefix)
     earlier = _read_pending(s3, bucket, records)
     changed = [f for f in local.values() if not _same(s3, bucket, f, remote.get(f.key))]
+    recorded = _read_headers(s3, bucket, prefix) if headers_time else {}
+    uploading = {f.key for f in changed}
+    vouched = {f.key: _vouched(f, remote[f.key], recorded, headers_time)
+               for f in local.values() if f.key not in uploading}
+    reheaded = [f for f in local.values() if f.key in vouched
+                and vouched[f.key] != _headers(f.rel)]
     waves = deploy_refs.upload_waves(
         {f.key: f.path for f in changed}, existing=set(remote), site_keys=set(local), prefix=prefix
     )
     stale = sorted(set(remote) - set(local))
     deleted = stale if delete else []
     limit = max(SAFE_DELETES, len(remote) // 2) if max_delete is None else max_delete
-    too_many = (f"--delete would delete {len(deleted):,} of the {len(remote):,} objects at "
-                f"s3://{bucket}/{prefix}: is {site_dir} the whole gallery, built from the "
-                f"whole corpus? If it is, pass --max-delete {len(deleted)}")
-    if len(deleted) > limit and not dry_run:
-        raise ConfigError(too_many)
+    refusal = _refusal(deleted, local, remote, site_dir, bucket, prefix, limit,
+                       limit_given=max_delete is not None) if len(deleted) > limit else None
+    if refusal and not dry_run:
+        error = ConfigError(refusal["error"])
+        error.summary = refusal  # type: ignore[attr-defined]  # what --json prints
+        raise error
     where = {"site_keys": set(local), "existing": set(remote), "prefix": prefix}
-    paths = invalidation_paths([f.key for f in changed], deleted, **where)
-    # recorded until CloudFront has them: what edges keep for a year (short TTLs run out)
+    rewritten = [f.key for f in changed + reheaded]
+    paths = invalidation_paths(rewritten, deleted, **where)
+    # recorded until CloudFront has them: what edges keep for a year (short TTLs run out);
+    # a file whose headers are re-sent may have had any Cache-Control unless the record knew
     long_lived = [k for k in deleted + [f.key for f in changed if f.key in remote]
                   if cache_control(k[len(prefix):]) == IMMUTABLE]
+    long_lived += [f.key for f in reheaded if (vouched[f.key] or ("", ""))[1] != SHORT]
     owed = invalidation_paths([], long_lived, **where)
     groups = group_keys(stale, site_keys=set(local), prefix=prefix)
     summary = {
         "bucket": bucket, "prefix": prefix, "dry_run": dry_run,
         "uploaded": len(changed), "unchanged": len(local) - len(changed),
+        # unchanged files whose Content-Type / Cache-Control were re-sent (no upload)
+        "headers_updated": len(reheaded), "headers_updated_keys": sorted(f.key for f in reheaded),
         "deleted": len(deleted), "stale": 0 if delete else len(stale),
         "bytes": sum(f.size for f in changed),
         "uploaded_keys": [key for wave in waves for key in wave],
@@ -180,8 +211,9 @@ def deploy(
         "invalidation_paths": merge_paths(paths, earlier, prefix) if distribution_id else [],
         "earlier_invalidation_paths": earlier,  # owed by earlier deploys (sent now if we can)
         "pending_invalidation_paths": [] if distribution_id else merge_paths(owed, earlier, prefix),
-        "warnings": [too_many.replace("would delete", "would stop: it would delete", 1)]
-        if len(deleted) > limit else [],
+        "refusal": refusal,  # why --delete stops (a dry run goes on to show what it would do)
+        "warnings": [refusal["error"].replace("would delete", "would stop: it would delete", 1)]
+        if refusal else [],
     }
     immutable_deleted = sum(cache_control(k[len(prefix):]) == IMMUTABLE for k in deleted)
     if immutable_deleted and not distribution_id:
@@ -198,6 +230,16 @@ def deploy(
         return summary
     record = _write_pending(s3, bucket, prefix, owed, distribution_id) if owed else None
     _upload_waves(s3, bucket, waves, {f.key: f for f in changed}, progress)
+    _upload_waves(s3, bucket, [[f.key for f in reheaded]], {f.key: f for f in reheaded}, None,
+                  send=lambda s3, bucket, f: _copy_with_headers(s3, bucket, f,
+                                                                remote[f.key]["etag"]),
+                  what="header update")
+    wanted = {f.rel: _headers(f.rel) for f in local.values()}
+    if changed or reheaded or wanted != recorded:  # after them: newer objects were not ours
+        try:
+            _write_headers(s3, bucket, prefix, wanted)
+        except DeckgenError as exc:  # the files are right; the next deploy re-sends headers
+            summary["warnings"].append(str(exc))
     if deleted:
         _delete(s3, bucket, deleted)
     if distribution_id and summary["invalidation_paths"]:
@@ -219,6 +261,79 @@ def deploy(
         except DeckgenError as exc:  # sent twice next time: harmless
             summary["warnings"].append(f"invalidation sent, but its record stays: {exc}")
     return summary
+
+
+def _refusal(deleted: list[str], local: dict[str, LocalFile], remote: dict[str, dict],
+             site_dir: Path, bucket: str, prefix: str, limit: int, *, limit_given: bool) -> dict:
+    """Why --delete stops, telling renamed files (an upgrade) from missing folders (a site
+    built from part of the corpus); ``error`` is the message, the rest is for --json."""
+    why = classify_deletions(deleted, site_keys=set(local), new_keys=set(local) - set(remote),
+                             prefix=prefix)
+    total, flag = len(deleted), f"--max-delete {len(deleted)}"
+    gone = [g["path"] for g in why["gone_folders"]]
+    gone_names = ", ".join(gone[:4]) + (f", +{len(gone) - 4} more" if len(gone) > 4 else "")
+    parts = [(why["renamed"], "in folders the new site fills with new files (renamed files: "
+              "an upgrade or a re-encode?)"),
+             (why["gone"], f"in folders it no longer has ({gone_names})"),
+             (why["dropped"], "in folders it keeps but adds nothing to (files it dropped)")]
+    parts = [(n, text) for n, text in parts if n]
+    said = [f"{'all ' if n == total else ''}{n:,}{' of them' if i == 0 and n < total else ''} "
+            f"{'is' if n == 1 else 'are'} {text}" for i, (n, text) in enumerate(parts)]
+    question = (f"if {site_dir} is the whole gallery, built from the whole corpus, pass {flag}"
+                if not why["gone"] and not why["dropped"] else
+                f"is {site_dir} the whole gallery, built from the whole corpus? If it is, "
+                f"pass {flag}")
+    allowed = f"--max-delete {limit}" if limit_given else f"at most {limit:,} without --max-delete"
+    error = (f"--delete would delete {total:,} of the {len(remote):,} objects at "
+             f"s3://{bucket}/{prefix} ({allowed}): "
+             f"{'; '.join(said)}. {question[0].upper()}{question[1:]} (--dry-run lists them)")
+    return {"refused": True, "reason": "too many deletes", "error": error, "bucket": bucket,
+            "prefix": prefix, "objects": len(remote), "would_delete": total, "limit": limit,
+            "in_renamed_folders": why["renamed"], "in_gone_folders": why["gone"],
+            "in_kept_folders": why["dropped"], "gone_folders": why["gone_folders"],
+            "flag": flag}
+
+
+def _headers(rel: str) -> tuple[str, str]:
+    return content_type(rel), cache_control(rel)
+
+
+def _vouched(f: LocalFile, remote: dict, recorded: dict[str, tuple[str, str]],
+             recorded_at: datetime | None) -> tuple[str, str] | None:
+    """The headers the object has, as far as the record knows: None for a key it does not
+    name or an object written since (by hand, by another tool, by a deploy stopped early)."""
+    if recorded_at is None or remote["modified"] > recorded_at:
+        return None
+    return recorded.get(f.rel)
+
+
+def _read_headers(s3, bucket: str, prefix: str) -> dict[str, tuple[str, str]]:
+    """The record's headers by site path; one that cannot be parsed vouches for nothing."""
+    key = prefix + HEADERS_RECORD
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as exc:
+        raise _explain(exc, f"cannot read s3://{bucket}/{key}") from exc
+    try:
+        groups = json.loads(gzip.decompress(body))["headers"]
+        return {rel: tuple(pair.split("\n", 1)) for pair, rels in groups.items()
+                for rel in rels}
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _write_headers(s3, bucket: str, prefix: str, headers: dict[str, tuple[str, str]]) -> None:
+    groups: dict[str, list[str]] = {}
+    for rel, pair in sorted(headers.items()):
+        groups.setdefault("\n".join(pair), []).append(rel)
+    body = gzip.compress(json.dumps({"version": 1, "headers": groups}).encode(), mtime=0)
+    key = prefix + HEADERS_RECORD
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/gzip",
+                      CacheControl="no-store")
+    except Exception as exc:
+        raise _explain(exc, f"cannot record the headers set in s3://{bucket}/{key} (the next "
+                       "deploy sends them again)") from exc
 
 
 def _write_pending(s3, bucket: str, prefix: str, paths: list[str],
@@ -279,7 +394,7 @@ def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
         rel = path.relative_to(site_dir).as_posix()
         # half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home;
         # other dotfiles (".well-known/security.txt") are the site's
-        if not path.is_file() or LOCAL_ONLY.fullmatch(path.name) or rel.startswith(PENDING_DIR):
+        if not path.is_file() or LOCAL_ONLY.fullmatch(path.name) or rel.startswith(DECKGEN_DIR):
             continue
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         with open(path, "rb") as fh:
@@ -292,20 +407,26 @@ def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
     return files
 
 
-def _list_remote(s3, bucket: str, prefix: str) -> tuple[dict[str, dict], list[str]]:
-    """The site's objects, and the keys of the invalidations earlier deploys still owe."""
+def _list_remote(s3, bucket: str, prefix: str
+                 ) -> tuple[dict[str, dict], list[str], datetime | None]:
+    """The site's objects, the keys of the invalidations earlier deploys still owe, and when
+    the headers record was written (None: there is none)."""
     remote: dict[str, dict] = {}
     records: list[str] = []
+    headers_time = None
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 if obj["Key"].startswith(prefix + PENDING_DIR):
                     records.append(obj["Key"])
-                else:
-                    remote[obj["Key"]] = {"etag": obj["ETag"].strip('"'), "size": obj["Size"]}
+                elif obj["Key"] == prefix + HEADERS_RECORD:
+                    headers_time = obj["LastModified"]
+                elif not obj["Key"].startswith(prefix + DECKGEN_DIR):
+                    remote[obj["Key"]] = {"etag": obj["ETag"].strip('"'), "size": obj["Size"],
+                                          "modified": obj["LastModified"]}
     except Exception as exc:
         raise _explain(exc, f"cannot list s3://{bucket}/{prefix}") from exc
-    return remote, sorted(records)
+    return remote, sorted(records), headers_time
 
 
 def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
@@ -322,12 +443,13 @@ def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
 
 
 def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, LocalFile],
-                  progress: Callable[[int, int, str], None] | None) -> None:
+                  progress: Callable[[int, int, str], None] | None, *,
+                  send: Callable[..., None] | None = None, what: str = "upload") -> None:
     total, done = sum(len(w) for w in waves), 0
     pool = ThreadPoolExecutor(max_workers=UPLOAD_THREADS)
     try:
         for wave in waves:
-            futures = {key: pool.submit(_put, s3, bucket, files[key]) for key in wave}
+            futures = {key: pool.submit(send or _put, s3, bucket, files[key]) for key in wave}
             failure: Exception | None = None
             for key, future in futures.items():  # finish the whole wave before stopping
                 try:
@@ -339,7 +461,7 @@ def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, Loca
                 if progress:
                     progress(done, total, key)
             if failure is not None:
-                raise _explain(failure, f"upload stopped after {done} of {total} files "
+                raise _explain(failure, f"{what} stopped after {done} of {total} files "
                                "(the live site is intact; run deploy again to finish)") from failure
     finally:  # Ctrl-C: drop queued uploads, never start the next wave
         pool.shutdown(wait=True, cancel_futures=True)
@@ -353,6 +475,17 @@ def _put(s3, bucket: str, f: LocalFile) -> None:
             ContentMD5=base64.b64encode(bytes.fromhex(f.md5)).decode(),
             Metadata={"sha256": f.sha256},
         )
+
+
+def _copy_with_headers(s3, bucket: str, f: LocalFile, etag: str) -> None:
+    """Set ``f``'s headers on its object in place: a server-side copy, the bytes not sent;
+    only if the object is still the one compared (``etag``), never on other bytes."""
+    s3.copy_object(
+        Bucket=bucket, Key=f.key, CopySource={"Bucket": bucket, "Key": f.key},
+        CopySourceIfMatch=f'"{etag}"', MetadataDirective="REPLACE",
+        ContentType=content_type(f.rel), CacheControl=cache_control(f.rel),
+        Metadata={"sha256": f.sha256},
+    )
 
 
 def _delete(s3, bucket: str, keys: list[str]) -> None:

@@ -142,3 +142,31 @@ def _exact_paths(keys: list[str]) -> set[str]:
             folder = posixpath.dirname(key)
             paths.add("/" + (quote(folder, safe=_URL_SAFE) + "/" if folder else ""))
     return paths
+
+
+def classify_deletions(keys: list[str], *, site_keys: set[str], new_keys: set[str],
+                       prefix: str = "") -> dict:
+    """Why ``keys`` would go, to tell an upgrade from a partial site in a refusal:
+
+    - ``renamed``: in a folder the site fills with new files (every image renamed by an
+      upgrade or a re-encode: the gallery is whole, its names changed);
+    - ``gone``: in a folder the site no longer has at all (a deck missing: a site built from
+      part of the corpus takes the gallery down); ``gone_folders`` names those folders
+      (topmost, ``{"path": "img/oldco/", "files": 12}``), most files first;
+    - ``dropped``: in a folder the site keeps, with no new files there (files it dropped).
+    """
+    kept, _ = _kept_folders(site_keys, prefix)
+    filled = {posixpath.dirname(k) for k in new_keys}
+    counts = {"renamed": 0, "gone": 0, "dropped": 0}
+    gone_folders: dict[str, int] = {}
+    for key in keys:
+        folder = _gone_folder(key, kept, prefix)
+        if folder is not None:
+            counts["gone"] += 1
+            gone_folders[folder + "/"] = gone_folders.get(folder + "/", 0) + 1
+        elif posixpath.dirname(key) in filled:
+            counts["renamed"] += 1
+        else:
+            counts["dropped"] += 1
+    named = sorted(gone_folders.items(), key=lambda item: (-item[1], item[0]))
+    return {**counts, "gone_folders": [{"path": p, "files": n} for p, n in named]}

@@ -23,10 +23,12 @@ from deckgen.records import DeckMeta, Slide
 
 def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: Path,
                    picture: Picture | None = None, config: Config | None = None,
-                   failures: dict[str, str] | None = None) -> None:
+                   failures: dict[str, str] | None = None,
+                   versions: dict[str, str] | None = None) -> None:
     """``picture`` gives a slide's image bytes: a new hand label keeps a fingerprint of it.
-    ``config`` and ``failures`` (each failed slide's reason) let `bundle build` write the
-    archive this build wrote."""
+    ``config``, ``failures`` (each failed slide's reason) and ``versions`` (the
+    ``stage_versions`` the build ran with) let `bundle build` write the archive this
+    build wrote, and the next build say which stages changed since."""
     # read now, not when the build began: a `deckgen label` run meanwhile re-confirmed one
     before = {s["id"]: s for s in last_manifest(build_root).get("slides", [])}
     records = []
@@ -50,6 +52,7 @@ def write_manifest(build_root: Path, slides: list[Slide], corpus: Corpus, out: P
         "config": {table: dataclasses.asdict(getattr(config or Config(), table))
                    for table in OUTPUT_SETTINGS},
         "failures": failures or {},
+        "versions": versions if versions is not None else stage_versions(),
     }
     atomic_write(Path(build_root) / "manifest.json", json.dumps(manifest, sort_keys=True).encode())
 
@@ -200,13 +203,78 @@ def built_out(build_root: Path) -> Path | None:
 OUTPUT_SETTINGS = ("upscale", "ocr", "classify", "site")
 
 
-def built_settings(build_root: Path) -> tuple[Config, dict[str, str]] | None:
-    """The last build's settings and failed slides' reasons (None for a build before they
-    were recorded)."""
+def built_settings(build_root: Path
+                   ) -> tuple[Config, dict[str, str], dict[str, str]] | None:
+    """The last build's settings, failed slides' reasons and ``stage_versions`` (None for
+    a build before all three were recorded)."""
     data = _read_manifest(build_root)
-    if not isinstance(data.get("config"), dict):
+    if not isinstance(data.get("config"), dict) or not isinstance(data.get("versions"), dict):
         return None
-    return config_from_dict(data["config"]), dict(data.get("failures") or {})
+    return (config_from_dict(data["config"]), dict(data.get("failures") or {}),
+            {str(k): str(v) for k, v in data["versions"].items()})
+
+
+def stage_versions() -> dict[str, str]:
+    """What made a build's outputs besides its settings: each stage's VERSION (as its cache
+    key carries it), the Tesseract and OpenCV that read and upscaled the slides, and
+    deckgen's own version. A stage whose version changed runs again for every slide."""
+    import cv2
+
+    from deckgen import __version__, bundle, classify, index, ocr, site, upscale
+
+    return {"deckgen": __version__, "upscale": upscale.VERSION, "opencv": cv2.__version__,
+            "ocr": ocr.VERSION, "tesseract": ocr.tesseract_version(),
+            "classify": classify.VERSION, "index": index.VERSION, "site": site.VERSION,
+            "bundle": bundle.VERSION}
+
+
+# per recorded version: what it is called, and what a build does when it changed
+VERSION_EFFECTS = {
+    "upscale": ("upscaling", "every slide is upscaled, read and classified again"),
+    "opencv": ("OpenCV", "every slide is upscaled, read and classified again"),
+    "ocr": ("OCR", "every slide is read again"),
+    "tesseract": ("Tesseract", "every slide is read again"),
+    "classify": ("the section classifier", "every deck is classified again"),
+    "index": ("the search index", "the index is built again"),
+    "site": ("the site's pages", "every page is written again"),
+    "bundle": ("the dataset archive's format", "the archive is written again"),
+}
+
+
+def changed_versions(before: dict[str, str], now: dict[str, str]) -> list[dict[str, str]]:
+    """The stage versions that differ, each with what that costs a build, in stage order
+    (deckgen's own version changes nothing by itself)."""
+    return [{"stage": key, "before": str(before.get(key, "")), "now": str(now.get(key, "")),
+             "what": what, "effect": effect}
+            for key, (what, effect) in VERSION_EFFECTS.items()
+            if str(before.get(key, "")) != str(now.get(key, ""))]
+
+
+def version_change_line(change: dict[str, str]) -> str:
+    """"OCR changed since the last build (ocr-15 → ocr-17): every slide is read again"."""
+    what = change["what"]
+    return (f"{what[0].upper()}{what[1:]} changed since the last build "
+            f"({change['before'] or 'none'} → {change['now'] or 'none'}): {change['effect']}")
+
+
+def current_build_settings(build_root: Path) -> tuple[Config, dict[str, str], dict[str, str]]:
+    """``built_settings``, for writing the archive the last build wrote: refused when that
+    build recorded no versions (an older deckgen) or other ones than this deckgen's, since
+    the archive's provenance and card would then describe code that did not make its
+    slides' text and labels."""
+    built = built_settings(build_root)
+    if built is None:
+        raise DeckgenError(f"the build in {build_root} was made by an older deckgen, which did "
+                           "not record its settings and stage versions: run `deckgen build` "
+                           "first, so the archive says what made its slides")
+    changed = changed_versions(built[2], stage_versions())
+    if changed:
+        named = "; ".join(f"{c['what']} {c['before'] or 'none'} → {c['now'] or 'none'}"
+                          for c in changed)
+        raise DeckgenError(f"the build in {build_root} was made by another deckgen ({named}): "
+                           "its slides are not what this one would publish; run `deckgen "
+                           "build` first")
+    return built
 
 
 def built_corpus(build_root: Path) -> Path | None:

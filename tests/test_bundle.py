@@ -21,9 +21,11 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw
 
+from deckgen.bundle import VERSION as BUNDLE_VERSION
 from deckgen.bundle import archive_name, build_bundle, content_digest, verify_bundle
 from deckgen.bundle_card import FIELDS
 from deckgen.bundle_images import encode_upscaled, image_ext, sniff_format
+from deckgen.ocr import VERSION as OCR_VERSION
 from deckgen.records import (
     SECTIONS,
     DeckMeta,
@@ -124,6 +126,23 @@ def test_bundle_summary_and_layout(corpus, tmp_path):
                  "images/upscaled/acme/001.webp"):
         assert f"{ROOT}/{name}" in names
     assert not any("zeta-labs/003" in n for n in names)
+
+
+def test_provenance_and_card_say_the_versions_the_slides_were_built_with(corpus, tmp_path):
+    made_by = {"deckgen": "0.0.9", "upscale": "6+abc", "opencv": "4.8.0", "ocr": "ocr-12",
+               "tesseract": "tesseract 4.1.1", "classify": "classify-8+def",
+               "index": "6", "site": "4", "bundle": BUNDLE_VERSION}
+    _build(corpus, tmp_path / "dataset", versions=made_by)
+    members = _members(next((tmp_path / "dataset").glob("*.tar.gz")))
+    prov = json.loads(next(v for k, v in members.items() if k.endswith("/provenance.json")))
+    assert prov["deckgen"] == "0.0.9" and prov["bundle_format"] == BUNDLE_VERSION
+    assert prov["upscale"]["version"] == "6+abc" and prov["upscale"]["opencv"] == "4.8.0"
+    assert prov["ocr"]["version"] == "ocr-12" and prov["ocr"]["tesseract"] == "tesseract 4.1.1"
+    assert prov["classify"]["version"] == "classify-8+def"
+    card = next(v for k, v in members.items() if k.endswith("/README.md")).decode()
+    assert "Built by deckgen 0.0.9" in card
+    assert "OCR (`ocr-12`): tesseract 4.1.1" in card and OCR_VERSION not in card
+    assert "Classifier (`classify-8+def`)" in card
 
 
 def test_upscaled_webp_is_decodable_and_png_option_keeps_png(corpus, tmp_path):

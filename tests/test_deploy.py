@@ -111,9 +111,10 @@ DECKS_C = {**DECKS_B, "gamma": ["Cover", "Solution"]}  # plus a new deck
 
 
 def make_deck_site(root: Path, decks: dict[str, list[str]],
-                   extra: dict[str, bytes] | None = None) -> Path:
+                   extra: dict[str, bytes] | None = None, naming: str = "") -> Path:
     """A site in deckgen's own layout: ``deck/<deck>.html``, ``slide/<deck>/<n>.html`` and
-    six hashed images per slide under ``img/<deck>/`` (what taking a deck down removes)."""
+    six hashed images per slide under ``img/<deck>/`` (what taking a deck down removes).
+    Another ``naming`` renames every image, as an upgrade of the variant naming does."""
     css = "body{margin:1px}"
     css_name = f"static/style.{_h(css)}.css"
     files: dict[str, str | bytes] = {css_name: css, **(extra or {})}
@@ -121,7 +122,7 @@ def make_deck_site(root: Path, decks: dict[str, list[str]],
     for deck, texts in sorted(decks.items()):
         thumbs = []
         for i, text in enumerate(texts, 1):
-            page, key = f"{i:03d}", _h(deck + text)
+            page, key = f"{i:03d}", _h(naming + deck + text)
             for size in ("thumb", "medium", "full"):
                 for ext in ("jpg", "webp"):
                     files[f"img/{deck}/{page}-{size}.{key}.{ext}"] = f"{size}{ext}{text}".encode()
@@ -303,9 +304,12 @@ def aws(moto_endpoint, request):
             return deploy(site, bucket, endpoint_url=moto_endpoint, **kwargs)
 
         def objects(self) -> dict[str, str]:
+            """Every object but deploy's record of the headers it set (it stays)."""
             out = {}
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for obj in page.get("Contents", []):
+                    if obj["Key"].endswith(deploy_mod.HEADERS_RECORD):
+                        continue
                     body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
                     out[obj["Key"]] = _h(body)
             return out
@@ -324,16 +328,24 @@ def aws(moto_endpoint, request):
 
 
 class FlakyS3:
-    """The real client, but put_object raises after ``fail_after`` calls; records every call."""
+    """The real client, but put_object raises after ``fail_after`` calls; records every call
+    that writes."""
 
     def __init__(self, client, fail_after: int | None = None):
         self._client, self.fail_after, self.calls = client, fail_after, []
 
     def put_object(self, **kwargs):
+        if kwargs["Key"].endswith(deploy_mod.HEADERS_RECORD):  # written after the files
+            self.calls.append(("record headers", kwargs["Key"]))
+            return self._client.put_object(**kwargs)
         if self.fail_after is not None and len(self.calls) >= self.fail_after:
             raise ConnectionError("network dropped")
         self.calls.append(("put", kwargs["Key"]))
         return self._client.put_object(**kwargs)
+
+    def copy_object(self, **kwargs):
+        self.calls.append(("copy", kwargs["Key"]))
+        return self._client.copy_object(**kwargs)
 
     def delete_objects(self, **kwargs):
         self.calls.append(("delete", [o["Key"] for o in kwargs["Delete"]["Objects"]]))
@@ -455,7 +467,9 @@ def test_one_deck_change_uploads_only_what_changed_and_invalidates_it(aws, tmp_p
     assert 0 < len(differ) < len(after) / 2  # sanity: a partial change
     flaky = FlakyS3(aws.s3)
     summary = aws.run(new, s3_client=flaky)
-    assert set(summary["uploaded_keys"]) == differ == {k for _, k in flaky.calls}
+    assert set(summary["uploaded_keys"]) == differ == {k for kind, k in flaky.calls
+                                                       if kind == "put"}
+    assert [kind for kind, _ in flaky.calls if kind != "put"] == ["record headers"]
     assert summary["unchanged"] == len(after) - len(differ)
     assert summary["stale"] == len(set(before) - set(after)) > 0  # old hashed names linger
     assert set(aws.objects()) == set(before) | set(after)
@@ -905,3 +919,131 @@ def test_cli_deploy_warns_about_a_takedown_without_a_cdn_and_prints_json_on_fail
     assert sent.returncode == 0, sent.stderr
     assert "sent 2 invalidation paths owed by earlier deploys" in sent.stderr
     assert json.loads(sent.stdout)["invalidation_paths"] == owed
+
+
+# ------------------------------------------------------------------ an upgrade that renames images
+
+
+WIDE_GALLERY = {f"deck{n:02d}": ["Cover", "Team"] for n in range(9)} | {"oldco": ["Cover", "Ask"]}
+
+
+@pytest.mark.e2e
+def test_delete_refusal_tells_renamed_images_from_folders_the_site_no_longer_has(aws, tmp_path):
+    aws.run(make_deck_site(tmp_path / "a", WIDE_GALLERY))
+    live = len(aws.objects())  # 120 images, 20 slide pages, 10 deck pages, 7 more
+    kept = {k: v for k, v in WIDE_GALLERY.items() if k != "oldco"}
+    partial = make_deck_site(tmp_path / "b", kept, naming="v2")  # renamed, and a deck gone
+    with pytest.raises(ConfigError) as caught:
+        aws.run(partial, delete=True)
+    message = str(caught.value)
+    # 9 decks' images and the search shard renamed; oldco's 12 images and 2 slides gone
+    assert message.startswith(f"--delete would delete 124 of the {live} objects at s3://")
+    assert ("109 of them are in folders the new site fills with new files (renamed files: "
+            "an upgrade or a re-encode?); 14 are in folders it no longer has (img/oldco/, "
+            "slide/oldco/); 1 is in folders it keeps but adds nothing to (files it dropped). "
+            "Is ") in message
+    assert message.endswith("the whole gallery, built from the whole corpus? If it is, pass "
+                            "--max-delete 124 (--dry-run lists them)")
+    assert caught.value.summary["gone_folders"] == [{"path": "img/oldco/", "files": 12},
+                                                    {"path": "slide/oldco/", "files": 2}]
+    whole = make_deck_site(tmp_path / "c", WIDE_GALLERY, naming="v2")  # only images renamed
+    with pytest.raises(ConfigError) as caught:
+        aws.run(whole, delete=True)
+    message = str(caught.value)
+    assert ("all 120 are in folders the new site fills with new files (renamed files: an "
+            "upgrade or a re-encode?). If ") in message
+    assert "no longer has" not in message and "Is " not in message
+    assert message.endswith(" is the whole gallery, built from the whole corpus, pass "
+                            "--max-delete 120 (--dry-run lists them)")
+    dry = aws.run(whole, delete=True, dry_run=True)
+    assert dry["refusal"]["in_renamed_folders"] == 120 and dry["warnings"]
+    done = aws.run(whole, delete=True, max_delete=120)
+    assert done["deleted"] == 120 and set(aws.objects()) == set(_tree(whole))
+
+
+@pytest.mark.e2e
+def test_cli_deploy_json_prints_the_refusal(aws, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    aws.run(make_deck_site(tmp_path / "a", WIDE_GALLERY))
+    live = aws.objects()
+    kept = {k: v for k, v in WIDE_GALLERY.items() if k != "oldco"}
+    site = make_deck_site(tmp_path / "b", kept, naming="v2")
+    refused = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site), "--bucket",
+         aws.bucket, "--endpoint-url", aws.endpoint, "--delete", "--json", "-q"],
+        capture_output=True, text=True, env=os.environ.copy(), cwd=tmp_path)
+    assert refused.returncode == 2, refused.stderr
+    assert "error: --delete would delete 124 of the" in refused.stderr
+    refusal = json.loads(refused.stdout)
+    assert refusal["refused"] is True and refusal["reason"] == "too many deletes"
+    assert (refusal["would_delete"], refusal["objects"], refusal["limit"]) == (
+        124, len(live), len(live) // 2)
+    assert (refusal["in_renamed_folders"], refusal["in_gone_folders"],
+            refusal["in_kept_folders"]) == (109, 14, 1)
+    assert refusal["flag"] == "--max-delete 124"
+    assert refusal["error"] in refused.stderr.replace("\n", "")
+    assert aws.objects() == live  # nothing touched
+
+
+# ------------------------------------------------------------------ headers of unchanged files
+
+
+def _headers(aws, key: str) -> tuple[str, str]:
+    head = aws.s3.head_object(Bucket=aws.bucket, Key=key)
+    return head["ContentType"], head["CacheControl"]
+
+
+@pytest.mark.e2e
+def test_an_object_with_wrong_headers_but_the_same_bytes_gets_its_headers_fixed(aws, tmp_path):
+    import time
+
+    site = make_site(tmp_path / "site", DECKS_A)
+    aws.run(site)
+    time.sleep(1.1)  # S3 lists LastModified to the second
+    # overwritten by hand (another tool, a console): same bytes, the headers of an image
+    aws.s3.put_object(Bucket=aws.bucket, Key="index.html", Body=(site / "index.html").read_bytes(),
+                      CacheControl=IMMUTABLE, ContentType="text/plain")
+    flaky = FlakyS3(aws.s3)
+    summary = aws.run(site, s3_client=flaky, delete=True)
+    assert _headers(aws, "index.html") == ("text/html; charset=utf-8", SHORT)
+    assert (summary["uploaded"], summary["headers_updated"]) == (0, 1)
+    assert summary["headers_updated_keys"] == ["index.html"]
+    # owed first: edges may keep the immutable copy a year; the bytes are not sent again
+    owed = flaky.calls[0][1]
+    assert owed.startswith(".deckgen/pending-invalidation/")
+    assert flaky.calls == [("put", owed), ("copy", "index.html"),
+                           ("record headers", deploy_mod.HEADERS_RECORD), ("delete", [owed])]
+    head = aws.s3.head_object(Bucket=aws.bucket, Key="index.html")
+    assert head["Metadata"]["sha256"] == hashlib.sha256((site / "index.html").read_bytes()
+                                                        ).hexdigest()
+    assert sorted(aws.invalidations()[-1]) == ["/", "/index.html"]
+    quiet = FlakyS3(aws.s3)
+    again = aws.run(site, s3_client=quiet, delete=True)  # nothing changed: nothing is sent
+    assert quiet.calls == [] and again["headers_updated"] == 0 and again["uploaded"] == 0
+    assert again["invalidation_id"] is None
+
+
+@pytest.mark.e2e
+def test_changed_header_rules_reach_unchanged_files_once(aws, tmp_path, monkeypatch):
+    site = make_site(tmp_path / "site", DECKS_A)
+    with monkeypatch.context() as old_release:  # an older deckgen served .txt as bytes
+        old_release.setitem(deploy_mod.CONTENT_TYPES, ".txt", "application/octet-stream")
+        aws.run(site)
+    assert _headers(aws, "robots.txt")[0] == "application/octet-stream"
+    flaky = FlakyS3(aws.s3)
+    summary = aws.run(site, s3_client=flaky)
+    txt = [".well-known/security.txt", "robots.txt"]
+    assert all(_headers(aws, k) == ("text/plain; charset=utf-8", SHORT) for k in txt)
+    assert summary["headers_updated_keys"] == txt and summary["uploaded"] == 0
+    assert [c for c in flaky.calls if c[0] != "record headers"] == [("copy", k) for k in txt]
+    assert summary["pending_invalidation_paths"] == []  # they were short-lived: none owed
+    quiet = FlakyS3(aws.s3)
+    assert aws.run(site, s3_client=quiet)["headers_updated"] == 0 and quiet.calls == []
+    # a bucket deployed by a deckgen that kept no record: every header is re-sent, once
+    aws.s3.delete_object(Bucket=aws.bucket, Key=deploy_mod.HEADERS_RECORD)
+    migrated = aws.run(site)
+    assert migrated["headers_updated"] == len(_tree(site)) and migrated["uploaded"] == 0
+    assert aws.run(site)["headers_updated"] == 0
