@@ -53,7 +53,9 @@ from deckgen.records import CJK_LETTERS, HAN_KANA, OcrResult, Word
 # ocr-16: Korean words are spaced as Tesseract's own text spaces them, not by a gap ratio
 # ocr-17: so are Thai words and loose marks; right-to-left marks are dropped; marks count
 # as letters in the title rules (Hindi, Arabic)
-VERSION = "ocr-17"
+# ocr-18: direction marks leave the text before it is walked (an LRM before an English word
+# in a Hebrew line parted the two); bidi embeddings, overrides and isolates are dropped
+VERSION = "ocr-18"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
@@ -353,8 +355,10 @@ def _spaced_before(words: list[str], text: str) -> list[bool]:
 
     Tesseract's kor model reads some Korean words a syllable per TSV word ("계 획 과"),
     while its text output joins them ("계획과"): the text is written from the same words
-    in the same order, so walking both finds its spaces. If the two part ways (they should
-    not), every word from there on counts as spaced, as the TSV alone says."""
+    in the same order, so walking both finds its spaces (with the direction marks gone from
+    both: the text puts an LRM before an English word in a Hebrew line, its TSV word has
+    none). If the two part ways, every word from there on counts as spaced, as the TSV
+    alone says."""
     spaced: list[bool] = []
     at = 0
     for word in words:
@@ -372,17 +376,15 @@ def _tsv_words(tsv: str, txt: str | None) -> list[tuple[tuple[int, int, int], Wo
     """Every word row as (block, paragraph, line) and Word, in Tesseract's order; pieces
     that its text sets on without a space are one Word (``_reads_on``)."""
     rows = [cols for cols in (row.split("\t") for row in tsv.splitlines()[1:])
-            if len(cols) >= 12 and cols[0] == "5" and cols[11].strip()]
-    texts = [cols[11].strip() for cols in rows]
-    spaced = _spaced_before(texts, txt) if txt is not None else [True] * len(rows)
+            if len(cols) >= 12 and cols[0] == "5" and cols[11].translate(_DIRECTION_MARKS).strip()]
+    texts = [cols[11].translate(_DIRECTION_MARKS).strip() for cols in rows]
+    spaced = (_spaced_before(texts, txt.translate(_DIRECTION_MARKS)) if txt is not None
+              else [True] * len(rows))
     words: list[tuple[tuple[int, int, int], Word]] = []
-    for cols, raw, space in zip(rows, texts, spaced, strict=True):
-        text = raw.translate(_DIRECTION_MARKS)
+    for cols, text, space in zip(rows, texts, spaced, strict=True):
         try:
             conf = float(cols[10])
         except ValueError:
-            continue
-        if not text:
             continue
         key = (int(cols[2]), int(cols[3]), int(cols[4]))
         box = [int(c) for c in cols[6:10]]
@@ -393,9 +395,11 @@ def _tsv_words(tsv: str, txt: str | None) -> list[tuple[tuple[int, int, int], Wo
     return words
 
 
-# Tesseract writes right-to-left marks into Arabic and Hebrew words: they say how to show
-# the text, they are not in it (a search for the word would not find it)
-_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"))
+# Tesseract writes direction marks into Arabic and Hebrew words: they say how to show the
+# text, they are not in it (a search for the word would not find it). The embeddings,
+# overrides and isolates go too: no slide shows them, and one would reorder a page's line
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
+                                      "\u2066\u2067\u2068\u2069"))
 
 
 def _reads_on(before: str, after: str) -> bool:

@@ -641,6 +641,13 @@ def test_right_to_left_marks_are_not_part_of_a_word():
                  ("٢٠٢٥", 1, 10, 80, 90)])
     lines = ocr._parse_tsv(tsv, 1.0, 30.0, "\u200fالسوق \u200f ٢٠٢٥")
     assert [w.text for w in lines[0].words] == ["السوق", "٢٠٢٥"]
+    # its text puts an LRM before an English word in a Hebrew line, the TSV word has none:
+    # the two still walk together, so the Thai-style joins after it still work (QA-35)
+    tsv = _rows([("שוק", 1, 300, 60, 93), ("Acme", 1, 200, 80, 93), ("Pay\u200f", 1, 140, 50, 93),
+                 ("ต", 1, 10, 20, 91), ("\u0e49", 1, 22, 6, 20), ("น", 1, 30, 20, 90)])
+    text = "שוק \u200eAcme Pay\u200f ต\u0e49น"
+    assert [w.text for w in ocr._parse_tsv(tsv, 1.0, 30.0, text)[0].words] == [
+        "שוק", "Acme", "Pay", "ต\u0e49น"]
 
 
 def test_a_heading_with_vowel_signs_is_a_title():
