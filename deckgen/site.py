@@ -46,6 +46,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
+from deckgen.bundle_card import NO_LICENSE, is_open_license
 from deckgen.bundle_guide import languages
 from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
@@ -70,7 +71,7 @@ from deckgen.site_urls import (
     slide_page_path,
 )
 
-VERSION = "6"  # bump when pages, their order or the data card text change
+VERSION = "7"  # bump when pages, their order or the data card text change
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
 _OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
 _SUMMARY_CHARS = 200
@@ -83,6 +84,63 @@ def _http_url(url: str | None) -> str:
         return ""
     parts = urlsplit(url.strip())
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+# -- a deck's licence, for people -----------------------------------------------------------
+# SPDX ids a deck.toml names often, each with what it lets a founder do in plain words; the
+# open ones are bundle_card.OPEN_LICENSES (the dataset card's "open licence")
+_LICENCE_HINTS = {
+    "CC0-1.0": "no rights reserved",
+    "PDDL-1.0": "no rights reserved",
+    "Unlicense": "no rights reserved",
+    "CC-BY-4.0": "reuse with credit",
+    "CC-BY-3.0": "reuse with credit",
+    "CC-BY-2.0": "reuse with credit",
+    "ODC-By-1.0": "reuse with credit",
+    "MIT": "reuse with credit",
+    "Apache-2.0": "reuse with credit",
+    "BSD-2-Clause": "reuse with credit",
+    "BSD-3-Clause": "reuse with credit",
+    "CC-BY-SA-4.0": "reuse with credit, under the same licence",
+    "CC-BY-SA-3.0": "reuse with credit, under the same licence",
+    "ODbL-1.0": "reuse with credit, under the same licence",
+    "CC-BY-NC-4.0": "not an open licence: non-commercial reuse only, with credit",
+    "CC-BY-NC-SA-4.0": "not an open licence: non-commercial reuse only, with credit",
+    "CC-BY-ND-4.0": "not an open licence: no changes, with credit",
+    "CC-BY-NC-ND-4.0": "not an open licence: non-commercial, no changes, with credit",
+}
+_SPDX_IDS = {spdx.casefold(): spdx for spdx in _LICENCE_HINTS}
+# open licences the dataset card knows by names that are not SPDX ids (shown, not linked)
+_OPEN_ALIAS_HINTS = {"cc0": "no rights reserved", "public-domain": "no rights reserved",
+                     "pddl": "no rights reserved", "odc-by": "reuse with credit",
+                     "odbl": "reuse with credit, under the same licence"}
+_ASK = "ask the company before reuse"
+
+
+@dataclass(frozen=True)
+class LicenceView:
+    """A deck's licence as its pages show it: ``name`` (deck.toml's text, untrusted, or
+    "None stated"), ``url`` (the SPDX page of a known id, else "") and ``hint`` (plain words)."""
+
+    name: str
+    url: str
+    hint: str
+
+
+def licence_view(license_text: str) -> LicenceView:
+    """The licence line of a deck: a known SPDX id links to its page on spdx.org; none stated,
+    "All rights reserved" or any licence the dataset card does not count as open says to
+    ask the company first, as the card does."""
+    text = " ".join(license_text.split())
+    spdx = _SPDX_IDS.get(text.casefold())
+    if spdx:
+        return LicenceView(spdx, f"https://spdx.org/licenses/{spdx}.html", _LICENCE_HINTS[spdx])
+    if not text:
+        return LicenceView(NO_LICENSE.capitalize(), "", _ASK)
+    alias = "-".join(text.lower().replace("_", " ").split())  # as is_open_license reads it
+    if is_open_license(text) and alias in _OPEN_ALIAS_HINTS:
+        return LicenceView(text, "", _OPEN_ALIAS_HINTS[alias])
+    return LicenceView(text, "", _ASK)
 
 
 # -- templates and assets ------------------------------------------------------------------
@@ -120,7 +178,7 @@ def _environment(root: Path) -> jinja2.Environment:
     env.globals.update(
         slide_page_path=slide_page_path, deck_page_path=deck_page_path,
         section_page_path=section_page_path, srcset=srcset, SECTION_TITLES=SECTION_TITLES,
-        UNSURE_BELOW=UNSURE_BELOW,
+        UNSURE_BELOW=UNSURE_BELOW, licence_view=licence_view,
     )
     env.filters["filesize"] = _human_size
     env.filters["isolate"] = bidi_isolate

@@ -248,12 +248,12 @@ def test_typo_finds_results_and_offers_did_you_mean(page, server):
     assert "evil/002" in hit_ids(page)
     assert page.inner_text(".search-did-you-mean a") == "insurance"
     page.goto(url + "?q=zzyzx")
-    assert wait_count(page).startswith("No slides match")
+    assert wait_count(page) == "No slide has “zzyzx”."
     assert page.query_selector("li.search-hit") is None
     assert page.query_selector(".search-did-you-mean") is None
     # a right-to-left override in a shared link would make the status line read backwards
-    page.goto(url + "?q=" + urllib.request.quote("zz\u202eyzx"))
-    assert wait_count(page) == "No slides match “zzyzx”."
+    page.goto(url + "?q=" + urllib.request.quote("claims \u202ezzyzx"))
+    assert wait_count(page).startswith("No slides match “claims zzyzx”.")
 
 
 def test_a_word_no_slide_has_is_offered_without(page, server):
@@ -404,6 +404,7 @@ def test_facets_count_filter_and_round_trip_through_the_url(page, server):
     page.goto(url + "?q=market")
     page.wait_for_selector("li.search-hit")
     total = int(wait_count(page).split()[0])
+    page.click(".filters > summary")  # folded on every screen: opened by hand
     button = page.locator('fieldset[data-facet="section"] button.facet-value').first
     value = button.get_attribute("data-value")
     count = int(button.locator(".facet-count").inner_text())
@@ -456,7 +457,9 @@ def follow_offer(page, url: str, hint: str, says: str) -> int:
     assert re.fullmatch(says, link.inner_text())
     total = int(link.inner_text().split()[1])
     link.click()
-    page.wait_for_function("() => document.querySelector('#q').value === ''")
+    # the box is emptied at once, the status line once the filter's slides are drawn
+    page.wait_for_function("() => document.querySelector('#q').value === '' && !document"
+                           ".querySelector('.search-status').textContent.includes('“')")
     return total
 
 
@@ -642,7 +645,7 @@ def test_show_more_stops_where_a_link_or_back_from_a_slide_would(page, big_serve
 def test_an_unknown_filter_is_named_and_can_be_cleared(page, server):
     url, _ = server
     page.goto(url)
-    page.wait_for_selector('fieldset[data-facet="section"] button')
+    page.wait_for_selector('fieldset[data-facet="section"] button', state="attached")
     every = page.eval_on_selector_all('fieldset[data-facet="section"] button',
                                       "els => els.map(e => e.dataset.value)")
     assert len(every) == len(SECTIONS)  # every section type, each in its own chip
@@ -730,6 +733,7 @@ def test_redrawing_the_results_keeps_keyboard_focus(page, server):
     url, _ = server
     page.goto(url + "?q=market")
     page.wait_for_selector("li.search-hit")
+    page.click(".filters > summary")
     focused = "() => [document.activeElement.closest('fieldset')?.dataset.facet," \
               " document.activeElement.dataset.value, document.activeElement.ariaPressed]"
     chip = page.locator('fieldset[data-facet="section"] button.facet-value').first
@@ -858,7 +862,7 @@ def test_an_index_file_answered_with_a_page_of_html_says_it_could_not_load(page,
 def test_a_search_that_finds_nothing_shows_no_empty_filters(page, server):
     url, _ = server
     page.goto(url + "?q=zzyzx")
-    assert wait_count(page).startswith("No slides match")
+    assert wait_count(page).startswith("No slide has")
     assert page.locator("details.filters").is_hidden()
     page.goto(url + "?q=claims")
     page.wait_for_selector("li.search-hit")
@@ -1132,6 +1136,7 @@ def test_in_forced_colors_a_pressed_chip_and_the_search_button_stand_out(browser
                                       forced_colors=forced)
         page = context.new_page()
         page.goto(url + "index.html?section=team")
+        page.click(".filters > summary")
         pressed = page.locator('.facet-value[aria-pressed="true"]')
         pressed.wait_for()
         plain = page.locator('.facet-value[aria-pressed="false"]').first
@@ -1201,12 +1206,12 @@ def test_on_a_phone_the_results_come_right_under_the_search_box(browser, real_si
         "[aria-live], [role=status], [role=alert], [role=log]", "els => els.map(e => e.className)")
     assert live == ["search-spoken visually-hidden"]
     assert page.locator("[role=status]").text_content() == page.inner_text(".search-status")
-    # wide screens keep the chips in view
+    # wide screens fold them too: five rows of chips pushed the first hit to the screen's foot
     wide = context.new_page()
     wide.set_viewport_size({"width": 1280, "height": 900})
     wide.goto(url + "index.html?q=claims")
     wide.wait_for_selector("li.search-hit")
-    assert wide.locator("#facets").is_visible()
+    assert not wide.locator("#facets").is_visible()
     context.close()
 
 
@@ -1330,3 +1335,223 @@ def test_a_search_from_a_link_reads_its_term_shards_while_the_filters_load(page,
     held[0].continue_()
     page.wait_for_selector("li.search-hit")
     assert wait_count(page).endswith("for “claims”")
+
+
+# ---------------------------------------------------------------- usability (search page)
+CLS_OBSERVER = """
+window.__cls = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+
+def settled_cls(page) -> float:
+    """The page's layout shift so far, once its images are in and two frames have passed."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => [...document.images].filter(i => i.offsetParent && "
+                           "i.getBoundingClientRect().top < innerHeight).every(i => i.complete)")
+    page.wait_for_timeout(300)
+    return page.evaluate("""() => new Promise(done => requestAnimationFrame(
+        () => requestAnimationFrame(() => done(window.__cls))))""")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1440, "height": 900},
+                                      {"width": 390, "height": 844}])
+@pytest.mark.parametrize("query", ["?q=market", "?section=team"])
+def test_a_search_from_a_link_draws_without_moving_the_page(browser, real_site, viewport, query):
+    url, _ = real_site
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.add_init_script(CLS_OBSERVER)
+    page.goto(url + "index.html" + query)
+    page.wait_for_selector("li.search-hit")
+    cls = settled_cls(page)
+    assert cls < 0.1, (query, viewport, cls)
+    # the first hit comes right under the search box, on the first screen, at both widths
+    top = page.evaluate("document.querySelector('li.search-hit').getBoundingClientRect().top")
+    assert 0 < top < viewport["height"] * 0.6, (query, viewport, top)
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1440, "height": 900},
+                                      {"width": 390, "height": 844}])
+def test_the_home_page_draws_its_search_without_moving_the_page(browser, real_site, viewport):
+    url, _ = real_site
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.add_init_script(CLS_OBSERVER)
+    page.goto(url + "index.html")
+    page.wait_for_selector("#search-results .search-empty")
+    assert settled_cls(page) < 0.1
+    # browsing: the sections and recent decks stay; a search puts its results in their place
+    assert page.locator("#sections-title").is_visible()
+    page.fill("#q", "market")
+    page.wait_for_selector("li.search-hit")
+    assert not page.locator("#sections-title").is_visible()
+    page.fill("#q", "")
+    page.wait_for_selector("#search-results .search-empty")
+    assert page.locator("#sections-title").is_visible()
+    context.close()
+
+
+def test_on_a_phone_a_chip_shows_its_count_and_takes_you_to_the_results(browser, real_site):
+    url, _ = real_site
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(url + "index.html?q=market")
+    page.wait_for_selector("li.search-hit")
+    total = int(wait_count(page).split()[0])
+    page.click(".filters > summary")
+    chip = page.locator('fieldset[data-facet="section"] button.facet-value').first
+    count = int(chip.locator(".facet-count").inner_text())
+    assert count < total
+    chip.click()
+    page.wait_for_function("() => location.search.includes('section=')")
+    wait_for_count(page, count)
+    # the change is in sight where the thumb is: "Show N slides", at the foot of the screen
+    done = page.locator(".filters-done")
+    assert done.inner_text() == f"Show {count} slide{'' if count == 1 else 's'}"
+    box = done.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    done.click()
+    assert not page.evaluate("() => document.querySelector('.filters').open")
+    top = page.evaluate("document.querySelector('li.search-hit').getBoundingClientRect().top")
+    assert 0 <= top < 844, top
+    assert page.evaluate("() => document.activeElement.closest('li')?.dataset.id") == \
+        hit_ids(page)[0]
+    context.close()
+
+
+RTL_COMPANY = "شركة الدفع السريع"
+
+
+@pytest.fixture(scope="module")
+def words_server(tmp_path_factory):
+    """A small site for the status line's words: a right-to-left company, slides that spell
+    out an abbreviation, and words for a long query."""
+    site = tmp_path_factory.mktemp("words-site") / "site"
+    site.mkdir()
+    slides = [make_slide("rtl", 1, "الدفع السريع للمتاجر الصغيرة", "مقدمة", "cover"),
+              make_slide("rtl", 2, "payments for small shops", "Problem", "problem")]
+    slides += [make_slide(f"mkt{k}", 1, f"total addressable market of {w} shops", "Market",
+                          "market") for k, w in enumerate(["grocery", "coffee", "fashion", "book"])]
+    slides += [make_slide("cap", 1, "working capital and payments for shops", "Product", "product"),
+               make_slide("cap", 2, "revenue growth from payments", "Traction", "traction")]
+    metas = {s.deck: DeckMeta(slug=s.deck, company=f"Company {s.deck}", industry="Retail")
+             for s in slides}
+    metas["rtl"] = DeckMeta(slug="rtl", company=RTL_COMPANY, industry="Fintech")
+    urls = {s.id: {"page": f"slide/{s.id}.html", "thumb": "img/w.svg"} for s in slides}
+    ix.export_client_index(slides, metas, site, urls)
+    (site / "static").mkdir()
+    shutil.copy(ROOT / "site_templates/static/search.js", site / "static/search.abc123.js")
+    (site / "index.html").write_text(PAGE.format(csp=CSP, root="", home=HOME))
+    (site / "img").mkdir()
+    (site / "img/w.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"/>')
+    with serving(site) as url:
+        yield url
+
+
+def test_right_to_left_names_keep_their_place_in_chips_hits_and_the_status_line(page, words_server):
+    page.goto(words_server + "?q=الدفع")
+    page.wait_for_selector("li.search-hit")
+    page.click(".filters > summary")
+    chip = page.locator(f'fieldset[data-facet="company"] button[data-value="{RTL_COMPANY}"]')
+    label = chip.locator(".facet-label").bounding_box()
+    count = chip.locator(".facet-count").bounding_box()
+    assert label["x"] + label["width"] <= count["x"] + 1, (label, count)  # "name 1", not "1 name"
+    # the hit: its company stands alone before " · Cover · slide 1", its title and snippet
+    # take their own direction
+    meta = page.locator(".search-hit-meta").first
+    assert meta.locator("bdi").inner_text() == RTL_COMPANY
+    assert meta.inner_text().startswith(RTL_COMPANY + " · ")
+    for part in [".search-hit-title", ".search-hit-snippet"]:
+        assert page.locator(part).first.get_attribute("dir") == "auto"
+    # the echoed query and a filter's value are isolated in the status line
+    assert page.locator(".search-status bdi").first.inner_text() == "الدفع"
+    chip.click()
+    page.wait_for_function("() => document.querySelector('.search-status').textContent"
+                           ".includes('Company:')")
+    assert page.locator(".search-status bdi").nth(1).inner_text() == RTL_COMPANY
+    assert page.inner_text(".search-status") == f"2 slides for “الدفع” in Company: {RTL_COMPANY}"
+
+
+def test_a_word_on_no_slide_is_named_and_no_filter_is_blamed(page, words_server):
+    page.goto(words_server + "?q=insurtech&section=problem")
+    assert wait_count(page) == "No slide has “insurtech”."
+    assert count_in_results(page, ".search-clear") == 0  # clearing it would find nothing either
+    # on slides, only not under the filter: the filter is named, and clearing it helps
+    page.goto(words_server + "?q=growth&section=problem")
+    assert wait_count(page) == "No slides match “growth” in Section: Problem."
+    assert count_in_results(page, ".search-clear") == 1
+    # an industry spelt apart ("fin tech"): its filter is offered
+    page.goto(words_server + "?q=fin+tech")
+    page.wait_for_selector(".search-industry-link")
+    assert page.inner_text(".search-industry-link") == "all 2 slides from Fintech decks"
+    page.click(".search-industry-link")
+    wait_for_count(page, 2)
+    assert "industry=Fintech" in page.url
+
+
+def test_stop_words_and_a_minus_say_what_was_searched(page, words_server):
+    page.goto(words_server + "?q=the")
+    page.wait_for_function("() => document.querySelector('.search-status').textContent")
+    assert page.inner_text(".search-status") == \
+        "“the” is too common to search for; add a word."
+    page.goto(words_server + "?q=market+-shops")
+    assert wait_count(page) == ("4 slides for “market -shops”. Search cannot leave words out: "
+                                "“shops” was searched for too.")
+
+
+def test_a_long_pasted_query_is_echoed_short_and_offers_its_best_words(page, words_server):
+    pasted = ("We are looking for working capital so that our payments business can grow "
+              "because small shops wait for weeks before they are paid and suppliers want "
+              "their money upfront which makes it really hard to keep stock on the shelves "
+              "during the busy season, and the banks around here do not lend to companies "
+              "like ours without collateral")
+    page.goto(words_server + "?q=" + urllib.request.quote(pasted))
+    page.wait_for_selector(".search-suggestion")
+    status = page.inner_text(".search-status")
+    echo = status.split("“", 1)[1].split("”", 1)[0]
+    assert len(echo) <= 60 and echo.endswith("…"), echo
+    # "companies": every slide's company says "Company"
+    best = "working capital payments shops companies"
+    assert page.inner_text(".search-suggestion") == best
+    assert f"No slide has all these words. Search for {best} instead?" in status
+    page.click(".search-suggestion")
+    wait_for_count(page, 1)
+
+
+def test_an_abbreviation_no_slide_has_offers_its_expansion(page, words_server):
+    page.goto(words_server + "?q=TAM")
+    page.wait_for_selector(".search-suggestion")
+    assert page.inner_text(".search-did-you-mean") == \
+        "No slide has “TAM”. Search for total addressable market instead?"
+    page.click(".search-suggestion")
+    wait_for_count(page, 4)
+    page.goto(words_server + "?q=SOM")  # no slide says "serviceable obtainable market"
+    assert wait_count(page) == "No slide has “SOM”."
+
+
+def test_the_keyboard_goes_past_a_group_of_chips_in_one_tab(page, server):
+    url, _ = server
+    page.goto(url + "?q=market")
+    page.wait_for_selector("li.search-hit")
+    page.click(".filters > summary")
+    first = page.locator('fieldset[data-facet="section"] button.facet-value').first
+    first.focus()
+    # arrow keys move within a group
+    page.keyboard.press("ArrowRight")
+    second = page.evaluate("() => document.activeElement.dataset.value")
+    assert second == page.locator('fieldset[data-facet="section"] button.facet-value')\
+        .nth(1).get_attribute("data-value")
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowRight")  # round to the first
+    assert page.evaluate("() => document.activeElement.dataset.value") == \
+        first.get_attribute("data-value")
+    tabs = 0
+    while not page.evaluate("() => document.activeElement.closest('li.search-hit') !== null"):
+        assert tabs < 7, "no hit within 7 Tabs of a chip"  # a group of chips each, "Show N slides"
+        page.keyboard.press("Tab")
+        tabs += 1

@@ -263,8 +263,8 @@ def test_only_the_search_status_line_is_live(built: Path):
 
 def test_home_folds_its_filters_and_says_search_needs_javascript(built: Path):
     html = (built / "index.html").read_text()
-    # the chips sit in a disclosure search.js shows (and opens on wide screens)
-    filters = re.search(r'<details class="filters" hidden>\s*<summary>Filters.*?</summary>'
+    # the chips sit in a disclosure, folded on every screen (search.js fills it)
+    filters = re.search(r'<details class="filters">\s*<summary>Filters.*?</summary>'
                         r'\s*<nav id="facets"', html, re.S)
     assert filters and html.index('id="facets"') < html.index('id="search-results"')
     noscript = re.search(r"<noscript>(.*?)</noscript>", html, re.S)
@@ -306,6 +306,7 @@ def test_thumbnail_sizes_follow_the_grid_widths():
 
     for viewport in (360, 390, 414, 600, 768, 1024, 1280, 1440):
         grids = [(macros.THUMB_SIZES, column(viewport, 13.5, 1)),
+                 (macros.WIDE_SIZES, column(viewport, 18.75, 1)),
                  (macros.SECTION_TILE_SIZES, column(viewport, 10.5, 1)),
                  (macros.RELATED_SIZES, column(viewport, 0, 0.6, 2) if viewport <= 480
                   else column(viewport, 13.5, 1))]
@@ -320,6 +321,7 @@ def test_grids_use_their_own_thumbnail_sizes(built: Path):
     assert _sizes(built / "index.html", "section-grid") >= {macros.SECTION_TILE_SIZES}
     assert _sizes(built / "slide/acme/001.html", "related") == {macros.RELATED_SIZES}
     assert _sizes(built / "deck/acme.html", "grid") == {macros.THUMB_SIZES}
+    assert _sizes(built / "section/cover.html", "grid grid-wide") == {macros.WIDE_SIZES}
 
 
 def test_assets_are_content_hashed(built: Path):
@@ -412,6 +414,29 @@ def test_section_pages_open_their_slides_in_search(built: Path):
     cover = (built / "section/cover.html").read_text()  # two cover slides
     assert 'href="../index.html?section=cover">Search within them' in cover
     assert "Search within them" not in (built / "section/team.html").read_text()  # only one
+
+
+def test_section_cards_say_each_decks_year_stage_and_industry(built: Path):
+    # QA-34: a founder comparing "seed-stage teams" saw company and slide number only
+    cover = (built / "section/cover.html").read_text()
+    assert '<ul class="grid grid-wide">' in cover  # cards wide enough to read on a laptop
+    facts = re.findall(r'<span class="card-meta card-facts">(.*?)</span>', cover)
+    evil_industry = "&lt;b&gt;fintech&lt;/b&gt;"  # escaped, isolated like the rest
+    assert facts == ["<bdi>2021</bdi> · <bdi>seed</bdi> · <bdi>robotics</bdi>",
+                     f"<bdi>2023</bdi> · <bdi>series-a</bdi> · <bdi>{evil_industry}</bdi>"]
+    assert "card-facts" not in (built / "deck/acme.html").read_text()  # one deck: said above
+
+
+def test_the_about_page_first_tells_a_founder_what_the_gallery_is_for(built: Path):
+    html = (built / "about.html").read_text()
+    first = re.search(r"</h1>\s*<p[^>]*>(.*?)</p>", html, re.S)[1]
+    for link in ("section/problem.html", "section/market.html", "section/team.html",
+                 "index.html"):
+        assert f'href="{link}"' in first, link
+    for words in ("stage", "industry", "read its text", "licence"):
+        assert words in first, words
+    assert html.index("Writing a pitch deck?") < html.index("How it is made") < html.index(
+        "super-resolution network")  # the engineering after it
 
 
 def test_deck_pages_outline_the_deck_section_by_section(built: Path):
@@ -832,11 +857,64 @@ def test_dataset_page_checks_the_download_on_every_system(built: Path):
     assert "license" not in re.sub(r"<code>[^<]*</code>", "", text).lower()
 
 
-def test_full_resolution_link_downloads_under_a_readable_name(built: Path):
+def _full_size_links(page: Path) -> list[tuple[dict, str]]:
+    """The links to a slide page's full-size image, each with its text (its own, not nested)."""
+    html = page.read_text()
+    return [(dict(parse_tag(m[1])), re.sub(r"<[^>]+>", "", m[2]).strip())
+            for m in re.finditer(r'(<a [^>]*href="[^"]*-full\.[^"]*"[^>]*>)(.*?)</a>', html, re.S)]
+
+
+def parse_tag(tag: str) -> list[tuple[str, str | None]]:
+    collector = _Collector()
+    collector.feed(tag)
+    return list(collector.tags[0][1].items())
+
+
+def test_the_slide_opens_full_size_in_the_browser_and_downloads_from_its_own_link(built: Path):
+    # QA-34: tapping "Full resolution" to read small text downloaded a file instead
     for slide_id in ("acme/002", "evil/001"):
-        parser = parse(built / site_urls.slide_page_path(slide_id))
-        links = [a for tag, a in parser.tags if tag == "a" and "-full." in (a.get("href") or "")]
-        assert [a.get("download") for a in links] == [slide_id.replace("/", "-") + ".jpg"]
+        links = _full_size_links(built / site_urls.slide_page_path(slide_id))
+        zoom, opens, download = links
+        assert zoom[0]["class"] == "slide-zoom"
+        assert [a.get("download") for a, _ in links] == [
+            None, None, slide_id.replace("/", "-") + ".jpg"]
+        assert opens[1] == "Open full size" and download[1].startswith("Download")
+        assert len({a["href"] for a, _ in links}) == 1  # one image, three ways to it
+    html = (built / "slide/acme/002.html").read_text()
+    # the image itself is the link, its <picture> (and srcset) kept inside it
+    assert re.search(r'<a class="slide-zoom" href="[^"]+-full\.[^"]+"[^>]*>\s*<picture>', html)
+
+
+def test_deck_and_slide_pages_say_what_the_licence_allows(tmp_path: Path):
+    # QA-34: the slide page never named the licence; the deck page showed "CC0-1.0" bare
+    _build_with(tmp_path, {"evil": {"license": ""}, "acme": {"license": "cc-by-4.0"}})
+    spdx = ('<a href="https://spdx.org/licenses/CC-BY-4.0.html" rel="license noopener" '
+            'dir="ltr">CC-BY-4.0</a> <span class="licence-hint">(reuse with credit)</span>')
+    ask = '<span class="licence-hint">(ask the company before reuse)</span>'
+    for page in ("deck/acme.html", "slide/acme/002.html"):
+        assert spdx in (tmp_path / page).read_text(), page
+    for page in ("deck/evil.html", "slide/evil/001.html"):
+        assert f"<bdi>None stated</bdi> {ask}" in (tmp_path / page).read_text(), page
+    _build_with(tmp_path, {"evil": {"license": EVIL}})  # untrusted text: escaped, isolated
+    evil = (tmp_path / "slide/evil/001.html").read_text()
+    assert f"<bdi>&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;</bdi> {ask}" in evil
+
+
+def test_every_open_licence_gets_plain_words_and_the_rest_say_ask_first():
+    from deckgen.bundle_card import OPEN_LICENSES, is_open_license
+
+    for name in OPEN_LICENSES:  # the dataset card's open ones: never "ask the company"
+        assert site.licence_view(name).hint != "ask the company before reuse", name
+    assert site.licence_view("CC0-1.0") == site.LicenceView(
+        "CC0-1.0", "https://spdx.org/licenses/CC0-1.0.html", "no rights reserved")
+    for closed in ("All rights reserved", "", "  ", "Proprietary"):
+        assert not is_open_license(closed)
+        assert site.licence_view(closed).hint == "ask the company before reuse", closed
+    # a known but non-open one says so, as the card counts it ("does not allow reuse")
+    assert not is_open_license("CC-BY-NC-4.0")
+    assert site.licence_view("CC-BY-NC-4.0").hint.startswith("not an open licence")
+    assert site.licence_view("").name == "None stated"  # the card's words, NO_LICENSE
+    assert site.licence_view("javascript:alert(1)").url == ""  # only our own links
 
 
 # -- slides far from 16:9 ----------------------------------------------------------------------

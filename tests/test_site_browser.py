@@ -316,6 +316,88 @@ def test_on_a_phone_the_pager_shows_whole_titles(browser, site_url: str, width: 
     assert len(cut) == 2 and all(not clipped and height > 40 for clipped, _, height in cut), cut
 
 
+def test_on_a_phone_the_pager_links_are_44px_tap_targets(browser, site_url: str):
+    # QA-34: Previous / Next were 25 px tall on a phone (WCAG 2.5.5, Apple's HIG: 44 px)
+    heights = {}
+    for width, height in ((390, 844), (1440, 900)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(site_url + "slide/acme/002.html")
+        heights[width] = page.eval_on_selector_all(
+            ".pager a, .pager-none", "els => els.map(e => e.getBoundingClientRect().height)")
+        context.close()
+    assert len(heights[390]) == 3 and min(heights[390]) >= 44, heights
+    assert max(heights[1440]) < 30, heights  # the desktop pager stays one slim line
+
+
+def _rgb(css: str) -> tuple[int, ...]:
+    return tuple(int(float(n)) for n in css[css.index("(") + 1 : css.index(")")].split(",")[:3])
+
+
+def _contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    def luminance(rgb):
+        channels = [c / 255 for c in rgb]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_focus_ring_is_a_blue_that_stands_out_not_an_error_red(browser, site_url: str,
+                                                                  scheme: str):
+    # QA-34: the search box's brick-red ring read like a validation error beside "No slides"
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(site_url + "index.html?q=zzyzx")
+    page.focus("#q")
+    colours = page.evaluate("""() => [getComputedStyle(document.activeElement).outlineColor,
+        getComputedStyle(document.body).backgroundColor,
+        getComputedStyle(document.querySelector('.site-header')).backgroundColor]""")
+    context.close()
+    ring, page_bg, header_bg = map(_rgb, colours)
+    red, green, blue = ring
+    assert blue > red + 60 and blue > green, colours  # a blue, far from red
+    # visible on the page and on the header it sits in (WCAG 1.4.11: 3:1)
+    assert min(_contrast(ring, page_bg), _contrast(ring, header_bg)) >= 3, colours
+
+
+def test_a_decks_slides_start_on_a_phones_first_screen(browser, site_url: str):
+    # QA-34: at 390 x 844 the metadata filled the first screen and no slide showed
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(site_url + "deck/acme.html")
+    image = page.locator(".grid .card img").first.bounding_box()
+    context.close()
+    assert image["y"] + image["height"] / 2 <= 844, image  # half of the first slide at least
+
+
+def test_section_cards_are_wide_enough_to_read_on_a_laptop(browser, site_url: str):
+    # QA-34: section cards were ~210 px wide at 1440 px; a phone keeps one full-width column
+    widths = {}
+    for width in (390, 1440):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(site_url + "section/cover.html")
+        widths[width] = page.eval_on_selector_all(
+            ".grid .card", "els => els.map(e => e.getBoundingClientRect().width)")
+        context.close()
+    assert min(widths[1440]) >= 300, widths
+    assert min(widths[390]) >= 390 - 32, widths
+
+
+def test_the_slide_image_opens_the_full_size_image_in_the_browser(browser, site_url: str):
+    # QA-34: no way to zoom into a slide; "Full resolution" downloaded a file
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html")
+    page.locator(".slide-figure img").click()
+    page.wait_for_url("**/img/acme/002-full.*")
+    size = page.evaluate("[document.images[0].naturalWidth, document.contentType]")
+    context.close()
+    assert size[0] == 1440 and size[1].startswith("image/"), size
+
+
 @pytest.fixture(scope="module")
 def rtl_site_url(tmp_path_factory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("rtl-site")

@@ -331,6 +331,16 @@ const SECTION_ALIASES = {
   "vision": ["mission"],
   "conclusion": ["thank you", "thanks", "contact"],
 };
+// Abbreviations founders write that OCR rarely reads (small caps, a corner label): one no slide
+// has offers its expansion, if that finds slides ("TAM": total addressable market).
+const ABBREVIATIONS = new Map(Object.entries({
+  TAM: "total addressable market", SAM: "serviceable addressable market",
+  SOM: "serviceable obtainable market", ARR: "annual recurring revenue",
+  MRR: "monthly recurring revenue", CAC: "customer acquisition cost", LTV: "lifetime value",
+  GTM: "go to market", KPI: "key performance indicators", B2B: "business to business",
+  B2C: "business to consumer", SaaS: "software as a service", MVP: "minimum viable product",
+  ROI: "return on investment", YoY: "year over year", MoM: "month over month",
+}).map(([name, words]) => [name.toLowerCase(), { name, words }]));
 // Words of the section names and their other names: spellings a typo may have meant, even
 // where the index never holds that form ("compettion": competition, not "competitive").
 const SECTION_WORDS = [...new Set(Object.entries(SECTION_ALIASES).flat(2).join(" ").toLowerCase()
@@ -599,7 +609,7 @@ export class SearchIndex {
     facetsLoading.catch(() => {}); // awaited below, unless a shard fails first
     const marks = new Set();
     let matched = null; // Map doc -> {score, tier}
-    let suggestion = null, dropped = [], partial = false;
+    let suggestion = null, dropped = [], partial = false, expanded = [];
     const replaced = [], misspelt = new Set(); // typed words no slide has
     // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
     const results = await Promise.all(clauses.map((c) => this.clause(c)));
@@ -654,7 +664,12 @@ export class SearchIndex {
       // the typo corrections that found these slides, whichever of each word's near ones it took
       if (suggest) suggestion = (await this.firstThatFinds(query, corrections(replaced), filters))?.suggestion ?? null;
     } else if (!hits.length && clauses.length && suggest) { // a section named outright is the better offer
-      ({ suggestion, dropped, partial } = await this.didYouMean(query, clauses, filters, !outright));
+      ({ suggestion, dropped, partial, expanded } = await this.didYouMean(query, clauses, filters, !outright));
+    }
+    const short = clauses.filter((c) => c.kind === "term" && misspelt.has(c.word) && ABBREVIATIONS.has(c.word));
+    if (short.length && !suggestion && suggest && noExact) { // "TAM" still being typed: "tamil" found, not "TAM"
+      const found = await this.firstThatFinds(query, [short.map((c) => [c.word, ABBREVIATIONS.get(c.word).words])], filters);
+      if (found) [suggestion, expanded] = [found.suggestion, short.map((c) => ABBREVIATIONS.get(c.word).name)];
     }
     const namesIt = (q) => this.sectionNamed(q, facets, active)[0]?.value === section.value;
     if (fixes.length && fix && suggest && noExact && !(suggestion && !dropped.length && !partial && namesIt(suggestion))) {
@@ -667,13 +682,18 @@ export class SearchIndex {
       let better = null;
       if (inner && inner.suggestion && !inner.partial && !inner.dropped.length && namesIt(inner.suggestion)) better = inner.suggestion;
       else if (inner && (outright || inner.total)) better = fixed;
-      if (better) [suggestion, dropped, partial] = [better, [], false];
+      if (better) [suggestion, dropped, partial, expanded] = [better, [], false, []];
       // never "No slide has “econmics”" for a misspelt section name
-      else if (dropped.some((w) => fixes.some(([typo]) => typo === w))) [suggestion, dropped, partial] = [null, [], false];
+      else if (dropped.some((w) => fixes.some(([typo]) => typo === w))) [suggestion, dropped, partial, expanded] = [null, [], false, []];
     }
     if (suggestion && suggest) suggestion = await this.spellOut(suggestion);
     const stage = filters.stage ? null : this.stageNamed(query, facets, active);
-    return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, section, stage, clauses };
+    // a dead end: an industry or company the words spell ("fintech": the Fintech decks), and
+    // whether the words find slides without the filters (else "Clear the filter" cannot help)
+    const facet = hits.length || !suggest ? null : this.facetNamed(query, facets, active, filters);
+    const anywhere = hits.length || !active.length || !clauses.length || !suggest ? hits.length
+      : (await this.search(query, {}, false, false)).total;
+    return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, expanded, section, stage, facet, anywhere, clauses, misspelt: [...misspelt] };
   }
 
   // The section a query names ("go to market", "our team", "Problem slides", "market size",
@@ -747,6 +767,33 @@ export class SearchIndex {
     return count ? { value: f.values[k], count } : null;
   }
 
+  // The industry or company value a query's words spell or nearly spell ("fintech", "Fin
+  // Tech", "fintek" for "Fintech"; one of a value's words: "payments" for "Fintech /
+  // Payments"), with how many slides under the other filters have it: {name, value, count},
+  // or null. Deck metadata a slide's words may not say, offered when the words find nothing.
+  facetNamed(query, facets, active, filters) {
+    const said = (s) => (fold(s.toLowerCase()).match(/[\p{L}\p{N}]+/gu) || []).filter((w) => !STAGE_FILLER.has(w));
+    const typed = said(query).join("");
+    if (cpLength(typed) < 3) return null;
+    const near = (v) => {
+      const words = said(v), whole = words.join("");
+      if (whole === typed || words.includes(typed)) return 0;
+      return cpLength(typed) >= 5 && editDistance(typed, whole, 1) <= 1 ? 1 : Infinity;
+    };
+    let best = null;
+    for (const name of ["industry", "company"]) {
+      const f = facets[name];
+      if (!f || filters[name]) continue;
+      f.values.forEach((v, k) => {
+        const dist = near(v);
+        if (dist === Infinity || (best && best.dist <= dist)) return;
+        const count = this.countWith(f, k, facets, active);
+        if (count) best = { name, value: v, label: f.labels[k], count, dist };
+      });
+    }
+    return best && { name: best.name, value: best.value, label: best.label, count: best.count };
+  }
+
   // How many slides have facet `f`'s value k and pass the `active` filters.
   countWith(f, k, facets, active) {
     let count = 0;
@@ -787,25 +834,74 @@ export class SearchIndex {
         if (!typed.has(word)) typed.set(word, { term: c.terms[i], phrase: c.kind === "phrase" });
       });
     }
-    const unknown = [];
+    const unknown = [], none = { suggestion: null, dropped: [], partial: false, expanded: [] };
     for (const [word, { term, phrase }] of typed) if (!(await this.postings(term))) unknown.push({ word, term, phrase });
+    // "slides" is no missing word: every result is a slide ("teem slides": "Did you mean team?")
+    const missing = unknown.filter((u) => !GALLERY_WORDS.has(u.word)).map((u) => u.word);
     if (unknown.length) {
+      // an abbreviation no slide has ("TAM") is tried spelt out first, the other words corrected
+      const short = unknown.filter((u) => !u.phrase && ABBREVIATIONS.has(u.word));
+      const spelt = short.map((u) => [u.word, ABBREVIATIONS.get(u.word).words]);
       const near = await Promise.all(unknown.map((u) => (GALLERY_WORDS.has(u.word) && !u.phrase ? [] : this.nearWords(u.word, u.term, 1))));
-      const tries = [...corrections(unknown.map((u, k) => ({ ...u, near: near[k] }))),
-        unknown.map(({ word, phrase }) => [word, phrase ? word : ""])];
+      const withNear = unknown.map((u, k) => ({ ...u, near: near[k] }));
+      const tries = [...(short.length ? corrections(withNear.filter((u) => !short.some((a) => a.word === u.word))).map((pairs) => [...spelt, ...pairs]) : []),
+        ...corrections(withNear), unknown.map(({ word, phrase }) => [word, phrase ? word : ""])];
       const found = await this.firstThatFinds(query, tries, filters);
-      if (!found) return { suggestion: null, dropped: [], partial: false };
-      // "slides" is no missing word: every result is a slide ("teem slides": "Did you mean team?")
-      const dropped = found.pairs.filter(([word, to]) => !to && !GALLERY_WORDS.has(word)).map(([word]) => word);
-      return { suggestion: found.suggestion, dropped, partial: false };
+      if (found) {
+        const expanded = found.pairs.filter(([word, to]) => ABBREVIATIONS.has(word) && to === ABBREVIATIONS.get(word).words)
+          .map(([word]) => ABBREVIATIONS.get(word).name);
+        const dropped = found.pairs.filter(([word, to]) => !to && !GALLERY_WORDS.has(word)).map(([word]) => word);
+        return { suggestion: found.suggestion, dropped, partial: false, expanded };
+      }
     }
+    const terms = clauses.filter((c) => c.kind === "term" && !unknown.some((u) => u.word === c.word));
     let best = null;
-    for (const c of partial ? clauses.filter((c) => c.kind === "term") : []) {
+    // one word fewer, where that is a handful of tries; a long (pasted) query: its best words
+    for (const c of partial && !unknown.length && terms.length <= MAX_SUGGESTION_TRIES ? terms : []) {
       const suggestion = replaceWords(query, [[c.word, ""]]);
       const total = suggestion ? (await this.search(suggestion, filters, false)).total : 0;
       if (total > (best ? best.total : 0)) best = { suggestion, total };
     }
-    return best ? { suggestion: best.suggestion, dropped: [], partial: true } : { suggestion: null, dropped: [], partial: false };
+    if (best) return { ...none, suggestion: best.suggestion, partial: true };
+    const words = partial ? await this.bestWords(terms, filters) : null;
+    if (!words) return none;
+    // a few missing words are named; a pasted paragraph's dozen are "not all these words"
+    const named = missing.length <= 3 ? missing : [];
+    return { ...none, suggestion: words, dropped: named, partial: !named.length || words.split(" ").length < terms.length };
+  }
+
+  // The words of `terms` (term clauses every one of which some slide has) that find the most
+  // slides together under `filters`, as many of them as still find one: greedily, the word
+  // that keeps the most slides next. A query of many words no slide has all of ("payments
+  // working capital for small ... ") becomes those it can keep ("payments working capital").
+  // Returns them in the query's order, or null when fewer than two words are known.
+  async bestWords(terms, filters) {
+    if (terms.length < 2) return null;
+    const facets = await this.facets();
+    const active = Object.entries(filters).filter(([n, v]) => v && facets[n]).map(([n, v]) => [n, facetIndex(facets[n].values, v) + 1 || -1]);
+    const sets = [];
+    for (const c of terms) {
+      const docs = new Set();
+      for (const p of (await this.postings(c.terms[0])) || []) {
+        if (p) for (const d of p.docs) if (active.every(([n, code]) => facets[n].codes[d] === code)) docs.add(d);
+      }
+      if (docs.size && !sets.some((s) => s.c.terms[0] === c.terms[0])) sets.push({ c, docs, at: sets.length });
+    }
+    let chosen = [], docs = null;
+    for (;;) {
+      let next = null;
+      for (const s of sets) {
+        if (chosen.includes(s)) continue;
+        const both = docs ? [...s.docs].filter((d) => docs.has(d)) : [...s.docs];
+        if (both.length && (!next || both.length > next.both.length)) next = { s, both };
+      }
+      if (!next) break;
+      chosen.push(next.s);
+      docs = new Set(next.both);
+    }
+    if (!chosen.length || chosen.length === terms.length) return null;
+    const suggestion = chosen.sort((a, b) => a.at - b.at).map((s) => s.c.word).join(" ");
+    return (await this.search(suggestion, filters, false)).total ? suggestion : null;
   }
 
   // The first of `tries` (lists of [typed, replacement] word pairs) whose query finds a slide
@@ -1057,9 +1153,9 @@ export function thumbSrcsets(thumb, root = "") {
 const FACET_TITLES = { section: "Section", company: "Company", year: "Year", stage: "Stage", industry: "Industry" };
 const PAGE_SIZE = 10, MAX_PAGES = 50, FACET_LIMIT = 16; // 16 = every section type
 const MAX_SHOWN = MAX_PAGES * PAGE_SIZE; // hits on show at most: a shared ?n= draws no more
-// the filters start open only where their chips leave room for the hits on the first screen:
-// not on a phone, nor on a laptop zoomed to 200% (1280 px: 640 CSS px)
-const WIDE = "(min-width: 64rem)";
+// a query echoed in the status line and the page title is cut short past so many characters
+const ECHO_LENGTH = 60;
+const shorten = (text, most) => { const cps = [...text]; return cps.length > most ? cps.slice(0, most - 1).join("").trimEnd() + "…" : text; };
 const TYPING_PAUSE = 700; // ms without a keystroke before the live status line speaks
 const THUMB_SIZES = "(max-width: 30rem) calc(100vw - 2rem), 12rem"; // style.css .search-hit-thumb
 export const LOAD_FAILED = "Search could not load part of its index; check the connection and try again.";
@@ -1102,8 +1198,9 @@ function fill(node, attrs, children) {
 class SearchUI {
   // `results` holds a status line (it says what a search found; its hidden copy is the only
   // live region: screen readers hear that, not the whole list) and the hits; `facetNav` the
-  // filter chips, inside a <details> ("Filters") that starts folded on narrow screens, so the
-  // results come right under the search box there.
+  // filter chips, inside a <details> ("Filters") that starts folded on every screen, so the
+  // results come right under the search box (open, five rows of chips pushed the first hit
+  // to the foot of a laptop's screen, and opening it once drawn moved the page ~440 px).
   constructor(form, input, results, facetNav) {
     Object.assign(this, { form, input, results, facetNav });
     this.root = form.dataset.root || "";
@@ -1125,7 +1222,20 @@ class SearchUI {
     results.removeAttribute("aria-live");
     results.replaceChildren(this.status, this.spoken, this.body);
     this.filterBox = facetNav.closest("details"); // shown once it has chips
-    if (this.filterBox) this.filterBox.open = window.matchMedia(WIDE).matches;
+    // "Show N slides", at the foot of the open filters (sticky, so in sight however many rows of
+    // chips): a chip's press shows there what it did, and it folds the filters away to the hits
+    this.done = el("button", { type: "button", class: "filters-done" });
+    this.done.addEventListener("click", () => this.showResults());
+    if (this.filterBox) facetNav.after(this.done);
+    facetNav.addEventListener("keydown", (ev) => this.onChipKey(ev));
+    // home.html keeps the room of "Filters" and the status line, out of sight until now (a
+    // phone's intro steps aside from a search in the URL, and what it moved up was in sight);
+    // a search from the URL: the home page's other blocks step aside before the results come,
+    // so nothing on the screen moves down under them (style.css hides them while searching)
+    const params = new URLSearchParams(location.search);
+    const searching = ["q", ...Object.keys(FACET_TITLES)].some((name) => (params.get(name) || "").trim());
+    results.dataset.state = searching ? "loading" : "empty";
+    if (searching) this.status.textContent = "Searching…";
     // past the filter chips (dozens of Tab stops) to the first hit; hidden until focused
     this.skip = el("a", { class: "skip-results", href: "#search-results", hidden: true, text: "Skip to results" });
     this.skip.addEventListener("click", (ev) => { ev.preventDefault(); this.focusHit(0); });
@@ -1195,6 +1305,7 @@ class SearchUI {
 
   fail(message) {
     this.say("error", message);
+    this.results.dataset.state = "error";
     this.body.replaceChildren();
     this.skip.hidden = true;
   }
@@ -1266,12 +1377,13 @@ class SearchUI {
     this.body.replaceChildren(...this.resultNodes(query, result, shown, records));
     this.facetNav.replaceChildren(...this.facetNodes(result.counts));
     if (this.filterBox) this.filterBox.hidden = !this.facetNav.children.length;
+    this.done.textContent = result.total ? `Show ${result.total} ${result.total === 1 ? "slide" : "slides"}` : "Close the filters";
     this.skip.hidden = !result.total;
     this.results.dataset.state = result.total ? "results" : query || Object.keys(this.filters).length ? "none" : "empty";
     const on = this.activeFilters();
     const summary = this.filterBox && this.filterBox.querySelector(".filters-active");
     if (summary) summary.textContent = on.length ? ` (${on.length} on)` : "";
-    const what = [query.trim() ? `“${query.trim()}”` : "", ...on.map((f) => f.text)].filter(Boolean);
+    const what = [query.trim() ? `“${shorten(query.trim(), ECHO_LENGTH)}”` : "", ...on.map((f) => f.text)].filter(Boolean);
     document.title = what.length ? `${what.join(", ")} – search – ${this.title}` : this.title;
     if (focusAt >= 0) (this.links()[focusAt] || this.body.querySelector(".search-more") || this.input).focus();
     const refocus = this.refocus, lost = !document.activeElement || document.activeElement === document.body;
@@ -1296,7 +1408,8 @@ class SearchUI {
   activeFilters() {
     return Object.entries(this.filters).filter(([, v]) => v).map(([name, value]) => {
       const f = this.facetData && this.facetData[name], k = f ? f.values.indexOf(value) : -1;
-      return { name, text: `${FACET_TITLES[name]}: ${k >= 0 ? f.labels[k] : `${value} (no slide has it)`}` };
+      const label = k >= 0 ? f.labels[k] : `${value} (no slide has it)`;
+      return { name, title: FACET_TITLES[name], label, text: `${FACET_TITLES[name]}: ${label}` };
     });
   }
 
@@ -1306,16 +1419,32 @@ class SearchUI {
       this.say("empty", `Type to search ${this.index.meta.docs} slides, or pick a filter.`);
       return nodes;
     }
-    if (!result.clauses.length && !on.length && !/[\p{L}\p{N}_]{2}/u.test(q)) { // "m": no word yet
-      this.say("empty", "Type at least two letters to search.");
+    // a shared link's query, echoed: bidi overrides and controls would make it read otherwise,
+    // and it stands in a <bdi> (a right-to-left query keeps to its quotes); a pasted paragraph
+    // is echoed cut short
+    const echo = shorten(q.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ""), ECHO_LENGTH);
+    const quote = (text) => ["“", el("bdi", { text }), "”"];
+    // each word as typed ("TAM", not the "tam" searched for)
+    const typedAs = (w) => q.match(new RegExp(`(?:^|[^\\p{L}\\p{N}_])(${escapeRe(w)})(?![\\p{L}\\p{N}_])`, "iu"))?.[1] ?? w;
+    const quotes = (words) => words.flatMap((w, i) => [i ? ", " : "", ...quote(typedAs(w))]);
+    if (!result.clauses.length && !on.length) {
+      const words = q.match(/[\p{L}\p{N}_]{2,}/gu);
+      if (!words) this.say("empty", "Type at least two letters to search."); // "m": no word yet
+      // "the": every word a stop word, left out of every search (deckgen search too)
+      else this.say("empty", ...quote(echo), ` ${words.length === 1 ? "is" : "are"} too common to search for; add a word.`);
       return nodes;
     }
-    const n = result.total, within = on.length ? ` in ${on.map((f) => f.text).join(", ")}` : "";
-    // a shared link's query, echoed: bidi overrides and controls would make it read otherwise
-    const echo = q.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, "");
-    const said = [n ? `${n} ${n === 1 ? "slide" : "slides"}${echo ? ` for “${echo}”` : ""}${within}`
-      : `No slides${echo ? ` match “${echo}”` : ""}${within}.`];
-    if (on.length) {
+    const n = result.total;
+    // "in Section: Team, Company: Acme", each value isolated (a right-to-left company name)
+    const within = on.length ? [" in ", ...on.flatMap((f, i) => [i ? ", " : "", `${f.title}: `, el("bdi", { text: f.label })])] : [];
+    // the words no slide has at all: no filter is to blame, and clearing it cannot help
+    const missing = result.misspelt.filter((w) => !GALLERY_WORDS.has(w));
+    const nowhere = !n && !result.anywhere;
+    let said;
+    if (n) said = [`${n} ${n === 1 ? "slide" : "slides"}`, ...(echo ? [" for ", ...quote(echo)] : []), ...within];
+    else if (missing.length && missing.length <= 3 && !result.suggestion) said = ["No slide has ", ...quotes(missing), "."];
+    else said = ["No slides", ...(echo ? [" match ", ...quote(echo)] : []), ...(nowhere && echo ? [] : within), "."];
+    if (on.length && !(nowhere && echo)) {
       const clear = el("button", { type: "button", class: "search-clear", text: on.length === 1 ? "Clear the filter" : "Clear the filters" });
       clear.addEventListener("click", () => { this.filters = {}; this.shown = PAGE_SIZE; this.commit(false); this.input.focus(); });
       nodes.push(el("p", { class: "search-filters" }, clear));
@@ -1328,12 +1457,16 @@ class SearchUI {
         this.refocus = () => this.status;
         this.commit(false);
       });
-      const missing = result.dropped.map((w) => `“${w}”`).join(", ");
-      const [before, after] = result.dropped.length ? [`No slide has ${missing}. Search for `, " instead?"]
-        : result.partial ? ["No slide has all these words. Search for ", " instead?"] : ["Did you mean ", "?"];
+      // an abbreviation spelt out ("TAM") and the words left out are the ones no slide has
+      const absent = [...result.expanded, ...result.dropped];
+      const [before, after] = absent.length ? [["No slide has ", ...quotes(absent), ". Search for "], " instead?"]
+        : result.partial ? [["No slide has all these words. Search for "], " instead?"] : [["Did you mean "], "?"];
       // inside the live status line, so a screen reader hears the offer with the count
-      said.push(/[.?!]$/.test(said[0]) ? " " : ". ", el("span", { class: "search-did-you-mean" }, before, link, after));
+      said.push(n ? ". " : " ", el("span", { class: "search-did-you-mean" }, ...before, link, after));
     }
+    // "market -size": no word is left out of a search (deckgen search reads "-" as a space too)
+    const minus = [...q.matchAll(/(?:^|\s)-([\p{L}\p{N}_]{2,})/gu)].map((m) => shorten(m[1], 30));
+    if (minus.length) said.push(n && !result.suggestion ? ". " : " ", "Search cannot leave words out: ", ...quotes(minus), ` ${minus.length === 1 ? "was" : "were"} searched for too.`);
     this.say("count", ...said);
     const slides = (count) => `${count} ${count === 1 ? "slide" : "slides"}`;
     if (result.section) {
@@ -1343,6 +1476,10 @@ class SearchUI {
     if (result.stage) {
       const { value, count } = result.stage;
       nodes.push(this.browseOffer("stage", value, `all ${slides(count)} from ${value} decks`));
+    }
+    if (result.facet) { // "fintech" on no slide: the Fintech decks' slides
+      const { name, value, label, count } = result.facet;
+      nodes.push(this.browseOffer(name, value, `all ${slides(count)} from ${label}${name === "industry" ? " decks" : ""}`));
     }
     if (!n) return nodes;
     const list = el("ol", { class: "search-hits" }, ...this.hitItems(result, shown, records));
@@ -1365,16 +1502,18 @@ class SearchUI {
         "aria-labelledby": `${id}-title ${id}-meta`, "aria-describedby": `${id}-snippet` });
       for (const p of snippet(rec.title || rec.id, result.marks, 40)) link.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const unsure = this.facetData.section && this.facetData.section.unsure.has(hits[i].doc);
-      const meta = el("p", { class: "search-hit-meta", id: `${id}-meta`, text: [rec.company, sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ") });
+      // the company in its own <bdi>: a right-to-left name would take the rest of the line with it
+      const rest = [sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ");
+      const meta = el("p", { class: "search-hit-meta", id: `${id}-meta` }, rec.company && el("bdi", { text: rec.company }), rec.company ? ` · ${rest}` : rest);
       if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
       if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", title: "A made-up deck (deckgen sample): its company, figures and text are invented", text: "fictional" }));
-      const snip = el("p", { class: "search-hit-snippet", id: `${id}-snippet` });
+      const snip = el("p", { class: "search-hit-snippet", id: `${id}-snippet`, dir: "auto" });
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const sets = thumb && thumbSrcsets(thumb, this.root), sizes = sets ? THUMB_SIZES : null;
       const img = thumb && el("img", { class: "search-hit-thumb", src: this.root + thumb, srcset: sets && sets.jpg, sizes, alt: "", loading: "lazy", decoding: "async" });
       return el("li", { class: "search-hit" + (hits[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id },
         sets ? el("picture", {}, el("source", { type: "image/webp", srcset: sets.webp, sizes }), img) : img,
-        el("div", { class: "search-hit-body" }, el("h3", { class: "search-hit-title" }, link), meta, snip));
+        el("div", { class: "search-hit-body" }, el("h3", { class: "search-hit-title", dir: "auto" }, link), meta, snip));
     });
   }
 
@@ -1434,19 +1573,56 @@ class SearchUI {
         if (value === undefined) continue;
         const on = selected === value;
         const btn = el("button", { type: "button", class: "facet-value", "aria-pressed": on ? "true" : "false", "data-value": value },
-          el("span", { class: "facet-label", text: f.labels[code - 1] }), " ",
+          el("span", { class: "facet-label", dir: "auto", text: f.labels[code - 1] }), " ",
           el("span", { class: "facet-count", text: String(c.get(code) || 0) }));
         btn.addEventListener("click", () => {
           if (on) delete this.filters[name]; else this.filters[name] = value;
           this.shown = PAGE_SIZE;
-          this.refocus = () => this.facetNav.querySelector(`[data-facet="${name}"] [data-value="${CSS.escape(value)}"]`);
+          this.refocus = () => {
+            const chip = this.facetNav.querySelector(`[data-facet="${name}"] [data-value="${CSS.escape(value)}"]`);
+            if (chip) for (const b of chip.closest("fieldset").querySelectorAll("button.facet-value")) b.tabIndex = b === chip ? 0 : -1;
+            return chip;
+          };
           this.commit(false);
         });
         group.append(btn);
       }
       if (group.children.length > 1) nodes.push(group);
     }
+    // one Tab stop a group (its pressed chip, else its first); the arrow keys move within it
+    for (const group of nodes) {
+      const chips = [...group.querySelectorAll("button.facet-value")];
+      const stop = chips.find((b) => b.getAttribute("aria-pressed") === "true") || chips[0];
+      for (const b of chips) b.tabIndex = b === stop ? 0 : -1;
+    }
     return nodes;
+  }
+
+  // Arrow keys, Home and End within a group of chips (roving tabindex: Tab goes on to the next
+  // group, not through its 16 chips).
+  onChipKey(ev) {
+    const chip = ev.target.closest && ev.target.closest("button.facet-value");
+    if (!chip || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const chips = [...chip.closest("fieldset").querySelectorAll("button.facet-value")], i = chips.indexOf(chip);
+    const rtl = getComputedStyle(chip).direction === "rtl";
+    const step = { ArrowRight: rtl ? -1 : 1, ArrowDown: 1, ArrowLeft: rtl ? 1 : -1, ArrowUp: -1 }[ev.key];
+    let to = -1;
+    if (step) to = (i + step + chips.length) % chips.length;
+    else if (ev.key === "Home") to = 0;
+    else if (ev.key === "End") to = chips.length - 1;
+    if (to < 0) return;
+    ev.preventDefault();
+    chip.tabIndex = -1;
+    chips[to].tabIndex = 0;
+    chips[to].focus();
+  }
+
+  // "Show N slides": the filters folded, the status line and the first hit in view, the
+  // keyboard on that hit (on the status line when there is none).
+  showResults() {
+    if (this.filterBox) this.filterBox.open = false;
+    this.status.scrollIntoView({ block: "start" });
+    (this.links()[0] || this.status).focus({ preventScroll: true });
   }
 
   links() { return [...this.results.querySelectorAll("a.search-hit-link")]; }

@@ -93,6 +93,10 @@ export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = ""
     codes: vlq(docs.map((d) => sections.indexOf(d.section || "problem") + 1)), unsure: "" } };
   const stages = [...new Set(docs.map((d) => d.stage).filter(Boolean))].sort();
   if (stages.length) facets.stage = { values: stages, codes: vlq(docs.map((d) => stages.indexOf(d.stage) + 1)) };
+  for (const name of ["company", "industry"]) { // deck metadata, as stage
+    const values = [...new Set(docs.map((d) => d[name]).filter(Boolean))].sort();
+    if (values.length) facets[name] = { values, codes: vlq(docs.map((d) => values.indexOf(d[name]) + 1)) };
+  }
   put(`f.${tag}json`, facets);
   put(`m.${tag}json`, {
     docs: docs.length, fields: FIELDS, boosts: [1, 2, 1.5, 1], B: 0.75, K1: 1.2, lengths,
