@@ -257,17 +257,25 @@ def version_change_line(change: dict[str, str]) -> str:
             f"({change['before'] or 'none'} → {change['now'] or 'none'}): {change['effect']}")
 
 
+# the versions of the code that made a slide's content (its upscaled image, text, label);
+# the rest (Tesseract, OpenCV on this machine, index, site, the archive's format) does not
+# change what `bundle build` packs, and the archive states the recorded ones
+_CONTENT_VERSIONS = ("upscale", "ocr", "classify")
+
+
 def current_build_settings(build_root: Path) -> tuple[Config, dict[str, str], dict[str, str]]:
     """``built_settings``, for writing the archive the last build wrote: refused when that
-    build recorded no versions (an older deckgen) or other ones than this deckgen's, since
-    the archive's provenance and card would then describe code that did not make its
-    slides' text and labels."""
+    build recorded no versions (an older deckgen) or other content versions than this
+    deckgen's (``_CONTENT_VERSIONS``), since the archive's card would then describe code
+    that did not make its slides' text and labels."""
     built = built_settings(build_root)
     if built is None:
         raise DeckgenError(f"the build in {build_root} was made by an older deckgen, which did "
                            "not record its settings and stage versions: run `deckgen build` "
                            "first, so the archive says what made its slides")
-    changed = changed_versions(built[2], stage_versions())
+    now = {**stage_versions(), **{k: v for k, v in built[2].items()
+                                  if k not in _CONTENT_VERSIONS}}
+    changed = changed_versions(built[2], now)
     if changed:
         named = "; ".join(f"{c['what']} {c['before'] or 'none'} → {c['now'] or 'none'}"
                           for c in changed)
