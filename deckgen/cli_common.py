@@ -58,7 +58,7 @@ SiteOpt = Annotated[
 
 
 def _version(value: bool) -> None:
-    """"deckgen 0.1.0 (upscale 7+…, ocr-17, classify-9+…, index 7, site 5, bundle 13)": the
+    """"deckgen 0.1.0 (upscale 7+…, ocr-18, classify-9+…, index 9, site 7, bundle 13)": the
     stage versions tell two commits apart, and which stages an upgrade runs again."""
     if value:
         from deckgen import bundle, classify, index, ocr, site, upscale

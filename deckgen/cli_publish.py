@@ -179,8 +179,8 @@ def deploy(
     with RichProgress(console=err, disable=quiet, transient=True) as bar:
         task = bar.add_task("upload", total=None)
 
-        def progress(done: int, total: int, key: str) -> None:
-            bar.update(task, completed=done, total=total, description=f"upload {key[-40:]}")
+        def progress(done: int, total: int, key: str, what: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"{what} {key[-40:]}")
 
         try:
             summary = run_deploy(

@@ -138,11 +138,12 @@ def deploy(
     endpoint_url: str | None = None,
     s3_client=None,
     cloudfront_client=None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[[int, int, str, str], None] | None = None,
 ) -> dict:
     """Sync ``site_dir`` to ``s3://bucket/prefix`` and invalidate what changed.
 
-    ``progress(done, total, key)`` is called after each upload. Returns a summary:
+    ``progress(done, total, key, what)`` is called after each upload (``what`` "upload") and
+    each header update ("header update"). Returns a summary:
     uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, the
     deleted or stale keys named by folder (``group_keys``), the invalidation id and
     paths (None / [] when there was none; the paths include ``earlier_invalidation_paths``,
@@ -230,9 +231,10 @@ def deploy(
         return summary
     record = _write_pending(s3, bucket, prefix, owed, distribution_id) if owed else None
     _upload_waves(s3, bucket, waves, {f.key: f for f in changed}, progress)
-    _upload_waves(s3, bucket, [[f.key for f in reheaded]], {f.key: f for f in reheaded}, None,
-                  send=lambda s3, bucket, f: _copy_with_headers(s3, bucket, f,
-                                                                remote[f.key]["etag"]),
+    # a first deploy with this record re-sends every file's headers: 100k copies take minutes
+    _upload_waves(s3, bucket, [[f.key for f in reheaded]], {f.key: f for f in reheaded},
+                  progress, send=lambda s3, bucket, f: _copy_with_headers(s3, bucket, f,
+                                                                          remote[f.key]),
                   what="header update")
     wanted = {f.rel: _headers(f.rel) for f in local.values()}
     if changed or reheaded or wanted != recorded:  # after them: newer objects were not ours
@@ -423,7 +425,8 @@ def _list_remote(s3, bucket: str, prefix: str
                     headers_time = obj["LastModified"]
                 elif not obj["Key"].startswith(prefix + DECKGEN_DIR):
                     remote[obj["Key"]] = {"etag": obj["ETag"].strip('"'), "size": obj["Size"],
-                                          "modified": obj["LastModified"]}
+                                          "modified": obj["LastModified"],
+                                          "storage": obj.get("StorageClass") or "STANDARD"}
     except Exception as exc:
         raise _explain(exc, f"cannot list s3://{bucket}/{prefix}") from exc
     return remote, sorted(records), headers_time
@@ -443,7 +446,7 @@ def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
 
 
 def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, LocalFile],
-                  progress: Callable[[int, int, str], None] | None, *,
+                  progress: Callable[[int, int, str, str], None] | None, *,
                   send: Callable[..., None] | None = None, what: str = "upload") -> None:
     total, done = sum(len(w) for w in waves), 0
     pool = ThreadPoolExecutor(max_workers=UPLOAD_THREADS)
@@ -459,7 +462,7 @@ def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, Loca
                     continue
                 done += 1
                 if progress:
-                    progress(done, total, key)
+                    progress(done, total, key, what)
             if failure is not None:
                 raise _explain(failure, f"{what} stopped after {done} of {total} files "
                                "(the live site is intact; run deploy again to finish)") from failure
@@ -477,14 +480,15 @@ def _put(s3, bucket: str, f: LocalFile) -> None:
         )
 
 
-def _copy_with_headers(s3, bucket: str, f: LocalFile, etag: str) -> None:
+def _copy_with_headers(s3, bucket: str, f: LocalFile, remote: dict) -> None:
     """Set ``f``'s headers on its object in place: a server-side copy, the bytes not sent;
-    only if the object is still the one compared (``etag``), never on other bytes."""
+    only if the object is still the one compared (its ETag), never on other bytes. A copy
+    is written in STANDARD unless told otherwise: it keeps the object's storage class."""
     s3.copy_object(
         Bucket=bucket, Key=f.key, CopySource={"Bucket": bucket, "Key": f.key},
-        CopySourceIfMatch=f'"{etag}"', MetadataDirective="REPLACE",
+        CopySourceIfMatch=f'"{remote["etag"]}"', MetadataDirective="REPLACE",
         ContentType=content_type(f.rel), CacheControl=cache_control(f.rel),
-        Metadata={"sha256": f.sha256},
+        Metadata={"sha256": f.sha256}, StorageClass=remote["storage"],
     )
 
 

@@ -420,7 +420,7 @@ def broken_references(s3, bucket: str, *, pages_only: bool = False) -> list[str]
 def test_first_deploy_uploads_everything_with_headers(aws, tmp_path):
     site = make_site(tmp_path / "site", DECKS_A)
     seen = []
-    summary = aws.run(site, progress=lambda done, total, key: seen.append((done, total)))
+    summary = aws.run(site, progress=lambda done, total, key, what: seen.append((done, total)))
     tree = _tree(site)
     assert summary["uploaded"] == len(tree) and summary["unchanged"] == 0
     assert summary["bytes"] == sum(p.stat().st_size for p in site.rglob("*")
@@ -1004,11 +1004,17 @@ def test_an_object_with_wrong_headers_but_the_same_bytes_gets_its_headers_fixed(
     aws.run(site)
     time.sleep(1.1)  # S3 lists LastModified to the second
     # overwritten by hand (another tool, a console): same bytes, the headers of an image
+    # ... and moved to a cheaper storage class, which the copy keeps (a copy is written in
+    # STANDARD unless told otherwise)
     aws.s3.put_object(Bucket=aws.bucket, Key="index.html", Body=(site / "index.html").read_bytes(),
-                      CacheControl=IMMUTABLE, ContentType="text/plain")
+                      CacheControl=IMMUTABLE, ContentType="text/plain", StorageClass="STANDARD_IA")
     flaky = FlakyS3(aws.s3)
-    summary = aws.run(site, s3_client=flaky, delete=True)
+    shown: list[tuple[str, str]] = []
+    summary = aws.run(site, s3_client=flaky, delete=True,
+                      progress=lambda done, total, key, what: shown.append((what, key)))
     assert _headers(aws, "index.html") == ("text/html; charset=utf-8", SHORT)
+    assert shown == [("header update", "index.html")]  # 100k copies take minutes: shown
+    assert aws.s3.head_object(Bucket=aws.bucket, Key="index.html")["StorageClass"] == "STANDARD_IA"
     assert (summary["uploaded"], summary["headers_updated"]) == (0, 1)
     assert summary["headers_updated_keys"] == ["index.html"]
     # owed first: edges may keep the immutable copy a year; the bytes are not sent again
