@@ -5,8 +5,9 @@ definition of everything that decides a ranking:
 
 * tokens: Whoosh's ``StemmingAnalyzer`` (regex ``W+(\\.?W+)*``, W a letter, digit, ``_``,
   combining mark or ZWNJ/ZWJ: ``records.WORD_CHARS``; each token in its NFKC form, Chinese,
-  Japanese, Korean, Thai, Lao, Khmer and Myanmar runs cut into pairs of characters
-  (``records.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
+  Japanese, Korean, Thai, Lao, Khmer and Myanmar runs cut into pairs of characters, the
+  other runs between them without their end dots: "พ.ศ.2567" is "2567", as the query cuts
+  it (``records.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
   folded (``fold``), Whoosh's stop words and "our" + minimum length 2, Porter stemmer
   from ``whoosh.lang.porter``);
   ``tests/tokenize_cases.json`` pins it for both sides;
@@ -63,8 +64,12 @@ from .records import (
     search_pieces,
 )
 
-VERSION = "8"  # bump when the schema, tokenization or export format changes
-FORMAT_VERSION = 1  # of search/entry.json and the files it names
+VERSION = "9"  # bump when the schema, tokenization or export format changes
+# of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
+# way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
+# pages of index 8 on check, a page left open from before checks this number only, and only a
+# new one makes it say the index was updated (search.js's FORMAT_VERSION is held to it).
+FORMAT_VERSION = 2
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
 # slides that show one say "our" (search.js's STOP_WORDS is the same list)

@@ -7,6 +7,7 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -14,11 +15,13 @@ import pytest
 from whoosh.lang.porter import stem
 
 from deckgen import index as ix
+from deckgen import records
 from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # mark_ranges.py
 CASES = json.loads((ROOT / "tests" / "tokenize_cases.json").read_text(encoding="utf-8"))
 
 WORDS = ("market size fintech payments revenue growth customers platform team engineers "
@@ -94,6 +97,40 @@ def test_golden_term_order_is_pythons():  # search.js compareCodePoints is held 
 def test_golden_folds_match_the_table():
     assert {c: ix.fold(c.lower()) for c in CASES["folds"]} == CASES["folds"]
     assert len(CASES["folds"]) > 500
+
+
+def test_golden_queries_parse_like_the_table():  # search.js parseQuery is held to the same table
+    parsed = {case["query"]: [[kind, list(terms)] for kind, terms in ix.parse_query(case["query"])]
+              for case in CASES["queries"]}
+    assert parsed == {case["query"]: case["clauses"] for case in CASES["queries"]}
+
+
+def test_the_ascii_fast_path_cuts_and_folds_as_the_full_one(monkeypatch):
+    """records.search_pieces and fold skip NFKC, the script fold and the pairs for ASCII:
+    the result is the same as without the shortcut, on any ASCII text."""
+    rng = random.Random(11)
+    alphabet = "abcXYZ019._-'$ \t.."
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+             for _ in range(3000)] + ["", ".", "..a..", "a.b", "e.g.", "3.5x", "A_b"]
+    fast = [(ix.tokenize(t), records.search_pieces(t), records.fold(t.lower())) for t in texts]
+    monkeypatch.setattr(ix, "search_pieces", records._search_pieces_any)  # the long way
+    monkeypatch.setattr(ix, "fold", records._fold_any)
+    slow = [(ix.tokenize(t), records._search_pieces_any(t), records._fold_any(t.lower()))
+            for t in texts]
+    assert fast == slow
+    assert sum(len(tokens) for tokens, _, _ in fast) > 3000
+
+
+def test_the_mark_ranges_are_this_pythons_unicode():
+    """records._MARK_RANGES is a literal (scanning the code points cost 25 ms an import):
+    regenerated here, so a Python with newer Unicode data is noticed."""
+    from mark_ranges import mark_ranges  # tools/mark_ranges.py rewrites the literal
+
+    assert records._MARKS_UNICODE == unicodedata.unidata_version, "run tools/mark_ranges.py"
+    assert list(records._MARK_RANGES) == mark_ranges(), "run tools/mark_ranges.py"
+    marks = re.compile(f"[{records.MARKS}]")
+    assert marks.fullmatch("\u0301") and marks.fullmatch("\u0e48") and marks.fullmatch("\U000e0100")
+    assert not marks.fullmatch("a") and not marks.fullmatch("-")
 
 
 def test_a_search_without_accents_finds_the_accented_words_and_back(tmp_path):
@@ -232,6 +269,23 @@ def test_a_thai_word_inside_a_run_is_found_whole_not_as_pairs_anywhere(tmp_path)
     assert ix.parse_query("ตลาด") == [("phrase", ("ตล", "ลา", "าด"))]
 
 
+def test_a_word_joined_by_a_dot_to_thai_or_japanese_is_found_as_the_slide_shows_it(tmp_path):
+    # the dot stayed in the index's piece (".2567", ".com", "abc.") and the query cut it off
+    slides = [make_slide("th", 1, "งบประมาณ พ.ศ.2567", "งบ"),
+              make_slide("th", 2, "สั่งซื้อที่ ไทย.com", "ร้าน"),
+              make_slide("th", 3, "บริษัท abc.ไทย", "บริษัท"),
+              make_slide("jp", 1, "AI.東京 2030", "会社")]
+    ix.build_index(slides, {}, tmp_path / "whoosh")
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    queries = ["พ.ศ.2567", "2567", "ไทย.com", "com", '"ไทย.com"', "abc.ไทย", "abc", "AI.東京",
+               "東京", '"AI.東京"']
+    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
+    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
+                                                       [{"q": q} for q in queries], tmp_path)]
+    assert in_python == in_js == [["th/001"], ["th/001"], ["th/002"], ["th/002"], ["th/002"],
+                                  ["th/003"], ["th/003"], ["jp/001"], ["jp/001"], ["jp/001"]]
+
+
 def test_golden_stems_match_whoosh_porter():
     wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
     assert wrong == {}
@@ -353,6 +407,17 @@ def test_search_js_cuts_words_as_this_index_version_does():
     said = re.search(r'export const INDEX_VERSION = "([^"]+)"',
                      (ROOT / "site_templates/static/search.js").read_text(encoding="utf-8"))
     assert said and said[1] == ix.VERSION, "bump search.js INDEX_VERSION with index.VERSION"
+
+
+def test_a_page_left_open_from_before_this_tokenizer_is_told_the_index_was_updated(built):
+    # search.js of index 7 and before read any entry.json of format 1 and checked no builder:
+    # open over a deploy, it would search this index with its own cuts (and find nothing)
+    base, _ = built
+    entry = json.loads((base / "site" / "search" / "entry.json").read_text())
+    assert entry["version"] == ix.FORMAT_VERSION != 1
+    said = re.search(r"export const FORMAT_VERSION = (\d+);",
+                     (ROOT / "site_templates/static/search.js").read_text(encoding="utf-8"))
+    assert said and int(said[1]) == ix.FORMAT_VERSION, "bump search.js FORMAT_VERSION too"
 
 
 def test_an_index_another_deckgen_built_is_refused_not_searched(tmp_path):

@@ -927,7 +927,8 @@ def test_thumbnails_and_links_resolve(page, server):
     hrefs = page.eval_on_selector_all("li.search-hit a", "els => els.map(e => e.href)")
     for href in hrefs:
         urllib.request.urlopen(href, timeout=5).close()
-    assert json.loads(urllib.request.urlopen(url + "search/entry.json").read())["version"] == 1
+    entry = json.loads(urllib.request.urlopen(url + "search/entry.json").read())
+    assert entry["version"] == ix.FORMAT_VERSION
 
 
 # --- the real gallery: deckgen.site templates + this export, served with its CSP ------------

@@ -9,11 +9,13 @@
 // last word while typing, and typo tolerance for words not in the vocabulary.
 // All page text is set with textContent (untrusted OCR text; strict CSP).
 
-export const FORMAT_VERSION = 1;
+// of search/entry.json and the files it names (deckgen.index.FORMAT_VERSION): bumped too when
+// words are cut otherwise, as a page left open from before INDEX_VERSION checks this only
+export const FORMAT_VERSION = 2;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "8";
+export const INDEX_VERSION = "9";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -69,20 +71,29 @@ const PAIRED_LETTERS = new RegExp(`[${PAIRED}][${PAIRED}\\p{M}\u200c\u200d]*`, "
 const CLUSTER = /[\s\S][\p{M}\u200c\u200d]*/gu;
 
 // [start, end] offsets of the pieces of one token: each pair of neighbouring characters in a
-// PAIRED_LETTERS run (a lone one on its own), the runs of other letters whole ("AI技術者":
-// "AI", "技術", "術者").
+// PAIRED_LETTERS run (a lone one on its own), the runs of other letters whole, less the dots
+// at their ends ("AI技術者": "AI", "技術", "術者"; "พ.ศ.2567": "พ", "ศ", "2567", as the query
+// cuts it).
 export function cjkPieces(word) {
   const pieces = [];
   let at = 0;
   for (const run of word.matchAll(PAIRED_LETTERS)) {
-    if (run.index > at) pieces.push([at, run.index]);
+    addDotless(pieces, word, at, run.index);
     const chars = [...run[0].matchAll(CLUSTER)].map((c) => [run.index + c.index, run.index + c.index + c[0].length]);
     if (chars.length === 1) pieces.push(chars[0]);
     for (let i = 0; i + 1 < chars.length; i++) pieces.push([chars[i][0], chars[i + 1][1]]);
     at = run.index + run[0].length;
   }
-  if (at < word.length) pieces.push([at, word.length]);
+  addDotless(pieces, word, at, word.length);
   return pieces;
+}
+
+// word.slice(start, end) without the dots at its ends, if anything is left
+// (deckgen.records._add_dotless)
+function addDotless(pieces, word, start, end) {
+  while (start < end && word[start] === ".") start++;
+  while (end > start && word[end - 1] === ".") end--;
+  if (start < end) pieces.push([start, end]);
 }
 
 // What one token is searched as, [text, start, end]: its NFKC form (full-width "ＡＩ" is

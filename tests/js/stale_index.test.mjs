@@ -2,7 +2,7 @@
 // the page's entry.json names): LiveIndex reads entry.json afresh once and searches the new index.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { INDEX_UPDATED, LiveIndex } from "../../site_templates/static/search.js";
+import { FORMAT_VERSION, INDEX_UPDATED, LiveIndex } from "../../site_templates/static/search.js";
 import { tinyFiles } from "./tiny_index.mjs";
 
 const V1 = [
@@ -121,7 +121,7 @@ test("a new entry in a format this page cannot read says the index was updated",
   const live = new LiveIndex(site.load);
   await live.use(ids("market"));
   const v2 = tinyFiles(V2, { tag: "b" });
-  v2.set("entry.json", { ...v2.get("entry.json"), version: 2 });
+  v2.set("entry.json", { ...v2.get("entry.json"), version: FORMAT_VERSION + 1 });
   site.files = v2;
   await assert.rejects(live.use(ids("zeppelin")), (err) => err.message === INDEX_UPDATED && err.plain === true);
 });

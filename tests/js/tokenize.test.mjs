@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { analyze, compareCodePoints, facetIndex, facetKey, fold, stem, tokenize } from "../../site_templates/static/search.js";
+import { analyze, compareCodePoints, facetIndex, facetKey, fold, parseQuery, stem, tokenize } from "../../site_templates/static/search.js";
 
 const cases = JSON.parse(readFileSync(new URL("../tokenize_cases.json", import.meta.url), "utf8"));
 
@@ -11,6 +11,13 @@ test("texts tokenize exactly like deckgen.index.tokenize", () => {
   for (const { text, tokens } of cases.texts) {
     assert.deepEqual(tokenize(text), tokens, `text: ${JSON.stringify(text)}`);
   }
+});
+
+test("queries parse exactly like deckgen.index.parse_query", () => {
+  for (const { query, clauses } of cases.queries) {
+    assert.deepEqual(parseQuery(query).map((c) => [c.kind, c.terms]), clauses, `query: ${JSON.stringify(query)}`);
+  }
+  assert.ok(cases.queries.length > 10);
 });
 
 test("Porter stems match whoosh.lang.porter word for word", () => {
