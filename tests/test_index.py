@@ -133,17 +133,26 @@ def test_the_mark_ranges_are_this_pythons_unicode():
     assert not marks.fullmatch("a") and not marks.fullmatch("-")
 
 
+
+def found_on_both_sides(tmp_path: Path, slides: list[Slide], queries: list[str], *,
+                        ranked: bool = False) -> tuple[list[list[str]], list[list[str]]]:
+    """Each query's slide ids from Python's search and from search.js's engine over the
+    same slides: in rank order if ``ranked``, else sorted."""
+    ix.build_index(slides, {}, tmp_path / "whoosh")
+    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
+    order = list if ranked else sorted
+    in_python = [order(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
+    in_js = [order(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
+                                                      [{"q": q} for q in queries], tmp_path)]
+    return in_python, in_js
+
 def test_a_search_without_accents_finds_the_accented_words_and_back(tmp_path):
     slides = [make_slide("fr", 1, "Une équipe de huit personnes", "L'équipe", label="team"),
               make_slide("de", 1, "Die Marktgröße in Europa", "Marktgröße", label="market"),
               make_slide("es", 1, "Buscamos financiación semilla", "Financiación")]
-    ix.build_index(slides, {}, tmp_path / "whoosh")
-    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
     queries = ["equipe", "ÉQUIPE", "marktgrosse", "marktgröße", "financiacion", "financiación",
                unicodedata.normalize("NFD", "équipe")]  # pasted with the accent apart
-    in_python = [[h["id"] for h in ix.search(tmp_path / "whoosh", q)] for q in queries]
-    in_js = [r["ids"] for r in run_node_engine(tmp_path / "site" / "search",
-                                               [{"q": q} for q in queries], tmp_path)]
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries, ranked=True)
     assert in_python == in_js == [["fr/001"], ["fr/001"], ["de/001"], ["de/001"], ["es/001"],
                                   ["es/001"], ["fr/001"]]
 
@@ -156,14 +165,10 @@ def test_chinese_japanese_and_korean_are_found_by_their_words_on_both_sides(tmp_
                          label="market"),
               make_slide("en", 1, "Invoices take 40 hours a month", "Problem"),
               make_slide("jp", 2, "人手不足をAIで解決、2030年までに", "ﾌｨﾝﾃｯｸ")]
-    ix.build_index(slides, {}, tmp_path / "whoosh")
-    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
     # "請書" is two of its letters, not a word it says; 規模 is Japanese, the Chinese is 规模
     queries = ["請求書", "請書", '"請求書の処理"', "市场", "规模", "規模", "시장", "AI技術",
                "invoices 請求", "ＡＩ", "２０３０", "フィンテック", '"人手 不足"', "人手 不足"]
-    in_python = [[h["id"] for h in ix.search(tmp_path / "whoosh", q)] for q in queries]
-    in_js = [r["ids"] for r in run_node_engine(tmp_path / "site" / "search",
-                                               [{"q": q} for q in queries], tmp_path)]
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries, ranked=True)
     # full-width and half-width forms are the letters they stand for (NFKC), and a quoted
     # phrase's space between Japanese words is not in the text
     assert in_python == in_js == [["ja/001"], [], ["ja/001"], ["zh/001"], ["zh/001"], [],
@@ -176,12 +181,8 @@ def test_chinese_japanese_and_korean_are_found_by_their_words_on_both_sides(tmp_
 def test_a_chinese_or_japanese_word_is_found_whole_not_as_pairs_anywhere(tmp_path):
     slides = [make_slide("kyoto", 1, "京都と東京の市場", "市場"),  # Kyoto and Tokyo
               make_slide("tokyo", 1, "東京都の市場", "市場")]  # the Tokyo Metropolis
-    ix.build_index(slides, {}, tmp_path / "whoosh")
-    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
     queries = ["東京都", "東京 京都", "市場"]
-    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
-    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
-                                                       [{"q": q} for q in queries], tmp_path)]
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
     assert in_python == in_js == [["tokyo/001"], ["kyoto/001", "tokyo/001"],
                                   ["kyoto/001", "tokyo/001"]]
 
@@ -233,14 +234,10 @@ def test_hindi_arabic_hebrew_and_persian_words_are_found_whole_on_both_sides(tmp
               make_slide("ar", 2, "مدرسة على 8200 طالب", "مستشفى"),
               make_slide("he", 1, "\u200fהַשּׁוּק\u200e הַגָּדוֹל", "שָׁלוֹם"),
               make_slide("fa", 1, "می\u200cخواهم کتاب یک ۱۴۰۲", "بازار")]
-    ix.build_index(slides, {}, tmp_path / "whoosh")
-    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
     queries = ["धन्यवाद", "धन ", "किसान", "कसन", "सम ", "السوق", "الس ", "مدرسه", "احمد",
                "الإلكترونية", "8200", "٨٢٠٠", "۸۲۰۰", "השוק", "הַשּׁוּק", "שלום", "میخواهم",
                "ميخواهم", "كتاب", "1402"]
-    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
-    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
-                                                       [{"q": q} for q in queries], tmp_path)]
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
     # marks are part of the word (धन्यवाद is no "धन"); Devanagari keeps them (किसान is no
     # कसन); Arabic and Hebrew fold theirs away, and their digits are 0-9
     assert in_python == in_js == [["hi/001"], [], ["hi/001"], ["hi/002"], [], ["ar/001"], [],
@@ -255,13 +252,9 @@ def test_a_thai_word_inside_a_run_is_found_whole_not_as_pairs_anywhere(tmp_path)
               make_slide("th", 2, "ไทยตลาด", "ตลาด"),
               make_slide("lo", 1, "ຕະຫຼາດອອນໄລນ໌", "ລາວ"),
               make_slide("km", 1, "ទីផ្សារអនឡាញ", "ខ្មែរ")]
-    ix.build_index(slides, {}, tmp_path / "whoosh")
-    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
     queries = ["ตลาด", "อาหาร", "ประเทศไทย", "ตลาดไทย", "ตลาด ไทย", "อร่อย", "ร่อ", "ຕະຫຼາດ",
                "ទីផ្សារ", '"ตลาด อาหาร"']  # quoted, a space is a space: Thai text has them
-    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
-    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
-                                                       [{"q": q} for q in queries], tmp_path)]
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
     # "ตลาดไทย" is not on th/002 ("ไทยตลาด"): a run typed whole is its pairs side by side
     assert in_python == in_js == [["th/001", "th/002"], ["th/001"], ["th/001"], [],
                                   ["th/001", "th/002"], ["th/001"], ["th/001"], ["lo/001"],
@@ -275,13 +268,9 @@ def test_a_word_joined_by_a_dot_to_thai_or_japanese_is_found_as_the_slide_shows_
               make_slide("th", 2, "สั่งซื้อที่ ไทย.com", "ร้าน"),
               make_slide("th", 3, "บริษัท abc.ไทย", "บริษัท"),
               make_slide("jp", 1, "AI.東京 2030", "会社")]
-    ix.build_index(slides, {}, tmp_path / "whoosh")
-    ix.export_client_index(slides, {}, tmp_path / "site", urls_for(slides))
     queries = ["พ.ศ.2567", "2567", "ไทย.com", "com", '"ไทย.com"', "abc.ไทย", "abc", "AI.東京",
                "東京", '"AI.東京"']
-    in_python = [sorted(h["id"] for h in ix.search(tmp_path / "whoosh", q)) for q in queries]
-    in_js = [sorted(r["ids"]) for r in run_node_engine(tmp_path / "site" / "search",
-                                                       [{"q": q} for q in queries], tmp_path)]
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
     assert in_python == in_js == [["th/001"], ["th/001"], ["th/002"], ["th/002"], ["th/002"],
                                   ["th/003"], ["th/003"], ["jp/001"], ["jp/001"], ["jp/001"]]
 

@@ -77,6 +77,18 @@ def write_site(site: Path) -> None:
         page.write_text(PAGE.format(csp=CSP, root="../../", home=f"<h1>{s.id}</h1>"))
 
 
+def write_search_page(site: Path, slides: list, metas: dict) -> None:
+    """``slides`` exported for search.js beside a bare search page, one thumbnail for all."""
+    urls = {s.id: {"page": f"slide/{s.id}.html", "thumb": "img/thumb.svg"} for s in slides}
+    ix.export_client_index(slides, metas, site, urls)
+    (site / "static").mkdir()
+    shutil.copy(ROOT / "site_templates/static/search.js", site / "static/search.abc123.js")
+    (site / "index.html").write_text(PAGE.format(csp=CSP, root="", home=HOME))
+    (site / "img").mkdir()
+    (site / "img/thumb.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"/>')
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -125,14 +137,7 @@ def big_server(tmp_path_factory):
     slides = [make_slide(f"big{k // 10:02d}", k % 10 + 1, f"widget number {k}")
               for k in range(BIG_HITS)]
     metas = {s.deck: DeckMeta(slug=s.deck, company=f"Company {s.deck}") for s in slides}
-    urls = {s.id: {"page": f"slide/{s.id}.html", "thumb": "img/big.svg"} for s in slides}
-    ix.export_client_index(slides, metas, site, urls)
-    (site / "static").mkdir()
-    shutil.copy(ROOT / "site_templates/static/search.js", site / "static/search.abc123.js")
-    (site / "index.html").write_text(PAGE.format(csp=CSP, root="", home=HOME))
-    (site / "img").mkdir()
-    (site / "img/big.svg").write_text(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"/>')
+    write_search_page(site, slides, metas)
     with serving(site) as url:
         yield url
 
@@ -1442,14 +1447,7 @@ def words_server(tmp_path_factory):
     metas = {s.deck: DeckMeta(slug=s.deck, company=f"Company {s.deck}", industry="Retail")
              for s in slides}
     metas["rtl"] = DeckMeta(slug="rtl", company=RTL_COMPANY, industry="Fintech")
-    urls = {s.id: {"page": f"slide/{s.id}.html", "thumb": "img/w.svg"} for s in slides}
-    ix.export_client_index(slides, metas, site, urls)
-    (site / "static").mkdir()
-    shutil.copy(ROOT / "site_templates/static/search.js", site / "static/search.abc123.js")
-    (site / "index.html").write_text(PAGE.format(csp=CSP, root="", home=HOME))
-    (site / "img").mkdir()
-    (site / "img/w.svg").write_text(
-        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6"/>')
+    write_search_page(site, slides, metas)
     with serving(site) as url:
         yield url
 
