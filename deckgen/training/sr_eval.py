@@ -2,14 +2,14 @@
 
 Words are lowercase alphanumeric tokens of two or more characters, counted as a
 multiset (the measure in ../shared/anchors/README.md), in any script: Latin accents
-folded, marks inside words (Hindi, Arabic), and Chinese, Japanese and Thai runs cut into
-pairs of characters as search cuts them. Needs no torch.
+folded, marks inside words (Hindi, Arabic), each word in its NFKC form, and Chinese,
+Japanese, Korean and Thai runs cut into pairs of characters, as search cuts them. Needs
+no torch.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 import cv2
@@ -17,13 +17,13 @@ import numpy as np
 
 from deckgen.records import JOINERS, MARKS, fold, search_pieces
 
-# letters, digits and marks of any script, not "_": a word of an English slide is the
-# [a-z0-9]+ it always was, "équipe" is "equipe", "बाज़ार" whole
+# letters, digits and marks of any script, not "_": "équipe" is "equipe" (it was "quipe"),
+# "बाज़ार" whole; a sign beside a word is not part of it ("Acme™" is "acme")
 _WORD = re.compile(f"(?:[^\\W_]|[{MARKS}{JOINERS}])+")
 
 
 def tokens(text: str) -> list[str]:
-    words = _WORD.findall(fold(unicodedata.normalize("NFKC", text).lower()))
+    words = _WORD.findall(fold(text.lower()))
     return [piece for word in words for piece, _, _ in search_pieces(word) if len(piece) >= 2]
 
 
