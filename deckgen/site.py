@@ -194,7 +194,9 @@ def bidi_isolate(text: object) -> str:
     """``text`` between FSI and PDI (Unicode's isolates) where it holds right-to-left letters
     or bidi controls, else as it is. For untrusted text inside a line of ours where no
     element can isolate it (``<title>``, og:title): "شركة · slide 3" keeps the English
-    order, and the isolate ends any override in it. Still a ``str``: autoescape applies."""
+    order. A text that holds its own PDI could end the isolate early: OCR text (``ocr``)
+    and deck metadata (``corpus``) reach here with their bidi controls taken out. Still a
+    ``str``: autoescape applies."""
     value = str(text)
     if any(unicodedata.bidirectional(ch) in _BIDI_REORDERING for ch in value):
         return f"\u2068{value}\u2069"
