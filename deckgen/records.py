@@ -312,8 +312,8 @@ WORD_CHARS = f"\\w{MARKS}{JOINERS}"  # a regex class body
 # alef with hamza or madda is alef, teh marbuta heh, alef maksura and Farsi yeh are yeh,
 # keheh is kaf; the joiners go (a Persian word is found typed with or without its ZWNJ).
 # Devanagari and Thai keep their marks: they are vowels there (किसान is not कसन).
-# search.js's fold is the same. (Digits are search_pieces': slugs fold too, and a deck
-# named "Acme ٢" keeps its slug.)
+# search.js's fold is the same. (Digits and nuktas are search_pieces': slugs fold too, and
+# a deck named "Acme ٢" keeps its slug.)
 _SCRIPT_FOLD = str.maketrans({
     **dict.fromkeys([*map(chr, range(0x064B, 0x0660)), "\u0670", "\u0640"]),
     **dict.fromkeys([chr(c) for c in range(0x0591, 0x05C8)
@@ -321,9 +321,31 @@ _SCRIPT_FOLD = str.maketrans({
     **dict.fromkeys(["\u200c", "\u200d"]),
     **dict.fromkeys("أإآٱ", "ا"), "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك",
 })
-# Arabic-Indic and Persian digits are 0-9 in search ("٨٢٠٠" finds "8200"), as NFKC makes
-# "２" 2; one character for one, so offsets hold (search.js's searchPieces is the same)
-_DIGITS = str.maketrans({chr(base + d): str(d) for base in (0x0660, 0x06F0) for d in range(10)})
+# Every decimal digit (Unicode Nd: Arabic-Indic, Persian, Devanagari "२०२५", Bengali, Thai
+# "๒๕๖๗"...) is 0-9 in search ("2025" finds "२०२५"), as NFKC makes "２" 2. Each block is ten
+# digits from its zero; the zeros are one table that tools/mark_ranges.py writes here and
+# into search.js (DIGIT_ZEROS), so both sides read the same digits, whatever the browser's
+# Unicode. One character for one, so offsets hold.
+# --- begin digit zeros (tools/mark_ranges.py writes this block) ---
+_DIGIT_ZEROS: tuple[int, ...] = (
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+    0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+)
+# --- end digit zeros ---
+# Hindi, Bengali, Punjabi, Gujarati and Odia typists mostly leave out the nukta ("बाजार" for
+# "बाज़ार"): search drops it on both sides. NFKC splits the letters with a nukta but three
+# (ऩ ऱ ऴ, which it composes): those are their letters without it. Search only, like the
+# digits: slugs keep it (search.js's searchPieces is the same).
+_NUKTAS = "\u093c\u09bc\u0a3c\u0abc\u0b3c"
+_SEARCH_FOLD = str.maketrans({
+    **{chr(zero + d): str(d) for zero in _DIGIT_ZEROS for d in range(10)},
+    **dict.fromkeys(_NUKTAS),
+    "\u0929": "\u0928", "\u0931": "\u0930", "\u0934": "\u0933",
+})
 
 
 def fold(word: str) -> str:
@@ -373,9 +395,9 @@ _CLUSTER = re.compile(f".[{MARKS}{JOINERS}]*", re.DOTALL)
 
 def search_pieces(token: str) -> list[tuple[str, int, int]]:
     """What one token of text is searched as, (text, start, end): its NFKC form (full-width
-    "ＡＩ" is "AI", half-width "ﾌｨﾝﾃｯｸ" "フィンテック") with Arabic-Indic and Persian digits
-    as 0-9, cut by ``cjk_pieces``. Offsets are in ``token``; where NFKC changed its length,
-    every piece spans the whole token."""
+    "ＡＩ" is "AI", half-width "ﾌｨﾝﾃｯｸ" "フィンテック") with every script's digits as 0-9
+    and no nukta (``_SEARCH_FOLD``), cut by ``cjk_pieces``. Offsets are in ``token``; where
+    that changed its length, every piece spans the whole token."""
     if token.isascii() and token and token[0] != "." and token[-1] != ".":
         return [(token, 0, len(token))]  # NFKC, digits and pairs leave it whole: English fast
     return _search_pieces_any(token)
@@ -383,7 +405,7 @@ def search_pieces(token: str) -> list[tuple[str, int, int]]:
 
 def _search_pieces_any(token: str) -> list[tuple[str, int, int]]:
     """``search_pieces`` without its shortcut for ASCII (tests hold the two equal)."""
-    norm = unicodedata.normalize("NFKC", token).translate(_DIGITS)
+    norm = unicodedata.normalize("NFKC", token).translate(_SEARCH_FOLD)
     same = len(norm) == len(token)
     return [(norm[a:b], a if same else 0, b if same else len(token)) for a, b in cjk_pieces(norm)]
 

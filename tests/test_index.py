@@ -134,6 +134,72 @@ def test_the_mark_ranges_are_this_pythons_unicode():
 
 
 
+def test_the_digit_zeros_are_this_pythons_unicode_in_python_and_search_js():
+    """records._DIGIT_ZEROS and search.js DIGIT_ZEROS are one table tools/mark_ranges.py
+    writes into both: regenerated here, so the two sides read the same digits as 0-9."""
+    import mark_ranges as tool  # tools/mark_ranges.py writes the table into both files
+
+    assert list(records._DIGIT_ZEROS) == tool.digit_zeros(), "run tools/mark_ranges.py"
+    in_records = tool.block_in(Path(records.__file__).read_text(encoding="utf-8"),
+                               tool.DIGITS_BEGIN, tool.DIGITS_END)
+    in_js = tool.block_in(tool.SEARCH_JS.read_text(encoding="utf-8"),
+                          tool.JS_DIGITS_BEGIN, tool.JS_DIGITS_END)
+    assert in_records == tool.render_digits(), "run tools/mark_ranges.py"
+    assert in_js == tool.render_js_digits(), "run tools/mark_ranges.py"
+    digits = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Nd"]
+    read = {d: records._search_pieces_any(d) for d in digits}
+    assert {d: p[0][0] for d, p in read.items()} == {d: str(unicodedata.decimal(d)) for d in digits}
+    assert {"\u0966", "\u09e6", "\u0e50", "\u0660", "\u06f0"} <= set(map(chr, records._DIGIT_ZEROS))
+
+
+def test_every_letter_with_a_nukta_is_searched_as_the_letter_without_it():
+    """NFKC splits most letters with a nukta (U+0958-095F are composition exclusions), not
+    ऩ ऱ ऴ: search drops the nukta of both kinds, and only search (a slug keeps it)."""
+    nuktas = "\u093c\u09bc\u0a3c\u0abc\u0b3c"
+    with_nukta = [chr(c) for c in range(0x0900, 0x0b80)
+                  if any(n in unicodedata.normalize("NFD", chr(c)) for n in nuktas)
+                  and unicodedata.normalize("NFD", chr(c)) not in nuktas]
+    assert len(with_nukta) == 22  # ऩ ऱ ऴ and the 19 NFC splits
+    searched = {c: "".join(t for t, _, _ in records._search_pieces_any(c)) for c in with_nukta}
+    bare = {c: unicodedata.normalize("NFC", "".join(x for x in unicodedata.normalize("NFD", c)
+                                                     if x not in nuktas)) for c in with_nukta}
+    assert searched == bare
+    assert ix.tokenize("बाज़ार") == ix.tokenize("बाजार") == ["बाजार"]
+    assert records.fold("बाज़ार २०२५") == "बाज़ार २०२५"  # safe_slug folds: its slugs stay
+
+
+def test_python_and_search_js_read_every_digit_and_nukta_the_same():
+    """search_pieces and search.js searchFold on every decimal digit Python knows (node's
+    Unicode knows more: the shared table keeps it to Python's) and every letter with a nukta."""
+    nuktas = [chr(c) for c in range(0x0900, 0x0b80)
+              if set(unicodedata.normalize("NFD", chr(c))) & set("\u093c\u09bc\u0a3c\u0abc\u0b3c")]
+    digits = [chr(c) for c in range(0x80, sys.maxunicode + 1)
+              if unicodedata.category(chr(c)) == "Nd"]
+    words = [*digits, *nuktas, "बाज़ार२०२५", "\U0001fbf9"]
+    script = ("import { searchFold } from '" + (ROOT / "site_templates/static/search.js").as_uri()
+              + "'; const words = JSON.parse(process.argv[1]);"
+              " process.stdout.write(JSON.stringify(words.map(searchFold)));")
+    node = shutil.which("node")
+    assert node, "node (v20+) is needed to check search.js"
+    run = subprocess.run([node, "--input-type=module", "-e", script, json.dumps(words)],
+                         check=True, capture_output=True, text=True, timeout=120)
+    in_python = ["".join(t for t, _, _ in records._search_pieces_any(w)) for w in words]
+    assert json.loads(run.stdout) == in_python
+    assert in_python[-2:] == ["बाजार2025", "9"]
+
+
+def test_hindi_digits_and_letters_without_their_nukta_are_found_on_both_sides(tmp_path):
+    slides = [make_slide("hi", 1, "बाज़ार का आकार २०२५ में", "ज़मीन"),
+              make_slide("hi", 2, "बाजार 2024", "जमीन"),
+              make_slide("th", 1, "ปี ๒๕๖๗ ตลาด", "ตลาด"),
+              make_slide("bn", 1, "বাজার ১৪৩০", "বাজার")]
+    queries = ["2025", "२०२५", "बाजार", "बाज़ार", "जमीन", "2567", "๒๕๖๗", "1430", "२०२४"]
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
+    assert in_python == in_js == [["hi/001"], ["hi/001"], ["hi/001", "hi/002"],
+                                  ["hi/001", "hi/002"], ["hi/001", "hi/002"], ["th/001"],
+                                  ["th/001"], ["bn/001"], ["hi/002"]]
+
+
 def found_on_both_sides(tmp_path: Path, slides: list[Slide], queries: list[str], *,
                         ranked: bool = False) -> tuple[list[list[str]], list[list[str]]]:
     """Each query's slide ids from Python's search and from search.js's engine over the
@@ -193,7 +259,8 @@ def test_golden_script_folds_match_the_table():  # search.js fold is held to the
 
 def test_marks_and_joiners_are_inside_words_lrm_and_rlm_are_not():
     # Devanagari vowel signs and virama, Arabic harakat, Hebrew niqqud, Thai tone marks
-    assert ix.tokenize("बाज़ार किसान समाधान धन्यवाद") == ["बाज़ार", "किसान", "समाधान", "धन्यवाद"]
+    # (the nukta is a mark, kept in the word, then dropped by search: "बाजार" finds it)
+    assert ix.tokenize("बाज़ार किसान समाधान धन्यवाद") == ["बाजार", "किसान", "समाधान", "धन्यवाद"]
     assert ix.tokenize("السُّوق") == ["السوق"]
     assert ix.tokenize("שָׁלוֹם") == ["שלום"]
     assert ix.tokenize("อร่อย") == ["อร่", "ร่อ", "อย"]  # pairs of letters with their marks

@@ -1029,6 +1029,8 @@ def test_real_gallery_slide_page_search_goes_home_and_the_hit_highlights_words(p
     note = page.locator(".slide-hits-note")
     assert note.inner_text() == ("1 word from your search marked: claims. "
                                  "Show the slide without marks")
+    # each word in a <bdi> of its own: Arabic words in the English sentence keep their order
+    assert note.locator("bdi").all_inner_texts() == ["claims"]
     note.locator("a").click()  # the same slide, nothing marked
     page.wait_for_url(re.compile(r"/slide/evil/001\.html$"))
     assert page.locator(".slide-hits, .ocr-text mark, .slide-hits-note").count() == 0
@@ -1398,6 +1400,26 @@ def test_the_home_page_draws_its_search_without_moving_the_page(browser, real_si
     page.fill("#q", "")
     page.wait_for_selector("#search-results .search-empty")
     assert page.locator("#sections-title").is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize(("viewport", "tall"), [({"width": 390, "height": 844}, True),
+                                               ({"width": 1280, "height": 800}, False)])
+def test_on_a_phone_a_filter_chip_is_a_44_px_tap_target(browser, real_site, viewport, tall):
+    """As tall as the pager's links on a phone (WCAG 2.5.5); as it was on a wide screen."""
+    url, _ = real_site
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(url + "index.html?q=market")
+    page.wait_for_selector("li.search-hit")
+    page.click(".filters > summary")
+    heights = page.eval_on_selector_all("button.facet-value",
+                                        "(bs) => bs.map((b) => b.getBoundingClientRect().height)")
+    assert heights
+    if tall:
+        assert min(heights) >= 44, heights
+    else:
+        assert max(heights) < 40, heights  # a desktop's chips keep their size
     context.close()
 
 

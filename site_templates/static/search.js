@@ -11,11 +11,11 @@
 
 // of search/entry.json and the files it names (deckgen.index.FORMAT_VERSION): bumped too when
 // words are cut otherwise, as a page left open from before INDEX_VERSION checks this only
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "9";
+export const INDEX_VERSION = "10";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -97,13 +97,34 @@ function addDotless(pieces, word, start, end) {
 }
 
 // What one token is searched as, [text, start, end]: its NFKC form (full-width "ＡＩ" is
-// "AI") with Arabic-Indic and Persian digits as 0-9 ("٨٢٠٠" finds "8200"), cut by
-// cjkPieces; where NFKC changed its length, each piece spans the whole token
-// (deckgen.records.search_pieces).
-const EASTERN_DIGITS = /[\u0660-\u0669\u06f0-\u06f9]/gu;
-const digitOf = (c) => String(c.charCodeAt(0) - (c.charCodeAt(0) >= 0x06f0 ? 0x06f0 : 0x0660));
+// "AI") with every script's decimal digits as 0-9 ("२०२५" and "٢٠٢٥" find "2025") and no
+// nukta ("बाजार" finds "बाज़ार"), cut by cjkPieces; where that changed its length, each
+// piece spans the whole token (deckgen.records.search_pieces and _SEARCH_FOLD). The digits'
+// zeros (Unicode Nd, each block ten digits from its zero) are Python's table, written here
+// too, so a browser with newer Unicode reads no more digits than Python does.
+// --- begin digit zeros (tools/mark_ranges.py writes this block) ---
+const DIGIT_ZEROS = [
+  0x0660, 0x06f0, 0x07c0, 0x0966, 0x09e6, 0x0a66, 0x0ae6, 0x0b66, 0x0be6, 0x0c66, 0x0ce6, 0x0d66,
+  0x0de6, 0x0e50, 0x0ed0, 0x0f20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
+  0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
+  0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
+  0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
+  0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+];
+// --- end digit zeros ---
+const hex = (c) => `\\u{${c.toString(16)}}`;
+const DIGITS = new RegExp(`[${DIGIT_ZEROS.map((z) => `${hex(z)}-${hex(z + 9)}`).join("")}]`, "gu");
+const DIGIT_OF = new Map(DIGIT_ZEROS.flatMap((z) => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((d) => [z + d, String(d)])));
+const digitOf = (c) => DIGIT_OF.get(c.codePointAt(0));
+// nuktas (Devanagari, Bengali, Gurmukhi, Gujarati, Odia) go; NFKC composes ऩ ऱ ऴ: the letters
+// without it
+const NUKTAS = /[\u093c\u09bc\u0a3c\u0abc\u0b3c]/gu;
+const NUKTA_LETTERS = /[\u0929\u0931\u0934]/gu;
+const unNukta = (c) => String.fromCharCode(c.charCodeAt(0) - 1);
+export const searchFold = (token) => token.normalize("NFKC").replace(DIGITS, digitOf)
+  .replace(NUKTAS, "").replace(NUKTA_LETTERS, unNukta);
 function searchPieces(token) {
-  const norm = token.normalize("NFKC").replace(EASTERN_DIGITS, digitOf), same = norm.length === token.length;
+  const norm = searchFold(token), same = norm.length === token.length;
   return cjkPieces(norm).map(([a, b]) => [norm.slice(a, b), same ? a : 0, same ? b : token.length]);
 }
 
@@ -177,6 +198,23 @@ export function stem(word) {
 
 // ------------------------------------------------------------------- query
 // Same grammar as deckgen.index.parse_query: free words and "quoted phrases",
+// What a phrase's tokens mark on a slide: each Latin (or other) word on its own, and each
+// run of overlapping pairs (one Thai, Chinese... run of the query) whole, as its text: the
+// slide page marks "ตลาด" where it stands whole, never its pair "าด" ending "ขนาด".
+function phraseMarks(toks) {
+  const out = [];
+  for (let k = 0; k < toks.length; k++) {
+    let run = toks[k].term;
+    while (k + 1 < toks.length && chained(toks[k], toks[k + 1])) run += secondHalf(toks[++k].term);
+    out.push(run);
+  }
+  return out;
+}
+const ONE_PAIR = new RegExp(`^(?:[${PAIRED}][\\p{M}\u200c\u200d]*){2}$`, "u");
+// b is the pair after a in the same run of letters: both pairs, b starting inside a
+const chained = (a, b) => ONE_PAIR.test(a.term) && ONE_PAIR.test(b.term) && b.start < a.end && b.start >= a.start;
+const secondHalf = (pair) => [...pair.matchAll(CLUSTER)][1][0];
+
 // all required. Clauses keep the typed words (for prefix matching and typo correction).
 export function parseQuery(query) {
   const clauses = [], seen = new Set();
@@ -186,7 +224,7 @@ export function parseQuery(query) {
   };
   const addPhrase = (toks) => {
     if (toks.length === 1) add({ kind: "term", terms: [toks[0].term], word: toks[0].word });
-    else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), words: toks.map((t) => t.word) });
+    else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), words: toks.map((t) => t.word), marks: phraseMarks(toks) });
   };
   const addTerms = (text) => { for (const t of analyze(text)) add({ kind: "term", terms: [t.term], word: t.word }); };
   for (const m of String(query).matchAll(/"([^"]*)"?|([^"]+)/g)) {
@@ -625,7 +663,7 @@ export class SearchIndex {
     // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
     const results = await Promise.all(clauses.map((c) => this.clause(c)));
     for (const [k, { exact, fuzzy, terms, replace }] of results.entries()) {
-      terms.forEach((t) => marks.add(t));
+      (clauses[k].marks || terms).forEach((t) => marks.add(t));
       if (replace) replaced.push(replace);
       if (clauses[k].kind === "term" && !exact.size) misspelt.add(clauses[k].word);
       const next = new Map();
@@ -1060,36 +1098,55 @@ function replaceWords(query, pairs) {
 }
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-// Best snippet window of `text` as [{text, mark}] pieces around tokens whose term is in `marks`.
+// Best snippet window of `text` as [{text, mark}] pieces around tokens `marks` marks.
 export function snippet(text, marks, width = 28) {
   const toks = analyze(text);
   if (!toks.length) return [{ text: text.slice(0, 200), mark: false }];
+  const marked = markedTokens(toks, marks);
   let best = 0, bestHits = -1;
   for (let i = 0; i < toks.length; i += 1) {
     let hits = 0;
-    for (let j = i; j < Math.min(toks.length, i + width); j++) if (marks.has(toks[j].term)) hits++;
+    for (let j = i; j < Math.min(toks.length, i + width); j++) if (marked[j]) hits++;
     if (hits > bestHits) { best = i; bestHits = hits; }
     if (i + width >= toks.length) break;
   }
   // A little context before the first hit, never so much that the last hit falls off the end.
   const hitAt = [];
-  for (let k = best; k < Math.min(toks.length, best + width); k++) if (marks.has(toks[k].term)) hitAt.push(k);
+  for (let k = best; k < Math.min(toks.length, best + width); k++) if (marked[k]) hitAt.push(k);
   const from = hitAt.length
     ? Math.max(0, Math.min(hitAt[0] - 3, toks.length - width), hitAt[hitAt.length - 1] - width + 1) : 0;
   const to = Math.min(toks.length, from + width);
   const start = from === 0 ? 0 : toks[from].start, end = to === toks.length ? text.length : toks[to - 1].end;
-  const pieces = markPieces(text, marks, toks.slice(from, to), start, end);
+  const pieces = markPieces(text, marks, toks.slice(from, to), start, end, marked.slice(from, to));
   if (start > 0) pieces.unshift({ text: "… ", mark: false });
   if (end < text.length) pieces.push({ text: " …", mark: false });
   return pieces.map((p) => ({ ...p, text: p.text.replace(/\s+/g, " ") }));
 }
 
-// text[start:end] as [{text, mark}] pieces, the tokens whose term is in `marks` marked.
-export function markPieces(text, marks, toks = analyze(text), start = 0, end = text.length) {
+// Which of `toks` (analyze's) `marks` marks, one boolean each. A mark is a term (a word's
+// stem, a pair of letters) marked wherever it stands, or a run of letters cut into pairs
+// ("ตลาด", "東京都": a phrase's marks, see phraseMarks) marked only where all its pairs stand
+// one after another in one run of the text (the run whole, on the index's NFKC and fold):
+// "าด" ending "ขนาด" is no part of "ตลาด", nor "京都" of "東京都".
+export function markedTokens(toks, marks) {
+  const marked = toks.map((t) => marks.has(t.term));
+  for (const mark of marks) {
+    const run = analyze(mark);
+    if (run.length < 2 || !run.every((t, i) => i === 0 || chained(run[i - 1], t))) continue;
+    for (let k = 0; k + run.length <= toks.length; k++) {
+      const whole = run.every((r, i) => toks[k + i].term === r.term && (i === 0 || chained(toks[k + i - 1], toks[k + i])));
+      if (whole) marked.fill(true, k, k + run.length);
+    }
+  }
+  return marked;
+}
+
+// text[start:end] as [{text, mark}] pieces, the tokens `marks` marks (markedTokens) marked.
+export function markPieces(text, marks, toks = analyze(text), start = 0, end = text.length, marked = markedTokens(toks, marks)) {
   const pieces = [];
   let at = start;
-  for (const t of toks) {
-    if (!marks.has(t.term) || t.end <= at) continue;
+  for (const [k, t] of toks.entries()) {
+    if (!marked[k] || t.end <= at) continue;
     if (t.start > at) pieces.push({ text: text.slice(at, t.start), mark: false });
     const last = pieces[pieces.length - 1];
     // CJK pairs overlap ("請求", "求書"): one mark, each character once
@@ -1101,26 +1158,38 @@ export function markPieces(text, marks, toks = analyze(text), start = 0, end = t
   return pieces;
 }
 
-// The boxes ([x, y, w, h], source pixels) of the OCR words ([text, x, y, w, h]) that hold a
-// term in `marks`. Tesseract reads Chinese and Japanese a character or two per word, so a
-// marked pair split between two words on one row marks both.
+// The boxes ([x, y, w, h], source pixels) of the OCR words ([text, x, y, w, h]) that hold
+// a part of what `marks` marks in their text. The words are read as the page's text joins
+// them (deckgen.ocr_layout): Tesseract reads Chinese and Japanese a character or two per
+// word, set side by side on a row, so a marked pair or run split between words marks each.
 export function markedBoxes(words, marks) {
-  const holds = (text) => analyze(text).some((t) => marks.has(t.term));
-  const splitPair = (a, b) => {
-    if (!a || !b || Math.abs(a[2] - b[2]) >= Math.max(a[4], b[4]) / 2) return false;
-    const pair = [...a[0]].slice(-1).concat([...b[0]].slice(0, 1));
-    return pair.length === 2 && pair.every((ch) => ONE_CJK_LETTER.test(ch)) && holds(pair.join(""));
-  };
-  return words.filter((w, i) => holds(w[0]) || splitPair(words[i - 1], w) || splitPair(w, words[i + 1]))
+  let text = "";
+  const spans = words.map((w, i) => {
+    if (i > 0) text += unspaced(words[i - 1], w) ? "" : " ";
+    text += w[0];
+    return [text.length - w[0].length, text.length];
+  });
+  const toks = analyze(text), marked = markedTokens(toks, marks);
+  const hits = toks.filter((_, k) => marked[k]);
+  return words.filter((w, i) => hits.some((t) => t.start < spans[i][1] && t.end > spans[i][0]))
     .map(([, ...box]) => box);
 }
+// two words read on one row with no space between: CJK letters at the seam
+function unspaced(a, b) {
+  if (!a[0] || !b[0] || Math.abs(a[2] - b[2]) >= Math.max(a[4], b[4]) / 2) return false;
+  return [[...a[0]].pop(), [...b[0]][0]].every((ch) => ONE_CJK_LETTER.test(ch));
+}
 
-// What the slide page says it marked: the distinct words (each as often as it stands).
+// What the slide page says it marked: the distinct words (each as often as it stands), as
+// parts: strings, and {word} for each word, which the page sets in its own <bdi> (Arabic
+// words in an English sentence keep their order: "السوق, التمويل", not reversed).
 export function marksNote(pieces) {
   const found = [...new Set(pieces.filter((p) => p.mark).map((p) => p.text.toLowerCase()))];
-  if (!found.length) return "";
-  return `${found.length} ${found.length === 1 ? "word" : "words"} from your search marked: ${found.join(", ")}. `;
+  if (!found.length) return [];
+  const words = found.flatMap((word, i) => (i ? [", ", { word }] : [{ word }]));
+  return [`${found.length} ${found.length === 1 ? "word" : "words"} from your search marked: `, ...words, ". "];
 }
+export const noteText = (parts) => parts.map((p) => (typeof p === "string" ? p : p.word)).join("");
 
 // A slide page opened from a search carries the matched terms (?highlight=term term): mark
 // them in the OCR text and box them on the image, from the word boxes the page holds.
@@ -1131,10 +1200,10 @@ function highlightSlide() {
   const pieces = pre ? markPieces(pre.textContent, marks) : [];
   if (pre) pre.replaceChildren(...pieces.map((p) => (p.mark ? el("mark", { text: p.text }) : p.text)));
   // say what the marks are, and how to see the slide without them
-  const note = marksNote(pieces);
+  const note = marksNote(pieces).map((p) => (typeof p === "string" ? p : el("bdi", { text: p.word })));
   const figure = document.querySelector(".slide-figure");
-  if (note && figure) {
-    figure.before(el("p", { class: "slide-hits-note" }, note,
+  if (note.length && figure) {
+    figure.before(el("p", { class: "slide-hits-note" }, ...note,
       el("a", { href: location.pathname, text: "Show the slide without marks" })));
   }
   const holder = document.querySelector(".slide-image[data-words]");
