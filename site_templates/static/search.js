@@ -1171,8 +1171,12 @@ export function markedBoxes(words, marks) {
   });
   const toks = analyze(text), marked = markedTokens(toks, marks);
   const hits = toks.filter((_, k) => marked[k]);
-  return words.filter((w, i) => hits.some((t) => t.start < spans[i][1] && t.end > spans[i][0]))
-    .map(([, ...box]) => box);
+  // words and hits both run in text order: one sweep, not every hit for every word
+  let h = 0;
+  return words.filter((_, i) => {
+    while (h < hits.length && hits[h].end <= spans[i][0]) h += 1;
+    return h < hits.length && hits[h].start < spans[i][1];
+  }).map(([, ...box]) => box);
 }
 // two words read on one row with no space between: CJK letters at the seam
 function unspaced(a, b) {
