@@ -1517,7 +1517,8 @@ def test_a_word_on_no_slide_is_named_and_no_filter_is_blamed(page, words_server)
 
 def test_stop_words_and_a_minus_say_what_was_searched(page, words_server):
     page.goto(words_server + "?q=the")
-    page.wait_for_function("() => document.querySelector('.search-status').textContent")
+    page.wait_for_function("() => (t => t && t !== 'Searching…')("
+                           "document.querySelector('.search-status').textContent)")
     assert page.inner_text(".search-status") == \
         "“the” is too common to search for; add a word."
     page.goto(words_server + "?q=market+-shops")
