@@ -13,7 +13,8 @@ definition of everything that decides a ranking:
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of letters cut
-  into pairs (``records.PAIRED_LETTERS``) is a phrase of its pairs;
+  into pairs (``records.PAIRED_LETTERS``) is a phrase of its pairs, and no phrase spans
+  the free position left between two runs of unspaced scripts ("東京・京都");
 * the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
   with Whoosh's one-byte field lengths) times the field boost, summed;
 * browsing a section (a section filter and no words): the sure labels in doc
@@ -55,6 +56,7 @@ from .records import (
     PAIRED_LETTERS,
     PHRASE_GAP,
     SECTION_TITLES,
+    UNSPACED_PAIR,
     WORD_CHARS,
     DeckMeta,
     SectionResult,
@@ -64,7 +66,7 @@ from .records import (
     search_pieces,
 )
 
-VERSION = "10"  # bump when the schema, tokenization or export format changes
+VERSION = "11"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a
@@ -95,8 +97,11 @@ class _PiecesFilter(Filter):
             pieces = search_pieces(token.text)
             start = getattr(token, "startchar", 0)
             pos = token.pos + shift if token.positions else 0
+            run_end = -1
             for i, (text, a, b) in enumerate(pieces):
                 token.text = text
+                token.starts_run = a >= run_end  # a pair after the first of a run overlaps it
+                run_end = b
                 if token.positions:
                     token.pos = pos + i
                 if token.chars:
@@ -105,11 +110,30 @@ class _PiecesFilter(Filter):
             shift += len(pieces) - 1
 
 
+class _RunBreakFilter(Filter):
+    """A free position before a run of Chinese, Japanese, Thai... pairs that follows another
+    such run (``records.UNSPACED_PAIR``): "東京都" (東京 京都) is not found on "東京・京都".
+    After the stop words, whose renumbering would close it; ``token.gap`` says it is there
+    (parse_query splits a quoted phrase at it; search.js's analyze sets the same ``gap``)."""
+
+    def __call__(self, tokens):
+        shift = 0
+        after_pair = False
+        for token in tokens:
+            pair = bool(UNSPACED_PAIR.match(token.text))
+            token.gap = pair and after_pair and token.starts_run
+            shift += token.gap
+            if token.positions:
+                token.pos += shift
+            after_pair = pair
+            yield token
+
+
 # Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
 # Whoosh's \w+(\.?\w+)* with marks and joiners inside words (search.js's TOKEN_RE)
 _TOKENS = rf"[{WORD_CHARS}]+(\.?[{WORD_CHARS}]+)*"
 _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
-              | StopFilter(stoplist=STOP_WORDS))
+              | StopFilter(stoplist=STOP_WORDS) | _RunBreakFilter())
 ANALYZER = _UNSTEMMED | StemFilter(stemfn=stem, cachesize=50000)
 
 # section_name: the name of a slide's section when its label is sure ("Team" for a founders
@@ -145,8 +169,15 @@ def tokenize(text: str) -> list[str]:
 _stem = lru_cache(maxsize=200_000)(stem)  # a corpus has few distinct words; stemming is slow
 
 
-def _surface_and_stems(text: str) -> list[tuple[str, str]]:
-    return [(w, _stem(w)) for w in (t.text for t in _UNSTEMMED(text))]
+def _surface_stems_at(text: str) -> list[tuple[str, str, int]]:
+    """(word, term, position) of each token, the positions Whoosh gives them (counted from
+    0): one apart, two across a ``_RunBreakFilter`` gap."""
+    out = []
+    pos = -1
+    for t in _UNSTEMMED(text):
+        pos += 1 + t.gap
+        out.append((t.text, _stem(t.text), pos))
+    return out
 
 
 # --- documents ---------------------------------------------------------------
@@ -252,11 +283,16 @@ def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
     clauses: list[tuple[str, tuple[str, ...]]] = []
 
     def phrase_of(text: str) -> None:
-        terms = tuple(tokenize(text))
-        if len(terms) == 1:
-            clauses.append(("term", terms))
-        elif terms:
-            clauses.append(("phrase", terms))
+        parts: list[list[str]] = [[]]  # split where the text leaves a gap: "東京・京都"
+        for token in ANALYZER(text):
+            if token.gap:
+                parts.append([])
+            parts[-1].append(token.text)
+        for terms in map(tuple, parts):
+            if len(terms) == 1:
+                clauses.append(("term", terms))
+            elif terms:
+                clauses.append(("phrase", terms))
 
     for phrase, free in _QUERY_PART.findall(query):
         if not free:
@@ -414,13 +450,13 @@ def _postings(docs: list[dict[str, Any]]):
     totals = [0] * len(SEARCH_FIELDS)
     for doc_no, doc in enumerate(docs):
         for f, field in enumerate(SEARCH_FIELDS):
-            pairs = _surface_and_stems(doc[field])
-            if not pairs:
+            tokens = _surface_stems_at(doc[field])
+            if not tokens:
                 continue
-            totals[f] += len(pairs)
-            lbyte = length_to_byte(len(pairs))
+            totals[f] += len(tokens)
+            lbyte = length_to_byte(len(tokens))
             positions: dict[str, list[int]] = defaultdict(list)
-            for pos, (word, term) in enumerate(pairs):
+            for word, term, pos in tokens:
                 positions[term].append(pos)
                 surfaces[term][word] += 1
             for term, plist in positions.items():

@@ -382,6 +382,10 @@ PHRASE_GAP = re.compile(f"([{_HAN_KANA}])[ \u3000]+(?=[{_HAN_KANA}])")  # keep g
 # joining keeps to UNSPACED.
 _THAI_LAO_KHMER_MYANMAR = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
 _PAIRED = f"{_HAN_KANA}{_HANGUL}{_THAI_LAO_KHMER_MYANMAR}"
+# pairs of the scripts that write no spaces: whatever parts two of their runs (a "・", a
+# space, a line) parts two words, so search leaves a free position there (Korean spaces its
+# words as English does, and a quoted phrase of Korean words stays one phrase)
+UNSPACED_PAIR = re.compile(f"[{_HAN_KANA}{_THAI_LAO_KHMER_MYANMAR}]")
 # a run of letters that search cuts into pairs: marks and joiners after one of its letters
 # stay in it (search.js's PAIRED_LETTERS, [P][P marks joiners]*, is the same run: this form
 # has the long class once, and compiles in half the time at import)

@@ -15,7 +15,7 @@ export const FORMAT_VERSION = 3;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "10";
+export const INDEX_VERSION = "11";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -128,14 +128,26 @@ function searchPieces(token) {
   return cjkPieces(norm).map(([a, b]) => [norm.slice(a, b), same ? a : 0, same ? b : token.length]);
 }
 
-// Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end}.
+// Pairs of the scripts that write no spaces (deckgen.records.UNSPACED_PAIR): whatever parts
+// two of their runs parts two words, and the index leaves a free position there.
+const UNSPACED_PAIR = new RegExp(`^[${HAN_KANA}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]`, "u");
+
+// Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end,
+// gap}. `gap`: a free position before it, as deckgen.index._RunBreakFilter leaves one before
+// a run of pairs that follows another ("東京・京都" is not "東京都").
 export function analyze(text) {
   const out = [];
+  let afterPair = false;
   for (const m of String(text).matchAll(TOKEN_RE)) {
+    let runEnd = -1;
     for (const [piece, a, b] of searchPieces(m[0])) {
+      const startsRun = a >= runEnd; // a pair after the first of a run overlaps it
+      runEnd = b;
       const word = fold(piece.toLowerCase());
       if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
-      out.push({ word, term: stem(word), start: m.index + a, end: m.index + b });
+      const pair = UNSPACED_PAIR.test(word);
+      out.push({ word, term: stem(word), start: m.index + a, end: m.index + b, gap: pair && afterPair && startsRun });
+      afterPair = pair;
     }
   }
   return out;
@@ -222,9 +234,14 @@ export function parseQuery(query) {
     const key = c.kind + "\u0000" + c.terms.join(" ");
     if (!seen.has(key)) { seen.add(key); clauses.push(c); }
   };
-  const addPhrase = (toks) => {
+  const addPart = (toks) => {
     if (toks.length === 1) add({ kind: "term", terms: [toks[0].term], word: toks[0].word });
     else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), words: toks.map((t) => t.word), marks: phraseMarks(toks) });
+  };
+  const addPhrase = (toks) => { // split where the text leaves a gap: "東京・京都"
+    let from = 0;
+    toks.forEach((t, i) => { if (t.gap) { addPart(toks.slice(from, i)); from = i; } });
+    addPart(toks.slice(from));
   };
   const addTerms = (text) => { for (const t of analyze(text)) add({ kind: "term", terms: [t.term], word: t.word }); };
   for (const m of String(query).matchAll(/"([^"]*)"?|([^"]+)/g)) {

@@ -47,7 +47,9 @@ export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = ""
     const toks = analyze(doc[field] || "");
     if (toks.length > 10) throw new Error(`${doc.id}: keep ${field} to 10 words`);
     lengths[f] += toks.length;
-    toks.forEach(({ word, term }, pos) => {
+    let pos = -1; // one apart, two across a gap (deckgen.index._surface_stems_at)
+    toks.forEach(({ word, term, gap }) => {
+      pos += gap ? 2 : 1;
       if (!postings.has(term)) { postings.set(term, FIELDS.map(() => [])); surfaces.set(term, new Map()); }
       const list = postings.get(term)[f], last = list.at(-1);
       if (last && last.doc === d) last.positions.push(pos);
