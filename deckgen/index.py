@@ -8,8 +8,8 @@ definition of everything that decides a ranking:
   Japanese, Korean, Thai, Lao, Khmer and Myanmar runs cut into pairs of characters, the
   other runs between them without their end dots: "พ.ศ.2567" is "2567", as the query cuts
   it (``records.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
-  folded (``fold``), Whoosh's stop words and "our" + minimum length 2, Porter stemmer
-  from ``whoosh.lang.porter``);
+  folded (``fold``), Whoosh's stop words and "our" + minimum length 2, then ``stem_word``:
+  Porter from ``whoosh.lang.porter``, light stemming for Arabic and Hebrew words);
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of letters cut
@@ -66,7 +66,7 @@ from .records import (
     search_pieces,
 )
 
-VERSION = "11"  # bump when the schema, tokenization or export format changes
+VERSION = "12"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a
@@ -134,7 +134,57 @@ class _RunBreakFilter(Filter):
 _TOKENS = rf"[{WORD_CHARS}]+(\.?[{WORD_CHARS}]+)*"
 _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
               | StopFilter(stoplist=STOP_WORDS) | _RunBreakFilter())
-ANALYZER = _UNSTEMMED | StemFilter(stemfn=stem, cachesize=50000)
+
+
+# Arabic: Lucene's ArabicStemmer ("light10", Larkey, Ballesteros and Connell), as Lucene's
+# ArabicAnalyzer runs it: after its normalizer, which is records.fold's Arabic part (alef
+# forms are alef, teh marbuta heh, alef maksura yeh, harakat and tatweel gone). So of the
+# suffixes, "ية" and "ة" never match here: fold has made them "يه" and "ه", which are on the
+# list (kept anyway, Lucene's list in its order). At most one prefix, the first that
+# matches; a one-letter one ("و", and) only from 4 letters, any only where 2 letters remain.
+# Then every suffix in turn that matches with 2 letters left: "السوق" and "سوق" are "سوق",
+# "الشركات" and "شركة" "شرك". Persian and Urdu words (the same block) get it too: their
+# plural "ها" and "ان" go. search.js's stemArabic is the same.
+_ARABIC_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
+_ARABIC_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
+# Hebrew: only "ו" (and), then "ה" (the), each where 3 letters remain ("והשוק": "שוק");
+# ב ל מ כ ש start too many words to be cut off as prefixes (search.js's stemHebrew)
+_HEBREW_PREFIXES = ("ו", "ה")
+
+
+def _stem_arabic(word: str) -> str:
+    for prefix in _ARABIC_PREFIXES:
+        shortest = 4 if len(prefix) == 1 else len(prefix) + 2
+        if len(word) >= shortest and word.startswith(prefix):
+            word = word[len(prefix):]
+            break
+    for suffix in _ARABIC_SUFFIXES:
+        if len(word) >= len(suffix) + 2 and word.endswith(suffix):
+            word = word[:-len(suffix)]
+    return word
+
+
+def _stem_hebrew(word: str) -> str:
+    for prefix in _HEBREW_PREFIXES:
+        if len(word) >= 4 and word.startswith(prefix):
+            word = word[1:]
+    return word
+
+
+def stem_word(word: str) -> str:
+    """A folded word's index term: by the script of its first letter, Arabic (U+0600-U+06FF)
+    and Hebrew (U+05D0-U+05EA) lightly stemmed, every other word by Whoosh's Porter stemmer
+    (search.js's stem dispatches the same way)."""
+    if word.isascii() or not word:  # English: Porter, and fast
+        return stem(word)
+    if "\u0600" <= word[0] <= "\u06ff":
+        return _stem_arabic(word)
+    if "\u05d0" <= word[0] <= "\u05ea":
+        return _stem_hebrew(word)
+    return stem(word)
+
+
+ANALYZER = _UNSTEMMED | StemFilter(stemfn=stem_word, cachesize=50000)
 
 # section_name: the name of a slide's section when its label is sure ("Team" for a founders
 # slide that never says "team"), so a search for a section's name ranks its slides first
@@ -166,7 +216,7 @@ def tokenize(text: str) -> list[str]:
     return [t.text for t in ANALYZER(text)]
 
 
-_stem = lru_cache(maxsize=200_000)(stem)  # a corpus has few distinct words; stemming is slow
+_stem = lru_cache(maxsize=200_000)(stem_word)  # a corpus has few distinct words; stemming is slow
 
 
 def _surface_stems_at(text: str) -> list[tuple[str, str, int]]:

@@ -253,6 +253,17 @@ def test_a_chinese_or_japanese_word_is_found_whole_not_as_pairs_anywhere(tmp_pat
                                   ["kyoto/001", "tokyo/001"]]
 
 
+def test_arabic_and_hebrew_words_are_found_with_their_article_on_both_sides(tmp_path):
+    slides = [make_slide("ar", 1, "حجم السوق والشركات الناشئة", "السوق"),  # the market
+              make_slide("ar", 2, "شركة واحدة", "الفريق"),  # one company
+              make_slide("he", 1, "הפתרון שלנו לעסקים", "הפתרון"),  # the solution
+              make_slide("he", 2, "גודל השוק", "שוק")]  # the market's size
+    queries = ["سوق", "السوق", "شركات", "פתרון", "הפתרון", "ושוק", '"حجم سوق"']
+    in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
+    assert in_python == in_js == [["ar/001"], ["ar/001"], ["ar/001", "ar/002"], ["he/001"],
+                                  ["he/001"], ["he/002"], ["ar/001"]]
+
+
 def test_golden_script_folds_match_the_table():  # search.js fold is held to the same table
     assert {w: ix.fold(w) for w in CASES["script_folds"]} == CASES["script_folds"]
 
@@ -261,7 +272,7 @@ def test_marks_and_joiners_are_inside_words_lrm_and_rlm_are_not():
     # Devanagari vowel signs and virama, Arabic harakat, Hebrew niqqud, Thai tone marks
     # (the nukta is a mark, kept in the word, then dropped by search: "बाजार" finds it)
     assert ix.tokenize("बाज़ार किसान समाधान धन्यवाद") == ["बाजार", "किसान", "समाधान", "धन्यवाद"]
-    assert ix.tokenize("السُّوق") == ["السوق"]
+    assert ix.tokenize("السُّوق") == ix.tokenize("السوق") == ["سوق"]  # less its article
     assert ix.tokenize("שָׁלוֹם") == ["שלום"]
     assert ix.tokenize("อร่อย") == ["อร่", "ร่อ", "อย"]  # pairs of letters with their marks
     assert ix.tokenize("می\u200cخواهم") == ix.tokenize("میخواهم") == ["ميخواهم"]
@@ -347,6 +358,18 @@ def test_golden_stems_match_whoosh_porter():
     wrong = {w: stem(w) for w, s in CASES["stems"].items() if stem(w) != s}
     assert wrong == {}
     assert len(CASES["stems"]) > 1000
+    # the index stems every word not Arabic or Hebrew with Porter, unchanged
+    assert {w: ix.stem_word(w) for w in CASES["stems"]} == CASES["stems"]
+
+
+def test_golden_script_stems_match_the_table():  # search.js stem is held to the same table
+    stems = CASES["script_stems"]
+    assert {w: ix.stem_word(ix.fold(w)) for w in stems} == stems
+    assert {w: ix.tokenize(w) for w in stems} == {w: [s] for w, s in stems.items()}
+    # the article and "and" come off; a word of 3 letters keeps its "و"
+    assert stems["السوق"] == stems["والسوق"] == stems["بالسوق"] == stems["للسوق"] == "سوق"
+    assert stems["الشركات"] == stems["شركة"] and stems["وطن"] == "وطن"
+    assert stems["הפתרון"] == stems["פתרון"] and stems["והשוק"] == stems["השוק"] == "שוק"
 
 
 def test_export_tokenizer_equals_whoosh_analyzer():

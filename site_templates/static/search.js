@@ -15,7 +15,7 @@ export const FORMAT_VERSION = 3;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "11";
+export const INDEX_VERSION = "12";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -176,7 +176,46 @@ const RE4_1 = /^(.+?)(al|ance|ence|er|ic|able|ible|ant|ement|ment|ent|ou|ism|ate
 const RE4_2 = /^(.+?)(s|t)(ion)$/u;
 const RE5 = /^(.+?)e$/u;
 
+// A folded word's index term (deckgen.index.stem_word): by the script of its first letter,
+// Arabic (U+0600-U+06FF) and Hebrew (U+05D0-U+05EA) lightly stemmed, every other word by
+// Porter.
 export function stem(word) {
+  const first = word.charCodeAt(0);
+  if (first >= 0x0600 && first <= 0x06ff) return stemArabic(word);
+  if (first >= 0x05d0 && first <= 0x05ea) return stemHebrew(word);
+  return porterStem(word);
+}
+
+// Lucene's ArabicStemmer ("light10"), as deckgen.index._stem_arabic: at most one prefix (the
+// first that matches; a one-letter one from 4 letters, any where 2 remain), then each
+// suffix in turn where 2 letters remain. fold has already made "ية" and "ة" "يه" and "ه",
+// so those two never match (kept: Lucene's list in its order).
+const ARABIC_PREFIXES = ["ال", "وال", "بال", "كال",
+  "فال", "لل", "و"]; // ال وال بال كال فال لل و
+const ARABIC_SUFFIXES = ["ها", "ان", "ات", "ون", "ين",
+  "يه", "ية", "ه", "ة", "ي"]; // ها ان ات ون ين يه ية ه ة ي
+function stemArabic(word) {
+  let w = word; // prefixes and suffixes are one UTF-16 unit a letter; lengths in code points
+  for (const prefix of ARABIC_PREFIXES) {
+    const shortest = prefix.length === 1 ? 4 : prefix.length + 2;
+    if (cpLength(w) >= shortest && w.startsWith(prefix)) {
+      w = w.slice(prefix.length);
+      break;
+    }
+  }
+  for (const suffix of ARABIC_SUFFIXES) {
+    if (cpLength(w) >= suffix.length + 2 && w.endsWith(suffix)) w = w.slice(0, -suffix.length);
+  }
+  return w;
+}
+// Hebrew: "ו" (and), then "ה" (the), each where 3 letters remain (deckgen.index._stem_hebrew)
+function stemHebrew(word) {
+  let w = word;
+  for (const prefix of ["ו", "ה"]) if (cpLength(w) >= 4 && w.startsWith(prefix)) w = w.slice(1);
+  return w;
+}
+
+function porterStem(word) {
   let w = word;
   if (cpLength(w) < 3) return w;
   const firstIsY = w[0] === "y";

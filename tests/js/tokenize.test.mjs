@@ -26,6 +26,16 @@ test("Porter stems match whoosh.lang.porter word for word", () => {
   assert.ok(Object.keys(cases.stems).length > 1000);
 });
 
+test("Arabic and Hebrew words stem like deckgen.index.stem_word, word for word", () => {
+  const stems = cases.script_stems;
+  const wrong = Object.entries(stems).filter(([w, s]) => stem(fold(w)) !== s);
+  assert.deepEqual(wrong.map(([w, s]) => `${w}: ${stem(fold(w))} != ${s}`), []);
+  for (const [w, s] of Object.entries(stems)) assert.deepEqual(tokenize(w), [s], `word: ${w}`);
+  assert.equal(stems["سوق"], stems["السوق"]);
+  assert.equal(stems["פתרון"], stems["הפתרון"]);
+  assert.ok(Object.keys(stems).length >= 15);
+});
+
 test("token offsets point at the original text", () => {
   const text = "Café MARKET, e.g. 3.5x";
   const toks = analyze(text);
