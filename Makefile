@@ -24,8 +24,14 @@ help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
 	@echo "make test     set up, then run all tests (unit + end-to-end)"
 	@echo "make serve    preview site/ on http://127.0.0.1:8000/"
-	@echo "make bench    run the benchmarks, results in docs/benchmarks.md"
+	@echo "make test-fast  the tests without the end-to-end ones (no browser, S3 or Dask)"
+	@echo "make lint     ruff over deckgen, tests and benchmarks"
+	@echo "make docs     regenerate docs/cli.md from the commands' --help"
+	@echo "make bench    run every benchmark, results in docs/benchmarks.md; one at a time:"
+	@echo "              bench-ocr bench-sr bench-search bench-build bench-bundle"
+	@echo "              bench-curation bench-pdf bench-korean"
 	@echo "make sample   regenerate the bundled sample corpus"
+	@echo "make clean    remove build/ and site/ (distclean: the venv and node_modules too)"
 
 # the site needs only deckgen's own dependencies; tests and benchmarks add the dev ones
 # (Playwright, moto, Dask, ruff, ...). Debian and Ubuntu ship the ensurepip that

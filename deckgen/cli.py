@@ -70,7 +70,8 @@ def build(
     ] = None,
     sr_model: Annotated[
         Path | None,
-        typer.Option(help="An OpenCV dnn_superres .pb (e.g. FSRCNN_x2.pb) or .onnx model."),
+        typer.Option(help="An OpenCV dnn_superres .pb (e.g. FSRCNN_x2.pb) or .onnx model to "
+                     "upscale with; replaces --upscale."),
     ] = None,
     max_pixels: Annotated[
         int | None, typer.Option(help="Refuse images with more pixels than this (default: "
@@ -275,7 +276,10 @@ def search(
     if not hits and (unknown := unknown_filter(index_dir, filters)):
         raise BadInputError(unknown)
     if not hits and not as_json:
-        err.print("no matches")
+        from deckgen.index import parse_query
+        common = query.strip() and not parse_query(query)  # stop words only, as the site says
+        err.print(f"{printable(query.strip())!r} is too common to search for; add a word"
+                  if common else "no matches", highlight=False)
     def browse(name: str, value: str) -> str:  # the command, the other filters kept
         options = {**filters, name: value}
         return printable('deckgen search ""' + "".join(f" --{k} {shlex.quote(v)}"

@@ -25,7 +25,7 @@ CONVERT_TIMEOUT = 300.0  # seconds for LibreOffice to convert one presentation
 PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
 PDF_RENDER_MAX_PIXELS = 20_000_000  # a 1920 px wide page is 2 Mpx; this is 4.5 times A4's
 PDF_RENDER_MAX_SIDE = 16_000  # Tesseract reads at most 32,767 px a side, so x2 still fits
-PDF_RENDER_RULE = "/pictures-native"  # in a PDF page's identity: how pages are rendered
+PDF_RENDER_RULE = "/pictures-native-2"  # in a PDF page's identity: how pages are rendered
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -173,8 +173,10 @@ def _render_scale(page, width: int) -> float:
     left, bottom, right, top = pictures[0].get_bounds()
     if (right - left) * (top - bottom) < 0.8 * page_width * page_height:
         return scale  # a picture on a page, not a page that is a picture
-    picture_width = pictures[0].get_px_size()[0]
-    return min(scale, picture_width / max(right - left, 1.0))
+    # long side to long side: a scan stored portrait and turned onto the page by its
+    # drawing matrix spans the page with its height
+    picture_long = max(pictures[0].get_px_size())
+    return min(scale, picture_long / max(right - left, top - bottom, 1.0))
 
 
 def pdf_page_identity(pdf_hash: str, page: int) -> str:

@@ -78,7 +78,13 @@ class OcrParams:
 
 def _tesseract_path() -> str:
     """The tesseract binary on PATH (looked up per call: tests swap PATH)."""
-    path = shutil.which(os.environ.get("DECKGEN_TESSERACT", "tesseract"))
+    chosen = os.environ.get("DECKGEN_TESSERACT")
+    path = shutil.which(chosen or "tesseract")
+    if path is None and chosen:
+        raise MissingDependencyError(
+            f"DECKGEN_TESSERACT={chosen!r} is not an executable Tesseract: set it to the "
+            "binary's path (or a name on PATH), or unset it to use `tesseract` from PATH"
+        )
     if path is None:
         raise MissingDependencyError(
             f"Tesseract is not installed (no `tesseract` on PATH). Install it: {INSTALL_HINT}"

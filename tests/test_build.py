@@ -745,6 +745,10 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     kept = run("series a", "--year", "2021").stderr
     assert 'tip: `deckgen search "" --year 2021 --stage series-a` lists every' in kept
     assert "tip:" not in run("seed", "--industry", "health").stderr
+    # stop words only: nothing is searched, as the site says (not "no matches")
+    common = run("the of")
+    assert common.returncode == 0 and "'the of' is too common to search for" in common.stderr
+    assert run("zzyzx").stderr.strip() == "no matches"
 
 
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):

@@ -343,6 +343,13 @@ def test_missing_binary_names_the_apt_command(tmp_path, monkeypatch):
         ocr.ocr(slide("x", []), OcrParams())
 
 
+def test_a_deckgen_tesseract_that_is_not_there_is_named_not_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("DECKGEN_TESSERACT", "/opt/tess/bin/tesseract")
+    with pytest.raises(MissingDependencyError,
+                       match=r"DECKGEN_TESSERACT='/opt/tess/bin/tesseract' is not an executable"):
+        ocr.ocr(slide("x", []), OcrParams())
+
+
 def test_missing_language_pack_names_its_package():
     installed = ocr._installed_langs(ocr._tesseract_path())
     code = next(c for c in ("chi_sim", "chi_tra", "amh", "khm") if c not in installed)

@@ -41,7 +41,22 @@ def render() -> str:
     return "\n".join(parts)
 
 
-if __name__ == "__main__":
+def main(args: list[str]) -> int:
+    """Write docs/cli.md, or with ``--check`` only say whether it matches the help (exit 1)."""
+    if args not in ([], ["--check"]):
+        print("usage: python tools/cli_docs.py [--check]", file=sys.stderr)
+        return 2
     target = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
-    target.write_text(render())
+    text = render()
+    if args:
+        same = target.exists() and target.read_text() == text
+        print(f"{target}: {'matches' if same else 'differs from'} the help"
+              + ("" if same else " (run: make docs)"), file=sys.stderr)
+        return 0 if same else 1
+    target.write_text(text)
     print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1136,7 +1136,9 @@ function corrections(misspelt) {
 // The query with each [from, to] word replaced wherever it stands, in a phrase too ("" drops
 // it, and any stop word it leaves at either end: "go to market" without "go" is "market");
 // null if that changes nothing or leaves no words.
-function replaceWords(query, pairs) {
+function replaceWords(typed, pairs) {
+  // an offer is a query of words: no override turns the line around it, no control breaks it
+  const query = typed.replace(BIDI_CONTROLS, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
   let out = query;
   for (const [from, to] of pairs) {
     out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "giu"), (m, pre) => pre + to);
@@ -1153,6 +1155,7 @@ function replaceWords(query, pairs) {
   return out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length ? null : out;
 }
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 // Best snippet window of `text` as [{text, mark}] pieces around tokens `marks` marks.
 export function snippet(text, marks, width = 28) {
@@ -1562,7 +1565,7 @@ class SearchUI {
     // a shared link's query, echoed: bidi overrides and controls would make it read otherwise,
     // and it stands in a <bdi> (a right-to-left query keeps to its quotes); a pasted paragraph
     // is echoed cut short
-    const echo = shorten(q.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ""), ECHO_LENGTH);
+    const echo = shorten(q.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").replace(BIDI_CONTROLS, ""), ECHO_LENGTH);
     const quote = (text) => ["“", el("bdi", { text }), "”"];
     // each word as typed ("TAM", not the "tam" searched for)
     const typedAs = (w) => q.match(new RegExp(`(?:^|[^\\p{L}\\p{N}_])(${escapeRe(w)})(?![\\p{L}\\p{N}_])`, "iu"))?.[1] ?? w;
@@ -1601,8 +1604,10 @@ class SearchUI {
       const absent = [...result.expanded, ...result.dropped];
       const [before, after] = absent.length ? [["No slide has ", ...quotes(absent), ". Search for "], " instead?"]
         : result.partial ? [["No slide has all these words. Search for "], " instead?"] : [["Did you mean "], "?"];
-      // inside the live status line, so a screen reader hears the offer with the count
-      said.push(n ? ". " : " ", el("span", { class: "search-did-you-mean" }, ...before, link, after));
+      // inside the live status line, so a screen reader hears the offer with the count; with
+      // no hits, "No slide has “gtm”" says all "No slides match “gtm”" would (said once)
+      if (!n && absent.length) said = [];
+      said.push(n ? ". " : said.length ? " " : "", el("span", { class: "search-did-you-mean" }, ...before, link, after));
     }
     // "market -size": no word is left out of a search (deckgen search reads "-" as a space too)
     const minus = [...q.matchAll(/(?:^|\s)-([\p{L}\p{N}_]{2,})/gu)].map((m) => shorten(m[1], 30));
