@@ -55,7 +55,7 @@ from deckgen.deploy_cdn import (
     invalidation_paths,
     merge_paths,
 )
-from deckgen.errors import ConfigError, DeckgenError
+from deckgen.errors import ConfigError, DeckgenError, RemoteServiceError
 
 UPLOAD_THREADS = 8
 # Invalidations still owed, one JSON object per deploy that owes some, kept in the bucket
@@ -69,6 +69,23 @@ PENDING_DIR = DECKGEN_DIR + "pending-invalidation/"
 # the site serves anyway)
 HEADERS_RECORD = DECKGEN_DIR + "headers.json.gz"
 HAND_PATHS = 30  # an error lists this many paths in its aws command, else one wildcard
+# error codes that mean "busy or failing now, not refused": botocore's own transient and
+# throttling codes, and CloudFront's cap on invalidations in progress; any 5xx too
+RETRY_LATER_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
+    "RequestThrottledException", "TooManyRequestsException", "RequestLimitExceeded",
+    "BandwidthLimitExceeded", "SlowDown", "RequestTimeout", "RequestTimeoutException",
+    "PriorRequestNotComplete", "InternalError", "InternalFailure", "ServiceUnavailable",
+    "TooManyInvalidationsInProgress",
+})
+# exception classes (by name: botocore is imported only to deploy) for a connection that
+# failed or was cut: botocore's ConnectionError and HTTPClientError families, the builtins
+TRANSPORT_ERRORS = frozenset({"ConnectionError", "HTTPClientError", "TimeoutError",
+                              "IncompleteReadError"})
+# how a RemoteServiceError ends: what failed, and that the same command may succeed later
+UNREACHABLE_HINT = ("retrying may help (the network or the service failed; if it keeps "
+                    "failing, check the network and the endpoint URL)")
+BUSY_HINT = "retrying may help (the service is busy or failing: run it again later)"
 
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
 LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db|\.deckgen-site")
@@ -147,10 +164,13 @@ def deploy(
     uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, the
     deleted or stale keys named by folder (``group_keys``), the invalidation id and
     paths (None / [] when there was none; the paths include ``earlier_invalidation_paths``,
-    those owed by earlier deploys), ``pending_invalidation_paths`` (owed after this deploy:
-    it had no distribution id, or CloudFront failed), ``headers_updated`` (unchanged files
-    whose headers were re-sent, see ``HEADERS_RECORD``), ``refusal`` and ``warnings`` (lines
-    for the user). A failed invalidation raises with the summary as the error's ``summary``.
+    those owed by earlier deploys), ``pending_invalidation_paths`` (owed after this deploy
+    and recorded in the bucket for the next one to send: it had no distribution id, or
+    CloudFront failed; long-cached paths only), ``short_lived_invalidation_paths`` (the
+    others a failed invalidation did not send: unrecorded, edges drop them within a
+    minute), ``headers_updated`` (unchanged files whose headers were re-sent, see
+    ``HEADERS_RECORD``), ``refusal`` and ``warnings`` (lines for the user). A failed
+    invalidation raises with the summary as the error's ``summary``.
 
     ``delete`` refuses to delete more than ``max_delete`` objects; by default, more than
     half of those live (and over ``SAFE_DELETES``): a site built from the wrong corpus or
@@ -211,7 +231,9 @@ def deploy(
         "invalidation_id": None,
         "invalidation_paths": merge_paths(paths, earlier, prefix) if distribution_id else [],
         "earlier_invalidation_paths": earlier,  # owed by earlier deploys (sent now if we can)
+        # what the bucket records for the next deploy to send: long-cached paths only
         "pending_invalidation_paths": [] if distribution_id else merge_paths(owed, earlier, prefix),
+        "short_lived_invalidation_paths": [],  # a failed invalidation's others: sent by no one
         "refusal": refusal,  # why --delete stops (a dry run goes on to show what it would do)
         "warnings": [refusal["error"].replace("would delete", "would stop: it would delete", 1)]
         if refusal else [],
@@ -252,8 +274,12 @@ def deploy(
             summary["invalidation_id"] = _invalidate(
                 cloudfront, distribution_id, summary["invalidation_paths"])
         except DeckgenError as exc:
-            summary["pending_invalidation_paths"] = summary["invalidation_paths"]
+            # owed: what the bucket records (this deploy's and earlier ones'), nothing else;
+            # the rest expire within a minute, so no deploy re-sends them
             recorded = merge_paths(owed, earlier, prefix)
+            summary["pending_invalidation_paths"] = recorded
+            summary["short_lived_invalidation_paths"] = [
+                p for p in summary["invalidation_paths"] if p not in recorded]
             error = type(exc)(_owed_hint(exc, summary, recorded, bucket, prefix, distribution_id))
             error.summary = summary  # type: ignore[attr-defined]  # what --json prints
             raise error from exc
@@ -501,7 +527,10 @@ def _delete(s3, bucket: str, keys: list[str]) -> None:
             raise _explain(exc, "cannot delete stale objects") from exc
         if response.get("Errors"):
             first = response["Errors"][0]
-            raise DeployError(f"cannot delete {first.get('Key')}: {first.get('Message')}")
+            what = f"cannot delete {first.get('Key')}: {first.get('Message')}"
+            if first.get("Code") in RETRY_LATER_CODES:  # SlowDown, InternalError per key
+                raise RemoteServiceError(f"{what} ({first['Code']}); {BUSY_HINT}")
+            raise DeployError(what)
 
 
 def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
@@ -520,11 +549,24 @@ def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
 
 
 def _explain(exc: BaseException, what: str) -> DeckgenError:
-    """Turn boto errors into one line that says what to do."""
+    """Turn boto errors into one line that says what to do: ``ConfigError`` for what the
+    user must fix, ``RemoteServiceError`` for what may pass (unreachable, throttled, 5xx),
+    ``DeployError`` for any other refusal."""
     if isinstance(exc, DeckgenError):
         return exc
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    response = getattr(exc, "response", None)
+    response = response if isinstance(response, dict) else {}  # botocore's ClientError's
+    code = response.get("Error", {}).get("Code", "")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
     name = type(exc).__name__
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    if name == "SSLError":  # a certificate refused: the endpoint or the CA bundle is wrong
+        return ConfigError(f"{what}: TLS failed ({exc}); check --endpoint-url, or point "
+                           "AWS_CA_BUNDLE at the store's certificate")
+    if kinds & TRANSPORT_ERRORS:  # refused, timed out, cut off mid-response
+        return RemoteServiceError(f"{what}: {name}: {exc}; {UNREACHABLE_HINT}")
+    if code in RETRY_LATER_CODES or status >= 500:  # boto3 already retried it
+        return RemoteServiceError(f"{what}: {code or status}: {exc}; {BUSY_HINT}")
     if code in ("NoSuchBucket",):
         return ConfigError(f"{what}: the bucket does not exist (create it with infra/site.yaml)")
     if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):

@@ -11,6 +11,7 @@ EXIT_USAGE = 2  # bad option, bad config
 EXIT_BAD_INPUT = 3  # a file we cannot read
 EXIT_MISSING_DEPENDENCY = 4  # tesseract, a model file, ...
 EXIT_SLIDES_FAILED = 5  # --strict and some slides failed
+EXIT_REMOTE_FAILURE = 6  # S3, CloudFront or a Dask scheduler unreachable or failing: retry
 EXIT_INTERRUPTED = 130
 
 
@@ -28,6 +29,13 @@ class BadInputError(DeckgenError):
 
 class MissingDependencyError(DeckgenError):
     exit_code = EXIT_MISSING_DEPENDENCY
+
+
+class RemoteServiceError(DeckgenError):
+    """A network or service failure (unreachable, throttled, a 5xx), not the user's
+    settings: the same command may succeed later, so scripts can retry on its exit code."""
+
+    exit_code = EXIT_REMOTE_FAILURE
 
 
 class SlideError(BadInputError):

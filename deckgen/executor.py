@@ -25,7 +25,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from deckgen.errors import ConfigError, DeckgenError, MissingDependencyError
+from deckgen.errors import (
+    ConfigError,
+    DeckgenError,
+    MissingDependencyError,
+    RemoteServiceError,
+)
 
 EXECUTORS = ("serial", "processes", "dask")
 CONNECT_SECONDS = 15  # to reach a Dask scheduler
@@ -227,10 +232,16 @@ class DaskExecutor:
         if scheduler:
             try:
                 self._client = Client(scheduler, timeout=CONNECT_SECONDS)
-            except (OSError, ValueError, TimeoutError) as exc:  # refused, no such host, typo
+            except ValueError as exc:  # not an address ("host:87x6"): the user's to fix
                 raise ConfigError(
-                    f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it with "
-                    "`dask scheduler` on that host, or fix --scheduler"
+                    f"cannot reach the Dask scheduler at {scheduler} ({exc}); fix --scheduler "
+                    "or [build] scheduler (tcp://host:8786)"
+                ) from None
+            except OSError as exc:  # refused, timed out, no such host: may pass
+                raise RemoteServiceError(
+                    f"cannot reach the Dask scheduler at {scheduler} ({exc}); retrying may "
+                    "help once it is up: start it with `dask scheduler` on that host, or "
+                    "fix --scheduler"
                 ) from None
             self._wait_for_a_worker()
         else:

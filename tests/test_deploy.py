@@ -25,7 +25,13 @@ from deckgen.deploy_cdn import (
     invalidation_paths,
 )
 from deckgen.deploy_refs import upload_waves
-from deckgen.errors import ConfigError, DeckgenError
+from deckgen.errors import (
+    EXIT_REMOTE_FAILURE,
+    EXIT_USAGE,
+    ConfigError,
+    DeckgenError,
+    RemoteServiceError,
+)
 from deckgen.files import content_stamp
 
 SITE_URL = "https://gallery.example.org"
@@ -832,6 +838,10 @@ def test_a_takedown_whose_invalidation_fails_is_invalidated_by_the_next_deploy(
         assert "short TTL" not in message
         owed = caught.value.summary["pending_invalidation_paths"]
         assert "/img/harvestly/*" in owed and caught.value.summary["invalidation_id"] is None
+        # a wrong id is the user's to fix; throttling passes: a script may retry on its code
+        assert caught.value.exit_code == (EXIT_USAGE if failure == "wrong id"
+                                          else EXIT_REMOTE_FAILURE)
+        assert ("retrying may help" in message) == (failure == "throttled")
     assert len(_pending_records(aws)) == 1 and aws.invalidations() == []
     # a rerun from another machine (a fresh copy of the site, no local state) sends them
     again = aws.run(make_deck_site(tmp_path / "c", {"acme": GALLERY["acme"]}), delete=True)
@@ -919,6 +929,149 @@ def test_cli_deploy_warns_about_a_takedown_without_a_cdn_and_prints_json_on_fail
     assert sent.returncode == 0, sent.stderr
     assert "sent 2 invalidation paths owed by earlier deploys" in sent.stderr
     assert json.loads(sent.stdout)["invalidation_paths"] == owed
+
+
+@pytest.mark.e2e
+def test_cli_json_owes_only_what_it_recorded_when_an_invalidation_of_pages_fails(
+        aws, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    aws.run(make_site(tmp_path / "a", DECKS_A))
+    edited = make_site(tmp_path / "b", DECKS_B)  # pages rewritten, images under new names
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(edited), "--bucket",
+           aws.bucket, "--endpoint-url", aws.endpoint, "--quiet", "--json"]
+    failed = subprocess.run(cmd + ["--distribution-id", "EWRONG123"], capture_output=True,
+                            text=True, env=os.environ.copy(), cwd=tmp_path)
+    assert failed.returncode == EXIT_USAGE, failed.stderr
+    assert "all are short-lived and expire within a minute" in failed.stderr
+    summary = json.loads(failed.stdout)
+    # nothing long-cached was overwritten: nothing recorded, so nothing is owed
+    assert summary["pending_invalidation_paths"] == [] and _pending_records(aws) == []
+    assert "/slides/beta-002.html" in summary["invalidation_paths"]
+    assert summary["short_lived_invalidation_paths"] == summary["invalidation_paths"]
+    fixed = subprocess.run(cmd + ["--distribution-id", aws.dist], capture_output=True,
+                           text=True, env=os.environ.copy(), cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    again = json.loads(fixed.stdout)
+    assert again["earlier_invalidation_paths"] == again["invalidation_paths"] == []
+    assert again["short_lived_invalidation_paths"] == []
+
+
+@pytest.mark.e2e
+def test_a_failed_invalidation_owes_the_recorded_paths_and_names_the_short_lived_ones(
+        aws, tmp_path):
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    site = make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})
+    with pytest.raises(ConfigError, match="no such distribution") as caught:
+        aws.run(site, delete=True, distribution_id="EWRONG123")
+    summary = caught.value.summary
+    old_shard = next(k for k in summary["deleted_keys"] if k.startswith("search/"))
+    recorded = ["/img/harvestly/*", "/" + old_shard]  # the long-cached paths, in the bucket
+    assert summary["pending_invalidation_paths"] == recorded
+    assert "/deck/harvestly.html" in summary["short_lived_invalidation_paths"]
+    assert sorted(recorded + summary["short_lived_invalidation_paths"]) == (
+        summary["invalidation_paths"])
+    assert f"{len(recorded)} of them, cached for up to a year, are recorded" in str(
+        caught.value)
+    assert aws.run(site, delete=True)["earlier_invalidation_paths"] == recorded
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # bound, never listening, closed: refused
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.e2e
+def test_cli_exit_code_tells_an_unreachable_store_from_a_missing_bucket(aws, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path / "site", {"acme": ["Problem"]})
+
+    def deploy_cli(bucket: str, endpoint: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site), "--bucket",
+             bucket, "--endpoint-url", endpoint, "--quiet"], capture_output=True, text=True,
+            env={**os.environ, "AWS_MAX_ATTEMPTS": "1"}, cwd=tmp_path)  # no backoff to wait
+
+    unreachable = deploy_cli(aws.bucket, f"http://127.0.0.1:{_closed_port()}")
+    assert unreachable.returncode == EXIT_REMOTE_FAILURE, unreachable.stderr
+    assert "retrying may help" in unreachable.stderr
+    assert "cannot list s3://" in unreachable.stderr
+    missing = deploy_cli("no-such-bucket-here", aws.endpoint)
+    assert missing.returncode == EXIT_USAGE, missing.stderr
+    assert "the bucket does not exist" in missing.stderr
+    assert "retrying" not in missing.stderr
+
+
+def _client_error(code: str, status: int | None = None):
+    from botocore.exceptions import ClientError
+
+    response: dict = {"Error": {"Code": code, "Message": "from the service"}}
+    if status is not None:
+        response["ResponseMetadata"] = {"HTTPStatusCode": status}
+    return ClientError(response, "PutObject")
+
+
+@pytest.mark.parametrize(("error", "remote"), [
+    (_client_error("SlowDown", 503), True),
+    (_client_error("InternalError", 500), True),
+    (_client_error("ServiceUnavailable", 503), True),
+    (_client_error("SomethingNew", 502), True),  # any 5xx: the service failed
+    (_client_error("Throttling"), True),
+    (_client_error("RequestTimeout", 400), True),
+    (_client_error("TooManyInvalidationsInProgress", 400), True),
+    (ConnectionError("network dropped"), True),
+    (TimeoutError("timed out"), True),
+    (_client_error("NoSuchBucket", 404), False),
+    (_client_error("AccessDenied", 403), False),
+    (_client_error("ExpiredToken", 400), False),
+    (_client_error("NoSuchDistribution", 404), False),
+    (_client_error("InvalidArgument", 400), False),
+    (FileNotFoundError("site/index.html"), False),  # the site folder changed under deploy
+])
+def test_network_and_service_failures_exit_with_their_own_code(error, remote):
+    explained = deploy_mod._explain(error, "cannot list s3://b/")
+    assert isinstance(explained, RemoteServiceError) == remote, explained
+    assert explained.exit_code == (EXIT_REMOTE_FAILURE if remote else EXIT_USAGE)
+    assert ("retrying may help" in str(explained)) == remote
+    assert str(explained).startswith("cannot list s3://b/: ")
+
+
+@pytest.mark.parametrize(("code", "remote"), [("SlowDown", True), ("InternalError", True),
+                                              ("AccessDenied", False)])
+def test_a_key_the_store_did_not_delete_says_whether_to_retry(code, remote):
+    class Answers:  # DeleteObjects answers 200 and lists the keys it failed, one by one
+        def delete_objects(self, **kwargs):
+            return {"Errors": [{"Key": "img/acme/1.webp", "Code": code, "Message": "no"}]}
+
+    with pytest.raises(DeckgenError, match="cannot delete img/acme/1.webp") as caught:
+        deploy_mod._delete(Answers(), "b", ["img/acme/1.webp"])
+    assert caught.value.exit_code == (EXIT_REMOTE_FAILURE if remote else EXIT_USAGE)
+
+
+def test_transport_errors_from_botocore_exit_with_the_remote_code():
+    from botocore.exceptions import (
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+        SSLError,
+    )
+
+    for error in (EndpointConnectionError(endpoint_url="http://127.0.0.1:1/"),
+                  ConnectTimeoutError(endpoint_url="http://127.0.0.1:1/"),
+                  ReadTimeoutError(endpoint_url="http://127.0.0.1:1/")):
+        assert isinstance(deploy_mod._explain(error, "x"), RemoteServiceError), error
+    # a certificate the client refuses: settings to fix (AWS_CA_BUNDLE), not a retry
+    refused = deploy_mod._explain(SSLError(endpoint_url="https://minio/", error="bad cert"), "x")
+    assert refused.exit_code == EXIT_USAGE and "AWS_CA_BUNDLE" in str(refused)
+
 
 
 # ------------------------------------------------------------------ an upgrade that renames images
