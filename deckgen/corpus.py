@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import math
+import os
 import re
 import tomllib
 import unicodedata
@@ -155,12 +156,24 @@ def safe_slug(text: str) -> str:
     return f"{base}-{digest.hexdigest()[:8]}"
 
 
-def natural_key(name: str) -> tuple[list, str]:
-    """File-name order as people read it: "2.jpg" before "10.jpg". Runs of decimal digits
-    compare as numbers (isdecimal: "²" is no number to int()); the name itself breaks ties
-    ("01.jpg" and "1.jpg", "A.JPG" and "a.jpg"), so the order never depends on the disk."""
-    parts = re.split(r"(\d+)", name.lower())  # digits at the odd places: same types compared
-    return [int(part) if part.isdecimal() else part for part in parts], name
+# a space, "_" or "-" right before a number parts nothing: "Slide 2" sits between
+# "Slide1" and "Slide3", as it reads
+_BEFORE_NUMBER = re.compile(r"[\s_-]+$")
+
+
+def natural_key(name: str) -> tuple[list, str, str]:
+    """File-name order as people read it: "2.jpg" before "10.jpg", "slide.png" (a browser's
+    first download) before "slide (1).png", "deck.pdf" before "deck2.pdf". The name without
+    its extension is compared first, case-insensitively, its runs of decimal digits as
+    numbers (isdecimal: "²" is no number to int()) and a space, "_" or "-" before a number
+    ignored; then the extension; then the name itself breaks ties ("01.jpg" and "1.jpg",
+    "A.JPG" and "a.jpg"), so the order never depends on the disk."""
+    stem, extension = os.path.splitext(name)
+    parts = re.split(r"(\d+)", stem.lower())  # digits at the odd places: same types compared
+    key: list[str | int] = [parts[-1]]  # the text after the last number (or the whole stem)
+    for i in range(len(parts) - 2, 0, -2):
+        key[:0] = [_BEFORE_NUMBER.sub("", parts[i - 1]), int(parts[i])]
+    return key, extension.lower(), name
 
 
 def link_problem(path: Path, root: Path) -> str | None:
@@ -434,12 +447,22 @@ def unread_file_reason(suffix: str) -> str:
     return f"not a slide image or PDF ({suffix or 'no extension'})"
 
 
+# files an operating system leaves in a folder of pictures by itself: Windows' thumbnail
+# cache and folder settings (any case), beside macOS's .DS_Store and ._* AppleDouble files
+_SYSTEM_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
+
+
+def is_system_file(name: str) -> bool:
+    """Whether a file is one the operating system wrote, not the user: skipped unsaid."""
+    return name.lower() in _SYSTEM_FILES or name == ".DS_Store" or name.startswith("._")
+
+
 def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
     images: list[Path] = []
     pdfs: list[Path] = []
     for path in sorted(deck_dir.iterdir(), key=lambda p: natural_key(p.name)):
         rel = str(path.relative_to(root))
-        if path.name == "deck.toml" or path.name.startswith("."):
+        if path.name == "deck.toml" or path.name.startswith(".") or is_system_file(path.name):
             continue
         if bad_link := link_problem(path, root):
             problems.append(Problem(rel, f"{bad_link}; skipped"))

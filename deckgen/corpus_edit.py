@@ -22,6 +22,7 @@ from deckgen.corpus import (
     UNREAD_IMAGE_ADVICE,
     UNREAD_IMAGE_EXTENSIONS,
     Problem,
+    is_system_file,
     link_problem,
     natural_key,
     safe_slug,
@@ -79,13 +80,16 @@ def input_files(inputs: list[Path], skipped: list[Problem]) -> list[Path]:
     """The files ``add`` imports, in slide order: each folder's in file-name order (2 before
     10), and loose files the same way, as one folder in the place of the first of them
     (a shell's ``dir/*.jpg`` sorts "slide 10" before "slide 2"). Files found in a folder
-    that are not slides go to ``skipped`` with the reason; a loose one is refused."""
+    that are not slides go to ``skipped`` with the reason (those the operating system
+    wrote, Thumbs.db or .DS_Store, unsaid); a loose one is refused."""
     files: list[Path] = []
     loose: list[Path] = []
     loose_at = None
     for item in map(Path, inputs):
         if item.is_dir():
             for path in sorted(item.iterdir(), key=lambda p: natural_key(p.name)):
+                if is_system_file(path.name):
+                    continue
                 if reason := _not_a_slide(path):
                     skipped.append(Problem(str(path), reason))
                 else:
@@ -117,18 +121,22 @@ def add_deck(
     meta: dict[str, str | int | None] | None = None,
     pdf_width: int = PDF_RENDER_WIDTH,
     skipped: list[Problem] | None = None,
+    notes: list[Problem] | None = None,
 ) -> Path:
     """Import a PDF, a presentation, a folder of images or loose images as ``corpus/<slug>/``.
 
-    Each file of a given folder that is not imported (a HEIC photo, a text file) is put
-    in ``skipped`` with the reason, for the caller to list."""
+    Each file of a given folder that is not imported (a HEIC photo, a text file, a web
+    page saved as .jpg, a truncated image) is put in ``skipped`` with the reason, for the
+    caller to list; an image given by name that cannot be read is an error. What the
+    build will make of an imported file that the user may want to know (only the first
+    page of a multi-page TIFF is a slide) goes to ``notes``."""
     meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
     skipped = [] if skipped is None else skipped
+    notes = [] if notes is None else notes
     files = input_files(inputs, skipped)
     if not files:
-        said = "; ".join(str(p) for p in skipped[:3])
         raise BadInputError("no slide images, PDF or presentation found in the given paths"
-                            + (f" ({said}{', …' if len(skipped) > 3 else ''})" if said else ""))
+                            + _some_of(skipped))
     documents = [f for f in files if f.suffix.lower() in DOCUMENT_EXTENSIONS]
     if documents and len(files) > 1:  # `deckgen add *.pdf` means several decks
         raise BadInputError(
@@ -140,6 +148,7 @@ def add_deck(
     slug = safe_slug(str(base))
     deck_dir = Path(corpus_root) / slug
     staging = Path(corpus_root) / f".{slug}.adding"
+    named = {Path(p) for p in inputs if Path(p).is_file()}  # given one by one, not found
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
@@ -160,15 +169,26 @@ def add_deck(
                     png = render_pdf_page(pdf, n, pdf_width)
                     atomic_write(staging / f"{page:03d}.png", png)
             else:
-                page += 1
                 data = path.read_bytes()
+                # refused now, not at the build: a web page or text named .jpg, a cut download
+                reason, pages = _image_problem(data)
+                if reason and path in named:
+                    raise BadInputError(f"{path}: {reason}")
+                if reason:
+                    skipped.append(Problem(str(path), reason))
+                    continue
+                if pages > 1:  # the build reads the first page, and says so each time
+                    notes.append(Problem(str(path), f"{pages} pages in this TIFF; only the "
+                                         "first is used (split it, or save it as a PDF)"))
+                page += 1
                 suffix = path.suffix.lower()
-                # a text file named .jpg is refused now (GIF, BMP and TIFF have no verify)
-                _check_image(path, data, verify=suffix not in (".gif", ".bmp", ".tif", ".tiff"))
                 if suffix in CONVERTED_SUFFIXES:
                     data, suffix = _as_png(data), ".png"
                 atomic_write(staging / f"{page:03d}{'.jpg' if suffix in JPEG_SUFFIXES else suffix}",
                              data)
+        if not page:  # every file found was skipped
+            raise BadInputError("none of the slide images in the given paths could be read"
+                                + _some_of(skipped))
         shutil.rmtree(staging / ".converted", ignore_errors=True)
         staged = sorted((p for p in staging.iterdir() if p.name != "deck.toml"),
                         key=lambda p: natural_key(p.name))
@@ -198,32 +218,69 @@ class AlreadyImported(BadInputError):
     """The deck's first slide is the same picture as another deck's (renamed folder)."""
 
 
-def _check_image(path: Path, data: bytes, verify: bool = True) -> None:
+def _some_of(skipped: list[Problem]) -> str:
+    """The first few skipped files and why, to end a message that nothing was imported."""
+    shown = "; ".join(str(p) for p in skipped[:3])
+    return f" ({shown}{'; …' if len(skipped) > 3 else ''})" if shown else ""
+
+
+# a web page saved under the picture's name ("Save as" on an image's page, a login page)
+_HTML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<(!doctype html|html|head|body|!--)", re.IGNORECASE)
+# Pillow names the BytesIO it was given ("<_io.BytesIO object at 0x7f…>"): no use to a user
+_OBJECT_REPR = re.compile(r"\s*<[^<>]* object at 0x[0-9a-fA-F]+>")
+
+
+def _image_problem(data: bytes) -> tuple[str | None, int]:
+    """Why ``data`` is no slide image the build can read (None: it is one), and how many
+    pages it has (a TIFF's). Decoded whole, as the build will: a truncated file is found now."""
     from PIL import Image, UnidentifiedImageError
 
+    if not data:
+        return "the file is empty", 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the build's limit
             with Image.open(io.BytesIO(data)) as image:
-                if verify:
-                    image.verify()
+                image.verify()  # a PNG's checksums; the image is no use after it
+            with Image.open(io.BytesIO(data)) as image:
+                pages = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
+                image.load()
     except Image.DecompressionBombError as exc:  # over ~179 Mpx: a poster, not a slide
         found = re.search(r"\((\d+) pixels\)", str(exc))
         size = f"{int(found.group(1)) / 1e6:.0f} Mpx" if found else "too large"
-        raise BadInputError(f"{path}: image is {size}, too large to be a slide; shrink it "
-                            "(a slide 1920 px wide is about 2 Mpx)") from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        said = "a PDF; import the .pdf as its own deck" if data[:5] == b"%PDF-" else str(exc)
-        raise BadInputError(f"{path}: not an image ({said})") from None
+        return (f"image is {size}, too large to be a slide; shrink it (a slide 1920 px wide "
+                "is about 2 Mpx)"), 0
+    except UnidentifiedImageError:
+        return f"not an image ({_what_it_is(data)})", 0
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # broken inside the format
+        said = _OBJECT_REPR.sub("", str(exc)).strip()
+        if "truncat" in said.lower():
+            return "truncated image (the file is cut short; download or export it again)", 0
+        return f"damaged image ({said or type(exc).__name__})", 0
+    return None, pages
+
+
+def _what_it_is(data: bytes) -> str:
+    """A file Pillow does not know, as far as its first bytes tell."""
+    if data[:5] == b"%PDF-":
+        return "a PDF; import the .pdf as its own deck"
+    if b"<svg" in data[:1024].lower():
+        return "an SVG drawing; export it as PNG"
+    if _HTML_START.match(data[:512]):
+        return "HTML page? save the picture itself, not the web page"
+    return "no image format deckgen reads"
 
 
 def _as_png(data: bytes) -> bytes:
-    """An image in a format not every stage and tool reads (AVIF), as a PNG of its pixels."""
-    from PIL import Image
+    """An image in a format not every stage and tool reads (AVIF), as a PNG of its pixels,
+    turned upright: a PNG keeps no orientation, and the build reads the original turned
+    by its EXIF Orientation (an AVIF's rotation reads as one)."""
+    from PIL import Image, ImageOps
 
     with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image)
         out = io.BytesIO()
-        image.convert("RGBA" if "A" in image.getbands() else "RGB").save(out, "PNG")
+        upright.convert("RGBA" if "A" in upright.getbands() else "RGB").save(out, "PNG")
         return out.getvalue()
 
 

@@ -3,6 +3,7 @@ import io
 import os
 import tomllib
 import unicodedata
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -549,6 +550,60 @@ def test_file_names_with_other_digits_and_ties_sort_the_same_on_every_disk(tmp_p
     assert sorted(["b10", "b9", "B9"], key=natural_key) == ["B9", "b9", "b10"]
 
 
+
+@pytest.mark.parametrize("names", [
+    ["slide.png", "slide (1).png", "slide (2).png", "slide (10).png"],  # a browser's downloads
+    ["Slide1.jpg", "Slide 2.jpg", "Slide3.jpg"],  # a space before a number parts nothing
+    ["slide_1.jpg", "slide-2.jpg", "slide 3.jpg", "slide4.jpg"],
+    ["IMG_0001.jpg", "IMG_0001(1).jpg", "IMG_0002.jpg"],
+    ["deck.pdf", "deck2.pdf"],
+    ["v1.jpg", "v1-2.jpg", "v1-10.jpg", "v12.jpg"],  # two numbers stay two
+    ["cover.jpg", "Cover.png", "cover.png", "cover1.jpg"],  # the extension only breaks ties
+])
+def test_file_names_sort_by_their_name_before_their_extension(names):
+    from deckgen.corpus import natural_key
+
+    for shuffled in (sorted(names), sorted(names, reverse=True)):
+        assert sorted(shuffled, key=natural_key) == names
+
+
+def test_a_browsers_downloads_are_slides_with_the_first_download_first(tmp_path):
+    deck = tmp_path / "acme"
+    deck.mkdir()
+    names = ["slide.png", "slide (1).png", "slide (2).png", "slide (10).png"]
+    for n, name in enumerate(names):  # told apart by their bytes
+        Image.new("RGB", (48, 27), (60 * n, 30, 30)).save(deck / name)
+    assert [s.source for s in scan(tmp_path).slides] == [f"acme/{n}" for n in names]
+    for given in ([deck], [deck / n for n in reversed(names)]):  # a folder, or files
+        added = add_deck(tmp_path / f"corpus{len(given)}", given, slug="acme")
+        assert [(added / f"{n:03d}.png").read_bytes() for n in range(1, 5)] == [
+            (deck / name).read_bytes() for name in names]
+    pdfs = tmp_path / "pdf-corpus" / "pdfs"
+    pdfs.mkdir(parents=True)
+    make_pdf(pdfs / "deck.pdf", pages=1)
+    make_pdf(pdfs / "deck2.pdf", pages=2)
+    assert [s.source for s in scan(pdfs.parent).slides] == [
+        "pdfs/deck.pdf#p1", "pdfs/deck2.pdf#p1", "pdfs/deck2.pdf#p2"]
+
+
+def test_files_an_operating_system_leaves_in_a_deck_folder_are_skipped_unsaid(tmp_path):
+    deck = tmp_path / "src" / "acme"
+    deck.mkdir(parents=True)
+    (deck / "deck.toml").write_text('company = "Acme"\n')
+    (deck / "001.jpg").write_bytes(jpeg())
+    for name in ("Thumbs.db", "THUMBS.DB", "desktop.ini", "Desktop.ini", "ehthumbs.db",
+                 ".DS_Store", "._001.jpg"):
+        (deck / name).write_bytes(b"\x00\x05\x16\x07 not a slide")
+    corpus = scan(deck.parent)
+    assert [s.source for s in corpus.slides] == ["acme/001.jpg"]
+    assert corpus.problems == []  # so `build --strict` does not fail on them
+    skipped = []
+    add_deck(tmp_path / "corpus", [deck], slug="copy", skipped=skipped)
+    assert [Path(p.path).name for p in skipped] == ["deck.toml"]  # `add` lists no junk either
+    (deck / "notes.db").write_bytes(b"")  # any other file is still said
+    assert [p.path for p in scan(deck.parent).problems] == ["acme/notes.db"]
+
+
 def zero_page_pdf() -> bytes:
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
     out, offsets = io.BytesIO(), []
@@ -596,7 +651,7 @@ def test_presentations_and_a_second_pdf_in_a_deck_folder_are_explained(tmp_path)
     said = {p.path: p.reason for p in corpus.problems}
     assert "import it with `deckgen add FILE`" in said["acme/deck.pptx"]
     assert said["acme"].startswith("2 PDFs, their pages joined in file-name order as one deck "
-                                   "(deck (1).pdf, deck.pdf); remove any that is a copy")
+                                   "(deck.pdf, deck (1).pdf); remove any that is a copy")
     assert len(corpus.slides) == 4
 
 

@@ -266,3 +266,123 @@ def test_clearing_a_slide_without_a_hand_label_says_so(tmp_path):
     cleared = label("acme/001", "--clear")
     assert cleared.returncode == 0 and "acme/001 no longer labelled by hand" in cleared.stderr
     assert "cover" not in (deck / "deck.toml").read_text()
+
+
+def sideways(fmt: str) -> bytes:
+    """A slide stored lying on its side, upright by its EXIF Orientation 6 (turn 90° right),
+    as a phone writes it: 64 x 36 pixels red left, blue right; shown 36 x 64, red on top."""
+    image = Image.new("RGB", (64, 36), (220, 20, 20))
+    image.paste((20, 20, 220), (32, 0, 64, 36))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    image.save(buf, fmt, exif=exif.tobytes(), quality=95)
+    return buf.getvalue()
+
+
+def assert_upright(image: Image.Image) -> None:
+    from PIL import ImageOps
+
+    shown = ImageOps.exif_transpose(image).convert("RGB")  # as the build reads it
+    assert shown.size == (36, 64)
+    red, blue = shown.getpixel((18, 8)), shown.getpixel((18, 56))
+    assert red[0] > 150 > red[2] and blue[2] > 150 > blue[0], (red, blue)
+
+
+def test_an_image_turned_by_its_metadata_is_imported_upright(tmp_path):
+    (tmp_path / "photo.jpg").write_bytes(sideways("JPEG"))
+    deck = add_deck(tmp_path / "c1", [tmp_path / "photo.jpg"], slug="jpeg")
+    with Image.open(deck / "001.jpg") as image:  # the same bytes: its Orientation kept
+        assert_upright(image)
+    if not features.check("avif"):
+        pytest.skip("this Pillow reads no AVIF")
+    (tmp_path / "photo.avif").write_bytes(sideways("AVIF"))
+    with Image.open(tmp_path / "photo.avif") as original:
+        assert original.getexif().get(0x0112) == 6  # its rotation, as Pillow exposes it
+    deck = add_deck(tmp_path / "c2", [tmp_path / "photo.avif"], slug="avif")
+    with Image.open(deck / "001.png") as image:  # a PNG keeps no orientation: turned now
+        assert image.getexif().get(0x0112) in (None, 1)
+        assert_upright(image)
+        assert image.size == (36, 64)
+
+
+def noisy_jpeg(size=(320, 240)) -> bytes:
+    """A JPEG large enough that a cut copy of it is missing image data, not just a header."""
+    import random
+
+    image = Image.frombytes("RGB", size, random.Random(7).randbytes(size[0] * size[1] * 3))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG")
+    return buf.getvalue()
+
+
+BAD_FILES = {
+    "s2_empty.jpg": (b"", "the file is empty"),
+    "s3_html.jpg": (b"<!DOCTYPE html>\n<html><head><title>Slide 3</title></head></html>",
+                    "not an image (HTML page?"),
+    "s4_cut.jpg": (noisy_jpeg()[:4000], "truncated image"),
+    "s5_text.png": (b"slide five, to be drawn", "not an image (no image format"),
+}
+
+
+def test_a_folder_with_bad_files_imports_the_good_ones_and_lists_the_rest(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "s1.jpg").write_bytes(image_bytes((255, 0, 0)))
+    (shots / "s6.jpg").write_bytes(image_bytes((0, 0, 255)))
+    for name, (data, _) in BAD_FILES.items():
+        (shots / name).write_bytes(data)
+    skipped = []
+    deck = add_deck(tmp_path / "corpus", [shots], slug="acme", skipped=skipped)
+    assert sorted(p.name for p in deck.iterdir()) == ["001.jpg", "002.jpg", "deck.toml"]
+    assert (deck / "002.jpg").read_bytes() == (shots / "s6.jpg").read_bytes()
+    said = {Path(p.path).name: p.reason for p in skipped}
+    assert said.keys() == BAD_FILES.keys()
+    for name, (_, reason) in BAD_FILES.items():
+        assert said[name].startswith(reason), said[name]
+    assert not any("object at 0x" in reason or "<_io" in reason for reason in said.values())
+    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                           str(tmp_path / "corpus2"), str(shots)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr  # as for a HEIC photo skipped
+    assert "(2 slides)" in done.stderr and "object at 0x" not in done.stderr
+    listed = [line for line in done.stderr.splitlines() if line.strip().startswith("skipped")]
+    assert len(listed) == 4 and any("s3_html.jpg: not an image (HTML page?" in ln for ln in listed)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_a_bad_image_given_by_name_is_an_error_in_plain_words(tmp_path, name):
+    data, reason = BAD_FILES[name]
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(BadInputError, match=re.escape(f"{name}: {reason}")):
+        add_deck(tmp_path / "corpus", [tmp_path / name], slug="bad")
+    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                           str(tmp_path / "corpus"), str(tmp_path / name)],
+                          capture_output=True, text=True)
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert reason in done.stderr and "object at 0x" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not any((tmp_path / "corpus").iterdir())  # no staging folder left behind
+
+
+def test_a_folder_of_only_bad_files_is_an_error_naming_them(tmp_path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    for name, (data, _) in BAD_FILES.items():
+        (shots / name).write_bytes(data)
+    with pytest.raises(BadInputError, match=r"none of the slide images .* could be read "
+                                            r"\(.*s2_empty.jpg: the file is empty; "):
+        add_deck(tmp_path / "corpus", [shots], slug="bad")
+    assert not any((tmp_path / "corpus").iterdir())
+
+
+def test_a_multi_page_tiff_is_imported_with_a_note_that_only_its_first_page_is_used(tmp_path):
+    pages = [Image.new("RGB", (48, 27), color) for color in ("red", "green", "blue")]
+    pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
+    (tmp_path / "one.tif").write_bytes(image_bytes("red", "TIFF"))
+    notes = []
+    add_deck(tmp_path / "corpus", [tmp_path / "scan.tif"], slug="scan", notes=notes)
+    assert [str(n) for n in notes] == [f"{tmp_path / 'scan.tif'}: 3 pages in this TIFF; only "
+                                       "the first is used (split it, or save it as a PDF)"]
+    notes = []
+    add_deck(tmp_path / "corpus", [tmp_path / "one.tif"], slug="one", notes=notes)
+    assert notes == []
