@@ -40,6 +40,15 @@ def slide_image(title: str, body: str = "Revenue grows every quarter") -> Image.
     return Image.open(io.BytesIO(draw_slide(title, body))).convert("RGB")
 
 
+def damaged_exif_jpeg(title: str) -> bytes:
+    """A JPEG whose EXIF block is cut short (Pillow warns "Truncated File Read")."""
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "A camera maker", "A camera model name"
+    out = io.BytesIO()
+    slide_image(title).save(out, "JPEG", exif=exif.tobytes()[:-12])
+    return out.getvalue()
+
+
 def png_bomb(width: int, height: int) -> bytes:
     """A valid 1-bit PNG of width x height that compresses to a few kilobytes."""
 
@@ -130,6 +139,7 @@ def make_hostile_tree(root: Path) -> None:
     (odd / "006 animated.gif").write_bytes(animated_gif("First Frame", "Second Frame"))
     (odd / "007 #p1 hash.jpg").write_bytes(draw_slide("Hash Name", "Looks like a PDF page"))
     (odd / "008 gray16.png").write_bytes(png_16bit("Gray Sixteen", gray=True))
+    (odd / "009 bad exif.jpg").write_bytes(damaged_exif_jpeg("Damaged Metadata"))
     pdf_deck = corpus / "pdf-deck"
     pdf_deck.mkdir()
     (pdf_deck / "deck.pdf").write_bytes(pdf_of_pages(["Page One Problem", "Page Two Team"]))
@@ -279,6 +289,7 @@ def test_build_survives_and_exits_5_under_strict(hostile_build):
     result = hostile_build["result"]
     assert result.returncode == 5, result.stderr
     assert "Traceback" not in result.stderr
+    assert "UserWarning" not in result.stderr  # a library's, naming no file (damaged EXIF)
 
 
 EXPECTED_LINES = {
@@ -325,6 +336,7 @@ def test_legitimate_odd_inputs_are_built_correctly(hostile_build):
         "odd-formats/006": "First Frame",
         "odd-formats/007": "Hash Name",
         "odd-formats/008": "Gray Sixteen",
+        "odd-formats/009": "Damaged Metadata",
         "pdf-deck/001": "Page One",
         "pdf-deck/002": "Page Two",
     }
