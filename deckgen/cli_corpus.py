@@ -71,7 +71,7 @@ def add(
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
-    from deckgen.corpus import safe_slug
+    from deckgen.corpus import printable, safe_slug
     from deckgen.corpus_edit import AlreadyImported, add_deck, decks_in
 
     if slug is not None and safe_slug(slug) != slug:  # "../evil" never quietly becomes "evil"
@@ -98,8 +98,9 @@ def add(
                       "left alone", highlight=False)
             continue
         skipped: list = []
+        notes: list = []
         try:
-            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta, skipped=skipped)
+            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta, skipped=skipped, notes=notes)
         except AlreadyImported as exc:
             if not each:
                 raise
@@ -121,7 +122,9 @@ def add(
                       f"rename the folder before the first build (mv {deck_dir} "
                       f"{deck_dir.parent}/<name>) or add it with --slug", highlight=False)
         for problem in skipped:  # files of a given folder that are not slides
-            err.print(f"  skipped {problem.path}: {problem.reason}", highlight=False)
+            err.print(f"  skipped {printable(problem.path)}: {problem.reason}", highlight=False)
+        for problem in notes:  # imported, but not all of it is used (a multi-page TIFF)
+            err.print(f"  note: {printable(problem.path)}: {problem.reason}", highlight=False)
         print(deck_dir)
         added += 1
     if added:
@@ -196,7 +199,8 @@ def prune(
 
     The cache keeps every result it computed, so a setting changed back costs nothing,
     but over weeks of removed, replaced and relabelled slides it only grows. This keeps
-    what the last build used: run it after a build you are happy with.
+    what the last build used: run it after a build you are happy with. Entries written
+    after that build (by one killed halfway) are kept for the build that finishes it.
 
     Example: deckgen prune --dry-run
     """
@@ -207,10 +211,18 @@ def prune(
     root = Path(resolve_config(config, build={"cache": cache and str(cache)}).build.cache)
     keep = used_cache_keys(root)  # no build there: says so
     with exclusive_lock(root / "lock"):  # never under a running build
-        count, size = Cache(root / "cache").prune(keep, dry_run=dry_run)
+        # entries newer than the last finished build's manifest were written by a build
+        # killed since: its finished work, which the next build would otherwise redo
+        finished = (root / "manifest.json").stat().st_mtime_ns
+        pruned = Cache(root / "cache").prune(keep, newer_than_ns=finished, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
-    err.print(f"{verb} {count} cache entries ({size / 1e6:.1f} MB) the last build did not use; "
-              f"kept what it used ({len(keep)} stage results)", highlight=False)
+    err.print(f"{verb} {pruned.deleted} cache entries ({pruned.bytes / 1e6:.1f} MB) the last "
+              f"build did not use; kept what it used ({len(keep)} stage results)",
+              highlight=False)
+    if pruned.kept_recent:
+        err.print(f"{'would keep' if dry_run else 'kept'} {pruned.kept_recent} entries written "
+                  "after the last finished build (an unfinished build?): run `deckgen build` "
+                  "to finish it, then prune", highlight=False)
 
 
 @app.command(short_help="Set a slide's section by hand (in its deck.toml).")

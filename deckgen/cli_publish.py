@@ -47,10 +47,11 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
-    from deckgen.build import DATASET_VERSION, refuse_overlap
+    from deckgen.build import DATASET_VERSION, SITE_MARKER, _remove_temp_files, refuse_overlap
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
+    from deckgen.files import exclusive_lock
     from deckgen.manifest import built_corpus, built_out, current_build_settings, load_manifest
     from deckgen.slide_task import DATASET_IMAGE, cached_images
 
@@ -82,18 +83,31 @@ def bundle_build(
                                "build` first")
         return read_source(corpus, slide.source)
 
-    info = build_bundle(
-        slides,
-        decks,
-        source,
-        lambda s: cached_images(store, s, upscaled)[DATASET_IMAGE],
-        out / "dataset",
-        version=DATASET_VERSION,
-        max_pixels=cfg.upscale.max_pixels,
-        config=cfg,
-        failures=failures,  # the slides that failed a stage, listed as left out
-        versions=versions,
-    )
+    with exclusive_lock(cache / "lock"):  # never under a build: it writes the archive too
+        if not (out / SITE_MARKER).exists():  # the archive is still the last finished build's
+            err.print(Text.assemble(("warning: ", "yellow"), (
+                f"{out} is not a finished site (a build stopped halfway?); this archive is "
+                "the last finished build's: run `deckgen build` to finish the site")))
+        dataset_dir = out / "dataset"
+        # temp files of an archive write that was killed (a `bundle build` or a build);
+        # no build runs now (the lock), so none of them is being written
+        leftovers = [p for p in dataset_dir.rglob(".*.tmp") if p.is_file()]
+        _remove_temp_files(dataset_dir)
+        if leftovers:
+            err.print(f"removed {len(leftovers)} temp files of an interrupted write from "
+                      f"{dataset_dir}", highlight=False)
+        info = build_bundle(
+            slides,
+            decks,
+            source,
+            lambda s: cached_images(store, s, upscaled)[DATASET_IMAGE],
+            dataset_dir,
+            version=DATASET_VERSION,
+            max_pixels=cfg.upscale.max_pixels,
+            config=cfg,
+            failures=failures,  # the slides that failed a stage, listed as left out
+            versions=versions,
+        )
     print(json.dumps(info, sort_keys=True))
     for item in info["skipped"]:
         line = f"{item['id']} left out of the archive: {item['reason']}"

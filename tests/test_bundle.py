@@ -19,8 +19,10 @@ import frictionless
 import numpy as np
 import pytest
 import yaml
+from conftest import build_cmd
 from PIL import Image, ImageDraw
 
+from deckgen.build import DATASET_VERSION
 from deckgen.bundle import VERSION as BUNDLE_VERSION
 from deckgen.bundle import archive_name, build_bundle, content_digest, verify_bundle
 from deckgen.bundle_card import FIELDS
@@ -1003,3 +1005,27 @@ def test_the_cards_yaml_header_escapes_what_yaml_does_not_allow_raw(corpus, tmp_
     header = yaml.safe_load(card.split("---\n")[1])  # Hugging Face reads it with a YAML parser
     assert "Custom licence \uffff \u0394" in header["license_name"]
     assert "\uffff" not in card.split("---\n")[1]
+
+
+def test_bundle_build_sweeps_a_killed_writes_temp_file_and_says_the_site_is_unfinished(
+    tmp_path, tiny_corpus
+):
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    site, dataset = tmp_path / "site", tmp_path / "site" / "dataset"
+    bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out", str(site),
+              "--cache", str(tmp_path / "build")]
+    finished = subprocess.run(bundle, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    assert "not a finished site" not in finished.stderr and "temp file" not in finished.stderr
+    # what a `bundle build` killed while writing the archive leaves (mkstemp's name)
+    leftover = dataset / f".{archive_name(DATASET_VERSION)}.k3j9x_2q.tmp"
+    leftover.write_bytes(b"half an archive")
+    (site / ".deckgen-site").unlink()  # a build killed in its site stage removed it
+    result = subprocess.run(bundle, capture_output=True, text=True, timeout=300)
+    said = " ".join(result.stderr.split())  # rich wraps long lines
+    assert result.returncode == 0, said
+    assert not leftover.exists()
+    assert f"removed 1 temp files of an interrupted write from {dataset}" in said
+    assert (f"warning: {site} is not a finished site (a build stopped halfway?); this "
+            "archive is the last finished build's: run `deckgen build` to finish the site") in said
+    assert verify_bundle(dataset / archive_name(DATASET_VERSION)) == []

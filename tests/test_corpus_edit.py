@@ -386,3 +386,9 @@ def test_a_multi_page_tiff_is_imported_with_a_note_that_only_its_first_page_is_u
     notes = []
     add_deck(tmp_path / "corpus", [tmp_path / "one.tif"], slug="one", notes=notes)
     assert notes == []
+    # and `deckgen add` says so
+    said = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
+                           str(tmp_path / "cli-corpus"), str(tmp_path / "scan.tif")],
+                          capture_output=True, text=True)
+    assert said.returncode == 0, said.stderr
+    assert "note: " in said.stderr and "3 pages in this TIFF; only the first is used" in said.stderr
