@@ -13,8 +13,11 @@ option re-runs OCR and everything after it, and nothing before.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -34,9 +37,16 @@ from deckgen.corpus import (
     shared_slide_problems,
 )
 from deckgen.corpus_pdf import read_source
-from deckgen.errors import BadInputError, ConfigError
+from deckgen.errors import BadInputError, ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.files import atomic_write, content_stamp, exclusive_lock, sha256_file, tree_stamp
+from deckgen.files import (
+    atomic_write,
+    content_stamp,
+    exclusive_lock,
+    folder_lock,
+    sha256_file,
+    tree_stamp,
+)
 from deckgen.manifest import (
     changed_versions,
     keep_last_metadata,
@@ -61,6 +71,7 @@ from deckgen.slide_task import (
 
 SITE_MARKER = ".deckgen-site"  # in --out: a finished site's files, for deploy to check
 DATASET_VERSION = "1"  # the archive's name: site/dataset/deckgen-dataset-v1.tar.gz
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)  # no space left, or the user's quota spent
 
 
 class Builder:
@@ -100,10 +111,74 @@ class Builder:
         if not corpus.is_dir():
             raise BadInputError(f"corpus folder {corpus} does not exist; run `deckgen sample` "
                                 "or `deckgen add`")
-        self._check_output_folder()  # before any work: refused now, not after an hour
-        self.build_root.mkdir(parents=True, exist_ok=True)
-        with exclusive_lock(self.build_root / "lock"):
+        # before any work: refused now, not after an hour of OCR
+        refuse_overlap(self.out, self.corpus_root, self.build_root)
+        self._refuse_unwritable(self.out, "--out")
+        # the site folder's own lock, no file in it: another build (another --cache)
+        # writing the same pages would sweep this one's temp files and mix the two sites
+        with folder_lock(self.out, "--out"):
+            self._check_output_folder()
+            self._refuse_unwritable(self.build_root, "--cache")
+            with exclusive_lock(self.build_root / "lock"):
+                self._record_output_folder()  # only by the build that holds both locks
+                return self._run_reporting_stops()
+
+    def _run_reporting_stops(self) -> BuildReport:
+        """_run; a build that stops halfway (Ctrl-C, SIGTERM, a full disk) replaces the last
+        build's report.json, which said it succeeded, with one that says it stopped."""
+        try:
+            return self._run_naming_full_disk()
+        except BaseException as exc:
+            self.report.interrupted = isinstance(exc, KeyboardInterrupt)
+            self.report.error = "" if self.report.interrupted else str(exc) or repr(exc)
+            self.report.corrupt_cache_entries = self.cache.corrupt_entries
+            try:
+                atomic_write(self.build_root / "report.json", self.report.to_json().encode())
+            except OSError:  # a full disk: the error the user sees says so
+                pass
+            raise
+
+    def _run_naming_full_disk(self) -> BuildReport:
+        try:
             return self._run()
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise self._disk_full(exc) from exc
+            raise
+
+    def _disk_full(self, exc: OSError) -> DeckgenError:
+        """A full disk, named as the folder the user can free space in (the path being
+        written says which; both when it is not known)."""
+        cache = f"the cache folder {os.path.join(self.build_root, '')} (--cache)"
+        site_folder = f"the site folder {os.path.join(self.out, '')} (--out)"
+        where = f"{cache} or {site_folder}"
+        if exc.filename:
+            written = Path(os.path.abspath(exc.filename))
+            if written.is_relative_to(self.build_root.resolve()):
+                where = cache
+            elif written.is_relative_to(self.out.resolve()):
+                where = site_folder
+        writing = f" (writing {exc.filename})" if exc.filename else ""
+        return DeckgenError(f"no space left on the disk of {where}{writing}; finished work is "
+                            "cached: free space there, then run the same command again")
+
+    @staticmethod
+    def _refuse_unwritable(folder: Path, option: str) -> None:
+        """A folder the build cannot write (read-only, another user's) is refused before
+        any work, not when the first result is stored: make and remove a file in it."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".deckgen-write-check.",
+                                         suffix=".tmp")  # the .tmp a killed build's sweep finds
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise DeckgenError(f"{option} {folder}: no space left on its disk; free space "
+                                   "there, then run the same command again") from exc
+            raise ConfigError(f"{option} {folder} cannot be written ({exc.strerror or exc}): "
+                              "give a folder this user can write, or fix its permissions or "
+                              "its mount (read-only?)") from exc
 
     def _run(self) -> BuildReport:
         self.cache.sweep_temp_files()
@@ -163,12 +238,9 @@ class Builder:
 
     def _check_output_folder(self) -> None:
         """The site stage deletes files in --out that it did not write: --out must be its
-        own folder, never the corpus's or the cache's, nor a folder of someone's files."""
-        refuse_overlap(self.out, self.corpus_root, self.build_root)
+        own folder (refuse_overlap), nor a folder of someone's files."""
         out = self.out.resolve()
-        record = self.build_root / "site-folders.txt"
-        ours = set(record.read_text().splitlines()) if record.exists() else set()
-        if str(out) in ours:
+        if str(out) in self._output_folders():
             return
         # a folder deckgen wrote before this record existed has a search entry
         if (out.is_dir() and any(out.iterdir())
@@ -176,8 +248,17 @@ class Builder:
             raise ConfigError(f"--out {self.out} holds files deckgen did not write: the site "
                               "stage replaces what is in its folders, so choose an empty or "
                               "new folder")
-        self.build_root.mkdir(parents=True, exist_ok=True)
-        atomic_write(record, "".join(f"{p}\n" for p in sorted(ours | {str(out)})).encode())
+
+    def _output_folders(self) -> set[str]:
+        """The site folders builds with this --cache wrote (build/site-folders.txt)."""
+        record = self.build_root / "site-folders.txt"
+        return set(record.read_text().splitlines()) if record.exists() else set()
+
+    def _record_output_folder(self) -> None:
+        ours, out = self._output_folders(), str(self.out.resolve())
+        if out not in ours:
+            atomic_write(self.build_root / "site-folders.txt",
+                         "".join(f"{p}\n" for p in sorted(ours | {out})).encode())
 
     def _ingest(self) -> Corpus:
         started = time.perf_counter()
@@ -449,7 +530,7 @@ class Builder:
         # next build of the corpus as it was before would match over half-written pages.
         (self.build_root / "site.key").unlink(missing_ok=True)
         (self.out / SITE_MARKER).unlink(missing_ok=True)  # for deploy: not finished yet
-        _remove_temp_files(self.out)  # left by writes a killed build did not finish
+        remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = self._site_images(built)
         dataset = bundle.build_bundle(
             slides,  # the failed ones too: the bundle lists them as left out
@@ -493,11 +574,15 @@ class Builder:
         atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
 
 
-def _remove_temp_files(folder: Path) -> None:
-    """Delete ``.<name>.<random>.tmp`` files (atomic writes that never reached os.replace)."""
+def remove_temp_files(folder: Path) -> int:
+    """Delete ``.<name>.<random>.tmp`` files (atomic writes that never reached os.replace);
+    how many there were."""
+    removed = 0
     for path in folder.rglob(".*.tmp"):
         if path.is_file():
             path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _model_file_digest(method: str) -> str:

@@ -38,6 +38,10 @@ class BuildReport:
     # notice the build printed): why a build recomputed every slide
     versions_changed: list[dict[str, str]] = field(default_factory=list)
     site: dict[str, Any] = field(default_factory=dict)
+    # a build that stopped before the end: stopped by Ctrl-C or SIGTERM (interrupted), or
+    # by an error (its message); the stage counts are what it had done by then
+    interrupted: bool = False
+    error: str = ""
 
     @property
     def failures(self) -> int:

@@ -11,7 +11,9 @@ Errors print one line and exit with the code from ``deckgen.errors``;
 
 from __future__ import annotations
 
+import errno
 import json
+import re
 import shlex
 import shutil
 import signal
@@ -44,6 +46,7 @@ from deckgen.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
     EXIT_SLIDES_FAILED,
+    EXIT_USAGE,
     BadInputError,
     DeckgenError,
 )
@@ -277,9 +280,13 @@ def search(
         raise BadInputError(unknown)
     if not hits and not as_json:
         from deckgen.index import parse_query
-        common = query.strip() and not parse_query(query)  # stop words only, as the site says
-        err.print(f"{printable(query.strip())!r} is too common to search for; add a word"
-                  if common else "no matches", highlight=False)
+        # nothing was searched: as the site says, no word yet ("?!", "a"), or stop words only
+        if query.strip() and not parse_query(query):
+            err.print(f"{printable(query.strip())!r} is too common to search for; add a word"
+                      if re.search(r"\w{2,}", query) else "type at least two letters to search",
+                      highlight=False)
+        else:
+            err.print("no matches")
     def browse(name: str, value: str) -> str:  # the command, the other filters kept
         options = {**filters, name: value}
         return printable('deckgen search ""' + "".join(f" --{k} {shlex.quote(v)}"
@@ -325,8 +332,10 @@ def main() -> None:
         if state["verbose"]:
             raise
         where = f": {exc.filename}" if exc.filename else ""
-        err.print(Text.assemble(("error: ", "red"), f"{exc.strerror or exc}{where}"))
-        sys.exit(EXIT_BAD_INPUT)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)  # the user's to fix, not the input
+        advice = "; free space there, then run the same command again" if full else ""
+        err.print(Text.assemble(("error: ", "red"), f"{exc.strerror or exc}{where}{advice}"))
+        sys.exit(EXIT_USAGE if full else EXIT_BAD_INPUT)
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
         err.print("; ".join(filter(None, ["interrupted", state["resume"]])))
     sys.exit(code if isinstance(code, int) else 0)

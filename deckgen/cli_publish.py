@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated
@@ -47,11 +48,11 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
-    from deckgen.build import DATASET_VERSION, SITE_MARKER, _remove_temp_files, refuse_overlap
+    from deckgen.build import DATASET_VERSION, SITE_MARKER, refuse_overlap, remove_temp_files
     from deckgen.bundle import build_bundle
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
-    from deckgen.files import exclusive_lock
+    from deckgen.files import exclusive_lock, folder_lock
     from deckgen.manifest import built_corpus, built_out, current_build_settings, load_manifest
     from deckgen.slide_task import DATASET_IMAGE, cached_images
 
@@ -83,7 +84,10 @@ def bundle_build(
                                "build` first")
         return read_source(corpus, slide.source)
 
-    with exclusive_lock(cache / "lock"):  # never under a build: it writes the archive too
+    # never under a build: it writes the archive too (a build with another --cache into
+    # this site holds the site folder's lock)
+    site_lock = folder_lock(out, "--out") if out.is_dir() else contextlib.nullcontext()
+    with exclusive_lock(cache / "lock"), site_lock:
         if not (out / SITE_MARKER).exists():  # the archive is still the last finished build's
             err.print(Text.assemble(("warning: ", "yellow"), (
                 f"{out} is not a finished site (a build stopped halfway?); this archive is "
@@ -91,10 +95,8 @@ def bundle_build(
         dataset_dir = out / "dataset"
         # temp files of an archive write that was killed (a `bundle build` or a build);
         # no build runs now (the lock), so none of them is being written
-        leftovers = [p for p in dataset_dir.rglob(".*.tmp") if p.is_file()]
-        _remove_temp_files(dataset_dir)
-        if leftovers:
-            err.print(f"removed {len(leftovers)} temp files of an interrupted write from "
+        if dataset_dir.is_dir() and (leftovers := remove_temp_files(dataset_dir)):
+            err.print(f"removed {leftovers} temp files of an interrupted write from "
                       f"{dataset_dir}", highlight=False)
         info = build_bundle(
             slides,

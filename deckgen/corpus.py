@@ -37,7 +37,7 @@ from deckgen.corpus_pdf import (
     pdf_page_identity,
 )
 from deckgen.errors import BadInputError
-from deckgen.files import sha256_file
+from deckgen.files import is_system_file, sha256_file
 from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, fold, section_named, slide_id
 
 
@@ -445,16 +445,6 @@ def unread_file_reason(suffix: str) -> str:
         return (f"a presentation ({suffix}) is not read from the corpus; import it with "
                 "`deckgen add FILE` (converted to slide images) or export it as PDF")
     return f"not a slide image or PDF ({suffix or 'no extension'})"
-
-
-# files an operating system leaves in a folder of pictures by itself: Windows' thumbnail
-# cache and folder settings (any case), beside macOS's .DS_Store and ._* AppleDouble files
-_SYSTEM_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}
-
-
-def is_system_file(name: str) -> bool:
-    """Whether a file is one the operating system wrote, not the user: skipped unsaid."""
-    return name.lower() in _SYSTEM_FILES or name == ".DS_Store" or name.startswith("._")
 
 
 def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:

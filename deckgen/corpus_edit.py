@@ -22,7 +22,6 @@ from deckgen.corpus import (
     UNREAD_IMAGE_ADVICE,
     UNREAD_IMAGE_EXTENSIONS,
     Problem,
-    is_system_file,
     link_problem,
     natural_key,
     safe_slug,
@@ -31,7 +30,7 @@ from deckgen.corpus import (
 )
 from deckgen.corpus_pdf import PDF_RENDER_WIDTH, as_pdf, pdf_page_count, render_pdf_page
 from deckgen.errors import BadInputError
-from deckgen.files import atomic_write, sha256_file
+from deckgen.files import atomic_write, is_system_file, sha256_file
 
 
 def decks_in(paths: list[Path]) -> list[Path]:

@@ -56,6 +56,7 @@ from deckgen.deploy_cdn import (
     merge_paths,
 )
 from deckgen.errors import ConfigError, DeckgenError, RemoteServiceError
+from deckgen.files import is_system_file
 
 UPLOAD_THREADS = 8
 # Invalidations still owed, one JSON object per deploy that owes some, kept in the bucket
@@ -88,7 +89,7 @@ UNREACHABLE_HINT = ("retrying may help (the network or the service failed; if it
 BUSY_HINT = "retrying may help (the service is busy or failing: run it again later)"
 
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
-LOCAL_ONLY = re.compile(r"\..+\.tmp|\.DS_Store|Thumbs\.db|\.deckgen-site")
+LOCAL_ONLY = re.compile(r"\..+\.tmp|\.deckgen-site")  # and files.is_system_file's
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -422,7 +423,8 @@ def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
         rel = path.relative_to(site_dir).as_posix()
         # half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home;
         # other dotfiles (".well-known/security.txt") are the site's
-        if not path.is_file() or LOCAL_ONLY.fullmatch(path.name) or rel.startswith(DECKGEN_DIR):
+        if (not path.is_file() or LOCAL_ONLY.fullmatch(path.name) or is_system_file(path.name)
+                or rel.startswith(DECKGEN_DIR)):
             continue
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         with open(path, "rb") as fh:

@@ -58,8 +58,10 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
                 os.fsync(fh.fileno())
         os.chmod(tmp, OUTPUT_MODE)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # a write's: say which file
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 
@@ -94,6 +96,55 @@ def exclusive_lock(lock_file: Path) -> Iterator[None]:
         handle.write(f"pid {os.getpid()}")
         handle.flush()
         yield
+
+
+# files an operating system leaves in a folder by itself: Windows' thumbnail cache and
+# folder settings (any case), beside macOS's .DS_Store and ._* AppleDouble files
+_SYSTEM_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini", ".ds_store"}
+
+
+def is_system_file(name: str) -> bool:
+    """Whether a file is one the operating system wrote, not the user: never a slide, never
+    uploaded."""
+    return name.lower() in _SYSTEM_FILES or name.startswith("._")
+
+
+@contextmanager
+def folder_lock(folder: Path, option: str) -> Iterator[None]:
+    """Held by one process at a time on ``folder`` itself (one build per site folder): a
+    flock on the folder's own descriptor, so no lock file lands among the files a deploy
+    uploads; the OS drops it when the process dies. ``option`` names the folder's option
+    in the refusal. Without flock (Windows) nothing is locked."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeckgenError(f"another deckgen build ({_flock_owner(fd)}) is writing "
+                               f"{os.path.join(folder, '')}; wait for it to finish, or give "
+                               f"this one another {option}") from None
+        yield
+    finally:
+        os.close(fd)  # drops the lock
+
+
+def _flock_owner(fd: int) -> str:
+    """"pid N" of the process holding a flock on ``fd``'s file, read from Linux's
+    /proc/locks; "another process" where that is not known (macOS, or it just ended)."""
+    info = os.fstat(fd)
+    inode = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    try:
+        lines = Path("/proc/locks").read_text().splitlines()
+    except OSError:
+        return "another process"
+    for line in lines:
+        fields = line.split()  # "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == inode:
+            return f"pid {fields[4]}"
+    return "another process"
 
 
 def _files(folder: Path, *, hidden: bool):

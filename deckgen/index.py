@@ -9,12 +9,12 @@ definition of everything that decides a ranking:
   other runs between them without their end dots: "พ.ศ.2567" is "2567", as the query cuts
   it (``records.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
   folded (``fold``), Whoosh's stop words and "our" + minimum length 2, then ``stem_word``:
-  Porter from ``whoosh.lang.porter``, light stemming for Arabic and Hebrew words);
+  Porter from ``whoosh.lang.porter``, the article off Arabic and Hebrew words);
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of letters cut
   into pairs (``records.PAIRED_LETTERS``) is a phrase of its pairs, and no phrase spans
-  the free position left between two runs of unspaced scripts ("東京・京都");
+  the free position left between two Chinese or Japanese runs ("東京・京都");
 * the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
   with Whoosh's one-byte field lengths) times the field boost, summed;
 * browsing a section (a section filter and no words): the sure labels in doc
@@ -63,6 +63,7 @@ from .records import (
     Slide,
     facet_key,
     fold,
+    run_starts,
     search_pieces,
 )
 
@@ -95,13 +96,12 @@ class _PiecesFilter(Filter):
         shift = 0  # positions added so far: a phrase of pairs stays a phrase
         for token in tokens:
             pieces = search_pieces(token.text)
+            starts = run_starts(token.text)
             start = getattr(token, "startchar", 0)
             pos = token.pos + shift if token.positions else 0
-            run_end = -1
             for i, (text, a, b) in enumerate(pieces):
                 token.text = text
-                token.starts_run = a >= run_end  # a pair after the first of a run overlaps it
-                run_end = b
+                token.starts_run = starts[i]
                 if token.positions:
                     token.pos = pos + i
                 if token.chars:
@@ -111,8 +111,8 @@ class _PiecesFilter(Filter):
 
 
 class _RunBreakFilter(Filter):
-    """A free position before a run of Chinese, Japanese, Thai... pairs that follows another
-    such run (``records.UNSPACED_PAIR``): "東京都" (東京 京都) is not found on "東京・京都".
+    """A free position before a run of Chinese or Japanese pairs that follows another such
+    run (``records.UNSPACED_PAIR``): "東京都" (東京 京都) is not found on "東京・京都".
     After the stop words, whose renumbering would close it; ``token.gap`` says it is there
     (parse_query splits a quoted phrase at it; search.js's analyze sets the same ``gap``)."""
 
@@ -136,37 +136,30 @@ _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _F
               | StopFilter(stoplist=STOP_WORDS) | _RunBreakFilter())
 
 
-# Arabic: Lucene's ArabicStemmer ("light10", Larkey, Ballesteros and Connell), as Lucene's
-# ArabicAnalyzer runs it: after its normalizer, which is records.fold's Arabic part (alef
-# forms are alef, teh marbuta heh, alef maksura yeh, harakat and tatweel gone). So of the
-# suffixes, "ية" and "ة" never match here: fold has made them "يه" and "ه", which are on the
-# list (kept anyway, Lucene's list in its order). At most one prefix, the first that
-# matches; a one-letter one ("و", and) only from 4 letters, any only where 2 letters remain.
-# Then every suffix in turn that matches with 2 letters left: "السوق" and "سوق" are "سوق",
-# "الشركات" and "شركة" "شرك". Persian and Urdu words (the same block) get it too: their
-# plural "ها" and "ان" go. search.js's stemArabic is the same.
-_ARABIC_PREFIXES = ("ال", "وال", "بال", "كال", "فال", "لل", "و")
-_ARABIC_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
-# Hebrew: only "ו" (and), then "ה" (the), each where 3 letters remain ("והשוק": "שוק");
-# ב ל מ כ ש start too many words to be cut off as prefixes (search.js's stemHebrew)
-_HEBREW_PREFIXES = ("ו", "ה")
+# Arabic: the article comes off, alone or after و ب ك ف (and, with, as, so) or as لل (for
+# the), where 3 letters remain: "السوق", "والسوق", "للسوق" are "سوق". No more: Lucene's
+# light10 also takes a lone "و" and the suffixes, which merged common words ("ولاية", state,
+# with "لا", no; "وحدة", unit, with "حد", limit; Persian "سرمایه", capital, with "سرما",
+# cold: QA-41). A word whose own first letters are alef-lam after records.fold ("إلكترونية")
+# loses them too, on both sides alike. search.js's stemArabic is the same.
+_ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "ال", "لل")
+# Hebrew: "ו" (and), then "ה" (the) up to twice, each where 3 letters remain: "והשוק",
+# "השוק" and "שוק" are "שוק", "ההכנסות" and "הכנסות" "כנסות" (a word of its own starting
+# with ה takes the article as one more). ב ל מ כ ש start too many words to be cut off.
+_HEBREW_PREFIXES = ("ו", "ה", "ה")
+_SHORTEST_STEM = 3
 
 
 def _stem_arabic(word: str) -> str:
-    for prefix in _ARABIC_PREFIXES:
-        shortest = 4 if len(prefix) == 1 else len(prefix) + 2
-        if len(word) >= shortest and word.startswith(prefix):
-            word = word[len(prefix):]
-            break
-    for suffix in _ARABIC_SUFFIXES:
-        if len(word) >= len(suffix) + 2 and word.endswith(suffix):
-            word = word[:-len(suffix)]
+    for article in _ARABIC_ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= _SHORTEST_STEM:
+            return word[len(article):]
     return word
 
 
 def _stem_hebrew(word: str) -> str:
     for prefix in _HEBREW_PREFIXES:
-        if len(word) >= 4 and word.startswith(prefix):
+        if word.startswith(prefix) and len(word) - 1 >= _SHORTEST_STEM:
             word = word[1:]
     return word
 

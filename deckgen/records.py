@@ -382,10 +382,11 @@ PHRASE_GAP = re.compile(f"([{_HAN_KANA}])[ \u3000]+(?=[{_HAN_KANA}])")  # keep g
 # joining keeps to UNSPACED.
 _THAI_LAO_KHMER_MYANMAR = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
 _PAIRED = f"{_HAN_KANA}{_HANGUL}{_THAI_LAO_KHMER_MYANMAR}"
-# pairs of the scripts that write no spaces: whatever parts two of their runs (a "・", a
-# space, a line) parts two words, so search leaves a free position there (Korean spaces its
-# words as English does, and a quoted phrase of Korean words stays one phrase)
-UNSPACED_PAIR = re.compile(f"[{_HAN_KANA}{_THAI_LAO_KHMER_MYANMAR}]")
+# pairs of Chinese and Japanese, which set no space between words: whatever parts two of
+# their runs (a "・", a space, a line) parts two words, so search leaves a free position
+# there. Not Korean, spaced as English is, nor Thai, Lao, Khmer and Myanmar, whose spaces
+# part phrases: a quoted phrase of theirs stays one phrase, in order (QA-41).
+UNSPACED_PAIR = re.compile(f"[{_HAN_KANA}]")
 # a run of letters that search cuts into pairs: marks and joiners after one of its letters
 # stay in it (search.js's PAIRED_LETTERS, [P][P marks joiners]*, is the same run: this form
 # has the long class once, and compiles in half the time at import)
@@ -412,6 +413,20 @@ def _search_pieces_any(token: str) -> list[tuple[str, int, int]]:
     norm = unicodedata.normalize("NFKC", token).translate(_SEARCH_FOLD)
     same = len(norm) == len(token)
     return [(norm[a:b], a if same else 0, b if same else len(token)) for a, b in cjk_pieces(norm)]
+
+
+def run_starts(token: str) -> list[bool]:
+    """For each of ``search_pieces(token)``, whether it starts a run rather than going on
+    with the pair before it (which it overlaps), read in the NFKC text, so it holds where
+    NFKC changed the token's length too (search.js's searchPieces gives the same)."""
+    if token.isascii():
+        return [True] * len(search_pieces(token))
+    norm = unicodedata.normalize("NFKC", token).translate(_SEARCH_FOLD)
+    starts, run_end = [], -1
+    for a, b in cjk_pieces(norm):
+        starts.append(a >= run_end)
+        run_end = b
+    return starts
 
 
 def cjk_pieces(word: str) -> list[tuple[int, int]]:

@@ -362,6 +362,31 @@ def test_a_second_build_on_the_same_cache_waits_its_turn_with_a_clear_error(
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
 
 
+def test_a_second_build_into_the_same_site_folder_is_refused_at_once(tmp_path, tiny_corpus):
+    """Another --cache, the same --out: the site folder itself is locked, with no file in it
+    (a deploy would upload one), and the refused build records nothing."""
+    import fcntl
+
+    site = tmp_path / "site"
+    site.mkdir()
+    other_cache = tmp_path / "build2"
+    cmd = [*build_cmd(tmp_path, tiny_corpus)[:-2], "--cache", str(other_cache)]
+    fd = os.open(site, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running build holds
+        busy = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    finally:
+        os.close(fd)
+    assert busy.returncode == 2, busy.stderr
+    assert (f"another deckgen build (pid {os.getpid()}) is writing {site}/; wait for it to "
+            "finish, or give this one another --out") in busy.stderr
+    assert not (other_cache / "site-folders.txt").exists()  # its --out not taken as its own
+    assert not list(site.iterdir())
+    built = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    assert not [p for p in site.rglob("*") if "lock" in p.name]
+
+
 def test_a_build_killed_mid_site_then_the_corpus_put_back_leaves_no_removed_deck(
     tmp_path, tiny_corpus
 ):
@@ -749,6 +774,8 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     common = run("the of")
     assert common.returncode == 0 and "'the of' is too common to search for" in common.stderr
     assert run("zzyzx").stderr.strip() == "no matches"
+    for no_word in ("?!", "a", "x y"):  # no word of two letters yet
+        assert run(no_word).stderr.strip() == "type at least two letters to search", no_word
 
 
 def test_bad_files_are_reported_and_the_rest_built(tmp_path, tiny_corpus):

@@ -32,7 +32,7 @@ from deckgen.errors import (
     DeckgenError,
     RemoteServiceError,
 )
-from deckgen.files import content_stamp
+from deckgen.files import content_stamp, is_system_file
 
 SITE_URL = "https://gallery.example.org"
 
@@ -107,6 +107,9 @@ def make_site(root: Path, decks: dict[str, list[str]]) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data.encode() if isinstance(data, str) else data)
     (root / ".index.html.abc.tmp").write_text("half-written temp file: never deployed")
+    for junk in ("img/Thumbs.db", "img/desktop.ini", "img/._001.jpg"):  # an OS's, never deployed
+        (root / junk).parent.mkdir(parents=True, exist_ok=True)
+        (root / junk).write_text("left by an operating system")
     mark_finished(root)
     return root
 
@@ -168,8 +171,9 @@ def covered(key: str, paths: list[str]) -> bool:
 
 
 def _tree(root: Path) -> dict[str, str]:
+    """What a deploy uploads: the site's files, less the dotfiles and an OS's files."""
     return {p.relative_to(root).as_posix(): _h(p.read_bytes()) for p in root.rglob("*")
-            if p.is_file() and not p.name.startswith(".")}
+            if p.is_file() and not p.name.startswith(".") and not is_system_file(p.name)}
 
 
 # ------------------------------------------------------------------ unit tests (no server)
@@ -429,8 +433,7 @@ def test_first_deploy_uploads_everything_with_headers(aws, tmp_path):
     summary = aws.run(site, progress=lambda done, total, key, what: seen.append((done, total)))
     tree = _tree(site)
     assert summary["uploaded"] == len(tree) and summary["unchanged"] == 0
-    assert summary["bytes"] == sum(p.stat().st_size for p in site.rglob("*")
-                                   if p.is_file() and not p.name.startswith("."))
+    assert summary["bytes"] == sum((site / rel).stat().st_size for rel in tree)
     assert aws.objects() == tree  # the temp file stayed home, .well-known/ went up
     assert ".well-known/security.txt" in tree
     assert seen[-1] == (len(tree), len(tree))

@@ -8,6 +8,7 @@ record minus its timing fields.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -345,3 +346,125 @@ def test_a_pool_build_after_an_in_process_build_does_not_hang(tmp_path, tiny_cor
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(N_SLIDES), str(N_SLIDES)]
+
+
+def _build_into(corpus: Path, site: Path, cache: Path) -> list[str]:
+    cmd = build_cmd(site.parent, corpus, "--workers", "2")
+    cmd[cmd.index("--out") + 1], cmd[cmd.index("--cache") + 1] = str(site), str(cache)
+    return cmd
+
+
+def _wait_for_a_stored_slide(proc: subprocess.Popen, cache: Path) -> None:
+    """Until the build stores its first slide (upscale and OCR json): it is mid-build."""
+    objects, deadline = cache / "cache" / "objects", time.monotonic() + 300
+    while _count(objects, "*.json") < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+
+
+def test_two_builds_into_one_site_folder_the_second_is_refused_at_once(tmp_path, tiny_corpus):
+    env, _ = fake_tesseract(tmp_path, SLOW_TESSERACT)
+    site = tmp_path / "site"
+    first = subprocess.Popen(_build_into(tiny_corpus, site, tmp_path / "build"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True, env=env)
+    try:
+        _wait_for_a_stored_slide(first, tmp_path / "build")
+        started = time.monotonic()
+        second = run_build(tmp_path, tiny_corpus, "--cache", str(tmp_path / "build2"))
+        assert second.returncode == 2, second.stderr
+        assert (f"another deckgen build (pid {first.pid}) is writing {site}/; wait for it "
+                "to finish, or give this one another --out") in second.stderr
+        assert time.monotonic() - started < 60  # refused, not after its own OCR
+        assert not (tmp_path / "build2" / "site-folders.txt").exists()
+        _, stderr = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert first.returncode == 0, stderr
+    assert report(tmp_path)["slides_built"] == N_SLIDES
+
+
+def test_a_build_stopped_by_sigterm_leaves_a_report_that_says_so(tmp_path, tiny_corpus):
+    env, _ = fake_tesseract(tmp_path, SLOW_TESSERACT)
+    build = tmp_path / "build"
+    build.mkdir()
+    # the last build's report: a monitoring script must not read it as this build's
+    (build / "report.json").write_text(json.dumps({"slides": 173, "slides_built": 173}))
+    proc = subprocess.Popen(build_cmd(tmp_path, tiny_corpus, "--workers", "2"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env=env)
+    try:
+        _wait_for_a_stored_slide(proc, build)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130 and "interrupted; finished work is cached" in stderr, stderr
+    rep = report(tmp_path)
+    assert rep["interrupted"] is True and rep["error"] == ""
+    assert rep["slides"] == N_SLIDES and rep["slides_built"] == 0
+    assert rep["stages"]["upscale"]["processed"] >= 1  # what it had done by then
+    # the next build, finished, says so
+    assert run_build(tmp_path, tiny_corpus, "--workers", "2").returncode == 0
+    assert report(tmp_path)["interrupted"] is False
+    assert report(tmp_path)["slides_built"] == N_SLIDES
+
+
+@contextlib.contextmanager
+def _small_disk(folder: Path, size: str, *, read_only: bool = False):
+    """A real tmpfs of ``size`` mounted on ``folder`` (read-only if asked); the test is
+    skipped where mounting is not permitted (not root, a container without the right)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                              str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        if read_only:
+            (folder / "site").mkdir()  # a folder that exists, as a deployed share's would
+            (folder / "build").mkdir()
+            subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.parametrize("full", ["--out", "--cache"])
+def test_a_full_disk_names_the_folder_and_says_to_free_space(tmp_path, tiny_corpus, full):
+    with _small_disk(tmp_path / "small", "512k") as small:  # the tiny build needs ~1 MB each
+        site = (small if full == "--out" else tmp_path) / "site"
+        cache = (small if full == "--cache" else tmp_path) / "build"
+        result = subprocess.run(_build_into(tiny_corpus, site, cache), capture_output=True,
+                                text=True, timeout=600)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    said = " ".join(result.stderr.split())  # rich wraps long lines
+    assert "error: no space left on the disk of " in said, said
+    if full == "--out":  # the dataset archive's write, whose path the error lacks, names both
+        assert f"the site folder {site}/ (--out)" in said
+    else:  # a cache entry's write names its file
+        assert f"the cache folder {cache}/ (--cache) (writing {cache}/cache/" in said
+    assert "finished work is cached: free space there, then run the same command again" in said
+    if full == "--out":  # the report, in the cache, says the build stopped, and why
+        assert "no space left" in report(tmp_path)["error"]
+
+
+@pytest.mark.parametrize("read_only", ["--out", "--cache"])
+def test_a_read_only_folder_is_refused_before_any_work(tmp_path, tiny_corpus, read_only):
+    with _small_disk(tmp_path / "ro", "1m", read_only=True) as ro:
+        site = (ro if read_only == "--out" else tmp_path) / "site"
+        cache = (ro if read_only == "--cache" else tmp_path) / "build"
+        started = time.monotonic()
+        result = subprocess.run(_build_into(tiny_corpus, site, cache), capture_output=True,
+                                text=True, timeout=600)
+        took = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    said = " ".join(result.stderr.split())
+    folder = site if read_only == "--out" else cache
+    assert f"error: {read_only} {folder} cannot be written (Read-only file system)" in said, said
+    assert not (cache / "cache" / "objects").exists()  # no slide was processed
+    assert took < 60, took

@@ -257,11 +257,13 @@ def test_arabic_and_hebrew_words_are_found_with_their_article_on_both_sides(tmp_
     slides = [make_slide("ar", 1, "حجم السوق والشركات الناشئة", "السوق"),  # the market
               make_slide("ar", 2, "شركة واحدة", "الفريق"),  # one company
               make_slide("he", 1, "הפתרון שלנו לעסקים", "הפתרון"),  # the solution
-              make_slide("he", 2, "גודל השוק", "שוק")]  # the market's size
-    queries = ["سوق", "السوق", "شركات", "פתרון", "הפתרון", "ושוק", '"حجم سوق"']
+              make_slide("he", 2, "גודל השוק", "שוק"),  # the market's size
+              make_slide("ar", 3, "لا يوجد منافس في الولايات المتحدة", "المنافسة")]
+    queries = ["سوق", "السوق", "شركات", "פתרון", "הפתרון", "ושוק", '"حجم سوق"', "ولاية"]
     in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
-    assert in_python == in_js == [["ar/001"], ["ar/001"], ["ar/001", "ar/002"], ["he/001"],
-                                  ["he/001"], ["he/002"], ["ar/001"]]
+    # "ولاية" (state) is not "لا" (no): Lucene's light10 cut it to that (QA-41)
+    assert in_python == in_js == [["ar/001"], ["ar/001"], ["ar/001"], ["he/001"],
+                                  ["he/001"], ["he/002"], ["ar/001"], []]
 
 
 def test_golden_script_folds_match_the_table():  # search.js fold is held to the same table
@@ -331,13 +333,12 @@ def test_a_thai_word_inside_a_run_is_found_whole_not_as_pairs_anywhere(tmp_path)
               make_slide("lo", 1, "ຕະຫຼາດອອນໄລນ໌", "ລາວ"),
               make_slide("km", 1, "ទីផ្សារអនឡាញ", "ខ្មែរ")]
     queries = ["ตลาด", "อาหาร", "ประเทศไทย", "ตลาดไทย", "ตลาด ไทย", "อร่อย", "ร่อ", "ຕະຫຼາດ",
-               "ទីផ្សារ", '"ตลาด อาหาร"']  # quoted: two runs, each a phrase (the index
-    # leaves a free position between two runs, so a space in Thai text parts phrases)
+               "ទីផ្សារ", '"ตลาด อาหาร"']  # quoted, a space is a space: Thai text has them
     in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
     # "ตลาดไทย" is not on th/002 ("ไทยตลาด"): a run typed whole is its pairs side by side
     assert in_python == in_js == [["th/001", "th/002"], ["th/001"], ["th/001"], [],
                                   ["th/001", "th/002"], ["th/001"], ["th/001"], ["lo/001"],
-                                  ["km/001"], ["th/001"]]
+                                  ["km/001"], []]
     assert ix.parse_query("ตลาด") == [("phrase", ("ตล", "ลา", "าด"))]
 
 
@@ -366,10 +367,15 @@ def test_golden_script_stems_match_the_table():  # search.js stem is held to the
     stems = CASES["script_stems"]
     assert {w: ix.stem_word(ix.fold(w)) for w in stems} == stems
     assert {w: ix.tokenize(w) for w in stems} == {w: [s] for w, s in stems.items()}
-    # the article and "and" come off; a word of 3 letters keeps its "و"
+    # the article comes off, alone or after "و" "ب" "ك" "ف", or as "لل"; nothing else
     assert stems["السوق"] == stems["والسوق"] == stems["بالسوق"] == stems["للسوق"] == "سوق"
-    assert stems["الشركات"] == stems["شركة"] and stems["وطن"] == "وطن"
+    assert stems["وطن"] == "وطن" and stems["وسوق"] == "وسوق"
     assert stems["הפתרון"] == stems["פתרון"] and stems["והשוק"] == stems["השוק"] == "שוק"
+    assert stems["ההכנסות"] == stems["הכנסות"]  # a word starting with ה, with its article
+    # common words stay apart (Lucene's light10 merged each pair: QA-41)
+    for one, other in [("ولاية", "لا"), ("الآن", "أن"), ("وحدة", "حد"), ("لبنان", "لبن"),
+                       ("الله", "له"), ("سرمایه", "سرما"), ("میزان", "میز")]:
+        assert stems[one] != stems[other], (one, other)
 
 
 def test_export_tokenizer_equals_whoosh_analyzer():

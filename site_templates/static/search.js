@@ -123,14 +123,21 @@ const NUKTA_LETTERS = /[\u0929\u0931\u0934]/gu;
 const unNukta = (c) => String.fromCharCode(c.charCodeAt(0) - 1);
 export const searchFold = (token) => token.normalize("NFKC").replace(DIGITS, digitOf)
   .replace(NUKTAS, "").replace(NUKTA_LETTERS, unNukta);
+// A fourth item: whether the piece starts a run rather than going on with the pair before
+// it, read in the NFKC text (deckgen.records.run_starts).
 function searchPieces(token) {
   const norm = searchFold(token), same = norm.length === token.length;
-  return cjkPieces(norm).map(([a, b]) => [norm.slice(a, b), same ? a : 0, same ? b : token.length]);
+  let runEnd = -1;
+  return cjkPieces(norm).map(([a, b]) => {
+    const startsRun = a >= runEnd;
+    runEnd = b;
+    return [norm.slice(a, b), same ? a : 0, same ? b : token.length, startsRun];
+  });
 }
 
-// Pairs of the scripts that write no spaces (deckgen.records.UNSPACED_PAIR): whatever parts
-// two of their runs parts two words, and the index leaves a free position there.
-const UNSPACED_PAIR = new RegExp(`^[${HAN_KANA}\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]`, "u");
+// Chinese and Japanese pairs (deckgen.records.UNSPACED_PAIR): whatever parts two of their
+// runs parts two words, and the index leaves a free position there.
+const UNSPACED_PAIR = new RegExp(`^[${HAN_KANA}]`, "u");
 
 // Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end,
 // gap}. `gap`: a free position before it, as deckgen.index._RunBreakFilter leaves one before
@@ -139,10 +146,7 @@ export function analyze(text) {
   const out = [];
   let afterPair = false;
   for (const m of String(text).matchAll(TOKEN_RE)) {
-    let runEnd = -1;
-    for (const [piece, a, b] of searchPieces(m[0])) {
-      const startsRun = a >= runEnd; // a pair after the first of a run overlaps it
-      runEnd = b;
+    for (const [piece, a, b, startsRun] of searchPieces(m[0])) {
       const word = fold(piece.toLowerCase());
       if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
       const pair = UNSPACED_PAIR.test(word);
@@ -186,33 +190,37 @@ export function stem(word) {
   return porterStem(word);
 }
 
-// Lucene's ArabicStemmer ("light10"), as deckgen.index._stem_arabic: at most one prefix (the
-// first that matches; a one-letter one from 4 letters, any where 2 remain), then each
-// suffix in turn where 2 letters remain. fold has already made "ية" and "ة" "يه" and "ه",
-// so those two never match (kept: Lucene's list in its order).
-const ARABIC_PREFIXES = ["ال", "وال", "بال", "كال",
-  "فال", "لل", "و"]; // ال وال بال كال فال لل و
-const ARABIC_SUFFIXES = ["ها", "ان", "ات", "ون", "ين",
-  "يه", "ية", "ه", "ة", "ي"]; // ها ان ات ون ين يه ية ه ة ي
+// Arabic: the article off, alone or after و ب ك ف or as لل, where 3 letters remain;
+// Hebrew: "ו", then "ה" up to twice, each where 3 letters remain (deckgen.index._stem_arabic,
+// _stem_hebrew: why no more is cut there).
+const ARABIC_ARTICLES = ["وال", "بال", "كال", "فال", "ال", "لل"]; // وال بال كال فال ال لل
+const HEBREW_PREFIXES = ["ו", "ה", "ה"];
+const SHORTEST_STEM = 3; // Arabic and Hebrew letters are one UTF-16 unit each
 function stemArabic(word) {
-  let w = word; // prefixes and suffixes are one UTF-16 unit a letter; lengths in code points
-  for (const prefix of ARABIC_PREFIXES) {
-    const shortest = prefix.length === 1 ? 4 : prefix.length + 2;
-    if (cpLength(w) >= shortest && w.startsWith(prefix)) {
-      w = w.slice(prefix.length);
-      break;
-    }
+  for (const article of ARABIC_ARTICLES) {
+    if (word.startsWith(article) && word.length - article.length >= SHORTEST_STEM) return word.slice(article.length);
   }
-  for (const suffix of ARABIC_SUFFIXES) {
-    if (cpLength(w) >= suffix.length + 2 && w.endsWith(suffix)) w = w.slice(0, -suffix.length);
-  }
-  return w;
+  return word;
 }
-// Hebrew: "ו" (and), then "ה" (the), each where 3 letters remain (deckgen.index._stem_hebrew)
 function stemHebrew(word) {
   let w = word;
-  for (const prefix of ["ו", "ה"]) if (cpLength(w) >= 4 && w.startsWith(prefix)) w = w.slice(1);
+  for (const prefix of HEBREW_PREFIXES) if (w.startsWith(prefix) && w.length - 1 >= SHORTEST_STEM) w = w.slice(1);
   return w;
+}
+// What a word being typed may stand for once its article is off, however short what is left
+// ("الس" completes to "سوق": the index holds "السوق" as "سوق"); other words as they are.
+function withoutArticle(word) {
+  const first = word.codePointAt(0);
+  if (first >= 0x0600 && first <= 0x06ff) {
+    const article = ARABIC_ARTICLES.find((a) => word.startsWith(a) && word.length > a.length);
+    return article ? word.slice(article.length) : word;
+  }
+  if (first >= 0x05d0 && first <= 0x05ea) {
+    let w = word;
+    for (const prefix of HEBREW_PREFIXES) if (w.startsWith(prefix) && w.length > 1) w = w.slice(1);
+    return w;
+  }
+  return word;
 }
 
 function porterStem(word) {
@@ -261,7 +269,8 @@ function phraseMarks(toks) {
   }
   return out;
 }
-const ONE_PAIR = new RegExp(`^(?:[${PAIRED}][\\p{M}\u200c\u200d]*){2}$`, "u");
+// (each of the two a letter with its marks: "ก็" is one, which NFKC can leave a whole piece)
+const ONE_PAIR = new RegExp(`^(?:(?!\\p{M})[${PAIRED}][\\p{M}\u200c\u200d]*){2}$`, "u");
 // b is the pair after a in the same run of letters: both pairs, b starting inside a
 const chained = (a, b) => ONE_PAIR.test(a.term) && ONE_PAIR.test(b.term) && b.start < a.end && b.start >= a.start;
 const secondHalf = (pair) => [...pair.matchAll(CLUSTER)][1][0];
@@ -604,7 +613,7 @@ export class SearchIndex {
     const found = new Map();
     const { word, terms: [term] } = clause;
     if (clause.open && cpLength(word) >= 2) {
-      const roots = [...new Set([word, term])];
+      const roots = [...new Set([word, term, withoutArticle(word)])];
       for (const root of roots) {
         for (const v of await this.completions(root)) if (v.term !== term) found.set(v.term, v);
       }
