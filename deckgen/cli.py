@@ -332,10 +332,13 @@ def main() -> None:
         if state["verbose"]:
             raise
         where = f": {exc.filename}" if exc.filename else ""
-        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)  # the user's to fix, not the input
-        advice = "; free space there, then run the same command again" if full else ""
-        err.print(Text.assemble(("error: ", "red"), f"{exc.strerror or exc}{where}{advice}"))
-        sys.exit(EXIT_USAGE if full else EXIT_BAD_INPUT)
+        # a full disk or a read-only folder is the machine's, for the user to fix: not input
+        advice = {errno.ENOSPC: "; free space there, then run the same command again",
+                  errno.EDQUOT: "; free space there, then run the same command again",
+                  errno.EROFS: "; give a folder this user can write (a read-only mount?), "
+                               "then run the same command again"}.get(exc.errno)
+        err.print(Text.assemble(("error: ", "red"), f"{exc.strerror or exc}{where}{advice or ''}"))
+        sys.exit(EXIT_USAGE if advice else EXIT_BAD_INPUT)
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
         err.print("; ".join(filter(None, ["interrupted", state["resume"]])))
     sys.exit(code if isinstance(code, int) else 0)

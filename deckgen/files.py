@@ -149,10 +149,13 @@ def _flock_owner(fd: int) -> str:
 
 def _files(folder: Path, *, hidden: bool):
     """(relative path, lstat) of every file under ``folder``, in a fixed order; links are
-    not followed (a dangling one is no error) and a file gone while we look is skipped."""
+    not followed (a dangling one is no error) and a file gone while we look is skipped.
+    Without ``hidden``, neither dotfiles nor an operating system's files (``desktop.ini``
+    that Windows' Explorer writes into a folder it shows)."""
     for parent, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
-        for name in sorted(f for f in files if hidden or not f.startswith(".")):
+        for name in sorted(f for f in files
+                           if hidden or not (f.startswith(".") or is_system_file(f))):
             path = os.path.join(parent, name)
             try:
                 info = os.lstat(path)

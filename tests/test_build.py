@@ -299,6 +299,9 @@ def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_cor
     shutil.copytree(site_dir, tmp_path / "copy")
     (tmp_path / "copy" / ".well-known").mkdir()
     (tmp_path / "copy" / ".well-known" / "security.txt").write_text("Contact: x@example.com")
+    # ...and so with what Windows' Explorer writes into a folder it shows (QA-42)
+    (tmp_path / "copy" / "desktop.ini").write_text("[.ShellClassInfo]\n")
+    (tmp_path / "copy" / "img" / "Thumbs.db").write_bytes(b"thumbnails")
     copied = [*deploy[:deploy.index("--site") + 1], "copy", *deploy[deploy.index("--site") + 2:]]
     copy_run = subprocess.run(copied, capture_output=True, text=True, cwd=tmp_path)
     assert "changed since" not in copy_run.stderr and "not a finished" not in copy_run.stderr

@@ -468,3 +468,28 @@ def test_a_read_only_folder_is_refused_before_any_work(tmp_path, tiny_corpus, re
     assert f"error: {read_only} {folder} cannot be written (Read-only file system)" in said, said
     assert not (cache / "cache" / "objects").exists()  # no slide was processed
     assert took < 60, took
+
+
+def test_a_read_only_folder_inside_the_site_is_the_machines_to_fix_not_bad_input(
+        tmp_path, tiny_corpus):
+    # a subfolder another user or a read-only mount holds: found only when a page is written
+    site, cache = tmp_path / "site", tmp_path / "build"
+    first = subprocess.run(_build_into(tiny_corpus, site, cache), capture_output=True, text=True,
+                           timeout=600)
+    assert first.returncode == 0, first.stderr
+    shutil.rmtree(site / "slide")  # the pages are written again, into a read-only folder
+    held = site / "slide"
+    held.mkdir()
+    bound = subprocess.run(["mount", "--bind", str(held), str(held)], capture_output=True,
+                           text=True)
+    if bound.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {bound.stderr.strip()}")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(held)], check=True)
+        result = subprocess.run(_build_into(tiny_corpus, site, cache), capture_output=True,
+                                text=True, timeout=600)
+    finally:
+        subprocess.run(["umount", "-l", str(held)], check=False)
+    assert result.returncode == 2, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "Read-only file system" in said and "give a folder this user can write" in said, said
