@@ -28,7 +28,13 @@ from deckgen.corpus import (
     scan_deck,
     toml_error,
 )
-from deckgen.corpus_pdf import PDF_RENDER_WIDTH, as_pdf, pdf_page_count, render_pdf_page
+from deckgen.corpus_pdf import (
+    PDF_RENDER_WIDTH,
+    as_pdf,
+    looks_like_html,
+    pdf_page_count,
+    render_pdf_page,
+)
 from deckgen.errors import BadInputError
 from deckgen.files import atomic_write, is_system_file, sha256_file
 
@@ -171,8 +177,9 @@ def add_deck(
                 data = path.read_bytes()
                 # refused now, not at the build: a web page or text named .jpg, a cut download
                 reason, pages = _image_problem(data)
-                if reason and path in named:
-                    raise BadInputError(f"{path}: {reason}")
+                if reason and path in named:  # named by the user: no deck without it
+                    rest = "; nothing was imported (fix it, or leave it out)"
+                    raise BadInputError(f"{path}: {reason}{rest if len(files) > 1 else ''}")
                 if reason:
                     skipped.append(Problem(str(path), reason))
                     continue
@@ -223,8 +230,6 @@ def _some_of(skipped: list[Problem]) -> str:
     return f" ({shown}{'; …' if len(skipped) > 3 else ''})" if shown else ""
 
 
-# a web page saved under the picture's name ("Save as" on an image's page, a login page)
-_HTML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<(!doctype html|html|head|body|!--)", re.IGNORECASE)
 # Pillow names the BytesIO it was given ("<_io.BytesIO object at 0x7f…>"): no use to a user
 _OBJECT_REPR = re.compile(r"\s*<[^<>]* object at 0x[0-9a-fA-F]+>")
 
@@ -265,7 +270,7 @@ def _what_it_is(data: bytes) -> str:
         return "a PDF; import the .pdf as its own deck"
     if b"<svg" in data[:1024].lower():
         return "an SVG drawing; export it as PNG"
-    if _HTML_START.match(data[:512]):
+    if looks_like_html(data):
         return "HTML page? save the picture itself, not the web page"
     return "no image format deckgen reads"
 

@@ -53,6 +53,15 @@ def pdf_page_count(path: Path) -> int:
     return count
 
 
+# a web page saved under a file's name ("Save as" on a download's page, a login page)
+_HTML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<(!doctype html|html|head|body|!--)", re.IGNORECASE)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """Whether a file's first bytes are a web page's."""
+    return bool(_HTML_START.match(data[:512]))
+
+
 def _unreadable_pdf(path: Path, said: str) -> str:
     """Why PDFium could not open a PDF. Its error code is left over from the last failure
     when it sets none (a PDF with no pages), so the file itself is looked at first."""
@@ -63,6 +72,10 @@ def _unreadable_pdf(path: Path, said: str) -> str:
             tail = file.read()
     except OSError as exc:
         return f"cannot read the PDF: {exc.strerror or exc}"
+    if not head:
+        return "not a readable PDF (the file is empty); download or export it again"
+    if looks_like_html(head):
+        return "not a PDF (HTML page? save the PDF itself, not the web page)"
     if b"%PDF-" not in head[:1024]:
         return "not a readable PDF (it does not start with %PDF-: not a PDF at all)"
     if "password" in said.lower() and b"/Encrypt" in head + tail:

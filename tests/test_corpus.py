@@ -623,7 +623,8 @@ def test_unreadable_pdfs_say_why_each_and_the_deck_is_not_called_empty(tmp_path)
     make_pdf(good, pages=3)
     # a truncated PDF first: PDFium keeps its error code for the next failure that sets none
     for slug, data in (("a-truncated", good.read_bytes()[:300]), ("b-empty", zero_page_pdf()),
-                       ("c-text", b"hello")):
+                       ("c-text", b"hello"), ("d-blank", b""),
+                       ("e-html", b"<!DOCTYPE html>\n<html><body>Sign in</body></html>")):
         (tmp_path / slug).mkdir()
         (tmp_path / slug / "deck.pdf").write_bytes(data)
         (tmp_path / slug / "deck.toml").write_text('company = "X"\n')
@@ -632,8 +633,11 @@ def test_unreadable_pdfs_say_why_each_and_the_deck_is_not_called_empty(tmp_path)
     assert said["a-truncated/deck.pdf"].startswith("not a readable PDF (truncated")
     assert said["b-empty/deck.pdf"] == "not a readable PDF (it has no pages)"
     assert said["c-text/deck.pdf"].startswith("not a readable PDF (it does not start with %PDF-")
+    # an empty file and a web page saved as .pdf say so, as they do for images (QA-42)
+    assert said["d-blank/deck.pdf"].startswith("not a readable PDF (the file is empty)")
+    assert said["e-html/deck.pdf"] == "not a PDF (HTML page? save the PDF itself, not the web page)"
     assert not any("PDFium" in reason for reason in said.values())
-    for slug in ("a-truncated", "b-empty", "c-text"):
+    for slug in ("a-truncated", "b-empty", "c-text", "e-html"):
         assert said[slug] == "none of its slide files could be read; deck skipped"
     with pytest.raises(BadInputError, match=r"zero.pdf: not a readable PDF \(it has no pages\)"):
         (tmp_path / "zero.pdf").write_bytes(zero_page_pdf())

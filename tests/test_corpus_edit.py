@@ -362,6 +362,11 @@ def test_a_bad_image_given_by_name_is_an_error_in_plain_words(tmp_path, name):
     assert reason in done.stderr and "object at 0x" not in done.stderr
     assert "Traceback" not in done.stderr
     assert not any((tmp_path / "corpus").iterdir())  # no staging folder left behind
+    # named beside a good one: the good one is not imported either, and that is said
+    (tmp_path / "good.png").write_bytes(image_bytes("red", "PNG"))
+    said = re.escape(f"{name}: {reason}") + ".*; nothing was imported"
+    with pytest.raises(BadInputError, match=said):
+        add_deck(tmp_path / "corpus", [tmp_path / "good.png", tmp_path / name], slug="bad")
 
 
 def test_a_folder_of_only_bad_files_is_an_error_naming_them(tmp_path):
