@@ -342,6 +342,8 @@ class Builder:
             todo.append(slide)
         if any(task.ocr_params for task in tasks):
             ocr.check_tesseract(cfg.ocr.lang)  # fail once, clearly, not once per slide
+            if note := ocr.lang_order_note(cfg.ocr.lang):  # also with -q: it costs the words
+                self.progress.console.print(f"warning: {note}", highlight=False)
         if tasks:
             self._run_tasks(tasks, todo)
         return corpus.slides

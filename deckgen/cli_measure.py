@@ -56,9 +56,12 @@ def inspect(
 
     from deckgen.corpus import DOCUMENT_EXTENSIONS, IMAGE_EXTENSIONS, natural_key
     from deckgen.corpus_pdf import as_pdf, pdf_page_count, render_pdf_page
+    from deckgen.ocr import lang_order_note
     from deckgen.slide_task import inspect_images
 
     cfg = resolve_config(config, upscale={"method": upscale}, ocr={"lang": lang, "psm": psm})
+    if note := lang_order_note(cfg.ocr.lang):
+        err.print(f"warning: {note}", highlight=False)
     sources = []
     with tempfile.TemporaryDirectory(prefix="deckgen-inspect-") as converted:
         for k, path in enumerate(paths):

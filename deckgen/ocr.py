@@ -177,6 +177,24 @@ def _installed_langs(binary: str) -> frozenset[str]:
     return frozenset(line.strip() for line in lines[1:] if line.strip())
 
 
+# scripts written without spaces between words that Tesseract splits letter by letter when
+# another language is named first ("eng+tha": "ต ล า ด"; "tha+eng": "ตลาด")
+_UNSPACED_LANGS = {"tha": "Thai", "lao": "Lao", "khm": "Khmer", "mya": "Myanmar"}
+
+
+def lang_order_note(lang: str) -> str | None:
+    """A warning for a ``--lang`` that names Thai (Lao, Khmer, Myanmar) after another
+    language: those words come out a letter apart, and search cannot find them."""
+    parts = lang.split("+")
+    late = [code for code in parts[1:] if code in _UNSPACED_LANGS]
+    if not late or parts[0] in _UNSPACED_LANGS:
+        return None
+    first = "+".join([late[0], *(p for p in parts if p != late[0])])
+    return (f"--lang {lang}: with {parts[0]} first, Tesseract reads {_UNSPACED_LANGS[late[0]]} "
+            f"a letter at a time, spaced apart, and search cannot find those words; use "
+            f"--lang {first}")
+
+
 def check_tesseract(lang: str = "eng") -> None:
     """Raise MissingDependencyError (with the apt command) if tesseract or ``lang`` is missing,
     or if ``lang`` is not what Tesseract takes ("german" for deu, "eng deu" for eng+deu)."""

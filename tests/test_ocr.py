@@ -350,6 +350,16 @@ def test_a_deckgen_tesseract_that_is_not_there_is_named_not_path(tmp_path, monke
         ocr.ocr(slide("x", []), OcrParams())
 
 
+def test_thai_named_after_another_language_is_warned_about():
+    # Tesseract spaces Thai letters apart with eng first ("ต ล า ด"), not with tha first
+    assert ocr.lang_order_note("eng+tha") == (
+        "--lang eng+tha: with eng first, Tesseract reads Thai a letter at a time, spaced "
+        "apart, and search cannot find those words; use --lang tha+eng")
+    assert "use --lang khm+eng+deu" in ocr.lang_order_note("eng+khm+deu")
+    for fine in ("tha+eng", "tha", "eng", "eng+jpn", "eng+deu", "lao+tha"):
+        assert ocr.lang_order_note(fine) is None, fine
+
+
 def test_missing_language_pack_names_its_package():
     installed = ocr._installed_langs(ocr._tesseract_path())
     code = next(c for c in ("chi_sim", "chi_tra", "amh", "khm") if c not in installed)
