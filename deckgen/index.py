@@ -140,9 +140,12 @@ _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _F
 # the), where 3 letters remain: "السوق", "والسوق", "للسوق" are "سوق". No more: Lucene's
 # light10 also takes a lone "و" and the suffixes, which merged common words ("ولاية", state,
 # with "لا", no; "وحدة", unit, with "حد", limit; Persian "سرمایه", capital, with "سرما",
-# cold: QA-41). A word whose own first letters are alef-lam after records.fold ("إلكترونية")
-# loses them too, on both sides alike. search.js's stemArabic is the same.
+# cold: QA-41). A word whose own first letters are alef-lam once records.fold has made "إ"
+# "ا" ("إلكترونية", electronic) loses them too, and with the article before it loses both
+# ("الإلكترونية"): the word is found with or without its article, typed with or without
+# the hamza. search.js's stemArabic is the same.
 _ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "ال", "لل")
+_ALEF_LAM = "ال"
 # Hebrew: "ו" (and), then "ה" (the) up to twice, each where 3 letters remain: "והשוק",
 # "השוק" and "שוק" are "שוק", "ההכנסות" and "הכנסות" "כנסות" (a word of its own starting
 # with ה takes the article as one more). ב ל מ כ ש start too many words to be cut off.
@@ -153,7 +156,10 @@ _SHORTEST_STEM = 3
 def _stem_arabic(word: str) -> str:
     for article in _ARABIC_ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= _SHORTEST_STEM:
-            return word[len(article):]
+            word = word[len(article):]
+            if word.startswith(_ALEF_LAM) and len(word) - 2 >= _SHORTEST_STEM:
+                word = word[2:]  # the word's own alef-lam, as it loses it alone
+            break
     return word
 
 

@@ -198,7 +198,9 @@ const HEBREW_PREFIXES = ["ו", "ה", "ה"];
 const SHORTEST_STEM = 3; // Arabic and Hebrew letters are one UTF-16 unit each
 function stemArabic(word) {
   for (const article of ARABIC_ARTICLES) {
-    if (word.startsWith(article) && word.length - article.length >= SHORTEST_STEM) return word.slice(article.length);
+    if (!word.startsWith(article) || word.length - article.length < SHORTEST_STEM) continue;
+    const rest = word.slice(article.length); // and the word's own alef-lam ("الإلكترونية")
+    return rest.startsWith("ال") && rest.length - 2 >= SHORTEST_STEM ? rest.slice(2) : rest;
   }
   return word;
 }
@@ -213,7 +215,8 @@ function withoutArticle(word) {
   const first = word.codePointAt(0);
   if (first >= 0x0600 && first <= 0x06ff) {
     const article = ARABIC_ARTICLES.find((a) => word.startsWith(a) && word.length > a.length);
-    return article ? word.slice(article.length) : word;
+    const rest = article ? word.slice(article.length) : word; // and its own alef-lam, as stemArabic
+    return article && rest.startsWith("ال") && rest.length > 2 ? rest.slice(2) : rest;
   }
   if (first >= 0x05d0 && first <= 0x05ea) {
     let w = word;

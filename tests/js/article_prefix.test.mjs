@@ -8,6 +8,7 @@ const DOCS = [
   { id: "ar/001", title: "السوق", text: "حجم السوق كبير", section: "market" },
   { id: "he/001", title: "הפתרון", text: "הפתרון שלנו", section: "solution" },
   { id: "en/001", title: "Market", text: "market size", section: "market" },
+  { id: "ar/002", title: "التجارة", text: "التجارة الإلكترونية", section: "market" }, // e-commerce
 ];
 
 const ids = async (index, query) => {
@@ -21,4 +22,6 @@ test("a word typed with its article completes without it", async () => {
   for (const typing of ["הפ", "הפת", "פת", "והפת"]) assert.deepEqual(await ids(index, typing), ["he/001"], typing);
   assert.deepEqual(await ids(index, "الس "), [], "a word finished is not completed"); // "الس" is no word
   assert.deepEqual(await ids(index, "mar"), ["en/001"]);
+  // "electronic": its own alef-lam goes with the article, typed with or without the hamza
+  for (const typing of ["الإلكت", "الالكت", "إلكت", "الكترونية"]) assert.deepEqual(await ids(index, typing), ["ar/002"], typing);
 });
