@@ -67,7 +67,7 @@ from .records import (
     search_pieces,
 )
 
-VERSION = "12"  # bump when the schema, tokenization or export format changes
+VERSION = "13"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a
