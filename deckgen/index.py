@@ -63,8 +63,7 @@ from .records import (
     Slide,
     facet_key,
     fold,
-    run_starts,
-    search_pieces,
+    search_runs,
 )
 
 VERSION = "13"  # bump when the schema, tokenization or export format changes
@@ -88,20 +87,19 @@ class _FoldFilter(Filter):
 
 
 class _PiecesFilter(Filter):
-    """``records.search_pieces``: each token in its NFKC form ("ＡＩ" is "AI"), a Chinese,
+    """``records.search_runs``: each token in its NFKC form ("ＡＩ" is "AI"), a Chinese,
     Japanese, Korean or Thai run of it as pairs of characters (search.js's analyze does the
     same); a lone such character is dropped with the other one-letter words."""
 
     def __call__(self, tokens):
         shift = 0  # positions added so far: a phrase of pairs stays a phrase
         for token in tokens:
-            pieces = search_pieces(token.text)
-            starts = run_starts(token.text)
+            pieces = search_runs(token.text)
             start = getattr(token, "startchar", 0)
             pos = token.pos + shift if token.positions else 0
-            for i, (text, a, b) in enumerate(pieces):
+            for i, (text, a, b, starts_run) in enumerate(pieces):
                 token.text = text
-                token.starts_run = starts[i]
+                token.starts_run = starts_run
                 if token.positions:
                     token.pos = pos + i
                 if token.chars:

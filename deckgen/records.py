@@ -403,30 +403,32 @@ def search_pieces(token: str) -> list[tuple[str, int, int]]:
     "ＡＩ" is "AI", half-width "ﾌｨﾝﾃｯｸ" "フィンテック") with every script's digits as 0-9
     and no nukta (``_SEARCH_FOLD``), cut by ``cjk_pieces``. Offsets are in ``token``; where
     that changed its length, every piece spans the whole token."""
+    return [(text, start, end) for text, start, end, _ in search_runs(token)]
+
+
+def search_runs(token: str) -> list[tuple[str, int, int, bool]]:
+    """``search_pieces``, each piece with whether it starts a run rather than going on with
+    the pair before it (which it overlaps), read in the NFKC text, so it holds where NFKC
+    changed the token's length too (search.js's searchPieces gives the same)."""
     if token.isascii() and token and token[0] != "." and token[-1] != ".":
-        return [(token, 0, len(token))]  # NFKC, digits and pairs leave it whole: English fast
-    return _search_pieces_any(token)
+        return [(token, 0, len(token), True)]  # NFKC, digits and pairs leave it whole: fast
+    return _search_runs_any(token)
+
+
+def _search_runs_any(token: str) -> list[tuple[str, int, int, bool]]:
+    """``search_runs`` without its shortcut for ASCII (tests hold the two equal)."""
+    norm = unicodedata.normalize("NFKC", token).translate(_SEARCH_FOLD)
+    same = len(norm) == len(token)
+    runs, run_end = [], -1
+    for a, b in cjk_pieces(norm):
+        runs.append((norm[a:b], a if same else 0, b if same else len(token), a >= run_end))
+        run_end = b
+    return runs
 
 
 def _search_pieces_any(token: str) -> list[tuple[str, int, int]]:
     """``search_pieces`` without its shortcut for ASCII (tests hold the two equal)."""
-    norm = unicodedata.normalize("NFKC", token).translate(_SEARCH_FOLD)
-    same = len(norm) == len(token)
-    return [(norm[a:b], a if same else 0, b if same else len(token)) for a, b in cjk_pieces(norm)]
-
-
-def run_starts(token: str) -> list[bool]:
-    """For each of ``search_pieces(token)``, whether it starts a run rather than going on
-    with the pair before it (which it overlaps), read in the NFKC text, so it holds where
-    NFKC changed the token's length too (search.js's searchPieces gives the same)."""
-    if token.isascii():
-        return [True] * len(search_pieces(token))
-    norm = unicodedata.normalize("NFKC", token).translate(_SEARCH_FOLD)
-    starts, run_end = [], -1
-    for a, b in cjk_pieces(norm):
-        starts.append(a >= run_end)
-        run_end = b
-    return starts
+    return [(text, start, end) for text, start, end, _ in _search_runs_any(token)]
 
 
 def cjk_pieces(word: str) -> list[tuple[int, int]]:

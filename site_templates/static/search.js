@@ -124,7 +124,7 @@ const unNukta = (c) => String.fromCharCode(c.charCodeAt(0) - 1);
 export const searchFold = (token) => token.normalize("NFKC").replace(DIGITS, digitOf)
   .replace(NUKTAS, "").replace(NUKTA_LETTERS, unNukta);
 // A fourth item: whether the piece starts a run rather than going on with the pair before
-// it, read in the NFKC text (deckgen.records.run_starts).
+// it, read in the NFKC text (deckgen.records.search_runs).
 function searchPieces(token) {
   const norm = searchFold(token), same = norm.length === token.length;
   let runEnd = -1;
