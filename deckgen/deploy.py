@@ -38,7 +38,9 @@ import json
 import re
 import secrets
 import shlex
+import socket
 import time
+import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -550,6 +552,20 @@ def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
     return response["Invalidation"]["Id"]
 
 
+def _unknown_host(exc: BaseException) -> str | None:
+    """The host name of an endpoint that DNS says does not exist (EAI_NONAME), else None.
+    A resolver that cannot be reached answers EAI_AGAIN instead: that one may pass."""
+    cause: BaseException | None = exc
+    for _ in range(8):  # botocore -> urllib3 -> socket.gaierror
+        if cause is None:
+            return None
+        if isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME:
+            url = (getattr(exc, "kwargs", None) or {}).get("endpoint_url", "")
+            return urllib.parse.urlsplit(url).hostname or "the endpoint"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def _explain(exc: BaseException, what: str) -> DeckgenError:
     """Turn boto errors into one line that says what to do: ``ConfigError`` for what the
     user must fix, ``RemoteServiceError`` for what may pass (unreachable, throttled, 5xx),
@@ -565,6 +581,9 @@ def _explain(exc: BaseException, what: str) -> DeckgenError:
     if name == "SSLError":  # a certificate refused: the endpoint or the CA bundle is wrong
         return ConfigError(f"{what}: TLS failed ({exc}); check --endpoint-url, or point "
                            "AWS_CA_BUNDLE at the store's certificate")
+    if (host := _unknown_host(exc)) is not None:  # DNS's final answer: most likely a typo
+        return ConfigError(f"{what}: no host is named {host!r}; check --endpoint-url "
+                           "(or AWS_ENDPOINT_URL) and AWS_DEFAULT_REGION")
     if kinds & TRANSPORT_ERRORS:  # refused, timed out, cut off mid-response
         return RemoteServiceError(f"{what}: {name}: {exc}; {UNREACHABLE_HINT}")
     if code in RETRY_LATER_CODES or status >= 500:  # boto3 already retried it

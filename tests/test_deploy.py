@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import socket
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -982,11 +983,17 @@ def test_a_failed_invalidation_owes_the_recorded_paths_and_names_the_short_lived
 
 
 def _closed_port() -> int:
-    import socket
-
     with socket.socket() as probe:  # bound, never listening, closed: refused
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _resolver_answers(host: str) -> int:
+    try:
+        socket.getaddrinfo(host, 80)
+    except socket.gaierror as exc:
+        return exc.errno
+    return 0
 
 
 @pytest.mark.e2e
@@ -1007,6 +1014,13 @@ def test_cli_exit_code_tells_an_unreachable_store_from_a_missing_bucket(aws, tmp
     assert unreachable.returncode == EXIT_REMOTE_FAILURE, unreachable.stderr
     assert "retrying may help" in unreachable.stderr
     assert "cannot list s3://" in unreachable.stderr
+    # a host DNS says does not exist is most likely a typo: a setting to fix, not a retry
+    if _resolver_answers("no-such-host.invalid") != socket.EAI_NONAME:
+        pytest.skip("this machine's resolver gives no final answer for .invalid names")
+    typo = deploy_cli(aws.bucket, "http://no-such-host.invalid:9000")
+    assert typo.returncode == EXIT_USAGE, typo.stderr
+    assert "no host is named 'no-such-host.invalid'" in typo.stderr
+    assert "--endpoint-url" in typo.stderr and "retrying" not in typo.stderr
     missing = deploy_cli("no-such-bucket-here", aws.endpoint)
     assert missing.returncode == EXIT_USAGE, missing.stderr
     assert "the bucket does not exist" in missing.stderr
@@ -1072,6 +1086,14 @@ def test_transport_errors_from_botocore_exit_with_the_remote_code():
                   ReadTimeoutError(endpoint_url="http://127.0.0.1:1/")):
         assert isinstance(deploy_mod._explain(error, "x"), RemoteServiceError), error
     # a certificate the client refuses: settings to fix (AWS_CA_BUNDLE), not a retry
+    # DNS's final "no such name" is a setting to fix; a resolver that did not answer may pass
+    for errno, remote in ((socket.EAI_NONAME, False), (socket.EAI_AGAIN, True)):
+        error = EndpointConnectionError(endpoint_url="http://minio.lan:9000/b?list-type=2")
+        error.__context__ = ConnectionError("Failed to resolve 'minio.lan'")
+        error.__context__.__context__ = socket.gaierror(errno, "from the resolver")
+        explained = deploy_mod._explain(error, "x")
+        assert isinstance(explained, RemoteServiceError) == remote, errno
+        assert remote or "no host is named 'minio.lan'" in str(explained)
     refused = deploy_mod._explain(SSLError(endpoint_url="https://minio/", error="bad cert"), "x")
     assert refused.exit_code == EXIT_USAGE and "AWS_CA_BUNDLE" in str(refused)
 
