@@ -209,6 +209,10 @@ def prune(
     from deckgen.files import exclusive_lock
 
     root = Path(resolve_config(config, build={"cache": cache and str(cache)}).build.cache)
+    if not (root / "manifest.json").exists() and any((root / "cache" / "objects").glob("*/*")):
+        raise DeckgenError(f"no finished build at {root}: its cache holds the work of one that "
+                           "stopped early, kept for the next build; run `deckgen build` to "
+                           "finish it, then prune (nothing was deleted)")
     keep = used_cache_keys(root)  # no build there: says so
     with exclusive_lock(root / "lock"):  # never under a running build
         # entries newer than the last finished build's manifest were written by a build

@@ -335,3 +335,12 @@ def test_prune_after_an_interrupted_build_keeps_that_builds_work(
     assert again.returncode == 0, again.stderr
     stages = json.loads((build / "report.json").read_text())["stages"]
     assert stages["upscale"]["processed"] == stages["ocr"]["processed"] == 0, stages
+    # the first build stopped early: no finished build to prune for, and it says why
+    (build / "manifest.json").unlink()
+    first = _run(prune)
+    said = " ".join(first.stderr.split())
+    assert first.returncode == EXIT_USAGE, said
+    assert (f"no finished build at {build}: its cache holds the work of one that stopped "
+            "early") in said and "nothing was deleted" in said
+    assert _run(build_cmd(tmp_path, corpus)).returncode == 0  # and nothing was lost
+    assert json.loads((build / "report.json").read_text())["stages"]["ocr"]["processed"] == 0
