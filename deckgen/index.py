@@ -13,8 +13,9 @@ definition of everything that decides a ranking:
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of letters cut
-  into pairs (``records.PAIRED_LETTERS``) is a phrase of its pairs, and no phrase spans
-  the free position left between two Chinese or Japanese runs ("東京・京都");
+  into pairs (``records.PAIRED_LETTERS``) is a phrase of its pairs, and a quoted phrase
+  steps over the free position left between two Chinese or Japanese runs as the text
+  does ("東京・京都": 東京, then 京都 two positions on);
 * the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
   with Whoosh's one-byte field lengths) times the field boost, summed;
 * browsing a section (a section filter and no words): the sure labels in doc
@@ -112,7 +113,7 @@ class _RunBreakFilter(Filter):
     """A free position before a run of Chinese or Japanese pairs that follows another such
     run (``records.UNSPACED_PAIR``): "東京都" (東京 京都) is not found on "東京・京都".
     After the stop words, whose renumbering would close it; ``token.gap`` says it is there
-    (parse_query splits a quoted phrase at it; search.js's analyze sets the same ``gap``)."""
+    (parse_query's phrase offsets step over it; search.js's analyze sets the same ``gap``)."""
 
     def __call__(self, tokens):
         shift = 0
@@ -321,25 +322,29 @@ def build_index(slides: list[Slide], decks: dict[str, DeckMeta], index_dir: Path
 _QUERY_PART = re.compile(r'"([^"]*)"?|([^"]+)')
 
 
-def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
-    """Split a query into required clauses: ("term", (t,)) or ("phrase", (t1, t2, ...)).
+# A required clause: ("term", (t,), (0,)) or ("phrase", (t1, t2, ...), (0, 1, ...)), the
+# terms' positions after the first's: one more across a gap ("東京・京都": (0, 2))
+Clause = tuple[str, tuple[str, ...], tuple[int, ...]]
+
+
+def parse_query(query: str) -> list[Clause]:
+    """Split a query into required clauses, terms and phrases (``Clause``).
 
     Quoted text is a phrase (a missing closing quote ends it at the end);
-    repeated term clauses count once. search.js implements the same grammar.
+    repeated clauses count once. search.js implements the same grammar.
     """
-    clauses: list[tuple[str, tuple[str, ...]]] = []
+    clauses: list[Clause] = []
 
     def phrase_of(text: str) -> None:
-        parts: list[list[str]] = [[]]  # split where the text leaves a gap: "東京・京都"
-        for token in ANALYZER(text):
-            if token.gap:
-                parts.append([])
-            parts[-1].append(token.text)
-        for terms in map(tuple, parts):
-            if len(terms) == 1:
-                clauses.append(("term", terms))
-            elif terms:
-                clauses.append(("phrase", terms))
+        terms, offsets = [], []
+        for token in ANALYZER(text):  # the index's positions, a gap included ("東京・京都")
+            offsets.append(offsets[-1] + 1 + token.gap if offsets else 0)
+            terms.append(token.text)
+        if terms:
+            clauses.append(("phrase" if len(terms) > 1 else "term", tuple(terms), tuple(offsets)))
+
+    def terms_of(text: str) -> None:
+        clauses.extend(("term", (t,), (0,)) for t in tokenize(text))
 
     for phrase, free in _QUERY_PART.findall(query):
         if not free:
@@ -349,20 +354,32 @@ def parse_query(query: str) -> list[tuple[str, tuple[str, ...]]]:
         # not "京都" and "東京" anywhere on the slide
         at = 0
         for run in PAIRED_LETTERS.finditer(free):
-            clauses.extend(("term", (t,)) for t in tokenize(free[at:run.start()]))
+            terms_of(free[at:run.start()])
             phrase_of(run[0])
             at = run.end()
-        clauses.extend(("term", (t,)) for t in tokenize(free[at:]))
+        terms_of(free[at:])
     return list(dict.fromkeys(clauses))
 
 
-def _whoosh_query(clauses: list[tuple[str, tuple[str, ...]]]) -> Q.Query:
+def _in_order(field: str, terms: tuple[str, ...], offsets: tuple[int, ...],
+              boost: float) -> Q.Query:
+    """The phrase's terms at exactly their offsets; ``Q.Phrase`` when they are adjacent.
+    Scored as Phrase is, the sum of its terms' scores (search.js phraseScores)."""
+    if offsets == tuple(range(len(terms))):
+        return Q.Phrase(field, list(terms), boost=boost)
+    query: Q.Query = Q.Term(field, terms[0], boost=boost)
+    for term, step in zip(terms[1:], map(int.__sub__, offsets[1:], offsets), strict=True):
+        query = Q.SpanNear2([query, Q.Term(field, term, boost=boost)], slop=step, mindist=step)
+    return query
+
+
+def _whoosh_query(clauses: list[Clause]) -> Q.Query:
     required = []
-    for kind, terms in clauses:
+    for kind, terms, offsets in clauses:
         if kind == "term":
             alts = [Q.Term(f, terms[0], boost=FIELD_BOOSTS[f]) for f in SEARCH_FIELDS]
         else:
-            alts = [Q.Phrase(f, list(terms), boost=FIELD_BOOSTS[f]) for f in SEARCH_FIELDS]
+            alts = [_in_order(f, terms, offsets, FIELD_BOOSTS[f]) for f in SEARCH_FIELDS]
         required.append(Q.Or(alts))
     return Q.And(required) if len(required) > 1 else required[0]
 

@@ -100,7 +100,8 @@ def test_golden_folds_match_the_table():
 
 
 def test_golden_queries_parse_like_the_table():  # search.js parseQuery is held to the same table
-    parsed = {case["query"]: [[kind, list(terms)] for kind, terms in ix.parse_query(case["query"])]
+    parsed = {case["query"]: [[kind, list(terms)] + ([list(at)] if kind == "phrase" else [])
+                              for kind, terms, at in ix.parse_query(case["query"])]
               for case in CASES["queries"]}
     assert parsed == {case["query"]: case["clauses"] for case in CASES["queries"]}
 
@@ -342,7 +343,7 @@ def test_a_thai_word_inside_a_run_is_found_whole_not_as_pairs_anywhere(tmp_path)
     assert in_python == in_js == [["th/001", "th/002"], ["th/001"], ["th/001"], [],
                                   ["th/001", "th/002"], ["th/001"], ["th/001"], ["lo/001"],
                                   ["km/001"], []]
-    assert ix.parse_query("ตลาด") == [("phrase", ("ตล", "ลา", "าด"))]
+    assert ix.parse_query("ตลาด") == [("phrase", ("ตล", "ลา", "าด"), (0, 1, 2))]
 
 
 def test_a_word_joined_by_a_dot_to_thai_or_japanese_is_found_as_the_slide_shows_it(tmp_path):
@@ -392,8 +393,10 @@ def test_export_tokenizer_equals_whoosh_analyzer():
 
 def test_parse_query_terms_phrases_and_duplicates():
     assert ix.parse_query('Market market "small businesses" the "pay"') == [
-        ("term", ("market",)), ("phrase", ("small", "busi")), ("term", ("pai",))]
-    assert ix.parse_query('"unclosed phrase here') == [("phrase", ("unclos", "phrase", "here"))]
+        ("term", ("market",), (0,)), ("phrase", ("small", "busi"), (0, 1)),
+        ("term", ("pai",), (0,))]
+    assert ix.parse_query('"unclosed phrase here') == [
+        ("phrase", ("unclos", "phrase", "here"), (0, 1, 2))]
     assert ix.parse_query("the of and") == []
 
 
@@ -846,16 +849,19 @@ def test_search_js_offers_the_section_for_founders_other_words(tmp_path):
 
 def test_a_chinese_word_is_not_found_across_a_break_between_two_runs(tmp_path):
     # "東京都" is the pairs 東京 京都; "東京・京都" holds both as words side by side, and
-    # their neighbouring positions made a phrase of them (QA-37)
+    # their neighbouring positions made a phrase of them (QA-37). Quoted, "東京・京都" is
+    # the two words in that order across the break: not 東京都, not 京都・東京 (QA-42)
     slides = [make_slide("jp", 1, "本社は東京都にあります", "会社"),
               make_slide("jp", 2, "拠点は東京・京都の二つ", "拠点"),
               make_slide("jp", 3, "東京 京都 大阪", "地図"),
+              make_slide("jp", 4, "京都・東京の順", "順番"),
               make_slide("th", 1, "ราคา ถูก", "ขาย")]  # ราคาถูก's pairs: ... "าถ" is not there
-    queries = ["東京都", '"東京・京都"', "東京", "京都", "ราคาถูก", '"ราคา ถูก"']
+    queries = ["東京都", '"東京・京都"', "東京", "京都", "ราคาถูก", '"ราคา ถูก"', "東京・京都",
+               '"東京・京都・大阪"', '"京都・東京"']
     in_python, in_js = found_on_both_sides(tmp_path, slides, queries)
-    assert in_python == in_js == [["jp/001"], ["jp/001", "jp/002", "jp/003"],
-                                  ["jp/001", "jp/002", "jp/003"], ["jp/001", "jp/002", "jp/003"],
-                                  [], ["th/001"]]
-    assert ix.parse_query('"東京・京都"') == [("term", ("東京",)), ("term", ("京都",))]
+    every_jp = ["jp/001", "jp/002", "jp/003", "jp/004"]
+    assert in_python == in_js == [["jp/001"], ["jp/002", "jp/003"], every_jp, every_jp, [],
+                                  ["th/001"], every_jp, ["jp/003"], ["jp/004"]]
+    assert ix.parse_query('"東京・京都"') == [("phrase", ("東京", "京都"), (0, 2))]
     words = ix._surface_stems_at("東京・京都 market")
     assert [pos for *_, pos in words] == [0, 2, 3]  # the export's positions: Whoosh's

@@ -282,17 +282,14 @@ const secondHalf = (pair) => [...pair.matchAll(CLUSTER)][1][0];
 export function parseQuery(query) {
   const clauses = [], seen = new Set();
   const add = (c) => {
-    const key = c.kind + "\u0000" + c.terms.join(" ");
+    const key = c.kind + "\u0000" + c.terms.join(" ") + "\u0000" + (c.offsets || "");
     if (!seen.has(key)) { seen.add(key); clauses.push(c); }
   };
-  const addPart = (toks) => {
+  const addPhrase = (toks) => { // offsets: the index's positions, a gap included ("東京・京都": 0, 2)
     if (toks.length === 1) add({ kind: "term", terms: [toks[0].term], word: toks[0].word });
-    else if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), words: toks.map((t) => t.word), marks: phraseMarks(toks) });
-  };
-  const addPhrase = (toks) => { // split where the text leaves a gap: "東京・京都"
-    let from = 0;
-    toks.forEach((t, i) => { if (t.gap) { addPart(toks.slice(from, i)); from = i; } });
-    addPart(toks.slice(from));
+    let at = -1;
+    const offsets = toks.map((t, i) => (at += i ? 1 + t.gap : 1));
+    if (toks.length > 1) add({ kind: "phrase", terms: toks.map((t) => t.term), offsets, words: toks.map((t) => t.word), marks: phraseMarks(toks) });
   };
   const addTerms = (text) => { for (const t of analyze(text)) add({ kind: "term", terms: [t.term], word: t.word }); };
   for (const m of String(query).matchAll(/"([^"]*)"?|([^"]+)/g)) {
@@ -586,7 +583,7 @@ export class SearchIndex {
     return sumFields(parts);
   }
 
-  async phraseScores(terms) {
+  async phraseScores(terms, offsets) {
     const posts = await Promise.all(terms.map((t) => this.postings(t)));
     if (posts.some((p) => !p)) return new Map();
     const parts = [];
@@ -596,7 +593,7 @@ export class SearchIndex {
       for (const p of posts.slice(1)) docs = new Set(p[f].docs.filter((d) => docs.has(d)));
       const pos = await Promise.all(terms.map((t) => this.positions(t, f)));
       const hit = new Set([...docs].filter((d) => pos[0].get(d).some(
-        (p0) => pos.every((m, i) => m.get(d).includes(p0 + i)))));
+        (p0) => pos.every((m, i) => m.get(d).includes(p0 + offsets[i])))));
       const part = new Map();
       const { boost, avgfl } = this.fieldStats[f], { docs: N, B, K1 } = this.meta;
       for (const p of posts) {
@@ -702,7 +699,7 @@ export class SearchIndex {
   // corrections, {word, near: those corrections, nearest first}.
   async clause(clause) {
     if (clause.kind === "phrase") {
-      return { exact: await this.phraseScores(clause.terms), fuzzy: new Map(), terms: clause.terms };
+      return { exact: await this.phraseScores(clause.terms, clause.offsets), fuzzy: new Map(), terms: clause.terms };
     }
     const exact = await this.termScores(clause.terms[0]), fuzzy = new Map();
     const extra = await this.expansions(clause, exact.size > 0);
