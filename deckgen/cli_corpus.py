@@ -76,7 +76,8 @@ def add(
 
     if slug is not None and safe_slug(slug) != slug:  # "../evil" never quietly becomes "evil"
         raise DeckgenError(f"--slug {slug!r} is not a safe folder name (lowercase ASCII "
-                           f"letters, digits and hyphens); use --slug {safe_slug(slug)}")
+                           "letters, digits and hyphens, and not a name Windows keeps for a "
+                           f"device); use --slug {safe_slug(slug)}")
     if each and (slug or company or title):
         raise DeckgenError("--each names every deck after its file: leave out --slug, "
                            "--company and --title")

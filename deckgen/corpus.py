@@ -124,6 +124,10 @@ class Corpus:
 
 
 MAX_SLUG_CHARS = 64
+# Names Windows keeps for devices: a folder so named cannot be made there, so a site or
+# dataset archive holding img/aux/ would not unpack on Windows
+WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
+                                  *(f"lpt{n}" for n in range(1, 10))})
 
 
 def safe_slug(text: str) -> str:
@@ -150,7 +154,8 @@ def safe_slug(text: str) -> str:
     # an emoji name ("🚀🚀") leaves nothing either, and is as much a name of its own
     dropped_letters = dropped_letters or (not slug and any(not ch.isascii() for ch in name))
     if not dropped_letters:
-        return slug[:MAX_SLUG_CHARS].strip("-") or "deck"
+        slug = slug[:MAX_SLUG_CHARS].strip("-") or "deck"
+        return f"{slug}-deck" if slug in WINDOWS_DEVICE_NAMES else slug
     digest = hashlib.sha256(unicodedata.normalize("NFC", name).encode("utf-8", "surrogatepass"))
     base = slug[: MAX_SLUG_CHARS - 9].strip("-") or "deck"  # room for "-" and 8 hex digits
     return f"{base}-{digest.hexdigest()[:8]}"
@@ -326,6 +331,10 @@ def scan(root: Path) -> Corpus:
                 )
             )
             continue
+        if name in WINDOWS_DEVICE_NAMES:  # built all the same: it is only Windows that balks
+            corpus.problems.append(Problem(name, f"Windows keeps this name for a device, so the "
+                                           "site and dataset cannot be unpacked there; rename "
+                                           f"the folder to {safe_slug(name)!r}"))
         known = len(corpus.problems)
         meta = read_deck_meta(deck_dir, corpus.problems, root)
         if any(p.reason.endswith(META_IGNORED) for p in corpus.problems[known:]):

@@ -154,6 +154,23 @@ def test_safe_slug():
     assert safe_slug("!!!") == "deck"
 
 
+def test_a_slug_is_never_a_name_windows_keeps_for_a_device(tmp_path):
+    # a folder named aux or com1 cannot be made on Windows: the site and dataset archive
+    # holding img/aux/ would not unpack there (QA-43)
+    assert [safe_slug(n) for n in ("Aux", "CON", "nul", "Com1", "LPT9", "Prn.")] == [
+        "aux-deck", "con-deck", "nul-deck", "com1-deck", "lpt9-deck", "prn-deck"]
+    assert [safe_slug(n) for n in ("Aux Labs", "com10", "console")] == [
+        "aux-labs", "com10", "console"]
+    (tmp_path / "aux").mkdir()  # made by hand on Linux: built, and the report says why to rename
+    (tmp_path / "aux" / "1.jpg").write_bytes(jpeg())
+    (tmp_path / "aux" / "deck.toml").write_text('company = "Aux"\n')
+    corpus = scan(tmp_path)
+    assert [s.id for s in corpus.slides] == ["aux/001"]
+    assert [str(p) for p in corpus.problems] == [
+        "aux: Windows keeps this name for a device, so the site and dataset cannot be unpacked "
+        "there; rename the folder to 'aux-deck'"]
+
+
 def test_safe_slug_spells_out_latin_letters_and_parts_words_at_every_dash():
     assert safe_slug("Großmann Fußball AG") == "grossmann-fussball-ag"
     assert safe_slug("GROSSE ẞTRASSE") == "grosse-sstrasse"

@@ -235,7 +235,8 @@ def test_a_company_named_in_another_script_is_told_how_to_get_a_readable_folder(
     assert 'company = "東京テック"' in deck_toml
 
 
-@pytest.mark.parametrize(("slug", "safe"), [("../evil", "evil"), ("Acme Corp", "acme-corp")])
+@pytest.mark.parametrize(("slug", "safe"), [("../evil", "evil"), ("Acme Corp", "acme-corp"),
+                                           ("aux", "aux-deck")])
 def test_a_slug_that_is_not_safe_is_refused_with_the_safe_form(tmp_path, slug, safe):
     shot = tmp_path / "1.jpg"
     shot.write_bytes(image_bytes("red"))
