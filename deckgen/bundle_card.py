@@ -61,35 +61,42 @@ FIELDS: tuple[Field, ...] = (
           required=True),
     Field("deck", "string", "Deck slug.", required=True),
     Field("page", "integer", "1-based page number within the deck.", required=True),
-    Field("company", "string", "Company named in the deck's metadata."),
-    Field("deck_title", "string", "Title of the deck."),
-    Field("year", "integer", "Year the deck was used, if known."),
-    Field("stage", "string", "Funding stage (pre-seed, seed, series A, ...)."),
-    Field("industry", "string", "Industry of the company."),
+    Field("company", "string", "Company named in the deck's metadata; \"\" when not stated."),
+    Field("deck_title", "string", "Title of the deck; \"\" when not stated."),
+    Field("year", "integer", "Year the deck was used; null (empty in the CSV) when not stated."),
+    Field("stage", "string", "Funding stage (pre-seed, seed, series A, ...); \"\" when not "
+          "stated."),
+    Field("industry", "string", "Industry of the company; \"\" when not stated."),
     Field("amount_raised", "string", "Amount the deck's round raised, as deck.toml states it "
-          "(\"$12.5M\"); empty when not stated."),
+          "(\"$12.5M\"); \"\" when not stated."),
     Field("section", "string", "Section type: one of " + ", ".join(SECTIONS) + ".",
           required=True),
     Field("section_source", "string", "Who set the section: 'predicted' (the classifier) or "
           "'curated' (by hand, in the deck's deck.toml).", required=True),
     Field("section_scores", "object", "Classifier score per section (sums to about 1; a "
           "curated slide has 1 on its section).", required=True),
-    Field("title", "string", "Slide title as read by OCR."),
-    Field("text", "string", "OCR text in reading order, lines joined by newlines."),
+    Field("title", "string", "Slide title as read by OCR; \"\" when OCR found none."),
+    Field("text", "string", "OCR text in reading order, lines joined by newlines; \"\" when "
+          "OCR read none."),
     Field("mean_confidence", "number", "Mean Tesseract word confidence, 0-100.", required=True),
     Field("words", "array", "OCR words: {text, conf 0-100, box [x, y, w, h] in original-image "
           "pixels (multiply by upscale_scale for the upscaled image), line index}. Words "
           "Tesseract was less sure of than the OCR min_conf (provenance.json) are dropped.",
           csv=False, required=True),
-    Field("source_width", "integer", "Width of the original image in pixels."),
-    Field("source_height", "integer", "Height of the original image in pixels."),
-    Field("upscale_method", "string", "How the slide was enlarged (model name or resampler)."),
+    # null or "" only where a slide has no upscale record
+    Field("source_width", "integer", "Width of the original image in pixels; null (empty in "
+          "the CSV) when not recorded."),
+    Field("source_height", "integer", "Height of the original image in pixels; null (empty in "
+          "the CSV) when not recorded."),
+    Field("upscale_method", "string", "How the slide was enlarged (model name or resampler); "
+          "\"\" when not recorded."),
     Field("upscale_scale", "number", "Enlargement factor of this slide (varies per slide: "
-          "upscaled width / source_width)."),
+          "upscaled width / source_width); null (empty in the CSV) when not recorded."),
     Field("source_sha256", "string", "SHA-256 of the slide's source file as found, before "
           "any conversion to PNG (PDF pages: of the PDF's hash, page and render settings).",
           required=True),
-    Field("source_url", "string", "Where the deck was published."),
+    Field("source_url", "string", "Where the deck came from, as its deck.toml states it; \"\" "
+          "when not stated."),
     Field("license", "string", "Licence of the deck as its source states it; null (empty in "
           "the CSV) when none is stated ('none stated' in the data card)."),
     Field("fictional", "boolean", "True when the deck is made up (deck.toml fictional = true, "
@@ -302,6 +309,10 @@ def data_card(ctx: CardContext) -> str:
         "| `datapackage.json` | Frictionless Data Package |",
         "| `SHA256SUMS` | checksums; check with `sha256sum -c SHA256SUMS` |",
         "",
+        "Hugging Face `datasets.load_dataset(\"<folder>\")` loads the rows with `file_name` "
+        "renamed to `image` and `original_file_name` to `original`, both as images; "
+        "`metadata.jsonl`, `slides.csv` and `croissant.json` keep the names below.",
+        "",
         "## How to cite",
         "",
         *bundle_guide.citation(ctx),
@@ -317,6 +328,10 @@ def data_card(ctx: CardContext) -> str:
         *(f"| `{f.name}` | {f.type} | {_no_html(f.description)}"
           f"{'' if f.csv else ' (JSONL only)'} |"
           for f in FIELDS),
+        "",
+        "An `id` is a deck and a page number, so it moves when a later version inserts or "
+        "reorders slides; `source_sha256` stays with the same image across versions (a PDF "
+        "page's changes with its PDF).",
         "",
         "## Sections",
         "",
@@ -351,19 +366,42 @@ def _origin(ctx: CardContext) -> list[str]:
                "on decks from the same generator (with another seed), so its labels on them are "
                "far more accurate than on real decks: they say nothing about real decks.")
 
-    def real(n: int) -> str:
-        decks = "deck is a real pitch deck" if n == 1 else f"{n} decks are real pitch decks"
-        return (f"{decks} as published (slide images, often 480 px wide JPEGs scraped from the "
-                "web, or PDFs), with the metadata their curator wrote in deck.toml.")
-
+    others = [d for d in ctx.decks.values() if not d.fictional]
     if fictional == total:
         return [f"{_every(total)} {_is(total)} fictional (`fictional` is true on every slide): "
                 + made_up]
     if fictional == 0:
-        return [f"The {real(total)} None is marked fictional."]
+        which = "The deck is not" if total == 1 else "No deck is"
+        return [f"{which} marked fictional (`fictional = true` in its deck.toml). "
+                + _unmarked(others)]
     return [f"{fictional} of the {total} decks {_is(fictional)} fictional (`fictional` is true "
             f"on their slides): {made_up}", "",
-            f"The other {real(total - fictional)}"]
+            f"The other {_n_decks(len(others))} {_is(len(others))} not marked fictional. "
+            + _unmarked(others)]
+
+
+def _unmarked(decks: list[DeckMeta]) -> str:
+    """What deckgen knows of decks not marked fictional: their deck.toml, no more."""
+    one = len(decks) == 1
+    given = sum(bool(d.source_url.strip()) for d in decks)
+    if given == len(decks):
+        urls = "It gives a source URL." if one else "Each gives a source URL."
+    elif given == 0:
+        urls = "It gives no source URL." if one else "None gives a source URL."
+    else:
+        rest = len(decks) - given
+        urls = f"{given} of them {_give(given)} a source URL; {rest} {_give(rest)} none."
+    return (f"deckgen knows of {'it' if one else 'them'} only what the curator wrote in "
+            "deck.toml (under \"Decks and licences\"), not whether "
+            f"{'it is' if one else 'they are'} real or published. {urls}")
+
+
+def _give(n: int) -> str:
+    return "gives" if n == 1 else "give"
+
+
+def _n_decks(n: int) -> str:
+    return "deck" if n == 1 else f"{n} decks"
 
 
 def _is(n: int) -> str:
@@ -378,10 +416,10 @@ def _every(n: int) -> str:
 def _how_made(ctx: CardContext) -> list[str]:
     fictional, total = ctx.fictional, len(ctx.decks)
     found = {total: "a 480 px wide JPEG drawn by `deckgen sample`",
-             0: "often a 480 px wide JPEG scraped from the web; PDF pages are rendered to PNG"}
+             0: "as the corpus holds it; PDF pages are rendered to PNG"}
     source = found.get(fictional, "a 480 px wide JPEG drawn by `deckgen sample` for the "
-                       "fictional decks; for the real ones often a 480 px wide JPEG scraped from "
-                       "the web, or a PDF page rendered to PNG")
+                       "fictional decks; for the others as the corpus holds it, or a PDF page "
+                       "rendered to PNG")
     prov = ctx.provenance
     ocr, up, cls = prov.get("ocr", {}), prov.get("upscale", {}), prov.get("classify", {})
     lines = [
@@ -480,7 +518,7 @@ def _limitations(ctx: CardContext) -> list[str]:
                     "since the classifier was trained on decks from the same generator: do not "
                     "report them as its accuracy. " + real_accuracy)
     elif fictional:
-        accuracy = ("On the fictional decks they are far more accurate than on the real ones, "
+        accuracy = ("On the fictional decks they are far more accurate than on the others, "
                     "since the classifier was trained on decks from the same generator. "
                     + real_accuracy)
     else:
@@ -490,9 +528,10 @@ def _limitations(ctx: CardContext) -> list[str]:
         sample.append("- The fictional decks are no sample of startups: one generator's "
                       "templates, phrase banks and invented numbers.")
     if fictional < total:
-        sample.append(f"- The{' real' if fictional else ''} decks are a convenience sample of "
-                      "what was published, not a representative sample of startups; company, "
-                      "stage and industry come from the deck's own metadata.")
+        chosen = "deck is the one" if total - fictional == 1 else "decks are the ones"
+        sample.append(f"- The{' other' if fictional else ''} {chosen} the curator chose, not a "
+                      "representative sample of startups; company, stage and industry come "
+                      "from each deck's deck.toml.")
     return [
         "- OCR makes mistakes, most on stylised fonts, text in pictures and charts; "
         "`mean_confidence` and per-word `conf` say how sure Tesseract was.",

@@ -74,21 +74,50 @@ def test_a_fictional_corpus_is_called_fictional_not_scraped(tmp_path):
     assert (info["fictional_decks"], info["decks"]) == (2, 2)
 
 
-def test_real_decks_keep_the_published_wording(tmp_path):
+def test_decks_not_marked_fictional_are_described_by_their_metadata_not_called_real(tmp_path):
+    """deckgen knows only whether a curator marked a deck fictional: an unmarked deck with no
+    source_url may not be called "a real pitch deck as published" nor "scraped from the web"."""
     _bundle(tmp_path, _decks(fictional=(False, False)))
     docs = _docs(tmp_path)
     card = docs["README.md"].decode()
-    assert "often a 480 px wide JPEG scraped from the web" in card
-    assert "convenience sample of what was published" in card
-    assert "None is marked fictional" in card and "`deckgen sample` drew" not in card
+    assert "No deck is marked fictional (`fictional = true` in its deck.toml)" in card
+    assert "not whether they are real or published. None gives a source URL." in card
+    for claim in ("real pitch deck", "decks as published", "scraped from the web",
+                  "convenience sample of what was published", "for the real ones"):
+        assert claim not in card, claim
+    assert "as the corpus holds it" in card and "decks are the ones the curator chose" in card
+    assert "`deckgen sample` drew" not in card
     assert all(row["fictional"] is False for row in _rows(docs))
+
+
+def test_the_card_says_which_unmarked_decks_give_a_source_url(tmp_path):
+    decks = _decks(fictional=(False, False))
+    decks["acme"].source_url = "https://example.org/acme.pdf"
+    _bundle(tmp_path, decks)
+    card = _docs(tmp_path)["README.md"].decode()
+    assert "1 of them gives a source URL; 1 gives none." in card
+    decks["zeta-labs"].source_url = "https://example.org/zeta.pdf"
+    _bundle(tmp_path, decks)
+    assert "Each gives a source URL." in _docs(tmp_path)["README.md"].decode()
+    slide = _slide("acme", 1)
+    build_bundle([slide], {"acme": decks["acme"]}, lambda s: _jpeg(1),
+                 lambda s: encode_upscaled(_png_upscaled(_jpeg(1)), "webp"), tmp_path)
+    card = _docs(tmp_path)["README.md"].decode()
+    assert ("The deck is not marked fictional (`fictional = true` in its deck.toml). deckgen "
+            "knows of it only what the curator wrote in deck.toml") in card
+    assert "not whether it is real or published. It gives a source URL." in card
+    assert "- The deck is the one the curator chose" in card
 
 
 def test_a_mixed_corpus_says_how_many_are_fictional(tmp_path):
     _bundle(tmp_path, _decks(fictional=(True, False)))
     card = _docs(tmp_path)["README.md"].decode()
     assert "1 of the 2 decks is fictional" in card
-    assert "The other deck is a real pitch deck as published" in card
+    assert ("The other deck is not marked fictional. deckgen knows of it only what the curator "
+            "wrote in deck.toml") in card
+    assert "It gives no source URL." in card
+    assert "- The other deck is the one the curator chose" in card
+    assert "real pitch deck" not in card and "the real ones" not in card
     assert "1 deck" not in card
 
 
@@ -573,3 +602,54 @@ def test_dataset_page_and_card_give_the_same_entry(tmp_path, monkeypatch):
     build_site(out, dataset={**info, "date": "2023-11-14"}, base_url="https://decks.example.org/")
     page = html.unescape((out / "dataset.html").read_text())
     assert entry in page
+
+
+# --- 10. the Fields table against the rows, loaders' column names, what ids are stable to ------
+
+def _fields_table(card: str) -> dict[str, tuple[str, str]]:
+    """The card's Fields table: name -> (type, description)."""
+    table = card.split("## Fields", 1)[1].split("\n## ", 1)[0]
+    cells = (line.strip("| ").split(" | ") for line in table.splitlines()
+             if line.startswith("| `"))
+    return {name.strip("`"): (kind, text) for name, kind, text in cells}
+
+
+def test_fields_table_says_which_fields_are_null_or_empty_without_metadata(tmp_path):
+    """A deck.toml that states nothing, a slide OCR read nothing on and no upscale record:
+    every field null in metadata.jsonl says null in the table, every "" field says ""."""
+    bare = _slide("bare", 1)
+    bare.upscale = None
+    bare.ocr = ocr.OcrResult(text="", title="", mean_confidence=0.0)
+    source = _jpeg(7)
+    build_bundle([bare], {"bare": DeckMeta("bare")}, lambda s: source,
+                 lambda s: encode_upscaled(_png_upscaled(source), "webp"), tmp_path)
+    docs = _docs(tmp_path)
+    [row] = _rows(docs)
+    table = _fields_table(docs["README.md"].decode())
+    assert list(table) == list(row)
+    nulls = sorted(name for name, value in row.items() if value is None)
+    empties = sorted(name for name, value in row.items() if value == "")
+    assert nulls == ["license", "source_height", "source_width", "upscale_scale", "year"]
+    assert "company" in empties and "source_url" in empties and "title" in empties
+    for name in nulls:
+        assert "null (empty in the CSV)" in table[name][1], name
+    for name in empties:
+        assert '"" when' in table[name][1], name
+    for name in set(row) - set(nulls) - set(empties):
+        assert "null" not in table[name][1] and '""' not in table[name][1], name
+
+
+def test_card_names_the_columns_hugging_face_datasets_loads(tmp_path):
+    _bundle(tmp_path, _decks())
+    card = _docs(tmp_path)["README.md"].decode()
+    files = card.split("## Files", 1)[1].split("\n## ", 1)[0]
+    assert ("`datasets.load_dataset(\"<folder>\")` loads the rows with `file_name` renamed to "
+            "`image` and `original_file_name` to `original`") in files
+
+
+def test_card_says_ids_move_and_source_sha256_stays_with_the_image(tmp_path):
+    _bundle(tmp_path, _decks())
+    card = _docs(tmp_path)["README.md"].decode()
+    fields = card.split("## Fields", 1)[1].split("\n## ", 1)[0]
+    assert "it moves when a later version inserts or reorders slides" in fields
+    assert "`source_sha256` stays with the same image across versions" in fields
