@@ -91,7 +91,9 @@ def _credit(ctx: CardContext) -> str:
                  "behind them to credit.")
     else:
         real = total - fictional
-        which = "the real deck" if real == 1 else f"each of the {real} real decks you use"
+        unmarked = " not marked fictional" if fictional else ""
+        which = (f"the deck{unmarked}" if real == 1
+                 else f"each of the {real} decks{unmarked} that you use")
         decks = (f"The slides belong to the companies whose decks they are: credit {which} "
                  "by its company and licence, as listed under \"Decks and licences\".")
     return f"deckgen records {who} for this dataset, so the entry names no author. {decks}"

@@ -149,7 +149,7 @@ def test_dataset_and_about_pages_say_what_the_decks_are(tmp_path):
     from test_site import build as build_site
 
     for fictional, expected in ((2, "All 2 decks are fictional"),
-                                (0, "All 2 decks are real pitch decks")):
+                                (0, "None of the 2 decks is marked fictional")):
         out = tmp_path / str(fictional)
         (out / "dataset").mkdir(parents=True)
         (out / "dataset" / archive_name("1")).write_bytes(b"x")
@@ -443,7 +443,7 @@ def test_card_and_croissant_say_how_to_cite_with_a_versioned_key(tmp_path, monke
     assert "url = {https://decks.example.org/dataset.html}" in entry
     assert "author" not in entry  # none is recorded: none is made up
     assert "`SOURCE_DATE_EPOCH`" in cite and "2024 is that fixed default" in cite
-    assert "credit the real deck by its company and licence" in cite
+    assert "credit the deck not marked fictional by its company and licence" in cite
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     _bundle(tmp_path, _decks())
     cite = _section(_docs(tmp_path)["README.md"].decode(), "How to cite")
