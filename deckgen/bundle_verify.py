@@ -5,7 +5,10 @@ with the files they describe, and that the files agree value for value
 
 ``verify_bundle`` reads the archive once, as a stream, hashing every member, and
 reports each problem as one line that names the member (and the line) at fault.
-It reads an unpacked bundle folder the same way, file by file.
+It reads an unpacked bundle folder the same way, file by file, passing over the files an
+operating system leaves there (.DS_Store); inside an archive every member counts. The
+bundle may sit in one top folder of the archive (whatever its name) or at its root, and
+``./`` in a member's name counts for nothing, as it does for tar.
 It reads the gzip stream to its very end: tarfile alone stops at the tar end
 marker, so a truncated download (no gzip trailer) or data appended after it
 would pass unseen, and ``tar -i`` would extract an appended member.
@@ -32,28 +35,37 @@ from deckgen.bundle_verify_values import (
     row_value_problems,
     strict_json,
 )
+from deckgen.files import is_system_file
 
 TEXT_MEMBERS = ("README.md", "SHA256SUMS", "croissant.json", "datapackage.json",
                 "metadata.jsonl", "provenance.json", "slides.csv")
 _CHUNK = 1 << 20  # compressed and decompressed bytes held at once while streaming
-# A text member is read whole; past this many times the archive's size it is a
-# compression bomb, not deckgen's (its text is a small part of a bundle of images)
+# Text members are read whole; past this many times the archive's size, together, they are
+# a compression bomb, not deckgen's (its text is a small part of a bundle of images)
 _TEXT_PER_ARCHIVE_BYTE = 20
 _TEXT_FLOOR = 64 << 20
 
 
-def verify_bundle(archive: Path) -> list[str]:
+def verify_bundle(archive: Path, notes: list[str] | None = None) -> list[str]:
     """Check every checksum, the metadata schema and the values; [] when the bundle is sound.
 
     ``archive``: the .tar.gz, or the folder it unpacks to. Each problem names the member
-    (and line) at fault.
+    (and line) at fault. ``notes``, when given, receives what was passed over without
+    failing the check (files an operating system left in an unpacked folder).
     """
     archive = Path(archive)
     if archive.is_dir():
         try:
-            files, problems = _read_folder(archive)
+            folder = _bundle_folder(archive)
+            not_bundle = _not_a_bundle(folder)
+            if not_bundle:
+                return [not_bundle]
+            files, problems, skipped = _read_folder(folder)
         except OSError as exc:
             return [f"{archive.name}: cannot read the folder ({exc})"]
+        if skipped and notes is not None:
+            notes.append(f"skipped {len(skipped)} files the operating system left in the "
+                         f"folder, not part of the dataset: {', '.join(skipped)}")
         return problems + _check_files(files)
     not_gzip = _not_gzip(archive)
     if not_gzip:
@@ -74,24 +86,25 @@ def _check_files(files: dict[str, _Member]) -> list[str]:
     rows = _rows(files)
     metadata_problems, slides = _check_metadata(files)
     problems += metadata_problems
-    csv_member = files.get("slides.csv")
-    csv_problems, csv_records = read_csv(csv_member.text if csv_member else None,
-                                         [row.data["id"] for row in slides])
+    csv_text, csv_problems = _text_of(files, "slides.csv")
+    csv_records: list[list[str]] = []
+    if csv_text is not None:
+        csv_problems, csv_records = read_csv(csv_text, [row.data["id"] for row in slides])
     problems += csv_problems
     docs: dict[str, Any] = {}
     for name in (*DOCUMENTS, "provenance.json"):
-        data = files.get(name)
-        if data is None or data.text is None:
-            problems.append(f"{name}: missing from the archive")
+        text, unread = _text_of(files, name)
+        if text is None:
+            problems += unread
         elif name.endswith(".json"):
             try:
-                docs[name] = strict_json(data.text)
+                docs[name] = strict_json(text)
             except ValueError as exc:
                 problems.append(f"{name}: not valid JSON ({exc})")
-        elif not data.text.startswith("---\n"):
+        elif not text.startswith("---\n"):
             problems.append(f"{name}: data card lacks its YAML header")
         else:
-            docs[name] = data.text
+            docs[name] = text
     if not sum_problems:  # a member failing its checksum comes first; the figures follow it
         problems += _check_documents(files, docs, rows)
         images = {name: member.image_size for name, member in files.items()
@@ -101,6 +114,17 @@ def _check_files(files: dict[str, _Member]) -> list[str]:
                                  card if isinstance(card, str) else None,
                                  docs.get("provenance.json"))
     return problems
+
+
+def _text_of(files: dict[str, _Member], name: str) -> tuple[str | None, list[str]]:
+    """(text, []) of a text member, or (None, why it has none): absent, or present but not
+    read (not UTF-8, a compression bomb), which is never called missing."""
+    member = files.get(name)
+    if member is None:
+        return None, [f"{name}: missing from the archive"]
+    if member.text is None:
+        return None, [f"{name}: {member.unread or 'not read'}"]
+    return member.text, []
 
 
 def _not_gzip(archive: Path) -> str:
@@ -125,11 +149,25 @@ def _not_gzip(archive: Path) -> str:
 
 class _Member:
     def __init__(self, sha256: str, text: str | None, size: int = 0,
-                 image_size: tuple[int, int] | None = None):
+                 image_size: tuple[int, int] | None = None, unread: str | None = None):
         self.sha256 = sha256
         self.text = text
         self.size = size
         self.image_size = image_size  # (width, height) of an image; None: not one, unreadable
+        self.unread = unread  # why a text member's text was not kept (not UTF-8, too big)
+
+
+class _TextBudget:
+    """How much text the archive's members may hold together: its bytes past
+    ``_TEXT_PER_ARCHIVE_BYTE`` times the download are a compression bomb, not deckgen's
+    (its text is a small part of a bundle of images). None: no limit (a folder)."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.held = 0
+
+    def allows(self, size: int) -> bool:
+        return self.limit is None or self.held + size <= self.limit
 
 
 class _StreamError(Exception):
@@ -140,16 +178,18 @@ class _GzipMember:
     """The first gzip member of a file, decompressed as read, in bounded memory.
 
     zlib checks the member's CRC-32 and length trailer; a file that ends before
-    the trailer raises ``_StreamError``. ``finish`` then insists that nothing but
-    tar padding follows the tar end marker and nothing follows the gzip member.
+    the trailer raises ``_StreamError``, and so does a tar that goes on in a second gzip
+    member. ``finish`` then insists that nothing but tar padding follows the tar end
+    marker and nothing follows the gzip member.
     """
 
     def __init__(self, raw: io.BufferedIOBase):
         self._raw = raw
         self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip wrapper, one member
         self._pending = memoryview(b"")
+        self._peeked = b""  # raw bytes read to see what follows the member
 
-    def read(self, size: int = -1) -> bytes:
+    def _inflated(self, size: int) -> bytes:
         if size < 0:
             raise ValueError("read the member in bounded chunks")
         while not self._pending:
@@ -168,12 +208,30 @@ class _GzipMember:
         self._pending = self._pending[size:]
         return out
 
+    def read(self, size: int = -1) -> bytes:
+        """For tarfile, which asks only for what its archive still needs: a tar going on
+        past the first gzip member is a gzip of several members (bgzip, `cat a.gz b.gz`),
+        which tarfile would call an unexpected end of data, as if truncated."""
+        out = self._inflated(size)
+        if not out and size and self._next_gzip_member():
+            raise _StreamError("a gzip of several members (as bgzip or `cat a.gz b.gz` "
+                               "write), not an archive deckgen wrote; re-compress it with plain "
+                               "gzip (`gzip -dc in.tar.gz | gzip -n > out.tar.gz`) to check it")
+        return out
+
+    def _next_gzip_member(self) -> bool:
+        following = self._inflate.unused_data[:2]
+        if len(following) < 2:
+            self._peeked = self._raw.read(2 - len(following))  # counted by ``finish``
+            following += self._peeked
+        return following == b"\x1f\x8b"
+
     def finish(self) -> None:
-        while block := self.read(_CHUNK):
+        while block := self._inflated(_CHUNK):
             if block.strip(b"\0"):
                 raise _StreamError("data after the end of the tar archive (tar -i would "
                                    "extract it); not an archive deckgen wrote")
-        extra = len(self._inflate.unused_data)
+        extra = len(self._inflate.unused_data) + len(self._peeked)
         while block := self._raw.read(_CHUNK):
             extra += len(block)
         if extra:
@@ -181,89 +239,180 @@ class _GzipMember:
                                "member or appended data); not an archive deckgen wrote")
 
 
+class _Entries:
+    """The archive's members as read, before it is known which folder holds the bundle:
+    files by their path (``.`` parts dropped), top-level folders, macOS metadata."""
+
+    def __init__(self, text_limit: int):
+        self.files: dict[tuple[str, ...], _Member] = {}
+        self.folders: set[str] = set()
+        self.mac_metadata: list[str] = []
+        self.budget = _TextBudget(text_limit)
+
+
 def _read_archive(archive: Path) -> tuple[dict[str, _Member], list[str]]:
-    files: dict[str, _Member] = {}
     problems: list[str] = []
-    roots: set[str] = set()
-    text_limit = max(_TEXT_FLOOR, _TEXT_PER_ARCHIVE_BYTE * archive.stat().st_size)
+    entries = _Entries(max(_TEXT_FLOOR, _TEXT_PER_ARCHIVE_BYTE * archive.stat().st_size))
     with open(archive, "rb") as raw:
         stream = _GzipMember(raw)
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
             for info in tar:
-                problems += _read_member(tar, info, files, roots, text_limit)
+                problems += _read_member(tar, info, entries)
         stream.finish()
-    if len(roots) > 1:
-        problems.append(f"archive has several top-level folders: {', '.join(sorted(roots))}")
+    files, layout_problems = _bundle_files(entries)
+    return files, problems + layout_problems
+
+
+def _bundle_files(entries: _Entries) -> tuple[dict[str, _Member], list[str]]:
+    """The bundle's files by their name in it, and the members outside it.
+
+    The bundle sits in one top folder (whatever its name) or at the archive's root (`tar
+    czf x.tar.gz *` run in the folder): the one holding most of the bundle's text files.
+    """
+    root = _bundle_root(entries.files)
+    files = {"/".join(path[len(root):]): member for path, member in entries.files.items()
+             if path[:len(root)] == root}
+    problems = []
+    if root:
+        problems += [f"{'/'.join(path)}: outside the bundle's top-level folder"
+                     for path in entries.files if len(path) == 1]
+        folders = entries.folders | {path[0] for path in entries.files if len(path) > 1}
+        if len(folders) > 1:
+            problems.append(f"archive has several top-level folders: {', '.join(sorted(folders))}")
+    mac = entries.mac_metadata
+    if mac:
+        named = ", ".join(mac[:3]) + (", …" if mac[3:] else "")
+        problems.append(f"{len(mac)} macOS metadata members ({named}), which a Mac adds when "
+                        "it repacks an archive: not the dataset, and not an archive deckgen "
+                        "wrote; check the published archive, or unpack this one and check the "
+                        "folder")
     return files, problems
 
 
-def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, files: dict[str, _Member],
-                 roots: set[str], text_limit: int) -> list[str]:
-    parts = info.name.split("/")
-    if info.name.startswith("/") or ".." in parts:
+def _bundle_root(paths: dict[tuple[str, ...], _Member]) -> tuple[str, ...]:
+    """() for a bundle at the archive's root, (top folder,) for one in a folder."""
+    def held(root: tuple[str, ...]) -> int:
+        return sum((*root, name) in paths for name in TEXT_MEMBERS)
+
+    tops = {path[0] for path in paths if len(path) > 1}
+    in_one_folder = len(tops) == 1 and all(len(path) > 1 for path in paths)
+    candidates = [(held((top,)), True, (top,)) for top in sorted(tops)]
+    candidates.append((held(()), not in_one_folder, ()))
+    return max(candidates)[2]
+
+
+def _is_mac_metadata(parts: tuple[str, ...]) -> bool:
+    """What macOS adds to an archive it makes: resource forks as ``._name`` (tar) or
+    under ``__MACOSX/`` (Archive Utility)."""
+    return "__MACOSX" in parts or parts[-1].startswith("._")
+
+
+def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, entries: _Entries) -> list[str]:
+    raw_parts = info.name.split("/")
+    if info.name.startswith("/") or ".." in raw_parts:
         return [f"{info.name}: unsafe member path"]
-    if len(parts) == 1 and not info.isdir():
-        return [f"{info.name}: outside the bundle's top-level folder"]
-    roots.add(parts[0])
-    if info.isdir():
-        return []
-    if not info.isfile():
+    parts = tuple(part for part in raw_parts if part not in ("", "."))  # ./x is x
+    if not parts:
+        return [] if info.isdir() else [f"{info.name}: unsafe member path"]
+    if not (info.isdir() or info.isfile()):
         return [f"{info.name}: not a regular file"]
-    name = "/".join(parts[1:])
-    if name in files:  # `tar -k` keeps the first copy, plain tar the last: either may be bad
+    if _is_mac_metadata(parts):
+        entries.mac_metadata.append(info.name)
+        return []
+    if info.isdir():
+        entries.folders.add(parts[0])
+        return []
+    if parts in entries.files:  # `tar -k` keeps the first copy, plain tar the last: either bad
         return [f"{info.name}: in the archive twice"]
     fh = tar.extractfile(info)
     assert fh is not None
-    return _read_content(name, fh, files, text_limit)
+    # the bundle's own folder is known only at the end: read as the bundle's file under
+    # either layout (at the root, in a top folder)
+    names = ("/".join(parts), "/".join(parts[1:]))
+    entries.files[parts] = _read_content(
+        fh, text=any(name in TEXT_MEMBERS for name in names),
+        image=any(name.startswith("images/") for name in names), budget=entries.budget)
+    return []
 
 
-def _read_folder(folder: Path) -> tuple[dict[str, _Member], list[str]]:
-    """An unpacked bundle: the folder holding SHA256SUMS, or its one subfolder that does."""
-    subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
+def _bundle_folder(folder: Path) -> Path:
+    """The folder holding SHA256SUMS: ``folder``, or its one subfolder (the folder
+    `tar -xzf` was run in)."""
+    subfolders = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()
+                  and p.name != "__MACOSX"]
     if not (folder / "SHA256SUMS").exists() and len(subfolders) == 1:
-        folder = subfolders[0]  # the folder `tar -xzf` was run in
+        return subfolders[0]
+    return folder
+
+
+def _not_a_bundle(folder: Path) -> str:
+    """Why ``folder`` is no unpacked bundle (none of its text files is there): '' if it is one."""
+    if any((folder / name).exists() for name in TEXT_MEMBERS):
+        return ""
+    archives = sorted(p.name for p in folder.iterdir()
+                      if p.is_file() and p.name.endswith((".tar.gz", ".tgz")))
+    said = (f"{folder}: not an unpacked bundle (none of SHA256SUMS, metadata.jsonl, README.md "
+            "is in it)")
+    if len(archives) == 1:
+        return (f"{said}; it holds the archive {archives[0]}: check that, `deckgen bundle "
+                f"verify {folder / archives[0]}`")
+    if archives:
+        return f"{said}; it holds the archives {', '.join(archives)}: pass one of them"
+    return f"{said}; pass the .tar.gz, or the folder it unpacks to"
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, _Member], list[str], list[str]]:
+    """(files, problems, skipped) of an unpacked bundle: a file the operating system left
+    there (.DS_Store, Thumbs.db, ._*) is skipped, as `sha256sum -c` does not see it."""
     files: dict[str, _Member] = {}
     problems: list[str] = []
+    skipped: list[str] = []
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if path.is_symlink() or not (path.is_dir() or path.is_file()):
+        if is_system_file(path.name) and path.is_file() and not path.is_symlink():
+            skipped.append(name)
+        elif path.is_symlink() or not (path.is_dir() or path.is_file()):
             problems.append(f"{name}: not a regular file")
         elif path.is_file():
             with open(path, "rb") as fh:
-                problems += _read_content(name, fh, files)
-    return files, problems
+                files[name] = _read_content(fh, text=name in TEXT_MEMBERS,
+                                            image=name.startswith("images/"))
+    return files, problems, skipped
 
 
-def _read_content(name: str, fh: IO[bytes], files: dict[str, _Member],
-                  text_limit: int | None = None) -> list[str]:
-    """Hash one member; keep a text member's text (up to ``text_limit`` bytes) and an
+def _read_content(fh: IO[bytes], *, text: bool, image: bool,
+                  budget: _TextBudget | None = None) -> _Member:
+    """Hash one member; keep a text member's text (while ``budget`` allows) and an
     image's size (read from its head)."""
+    budget = budget or _TextBudget(None)
     digest = hashlib.sha256()
     kept = bytearray()  # text members and the head of an image: images are never held
     size = 0
-    is_image = name.startswith("images/")
-    is_text = name in TEXT_MEMBERS
+    is_text = text
     while block := fh.read(_CHUNK):
         digest.update(block)
         size += len(block)
-        if is_text and text_limit is not None and size > text_limit:
+        if is_text and not budget.allows(size):
             is_text, kept = False, bytearray()  # hashed on, never held
         if is_text:
             kept += block
-        elif is_image and len(kept) < IMAGE_HEAD:
+        elif image and len(kept) < IMAGE_HEAD:
             kept += block[:IMAGE_HEAD - len(kept)]
-    text, problems = None, []
-    if name in TEXT_MEMBERS and not is_text:
-        problems.append(f"{name}: {size:,} bytes of text, more than {_TEXT_PER_ARCHIVE_BYTE}"
-                        " times the download; not read (a compression bomb?)")
+    content, unread = None, None
+    if text and not is_text:
+        unread = (f"{size:,} bytes of text, more than {_TEXT_PER_ARCHIVE_BYTE} times the "
+                  "download" if budget.limit is not None and size > budget.limit else
+                  f"{size:,} bytes of text, which with the archive's other text is more than "
+                  f"{_TEXT_PER_ARCHIVE_BYTE} times the download") + \
+            "; not read (a compression bomb?)"
     elif is_text:
+        budget.held += len(kept)
         try:
-            text = kept.decode("utf-8")
+            content = kept.decode("utf-8")
         except UnicodeDecodeError:
-            problems.append(f"{name}: not UTF-8 text")
-    files[name] = _Member(digest.hexdigest(), text, size,
-                          image_size(bytes(kept)) if is_image else None)
-    return problems
+            unread = "not UTF-8 text"
+    return _Member(digest.hexdigest(), content, size,
+                   image_size(bytes(kept)) if image else None, unread)
 
 
 def _lines(text: str) -> list[str]:
@@ -346,7 +495,27 @@ def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
                  "fictional decks": deck_counts.get("fictional")}
         problems += [f"provenance.json: {key} {found[key]!r}, but metadata.jsonl has "
                      f"{value}" for key, value in expected.items() if found[key] != value]
-    return problems
+    return _resigned(croissant, package, card, content_id) + problems
+
+
+def _resigned(croissant: Any, package: Any, card: Any, content_id: str) -> list[str]:
+    """What it means when all three documents carry one content id, and the files listed
+    in SHA256SUMS another: the checksums pass, yet the files are not the published ones."""
+    carried = set()
+    for doc in (croissant, package):
+        version = doc.get("version") if isinstance(doc, dict) else None
+        match = re.fullmatch(r"\d+\.0\.0\+([0-9a-f]{12})", version) \
+            if isinstance(version, str) else None
+        carried.add(match[1] if match else None)
+    title = card.split("\n# ", 1)[-1].split("\n", 1)[0] if isinstance(card, str) else ""
+    match = re.search(r"\+([0-9a-f]{12})\)", title)
+    carried.add(match[1] if match else None)
+    if len(carried) != 1 or None in carried or content_id in carried:
+        return []
+    return [f"SHA256SUMS: lists other files than the dataset was published with (its "
+            f"documents carry the content id {carried.pop()}, the files listed make "
+            f"{content_id}): SHA256SUMS was re-made after a file changed, so this copy is not "
+            "the published dataset"]
 
 
 def _list(value: Any) -> list[Any]:
@@ -371,12 +540,12 @@ def _version_problems(name: str, version: object, content_id: str) -> list[str]:
 
 
 def _check_sums(files: dict[str, _Member]) -> list[str]:
-    sums_member = files.get("SHA256SUMS")
-    if sums_member is None or sums_member.text is None:
-        return ["SHA256SUMS: missing from the archive"]
+    sums_text, unread = _text_of(files, "SHA256SUMS")
+    if sums_text is None:
+        return unread
     problems = []
     listed: set[str] = set()
-    for number, line in enumerate(_lines(sums_member.text), 1):
+    for number, line in enumerate(_lines(sums_text), 1):
         digest, sep, name = line.partition("  ")
         if not sep or len(digest) != 64:
             problems.append(f"SHA256SUMS line {number}: malformed ({line[:80]!r})")
@@ -401,13 +570,13 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 
 def _check_metadata(files: dict[str, _Member]) -> tuple[list[str], list[Row]]:
     """(problems, the rows with a string id) of metadata.jsonl."""
-    member = files.get("metadata.jsonl")
-    if member is None or member.text is None:
-        return ["metadata.jsonl: missing from the archive"], []
+    text, unread = _text_of(files, "metadata.jsonl")
+    if text is None:
+        return unread, []
     problems: list[str] = []
     ids: list[str] = []
     slides: list[Row] = []
-    for number, line in enumerate(_lines(member.text), 1):
+    for number, line in enumerate(_lines(text), 1):
         where = f"metadata.jsonl line {number}"
         try:
             row = strict_json(line)

@@ -130,13 +130,21 @@ def bundle_verify(
     Example: deckgen bundle verify site/dataset/deckgen-dataset-v1.tar.gz
     """
     from deckgen.bundle import verify_bundle
+    from deckgen.files import sha256_file
 
-    problems = verify_bundle(archive)
+    notes: list[str] = []
+    problems = verify_bundle(archive, notes)
+    for note in notes:
+        err.print(Text.assemble(("note: ", "yellow"), note))
     for problem in problems:
         err.print(Text.assemble(("✗ ", "red"), problem))
     if problems:
         raise typer.Exit(EXIT_BAD_INPUT)
-    err.print(f"{archive}: OK")
+    if archive.is_dir():
+        err.print(f"{archive}: OK")
+    else:  # a repacked archive verifies too: its own hash tells it from the published one
+        err.print(f"{archive}: OK (its SHA-256 is {sha256_file(archive)}; the dataset page "
+                  "lists the published archive's)", highlight=False)
 
 
 @app.command(short_help="Upload the site to S3 and invalidate CloudFront.")

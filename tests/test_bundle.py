@@ -555,7 +555,8 @@ def test_verify_streams_members_larger_than_a_chunk(corpus, tmp_path):
     assert f"metadata.jsonl line 2 (acme/002): file_name {target} is not a readable JPEG, " \
            "PNG or WebP" in problems
     assert problems[1:] and all("does not carry the content id" in p for p in problems
-                                if "readable" not in p), problems
+                                if "readable" not in p and "SHA256SUMS was re-made" not in p), \
+        problems
     _rewrite(archive, lambda name, data: big[:-1] + b"!" if name == target else data)
     assert verify_bundle(archive)[0].startswith(f"{target}: checksum mismatch")
 
@@ -909,6 +910,11 @@ def test_verify_checks_an_unpacked_folder(corpus, tmp_path):
     folder = tmp_path / "x" / ROOT
     assert verify_bundle(folder) == []
     assert verify_bundle(tmp_path / "x") == []  # the folder tar -xzf ran in
+    # a repacked archive verifies too: its own hash is what tells it from the published one
+    archive = tmp_path / archive_name("1")
+    said = " ".join(_cli_verify(archive).stderr.split())
+    assert (f"{archive}: OK (its SHA-256 is {hashlib.sha256(archive.read_bytes()).hexdigest()}; "
+            "the dataset page lists the published archive's)") in said
     result = _cli_verify(folder)
     assert result.returncode == 0 and "OK" in result.stderr, result.stderr
     listed = hashlib.sha256((folder / "slides.csv").read_bytes()).hexdigest()
@@ -1029,3 +1035,193 @@ def test_bundle_build_sweeps_a_killed_writes_temp_file_and_says_the_site_is_unfi
     assert (f"warning: {site} is not a finished site (a build stopped halfway?); this "
             "archive is the last finished build's: run `deckgen build` to finish the site") in said
     assert verify_bundle(dataset / archive_name(DATASET_VERSION)) == []
+
+
+# --- verify a copy repacked, unpacked or re-compressed by a mirror or a researcher -------------
+
+def _unpacked(corpus, tmp_path: Path) -> Path:
+    """A built bundle unpacked under tmp_path/x: the folder holding ROOT."""
+    _build(corpus, tmp_path)
+    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    return tmp_path / "x"
+
+
+def _tar_czf(archive: Path, cwd: Path, *paths: str) -> list[str]:
+    """`tar czf` as a researcher runs it; the member names it wrote."""
+    subprocess.run(["tar", "czf", str(archive), *paths], cwd=cwd, check=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        return tar.getnames()
+
+
+def test_verify_reads_an_archive_repacked_with_dot_slash_or_without_its_top_folder(
+        corpus, tmp_path):
+    import shutil
+
+    unpacked = _unpacked(corpus, tmp_path)
+    folder = unpacked / ROOT
+    made = shutil.make_archive(str(tmp_path / "p0"), "gztar", root_dir=unpacked,
+                               base_dir=f"./{ROOT}")
+    assert f"./{ROOT}/README.md" in tarfile.open(made).getnames()
+    assert f"./{ROOT}/README.md" in _tar_czf(tmp_path / "p1.tar.gz", unpacked, f"./{ROOT}")
+    assert "./README.md" in _tar_czf(tmp_path / "p2.tar.gz", folder, ".")
+    assert "README.md" in _tar_czf(tmp_path / "p3.tar.gz", folder, *sorted(
+        p.name for p in folder.iterdir()))
+    assert f"{ROOT}/README.md" in _tar_czf(tmp_path / "p4.tar.gz", unpacked, ROOT)
+    for archive in (Path(made), *(tmp_path / f"p{n}.tar.gz" for n in range(1, 5))):
+        assert verify_bundle(archive) == [], archive.name  # was: every file missing
+    # a changed file in such a copy is named as changed, never as missing
+    (folder / "slides.csv").write_bytes((folder / "slides.csv").read_bytes() + b"\n")
+    for name, paths, cwd in [("q1", [f"./{ROOT}"], unpacked), ("q3", ["README.md", "SHA256SUMS",
+                             "croissant.json", "datapackage.json", "images", "metadata.jsonl",
+                             "provenance.json", "slides.csv"], folder)]:
+        _tar_czf(tmp_path / f"{name}.tar.gz", cwd, *paths)
+        problems = verify_bundle(tmp_path / f"{name}.tar.gz")
+        assert len(problems) == 1 and problems[0].startswith("slides.csv: checksum mismatch"), \
+            problems
+
+
+def _with_members(archive: Path, extra: list[tuple[tarfile.TarInfo, bytes | None]],
+                  rename=lambda name: name, at_start: bool = False) -> None:
+    """The archive with its members renamed by ``rename`` and ``extra`` ones added (after
+    them, or ``at_start``)."""
+    def add_extra(dst: tarfile.TarFile) -> None:
+        for info, data in extra:
+            info.size = len(data or b"")
+            dst.addfile(info, io.BytesIO(data) if data is not None else None)
+
+    out = io.BytesIO()
+    with tarfile.open(archive, "r:gz") as src, tarfile.open(fileobj=out, mode="w:gz") as dst:
+        if at_start:
+            add_extra(dst)
+        for member in src:
+            data = src.extractfile(member) if member.isfile() else None
+            member.name = rename(member.name)
+            dst.addfile(member, data)
+        if not at_start:
+            add_extra(dst)
+    archive.write_bytes(out.getvalue())
+
+
+def test_verify_keeps_path_safety_strict_in_a_dot_slash_or_rootless_archive(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    link = tarfile.TarInfo(f"./{ROOT}/images/link.webp")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    _with_members(archive, [(tarfile.TarInfo("./../evil.txt"), b"x"),
+                            (tarfile.TarInfo(f"./{ROOT}/./../../evil2.txt"), b"x"), (link, None)],
+                  rename=lambda name: f"./{name}")
+    assert verify_bundle(archive) == ["./../evil.txt: unsafe member path",
+                                      f"./{ROOT}/./../../evil2.txt: unsafe member path",
+                                      f"./{ROOT}/images/link.webp: not a regular file"]
+    _build(corpus, tmp_path)  # at the root: the same
+    link.name = "images/link.webp"
+    _with_members(archive, [(tarfile.TarInfo("/abs.txt"), b"x"), (link, None)],
+                  rename=lambda name: name.partition("/")[2] or ".")
+    assert verify_bundle(archive) == ["/abs.txt: unsafe member path",
+                                      "images/link.webp: not a regular file"]
+    _build(corpus, tmp_path)  # the same file twice, once with ./
+    _with_members(archive, [(tarfile.TarInfo(f"./{ROOT}/README.md"), b"evil")])
+    assert f"./{ROOT}/README.md: in the archive twice" in verify_bundle(archive)
+
+
+def test_verify_names_macos_metadata_in_an_archive_once_not_as_unlisted_files(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    # what `tar czf` on a Mac adds (AppleDouble), and what Archive Utility's folder holds
+    _with_members(archive, [(tarfile.TarInfo(f"./._{ROOT}"), b"\0\5\26\7"),
+                            (tarfile.TarInfo(f"./{ROOT}/._README.md"), b"\0\5\26\7"),
+                            (tarfile.TarInfo(f"__MACOSX/{ROOT}/._SHA256SUMS"), b"\0\5\26\7")],
+                  rename=lambda name: f"./{name}")
+    problems = verify_bundle(archive)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"3 macOS metadata members (./._{ROOT}, ./{ROOT}/._README.md, "
+                                  f"__MACOSX/{ROOT}/._SHA256SUMS), which a Mac adds"), problems
+
+
+def test_verify_skips_files_the_os_left_in_an_unpacked_folder_but_not_in_an_archive(
+        corpus, tmp_path):
+    folder = _unpacked(corpus, tmp_path) / ROOT
+    for name in (".DS_Store", "Thumbs.db", "images/desktop.ini", "images/._001.webp"):
+        (folder / name).write_bytes(b"os")
+    notes: list[str] = []
+    assert verify_bundle(folder, notes) == []  # as `sha256sum -c SHA256SUMS` passes
+    assert notes == ["skipped 4 files the operating system left in the folder, not part of the "
+                     "dataset: .DS_Store, Thumbs.db, images/._001.webp, images/desktop.ini"]
+    assert verify_bundle(folder.parent) == []
+    said = " ".join(_cli_verify(folder).stderr.split())
+    assert "note: skipped 4 files the operating system left in the folder" in said
+    assert said.endswith(f"{folder}: OK")
+    (folder / "notes.txt").write_text("mine")  # a file of one's own still fails
+    assert verify_bundle(folder) == ["notes.txt: not listed in SHA256SUMS"]
+    archive = tmp_path / archive_name("1")
+    _with_members(archive, [(tarfile.TarInfo(f"{ROOT}/.DS_Store"), b"os")])
+    assert verify_bundle(archive) == [".DS_Store: not listed in SHA256SUMS"]
+
+
+def test_verify_says_a_gzip_of_several_members_is_one_not_a_truncated_download(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    whole = gzip.decompress(archive.read_bytes())
+    cut = len(whole) // 2  # as bgzip, or (head -c | gzip; tail -c | gzip) > mm.tar.gz
+    archive.write_bytes(gzip.compress(whole[:cut], mtime=0) + gzip.compress(whole[cut:], mtime=0))
+    problems = verify_bundle(archive)
+    assert len(problems) == 1 and "a gzip of several members" in problems[0], problems
+    assert "re-compress it with plain gzip" in problems[0]
+    assert "unexpected end of data" not in problems[0]
+
+
+def test_verify_of_the_folder_holding_the_archive_names_the_archive(corpus, tmp_path):
+    _build(corpus, tmp_path / "dataset")
+    dataset = tmp_path / "dataset"
+    assert verify_bundle(dataset) == [
+        f"{dataset}: not an unpacked bundle (none of SHA256SUMS, metadata.jsonl, README.md is "
+        f"in it); it holds the archive {archive_name('1')}: check that, `deckgen bundle verify "
+        f"{dataset / archive_name('1')}`"]
+    (dataset / "deckgen-dataset-v0.tar.gz").write_bytes(b"")
+    problems = verify_bundle(dataset)
+    assert len(problems) == 1 and problems[0].endswith(
+        f"it holds the archives deckgen-dataset-v0.tar.gz, {archive_name('1')}: pass one of "
+        "them"), problems
+    result = _cli_verify(dataset)
+    assert result.returncode == 3 and result.stderr.count("✗") == 1, result.stderr
+
+
+def test_verify_says_in_plain_words_that_sha256sums_was_remade_after_a_file_changed(
+        corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    files = {name.split("/", 1)[1]: data for name, data in _members(archive).items()}
+    published = json.loads(files["croissant.json"])["version"].split("+")[1]
+    files["slides.csv"] += b"\n"  # a careless mirror: one file changed, SHA256SUMS re-made
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
+                                  for n in sorted(files) if n != "SHA256SUMS").encode()
+    _rewrite(archive, lambda name, data: files[name])
+    problems = verify_bundle(archive)
+    now = content_digest({n: hashlib.sha256(d).hexdigest() for n, d in files.items()
+                          if n != "SHA256SUMS"})
+    assert problems[0] == (
+        f"SHA256SUMS: lists other files than the dataset was published with (its documents "
+        f"carry the content id {published}, the files listed make {now}): SHA256SUMS was "
+        "re-made after a file changed, so this copy is not the published dataset"), problems
+    assert sum("does not carry the content id" in p for p in problems) == 3
+
+
+def test_verify_calls_a_text_member_it_did_not_read_unread_not_missing(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    _rewrite(archive, lambda name, data: b"\xff" + data if name in ("SHA256SUMS", "slides.csv")
+             else data)
+    problems = verify_bundle(archive)
+    assert problems[0] == "SHA256SUMS: not UTF-8 text" and "slides.csv: not UTF-8 text" in problems
+    assert not any("missing" in p for p in problems), problems
+    # text is held for either layout (bundle at the root or in a top folder), so a decoy
+    # folder's could fill memory: the members' text together is bounded as one member's was
+    _build(corpus, tmp_path)
+    decoy = (64 << 20) - 10  # all but 10 bytes of the 64 MiB a small archive's text may hold
+    _with_members(archive, [(tarfile.TarInfo("a/README.md"), b"\0" * decoy)], at_start=True)
+    problems = verify_bundle(archive)
+    assert any(p.startswith("README.md: ") and p.endswith(
+        "bytes of text, which with the archive's other text is more than 20 times the "
+        "download; not read (a compression bomb?)") for p in problems), problems
+    assert f"archive has several top-level folders: a, {ROOT}" in problems
