@@ -67,7 +67,7 @@ from .records import (
     search_runs,
 )
 
-VERSION = "13"  # bump when the schema, tokenization or export format changes
+VERSION = "14"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a
@@ -195,7 +195,13 @@ FACETS: tuple[str, ...] = ("section", "company", "year", "stage", "industry")
 _FACET_FIELDS = {"section": "section", "company": "company_facet", "year": "year",
                  "stage": "stage", "industry": "industry_facet", "deck": "deck"}
 RECORD_FIELDS: tuple[str, ...] = ("id", "title", "section", "company", "deck", "page", "year",
-                                  "stage", "industry", "url", "thumb", "text")
+                                  "stage", "industry", "url", "thumb", "text", "text_lang",
+                                  "title_lang")
+# the BCP 47 tags of a hit's text and title, as its slide page sets them (site.text_lang):
+# last in a record and left off it when "" (English, or not told), so an English slide's
+# record is no longer than before; a title without the text's script ("Market size" over
+# Japanese) has none of its own
+_LANG_FIELDS = ("text_lang", "title_lang")
 
 SHARD_BYTES = 16_000  # target size of a term shard before gzip
 VOCAB_TERMS = 1_500  # terms per vocabulary file
@@ -591,12 +597,13 @@ def export_client_index(slides: list[Slide], decks: dict[str, DeckMeta], out_dir
         vocab_starts.append("" if i == 0 else block[0])
         vocab_files.append(writer.put("v", {"t": block, "d": df, "s": surface}))
 
+    langs = _languages(slides)
     record_hashes = []
     for i in range(0, len(docs), RECORDS_PER_CHUNK):
         rows = []
         for doc in docs[i:i + RECORDS_PER_CHUNK]:
             link = urls.get(doc["id"], {})
-            rows.append([_record_value(doc, k, link) for k in RECORD_FIELDS])
+            rows.append(_record_row({**doc, **langs.get(doc["id"], {})}, link))
         record_hashes.append(writer.put("r", rows)[2:2 + HASH_CHARS])
 
     meta = {
@@ -631,6 +638,24 @@ def _best_surface(term: str, counts: Counter) -> str:
     """The commonest word behind a stem ("" when it is the stem itself)."""
     word = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     return "" if word == term else word
+
+
+def _languages(slides: list[Slide]) -> dict[str, dict[str, str]]:
+    """Each slide's ``_LANG_FIELDS``, as its slide page's ``lang`` (SlideView.text_lang and
+    .title_lang)."""
+    from .site import text_lang  # here: `deckgen search` loads no Jinja (80 ms a run)
+
+    return {s.id: {"text_lang": text_lang(s.ocr.lang, s.ocr.text),
+                   "title_lang": text_lang(s.ocr.lang, s.ocr.title) if s.ocr.title.strip() else ""}
+            for s in slides if s.ocr is not None}
+
+
+def _record_row(doc: dict[str, Any], link: dict[str, str]) -> list[Any]:
+    """A display record in ``RECORD_FIELDS`` order, less its trailing empty languages."""
+    row = [_record_value(doc, k, link) for k in RECORD_FIELDS]
+    while len(row) > len(RECORD_FIELDS) - len(_LANG_FIELDS) and row[-1] == "":
+        row.pop()
+    return row
 
 
 def _record_value(doc: dict[str, Any], key: str, link: dict[str, str]) -> Any:

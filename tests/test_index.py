@@ -580,9 +580,37 @@ def test_export_keeps_untrusted_text_as_data_and_drops_unsafe_urls(tmp_path):
     entry = json.loads((folder / "entry.json").read_text())
     meta = json.loads((folder / entry["meta"]).read_text())
     chunk = json.loads((folder / f"r.{meta['records']['hashes']}.json").read_text())
-    record = dict(zip(meta["records"]["fields"], chunk[0], strict=True))
+    record = dict(zip(meta["records"]["fields"], chunk[0], strict=False))  # no languages
     assert record["text"] == evil and record["company"] == evil
     assert record["url"] == "" and record["thumb"] == ""
+
+
+def test_a_record_names_its_title_and_texts_language_and_an_english_one_adds_nothing(tmp_path):
+    def slide(deck: str, lang: str, text: str, title: str) -> Slide:
+        s = make_slide(deck, 1, text, title)
+        s.ocr.lang = lang
+        return s
+
+    slides = [slide("ar", "ara", "حجم السوق", "السوق"), slide("en", "eng", "Market size", "Market"),
+              slide("ja", "eng+jpn", "市場規模", "市場"),
+              slide("mixed", "jpn", "市場の成長", "Market growth"),  # an English title
+              slide("zh", "chi_tra", "市場規模", "")]  # no title: the hit shows its id
+    ix.export_client_index(slides, {}, tmp_path, urls_for(slides))
+    ix.build_index(slides, {}, tmp_path / "whoosh")  # the records' languages are no field there
+    assert sorted(h["id"] for h in ix.search(tmp_path / "whoosh", "市場")) == [
+        "ja/001", "mixed/001", "zh/001"]
+    folder = tmp_path / "search"
+    entry = json.loads((folder / "entry.json").read_text())
+    meta = json.loads((folder / entry["meta"]).read_text())
+    fields = meta["records"]["fields"]
+    chunk = json.loads((folder / f"r.{meta['records']['hashes']}.json").read_text())
+    rows = {row[0]: row for row in chunk}
+    langs = {i: dict(zip(fields, row, strict=False)) for i, row in rows.items()}
+    assert {i: (r.get("title_lang"), r.get("text_lang")) for i, r in langs.items()} == {
+        "ar/001": ("ar", "ar"), "en/001": (None, None), "ja/001": ("ja", "ja"),
+        "mixed/001": (None, "ja"), "zh/001": (None, "zh-Hant")}
+    # an English record is as long as before the languages: they are left off, not ""
+    assert len(rows["en/001"]) == len(fields) - 2 and len(rows["zh/001"]) == len(fields) - 1
 
 
 def test_the_index_names_fictional_decks_once_each(tmp_path):

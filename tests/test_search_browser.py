@@ -373,6 +373,56 @@ def test_the_live_status_line_speaks_once_typing_pauses(page, server):
     assert page.errors == []
 
 
+# Every change of a live region's words from the moment the page is parsed (what the server
+# wrote in it is no announcement): window.__heard, in order. Set before the page loads.
+HEAR_LIVE_REGIONS = """(() => {
+    window.__heard = [];
+    const regionOf = (node) =>
+        (node.nodeType === 1 ? node : node.parentElement)?.closest('[role=status]');
+    new MutationObserver((changes) => {
+        if (document.readyState === 'loading') return;
+        const changed = new Set();
+        for (const c of changes) {
+            const region = regionOf(c.target);
+            if (region) changed.add(region);
+            for (const n of c.addedNodes) {
+                if (n.nodeType === 1 && n.matches('[role=status]')) changed.add(n);
+            }
+        }
+        for (const region of changed) {
+            if (region.textContent.trim()) window.__heard.push(region.textContent);
+        }
+    }).observe(document, {childList: true, characterData: true, subtree: true});
+})()"""
+
+
+def test_the_home_page_says_nothing_until_asked_and_a_search_link_says_its_count_once(
+        browser, real_site):
+    # a screen reader heard "Searching…" and "Type to search N slides" on every visit
+    url, _ = real_site
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script(HEAR_LIVE_REGIONS)
+    page.goto(url + "index.html")
+    page.wait_for_selector("#search-results .search-empty")
+    page.wait_for_timeout(2000)
+    assert page.evaluate("() => window.__heard") == []
+    assert page.inner_text(".search-status").startswith("Type to search")  # shown, not said
+    # typing is asking: the count, once the typing pauses
+    page.click("#q")
+    page.keyboard.type("market", delay=80)
+    page.wait_for_function("() => window.__heard.length > 0", timeout=3000)
+    page.wait_for_timeout(900)
+    heard = page.evaluate("() => window.__heard")
+    assert len(heard) == 1 and re.fullmatch(r"\d+ slides? for “market”", heard[0]), heard
+    # following a link to a search is asking too: its count, once
+    page.goto(url + "index.html?q=market")
+    page.wait_for_selector("li.search-hit")
+    page.wait_for_timeout(900)
+    assert page.evaluate("() => window.__heard") == [page.inner_text(".search-status")]
+    context.close()
+
+
 def test_a_hit_link_is_named_by_its_title_and_meta_and_described_by_its_snippet(page, server):
     url, _ = server
     page.goto(url + "?q=claims")
@@ -1501,6 +1551,37 @@ def test_right_to_left_names_keep_their_place_in_chips_hits_and_the_status_line(
                            ".includes('Company:')")
     assert page.locator(".search-status bdi").nth(1).inner_text() == RTL_COMPANY
     assert page.inner_text(".search-status") == f"2 slides for “الدفع” in Company: {RTL_COMPANY}"
+
+
+def slide_in(lang: str, deck: str, text: str, title: str):
+    slide = make_slide(deck, 1, text, title)
+    slide.ocr.lang = lang  # the build's --lang, as OCR records it
+    return slide
+
+
+def test_a_hit_in_another_language_is_marked_with_it_and_an_english_one_is_not(
+        page, tmp_path_factory):
+    # the page is lang="en": an Arabic or Japanese hit without its own lang is read in the
+    # English voice, and Japanese drawn in whatever font the browser picks for "en"
+    site = tmp_path_factory.mktemp("lang-site") / "site"
+    site.mkdir()
+    slides = [slide_in("ara", "ar", "حجم السوق 2030", "السوق"),  # the market
+              slide_in("jpn", "ja", "市場規模は2030年に", "市場規模"),  # market size
+              slide_in("jpn", "mixed", "市場の成長 2030", "Market growth"),  # an English title
+              slide_in("eng", "en", "Market size by 2030", "Market")]
+    write_search_page(site, slides, {s.deck: DeckMeta(slug=s.deck) for s in slides})
+    with serving(site) as url:
+        page.goto(url + "?q=2030")
+        page.wait_for_selector("li.search-hit")
+        # each hit's title and snippet lang, and the language its link is read in
+        langs = page.eval_on_selector_all("li.search-hit", """els => Object.fromEntries(
+            els.map(li => [li.dataset.id, [
+                li.querySelector('.search-hit-title').getAttribute('lang'),
+                li.querySelector('.search-hit-snippet').getAttribute('lang'),
+                li.querySelector('.search-hit-link').closest('[lang]').lang]]))""")
+    assert langs == {"ar/001": ["ar", "ar", "ar"], "ja/001": ["ja", "ja", "ja"],
+                     "mixed/001": [None, "ja", "en"], "en/001": [None, None, "en"]}
+    assert page.errors == []
 
 
 def test_a_word_on_no_slide_is_named_and_no_filter_is_blamed(page, words_server):

@@ -15,7 +15,7 @@ export const FORMAT_VERSION = 3;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "13";
+export const INDEX_VERSION = "14";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -1038,6 +1038,7 @@ export class SearchIndex {
     const name = (d) => { const k = Math.floor(d / r.size); return `r.${r.hashes.slice(k * H, (k + 1) * H)}.json`; };
     const chunks = await Promise.all(docs.map((d) => this.file(name(d))));
     return docs.map((d, i) => {
+      // a row may stop short of its last fields, the languages, when they are "" (English)
       const row = chunks[i][d % r.size], rec = { doc: d };
       r.fields.forEach((name, k) => { rec[name] = row[k]; });
       return rec;
@@ -1388,6 +1389,11 @@ class SearchUI {
     const searching = ["q", ...Object.keys(FACET_TITLES)].some((name) => (params.get(name) || "").trim());
     results.dataset.state = searching ? "loading" : "empty";
     if (searching) this.status.textContent = "Searching…";
+    // What a page load leaves unsaid, until the user searches, filters or goes Back: with
+    // nothing to search, everything (the status line shows "Type to search N slides", but a
+    // screen reader heard "Searching…" and that on every visit to the home page); from a
+    // link to a search, "Searching…" (the page is loading anyway): its count only.
+    this.hush = searching ? "busy" : "all";
     // past the filter chips (dozens of Tab stops) to the first hit; hidden until focused
     this.skip = el("a", { class: "skip-results", href: "#search-results", hidden: true, text: "Skip to results" });
     this.skip.addEventListener("click", (ev) => { ev.preventDefault(); this.focusHit(0); });
@@ -1421,7 +1427,7 @@ class SearchUI {
     window.addEventListener("pagehide", () => this.saveScroll());
     // the hit opened, focused again on Back (a click elsewhere in the results forgets it)
     this.results.addEventListener("click", (ev) => { this.opened = ev.target.closest("li.search-hit")?.dataset.id ?? null; this.saveScroll(); });
-    window.addEventListener("popstate", () => this.fromUrl());
+    window.addEventListener("popstate", () => { this.hush = null; this.fromUrl(); });
     // back from the back/forward cache as it was left: focus too, where a browser drops it
     window.addEventListener("pageshow", (ev) => {
       if (ev.persisted && this.opened && document.activeElement === document.body) this.hitLink(this.opened)?.focus({ preventScroll: true });
@@ -1452,6 +1458,7 @@ class SearchUI {
     this.status.className = `search-status search-${kind}`;
     this.status.replaceChildren(...parts);
     const words = this.status.textContent, speak = () => { this.spoken.textContent = words; };
+    if (this.hush === "all" || this.hush === kind) return;
     if (this.typing && kind !== "error") this.saying = setTimeout(speak, TYPING_PAUSE); else speak();
   }
 
@@ -1495,6 +1502,7 @@ class SearchUI {
 
   // Record the state in the URL: typing replaces one history entry, anything else pushes.
   commit(typing) {
+    this.hush = null; // the user's own search, filter or link: the status line speaks again
     const url = this.url();
     if (url !== location.pathname + location.search) {
       if (typing && this.typing) history.replaceState(null, "", url);
@@ -1661,13 +1669,15 @@ class SearchUI {
       const meta = el("p", { class: "search-hit-meta", id: `${id}-meta` }, rec.company && el("bdi", { text: rec.company }), rec.company ? ` · ${rest}` : rest);
       if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
       if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", title: "A made-up deck (deckgen sample): its company, figures and text are invented", text: "fictional" }));
-      const snip = el("p", { class: "search-hit-snippet", id: `${id}-snippet`, dir: "auto" });
+      // the title and the OCR text in their own language, as on the slide page (the record's
+      // BCP 47 tags; none, not lang="", for English): an Arabic voice, a Japanese font
+      const snip = el("p", { class: "search-hit-snippet", id: `${id}-snippet`, dir: "auto", lang: rec.text_lang || null });
       for (const p of snippet(rec.text || "", result.marks)) snip.append(p.mark ? el("mark", { text: p.text }) : p.text);
       const sets = thumb && thumbSrcsets(thumb, this.root), sizes = sets ? THUMB_SIZES : null;
       const img = thumb && el("img", { class: "search-hit-thumb", src: this.root + thumb, srcset: sets && sets.jpg, sizes, alt: "", loading: "lazy", decoding: "async" });
       return el("li", { class: "search-hit" + (hits[i].tier ? " search-hit-fuzzy" : ""), "data-id": rec.id },
         sets ? el("picture", {}, el("source", { type: "image/webp", srcset: sets.webp, sizes }), img) : img,
-        el("div", { class: "search-hit-body" }, el("h3", { class: "search-hit-title", dir: "auto" }, link), meta, snip));
+        el("div", { class: "search-hit-body" }, el("h3", { class: "search-hit-title", dir: "auto", lang: rec.title_lang || null }, link), meta, snip));
     });
   }
 
