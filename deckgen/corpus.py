@@ -181,8 +181,9 @@ def natural_key(name: str) -> tuple[list, str, str]:
     return key, extension.lower(), name
 
 
-def link_problem(path: Path, root: Path) -> str | None:
-    """Why a symlink cannot be part of the corpus (None: not a link, or a good one)."""
+def link_problem(path: Path, root: Path, where: str = "the corpus") -> str | None:
+    """Why a symlink cannot be part of ``root``, ``where`` in words (None: not a link, or
+    one to a file inside it)."""
     if not path.is_symlink():
         return None
     try:
@@ -192,7 +193,7 @@ def link_problem(path: Path, root: Path) -> str | None:
     except OSError as exc:
         return "symlink loop" if exc.errno == errno.ELOOP else "broken symlink (no target)"
     if not target.is_relative_to(root.resolve()):
-        return "symlink pointing outside the corpus"
+        return f"symlink pointing outside {where}"
     return None
 
 

@@ -95,7 +95,8 @@ def input_files(inputs: list[Path], skipped: list[Problem]) -> list[Path]:
             for path in sorted(item.iterdir(), key=lambda p: natural_key(p.name)):
                 if is_system_file(path.name):
                     continue
-                if reason := _not_a_slide(path):
+                # a shared folder's link to ~/private.jpg must not become a public slide
+                if reason := link_problem(path, item, "the folder") or _not_a_slide(path):
                     skipped.append(Problem(str(path), reason))
                 else:
                     files.append(path)

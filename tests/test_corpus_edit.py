@@ -398,3 +398,22 @@ def test_a_multi_page_tiff_is_imported_with_a_note_that_only_its_first_page_is_u
                           capture_output=True, text=True)
     assert said.returncode == 0, said.stderr
     assert "note: " in said.stderr and "3 pages in this TIFF; only the first is used" in said.stderr
+
+
+def test_a_folder_s_link_to_a_file_outside_it_is_skipped_never_imported(tmp_path):
+    # a shared zip unpacks 002.jpg -> ../private.jpg: the curator's own file must not become
+    # a public slide, as the build skips such a link in the corpus (QA-45)
+    private = tmp_path / "private.jpg"
+    private.write_bytes(image_bytes((0, 255, 0)))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "001.jpg").write_bytes(image_bytes((255, 0, 0)))
+    (shared / "002.jpg").symlink_to("../private.jpg")
+    (shared / "003.jpg").symlink_to("001.jpg")  # a link inside the folder is its own file
+    skipped = []
+    deck = add_deck(tmp_path / "corpus", [shared], slug="shared", skipped=skipped)
+    assert [(Path(p.path).name, p.reason) for p in skipped] == [
+        ("002.jpg", "symlink pointing outside the folder")]
+    imported = sorted(p.name for p in deck.iterdir() if p.suffix == ".jpg")
+    assert imported == ["001.jpg", "002.jpg"]  # 001 and the inside link, renumbered
+    assert all(p.read_bytes() != private.read_bytes() for p in deck.iterdir())
