@@ -1142,7 +1142,8 @@ def test_every_piece_of_untrusted_rtl_text_is_isolated_on_its_own(tmp_path: Path
     slide = (tmp_path / "slide/fast/002.html").read_text()
     assert '<pre class="ocr-text" dir="auto" lang="ar">حجم السوق\nTAM $40B</pre>' in slide
     assert '<h1 dir="auto" lang="ar">حجم السوق</h1>' in slide
-    assert f'Previous<span class="visually-hidden"> slide</span>: <bdi>{MIXED_TITLE}</bdi>' in slide
+    assert (f'Previous<span class="visually-hidden"> slide:</span><span aria-hidden="true">:'
+            f'</span> <bdi lang="ar">{MIXED_TITLE}</bdi>') in slide
     assert f'dir="auto">{COMPANY_AR}</a>, 2024, <bdi>seed</bdi></p>' in slide  # the deck line
     decks = (tmp_path / "decks.html").read_text()
     assert f"<bdi>2024</bdi> · <bdi>seed</bdi> · <bdi>{INDUSTRY_AR}</bdi> · 3 slides" in decks

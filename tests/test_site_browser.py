@@ -468,3 +468,169 @@ def test_each_line_of_ocr_text_takes_its_own_direction(browser, rtl_site_url: st
     assert lines["Fintech API"]["right"] < lines["للشركات"]["left"]  # an English line, in order
     assert abs(lines["حجم السوق 40 مليار"]["right"] - box["right"]) < 2, (lines, box)
     assert abs(lines["Revenue 2024"]["left"] - box["left"]) < 2, (lines, box)
+
+
+def _overlap(a: dict, b: dict) -> float:
+    """The height of the part two boxes share (0 when they do not meet)."""
+    wide = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    tall = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return max(0.0, tall) if wide > 0 else 0.0
+
+
+def test_a_focused_filter_chip_is_scrolled_clear_of_the_show_button(browser, site_url: str):
+    # WCAG 2.4.11: the sticky "Show N slides" button covered 83-89 % of the chip the arrow
+    # keys had just moved to (focus() scrolls a chip only to the window's bottom edge); this
+    # gallery's six chips reach under the button only on a small screen (400 % zoom)
+    context = browser.new_context(viewport={"width": 320, "height": 256})
+    page = context.new_page()
+    page.goto(site_url + "index.html?q=warehouse")
+    page.locator(".search-hit").first.wait_for()
+    page.click(".filters > summary")
+    page.focus(".filters > summary")
+    chips = page.locator(".facet-value").count()
+    seen, covered = set(), []
+    for step in range(3 * chips):  # Tab into each group, arrow through its chips
+        page.keyboard.press("ArrowRight" if step % 2 else "Tab")
+        now = page.evaluate("""() => {
+            const box = (el) => el.getBoundingClientRect().toJSON();
+            const chip = document.activeElement;
+            return chip.matches('.facet-value') && {text: chip.textContent, chip: box(chip),
+                button: box(document.querySelector('.filters-done'))};
+        }""")
+        if not now:
+            continue
+        seen.add(now["text"])
+        if _overlap(now["chip"], now["button"]) > 3:
+            covered.append(now)
+    context.close()
+    assert chips >= 5 and len(seen) == chips, (chips, seen)
+    assert not covered, covered
+
+
+def test_arrow_keys_leave_a_caret_browsing_reader_in_the_text(browser, site_url: str):
+    # with caret browsing (F7) the arrows move the caret through the slide's OCR text: they
+    # went to the next slide instead; a plain page keeps the shortcut
+    chromium = browser.browser_type.launch(executable_path=CHROMIUM,
+                                           args=[*CHROMIUM_ARGS, "--enable-caret-browsing"])
+    try:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(site_url + "slide/acme/002.html")
+        page.locator(".ocr-text").click(position={"x": 30, "y": 25})
+        caret = "() => [getSelection().type, getSelection().focusOffset]"
+        before = page.evaluate(caret)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(400)
+        on_page, after = page.url, page.evaluate(caret)
+        page.keyboard.press("Shift+ArrowRight")  # a selection made with the caret: kept too
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(400)
+        kept = page.url
+        page.goto(site_url + "slide/acme/002.html")  # nothing selected: the key walks the deck
+        page.keyboard.press("ArrowRight")
+        page.wait_for_url("**/slide/acme/003.html")
+        page.keyboard.press("Tab")  # focus on a link: the same
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_url("**/slide/acme/002.html")
+    finally:
+        chromium.close()
+    assert on_page.endswith("/slide/acme/002.html") and kept == on_page, (on_page, kept)
+    assert before[0] == "Caret" and after == [before[0], before[1] + 1], (before, after)
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_slide_pages_own_title_is_never_cut(browser, site_url: str, width: int):
+    # held to two lines, at 320 px (400 % zoom) a long title lost its end (82 px of 54 shown)
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html")
+    ends = page.evaluate("""title => {
+        const h1 = document.querySelector('.slide h1');
+        h1.textContent = title + ' ' + title;
+        const last = document.createRange();
+        last.setStart(h1.firstChild, h1.firstChild.length - 1);
+        last.setEnd(h1.firstChild, h1.firstChild.length);
+        return [last.getBoundingClientRect().bottom, h1.getBoundingClientRect().bottom];
+    }""", LONG_TITLE)
+    context.close()
+    assert ends[0] <= ends[1] + 3, ends  # the last letter inside the heading's box
+
+
+def _ax_name(page, selector: str) -> str:
+    """Chromium's own accessible name of the element `selector` (what a screen reader says)."""
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})
+    return ax["nodes"][0]["name"]["value"]
+
+
+def test_the_pager_names_each_slide_whole_in_its_language(browser, rtl_site_url: str):
+    # "Previous slide : Contents" (a hidden span read apart); the neighbour's Arabic title
+    # read in the page's English voice; and, cut short on screen at 900 px, the whole title
+    context = browser.new_context(viewport={"width": 900, "height": 800})
+    page = context.new_page()
+    page.goto(rtl_site_url + "slide/fast/002.html")
+    langs = page.eval_on_selector_all("a.pager-prev bdi, a.pager-next bdi",
+                                      "els => els.map(e => e.lang)")
+    names = [_ax_name(page, "a.pager-prev"), _ax_name(page, "a.pager-next")]
+    page.evaluate("title => { document.querySelector('.pager-next bdi').textContent = title; }",
+                  LONG_TITLE)
+    cut = page.evaluate("() => { const a = document.querySelector('a.pager-next');"
+                        " return a.scrollWidth > a.clientWidth; }")
+    long_name = _ax_name(page, "a.pager-next")
+    context.close()
+    assert langs == ["ar", "ar"], langs
+    assert [" ".join(name.split()) for name in names] == [
+        "Previous slide: Fintech API للشركات", "Next slide: الفريق"], names
+    assert cut and " ".join(long_name.split()) == f"Next slide: {LONG_TITLE}", long_name
+
+
+def test_the_breadcrumb_separator_is_not_read_aloud(browser, site_url: str):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html")
+    cdp = page.context.new_cdp_session(page)
+    texts = [node.get("name", {}).get("value") for node in
+             cdp.send("Accessibility.getFullAXTree")["nodes"]
+             if node.get("role", {}).get("value") in ("StaticText", "text")]
+    context.close()
+    assert "Slide 2" in texts and "/" not in [t.strip() for t in texts if t], texts
+
+
+def test_without_scripting_the_pager_does_not_offer_the_arrow_keys(browser, site_url: str):
+    # the keys are slide-keys.js: with it off, "the arrow keys also move between slides" lied
+    described = {}
+    for scripting in (False, True):
+        context = browser.new_context(java_script_enabled=scripting)
+        page = context.new_page()
+        page.goto(site_url + "slide/acme/002.html", wait_until="networkidle")
+        described[scripting] = page.evaluate("""() => {
+            const id = document.querySelector('.pager').getAttribute('aria-describedby');
+            return [id, document.body.textContent.includes('arrow keys'),
+                    id && document.getElementById(id).textContent];
+        }""")
+        context.close()
+    assert described[False] == [None, False, None], described
+    assert described[True][2] == "The left and right arrow keys also move between slides."
+
+
+def test_an_unsure_card_says_what_is_unsure_in_words_not_a_tooltip(browser, tmp_path: Path):
+    # its explanation was a title tooltip only, out of reach of the keyboard and of touch
+    from test_site import _slide, _variants
+
+    from deckgen import site_images
+    slides, decks = sample_gallery()
+    doubtful = _slide("evil", 2, "problem", "Hmm", "some words")
+    doubtful.section.scores["problem"] = 0.3
+    slides = [s for s in slides if s.id != "evil/002"] + [doubtful]
+    images = site_images.write_images([s for s in slides if s.ocr], _variants, tmp_path)
+    site.render_site(slides, decks, images, tmp_path)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((tmp_path / "section/problem.html").as_uri())
+    marks = page.eval_on_selector_all(".card .unsure", "els => els.map(e => [e.innerText,"
+                                      " e.hasAttribute('title')])")
+    context.close()
+    assert marks == [["section unsure", False]], marks
