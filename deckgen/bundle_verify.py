@@ -12,6 +12,11 @@ bundle may sit in one top folder of the archive (whatever its name) or at its ro
 It reads the gzip stream to its very end: tarfile alone stops at the tar end
 marker, so a truncated download (no gzip trailer) or data appended after it
 would pass unseen, and ``tar -i`` would extract an appended member.
+
+What is read is bounded by the download's size, as a compression bomb is not: the text
+held (``_TextBudget``), and the bytes hashed, by the sizes the members declare, which are
+checked before a member is read (a sparse member, 200 bytes of archive declaring a terabyte
+of zeros, is refused outright). In a folder the text is bounded by the other files' size.
 """
 
 from __future__ import annotations
@@ -44,6 +49,12 @@ _CHUNK = 1 << 20  # compressed and decompressed bytes held at once while streami
 # a compression bomb, not deckgen's (its text is a small part of a bundle of images)
 _TEXT_PER_ARCHIVE_BYTE = 20
 _TEXT_FLOOR = 64 << 20
+# The sizes the members declare, together, past this many times the archive's size are a
+# compression bomb: hashing them would take hours. deckgen's images barely compress, so its
+# archives declare 1 to 2 times their size (3.4 for the tests' tiny, text-heavy bundle); text
+# alone compresses some 5 to 10 times, and deflate at most about 1000 times
+_DECLARED_PER_ARCHIVE_BYTE = 20
+_DECLARED_FLOOR = 256 << 20  # all a small archive may declare: hashed in a second or so
 
 
 def verify_bundle(archive: Path, notes: list[str] | None = None) -> list[str]:
@@ -72,7 +83,7 @@ def verify_bundle(archive: Path, notes: list[str] | None = None) -> list[str]:
         return [f"{archive.name}: {not_gzip}"]
     try:
         files, problems = _read_archive(archive)
-    except _StreamError as exc:
+    except (_StreamError, _Refused) as exc:
         return [f"{archive.name}: {exc}"]
     except (OSError, tarfile.TarError, EOFError) as exc:
         return [f"{archive.name}: cannot read the archive ({exc})"]
@@ -158,20 +169,33 @@ class _Member:
 
 
 class _TextBudget:
-    """How much text the archive's members may hold together: its bytes past
-    ``_TEXT_PER_ARCHIVE_BYTE`` times the download are a compression bomb, not deckgen's
-    (its text is a small part of a bundle of images). None: no limit (a folder)."""
+    """How much text the members may hold together: past ``_TEXT_PER_ARCHIVE_BYTE`` times
+    the download (or, in a folder, its files other than text) it is a compression bomb, not
+    deckgen's (its text is a small part of a bundle of images)."""
 
-    def __init__(self, limit: int | None):
-        self.limit = limit
+    def __init__(self, measured: int, *, folder: bool = False):
+        self.limit = max(_TEXT_FLOOR, _TEXT_PER_ARCHIVE_BYTE * measured)
+        self.place = "folder" if folder else "archive"
         self.held = 0
 
     def allows(self, size: int) -> bool:
-        return self.limit is None or self.held + size <= self.limit
+        return self.held + size <= self.limit
+
+    def refusal(self, size: int) -> str:
+        """Why a text member of ``size`` bytes was not read."""
+        measure = "the download" if self.place == "archive" else "the folder's other files"
+        shared = "" if size > self.limit else f" which with the {self.place}'s other text is"
+        return (f"{size:,} bytes of text,{shared} more than {_TEXT_PER_ARCHIVE_BYTE} times "
+                f"{measure}; not read (a compression bomb?)")
 
 
 class _StreamError(Exception):
     """The gzip stream is incomplete or followed by other data; the message says which."""
+
+
+class _Refused(Exception):
+    """A member refused before a byte of it is read (sparse, or declaring a compression
+    bomb's size): the archive is read no further."""
 
 
 class _GzipMember:
@@ -243,16 +267,18 @@ class _Entries:
     """The archive's members as read, before it is known which folder holds the bundle:
     files by their path (``.`` parts dropped), top-level folders, macOS metadata."""
 
-    def __init__(self, text_limit: int):
+    def __init__(self, archive_size: int):
         self.files: dict[tuple[str, ...], _Member] = {}
         self.folders: set[str] = set()
         self.mac_metadata: list[str] = []
-        self.budget = _TextBudget(text_limit)
+        self.budget = _TextBudget(archive_size)
+        self.archive_size = archive_size
+        self.declared = 0  # the sizes the members so far declare, skipped ones included
 
 
 def _read_archive(archive: Path) -> tuple[dict[str, _Member], list[str]]:
     problems: list[str] = []
-    entries = _Entries(max(_TEXT_FLOOR, _TEXT_PER_ARCHIVE_BYTE * archive.stat().st_size))
+    entries = _Entries(archive.stat().st_size)
     with open(archive, "rb") as raw:
         stream = _GzipMember(raw)
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
@@ -307,7 +333,24 @@ def _is_mac_metadata(parts: tuple[str, ...]) -> bool:
     return "__MACOSX" in parts or parts[-1].startswith("._")
 
 
+def _refuse_unread(info: tarfile.TarInfo, entries: _Entries) -> None:
+    """Raise ``_Refused`` for a member that must not be read: sparse (GNU or PAX), or
+    declaring, with the members before it, more than a compression bomb would. A member
+    skipped is still inflated, so every member's size counts."""
+    if info.issparse():
+        raise _Refused(f"{info.name}: a sparse member (as `tar --sparse` writes; it declares "
+                       f"{info.size:,} bytes), not an archive deckgen wrote")
+    entries.declared += info.size
+    limit = max(_DECLARED_FLOOR, _DECLARED_PER_ARCHIVE_BYTE * entries.archive_size)
+    if entries.declared > limit:
+        raise _Refused(f"{info.name}: the members up to this one declare "
+                       f"{entries.declared:,} bytes, more than {_DECLARED_PER_ARCHIVE_BYTE} "
+                       f"times the download ({entries.archive_size:,} bytes); not read (a "
+                       "compression bomb?)")
+
+
 def _read_member(tar: tarfile.TarFile, info: tarfile.TarInfo, entries: _Entries) -> list[str]:
+    _refuse_unread(info, entries)
     raw_parts = info.name.split("/")
     if info.name.startswith("/") or ".." in raw_parts:
         return [f"{info.name}: unsafe member path"]
@@ -364,7 +407,7 @@ def _not_a_bundle(folder: Path) -> str:
 def _read_folder(folder: Path) -> tuple[dict[str, _Member], list[str], list[str]]:
     """(files, problems, skipped) of an unpacked bundle: a file the operating system left
     there (.DS_Store, Thumbs.db, ._*) is skipped, as `sha256sum -c` does not see it."""
-    files: dict[str, _Member] = {}
+    regular: dict[str, Path] = {}
     problems: list[str] = []
     skipped: list[str] = []
     for path in sorted(folder.rglob("*")):
@@ -374,17 +417,28 @@ def _read_folder(folder: Path) -> tuple[dict[str, _Member], list[str], list[str]
         elif path.is_symlink() or not (path.is_dir() or path.is_file()):
             problems.append(f"{name}: not a regular file")
         elif path.is_file():
-            with open(path, "rb") as fh:
-                files[name] = _read_content(fh, text=name in TEXT_MEMBERS,
-                                            image=name.startswith("images/"))
+            regular[name] = path
+    budget = _TextBudget(sum(_stored_size(path) for name, path in regular.items()
+                             if name not in TEXT_MEMBERS), folder=True)
+    files: dict[str, _Member] = {}
+    for name, path in regular.items():
+        with open(path, "rb") as fh:
+            files[name] = _read_content(fh, text=name in TEXT_MEMBERS,
+                                        image=name.startswith("images/"), budget=budget)
     return files, problems, skipped
 
 
-def _read_content(fh: IO[bytes], *, text: bool, image: bool,
-                  budget: _TextBudget | None = None) -> _Member:
+def _stored_size(path: Path) -> int:
+    """The bytes a file takes on disk: a sparse file's holes count for nothing, so a sparse
+    image (`truncate -s 1T`) lends the folder's text no budget."""
+    stat = path.stat()
+    blocks = getattr(stat, "st_blocks", None)  # None on Windows
+    return stat.st_size if blocks is None else min(stat.st_size, blocks * 512)
+
+
+def _read_content(fh: IO[bytes], *, text: bool, image: bool, budget: _TextBudget) -> _Member:
     """Hash one member; keep a text member's text (while ``budget`` allows) and an
     image's size (read from its head)."""
-    budget = budget or _TextBudget(None)
     digest = hashlib.sha256()
     kept = bytearray()  # text members and the head of an image: images are never held
     size = 0
@@ -400,11 +454,7 @@ def _read_content(fh: IO[bytes], *, text: bool, image: bool,
             kept += block[:IMAGE_HEAD - len(kept)]
     content, unread = None, None
     if text and not is_text:
-        unread = (f"{size:,} bytes of text, more than {_TEXT_PER_ARCHIVE_BYTE} times the "
-                  "download" if budget.limit is not None and size > budget.limit else
-                  f"{size:,} bytes of text, which with the archive's other text is more than "
-                  f"{_TEXT_PER_ARCHIVE_BYTE} times the download") + \
-            "; not read (a compression bomb?)"
+        unread = budget.refusal(size)
     elif is_text:
         budget.held += len(kept)
         try:

@@ -124,13 +124,42 @@ def _word_problems(row: dict[str, Any]) -> list[str]:
     return []
 
 
+# deckgen's documents nest a few levels (a row's word boxes: 4); this leaves wide margin
+_JSON_DEPTH = 64
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
 def strict_json(text: str) -> Any:
-    """JSON as the standard has it: Python's reader also takes NaN and Infinity."""
-    return json.loads(text, parse_constant=_no_constant)
+    """JSON as the standard has it: Python's reader also takes NaN and Infinity.
+
+    Nesting deeper than ``_JSON_DEPTH`` raises ValueError: Python's reader recurses (a
+    ``[`` repeated 200,000 times is a RecursionError), and so does anything that prints or
+    re-encodes a value only just shallow enough to read (``repr``, ``json.dumps``).
+    """
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if _nested_deeper_than(value, _JSON_DEPTH):
+        raise ValueError("nested too deeply")
+    return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` levels, found without recursing."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, dict | list):
+            continue
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def read_csv(text: str | None, ids: list[str]) -> tuple[list[str], list[list[str]]]:

@@ -1225,3 +1225,152 @@ def test_verify_calls_a_text_member_it_did_not_read_unread_not_missing(corpus, t
         "bytes of text, which with the archive's other text is more than 20 times the "
         "download; not read (a compression bomb?)") for p in problems), problems
     assert f"archive has several top-level folders: a, {ROOT}" in problems
+
+
+# --- verify refuses what would hash for hours or crash: sparse members, bombs, deep JSON ------
+
+def _cli_verify_within(path: Path, seconds: float) -> subprocess.CompletedProcess:
+    """``_cli_verify``, failing the test (TimeoutExpired) if it runs past ``seconds``."""
+    return subprocess.run([sys.executable, "-m", "deckgen", "bundle", "verify", str(path)],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"},
+                          timeout=seconds)
+
+
+def _gnu_tar() -> bool:
+    try:
+        done = subprocess.run(["tar", "--version"], capture_output=True, text=True)
+    except OSError:
+        return False
+    return "GNU tar" in done.stdout
+
+
+@pytest.mark.skipif(not _gnu_tar(), reason="needs GNU tar, which writes sparse members")
+@pytest.mark.parametrize("options", [["--format=gnu"], ["--format=pax", "--sparse-version=0.0"],
+                                     ["--format=pax", "--sparse-version=0.1"],
+                                     ["--format=pax", "--sparse-version=1.0"]])
+def test_verify_refuses_a_sparse_member_without_hashing_its_zeros(corpus, tmp_path, options):
+    folder = _unpacked(corpus, tmp_path) / ROOT
+    image = folder / "images/upscaled/acme/002.webp"
+    os.truncate(image, 200 * 10**9)  # 200 GB, nearly all of it a hole
+    archive = tmp_path / "sparse.tar.gz"
+    subprocess.run(["tar", "--sparse", *options, "-czf", str(archive), ROOT], cwd=folder.parent,
+                   check=True)
+    assert archive.stat().st_size < 1 << 20
+    with tarfile.open(archive, "r:gz") as tar:
+        assert tar.getmember(f"{ROOT}/images/upscaled/acme/002.webp").issparse()
+    result = _cli_verify_within(archive, 60)  # was: hours hashing zeros
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"✗ {archive.name}: {ROOT}/images/upscaled/acme/002.webp: a sparse member (as `tar "
+        "--sparse` writes; it declares 200,000,000,000 bytes), not an archive deckgen wrote"]
+
+
+def _appended(archive: Path, info: tarfile.TarInfo, data: io.BufferedIOBase | None) -> None:
+    """The archive with ``info`` added last, its data read from ``data`` (None: a header
+    only, declaring a size whose data never comes)."""
+    out = archive.with_suffix(".new")
+    with tarfile.open(archive, "r:gz") as src, tarfile.open(out, "w:gz", compresslevel=9) as dst:
+        for member in src:
+            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+        if data is None:
+            dst.fileobj.write(info.tobuf(dst.format, dst.encoding, dst.errors))  # type: ignore
+            dst.offset += tarfile.BLOCKSIZE
+        else:
+            dst.addfile(info, data)
+    out.replace(archive)
+
+
+class _Zeros(io.RawIOBase):
+    """Endless zeros, as /dev/zero gives them."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        buffer[:] = bytes(len(buffer))
+        return len(buffer)
+
+
+def test_verify_stops_before_reading_members_that_declare_a_compression_bombs_size(
+        corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    with tarfile.open(archive, "r:gz") as tar:
+        bundle = sum(member.size for member in tar)
+    huge = tarfile.TarInfo(f"{ROOT}/images/huge.webp")
+    huge.size = 10**12  # a terabyte declared in a few hundred bytes
+    _appended(archive, huge, None)
+    size = archive.stat().st_size
+    assert verify_bundle(archive) == [  # was: cannot read the archive (unexpected end of data)
+        f"{archive.name}: {ROOT}/images/huge.webp: the members up to this one declare "
+        f"{10**12 + bundle:,} bytes, more than 20 times the download ({size:,} bytes); not read "
+        "(a compression bomb?)"]
+    # a real one: 300 MiB of zeros, past the 256 MiB a small archive may declare
+    _build(corpus, tmp_path)
+    zeros = tarfile.TarInfo(f"{ROOT}/images/zeros.webp")
+    zeros.size = 300 << 20
+    _appended(archive, zeros, io.BufferedReader(_Zeros()))
+    size = archive.stat().st_size
+    assert size < 1 << 20
+    problems = verify_bundle(archive)  # was: the zeros hashed, then not listed in SHA256SUMS
+    assert problems == [
+        f"{archive.name}: {ROOT}/images/zeros.webp: the members up to this one declare "
+        f"{(300 << 20) + bundle:,} bytes, more than 20 times the download ({size:,} bytes); "
+        "not read (a compression bomb?)"]
+
+
+_DEEP = {"array": "[" * 200_000, "object": '{"a":' * 100_000}
+
+
+@pytest.mark.parametrize("member", ["croissant.json", "provenance.json", "metadata.jsonl"])
+@pytest.mark.parametrize("nesting", sorted(_DEEP))
+def test_verify_says_json_nested_too_deeply_in_one_line_not_a_traceback(
+        corpus, tmp_path, member, nesting):
+    def nest(data: bytes) -> bytes:
+        if member != "metadata.jsonl":
+            return _DEEP[nesting].encode()
+        lines = data.split(b"\n")
+        lines[1] = _DEEP[nesting].encode()
+        return b"\n".join(lines)
+
+    folder = _unpacked(corpus, tmp_path) / ROOT
+    said = f"{member}: not valid JSON (nested too deeply)" if member != "metadata.jsonl" else \
+        "metadata.jsonl line 2: not valid JSON (nested too deeply)"
+    archive = tmp_path / archive_name("1")
+    _rewrite(archive, lambda name, data: nest(data) if name == member else data)
+    assert said in verify_bundle(archive)  # was: RecursionError
+    (folder / member).write_bytes(nest((folder / member).read_bytes()))
+    assert said in verify_bundle(folder)
+    result = _cli_verify_within(folder, 60)
+    assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
+    assert f"✗ {said}" in result.stderr
+
+
+def test_verify_refuses_json_nested_past_any_document_deckgen_writes(corpus, tmp_path):
+    # shallow enough for Python's reader, yet no document of deckgen's: what prints or
+    # re-encodes it (repr, json.dumps) could still recurse too deeply
+    version = "[" * 65 + "]" * 65
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    _rewrite(archive, lambda name, data: data.replace(b'"version": "', b'"version": '
+                                                      + version.encode() + b', "v": "', 1)
+             if name == "croissant.json" else data)
+    assert "croissant.json: not valid JSON (nested too deeply)" in verify_bundle(archive)
+
+
+def test_verify_bounds_the_text_it_reads_from_an_unpacked_folder(corpus, tmp_path):
+    folder = _unpacked(corpus, tmp_path) / ROOT
+    text = (64 << 20) + (6 << 20)  # past the 64 MiB floor: the folder's images are small
+    os.truncate(folder / "metadata.jsonl", text)  # sparse, as the report's 4 GB one
+    # a sparse image lends the text no budget: it counts the bytes it holds on disk
+    with open(folder / "images" / "big.webp", "wb") as big:
+        big.truncate(256 << 20)
+    problems = verify_bundle(folder)  # was: read whole (4 GB: MemoryError, a traceback)
+    said = (f"metadata.jsonl: {text:,} bytes of text, more than 20 times the folder's other "
+            "files; not read (a compression bomb?)")
+    if (folder / "images" / "big.webp").stat().st_blocks * 512 < 1 << 20:
+        assert said in problems, problems
+    result = _cli_verify_within(folder, 60)
+    assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
+    (folder / "images" / "big.webp").unlink()
+    assert said in verify_bundle(folder)
