@@ -622,7 +622,8 @@ def unfinished_site(site_dir: Path) -> str | None:
     if not marker.exists():
         return f"{site_dir} is not a finished deckgen build (killed halfway, or not built yet)"
     if json.loads(marker.read_text()).get("stamp") != content_stamp(Path(site_dir)):
-        return f"{site_dir} changed since `deckgen build` wrote it (a file added, deleted, resized)"
+        return (f"{site_dir} changed since `deckgen build` wrote it (a file added, deleted, "
+                "resized or replaced by a link)")
     return None
 
 

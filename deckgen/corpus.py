@@ -29,6 +29,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from deckgen.corpus_pdf import (
@@ -434,8 +435,10 @@ def shared_slide_problems(slides: list[Slide]) -> list[Problem]:
 
 def unify_spellings(decks: dict[str, DeckMeta]) -> None:
     """Stages and industries that differ only in case and spacing ("seed" beside "Seed",
-    "series-a" beside "Series A") are one filter on the site: each takes the spelling
-    most decks use (of equals, the first in sorted order)."""
+    "series-a" beside "Series A") are one filter on the site: each takes one spelling for
+    every deck (``_spelling_rank``): a compatibility form ("ＨＲ－ＴＥＣＨ") never, then the
+    one most decks use, then the plainest. One deck's odd spelling so never rewrites
+    another's; a spelling more decks use does (it is the corpus's way of writing it)."""
     for name in ("stage", "industry"):
         spellings: dict[str, Counter[str]] = {}
         for meta in decks.values():
@@ -444,7 +447,42 @@ def unify_spellings(decks: dict[str, DeckMeta]) -> None:
         for meta in decks.values():
             if value := getattr(meta, name):
                 counts = spellings[facet_key(value)]
-                setattr(meta, name, min(counts, key=lambda v: (-counts[v], v)))
+                setattr(meta, name, min(counts, key=lambda v: _spelling_rank(v, counts[v])))
+
+
+# what may stand between two words of a plain stage or industry: "Health & Wellness",
+# "E-commerce", "B2B/SaaS", "Series A, B", "St. Gallen", "Women's health"
+_PLAIN_SEPARATORS = frozenset({" ", "-", "/", " / ", "&", " & ", "+", " + ", ", ", ".", ". ",
+                               "'", "\u2019"})
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")  # "TECH", not "HR" or "B2B" (acronyms)
+
+
+def _spelling_rank(value: str, decks: int) -> tuple:
+    """How ``unify_spellings`` orders the spellings of one facet value (least first), so a
+    deck's spelling wins only by its count or its plainness, never by its place in code
+    point order (capitals and fullwidth forms sort first): its own NFKC form (a
+    compatibility character is never how a value is meant), then more decks, then with no
+    doubled or odd punctuation, then not shouting, then code point order (the same on every
+    build, in any deck order)."""
+    return (unicodedata.normalize("NFKC", value) != value, -decks, _odd_punctuation(value),
+            _shouting(value), value)
+
+
+def _odd_punctuation(value: str) -> bool:
+    """Whether ``value`` begins or ends with anything but a letter, digit or mark (a
+    trailing "+", "Series B+", is plain), or has between two words anything but one of
+    ``_PLAIN_SEPARATORS``: "SERIES__A", "HR (TECH)", "Seed  stage"."""
+    runs = [(is_word, "".join(chars)) for is_word, chars in
+            groupby(value.removesuffix("+"), lambda ch: unicodedata.category(ch)[0] in "LNM")]
+    if not runs or not runs[0][0] or not runs[-1][0]:
+        return True
+    return any(not is_word and run not in _PLAIN_SEPARATORS for is_word, run in runs)
+
+
+def _shouting(value: str) -> bool:
+    """All capitals with a word of four letters or more ("SERIES A", "HR TECH"); an
+    acronym ("AI", "B2B") is how the word is spelt, not shouting."""
+    return value == value.upper() != value.lower() and bool(_LONG_WORD.search(value))
 
 
 def unread_file_reason(suffix: str) -> str:
@@ -498,6 +536,7 @@ def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide
             problems.append(Problem(rel, f"empty file (0 bytes); slide {page} skipped"))
             continue
         sources.append((page, rel, sha256_file(path)))  # streamed: never all in memory
+    pdf_pages = 0
     for path in pdfs:
         rel = str(path.relative_to(root))
         try:
@@ -505,9 +544,11 @@ def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide
         except BadInputError as exc:
             problems.append(Problem(rel, str(exc)))
             continue
-        if count > MAX_PDF_PAGES:
-            problems.append(Problem(rel, f"{count} pages; only the first {MAX_PDF_PAGES} are read"))
-            count = MAX_PDF_PAGES
+        if pdf_pages + count > MAX_PDF_PAGES:  # per deck: five PDFs are not 5,000 slides
+            problems.append(Problem(rel, f"{pdf_pages + count:,} PDF pages in the deck with "
+                                         f"this one; only the first {MAX_PDF_PAGES} are read"))
+            count = MAX_PDF_PAGES - pdf_pages
+        pdf_pages += count
         pdf_hash = sha256_file(path)
         first = len(sources) + 1
         sources.extend(

@@ -13,19 +13,31 @@ from __future__ import annotations
 import functools
 import io
 import math
+import os
+import pickle
 import re
-import shutil
+import resource
+import select
+import signal
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from deckgen.errors import BadInputError, MissingDependencyError, SlideError
+from deckgen.errors import BadInputError, SlideError
 from deckgen.files import sha256_bytes, sha256_file
 
 PDF_EXTENSION = ".pdf"
-CONVERT_TIMEOUT = 300.0  # seconds for LibreOffice to convert one presentation
 PDF_RENDER_WIDTH = 1920  # PDF pages are vector: render them at a size OCR reads well
 PDF_RENDER_MAX_PIXELS = 20_000_000  # a 1920 px wide page is 2 Mpx; this is 4.5 times A4's
 PDF_RENDER_MAX_SIDE = 16_000  # Tesseract reads at most 32,767 px a side, so x2 still fits
 PDF_RENDER_RULE = "/pictures-native-2"  # in a PDF page's identity: how pages are rendered
+# What opening a PDF or rendering a page may cost, in a child process: a real page renders
+# in well under a second; a hostile one (a page that fills itself a million times, forms
+# nested twenty deep, a page tree of millions of kids) would take hours or gigabytes
+PDF_PAGE_SECONDS = 60.0
+PDF_OPEN_SECONDS = 30.0
+PDF_MEMORY_BYTES = 4 << 30  # beyond what the process already holds
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -36,8 +48,97 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+class _TooCostly(Exception):
+    """A PDF took more time or memory than a real one ever needs."""
+
+
+def _contained(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
+    """``fn(*args)`` in a forked child limited to ``seconds`` and ``PDF_MEMORY_BYTES`` more
+    memory: pdfium's C code cannot be interrupted, so a hostile PDF costs a child, never the
+    build (or its worker). Where there is no fork, in this process."""
+    if not hasattr(os, "fork"):
+        return fn(*args)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send (ok, result or exception), leave at once
+        try:
+            os.close(read_end)
+            _quiet_child()
+            _limit_memory(PDF_MEMORY_BYTES)
+            try:
+                sent = pickle.dumps((True, fn(*args)))
+            except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
+                try:
+                    sent = pickle.dumps((False, exc))
+                except Exception:  # noqa: BLE001 - an exception that will not pickle
+                    sent = pickle.dumps((False, RuntimeError(str(exc))))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(sent)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        received = _read_until(read_end, time.monotonic() + seconds)
+    except _TooCostly:
+        os.kill(pid, signal.SIGKILL)
+        raise _TooCostly(f"took over {seconds:.0f} s (a drawing far too complex: a damaged "
+                         "or hostile file)") from None
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    ok, value = pickle.loads(received) if received else (False, MemoryError())
+    if ok:
+        return value
+    if isinstance(value, MemoryError):  # or killed at its limit before it could answer
+        raise _TooCostly(f"needs over {PDF_MEMORY_BYTES / 2**30:g} GB of memory (a damaged "
+                         "or hostile file)")
+    raise value
+
+
+def _read_until(fd: int, deadline: float) -> bytes:
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise _TooCostly
+        if not (chunk := os.read(fd, 1 << 20)):
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _quiet_child() -> None:
+    """An abort at the memory limit says why in the parent's words, not with a crash dump
+    on the user's terminal (pdfium's, or faulthandler's where it is on)."""
+    import faulthandler
+
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _limit_memory(extra: int) -> None:
+    """Let this process map ``extra`` bytes more than it has mapped now (Linux)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + extra, mapped + extra))
+
+
 def pdf_page_count(path: Path) -> int:
     """The number of pages of a PDF (at least one); BadInputError says why it has none."""
+    try:
+        count = _contained(_count_pages, path, seconds=PDF_OPEN_SECONDS)
+    except _TooCostly as exc:
+        raise BadInputError(f"not read: opening it {exc}") from None
+    if count == 0:
+        raise BadInputError("not a readable PDF (it has no pages)")
+    return count
+
+
+def _count_pages(path: Path) -> int:
     import pypdfium2 as pdfium
 
     try:
@@ -45,12 +146,9 @@ def pdf_page_count(path: Path) -> int:
     except pdfium.PdfiumError as exc:
         raise BadInputError(_unreadable_pdf(path, str(exc))) from None
     try:
-        count = len(pdf)
+        return len(pdf)
     finally:
         pdf.close()
-    if count == 0:
-        raise BadInputError("not a readable PDF (it has no pages)")
-    return count
 
 
 # a web page saved under a file's name ("Save as" on a download's page, a login page)
@@ -89,46 +187,23 @@ def _unreadable_pdf(path: Path, said: str) -> str:
 
 def as_pdf(path: Path, work_dir: Path) -> Path:
     """A PDF as it is; a presentation converted into ``work_dir`` (see presentation_to_pdf)."""
-    return path if path.suffix.lower() == PDF_EXTENSION else presentation_to_pdf(path, work_dir)
+    if path.suffix.lower() == PDF_EXTENSION:
+        return path
+    from deckgen.corpus_office import presentation_to_pdf  # LibreOffice: `deckgen add` only
 
-
-def presentation_to_pdf(path: Path, work_dir: Path) -> Path:
-    """Convert a .pptx/.ppt/.odp/.key file to PDF with LibreOffice, headless; return the PDF."""
-    import subprocess
-
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise MissingDependencyError(
-            f"{path.name}: reading {path.suffix} files needs LibreOffice; install it "
-            "(apt-get install libreoffice-impress-nogui) or export the deck as PDF and add that"
-        )
-    work_dir.mkdir(parents=True, exist_ok=True)
-    # a fixed, plain name: LibreOffice names its output after the input
-    source = work_dir / f"deck{path.suffix.lower()}"
-    shutil.copyfile(path, source)
-    command = [
-        soffice,
-        # its own profile: no clash with a LibreOffice the user has open, nothing written to ~
-        f"-env:UserInstallation={(work_dir / 'profile').resolve().as_uri()}",
-        "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(work_dir), str(source),
-    ]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERT_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise BadInputError(
-            f"{path.name}: LibreOffice took over {CONVERT_TIMEOUT:.0f} s to convert it; "
-            "export the deck as PDF and add that"
-        ) from exc
-    pdf = work_dir / "deck.pdf"
-    if not pdf.is_file() or pdf.stat().st_size == 0:
-        said = " ".join((done.stderr or done.stdout).split())[-200:] or f"exit {done.returncode}"
-        raise BadInputError(f"{path.name}: LibreOffice could not convert it to PDF ({said})")
-    return pdf
+    return presentation_to_pdf(path, work_dir)
 
 
 def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> bytes:
-    """Render one 1-based page to PNG bytes. Pages are rendered one at a time (bounded memory)."""
+    """Render one 1-based page to PNG bytes, one page at a time, in a child process
+    (``_contained``: a page that would take hours or gigabytes fails alone)."""
+    try:
+        return _contained(_render_page, path, page, width, seconds=PDF_PAGE_SECONDS)
+    except _TooCostly as exc:
+        raise SlideError(f"cannot render PDF page {page}: it {exc}") from None
 
+
+def _render_page(path: Path, page: int, width: int) -> bytes:
     import pypdfium2 as pdfium
 
     try:

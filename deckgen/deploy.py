@@ -35,6 +35,7 @@ import base64
 import gzip
 import hashlib
 import json
+import os
 import re
 import secrets
 import shlex
@@ -92,6 +93,9 @@ BUSY_HINT = "retrying may help (the service is busy or failing: run it again lat
 
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
 LOCAL_ONLY = re.compile(r"\..+\.tmp|\.deckgen-site")  # and files.is_system_file's
+# version-control folders (a site kept in git for another host): history and remotes' URLs,
+# never pages; deploy leaves them out without looking in (a `.git` file, a worktree's, too)
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", ".jj", "_darcs"})
 CONTENT_TYPES: dict[str, str] = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -421,22 +425,52 @@ def _client(service: str, endpoint_url: str | None):
 
 def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
     files: dict[str, LocalFile] = {}
-    for path in sorted(site_dir.rglob("*")):
+    for path in _site_files(site_dir):
         rel = path.relative_to(site_dir).as_posix()
         # half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home;
         # other dotfiles (".well-known/security.txt") are the site's
-        if (not path.is_file() or LOCAL_ONLY.fullmatch(path.name) or is_system_file(path.name)
+        if (LOCAL_ONLY.fullmatch(path.name) or is_system_file(path.name)
                 or rel.startswith(DECKGEN_DIR)):
             continue
         md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
-        with open(path, "rb") as fh:
+        # O_NOFOLLOW: a file swapped for a link since the walk is refused, never read; a
+        # file swapped after this read fails its upload (ContentMD5 is this read's MD5)
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
             while block := fh.read(1 << 20):
                 md5.update(block)
                 sha.update(block)
+            size = os.fstat(fh.fileno()).st_size
         key = prefix + rel
-        size = path.stat().st_size
         files[key] = LocalFile(key, rel, path, size, md5.hexdigest(), sha.hexdigest())
     return files
+
+
+def _site_files(site_dir: Path) -> list[Path]:
+    """Every plain file under ``site_dir``, sorted, but those in a version-control folder
+    (``VCS_DIRS``: its history and config are no page, so they are never looked into).
+    A link anywhere else is refused before anything is uploaded: deckgen never writes one,
+    so it was put there by hand, and following it would publish what it points at
+    (``/etc/passwd``, a key) under a site path."""
+    found: list[Path] = []
+    links: list[Path] = []
+    folders = [site_dir]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name in VCS_DIRS:
+                    continue
+                if entry.is_symlink():
+                    links.append(Path(entry.path))
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):  # not a FIFO, socket or device
+                    found.append(Path(entry.path))
+    if links:
+        links.sort()
+        more = f" (and {len(links) - 1} more links)" if len(links) > 1 else ""
+        raise ConfigError(f"{links[0]} is a link; deckgen never writes links into a site: "
+                          f"remove it{more} (nothing was uploaded)")
+    return sorted(found)
 
 
 def _list_remote(s3, bucket: str, prefix: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -148,14 +149,17 @@ def _flock_owner(fd: int) -> str:
 
 
 def _files(folder: Path, *, hidden: bool):
-    """(relative path, lstat) of every file under ``folder``, in a fixed order; links are
-    not followed (a dangling one is no error) and a file gone while we look is skipped.
-    Without ``hidden``, neither dotfiles nor an operating system's files (``desktop.ini``
-    that Windows' Explorer writes into a folder it shows)."""
+    """(relative path, lstat) of every file and link under ``folder``, in a fixed order;
+    links are not followed, a link to a folder is one entry (a dangling one is no error),
+    and a file gone while we look is skipped. Without ``hidden``, neither dotfiles nor an
+    operating system's files (``desktop.ini`` that Windows' Explorer writes into a folder
+    it shows)."""
     for parent, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if hidden or not d.startswith("."))
-        for name in sorted(f for f in files
-                           if hidden or not (f.startswith(".") or is_system_file(f))):
+        # os.walk lists a link to a folder among the folders, and does not go in
+        linked = [d for d in dirs if os.path.islink(os.path.join(parent, d))]
+        for name in sorted([f for f in files
+                            if hidden or not (f.startswith(".") or is_system_file(f))] + linked):
             path = os.path.join(parent, name)
             try:
                 info = os.lstat(path)
@@ -175,10 +179,13 @@ def tree_stamp(folder: Path) -> str:
 
 def content_stamp(folder: Path) -> str:
     """A digest of the path and size of every file under ``folder`` but hidden ones
-    (``.well-known/`` added by hand): survives a copy, unlike modification times."""
+    (``.well-known/`` added by hand): survives a copy, unlike modification times. A link
+    counts as a link, never as a file of its size (the length of the path it names): a
+    file replaced by one reads as a change."""
     digest = hashlib.sha256()
     for rel, info in _files(folder, hidden=False):
-        digest.update(f"{rel}\0{info.st_size}\n".encode())
+        size = "link" if stat.S_ISLNK(info.st_mode) else info.st_size
+        digest.update(f"{rel}\0{size}\n".encode())
     return digest.hexdigest()
 
 

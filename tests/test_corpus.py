@@ -524,8 +524,9 @@ def test_stages_and_industries_in_other_scripts_stay_apart(tmp_path):
         (tmp_path / slug / "deck.toml").write_text(
             f'stage = "{stage}"\nindustry = "{industry}"\n', encoding="utf-8")
     decks = scan(tmp_path).decks
-    # only a difference of case joins two values; other words and accents stay apart
-    assert [decks[s].industry for s in "abcde"] == ["ФИНТЕХ", "Медицина", "医疗", "ФИНТЕХ",
+    # only a difference of case joins two values; other words and accents stay apart (of
+    # two spellings once each, the one not in capitals)
+    assert [decks[s].industry for s in "abcde"] == ["Финтех", "Медицина", "医疗", "Финтех",
                                                      "Santé"]
     assert [decks[s].stage for s in "abcde"] == ["Посевная", "Серия А", "种子轮", "Série A",
                                                   "Serie A"]
@@ -717,3 +718,41 @@ def test_printable_still_escapes_controls_and_bidi_overrides():
     assert printable("a\u2066b\u2069c\u202ad\u202c") == "a\\u2066b\\u2069c\\u202ad\\u202c"
     assert printable("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m"
     assert printable("line\nbreak\x9b") == "line\\nbreak\\x9b"
+
+
+def _facet_decks(root: Path, values: dict[str, tuple[str, str]]) -> dict:
+    """Scan a corpus of one-slide decks, each with its (stage, industry)."""
+    for slug, (stage, industry) in values.items():
+        (root / slug).mkdir(parents=True)
+        (root / slug / "001.jpg").write_bytes(jpeg())
+        (root / slug / "deck.toml").write_text(
+            f'stage = "{stage}"\nindustry = "{industry}"\n', encoding="utf-8")
+    return scan(root).decks
+
+
+@pytest.mark.parametrize(("stage", "industry"), [
+    ("SERIES__A", "\uff28\uff32\uff0d\uff34\uff25\uff23\uff28"),  # ＨＲ－ＴＥＣＨ, fullwidth
+    ("SERIES__A", "HR (TECH)"),
+    ("SERIES A", "HR TECH"),
+    ("series--a", "hr  tech"),
+])
+@pytest.mark.parametrize("attacker", ["aaa-deck", "zzz-deck"])  # before and after in order
+def test_one_decks_odd_spelling_never_rewrites_another_decks_stage_and_industry(
+        tmp_path, stage, industry, attacker):
+    decks = _facet_decks(tmp_path, {"brindlestack": ("Series A", "HR tech"),
+                                    attacker: (stage, industry)})
+    # one filter still, spelled the plain way on both decks
+    assert [(d.stage, d.industry) for d in decks.values()] == [("Series A", "HR tech")] * 2
+
+
+def test_a_fullwidth_spelling_never_wins_and_more_decks_win_over_plainness(tmp_path):
+    fullwidth = "\uff28\uff32\uff0d\uff34\uff25\uff23\uff28"  # ＨＲ－ＴＥＣＨ
+    decks = _facet_decks(tmp_path, {
+        "a": ("SERIES__A", fullwidth), "b": ("SERIES__A", fullwidth), "c": ("SERIES__A", "x"),
+        "d": ("Series A", "HR tech"), "e": ("AI", "ai"), "f": ("ai", "AI")})
+    # a compatibility form is never how a value is meant, however many decks use it
+    assert {decks[s].industry for s in "abd"} == {"HR tech"}
+    # three decks that write "SERIES__A" against one: the corpus's own way of writing it
+    assert {decks[s].stage for s in "abcd"} == {"SERIES__A"}
+    # an acronym is not shouting: of equals, the existing order ("AI" sorts first)
+    assert {decks[s].stage for s in "ef"} == {decks[s].industry for s in "ef"} == {"AI"}

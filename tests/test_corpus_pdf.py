@@ -52,3 +52,324 @@ def test_a_page_that_is_a_picture_turned_sideways_renders_at_the_pictures_own_si
     corpus = scan(tmp_path)
     sizes = [Image.open(io.BytesIO(read_source(tmp_path, s.source))).size for s in corpus.slides]
     assert sizes == [(1920, 1080), (1920, 1080)]
+
+
+# --- presentations that link to content outside them: never read, never fetched ----------
+ODP_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+ xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.2">
+<office:automatic-styles>{page_style}</office:automatic-styles><office:body><office:presentation>
+<draw:page draw:name="one" draw:style-name="page">{shapes}</draw:page></office:presentation>
+</office:body></office:document-content>"""
+
+
+def needs_libreoffice():
+    import shutil
+
+    import pytest
+
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        pytest.skip("LibreOffice is not installed")
+
+
+def png_of(color: str) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (240, 160), color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def odp_picture(href: str) -> str:
+    return ('<draw:frame svg:x="2cm" svg:y="2cm" svg:width="20cm" svg:height="12cm">'
+            f'<draw:image xlink:href="{href}" xlink:type="simple" xlink:show="embed" '
+            'xlink:actuate="onLoad"/></draw:frame>')
+
+
+def odp_web_link(url: str, words: str) -> str:
+    return ('<draw:frame svg:x="2cm" svg:y="15cm" svg:width="20cm" svg:height="2cm">'
+            f'<draw:text-box><text:p><text:a xlink:type="simple" xlink:href="{url}">{words}'
+            '</text:a></text:p></draw:text-box></draw:frame>')
+
+
+def make_odp(path, shapes: str, pictures: dict[str, bytes] | None = None, styles: str = "",
+             page_style: str = ""):
+    """An .odp of one slide holding ``shapes`` (ODF XML), built part by part; ``page_style``
+    is the slide's style (named "page"), ``styles`` the styles.xml part."""
+    import zipfile
+
+    pictures = pictures or {}
+    parts = {**({"styles.xml": "text/xml"} if styles else {}),
+             **dict.fromkeys(pictures, "image/png")}
+    entries = "".join(f'<manifest:file-entry manifest:full-path="{name}" '
+                      f'manifest:media-type="{kind}"/>' for name, kind in parts.items())
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+                '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                '"application/vnd.oasis.opendocument.presentation"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                f'{entries}</manifest:manifest>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.presentation",
+                         zipfile.ZIP_STORED)
+        package.writestr("META-INF/manifest.xml", manifest)
+        package.writestr("content.xml", ODP_CONTENT.format(shapes=shapes,
+                                                           page_style=page_style))
+        if styles:
+            package.writestr("styles.xml", styles)
+        for name, data in pictures.items():
+            package.writestr(name, data)
+
+
+def make_pptx_picture(path, picture: bytes, linked_to: str | None = None,
+                      web_link: str | None = None):
+    """A .pptx of one slide with ``picture`` embedded, or instead a picture whose
+    ``a:blip`` links (``r:link``, TargetMode="External") to ``linked_to``."""
+    from pptx import Presentation
+    from pptx.opc.constants import RELATIONSHIP_TYPE
+    from pptx.oxml.ns import qn
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    shape = slide.shapes.add_picture(io.BytesIO(picture), Inches(1), Inches(1), Inches(8),
+                                     Inches(5))
+    if linked_to:
+        blip = shape._element.blipFill.blip
+        del blip.attrib[qn("r:embed")]
+        blip.set(qn("r:link"), slide.part.relate_to(linked_to, RELATIONSHIP_TYPE.IMAGE,
+                                                    is_external=True))
+    if web_link:
+        box = slide.shapes.add_textbox(Inches(1), Inches(6.5), Inches(8), Inches(0.8))
+        run = box.text_frame.paragraphs[0].add_run()
+        run.text = "Our website"
+        run.hyperlink.address = web_link
+    deck.save(path)
+
+
+class RecordingServer:
+    """A web server on 127.0.0.1 that notes every request it gets (a picture's URL)."""
+
+    def __enter__(self):
+        import http.server
+        import threading
+
+        requests = self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (the name http.server calls)
+                requests.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.end_headers()
+                self.wfile.write(png_of("red"))
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/x.png?leak=curator"
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def linked_target(kind: str, tmp_path, server: RecordingServer) -> str:
+    """Where a hostile deck's picture points: the curator's private file, by URL or by a
+    path relative to the copy LibreOffice converts (work/deck.odp), or a local web server."""
+    private = tmp_path / "private-passport.png"
+    private.write_bytes(png_of("red"))
+    return {"file": private.as_uri(), "relative": "../private-passport.png",
+            "http": server.url}[kind]
+
+
+def test_an_odp_that_links_a_picture_outside_it_is_refused_unread(tmp_path):
+    import pytest
+
+    from deckgen.corpus_office import presentation_to_pdf
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    for kind in ("file", "relative", "http"):
+        with RecordingServer() as server:
+            href = linked_target(kind, tmp_path, server)
+            deck = tmp_path / f"linked-{kind}.odp"
+            make_odp(deck, odp_picture(href))
+            work = tmp_path / f"work-{kind}"
+            with pytest.raises(BadInputError) as refused:
+                presentation_to_pdf(deck, work)
+            assert str(refused.value) == (
+                f"{deck.name}: links to content outside the file ({href}), which deckgen does "
+                "not load: embed it in the presentation (or export the deck to PDF yourself) "
+                "and add that"), kind
+            assert not (work / "deck.pdf").exists() and server.requests == [], kind
+
+
+def test_a_pptx_that_links_a_picture_outside_it_is_refused_unread(tmp_path):
+    import pytest
+
+    from deckgen.corpus_office import presentation_to_pdf
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    for kind in ("file", "http"):
+        with RecordingServer() as server:
+            target = linked_target(kind, tmp_path, server)
+            deck = tmp_path / f"linked-{kind}.pptx"
+            make_pptx_picture(deck, png_of("blue"), linked_to=target)
+            work = tmp_path / f"work-{kind}"
+            with pytest.raises(BadInputError, match="links to content outside the file") as no:
+                presentation_to_pdf(deck, work)
+            assert target in str(no.value), kind
+            assert not (work / "deck.pdf").exists() and server.requests == [], kind
+
+
+def page_colors(pdf) -> set[tuple[int, int, int]]:
+    """The colours that cover at least 2% of a PDF's first page."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        image = document[0].render(scale=0.25).to_pil().convert("RGB")
+    finally:
+        document.close()
+    least = image.width * image.height // 50
+    return {color for count, color in image.getcolors(1 << 20) if count >= least}
+
+
+def test_web_links_and_embedded_pictures_convert_but_a_linked_picture_is_refused(tmp_path):
+    import pytest
+
+    from deckgen.corpus_office import presentation_to_pdf
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    web = "https://example.com/"
+    shapes = odp_picture("Pictures/logo.png") + odp_web_link(web, "Visit us")
+    make_odp(tmp_path / "fine.odp", shapes, {"Pictures/logo.png": png_of("blue")})
+    pdf = presentation_to_pdf(tmp_path / "fine.odp", tmp_path / "work-odp")
+    assert (0, 0, 255) in page_colors(pdf)
+    assert web.encode() in pdf.read_bytes()  # still a link in the PDF
+    make_pptx_picture(tmp_path / "fine.pptx", png_of("blue"), web_link=web)
+    assert (0, 0, 255) in page_colors(presentation_to_pdf(tmp_path / "fine.pptx",
+                                                          tmp_path / "work-pptx"))
+    # the same decks with one picture more, linked to a file outside: refused
+    private = tmp_path / "private.png"
+    private.write_bytes(png_of("red"))
+    make_odp(tmp_path / "more.odp", shapes + odp_picture(private.as_uri()),
+             {"Pictures/logo.png": png_of("blue")})
+    with pytest.raises(BadInputError, match="links to content outside the file"):
+        presentation_to_pdf(tmp_path / "more.odp", tmp_path / "work-more")
+
+
+def test_a_slide_background_linked_in_styles_xml_is_refused_too(tmp_path):
+    import pytest
+
+    from deckgen.corpus_office import presentation_to_pdf
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    private = tmp_path / "private.png"
+    private.write_bytes(png_of("red"))
+    styles = ('<?xml version="1.0" encoding="UTF-8"?><office:document-styles '
+              'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+              'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+              'xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.2">'
+              f'<office:styles><draw:fill-image draw:name="Secret" xlink:href="{private.as_uri()}"'
+              '/></office:styles></office:document-styles>')
+    background = ('<style:style style:name="page" style:family="drawing-page">'
+                  '<style:drawing-page-properties draw:fill="bitmap" '
+                  'draw:fill-image-name="Secret" style:repeat="stretch"/></style:style>')
+    make_odp(tmp_path / "styled.odp", "", styles=styles, page_style=background)
+    with pytest.raises(BadInputError, match=r"styled.odp: links to content outside the file"):
+        presentation_to_pdf(tmp_path / "styled.odp", tmp_path / "work")
+    assert not (tmp_path / "work" / "deck.pdf").exists()
+
+
+def test_a_presentation_whose_xml_unpacks_too_far_is_refused_unread(tmp_path, monkeypatch):
+    import pytest
+
+    from deckgen import corpus_office
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    padding = "<!--" + " " * (2 << 20) + "-->"  # 2 MB of nothing: a few kB packed
+    make_odp(tmp_path / "bomb.odp", padding + odp_web_link("https://example.com", "Hi"))
+    monkeypatch.setattr(corpus_office, "PACKAGE_PART_MAX_BYTES", 1 << 20)
+    with pytest.raises(BadInputError, match="bomb.odp: its content.xml unpacks to over 1 MB"):
+        corpus_office.presentation_to_pdf(tmp_path / "bomb.odp", tmp_path / "work")
+    assert not (tmp_path / "work").exists()
+    monkeypatch.setattr(corpus_office, "PACKAGE_PART_MAX_BYTES", 64 << 20)
+    monkeypatch.setattr(corpus_office, "PACKAGE_XML_MAX_BYTES", 3 << 20)  # two parts of 2 MB
+    styles = '<?xml version="1.0"?>' + padding + "<styles/>"
+    make_odp(tmp_path / "two.odp", padding + odp_web_link("https://example.com", "Hi"),
+             styles=styles)
+    with pytest.raises(BadInputError, match="two.odp: its XML unpacks to over 3 MB in all"):
+        corpus_office.presentation_to_pdf(tmp_path / "two.odp", tmp_path / "work")
+
+
+def test_libreoffice_runs_with_no_network_where_the_machine_allows_it(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    import pytest
+
+    from deckgen import corpus_office
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    sandbox = corpus_office._no_network_prefix()
+    if not sandbox:
+        pytest.skip("user namespaces are off here: LibreOffice runs as it is")
+    with RecordingServer() as server:
+        fetch = [sys.executable, "-c", f"import urllib.request; urllib.request.urlopen("
+                 f"{server.url!r}, timeout=5)"]
+        assert subprocess.run(fetch, capture_output=True).returncode == 0
+        assert subprocess.run([*sandbox, *fetch], capture_output=True).returncode != 0
+        assert len(server.requests) == 1
+    # and in it LibreOffice still converts, within CONVERT_TIMEOUT
+    make_pptx_picture(tmp_path / "deck.pptx", png_of("blue"))
+    monkeypatch.setattr(corpus_office, "CONVERT_TIMEOUT", 0.2)
+    with pytest.raises(BadInputError, match="LibreOffice took over 0 s to convert it"):
+        corpus_office.presentation_to_pdf(tmp_path / "deck.pptx", tmp_path / "slow")
+
+
+def test_past_the_check_libreoffice_still_reads_no_linked_picture_and_fetches_nothing(
+        tmp_path, monkeypatch):
+    # the links of a format the check cannot read (.ppt) meet LibreOffice's own guards:
+    # its profile blocks linked pictures of untrusted documents, and it has no network
+    from deckgen import corpus_office
+
+    needs_libreoffice()
+    monkeypatch.setattr(corpus_office, "_refuse_outside_links", lambda path: None)
+    with RecordingServer() as server:
+        for kind in ("file", "http"):
+            target = linked_target(kind, tmp_path, server)
+            make_pptx_picture(tmp_path / f"{kind}.pptx", png_of("blue"), linked_to=target)
+            pdf = corpus_office.presentation_to_pdf(tmp_path / f"{kind}.pptx", tmp_path / kind)
+            assert (254, 0, 0) not in page_colors(pdf), kind  # the private picture
+        if corpus_office._no_network_prefix():
+            make_odp(tmp_path / "web.odp", odp_picture(server.url))
+            corpus_office.presentation_to_pdf(tmp_path / "web.odp", tmp_path / "web")
+        assert server.requests == []
+
+
+def test_the_links_a_refusal_names_are_shown_cut_and_without_control_codes(tmp_path):
+    import pytest
+
+    from deckgen.corpus_office import presentation_to_pdf
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    hrefs = ["https://tracker.example/" + "a" * 300, "file:///tmp/gpj.\u202eexe",
+             "file:///b.png", "file:///c.png"]
+    make_odp(tmp_path / "many.odp", "".join(odp_picture(href) for href in hrefs))
+    with pytest.raises(BadInputError) as refused:
+        presentation_to_pdf(tmp_path / "many.odp", tmp_path / "work")
+    said = str(refused.value)
+    assert f"({hrefs[0][:120]}..., file:///tmp/gpj.?exe, file:///b.png, ...)" in said

@@ -1231,3 +1231,98 @@ def test_changed_header_rules_reach_unchanged_files_once(aws, tmp_path, monkeypa
     migrated = aws.run(site)
     assert migrated["headers_updated"] == len(_tree(site)) and migrated["uploaded"] == 0
     assert aws.run(site)["headers_updated"] == 0
+
+
+# ------------------------------------------------------------------ links and version control
+
+
+def _same_length_link(path: Path, target: Path) -> None:
+    """Replace ``path`` with a link to ``target`` whose path is as long as the file was:
+    the link's lstat size is the file's size."""
+    import os
+
+    size = path.stat().st_size
+    name = os.path.relpath(target, path.parent)  # "../secret.txt"
+    assert "/" in name and len(name) <= size
+    path.unlink()
+    path.symlink_to(name.replace("/", "/" * (1 + size - len(name)), 1))  # "..////secret.txt"
+    assert path.lstat().st_size == size
+    assert not target.exists() or path.read_bytes() == target.read_bytes()
+
+
+@pytest.mark.parametrize("where", ["robots.txt", ".well-known/security.txt", "folder", "dangling"])
+def test_deploy_refuses_a_link_anywhere_in_the_site_and_uploads_nothing(aws, tmp_path, where):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n" * 4)
+    site = make_site(tmp_path / "site", DECKS_A)
+    if where == "folder":
+        (tmp_path / "home").mkdir()
+        (tmp_path / "home" / "id_rsa").write_text("-----BEGIN PRIVATE KEY-----\n")
+        (site / "img" / "more").symlink_to(tmp_path / "home", target_is_directory=True)
+        link = site / "img" / "more"
+    elif where == "dangling":
+        link = site / "decks" / "gone.html"
+        link.symlink_to(tmp_path / "nowhere.html")
+    else:
+        link = site / where
+        _same_length_link(link, secret)
+    for dry_run in (True, False):
+        with pytest.raises(ConfigError, match="is a link; deckgen never writes links into a "
+                                              "site: remove it") as refused:
+            aws.run(site, dry_run=dry_run)
+        assert str(link) in str(refused.value)
+    assert aws.objects() == {}
+
+
+def test_content_stamp_counts_a_link_as_a_link_not_a_file_of_its_size(tmp_path):
+    site = make_site(tmp_path / "site", DECKS_A)
+    built = content_stamp(site)
+    robots = (site / "robots.txt").read_bytes()
+    _same_length_link(site / "robots.txt", tmp_path / "etc" / "passwd")
+    assert content_stamp(site) != built  # the site reads as changed since the build
+    (site / "robots.txt").unlink()
+    (site / "robots.txt").write_bytes(robots)
+    assert content_stamp(site) == built
+    (site / "decks" / "more").symlink_to(tmp_path, target_is_directory=True)  # a folder's
+    assert content_stamp(site) != built
+
+
+def test_version_control_folders_are_never_uploaded_and_hand_added_dotfiles_are(aws, tmp_path):
+    site = make_site(tmp_path / "site", DECKS_A)
+    for rel in (".git/config", ".git/objects/ab/cdef", ".hg/hgrc", ".svn/wc.db",
+                "decks/.git/config"):
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text('[remote "origin"]\nurl = https://token@example.org/site.git\n')
+    (site / ".git" / "passwd").symlink_to("/etc/passwd")  # never looked at: not followed
+    (site / "decks" / "sub").mkdir()
+    (site / "decks" / "sub" / ".git").write_text("gitdir: /home/me/site/.git/worktrees/sub\n")
+    summary = aws.run(site)
+    keys = set(aws.objects())
+    assert ".well-known/security.txt" in keys and "robots.txt" in keys
+    assert not [k for k in keys if {".git", ".hg", ".svn"} & set(k.split("/"))]
+    assert summary["uploaded"] == len(keys)
+
+
+@pytest.mark.e2e
+def test_cli_deploy_refuses_a_site_with_a_link_and_uploads_nothing(aws, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n" * 4)
+    site = make_site(tmp_path / "site", {"acme": ["Problem"]})
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
+           "--bucket", aws.bucket, "--endpoint-url", aws.endpoint, "--quiet"]
+    (site / ".well-known" / "security.txt").unlink()  # hidden: not in the build's stamp
+    (site / ".well-known" / "security.txt").symlink_to(secret)
+    hidden = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(),
+                            cwd=tmp_path)
+    assert hidden.returncode == EXIT_USAGE, hidden.stderr
+    assert "security.txt is a link; deckgen never writes links" in " ".join(hidden.stderr.split())
+    _same_length_link(site / "robots.txt", secret)  # in the stamp: the site changed
+    shown = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(),
+                           cwd=tmp_path)
+    assert shown.returncode == EXIT_USAGE, shown.stderr
+    assert "changed since `deckgen build` wrote it" in " ".join(shown.stderr.split())
+    assert aws.objects() == {}

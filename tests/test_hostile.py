@@ -482,3 +482,137 @@ def test_non_utf8_file_name_is_reported_not_crashing(tmp_path):
     line = line_for(problem_lines(report), "alpha-robotics/005-\ufffd\ufffd.jpg")
     assert "not valid UTF-8" in line
     assert report["slides_built"] == len(DECKS["alpha-robotics"]["slides"])
+
+
+# ------------------------------------------------------------ PDFs that cost hours or gigabytes
+
+
+def _pdf(page_tree: bytes, *objects: bytes) -> bytes:
+    """A PDF whose page tree (object 2) and further objects (4, 5, ...) are given; object 3
+    is a page whose content is object 4."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", page_tree, *objects]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _stream(data: bytes, head: bytes = b"") -> bytes:
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (head, len(data), data)
+
+
+def _one_page(content: bytes, resources: bytes = b"<<>>", *objects: bytes) -> bytes:
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] /Contents 4 0 R /Resources %s >>"
+    return _pdf(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page % resources,
+                _stream(zlib.compress(content), b"/Filter /FlateDecode"), *objects)
+
+
+def self_filling_pdf(fills: int) -> bytes:
+    """A 1 KB page that fills itself ``fills`` times: seconds to hours of rendering."""
+    return _one_page(b"0.5 g\n" + b"1 1 958 538 re f\n" * fills)
+
+
+def nested_forms_pdf(depth: int) -> bytes:
+    """Forms that each draw the next twice: 2**depth fills, memory growing with them."""
+    forms = []
+    for level in range(depth):
+        inner = 5 + level + 1
+        if level < depth - 1:
+            body = b"q .5 0 0 .5 0 0 cm /F Do Q q .5 0 0 .5 480 270 cm /F Do Q"
+            resources = b"<< /XObject << /F %d 0 R >> >>" % inner
+        else:
+            body, resources = b"0 0 960 540 re f", b"<<>>"
+        forms.append(_stream(body, b"/Type /XObject /Subtype /Form /BBox [0 0 960 540] "
+                                   b"/Resources " + resources))
+    return _one_page(b"/F Do", b"<< /XObject << /F 5 0 R >> >>", *forms)
+
+
+def many_kids_pdf(kids: int) -> bytes:
+    """One page listed ``kids`` times in the page tree."""
+    return _pdf(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b"3 0 R " * kids, kids),
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] >>")
+
+
+def test_a_pdf_page_that_renders_for_hours_fails_alone_in_seconds(tmp_path, monkeypatch):
+    import time
+
+    from deckgen import corpus_pdf
+    from deckgen.errors import SlideError
+
+    monkeypatch.setattr(corpus_pdf, "PDF_PAGE_SECONDS", 2.0)  # 60 s in use
+    (tmp_path / "slow.pdf").write_bytes(self_filling_pdf(40_000))
+    (tmp_path / "fine.pdf").write_bytes(self_filling_pdf(3))
+    started = time.monotonic()
+    with pytest.raises(SlideError, match=r"cannot render PDF page 1: it took over 2 s \(a "
+                                         r"drawing far too complex"):
+        corpus_pdf.render_pdf_page(tmp_path / "slow.pdf", 1)
+    assert time.monotonic() - started < 10
+    png = corpus_pdf.render_pdf_page(tmp_path / "fine.pdf", 1)  # and the next page renders
+    assert Image.open(io.BytesIO(png)).size == (1920, 1080)
+
+
+def test_a_pdf_page_that_needs_gigabytes_fails_alone(tmp_path, monkeypatch):
+    from deckgen import corpus_pdf
+    from deckgen.errors import SlideError
+
+    # 4 GB in use; the child may also reuse heap its parent freed: a bomb far past both
+    monkeypatch.setattr(corpus_pdf, "PDF_MEMORY_BYTES", 128 << 20)
+    (tmp_path / "bomb.pdf").write_bytes(nested_forms_pdf(20))  # 1.5 GB and 35 s to render
+    with pytest.raises(SlideError, match=r"it needs over 0.125 GB of memory"):
+        corpus_pdf.render_pdf_page(tmp_path / "bomb.pdf", 1)
+    (tmp_path / "fine.pdf").write_bytes(nested_forms_pdf(3))
+    assert corpus_pdf.render_pdf_page(tmp_path / "fine.pdf", 1).startswith(b"\x89PNG")
+
+
+def compressed_kids_pdf(kids: int) -> bytes:
+    """The page tree in a compressed object stream (PDF 1.5): 9 KB a million pages, about
+    90 bytes of pdfium's memory each (QA-45's 525 KB one aborted the build)."""
+    import struct
+
+    tree = b"<< /Type /Pages /Kids [" + b"3 0 R " * kids + b"] /Count %d >>" % kids
+    packed = zlib.compress(b"2 0 " + tree, 9)
+    out, at = bytearray(b"%PDF-1.7\n"), {}
+    for number, body in ((1, b"<< /Type /Catalog /Pages 2 0 R >>"),
+                         (3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] >>"),
+                         (4, _stream(packed, b"/Type /ObjStm /N 1 /First 4 /Filter /FlateDecode"))):
+        at[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    at[5] = len(out)
+    rows = b"".join(struct.pack(">BIH", *row) for row in (
+        (0, 0, 65535), (1, at[1], 0), (2, 4, 0), (1, at[3], 0), (1, at[4], 0), (1, at[5], 0)))
+    out += b"5 0 obj\n%s\nendobj\n" % _stream(rows, b"/Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R")
+    out += b"startxref\n%d\n%%%%EOF\n" % at[5]
+    return bytes(out)
+
+
+def test_a_page_tree_that_needs_gigabytes_is_reported_and_the_rest_scanned(
+        tmp_path, monkeypatch):
+    from deckgen import corpus_pdf
+
+    monkeypatch.setattr(corpus_pdf, "PDF_MEMORY_BYTES", 32 << 20)  # 4 GB in use
+    (tmp_path / "trap").mkdir()
+    (tmp_path / "trap" / "deck.pdf").write_bytes(compressed_kids_pdf(10_000_000))  # ~900 MB
+    (tmp_path / "fine").mkdir()
+    (tmp_path / "fine" / "deck.pdf").write_bytes(pdf_of_pages(["Problem", "Solution"]))
+    corpus = scan(tmp_path)  # counted in this process, it would take the build with it
+    assert [s.id for s in corpus.slides] == ["fine/001", "fine/002"]
+    assert [str(p) for p in corpus.problems if p.path.startswith("trap/deck.pdf")] == [
+        "trap/deck.pdf: not read: opening it needs over 0.03125 GB of memory (a damaged or "
+        "hostile file)"]
+
+
+def test_a_deck_of_many_pdfs_reads_a_thousand_pages_in_all(tmp_path):
+    deck = tmp_path / "many"
+    deck.mkdir()
+    for n in range(3):
+        (deck / f"part{n}.pdf").write_bytes(many_kids_pdf(400))
+    corpus = scan(tmp_path)
+    assert len(corpus.slides) == 1000 and corpus.slides[-1].source == "many/part2.pdf#p200"
+    assert "many/part2.pdf: 1,200 PDF pages in the deck with this one; only the first 1000 " \
+           "are read" in [str(p) for p in corpus.problems]
