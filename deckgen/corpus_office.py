@@ -89,7 +89,7 @@ def _part_links_reader(member: str):
     return None
 
 
-def _package_links(path: Path) -> list[str]:
+def _package_links(path: Path, name: str) -> list[str]:
     """The references to content outside a zip-based presentation (.pptx, .odp, a zipped
     .key) that LibreOffice would load while converting it: a linked local file or a URL.
     Its XML is read up to PACKAGE_PART_MAX_BYTES a part, PACKAGE_XML_MAX_BYTES in all."""
@@ -113,23 +113,23 @@ def _package_links(path: Path) -> list[str]:
                 with package.open(member) as part:
                     xml = part.read(limit + 1)  # its stated size may lie
                 if len(xml) > limit:
-                    raise BadInputError(_too_much_xml(path, member.filename, limit < left))
+                    raise BadInputError(_too_much_xml(name, member.filename, limit < left))
                 left -= len(xml)
                 links += part_links(xml)
             except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, zlib.error,
                     ElementTree.ParseError) as exc:
-                raise BadInputError(f"{path.name}: cannot read its {member.filename} ({exc}); "
+                raise BadInputError(f"{name}: cannot read its {member.filename} ({exc}); "
                                     "export the deck as PDF and add that") from None
     return links
 
 
-def _too_much_xml(path: Path, member: str, one_part: bool) -> str:
+def _too_much_xml(name: str, member: str, one_part: bool) -> str:
     """Why a presentation's XML was not read to its end."""
     if one_part:
         said = f"its {member} unpacks to over {PACKAGE_PART_MAX_BYTES >> 20} MB"
     else:
         said = f"its XML unpacks to over {PACKAGE_XML_MAX_BYTES >> 20} MB in all"
-    return (f"{path.name}: {said} (a zip bomb?), which deckgen does not read; "
+    return (f"{name}: {said} (a zip bomb?), which deckgen does not read; "
             "export the deck as PDF and add that")
 
 
@@ -142,15 +142,16 @@ def _shown_link(link: str) -> str:
     return printable
 
 
-def _refuse_outside_links(path: Path) -> None:
+def _refuse_outside_links(path: Path, name: str) -> None:
     """BadInputError when a presentation links to content outside it: LibreOffice would
-    read the curator's own files, or fetch a URL, into slides that are then published."""
-    links = _package_links(path)
+    read the curator's own files, or fetch a URL, into slides that are then published.
+    ``name``: the file as the user gave it."""
+    links = _package_links(path, name)
     if links:
         shown = ", ".join(_shown_link(link) for link in links[:_LINKS_SHOWN])
         shown += ", ..." if len(links) > _LINKS_SHOWN else ""
         raise BadInputError(
-            f"{path.name}: links to content outside the file ({shown}), which deckgen does "
+            f"{name}: links to content outside the file ({shown}), which deckgen does "
             "not load: embed it in the presentation (or export the deck to PDF yourself) "
             "and add that"
         )
@@ -190,10 +191,12 @@ def presentation_to_pdf(path: Path, work_dir: Path) -> Path:
     """Convert a .pptx/.ppt/.odp/.key file to PDF with LibreOffice, headless; return the PDF.
 
     A presentation that links to content outside it (a picture on the curator's disk, a
-    URL) is refused before LibreOffice runs, and LibreOffice runs with no network where
-    the machine allows it: a shared deck never makes deckgen read or fetch anything else.
+    URL) is refused before LibreOffice renders it, and LibreOffice runs with no network
+    where the machine allows it: a shared deck never makes deckgen read or fetch anything
+    else. A format whose links cannot be read (a binary .ppt) is first saved as .odp, which
+    keeps each link as a link, and checked as one.
     """
-    import subprocess
+    import zipfile
 
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
@@ -201,30 +204,43 @@ def presentation_to_pdf(path: Path, work_dir: Path) -> Path:
             f"{path.name}: reading {path.suffix} files needs LibreOffice; install it "
             "(apt-get install libreoffice-impress-nogui) or export the deck as PDF and add that"
         )
-    _refuse_outside_links(path)
+    readable = zipfile.is_zipfile(path)
+    if readable:
+        _refuse_outside_links(path, path.name)  # before anything is written
     work_dir.mkdir(parents=True, exist_ok=True)
-    # a fixed, plain name: LibreOffice names its output after the input
-    source = work_dir / f"deck{path.suffix.lower()}"
-    shutil.copyfile(path, source)
     profile = work_dir / "profile"
     (profile / "user").mkdir(parents=True, exist_ok=True)
     (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE_SETTINGS)
+    # a fixed, plain name: LibreOffice names its output after the input
+    source = work_dir / f"deck{path.suffix.lower()}"
+    shutil.copyfile(path, source)
+    if not readable:
+        source = _libreoffice(soffice, profile, source, "odp", work_dir / "odp", path.name)
+        _refuse_outside_links(source, path.name)
+    return _libreoffice(soffice, profile, source, "pdf", work_dir, path.name)
+
+
+def _libreoffice(soffice: str, profile: Path, source: Path, to: str, out_dir: Path,
+                 name: str) -> Path:
+    """``source`` saved as ``to`` in ``out_dir`` by headless LibreOffice."""
+    import subprocess
+
     command = [
         *_no_network_prefix(),
         soffice,
         # its own profile: no clash with a LibreOffice the user has open, nothing written to ~
         f"-env:UserInstallation={profile.resolve().as_uri()}",
-        "--headless", "--norestore", "--convert-to", "pdf", "--outdir", str(work_dir), str(source),
+        "--headless", "--norestore", "--convert-to", to, "--outdir", str(out_dir), str(source),
     ]  # fmt: skip
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERT_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         raise BadInputError(
-            f"{path.name}: LibreOffice took over {CONVERT_TIMEOUT:.0f} s to convert it; "
+            f"{name}: LibreOffice took over {CONVERT_TIMEOUT:.0f} s to convert it; "
             "export the deck as PDF and add that"
         ) from exc
-    pdf = work_dir / "deck.pdf"
-    if not pdf.is_file() or pdf.stat().st_size == 0:
+    converted = out_dir / f"{source.stem}.{to}"
+    if not converted.is_file() or converted.stat().st_size == 0:
         said = " ".join((done.stderr or done.stdout).split())[-200:] or f"exit {done.returncode}"
-        raise BadInputError(f"{path.name}: LibreOffice could not convert it to PDF ({said})")
-    return pdf
+        raise BadInputError(f"{name}: LibreOffice could not convert it to PDF ({said})")
+    return converted

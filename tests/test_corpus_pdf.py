@@ -346,7 +346,7 @@ def test_past_the_check_libreoffice_still_reads_no_linked_picture_and_fetches_no
     from deckgen import corpus_office
 
     needs_libreoffice()
-    monkeypatch.setattr(corpus_office, "_refuse_outside_links", lambda path: None)
+    monkeypatch.setattr(corpus_office, "_refuse_outside_links", lambda path, name: None)
     with RecordingServer() as server:
         for kind in ("file", "http"):
             target = linked_target(kind, tmp_path, server)
@@ -373,3 +373,21 @@ def test_the_links_a_refusal_names_are_shown_cut_and_without_control_codes(tmp_p
         presentation_to_pdf(tmp_path / "many.odp", tmp_path / "work")
     said = str(refused.value)
     assert f"({hrefs[0][:120]}..., file:///tmp/gpj.?exe, file:///b.png, ...)" in said
+
+
+def test_a_binary_ppt_is_checked_as_the_odp_it_saves_as_then_converted(tmp_path):
+    # a .ppt's links cannot be read in place: LibreOffice saves it as .odp first (links stay
+    # links there) and that is checked like any .odp before it is rendered
+    import subprocess
+
+    from deckgen.corpus_office import presentation_to_pdf
+
+    needs_libreoffice()
+    make_odp(tmp_path / "old.odp", odp_picture("Pictures/logo.png"),
+             {"Pictures/logo.png": png_of("blue")})
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'p').as_uri()}",
+                    "--headless", "--convert-to", "ppt", "--outdir", str(tmp_path),
+                    str(tmp_path / "old.odp")], capture_output=True, check=True, timeout=300)
+    pdf = presentation_to_pdf(tmp_path / "old.ppt", tmp_path / "work")
+    assert (0, 0, 255) in page_colors(pdf)
+    assert (tmp_path / "work" / "odp" / "deck.odp").is_file()  # what was checked
