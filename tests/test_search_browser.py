@@ -502,7 +502,8 @@ def test_browsing_a_section_shows_sure_labels_first_and_marks_the_unsure(page, s
     assert ids[0] == "evil/002" and len(ids) > 1  # the sure label leads, though last in doc order
     metas = page.locator("li.search-hit .search-hit-meta")
     assert "unsure" not in metas.nth(0).inner_text()
-    assert metas.nth(1).inner_text().endswith(" · unsure")
+    assert metas.nth(1).inner_text().endswith(" · section unsure")  # in words, no tooltip
+    assert page.locator("li.search-hit .unsure[title]").count() == 0
     page.goto(url + "?q=claims")  # words: relevance order, the mark still shown
     page.wait_for_selector("li.search-hit")
     assert page.locator("li.search-hit .unsure").count() >= 1
@@ -593,7 +594,7 @@ def test_hits_from_a_fictional_deck_are_marked_so(page, server):
                          ".map(e => e.dataset.id)")
     assert sorted(marked) == [i for i in sorted(hit_ids(page)) if i.startswith("evil/")]
     meta = page.locator('li.search-hit[data-id="evil/002"] .search-hit-meta').inner_text()
-    assert meta.endswith(" · fictional"), meta
+    assert meta.endswith(" · fictional deck"), meta
     assert len(hit_ids(page)) > len(marked)  # the real decks' hits carry no mark
     assert page.errors == []
 

@@ -1667,8 +1667,9 @@ class SearchUI {
       // the company in its own <bdi>: a right-to-left name would take the rest of the line with it
       const rest = [sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ");
       const meta = el("p", { class: "search-hit-meta", id: `${id}-meta` }, rec.company && el("bdi", { text: rec.company }), rec.company ? ` · ${rest}` : rest);
-      if (unsure) meta.append(" · ", el("span", { class: "unsure", title: "The classifier is unsure of this slide's section", text: "unsure" }));
-      if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", title: "A made-up deck (deckgen sample): its company, figures and text are invented", text: "fictional" }));
+      // said in words, as the cards say it: a tooltip is out of reach of keyboard and touch
+      if (unsure) meta.append(" · ", el("span", { class: "unsure", text: "section unsure" }));
+      if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", text: "fictional deck" }));
       // the title and the OCR text in their own language, as on the slide page (the record's
       // BCP 47 tags; none, not lang="", for English): an Arabic voice, a Japanese font
       const snip = el("p", { class: "search-hit-snippet", id: `${id}-snippet`, dir: "auto", lang: rec.text_lang || null });
