@@ -36,7 +36,7 @@ from deckgen.corpus import (
     scan,
     shared_slide_problems,
 )
-from deckgen.corpus_pdf import read_source
+from deckgen.corpus_pdf import read_source, refusal_key
 from deckgen.errors import BadInputError, ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import (
@@ -315,6 +315,12 @@ class Builder:
             ocr_key = stage_key("ocr", ocr.VERSION, ocr_key_params, up_key)
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
+            refused = None if cached_up else self.cache.get_json(refusal_key(up_key))
+            if isinstance(refused, dict):  # a PDF page that took over a minute last time
+                up_stage.failed.append({"id": slide.id, "file": slide.source, "reason": (
+                    f"{refused.get('reason')} (in an earlier build: not tried again until the "
+                    "file or deckgen's limits change)")})
+                continue
             cached_ocr = self.cache.get_json(ocr_key)
             has_images = self.cache.has(images_key(up_key), "files")
             if cached_up is not None:
@@ -391,6 +397,9 @@ class Builder:
             self.cache.put_files(images_key(slide.fingerprints["upscale"]), result["images"])
             self.report.stages["images"].processed += 1
             self.report.stages["images"].seconds += result["images_seconds"]
+        if result.get("lasting"):  # the same next time: remembered, not tried for a minute
+            self.cache.put_json(refusal_key(slide.fingerprints["upscale"]),
+                                {"reason": result["reason"]})
         if "failed" in result:
             stage = self.report.stages[result["failed"]]
             stage.failed.append({"id": slide.id, "file": slide.source, "reason": result["reason"]})

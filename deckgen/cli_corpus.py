@@ -93,7 +93,8 @@ def add(
         "license": license,
     }
     failed = added = 0
-    for deck in [[p] for p in decks_in(paths)] if each else [paths]:
+    not_decks: list = []
+    for deck in [[p] for p in decks_in(paths, not_decks)] if each else [paths]:
         if each and (corpus / safe_slug(deck[0].stem)).exists():
             err.print(f"{deck[0]}: already in the corpus as {corpus / safe_slug(deck[0].stem)}; "
                       "left alone", highlight=False)
@@ -128,6 +129,8 @@ def add(
             err.print(f"  note: {printable(problem.path)}: {problem.reason}", highlight=False)
         print(deck_dir)
         added += 1
+    for problem in not_decks:  # a folder's link to a file outside it (--each)
+        err.print(f"skipped {printable(problem.path)}: {problem.reason}", highlight=False)
     if added:
         err.print("run `deckgen build` to process the new slides")
     if failed:
@@ -210,12 +213,15 @@ def prune(
     from deckgen.files import exclusive_lock
 
     root = Path(resolve_config(config, build={"cache": cache and str(cache)}).build.cache)
-    if not (root / "manifest.json").exists() and any((root / "cache" / "objects").glob("*/*")):
-        raise DeckgenError(f"no finished build at {root}: its cache holds the work of one that "
-                           "stopped early, kept for the next build; run `deckgen build` to "
-                           "finish it, then prune (nothing was deleted)")
-    keep = used_cache_keys(root)  # no build there: says so
-    with exclusive_lock(root / "lock"):  # never under a running build
+    if not root.is_dir():
+        used_cache_keys(root)  # no build there: says so
+    with exclusive_lock(root / "lock"):  # never under a running build (it says so)
+        if not (root / "manifest.json").exists() and any(
+                (root / "cache" / "objects").glob("*/*")):
+            raise DeckgenError(f"no finished build at {root}: its cache holds the work of one "
+                               "that stopped early, kept for the next build; run `deckgen "
+                               "build` to finish it, then prune (nothing was deleted)")
+        keep = used_cache_keys(root)  # no build there: says so
         # entries newer than the last finished build's manifest were written by a build
         # killed since: its finished work, which the next build would otherwise redo
         finished = (root / "manifest.json").stat().st_mtime_ns

@@ -127,8 +127,8 @@ class Corpus:
 MAX_SLUG_CHARS = 64
 # Names Windows keeps for devices: a folder so named cannot be made there, so a site or
 # dataset archive holding img/aux/ would not unpack on Windows
-WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
-                                  *(f"lpt{n}" for n in range(1, 10))})
+WINDOWS_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)),
+                                  *(f"lpt{n}" for n in range(10))})
 
 
 def safe_slug(text: str) -> str:

@@ -39,15 +39,20 @@ from deckgen.errors import BadInputError
 from deckgen.files import atomic_write, is_system_file, sha256_file
 
 
-def decks_in(paths: list[Path]) -> list[Path]:
+def decks_in(paths: list[Path], skipped: list[Problem] | None = None) -> list[Path]:
     """The PDFs and presentations among ``paths`` and in the folders among them, in order:
-    each is one deck (``deckgen add --each``)."""
+    each is one deck (``deckgen add --each``). A folder's link to a file outside it goes to
+    ``skipped``, as ``input_files`` skips it."""
     decks: list[Path] = []
     for path in map(Path, paths):
         found = [path]
         if path.is_dir():
             found = sorted(path.iterdir(), key=lambda p: natural_key(p.name))
         for file in found:
+            if path.is_dir() and (reason := link_problem(file, path, "the folder")):
+                if skipped is not None and file.suffix.lower() in DOCUMENT_EXTENSIONS:
+                    skipped.append(Problem(str(file), reason))
+                continue
             if file.suffix.lower() in DOCUMENT_EXTENSIONS:
                 decks.append(file)
             elif not path.is_dir():
@@ -56,7 +61,8 @@ def decks_in(paths: list[Path]) -> list[Path]:
                     "(a folder of slide images is one deck: add it without --each)"
                 )
     if not decks:
-        raise BadInputError("no PDF or presentation found in the given paths")
+        links = f" (but {len(skipped)} links to files outside it)" if skipped else ""
+        raise BadInputError(f"no PDF or presentation found in the given paths{links}")
     return decks
 
 

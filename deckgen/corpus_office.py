@@ -66,17 +66,50 @@ def _odf_outside_links(xml: bytes) -> list[str]:
     return links
 
 
-def _ooxml_outside_links(xml: bytes) -> list[str]:
-    """The external targets of an OOXML .rels part but its hyperlinks: a picture's
-    ``r:link``, a linked OLE object, video or sound is loaded; a hyperlink is not."""
+_OOXML_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# what a hyperlink's relationship id is used by: followed on a click, never loaded
+_OOXML_CLICKS = ("}hlinkClick", "}hlinkHover", "}hlinkMouseOver")
+
+
+def _ooxml_outside_links(xml: bytes, used: dict[str, set[str]] | None = None) -> list[str]:
+    """The external targets of an OOXML .rels part that LibreOffice would load: a
+    picture's ``r:link``, a linked OLE object, video or sound. A hyperlink is not loaded,
+    but its type is the file's word for it: one its part uses other than as a click's
+    target (``<a:blip r:link="rId1">``) counts as loaded whatever its type says.
+    ``used``: each relationship id of the part and the tags that name it."""
     from xml.etree import ElementTree
+
+    def loaded(relation: ElementTree.Element) -> bool:
+        uses = (used or {}).get(relation.get("Id", ""), set())
+        if any(not tag.endswith(_OOXML_CLICKS) for tag in uses):
+            return True
+        return not relation.get("Type", "").lower().endswith("/hyperlink")
 
     return [
         relation.get("Target", "")
         for relation in ElementTree.fromstring(xml).iter(_OOXML_RELATIONSHIP)
-        if relation.get("TargetMode", "").lower() == "external"
-        and not relation.get("Type", "").lower().endswith("/hyperlink")
+        if relation.get("TargetMode", "").lower() == "external" and loaded(relation)
     ]
+
+
+def _ooxml_uses(xml: bytes) -> dict[str, set[str]]:
+    """Each relationship id an OOXML part names (``r:id``, ``r:link``, ``r:embed``...)
+    and the tags of the elements that name it."""
+    from xml.etree import ElementTree
+
+    uses: dict[str, set[str]] = {}
+    for element in ElementTree.fromstring(xml).iter():
+        for attribute, value in element.attrib.items():
+            if attribute.startswith(_OOXML_REL_ID):
+                uses.setdefault(value, set()).add(element.tag)
+    return uses
+
+
+def _rels_source(member: str) -> str:
+    """The part a .rels part describes: ppt/slides/_rels/slide1.xml.rels is
+    ppt/slides/slide1.xml."""
+    folder, _, name = member.rpartition("_rels/")
+    return folder + name.removesuffix(".rels")
 
 
 def _part_links_reader(member: str):
@@ -103,21 +136,32 @@ def _package_links(path: Path, name: str) -> list[str]:
         return []  # not a zip (.ppt, a broken file): LibreOffice says what it is
     links: list[str] = []
     left = PACKAGE_XML_MAX_BYTES
+
+    def read(member: zipfile.ZipInfo) -> bytes:
+        nonlocal left
+        limit = min(PACKAGE_PART_MAX_BYTES, left)
+        with package.open(member) as part:
+            xml = part.read(limit + 1)  # its stated size may lie
+        if len(xml) > limit:
+            raise BadInputError(_too_much_xml(name, member.filename, limit < left))
+        left -= len(xml)
+        return xml
+
     with package:
-        for member in package.infolist():
+        parts = {member.filename: member for member in package.infolist()}
+        for member in parts.values():
             part_links = _part_links_reader(member.filename)
             if part_links is None:
                 continue
-            limit = min(PACKAGE_PART_MAX_BYTES, left)
             try:
-                with package.open(member) as part:
-                    xml = part.read(limit + 1)  # its stated size may lie
-                if len(xml) > limit:
-                    raise BadInputError(_too_much_xml(name, member.filename, limit < left))
-                left -= len(xml)
-                links += part_links(xml)
-            except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, zlib.error,
-                    ElementTree.ParseError) as exc:
+                if part_links is _ooxml_outside_links:
+                    source = parts.get(_rels_source(member.filename))
+                    uses = _ooxml_uses(read(source)) if source is not None else {}
+                    links += _ooxml_outside_links(read(member), uses)
+                else:
+                    links += part_links(read(member))
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
+                    zlib.error, ElementTree.ParseError) as exc:  # RuntimeError: encrypted
                 raise BadInputError(f"{name}: cannot read its {member.filename} ({exc}); "
                                     "export the deck as PDF and add that") from None
     return links

@@ -16,9 +16,8 @@ import math
 import os
 import pickle
 import re
-import resource
-import select
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,55 +51,103 @@ class _TooCostly(Exception):
     """A PDF took more time or memory than a real one ever needs."""
 
 
+class PdfPageTooCostly(SlideError):
+    """A page that took more time or memory than a real one ever needs: the same again
+    next time, so a build remembers it (``refusal_key``) instead of trying for a minute."""
+
+
+def refusal_key(upscale_key: str) -> str:
+    """The cache key of a page's refusal: its source and settings, and these limits."""
+    from deckgen.cache import stage_key
+
+    return stage_key("pdf-refused", "1", [PDF_PAGE_SECONDS, PDF_MEMORY_BYTES], upscale_key)
+
+
+# one fork at a time: another thread's child must not inherit this call's pipe (it would
+# hold the pipe open, and this call wait for that child)
+_FORK_LOCK = threading.Lock()
+
+
 def _contained(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
-    """``fn(*args)`` in a forked child limited to ``seconds`` and ``PDF_MEMORY_BYTES`` more
-    memory: pdfium's C code cannot be interrupted, so a hostile PDF costs a child, never the
-    build (or its worker). Where there is no fork, in this process."""
+    """``fn(*args)`` in a forked child held to ``seconds`` (wall clock here, CPU time in the
+    child) and ``PDF_MEMORY_BYTES`` more memory: pdfium's C code cannot be interrupted, so
+    a hostile PDF costs a child, never the build (or its worker). The child is killed when
+    this call ends in any way (an interrupt too) and dies with its parent. Where there is
+    no fork (Windows), in this process."""
     if not hasattr(os, "fork"):
         return fn(*args)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, send (ok, result or exception), leave at once
-        try:
-            os.close(read_end)
-            _quiet_child()
-            _limit_memory(PDF_MEMORY_BYTES)
-            try:
-                sent = pickle.dumps((True, fn(*args)))
-            except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
-                try:
-                    sent = pickle.dumps((False, exc))
-                except Exception:  # noqa: BLE001 - an exception that will not pickle
-                    sent = pickle.dumps((False, RuntimeError(str(exc))))
-            with os.fdopen(write_end, "wb") as out:
-                out.write(sent)
-        finally:
-            os._exit(0)
-    os.close(write_end)
+    with _FORK_LOCK:
+        read_end, write_end = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _child(fn, args, read_end, write_end, seconds, parent)  # never returns
+        os.close(write_end)
+    took_too_long = (f"took over {seconds:.0f} s (a drawing far too complex: a damaged or "
+                     "hostile file)")
     try:
         received = _read_until(read_end, time.monotonic() + seconds)
-    except _TooCostly:
-        os.kill(pid, signal.SIGKILL)
-        raise _TooCostly(f"took over {seconds:.0f} s (a drawing far too complex: a damaged "
-                         "or hostile file)") from None
+    except TimeoutError:
+        raise _TooCostly(took_too_long) from None
     finally:
         os.close(read_end)
-        os.waitpid(pid, 0)
-    ok, value = pickle.loads(received) if received else (False, MemoryError())
+        os.kill(pid, signal.SIGKILL)  # done (a zombie: no effect), or still rendering
+        _, status = os.waitpid(pid, 0)
+    too_big = (f"needs over {PDF_MEMORY_BYTES / 2**30:g} GB of memory (a damaged or hostile "
+               "file)")
+    if not received:  # it died before it could answer
+        died_of = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+        if died_of == signal.SIGXCPU:
+            raise _TooCostly(took_too_long)
+        if died_of == signal.SIGABRT:  # what pdfium does when an allocation fails
+            raise _TooCostly(too_big)
+        raise _TooCostly(f"crashed the PDF reader (exit status {status}; a damaged or "
+                         "hostile file)")
+    ok, value = pickle.loads(received)
     if ok:
         return value
-    if isinstance(value, MemoryError):  # or killed at its limit before it could answer
-        raise _TooCostly(f"needs over {PDF_MEMORY_BYTES / 2**30:g} GB of memory (a damaged "
-                         "or hostile file)")
-    raise value
+    raise _TooCostly(too_big) if isinstance(value, MemoryError) else value
+
+
+def _child(fn: Callable[..., Any], args: tuple, read_end: int, write_end: int,
+           seconds: float, parent: int) -> None:
+    """The forked child: compute, send (ok, result or exception), leave at once."""
+    try:
+        os.close(read_end)
+        _quiet_child()
+        _limit_child(seconds, parent)
+        try:
+            sent = pickle.dumps((True, fn(*args)))
+        except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
+            sent = _pickled_failure(exc)
+        with os.fdopen(write_end, "wb") as out:
+            out.write(sent)
+    finally:
+        os._exit(0)
+
+
+def _pickled_failure(exc: BaseException) -> bytes:
+    """(False, exc) pickled, or (False, RuntimeError) for an exception that pickles but
+    does not unpickle (one whose __init__ takes other arguments)."""
+    try:
+        sent = pickle.dumps((False, exc))
+        pickle.loads(sent)
+        return sent
+    except Exception:  # noqa: BLE001 - anything pickle raises
+        return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 def _read_until(fd: int, deadline: float) -> bytes:
+    """Everything the child sends, or TimeoutError at ``deadline``."""
+    import select
+
+    waiting = select.poll()  # not select(): any fd number, however many files are open
+    waiting.register(fd, select.POLLIN)
     chunks = []
     while True:
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise _TooCostly
+        if left <= 0 or not waiting.poll(left * 1000):
+            raise TimeoutError
         if not (chunk := os.read(fd, 1 << 20)):
             return b"".join(chunks)
         chunks.append(chunk)
@@ -117,18 +164,41 @@ def _quiet_child() -> None:
     os.close(devnull)
 
 
-def _limit_memory(extra: int) -> None:
-    """Let this process map ``extra`` bytes more than it has mapped now (Linux)."""
+def _limit_child(seconds: float, parent: int) -> None:
+    """The child's own limits, which hold even if its parent is gone: ``PDF_MEMORY_BYTES``
+    more than it has mapped now (Linux), CPU time a little over ``seconds``, and death with
+    its parent (Linux), each within what the user's own limits (ulimit) allow."""
+    import resource
+
+    def lower(kind: int, wanted: int) -> None:
+        soft, hard = resource.getrlimit(kind)
+        cap = [limit for limit in (soft, hard) if limit != resource.RLIM_INFINITY]
+        try:
+            resource.setrlimit(kind, (min([wanted, *cap]), hard))
+        except (ValueError, OSError):
+            pass  # a limit already lower stays
+
     try:
         with open("/proc/self/statm") as statm:
             mapped = int(statm.read().split()[0]) * resource.getpagesize()
+        lower(resource.RLIMIT_AS, mapped + PDF_MEMORY_BYTES)
     except OSError:
-        return
-    resource.setrlimit(resource.RLIMIT_AS, (mapped + extra, mapped + extra))
+        pass  # no /proc (macOS): no memory limit
+    lower(resource.RLIMIT_CPU, math.ceil(seconds) + 2)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the CPU limit ends it
+    if os.getppid() != parent:  # the parent went before prctl took
+        os._exit(1)
 
 
 def pdf_page_count(path: Path) -> int:
     """The number of pages of a PDF (at least one); BadInputError says why it has none."""
+    import pypdfium2  # noqa: F401 - here, once: each child would import it again
+
     try:
         count = _contained(_count_pages, path, seconds=PDF_OPEN_SECONDS)
     except _TooCostly as exc:
@@ -197,10 +267,12 @@ def as_pdf(path: Path, work_dir: Path) -> Path:
 def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> bytes:
     """Render one 1-based page to PNG bytes, one page at a time, in a child process
     (``_contained``: a page that would take hours or gigabytes fails alone)."""
+    import pypdfium2  # noqa: F401 - here, once: each child would import it again
+
     try:
         return _contained(_render_page, path, page, width, seconds=PDF_PAGE_SECONDS)
     except _TooCostly as exc:
-        raise SlideError(f"cannot render PDF page {page}: it {exc}") from None
+        raise PdfPageTooCostly(f"cannot render PDF page {page}: it {exc}") from None
 
 
 def _render_page(path: Path, page: int, width: int) -> bytes:

@@ -18,7 +18,7 @@ from typing import Any
 from deckgen import bundle_images, classify, ocr, ocr_layout, site_images, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus_pdf import read_source
+from deckgen.corpus_pdf import PdfPageTooCostly, read_source
 from deckgen.errors import DeckgenError
 from deckgen.files import atomic_write
 from deckgen.records import OcrResult, Slide, UpscaleResult
@@ -86,6 +86,8 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
         try:
             data = read_source(Path(task.corpus_root), task.source)
             png, up = upscale.upscale(data, task.upscale_params)
+        except PdfPageTooCostly as exc:  # the same next time: the parent remembers it
+            return {"failed": "upscale", "reason": reason(exc), "lasting": True}
         except Exception as exc:
             return {"failed": "upscale", "reason": reason(exc)}
         out["upscale"] = (png, up.to_dict())

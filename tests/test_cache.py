@@ -337,6 +337,11 @@ def test_prune_after_an_interrupted_build_keeps_that_builds_work(
     assert stages["upscale"]["processed"] == stages["ocr"]["processed"] == 0, stages
     # the first build stopped early: no finished build to prune for, and it says why
     (build / "manifest.json").unlink()
+    from deckgen.files import exclusive_lock
+
+    with exclusive_lock(build / "lock"):  # ... unless that build is still running (QA-46)
+        running = _run(prune)
+    assert running.returncode == EXIT_USAGE and "another deckgen build" in running.stderr
     first = _run(prune)
     said = " ".join(first.stderr.split())
     assert first.returncode == EXIT_USAGE, said

@@ -157,8 +157,8 @@ def test_safe_slug():
 def test_a_slug_is_never_a_name_windows_keeps_for_a_device(tmp_path):
     # a folder named aux or com1 cannot be made on Windows: the site and dataset archive
     # holding img/aux/ would not unpack there (QA-43)
-    assert [safe_slug(n) for n in ("Aux", "CON", "nul", "Com1", "LPT9", "Prn.")] == [
-        "aux-deck", "con-deck", "nul-deck", "com1-deck", "lpt9-deck", "prn-deck"]
+    assert [safe_slug(n) for n in ("Aux", "CON", "nul", "Com1", "LPT9", "Prn.", "com0")] == [
+        "aux-deck", "con-deck", "nul-deck", "com1-deck", "lpt9-deck", "prn-deck", "com0-deck"]
     assert [safe_slug(n) for n in ("Aux Labs", "com10", "console")] == [
         "aux-labs", "com10", "console"]
     (tmp_path / "aux").mkdir()  # made by hand on Linux: built, and the report says why to rename

@@ -417,3 +417,19 @@ def test_a_folder_s_link_to_a_file_outside_it_is_skipped_never_imported(tmp_path
     imported = sorted(p.name for p in deck.iterdir() if p.suffix == ".jpg")
     assert imported == ["001.jpg", "002.jpg"]  # 001 and the inside link, renumbered
     assert all(p.read_bytes() != private.read_bytes() for p in deck.iterdir())
+
+
+def test_each_skips_a_folder_s_link_to_a_pdf_outside_it(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir()
+    Image.new("RGB", (320, 180), "red").save(private / "secret.pdf")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    Image.new("RGB", (320, 180), "blue").save(shared / "ok.pdf")
+    (shared / "linked.pdf").symlink_to(private / "secret.pdf")
+    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--each", "--corpus",
+                           str(tmp_path / "corpus"), str(shared)], capture_output=True, text=True)
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 0, said
+    assert f"skipped {shared / 'linked.pdf'}: symlink pointing outside the folder" in said
+    assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["ok"]

@@ -124,9 +124,10 @@ def make_odp(path, shapes: str, pictures: dict[str, bytes] | None = None, styles
 
 
 def make_pptx_picture(path, picture: bytes, linked_to: str | None = None,
-                      web_link: str | None = None):
+                      web_link: str | None = None, link_type: str | None = None):
     """A .pptx of one slide with ``picture`` embedded, or instead a picture whose
-    ``a:blip`` links (``r:link``, TargetMode="External") to ``linked_to``."""
+    ``a:blip`` links (``r:link``, TargetMode="External") to ``linked_to``, its relationship
+    of ``link_type`` (an image's by default)."""
     from pptx import Presentation
     from pptx.opc.constants import RELATIONSHIP_TYPE
     from pptx.oxml.ns import qn
@@ -139,8 +140,8 @@ def make_pptx_picture(path, picture: bytes, linked_to: str | None = None,
     if linked_to:
         blip = shape._element.blipFill.blip
         del blip.attrib[qn("r:embed")]
-        blip.set(qn("r:link"), slide.part.relate_to(linked_to, RELATIONSHIP_TYPE.IMAGE,
-                                                    is_external=True))
+        blip.set(qn("r:link"), slide.part.relate_to(
+            linked_to, link_type or RELATIONSHIP_TYPE.IMAGE, is_external=True))
     if web_link:
         box = slide.shapes.add_textbox(Inches(1), Inches(6.5), Inches(8), Inches(0.8))
         run = box.text_frame.paragraphs[0].add_run()
@@ -391,3 +392,45 @@ def test_a_binary_ppt_is_checked_as_the_odp_it_saves_as_then_converted(tmp_path)
     pdf = presentation_to_pdf(tmp_path / "old.ppt", tmp_path / "work")
     assert (0, 0, 255) in page_colors(pdf)
     assert (tmp_path / "work" / "odp" / "deck.odp").is_file()  # what was checked
+
+
+def test_a_pptx_picture_linked_through_a_hyperlink_typed_relationship_is_refused(tmp_path):
+    # LibreOffice resolves r:link by id and ignores the relationship's declared type (QA-46)
+    import pytest
+    from pptx.opc.constants import RELATIONSHIP_TYPE
+
+    from deckgen.corpus_office import presentation_to_pdf
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    private = tmp_path / "private.png"
+    private.write_bytes(png_of("red"))
+    make_pptx_picture(tmp_path / "sly.pptx", png_of("blue"), linked_to=private.as_uri(),
+                      link_type=RELATIONSHIP_TYPE.HYPERLINK)
+    with pytest.raises(BadInputError, match="links to content outside the file"):
+        presentation_to_pdf(tmp_path / "sly.pptx", tmp_path / "work")
+    assert not (tmp_path / "work").exists()
+    make_pptx_picture(tmp_path / "web.pptx", png_of("blue"), web_link="https://example.com/")
+    assert presentation_to_pdf(tmp_path / "web.pptx", tmp_path / "work-web").is_file()
+
+
+def test_a_presentation_with_an_encrypted_part_is_a_clear_error(tmp_path):
+    import zipfile
+
+    import pytest
+
+    from deckgen.corpus_office import presentation_to_pdf
+    from deckgen.errors import BadInputError
+
+    needs_libreoffice()
+    with zipfile.ZipFile(tmp_path / "locked.odp", "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.presentation")
+        package.writestr("content.xml", "<office:document-content/>")
+        at = package.getinfo("content.xml").header_offset
+    data = bytearray((tmp_path / "locked.odp").read_bytes())
+    central = data.rindex(b"PK\x01\x02")  # content.xml's entry, the last one
+    data[at + 6] |= 0x1  # "encrypted", in its local header and the central directory:
+    data[central + 8] |= 0x1  # reading it asks for a password
+    (tmp_path / "locked.odp").write_bytes(bytes(data))
+    with pytest.raises(BadInputError, match=r"locked.odp: cannot read its content.xml"):
+        presentation_to_pdf(tmp_path / "locked.odp", tmp_path / "work")

@@ -616,3 +616,120 @@ def test_a_deck_of_many_pdfs_reads_a_thousand_pages_in_all(tmp_path):
     assert len(corpus.slides) == 1000 and corpus.slides[-1].source == "many/part2.pdf#p200"
     assert "many/part2.pdf: 1,200 PDF pages in the deck with this one; only the first 1000 " \
            "are read" in [str(p) for p in corpus.problems]
+
+
+def _children_of(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_an_interrupt_while_a_page_renders_kills_its_child_at_once(tmp_path):
+    import signal
+    import time
+
+    from deckgen import corpus_pdf
+
+    (tmp_path / "slow.pdf").write_bytes(self_filling_pdf(400_000))  # minutes to render
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    before = _children_of(os.getpid())
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.5)  # Ctrl-C, half a second in
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            corpus_pdf.render_pdf_page(tmp_path / "slow.pdf", 1)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 5  # not the whole render's wait
+    assert _children_of(os.getpid()) == before  # killed and reaped: no orphan renders on
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_a_render_never_outlives_the_process_that_asked_for_it(tmp_path):
+    import time
+
+    (tmp_path / "slow.pdf").write_bytes(self_filling_pdf(400_000))
+    asker = subprocess.Popen([sys.executable, "-c", (
+        "import sys; from pathlib import Path; from deckgen.corpus_pdf import render_pdf_page;"
+        "render_pdf_page(Path(sys.argv[1]), 1)"), str(tmp_path / "slow.pdf")])
+    try:
+        deadline = time.monotonic() + 20
+        while not (child := _children_of(asker.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert child, "the render's child never started"
+    finally:
+        asker.kill()  # SIGKILL: no chance to clean up
+        asker.wait()
+    (render,) = child
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{render}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{render}").exists(), "the render went on without its parent"
+
+
+def test_pdfs_open_under_a_users_own_memory_limit(tmp_path):
+    # ulimit -v on a shared machine: the child's limit stays within it, never fails to set
+    (tmp_path / "fine.pdf").write_bytes(pdf_of_pages(["Problem", "Solution"]))
+    script = ("import resource, sys; from pathlib import Path;"
+              "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30));"
+              "from deckgen.corpus_pdf import pdf_page_count, render_pdf_page;"
+              "p = Path(sys.argv[1]); print(pdf_page_count(p), len(render_pdf_page(p, 2)) > 0)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "fine.pdf")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["2", "True"], done.stderr
+
+
+def test_a_child_that_crashes_or_raises_oddly_is_said_in_plain_words():
+    import ctypes
+
+    from deckgen import corpus_pdf
+
+    with pytest.raises(corpus_pdf._TooCostly, match=r"crashed the PDF reader"):
+        corpus_pdf._contained(ctypes.string_at, 0, seconds=10)  # a segfault
+
+    class Odd(Exception):
+        def __init__(self, a, b):
+            super().__init__(f"{a} {b}")
+
+    def raise_odd():
+        raise Odd("two", "parts")
+
+    with pytest.raises(RuntimeError, match="Odd: two parts"):
+        corpus_pdf._contained(raise_odd, seconds=10)
+
+
+def test_a_pdf_page_refused_for_its_cost_is_remembered_not_tried_every_build(
+        tmp_path, tiny_corpus, monkeypatch):
+    # a deck of 999 such pages cost a minute each, on every build (QA-46)
+    import time
+
+    from conftest import config_for
+
+    from deckgen import corpus_pdf
+    from deckgen.build import Builder
+
+    monkeypatch.setattr(corpus_pdf, "PDF_PAGE_SECONDS", 2.0)
+    deck = tiny_corpus / "trap"
+    deck.mkdir()
+    (deck / "deck.pdf").write_bytes(self_filling_pdf(400_000))
+    cfg = config_for(tmp_path, tiny_corpus)
+    first = Builder(cfg, quiet=True).run()
+    (failed,) = first.stages["upscale"].failed
+    assert failed["id"] == "trap/001" and "took over 2 s" in failed["reason"]
+    started = time.monotonic()
+    again = Builder(cfg, quiet=True).run()
+    assert time.monotonic() - started < 2  # not tried again
+    (failed,) = again.stages["upscale"].failed
+    assert failed["reason"].endswith("(in an earlier build: not tried again until the file "
+                                     "or deckgen's limits change)")
+    monkeypatch.setattr(corpus_pdf, "PDF_PAGE_SECONDS", 3.0)  # a new limit: tried again
+    started = time.monotonic()
+    assert "took over 3 s" in Builder(cfg, quiet=True).run().stages["upscale"].failed[0]["reason"]
+    assert time.monotonic() - started > 3
