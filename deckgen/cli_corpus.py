@@ -215,7 +215,7 @@ def prune(
     root = Path(resolve_config(config, build={"cache": cache and str(cache)}).build.cache)
     if not root.is_dir():
         used_cache_keys(root)  # no build there: says so
-    with exclusive_lock(root / "lock"):  # never under a running build (it says so)
+    with exclusive_lock(root / "lock", "prune when it has finished"):  # never under a build
         if not (root / "manifest.json").exists() and any(
                 (root / "cache" / "objects").glob("*/*")):
             raise DeckgenError(f"no finished build at {root}: its cache holds the work of one "

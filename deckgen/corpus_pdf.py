@@ -48,12 +48,18 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 class _TooCostly(Exception):
-    """A PDF took more time or memory than a real one ever needs."""
+    """A PDF took more time or memory than a real one ever needs. ``lasting``: it would
+    again (its own processor time, deckgen's own memory limit), not because the machine
+    was busy or paused, or the user's ulimit was lower."""
+
+    def __init__(self, message: str, *, lasting: bool):
+        super().__init__(message)
+        self.lasting = lasting
 
 
 class PdfPageTooCostly(SlideError):
-    """A page that took more time or memory than a real one ever needs: the same again
-    next time, so a build remembers it (``refusal_key``) instead of trying for a minute."""
+    """A page that took more processor time or memory than a real one ever needs: the same
+    again next time, so a build remembers it (``refusal_key``) instead of trying again."""
 
 
 def refusal_key(upscale_key: str) -> str:
@@ -66,16 +72,20 @@ def refusal_key(upscale_key: str) -> str:
 # one fork at a time: another thread's child must not inherit this call's pipe (it would
 # hold the pipe open, and this call wait for that child)
 _FORK_LOCK = threading.Lock()
+# the wall clock's allowance over ``seconds`` of the child's processor time: a busy or
+# paused machine (a laptop asleep) must not make a page fail, let alone be remembered so
+_WALL_CLOCK_FACTOR = 3
 
 
 def _contained(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
-    """``fn(*args)`` in a forked child held to ``seconds`` (wall clock here, CPU time in the
-    child) and ``PDF_MEMORY_BYTES`` more memory: pdfium's C code cannot be interrupted, so
-    a hostile PDF costs a child, never the build (or its worker). The child is killed when
-    this call ends in any way (an interrupt too) and dies with its parent. Where there is
-    no fork (Windows), in this process."""
+    """``fn(*args)`` in a forked child held to ``seconds`` of processor time (and a few
+    times that on the wall clock) and ``PDF_MEMORY_BYTES`` more memory: pdfium's C code
+    cannot be interrupted, so a hostile PDF costs a child, never the build (or its worker).
+    The child is killed when this call ends in any way (an interrupt too) and dies with its
+    parent. Where there is no fork (Windows), in this process."""
     if not hasattr(os, "fork"):
         return fn(*args)
+    users_cap = _users_memory_cap()  # the child inherits it
     with _FORK_LOCK:
         read_end, write_end = os.pipe()
         parent = os.getpid()
@@ -83,30 +93,50 @@ def _contained(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
         if pid == 0:
             _child(fn, args, read_end, write_end, seconds, parent)  # never returns
         os.close(write_end)
-    took_too_long = (f"took over {seconds:.0f} s (a drawing far too complex: a damaged or "
-                     "hostile file)")
+    wall = seconds * _WALL_CLOCK_FACTOR
     try:
-        received = _read_until(read_end, time.monotonic() + seconds)
+        received = _read_until(read_end, time.monotonic() + wall)
     except TimeoutError:
-        raise _TooCostly(took_too_long) from None
+        raise _TooCostly(f"did not finish in {wall:.0f} s (a drawing far too complex, or "
+                         "this machine too busy: tried again next build)",
+                         lasting=False) from None
     finally:
         os.close(read_end)
         os.kill(pid, signal.SIGKILL)  # done (a zombie: no effect), or still rendering
         _, status = os.waitpid(pid, 0)
-    too_big = (f"needs over {PDF_MEMORY_BYTES / 2**30:g} GB of memory (a damaged or hostile "
-               "file)")
+    if users_cap is not None:
+        too_big = _TooCostly(f"needs more memory than this process may have (ulimit -v "
+                             f"{users_cap >> 10}): tried again next build", lasting=False)
+    else:
+        too_big = _TooCostly(f"needs over {PDF_MEMORY_BYTES / 2**30:g} GB of memory (a "
+                             "damaged or hostile file)", lasting=True)
     if not received:  # it died before it could answer
         died_of = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         if died_of == signal.SIGXCPU:
-            raise _TooCostly(took_too_long)
+            raise _TooCostly(f"took over {seconds:.0f} s of processor time (a drawing far too "
+                             "complex: a damaged or hostile file)", lasting=True)
         if died_of == signal.SIGABRT:  # what pdfium does when an allocation fails
-            raise _TooCostly(too_big)
+            raise too_big
         raise _TooCostly(f"crashed the PDF reader (exit status {status}; a damaged or "
-                         "hostile file)")
+                         "hostile file)", lasting=False)
     ok, value = pickle.loads(received)
     if ok:
         return value
-    raise _TooCostly(too_big) if isinstance(value, MemoryError) else value
+    raise too_big if isinstance(value, MemoryError) else value
+
+
+def _users_memory_cap() -> int | None:
+    """The user's own address-space limit (ulimit -v) where it is below what the child
+    would be given, else None (deckgen's ``PDF_MEMORY_BYTES`` is the limit)."""
+    import resource
+
+    try:
+        with open("/proc/self/statm") as statm:
+            wanted = int(statm.read().split()[0]) * resource.getpagesize() + PDF_MEMORY_BYTES
+    except OSError:
+        return None
+    cap = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return cap if cap != resource.RLIM_INFINITY and cap < wanted else None
 
 
 def _child(fn: Callable[..., Any], args: tuple, read_end: int, write_end: int,
@@ -166,7 +196,7 @@ def _quiet_child() -> None:
 
 def _limit_child(seconds: float, parent: int) -> None:
     """The child's own limits, which hold even if its parent is gone: ``PDF_MEMORY_BYTES``
-    more than it has mapped now (Linux), CPU time a little over ``seconds``, and death with
+    more than it has mapped now (Linux), ``seconds`` of processor time, and death with
     its parent (Linux), each within what the user's own limits (ulimit) allow."""
     import resource
 
@@ -184,7 +214,7 @@ def _limit_child(seconds: float, parent: int) -> None:
         lower(resource.RLIMIT_AS, mapped + PDF_MEMORY_BYTES)
     except OSError:
         pass  # no /proc (macOS): no memory limit
-    lower(resource.RLIMIT_CPU, math.ceil(seconds) + 2)
+    lower(resource.RLIMIT_CPU, math.ceil(seconds))
     try:
         import ctypes
 
@@ -272,7 +302,8 @@ def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> byt
     try:
         return _contained(_render_page, path, page, width, seconds=PDF_PAGE_SECONDS)
     except _TooCostly as exc:
-        raise PdfPageTooCostly(f"cannot render PDF page {page}: it {exc}") from None
+        failure = PdfPageTooCostly if exc.lasting else SlideError
+        raise failure(f"cannot render PDF page {page}: it {exc}") from None
 
 
 def _render_page(path: Path, page: int, width: int) -> bytes:

@@ -83,16 +83,18 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 @contextmanager
-def exclusive_lock(lock_file: Path) -> Iterator[None]:
+def exclusive_lock(lock_file: Path,
+                   advice: str = "wait for it to finish, or give this one another --cache"
+                   ) -> Iterator[None]:
     """Held by one process at a time (one build per cache folder); the OS drops it when
     the process dies, so a killed build never leaves the folder locked. Without flock
-    (Windows) nothing is locked."""
+    (Windows) nothing is locked. ``advice``: what to do when another process holds it."""
     with open(lock_file, "a+") as handle:
         if fcntl is not None and not _lock(handle, blocking=False):
             handle.seek(0)
             owner = handle.read().strip() or "another process"
             raise DeckgenError(f"another deckgen build ({owner}) is using {lock_file.parent}; "
-                               "wait for it to finish, or give this one another --cache") from None
+                               f"{advice}") from None
         handle.truncate(0)
         handle.write(f"pid {os.getpid()}")
         handle.flush()

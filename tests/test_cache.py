@@ -341,7 +341,9 @@ def test_prune_after_an_interrupted_build_keeps_that_builds_work(
 
     with exclusive_lock(build / "lock"):  # ... unless that build is still running (QA-46)
         running = _run(prune)
-    assert running.returncode == EXIT_USAGE and "another deckgen build" in running.stderr
+    said = " ".join(running.stderr.split())
+    assert running.returncode == EXIT_USAGE and "another deckgen build" in said
+    assert said.endswith("; prune when it has finished")
     first = _run(prune)
     said = " ".join(first.stderr.split())
     assert first.returncode == EXIT_USAGE, said

@@ -549,8 +549,8 @@ def test_a_pdf_page_that_renders_for_hours_fails_alone_in_seconds(tmp_path, monk
     (tmp_path / "slow.pdf").write_bytes(self_filling_pdf(40_000))
     (tmp_path / "fine.pdf").write_bytes(self_filling_pdf(3))
     started = time.monotonic()
-    with pytest.raises(SlideError, match=r"cannot render PDF page 1: it took over 2 s \(a "
-                                         r"drawing far too complex"):
+    with pytest.raises(SlideError, match=r"cannot render PDF page 1: it took over 2 s of "
+                                         r"processor time \(a drawing far too complex"):
         corpus_pdf.render_pdf_page(tmp_path / "slow.pdf", 1)
     assert time.monotonic() - started < 10
     png = corpus_pdf.render_pdf_page(tmp_path / "fine.pdf", 1)  # and the next page renders
@@ -733,3 +733,38 @@ def test_a_pdf_page_refused_for_its_cost_is_remembered_not_tried_every_build(
     started = time.monotonic()
     assert "took over 3 s" in Builder(cfg, quiet=True).run().stages["upscale"].failed[0]["reason"]
     assert time.monotonic() - started > 3
+
+
+def test_a_page_the_machine_was_too_busy_for_is_tried_again_next_build(
+        tmp_path, tiny_corpus, monkeypatch):
+    # a laptop asleep, or more workers than cores: the wall clock runs out before the page's
+    # processor time does; that is no reason to refuse the page for good (QA-47)
+    from conftest import config_for
+
+    from deckgen import corpus_pdf
+    from deckgen.build import Builder
+
+    monkeypatch.setattr(corpus_pdf, "PDF_PAGE_SECONDS", 2.0)
+    monkeypatch.setattr(corpus_pdf, "_WALL_CLOCK_FACTOR", 0.5)  # 1 s of waiting, 2 s of CPU
+    deck = tiny_corpus / "busy"
+    deck.mkdir()
+    (deck / "deck.pdf").write_bytes(self_filling_pdf(400_000))
+    cfg = config_for(tmp_path, tiny_corpus)
+    for _ in range(2):
+        (failed,) = Builder(cfg, quiet=True).run().stages["upscale"].failed
+        assert "did not finish in 1 s" in failed["reason"], failed
+        assert "tried again next build" in failed["reason"]
+        assert "in an earlier build" not in failed["reason"]  # it was tried again
+
+
+def test_a_page_over_the_users_own_memory_limit_is_said_so_and_not_remembered(tmp_path):
+    (tmp_path / "big.pdf").write_bytes(nested_forms_pdf(20))  # 1.5 GB to render
+    script = ("import resource, sys; from pathlib import Path;"
+              "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30));"
+              "from deckgen.corpus_pdf import render_pdf_page\n"
+              "try: render_pdf_page(Path(sys.argv[1]), 1)\n"
+              "except Exception as exc: print(type(exc).__name__, exc)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "big.pdf")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout.startswith("SlideError cannot render PDF page 1: it needs more memory "
+                                  "than this process may have (ulimit -v 1048576)"), done
