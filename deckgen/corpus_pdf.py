@@ -85,13 +85,14 @@ def _contained(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
     parent. Where there is no fork (Windows), in this process."""
     if not hasattr(os, "fork"):
         return fn(*args)
-    users_cap = _users_memory_cap()  # the child inherits it
+    memory = _memory_wanted()  # the child's, which starts with what this process maps
+    users_cap = _users_memory_cap(memory)  # the child inherits it
     with _FORK_LOCK:
         read_end, write_end = os.pipe()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _child(fn, args, read_end, write_end, seconds, parent)  # never returns
+            _child(fn, args, read_end, write_end, seconds, memory, parent)  # never returns
         os.close(write_end)
     wall = seconds * _WALL_CLOCK_FACTOR
     try:
@@ -125,27 +126,35 @@ def _contained(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
     raise too_big if isinstance(value, MemoryError) else value
 
 
-def _users_memory_cap() -> int | None:
-    """The user's own address-space limit (ulimit -v) where it is below what the child
-    would be given, else None (deckgen's ``PDF_MEMORY_BYTES`` is the limit)."""
+def _memory_wanted() -> int | None:
+    """``PDF_MEMORY_BYTES`` more than this process maps now (None without /proc: macOS)."""
     import resource
 
     try:
         with open("/proc/self/statm") as statm:
-            wanted = int(statm.read().split()[0]) * resource.getpagesize() + PDF_MEMORY_BYTES
+            return int(statm.read().split()[0]) * resource.getpagesize() + PDF_MEMORY_BYTES
     except OSError:
         return None
+
+
+def _users_memory_cap(wanted: int | None) -> int | None:
+    """The user's own address-space limit (ulimit -v) where it is below ``wanted``, else
+    None (deckgen's ``PDF_MEMORY_BYTES`` is the limit)."""
+    import resource
+
     cap = resource.getrlimit(resource.RLIMIT_AS)[0]
-    return cap if cap != resource.RLIM_INFINITY and cap < wanted else None
+    if wanted is None or cap == resource.RLIM_INFINITY or cap >= wanted:
+        return None
+    return cap
 
 
 def _child(fn: Callable[..., Any], args: tuple, read_end: int, write_end: int,
-           seconds: float, parent: int) -> None:
+           seconds: float, memory: int | None, parent: int) -> None:
     """The forked child: compute, send (ok, result or exception), leave at once."""
     try:
         os.close(read_end)
         _quiet_child()
-        _limit_child(seconds, parent)
+        _limit_child(seconds, memory, parent)
         try:
             sent = pickle.dumps((True, fn(*args)))
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent
@@ -194,10 +203,10 @@ def _quiet_child() -> None:
     os.close(devnull)
 
 
-def _limit_child(seconds: float, parent: int) -> None:
-    """The child's own limits, which hold even if its parent is gone: ``PDF_MEMORY_BYTES``
-    more than it has mapped now (Linux), ``seconds`` of processor time, and death with
-    its parent (Linux), each within what the user's own limits (ulimit) allow."""
+def _limit_child(seconds: float, memory: int | None, parent: int) -> None:
+    """The child's own limits, which hold even if its parent is gone: ``memory`` bytes of
+    address space (``_memory_wanted``), ``seconds`` of processor time, and death with its
+    parent (Linux), each within what the user's own limits (ulimit) allow."""
     import resource
 
     def lower(kind: int, wanted: int) -> None:
@@ -208,12 +217,8 @@ def _limit_child(seconds: float, parent: int) -> None:
         except (ValueError, OSError):
             pass  # a limit already lower stays
 
-    try:
-        with open("/proc/self/statm") as statm:
-            mapped = int(statm.read().split()[0]) * resource.getpagesize()
-        lower(resource.RLIMIT_AS, mapped + PDF_MEMORY_BYTES)
-    except OSError:
-        pass  # no /proc (macOS): no memory limit
+    if memory is not None:  # no /proc (macOS): no memory limit
+        lower(resource.RLIMIT_AS, memory)
     lower(resource.RLIMIT_CPU, math.ceil(seconds))
     try:
         import ctypes
