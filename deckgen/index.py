@@ -643,10 +643,9 @@ def _best_surface(term: str, counts: Counter) -> str:
 def _languages(slides: list[Slide]) -> dict[str, dict[str, str]]:
     """Each slide's ``_LANG_FIELDS``, as its slide page's ``lang`` (SlideView.text_lang and
     .title_lang)."""
-    from .site import text_lang  # here: `deckgen search` loads no Jinja (80 ms a run)
+    from .site import text_lang, title_lang  # here: `deckgen search` loads no Jinja (80 ms)
 
-    return {s.id: {"text_lang": text_lang(s.ocr.lang, s.ocr.text),
-                   "title_lang": text_lang(s.ocr.lang, s.ocr.title) if s.ocr.title.strip() else ""}
+    return {s.id: {"text_lang": text_lang(s.ocr.lang, s.ocr.text), "title_lang": title_lang(s.ocr)}
             for s in slides if s.ocr is not None}
 
 

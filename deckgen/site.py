@@ -58,6 +58,7 @@ from deckgen.records import (
     SECTIONS,
     UNSURE_BELOW,
     DeckMeta,
+    OcrResult,
     Slide,
 )
 from deckgen.site_images import srcset
@@ -257,8 +258,7 @@ class SlideView:
     @property
     def title_lang(self) -> str:
         """The OCR title's own language ("" for "Slide 3", or "Market size" over Japanese)."""
-        ocr = self.slide.ocr
-        return text_lang(ocr.lang, ocr.title) if ocr and ocr.title.strip() else ""
+        return title_lang(self.slide.ocr)
 
     @property
     def path(self) -> str:
@@ -313,6 +313,11 @@ _SCRIPTS = {
     "hi": re.compile("[\u0900-\u0963\u0971-\u097f\ua8e0-\ua8ff]"),
     "th": re.compile("[\u0e01-\u0e4e]"),
 }
+
+
+def title_lang(ocr: OcrResult | None) -> str:
+    """The BCP 47 tag of a slide's OCR title ("" for none, or one in English)."""
+    return text_lang(ocr.lang, ocr.title) if ocr and ocr.title.strip() else ""
 
 
 def text_lang(lang: str, text: str) -> str:
