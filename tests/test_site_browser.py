@@ -634,3 +634,61 @@ def test_an_unsure_card_says_what_is_unsure_in_words_not_a_tooltip(browser, tmp_
                                       " e.hasAttribute('title')])")
     context.close()
     assert marks == [["section unsure", False]], marks
+
+
+def test_the_arrow_keys_leave_one_history_entry_for_the_whole_deck(browser, site_url: str):
+    # each arrow press pushed an entry: nine Back presses to leave a deck read with the arrows
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(site_url + "deck/acme.html")
+    page.goto(site_url + "slide/acme/001.html")
+    entries = page.evaluate("history.length")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**/slide/acme/002.html")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**/slide/acme/003.html")
+    after = page.evaluate("history.length")
+    page.go_back()
+    left_to = page.url
+    context.close()
+    assert after == entries, (entries, after)
+    assert left_to.endswith("/deck/acme.html"), left_to
+
+
+def test_print_is_light_and_leaves_the_controls_off_paper(browser, site_url: str):
+    # in a dark scheme the page printed its pale screen text on white paper (2.8:1)
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html")
+    text = "getComputedStyle(document.body).color"
+    on_screen = page.evaluate(text)
+    page.emulate_media(media="print", color_scheme="dark")
+    printed = page.evaluate(text)
+    mark = page.evaluate("""() => {
+        const m = document.querySelector('main').appendChild(document.createElement('mark'));
+        m.textContent = 'word';
+        const s = getComputedStyle(m);
+        return [s.fontWeight, s.textDecorationLine];
+    }""")
+    page.goto(site_url + "index.html?q=robots")
+    page.wait_for_selector(".search-hit")
+    controls = page.eval_on_selector_all(
+        ".filters, .search-more, .site-header, .pager",
+        "els => els.map(e => getComputedStyle(e).display)")
+    context.close()
+    assert on_screen == "rgb(236, 236, 242)", on_screen  # the dark scheme did apply on screen
+    assert printed == "rgb(27, 27, 36)", printed
+    assert mark == ["700", "underline"], mark
+    assert controls and set(controls) == {"none"}, controls
+
+
+def test_the_pager_wraps_a_long_neighbour_title_rather_than_cut_it(browser, site_url: str):
+    # one line ending in "…" hid the title's end, and more of it under WCAG 1.4.12 spacing
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(site_url + "slide/acme/002.html")
+    styles = page.eval_on_selector_all(
+        ".pager-prev, .pager-next",
+        "els => els.map(e => [getComputedStyle(e).whiteSpace, getComputedStyle(e).textOverflow])")
+    context.close()
+    assert styles and all(s == ["normal", "clip"] for s in styles), styles

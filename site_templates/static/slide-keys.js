@@ -19,9 +19,12 @@ function selectionInText(selection) {
   return node instanceof Text && node.data.trim() !== "" && Boolean(node.parentElement.closest("main"));
 }
 
+// The keys turn pages of one deck: each replaces the history entry (as reveal.js does), so
+// one Back returns to where the reader came from, not through every slide read. The pager's
+// links, clicked, still add entries as any link does.
 function follow(rel) {
   const link = document.querySelector(`link[rel="${rel}"]`);
-  if (link) window.location.href = link.href;
+  if (link) window.location.replace(link.href);
 }
 
 let keysDown = 0; // a later key press takes over from one still being decided
