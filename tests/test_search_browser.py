@@ -314,9 +314,10 @@ def test_the_did_you_mean_offer_is_part_of_the_live_status_line(page, server):
     assert status.inner_text() == "No slides match “markt sise”. Did you mean market size?"
     assert spoken.text_content() == status.inner_text()
     assert status.locator(".search-did-you-mean a").inner_text() == "market size"
-    page.goto(url + "?q=custmer+")  # slides found through the typo: the count, then the offer
+    page.goto(url + "?q=custmer+")  # slides found through the typo: said so, the offer inside
     page.wait_for_selector(".search-did-you-mean a")
-    assert re.fullmatch(r"\d+ slides? for “custmer”\. Did you mean customer\?", status.inner_text())
+    assert re.fullmatch(r"No slide has “custmer”\. Showing \d+ slides? for customer\.",
+                        status.inner_text())
     assert spoken.text_content() == status.inner_text()
     live = page.eval_on_selector_all(
         "[aria-live], [role=status], [role=alert], [role=log]", "els => els.map(e => e.className)")
@@ -1664,3 +1665,84 @@ def test_the_keyboard_goes_past_a_group_of_chips_in_one_tab(page, server):
         assert tabs < 7, "no hit within 7 Tabs of a chip"  # a group of chips each, "Show N slides"
         page.keyboard.press("Tab")
         tabs += 1
+
+
+@pytest.fixture(scope="module")
+def honest_server(tmp_path_factory):
+    """A small site for what the status line and hits say of how they were found: "rising"
+    but never "raising", "commerce" and "commercial", "team" never beside "slides", and a
+    Climate deck whose slides never say "climate"."""
+    site = tmp_path_factory.mktemp("honest-site") / "site"
+    site.mkdir()
+    slides = [make_slide("fin", 1, "gross margin rising every quarter", "Financials", "financials"),
+              make_slide("fin", 2, "costs rising fast", "Costs", "problem"),
+              make_slide("mkt", 1, "commerce moves online", "Market", "market"),
+              make_slide("mkt", 2, "commercial fleets need it", "Fleets", "market"),
+              make_slide("crew", 1, "team of engineers", "Team", "team"),
+              make_slide("crew", 2, "our team and advisors", "Advisors", "team"),
+              make_slide("sun", 1, "solar panels on every roof", "Product", "product")]
+    metas = {s.deck: DeckMeta(slug=s.deck, company=f"Company {s.deck}", industry="Retail")
+             for s in slides}
+    metas["sun"] = DeckMeta(slug="sun", company="Company sun", industry="Climate")
+    write_search_page(site, slides, metas)
+    # with the site's style sheet: how a hit looks is part of what it says
+    shutil.copy(ROOT / "site_templates/static/style.css", site / "static/style.css")
+    home = site / "index.html"
+    home.write_text(home.read_text().replace(
+        "</head>", '<link rel="stylesheet" href="static/style.css"></head>'))
+    with serving(site) as url:
+        yield url
+
+
+def test_hits_found_only_through_a_close_spelling_say_so(page, honest_server):
+    page.goto(honest_server + "?q=raising")
+    page.wait_for_selector("li.search-hit")
+    status, spoken = page.locator(".search-status"), page.locator("[role=status]")
+    # never "2 slides for “raising”": no slide says it
+    assert wait_count(page) == "No slide has “raising”. Showing 2 slides for rising."
+    assert spoken.text_content() == status.inner_text()
+    assert page.inner_text(".search-did-you-mean a") == "rising"
+    # the status line named the spelling of every hit: no hit says it again
+    assert count_in_results(page, "li.search-hit-fuzzy") == 2
+    assert count_in_results(page, ".search-hit-close") == 0
+    # and a hit found otherwise than by the typed word looks it
+    border = page.eval_on_selector("li.search-hit-fuzzy", "e => getComputedStyle(e).borderTopStyle")
+    assert border == "dashed"
+    assert page.errors == []
+
+
+def test_a_close_spelling_among_exact_hits_is_said_on_its_hit(page, honest_server):
+    page.goto(honest_server + "?q=commerce")
+    page.wait_for_selector("li.search-hit")
+    assert wait_count(page) == "2 slides for “commerce”"
+    assert exact_ids(page) == ["mkt/001"]
+    fuzzy = page.locator("li.search-hit-fuzzy")
+    assert fuzzy.get_attribute("data-id") == "mkt/002"
+    # in words, in the meta line the hit's link is named by: a screen reader hears it too
+    assert fuzzy.locator(".search-hit-meta .search-hit-close").inner_text() == \
+        "similar word: commercial"
+    assert page.locator("li.search-hit:not(.search-hit-fuzzy) .search-hit-close").count() == 0
+    assert page.errors == []
+
+
+def test_the_gallery_words_are_left_out_when_the_rest_finds_slides(page, honest_server):
+    page.goto(honest_server + "?q=team+slides")
+    page.wait_for_selector("li.search-hit")
+    assert wait_count(page) == "No slide has “slides”. 2 slides for “team”"
+    assert page.locator("[role=status]").text_content() == page.inner_text(".search-status")
+    assert sorted(hit_ids(page)) == ["crew/001", "crew/002"]
+    assert page.inner_text(".search-section-hint a") == "all 2 slides labelled Team"
+    assert page.errors == []
+
+
+def test_a_hit_found_by_its_deck_industry_marks_it(page, honest_server):
+    page.goto(honest_server + "?q=climate")
+    page.wait_for_selector("li.search-hit")
+    meta = page.locator("li.search-hit .search-hit-meta")
+    assert " · Climate deck" in meta.inner_text()
+    assert meta.locator("mark").inner_text() == "Climate"
+    # a hit whose text says the word marks it there, not in its meta line
+    page.goto(honest_server + "?q=solar")
+    page.wait_for_selector("li.search-hit mark")
+    assert page.locator("li.search-hit .search-hit-meta mark").count() == 0
+    assert page.errors == []

@@ -681,14 +681,3 @@ def test_print_is_light_and_leaves_the_controls_off_paper(browser, site_url: str
     assert mark == ["700", "underline"], mark
     assert controls and set(controls) == {"none"}, controls
 
-
-def test_the_pager_wraps_a_long_neighbour_title_rather_than_cut_it(browser, site_url: str):
-    # one line ending in "…" hid the title's end, and more of it under WCAG 1.4.12 spacing
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto(site_url + "slide/acme/002.html")
-    styles = page.eval_on_selector_all(
-        ".pager-prev, .pager-next",
-        "els => els.map(e => [getComputedStyle(e).whiteSpace, getComputedStyle(e).textOverflow])")
-    context.close()
-    assert styles and all(s == ["normal", "clip"] for s in styles), styles

@@ -459,6 +459,13 @@ const ABBREVIATIONS = new Map(Object.entries({
 // where the index never holds that form ("compettion": competition, not "competitive").
 const SECTION_WORDS = [...new Set(Object.entries(SECTION_ALIASES).flat(2).join(" ").toLowerCase()
   .match(/\p{L}{3,}/gu))];
+// The ways an abbreviation's expansion is tried ("monthly recurring revenue"): whole, and
+// among other words (`amid`) also less one of three or more words ("recurring revenue").
+function spelledOut(words, amid) {
+  const parts = words.split(" "), out = [words];
+  if (amid && parts.length >= 3) parts.forEach((_, k) => out.push(parts.filter((__, j) => j !== k).join(" ")));
+  return out;
+}
 // Words about the gallery itself, not about a slide's text: every result is a slide.
 const GALLERY_WORDS = new Set(["slide", "slides", "deck", "decks"]);
 // Words around a stage's name that do not change it ("series a round", "seed stage decks").
@@ -653,6 +660,12 @@ export class SearchIndex {
     return near.sort((a, b) => a.dist - b.dist || a.spelled - b.spelled || b.df - a.df);
   }
 
+  // The commonest word behind a term ("commercial" for "commerci"), or the term.
+  async surface(term) {
+    const [v] = await this.vocab(term, term + "\u0000");
+    return v && v.term === term ? v.word : term;
+  }
+
   // Terms starting with `root`: from its term shard when the whole range lies in it
   // (no extra download), else from the vocabulary files.
   async completions(root) {
@@ -699,17 +712,26 @@ export class SearchIndex {
   // corrections, {word, near: those corrections, nearest first}.
   async clause(clause) {
     if (clause.kind === "phrase") {
-      return { exact: await this.phraseScores(clause.terms, clause.offsets), fuzzy: new Map(), terms: clause.terms };
+      return { exact: await this.phraseScores(clause.terms, clause.offsets), fuzzy: new Map(), terms: clause.terms, close: new Map() };
     }
-    const exact = await this.termScores(clause.terms[0]), fuzzy = new Map();
+    const exact = await this.termScores(clause.terms[0]), fuzzy = new Map(), via = new Map();
     const extra = await this.expansions(clause, exact.size > 0);
     const scores = await Promise.all(extra.map((v) => this.termScores(v.term)));
-    for (const part of scores) {
-      for (const [d, s] of part) if (!exact.has(d) && !(fuzzy.get(d) >= s)) fuzzy.set(d, s);
+    for (const [k, part] of scores.entries()) {
+      for (const [d, s] of part) if (!exact.has(d) && !(fuzzy.get(d) >= s)) { fuzzy.set(d, s); via.set(d, extra[k]); }
     }
     const typos = extra.filter((v) => v.dist > 0), completed = extra.some((v) => v.dist === 0);
     const replace = !exact.size && !completed && typos.length ? { word: clause.word, near: typos } : null;
-    return { exact, fuzzy, terms: [clause.terms[0], ...extra.map((v) => v.term)], replace };
+    // each doc found through another word than the typed one (not just the rest of the word
+    // being typed): [typed, the word it has], for the hit to say so ("close spelling: rising")
+    const typed = [clause.word, withoutArticle(clause.word)];
+    const close = new Map(), shown = new Map(); // term -> the word a slide has for it
+    for (const [d, v] of via) {
+      if (v.dist === 0 && typed.some((w) => v.word.startsWith(w))) continue;
+      if (!shown.has(v.term)) shown.set(v.term, v.word === v.term ? await this.surface(v.term) : v.word);
+      close.set(d, [clause.word, shown.get(v.term), v.dist > 0]);
+    }
+    return { exact, fuzzy, terms: [clause.terms[0], ...extra.map((v) => v.term)], replace, close };
   }
 
   // Run a query. Returns {hits: [{doc, score, tier}], total, counts, marks, suggestion,
@@ -727,20 +749,20 @@ export class SearchIndex {
     const replaced = [], misspelt = new Set(); // typed words no slide has
     // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
     const results = await Promise.all(clauses.map((c) => this.clause(c)));
-    for (const [k, { exact, fuzzy, terms, replace }] of results.entries()) {
+    for (const [k, { exact, fuzzy, terms, replace, close }] of results.entries()) {
       (clauses[k].marks || terms).forEach((t) => marks.add(t));
       if (replace) replaced.push(replace);
       if (clauses[k].kind === "term" && !exact.size) misspelt.add(clauses[k].word);
       const next = new Map();
-      const add = (d, s, tier) => {
-        if (matched === null) next.set(d, { score: s, tier });
+      const add = (d, s, tier, near = null) => {
+        if (matched === null) next.set(d, { score: s, tier, close: near ? [near] : [] });
         else if (matched.has(d)) {
           const m = matched.get(d);
-          next.set(d, { score: m.score + s, tier: Math.max(m.tier, tier) });
+          next.set(d, { score: m.score + s, tier: Math.max(m.tier, tier), close: near ? [...m.close, near] : m.close });
         }
       };
       for (const [d, s] of exact) add(d, s, 0);
-      for (const [d, s] of fuzzy) add(d, s, 1);
+      for (const [d, s] of fuzzy) add(d, s, 1, close.get(d));
       matched = next;
     }
     const facets = await facetsLoading;
@@ -748,7 +770,7 @@ export class SearchIndex {
       .map(([n, v]) => [n, facetIndex(facets[n].values, v) + 1 || -1]); // unknown value: nothing
     if (matched === null) { // no words: the filters alone list slides in order (Whoosh's Every)
       matched = new Map();
-      if (active.length) for (let d = 0; d < this.meta.docs; d++) matched.set(d, { score: 1, tier: 0 });
+      if (active.length) for (let d = 0; d < this.meta.docs; d++) matched.set(d, { score: 1, tier: 0, close: [] });
     }
     const counts = {}, hits = [];
     for (const name of Object.keys(facets)) counts[name] = new Map();
@@ -765,7 +787,7 @@ export class SearchIndex {
         const c = f.codes[d];
         if (c) counts[name].set(c, (counts[name].get(c) || 0) + 1);
       }
-      if (!fails && m) hits.push({ doc: d, score: m.score, tier: m.tier });
+      if (!fails && m) hits.push({ doc: d, score: m.score, tier: m.tier, close: m.close });
     }
     hits.sort((a, b) => a.tier - b.tier || b.score - a.score || a.doc - b.doc);
     if (!clauses.length && active.some(([name]) => name === "section")) { // browsing a section:
@@ -773,6 +795,10 @@ export class SearchIndex {
       hits.sort((a, b) => unsure.has(a.doc) - unsure.has(b.doc) || a.doc - b.doc);
     }
     const [section, outright, fixes] = filters.section ? [null, false, []] : this.sectionNamed(query, facets, active, misspelt);
+    if (!hits.length && suggest) { // "team slides": the words about the gallery are not required
+      const rest = await this.withoutGalleryWords(query, clauses, filters, fix);
+      if (rest) return { ...rest, section: rest.section || section, stage: rest.stage || (filters.stage ? null : this.stageNamed(query, facets, active)) };
+    }
     const noExact = !hits.some((h) => h.tier === 0);
     if (replaced.length && hits.length && noExact) {
       // the typo corrections that found these slides, whichever of each word's near ones it took
@@ -807,7 +833,20 @@ export class SearchIndex {
     const facet = hits.length || !suggest ? null : this.facetNamed(query, facets, active, filters);
     const anywhere = hits.length || !active.length || !clauses.length || !suggest ? hits.length
       : (await this.search(query, {}, false, false)).total;
-    return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, expanded, section, stage, facet, anywhere, clauses, misspelt: [...misspelt] };
+    return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, expanded, section, stage, facet, anywhere,
+      clauses, misspelt: [...misspelt], corrected: correctedOnly(hits), searched: query, leftOut: [] };
+  }
+
+  // "team slides" finds nothing, and "team" finds slides: that search, with the words about
+  // the gallery it left out (`leftOut`, and `leftKnown`: some slide has one of them), or null.
+  async withoutGalleryWords(query, clauses, filters, fix) {
+    const gallery = clauses.filter((c) => c.kind === "term" && GALLERY_WORDS.has(c.word));
+    if (!gallery.length || gallery.length === clauses.length) return null;
+    const rest = replaceWords(query, gallery.map((c) => [c.word, ""]));
+    const found = rest && await this.search(rest, filters, true, fix);
+    if (!found || !found.total) return null;
+    const known = (await Promise.all(gallery.map((c) => this.postings(c.terms[0])))).some(Boolean);
+    return { ...found, leftOut: gallery.map((c) => c.word), leftKnown: known };
   }
 
   // The section a query names ("go to market", "our team", "Problem slides", "market size",
@@ -954,15 +993,20 @@ export class SearchIndex {
     const missing = unknown.filter((u) => !GALLERY_WORDS.has(u.word)).map((u) => u.word);
     if (unknown.length) {
       // an abbreviation no slide has ("TAM") is tried spelt out first, the other words corrected
+      // (among other words, if all its words and the others find nothing, then it less one of
+      // its words: "mrr growth" is "recurring revenue growth" where no slide says "monthly" too)
       const short = unknown.filter((u) => !u.phrase && ABBREVIATIONS.has(u.word));
-      const spelt = short.map((u) => [u.word, ABBREVIATIONS.get(u.word).words]);
+      const spelt = (u) => spelledOut(ABBREVIATIONS.get(u.word).words, clauses.length > 1);
+      const spelts = short.length ? short.map(spelt).reduce((all, ways) => all.flatMap((a) => ways.map((w) => [...a, w])), [[]])
+        .map((ways) => ways.map((w, k) => [short[k].word, w])).slice(0, MAX_SUGGESTION_TRIES) : [];
       const near = await Promise.all(unknown.map((u) => (GALLERY_WORDS.has(u.word) && !u.phrase ? [] : this.nearWords(u.word, u.term, 1))));
       const withNear = unknown.map((u, k) => ({ ...u, near: near[k] }));
-      const tries = [...(short.length ? corrections(withNear.filter((u) => !short.some((a) => a.word === u.word))).map((pairs) => [...spelt, ...pairs]) : []),
+      const others = short.length ? corrections(withNear.filter((u) => !short.some((a) => a.word === u.word))) : [];
+      const tries = [...spelts.flatMap((spelt) => others.map((pairs) => [...spelt, ...pairs])),
         ...corrections(withNear), unknown.map(({ word, phrase }) => [word, phrase ? word : ""])];
       const found = await this.firstThatFinds(query, tries, filters);
       if (found) {
-        const expanded = found.pairs.filter(([word, to]) => ABBREVIATIONS.has(word) && to === ABBREVIATIONS.get(word).words)
+        const expanded = found.pairs.filter(([word, to]) => ABBREVIATIONS.has(word) && to && spelledOut(ABBREVIATIONS.get(word).words, true).includes(to))
           .map(([word]) => ABBREVIATIONS.get(word).name);
         const dropped = found.pairs.filter(([word, to]) => !to && !GALLERY_WORDS.has(word)).map(([word]) => word);
         return { suggestion: found.suggestion, dropped, partial: false, expanded };
@@ -1112,6 +1156,20 @@ export class LiveIndex {
   }
 }
 
+// When no hit has the typed words, only close spellings of some ("raising": "rising"):
+// {typed: those words, to: the words the hits have instead}, each once, in order; else null.
+function correctedOnly(hits) {
+  if (!hits.length || !hits.every((h) => h.close.length)) return null;
+  const typed = [], to = [];
+  for (const h of hits) {
+    for (const [word, near] of h.close) {
+      if (!typed.includes(word)) typed.push(word);
+      if (!to.includes(near)) to.push(near);
+    }
+  }
+  return { typed, to };
+}
+
 // Whoosh sums an Or of 4 field queries as a binary tree: (f0 + f1) + (f2 + f3).
 function sumFields(parts) {
   const all = new Map();
@@ -1145,15 +1203,32 @@ function corrections(misspelt) {
 
 // The query with each [from, to] word replaced wherever it stands, in a phrase too ("" drops
 // it, and any stop word it leaves at either end: "go to market" without "go" is "market");
-// null if that changes nothing or leaves no words.
-function replaceWords(typed, pairs) {
+// null if that changes nothing or leaves no words. A word dropped takes with it what only it
+// held up: its clitic ("what's": not "'s the ask?"), a joiner it leaves at an end or beside
+// it ("team & advisors": "team"; "go-to-market" less "to": "go-market"), and an empty pair
+// of brackets or markup ("<script>alert(1)</script>": "alert(1)").
+export function replaceWords(typed, pairs) {
   // an offer is a query of words: no override turns the line around it, no control breaks it
   const query = typed.replace(BIDI_CONTROLS, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
   let out = query;
   for (const [from, to] of pairs) {
-    out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}(?![\\p{L}\\p{N}_])`, "giu"), (m, pre) => pre + to);
+    const clitic = to ? "" : "(?:['’](?:s|re|ll|ve|d|m|t))?";
+    out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}${clitic}(?![\\p{L}\\p{N}_])`, "giu"), (m, pre) => pre + (to || GONE_WORD));
   }
   if (pairs.some(([, to]) => !to)) {
+    // where a word went: one joiner stays only between two that do ("a & b & c" less b)
+    const around = new RegExp(`${JOINERS}*${GONE_WORD}${JOINERS}*`, "gu");
+    const hasJoiner = (s) => /[&+/-]/.test(s);
+    for (let last = null; last !== out;) {
+      last = out;
+      out = out.replace(around, (m, at, all) => {
+        const [left, right] = m.split(GONE_WORD);
+        if (at === 0 || at + m.length === all.length) return " ";
+        return hasJoiner(left) && hasJoiner(right) ? left : " ";
+      });
+      out = out.replace(/<\s*\/?\s*>|\(\s*\)|\[\s*\]|\{\s*\}|"\s*"/g, " ");
+      out = out.replace(new RegExp(`^${JOINERS}+|${JOINERS}+$`, "gu"), " ");
+    }
     // a word left out of "go-to-market" leaves no hyphen hanging ("-to-market", "go-to-")
     out = out.replace(/-{2,}/g, "-").replace(/(^|[\s"])-+/g, "$1").replace(/-+(?=[\s"]|$)/g, "");
     const stop = [...STOP_WORDS].join("|");
@@ -1164,6 +1239,10 @@ function replaceWords(typed, pairs) {
   out = out.split(/\s+/).filter(Boolean).join(" ");
   return out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length ? null : out;
 }
+// where replaceWords dropped a word (no control character is left in a query), and what
+// joins two words without being one: "team & advisors", "B2B/B2C", "go-to-market"
+const GONE_WORD = "\u0000";
+const JOINERS = "[\\s&+/-]";
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
@@ -1600,8 +1679,21 @@ class SearchUI {
     // the words no slide has at all: no filter is to blame, and clearing it cannot help
     const missing = result.misspelt.filter((w) => !GALLERY_WORDS.has(w));
     const nowhere = !n && !result.anywhere;
-    let said;
-    if (n) said = [`${n} ${n === 1 ? "slide" : "slides"}`, ...(echo ? [" for ", ...quote(echo)] : []), ...within];
+    let said, ended = false;
+    const { corrected, leftOut = [] } = result;
+    // "team slides": the slides for "team", the gallery's word left out; "raising": the slides
+    // for its close spelling, said as such (never "3 slides for “raising”" of slides that say "rising")
+    const gone = [...(result.leftKnown ? [] : leftOut), ...(corrected ? corrected.typed.filter((w) => result.misspelt.includes(w)) : [])];
+    const notAll = (leftOut.length && result.leftKnown) || (corrected && corrected.typed.some((w) => !result.misspelt.includes(w)));
+    const lacking = gone.length ? ["No slide has ", ...quotes(gone), ". "] : notAll ? ["No slide has all these words. "] : [];
+    if (n && corrected) {
+      const link = result.suggestion ? this.suggestionLink(result.suggestion) : corrected.to.join(", ");
+      said = [...lacking, el("span", { class: "search-did-you-mean" }, `Showing ${n} ${n === 1 ? "slide" : "slides"} for `, link, ...within, ".")];
+      ended = true;
+    } else if (n && leftOut.length) {
+      const searched = shorten(result.searched.replace(BIDI_CONTROLS, ""), ECHO_LENGTH);
+      said = [...lacking, `${n} ${n === 1 ? "slide" : "slides"} for `, ...quote(searched), ...within];
+    } else if (n) said = [`${n} ${n === 1 ? "slide" : "slides"}`, ...(echo ? [" for ", ...quote(echo)] : []), ...within];
     else if (missing.length && missing.length <= 3 && !result.suggestion) said = ["No slide has ", ...quotes(missing), "."];
     else said = ["No slides", ...(echo ? [" match ", ...quote(echo)] : []), ...(nowhere && echo ? [] : within), "."];
     if (on.length && !(nowhere && echo)) {
@@ -1609,14 +1701,8 @@ class SearchUI {
       clear.addEventListener("click", () => { this.filters = {}; this.shown = PAGE_SIZE; this.commit(false); this.input.focus(); });
       nodes.push(el("p", { class: "search-filters" }, clear));
     }
-    if (result.suggestion) {
-      const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, q: result.suggestion }), class: "search-suggestion", text: result.suggestion });
-      link.addEventListener("click", (ev) => {
-        ev.preventDefault();
-        this.input.value = result.suggestion;
-        this.refocus = () => this.status;
-        this.commit(false);
-      });
+    if (result.suggestion && !(n && corrected)) {
+      const link = this.suggestionLink(result.suggestion);
       // an abbreviation spelt out ("TAM") and the words left out are the ones no slide has
       const absent = [...result.expanded, ...result.dropped];
       const [before, after] = absent.length ? [["No slide has ", ...quotes(absent), ". Search for "], " instead?"]
@@ -1628,7 +1714,7 @@ class SearchUI {
     }
     // "market -size": no word is left out of a search (deckgen search reads "-" as a space too)
     const minus = [...q.matchAll(/(?:^|\s)-([\p{L}\p{N}_]{2,})/gu)].map((m) => shorten(m[1], 30));
-    if (minus.length) said.push(n && !result.suggestion ? ". " : " ", "Search cannot leave words out: ", ...quotes(minus), ` ${minus.length === 1 ? "was" : "were"} searched for too.`);
+    if (minus.length) said.push(n && !result.suggestion && !ended ? ". " : " ", "Search cannot leave words out: ", ...quotes(minus), ` ${minus.length === 1 ? "was" : "were"} searched for too.`);
     this.say("count", ...said);
     const slides = (count) => `${count} ${count === 1 ? "slide" : "slides"}`;
     if (result.section) {
@@ -1649,6 +1735,18 @@ class SearchUI {
     return nodes;
   }
 
+  // A link that searches for `suggestion` instead, leaving focus on the status line.
+  suggestionLink(suggestion) {
+    const link = el("a", { href: "?" + new URLSearchParams({ ...this.filters, q: suggestion }), class: "search-suggestion", text: suggestion });
+    link.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      this.input.value = suggestion;
+      this.refocus = () => this.status;
+      this.commit(false);
+    });
+    return link;
+  }
+
   // The <li> of each hit in `hits` (of `result`), with its display record.
   hitItems(result, hits, records) {
     // the slide page marks the matched words on the image and in its text
@@ -1666,10 +1764,22 @@ class SearchUI {
       const unsure = this.facetData.section && this.facetData.section.unsure.has(hits[i].doc);
       // the company in its own <bdi>: a right-to-left name would take the rest of the line with it
       const rest = [sectionLabel(this.facetData, rec.section), rec.year, `slide ${rec.page}`].filter(Boolean).join(" · ");
-      const meta = el("p", { class: "search-hit-meta", id: `${id}-meta` }, rec.company && el("bdi", { text: rec.company }), rec.company ? ` · ${rest}` : rest);
+      // found by its deck's company or industry alone (the text and title say no word of the
+      // search): that metadata marked in the meta line, where the snippet shows no reason
+      const said = [rec.title || rec.id, rec.text || ""].some((t) => snippet(t, result.marks).some((p) => p.mark));
+      const marked = (text) => snippet(text, said ? new Set() : result.marks, 1000).map((p) => (p.mark ? el("mark", { text: p.text }) : p.text));
+      const company = rec.company && el("bdi", {}, ...marked(rec.company));
+      const meta = el("p", { class: "search-hit-meta", id: `${id}-meta` }, company, rec.company ? ` · ${rest}` : rest);
+      const industry = this.facetData.industry && this.facetData.industry.labels[this.facetData.industry.codes[hits[i].doc] - 1];
+      if (!said && industry && snippet(industry, result.marks).some((p) => p.mark)) meta.append(" · ", el("bdi", {}, ...marked(industry)), " deck");
       // said in words, as the cards say it: a tooltip is out of reach of keyboard and touch
       if (unsure) meta.append(" · ", el("span", { class: "unsure", text: "section unsure" }));
       if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", text: "fictional deck" }));
+      // a slide found through a close spelling of a typed word says so, in words (a screen
+      // reader hears it with the title), unless the status line said it of every hit
+      for (const [, near, typo] of closeNotes(result, hits[i])) {
+        meta.append(" · ", el("span", { class: "search-hit-close", text: `${typo ? "close spelling" : "similar word"}: ${near}` }));
+      }
       // the title and the OCR text in their own language, as on the slide page (the record's
       // BCP 47 tags; none, not lang="", for English): an Arabic voice, a Japanese font
       const snip = el("p", { class: "search-hit-snippet", id: `${id}-snippet`, dir: "auto", lang: rec.text_lang || null });
@@ -1806,6 +1916,14 @@ class SearchUI {
     else if (ev.key === "ArrowUp") { ev.preventDefault(); if (i === 0) this.input.focus(); else this.focusHit(i - 1); }
     else if (ev.key === "Escape") { this.input.focus(); }
   }
+}
+
+// The close spellings hit `hit` of `result` was found through that the status line did not
+// name: all of them, unless every hit has one ("Showing 3 slides for rising").
+function closeNotes(result, hit) {
+  if (!result.corrected) return hit.close;
+  const named = new Set(analyze(result.suggestion || result.corrected.to.join(" ")).map((t) => t.term));
+  return hit.close.filter(([, near]) => !analyze(near).every((t) => named.has(t.term)));
 }
 
 function sectionLabel(facets, value) {

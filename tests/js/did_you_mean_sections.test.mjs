@@ -60,15 +60,21 @@ test("a suggestion never holds a hyphen left hanging by a word it leaves out", a
 });
 
 test("slide and deck are words about the gallery, never missing words", async () => {
-  for (const query of ["teem slide", "team slides", "team deck"]) {
+  // "teem" alone finds nothing either: the misspelt section name is offered
+  for (const query of ["teem slide"]) {
     const result = await search(query);
     assert.equal(result.suggestion, "team", query);
     assert.deepEqual(result.dropped, [], query);
     assert.deepEqual(sectionOf(result), ["team", 1], query);
   }
-  const revenue = await search("revenue slides");
-  assert.equal(revenue.suggestion, "revenue");
-  assert.deepEqual(revenue.dropped, []);
+  // the rest finds slides: those, the gallery's word left out (honest_results.test.mjs)
+  for (const query of ["team slides", "team deck", "revenue slides"]) {
+    const result = await search(query);
+    assert.ok(result.total > 0, query);
+    assert.deepEqual([result.suggestion, result.dropped], [null, []], query);
+    assert.equal(result.searched, query.split(" ")[0], query);
+  }
+  assert.deepEqual(sectionOf(await search("team slides")), ["team", 1]);
 });
 
 test("a suggestion spells each word as the user meant it, not as the index's commonest form", async () => {
