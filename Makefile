@@ -25,7 +25,7 @@ help:
 	@echo "make test     set up, then run all tests (unit + end-to-end)"
 	@echo "make serve    preview site/ on http://127.0.0.1:8000/"
 	@echo "make test-fast  the tests without the end-to-end ones (no browser, S3 or Dask)"
-	@echo "make lint     ruff over deckgen, tests and benchmarks"
+	@echo "make lint     ruff over deckgen, tests, benchmarks and tools"
 	@echo "make docs     regenerate docs/cli.md from the commands' --help"
 	@echo "make bench    run every benchmark, results in docs/benchmarks.md; one at a time:"
 	@echo "              bench-ocr bench-sr bench-search bench-build bench-bundle"
@@ -87,7 +87,7 @@ docs: setup
 	$(BIN)/python tools/cli_docs.py
 
 lint: setup-dev
-	$(BIN)/ruff check deckgen tests benchmarks
+	$(BIN)/ruff check deckgen tests benchmarks tools
 
 bench: bench-ocr bench-sr bench-search bench-build bench-bundle bench-curation bench-pdf bench-korean
 
@@ -98,6 +98,7 @@ bench-ocr: setup-dev
 	$(BIN)/python benchmarks/bench_ocr.py
 
 bench-search: setup-dev setup-node tests/js/node_modules
+	@sh tools/ensure-apt.sh chromium
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/bench_search.py
 

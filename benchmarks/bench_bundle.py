@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.eval_dev import EVAL_DEV, located  # noqa: E402
 from deckgen.bundle import build_bundle, verify_bundle  # noqa: E402
 from deckgen.bundle_images import encode_upscaled  # noqa: E402
 from deckgen.records import (  # noqa: E402
@@ -57,11 +58,18 @@ def load(slides_dir: Path) -> tuple[list[Slide], dict[str, DeckMeta], dict, dict
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--slides", type=Path, default=ROOT.parent / "shared/eval-dev/lowres")
+    parser.add_argument("--slides", type=Path, default=None,
+                        help=f"a folder of <deck>/<page>.jpg (default: {EVAL_DEV / 'lowres'})")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    folder = located(parser, args.slides, "the dataset bundle benchmark",
+                     default=EVAL_DEV / "lowres", flag="--slides")
+    if folder is None:
+        return
+    if not any(folder.glob("*/*.jpg")):  # a table of 0 slides would read as a measurement
+        parser.error(f"--slides {folder}: no <deck>/<page>.jpg slides in it")
     t0 = time.perf_counter()
-    slides, decks, sources, upscaled = load(args.slides)
+    slides, decks, sources, upscaled = load(folder)
     upscale_s = time.perf_counter() - t0
     methods = sorted({s.upscale.method for s in slides if s.upscale})
     results = {}

@@ -37,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.doc_section import write_section  # noqa: E402
 from deckgen import upscale as up  # noqa: E402
+from deckgen.evaluate import tokens, word_scores  # noqa: E402
 from deckgen.training.sr_data import degrade, luma, render_slide  # noqa: E402
-from deckgen.training.sr_eval import cer, psnr, ssim, tokens, word_scores  # noqa: E402
+from deckgen.training.sr_eval import cer, psnr, ssim  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 EVAL_DEV = SHARED / "eval-dev"
@@ -540,8 +541,9 @@ def main(argv: list[str] | None = None) -> int:
         real_oracle = {} if args.no_oracle or args.speed_only else oracle_pages(real)
         if not args.speed_only:
             score_set("eval-dev", real, real_oracle, rows, log, pool, save)
-    elif not EVAL_DEV.is_dir():
-        log(f"{EVAL_DEV} not found: real-slide rows skipped")
+    elif not EVAL_DEV.is_dir():  # without its rows, the doc's section would lose them
+        log(f"{EVAL_DEV} not found: real-slide rows and the docs/benchmarks.md update skipped")
+        args.no_write = True
     if slides and not args.speed_only:
         score_set("synthetic", slides, oracle, rows, log, pool, save)
     if args.speed:

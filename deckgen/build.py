@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from deckgen.files import (
     content_stamp,
     exclusive_lock,
     folder_lock,
+    remove_temp_files,
     sha256_file,
     tree_stamp,
 )
@@ -57,7 +59,7 @@ from deckgen.manifest import (
     version_change_line,
     write_manifest,
 )
-from deckgen.progress import Progress
+from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
 from deckgen.slide_task import (
     DATASET_IMAGE,
@@ -88,11 +90,7 @@ class Builder:
 
     # -- helpers for later stages -------------------------------------------------------
     def upscaled_png(self, slide: Slide) -> bytes:
-        png = self.cache.get(slide.fingerprints["upscale"], "png")
-        if png is None:  # dropped as corrupt since this build read it: recompute it
-            png, _ = upscale.upscale(self.source_bytes(slide), self.config.upscale)
-            self.cache.put(slide.fingerprints["upscale"], png, "png")
-        return png
+        return upscaled_png(self.cache, slide, self.source_bytes, self.config.upscale)
 
     def published_images(self, slide: Slide) -> dict[str, bytes]:
         return cached_images(self.cache, slide, self.upscaled_png)
@@ -543,21 +541,17 @@ class Builder:
         (self.out / SITE_MARKER).unlink(missing_ok=True)  # for deploy: not finished yet
         remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = self._site_images(built)
-        dataset = bundle.build_bundle(
+        dataset = write_dataset(
             slides,  # the failed ones too: the bundle lists them as left out
             decks,
-            self.source_bytes,
-            lambda slide: self.published_images(slide)[DATASET_IMAGE],
-            self.out / "dataset",
-            version=DATASET_VERSION,
-            max_pixels=self.config.upscale.max_pixels,
-            progress=self.progress,
-            config=self.config,  # settings for provenance.json, base_url for Croissant
-            # not /tmp: a spool that a killed build left is swept by the next build, never
-            # left to fill the system's temp folder
-            spool_dir=self.build_root / "spool",
+            config=self.config,
+            cache=self.cache,
+            build_root=self.build_root,
+            out=self.out,
+            source=self.source_bytes,
             failures=self._failures(),
-            versions=self.versions,  # what provenance.json says made the slides
+            versions=self.versions,
+            progress=self.progress,
         )
         urls = {
             s.id: {"page": site_urls.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
@@ -585,15 +579,56 @@ class Builder:
         atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
 
 
-def remove_temp_files(folder: Path) -> int:
-    """Delete ``.<name>.<random>.tmp`` files (atomic writes that never reached os.replace);
-    how many there were."""
-    removed = 0
-    for path in folder.rglob(".*.tmp"):
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+def upscaled_png(cache: Cache, slide: Slide, source: Callable[[Slide], bytes],
+                 params: upscale.UpscaleParams) -> bytes:
+    """A built slide's upscaled PNG from the cache; one gone from it (dropped as corrupt,
+    or deleted) is upscaled again from ``source`` with the build's ``params``, and cached."""
+    png = cache.get(slide.fingerprints["upscale"], "png")
+    if png is None:
+        png, _ = upscale.upscale(source(slide), params)
+        cache.put(slide.fingerprints["upscale"], png, "png")
+    return png
+
+
+def write_dataset(
+    slides: list[Slide],
+    decks: dict[str, DeckMeta],
+    *,
+    config: Config,
+    cache: Cache,
+    build_root: Path,
+    out: Path,
+    source: Callable[[Slide], bytes],
+    failures: Mapping[str, str],
+    versions: Mapping[str, str],
+    progress: Progress = SILENT,
+) -> dict:
+    """The dataset archive in ``out``/dataset/ from a build's cache (``bundle.build_bundle``):
+    what the site stage and `deckgen bundle build` both write. ``config``, ``failures``
+    and ``versions`` are the build's (its settings, its failed slides' reasons, its
+    ``stage_versions``), for provenance.json and the card."""
+    def upscaled(slide: Slide) -> bytes:
+        return upscaled_png(cache, slide, source, config.upscale)
+
+    def dataset_image(slide: Slide) -> bytes:
+        return cached_images(cache, slide, upscaled)[DATASET_IMAGE]
+
+    return bundle.build_bundle(
+        slides,
+        decks,
+        source,
+        dataset_image,
+        out / "dataset",
+        version=DATASET_VERSION,
+        max_pixels=config.upscale.max_pixels,
+        progress=progress,
+        config=config,  # settings for provenance.json, base_url for Croissant
+        # not /tmp: a spool that a killed run left is swept by the next build or `bundle
+        # build`, never left to fill the system's temp folder
+        spool_dir=build_root / "spool",
+        failures=failures,
+        versions=versions,
+    )
 
 
 def _model_file_digest(method: str) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from deckgen.errors import ConfigError
-from deckgen.files import atomic_write, sha256_bytes
+from deckgen.files import atomic_write, remove_temp_files, sha256_bytes
 
 
 def _canonical(value: Any) -> Any:
@@ -76,10 +76,7 @@ class Cache:
 
     def sweep_temp_files(self) -> int:
         """Remove temp files of a killed write. Only the parent calls this, before any work."""
-        stale = list((self.root / "objects").glob("*/.*.tmp"))
-        for path in stale:
-            path.unlink(missing_ok=True)
-        return len(stale)
+        return remove_temp_files(self.root / "objects")
 
     def prune(
         self, keep: set[str], *, newer_than_ns: int | None = None, dry_run: bool = False

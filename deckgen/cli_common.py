@@ -58,13 +58,15 @@ SiteOpt = Annotated[
 
 
 def _version(value: bool) -> None:
-    """"deckgen 0.1.0 (upscale 7+…, ocr-18, classify-9+…, index 9, site 7, bundle 13)": the
-    stage versions tell two commits apart, and which stages an upgrade runs again."""
+    """"deckgen 0.1.0 (upscale 7+…, ocr-18, classify-9+…, index 14, site 7, bundle 13)": the
+    stage versions (``manifest.stage_versions``, less the tools') tell two commits apart,
+    and which stages an upgrade runs again."""
     if value:
-        from deckgen import bundle, classify, index, ocr, site, upscale
+        from deckgen.manifest import stage_versions
 
-        stages = (f"upscale {upscale.VERSION}", ocr.VERSION, classify.VERSION,
-                  f"index {index.VERSION}", f"site {site.VERSION}", f"bundle {bundle.VERSION}")
+        tools = ("deckgen", "opencv", "tesseract")  # not stages: deckgen's is said first
+        stages = [version if version.startswith(f"{name}-") else f"{name} {version}"
+                  for name, version in stage_versions().items() if name not in tools]
         print(f"deckgen {__version__} ({', '.join(stages)})")
         raise typer.Exit()
 

@@ -48,13 +48,11 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
-    from deckgen.build import DATASET_VERSION, SITE_MARKER, refuse_overlap, remove_temp_files
-    from deckgen.bundle import build_bundle
+    from deckgen.build import SITE_MARKER, refuse_overlap, write_dataset
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
-    from deckgen.files import exclusive_lock, folder_lock
+    from deckgen.files import exclusive_lock, folder_lock, remove_temp_files
     from deckgen.manifest import built_corpus, built_out, current_build_settings, load_manifest
-    from deckgen.slide_task import DATASET_IMAGE, cached_images
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
                                         "corpus": corpus and str(corpus)})
@@ -67,15 +65,6 @@ def bundle_build(
     # or code: they are what made the slides' text, and provenance.json and the card say so.
     # A build that recorded none, or other versions than this deckgen's, is refused.
     cfg, failures, versions = current_build_settings(cache)
-    store = Cache(cache / "cache")
-
-    def upscaled(slide):
-        png = store.get(slide.fingerprints["upscale"], "png")
-        if png is None:
-            raise DeckgenError(
-                f"{slide.id}: upscaled image missing from the cache; run `deckgen build`"
-            )
-        return png
 
     def source(slide):
         # the archive pairs the file with the build's text and labels: they must be its own
@@ -98,15 +87,14 @@ def bundle_build(
         if dataset_dir.is_dir() and (leftovers := remove_temp_files(dataset_dir)):
             err.print(f"removed {leftovers} temp files of an interrupted write from "
                       f"{dataset_dir}", highlight=False)
-        info = build_bundle(
+        info = write_dataset(
             slides,
             decks,
-            source,
-            lambda s: cached_images(store, s, upscaled)[DATASET_IMAGE],
-            dataset_dir,
-            version=DATASET_VERSION,
-            max_pixels=cfg.upscale.max_pixels,
             config=cfg,
+            cache=Cache(cache / "cache"),
+            build_root=cache,
+            out=out,
+            source=source,
             failures=failures,  # the slides that failed a stage, listed as left out
             versions=versions,
         )
@@ -182,13 +170,13 @@ def deploy(
     Example: deckgen deploy --bucket my-decks --distribution-id E123ABC --delete
     """
     from deckgen.deploy import deploy as run_deploy
+    from deckgen.deploy import require_bucket
 
     state["resume"] = "the live site is whole; run the same command again to finish"
     cfg = resolve_config(
         config, deploy={"bucket": bucket, "prefix": prefix, "distribution_id": distribution_id}
     )
-    if not cfg.deploy.bucket:
-        raise DeckgenError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
+    require_bucket(cfg.deploy.bucket)
     if max_delete is not None and not delete:
         raise DeckgenError("--max-delete limits --delete, which was not given; add --delete "
                            "to delete the objects the site no longer has")

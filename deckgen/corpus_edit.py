@@ -36,7 +36,7 @@ from deckgen.corpus_pdf import (
     render_pdf_page,
 )
 from deckgen.errors import BadInputError
-from deckgen.files import atomic_write, is_system_file, sha256_file
+from deckgen.files import atomic_write, decompression_bomb_size, is_system_file, sha256_file
 
 
 def decks_in(paths: list[Path], skipped: list[Problem] | None = None) -> list[Path]:
@@ -257,10 +257,8 @@ def _image_problem(data: bytes) -> tuple[str | None, int]:
                 pages = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
                 image.load()
     except Image.DecompressionBombError as exc:  # over ~179 Mpx: a poster, not a slide
-        found = re.search(r"\((\d+) pixels\)", str(exc))
-        size = f"{int(found.group(1)) / 1e6:.0f} Mpx" if found else "too large"
-        return (f"image is {size}, too large to be a slide; shrink it (a slide 1920 px wide "
-                "is about 2 Mpx)"), 0
+        return (f"image is {decompression_bomb_size(exc)}, too large to be a slide; shrink it "
+                "(a slide 1920 px wide is about 2 Mpx)"), 0
     except UnidentifiedImageError:
         return f"not an image ({_what_it_is(data)})", 0
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # broken inside the format

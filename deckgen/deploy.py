@@ -150,6 +150,13 @@ def content_type(name: str) -> str:
 SAFE_DELETES = 10
 
 
+def require_bucket(bucket: str | None) -> str:
+    """The bucket a deploy goes to; refused when none was given."""
+    if not bucket:
+        raise ConfigError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
+    return bucket
+
+
 def deploy(
     site_dir: Path,
     bucket: str,
@@ -187,8 +194,7 @@ def deploy(
     so among its warnings.
     """
     site_dir = Path(site_dir)
-    if not bucket:
-        raise ConfigError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
+    require_bucket(bucket)
     if not site_dir.is_dir():
         raise ConfigError(f"site folder {site_dir} does not exist: run `deckgen build` first")
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""

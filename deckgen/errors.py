@@ -10,7 +10,7 @@ from __future__ import annotations
 EXIT_USAGE = 2  # bad option, bad config
 EXIT_BAD_INPUT = 3  # a file we cannot read
 EXIT_MISSING_DEPENDENCY = 4  # tesseract, a model file, ...
-EXIT_SLIDES_FAILED = 5  # --strict and some slides failed
+EXIT_SLIDES_FAILED = 5  # no slide could be built, or --strict and some slides failed
 EXIT_REMOTE_FAILURE = 6  # S3, CloudFront or a Dask scheduler unreachable or failing: retry
 EXIT_INTERRUPTED = 130
 

@@ -8,7 +8,7 @@ Every slide runs the real per-slide pipeline (``upscale`` -> ``ocr``), then
 each deck is classified jointly with ``classify_deck``.
 
 OCR words are lower-case alphanumeric tokens of 2+ characters in any script
-(``training.sr_eval.tokens``: Latin accents folded, Chinese, Japanese and Thai as pairs
+(``tokens``: Latin accents folded, Chinese, Japanese and Thai as pairs
 of characters), compared as multisets: recall = share of truth words the OCR found,
 precision = share of OCR words that are in the truth (both pooled over all slides with
 truth text).
@@ -36,14 +36,59 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from deckgen import classify, ocr, ocr_layout, upscale
 from deckgen.errors import BadInputError
 from deckgen.executor import TaskFailure, make_executor
-from deckgen.records import SECTIONS, UNSURE_BELOW, OcrResult, SectionResult, section_named
-from deckgen.training.sr_eval import levenshtein, tokens, word_scores
+from deckgen.records import (
+    JOINERS,
+    MARKS,
+    SECTIONS,
+    UNSURE_BELOW,
+    OcrResult,
+    SectionResult,
+    fold,
+    search_pieces,
+    section_named,
+)
 
 _ALT = re.compile(r"alt:\s*([a-z-]+)")
 
+
+# letters, digits and marks of any script, not "_": "équipe" is "equipe" (it was "quipe"),
+# "बाज़ार" whole; a sign beside a word is not part of it ("Acme™" is "acme")
+_WORD = re.compile(f"(?:[^\\W_]|[{MARKS}{JOINERS}])+")
+
+
+def tokens(text: str) -> list[str]:
+    """The words OCR is scored on (the module docstring says which), in reading order."""
+    words = _WORD.findall(fold(text.lower()))
+    return [piece for word in words for piece, _, _ in search_pieces(word) if len(piece) >= 2]
+
+
+def word_scores(truth: str, ocr: str) -> tuple[int, int, int]:
+    """(truth words found, truth words, OCR words), multiset matching."""
+    want, got = Counter(tokens(truth)), Counter(tokens(ocr))
+    hit = sum(min(n, got[word]) for word, n in want.items())
+    return hit, sum(want.values()), sum(got.values())
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance, one NumPy row at a time (O(len(a)) vector operations)."""
+    if not b:
+        return len(a)
+    target = np.frombuffer(b.encode("utf-32-le"), dtype=np.uint32)
+    index = np.arange(len(b) + 1)
+    row = index.copy()
+    for i, char in enumerate(a, start=1):
+        cost = (target != ord(char)).astype(np.int64)
+        best = np.empty_like(row)
+        best[0] = i
+        best[1:] = np.minimum(row[1:] + 1, row[:-1] + cost)
+        # insertions: best[j] = min_k (best[k] + j - k), a running minimum
+        row = np.minimum.accumulate(best - index) + index
+    return int(row[-1])
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -66,6 +67,18 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
         raise
 
 
+def remove_temp_files(folder: Path) -> int:
+    """Delete the temp files of ``atomic_write``s that never reached os.replace (a killed
+    process's ``.<name>.<random>.tmp``), in ``folder`` and below; how many there were. Only
+    while no other process can be writing there (its lock held)."""
+    removed = 0
+    for path in Path(folder).rglob(".*.tmp"):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Atomically write ``data`` unless the file already holds exactly it.
 
@@ -99,6 +112,13 @@ def exclusive_lock(lock_file: Path,
         handle.write(f"pid {os.getpid()}")
         handle.flush()
         yield
+
+
+def decompression_bomb_size(exc: BaseException) -> str:
+    """How large Pillow's DecompressionBombError says the image is ("240 Mpx"), or "too
+    large" when its text names no pixel count."""
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    return f"{int(found.group(1)) / 1e6:.0f} Mpx" if found else "too large"
 
 
 # files an operating system leaves in a folder by itself: Windows' thumbnail cache and

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from deckgen.bundle_images import sniff_format
 from deckgen.errors import ConfigError, SlideError
+from deckgen.files import decompression_bomb_size
 from deckgen.ocr import MAX_SIDE
 from deckgen.records import UpscaleResult
 from deckgen.superres import MODEL_METHOD, SrModel, load_method, shipped_scales
@@ -97,10 +97,9 @@ def read_image(data: bytes, max_pixels: int) -> tuple[np.ndarray, list[str]]:
                              "its own deck folder (a deck is images or one PDF)") from None
         raise SlideError("not an image: the format is not recognised") from None
     except Image.DecompressionBombError as exc:
-        found = re.search(r"\((\d+) pixels\)", str(exc))
-        size = f"{int(found.group(1)) / 1e6:.0f} Mpx" if found else "too large"
         raise SlideError(
-            f"image is {size}, over the {max_pixels / 1e6:.0f} Mpx limit (--max-pixels)"
+            f"image is {decompression_bomb_size(exc)}, over the {max_pixels / 1e6:.0f} Mpx "
+            "limit (--max-pixels)"
         ) from None
     except OSError as exc:
         if "truncat" in str(exc).lower():

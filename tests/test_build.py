@@ -206,13 +206,31 @@ def test_bundle_build_rewrites_the_archive_from_the_cache(tmp_path, tiny_corpus)
     archive.unlink()
     subprocess.run(bundle, capture_output=True, check=True)
     assert archive.read_bytes() == built
-    # ...and its upscaled image too: left out, with what to do
+    # ...and its upscaled image too: upscaled again from its source, as a build does
     next((tmp_path / "build" / "cache" / "objects").rglob(f"{images_key(up_key)}.files")).unlink()
     (objects / f"{up_key}.png").unlink()
+    archive.unlink()
     info = json.loads(subprocess.run(bundle, capture_output=True, text=True, check=True).stdout)
-    assert info["skipped"] == [{"id": "beta-health/002", "reason": "image unavailable: "
-                                "beta-health/002: upscaled image missing from the cache; run "
-                                "`deckgen build`"}]
+    assert info["skipped"] == [] and archive.read_bytes() == built
+    assert (objects / f"{up_key}.png").is_file()  # and kept in the cache, as a build keeps it
+
+
+def test_bundle_build_spools_in_the_build_folder_and_sweeps_a_killed_ones_spool(
+        tmp_path, tiny_corpus):
+    from deckgen.bundle import SPOOL_PREFIX
+
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    _, _, bundle = _archive_taken_away(tmp_path, tiny_corpus)
+    # what a build or `bundle build` killed with SIGKILL leaves: a spool whose lock is free
+    killed = tmp_path / "build" / "spool" / f"{SPOOL_PREFIX}killed"
+    killed.mkdir(parents=True)
+    (killed / ".lock").write_bytes(b"")
+    (killed / "slide.webp").write_bytes(b"an image waiting for the archive")
+    hour_ago = time.time() - 3600
+    os.utime(killed, (hour_ago, hour_ago))
+    done = subprocess.run(bundle, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not killed.exists()  # its spool is the build folder's, as a build's is, not /tmp's
 
 
 def test_bundle_build_writes_the_builds_archive_with_its_settings_and_failures(

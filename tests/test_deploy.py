@@ -624,6 +624,18 @@ def test_missing_bucket_and_missing_site_say_what_to_do(aws, tmp_path):
         deploy(site, aws.bucket, endpoint_url=aws.endpoint.removeprefix("http://"))
 
 
+def test_no_bucket_is_refused_in_the_same_words_by_the_cli_and_the_library(tmp_path):
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path / "site", {"acme": ["Problem"]})
+    with pytest.raises(ConfigError, match="no bucket: pass --bucket NAME") as refused:
+        deploy(site, "")
+    done = subprocess.run([sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 2 and str(refused.value) in done.stderr, done.stderr
+
+
 def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
     import json
     import os

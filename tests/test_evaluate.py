@@ -12,8 +12,8 @@ from rich.console import Console
 from deckgen import evaluate as ev
 from deckgen.classify import ClassifyParams, classify_deck
 from deckgen.errors import BadInputError
+from deckgen.evaluate import levenshtein, tokens
 from deckgen.records import SECTIONS, OcrResult
-from deckgen.training.sr_eval import levenshtein, tokens
 from deckgen.upscale import UpscaleParams
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -285,3 +285,15 @@ def test_labels_written_by_hand_or_by_a_spreadsheet_are_read(tmp_path):
         (1, "business-model", "go-to-market"),
         (2, "go-to-market", None),
     ]
+
+
+def test_eval_runs_without_the_training_package():
+    import subprocess
+    import sys
+
+    # `deckgen eval` is a command users run; deckgen.training is how the models were made
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, deckgen.cli_measure, deckgen.evaluate; print(sorted("
+         "m for m in sys.modules if m.startswith('deckgen.training')))"],
+        capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

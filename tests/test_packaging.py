@@ -27,10 +27,10 @@ def _requirements(dist: str) -> list[str]:
         return []
 
 
-def _imports() -> list[tuple[str, str, bool]]:
+def _imports(folder: str = "deckgen") -> list[tuple[str, str, bool]]:
     """(file, top-level module, imported at module level) for every third-party import."""
     found = []
-    for path in sorted((ROOT / "deckgen").rglob("*.py")):
+    for path in sorted((ROOT / folder).rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -41,7 +41,7 @@ def _imports() -> list[tuple[str, str, bool]]:
                 continue
             for module in modules:
                 top = module.split(".")[0]
-                if top not in sys.stdlib_module_names and top != "deckgen":
+                if top not in sys.stdlib_module_names and top not in ("deckgen", "benchmarks"):
                     found.append((path.relative_to(ROOT).as_posix(), top, node in tree.body))
     return found
 
@@ -61,6 +61,18 @@ def test_every_module_deckgen_imports_is_a_declared_dependency():
         if not dists & allowed:
             wrong.append(f"{file}: imports {module} ({', '.join(sorted(dists))})")
     assert not wrong, "not declared in pyproject.toml:\n" + "\n".join(wrong)
+
+
+def test_every_module_a_benchmark_imports_is_declared_in_an_extra():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    declared |= {_name(r) for extra in project["optional-dependencies"].values() for r in extra}
+    owners = packages_distributions()
+    wrong = sorted({f"{file}: imports {module}" for file, module, _ in _imports("benchmarks")
+                    if not {d.lower().replace("_", "-") for d in owners.get(module, [module])}
+                    & declared})
+    assert not wrong, "not declared in pyproject.toml (`make bench` needs them):\n" + "\n".join(
+        wrong)
 
 
 def test_the_wheel_carries_the_models_training_data_and_site_templates(tmp_path):

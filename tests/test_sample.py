@@ -61,6 +61,7 @@ def test_slides_are_480_wide_jpegs_and_progress_is_reported(generated) -> None:
 
 def test_deck_toml_has_every_key(generated) -> None:
     corpus, _, slugs, _ = generated
+    assert slugs  # a loop over no deck would pass
     for slug in slugs:
         meta = tomllib.loads((corpus / slug / "deck.toml").read_text(encoding="utf-8"))
         assert set(meta) == DECK_KEYS

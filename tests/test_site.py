@@ -222,6 +222,7 @@ def test_only_http_source_urls_are_linked(built: Path):
 
 
 def test_no_inline_script_or_style(built: Path):
+    assert pages(built)  # a loop over no page would pass
     for page in pages(built):
         doc = parse(page)
         assert not doc.script_bodies, page
@@ -359,6 +360,7 @@ def test_a_thumbnail_name_gives_the_other_sizes_of_its_slide(tmp_path: Path):
     # medium and WebP names from it, so this naming is a contract
     slides, _ = sample_gallery()
     images = site_images.write_images([s for s in slides if s.ocr][:2], _variants, tmp_path)
+    assert len(images) == 2  # a loop over no slide would pass
     for entry in images.values():
         thumb = entry["thumb"]
         assert re.fullmatch(r"[^\s,]+-thumb\.[0-9a-f]+\.jpg", thumb), thumb

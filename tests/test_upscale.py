@@ -185,6 +185,13 @@ def test_pixel_limit_names_size_and_option() -> None:
         up.decode_image(encode(Image.new("L", (1200, 900))), 1_000_000)
 
 
+def test_a_decompression_bomb_names_its_size_as_corpus_add_does() -> None:
+    from test_corpus_edit import png_header_only
+
+    with pytest.raises(SlideError, match=r"image is 192 Mpx, over the 40 Mpx limit"):
+        up.decode_image(png_header_only(16000, 12000), 40_000_000)  # Pillow's own refusal
+
+
 # --- adaptive scale -----------------------------------------------------------------
 
 
@@ -349,13 +356,7 @@ def test_unshipped_scale_and_unknown_method_are_reported(tmp_path) -> None:
 
 
 def _varint(value: int) -> bytes:
-    value &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
+    return superres._encode_varint(value & (1 << 64) - 1)  # int64: -1 as two's complement
 
 
 def _ld(number: int, payload: bytes) -> bytes:
