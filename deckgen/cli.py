@@ -286,7 +286,7 @@ def search(
                       if re.search(r"\w{2,}", query) else "type at least two letters to search",
                       highlight=False)
         else:
-            err.print("no matches")
+            err.print(_no_match_reason(index_dir, query, filters), highlight=False)
     def browse(name: str, value: str) -> str:  # the command, the other filters kept
         options = {**filters, name: value}
         return printable('deckgen search ""' + "".join(f" --{k} {shlex.quote(v)}"
@@ -299,6 +299,25 @@ def search(
     if not stage and (stage_value := stage_named(index_dir, query, filters)):
         err.print(f"tip: `{browse('stage', stage_value)}` lists every slide from "
                   f"{printable(stage_value)} decks", highlight=False)
+
+
+def _no_match_reason(index_dir: Path, query: str, filters: dict[str, str]) -> str:
+    """Why a search found nothing, as the site's status line says it: the typed words no
+    slide has at all, else that no slide has them all (or not under these filters)."""
+    from deckgen.corpus import printable
+    from deckgen.index import parse_query
+    from deckgen.index import search as run_search
+
+    # each word, or quoted phrase, searched alone over every slide
+    parts = re.findall(r'"[^"]*"?|[^\s"]+', query)
+    missing = [part for part in parts
+               if parse_query(part) and not run_search(index_dir, part, limit=1)]
+    if missing:
+        names = [printable(m.strip('"')) for m in missing]
+        return "no matches: no slide has " + ", ".join(f"“{name}”" for name in names)
+    if filters and run_search(index_dir, query, limit=1):
+        return "no matches with these filters (without them, slides have all these words)"
+    return "no matches: no slide has all these words; try fewer"
 
 
 # the other commands register themselves on `app` when imported

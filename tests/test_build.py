@@ -794,7 +794,14 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     # stop words only: nothing is searched, as the site says (not "no matches")
     common = run("the of")
     assert common.returncode == 0 and "'the of' is too common to search for" in common.stderr
-    assert run("zzyzx").stderr.strip() == "no matches"
+    # as the site says: the words no slide has, else that none has them all
+    assert run("zzyzx").stderr.strip() == "no matches: no slide has “zzyzx”"
+    assert run("aisles zzyzx \"qq ww\"").stderr.strip() == (
+        "no matches: no slide has “zzyzx”, “qq ww”")
+    assert run("aisles", "--section", "team").stderr.strip() == (
+        "no matches with these filters (without them, slides have all these words)")
+    apart = run("aisles clinics").stderr.strip()  # each on a slide, never on one together
+    assert apart == "no matches: no slide has all these words; try fewer"
     for no_word in ("?!", "a", "x y"):  # no word of two letters yet
         assert run(no_word).stderr.strip() == "type at least two letters to search", no_word
 
