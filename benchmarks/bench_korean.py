@@ -31,7 +31,8 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 from benchmarks.doc_section import publish  # noqa: E402
 from deckgen import ocr  # noqa: E402
 from deckgen.ocr_layout import reading_order  # noqa: E402
-from deckgen.records import HANGUL, Word  # noqa: E402
+from deckgen.records import Word  # noqa: E402
+from deckgen.text import HANGUL  # noqa: E402
 
 START, END = "<!-- bench-korean:start -->", "<!-- bench-korean:end -->"
 LINES = ["우리 팀은 시장을 바꿉니다", "투자 유치 계획과 사용처", "고객 확보 전략 및 성장률",

@@ -39,7 +39,8 @@ from deckgen.corpus_pdf import (
 )
 from deckgen.errors import BadInputError
 from deckgen.files import is_system_file, sha256_file
-from deckgen.records import SECTIONS, DeckMeta, Slide, facet_key, fold, section_named, slide_id
+from deckgen.records import SECTIONS, DeckMeta, Slide, section_named, slide_id
+from deckgen.text import facet_key, fold
 
 
 def _pillow_reads_avif() -> bool:

@@ -42,16 +42,13 @@ from deckgen import classify, ocr, ocr_layout, upscale
 from deckgen.errors import BadInputError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.records import (
-    JOINERS,
-    MARKS,
     SECTIONS,
     UNSURE_BELOW,
     OcrResult,
     SectionResult,
-    fold,
-    search_pieces,
     section_named,
 )
+from deckgen.text import JOINERS, MARKS, fold, search_pieces
 
 _ALT = re.compile(r"alt:\s*([a-z-]+)")
 

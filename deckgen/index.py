@@ -4,16 +4,16 @@ Python and the browser must agree on every result, so the two share one
 definition of everything that decides a ranking:
 
 * tokens: Whoosh's ``StemmingAnalyzer`` (regex ``W+(\\.?W+)*``, W a letter, digit, ``_``,
-  combining mark or ZWNJ/ZWJ: ``records.WORD_CHARS``; each token in its NFKC form, Chinese,
+  combining mark or ZWNJ/ZWJ: ``text.WORD_CHARS``; each token in its NFKC form, Chinese,
   Japanese, Korean, Thai, Lao, Khmer and Myanmar runs cut into pairs of characters, the
   other runs between them without their end dots: "พ.ศ.2567" is "2567", as the query cuts
-  it (``records.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
+  it (``text.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
   folded (``fold``), Whoosh's stop words and "our" + minimum length 2, then ``stem_word``:
   Porter from ``whoosh.lang.porter``, the article off Arabic and Hebrew words);
   ``tests/tokenize_cases.json`` pins it for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of letters cut
-  into pairs (``records.PAIRED_LETTERS``) is a phrase of its pairs, and a quoted phrase
+  into pairs (``text.PAIRED_LETTERS``) is a phrase of its pairs, and a quoted phrase
   steps over the free position left between two Chinese or Japanese runs as the text
   does ("東京・京都": 東京, then 京都 two positions on);
 * the score: Whoosh's BM25F (per field ``idf * tf(K1+1) / (tf + K1(1-B+B*dl/avgdl))``,
@@ -53,15 +53,12 @@ from whoosh.util.numeric import length_to_byte
 
 from .errors import ConfigError, DeckgenError
 from .files import sha256_bytes, write_if_changed
-from .records import (
+from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide
+from .text import (
     PAIRED_LETTERS,
     PHRASE_GAP,
-    SECTION_TITLES,
     UNSPACED_PAIR,
     WORD_CHARS,
-    DeckMeta,
-    SectionResult,
-    Slide,
     facet_key,
     fold,
     search_runs,
@@ -79,7 +76,7 @@ FORMAT_VERSION = 3
 STOP_WORDS = frozenset(WHOOSH_STOP_WORDS | {"our"})
 
 class _FoldFilter(Filter):
-    """``records.fold``: "equipe" finds "L'équipe" (search.js's fold is the same)."""
+    """``text.fold``: "equipe" finds "L'équipe" (search.js's fold is the same)."""
 
     def __call__(self, tokens):
         for token in tokens:
@@ -88,7 +85,7 @@ class _FoldFilter(Filter):
 
 
 class _PiecesFilter(Filter):
-    """``records.search_runs``: each token in its NFKC form ("ＡＩ" is "AI"), a Chinese,
+    """``text.search_runs``: each token in its NFKC form ("ＡＩ" is "AI"), a Chinese,
     Japanese, Korean or Thai run of it as pairs of characters (search.js's analyze does the
     same); a lone such character is dropped with the other one-letter words."""
 
@@ -111,7 +108,7 @@ class _PiecesFilter(Filter):
 
 class _RunBreakFilter(Filter):
     """A free position before a run of Chinese or Japanese pairs that follows another such
-    run (``records.UNSPACED_PAIR``): "東京都" (東京 京都) is not found on "東京・京都".
+    run (``text.UNSPACED_PAIR``): "東京都" (東京 京都) is not found on "東京・京都".
     After the stop words, whose renumbering would close it; ``token.gap`` says it is there
     (parse_query's phrase offsets step over it; search.js's analyze sets the same ``gap``)."""
 
@@ -139,7 +136,7 @@ _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _F
 # the), where 3 letters remain: "السوق", "والسوق", "للسوق" are "سوق". No more: Lucene's
 # light10 also takes a lone "و" and the suffixes, which merged common words ("ولاية", state,
 # with "لا", no; "وحدة", unit, with "حد", limit; Persian "سرمایه", capital, with "سرما",
-# cold: QA-41). A word whose own first letters are alef-lam once records.fold has made "إ"
+# cold: QA-41). A word whose own first letters are alef-lam once text.fold has made "إ"
 # "ا" ("إلكترونية", electronic) loses them too, and with the article before it loses both
 # ("الإلكترونية"): the word is found with or without its article, typed with or without
 # the hamza. search.js's stemArabic is the same.

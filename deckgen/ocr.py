@@ -38,7 +38,8 @@ import numpy as np
 
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.ocr_layout import Line, dehyphenate, find_title, is_letter, reading_order
-from deckgen.records import CJK_LETTERS, HAN_KANA, OcrResult, Word
+from deckgen.records import OcrResult, Word
+from deckgen.text import CJK_LETTERS, HAN_KANA
 
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
 # ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a

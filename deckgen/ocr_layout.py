@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from deckgen.records import CJK_LETTERS, UNSPACED, OcrResult, Word
+from deckgen.records import OcrResult, Word
+from deckgen.text import CJK_LETTERS, UNSPACED
 
 # lines of one column sit this many line heights apart at most, or no more than thrice
 # as far apart as the lines of the column beside them (``_column_cut``)

@@ -52,8 +52,6 @@ from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import (
-    HAN_KANA,
-    HANGUL,
     SECTION_TITLES,
     SECTIONS,
     UNSURE_BELOW,
@@ -71,6 +69,7 @@ from deckgen.site_urls import (
     site_root_path,
     slide_page_path,
 )
+from deckgen.text import HAN_KANA, HANGUL
 
 VERSION = "7"  # bump when pages, their order or the data card text change
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")

@@ -15,7 +15,7 @@ import pytest
 from whoosh.lang.porter import stem
 
 from deckgen import index as ix
-from deckgen import records
+from deckgen import text
 from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide
@@ -86,7 +86,7 @@ def test_golden_texts_tokenize_like_the_table():
 
 
 def test_golden_facet_keys_match_the_table():
-    from deckgen.records import facet_key
+    from deckgen.text import facet_key
     assert {v: facet_key(v) for v in CASES["facet_keys"]} == CASES["facet_keys"]
 
 
@@ -108,50 +108,50 @@ def test_golden_queries_parse_like_the_table():  # search.js parseQuery is held 
 
 
 def test_the_ascii_fast_path_cuts_and_folds_as_the_full_one(monkeypatch):
-    """records.search_pieces and fold skip NFKC, the script fold and the pairs for ASCII:
+    """text.search_pieces and fold skip NFKC, the script fold and the pairs for ASCII:
     the result is the same as without the shortcut, on any ASCII text."""
     rng = random.Random(11)
     alphabet = "abcXYZ019._-'$ \t.."
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
              for _ in range(3000)] + ["", ".", "..a..", "a.b", "e.g.", "3.5x", "A_b"]
-    fast = [(ix.tokenize(t), records.search_pieces(t), records.fold(t.lower())) for t in texts]
-    monkeypatch.setattr(ix, "search_runs", records._search_runs_any)  # the long way
-    monkeypatch.setattr(ix, "fold", records._fold_any)
-    slow = [(ix.tokenize(t), records._search_pieces_any(t), records._fold_any(t.lower()))
+    fast = [(ix.tokenize(t), text.search_pieces(t), text.fold(t.lower())) for t in texts]
+    monkeypatch.setattr(ix, "search_runs", text._search_runs_any)  # the long way
+    monkeypatch.setattr(ix, "fold", text._fold_any)
+    slow = [(ix.tokenize(t), text._search_pieces_any(t), text._fold_any(t.lower()))
             for t in texts]
     assert fast == slow
     assert sum(len(tokens) for tokens, _, _ in fast) > 3000
 
 
 def test_the_mark_ranges_are_this_pythons_unicode():
-    """records._MARK_RANGES is a literal (scanning the code points cost 25 ms an import):
+    """text._MARK_RANGES is a literal (scanning the code points cost 25 ms an import):
     regenerated here, so a Python with newer Unicode data is noticed."""
     from mark_ranges import mark_ranges  # tools/mark_ranges.py rewrites the literal
 
-    assert records._MARKS_UNICODE == unicodedata.unidata_version, "run tools/mark_ranges.py"
-    assert list(records._MARK_RANGES) == mark_ranges(), "run tools/mark_ranges.py"
-    marks = re.compile(f"[{records.MARKS}]")
+    assert text._MARKS_UNICODE == unicodedata.unidata_version, "run tools/mark_ranges.py"
+    assert list(text._MARK_RANGES) == mark_ranges(), "run tools/mark_ranges.py"
+    marks = re.compile(f"[{text.MARKS}]")
     assert marks.fullmatch("\u0301") and marks.fullmatch("\u0e48") and marks.fullmatch("\U000e0100")
     assert not marks.fullmatch("a") and not marks.fullmatch("-")
 
 
 
 def test_the_digit_zeros_are_this_pythons_unicode_in_python_and_search_js():
-    """records._DIGIT_ZEROS and search.js DIGIT_ZEROS are one table tools/mark_ranges.py
+    """text._DIGIT_ZEROS and search.js DIGIT_ZEROS are one table tools/mark_ranges.py
     writes into both: regenerated here, so the two sides read the same digits as 0-9."""
     import mark_ranges as tool  # tools/mark_ranges.py writes the table into both files
 
-    assert list(records._DIGIT_ZEROS) == tool.digit_zeros(), "run tools/mark_ranges.py"
-    in_records = tool.block_in(Path(records.__file__).read_text(encoding="utf-8"),
-                               tool.DIGITS_BEGIN, tool.DIGITS_END)
+    assert list(text._DIGIT_ZEROS) == tool.digit_zeros(), "run tools/mark_ranges.py"
+    in_text = tool.block_in(Path(text.__file__).read_text(encoding="utf-8"),
+                            tool.DIGITS_BEGIN, tool.DIGITS_END)
     in_js = tool.block_in(tool.SEARCH_JS.read_text(encoding="utf-8"),
                           tool.JS_DIGITS_BEGIN, tool.JS_DIGITS_END)
-    assert in_records == tool.render_digits(), "run tools/mark_ranges.py"
+    assert in_text == tool.render_digits(), "run tools/mark_ranges.py"
     assert in_js == tool.render_js_digits(), "run tools/mark_ranges.py"
     digits = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Nd"]
-    read = {d: records._search_pieces_any(d) for d in digits}
+    read = {d: text._search_pieces_any(d) for d in digits}
     assert {d: p[0][0] for d, p in read.items()} == {d: str(unicodedata.decimal(d)) for d in digits}
-    assert {"\u0966", "\u09e6", "\u0e50", "\u0660", "\u06f0"} <= set(map(chr, records._DIGIT_ZEROS))
+    assert {"\u0966", "\u09e6", "\u0e50", "\u0660", "\u06f0"} <= set(map(chr, text._DIGIT_ZEROS))
 
 
 def test_every_letter_with_a_nukta_is_searched_as_the_letter_without_it():
@@ -162,12 +162,12 @@ def test_every_letter_with_a_nukta_is_searched_as_the_letter_without_it():
                   if any(n in unicodedata.normalize("NFD", chr(c)) for n in nuktas)
                   and unicodedata.normalize("NFD", chr(c)) not in nuktas]
     assert len(with_nukta) == 22  # ऩ ऱ ऴ and the 19 NFC splits
-    searched = {c: "".join(t for t, _, _ in records._search_pieces_any(c)) for c in with_nukta}
+    searched = {c: "".join(t for t, _, _ in text._search_pieces_any(c)) for c in with_nukta}
     bare = {c: unicodedata.normalize("NFC", "".join(x for x in unicodedata.normalize("NFD", c)
                                                      if x not in nuktas)) for c in with_nukta}
     assert searched == bare
     assert ix.tokenize("बाज़ार") == ix.tokenize("बाजार") == ["बाजार"]
-    assert records.fold("बाज़ार २०२५") == "बाज़ार २०२५"  # safe_slug folds: its slugs stay
+    assert text.fold("बाज़ार २०२५") == "बाज़ार २०२५"  # safe_slug folds: its slugs stay
 
 
 def test_python_and_search_js_read_every_digit_and_nukta_the_same():
@@ -185,7 +185,7 @@ def test_python_and_search_js_read_every_digit_and_nukta_the_same():
     assert node, "node (v20+) is needed to check search.js"
     run = subprocess.run([node, "--input-type=module", "-e", script, json.dumps(words)],
                          check=True, capture_output=True, text=True, timeout=120)
-    in_python = ["".join(t for t, _, _ in records._search_pieces_any(w)) for w in words]
+    in_python = ["".join(t for t, _, _ in text._search_pieces_any(w)) for w in words]
     assert json.loads(run.stdout) == in_python
     assert in_python[-2:] == ["बाजार2025", "9"]
 
@@ -287,13 +287,13 @@ def test_marks_and_joiners_are_inside_words_lrm_and_rlm_are_not():
 
 
 def test_python_and_search_js_agree_on_every_word_character():
-    """records.WORD_CHARS (Python's \\w and the M* categories of its Unicode) against
+    """text.WORD_CHARS (Python's \\w and the M* categories of its Unicode) against
     search.js's WORD_CHARS (\\p{L}\\p{N}_\\p{M}), on every code point Python's Unicode
     assigns: node's Unicode is newer, and knows letters and marks Python does not yet."""
     import re
     import sys
 
-    from deckgen.records import WORD_CHARS
+    from deckgen.text import WORD_CHARS
     script = ("import { WORD_CHARS } from '" + (ROOT / "site_templates/static/search.js").as_uri()
               + "'; const re = new RegExp(`^[${WORD_CHARS}]$`, 'u'), out = [];"
               " for (let c = 0; c <= 0x10ffff; c++)"

@@ -1,7 +1,7 @@
-"""Regenerate deckgen.records._MARK_RANGES and the decimal digits' zeros (records
-._DIGIT_ZEROS, search.js DIGIT_ZEROS) from this Python's unicodedata.
+"""Regenerate deckgen.text._MARK_RANGES and the decimal digits' zeros (text._DIGIT_ZEROS,
+search.js DIGIT_ZEROS) from this Python's unicodedata.
 
-    .venv/bin/python tools/mark_ranges.py   # rewrites the blocks in records.py and search.js
+    .venv/bin/python tools/mark_ranges.py   # rewrites the blocks in text.py and search.js
 
 The ranges are a literal because scanning the code points at import cost every CLI call and
 worker about 25 ms. The zeros are one table written into both files, so Python and the
@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RECORDS = ROOT / "deckgen" / "records.py"
+TEXT = ROOT / "deckgen" / "text.py"
 SEARCH_JS = ROOT / "site_templates" / "static" / "search.js"
 BEGIN = "# --- begin mark ranges (tools/mark_ranges.py writes this block) ---\n"
 END = "# --- end mark ranges ---\n"
@@ -66,7 +66,7 @@ def _cells(cells: list[str], indent: str) -> str:
 
 
 def render_digits() -> str:
-    """The block of records.py that holds the digits' zeros, begin and end lines included."""
+    """The block of text.py that holds the digits' zeros, begin and end lines included."""
     body = _cells([f"0x{z:04X}," for z in digit_zeros()], "    ")
     return f"{DIGITS_BEGIN}_DIGIT_ZEROS: tuple[int, ...] = (\n{body}\n)\n{DIGITS_END}"
 
@@ -78,7 +78,7 @@ def render_js_digits() -> str:
 
 
 def render() -> str:
-    """The block of records.py that holds the ranges, begin and end lines included."""
+    """The block of text.py that holds the ranges, begin and end lines included."""
     cells = [f"(0x{a:04X}, 0x{b:04X})," for a, b in mark_ranges()]
     lines, line = [], "   "
     for cell in cells:
@@ -110,9 +110,9 @@ def rewrite(path: Path, blocks: list[tuple[str, str, str]]) -> None:
 
 
 def main() -> None:
-    rewrite(RECORDS, [(BEGIN, END, render()), (DIGITS_BEGIN, DIGITS_END, render_digits())])
+    rewrite(TEXT, [(BEGIN, END, render()), (DIGITS_BEGIN, DIGITS_END, render_digits())])
     rewrite(SEARCH_JS, [(JS_DIGITS_BEGIN, JS_DIGITS_END, render_js_digits())])
-    print(f"{RECORDS}, {SEARCH_JS}: marks and digits of Unicode {unicodedata.unidata_version}")
+    print(f"{TEXT}, {SEARCH_JS}: marks and digits of Unicode {unicodedata.unidata_version}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder ==
 const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "can", "for",
   "from", "have", "if", "in", "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the",
   "our", "this", "to", "us", "we", "when", "will", "with", "yet", "you", "your"]);
-// A word's characters (deckgen.records.WORD_CHARS): Python's \w, which is exactly
+// A word's characters (deckgen.text.WORD_CHARS): Python's \w, which is exactly
 // [\p{L}\p{N}_], and the combining marks (Devanagari vowel signs, Thai tone marks, Arabic
 // harakat, Hebrew niqqud are inside words) and ZWNJ/ZWJ (inside Persian and Indic words;
 // fold drops them). Not LRM/RLM. tests/test_index.py checks both sides agree on every
@@ -32,12 +32,12 @@ const TOKEN_RE = new RegExp(`[${WORD_CHARS}]+(?:\\.?[${WORD_CHARS}]+)*`, "gu");
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
 // Latin letters with accents, and those NFD cannot split, fold to plain letters on both
-// sides of a search: "equipe" finds "L'équipe" (deckgen.records.fold is the same). Latin
+// sides of a search: "equipe" finds "L'équipe" (deckgen.text.fold is the same). Latin
 // only: a mark is a letter of its own in other scripts (й is not и).
 const LATIN_ACCENTED = /[\u00c0-\u024f\u1e00-\u1eff]/gu;
 const FOLD_LETTERS = { "ß": "ss", "ø": "o", "ł": "l", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th",
   "ð": "d", "ı": "i", "ŀ": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ƶ": "z", "ŋ": "ng" };
-// Arabic and Hebrew as typed on either side (deckgen.records._SCRIPT_FOLD): harakat,
+// Arabic and Hebrew as typed on either side (deckgen.text._SCRIPT_FOLD): harakat,
 // tatweel, niqqud and cantillation go, and ZWNJ/ZWJ; alef with hamza or madda is alef, teh
 // marbuta heh, alef maksura and Farsi yeh are yeh, keheh is kaf. Devanagari and Thai keep
 // their marks: they are vowels there. (Digits are searchPieces'.)
@@ -51,7 +51,7 @@ export const fold = (word) => word.replace(LATIN_ACCENTED, (c) => {
 }).replace(SCRIPT_DROPPED, "").replace(SCRIPT_FOLDED, (c) => SCRIPT_LETTERS[c]);
 
 // Chinese, Japanese and Korean letters: a run of them is searched as pairs of neighbouring
-// characters, "請求書" as "請求" and "求書" (deckgen.records.cjk_pieces; the same ranges).
+// characters, "請求書" as "請求" and "求書" (deckgen.text.cjk_pieces; the same ranges).
 const HAN_KANA = "\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff" +
   "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3ffff}";
 const CJK_LETTERS = new RegExp(`[${HAN_KANA}\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3]+`, "gu");
@@ -62,10 +62,10 @@ const PHRASE_GAP = new RegExp(`([${HAN_KANA}])[ \u3000]+(?=[${HAN_KANA}])`, "gu"
 const ONE_CJK_LETTER = new RegExp(`^${CJK_LETTERS.source}$`, "u");
 
 // Thai, Lao, Khmer and Myanmar write no spaces between words either: their runs are cut
-// into pairs too (deckgen.records.PAIRED_LETTERS): marks and joiners after a letter stay in
+// into pairs too (deckgen.text.PAIRED_LETTERS): marks and joiners after a letter stay in
 // its run. A pair is of two characters each with the marks that follow it ("อร่อย":
 // "อร่", "ร่อ", "อย"), so none starts with a lone mark: a character starts a new one unless
-// it is a mark or a joiner (records._CLUSTER, the same rule).
+// it is a mark or a joiner (text._CLUSTER, the same rule).
 const PAIRED = `${HAN_KANA}\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff`;
 const PAIRED_LETTERS = new RegExp(`[${PAIRED}][${PAIRED}\\p{M}\u200c\u200d]*`, "gu");
 const CLUSTER = /[\s\S][\p{M}\u200c\u200d]*/gu;
@@ -89,7 +89,7 @@ export function cjkPieces(word) {
 }
 
 // word.slice(start, end) without the dots at its ends, if anything is left
-// (deckgen.records._add_dotless)
+// (deckgen.text._add_dotless)
 function addDotless(pieces, word, start, end) {
   while (start < end && word[start] === ".") start++;
   while (end > start && word[end - 1] === ".") end--;
@@ -99,7 +99,7 @@ function addDotless(pieces, word, start, end) {
 // What one token is searched as, [text, start, end]: its NFKC form (full-width "ＡＩ" is
 // "AI") with every script's decimal digits as 0-9 ("२०२५" and "٢٠٢٥" find "2025") and no
 // nukta ("बाजार" finds "बाज़ार"), cut by cjkPieces; where that changed its length, each
-// piece spans the whole token (deckgen.records.search_pieces and _SEARCH_FOLD). The digits'
+// piece spans the whole token (deckgen.text.search_pieces and _SEARCH_FOLD). The digits'
 // zeros (Unicode Nd, each block ten digits from its zero) are Python's table, written here
 // too, so a browser with newer Unicode reads no more digits than Python does.
 // --- begin digit zeros (tools/mark_ranges.py writes this block) ---
@@ -124,7 +124,7 @@ const unNukta = (c) => String.fromCharCode(c.charCodeAt(0) - 1);
 export const searchFold = (token) => token.normalize("NFKC").replace(DIGITS, digitOf)
   .replace(NUKTAS, "").replace(NUKTA_LETTERS, unNukta);
 // A fourth item: whether the piece starts a run rather than going on with the pair before
-// it, read in the NFKC text (deckgen.records.search_runs).
+// it, read in the NFKC text (deckgen.text.search_runs).
 function searchPieces(token) {
   const norm = searchFold(token), same = norm.length === token.length;
   let runEnd = -1;
@@ -135,7 +135,7 @@ function searchPieces(token) {
   });
 }
 
-// Chinese and Japanese pairs (deckgen.records.UNSPACED_PAIR): whatever parts two of their
+// Chinese and Japanese pairs (deckgen.text.UNSPACED_PAIR): whatever parts two of their
 // runs parts two words, and the index leaves a free position there.
 const UNSPACED_PAIR = new RegExp(`^[${HAN_KANA}]`, "u");
 
@@ -337,7 +337,7 @@ export const bm25 = (idf, tf, fl, avgfl, B, K1) =>
   idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)));
 export const idf = (docCount, df) => Math.log(docCount / (df + 1)) + 1;
 
-// A filter value's key, as deckgen.records.facet_key: "Series A", "series-a" and "SERIES_A"
+// A filter value's key, as deckgen.text.facet_key: "Series A", "series-a" and "SERIES_A"
 // are one value, so a hand-typed or shared link (?stage=series-a) finds "Series A".
 // Letters, digits and marks of every script are kept ("Финтех" and "医疗" stay apart);
 // NFKC, then upper and lower case (Python's .upper().lower(): "ß" is "ss"), ς as σ.

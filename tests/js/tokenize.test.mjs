@@ -49,13 +49,13 @@ test("terms sort in Python's order (tokenize_cases.json term_order, sorted by Py
   assert.deepEqual(shuffled.sort(compareCodePoints), cases.term_order);
 });
 
-test("Latin accents fold like deckgen.records.fold, letter for letter", () => {
+test("Latin accents fold like deckgen.text.fold, letter for letter", () => {
   const wrong = Object.entries(cases.folds).filter(([c, f]) => fold(c.toLowerCase()) !== f);
   assert.deepEqual(wrong.map(([c, f]) => `${c}: ${fold(c.toLowerCase())} != ${f}`), []);
   assert.ok(Object.keys(cases.folds).length > 500);
 });
 
-test("Arabic, Hebrew and Persian fold like deckgen.records.fold, word for word", () => {
+test("Arabic, Hebrew and Persian fold like deckgen.text.fold, word for word", () => {
   const wrong = Object.entries(cases.script_folds).filter(([w, f]) => fold(w) !== f);
   assert.deepEqual(wrong.map(([w, f]) => `${w}: ${fold(w)} != ${f}`), []);
   assert.ok(Object.keys(cases.script_folds).length > 20);
@@ -68,7 +68,7 @@ test("marks stay in their words, and a Thai pair holds each letter's marks", () 
   assert.deepEqual(toks.map((t) => t.word), ["שלום", "धन्यवाद", "อร่", "ร่อ", "อย"]);
 });
 
-test("filter values key like deckgen.records.facet_key", () => {
+test("filter values key like deckgen.text.facet_key", () => {
   const wrong = Object.entries(cases.facet_keys).filter(([v, k]) => facetKey(v) !== k);
   assert.deepEqual(wrong.map(([v, k]) => `${JSON.stringify(v)}: ${facetKey(v)} != ${k}`), []);
   assert.ok(Object.keys(cases.facet_keys).length > 10);
