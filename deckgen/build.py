@@ -602,13 +602,24 @@ def write_dataset(
     failures: Mapping[str, str],
     versions: Mapping[str, str],
     progress: Progress = SILENT,
+    upscale_missing: bool = True,
 ) -> dict:
     """The dataset archive in ``out``/dataset/ from a build's cache (``bundle.build_bundle``):
     what the site stage and `deckgen bundle build` both write. ``config``, ``failures``
     and ``versions`` are the build's (its settings, its failed slides' reasons, its
-    ``stage_versions``), for provenance.json and the card."""
+    ``stage_versions``), for provenance.json and the card. ``upscale_missing``: an
+    upscaled image gone from the cache is made again (the build, whose OpenCV and model
+    made the rest); else it is an error (`bundle build`: another OpenCV or model file
+    would store other pixels under the build's key, and provenance.json would not say so)."""
     def upscaled(slide: Slide) -> bytes:
-        return upscaled_png(cache, slide, source, config.upscale)
+        if upscale_missing:
+            return upscaled_png(cache, slide, source, config.upscale)
+        png = cache.get(slide.fingerprints["upscale"], "png")
+        if png is None:
+            raise DeckgenError(
+                f"{slide.id}: upscaled image missing from the cache; run `deckgen build`"
+            )
+        return png
 
     def dataset_image(slide: Slide) -> bytes:
         return cached_images(cache, slide, upscaled)[DATASET_IMAGE]

@@ -97,6 +97,7 @@ def bundle_build(
             source=source,
             failures=failures,  # the slides that failed a stage, listed as left out
             versions=versions,
+            upscale_missing=False,  # this OpenCV or model file may not be the build's
         )
     print(json.dumps(info, sort_keys=True))
     for item in info["skipped"]:

@@ -173,7 +173,9 @@ def test_an_interrupted_add_leaves_the_corpus_as_it_was_and_does_not_promise_a_c
     import signal
     import time
 
-    _blank_pdf(tmp_path / "long.pdf", 400)
+    # pages enough that the signal lands mid-import on a busy machine too (400 were all
+    # imported before a loaded test run sent it)
+    _blank_pdf(tmp_path / "long.pdf", 1000)
     corpus = tmp_path / "corpus"
     proc = subprocess.Popen([sys.executable, "-m", "deckgen", "add", "--corpus", str(corpus),
                              str(tmp_path / "long.pdf")], stderr=subprocess.PIPE, text=True)

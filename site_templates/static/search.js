@@ -745,7 +745,7 @@ export class SearchIndex {
     facetsLoading.catch(() => {}); // awaited below, unless a shard fails first
     const marks = new Set();
     let matched = null; // Map doc -> {score, tier}
-    let suggestion = null, dropped = [], partial = false, expanded = [];
+    let suggestion = null, dropped = [], partial = false, expanded = [], shownFor = null;
     const replaced = [], misspelt = new Set(); // typed words no slide has
     // Clauses fetch their shards in parallel; they combine in query order (as Whoosh sums).
     const results = await Promise.all(clauses.map((c) => this.clause(c)));
@@ -802,7 +802,9 @@ export class SearchIndex {
     const noExact = !hits.some((h) => h.tier === 0);
     if (replaced.length && hits.length && noExact) {
       // the typo corrections that found these slides, whichever of each word's near ones it took
-      if (suggest) suggestion = (await this.firstThatFinds(query, corrections(replaced), filters))?.suggestion ?? null;
+      // what the hits on show are for: a query that finds slides by its own words (a section's
+      // name offered below may find these slides only through close spellings too: "raising")
+      if (suggest) shownFor = suggestion = (await this.firstThatFinds(query, corrections(replaced), filters, true))?.suggestion ?? null;
     } else if (!hits.length && clauses.length && suggest) { // a section named outright is the better offer
       ({ suggestion, dropped, partial, expanded } = await this.didYouMean(query, clauses, filters, !outright));
     }
@@ -834,7 +836,7 @@ export class SearchIndex {
     const anywhere = hits.length || !active.length || !clauses.length || !suggest ? hits.length
       : (await this.search(query, {}, false, false)).total;
     return { hits, total: hits.length, counts, marks, suggestion, dropped, partial, expanded, section, stage, facet, anywhere,
-      clauses, misspelt: [...misspelt], corrected: correctedOnly(hits), searched: query, leftOut: [] };
+      clauses, misspelt: [...misspelt], corrected: correctedOnly(hits, shownFor), searched: query, leftOut: [] };
   }
 
   // "team slides" finds nothing, and "team" finds slides: that search, with the words about
@@ -1064,14 +1066,16 @@ export class SearchIndex {
 
   // The first of `tries` (lists of [typed, replacement] word pairs) whose query finds a slide
   // under `filters`: {suggestion, total, pairs}, or null.
-  async firstThatFinds(query, tries, filters) {
+  // `exact`: only a query that finds slides by its own words, not only by close spellings
+  // of them ("Showing 3 slides for raising" of slides that say "rising" would be untrue)
+  async firstThatFinds(query, tries, filters, exact = false) {
     const seen = new Set();
     for (const pairs of tries) {
       const suggestion = replaceWords(query, pairs);
       if (!suggestion || seen.has(suggestion)) continue;
       seen.add(suggestion);
-      const { total } = await this.search(suggestion, filters, false);
-      if (total) return { suggestion, total, pairs };
+      const { total, hits } = await this.search(suggestion, filters, false);
+      if (total && (!exact || hits.some((h) => h.tier === 0))) return { suggestion, total, pairs };
     }
     return null;
   }
@@ -1157,8 +1161,9 @@ export class LiveIndex {
 }
 
 // When no hit has the typed words, only close spellings of some ("raising": "rising"):
-// {typed: those words, to: the words the hits have instead}, each once, in order; else null.
-function correctedOnly(hits) {
+// {typed: those words, to: the words the hits have instead, each once, in order, query: the
+// typed query spelt as they are (null if none finds slides by its own words)}; else null.
+function correctedOnly(hits, query) {
   if (!hits.length || !hits.every((h) => h.close.length)) return null;
   const typed = [], to = [];
   for (const h of hits) {
@@ -1167,7 +1172,7 @@ function correctedOnly(hits) {
       if (!to.includes(near)) to.push(near);
     }
   }
-  return { typed, to };
+  return { typed, to, query };
 }
 
 // Whoosh sums an Or of 4 field queries as a binary tree: (f0 + f1) + (f2 + f3).
@@ -1221,12 +1226,12 @@ export function replaceWords(typed, pairs) {
     const hasJoiner = (s) => /[&+/-]/.test(s);
     for (let last = null; last !== out;) {
       last = out;
+      out = dropEmptyPairs(out);
       out = out.replace(around, (m, at, all) => {
         const [left, right] = m.split(GONE_WORD);
         if (at === 0 || at + m.length === all.length) return " ";
         return hasJoiner(left) && hasJoiner(right) ? left : " ";
       });
-      out = out.replace(/<\s*\/?\s*>|\(\s*\)|\[\s*\]|\{\s*\}|"\s*"/g, " ");
       out = out.replace(new RegExp(`^${JOINERS}+|${JOINERS}+$`, "gu"), " ");
     }
     // a word left out of "go-to-market" leaves no hyphen hanging ("-to-market", "go-to-")
@@ -1235,6 +1240,7 @@ export function replaceWords(typed, pairs) {
     const first = new RegExp(`^\\s*(?:${stop})(?:[\\s-]+|$)`, "i"), last = new RegExp(`(?:^|[\\s-]+)(?:${stop})\\s*$`, "i");
     while (first.test(out)) out = out.replace(first, "");
     while (last.test(out)) out = out.replace(last, "");
+    out = out.replace(/[\s?!.,;:]+$/u, ""); // "what's the ask?" less "what's": "ask", not "ask?"
   }
   out = out.split(/\s+/).filter(Boolean).join(" ");
   return out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length ? null : out;
@@ -1243,6 +1249,13 @@ export function replaceWords(typed, pairs) {
 // joins two words without being one: "team & advisors", "B2B/B2C", "go-to-market"
 const GONE_WORD = "\u0000";
 const JOINERS = "[\\s&+/-]";
+// An empty pair of brackets, markup or quotes around words replaceWords dropped
+// ("<script>alert(1)</script>" less "script"), now one dropped word; a straight quote that
+// closes the phrase before ("\"a b\" x \"c d\"" less x) is no such pair.
+const EMPTY_PAIR = new RegExp(["<\\s*/?", "\\(", "\\[", "\\{", "\"", "“", "‘", "«", "「"].map((open, k) =>
+  `${open}\\s*(?:${GONE_WORD}\\s*)+${[">", "\\)", "\\]", "\\}", "\"", "”", "’", "»", "」"][k]}`).join("|"), "gu");
+const dropEmptyPairs = (s) => s.replace(EMPTY_PAIR, (m, at, all) =>
+  m[0] === '"' && all.slice(0, at).split('"').length % 2 === 0 ? m : GONE_WORD);
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
@@ -1687,7 +1700,7 @@ class SearchUI {
     const notAll = (leftOut.length && result.leftKnown) || (corrected && corrected.typed.some((w) => !result.misspelt.includes(w)));
     const lacking = gone.length ? ["No slide has ", ...quotes(gone), ". "] : notAll ? ["No slide has all these words. "] : [];
     if (n && corrected) {
-      const link = result.suggestion ? this.suggestionLink(result.suggestion) : corrected.to.join(", ");
+      const link = corrected.query ? this.suggestionLink(corrected.query) : corrected.to.join(", ");
       said = [...lacking, el("span", { class: "search-did-you-mean" }, `Showing ${n} ${n === 1 ? "slide" : "slides"} for `, link, ...within, ".")];
       ended = true;
     } else if (n && leftOut.length) {
@@ -1922,7 +1935,7 @@ class SearchUI {
 // name: all of them, unless every hit has one ("Showing 3 slides for rising").
 function closeNotes(result, hit) {
   if (!result.corrected) return hit.close;
-  const named = new Set(analyze(result.suggestion || result.corrected.to.join(" ")).map((t) => t.term));
+  const named = new Set(analyze(result.corrected.query || result.corrected.to.join(" ")).map((t) => t.term));
   return hit.close.filter(([, near]) => !analyze(near).every((t) => named.has(t.term)));
 }
 

@@ -17,6 +17,7 @@ const DOCS = [
   { id: "b/002", title: "Advisors", text: "our team and advisors", section: "team" },
   { id: "b/003", title: "Appendix", text: "more slides on request", section: "other" },
   { id: "c/001", title: "Rising costs", text: "costs rising fast", section: "problem" },
+  { id: "d/001", title: "The ask", text: "seed round of two million", section: "funding" },
 ];
 
 async function search(query, filters = {}) {
@@ -27,14 +28,19 @@ async function search(query, filters = {}) {
 test("hits found only through a close spelling name it, for the status line to say so", async () => {
   const { result } = await search("raising");
   assert.ok(result.total > 0 && result.hits.every((h) => h.tier === 1));
-  assert.deepEqual(result.corrected, { typed: ["raising"], to: ["rising"] });
+  assert.deepEqual(result.corrected, { typed: ["raising"], to: ["rising"], query: "rising" });
   assert.ok(result.hits.every((h) => h.close.length === 1 && h.close[0][0] === "raising" && h.close[0][1] === "rising"));
   assert.equal(result.suggestion, "rising");
   // a longer word of the typed word's stem is no completion of what was typed: said too,
   // by the word the slide has ("commercial"), not its stem
   const commerce = (await search("e-commerce")).result;
   assert.equal(commerce.total, 1);
-  assert.deepEqual(commerce.corrected, { typed: ["commerce"], to: ["commercial"] });
+  assert.deepEqual(commerce.corrected, { typed: ["commerce"], to: ["commercial"], query: commerce.corrected.query });
+  // "rasing" is a section word's misspelling ("raising": Funding), and that word too finds
+  // these slides only through "rising": what they are shown for is the query that finds them
+  // by its own words (QA-51: "Showing 3 slides for raising" of slides that say "rising")
+  const rasing = (await search("rasing")).result;
+  assert.deepEqual(rasing.corrected, { typed: ["rasing"], to: ["rising"], query: "rising" });
   // exact hits and the rest of a word being typed are no corrections
   for (const query of ["rising", "ris", "team"]) {
     const { result: r } = await search(query);
@@ -45,7 +51,13 @@ test("hits found only through a close spelling name it, for the status line to s
 
 test("an offer made of the typed query keeps nothing a dropped word held up", () => {
   for (const [typed, pairs, expected] of [
-    ["what's the ask?", [["what", ""]], "ask?"],
+    ["what's the ask?", [["what", ""]], "ask"],
+    // two phrases stay two: the close of one and the opening of the next are no empty pair
+    ['"seed round" "series a" slides', [["slides", ""]], '"seed round" "series a"'],
+    ['"gross margin" zzyzx "ebitda positive"', [["zzyzx", ""]], '"gross margin" "ebitda positive"'],
+    ['team "slides"', [["slides", ""]], "team"],
+    ["team “slides”", [["slides", ""]], "team"],
+    ["team «slides»", [["slides", ""]], "team"],
     ["team & advisors", [["advisors", ""]], "team"],
     ["team & advisors", [["team", ""]], "advisors"],
     ["Team + zzyzx / advisors", [["zzyzx", ""]], "Team + advisors"],
