@@ -1211,7 +1211,7 @@ function corrections(misspelt) {
 // null if that changes nothing or leaves no words. A word dropped takes with it what only it
 // held up: its clitic ("what's": not "'s the ask?"), a joiner it leaves at an end or beside
 // it ("team & advisors": "team"; "go-to-market" less "to": "go-market"), and an empty pair
-// of brackets or markup ("<script>alert(1)</script>": "alert(1)").
+// of brackets or markup ("<em>pricing</em>" less "em": "pricing").
 export function replaceWords(typed, pairs) {
   // an offer is a query of words: no override turns the line around it, no control breaks it
   const query = typed.replace(BIDI_CONTROLS, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
@@ -1250,7 +1250,7 @@ export function replaceWords(typed, pairs) {
 const GONE_WORD = "\u0000";
 const JOINERS = "[\\s&+/-]";
 // An empty pair of brackets, markup or quotes around words replaceWords dropped
-// ("<script>alert(1)</script>" less "script"), now one dropped word; a straight quote that
+// ("<em>pricing</em>" less "em"), now one dropped word; a straight quote that
 // closes the phrase before ("\"a b\" x \"c d\"" less x) is no such pair.
 const EMPTY_PAIR = new RegExp(["<\\s*/?", "\\(", "\\[", "\\{", "\"", "“", "‘", "«", "「"].map((open, k) =>
   `${open}\\s*(?:${GONE_WORD}\\s*)+${[">", "\\)", "\\]", "\\}", "\"", "”", "’", "»", "」"][k]}`).join("|"), "gu");
