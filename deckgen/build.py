@@ -65,6 +65,7 @@ from deckgen.slide_task import (
     DATASET_IMAGE,
     IMAGES_VERSION,
     SlideTask,
+    WorkerCheck,
     cached_images,
     images_key,
     reason,
@@ -355,14 +356,24 @@ class Builder:
     def _run_tasks(self, tasks: list[SlideTask], todo: list[Slide]) -> None:
         cfg = self.config.build
         executor = make_executor(cfg.executor, cfg.workers or None, cfg.scheduler or None)
+        # what each Dask worker checks before its first slide (the parent checked its own)
+        check = WorkerCheck(
+            versions=tuple(sorted(self.versions.items())),
+            corpus_root=str(self.corpus_root.resolve()),
+            lang=self.config.ocr.lang if any(task.ocr_params for task in tasks) else None,
+        )
         try:
             with self.progress.stage("upscale + ocr + images", len(tasks)) as advance:
-                for i, result in executor.map(run_slide, tasks):
+                for i, result in executor.map(run_slide, tasks, preflight=check,
+                                              warn=self._warn):
                     self._receive(todo[i], result, tasks[i])
                     advance()
             self.report.workers_lost = getattr(executor, "lost_workers", [])
         finally:
             executor.close()
+
+    def _warn(self, line: str) -> None:
+        self.progress.console.print(f"warning: {line}", highlight=False, soft_wrap=True)
 
     def _receive(self, slide: Slide, result: Any, task: SlideTask) -> None:
         """Parent side: store what a worker computed, in stage order."""

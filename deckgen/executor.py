@@ -7,6 +7,11 @@ the cache and the manifest), so a crash loses only what was in flight.
 A task that raises comes back as a ``TaskFailure`` value instead of an
 exception, so one bad slide never stops the map; nor does one that kills its
 worker process (``ProcessExecutor``).
+
+On Dask, workers are other machines, set up by someone else: before its first slide,
+each worker process runs the build's ``preflight`` check (same deckgen and stage
+versions, Tesseract, the corpus) once, and a worker that fails it stops the build
+instead of failing every slide it takes, or caching other versions' results.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
@@ -38,12 +43,22 @@ WORKER_WAIT_SECONDS = 60  # for a first worker to join, or a new one once all ar
 # A slide in flight when a worker died is retried alone; dying again, it fails by itself.
 MAX_WORKER_DEATHS = 2
 WORKER_DIED = "the worker process died on this slide (killed or crashed)"
+WORKER_SETUP = "WorkerSetup"  # a TaskFailure kind: the worker, not the slide, is unfit
+WORKER_FIX = ("fix that worker (every worker needs this deckgen, Tesseract with the languages, "
+              "and the corpus at the same absolute path) or stop it, then build again; "
+              "finished slides are cached")
+
+# A worker's fitness for this build: called with no argument, it says what is wrong (None:
+# nothing). Hashable by value (a frozen dataclass): each worker process passes it once.
+Preflight = Callable[[], str | None]
+Warn = Callable[[str], None]
 
 
 @dataclass
 class TaskFailure:
     error_type: str
     message: str
+    worker: str = ""  # WORKER_SETUP: the Dask worker's address
 
 
 def limit_worker_threads() -> None:
@@ -76,7 +91,35 @@ def _exit_when_gone(parent: int) -> None:
             os._exit(1)
 
 
-def _guarded(fn: Callable[[Any], Any], task: Any) -> Any:
+# the preflights this worker process passed: each runs once, until it passes (a worker
+# fixed without a restart, Tesseract installed or the corpus mounted, passes next build)
+_passed_preflights: set[Preflight] = set()
+
+
+def _setup_problem(preflight: Preflight) -> str | None:
+    if preflight in _passed_preflights:
+        return None
+    try:
+        problem = preflight()
+    except Exception as exc:  # a check that cannot run says so, never fails each slide
+        return f"its check failed: {type(exc).__name__}: {exc}"
+    if problem is None:
+        _passed_preflights.add(preflight)
+    return problem
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):  # not in a Dask worker
+        return "(not a Dask worker)"
+
+
+def _guarded(fn: Callable[[Any], Any], task: Any, preflight: Preflight | None = None) -> Any:
+    if preflight is not None and (problem := _setup_problem(preflight)):
+        return TaskFailure(WORKER_SETUP, problem, worker=_worker_address())
     try:
         return fn(task)
     except DeckgenError as exc:
@@ -88,7 +131,10 @@ def _guarded(fn: Callable[[Any], Any], task: Any) -> Any:
 class SerialExecutor:
     name = "serial"
 
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
+            preflight: Preflight | None = None, warn: Warn | None = None,
+            ) -> Iterator[tuple[int, Any]]:
+        # preflight, warn: for Dask; this host is the parent's, which checked it itself
         for i, task in enumerate(tasks):
             yield i, _guarded(fn, task)
 
@@ -128,7 +174,10 @@ class ProcessExecutor:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
+            preflight: Preflight | None = None, warn: Warn | None = None,
+            ) -> Iterator[tuple[int, Any]]:
+        # preflight, warn: for Dask; this host is the parent's, which checked it itself
         if not tasks:
             return
         self._finished = False
@@ -249,7 +298,10 @@ class DaskExecutor:
                 n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                # None does not turn the dashboard off here: it listened on 8787 (every
+                # interface's port of a shared host; "already in use" for a second build,
+                # distributed issue #8136). Loopback, any free port: nothing collides.
+                dashboard_address="127.0.0.1:0",
                 # its workers' own log lines: a heartbeat that meets the scheduler closing
                 # at the end printed a traceback under a build that succeeded; a slide's
                 # failure reaches the report as its result, a lost worker as workers_lost
@@ -259,7 +311,12 @@ class DaskExecutor:
         # A plugin, not a one-off client.run: workers that join or restart later get it too.
         self._client.register_plugin(_thread_limit_plugin(), name="deckgen-thread-limit")
 
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
+            preflight: Preflight | None = None, warn: Warn | None = None,
+            ) -> Iterator[tuple[int, Any]]:
+        """``preflight`` runs once per worker process before its first slide; a worker that
+        fails it stops the map (MissingDependencyError). ``warn`` prints a line to the user
+        (the build's console): when the last worker leaves."""
         from dask.distributed import as_completed
 
         if not tasks:
@@ -272,24 +329,54 @@ class DaskExecutor:
         def submit(i: int):
             # no retries=: _guarded returns a failure as a value, so nothing would retry; a
             # task whose worker died is rescheduled by the scheduler (allowed-failures)
-            future = self._client.submit(_guarded, fn, tasks[i], pure=False)
+            future = self._client.submit(_guarded, fn, tasks[i], preflight, pure=False)
             index[future.key] = i
             return future
 
         first = min(window, len(tasks))
         running = as_completed([submit(i) for i in range(first)])
         next_task = first
-        for future in self._finished(running):
+        for future in self._finished(running, warn):
             i = index.pop(future.key)
-            try:
-                result = future.result()
-            except Exception as exc:  # e.g. KilledWorker: the slide's workers died too often
-                result = TaskFailure("WorkerLost", f"dask task failed: {exc}")
+            result = self._result(future)
             future.release()
             if next_task < len(tasks):
                 running.add(submit(next_task))
                 next_task += 1
             yield i, result
+
+    def _result(self, future) -> Any:
+        """A finished future's slide result; a lost scheduler or an unfit worker stops the
+        build: turned into per-slide failures, they would publish a site without those
+        slides (and an unfit worker takes most slides, failing each in milliseconds)."""
+        from distributed import KilledWorker
+
+        try:
+            result = future.result()
+        except KilledWorker as exc:  # the slide's workers died too often: this slide fails
+            return TaskFailure("WorkerLost", f"dask task failed: {exc}")
+        except CancelledError:  # the client cancels every future when its scheduler goes
+            raise self._scheduler_lost() from None
+        except Exception as exc:  # _guarded returns slides' errors: Dask's own call failed
+            if self._client.status != "running":
+                raise self._scheduler_lost() from None
+            raise MissingDependencyError(
+                f"a Dask worker of {self._scheduler} cannot run deckgen's slide task "
+                f"({type(exc).__name__}: {exc}), e.g. another deckgen installed there; "
+                f"{WORKER_FIX}"
+            ) from None
+        if isinstance(result, TaskFailure) and result.error_type == WORKER_SETUP:
+            raise MissingDependencyError(
+                f"Dask worker {result.worker} cannot build these slides: {result.message}; "
+                f"{WORKER_FIX}"
+            )
+        return result
+
+    def _scheduler_lost(self) -> RemoteServiceError:
+        return RemoteServiceError(
+            f"lost the connection to the Dask scheduler {self._scheduler} (stopped, or the "
+            "network); finished slides are cached: build again once it is up"
+        )
 
     def _wait_for_a_worker(self) -> None:
         try:
@@ -301,21 +388,28 @@ class DaskExecutor:
                 f"start some with `dask worker {self._scheduler}` (deckgen installed there too)"
             ) from None
 
-    def _finished(self, running) -> Iterator[Any]:
+    def _finished(self, running, warn: Warn | None = None) -> Iterator[Any]:
         """Futures as they finish. Dask would wait for ever once every worker is gone:
-        after WORKER_WAIT_SECONDS without one, this stops the build instead."""
+        after WORKER_WAIT_SECONDS without one, this stops the build instead (and says,
+        when the last one leaves, why the progress stands still)."""
         idle_since = time.monotonic()
         checked = 0.0
+        told = False  # about this wait for a worker
         while not running.is_empty():
             now = time.monotonic()
             if now - checked > 2.0:  # asking the scheduler costs a round trip
                 checked = now
-                workers = set(self._client.nthreads())
+                workers = self._connected_workers()
                 self._workers_seen |= workers
                 self.lost_workers = sorted(self._workers_seen - workers)
                 if workers:
                     idle_since = now
-                elif now - idle_since > WORKER_WAIT_SECONDS:
+                    told = False
+                elif self._workers_seen and not told and warn is not None:
+                    warn(f"no Dask worker is connected to {self._scheduler}; waiting up to "
+                         f"{WORKER_WAIT_SECONDS} s for one")
+                    told = True
+                if not workers and now - idle_since > WORKER_WAIT_SECONDS:
                     raise MissingDependencyError(
                         f"every Dask worker of {self._scheduler} is gone and none joined in "
                         f"{WORKER_WAIT_SECONDS} s; finished slides are cached: start workers "
@@ -328,9 +422,21 @@ class DaskExecutor:
             else:
                 time.sleep(0.05)
 
+    def _connected_workers(self) -> set[str]:
+        if self._client.status != "running":  # reconnecting, or given up: futures are gone
+            raise self._scheduler_lost()
+        try:
+            return set(self._client.nthreads())
+        except Exception:
+            if self._client.status != "running":
+                raise self._scheduler_lost() from None
+            raise
+
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # a shared scheduler keeps no trace of this build
-            self._client.unregister_worker_plugin("deckgen-thread-limit")
+        # a shared scheduler keeps no trace of this build; a lost one: nothing to ask it
+        if self._client.status == "running":
+            with contextlib.suppress(Exception):
+                self._client.unregister_worker_plugin("deckgen-thread-limit")
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()

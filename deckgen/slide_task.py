@@ -3,14 +3,17 @@ the site and the dataset publish, each unless cached (``run_slide``); and the sa
 pipeline on loose slides, with no corpus and no cache (``inspect_images``).
 
 ``deckgen build`` maps ``run_slide`` over the slides on its executor; the parent
-alone writes the cache, so a worker only reads it and returns bytes.
+alone writes the cache, so a worker only reads it and returns bytes. A Dask worker
+first runs ``WorkerCheck`` (``worker_problem``): its results are cached under the
+parent's keys, so it must be able to make the same ones.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,50 @@ class SlideTask:
     cached_upscale: dict | None  # the UpscaleResult when the image is already in the cache
     ocr_params: ocr.OcrParams | None  # None: OCR is cached, nothing to do
     encode_images: bool  # False: the published images are cached
+
+
+def worker_problem(
+    expected_versions: Mapping[str, str], corpus_root: str, lang: str | None
+) -> str | None:
+    """Why this machine cannot build the slides as the deckgen host would (None: it can):
+    Tesseract or a language missing (``lang``; None: no slide needs OCR), the corpus not at
+    ``corpus_root``, or other stage versions than ``expected_versions`` (the parent's
+    ``manifest.stage_versions``), whose results would be cached under the parent's keys."""
+    from deckgen.manifest import stage_versions
+
+    if lang is not None:
+        try:
+            ocr.check_tesseract(lang)
+        except DeckgenError as exc:
+            return str(exc)
+    root = Path(corpus_root)
+    if not root.is_dir() or not os.access(root, os.R_OK | os.X_OK):
+        return (f"the corpus folder {corpus_root} is not a readable folder on the worker (mount or "
+                "copy the corpus at the same absolute path as on the deckgen host)")
+    here = stage_versions()
+    # the Tesseract release only matters to slides that need OCR
+    ignored = {"tesseract"} if lang is None else set()
+    differ = [f"{name} {here.get(name) or 'missing'} on the worker, {want or 'missing'} "
+              "on the deckgen host"
+              for name, want in expected_versions.items()
+              if name not in ignored and here.get(name) != want]
+    if differ:
+        return ("other versions (" + "; ".join(differ) + "): its results would be cached "
+                "as the host's")
+    return None
+
+
+@dataclass(frozen=True)
+class WorkerCheck:
+    """``worker_problem`` with a build's arguments: the executor's ``preflight``, hashable
+    by value, so each worker process runs it until it passes, then no more."""
+
+    versions: tuple[tuple[str, str], ...]  # sorted items of manifest.stage_versions()
+    corpus_root: str
+    lang: str | None
+
+    def __call__(self) -> str | None:
+        return worker_problem(dict(self.versions), self.corpus_root, self.lang)
 
 
 def encode_images(png: bytes) -> dict[str, bytes]:

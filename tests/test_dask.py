@@ -6,23 +6,27 @@ stages and the real ``deckgen build`` command.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from conftest import config_for
 from dask.distributed import Client, LocalCluster
-from test_faults import N_SLIDES, assert_same_output, report, run_build
+from test_faults import N_SLIDES, assert_same_output, report, run_build, site_files
 
 from deckgen.build import Builder
 from deckgen.build_report import report_problems
-from deckgen.errors import SlideError
+from deckgen.errors import EXIT_REMOTE_FAILURE, RemoteServiceError, SlideError
 from deckgen.executor import TaskFailure, make_executor
+from deckgen.manifest import stage_versions
 from deckgen.progress import Progress
 
 pytestmark = pytest.mark.e2e
@@ -192,7 +196,8 @@ if __name__ == "__main__":
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                       dashboard_address=None) as one:
         executor = executors.make_executor("dask", scheduler=one.scheduler_address)
-        results = executor.map(slow_square, list(range(40)))
+        results = executor.map(slow_square, list(range(40)),
+                               warn=lambda line: print("WARN:", line))
         next(results)
         one.scale(0)  # every worker gone mid-map
         try:
@@ -212,6 +217,8 @@ def test_a_cluster_without_workers_stops_the_build_instead_of_waiting_for_ever(t
     # exit 4, a missing dependency: not 2, which says the command or config was wrong
     assert "EMPTY (4): no Dask worker joined" in done.stdout, done.stdout + done.stderr
     assert "GONE (4): every Dask worker of" in done.stdout, done.stdout + done.stderr
+    # said once when the last worker left, not a frozen progress bar for a minute
+    assert done.stdout.count("WARN: no Dask worker is connected") == 1, done.stdout
 
 
 def test_a_scheduler_alone_means_the_dask_executor(tmp_path, tiny_corpus_master, cluster):
@@ -229,3 +236,112 @@ def test_a_scheduler_alone_means_the_dask_executor(tmp_path, tiny_corpus_master,
     result = run_build(tmp_path, tiny_corpus_master, "--scheduler", cluster.scheduler_address)
     assert result.returncode == 0, result.stderr
     assert _slide_tasks_done(cluster) - before == N_SLIDES  # on the cluster, not a local pool
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def _scheduler_and_worker(tmp_path: Path, worker_env: dict | None = None):
+    """`dask scheduler` and one `dask worker` as separate processes, as on a real cluster;
+    yields the scheduler's address and process (the build itself waits for the worker)."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    logs = (tmp_path / "dask-logs").open("w")
+    started = [subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+         "--dashboard-address", "127.0.0.1:0"], stdout=logs, stderr=logs)]
+    try:
+        started.append(subprocess.Popen(
+            [dask, "worker", address, "--nworkers", "1", "--nthreads", "1"],
+            stdout=logs, stderr=logs, env=worker_env))
+        yield address, started[0]
+    finally:
+        for process in started:
+            process.kill()
+            process.wait()
+        logs.close()
+
+
+class _KillOnFirstResult(Progress):
+    """Progress that SIGKILLs a process when the first slide comes back."""
+
+    def __init__(self, victim: subprocess.Popen):
+        super().__init__(quiet=True)
+        self.victim = victim
+
+    @contextmanager
+    def stage(self, name: str, total: int):
+        with super().stage(name, total) as advance:
+            def advance_and_kill() -> None:
+                advance()
+                if name == "upscale + ocr + images" and self.victim.poll() is None:
+                    self.victim.kill()
+                    self.victim.wait()
+
+            yield advance_and_kill
+
+
+def test_a_scheduler_lost_mid_build_stops_it_and_leaves_the_last_site(
+    tmp_path, tiny_corpus_master, pool_build
+):
+    shutil.copytree(pool_build / "site", tmp_path / "site")  # the last finished site
+    with _scheduler_and_worker(tmp_path) as (address, scheduler):
+        cfg = config_for(tmp_path, tiny_corpus_master, executor="dask", scheduler=address)
+        progress = _KillOnFirstResult(scheduler)
+        # not one failure per slide left (then a site without them, exit 0): a retryable stop
+        with pytest.raises(RemoteServiceError, match=f"Dask scheduler {address}.*finished "
+                           "slides are cached: build again once it is up") as caught:
+            Builder(cfg, progress=progress).run()
+    assert scheduler.returncode == -signal.SIGKILL, "the scheduler was not killed mid-build"
+    assert caught.value.exit_code == EXIT_REMOTE_FAILURE
+    assert site_files(tmp_path / "site") == site_files(pool_build / "site")
+
+
+def test_a_worker_with_other_stage_versions_stops_the_build_naming_it(
+    tmp_path, tiny_corpus_master
+):
+    # an older deckgen on the worker: its OCR would be cached under this deckgen's keys
+    shim = tmp_path / "older-deckgen"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text("import deckgen.ocr\ndeckgen.ocr.VERSION = '0-older'\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(shim), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    with _scheduler_and_worker(tmp_path, worker_env=env) as (address, _):
+        result = run_build(tmp_path, tiny_corpus_master, "--scheduler", address)
+    assert result.returncode == 4, result.stderr  # a missing dependency, not partial success
+    assert "Dask worker tcp://127.0.0.1:" in result.stderr, result.stderr
+    assert f"ocr 0-older on the worker, {stage_versions()['ocr']} on the deckgen host" in (
+        result.stderr), result.stderr
+    assert "fix that worker" in result.stderr and "finished slides are cached" in result.stderr
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_worker_problem_names_what_a_worker_lacks(tmp_path, monkeypatch):
+    from deckgen.slide_task import worker_problem
+
+    versions = stage_versions()
+    assert worker_problem(versions, str(tmp_path), "eng") is None
+    assert "corpus folder" in worker_problem(versions, str(tmp_path / "absent"), "eng")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract on this worker's PATH
+    monkeypatch.delenv("DECKGEN_TESSERACT", raising=False)
+    assert "Tesseract is not installed" in worker_problem(versions, str(tmp_path), "eng")
+
+
+def test_a_local_cluster_keeps_its_http_server_off_8787_and_local():
+    with socket.socket() as holder, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with contextlib.suppress(OSError):  # another program may hold it: in use either way
+            holder.bind(("127.0.0.1", 8787))
+            holder.listen()
+        executor = make_executor("dask", workers=1)
+        try:
+            http = executor._cluster.scheduler.http_server
+            assert (http.address, http.port != 8787) == ("127.0.0.1", True)
+        finally:
+            executor.close()
+    assert not [w for w in caught if "already in use" in str(w.message)]

@@ -1,10 +1,11 @@
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from deckgen.errors import ConfigError, MissingDependencyError, SlideError
-from deckgen.executor import WORKER_DIED, TaskFailure, make_executor
+from deckgen.executor import WORKER_DIED, WORKER_SETUP, TaskFailure, _guarded, make_executor
 
 
 def square_or_fail(x: int) -> int:
@@ -85,3 +86,24 @@ def test_workers_that_die_on_every_task_stop_the_map_with_a_clear_error():
 def test_unknown_executor():
     with pytest.raises(ConfigError, match="serial, processes, dask"):
         make_executor("threads")
+
+
+@dataclass(frozen=True)
+class FolderExists:
+    """A preflight: the worker sees ``folder`` (hashable by value, as the executor needs)."""
+
+    folder: str
+
+    def __call__(self) -> str | None:
+        return None if Path(self.folder).is_dir() else f"no folder {self.folder}"
+
+
+def test_a_worker_preflight_stops_every_task_until_it_passes_then_runs_once(tmp_path):
+    check = FolderExists(str(tmp_path / "corpus"))
+    failed = _guarded(square_or_fail, 2, check)
+    assert failed == TaskFailure(WORKER_SETUP, f"no folder {tmp_path / 'corpus'}",
+                                 worker="(not a Dask worker)")
+    (tmp_path / "corpus").mkdir()  # fixed without restarting the worker: it passes now
+    assert _guarded(square_or_fail, 2, check) == 4
+    (tmp_path / "corpus").rmdir()
+    assert _guarded(square_or_fail, 7, check) == 49  # passed once: not checked again
