@@ -13,6 +13,7 @@ from deckgen.cli_common import (
     ConfigOpt,
     LangOpt,
     PsmOpt,
+    QuietOpt,
     app,
     err,
     resolve_config,
@@ -104,6 +105,7 @@ def evaluate(
     lang: LangOpt = None,
     psm: PsmOpt = None,
     upscale: Annotated[str | None, typer.Option(help="Upscale method to evaluate with.")] = None,
+    quiet: QuietOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Measure OCR (word recall, precision, CER) and section accuracy/macro-F1 on a labelled set.
@@ -115,10 +117,12 @@ def evaluate(
     Example: deckgen sample --out my-decks --truth my-evalset && deckgen eval my-evalset
     """
     from deckgen import evaluate as ev
+    from deckgen.progress import Progress
 
     cfg = resolve_config(config, upscale={"method": upscale}, ocr={"lang": lang, "psm": psm})
     result = ev.evaluate(
-        dataset, upscale_params=cfg.upscale, ocr_params=cfg.ocr, classify_params=cfg.classify
+        dataset, upscale_params=cfg.upscale, ocr_params=cfg.ocr, classify_params=cfg.classify,
+        progress=Progress(quiet=quiet),  # on stderr: --json keeps stdout pure JSON
     )
     if as_json:
         print(json.dumps(result, indent=2, sort_keys=True))

@@ -187,32 +187,26 @@ def deploy(
     if why := unfinished_site(site_dir):  # with --delete, what is missing would go live
         raise DeckgenError(f"{why}; build it again with the `deckgen build` that made it, so "
                            "a half-written or damaged site never goes live")
-    from rich.progress import Progress as RichProgress
+    from deckgen.progress import Progress
 
-    with RichProgress(console=err, disable=quiet, transient=True) as bar:
-        task = bar.add_task("upload", total=None)
-
-        def progress(done: int, total: int, key: str, what: str) -> None:
-            bar.update(task, completed=done, total=total, description=f"{what} {key[-40:]}")
-
-        try:
-            summary = run_deploy(
-                site_dir,
-                cfg.deploy.bucket,
-                prefix=cfg.deploy.prefix,
-                distribution_id=cfg.deploy.distribution_id or None,
-                dry_run=dry_run,
-                delete=delete,
-                max_delete=max_delete,
-                endpoint_url=endpoint_url,
-                progress=progress,
-            )
-        # a refused --delete (what it would delete, and why) or a failed invalidation
-        # (what was done and what is owed): the JSON, then the error and its exit code
-        except DeckgenError as exc:
-            if as_json and getattr(exc, "summary", None):
-                print(json.dumps(exc.summary, sort_keys=True, default=str))
-            raise
+    try:
+        summary = run_deploy(
+            site_dir,
+            cfg.deploy.bucket,
+            prefix=cfg.deploy.prefix,
+            distribution_id=cfg.deploy.distribution_id or None,
+            dry_run=dry_run,
+            delete=delete,
+            max_delete=max_delete,
+            endpoint_url=endpoint_url,
+            progress=Progress(quiet=quiet),  # a bar on a terminal, a line a tenth in a log
+        )
+    # a refused --delete (what it would delete, and why) or a failed invalidation
+    # (what was done and what is owed): the JSON, then the error and its exit code
+    except DeckgenError as exc:
+        if as_json and getattr(exc, "summary", None):
+            print(json.dumps(exc.summary, sort_keys=True, default=str))
+        raise
     if as_json:
         print(json.dumps(summary, sort_keys=True, default=str))
     from deckgen.deploy_cdn import describe_groups

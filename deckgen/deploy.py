@@ -60,6 +60,7 @@ from deckgen.deploy_cdn import (
 )
 from deckgen.errors import ConfigError, DeckgenError, RemoteServiceError
 from deckgen.files import is_system_file
+from deckgen.progress import SILENT, Progress
 
 UPLOAD_THREADS = 8
 # Invalidations still owed, one JSON object per deploy that owes some, kept in the bucket
@@ -169,12 +170,13 @@ def deploy(
     endpoint_url: str | None = None,
     s3_client=None,
     cloudfront_client=None,
-    progress: Callable[[int, int, str, str], None] | None = None,
+    progress: Progress = SILENT,
 ) -> dict:
     """Sync ``site_dir`` to ``s3://bucket/prefix`` and invalidate what changed.
 
-    ``progress(done, total, key, what)`` is called after each upload (``what`` "upload") and
-    each header update ("header update"). Returns a summary:
+    ``progress`` shows each stage that can take minutes on a large site: "hash" (the
+    site's files), "compare" (with the bucket: one request a file where ETags are not
+    MD5s), "upload", "header update" and "delete". Returns a summary:
     uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, the
     deleted or stale keys named by folder (``group_keys``), the invalidation id and
     paths (None / [] when there was none; the paths include ``earlier_invalidation_paths``,
@@ -199,10 +201,10 @@ def deploy(
         raise ConfigError(f"site folder {site_dir} does not exist: run `deckgen build` first")
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     s3 = s3_client or _client("s3", endpoint_url)
-    local = _scan(site_dir, prefix)
+    local = _scan(site_dir, prefix, progress)
     remote, records, headers_time = _list_remote(s3, bucket, prefix)
     earlier = _read_pending(s3, bucket, records)
-    changed = [f for f in local.values() if not _same(s3, bucket, f, remote.get(f.key))]
+    changed = _changed(s3, bucket, local, remote, progress)
     recorded = _read_headers(s3, bucket, prefix) if headers_time else {}
     uploading = {f.key for f in changed}
     vouched = {f.key: _vouched(f, remote[f.key], recorded, headers_time)
@@ -278,7 +280,7 @@ def deploy(
         except DeckgenError as exc:  # the files are right; the next deploy re-sends headers
             summary["warnings"].append(str(exc))
     if deleted:
-        _delete(s3, bucket, deleted)
+        _delete(s3, bucket, deleted, progress)
     if distribution_id and summary["invalidation_paths"]:
         # --endpoint-url names the S3 store only; CloudFront's comes from boto3's own settings
         # (AWS_ENDPOINT_URL_CLOUDFRONT), so an S3-compatible store never gets CloudFront calls
@@ -429,26 +431,35 @@ def _client(service: str, endpoint_url: str | None):
         raise ConfigError(f"{exc}: give a full URL such as http://127.0.0.1:9000") from exc
 
 
-def _scan(site_dir: Path, prefix: str) -> dict[str, LocalFile]:
+def _scan(site_dir: Path, prefix: str, progress: Progress = SILENT) -> dict[str, LocalFile]:
     files: dict[str, LocalFile] = {}
-    for path in _site_files(site_dir):
-        rel = path.relative_to(site_dir).as_posix()
-        # half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home;
-        # other dotfiles (".well-known/security.txt") are the site's
-        if (LOCAL_ONLY.fullmatch(path.name) or is_system_file(path.name)
-                or rel.startswith(DECKGEN_DIR)):
-            continue
-        md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
-        # O_NOFOLLOW: a file swapped for a link since the walk is refused, never read; a
-        # file swapped after this read fails its upload (ContentMD5 is this read's MD5)
-        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
-            while block := fh.read(1 << 20):
-                md5.update(block)
-                sha.update(block)
-            size = os.fstat(fh.fileno()).st_size
-        key = prefix + rel
-        files[key] = LocalFile(key, rel, path, size, md5.hexdigest(), sha.hexdigest())
+    paths = [path for path in _site_files(site_dir) if _is_published(site_dir, path)]
+    with progress.stage("hash", len(paths)) as advance:
+        for path in paths:
+            files[prefix + path.relative_to(site_dir).as_posix()] = _hash(site_dir, prefix, path)
+            advance()
     return files
+
+
+def _is_published(site_dir: Path, path: Path) -> bool:
+    """Half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home; other
+    dotfiles (".well-known/security.txt") are the site's."""
+    rel = path.relative_to(site_dir).as_posix()
+    return not (LOCAL_ONLY.fullmatch(path.name) or is_system_file(path.name)
+                or rel.startswith(DECKGEN_DIR))
+
+
+def _hash(site_dir: Path, prefix: str, path: Path) -> LocalFile:
+    rel = path.relative_to(site_dir).as_posix()
+    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    # O_NOFOLLOW: a file swapped for a link since the walk is refused, never read; a
+    # file swapped after this read fails its upload (ContentMD5 is this read's MD5)
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
+        while block := fh.read(1 << 20):
+            md5.update(block)
+            sha.update(block)
+        size = os.fstat(fh.fileno()).st_size
+    return LocalFile(prefix + rel, rel, path, size, md5.hexdigest(), sha.hexdigest())
 
 
 def _site_files(site_dir: Path) -> list[Path]:
@@ -502,6 +513,17 @@ def _list_remote(s3, bucket: str, prefix: str
     return remote, sorted(records), headers_time
 
 
+def _changed(s3, bucket: str, local: dict[str, LocalFile], remote: dict[str, dict],
+             progress: Progress) -> list[LocalFile]:
+    changed = []
+    with progress.stage("compare", len(local)) as advance:
+        for f in local.values():
+            if not _same(s3, bucket, f, remote.get(f.key)):
+                changed.append(f)
+            advance()
+    return changed
+
+
 def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
     if remote is None or remote["size"] != local.size:
         return False
@@ -516,26 +538,26 @@ def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
 
 
 def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, LocalFile],
-                  progress: Callable[[int, int, str, str], None] | None, *,
+                  progress: Progress, *,
                   send: Callable[..., None] | None = None, what: str = "upload") -> None:
     total, done = sum(len(w) for w in waves), 0
     pool = ThreadPoolExecutor(max_workers=UPLOAD_THREADS)
     try:
-        for wave in waves:
-            futures = {key: pool.submit(send or _put, s3, bucket, files[key]) for key in wave}
-            failure: Exception | None = None
-            for key, future in futures.items():  # finish the whole wave before stopping
-                try:
-                    future.result()
-                except Exception as exc:
-                    failure = failure or exc
-                    continue
-                done += 1
-                if progress:
-                    progress(done, total, key, what)
-            if failure is not None:
-                raise _explain(failure, f"{what} stopped after {done} of {total} files "
-                               "(the live site is intact; run deploy again to finish)") from failure
+        with progress.stage(what, total) as advance:
+            for wave in waves:
+                futures = [pool.submit(send or _put, s3, bucket, files[key]) for key in wave]
+                failure: Exception | None = None
+                for future in futures:  # finish the whole wave before stopping
+                    try:
+                        future.result()
+                    except Exception as exc:
+                        failure = failure or exc
+                        continue
+                    done += 1
+                    advance()
+                if failure is not None:
+                    raise _explain(failure, f"{what} stopped after {done} of {total} files (the "
+                                   "live site is intact; run deploy again to finish)") from failure
     finally:  # Ctrl-C: drop queued uploads, never start the next wave
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -562,19 +584,25 @@ def _copy_with_headers(s3, bucket: str, f: LocalFile, remote: dict) -> None:
     )
 
 
-def _delete(s3, bucket: str, keys: list[str]) -> None:
-    for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
-        batch = [{"Key": k} for k in keys[start:start + 1000]]
-        try:
-            response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
-        except Exception as exc:
-            raise _explain(exc, "cannot delete stale objects") from exc
-        if response.get("Errors"):
-            first = response["Errors"][0]
-            what = f"cannot delete {first.get('Key')}: {first.get('Message')}"
-            if first.get("Code") in RETRY_LATER_CODES:  # SlowDown, InternalError per key
-                raise RemoteServiceError(f"{what} ({first['Code']}); {BUSY_HINT}")
-            raise DeployError(what)
+def _delete(s3, bucket: str, keys: list[str], progress: Progress = SILENT) -> None:
+    with progress.stage("delete", len(keys)) as advance:
+        for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
+            _delete_batch(s3, bucket, keys[start:start + 1000])
+            advance(len(keys[start:start + 1000]))
+
+
+def _delete_batch(s3, bucket: str, keys: list[str]) -> None:
+    try:
+        response = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys],
+                                                            "Quiet": True})
+    except Exception as exc:
+        raise _explain(exc, "cannot delete stale objects") from exc
+    if response.get("Errors"):
+        first = response["Errors"][0]
+        what = f"cannot delete {first.get('Key')}: {first.get('Message')}"
+        if first.get("Code") in RETRY_LATER_CODES:  # SlowDown, InternalError per key
+            raise RemoteServiceError(f"{what} ({first['Code']}); {BUSY_HINT}")
+        raise DeployError(what)
 
 
 def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:

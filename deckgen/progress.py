@@ -30,10 +30,10 @@ class Progress:
         self.clock = clock
 
     @contextlib.contextmanager
-    def stage(self, name: str, total: int) -> Iterator[Callable[[], None]]:
-        """Yield an ``advance()`` callable for one stage of ``total`` steps."""
+    def stage(self, name: str, total: int) -> Iterator[Callable[..., None]]:
+        """Yield an ``advance(steps=1)`` callable for one stage of ``total`` steps."""
         if self.quiet or total == 0:
-            yield lambda: None
+            yield lambda steps=1: None
             return
         if not self.console.is_terminal:
             with self._lines(name, total) as advance:
@@ -49,20 +49,20 @@ class Progress:
         )
         with _RichProgress(*columns, console=self.console) as bar:
             task = bar.add_task(name, total=total)
-            yield lambda: bar.advance(task)
+            yield lambda steps=1: bar.advance(task, steps)
 
     @contextlib.contextmanager
-    def _lines(self, name: str, total: int) -> Iterator[Callable[[], None]]:
+    def _lines(self, name: str, total: int) -> Iterator[Callable[..., None]]:
         started = last = self.clock()
         done = tenths = 0
 
-        def advance() -> None:
+        def advance(steps: int = 1) -> None:
             nonlocal done, tenths, last
-            done += 1
+            done += steps
             now = self.clock()
             due = done * 10 // total > tenths or now - last >= LINE_EVERY_S
             # at most a line a second: a fast stage prints only its last one
-            if done == total or (due and now - last >= 1.0):
+            if done >= total or (due and now - last >= 1.0):
                 tenths, last = done * 10 // total, now
                 self.console.print(_line(name, done, total, now - started), highlight=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import posixpath
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from rich.console import Console
 
 from deckgen import deploy as deploy_mod
 from deckgen.build import SITE_MARKER
@@ -34,6 +36,7 @@ from deckgen.errors import (
     RemoteServiceError,
 )
 from deckgen.files import content_stamp, is_system_file
+from deckgen.progress import Progress
 
 SITE_URL = "https://gallery.example.org"
 
@@ -266,6 +269,13 @@ def test_waves_put_a_new_decks_pages_before_the_search_records_linking_them(tmp_
     assert wave_of[meta] < wave_of["search/entry.json"]
 
 
+def logged_progress() -> tuple[Progress, io.StringIO]:
+    """Progress as a CI log gets it (no terminal), and what it printed."""
+    progress = Progress()
+    progress.console = Console(file=io.StringIO(), force_terminal=False, width=100)
+    return progress, progress.console.file
+
+
 # ------------------------------------------------------------------ moto server fixtures
 
 
@@ -430,14 +440,14 @@ def broken_references(s3, bucket: str, *, pages_only: bool = False) -> list[str]
 @pytest.mark.e2e
 def test_first_deploy_uploads_everything_with_headers(aws, tmp_path):
     site = make_site(tmp_path / "site", DECKS_A)
-    seen = []
-    summary = aws.run(site, progress=lambda done, total, key, what: seen.append((done, total)))
+    progress, printed = logged_progress()
+    summary = aws.run(site, progress=progress)
     tree = _tree(site)
     assert summary["uploaded"] == len(tree) and summary["unchanged"] == 0
     assert summary["bytes"] == sum((site / rel).stat().st_size for rel in tree)
     assert aws.objects() == tree  # the temp file stayed home, .well-known/ went up
     assert ".well-known/security.txt" in tree
-    assert seen[-1] == (len(tree), len(tree))
+    assert f"upload: {len(tree)}/{len(tree)} (" in printed.getvalue()
     assert broken_references(aws.s3, aws.bucket) == []
     for key, ctype, cache in [
         ("index.html", "text/html; charset=utf-8", SHORT),
@@ -663,6 +673,37 @@ def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
                          capture_output=True, text=True, env=os.environ.copy(), cwd=tmp_path)
     assert dry.returncode == 0 and "would upload" in dry.stderr
     assert f"{json.loads(dry.stdout)['deleted']} would be deleted" in dry.stderr
+
+
+def test_cli_deploy_shows_progress_in_a_log_and_none_with_quiet(aws, tmp_path):
+    """QA-53: a deploy logged by CI printed an empty line and then its summary, minutes
+    later: a watchdog that kills silent jobs killed it. A log gets a plain line a tenth."""
+    import os
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path / "site", {"acme": ["Problem", "Team"], "birch": ["Market"]})
+    n = len(_tree(site))
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
+           "--bucket", aws.bucket, "--endpoint-url", aws.endpoint, "--delete"]
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    logged = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert logged.returncode == 0, logged.stderr
+    lines = logged.stderr.splitlines()
+    assert f"hash: {n}/{n}" in logged.stderr and f"compare: {n}/{n}" in logged.stderr
+    assert any(line.startswith(f"upload: {n}/{n} (") for line in lines), logged.stderr
+    assert lines[-1].startswith(f"uploaded {n} files")  # the summary after the progress
+    assert "" not in lines and "\x1b" not in logged.stderr and "\r" not in logged.stderr
+    smaller = make_site(tmp_path / "smaller", {"acme": ["Problem"]})
+    deleted = subprocess.run([str(smaller) if arg == str(site) else arg for arg in cmd],
+                             capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert deleted.returncode == 0, deleted.stderr
+    assert "\ndelete: 10/10 (" in deleted.stderr, deleted.stderr  # acme-002, birch
+    quiet = subprocess.run([*cmd, "--quiet"], capture_output=True, text=True, env=env,
+                           cwd=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr.startswith("uploaded ") and ": " not in quiet.stderr.split("\n")[0]
+    assert "upload: " not in quiet.stderr and "hash: " not in quiet.stderr
 
 
 # ------------------------------------------------------------------ taking decks down
@@ -1199,11 +1240,11 @@ def test_an_object_with_wrong_headers_but_the_same_bytes_gets_its_headers_fixed(
     aws.s3.put_object(Bucket=aws.bucket, Key="index.html", Body=(site / "index.html").read_bytes(),
                       CacheControl=IMMUTABLE, ContentType="text/plain", StorageClass="STANDARD_IA")
     flaky = FlakyS3(aws.s3)
-    shown: list[tuple[str, str]] = []
-    summary = aws.run(site, s3_client=flaky, delete=True,
-                      progress=lambda done, total, key, what: shown.append((what, key)))
+    progress, printed = logged_progress()
+    summary = aws.run(site, s3_client=flaky, delete=True, progress=progress)
     assert _headers(aws, "index.html") == ("text/html; charset=utf-8", SHORT)
-    assert shown == [("header update", "index.html")]  # 100k copies take minutes: shown
+    assert "header update: 1/1 (" in printed.getvalue()  # 100k copies take minutes: shown
+    assert "upload:" not in printed.getvalue()
     assert aws.s3.head_object(Bucket=aws.bucket, Key="index.html")["StorageClass"] == "STANDARD_IA"
     assert (summary["uploaded"], summary["headers_updated"]) == (0, 1)
     assert summary["headers_updated_keys"] == ["index.html"]

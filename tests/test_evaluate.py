@@ -93,6 +93,25 @@ def test_evaluate_runs_the_pipeline_and_scores_it(dataset):
     assert "titles found" in shown
 
 
+def test_cli_eval_shows_progress_in_a_log_and_keeps_json_on_stdout(dataset, tmp_path):
+    """QA-53: eval OCRs every slide (minutes) and printed nothing until its report."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    done = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "eval", str(dataset), "--upscale", "bicubic",
+         "--json"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["slides"] == 5  # stdout: the JSON and nothing else
+    lines = done.stderr.splitlines()
+    assert lines and all(line.startswith("upscale + ocr: ") for line in lines), done.stderr
+    assert lines[-1].startswith("upscale + ocr: 5/5 (")
+    assert "\x1b" not in done.stderr and "\r" not in done.stderr
+
+
 def test_title_scores_compare_words_and_skip_unlabelled_slides(tmp_path):
     items = [
         ev._Item("d", page, "team", None, tmp_path, None, title)

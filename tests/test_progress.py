@@ -46,3 +46,15 @@ def test_quiet_prints_nothing_and_a_terminal_gets_a_bar():
     assert _printed(quiet=True, total=40) == ""
     bar = _printed(quiet=False, total=40, terminal=True)
     assert "40/40" in bar and "upscale + ocr: " not in bar
+
+
+def test_a_stage_can_advance_by_a_batch():
+    # deploy deletes 1000 keys a request: one advance for the batch, one line a tenth
+    progress = Progress(clock=iter(range(0, 10_000, 2)).__next__)
+    out = io.StringIO()
+    progress.console = Console(file=out, width=100)
+    with progress.stage("delete", 2500) as advance:
+        for batch in (1000, 1000, 500):
+            advance(batch)
+    assert [line.split(" (")[0] for line in out.getvalue().splitlines()] == [
+        "delete: 1000/2500", "delete: 2000/2500", "delete: 2500/2500"]

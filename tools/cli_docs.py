@@ -1,4 +1,7 @@
-"""Regenerate docs/cli.md from the commands' own --help (run: make docs)."""
+"""Regenerate docs/cli.md from the commands' own --help (run: make docs).
+
+What follows ``HAND_WRITTEN`` in docs/cli.md (the JSON outputs' keys, which --help cannot
+say) is written by hand: it is kept as it is, after the generated part."""
 
 from __future__ import annotations
 
@@ -24,13 +27,23 @@ def _leaves(group, prefix: list[str]) -> list[list[str]]:
 
 # the top level, then every command: one added to the app cannot be left out of the docs
 COMMANDS = [[], *_leaves(typer.main.get_command(app), [])]
+TARGET = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+HAND_WRITTEN = "<!-- Written by hand from here on: `make docs` keeps it as it is. -->"
+
+
+def _hand_written(target: Path) -> str:
+    """The end of ``target`` from the ``HAND_WRITTEN`` line on ("" when it has none)."""
+    text = target.read_text() if target.exists() else ""
+    start = text.find(HAND_WRITTEN)
+    return text[start:] if start >= 0 else ""
 
 
 def render() -> str:
     runner = CliRunner()
     parts = [
         "# Command-line reference\n",
-        "Generated from `--help` by `make docs`; do not edit by hand.\n",
+        "Generated from `--help` by `make docs`; do not edit by hand, but for the section at "
+        "the end ([Machine-readable output](#machine-readable-output)).\n",
     ]
     for words in COMMANDS:
         result = runner.invoke(app, [*words, "--help"], prog_name="deckgen", terminal_width=100)
@@ -38,6 +51,8 @@ def render() -> str:
             raise SystemExit(f"deckgen {' '.join(words)} --help failed:\n{result.output}")
         title = " ".join(["deckgen", *words])
         parts.append(f"## {title}\n\n```\n{result.output.rstrip()}\n```\n")
+    if hand_written := _hand_written(TARGET):
+        parts.append(hand_written.rstrip("\n") + "\n")
     return "\n".join(parts)
 
 
@@ -46,7 +61,7 @@ def main(args: list[str]) -> int:
     if args not in ([], ["--check"]):
         print("usage: python tools/cli_docs.py [--check]", file=sys.stderr)
         return 2
-    target = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+    target = TARGET
     text = render()
     if args:
         same = target.exists() and target.read_text() == text
