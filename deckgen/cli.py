@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 import shlex
 import shutil
 import signal
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -278,7 +280,7 @@ def search(
                 print(f"    {printable(hit['excerpt'])}")
     if not hits and (unknown := unknown_filter(index_dir, filters)):
         raise BadInputError(unknown)
-    if not hits and not as_json:
+    if not hits:  # on stderr under --json too: stdout holds JSON lines only
         from deckgen.index import parse_query
         # nothing was searched: as the site says, no word yet ("?!", "a"), or stop words only
         if query.strip() and not parse_query(query):
@@ -333,8 +335,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except DeckgenError as exc:
-        if state["verbose"]:
-            raise
+        _traceback_if_verbose()
         err.print(Text.assemble(("error: ", "red"), str(exc)))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
@@ -348,19 +349,53 @@ def main() -> None:
     except (KeyboardInterrupt, typer.Abort):
         code = EXIT_INTERRUPTED
     except OSError as exc:  # a folder that is a file, read-only, full: say which, not how
-        if state["verbose"]:
-            raise
-        where = f": {exc.filename}" if exc.filename else ""
-        # a full disk or a read-only folder is the machine's, for the user to fix: not input
-        advice = {errno.ENOSPC: "; free space there, then run the same command again",
-                  errno.EDQUOT: "; free space there, then run the same command again",
-                  errno.EROFS: "; give a folder this user can write (a read-only mount?), "
-                               "then run the same command again"}.get(exc.errno)
-        err.print(Text.assemble(("error: ", "red"), f"{exc.strerror or exc}{where}{advice or ''}"))
-        sys.exit(EXIT_USAGE if advice else EXIT_BAD_INPUT)
+        _traceback_if_verbose()
+        message, code = _os_error_message(exc)
+        err.print(Text.assemble(("error: ", "red"), message))
+        sys.exit(code)
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130, silently
         err.print("; ".join(filter(None, ["interrupted", state["resume"]])))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _traceback_if_verbose() -> None:
+    """With -v, the traceback of the error being handled, on stderr; the exit code stays
+    the error's own (scripts and CI that run with -v still tell the errors apart)."""
+    if state["verbose"]:
+        traceback.print_exc(file=sys.stderr)
+
+
+# a file written beside its final name, then renamed ("._abc.json.x1y2.tmp", ".acme.adding")
+TEMP_NAME = re.compile(r"\..+\.(tmp|adding)")
+NO_SPACE = "; free space there, then run the same command again"
+
+
+def _os_error_message(exc: OSError) -> tuple[str, int]:
+    """The line an OSError prints, and the exit code: a full disk or a folder this user
+    cannot write is the machine's, for the user to fix (2), not bad input (3)."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return _permission_message(exc.filename), EXIT_USAGE
+    where = f": {exc.filename}" if exc.filename else ""
+    advice = {errno.ENOSPC: NO_SPACE, errno.EDQUOT: NO_SPACE,
+              errno.EROFS: "; give a folder this user can write (a read-only mount?), "
+                           "then run the same command again"}.get(exc.errno)
+    return f"{exc.strerror or exc}{where}{advice or ''}", EXIT_USAGE if advice else EXIT_BAD_INPUT
+
+
+def _permission_message(filename: str | bytes | None) -> str:
+    """"permission denied: <the folder that refused>; ...". A temp file is deckgen's own
+    name, not the user's, and a path that was to be made is refused by its folder: both
+    name that folder. An existing file (one to read, or to overwrite) is named itself."""
+    again = "then run the same command again"
+    if filename is None:
+        return f"permission denied; give a folder this user can write, {again}"
+    path = Path(os.fsdecode(filename))
+    # os.path's checks: Path.exists() would raise the same PermissionError again
+    if TEMP_NAME.fullmatch(path.name) or not os.path.lexists(path):
+        path = path.parent
+    elif not os.path.isdir(path):
+        return f"permission denied: {path}; give this user access to it (or another file), {again}"
+    return f"permission denied: {path}; give a folder this user can write, {again}"
 
 
 if __name__ == "__main__":

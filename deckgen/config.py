@@ -9,12 +9,16 @@
 
 Command-line options override the file. Each stage's table maps onto the
 stage's own frozen ``*Params`` dataclass, which is also its slice of the cache key.
+Paths written in the file are relative to the file's folder; paths given on the
+command line, to the current directory.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +29,26 @@ from deckgen.errors import ConfigError
 from deckgen.executor import EXECUTORS
 from deckgen.ocr import OcrParams
 from deckgen.site_urls import site_base_url
-from deckgen.upscale import UpscaleParams
+from deckgen.superres import MODEL_METHOD
+from deckgen.upscale import SIMPLE_METHODS, UpscaleParams
 
 CONFIG_FILE = "deckgen.toml"
 # past this the deck-order priors outweigh what a slide says (and hand labels' neighbours)
 MAX_PRIOR_WEIGHT = 10.0
+# the settings that are paths: relative in the file, they are relative to the file's folder
+PATH_KEYS = {"build": ("corpus", "out", "cache"), "upscale": ("method",)}
+# the command-line options that set a setting (upscale.method: also --sr-model), for errors
+# to name the option the user typed
+OPTION_NAMES = {
+    **{("build", key): "--" + key for key in
+       ("corpus", "out", "cache", "executor", "workers", "scheduler", "strict")},
+    ("upscale", "method"): "--upscale", ("upscale", "max_pixels"): "--max-pixels",
+    ("ocr", "lang"): "--lang", ("ocr", "psm"): "--psm", ("ocr", "timeout"): "--ocr-timeout",
+    ("deploy", "bucket"): "--bucket", ("deploy", "prefix"): "--prefix",
+    ("deploy", "distribution_id"): "--distribution-id",
+}
+# settings whose option the file's messages name too: it is not spelled as the key
+HINTED_OPTIONS = {("upscale", "max_pixels"), ("ocr", "timeout")}
 
 
 @dataclass(frozen=True)
@@ -69,7 +88,12 @@ class Config:
     deploy: DeployParams = field(default_factory=DeployParams)
 
 
-def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str]):
+def _file_label(table: str, key: str) -> str:
+    return f"[{table}] {key}"
+
+
+def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str],
+            label=_file_label):
     hints = get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     clean: dict[str, Any] = {}
@@ -87,7 +111,8 @@ def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str]):
             or (base is int and isinstance(value, bool))
         ):
             errors.append(
-                f"[{table}] {key} must be {getattr(expected, '__name__', expected)}, got {value!r}"
+                f"{label(table, key)} must be {getattr(expected, '__name__', expected)}, "
+                f"got {value!r}"
             )
             continue
         clean[key] = value
@@ -105,47 +130,109 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     return Config(**parts)
 
 
-def _range_errors(config: Config) -> list[str]:
+def _range_errors(config: Config, label) -> list[str]:
     """The numeric settings out of range, each with the range allowed: 0 pixels or a
     0-second OCR timeout would fail every slide. ``not low <= x`` also refuses nan."""
     up, ocr_params = config.upscale, config.ocr
     errors = []
     if not 1 <= up.max_pixels:
-        errors.append(f"[upscale] max_pixels (--max-pixels) must be >= 1, got {up.max_pixels}")
+        errors.append(f"{label('upscale', 'max_pixels')} must be >= 1, got {up.max_pixels}")
     if not 1 <= up.max_scale <= 8:
-        errors.append(f"[upscale] max_scale must be from 1 to 8, got {up.max_scale}")
+        errors.append(f"{label('upscale', 'max_scale')} must be from 1 to 8, got {up.max_scale}")
     if not 1 <= up.target_x_height <= 1000:
-        errors.append(f"[upscale] target_x_height must be from 1 to 1000 px, got "
+        errors.append(f"{label('upscale', 'target_x_height')} must be from 1 to 1000 px, got "
                       f"{up.target_x_height}")
     if not 64 <= up.tile:  # smaller tiles are mostly overlap
-        errors.append(f"[upscale] tile must be >= 64 px, got {up.tile}")
+        errors.append(f"{label('upscale', 'tile')} must be >= 64 px, got {up.tile}")
     if not 0 <= ocr_params.min_conf <= 100:  # Tesseract's word confidence
-        errors.append(f"[ocr] min_conf must be from 0 to 100, got {ocr_params.min_conf}")
+        errors.append(f"{label('ocr', 'min_conf')} must be from 0 to 100, got "
+                      f"{ocr_params.min_conf}")
     if not 0 < ocr_params.timeout < math.inf:
-        errors.append(f"[ocr] timeout (--ocr-timeout) must be a number of seconds > 0, got "
+        errors.append(f"{label('ocr', 'timeout')} must be a number of seconds > 0, got "
                       f"{ocr_params.timeout}")
     return errors
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    """The TOML file's tables, or a ConfigError that says what is wrong with it."""
+    if path.is_dir():  # ./deckgen.toml a folder, or --config given one
+        raise ConfigError(f"config file {path} is a folder; give the path of a deckgen.toml "
+                          "file (--config path/to/deckgen.toml)")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} not found") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _is_path(table: str, value: str) -> bool:
+    """Whether a path-valued setting holds a path: an upscale method is one only when it is
+    no method's name (a model file)."""
+    if table == "upscale":
+        return not (value == "auto" or value in SIMPLE_METHODS or MODEL_METHOD.match(value))
+    return True
+
+
+def _paths_from_folder(data: dict[str, Any], folder: Path) -> None:
+    """Make the file's relative paths relative to ``folder``, the file's own, as absolute
+    paths. Not when that folder is the current one: there they mean the same as written,
+    and stay so (a model file's path is part of the upscale cache key). Absolute paths and
+    "~/..." are kept as written."""
+    folder = folder.resolve()  # errors name the whole path, not "other/../proj/corpus"
+    if folder == Path.cwd().resolve():
+        return
+    for table, keys in PATH_KEYS.items():
+        values = data.get(table)
+        if not isinstance(values, dict):
+            continue  # reported as "must be a table"
+        for key in keys:
+            value = values.get(key)
+            if (isinstance(value, str) and value and not value.startswith("~")
+                    and _is_path(table, value)):
+                # normpath: "../site" is the folder above, not "proj/../site"
+                values[key] = os.path.normpath(folder / value)
+
+
+def _merge_overrides(data: dict[str, Any], overrides: dict[str, dict[str, Any]]
+                     ) -> set[tuple[str, str]]:
+    """Put the command line's values over the file's; the (table, key)s it set."""
+    given: set[tuple[str, str]] = set()
+    for table, values in overrides.items():
+        values = {k: v for k, v in values.items() if v is not None}
+        if not values:
+            continue
+        if not isinstance(data.setdefault(table, {}), dict):
+            continue  # the file's `build = 3`: reported as "[build] must be a table"
+        data[table].update(values)
+        given |= {(table, key) for key in values}
+    return given
 
 
 def load_config(
     path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None
 ) -> Config:
-    """Read ``deckgen.toml`` (when present) and apply command-line overrides."""
+    """Read ``deckgen.toml`` (when present) and apply command-line overrides.
+
+    Relative paths in the file are taken from the file's folder; the overrides' paths are
+    left as given (relative to the current directory)."""
     data: dict[str, Any] = {}
     if path is None and Path(CONFIG_FILE).exists():
         path = Path(CONFIG_FILE)
     if path is not None:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ConfigError(f"config file {path} not found") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    for table, values in (overrides or {}).items():
-        data.setdefault(table, {}).update({k: v for k, v in values.items() if v is not None})
+        data = _read_file(Path(path))
+        _paths_from_folder(data, Path(path).parent)
+    from_command_line = _merge_overrides(data, overrides or {})
     build = data.get("build")
     if isinstance(build, dict) and build.get("scheduler") and "executor" not in build:
         build["executor"] = "dask"  # a scheduler alone means the Dask executor, as --scheduler
+
+    def label(table: str, key: str) -> str:
+        """What an error calls a setting: the option when the command line gave it."""
+        option = OPTION_NAMES.get((table, key))
+        if (table, key) in from_command_line:
+            return option or f"[{table}] {key} (from the command line)"
+        return f"[{table}] {key}" + (f" ({option})" if (table, key) in HINTED_OPTIONS else "")
 
     errors: list[str] = []
     parts: dict[str, Any] = {}
@@ -158,27 +245,30 @@ def load_config(
             errors.append(f"[{table}] must be a table")
             continue
         cls = tables[table]
-        parts[table] = cls(**_coerce(table, cls, values, errors))
+        parts[table] = cls(**_coerce(table, cls, values, errors, label))
     config = Config(**parts)
     if config.build.executor not in EXECUTORS:
-        errors.append(
-            f"[build] executor must be one of {', '.join(EXECUTORS)}, got {config.build.executor!r}"
-        )
+        errors.append(f"{label('build', 'executor')} must be one of {', '.join(EXECUTORS)}, "
+                      f"got {config.build.executor!r}")
     if config.build.workers < 0:
-        errors.append("[build] workers must be >= 0 (0 = all cores)")
+        errors.append(f"{label('build', 'workers')} must be >= 0 (0 = all cores), got "
+                      f"{config.build.workers}")
     if config.build.scheduler and config.build.executor != "dask":
-        errors.append(f"[build] scheduler is set, but executor is {config.build.executor!r}: "
-                      'set executor = "dask" (--executor dask) to build on that cluster')
-    errors += _range_errors(config)
+        errors.append(f"{label('build', 'scheduler')} is set, but "
+                      f"{label('build', 'executor').removeprefix('[build] ')} is "
+                      f"{config.build.executor!r}: set executor = \"dask\" (--executor dask) "
+                      "to build on that cluster")
+    errors += _range_errors(config, label)
     if not 0 <= config.ocr.psm <= 13:  # Tesseract's page segmentation modes
-        errors.append(f"[ocr] psm must be a Tesseract mode from 0 to 13, got {config.ocr.psm}")
+        errors.append(f"{label('ocr', 'psm')} must be a Tesseract mode from 0 to 13, got "
+                      f"{config.ocr.psm}")
     # nan passes every comparison but this one: it would make every score NaN
     if not 0 <= config.classify.prior_weight <= MAX_PRIOR_WEIGHT:
-        errors.append(f"[classify] prior_weight must be a number from 0 to {MAX_PRIOR_WEIGHT:g} "
-                      f"(1 is the trained weight; 0 ignores deck order), got "
-                      f"{config.classify.prior_weight}")
+        errors.append(f"{label('classify', 'prior_weight')} must be a number from 0 to "
+                      f"{MAX_PRIOR_WEIGHT:g} (1 is the trained weight; 0 ignores deck order), "
+                      f"got {config.classify.prior_weight}")
     if not 0 <= config.classify.min_confidence <= 1:  # a probability
-        errors.append(f"[classify] min_confidence must be from 0 to 1, got "
+        errors.append(f"{label('classify', 'min_confidence')} must be from 0 to 1, got "
                       f"{config.classify.min_confidence}")
     try:  # stored normalized (IDNA host, percent-encoded path): the site and the bundle use it
         base_url = site_base_url(config.site.base_url)
@@ -187,6 +277,21 @@ def load_config(
     except ConfigError as exc:
         errors.append(str(exc))
     if errors:
-        where = f" in {path}" if path else ""
-        raise ConfigError(f"invalid configuration{where}:\n  " + "\n  ".join(errors))
+        raise ConfigError(_errors_message(errors, path))
     return config
+
+
+# "[build] workers" in an error, a setting the file gave
+_FILE_SETTING = re.compile(r"\[\w+\] \w+\b(?! \(from the command line\))")
+
+
+def _errors_message(errors: list[str], path: Path | None) -> str:
+    """All the errors, under a line that names the file only when it set one of them (the
+    command line's are each named by their option, "--workers ...")."""
+    from_file = [e for e in errors if _FILE_SETTING.search(e) or not e.startswith("--")]
+    if from_file:
+        where = f" in {path}" if path else ""
+        head = f"invalid configuration{where}"
+    else:
+        head = "invalid option" + ("s" if len(errors) > 1 else "")
+    return f"{head}:\n  " + "\n  ".join(errors)

@@ -340,6 +340,24 @@ def test_site_files_deleted_since_the_build_are_written_again(tmp_path, tiny_cor
     assert report_after["site"]["dataset"]["sha256"] == report_before["dataset"]["sha256"]
 
 
+def test_a_config_file_elsewhere_builds_its_own_corpus_into_its_own_folders(tmp_path,
+                                                                            tiny_corpus):
+    project, elsewhere = tmp_path / "proj", tmp_path / "other"
+    project.mkdir()
+    shutil.move(tiny_corpus, project / "corpus")
+    (elsewhere / "corpus").mkdir(parents=True)  # a corpus of its own here: not the one read
+    (project / "deckgen.toml").write_text('[build]\ncorpus = "corpus"\nout = "site"\n'
+                                          'cache = "build"\nexecutor = "serial"\n')
+    result = subprocess.run([sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--config",
+                             "../proj/deckgen.toml"], capture_output=True, text=True,
+                            cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert f"built into {project / 'site'}/ (report: {project / 'build'}/report.json)" in (
+        result.stderr)
+    assert (project / "site" / "index.html").exists() and (project / "build").is_dir()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["corpus"]
+
+
 def test_out_must_be_a_folder_of_its_own(tmp_path, tiny_corpus):
     def build(*args):
         return subprocess.run([*build_cmd(tmp_path, tiny_corpus)[:3], "build", "--corpus",
@@ -796,6 +814,13 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     # stop words only: nothing is searched, as the site says (not "no matches")
     common = run("the of")
     assert common.returncode == 0 and "'the of' is too common to search for" in common.stderr
+    # --json says so too, on stderr: stdout holds JSON lines only (none: nothing was searched)
+    for words, said in ((("the",), "'the' is too common to search for; add a word"),
+                        (("zzyzx",), "no matches: no slide has “zzyzx”"),
+                        (("a",), "type at least two letters to search")):
+        as_json = run(*words, "--json")
+        assert as_json.returncode == 0 and as_json.stdout == ""
+        assert as_json.stderr.strip() == said, as_json.stderr
     # as the site says: the words no slide has, else that none has them all
     assert run("zzyzx").stderr.strip() == "no matches: no slide has “zzyzx”"
     assert run("aisles zzyzx \"qq ww\"").stderr.strip() == (

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_cache import without_file_permission_override
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -128,10 +131,10 @@ def test_sample_does_not_overwrite_a_corpus_without_force(tmp_path):
 
 
 @pytest.mark.parametrize(("option", "value", "says"), [
-    ("--max-pixels", "0", "[upscale] max_pixels (--max-pixels) must be >= 1, got 0"),
-    ("--max-pixels", "-5", "[upscale] max_pixels (--max-pixels) must be >= 1, got -5"),
-    ("--ocr-timeout", "0", "[ocr] timeout (--ocr-timeout) must be a number of seconds > 0"),
-    ("--ocr-timeout", "-1", "[ocr] timeout (--ocr-timeout) must be a number of seconds > 0"),
+    ("--max-pixels", "0", "invalid option:\n  --max-pixels must be >= 1, got 0"),
+    ("--max-pixels", "-5", "invalid option:\n  --max-pixels must be >= 1, got -5"),
+    ("--ocr-timeout", "0", "invalid option:\n  --ocr-timeout must be a number of seconds > 0"),
+    ("--ocr-timeout", "-1", "invalid option:\n  --ocr-timeout must be a number of seconds > 0"),
 ])  # fmt: skip
 def test_build_refuses_out_of_range_numbers_before_any_work(tmp_path, option, value, says):
     result = subprocess.run(
@@ -221,3 +224,136 @@ def test_options_have_help_and_state_the_defaults_the_config_gives():
         for option in options:  # more than "--x <str>"
             assert len(lines[option].split()) > 2, (command, lines[option])
     assert "Rewrite the dataset archive from the last build's cache." in _help("bundle")
+
+
+def deckgen(*words: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deckgen.cli", *words], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize(("words", "code", "says"), [
+    (["build", "--corpus", "empty"], 3, "error: no decks in the corpus"),
+    (["build", "--corpus", "empty", "--sr-model", "none.onnx"], 4,
+     "error: super-resolution model not found"),
+    (["build", "--workers", "-1"], 2, "--workers must be >= 0"),
+    (["sample", "--out", "deck.toml/corpus"], 3, "Not a directory"),  # an OSError
+])  # fmt: skip
+def test_verbose_shows_the_traceback_and_keeps_the_exit_code(tmp_path, words, code, says):
+    (tmp_path / "deck.toml").write_text("")
+    (tmp_path / "empty").mkdir()
+    if words[0] == "build":
+        words += ["--cache", "b", "--out", "s"]
+    plain, verbose = deckgen(*words, cwd=tmp_path), deckgen("-v", *words, cwd=tmp_path)
+    assert plain.returncode == verbose.returncode == code, verbose.stderr
+    assert "Traceback" not in plain.stderr and says in plain.stderr
+    assert "Traceback (most recent call last)" in verbose.stderr and says in verbose.stderr
+
+
+@pytest.mark.parametrize("line", ["build = 3", "[[build]]", 'ocr = "eng"'])
+def test_a_top_level_key_named_like_a_table_is_exit_2_for_every_command(tmp_path, line):
+    (tmp_path / "deckgen.toml").write_text(line + "\n")
+    (tmp_path / "slide.png").write_bytes(b"")
+    table = line.strip("[]").split()[0]
+    for words in (["build"], ["build", "--corpus", "c", "--lang", "deu"], ["search", "x"],
+                  ["review"], ["label", "a/001", "team"], ["prune"], ["add", "slide.png"],
+                  ["bundle", "build"], ["deploy", "--bucket", "b"], ["serve"],
+                  ["inspect", "slide.png"], ["eval", "."]):
+        result = deckgen(*words, cwd=tmp_path)
+        assert result.returncode == 2, (words, result.stderr)
+        assert f"[{table}] must be a table" in result.stderr, (words, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_a_config_file_elsewhere_reads_its_own_folders_and_options_read_this_one(tmp_path):
+    project, elsewhere = tmp_path / "proj", tmp_path / "other"
+    for root in (project, elsewhere):
+        (root / "corpus").mkdir(parents=True)  # both empty: the error names the one read
+    (project / "deckgen.toml").write_text('[build]\ncorpus = "corpus"\n')
+    config = ["--config", "../proj/deckgen.toml"]
+    own = deckgen("build", *config, cwd=elsewhere)
+    assert own.returncode == 3 and f"no decks in the corpus {project / 'corpus'}:" in own.stderr
+    given = deckgen("build", *config, "--corpus", "corpus", cwd=elsewhere)
+    assert given.returncode == 3 and "no decks in the corpus corpus:" in given.stderr
+
+
+def test_a_bad_option_is_named_as_the_option_not_as_the_config_file(tmp_path):
+    (tmp_path / "deckgen.toml").write_text("[build]\nworkers = 2\n")
+    result = deckgen("build", "--workers", "-1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "error: invalid option:\n  --workers must be >= 0 (0 = all cores), got -1" in (
+        result.stderr)
+    assert "deckgen.toml" not in result.stderr
+    (tmp_path / "deckgen.toml").write_text("[build]\nworkers = -1\n")
+    result = deckgen("build", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid configuration in deckgen.toml:\n  [build] workers must be >= 0" in (
+        result.stderr)
+
+
+def test_a_config_file_that_is_a_folder_is_exit_2(tmp_path):
+    given = deckgen("build", "--config", str(tmp_path), cwd=tmp_path)
+    assert given.returncode == 2 and f"config file {tmp_path} is a folder" in given.stderr
+    (tmp_path / "deckgen.toml").mkdir()
+    default = deckgen("search", "x", cwd=tmp_path)
+    assert default.returncode == 2 and "config file deckgen.toml is a folder" in default.stderr
+
+
+def _refuses_root(folder: Path) -> bool:
+    """Whether making a folder in ``folder`` fails with EACCES/EPERM, even for root."""
+    try:
+        (folder / "deckgen-probe").mkdir()
+    except OSError as exc:
+        return exc.errno in (errno.EACCES, errno.EPERM)
+    (folder / "deckgen-probe").rmdir()
+    return False
+
+
+PERMISSION_DENIED = "give a folder this user can write, then run the same command again"
+
+
+def test_a_folder_this_user_cannot_write_is_exit_2_and_named(tmp_path):
+    if not _refuses_root(Path("/sys")):  # sysfs refuses new files to every user, root too
+        pytest.skip("/sys lets this user make folders")
+    result = deckgen("sample", "--out", "/sys/deckgen-test", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert f"error: permission denied: /sys; {PERMISSION_DENIED}" in result.stderr
+
+
+@pytest.fixture(params=["mode 555", "chattr +i"])
+def unwritable_folder(request, tmp_path):
+    """A folder this user cannot write, and the command prefix under which that holds:
+    mode 555 (EACCES; as root, without the capability that overrides it), or ``chattr +i``
+    (EPERM, root too; skipped where it fails)."""
+    folder = tmp_path / "unwritable"
+    folder.mkdir()
+    if request.param == "mode 555":
+        folder.chmod(0o555)
+        yield folder, without_file_permission_override()
+        folder.chmod(0o755)
+        return
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(folder)],
+                                                    capture_output=True).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        if not _refuses_root(folder):
+            pytest.skip("chattr +i does not refuse writes here")
+        yield folder, []
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("words", [["add", "slide.png", "--slug", "x", "--corpus", "{folder}"],
+                                   ["sample", "--out", "{folder}/corpus"]])
+def test_a_folder_this_user_cannot_write_is_named_not_a_temp_file_in_it(tmp_path, words,
+                                                                       unwritable_folder):
+    from PIL import Image
+
+    folder, prefix = unwritable_folder
+    Image.new("RGB", (64, 36), "white").save(tmp_path / "slide.png")
+    result = subprocess.run([*prefix, sys.executable, "-m", "deckgen.cli",
+                             *[w.format(folder=folder) for w in words]],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    # the folder, not the .x.adding folder `add` stages the deck in, nor the one to be made
+    assert f"error: permission denied: {folder}; {PERMISSION_DENIED}" in result.stderr
+    assert ".adding" not in result.stderr and "Traceback" not in result.stderr

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from deckgen.config import load_config
@@ -120,3 +122,72 @@ def test_numeric_settings_at_the_ends_of_their_range_are_kept(tmp_path):
                     "[ocr]\nmin_conf = 100\ntimeout = 0.5\n")
     cfg = load_config(path)
     assert (cfg.upscale.max_pixels, cfg.ocr.min_conf, cfg.ocr.timeout) == (1, 100.0, 0.5)
+
+
+@pytest.mark.parametrize("line", ["build = 3", "[[build]]", "build = []", 'ocr = "eng"'])
+def test_a_top_level_key_named_like_a_table_is_a_clear_error_whatever_the_options(tmp_path,
+                                                                                   line):
+    path = tmp_path / "deckgen.toml"
+    path.write_text(line + "\n")
+    table = line.strip("[]").split()[0]
+    for overrides in (None, {table: {}}, {table: {"corpus": "c", "lang": "deu"}}):
+        with pytest.raises(ConfigError, match=rf"\[{table}\] must be a table"):
+            load_config(path, overrides)
+
+
+def test_paths_in_a_config_file_are_relative_to_its_folder(tmp_path, monkeypatch):
+    project, elsewhere = tmp_path / "proj", tmp_path / "other"
+    project.mkdir()
+    elsewhere.mkdir()
+    path = project / "deckgen.toml"
+    path.write_text('[build]\ncorpus = "corpus"\nout = "../site"\ncache = "/abs/build"\n'
+                    '[upscale]\nmethod = "models/x2.onnx"\n')
+    monkeypatch.chdir(elsewhere)
+    build = load_config(path).build
+    assert (build.corpus, build.out, build.cache) == (
+        str(project / "corpus"), str(tmp_path / "site"), "/abs/build")
+    assert load_config(path).upscale.method == str(project / "models" / "x2.onnx")
+    # given as a relative path from here, it is the same file
+    assert load_config(Path("../proj/deckgen.toml")).build.corpus == str(project / "corpus")
+    # the command line's paths stay relative to the current directory
+    given = load_config(path, {"build": {"corpus": "mine"}, "upscale": {"method": "my.onnx"}})
+    assert (given.build.corpus, given.build.out, given.upscale.method) == (
+        "mine", str(tmp_path / "site"), "my.onnx")
+    for method in ("auto", "none", "bicubic", "lanczos", "model:x2"):  # names, not paths
+        path.write_text(f'[upscale]\nmethod = "{method}"\n')
+        assert load_config(path).upscale.method == method
+    # the default ./deckgen.toml: its folder is the current one, the values stay as written
+    monkeypatch.chdir(project)
+    path.write_text('[build]\ncorpus = "./decks"\n[upscale]\nmethod = "./x2.onnx"\n')
+    cfg = load_config()
+    assert (cfg.build.corpus, cfg.upscale.method) == ("./decks", "./x2.onnx")
+
+
+def test_a_bad_command_line_value_is_named_by_its_option_not_the_file(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    path.write_text("[build]\nworkers = 2\n[ocr]\ntimeout = 5\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {"build": {"workers": -1}})
+    assert str(info.value) == "invalid option:\n  --workers must be >= 0 (0 = all cores), got -1"
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {"ocr": {"timeout": 0.0, "psm": 99}})
+    assert str(info.value).startswith("invalid options:\n  --ocr-timeout must be a number")
+    assert "--psm must be a Tesseract mode" in str(info.value)
+    # the file's own bad value names the file; the command line's, its option
+    path.write_text("[build]\nworkers = -2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {"ocr": {"psm": 99}})
+    message = str(info.value)
+    assert message.startswith(f"invalid configuration in {path}:")
+    assert "[build] workers must be >= 0" in message and "--psm must be" in message
+    with pytest.raises(ConfigError, match="invalid option:\n  --workers must be >= 0"):
+        load_config(path, {"build": {"workers": -1}})  # the command line's value wins
+
+
+def test_a_config_file_that_is_a_folder_is_a_clear_error(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match=f"config file {tmp_path} is a folder"):
+        load_config(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deckgen.toml").mkdir()
+    with pytest.raises(ConfigError, match="config file deckgen.toml is a folder"):
+        load_config()
