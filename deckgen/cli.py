@@ -390,6 +390,12 @@ def _permission_message(filename: str | bytes | None) -> str:
     if filename is None:
         return f"permission denied; give a folder this user can write, {again}"
     path = Path(os.fsdecode(filename))
+    # a folder on the way that this user may not enter or list (a deck folder mode 000):
+    # reading failed there, and writing advice would be wrong
+    for folder in reversed(path.parents):
+        if os.path.isdir(folder) and not os.access(folder, os.R_OK | os.X_OK):
+            return (f"permission denied: {folder} cannot be read by this user; give it read "
+                    f"access (chmod u+rx), {again}")
     # os.path's checks: Path.exists() would raise the same PermissionError again
     if TEMP_NAME.fullmatch(path.name) or not os.path.lexists(path):
         path = path.parent

@@ -260,6 +260,20 @@ def _thread_limit_plugin():
     return LimitWorkerThreads()
 
 
+def _quiet_distributed_logs() -> dict[str, int]:
+    """Silence this process's Dask loggers; their levels before. A lost scheduler made the
+    client log a reconnect notice ("after 15.00 seconds", said at once) and ~30 lines of
+    closed-connection tracebacks before the build's own line (RemoteServiceError), and
+    deckgen reports lost workers itself. Dask's configured loggers carry their own levels,
+    so each is set; one made later inherits from "distributed"."""
+    names = ["distributed", *(name for name in logging.root.manager.loggerDict
+                              if name.startswith("distributed."))]
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    return levels
+
+
 class DaskExecutor:
     """Dask distributed: an existing scheduler, or a LocalCluster of ``workers`` processes."""
 
@@ -278,6 +292,7 @@ class DaskExecutor:
         # workers that left while this build ran (crash, OOM kill, preemption): Dask reran
         # their slides in flight elsewhere; the build report names them
         self.lost_workers: list[str] = []
+        self._log_levels = _quiet_distributed_logs()
         if scheduler:
             try:
                 self._client = Client(scheduler, timeout=CONNECT_SECONDS)
@@ -440,6 +455,8 @@ class DaskExecutor:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+        for name, level in self._log_levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):

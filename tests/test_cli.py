@@ -357,3 +357,24 @@ def test_a_folder_this_user_cannot_write_is_named_not_a_temp_file_in_it(tmp_path
     # the folder, not the .x.adding folder `add` stages the deck in, nor the one to be made
     assert f"error: permission denied: {folder}; {PERMISSION_DENIED}" in result.stderr
     assert ".adding" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_folder_this_user_cannot_read_is_named_with_reading_advice(tmp_path):
+    # a deck folder mode 000 was "give a folder this user can write" (QA-54): reading failed
+    from PIL import Image
+
+    deck = tmp_path / "corpus" / "acme"
+    deck.mkdir(parents=True)
+    Image.new("RGB", (64, 36), "white").save(deck / "001.png")
+    deck.chmod(0)
+    try:
+        result = subprocess.run(
+            [*without_file_permission_override(), sys.executable, "-m", "deckgen.cli", "build",
+             "-q", "--corpus", "corpus", "--out", "site", "--cache", "build"],
+            capture_output=True, text=True, cwd=tmp_path)
+    finally:
+        deck.chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    assert (f"error: permission denied: {Path('corpus/acme')} cannot be read by this user; give "
+            "it read access (chmod u+rx), then run the same command again") in result.stderr
+    assert "can write" not in result.stderr and "Traceback" not in result.stderr

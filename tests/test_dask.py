@@ -13,12 +13,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import config_for
+from conftest import build_cmd, config_for
 from dask.distributed import Client, LocalCluster
 from test_faults import N_SLIDES, assert_same_output, report, run_build, site_files
 
@@ -301,6 +302,24 @@ def test_a_scheduler_lost_mid_build_stops_it_and_leaves_the_last_site(
     assert caught.value.exit_code == EXIT_REMOTE_FAILURE
     assert site_files(tmp_path / "site") == site_files(pool_build / "site")
 
+
+
+def test_a_lost_scheduler_is_one_line_not_dasks_tracebacks(tmp_path, tiny_corpus_master):
+    # the command line showed Dask's reconnect notice and ~30 lines of closed-connection
+    # tracebacks before its own error line (QA-54)
+    with _scheduler_and_worker(tmp_path) as (address, scheduler):
+        build = subprocess.Popen(build_cmd(tmp_path, tiny_corpus_master, "--scheduler", address),
+                                 stderr=subprocess.PIPE, text=True)
+        objects = tmp_path / "build" / "cache" / "objects"
+        deadline = time.monotonic() + 120
+        while (build.poll() is None and time.monotonic() < deadline
+               and not any(objects.glob("*/*"))):  # a first slide's result is cached
+            time.sleep(0.02)
+        scheduler.kill()
+        _, stderr = build.communicate(timeout=120)
+    assert build.returncode == EXIT_REMOTE_FAILURE, stderr
+    assert "error: lost the connection to the Dask scheduler" in stderr
+    assert "Traceback" not in stderr and "distributed." not in stderr, stderr
 
 def test_a_worker_with_other_stage_versions_stops_the_build_naming_it(
     tmp_path, tiny_corpus_master
