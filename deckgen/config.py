@@ -239,7 +239,14 @@ def load_config(
     tables = {f.name: f.default_factory for f in dataclasses.fields(Config)}  # type: ignore[misc]
     for table, values in data.items():
         if table not in tables:
-            errors.append(f"unknown table [{table}] (known: {', '.join(tables)})")
+            # `corpus = "c"` above every table: a key written before its table's heading
+            homes = [name for name, cls in tables.items()
+                     if table in {f.name for f in dataclasses.fields(cls)}]
+            if homes and not isinstance(values, dict):
+                errors.append(f"{table} is a key of {' or '.join(f'[{h}]' for h in homes)}: "
+                              "put it under that table's heading")
+            else:
+                errors.append(f"unknown table [{table}] (known: {', '.join(tables)})")
             continue
         if not isinstance(values, dict):
             errors.append(f"[{table}] must be a table")

@@ -135,6 +135,19 @@ def test_a_top_level_key_named_like_a_table_is_a_clear_error_whatever_the_option
             load_config(path, overrides)
 
 
+
+def test_a_key_above_every_table_says_which_table_it_belongs_to(tmp_path):
+    # `corpus = "c"` at the top said "unknown table [corpus]" (QA-54)
+    path = tmp_path / "deckgen.toml"
+    path.write_text('corpus = "c"\npsm = 6\n[build]\nout = "site"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "corpus is a key of [build]: put it under that table's heading" in str(caught.value)
+    assert "psm is a key of [ocr]: put it under" in str(caught.value)
+    path.write_text("[nosuch]\nx = 1\n")  # a table of its own stays an unknown table
+    with pytest.raises(ConfigError, match=r"unknown table \[nosuch\]"):
+        load_config(path)
+
 def test_paths_in_a_config_file_are_relative_to_its_folder(tmp_path, monkeypatch):
     project, elsewhere = tmp_path / "proj", tmp_path / "other"
     project.mkdir()
