@@ -131,8 +131,9 @@ def add(
         added += 1
     for problem in not_decks:  # a folder's link to a file outside it (--each)
         err.print(f"skipped {printable(problem.path)}: {problem.reason}", highlight=False)
-    if added:
-        err.print("run `deckgen build` to process the new slides")
+    if added:  # the same config: from another folder, `deckgen build` reads another corpus
+        build = "deckgen build" + (f" --config {shlex.quote(str(config))}" if config else "")
+        err.print(f"run `{printable(build)}` to process the new slides", highlight=False)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 

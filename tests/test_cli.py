@@ -378,3 +378,24 @@ def test_a_folder_this_user_cannot_read_is_named_with_reading_advice(tmp_path):
     assert (f"error: permission denied: {Path('corpus/acme')} cannot be read by this user; give "
             "it read access (chmod u+rx), then run the same command again") in result.stderr
     assert "can write" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_add_with_a_config_points_to_a_build_with_that_config(tmp_path):
+    # the hint said plain `deckgen build`: run from another folder, that reads another corpus
+    from PIL import Image
+
+    project = tmp_path / "my proj"
+    project.mkdir()
+    (project / "deckgen.toml").write_text('[build]\ncorpus = "corpus"\n')
+    Image.new("RGB", (64, 36), "white").save(tmp_path / "slide.png")
+    result = subprocess.run([sys.executable, "-m", "deckgen.cli", "add", "slide.png", "--slug",
+                             "acme", "--config", str(project / "deckgen.toml")],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (project / "corpus" / "acme").is_dir()  # the config's folder, not this one
+    assert (f"run `deckgen build --config '{project / 'deckgen.toml'}'` to process the new "
+            "slides") in result.stderr
+    plain = subprocess.run([sys.executable, "-m", "deckgen.cli", "add", "slide.png", "--slug",
+                            "beta", "--corpus", "here"], capture_output=True, text=True,
+                           cwd=tmp_path)
+    assert "run `deckgen build` to process the new slides" in plain.stderr, plain.stderr
