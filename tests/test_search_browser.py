@@ -376,10 +376,15 @@ def test_the_live_status_line_speaks_once_typing_pauses(page, server):
 
 # Every change of a live region's words from the moment the page is parsed (what the server
 # wrote in it is no announcement): window.__heard, in order. Set before the page loads.
+# The server's status line (home.html's p.search-status) is skipped by name: a mutation
+# callback runs after the parser, and its parse was sometimes delivered once readyState
+# had left "loading" (search.js replaces that line with its own, not a live region).
 HEAR_LIVE_REGIONS = """(() => {
     window.__heard = [];
-    const regionOf = (node) =>
-        (node.nodeType === 1 ? node : node.parentElement)?.closest('[role=status]');
+    const regionOf = (node) => {
+        const region = (node.nodeType === 1 ? node : node.parentElement)?.closest('[role=status]');
+        return region && !region.matches('.search-status') ? region : null;
+    };
     new MutationObserver((changes) => {
         if (document.readyState === 'loading') return;
         const changed = new Set();
@@ -387,7 +392,7 @@ HEAR_LIVE_REGIONS = """(() => {
             const region = regionOf(c.target);
             if (region) changed.add(region);
             for (const n of c.addedNodes) {
-                if (n.nodeType === 1 && n.matches('[role=status]')) changed.add(n);
+                if (n.nodeType === 1 && regionOf(n) === n) changed.add(n);
             }
         }
         for (const region of changed) {
