@@ -587,8 +587,9 @@ def _copy_with_headers(s3, bucket: str, f: LocalFile, remote: dict) -> None:
 def _delete(s3, bucket: str, keys: list[str], progress: Progress = SILENT) -> None:
     with progress.stage("delete", len(keys)) as advance:
         for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
-            _delete_batch(s3, bucket, keys[start:start + 1000])
-            advance(len(keys[start:start + 1000]))
+            batch = keys[start:start + 1000]
+            _delete_batch(s3, bucket, batch)
+            advance(len(batch))
 
 
 def _delete_batch(s3, bucket: str, keys: list[str]) -> None:
