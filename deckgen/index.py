@@ -55,6 +55,7 @@ from .errors import ConfigError, DeckgenError
 from .files import sha256_bytes, write_if_changed
 from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide
 from .text import (
+    DIGIT_GROUPS,
     PAIRED_LETTERS,
     PHRASE_GAP,
     UNSPACED_PAIR,
@@ -64,23 +65,24 @@ from .text import (
     search_runs,
 )
 
-VERSION = "14"  # bump when the schema, tokenization or export format changes
+VERSION = "15"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a
 # new one makes it say the index was updated (search.js's FORMAT_VERSION is held to it).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
 # slides that show one say "our" (search.js's STOP_WORDS is the same list)
 STOP_WORDS = frozenset(WHOOSH_STOP_WORDS | {"our"})
 
 class _FoldFilter(Filter):
-    """``text.fold``: "equipe" finds "L'équipe" (search.js's fold is the same)."""
+    """``text.fold``: "equipe" finds "L'équipe" (search.js's fold is the same); "1,200"
+    is "1200" (after _PiecesFilter, so a mark still spans the commas)."""
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = fold(token.text)
+            token.text = fold(token.text).replace(",", "")
             yield token
 
 
@@ -126,8 +128,10 @@ class _RunBreakFilter(Filter):
 
 
 # Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
-# Whoosh's \w+(\.?\w+)* with marks and joiners inside words (search.js's TOKEN_RE)
-_TOKENS = rf"[{WORD_CHARS}]+(\.?[{WORD_CHARS}]+)*"
+# Whoosh's \w+(\.?\w+)* with marks and joiners inside words, and a number's thousands
+# commas ("1,200", "$10,000,000": the comma goes in _FoldFilter; split, "2,000 users" was
+# "000" and found every number in thousands) (search.js's TOKEN_RE)
+_TOKENS = rf"(?:{DIGIT_GROUPS}|[{WORD_CHARS}]+)(\.?[{WORD_CHARS}]+)*"
 _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
               | StopFilter(stoplist=STOP_WORDS) | _RunBreakFilter())
 

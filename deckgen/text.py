@@ -114,6 +114,8 @@ _MARK_RANGES: tuple[tuple[int, int], ...] = (
 # Unicode 14 (Python 3.11's unicodedata); a browser knows marks assigned since then too.
 MARKS = "".join(chr(a) + (f"-{chr(b)}" if b > a else "") for a, b in _MARK_RANGES)
 JOINERS = "\u200c\u200d"
+# a number written with thousands commas, one search word (ASCII digits: search.js's [0-9])
+DIGIT_GROUPS = "[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])"
 WORD_CHARS = f"\\w{MARKS}{JOINERS}"  # a regex class body
 
 # Arabic and Hebrew as typed on either side of a search: harakat, tatweel and niqqud go;

@@ -11,11 +11,11 @@
 
 // of search/entry.json and the files it names (deckgen.index.FORMAT_VERSION): bumped too when
 // words are cut otherwise, as a page left open from before INDEX_VERSION checks this only
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "14";
+export const INDEX_VERSION = "15";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -28,7 +28,9 @@ const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "ca
 // fold drops them). Not LRM/RLM. tests/test_index.py checks both sides agree on every
 // code point Python's Unicode (14) assigns.
 export const WORD_CHARS = "\\p{L}\\p{N}_\\p{M}\u200c\u200d";
-const TOKEN_RE = new RegExp(`[${WORD_CHARS}]+(?:\\.?[${WORD_CHARS}]+)*`, "gu");
+// A number with thousands commas is one word, "1,200" searched as "1200" (deckgen.text.DIGIT_GROUPS)
+const DIGIT_GROUPS = "[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])";
+const TOKEN_RE = new RegExp(`(?:${DIGIT_GROUPS}|[${WORD_CHARS}]+)(?:\\.?[${WORD_CHARS}]+)*`, "gu");
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
 // Latin letters with accents, and those NFD cannot split, fold to plain letters on both
@@ -147,7 +149,7 @@ export function analyze(text) {
   let afterPair = false;
   for (const m of String(text).matchAll(TOKEN_RE)) {
     for (const [piece, a, b, startsRun] of searchPieces(m[0])) {
-      const word = fold(piece.toLowerCase());
+      const word = fold(piece.toLowerCase()).replaceAll(",", "");
       if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
       const pair = UNSPACED_PAIR.test(word);
       out.push({ word, term: stem(word), start: m.index + a, end: m.index + b, gap: pair && afterPair && startsRun });
