@@ -58,6 +58,7 @@ from .text import (
     DIGIT_GROUPS,
     PAIRED_LETTERS,
     PHRASE_GAP,
+    THOUSANDS,
     UNSPACED_PAIR,
     WORD_CHARS,
     facet_key,
@@ -78,11 +79,11 @@ STOP_WORDS = frozenset(WHOOSH_STOP_WORDS | {"our"})
 
 class _FoldFilter(Filter):
     """``text.fold``: "equipe" finds "L'équipe" (search.js's fold is the same); "1,200"
-    is "1200" (after _PiecesFilter, so a mark still spans the commas)."""
+    is "1200" (after _PiecesFilter, so a mark still spans the separators)."""
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = fold(token.text).replace(",", "")
+            token.text = THOUSANDS.sub("", fold(token.text))
             yield token
 
 
@@ -129,7 +130,7 @@ class _RunBreakFilter(Filter):
 
 # Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
 # Whoosh's \w+(\.?\w+)* with marks and joiners inside words, and a number's thousands
-# commas ("1,200", "$10,000,000": the comma goes in _FoldFilter; split, "2,000 users" was
+# separators ("1,200", "$10,000,000": they go in _FoldFilter; split, "2,000 users" was
 # "000" and found every number in thousands) (search.js's TOKEN_RE)
 _TOKENS = rf"(?:{DIGIT_GROUPS}|[{WORD_CHARS}]+)(\.?[{WORD_CHARS}]+)*"
 _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _FoldFilter()

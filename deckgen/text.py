@@ -114,8 +114,11 @@ _MARK_RANGES: tuple[tuple[int, int], ...] = (
 # Unicode 14 (Python 3.11's unicodedata); a browser knows marks assigned since then too.
 MARKS = "".join(chr(a) + (f"-{chr(b)}" if b > a else "") for a, b in _MARK_RANGES)
 JOINERS = "\u200c\u200d"
-# a number written with thousands commas, one search word (ASCII digits: search.js's [0-9])
-DIGIT_GROUPS = "[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])"
+# a number written with thousands separators, one search word: "1,200", "１，２００", "٢٬٠٠٠",
+# and Indian grouping, "1,00,000" (\d: any script's digits, search.js's \p{Nd}); the
+# separators go after NFKC, which makes "，" "," (THOUSANDS)
+DIGIT_GROUPS = r"\d{1,3}(?:[,\uff0c\u066c]\d{2,3})*[,\uff0c\u066c]\d{3}(?!\d)"
+THOUSANDS = re.compile("[,\u066c]")
 WORD_CHARS = f"\\w{MARKS}{JOINERS}"  # a regex class body
 
 # Arabic and Hebrew as typed on either side of a search: harakat, tatweel and niqqud go;

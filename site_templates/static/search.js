@@ -28,8 +28,10 @@ const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "ca
 // fold drops them). Not LRM/RLM. tests/test_index.py checks both sides agree on every
 // code point Python's Unicode (14) assigns.
 export const WORD_CHARS = "\\p{L}\\p{N}_\\p{M}\u200c\u200d";
-// A number with thousands commas is one word, "1,200" searched as "1200" (deckgen.text.DIGIT_GROUPS)
-const DIGIT_GROUPS = "[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])";
+// A number with thousands separators is one word, "1,200" searched as "1200"
+// (deckgen.text.DIGIT_GROUPS, THOUSANDS)
+const DIGIT_GROUPS = "\\p{Nd}{1,3}(?:[,\uff0c\u066c]\\p{Nd}{2,3})*[,\uff0c\u066c]\\p{Nd}{3}(?!\\p{Nd})";
+const THOUSANDS = /[,\u066c]/g; // after NFKC, which makes "，" ","
 const TOKEN_RE = new RegExp(`(?:${DIGIT_GROUPS}|[${WORD_CHARS}]+)(?:\\.?[${WORD_CHARS}]+)*`, "gu");
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
@@ -149,7 +151,7 @@ export function analyze(text) {
   let afterPair = false;
   for (const m of String(text).matchAll(TOKEN_RE)) {
     for (const [piece, a, b, startsRun] of searchPieces(m[0])) {
-      const word = fold(piece.toLowerCase()).replaceAll(",", "");
+      const word = fold(piece.toLowerCase()).replace(THOUSANDS, "");
       if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
       const pair = UNSPACED_PAIR.test(word);
       out.push({ word, term: stem(word), start: m.index + a, end: m.index + b, gap: pair && afterPair && startsRun });
@@ -307,10 +309,12 @@ export function parseQuery(query) {
     addTerms(m[2].slice(at));
   }
   const last = clauses[clauses.length - 1];
-  // The last word is still being typed unless a space or a quote follows it.
-  if (last && last.kind === "term" && new RegExp(`[${WORD_CHARS}]$`, "u").test(query)) {
-    const toks = analyze(query);
-    if (toks.length && toks[toks.length - 1].term === last.terms[0]) last.open = true;
+  // The last word is still being typed unless a space or a quote follows it (or a word too
+  // short to search: "24/7" is no "24" being typed). A number is not completed: "6,200" is
+  // no prefix of "62,000".
+  if (last && last.kind === "term" && !HAS_DIGIT.test(last.word)) {
+    const toks = analyze(query), end = toks[toks.length - 1];
+    if (end && end.end === query.length && end.term === last.terms[0]) last.open = true;
   }
   return clauses;
 }
@@ -393,7 +397,9 @@ export function editDistance(a, b, max, from = null) {
   }
   return Math.min(...prev.slice(shortest));
 }
-const typoBudget = (word) => { const n = cpLength(word); return n >= 9 ? 2 : n >= 5 ? 1 : 0; };
+// A word with a digit has none: "1.5b" is not "1.5m", nor "64,000" "62,000"
+const typoBudget = (word) => { const n = cpLength(word); return HAS_DIGIT.test(word) ? 0 : n >= 9 ? 2 : n >= 5 ? 1 : 0; };
+const HAS_DIGIT = /[0-9]/; // a word's digits are 0-9 once searchFold has made them so
 const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
 // "Did you mean": the nearest few words for each misspelt one, and at most so many corrected
 // queries searched (their terms' shards are all the suggestion fetches beyond the vocabulary).
@@ -649,6 +655,7 @@ export class SearchIndex {
   // Same first letter only.
   async nearWords(word, term, atLeast = 0) {
     const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
+    if (HAS_DIGIT.test(word)) return [];
     const wordBudget = Math.max(typoBudget(word), cpLength(word) >= 4 ? atLeast : 0);
     const stemBudget = typoBudget(term);
     const near = [];
@@ -1208,19 +1215,27 @@ function corrections(misspelt) {
   return best.map((b) => b.pairs);
 }
 
-// The query with each [from, to] word replaced wherever it stands, in a phrase too ("" drops
-// it, and any stop word it leaves at either end: "go to market" without "go" is "market");
-// null if that changes nothing or leaves no words. A word dropped takes with it what only it
-// held up: its clitic ("what's": not "'s the ask?"), a joiner it leaves at an end or beside
-// it ("team & advisors": "team"; "go-to-market" less "to": "go-market"), and an empty pair
-// of brackets or markup ("<em>pricing</em>" less "em": "pricing").
+// The query with each [from, to] word (`from` as analyze folds it: "2000" is the typed
+// "2,000", "equipe" "Équipe") replaced wherever it stands, in a phrase too ("" drops it, and
+// any stop word it leaves at either end: "go to market" without "go" is "market"); null if
+// that changes nothing, leaves no words, or only numbers of a query with words ("COVID-19"
+// less "covid"). A word dropped takes with it what only it held up: its clitic ("what's":
+// not "'s the ask?"; "l'": not "L' team"), its currency sign and percent sign ("CAC $370":
+// not "CAC $"),
+// a joiner it leaves at an end or beside it ("team & advisors": "team"; "go-to-market" less
+// "to": "go-market"), and an empty pair of brackets or markup ("<em>pricing</em>" less
+// "em": "pricing").
 export function replaceWords(typed, pairs) {
   // an offer is a query of words: no override turns the line around it, no control breaks it
   const query = typed.replace(BIDI_CONTROLS, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
   let out = query;
   for (const [from, to] of pairs) {
-    const clitic = to ? "" : "(?:['’](?:s|re|ll|ve|d|m|t))?";
-    out = out.replace(new RegExp(`(^|[^\\p{L}\\p{N}_])${escapeRe(from)}${clitic}(?![\\p{L}\\p{N}_])`, "giu"), (m, pre) => pre + (to || GONE_WORD));
+    for (const t of analyze(out).filter((t) => t.word === from && standsAlone(out, t)).reverse()) {
+      const left = out.slice(0, t.start);
+      const before = to ? "" : CURRENCY_BEFORE.exec(left)?.[0] ?? ELISION_BEFORE.exec(left)?.[1] ?? "";
+      const after = to ? "" : HELD_AFTER.exec(out.slice(t.end))[0];
+      out = out.slice(0, t.start - before.length) + (to || GONE_WORD) + out.slice(t.end + after.length);
+    }
   }
   if (pairs.some(([, to]) => !to)) {
     // where a word went: one joiner stays only between two that do ("a & b & c" less b)
@@ -1245,8 +1260,20 @@ export function replaceWords(typed, pairs) {
     out = out.replace(/[\s?!.,;:]+$/u, ""); // "what's the ask?" less "what's": "ask", not "ask?"
   }
   out = out.split(/\s+/).filter(Boolean).join(" ");
-  return out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length ? null : out;
+  if (out === query.replace(/\s+/g, " ").trim() || !parseQuery(out).length) return null;
+  return /\p{L}/u.test(out) || !/\p{L}/u.test(query) ? out : null;
 }
+// A word (as analyze folds it) as the query has it: "TAM" for "tam", "2,000" for "2000"
+export function typedAs(query, word) {
+  const t = analyze(query).find((t) => t.word === word);
+  return t ? query.slice(t.start, t.end) : word;
+}
+// a token that is a word of its own, not a pair inside a run of Chinese or Thai letters
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+const standsAlone = (text, t) => !WORD_CHAR.test([...text.slice(Math.max(0, t.start - 2), t.start)].pop() || "")
+  && !WORD_CHAR.test(String.fromCodePoint(text.codePointAt(t.end) ?? 32));
+const CURRENCY_BEFORE = /\p{Sc}+$/u, ELISION_BEFORE = /(?:^|[^\p{L}\p{N}_])((?:\p{L}|qu)['’])$/iu;
+const HELD_AFTER = /^(?:%|['’](?:s|re|ll|ve|d|m|t)(?![\p{L}\p{N}_]))?/iu;
 // where replaceWords dropped a word (no control character is left in a query), and what
 // joins two words without being one: "team & advisors", "B2B/B2C", "go-to-market"
 const GONE_WORD = "\u0000";
@@ -1258,7 +1285,6 @@ const EMPTY_PAIR = new RegExp(["<\\s*/?", "\\(", "\\[", "\\{", "\"", "“", "‘
   `${open}\\s*(?:${GONE_WORD}\\s*)+${[">", "\\)", "\\]", "\\}", "\"", "”", "’", "»", "」"][k]}`).join("|"), "gu");
 const dropEmptyPairs = (s) => s.replace(EMPTY_PAIR, (m, at, all) =>
   m[0] === '"' && all.slice(0, at).split('"').length % 2 === 0 ? m : GONE_WORD);
-const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 // Best snippet window of `text` as [{text, mark}] pieces around tokens `marks` marks.
@@ -1353,7 +1379,8 @@ function unspaced(a, b) {
 export function marksNote(pieces) {
   const found = [...new Set(pieces.filter((p) => p.mark).map((p) => p.text.toLowerCase()))];
   if (!found.length) return [];
-  const words = found.flatMap((word, i) => (i ? [", ", { word }] : [{ word }]));
+  const sep = found.some((word) => word.includes(",")) ? "; " : ", "; // "447; 1,156; 3,088"
+  const words = found.flatMap((word, i) => (i ? [sep, { word }] : [{ word }]));
   return [`${found.length} ${found.length === 1 ? "word" : "words"} from your search marked: `, ...words, ". "];
 }
 export const noteText = (parts) => parts.map((p) => (typeof p === "string" ? p : p.word)).join("");
@@ -1678,9 +1705,7 @@ class SearchUI {
     // is echoed cut short
     const echo = shorten(q.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").replace(BIDI_CONTROLS, ""), ECHO_LENGTH);
     const quote = (text) => ["“", el("bdi", { text }), "”"];
-    // each word as typed ("TAM", not the "tam" searched for)
-    const typedAs = (w) => q.match(new RegExp(`(?:^|[^\\p{L}\\p{N}_])(${escapeRe(w)})(?![\\p{L}\\p{N}_])`, "iu"))?.[1] ?? w;
-    const quotes = (words) => words.flatMap((w, i) => [i ? ", " : "", ...quote(typedAs(w))]);
+    const quotes = (words) => words.flatMap((w, i) => [i ? ", " : "", ...quote(typedAs(q, w))]);
     if (!result.clauses.length && !on.length) {
       const words = q.match(/[\p{L}\p{N}_]{2,}/gu);
       if (!words) this.say("empty", "Type at least two letters to search."); // "m": no word yet

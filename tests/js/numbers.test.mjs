@@ -1,0 +1,60 @@
+// Numbers as founders type them (QA-55): "2,000" is one word; a number is never corrected
+// or completed into another number; an offer made from a query with a number keeps what the
+// user typed, and loses the currency sign a dropped number held.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { marksNote, noteText, parseQuery, replaceWords, typedAs } from "../../site_templates/static/search.js";
+import { tinyIndex } from "./tiny_index.mjs";
+
+const DOCS = [
+  { id: "a/001", title: "Funnel", text: "62,000 visitors became 2,124 paying customers", section: "traction" },
+  { id: "b/001", title: "Customers", text: "11,256 customers in 2020", section: "traction" },
+  { id: "c/001", title: "Revenue", text: "$1.5M ARR growing 40% a year", section: "traction" },
+  { id: "d/001", title: "Customers", text: "customers love it", section: "traction" },
+];
+
+async function search(query) {
+  const { index } = await tinyIndex(DOCS);
+  return index.search(query, {});
+}
+
+test("a number no slide has is not shown as another number", async () => {
+  for (const query of ["64,000", "11,246", "620,000", "1.5B"]) {
+    const result = await search(query);
+    assert.equal(result.hits.filter((h) => h.tier !== 0).length, 0, query);
+    assert.equal(result.corrected ?? null, null, query);
+  }
+  assert.equal((await search("1.5B")).suggestion, null); // billion is no typo of million
+  // a word beside a number is still corrected, the number kept as it is
+  assert.deepEqual((await search("11256 custmers")).corrected.to, ["customers"]);
+});
+
+test("a number, typed or loaded from a link, is not completed into a longer one", async () => {
+  assert.deepEqual((await search("6,200")).hits, []);
+  assert.deepEqual((await search("112")).hits, []);
+  const [clause] = parseQuery("24/7"); // "7" is too short to search: "24" is not being typed
+  assert.equal(clause.open, undefined);
+  assert.equal(parseQuery("team")[0].open, true);
+  assert.equal(parseQuery("team ")[0].open, undefined);
+});
+
+test("an offer keeps the number as typed and drops what a dropped number held", async () => {
+  const result = await search("2,124 custmers");
+  assert.equal(result.suggestion, "2,124 customers");
+  assert.equal(replaceWords("2,000 customers", [["2000", ""]]), "customers");
+  assert.equal(replaceWords("CAC $370 payback", [["370", ""]]), "CAC payback");
+  assert.equal(replaceWords("40% growth", [["40", ""]]), "growth");
+  assert.equal(replaceWords("L'Équipe team", [["equipe", ""]]), "team");
+  assert.equal(replaceWords("Équipe plan", [["equipe", "team"]]), "team plan");
+  // the status line names a word as typed
+  assert.equal(typedAs("2,000 customers", "2000"), "2,000");
+  assert.equal(typedAs("L'Équipe", "equipe"), "Équipe");
+  // only a number is left of a query of words: no offer ("COVID-19" as "19")
+  assert.equal(replaceWords("COVID-19", [["covid", ""]]), null);
+});
+
+test("the marks note parts numbers with commas by semicolons", () => {
+  const note = (...words) => noteText(marksNote(words.map((text) => ({ text, mark: true }))));
+  assert.equal(note("447", "1,156"), "2 words from your search marked: 447; 1,156. ");
+  assert.equal(note("team", "hiring"), "2 words from your search marked: team, hiring. ");
+});
