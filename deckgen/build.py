@@ -27,7 +27,7 @@ from typing import Any
 import cv2
 
 from deckgen import bundle, classify, index, ocr, ocr_layout, site, site_images, site_urls, upscale
-from deckgen.build_report import BuildReport
+from deckgen.build_report import BuildReport, dataset_warnings
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import (
@@ -37,7 +37,7 @@ from deckgen.corpus import (
     scan,
     shared_slide_problems,
 )
-from deckgen.corpus_pdf import read_source, refusal_key
+from deckgen.corpus_pdf import PDF_EXTENSION, read_source, refusal_key
 from deckgen.errors import BadInputError, ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import (
@@ -113,11 +113,15 @@ class Builder:
         # before any work: refused now, not after an hour of OCR
         refuse_overlap(self.out, self.corpus_root, self.build_root)
         self._refuse_unwritable(self.out, "--out")
+        self._refuse_unwritable(self.build_root, "--cache")
+        self._refuse_empty_corpus()
+        # only now: a build refused above leaves no empty --out or --cache behind
+        self.out.mkdir(parents=True, exist_ok=True)
         # the site folder's own lock, no file in it: another build (another --cache)
         # writing the same pages would sweep this one's temp files and mix the two sites
         with folder_lock(self.out, "--out"):
             self._check_output_folder()
-            self._refuse_unwritable(self.build_root, "--cache")
+            self.build_root.mkdir(parents=True, exist_ok=True)
             with exclusive_lock(self.build_root / "lock"):
                 self._record_output_folder()  # only by the build that holds both locks
                 return self._run_reporting_stops()
@@ -164,10 +168,14 @@ class Builder:
     @staticmethod
     def _refuse_unwritable(folder: Path, option: str) -> None:
         """A folder the build cannot write (read-only, another user's) is refused before
-        any work, not when the first result is stored: make and remove a file in it."""
+        any work, not when the first result is stored: make and remove a file in it. One
+        not made yet is not made here (a build refused later leaves nothing behind): the
+        nearest folder above it that exists is probed, where it would be made."""
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(dir=folder, prefix=".deckgen-write-check.",
+            probed = _nearest_existing(folder)
+            if not probed.is_dir():  # a file on the way: the folder could never be made
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(probed))
+            fd, probe = tempfile.mkstemp(dir=probed, prefix=".deckgen-write-check.",
                                          suffix=".tmp")  # the .tmp a killed build's sweep finds
             os.close(fd)
             os.unlink(probe)
@@ -207,6 +215,9 @@ class Builder:
             return self.report
         self._index(built, corpus.decks)
         self._site(built, corpus.decks, slides)
+        # said once per build, cached site or not: the decks the archive holds with no open licence
+        self.report.warnings += dataset_warnings(self.report.site.get("dataset"),
+                                                 str(self.build_root / "report.json"))
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
         write_manifest(self.build_root, slides, corpus, self.out, self.source_bytes,
@@ -259,28 +270,42 @@ class Builder:
             atomic_write(self.build_root / "site-folders.txt",
                          "".join(f"{p}\n" for p in sorted(ours | {out})).encode())
 
+    def _refuse_empty_corpus(self) -> None:
+        """A corpus with no folder holding a slide image or PDF (an empty folder, one
+        deck's own folder) is refused before --out and --cache are made. Only names are
+        read, no file hashed: a build of a real corpus reaches its locks as soon as before."""
+        if not _may_hold_decks(self.corpus_root):
+            self._refuse_no_decks(scan(self.corpus_root))
+
+    def _refuse_no_decks(self, corpus: Corpus) -> None:
+        """BadInputError when ``corpus`` has no deck: the site stage would replace the last
+        site with nothing."""
+        if corpus.decks:
+            return
+        root = self.corpus_root
+        slide_files = IMAGE_EXTENSIONS | DOCUMENT_EXTENSIONS
+        if any(p.is_file() and (p.suffix.lower() in slide_files or p.name == "deck.toml")
+               for p in root.iterdir()):
+            raise BadInputError(
+                f"{root} looks like a deck folder (it holds slides or a deck.toml itself), "
+                f"not a corpus of deck folders: pass its parent (--corpus {root.parent}), "
+                f"or import it into the corpus with `deckgen add {root}`")
+        skipped = (f"; {len(corpus.problems)} entries skipped, e.g. "
+                   f"{corpus.problems[0].path}: {corpus.problems[0].reason}"
+                   if corpus.problems else "")
+        raise BadInputError(
+            f"no decks in the corpus {root}: it should hold one folder per deck "
+            f"(<slug>/001.jpg ... or <slug>/deck.pdf); import one with `deckgen add`, or "
+            f"run `deckgen sample`{skipped}")
+
     def _ingest(self) -> Corpus:
         started = time.perf_counter()
         corpus = scan(self.corpus_root)
         stage = self.report.stages["ingest"]
         previous = last_manifest(self.build_root)
         keep_last_metadata(corpus, previous.get("decks", {}))
-        if not corpus.decks:  # before the site stage would replace the last site with nothing
-            root = self.corpus_root
-            slide_files = IMAGE_EXTENSIONS | DOCUMENT_EXTENSIONS
-            if any(p.is_file() and (p.suffix.lower() in slide_files or p.name == "deck.toml")
-                   for p in root.iterdir()):
-                raise BadInputError(
-                    f"{root} looks like a deck folder (it holds slides or a deck.toml itself), "
-                    f"not a corpus of deck folders: pass its parent (--corpus {root.parent}), "
-                    f"or import it into the corpus with `deckgen add {root}`")
-            skipped = (f"; {len(corpus.problems)} entries skipped, e.g. "
-                       f"{corpus.problems[0].path}: {corpus.problems[0].reason}"
-                       if corpus.problems else "")
-            raise BadInputError(
-                f"no decks in the corpus {root}: it should hold one folder per deck "
-                f"(<slug>/001.jpg ... or <slug>/deck.pdf); import one with `deckgen add`, or "
-                f"run `deckgen sample`{skipped}")
+        # decks left out since the check before the locks (a typo in a new deck's deck.toml)
+        self._refuse_no_decks(corpus)
         # after the decks left out are gone: only what is published is compared
         corpus.problems += shared_slide_problems(corpus.slides)
         self._last_slides = previous.get("slides", [])
@@ -529,10 +554,11 @@ class Builder:
             sorted(s.id for s in slides if s.section is None),
             str(self.out.resolve()),  # the marker is the build folder's, the pages are out/'s
             asdict(self.config.site),
+            asdict(self.config.bundle),  # open_only: which decks the archive holds
             site.templates_fingerprint(),
             IMAGES_VERSION,
             bundle.VERSION,
-            bundle.source_date_epoch(),  # the archive's dates, so its bytes and SHA-256
+            bundle.stated_epoch(),  # the archive's dates, so its bytes and SHA-256
             index.VERSION,
         ]
         key = self._outputs_key("site", site.VERSION, built, decks, extra)
@@ -657,6 +683,29 @@ def _model_file_digest(method: str) -> str:
     """A user's model file is keyed by its bytes: replacing it in place re-runs upscaling."""
     path = Path(method)
     return sha256_file(path) if path.suffix.lower() in (".pb", ".onnx") and path.is_file() else ""
+
+
+def _nearest_existing(folder: Path) -> Path:
+    """``folder`` when it exists (or is a link), else the nearest folder above it that
+    does: where ``mkdir(parents=True)`` would make it."""
+    for candidate in (folder, *folder.absolute().parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return Path(folder.absolute().anchor)
+
+
+def _may_hold_decks(corpus: Path) -> bool:
+    """Whether a folder of ``corpus`` holds a slide image or a PDF: without one, ``scan``
+    finds no deck. Reads names only; a folder it may not list is left for scan to report."""
+    slide_files = IMAGE_EXTENSIONS | {PDF_EXTENSION}
+    try:
+        for deck in corpus.iterdir():
+            if (not deck.name.startswith(".") and deck.is_dir()
+                    and any(path.suffix.lower() in slide_files for path in deck.iterdir())):
+                return True
+    except OSError:
+        return True
+    return False
 
 
 def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:

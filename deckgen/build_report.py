@@ -38,6 +38,9 @@ class BuildReport:
     # notice the build printed): why a build recomputed every slide
     versions_changed: list[dict[str, str]] = field(default_factory=list)
     site: dict[str, Any] = field(default_factory=dict)
+    # what the build warned of that is no failure (--strict ignores it): the decks in the
+    # dataset with no open licence (``dataset_warnings``)
+    warnings: list[str] = field(default_factory=list)
     # a build that stopped before the end: stopped by Ctrl-C or SIGTERM (interrupted), or
     # by an error (its message); the stage counts are what it had done by then
     interrupted: bool = False
@@ -72,6 +75,24 @@ def gone_line(gone: list[str], report_path: str) -> str:
             "`deckgen deploy --delete` takes them off the live site)")
 
 
+def dataset_warnings(dataset: dict[str, Any] | None, report_path: str) -> list[str]:
+    """One line naming the decks in the dataset archive with no open licence (``build_bundle``'s
+    ``not_open_names``), and how to leave them out; none when every deck has one. A few are
+    named on the terminal; report.json's ``site.dataset.not_open_names`` lists them all."""
+    closed = [str(slug) for slug in (dataset or {}).get("not_open_names") or []]
+    if not closed:
+        return []
+    named = ", ".join(printable(slug) for slug in closed[:GONE_NAMED])
+    if len(closed) > GONE_NAMED:
+        named += f" and {len(closed) - GONE_NAMED} more (all in {report_path})"
+    one = len(closed) == 1
+    return [f"{len(closed)} deck{'' if one else 's'} in the dataset "
+            f"{'carries' if one else 'carry'} no open licence (none stated, or one that does "
+            f"not allow reuse): {named}; {'its' if one else 'their'} slides are in the archive "
+            "with license_open false. Set open_only = true under [bundle] in deckgen.toml to "
+            "leave them out of it (the site still shows them)"]
+
+
 def report_problems(report: BuildReport) -> list[str]:
     """Every problem as one readable line, for the terminal."""
     lines = [str(Problem(p["path"], p["reason"])) for p in report.problems]
@@ -94,4 +115,5 @@ def report_problems(report: BuildReport) -> list[str]:
                      for f in sorted(stage.failed, key=lambda f: f["id"]))
     lines.extend(f"{printable(item['id'])}: left out of the dataset: {item['reason']}"
                  for item in report.left_out_of_dataset())
+    lines.extend(report.warnings)  # no failures, but each says what the user may change
     return lines

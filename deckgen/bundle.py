@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deckgen import __version__, bundle_card, bundle_guide, bundle_schema
-from deckgen.bundle_card import ARCHIVE_STEM, FIELDS, Field, content_digest, sums_text
+from deckgen.bundle_card import (
+    ARCHIVE_STEM,
+    FIELDS,
+    Field,
+    content_digest,
+    dataset_license,
+    is_open_license,
+    sums_text,
+)
 from deckgen.bundle_images import (
     PNG_COMPRESS_LEVEL,
     WEBP_METHOD,
@@ -48,7 +56,7 @@ from deckgen.records import DeckMeta, Slide
 if TYPE_CHECKING:
     from deckgen.config import Config
 
-VERSION = "13"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "14"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 SPOOL_PREFIX = "deckgen-bundle-"  # the spool folders of images waiting for the archive
 
@@ -86,8 +94,9 @@ def build_bundle(
     and TIFF ones as a PNG of what the pipeline decodes (``max_pixels`` bounds that
     decode; default: the upscale stage's). Slides whose OCR or classification failed
     are left out (listed under ``skipped`` with the reason: ``failures``' for that slide
-    id, as the build said it), as are slides whose images cannot be read. The archive is
-    rewritten only when its bytes change.
+    id, as the build said it), as are slides whose images cannot be read, and, with the
+    config's ``[bundle] open_only``, every slide of a deck with no open licence (its slugs
+    under ``left_out_not_open``). The archive is rewritten only when its bytes change.
     ``config`` is the build's (its OCR, classifier and upscale settings go into
     ``provenance.json`` and the card, its site base_url into Croissant's url);
     default: deckgen's defaults. ``versions`` are the ``manifest.stage_versions`` the
@@ -101,13 +110,19 @@ def build_bundle(
     out_dir = Path(out_dir)
     root = f"{ARCHIVE_STEM}-v{version}"
     mtime = source_date_epoch()
+    open_only = config is not None and config.bundle.open_only
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
+    left_out_not_open: set[str] = set()
     with (spool_folder(spool_dir, SPOOL_PREFIX) as spool,
           progress.stage("dataset", len(slides)) as advance):
         images: dict[str, Path] = {}  # member name -> spooled file
         for slide in sorted(slides, key=lambda s: (s.deck, s.page)):
             advance()
+            deck = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
+            if open_only and not is_open_license(deck.license):
+                left_out_not_open.add(slide.deck)  # the site shows it; the archive does not
+                continue
             if slide.ocr is None or slide.section is None:
                 reason = (failures or {}).get(slide.id, "OCR or classification failed")
                 skipped.append({"id": slide.id, "reason": reason})
@@ -129,7 +144,6 @@ def build_bundle(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 images[name] = target
-            deck = decks.get(slide.deck) or DeckMeta(slug=slide.deck)
             if split_source(slide.source)[1] is not None:
                 source_format = "PDF"  # its bytes are the page rendered to PNG
             row = _row(slide, deck, original_name, upscaled_name, source_format)
@@ -142,7 +156,8 @@ def build_bundle(
             rows=rows, decks=used_decks, version=version, mtime=mtime,
             upscaled_format=upscaled_format,
             base_url=config.site.base_url if config is not None else "",
-            site_title=config.site.title if config is not None else "")
+            site_title=config.site.title if config is not None else "",
+            dated=stated_epoch() is not None, left_out_not_open=sorted(left_out_not_open))
         ctx.provenance = provenance(config, ctx, skipped, versions)
         texts = _data_members(ctx)
         sums = {name: hashlib.sha256(data).hexdigest() for name, data in texts.items()}
@@ -165,8 +180,10 @@ def build_bundle(
         "decks": len(used_decks),
         "fictional_decks": ctx.fictional,
         "not_open_decks": ctx.not_open,  # no licence stated, or one that forbids reuse
+        "not_open_names": ctx.not_open_decks,  # their slugs (the build's warning names them)
+        "left_out_not_open": ctx.left_out_not_open,  # [bundle] open_only: not in the archive
         "version": ctx.full_version,  # carries the content id: differs when the data does
-        "date": ctx.date,  # the archive's (SOURCE_DATE_EPOCH, else the fixed default)
+        "date": ctx.date,  # SOURCE_DATE_EPOCH's day; "" when unset (undated)
         "citation": bundle_guide.bibtex(ctx),  # the card's entry, for the dataset page
         "publisher": bundle_guide.publisher(ctx.site_title),
         "written": written,
@@ -209,18 +226,27 @@ def provenance(config: Config | None, ctx: bundle_card.CardContext,
                    "webp_quality": WEBP_QUALITY, "webp_method": WEBP_METHOD,
                    "png_compress_level": PNG_COMPRESS_LEVEL},
         "decks": {"total": len(ctx.decks), "fictional": ctx.fictional,
-                  "without_open_license": ctx.not_open},
+                  "without_open_license": ctx.not_open,
+                  # [bundle] open_only: decks with no open licence, none of their slides here
+                  "left_out_without_open_license": ctx.left_out_not_open},
         "slides": len(ctx.rows),
         "skipped": skipped,
     }
 
 
 def source_date_epoch() -> int:
-    """Every date in the archive: ``SOURCE_DATE_EPOCH`` when set, else FIXED_EPOCH."""
+    """The archive's file times: ``SOURCE_DATE_EPOCH`` when set, else FIXED_EPOCH."""
+    stated = stated_epoch()
+    return FIXED_EPOCH if stated is None else stated
+
+
+def stated_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` when set (the dataset's date), else None: the documents then
+    state no date, since FIXED_EPOCH only makes the bytes reproducible."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if value.isdigit() and int(value) > 0:
         return int(value)
-    return FIXED_EPOCH
+    return None
 
 
 def _row(
@@ -258,8 +284,9 @@ def _row(
         "upscale_scale": float(up.scale) if up else None,
         "source_sha256": slide.sha256,
         "source_url": deck.source_url,
-        "license": deck.license.strip() or None,  # none stated: null, not ""
-        "fictional": bool(deck.fictional),
+        "license": dataset_license(deck.license),  # SPDX id when known; none stated: null
+        "license_open": is_open_license(deck.license),
+        "fictional": None if deck.fictional is None else bool(deck.fictional),  # None: unsaid
     }
 
 

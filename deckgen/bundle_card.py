@@ -97,11 +97,18 @@ FIELDS: tuple[Field, ...] = (
           required=True),
     Field("source_url", "string", "Where the deck came from, as its deck.toml states it; \"\" "
           "when not stated."),
-    Field("license", "string", "Licence of the deck as its source states it; null (empty in "
-          "the CSV) when none is stated ('none stated' in the data card)."),
+    Field("license", "string", "Licence of the deck: its SPDX id where the text names a "
+          "known licence in any case or spacing (\"cc by-sa 4.0\" is CC-BY-SA-4.0), else the "
+          "text as its source states it; null (empty in the CSV) when none is stated ('none "
+          "stated' in the data card)."),
+    Field("license_open", "boolean", "True when the deck's licence allows reuse and "
+          "redistribution (an open licence: CC0, CC-BY, CC-BY-SA, MIT, ...); false when none "
+          "is stated or it does not (\"All rights reserved\", CC-BY-NC, CC-BY-ND): such a "
+          "slide stays its owner's, so filter on this before reuse.", required=True),
     Field("fictional", "boolean", "True when the deck is made up (deck.toml fictional = true, "
-          "as `deckgen sample` writes): its company, people, numbers and text are invented.",
-          required=True),
+          "as `deckgen sample` writes): its company, people, numbers and text are invented. "
+          "False when its deck.toml says fictional = false; null (empty in the CSV) when it "
+          "does not say (read it as not marked fictional, not as known to be real)."),
 )
 
 SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "AVIF", "PDF")
@@ -154,10 +161,51 @@ OPEN_LICENSES = frozenset({
     "pddl-1.0", "odbl", "odbl-1.0", "unlicense", "public-domain",
 })
 NO_LICENSE = "none stated"
+# SPDX ids a deck.toml names often, each with what it lets a founder do in plain words (the
+# site's licence line); the open ones are in OPEN_LICENSES
+LICENCE_HINTS = {
+    "CC0-1.0": "no rights reserved",
+    "PDDL-1.0": "no rights reserved",
+    "Unlicense": "no rights reserved",
+    "CC-BY-4.0": "reuse with credit",
+    "CC-BY-3.0": "reuse with credit",
+    "CC-BY-2.0": "reuse with credit",
+    "ODC-By-1.0": "reuse with credit",
+    "MIT": "reuse with credit",
+    "Apache-2.0": "reuse with credit",
+    "BSD-2-Clause": "reuse with credit",
+    "BSD-3-Clause": "reuse with credit",
+    "CC-BY-SA-4.0": "reuse with credit, under the same licence",
+    "CC-BY-SA-3.0": "reuse with credit, under the same licence",
+    "ODbL-1.0": "reuse with credit, under the same licence",
+    "CC-BY-NC-4.0": "not an open licence: non-commercial reuse only, with credit",
+    "CC-BY-NC-SA-4.0": "not an open licence: non-commercial reuse only, with credit",
+    "CC-BY-ND-4.0": "not an open licence: no changes, with credit",
+    "CC-BY-NC-ND-4.0": "not an open licence: non-commercial, no changes, with credit",
+}
+SPDX_IDS = {spdx.casefold(): spdx for spdx in LICENCE_HINTS}
+
+
+def _license_key(license_text: str) -> str:
+    """A licence text as one lower-case, hyphen-joined word: "CC BY_SA 4.0" is cc-by-sa-4.0."""
+    return "-".join(license_text.lower().replace("_", " ").split())
 
 
 def is_open_license(license_text: str) -> bool:
-    return "-".join(license_text.lower().replace("_", " ").split()) in OPEN_LICENSES
+    return _license_key(license_text) in OPEN_LICENSES
+
+
+def spdx_id(license_text: str) -> str | None:
+    """The SPDX id a licence text names, in any case or spacing ("cc-by-sa-4.0", "CC BY-SA
+    4.0": CC-BY-SA-4.0); None when it names none of LICENCE_HINTS."""
+    return SPDX_IDS.get(_license_key(license_text))
+
+
+def dataset_license(license_text: str) -> str | None:
+    """A deck's licence as the dataset states it: its SPDX id when known, else the text as
+    written (spaces collapsed); None when none is stated."""
+    text = " ".join(license_text.split())
+    return (spdx_id(text) or text) if text else None
 
 
 @dataclass
@@ -173,9 +221,16 @@ class CardContext:
     content_id: str = ""  # short digest of the data files' checksums (see content_digest)
     base_url: str = ""  # the site's, when set: Croissant's url
     site_title: str = ""  # the site's [site] title: the citation's publisher unless default
+    # whether SOURCE_DATE_EPOCH set mtime: else it is a fixed placeholder, not a date to publish
+    dated: bool = True
+    # decks with no open licence whose slides [bundle] open_only left out of the archive
+    left_out_not_open: list[str] = field(default_factory=list)
 
     @property
     def date(self) -> str:
+        """The dataset's date (SOURCE_DATE_EPOCH's day); "" when the build set none."""
+        if not self.dated:
+            return ""
         return datetime.fromtimestamp(self.mtime, UTC).date().isoformat()
 
     @property
@@ -185,7 +240,7 @@ class CardContext:
 
     @property
     def licenses(self) -> list[str]:
-        return sorted({d.license.strip() or NO_LICENSE for d in self.decks.values()})
+        return sorted({dataset_license(d.license) or NO_LICENSE for d in self.decks.values()})
 
     @property
     def ocr_lang(self) -> str:
@@ -198,12 +253,18 @@ class CardContext:
 
     @property
     def fictional(self) -> int:
-        return sum(d.fictional for d in self.decks.values())
+        """Decks marked fictional (``fictional`` None, not stated, counts as not)."""
+        return sum(d.fictional is True for d in self.decks.values())
 
     @property
     def not_open(self) -> int:
         """Decks with no open licence: none stated, or one that forbids reuse."""
-        return sum(not is_open_license(d.license.strip()) for d in self.decks.values())
+        return len(self.not_open_decks)
+
+    @property
+    def not_open_decks(self) -> list[str]:
+        """The slugs of the decks in the archive with no open licence, in order."""
+        return sorted(slug for slug, d in self.decks.items() if not is_open_license(d.license))
 
     @property
     def description(self) -> str:
@@ -268,7 +329,7 @@ def data_card(ctx: CardContext) -> str:
         "tags:", "- ocr", "- super-resolution", "- pitch-decks", "- document-layout",
         *(["- synthetic"] if ctx.fictional else []),
         "size_categories:", f"- {_size_category(len(ctx.rows))}",
-        # one split holding everything: split by deck yourself (the card's "Splits")
+        # one split holding everything: split by company yourself (the card's "Splits")
         "configs:", "- config_name: default", "  data_files:", "  - split: train", "    path:",
         "    - metadata.jsonl", f"    - images/upscaled/**/*.{ctx.upscaled_format}",
         "---",
@@ -278,11 +339,10 @@ def data_card(ctx: CardContext) -> str:
         "",
         ctx.description,
         "",
-        f"Version {ctx.full_version}, dated {ctx.date}. The part after `+` is the content id: "
+        f"Version {ctx.full_version}, {_dated(ctx)}. The part after `+` is the content id: "
         "the first 12 hex digits of the SHA-256 of the `SHA256SUMS` lines of every file "
         "except `README.md`, `croissant.json` and `datapackage.json`, so two datasets with "
-        "different contents never share a version. The date is `SOURCE_DATE_EPOCH` when the "
-        "build set it, else a fixed 2024-01-01; it is not the build date.",
+        "different contents never share a version.",
         "",
         "## What the decks are",
         "",
@@ -357,6 +417,17 @@ def data_card(ctx: CardContext) -> str:
     return "\n".join(header + [""] + body)
 
 
+def _dated(ctx: CardContext) -> str:
+    """The card's words on the dataset's date: SOURCE_DATE_EPOCH's, or none."""
+    if ctx.dated:
+        return (f"dated {ctx.date} (`SOURCE_DATE_EPOCH`, which whoever built it set: not "
+                "the build date)")
+    return ("undated: the build did not set `SOURCE_DATE_EPOCH`, so neither this card nor "
+            "`croissant.json` (`datePublished`) nor `datapackage.json` (`created`) states a "
+            "date, and the files' times in the archive are a fixed placeholder "
+            f"({bundle_guide.FIXED_DATE}) that dates nothing")
+
+
 def _origin(ctx: CardContext) -> list[str]:
     total, fictional = len(ctx.decks), ctx.fictional
     made_up = ("`deckgen sample` drew them with Pillow (each slide rendered at 1920 px, then "
@@ -366,7 +437,7 @@ def _origin(ctx: CardContext) -> list[str]:
                "on decks from the same generator (with another seed), so its labels on them are "
                "far more accurate than on real decks: they say nothing about real decks.")
 
-    others = [d for d in ctx.decks.values() if not d.fictional]
+    others = [d for d in ctx.decks.values() if d.fictional is not True]
     if fictional == total:
         return [f"{_every(total)} {_is(total)} fictional (`fictional` is true on every slide): "
                 + made_up]
@@ -393,7 +464,27 @@ def _unmarked(decks: list[DeckMeta]) -> str:
         urls = f"{given} of them {_give(given)} a source URL; {rest} {_give(rest)} none."
     return (f"deckgen knows of {'it' if one else 'them'} only what the curator wrote in "
             "deck.toml (under \"Decks and licences\"), not whether "
-            f"{'it is' if one else 'they are'} real or published. {urls}")
+            f"{'it is' if one else 'they are'} real or published. {urls}{_unstated(decks)}")
+
+
+def _unstated(decks: list[DeckMeta]) -> str:
+    """How many of the unmarked decks say `fictional = false`, and how many say nothing."""
+    silent = sum(d.fictional is None for d in decks)
+    if not silent:
+        return (" Its deck.toml says `fictional = false`." if len(decks) == 1 else
+                " Each deck.toml says `fictional = false`.")
+    which = ("Its deck.toml does not say whether it is fictional" if len(decks) == 1 else
+             "None of their deck.toml files says whether the deck is fictional"
+             if silent == len(decks) else
+             f"{silent} of their deck.toml files {'does' if silent == 1 else 'do'} not say "
+             f"whether the deck is fictional (the {_others(len(decks) - silent)} `fictional = "
+             "false`)")
+    return (f" {which}: `fictional` is null (empty in the CSV) on those slides, which means "
+            "not stated, not known to be real.")
+
+
+def _others(n: int) -> str:
+    return "other says" if n == 1 else "others say"
 
 
 def _give(n: int) -> str:
@@ -474,33 +565,61 @@ def _sections(ctx: CardContext) -> list[str]:
     return lines
 
 
+_FICTIONAL_CELL = {True: "yes", False: "no", None: "not stated"}
+
+
 def _licences(ctx: CardContext) -> list[str]:
     total, closed = len(ctx.decks), ctx.not_open
     carry = {True: "carries", False: "carry"}
     some = _every(total) if closed == total else f"{closed} of the {total} decks"
     count = (f"{some} {carry[closed == 1]} no open licence (none stated, or one that "
-             "does not allow reuse, such as \"All rights reserved\" or a non-commercial one)."
+             "does not allow reuse, such as \"All rights reserved\" or a non-commercial one): "
+             "`license_open` is false on their slides, so filter on it before reuse."
              if closed else f"{_every(total)} {carry[total == 1]} an open licence.")
     return [
-        count + " The parts derived from a slide (OCR text, word boxes, section labels, the "
-        "upscaled image) come from its deck and are shared under that deck's terms; a deck "
-        f"with no stated licence (`license` null, \"{NO_LICENSE}\" below) stays all rights "
-        "reserved with its owner. Check a deck's licence before reuse.",
+        count + _left_out_decks(ctx) + " The parts derived from a slide (OCR text, word "
+        "boxes, section labels, the upscaled image) come from its deck and are shared under "
+        f"that deck's terms; a deck with no stated licence (`license` null, \"{NO_LICENSE}\" "
+        "below) stays all rights reserved with its owner. `license` is the SPDX id where "
+        "the deck's text names a known licence (in any case or spacing), else its text as "
+        "written. Check a deck's licence before reuse.",
         "",
         "| deck | company | year | amount raised | fictional | licence | source |",
         "|---|---|---|---|---|---|---|",
         *(f"| {_md_cell(slug)} | {_md_cell(d.company)} | {_md_cell(d.year)} | "
-          f"{_md_cell(d.amount_raised)} | {'yes' if d.fictional else 'no'} | "
-          f"{_md_cell(d.license.strip() or NO_LICENSE)} | {_md_cell(d.source_url)} |"
+          f"{_md_cell(d.amount_raised)} | {_FICTIONAL_CELL.get(d.fictional, 'not stated')} | "
+          f"{_md_cell(dataset_license(d.license) or NO_LICENSE)} | {_md_cell(d.source_url)} |"
           for slug, d in sorted(ctx.decks.items())),
     ]
 
 
+def _left_out_decks(ctx: CardContext) -> str:
+    """What [bundle] open_only left out: the decks with no open licence, counted and named."""
+    gone = ctx.left_out_not_open
+    if not gone:
+        return ""
+    names = ", ".join(_md_cell(slug) for slug in gone)
+    return (f" This build left out every slide of {_n_decks_count(len(gone))} with no open "
+            f"licence (`[bundle] open_only = true`): {names}. The site still shows "
+            f"{'it' if len(gone) == 1 else 'them'}; this archive does not hold "
+            f"{'it' if len(gone) == 1 else 'them'}.")
+
+
+def _n_decks_count(n: int) -> str:
+    return f"{n} deck" if n == 1 else f"{n} decks"
+
+
 def _left_out(ctx: CardContext) -> list[str]:
     skipped = ctx.provenance.get("skipped", [])
+    gone = ctx.left_out_not_open
+    decks = ([f"Every slide of {_n_decks_count(len(gone))} with no open licence is left out "
+              "(`[bundle] open_only = true`; named under \"Decks and licences\" and in "
+              "`provenance.json`)."] if gone else [])
     if not skipped:
-        return ["No slide was left out."]
-    return [f"{len(skipped)} slide{'' if len(skipped) == 1 else 's'} of the corpus "
+        return [*decks, *([""] if decks else []),
+                "No other slide was left out." if decks else "No slide was left out."]
+    return [*decks, *([""] if decks else []),
+            f"{len(skipped)} slide{'' if len(skipped) == 1 else 's'} of the corpus "
             f"{'is' if len(skipped) == 1 else 'are'} not in the archive "
             "(also in `provenance.json`):", "",
             "| slide | why |", "|---|---|",

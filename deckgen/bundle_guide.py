@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from deckgen import __version__
+from deckgen.text import facet_key
 
 if TYPE_CHECKING:
     from deckgen.bundle_card import CardContext
 
 DEFAULT_SITE_TITLE = "deckgen"  # config.SiteParams' default: names the tool, not a publisher
 FIXED_DATE = "2024-01-01"  # bundle.FIXED_EPOCH's day, the date when SOURCE_DATE_EPOCH is unset
-TEST_ONE_IN = 5  # the split snippet's rule: a deck is test when its hash % 5 == 0
+TEST_ONE_IN = 5  # the split snippet's rule: a company is test when its key's hash % 5 == 0
 
 
 def dataset_page_url(base_url: str) -> str:
@@ -49,7 +51,8 @@ def bibtex(ctx: CardContext) -> str:
     fields = [("title", PRETTY_NAME), ("version", ctx.full_version)]
     if publisher(ctx.site_title):
         fields.append(("publisher", _bibtex_text(publisher(ctx.site_title))))
-    fields.append(("year", ctx.date[:4]))
+    if ctx.date:  # no year rather than a placeholder's
+        fields.append(("year", ctx.date[:4]))
     if ctx.base_url:
         fields.append(("url", dataset_page_url(ctx.base_url)))
     else:
@@ -62,13 +65,11 @@ def bibtex(ctx: CardContext) -> str:
 
 def citation(ctx: CardContext) -> list[str]:
     """The card's "How to cite" section."""
-    from deckgen.bundle import FIXED_EPOCH
-
-    if ctx.mtime == FIXED_EPOCH:
-        date = (f"This build did not set it: {ctx.date[:4]} is that fixed default, not the "
-                "year the dataset was published, so correct it when you cite.")
-    else:
+    if ctx.date:
         date = "This build set it."
+    else:
+        date = ("This build did not set it, so the entry has no year: add the year you "
+                "downloaded the dataset when you cite it.")
     where = ("`url` is the site's dataset page." if ctx.base_url else
              "This build had no site base_url, so the entry has no url: add the address "
              "you downloaded the archive from.")
@@ -76,7 +77,7 @@ def citation(ctx: CardContext) -> list[str]:
         "```bibtex", bibtex(ctx), "```", "",
         f"The key carries the version, so each version is cited apart. {where} The year is "
         "the dataset's date: `SOURCE_DATE_EPOCH` when the build set it (a publisher sets it "
-        f"to the release day), else a fixed {FIXED_DATE}. {date}",
+        f"to the release day). {date}",
         "",
         _credit(ctx),
     ]
@@ -99,23 +100,38 @@ def _credit(ctx: CardContext) -> str:
     return f"deckgen records {who} for this dataset, so the entry names no author. {decks}"
 
 
+# the card's split snippet, as it prints it; split_group and group_split run the same here
+SPLIT_SNIPPET = f"""import hashlib
+import unicodedata
+
+def group(row: dict) -> str:  # the company however it is written ("ACME Inc." = "Acme inc")
+    text = unicodedata.normalize("NFKC", row["company"]).upper().lower().replace("ς", "σ")
+    kept = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in text)
+    return "-".join(kept.split()) or row["deck"]  # no company stated: the deck alone
+
+def split(row: dict) -> str:  # one company in {TEST_ONE_IN} on average, the same everywhere
+    digest = int(hashlib.sha256(group(row).encode()).hexdigest(), 16)
+    return "test" if digest % {TEST_ONE_IN} == 0 else "train"
+"""
+
+
 def splits(ctx: CardContext) -> list[str]:
-    """The card's "Splits" section: by deck, with what its snippet gives on these decks."""
+    """The card's "Splits" section: by company, with what its snippet gives on these decks."""
     shared = (" The fictional decks also share one generator's templates and phrase banks, so "
-              "even a deck split overstates how a model does on real decks."
+              "even a company split overstates how a model does on real decks."
               if ctx.fictional else "")
     return [
         "The archive declares one split, `train`, holding every slide: make your own, by "
-        "deck. Slides of one deck are not independent (one company, template, fonts and "
-        "wording)." + shared + " Split on the `deck` id, for example deterministically by a "
-        "hash of it; a random split of slides puts pages of one deck on both sides and "
-        "overstates results.",
+        "company. Slides of one deck are not independent (one company, template, fonts and "
+        "wording), nor are two decks of one company (a 2019 and a 2021 version, or a "
+        "re-export): split on the `company` field, compared without regard to case, width "
+        "and punctuation, and on the `deck` id where no company is stated, for example "
+        "deterministically by a hash of it as below. A split by deck puts versions of one "
+        "company's deck on both sides; a random split of slides puts pages of one deck on "
+        "both sides; both overstate results." + shared,
         "",
         "```python",
-        "import hashlib",
-        "def split(deck: str) -> str:  # one deck in 5 on average, the same everywhere",
-        "    return \"test\" if int(hashlib.sha256(deck.encode()).hexdigest(), 16) "
-        f"% {TEST_ONE_IN} == 0 else \"train\"",
+        *SPLIT_SNIPPET.rstrip("\n").split("\n"),
         "```",
         "",
         split_outcome(ctx),
@@ -123,25 +139,31 @@ def splits(ctx: CardContext) -> list[str]:
     ]
 
 
+def split_group(row: Mapping[str, Any]) -> str:
+    """The snippet's ``group``: the company's facet key, or the deck slug when none."""
+    return facet_key(str(row.get("company") or "")) or str(row["deck"])
+
+
+def group_split(group: str) -> str:
+    """The card's split snippet, run here: the card reports what it gives on these decks."""
+    digest = int(hashlib.sha256(group.encode()).hexdigest(), 16)
+    return "test" if digest % TEST_ONE_IN == 0 else "train"
+
+
 def shared_files(ctx: CardContext) -> list[str]:
-    """A sentence on slides whose source file is in more than one deck (a copied folder, a
-    deck re-using another's slides): a split by deck can put one image on both sides."""
-    decks_of: dict[str, set[str]] = {}
+    """A sentence on slides whose source file is in decks of more than one company (a copied
+    folder under another name, a deck re-using another's slides): the split can put one image
+    on both sides."""
+    groups_of: dict[str, set[str]] = {}
     for row in ctx.rows:
-        decks_of.setdefault(row["source_sha256"], set()).add(row["deck"])
-    shared = sum(len(decks) > 1 for decks in decks_of.values())
+        groups_of.setdefault(row["source_sha256"], set()).add(split_group(row))
+    shared = sum(len(groups) > 1 for groups in groups_of.values())
     if not shared:
         return []
-    return ["", f"{_n(shared, 'source file')} {'is' if shared == 1 else 'are'} in more than "
-            "one deck (the same `source_sha256`: a copied deck, or one re-using another's "
-            "slides), so a split by deck can put the same image on both sides: keep the decks "
-            "that share one on the same side."]
-
-
-def deck_split(deck: str) -> str:
-    """The card's split snippet, run here: the card reports what it gives on these decks."""
-    digest = int(hashlib.sha256(deck.encode()).hexdigest(), 16)
-    return "test" if digest % TEST_ONE_IN == 0 else "train"
+    return ["", f"{_n(shared, 'source file')} {'is' if shared == 1 else 'are'} in decks of "
+            "more than one company (the same `source_sha256`: a copied deck, or one re-using "
+            "another's slides), so a split by company can put the same image on both sides: "
+            "keep the companies that share one on the same side."]
 
 
 def check_download(root: str) -> list[str]:
@@ -164,21 +186,34 @@ def check_download(root: str) -> list[str]:
 
 
 def split_outcome(ctx: CardContext) -> str:
-    decks = {"train": 0, "test": 0}
+    """What the snippet gives on this dataset, and whether it keeps every company and every
+    source file on one side (a file in decks of two companies may land on both)."""
+    companies: dict[str, set[str]] = {"train": set(), "test": set()}
+    decks: dict[str, set[str]] = {"train": set(), "test": set()}
     slides = {"train": 0, "test": 0}
-    for slug in ctx.decks:
-        decks[deck_split(slug)] += 1
+    sides_of_file: dict[str, set[str]] = {}
     for row in ctx.rows:
-        slides[deck_split(row["deck"])] += 1
+        side = group_split(split_group(row))
+        companies[side].add(split_group(row))
+        decks[side].add(row["deck"])
+        slides[side] += 1
+        sides_of_file.setdefault(row["source_sha256"], set()).add(side)
     share = 100 * slides["test"] / len(ctx.rows) if ctx.rows else 0.0
-    return (f"On this dataset it puts {_n(decks['test'], 'deck')} ({_n(slides['test'], 'slide')}, "
-            f"{share:.1f}% of the slides) in test and {_n(decks['train'], 'deck')} "
-            f"({_n(slides['train'], 'slide')}) in train. One deck in {TEST_ONE_IN} lands in test "
-            "on average, but with few decks the share can be far from that: count it before "
-            "you rely on it.")
+    both = sum(len(sides) > 1 for sides in sides_of_file.values())
+    files = (f"but {_n(both, 'source file')} {'is' if both == 1 else 'are'} on both sides "
+             "(below)" if both else "and no source file is on both sides")
+    return (f"On this dataset it puts {_n(len(companies['test']), 'company')} "
+            f"({_n(len(decks['test']), 'deck')}, {_n(slides['test'], 'slide')}, "
+            f"{share:.1f}% of the slides) in test and {_n(len(companies['train']), 'company')} "
+            f"({_n(len(decks['train']), 'deck')}, {_n(slides['train'], 'slide')}) in train. "
+            f"No company (as `group` reads it) is on both sides, {files}. One company in "
+            f"{TEST_ONE_IN} lands in test on average, but with few companies the share can be "
+            "far from that: count it before you rely on it.")
 
 
 def _n(count: int, noun: str) -> str:
+    if count != 1 and noun.endswith("y"):
+        return f"{count} {noun[:-1]}ies"  # companies
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 

@@ -73,7 +73,8 @@ def croissant(ctx: CardContext) -> dict[str, Any]:
         **({"url": dataset_page_url(ctx.base_url)} if ctx.base_url else {}),
         "version": ctx.full_version,
         "identifier": f"{DATASET_NAME}-{ctx.full_version}",
-        "datePublished": ctx.date,
+        # SOURCE_DATE_EPOCH's day; none when unset (the archive's fixed time dates nothing)
+        **({"datePublished": ctx.date} if ctx.date else {}),
         "creator": {"@type": "sc:Organization", "name": publisher(ctx.site_title) or "deckgen"},
         "citeAs": bibtex(ctx),
         "keywords": ["pitch decks", "OCR", "super-resolution", "slides"],
@@ -206,7 +207,7 @@ def datapackage(ctx: CardContext) -> dict[str, Any]:
         "title": PRETTY_NAME,
         "description": ctx.description,
         "version": ctx.full_version,
-        "created": f"{ctx.date}T00:00:00Z",
+        **({"created": f"{ctx.date}T00:00:00Z"} if ctx.date else {}),  # as datePublished
         **({"homepage": dataset_page_url(ctx.base_url)} if ctx.base_url else {}),
         "licenses": [{"name": _license_id(lic), "title": lic} for lic in ctx.licenses],
         "keywords": ["pitch decks", "OCR", "super-resolution", "slides"],

@@ -57,12 +57,15 @@ _DECLARED_PER_ARCHIVE_BYTE = 20
 _DECLARED_FLOOR = 256 << 20  # all a small archive may declare: hashed in a second or so
 
 
-def verify_bundle(archive: Path, notes: list[str] | None = None) -> list[str]:
+def verify_bundle(archive: Path, notes: list[str] | None = None,
+                  counts: dict[str, int] | None = None) -> list[str]:
     """Check every checksum, the metadata schema and the values; [] when the bundle is sound.
 
     ``archive``: the .tar.gz, or the folder it unpacks to. Each problem names the member
     (and line) at fault. ``notes``, when given, receives what was passed over without
-    failing the check (files an operating system left in an unpacked folder).
+    failing the check (files an operating system left in an unpacked folder). ``counts``,
+    when given, receives the ``slides`` and ``decks`` metadata.jsonl lists, when it could
+    be read (left empty when not).
     """
     archive = Path(archive)
     if archive.is_dir():
@@ -77,7 +80,7 @@ def verify_bundle(archive: Path, notes: list[str] | None = None) -> list[str]:
         if skipped and notes is not None:
             notes.append(f"skipped {len(skipped)} files the operating system left in the "
                          f"folder, not part of the dataset: {', '.join(skipped)}")
-        return problems + _check_files(files)
+        return problems + _check_files(files, counts)
     not_gzip = _not_gzip(archive)
     if not_gzip:
         return [f"{archive.name}: {not_gzip}"]
@@ -87,16 +90,21 @@ def verify_bundle(archive: Path, notes: list[str] | None = None) -> list[str]:
         return [f"{archive.name}: {exc}"]
     except (OSError, tarfile.TarError, EOFError) as exc:
         return [f"{archive.name}: cannot read the archive ({exc})"]
-    return problems + _check_files(files)
+    return problems + _check_files(files, counts)
 
 
-def _check_files(files: dict[str, _Member]) -> list[str]:
-    """Every check of the bundle's files, read from an archive or a folder."""
+def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None) -> list[str]:
+    """Every check of the bundle's files, read from an archive or a folder; ``counts``
+    (when given) gets the slides and decks that metadata.jsonl lists."""
     sum_problems = _check_sums(files)
     problems = list(sum_problems)
     rows = _rows(files)
     metadata_problems, slides = _check_metadata(files)
     problems += metadata_problems
+    if counts is not None and _text_of(files, "metadata.jsonl")[0] is not None:
+        counts["slides"] = len(slides)
+        counts["decks"] = len({row.data.get("deck") for row in slides
+                               if isinstance(row.data.get("deck"), str)})
     csv_text, csv_problems = _text_of(files, "slides.csv")
     csv_records: list[list[str]] = []
     if csv_text is not None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from PIL import JpegImagePlugin, PngImagePlugin
 
-from deckgen.bundle_card import FIELDS, SOURCE_FORMATS, csv_cell
+from deckgen.bundle_card import FIELDS, SOURCE_FORMATS, csv_cell, is_open_license
 from deckgen.records import SECTIONS, slide_id
 
 IMAGE_HEAD = 4 << 20  # bytes of an image kept to read its size (a JPEG's EXIF comes first)
@@ -101,6 +101,10 @@ def row_value_problems(row: dict[str, Any], names: Container[str]) -> list[str]:
             problems.append(f"{key} {row[key]!r} is not in the archive")
     if row["page"] < 1:
         problems.append("page must be >= 1")
+    if row["license_open"] != is_open_license(row["license"] or ""):
+        problems.append(f"license_open {str(row['license_open']).lower()} contradicts license "
+                        f"{_short(row['license'] or 'null')} (open: "
+                        f"{str(is_open_license(row['license'] or '')).lower()})")
     return problems
 
 

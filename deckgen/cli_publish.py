@@ -49,6 +49,7 @@ def bundle_build(
     Example: deckgen bundle build
     """
     from deckgen.build import SITE_MARKER, refuse_overlap, write_dataset
+    from deckgen.build_report import dataset_warnings
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
     from deckgen.files import exclusive_lock, folder_lock, remove_temp_files
@@ -103,6 +104,8 @@ def bundle_build(
     for item in info["skipped"]:
         line = f"{item['id']} left out of the archive: {item['reason']}"
         err.print(Text.assemble(("warning: ", "yellow"), line))
+    for line in dataset_warnings(info, "the not_open_names printed above"):  # as a build says
+        err.print(Text.assemble(("warning: ", "yellow"), line))
     page = out / "dataset.html"
     if page.exists() and info["sha256"] not in page.read_text("utf-8", "replace"):
         err.print(f"{page} shows another SHA-256 than the archive now has; run `deckgen "
@@ -113,27 +116,50 @@ def bundle_build(
 def bundle_verify(
     archive: Annotated[Path, typer.Argument(
         help="A deckgen-dataset-*.tar.gz, or the folder it unpacks to.")],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the result as one JSON object on stdout (ok, archive, sha256, "
+        "slides, decks, problems, notes); the exit code is the same.")] = False,
 ) -> None:
     """Check a dataset archive: every checksum, the schema, and that its files agree.
+
+    Exits 3 when it finds a problem (each is named on stderr).
 
     Example: deckgen bundle verify site/dataset/deckgen-dataset-v1.tar.gz
     """
     from deckgen.bundle import verify_bundle
-    from deckgen.files import sha256_file
 
     notes: list[str] = []
-    problems = verify_bundle(archive, notes)
+    counts: dict[str, int] = {}
+    problems = verify_bundle(archive, notes, counts)
+    digest = _archive_sha256(archive) if as_json or not problems else None
+    if as_json:  # before the exit code: a script reads the problems from here
+        print(json.dumps({"ok": not problems, "archive": str(archive), "sha256": digest,
+                          "slides": counts.get("slides"), "decks": counts.get("decks"),
+                          "problems": problems, "notes": notes}, sort_keys=True))
     for note in notes:
         err.print(Text.assemble(("note: ", "yellow"), note))
     for problem in problems:
         err.print(Text.assemble(("✗ ", "red"), problem))
     if problems:
         raise typer.Exit(EXIT_BAD_INPUT)
-    if archive.is_dir():
+    if digest is None:
         err.print(f"{archive}: OK")
     else:  # a repacked archive verifies too: its own hash tells it from the published one
-        err.print(f"{archive}: OK (its SHA-256 is {sha256_file(archive)}; the dataset page "
+        err.print(f"{archive}: OK (its SHA-256 is {digest}; the dataset page "
                   "lists the published archive's)", highlight=False)
+
+
+def _archive_sha256(archive: Path) -> str | None:
+    """The archive file's SHA-256; None for an unpacked folder, or a file not there or
+    unreadable (verify_bundle has said why)."""
+    from deckgen.files import sha256_file
+
+    if not archive.is_file():
+        return None
+    try:
+        return sha256_file(archive)
+    except OSError:
+        return None
 
 
 @app.command(short_help="Upload the site to S3 and invalidate CloudFront.")
@@ -145,7 +171,8 @@ def deploy(
     ] = None,
     site_dir: SiteOpt = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print what would change; touch nothing.")
+        bool, typer.Option("--dry-run", help="Print what would change; touch nothing. Exits "
+                           "with the code the deploy would (2 when it would be refused).")
     ] = False,
     delete: Annotated[
         bool,
@@ -171,7 +198,7 @@ def deploy(
     Example: deckgen deploy --bucket my-decks --distribution-id E123ABC --delete
     """
     from deckgen.deploy import deploy as run_deploy
-    from deckgen.deploy import require_bucket
+    from deckgen.deploy import refusal_error, require_bucket
 
     state["resume"] = "the live site is whole; run the same command again to finish"
     cfg = resolve_config(
@@ -234,3 +261,9 @@ def deploy(
                   highlight=False)
     for warning in summary["warnings"]:
         err.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
+    if dry_run and summary["refusal"]:  # the plan in full, then the real deploy's exit code
+        refused = refusal_error(summary["refusal"])
+        err.print(Text.assemble(("error: ", "red"), (
+            f"the deploy would stop before touching anything (see the warning above); "
+            f"this dry run exits {refused.exit_code}, as the deploy would")))
+        raise typer.Exit(refused.exit_code)

@@ -5,6 +5,7 @@
     [ocr]      lang, psm, min_conf, timeout
     [classify] min_confidence, prior_weight
     [site]     title, base_url
+    [bundle]   open_only
     [deploy]   bucket, prefix, distribution_id
 
 Command-line options override the file. Each stage's table maps onto the
@@ -72,6 +73,13 @@ class SiteParams:
 
 
 @dataclass(frozen=True)
+class BundleParams:
+    # true: the dataset archive leaves out the slides of decks with no open licence (the
+    # site still shows them; the card counts and names them)
+    open_only: bool = False
+
+
+@dataclass(frozen=True)
 class DeployParams:
     bucket: str = ""
     prefix: str = ""
@@ -85,21 +93,33 @@ class Config:
     ocr: OcrParams = field(default_factory=OcrParams)
     classify: ClassifyParams = field(default_factory=ClassifyParams)
     site: SiteParams = field(default_factory=SiteParams)
+    bundle: BundleParams = field(default_factory=BundleParams)
     deploy: DeployParams = field(default_factory=DeployParams)
+
+
+# what a setting of each type must be, as its error says it
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
 
 def _file_label(table: str, key: str) -> str:
     return f"[{table}] {key}"
 
 
+def _nowhere(table: str, key: str) -> str:
+    return ""
+
+
 def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str],
-            label=_file_label):
+            label=_file_label, where=_nowhere):
+    """``values`` that have their setting's type; the others are named in ``errors``
+    (``label``: what the error calls a setting, ``where``: its line in the file)."""
     hints = get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls)}
     clean: dict[str, Any] = {}
     for key, value in values.items():
         if key not in known:
-            errors.append(f"[{table}] unknown key {key!r} (known: {', '.join(sorted(known))})")
+            errors.append(f"{where(table, key)}[{table}] unknown key {key!r} "
+                          f"(known: {', '.join(sorted(known))})")
             continue
         expected = hints[key]
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
@@ -110,10 +130,9 @@ def _coerce(table: str, cls: type, values: dict[str, Any], errors: list[str],
             and not isinstance(value, base)
             or (base is int and isinstance(value, bool))
         ):
-            errors.append(
-                f"{label(table, key)} must be {getattr(expected, '__name__', expected)}, "
-                f"got {value!r}"
-            )
+            errors.append(f"{label(table, key)} must be "
+                          f"{_TYPE_NAMES.get(expected, getattr(expected, '__name__', expected))}"
+                          f", got {value!r}")
             continue
         clean[key] = value
     return clean
@@ -153,17 +172,54 @@ def _range_errors(config: Config, label) -> list[str]:
     return errors
 
 
-def _read_file(path: Path) -> dict[str, Any]:
-    """The TOML file's tables, or a ConfigError that says what is wrong with it."""
+def _read_file(path: Path) -> tuple[dict[str, Any], str]:
+    """The TOML file's tables and its text, or a ConfigError that says what is wrong
+    with it."""
     if path.is_dir():  # ./deckgen.toml a folder, or --config given one
         raise ConfigError(f"config file {path} is a folder; give the path of a deckgen.toml "
                           "file (--config path/to/deckgen.toml)")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text), text
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} not found") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+# a line that opens a table: "[build]", "[ ocr ]  # comment"; any other "[" line (an array
+# of tables, a dotted or quoted name, a nested array's row) opens none this scan can name
+_TABLE_LINE = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(?:#.*)?")
+_KEY = r"""\s*([A-Za-z0-9_-]+|"[^"\\]*"|'[^']*')\s*"""
+# "key =", or "table.key =" (a setting written before any table's heading)
+_SETTING_LINE = re.compile(rf"{_KEY}(?:\.{_KEY})?=")
+_MULTILINE_QUOTES = ('"""', "'''")
+
+
+def _setting_lines(text: str) -> dict[tuple[str, str], int]:
+    """The line of each setting the file writes as ``key = value`` under ``[table]`` (or
+    ``table.key = value`` above every table), by (table, key): tomllib gives no positions,
+    so the lines are scanned. A setting it cannot place (in an inline table, say) is left
+    out; text inside a multi-line string is skipped."""
+    found: dict[tuple[str, str], int] = {}
+    table: str | None = ""  # the root, before any heading; None: a table not named here
+    open_quote = ""  # the quotes of a multi-line string that has not ended yet
+    for number, line in enumerate(text.splitlines(), 1):
+        if open_quote:
+            if line.count(open_quote) % 2:
+                open_quote = ""
+            continue
+        if line.lstrip().startswith("["):
+            heading = _TABLE_LINE.fullmatch(line)
+            table = heading.group(1) if heading else None
+        elif table is not None and (setting := _SETTING_LINE.match(line)):
+            names = [key.strip("\"'") for key in setting.groups() if key is not None]
+            if table and len(names) == 1:
+                found.setdefault((table, names[0]), number)
+            elif not table and len(names) == 2:
+                found.setdefault((names[0], names[1]), number)
+        open_quote = next((q for q in _MULTILINE_QUOTES if line.count(q) % 2), "")
+    return found
 
 
 def _is_path(table: str, value: str) -> bool:
@@ -217,22 +273,35 @@ def load_config(
     Relative paths in the file are taken from the file's folder; the overrides' paths are
     left as given (relative to the current directory)."""
     data: dict[str, Any] = {}
+    lines: dict[tuple[str, str], int] = {}
     if path is None and Path(CONFIG_FILE).exists():
         path = Path(CONFIG_FILE)
     if path is not None:
-        data = _read_file(Path(path))
+        data, text = _read_file(Path(path))
+        lines = _setting_lines(text)
         _paths_from_folder(data, Path(path).parent)
     from_command_line = _merge_overrides(data, overrides or {})
     build = data.get("build")
     if isinstance(build, dict) and build.get("scheduler") and "executor" not in build:
         build["executor"] = "dask"  # a scheduler alone means the Dask executor, as --scheduler
 
-    def label(table: str, key: str) -> str:
+    def where(table: str, key: str) -> str:
+        """"deckgen.toml line 7: " before an error about a setting the file wrote on that
+        line; "" when the command line gave it, or its line is not known."""
+        if (table, key) in from_command_line or (table, key) not in lines:
+            return ""
+        return f"{path} line {lines[table, key]}: "
+
+    def name(table: str, key: str) -> str:
         """What an error calls a setting: the option when the command line gave it."""
         option = OPTION_NAMES.get((table, key))
         if (table, key) in from_command_line:
             return option or f"[{table}] {key} (from the command line)"
         return f"[{table}] {key}" + (f" ({option})" if (table, key) in HINTED_OPTIONS else "")
+
+    def label(table: str, key: str) -> str:
+        """A setting as an error about it begins: where it is, and its name."""
+        return where(table, key) + name(table, key)
 
     errors: list[str] = []
     parts: dict[str, Any] = {}
@@ -252,7 +321,7 @@ def load_config(
             errors.append(f"[{table}] must be a table")
             continue
         cls = tables[table]
-        parts[table] = cls(**_coerce(table, cls, values, errors, label))
+        parts[table] = cls(**_coerce(table, cls, values, errors, label, where))
     config = Config(**parts)
     if config.build.executor not in EXECUTORS:
         errors.append(f"{label('build', 'executor')} must be one of {', '.join(EXECUTORS)}, "
@@ -262,7 +331,7 @@ def load_config(
                       f"{config.build.workers}")
     if config.build.scheduler and config.build.executor != "dask":
         errors.append(f"{label('build', 'scheduler')} is set, but "
-                      f"{label('build', 'executor').removeprefix('[build] ')} is "
+                      f"{name('build', 'executor').removeprefix('[build] ')} is "
                       f"{config.build.executor!r}: set executor = \"dask\" (--executor dask) "
                       "to build on that cluster")
     errors += _range_errors(config, label)
@@ -281,8 +350,8 @@ def load_config(
         base_url = site_base_url(config.site.base_url)
         config = dataclasses.replace(
             config, site=dataclasses.replace(config.site, base_url=base_url))
-    except ConfigError as exc:
-        errors.append(str(exc))
+    except ConfigError as exc:  # "[site] base_url ...": only the file sets it
+        errors.append(where("site", "base_url") + str(exc))
     if errors:
         raise ConfigError(_errors_message(errors, path))
     return config

@@ -247,7 +247,7 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
                 meta.fictional = value
             else:
                 problems.append(Problem(rel, f"fictional must be true or false, got {value!r}; "
-                                        "taken as false"))
+                                        "left as not stated"))
         elif isinstance(value, bool) or not isinstance(value, (str, int, float)) or (
                 isinstance(value, float) and not math.isfinite(value)):  # a list, a date, nan
             got = printable(repr(value)[:60])

@@ -220,9 +220,7 @@ def deploy(
     refusal = _refusal(deleted, local, remote, site_dir, bucket, prefix, limit,
                        limit_given=max_delete is not None) if len(deleted) > limit else None
     if refusal and not dry_run:
-        error = ConfigError(refusal["error"])
-        error.summary = refusal  # type: ignore[attr-defined]  # what --json prints
-        raise error
+        raise refusal_error(refusal)
     where = {"site_keys": set(local), "existing": set(remote), "prefix": prefix}
     rewritten = [f.key for f in changed + reheaded]
     paths = invalidation_paths(rewritten, deleted, **where)
@@ -304,6 +302,14 @@ def deploy(
         except DeckgenError as exc:  # sent twice next time: harmless
             summary["warnings"].append(f"invalidation sent, but its record stays: {exc}")
     return summary
+
+
+def refusal_error(refusal: dict) -> ConfigError:
+    """The error a deploy refused for ``refusal`` (``_refusal``) raises, carrying it as its
+    ``summary``; a dry run exits with its code, as a CI gate."""
+    error = ConfigError(refusal["error"])
+    error.summary = refusal  # type: ignore[attr-defined]  # what --json prints
+    return error
 
 
 def _refusal(deleted: list[str], local: dict[str, LocalFile], remote: dict[str, dict],

@@ -12,6 +12,7 @@ EXIT_BAD_INPUT = 3  # a file we cannot read
 EXIT_MISSING_DEPENDENCY = 4  # tesseract, a model file, ...
 EXIT_SLIDES_FAILED = 5  # no slide could be built, or --strict and some slides failed
 EXIT_REMOTE_FAILURE = 6  # S3, CloudFront or a Dask scheduler unreachable or failing: retry
+EXIT_BUSY = 7  # another deckgen run holds the folder's lock: retry when it has finished
 EXIT_INTERRUPTED = 130
 
 
@@ -36,6 +37,13 @@ class RemoteServiceError(DeckgenError):
     settings: the same command may succeed later, so scripts can retry on its exit code."""
 
     exit_code = EXIT_REMOTE_FAILURE
+
+
+class BusyError(DeckgenError):
+    """Another deckgen process holds the lock on a folder this one needs: nothing is wrong
+    with the settings, so a wrapper (cron, CI) can wait and run the same command again."""
+
+    exit_code = EXIT_BUSY
 
 
 class SlideError(BadInputError):

@@ -20,7 +20,7 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-from deckgen.errors import DeckgenError
+from deckgen.errors import BusyError
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -101,13 +101,14 @@ def exclusive_lock(lock_file: Path,
                    ) -> Iterator[None]:
     """Held by one process at a time (one build per cache folder); the OS drops it when
     the process dies, so a killed build never leaves the folder locked. Without flock
-    (Windows) nothing is locked. ``advice``: what to do when another process holds it."""
+    (Windows) nothing is locked. ``advice``: what to do when another process holds it;
+    that refusal is a ``BusyError`` (exit 7), for a wrapper to retry later."""
     with open(lock_file, "a+") as handle:
         if fcntl is not None and not _lock(handle, blocking=False):
             handle.seek(0)
             owner = handle.read().strip() or "another process"
-            raise DeckgenError(f"another deckgen build ({owner}) is using {lock_file.parent}; "
-                               f"{advice}") from None
+            raise BusyError(f"busy: another deckgen build ({owner}) is using "
+                            f"{lock_file.parent}; {advice}") from None
         handle.truncate(0)
         handle.write(f"pid {os.getpid()}")
         handle.flush()
@@ -137,7 +138,7 @@ def folder_lock(folder: Path, option: str) -> Iterator[None]:
     """Held by one process at a time on ``folder`` itself (one build per site folder): a
     flock on the folder's own descriptor, so no lock file lands among the files a deploy
     uploads; the OS drops it when the process dies. ``option`` names the folder's option
-    in the refusal. Without flock (Windows) nothing is locked."""
+    in the refusal, a ``BusyError`` (exit 7). Without flock (Windows) nothing is locked."""
     if fcntl is None:
         yield
         return
@@ -146,9 +147,9 @@ def folder_lock(folder: Path, option: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise DeckgenError(f"another deckgen build ({_flock_owner(fd)}) is writing "
-                               f"{os.path.join(folder, '')}; wait for it to finish, or give "
-                               f"this one another {option}") from None
+            raise BusyError(f"busy: another deckgen build ({_flock_owner(fd)}) is writing "
+                            f"{os.path.join(folder, '')}; wait for it to finish, or give "
+                            f"this one another {option}") from None
         yield
     finally:
         os.close(fd)  # drops the lock

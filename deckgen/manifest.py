@@ -200,7 +200,8 @@ def built_out(build_root: Path) -> Path | None:
     return Path(out) if out else None
 
 
-OUTPUT_SETTINGS = ("upscale", "ocr", "classify", "site")
+# "bundle": `bundle build` leaves out what the build left out ([bundle] open_only)
+OUTPUT_SETTINGS = ("upscale", "ocr", "classify", "site", "bundle")
 
 
 def built_settings(build_root: Path

@@ -110,8 +110,9 @@ class DeckMeta(_Record):
     # labels set by hand in deck.toml's [sections] table: page number (as text, the way
     # TOML and JSON keys are) -> section; they override the classifier
     sections: dict[str, str] = field(default_factory=dict)
-    # deck.toml `fictional = true`: a made-up deck (`deckgen sample` writes it), not a real one
-    fictional: bool = False
+    # deck.toml `fictional = true`: a made-up deck (`deckgen sample` writes it), not a real one;
+    # None: deck.toml does not say (read as not fictional: test `is True`, never sum it)
+    fictional: bool | None = None
 
 
 @dataclass

@@ -46,7 +46,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
-from deckgen.bundle_card import NO_LICENSE, is_open_license
+from deckgen.bundle_card import LICENCE_HINTS, NO_LICENSE, is_open_license, spdx_id
 from deckgen.bundle_guide import languages
 from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
@@ -87,29 +87,7 @@ def _http_url(url: str | None) -> str:
 
 
 # -- a deck's licence, for people -----------------------------------------------------------
-# SPDX ids a deck.toml names often, each with what it lets a founder do in plain words; the
-# open ones are bundle_card.OPEN_LICENSES (the dataset card's "open licence")
-_LICENCE_HINTS = {
-    "CC0-1.0": "no rights reserved",
-    "PDDL-1.0": "no rights reserved",
-    "Unlicense": "no rights reserved",
-    "CC-BY-4.0": "reuse with credit",
-    "CC-BY-3.0": "reuse with credit",
-    "CC-BY-2.0": "reuse with credit",
-    "ODC-By-1.0": "reuse with credit",
-    "MIT": "reuse with credit",
-    "Apache-2.0": "reuse with credit",
-    "BSD-2-Clause": "reuse with credit",
-    "BSD-3-Clause": "reuse with credit",
-    "CC-BY-SA-4.0": "reuse with credit, under the same licence",
-    "CC-BY-SA-3.0": "reuse with credit, under the same licence",
-    "ODbL-1.0": "reuse with credit, under the same licence",
-    "CC-BY-NC-4.0": "not an open licence: non-commercial reuse only, with credit",
-    "CC-BY-NC-SA-4.0": "not an open licence: non-commercial reuse only, with credit",
-    "CC-BY-ND-4.0": "not an open licence: no changes, with credit",
-    "CC-BY-NC-ND-4.0": "not an open licence: non-commercial, no changes, with credit",
-}
-_SPDX_IDS = {spdx.casefold(): spdx for spdx in _LICENCE_HINTS}
+# SPDX ids and their plain words are bundle_card's (LICENCE_HINTS), which the dataset shares
 # open licences the dataset card knows by names that are not SPDX ids (shown, not linked)
 _OPEN_ALIAS_HINTS = {"cc0": "no rights reserved", "public-domain": "no rights reserved",
                      "pddl": "no rights reserved", "odc-by": "reuse with credit",
@@ -132,9 +110,9 @@ def licence_view(license_text: str) -> LicenceView:
     "All rights reserved" or any licence the dataset card does not count as open says to
     ask the company first, as the card does."""
     text = " ".join(license_text.split())
-    spdx = _SPDX_IDS.get(text.casefold())
+    spdx = spdx_id(text)  # as the dataset's `license` names it
     if spdx:
-        return LicenceView(spdx, f"https://spdx.org/licenses/{spdx}.html", _LICENCE_HINTS[spdx])
+        return LicenceView(spdx, f"https://spdx.org/licenses/{spdx}.html", LICENCE_HINTS[spdx])
     if not text:
         return LicenceView(NO_LICENSE.capitalize(), "", _ASK)
     alias = "-".join(text.lower().replace("_", " ").split())  # as is_open_license reads it
@@ -407,7 +385,7 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
                    "cover": by_deck[m.slug][0] if by_deck[m.slug] else None} for m in deck_order]
     cards_by_slug = {c["meta"].slug: c for c in deck_cards}
     stats = {"slides": len(views), "decks": len(metas),
-             "fictional": sum(m.fictional for m in metas.values())}
+             "fictional": sum(m.fictional is True for m in metas.values())}  # None: unsaid
     pages = [
         _Page("index.html", "home.html", {"sections": [(lb, len(by_section[lb])) for lb in labels],
               "section_covers": {lb: vs[0] for lb, vs in by_section.items() if vs},

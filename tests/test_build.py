@@ -398,7 +398,7 @@ def test_a_second_build_on_the_same_cache_waits_its_turn_with_a_clear_error(
     (tmp_path / "build").mkdir()
     with exclusive_lock(tmp_path / "build" / "lock"):  # what a running build holds
         busy = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
-    assert busy.returncode == 2, busy.stderr
+    assert busy.returncode == 7, busy.stderr  # busy: retry later, not a config error
     assert f"another deckgen build (pid {os.getpid()}) is using" in busy.stderr
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
 
@@ -418,7 +418,7 @@ def test_a_second_build_into_the_same_site_folder_is_refused_at_once(tmp_path, t
         busy = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     finally:
         os.close(fd)
-    assert busy.returncode == 2, busy.stderr
+    assert busy.returncode == 7, busy.stderr
     assert (f"another deckgen build (pid {os.getpid()}) is writing {site}/; wait for it to "
             "finish, or give this one another --out") in busy.stderr
     assert not (other_cache / "site-folders.txt").exists()  # its --out not taken as its own
@@ -426,6 +426,67 @@ def test_a_second_build_into_the_same_site_folder_is_refused_at_once(tmp_path, t
     built = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr
     assert not [p for p in site.rglob("*") if "lock" in p.name]
+
+
+# another deckgen process holding locks: ("cache", <lock file>) or ("site", <folder>) pairs
+HOLD_LOCKS = """
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from deckgen.files import exclusive_lock, folder_lock
+with ExitStack() as held:
+    for kind, path in zip(sys.argv[1::2], sys.argv[2::2]):
+        held.enter_context(exclusive_lock(Path(path)) if kind == "cache"
+                           else folder_lock(Path(path), "--out"))
+    print("locked", flush=True)
+    sys.stdin.read()  # until the test closes stdin
+"""
+
+
+@contextmanager
+def another_deckgen_holding(*locks: tuple[str, Path]):
+    """A second, real process that holds the locks until the block ends."""
+    args = [str(part) for lock in locks for part in lock]
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCKS, *args], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_every_command_refused_by_another_runs_lock_exits_7_naming_folder_and_process(
+        tmp_path, tiny_corpus):
+    """Busy (7), not a config error (2): a cron or CI wrapper retries later instead of
+    asking someone to fix the settings."""
+    build, cache, site = build_cmd(tmp_path, tiny_corpus), tmp_path / "build", tmp_path / "site"
+    assert subprocess.run(build, capture_output=True).returncode == 0
+    cli = build[:3]
+
+    def run(*words: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*cli, *words], capture_output=True, text=True, timeout=120)
+
+    with another_deckgen_holding(("cache", cache / "lock")) as holder:
+        for words in (build[3:], ["prune", "--cache", str(cache)],
+                      ["bundle", "build", "--cache", str(cache)],
+                      ["label", "alpha-robotics/001", "team", "--cache", str(cache),
+                       "--corpus", str(tiny_corpus)]):
+            busy = run(*words)
+            said = " ".join(busy.stderr.split())
+            assert busy.returncode == 7, (words, busy.stderr)
+            assert f"error: busy: another deckgen build (pid {holder.pid}) is using {cache}" in said
+    other_cache = tmp_path / "build2"
+    with another_deckgen_holding(("site", site)) as holder:
+        for words in ([*build[3:-2], "--cache", str(other_cache)],
+                      ["bundle", "build", "--cache", str(cache)]):
+            busy = run(*words)
+            said = " ".join(busy.stderr.split())
+            assert busy.returncode == 7, (words, busy.stderr)
+            assert (f"error: busy: another deckgen build (pid {holder.pid}) is writing {site}/; "
+                    "wait for it to finish, or give this one another --out") in said
+    assert run(*build[3:]).returncode == 0  # the same command, run again once it is free
 
 
 def test_a_build_killed_mid_site_then_the_corpus_put_back_leaves_no_removed_deck(
@@ -1088,6 +1149,21 @@ def test_a_cache_overlapping_the_corpus_or_a_bad_corpus_leaves_nothing_behind(
     cache_file = build("--corpus", str(tiny_corpus), "--cache", str(tmp_path / "afile"),
                        "--out", str(tmp_path / "s"))
     assert cache_file.returncode == 2 and "is a file; give a folder" in cache_file.stderr
+
+
+def test_a_build_refused_for_its_corpus_makes_no_out_or_cache_folder(tmp_path, tiny_corpus):
+    """Refused up front (exit 3), it leaves no empty --out or --cache behind."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "a-deck").mkdir()  # a folder without slides is no deck either
+    new = tmp_path / "new"
+    for corpus, said in ((tmp_path / "empty", "no decks in the corpus"),
+                         (tiny_corpus / "alpha-robotics", "looks like a deck folder")):
+        refused = subprocess.run(
+            [sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--corpus", str(corpus),
+             "--out", str(new / "site"), "--cache", str(new / "build")],
+            capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 3 and said in refused.stderr, refused.stderr
+        assert not new.exists()
 
 
 def test_search_and_review_end_quietly_when_the_pipe_they_write_to_closes(tmp_path, tiny_corpus):

@@ -253,7 +253,7 @@ def test_croissant_describes_the_files(corpus, tmp_path):
     members = _members(tmp_path / archive_name("1"))
     doc = json.loads(members[f"{ROOT}/croissant.json"])
     assert doc["conformsTo"] == "http://mlcommons.org/croissant/1.0"
-    assert doc["@type"] == "sc:Dataset" and doc["datePublished"] == "2024-01-01"
+    assert doc["@type"] == "sc:Dataset" and "datePublished" not in doc  # no SOURCE_DATE_EPOCH
     for dist in doc["distribution"]:
         if dist["@type"] == "cr:FileObject":
             data = members[f"{ROOT}/{dist['contentUrl']}"]
@@ -497,6 +497,38 @@ def test_cli_verify_exits_3_with_one_line_for_a_truncated_download(corpus, tmp_p
     assert result.returncode == 3
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "download is incomplete" in lines[0], result.stderr
+
+
+def test_cli_verify_json_is_one_object_on_stdout_with_the_same_exit_codes(corpus, tmp_path):
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+
+    def verify_json(path: Path) -> tuple[int, dict]:
+        result = subprocess.run([sys.executable, "-m", "deckgen", "bundle", "verify", "--json",
+                                 str(path)], capture_output=True, text=True)
+        assert len(result.stdout.splitlines()) == 1, result.stdout  # stdout holds only it
+        return result.returncode, json.loads(result.stdout)
+
+    code, good = verify_json(archive)
+    assert code == 0
+    assert good == {"ok": True, "archive": str(archive), "notes": [], "problems": [],
+                    "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
+                    "slides": 5, "decks": 2}  # the failed slide is left out
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    code, folder = verify_json(tmp_path / "x" / ROOT)
+    assert code == 0 and folder["sha256"] is None and (folder["slides"], folder["decks"]) == (5, 2)
+    target = "images/upscaled/acme/002.webp"
+    _rewrite(archive, lambda name, data: data[:-1] + b"!" if name == target else data)
+    code, bad = verify_json(archive)
+    assert code == 3 and bad["ok"] is False
+    assert bad["problems"] == verify_bundle(archive) and bad["problems"][0].startswith(target)
+    assert bad["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    truncated = tmp_path / "t.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[:-1])
+    code, cut = verify_json(truncated)
+    assert code == 3 and (cut["slides"], cut["decks"]) == (None, None)  # never read
+    assert len(cut["problems"]) == 1 and "the download is incomplete" in cut["problems"][0]
 
 
 def test_verify_rejects_a_wrong_gzip_checksum(corpus, tmp_path):
@@ -1023,6 +1055,9 @@ def test_bundle_build_sweeps_a_killed_writes_temp_file_and_says_the_site_is_unfi
     finished = subprocess.run(bundle, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
     assert "not a finished site" not in finished.stderr and "temp file" not in finished.stderr
+    # beta-health states no licence: said as the build says it
+    assert ("warning: 1 deck in the dataset carries no open licence (none stated, or one that "
+            "does not allow reuse): beta-health") in " ".join(finished.stderr.split())
     # what a `bundle build` killed while writing the archive leaves (mkstemp's name)
     leftover = dataset / f".{archive_name(DATASET_VERSION)}.k3j9x_2q.tmp"
     leftover.write_bytes(b"half an archive")

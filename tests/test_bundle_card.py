@@ -134,15 +134,18 @@ def test_fictional_schema_validates_with_frictionless(tmp_path):
 
 
 def test_deck_toml_fictional_is_read_and_a_bad_value_reported(tmp_path):
-    for slug, line in (("made-up", "fictional = true"), ("odd", 'fictional = "yes"')):
+    for slug, line in (("made-up", "fictional = true"), ("odd", 'fictional = "yes"'),
+                       ("real", "fictional = false"), ("silent", "")):
         (tmp_path / slug).mkdir()
         (tmp_path / slug / "deck.toml").write_text(f'company = "X"\n{line}\n')
     problems: list[Problem] = []
     assert read_deck_meta(tmp_path / "made-up", problems, tmp_path).fictional is True
+    assert read_deck_meta(tmp_path / "real", problems, tmp_path).fictional is False
+    assert read_deck_meta(tmp_path / "silent", problems, tmp_path).fictional is None
     assert problems == []
-    assert read_deck_meta(tmp_path / "odd", problems, tmp_path).fictional is False
+    assert read_deck_meta(tmp_path / "odd", problems, tmp_path).fictional is None
     assert [p.reason for p in problems] == ["fictional must be true or false, got 'yes'; "
-                                            "taken as false"]
+                                            "left as not stated"]
 
 
 def test_dataset_and_about_pages_say_what_the_decks_are(tmp_path):
@@ -156,12 +159,14 @@ def test_dataset_and_about_pages_say_what_the_decks_are(tmp_path):
         build_site(out, dataset={
             "file": f"dataset/{archive_name('1')}", "bytes": 1, "sha256": "ab" * 32,
             "slides": 5, "decks": 2, "fictional_decks": fictional, "not_open_decks": 1,
-            "version": "1.0.0+0123456789ab"})
+            "version": "1.0.0+0123456789ab", "left_out_not_open": [] if fictional else ["x"]})
         page = (out / "dataset.html").read_text()
         assert expected in page
+        assert ("1 deck with no open licence is shown on this site but left out of the "
+                "archive" in page) == (not fictional)  # [bundle] open_only
         assert "1 of the 2 decks carries no open licence" in page
         assert "sha256sum -c SHA256SUMS" in page and "not from PyPI" in page
-        assert "split by deck" in page and "1.0.0+0123456789ab" in page
+        assert "split by company" in page and "1.0.0+0123456789ab" in page
         about = (out / "about.html").read_text()
         assert "Slides scraped from the web" not in about
         # the about page counts the fictional decks; of real ones it says nothing extra
@@ -170,13 +175,14 @@ def test_dataset_and_about_pages_say_what_the_decks_are(tmp_path):
 
 # --- 2. splits, 3. section meanings --------------------------------------------------------
 
-def test_card_says_to_split_by_deck(tmp_path):
+def test_card_says_to_split_by_company(tmp_path):
     _bundle(tmp_path, _decks())
     card = _docs(tmp_path)["README.md"].decode()
     splits = card.split("## Splits", 1)[1].split("\n## ", 1)[0]
+    assert "make your own, by company" in splits and "a 2019 and a 2021 version" in splits
     assert "not independent" in splits and "by a hash of it" in splits
     assert "random split of slides" in splits and "share one generator's templates" in splits
-    assert "hashlib.sha256(deck.encode())" in splits
+    assert "hashlib.sha256(group(row).encode())" in splits and 'or row["deck"]' in splits
 
 
 def test_card_says_when_decks_share_source_files(tmp_path):
@@ -187,8 +193,9 @@ def test_card_says_when_decks_share_source_files(tmp_path):
     assert "more than one deck" not in splits(tmp_path / "apart")
     _bundle(tmp_path / "shared", _decks(), pages=6)  # acme/006 is zeta-labs/001's file
     said = splits(tmp_path / "shared")
-    assert "1 source file is in more than one deck" in said
-    assert "keep the decks that share one on the same side" in said
+    assert "1 source file is in decks of more than one company" in said
+    assert "keep the companies that share one on the same side" in said
+    assert "but 1 source file is on both sides" in said or "no source file is on" in said
 
 
 def test_card_names_the_ocr_languages_not_english_always(tmp_path):
@@ -442,12 +449,13 @@ def test_card_and_croissant_say_how_to_cite_with_a_versioned_key(tmp_path, monke
     assert entry == croissant["citeAs"] and entry.startswith(f"@misc{{{key},")
     assert "url = {https://decks.example.org/dataset.html}" in entry
     assert "author" not in entry  # none is recorded: none is made up
-    assert "`SOURCE_DATE_EPOCH`" in cite and "2024 is that fixed default" in cite
+    assert "`SOURCE_DATE_EPOCH`" in cite and "the entry has no year" in cite
+    assert "year =" not in entry and "2024" not in cite  # no placeholder to cite
     assert "credit the deck not marked fictional by its company and licence" in cite
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     _bundle(tmp_path, _decks())
     cite = _section(_docs(tmp_path)["README.md"].decode(), "How to cite")
-    assert "year = {2023}" in cite and "fixed default, not" not in cite
+    assert "year = {2023}" in cite and "has no year" not in cite
     assert "howpublished = {deckgen-dataset-v1.tar.gz}" in cite and "url =" not in cite
     assert "add the address you downloaded the archive from" in cite
 
@@ -482,6 +490,13 @@ def test_dataset_page_says_how_to_cite(tmp_path, monkeypatch):
         assert ("url = {https://decks.example.org/dataset.html}" in page) == bool(base_url)
         assert "credit each deck you use by its company and licence" in page
         assert "pip install -e" not in page
+    # without SOURCE_DATE_EPOCH the dataset is undated: the page says so, names no year
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    out = tmp_path / "undated"
+    build_site(out, dataset=_bundle(out / "dataset", _decks(fictional=(False, False))))
+    page = " ".join((out / "dataset.html").read_text().split())
+    assert "built without <code>SOURCE_DATE_EPOCH</code>, so the entry has no year" in page
+    assert "year = {" not in page and "2024-01-01" not in page
 
 
 def test_croissant_declares_scores_word_boxes_and_images_that_load(tmp_path):
@@ -569,15 +584,19 @@ def test_card_states_what_its_split_snippet_gives(tmp_path):
     decks = {slug: DeckMeta(slug, company=slug, license="CC0-1.0") for slug in slugs}
     build_bundle(slides, decks, lambda s: sources[s.id],
                  lambda s: encode_upscaled(_png_upscaled(sources[s.id]), "webp"), tmp_path)
-    splits = _section(_docs(tmp_path)["README.md"].decode(), "Splits")
+    docs = _docs(tmp_path)
+    splits = _section(docs["README.md"].decode(), "Splits")
     snippet: dict = {}
     exec(splits.split("```python\n", 1)[1].split("```", 1)[0], snippet)  # the card's code
-    test = [s for s in slugs if snippet["split"](s) == "test"]
+    sides = {row["deck"]: snippet["split"](row) for row in _rows(docs)}
+    test = [s for s in slugs if sides[s] == "test"]
     test_slides = sum(1 + (s == "deck-0") for s in test)
     assert "about 80 / 20" not in splits
-    assert (f"puts {len(test)} deck{'s' * (len(test) != 1)} ({test_slides} slide"
+    assert (f"puts {len(test)} compan{'ies' if len(test) != 1 else 'y'} ({len(test)} "
+            f"deck{'s' * (len(test) != 1)}, {test_slides} slide"
             f"{'s' * (test_slides != 1)}, {100 * test_slides / 13:.1f}% of the slides) in test "
-            f"and {12 - len(test)} decks ({13 - test_slides} slides) in train") in splits
+            f"and {12 - len(test)} companies ({12 - len(test)} decks, {13 - test_slides} "
+            "slides) in train") in splits
 
 
 def test_the_real_deck_accuracy_says_where_it_was_measured(tmp_path):
@@ -629,7 +648,8 @@ def test_fields_table_says_which_fields_are_null_or_empty_without_metadata(tmp_p
     assert list(table) == list(row)
     nulls = sorted(name for name, value in row.items() if value is None)
     empties = sorted(name for name, value in row.items() if value == "")
-    assert nulls == ["license", "source_height", "source_width", "upscale_scale", "year"]
+    assert nulls == ["fictional", "license", "source_height", "source_width", "upscale_scale",
+                     "year"]
     assert "company" in empties and "source_url" in empties and "title" in empties
     for name in nulls:
         assert "null (empty in the CSV)" in table[name][1], name

@@ -286,8 +286,8 @@ def test_a_bad_option_is_named_as_the_option_not_as_the_config_file(tmp_path):
     (tmp_path / "deckgen.toml").write_text("[build]\nworkers = -1\n")
     result = deckgen("build", cwd=tmp_path)
     assert result.returncode == 2
-    assert "invalid configuration in deckgen.toml:\n  [build] workers must be >= 0" in (
-        result.stderr)
+    assert ("invalid configuration in deckgen.toml:\n  deckgen.toml line 2: [build] workers "
+            "must be >= 0") in result.stderr
 
 
 def test_a_config_file_that_is_a_folder_is_exit_2(tmp_path):
@@ -357,6 +357,21 @@ def test_a_folder_this_user_cannot_write_is_named_not_a_temp_file_in_it(tmp_path
     # the folder, not the .x.adding folder `add` stages the deck in, nor the one to be made
     assert f"error: permission denied: {folder}; {PERMISSION_DENIED}" in result.stderr
     assert ".adding" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_build_refuses_an_out_folder_it_could_not_make_before_any_work(tmp_path, tiny_corpus,
+                                                                       unwritable_folder):
+    """--out not made yet: the folder it would be made in is probed, and nothing is made."""
+    folder, prefix = unwritable_folder
+    site, cache = folder / "site", tmp_path / "build"
+    result = subprocess.run([*prefix, sys.executable, "-m", "deckgen.cli", "build", "--quiet",
+                             "--corpus", str(tiny_corpus), "--out", str(site),
+                             "--cache", str(cache)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"error: --out {site} cannot be written (" in " ".join(result.stderr.split())
+    assert not site.exists() and not cache.exists()
+    assert not list(folder.iterdir())  # nor the probe
 
 
 def test_a_folder_this_user_cannot_read_is_named_with_reading_advice(tmp_path):

@@ -197,6 +197,43 @@ def test_a_bad_command_line_value_is_named_by_its_option_not_the_file(tmp_path):
         load_config(path, {"build": {"workers": -1}})  # the command line's value wins
 
 
+def test_a_bad_value_in_the_file_is_named_with_its_line(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    path.write_text('# deckgen settings\n'
+                    '[site]\n'
+                    'title = """\n'
+                    'workers = 1\n'  # inside a string: not a setting
+                    '"""\n'
+                    '\n'
+                    '[build]  # the build\n'
+                    'corpus = "decks"\n'
+                    '  "workers" = "two"\n'
+                    '[ocr]\n'
+                    'psm = 99\n'
+                    'colour = 1\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).splitlines()[1:] == [
+        f"  {path} line 9: [build] workers must be an integer, got 'two'",
+        f"  {path} line 12: [ocr] unknown key 'colour' (known: lang, min_conf, psm, timeout)",
+        f"  {path} line 11: [ocr] psm must be a Tesseract mode from 0 to 13, got 99"]
+    path.write_text('title = "x"\nbuild.workers = -1\n[ocr]\nworkers = 2\n')  # dotted key
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {"ocr": {"psm": 99}})
+    message = str(info.value)
+    assert f"\n  {path} line 2: [build] workers must be >= 0 (0 = all cores), got -1" in message
+    assert "\n  --psm must be a Tesseract mode" in message  # the command line's: no line
+    path.write_text("[site]\nbase_url = \"ftp://decks.example.org/\"\n")
+    with pytest.raises(ConfigError, match=rf"\n  {path} line 2: \[site\] base_url must be"):
+        load_config(path)
+    # a line the scan cannot place: the message as before, without one
+    path.write_text("build = {workers = -1}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"invalid configuration in {path}:\n  [build] workers must be "
+                               ">= 0 (0 = all cores), got -1")
+
+
 def test_a_config_file_that_is_a_folder_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=f"config file {tmp_path} is a folder"):
         load_config(tmp_path)

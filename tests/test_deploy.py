@@ -583,6 +583,45 @@ def test_delete_refuses_to_take_most_of_a_gallery_down_unless_told_how_many(aws,
     assert f"{n} deleted" in told.stderr and set(aws.objects()) == set(_tree(wrong))
 
 
+def test_cli_dry_run_prints_the_whole_plan_and_exits_as_the_refused_deploy_would(aws, tmp_path):
+    """A dry run is a CI gate: the plan in full, then the exit code of the real deploy."""
+    import os
+    import subprocess
+    import sys
+
+    gallery = {f"deck{n:02d}": ["Problem", "Market", "Team"] for n in range(20)}
+    aws.run(make_site(tmp_path / "a", gallery))
+    live = aws.objects()
+    wrong = make_site(tmp_path / "b", {"deck00": gallery["deck00"]})  # built from one deck
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(wrong), "--bucket",
+           aws.bucket, "--distribution-id", aws.dist, "--endpoint-url", aws.endpoint,
+           "--quiet", "--delete", "--dry-run"]
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*cmd, *extra], capture_output=True, text=True,
+                              env=os.environ.copy(), cwd=tmp_path)
+
+    real = subprocess.run(cmd[:-1], capture_output=True, text=True, env=os.environ.copy(),
+                          cwd=tmp_path)
+    assert real.returncode == 2, real.stderr
+    dry = run()
+    said = " ".join(dry.stderr.split())
+    assert dry.returncode == real.returncode, dry.stderr
+    assert "would upload" in said and "would be deleted" in said and "would delete: " in said
+    assert "warning: --delete would stop: it would delete" in said
+    assert ("error: the deploy would stop before touching anything (see the warning above); "
+            "this dry run exits 2, as the deploy would") in said
+    as_json = run("--json")
+    assert as_json.returncode == 2, as_json.stderr
+    plan = json.loads(as_json.stdout)  # the whole plan, its refusal in it
+    assert plan["dry_run"] and plan["deleted"] > deploy_mod.SAFE_DELETES
+    assert plan["refusal"]["refused"] is True and plan["refusal"]["reason"] == "too many deletes"
+    # allowed: the dry run passes as the deploy would
+    allowed = run("--max-delete", str(plan["deleted"]))
+    assert allowed.returncode == 0 and "error" not in allowed.stderr, allowed.stderr
+    assert aws.objects() == live  # nothing touched
+
+
 @pytest.mark.e2e
 def test_dry_run_writes_nothing(aws, tmp_path):
     aws.run(make_site(tmp_path / "a", DECKS_A))
