@@ -186,19 +186,19 @@ LICENCE_HINTS = {
 SPDX_IDS = {spdx.casefold(): spdx for spdx in LICENCE_HINTS}
 
 
-def _license_key(license_text: str) -> str:
+def license_key(license_text: str) -> str:
     """A licence text as one lower-case, hyphen-joined word: "CC BY_SA 4.0" is cc-by-sa-4.0."""
     return "-".join(license_text.lower().replace("_", " ").split())
 
 
 def is_open_license(license_text: str) -> bool:
-    return _license_key(license_text) in OPEN_LICENSES
+    return license_key(license_text) in OPEN_LICENSES
 
 
 def spdx_id(license_text: str) -> str | None:
     """The SPDX id a licence text names, in any case or spacing ("cc-by-sa-4.0", "CC BY-SA
     4.0": CC-BY-SA-4.0); None when it names none of LICENCE_HINTS."""
-    return SPDX_IDS.get(_license_key(license_text))
+    return SPDX_IDS.get(license_key(license_text))
 
 
 def dataset_license(license_text: str) -> str | None:

@@ -80,7 +80,7 @@ def verify_bundle(archive: Path, notes: list[str] | None = None,
         if skipped and notes is not None:
             notes.append(f"skipped {len(skipped)} files the operating system left in the "
                          f"folder, not part of the dataset: {', '.join(skipped)}")
-        return problems + _check_files(files, counts)
+        return problems + _check_files(files, counts, notes)
     not_gzip = _not_gzip(archive)
     if not_gzip:
         return [f"{archive.name}: {not_gzip}"]
@@ -90,13 +90,21 @@ def verify_bundle(archive: Path, notes: list[str] | None = None,
         return [f"{archive.name}: {exc}"]
     except (OSError, tarfile.TarError, EOFError) as exc:
         return [f"{archive.name}: cannot read the archive ({exc})"]
-    return problems + _check_files(files, counts)
+    return problems + _check_files(files, counts, notes)
 
 
-def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None) -> list[str]:
+def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None,
+                 notes: list[str] | None = None) -> list[str]:
     """Every check of the bundle's files, read from an archive or a folder; ``counts``
-    (when given) gets the slides and decks that metadata.jsonl lists."""
+    (when given) gets the slides and decks that metadata.jsonl lists. A bundle of another
+    format than this deckgen writes is checked by its checksums alone (said in ``notes``):
+    its schema and documents are its own version's, not wrong."""
     sum_problems = _check_sums(files)
+    other_format = _other_format(files)
+    if other_format and not sum_problems:
+        if notes is not None:
+            notes.append(other_format)
+        return []
     problems = list(sum_problems)
     rows = _rows(files)
     metadata_problems, slides = _check_metadata(files)
@@ -133,6 +141,24 @@ def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None
                                  card if isinstance(card, str) else None,
                                  docs.get("provenance.json"))
     return problems
+
+
+def _other_format(files: dict[str, _Member]) -> str:
+    """What to say of a bundle whose provenance.json names another ``bundle_format`` than
+    this deckgen writes (an archive published before an upgrade); "" for this format, or
+    when provenance.json cannot say (then the full check says what is wrong)."""
+    from deckgen.bundle import VERSION  # bundle.py imports this module
+
+    text, _ = _text_of(files, "provenance.json")
+    try:
+        made_by = strict_json(text)["bundle_format"] if text is not None else None
+    except (ValueError, KeyError, TypeError):
+        return ""
+    if not isinstance(made_by, str) or made_by == VERSION:
+        return ""
+    return (f"made by another deckgen (bundle format {made_by}; this one checks format "
+            f"{VERSION}): its checksums are sound, the rest was not checked; the deckgen "
+            "its provenance.json names checks it all")
 
 
 def _text_of(files: dict[str, _Member], name: str) -> tuple[str | None, list[str]]:

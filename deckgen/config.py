@@ -204,7 +204,8 @@ def _setting_lines(text: str) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
     table: str | None = ""  # the root, before any heading; None: a table not named here
     open_quote = ""  # the quotes of a multi-line string that has not ended yet
-    for number, line in enumerate(text.splitlines(), 1):
+    # TOML's lines end at \n alone (splitlines would also cut at U+2028 inside a string)
+    for number, line in enumerate((ln.removesuffix("\r") for ln in text.split("\n")), 1):
         if open_quote:
             if line.count(open_quote) % 2:
                 open_quote = ""

@@ -46,7 +46,13 @@ from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
-from deckgen.bundle_card import LICENCE_HINTS, NO_LICENSE, is_open_license, spdx_id
+from deckgen.bundle_card import (
+    LICENCE_HINTS,
+    NO_LICENSE,
+    is_open_license,
+    license_key,
+    spdx_id,
+)
 from deckgen.bundle_guide import languages
 from deckgen.errors import ConfigError
 from deckgen.files import sha256_bytes, write_if_changed
@@ -115,7 +121,7 @@ def licence_view(license_text: str) -> LicenceView:
         return LicenceView(spdx, f"https://spdx.org/licenses/{spdx}.html", LICENCE_HINTS[spdx])
     if not text:
         return LicenceView(NO_LICENSE.capitalize(), "", _ASK)
-    alias = "-".join(text.lower().replace("_", " ").split())  # as is_open_license reads it
+    alias = license_key(text)  # as is_open_license reads it
     if is_open_license(text) and alias in _OPEN_ALIAS_HINTS:
         return LicenceView(text, "", _OPEN_ALIAS_HINTS[alias])
     return LicenceView(text, "", _ASK)

@@ -861,6 +861,34 @@ def test_verify_flags_slides_csv_disagreeing_with_metadata(corpus, tmp_path):
             "'team'") in problems
 
 
+def test_an_archive_of_another_bundle_format_is_checked_by_its_checksums_and_said_so(
+        corpus, tmp_path):
+    # an archive published before an upgrade lacks the new fields: not "536 problems" (QA-58)
+    def older(data: bytes) -> bytes:
+        prov = json.loads(data)
+        prov["bundle_format"] = str(int(prov["bundle_format"]) - 1)
+        return (json.dumps(prov) + "\n").encode()
+
+    def lacking_a_field(data: bytes) -> bytes:
+        return b"".join(json.dumps({k: v for k, v in json.loads(line).items()
+                                    if k != "license_open"}).encode() + b"\n"
+                        for line in data.splitlines())
+
+    _build(corpus, tmp_path)
+    archive = tmp_path / archive_name("1")
+    _republish(archive, {"provenance.json": older, "metadata.jsonl": lacking_a_field})
+    notes: list[str] = []
+    assert verify_bundle(archive, notes) == []
+    from deckgen.bundle import VERSION as FORMAT
+
+    assert notes == [f"made by another deckgen (bundle format {int(FORMAT) - 1}; this one "
+                     f"checks format {FORMAT}): its checksums are sound, the rest was not "
+                     "checked; the deckgen its provenance.json names checks it all"]
+    # its checksums are still checked
+    _rewrite(archive, lambda name, data: data + b" " if name.endswith("metadata.jsonl") else data)
+    assert any("metadata.jsonl" in p for p in verify_bundle(archive))
+
+
 def test_verify_flags_the_cards_section_table_disagreeing_with_the_labels(corpus, tmp_path):
     problems = _republished(corpus, tmp_path, {"README.md": lambda d: d.replace(
         b"| `problem` (Problem) | 5 |", b"| `problem` (Problem) | 4 |")})

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import frictionless
 import pytest
-from test_bundle import _jpeg, _members, _png_upscaled, _slide  # a sibling test module
+from test_bundle import _jpeg, _png_upscaled, _slide  # sibling test modules
+from test_bundle_card import _docs, _rows
 
 from deckgen.build import Builder
 from deckgen.build_report import BuildReport, dataset_warnings, report_problems
@@ -35,15 +36,6 @@ def _build(out: Path, decks: dict[str, DeckMeta], slides: list[Slide] | None = N
     return build_bundle(
         slides, decks, lambda s: sources[s.id],
         lambda s: encode_upscaled(_png_upscaled(sources[s.id]), "webp"), out, **kwargs)
-
-
-def _docs(out: Path) -> dict[str, bytes]:
-    members = _members(out / archive_name("1"))
-    return {name.split("/", 1)[1]: data for name, data in members.items()}
-
-
-def _rows(docs: dict[str, bytes]) -> list[dict]:
-    return [json.loads(line) for line in docs["metadata.jsonl"].decode().splitlines()]
 
 
 def _card(out: Path) -> str:

@@ -223,6 +223,12 @@ def test_a_bad_value_in_the_file_is_named_with_its_line(tmp_path):
     message = str(info.value)
     assert f"\n  {path} line 2: [build] workers must be >= 0 (0 = all cores), got -1" in message
     assert "\n  --psm must be a Tesseract mode" in message  # the command line's: no line
+    # CRLF line ends, and a U+2028 inside a string, which is no line break to TOML (QA-58)
+    path.write_bytes('[site]\r\ntitle = "Acme\u2028Decks"\r\n[build]\r\nworkers = "two"\r\n'
+                     .encode())
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert f"{path} line 4: [build] workers must be an integer" in str(info.value)
     path.write_text("[site]\nbase_url = \"ftp://decks.example.org/\"\n")
     with pytest.raises(ConfigError, match=rf"\n  {path} line 2: \[site\] base_url must be"):
         load_config(path)

@@ -713,12 +713,15 @@ def test_a_number_with_thousands_commas_is_found_as_written_and_not_by_its_last_
     # "2,000" was the words "000" (the "2" too short): it found every number in thousands
     slides = [make_slide("a", 1, "2,000 schools use it", "Traction"),
               make_slide("b", 1, "raised $1,000,000 so far", "Funding"),
-              make_slide("c", 1, "200 staff and 000 typos", "Team")]
+              make_slide("c", 1, "200 staff and 000 typos", "Team"),
+              make_slide("d", 1, "売上1,200万円を達成", "実績")]
     metas = {s.deck: DeckMeta(slug=s.deck, company="Acme") for s in slides}
     ix.build_index(slides, metas, tmp_path / "whoosh")
     ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
-    queries = ["2,000", "2000", '"$1,000,000"', "1000000", "000", "200"]
-    expected = [["a/001"], ["a/001"], ["b/001"], ["b/001"], ["c/001"], ["c/001"]]
+    # the slide's own words pasted find it ("売上1" and "200万円" once, QA-58)
+    queries = ["2,000", "2000", '"$1,000,000"', "1000000", "000", "200", "売上1,200万円", "1,200"]
+    expected = [["a/001"], ["a/001"], ["b/001"], ["b/001"], ["c/001"], ["c/001"], ["d/001"],
+                ["d/001"]]
     assert [[h["id"] for h in ix.search(tmp_path / "whoosh", q)] for q in queries] == expected
     js = run_node_engine(tmp_path / "site" / "search", [{"q": q} for q in queries], tmp_path)
     exact = [[i for i, tier in zip(r["ids"], r["tiers"], strict=True) if tier == 0] for r in js]

@@ -32,7 +32,9 @@ export const WORD_CHARS = "\\p{L}\\p{N}_\\p{M}\u200c\u200d";
 // (deckgen.text.DIGIT_GROUPS, THOUSANDS)
 const DIGIT_GROUPS = "\\p{Nd}{1,3}(?:[,\uff0c\u066c]\\p{Nd}{2,3})*[,\uff0c\u066c]\\p{Nd}{3}(?!\\p{Nd})";
 const THOUSANDS = /[,\u066c]/g; // after NFKC, which makes "，" ","
-const TOKEN_RE = new RegExp(`(?:${DIGIT_GROUPS}|[${WORD_CHARS}]+)(?:\\.?[${WORD_CHARS}]+)*`, "gu");
+// a word's letters end where such a number starts: "売上1,200万円" (deckgen.index._TOKENS)
+const TOKEN_RE = new RegExp(`${DIGIT_GROUPS}(?:\\.?[${WORD_CHARS}]+)*|[${WORD_CHARS}]+?(?=${DIGIT_GROUPS})`
+  + `|[${WORD_CHARS}]+(?:\\.?[${WORD_CHARS}]+)*`, "gu");
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
 // Latin letters with accents, and those NFD cannot split, fold to plain letters on both
@@ -312,7 +314,7 @@ export function parseQuery(query) {
   // The last word is still being typed unless a space or a quote follows it (or a word too
   // short to search: "24/7" is no "24" being typed). A number is not completed: "6,200" is
   // no prefix of "62,000".
-  if (last && last.kind === "term" && !HAS_DIGIT.test(last.word)) {
+  if (last && last.kind === "term" && !A_NUMBER.test(last.word)) {
     const toks = analyze(query), end = toks[toks.length - 1];
     if (end && end.end === query.length && end.term === last.terms[0]) last.open = true;
   }
@@ -397,9 +399,11 @@ export function editDistance(a, b, max, from = null) {
   }
   return Math.min(...prev.slice(shortest));
 }
-// A word with a digit has none: "1.5b" is not "1.5m", nor "64,000" "62,000"
-const typoBudget = (word) => { const n = cpLength(word); return HAS_DIGIT.test(word) ? 0 : n >= 9 ? 2 : n >= 5 ? 1 : 0; };
-const HAS_DIGIT = /[0-9]/; // a word's digits are 0-9 once searchFold has made them so
+// A number has none: "1.5b" is not "1.5m", nor "64,000" "62,000"
+const typoBudget = (word) => { const n = cpLength(word); return A_NUMBER.test(word) ? 0 : n >= 9 ? 2 : n >= 5 ? 1 : 0; };
+// a number, with its unit or not ("62000", "1.5b", "3x"), not a word with a digit ("b2b",
+// "web3", "covid19": completed and corrected as words); digits are 0-9 once searchFold ran
+const A_NUMBER = /^[0-9]/;
 const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
 // "Did you mean": the nearest few words for each misspelt one, and at most so many corrected
 // queries searched (their terms' shards are all the suggestion fetches beyond the vocabulary).
@@ -655,7 +659,7 @@ export class SearchIndex {
   // Same first letter only.
   async nearWords(word, term, atLeast = 0) {
     const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
-    if (HAS_DIGIT.test(word)) return [];
+    if (A_NUMBER.test(word)) return [];
     const wordBudget = Math.max(typoBudget(word), cpLength(word) >= 4 ? atLeast : 0);
     const stemBudget = typoBudget(term);
     const near = [];
@@ -1273,7 +1277,8 @@ const WORD_CHAR = /[\p{L}\p{N}_]/u;
 const standsAlone = (text, t) => !WORD_CHAR.test([...text.slice(Math.max(0, t.start - 2), t.start)].pop() || "")
   && !WORD_CHAR.test(String.fromCodePoint(text.codePointAt(t.end) ?? 32));
 const CURRENCY_BEFORE = /\p{Sc}+$/u, ELISION_BEFORE = /(?:^|[^\p{L}\p{N}_])((?:\p{L}|qu)['’])$/iu;
-const HELD_AFTER = /^(?:%|['’](?:s|re|ll|ve|d|m|t)(?![\p{L}\p{N}_]))?/iu;
+// a percent or currency sign after it ("40 %", "1,200€"; not the "$" of a word next: "$5M")
+const HELD_AFTER = /^(?:\s?[%\p{Sc}](?![\p{L}\p{N}_])|['’](?:s|re|ll|ve|d|m|t)(?![\p{L}\p{N}_]))?/iu;
 // where replaceWords dropped a word (no control character is left in a query), and what
 // joins two words without being one: "team & advisors", "B2B/B2C", "go-to-market"
 const GONE_WORD = "\u0000";

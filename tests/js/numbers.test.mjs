@@ -11,6 +11,7 @@ const DOCS = [
   { id: "b/001", title: "Customers", text: "11,256 customers in 2020", section: "traction" },
   { id: "c/001", title: "Revenue", text: "$1.5M ARR growing 40% a year", section: "traction" },
   { id: "d/001", title: "Customers", text: "customers love it", section: "traction" },
+  { id: "e/001", title: "実績", text: "売上1,200万円 達成 b2b", section: "traction" },
 ];
 
 async function search(query) {
@@ -36,6 +37,16 @@ test("a number, typed or loaded from a link, is not completed into a longer one"
   assert.equal(clause.open, undefined);
   assert.equal(parseQuery("team")[0].open, true);
   assert.equal(parseQuery("team ")[0].open, undefined);
+  // a word with a digit is a word: "b2" is "b2b" being typed
+  assert.equal(parseQuery("b2")[0].open, true);
+  assert.deepEqual((await search("b2")).hits.map((h) => h.tier), [1]);
+});
+
+test("a number right after Chinese or Japanese letters is found as typed", async () => {
+  // the text "売上1,200万円" was "売上1" and "200万円", the query "売上" "1200" "万円" (QA-58)
+  for (const query of ["売上1,200万円", "1,200", "1200"]) {
+    assert.deepEqual((await search(query)).hits.filter((h) => h.tier === 0).length, 1, query);
+  }
 });
 
 test("an offer keeps the number as typed and drops what a dropped number held", async () => {
@@ -44,6 +55,9 @@ test("an offer keeps the number as typed and drops what a dropped number held", 
   assert.equal(replaceWords("2,000 customers", [["2000", ""]]), "customers");
   assert.equal(replaceWords("CAC $370 payback", [["370", ""]]), "CAC payback");
   assert.equal(replaceWords("40% growth", [["40", ""]]), "growth");
+  assert.equal(replaceWords("1,200€ price tier", [["1200", ""]]), "price tier");
+  assert.equal(replaceWords("40 % growth", [["40", ""]]), "growth");
+  assert.equal(replaceWords("raised $5M", [["raised", ""]]), "$5M");
   assert.equal(replaceWords("L'Équipe team", [["equipe", ""]]), "team");
   assert.equal(replaceWords("Équipe plan", [["equipe", "team"]]), "team plan");
   // the status line names a word as typed
