@@ -13,6 +13,7 @@ option re-runs OCR and everything after it, and nothing before.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -38,7 +39,7 @@ from deckgen.corpus import (
     shared_slide_problems,
 )
 from deckgen.corpus_pdf import PDF_EXTENSION, read_source, refusal_key
-from deckgen.errors import BadInputError, ConfigError, DeckgenError
+from deckgen.errors import BadInputError, BusyError, ConfigError, DeckgenError
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import (
     atomic_write,
@@ -115,16 +116,24 @@ class Builder:
         self._refuse_unwritable(self.out, "--out")
         self._refuse_unwritable(self.build_root, "--cache")
         self._refuse_empty_corpus()
-        # only now: a build refused above leaves no empty --out or --cache behind
+        # only now: a build refused above leaves no empty --out or --cache behind, nor one
+        # refused as busy (taken away again below)
+        made = _folders_to_make(self.out) + _folders_to_make(self.build_root)
         self.out.mkdir(parents=True, exist_ok=True)
-        # the site folder's own lock, no file in it: another build (another --cache)
-        # writing the same pages would sweep this one's temp files and mix the two sites
-        with folder_lock(self.out, "--out"):
-            self._check_output_folder()
-            self.build_root.mkdir(parents=True, exist_ok=True)
-            with exclusive_lock(self.build_root / "lock"):
-                self._record_output_folder()  # only by the build that holds both locks
-                return self._run_reporting_stops()
+        try:
+            # the site folder's own lock, no file in it: another build (another --cache)
+            # writing the same pages would sweep this one's temp files and mix the two sites
+            with folder_lock(self.out, "--out"):
+                self._check_output_folder()
+                self.build_root.mkdir(parents=True, exist_ok=True)
+                with exclusive_lock(self.build_root / "lock"):
+                    self._record_output_folder()  # only by the build that holds both locks
+                    return self._run_reporting_stops()
+        except BusyError:
+            for folder in made:  # deepest first; one that holds anything stays
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
 
     def _run_reporting_stops(self) -> BuildReport:
         """_run; a build that stops halfway (Ctrl-C, SIGTERM, a full disk) replaces the last
@@ -683,6 +692,16 @@ def _model_file_digest(method: str) -> str:
     """A user's model file is keyed by its bytes: replacing it in place re-runs upscaling."""
     path = Path(method)
     return sha256_file(path) if path.suffix.lower() in (".pb", ".onnx") and path.is_file() else ""
+
+
+def _folders_to_make(folder: Path) -> list[Path]:
+    """The folders ``folder.mkdir(parents=True)`` would make, deepest first."""
+    made = []
+    for candidate in (folder, *folder.absolute().parents):
+        if os.path.lexists(candidate):
+            break
+        made.append(candidate)
+    return made
 
 
 def _nearest_existing(folder: Path) -> Path:

@@ -75,22 +75,40 @@ def gone_line(gone: list[str], report_path: str) -> str:
             "`deckgen deploy --delete` takes them off the live site)")
 
 
-def dataset_warnings(dataset: dict[str, Any] | None, report_path: str) -> list[str]:
-    """One line naming the decks in the dataset archive with no open licence (``build_bundle``'s
-    ``not_open_names``), and how to leave them out; none when every deck has one. A few are
-    named on the terminal; report.json's ``site.dataset.not_open_names`` lists them all."""
-    closed = [str(slug) for slug in (dataset or {}).get("not_open_names") or []]
-    if not closed:
-        return []
-    named = ", ".join(printable(slug) for slug in closed[:GONE_NAMED])
-    if len(closed) > GONE_NAMED:
-        named += f" and {len(closed) - GONE_NAMED} more (all in {report_path})"
-    one = len(closed) == 1
-    return [f"{len(closed)} deck{'' if one else 's'} in the dataset "
+def dataset_warnings(dataset: dict[str, Any] | None, report_path: str,
+                     then: str = "") -> list[str]:
+    """What to say of the dataset archive's licences (``build_bundle``'s result): the decks in
+    it with no open licence (``not_open_names``) and how to leave them out, and the decks
+    [bundle] open_only left out (``left_out_not_open``); none when every deck has one. A few
+    are named on the terminal, all in ``report_path``. ``then``: the command that applies a
+    changed setting, when it is not the one running (`bundle build` writes the build's)."""
+    dataset = dataset or {}
+
+    def named(slugs: list[str]) -> str:
+        text = ", ".join(printable(slug) for slug in slugs[:GONE_NAMED])
+        more = len(slugs) - GONE_NAMED
+        return text + (f" and {more} more (all in {report_path})" if more > 0 else "")
+
+    lines = []
+    closed = [str(slug) for slug in dataset.get("not_open_names") or []]
+    if closed:
+        one = len(closed) == 1
+        lines.append(
+            f"{len(closed)} deck{'' if one else 's'} in the dataset "
             f"{'carries' if one else 'carry'} no open licence (none stated, or one that does "
-            f"not allow reuse): {named}; {'its' if one else 'their'} slides are in the archive "
-            "with license_open false. Set open_only = true under [bundle] in deckgen.toml to "
-            "leave them out of it (the site still shows them)"]
+            f"not allow reuse): {named(closed)}; {'its' if one else 'their'} slides are in the "
+            "archive with license_open false. Set open_only = true under [bundle] in "
+            f"deckgen.toml{f' and run {then}' if then else ''} to leave them out of it (the "
+            "site still shows them)")
+    left_out = [str(slug) for slug in dataset.get("left_out_not_open") or []]
+    if left_out:
+        one = len(left_out) == 1
+        lines.append(
+            f"[bundle] open_only left {len(left_out)} deck{'' if one else 's'} without an "
+            f"open licence out of the dataset archive: {named(left_out)}; "
+            + ("the archive holds no slide" if not dataset.get("slides")
+               else f"the site still shows {'it' if one else 'them'}"))
+    return lines
 
 
 def report_problems(report: BuildReport) -> list[str]:

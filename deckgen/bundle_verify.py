@@ -78,8 +78,9 @@ def verify_bundle(archive: Path, notes: list[str] | None = None,
         except OSError as exc:
             return [f"{archive.name}: cannot read the folder ({exc})"]
         if skipped and notes is not None:
-            notes.append(f"skipped {len(skipped)} files the operating system left in the "
-                         f"folder, not part of the dataset: {', '.join(skipped)}")
+            count = "a file" if len(skipped) == 1 else f"{len(skipped)} files"
+            notes.append(f"skipped {count} the operating system left in the folder, not "
+                         f"part of the dataset: {', '.join(skipped)}")
         return problems + _check_files(files, counts, notes)
     not_gzip = _not_gzip(archive)
     if not_gzip:

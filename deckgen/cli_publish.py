@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -21,6 +22,7 @@ from deckgen.cli_common import (
     resolve_config,
     state,
 )
+from deckgen.config import Config
 from deckgen.errors import (
     EXIT_BAD_INPUT,
     DeckgenError,
@@ -48,24 +50,48 @@ def bundle_build(
 
     Example: deckgen bundle build
     """
-    from deckgen.build import SITE_MARKER, refuse_overlap, write_dataset
-    from deckgen.build_report import dataset_warnings
-    from deckgen.cache import Cache
-    from deckgen.corpus_pdf import read_source, source_identity
-    from deckgen.files import exclusive_lock, folder_lock, remove_temp_files
-    from deckgen.manifest import built_corpus, built_out, current_build_settings, load_manifest
+    from deckgen.files import exclusive_lock
 
     cfg = resolve_config(config, build={"out": out and str(out), "cache": cache and str(cache),
                                         "corpus": corpus and str(corpus)})
     cache = Path(cfg.build.cache)
+    with contextlib.ExitStack() as locks:
+        # first: a build still running on this cache is "busy" (7), not "no build found"
+        if cache.is_dir():
+            locks.enter_context(exclusive_lock(cache / "lock"))
+        _bundle_build_locked(cfg, out, cache, corpus)
+
+
+def _settings_text(params: Any) -> str:
+    """A settings table's values as deckgen.toml writes them: "open_only = true"."""
+    return ", ".join(f"{f.name} = {json.dumps(getattr(params, f.name))}"
+                     for f in dataclasses.fields(params))
+
+
+def _bundle_build_locked(asked: Config, out: Path | None, cache: Path,
+                         corpus: Path | None) -> None:
+    """`bundle build` under the cache's lock; ``asked``: the settings given to it."""
+    from deckgen.build import SITE_MARKER, refuse_overlap, write_dataset
+    from deckgen.build_report import dataset_warnings
+    from deckgen.cache import Cache
+    from deckgen.corpus_pdf import read_source, source_identity
+    from deckgen.files import folder_lock, remove_temp_files
+    from deckgen.manifest import built_corpus, built_out, current_build_settings, load_manifest
+
     slides, decks = load_manifest(cache)
-    out = out or built_out(cache) or Path(cfg.build.out)
-    corpus = corpus or built_corpus(cache) or Path(cfg.build.corpus)
+    out = out or built_out(cache) or Path(asked.build.out)
+    corpus = corpus or built_corpus(cache) or Path(asked.build.corpus)
     refuse_overlap(out, corpus, cache)  # the archive goes to out/dataset/
-    # the build's OCR, upscale and site settings and stage versions, not today's deckgen.toml
-    # or code: they are what made the slides' text, and provenance.json and the card say so.
-    # A build that recorded none, or other versions than this deckgen's, is refused.
+    # the build's OCR, upscale, site and bundle settings and stage versions, not today's
+    # deckgen.toml or code: they are what made the slides' text, and provenance.json and the
+    # card say so; the archive is the one the site's dataset page lists. A build that
+    # recorded none, or other versions than this deckgen's, is refused.
     cfg, failures, versions = current_build_settings(cache)
+    if asked.bundle != cfg.bundle:
+        err.print(Text.assemble(("warning: ", "yellow"), (
+            f"deckgen.toml sets [bundle] {_settings_text(asked.bundle)}, but the last build "
+            f"used {_settings_text(cfg.bundle)}: this writes the build's archive; run "
+            "`deckgen build` to apply the new setting")))
 
     def source(slide):
         # the archive pairs the file with the build's text and labels: they must be its own
@@ -77,7 +103,7 @@ def bundle_build(
     # never under a build: it writes the archive too (a build with another --cache into
     # this site holds the site folder's lock)
     site_lock = folder_lock(out, "--out") if out.is_dir() else contextlib.nullcontext()
-    with exclusive_lock(cache / "lock"), site_lock:
+    with site_lock:
         if not (out / SITE_MARKER).exists():  # the archive is still the last finished build's
             err.print(Text.assemble(("warning: ", "yellow"), (
                 f"{out} is not a finished site (a build stopped halfway?); this archive is "
@@ -104,8 +130,8 @@ def bundle_build(
     for item in info["skipped"]:
         line = f"{item['id']} left out of the archive: {item['reason']}"
         err.print(Text.assemble(("warning: ", "yellow"), line))
-    for line in dataset_warnings(info, "the not_open_names printed above"):  # as a build says
-        err.print(Text.assemble(("warning: ", "yellow"), line))
+    for line in dataset_warnings(info, "the not_open_names printed above", "`deckgen build`"):
+        err.print(Text.assemble(("warning: ", "yellow"), line))  # as a build says them
     page = out / "dataset.html"
     if page.exists() and info["sha256"] not in page.read_text("utf-8", "replace"):
         err.print(f"{page} shows another SHA-256 than the archive now has; run `deckgen "
@@ -199,6 +225,7 @@ def deploy(
     """
     from deckgen.deploy import deploy as run_deploy
     from deckgen.deploy import refusal_error, require_bucket
+    from deckgen.files import folder_lock
 
     state["resume"] = "the live site is whole; run the same command again to finish"
     cfg = resolve_config(
@@ -211,29 +238,35 @@ def deploy(
     from deckgen.build import unfinished_site
 
     site_dir = site_dir or Path(cfg.build.out)
-    if why := unfinished_site(site_dir):  # with --delete, what is missing would go live
-        raise DeckgenError(f"{why}; build it again with the `deckgen build` that made it, so "
-                           "a half-written or damaged site never goes live")
-    from deckgen.progress import Progress
+    with contextlib.ExitStack() as held:
+        # a build writing the site now is busy (7), not "unfinished"; none starts until the
+        # upload is done (it would replace files under it)
+        if site_dir.is_dir():
+            held.enter_context(folder_lock(site_dir, "--site", "wait for it to finish, "
+                                           "then deploy"))
+        if why := unfinished_site(site_dir):  # with --delete, what is missing would go live
+            raise DeckgenError(f"{why}; build it again with the `deckgen build` that made it, "
+                               "so a half-written or damaged site never goes live")
+        from deckgen.progress import Progress
 
-    try:
-        summary = run_deploy(
-            site_dir,
-            cfg.deploy.bucket,
-            prefix=cfg.deploy.prefix,
-            distribution_id=cfg.deploy.distribution_id or None,
-            dry_run=dry_run,
-            delete=delete,
-            max_delete=max_delete,
-            endpoint_url=endpoint_url,
-            progress=Progress(quiet=quiet),  # a bar on a terminal, a line a tenth in a log
-        )
-    # a refused --delete (what it would delete, and why) or a failed invalidation
-    # (what was done and what is owed): the JSON, then the error and its exit code
-    except DeckgenError as exc:
-        if as_json and getattr(exc, "summary", None):
-            print(json.dumps(exc.summary, sort_keys=True, default=str))
-        raise
+        try:
+            summary = run_deploy(
+                site_dir,
+                cfg.deploy.bucket,
+                prefix=cfg.deploy.prefix,
+                distribution_id=cfg.deploy.distribution_id or None,
+                dry_run=dry_run,
+                delete=delete,
+                max_delete=max_delete,
+                endpoint_url=endpoint_url,
+                progress=Progress(quiet=quiet),  # a bar on a terminal, a line a tenth in a log
+            )
+        # a refused --delete (what it would delete, and why) or a failed invalidation
+        # (what was done and what is owed): the JSON, then the error and its exit code
+        except DeckgenError as exc:
+            if as_json and getattr(exc, "summary", None):
+                print(json.dumps(exc.summary, sort_keys=True, default=str))
+            raise
     if as_json:
         print(json.dumps(summary, sort_keys=True, default=str))
     from deckgen.deploy_cdn import describe_groups

@@ -107,7 +107,7 @@ def exclusive_lock(lock_file: Path,
         if fcntl is not None and not _lock(handle, blocking=False):
             handle.seek(0)
             owner = handle.read().strip() or "another process"
-            raise BusyError(f"busy: another deckgen build ({owner}) is using "
+            raise BusyError(f"busy: another deckgen run ({owner}) is using "
                             f"{lock_file.parent}; {advice}") from None
         handle.truncate(0)
         handle.write(f"pid {os.getpid()}")
@@ -134,11 +134,12 @@ def is_system_file(name: str) -> bool:
 
 
 @contextmanager
-def folder_lock(folder: Path, option: str) -> Iterator[None]:
-    """Held by one process at a time on ``folder`` itself (one build per site folder): a
-    flock on the folder's own descriptor, so no lock file lands among the files a deploy
-    uploads; the OS drops it when the process dies. ``option`` names the folder's option
-    in the refusal, a ``BusyError`` (exit 7). Without flock (Windows) nothing is locked."""
+def folder_lock(folder: Path, option: str, advice: str = "") -> Iterator[None]:
+    """Held by one process at a time on ``folder`` itself (one build per site folder, and
+    no build while a deploy reads it): a flock on the folder's own descriptor, so no lock
+    file lands among the files a deploy uploads; the OS drops it when the process dies.
+    ``option`` names the folder's option in the refusal, a ``BusyError`` (exit 7), and
+    ``advice`` says what to do instead. Without flock (Windows) nothing is locked."""
     if fcntl is None:
         yield
         return
@@ -147,9 +148,9 @@ def folder_lock(folder: Path, option: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BusyError(f"busy: another deckgen build ({_flock_owner(fd)}) is writing "
-                            f"{os.path.join(folder, '')}; wait for it to finish, or give "
-                            f"this one another {option}") from None
+            advice = advice or f"wait for it to finish, or give this one another {option}"
+            raise BusyError(f"busy: another deckgen run ({_flock_owner(fd)}) is using "
+                            f"{os.path.join(folder, '')}; {advice}") from None
         yield
     finally:
         os.close(fd)  # drops the lock

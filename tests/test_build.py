@@ -399,7 +399,7 @@ def test_a_second_build_on_the_same_cache_waits_its_turn_with_a_clear_error(
     with exclusive_lock(tmp_path / "build" / "lock"):  # what a running build holds
         busy = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert busy.returncode == 7, busy.stderr  # busy: retry later, not a config error
-    assert f"another deckgen build (pid {os.getpid()}) is using" in busy.stderr
+    assert f"another deckgen run (pid {os.getpid()}) is using" in busy.stderr
     assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
 
 
@@ -419,7 +419,7 @@ def test_a_second_build_into_the_same_site_folder_is_refused_at_once(tmp_path, t
     finally:
         os.close(fd)
     assert busy.returncode == 7, busy.stderr
-    assert (f"another deckgen build (pid {os.getpid()}) is writing {site}/; wait for it to "
+    assert (f"another deckgen run (pid {os.getpid()}) is using {site}/; wait for it to "
             "finish, or give this one another --out") in busy.stderr
     assert not (other_cache / "site-folders.txt").exists()  # its --out not taken as its own
     assert not list(site.iterdir())
@@ -476,7 +476,11 @@ def test_every_command_refused_by_another_runs_lock_exits_7_naming_folder_and_pr
             busy = run(*words)
             said = " ".join(busy.stderr.split())
             assert busy.returncode == 7, (words, busy.stderr)
-            assert f"error: busy: another deckgen build (pid {holder.pid}) is using {cache}" in said
+            assert f"error: busy: another deckgen run (pid {holder.pid}) is using {cache}" in said
+        # a build refused as busy leaves no --out it made (QA-57)
+        new_out = tmp_path / "new" / "deep" / "site"
+        busy = run(*build[3:-4], "--out", str(new_out), "--cache", str(cache))
+        assert busy.returncode == 7 and not (tmp_path / "new").exists(), busy.stderr
     other_cache = tmp_path / "build2"
     with another_deckgen_holding(("site", site)) as holder:
         for words in ([*build[3:-2], "--cache", str(other_cache)],
@@ -484,8 +488,9 @@ def test_every_command_refused_by_another_runs_lock_exits_7_naming_folder_and_pr
             busy = run(*words)
             said = " ".join(busy.stderr.split())
             assert busy.returncode == 7, (words, busy.stderr)
-            assert (f"error: busy: another deckgen build (pid {holder.pid}) is writing {site}/; "
+            assert (f"error: busy: another deckgen run (pid {holder.pid}) is using {site}/; "
                     "wait for it to finish, or give this one another --out") in said
+    assert not other_cache.exists()
     assert run(*build[3:]).returncode == 0  # the same command, run again once it is free
 
 
@@ -829,7 +834,7 @@ def test_label_sets_a_section_by_hand_that_the_next_build_keeps(tmp_path, tiny_c
     labelled = toml.read_text()
     with exclusive_lock(tmp_path / "build" / "lock"):
         busy = label("beta-health/003", "team")
-    assert busy.returncode != 0 and "another deckgen build" in busy.stderr, busy.stderr
+    assert busy.returncode != 0 and "another deckgen run" in busy.stderr, busy.stderr
     assert toml.read_text() == labelled
 
 

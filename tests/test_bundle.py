@@ -1100,6 +1100,43 @@ def test_bundle_build_sweeps_a_killed_writes_temp_file_and_says_the_site_is_unfi
     assert verify_bundle(dataset / archive_name(DATASET_VERSION)) == []
 
 
+def test_bundle_build_writes_the_builds_archive_names_a_new_setting_and_waits_its_turn(
+    tmp_path, tiny_corpus
+):
+    # QA-57: [bundle] open_only set after the build was silently ignored, and a cache whose
+    # first build was still running was "no build found" (2), not busy (7)
+    from deckgen.files import exclusive_lock
+
+    bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out",
+              str(tmp_path / "site"), "--cache", str(tmp_path / "build")]
+    (tmp_path / "build").mkdir()
+    with exclusive_lock(tmp_path / "build" / "lock"):  # a first build, still running
+        busy = subprocess.run(bundle, capture_output=True, text=True, timeout=300)
+    assert busy.returncode == 7 and "busy: another deckgen run" in busy.stderr, busy.stderr
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    config = tmp_path / "deckgen.toml"
+    config.write_text("[bundle]\nopen_only = true\n")
+    result = subprocess.run([*bundle, "--config", str(config)], capture_output=True, text=True,
+                            timeout=300)
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 0, said
+    assert ("deckgen.toml sets [bundle] open_only = true, but the last build used open_only = "
+            "false: this writes the build's archive; run `deckgen build` to apply the new "
+            "setting") in said
+    assert "under [bundle] in deckgen.toml and run `deckgen build` to leave them out" in said
+    assert json.loads(result.stdout)["not_open_names"] == ["beta-health"]  # still in it
+
+
+def test_the_warnings_say_which_decks_open_only_left_out_and_an_empty_archive():
+    from deckgen.build_report import dataset_warnings
+
+    [line] = dataset_warnings({"left_out_not_open": ["a", "b"], "slides": 3}, "r.json")
+    assert line == ("[bundle] open_only left 2 decks without an open licence out of the dataset "
+                    "archive: a, b; the site still shows them")
+    [line] = dataset_warnings({"left_out_not_open": ["a"], "slides": 0}, "r.json")
+    assert line.endswith("out of the dataset archive: a; the archive holds no slide")
+
+
 # --- verify a copy repacked, unpacked or re-compressed by a mirror or a researcher -------------
 
 def _unpacked(corpus, tmp_path: Path) -> Path:

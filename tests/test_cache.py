@@ -342,7 +342,7 @@ def test_prune_after_an_interrupted_build_keeps_that_builds_work(
     with exclusive_lock(build / "lock"):  # ... unless that build is still running (QA-46)
         running = _run(prune)
     said = " ".join(running.stderr.split())
-    assert running.returncode == EXIT_BUSY and "another deckgen build" in said
+    assert running.returncode == EXIT_BUSY and "another deckgen run" in said
     assert said.endswith("; prune when it has finished")
     first = _run(prune)
     said = " ".join(first.stderr.split())

@@ -622,6 +622,27 @@ def test_cli_dry_run_prints_the_whole_plan_and_exits_as_the_refused_deploy_would
     assert aws.objects() == live  # nothing touched
 
 
+def test_a_deploy_while_a_build_writes_the_site_is_busy_and_none_starts_under_it(aws, tmp_path):
+    """QA-57: a deploy during a build said the site was unfinished (2: fix something), or
+    uploaded files the build then replaced; it waits its turn on the site folder's lock."""
+    import os
+    import subprocess
+    import sys
+
+    from test_build import another_deckgen_holding
+
+    site = make_site(tmp_path / "a", DECKS_A)
+    cmd = [sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site), "--bucket",
+           aws.bucket, "--endpoint-url", aws.endpoint, "--quiet", "--dry-run"]
+    with another_deckgen_holding(("site", site)) as holder:  # a build writing the site
+        busy = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    said = " ".join(busy.stderr.split())
+    assert busy.returncode == 7, said
+    assert (f"error: busy: another deckgen run (pid {holder.pid}) is using {site}/; wait for "
+            "it to finish, then deploy") in said
+    assert subprocess.run(cmd, capture_output=True, env=os.environ.copy()).returncode == 0
+
+
 @pytest.mark.e2e
 def test_dry_run_writes_nothing(aws, tmp_path):
     aws.run(make_site(tmp_path / "a", DECKS_A))

@@ -373,7 +373,7 @@ def test_two_builds_into_one_site_folder_the_second_is_refused_at_once(tmp_path,
         started = time.monotonic()
         second = run_build(tmp_path, tiny_corpus, "--cache", str(tmp_path / "build2"))
         assert second.returncode == 7, second.stderr  # busy
-        assert (f"another deckgen build (pid {first.pid}) is writing {site}/; wait for it "
+        assert (f"another deckgen run (pid {first.pid}) is using {site}/; wait for it "
                 "to finish, or give this one another --out") in second.stderr
         assert time.monotonic() - started < 60  # refused, not after its own OCR
         assert not (tmp_path / "build2" / "site-folders.txt").exists()

@@ -1276,7 +1276,9 @@ export function typedAs(query, word) {
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 const standsAlone = (text, t) => !WORD_CHAR.test([...text.slice(Math.max(0, t.start - 2), t.start)].pop() || "")
   && !WORD_CHAR.test(String.fromCodePoint(text.codePointAt(t.end) ?? 32));
-const CURRENCY_BEFORE = /\p{Sc}+$/u, ELISION_BEFORE = /(?:^|[^\p{L}\p{N}_])((?:\p{L}|qu)['’])$/iu;
+// a currency sign ("$5M", "R$ 2,000", "US$5M") or an approximation or number sign ("~2,000",
+// "#1"), or an elision ("L'Équipe" less "equipe": not "L'")
+const CURRENCY_BEFORE = /(?:\p{Lu}{0,2}\p{Sc}+|[~≈#])\s?$/u, ELISION_BEFORE = /(?:^|[^\p{L}\p{N}_])((?:\p{L}|qu)['’])$/iu;
 // a percent or currency sign after it ("40 %", "1,200€"; not the "$" of a word next: "$5M")
 const HELD_AFTER = /^(?:\s?[%\p{Sc}](?![\p{L}\p{N}_])|['’](?:s|re|ll|ve|d|m|t)(?![\p{L}\p{N}_]))?/iu;
 // where replaceWords dropped a word (no control character is left in a query), and what

@@ -58,6 +58,9 @@ test("an offer keeps the number as typed and drops what a dropped number held", 
   assert.equal(replaceWords("1,200€ price tier", [["1200", ""]]), "price tier");
   assert.equal(replaceWords("40 % growth", [["40", ""]]), "growth");
   assert.equal(replaceWords("raised $5M", [["raised", ""]]), "$5M");
+  for (const typed of ["~2,000 customers", "R$ 2,000 customers", "2,000 $ customers", "#2,000 customers"]) {
+    assert.equal(replaceWords(typed, [["2000", ""]]), "customers", typed);
+  }
   assert.equal(replaceWords("L'Équipe team", [["equipe", ""]]), "team");
   assert.equal(replaceWords("Équipe plan", [["equipe", "team"]]), "team plan");
   // the status line names a word as typed
