@@ -154,9 +154,11 @@ SECTION_DEFINITIONS: dict[str, str] = {
     "other": "agenda, section dividers, disclaimers, appendix, legal and confidentiality "
              "notices, Q&A, filler quotes",
 }
-# licences that allow reuse and redistribution (Open Definition); others, and none, do not
+# licences that allow reuse and redistribution (Open Definition), as license_key spells them;
+# others, and none, do not. "cc-by" and "cc-by-sa" name no version: open in every one
 OPEN_LICENSES = frozenset({
-    "cc0-1.0", "cc0", "cc-by-4.0", "cc-by-3.0", "cc-by-2.0", "cc-by-sa-4.0", "cc-by-sa-3.0",
+    "cc0-1.0", "cc0", "cc-by-4.0", "cc-by-3.0", "cc-by-2.5", "cc-by-2.0", "cc-by-1.0", "cc-by",
+    "cc-by-sa-4.0", "cc-by-sa-3.0", "cc-by-sa-2.5", "cc-by-sa-2.0", "cc-by-sa-1.0", "cc-by-sa",
     "mit", "apache-2.0", "bsd-2-clause", "bsd-3-clause", "odc-by", "odc-by-1.0", "pddl",
     "pddl-1.0", "odbl", "odbl-1.0", "unlicense", "public-domain",
 })
@@ -169,7 +171,9 @@ LICENCE_HINTS = {
     "Unlicense": "no rights reserved",
     "CC-BY-4.0": "reuse with credit",
     "CC-BY-3.0": "reuse with credit",
+    "CC-BY-2.5": "reuse with credit",
     "CC-BY-2.0": "reuse with credit",
+    "CC-BY-1.0": "reuse with credit",
     "ODC-By-1.0": "reuse with credit",
     "MIT": "reuse with credit",
     "Apache-2.0": "reuse with credit",
@@ -177,6 +181,9 @@ LICENCE_HINTS = {
     "BSD-3-Clause": "reuse with credit",
     "CC-BY-SA-4.0": "reuse with credit, under the same licence",
     "CC-BY-SA-3.0": "reuse with credit, under the same licence",
+    "CC-BY-SA-2.5": "reuse with credit, under the same licence",
+    "CC-BY-SA-2.0": "reuse with credit, under the same licence",
+    "CC-BY-SA-1.0": "reuse with credit, under the same licence",
     "ODbL-1.0": "reuse with credit, under the same licence",
     "CC-BY-NC-4.0": "not an open licence: non-commercial reuse only, with credit",
     "CC-BY-NC-SA-4.0": "not an open licence: non-commercial reuse only, with credit",
@@ -184,11 +191,68 @@ LICENCE_HINTS = {
     "CC-BY-NC-ND-4.0": "not an open licence: non-commercial, no changes, with credit",
 }
 SPDX_IDS = {spdx.casefold(): spdx for spdx in LICENCE_HINTS}
+# licences named without a version that only ever had one, so their SPDX id is certain (CC0,
+# ODbL, ODC-By and PDDL all stop at 1.0); "cc-by" and "cc-by-sa" had five: they get none
+_ONLY_VERSION = {"cc0": "CC0-1.0", "odbl": "ODbL-1.0", "odc-by": "ODC-By-1.0",
+                 "pddl": "PDDL-1.0"}
+_KNOWN_KEYS = OPEN_LICENSES | SPDX_IDS.keys() | {"cc-by-nc", "cc-by-nd", "cc-by-nc-sa",
+                                                 "cc-by-nc-nd"}
+# a licence's page: creativecommons.org/licenses/by-sa/4.0/deed.en, .../publicdomain/zero/1.0/
+_CC_URL = re.compile(r"(?:https?://)?(?:www\.)?creativecommons\.org/(licenses|publicdomain)/"
+                     r"([a-z-]+)(?:/(\d+(?:\.\d+)?))?(?:[/?#].*)?")
+_ID_URL = re.compile(r"(?:https?://)?(?:www\.)?(?:spdx|opensource)\.org/licenses/"
+                     r"([\w.+-]+?)(?:\.html|\.php)?/?")
+# long names, as words: "Creative Commons Attribution-ShareAlike" is "cc by sa"
+_PHRASES = (
+    (r"\bcreative commons\b", "cc"), (r"\bcc zero\b", "cc0"), (r"\battribution\b", "by"),
+    (r"\bshare ?alike\b", "sa"), (r"\bnon ?commercial\b", "nc"),
+    (r"\bno ?deriv(?:ative)?s?\b", "nd"), (r"\bopen database\b", "odbl"),
+    (r"\bopen data commons (?:by|attribution)\b", "odc-by"),
+    (r"\bopen data commons odbl\b", "odbl"),
+    (r"\bpublic domain dedication and\b", "pddl"), (r"\bpublic license\b", "license"),
+    (r"\blicence\b", "license"), (r"\bv(?=\d)", ""),
+)
+# words a licence's name carries that do not change which licence it is
+_FILLER = frozenset({"the", "license", "version", "international", "universal", "unported",
+                     "generic", "deed", "legal", "code"})
 
 
 def license_key(license_text: str) -> str:
-    """A licence text as one lower-case, hyphen-joined word: "CC BY_SA 4.0" is cc-by-sa-4.0."""
-    return "-".join(license_text.lower().replace("_", " ").split())
+    """A licence text as one lower-case, hyphen-joined key that is_open_license, spdx_id and
+    the site read: "CC BY_SA 4.0", "Creative Commons Attribution-ShareAlike 4.0
+    International" and https://creativecommons.org/licenses/by-sa/4.0/ are all cc-by-sa-4.0;
+    "MIT License" is mit, "CC0 1.0 Universal" cc0-1.0, "CC BY" cc-by (no version)."""
+    text = " ".join(license_text.casefold().replace("_", " ").split())
+    if not text:
+        return ""
+    whole = _words_key(re.sub(r"\([^()]*\)", " ", text))  # "... 4.0 International (CC BY 4.0)"
+    if whole in _KNOWN_KEYS:
+        return whole
+    for inner in re.findall(r"\(([^()]*)\)", text):
+        if _words_key(inner) in _KNOWN_KEYS:
+            return _words_key(inner)
+    return whole or "-".join(text.split())
+
+
+def _words_key(text: str) -> str:
+    text = text.strip()
+    if url := _CC_URL.fullmatch(text):
+        kind, code, version = url.groups()
+        name = {"zero": "cc0", "mark": "public-domain"}.get(code, f"cc-{code}")
+        if kind == "publicdomain" and code == "mark":
+            return name
+        return f"{name}-{version}" if version else name
+    if url := _ID_URL.fullmatch(text):
+        text = url.group(1)
+    for pattern, replacement in _PHRASES:
+        text = re.sub(pattern, replacement, text)
+    words = [w for w in re.split(r"[\s,;:/\-]+", text) if w and w not in _FILLER]
+    if words[:1] == ["by"]:  # "Attribution 4.0 International" names CC's licence
+        words.insert(0, "cc")
+    key = "-".join(words)
+    if re.fullmatch(r"(cc|apache).*-\d+", key) and f"{key}.0" in _KNOWN_KEYS:
+        key += ".0"  # "CC BY 4", "Apache 2"
+    return key
 
 
 def is_open_license(license_text: str) -> bool:
@@ -196,9 +260,12 @@ def is_open_license(license_text: str) -> bool:
 
 
 def spdx_id(license_text: str) -> str | None:
-    """The SPDX id a licence text names, in any case or spacing ("cc-by-sa-4.0", "CC BY-SA
-    4.0": CC-BY-SA-4.0); None when it names none of LICENCE_HINTS."""
-    return SPDX_IDS.get(license_key(license_text))
+    """The SPDX id a licence text names, in any of license_key's spellings ("cc-by-sa-4.0",
+    "Creative Commons Attribution-ShareAlike 4.0 International": CC-BY-SA-4.0; "CC0" and
+    "ODbL", which only ever had version 1.0: CC0-1.0, ODbL-1.0); None when it names none of
+    LICENCE_HINTS, or no version of one that had several ("CC BY")."""
+    key = license_key(license_text)
+    return SPDX_IDS.get(key) or _ONLY_VERSION.get(key)
 
 
 def dataset_license(license_text: str) -> str | None:
@@ -267,7 +334,19 @@ class CardContext:
         return sorted(slug for slug, d in self.decks.items() if not is_open_license(d.license))
 
     @property
+    def empty_reason(self) -> str:
+        """Why an archive holds no slide ([bundle] open_only, or an empty corpus)."""
+        gone = len(self.left_out_not_open)
+        if gone:
+            return ("no deck has an open licence, and `[bundle] open_only = true` leaves "
+                    f"such decks out ({_n_decks_count(gone)} left out), so this archive holds "
+                    "only its documents.")
+        return "the corpus had no slide to put in it, so this archive holds only its documents."
+
+    @property
     def description(self) -> str:
+        if not self.rows:
+            return f"No pitch-deck slides: {self.empty_reason}"
         kind = {0: "", len(self.decks): "fictional "}.get(self.fictional, "")
         mixed = (f" ({self.fictional} of them fictional)"
                  if 0 < self.fictional < len(self.decks) else "")
@@ -280,9 +359,12 @@ class CardContext:
 
 def hf_license(licenses: list[str]) -> str:
     """The Hugging Face licence id for the card header ('other' when mixed or unknown)."""
-    if len(licenses) == 1 and licenses[0].lower() in _HF_LICENSES:
-        return licenses[0].lower()
-    return "other"
+    if len(licenses) != 1:
+        return "other"
+    # Hugging Face names the licences that only had a 1.0 without it (spdx_id gives the 1.0)
+    hf_id = {"odbl-1.0": "odbl", "odc-by-1.0": "odc-by", "pddl-1.0": "pddl"}.get(
+        licenses[0].lower(), licenses[0].lower())
+    return hf_id if hf_id in _HF_LICENSES else "other"
 
 
 def _size_category(n: int) -> str:
@@ -438,6 +520,8 @@ def _origin(ctx: CardContext) -> list[str]:
                "far more accurate than on real decks: they say nothing about real decks.")
 
     others = [d for d in ctx.decks.values() if d.fictional is not True]
+    if not total:
+        return [f"The archive holds no deck: {ctx.empty_reason}"]
     if fictional == total:
         return [f"{_every(total)} {_is(total)} fictional (`fictional` is true on every slide): "
                 + made_up]
@@ -570,6 +654,8 @@ _FICTIONAL_CELL = {True: "yes", False: "no", None: "not stated"}
 
 def _licences(ctx: CardContext) -> list[str]:
     total, closed = len(ctx.decks), ctx.not_open
+    if not total:
+        return ["The archive holds no deck, so no licence applies to it." + _left_out_decks(ctx)]
     carry = {True: "carries", False: "carry"}
     some = _every(total) if closed == total else f"{closed} of the {total} decks"
     count = (f"{some} {carry[closed == 1]} no open licence (none stated, or one that "
@@ -632,7 +718,7 @@ def _limitations(ctx: CardContext) -> list[str]:
                      "slides of 4 real decks, in deckgen's own evaluation), and less than half "
                      f"the time where the label's score is under {UNSURE_BELOW} (shown as "
                      "unsure on the site)")
-    if fictional == total:
+    if fictional == total and total:
         accuracy = ("On these fictional decks they are far more accurate than on real decks, "
                     "since the classifier was trained on decks from the same generator: do not "
                     "report them as its accuracy. " + real_accuracy)

@@ -58,7 +58,8 @@ def bibtex(ctx: CardContext) -> str:
     else:
         fields.append(("howpublished", f"{ARCHIVE_STEM}-v{ctx.version}.tar.gz"))
     decks = "1 pitch deck" if len(ctx.decks) == 1 else f"{len(ctx.decks)} pitch decks"
-    fields.append(("note", f"Slides of {decks}, each under its deck's licence"))
+    fields.append(("note", f"Slides of {decks}, each under its deck's licence" if ctx.decks
+                   else "No slides: the archive holds only its documents"))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{bibtex_key(ctx.full_version)},\n{body}\n}}"
 
@@ -87,7 +88,9 @@ def _credit(ctx: CardContext) -> str:
     who = (f"the site that publishes it ({publisher(ctx.site_title)})"
            if publisher(ctx.site_title) else "no author or publisher")
     fictional, total = ctx.fictional, len(ctx.decks)
-    if fictional == total:
+    if not total:
+        decks = "The archive holds no slide, so there is no one to credit."
+    elif fictional == total:
         decks = ("Its decks are fictional (`deckgen sample` made them): there is no company "
                  "behind them to credit.")
     else:
@@ -100,14 +103,24 @@ def _credit(ctx: CardContext) -> str:
     return f"deckgen records {who} for this dataset, so the entry names no author. {decks}"
 
 
+# legal forms a company's name may end in ("Acme Inc." is Acme): whole words, after folding
+LEGAL_FORMS = ("inc", "llc", "ltd", "limited", "gmbh", "corp", "corporation", "co", "plc", "ag",
+               "sa", "bv", "pty", "ab", "oy", "as")
+
 # the card's split snippet, as it prints it; split_group and group_split run the same here
 SPLIT_SNIPPET = f"""import hashlib
 import unicodedata
 
-def group(row: dict) -> str:  # the company however it is written ("ACME Inc." = "Acme inc")
-    text = unicodedata.normalize("NFKC", row["company"]).upper().lower().replace("ς", "σ")
-    kept = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in text)
-    return "-".join(kept.split()) or row["deck"]  # no company stated: the deck alone
+LEGAL_FORMS = {{{", ".join(f'"{form}"' for form in LEGAL_FORMS)}}}
+
+def group(row: dict) -> str:  # the company however it is written: "ACME, Inc." = "Acme" = "acme"
+    text = unicodedata.normalize("NFKC", row["company"] or "").upper().lower().replace("ς", "σ")
+    words = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in text).split()
+    if len(words) > 2 and len(words[-1]) == len(words[-2]) == 1:  # "S.A." is "sa"
+        words[-2:] = [words[-2] + words[-1]]
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:  # "Acme Pty Ltd" is "acme"
+        words.pop()
+    return "".join(words) or row["deck"]  # letters and digits only; no company: the deck
 
 def split(row: dict) -> str:  # one company in {TEST_ONE_IN} on average, the same everywhere
     digest = int(hashlib.sha256(group(row).encode()).hexdigest(), 16)
@@ -124,11 +137,13 @@ def splits(ctx: CardContext) -> list[str]:
         "The archive declares one split, `train`, holding every slide: make your own, by "
         "company. Slides of one deck are not independent (one company, template, fonts and "
         "wording), nor are two decks of one company (a 2019 and a 2021 version, or a "
-        "re-export): split on the `company` field, compared without regard to case, width "
-        "and punctuation, and on the `deck` id where no company is stated, for example "
-        "deterministically by a hash of it as below. A split by deck puts versions of one "
-        "company's deck on both sides; a random split of slides puts pages of one deck on "
-        "both sides; both overstate results." + shared,
+        "re-export): split on the `company` field, compared by its letters and digits "
+        "alone (case, width, spaces and punctuation aside) and without a legal form "
+        "at its end (Inc., Ltd, GmbH, S.A. ...), and on the `deck` id where no company is "
+        "stated, for example deterministically by a hash of it as below (letters with "
+        "accents or in other scripts count as they are: \"Café\" is not \"Cafe\"). A split "
+        "by deck puts versions of one company's deck on both sides; a random split of "
+        "slides puts pages of one deck on both sides; both overstate results." + shared,
         "",
         "```python",
         *SPLIT_SNIPPET.rstrip("\n").split("\n"),
@@ -140,8 +155,20 @@ def splits(ctx: CardContext) -> list[str]:
 
 
 def split_group(row: Mapping[str, Any]) -> str:
-    """The snippet's ``group``: the company's facet key, or the deck slug when none."""
-    return facet_key(str(row.get("company") or "")) or str(row["deck"])
+    """The snippet's ``group``: the company's letters and digits (``facet_key``'s folding,
+    then no punctuation or space) less a legal form at its end, or the deck slug when none:
+    "Ember-Nest" and "Embernest", "Acme Inc." and "ACME" are one company."""
+    return company_key(str(row.get("company") or "")) or str(row["deck"])
+
+
+def company_key(company: str) -> str:
+    """``split_group``'s key of a company name ("" when it has no letter or digit)."""
+    words = facet_key(company).split("-")
+    if len(words) > 2 and len(words[-1]) == len(words[-2]) == 1:  # "S.A.", "B.V." as one word
+        words[-2:] = [words[-2] + words[-1]]
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:  # "Acme Pty Ltd" is Acme
+        words.pop()
+    return "".join(words)
 
 
 def group_split(group: str) -> str:
@@ -188,6 +215,8 @@ def check_download(root: str) -> list[str]:
 def split_outcome(ctx: CardContext) -> str:
     """What the snippet gives on this dataset, and whether it keeps every company and every
     source file on one side (a file in decks of two companies may land on both)."""
+    if not ctx.rows:
+        return "This archive holds no slide, so the snippet has nothing to split."
     companies: dict[str, set[str]] = {"train": set(), "test": set()}
     decks: dict[str, set[str]] = {"train": set(), "test": set()}
     slides = {"train": 0, "test": 0}

@@ -97,7 +97,9 @@ def _http_url(url: str | None) -> str:
 # open licences the dataset card knows by names that are not SPDX ids (shown, not linked)
 _OPEN_ALIAS_HINTS = {"cc0": "no rights reserved", "public-domain": "no rights reserved",
                      "pddl": "no rights reserved", "odc-by": "reuse with credit",
-                     "odbl": "reuse with credit, under the same licence"}
+                     "odbl": "reuse with credit, under the same licence",
+                     "cc-by": "reuse with credit",
+                     "cc-by-sa": "reuse with credit, under the same licence"}
 _ASK = "ask the company before reuse"
 
 

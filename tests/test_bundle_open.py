@@ -19,8 +19,8 @@ from test_bundle_card import _docs, _rows
 from deckgen.build import Builder
 from deckgen.build_report import BuildReport, dataset_warnings, report_problems
 from deckgen.bundle import archive_name, build_bundle, verify_bundle
-from deckgen.bundle_card import dataset_license, is_open_license, spdx_id
-from deckgen.bundle_guide import group_split, split_group
+from deckgen.bundle_card import dataset_license, hf_license, is_open_license, spdx_id
+from deckgen.bundle_guide import SPLIT_SNIPPET, group_split, split_group
 from deckgen.bundle_images import encode_upscaled
 from deckgen.bundle_verify_values import row_value_problems
 from deckgen.config import BundleParams, Config, load_config
@@ -256,7 +256,9 @@ def _company_on_each_side() -> tuple[str, str]:
 def test_two_decks_of_one_company_land_on_one_side(tmp_path):
     # spelled apart, one company: a 2019 deck and its 2021 re-export
     decks = {"acme-2019": DeckMeta("acme-2019", company="ACME Inc.", year=2019),
-             "acme-2021": DeckMeta("acme-2021", company="Acme inc", year=2021),
+             "acme-2021": DeckMeta("acme-2021", company="Acme", year=2021),
+             "ember": DeckMeta("ember", company="Embernest"),
+             "ember-nest-gmbh": DeckMeta("ember-nest-gmbh", company="Ember-Nest GmbH"),
              "no-name": DeckMeta("no-name")}
     _build(tmp_path, decks)
     docs = _docs(tmp_path)
@@ -265,8 +267,8 @@ def test_two_decks_of_one_company_land_on_one_side(tmp_path):
     exec(splits.split("```python\n", 1)[1].split("```", 1)[0], snippet)  # the card's code
     rows = _rows(docs)
     sides = {row["deck"]: snippet["split"](row) for row in rows}
-    assert sides["acme-2019"] == sides["acme-2021"]
-    assert {snippet["group"](row) for row in rows} == {"acme-inc", "no-name"}
+    assert sides["acme-2019"] == sides["acme-2021"] and sides["ember"] == sides["ember-nest-gmbh"]
+    assert {snippet["group"](row) for row in rows} == {"acme", "embernest", "no-name"}
     assert all(snippet["split"](row) == group_split(split_group(row)) for row in rows)
     assert ("No company (as `group` reads it) is on both sides, and no source file is on both "
             "sides.") in splits
@@ -314,3 +316,171 @@ def test_no_date_is_stated_without_source_date_epoch(tmp_path, monkeypatch):
 
 def test_is_open_license_reads_any_spelling_of_an_open_one():
     assert is_open_license(" cc_by_sa 4.0 ") and not is_open_license("CC-BY-NC-4.0")
+
+
+# licence texts as deck.toml states them -> (open?, SPDX id); None: no SPDX id names it
+LICENCE_SPELLINGS = {
+    "Creative Commons Attribution 4.0 International": (True, "CC-BY-4.0"),
+    "Creative Commons Attribution-ShareAlike 4.0 International": (True, "CC-BY-SA-4.0"),
+    "Creative Commons Attribution 4.0 International (CC BY 4.0)": (True, "CC-BY-4.0"),
+    "Creative Commons Attribution 3.0 Unported License": (True, "CC-BY-3.0"),
+    "Creative Commons Attribution-ShareAlike 4.0 International Public License":
+        (True, "CC-BY-SA-4.0"),
+    "Attribution 4.0 International": (True, "CC-BY-4.0"),
+    "CC BY-SA": (True, None),  # open in every version; which one is not stated
+    "CC BY": (True, None),
+    "cc-by": (True, None),
+    "by-sa": (True, None),
+    "CC-BY-2.5": (True, "CC-BY-2.5"),
+    "CC BY 4": (True, "CC-BY-4.0"),
+    "CC BY-SA 4.0 Licence": (True, "CC-BY-SA-4.0"),
+    " cc_by_sa 4.0 ": (True, "CC-BY-SA-4.0"),
+    "CC0 1.0 Universal": (True, "CC0-1.0"),
+    "CC0": (True, "CC0-1.0"),  # there is no other CC0
+    "CC Zero": (True, "CC0-1.0"),
+    "ODbL": (True, "ODbL-1.0"),  # nor another ODbL
+    "Open Database License (ODbL) v1.0": (True, "ODbL-1.0"),
+    "ODC-By": (True, "ODC-By-1.0"),
+    "PDDL": (True, "PDDL-1.0"),
+    "MIT License": (True, "MIT"),
+    "The MIT License (MIT)": (True, "MIT"),
+    "Apache License 2.0": (True, "Apache-2.0"),
+    "Apache License, Version 2.0": (True, "Apache-2.0"),
+    "BSD 3-Clause License": (True, "BSD-3-Clause"),
+    "The Unlicense": (True, "Unlicense"),
+    "Public Domain": (True, None),
+    "https://creativecommons.org/licenses/by/4.0/": (True, "CC-BY-4.0"),
+    "https://creativecommons.org/licenses/by-sa/4.0/deed.en": (True, "CC-BY-SA-4.0"),
+    "http://creativecommons.org/licenses/by/3.0": (True, "CC-BY-3.0"),
+    "https://creativecommons.org/publicdomain/zero/1.0/": (True, "CC0-1.0"),
+    "https://opensource.org/licenses/MIT": (True, "MIT"),
+    "https://spdx.org/licenses/Apache-2.0.html": (True, "Apache-2.0"),
+    # not open: non-commercial, no derivatives, reserved, unknown, none
+    "Creative Commons Attribution-NonCommercial 4.0 International": (False, "CC-BY-NC-4.0"),
+    "Attribution-NonCommercial 4.0 International": (False, "CC-BY-NC-4.0"),
+    "Attribution-NoDerivatives 4.0 International": (False, "CC-BY-ND-4.0"),
+    "Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International":
+        (False, "CC-BY-NC-SA-4.0"),
+    "CC BY-NC-ND 4.0": (False, "CC-BY-NC-ND-4.0"),
+    "by-nc": (False, None),
+    "by-nd": (False, None),
+    "CC BY-NC": (False, None),
+    "CC BY-NC-SA": (False, None),
+    "https://creativecommons.org/licenses/by-nc/4.0/": (False, "CC-BY-NC-4.0"),
+    "https://creativecommons.org/licenses/by-nd/4.0/deed.de": (False, "CC-BY-ND-4.0"),
+    "Creative Commons": (False, None),
+    "Apache": (False, None),  # 1.0, 1.1 or 2.0
+    "GPL-3.0": (False, None),
+    "All rights reserved": (False, None),
+    "Proprietary, ask first": (False, None),
+    "License": (False, None),
+    "": (False, None),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), LICENCE_SPELLINGS.items())
+def test_a_licence_is_read_in_any_common_spelling(text, expected):
+    from deckgen import site
+
+    assert (is_open_license(text), spdx_id(text)) == expected
+    assert dataset_license(text) == (spdx_id(text) or " ".join(text.split()) or None)
+    view = site.licence_view(text)  # the deck page reads it the same way
+    assert view.name == (spdx_id(text) or " ".join(text.split()) or "None stated")
+    if spdx_id(text):
+        assert "ask the company" not in view.hint or not expected[0]
+
+
+def test_open_only_keeps_a_deck_whose_licence_is_written_out(tmp_path):
+    decks = {"long": DeckMeta("long", company="Long",
+                              license="Creative Commons Attribution 4.0 International"),
+             "url": DeckMeta("url", company="Url",
+                             license="https://creativecommons.org/licenses/by-sa/4.0/deed.en"),
+             "bare": DeckMeta("bare", company="Bare", license="CC BY"),
+             "nc": DeckMeta("nc", company="Nc", license="Attribution-NonCommercial 4.0")}
+    info = _build(tmp_path, decks, config=Config(bundle=BundleParams(open_only=True)))
+    rows = _rows(_docs(tmp_path))
+    assert {r["deck"]: r["license"] for r in rows if r["page"] == 1} == {
+        "long": "CC-BY-4.0", "url": "CC-BY-SA-4.0", "bare": "CC BY"}
+    assert info["left_out_not_open"] == ["nc"]
+    assert verify_bundle(tmp_path / archive_name("1")) == []
+
+
+def test_hugging_face_names_a_licence_that_only_had_1_0_without_it():
+    assert hf_license(["ODbL-1.0"]) == "odbl" and hf_license(["CC0-1.0"]) == "cc0-1.0"
+    assert hf_license(["CC-BY-4.0", "MIT"]) == "other"
+
+
+# --- the split's company key: letters and digits, no legal form ------------------------------
+
+SAME_COMPANY = [
+    ("Embernest", "Ember-Nest"), ("Embernest", "EMBER NEST"), ("Acme", "Acme Inc."),
+    ("Acme", "ACME, Inc."), ("Acme", "Acme LLC"), ("Acme", "Acme Pty Ltd"),
+    ("Acme", "Acme S.A."), ("Acme", "acme b.v."), ("Acme", "Acme GmbH"),
+    ("Acme", "Acme Corporation"), ("Acme", "Acme & Co."), ("Straße", "STRASSE AG"),
+    ("Ｆｉｎｔｅｃｈ", "fintech"), ("Café Noir", "CAFÉ-NOIR Ltd"), ("Σοφός", "ΣΟΦΌΣ"),
+]
+OTHER_COMPANY = [
+    ("Acme", "Acme Labs"), ("Coinbase", "Base"), ("Inc.", "Acme Inc."), ("Café", "Cafe"),
+    ("Sass", "Sa"), ("Financeco", "Finance"),  # legal forms only as whole words at the end
+]
+
+
+@pytest.mark.parametrize(("one", "other"), SAME_COMPANY)
+def test_one_company_however_written_is_one_split_group(one, other):
+    assert split_group({"company": one, "deck": "a"}) == split_group({"company": other,
+                                                                         "deck": "b"})
+
+
+@pytest.mark.parametrize(("one", "other"), OTHER_COMPANY)
+def test_two_companies_stay_two_split_groups(one, other):
+    assert split_group({"company": one, "deck": "a"}) != split_group({"company": other,
+                                                                         "deck": "b"})
+
+
+def _company_names() -> list[str]:
+    """A few hundred company names: legal forms, punctuation, widths, accents, scripts."""
+    stems = ["Acme", "Ember-Nest", "embernest", "Straße", "Ｆｉｎｔｅｃｈ", "Café Noir", "ΣΟΦΟΣ",
+             "Финтех", "医疗科技", "株式会社テスト", "데이터랩", "شركة", "नमस्ते", "Ñandú", "Ǆemal",
+             "e\u0301te\u0301", "A.B.", "3M", "", "  ", "...", "Co", "S.A."]
+    tails = ["", " Inc.", " inc", ", Inc.", " LLC", " Ltd.", " Pty Ltd", " GmbH", " S.A.",
+             " B.V.", " AG", " & Co.", " Corp", " Labs", "!", " (Berlin)", "_x", " AS", " Oy"]
+    return [stem + tail for stem in stems for tail in tails]
+
+
+def test_the_cards_split_snippet_computes_split_group_exactly():
+    snippet: dict = {}
+    exec(SPLIT_SNIPPET, snippet)
+    names = _company_names()
+    assert len(names) > 300
+    for name in names:
+        row = {"company": name, "deck": "the-deck"}
+        assert snippet["group"](row) == split_group(row), name
+        assert snippet["split"](row) == group_split(split_group(row)), name
+    assert snippet["group"]({"company": None, "deck": "the-deck"}) == "the-deck"
+
+
+# --- an archive with no slide ------------------------------------------------------------
+
+def test_an_archive_with_no_open_deck_says_it_holds_no_slide(tmp_path):
+    from test_site import build as build_site
+
+    decks = {"closed": DeckMeta("closed", company="Closed", license="All rights reserved")}
+    info = _build(tmp_path / "b", decks, config=Config(bundle=BundleParams(open_only=True)))
+    assert (info["slides"], info["decks"], info["left_out_not_open"]) == (0, 0, ["closed"])
+    card = _card(tmp_path / "b")
+    assert "All 0" not in card and "0 fictional decks" not in card
+    assert "Its decks are fictional" not in card and "On these fictional decks" not in card
+    assert "No pitch-deck slides: no deck has an open licence" in card
+    assert "The archive holds no deck, so no licence applies to it." in card
+    assert "This archive holds no slide, so the snippet has nothing to split." in card
+    assert "Slides of 0" not in card
+    out = tmp_path / "site"
+    (out / "dataset").mkdir(parents=True)
+    (out / "dataset" / archive_name("1")).write_bytes(b"x")
+    build_site(out, dataset=info)
+    page = " ".join((out / "dataset.html").read_text().split())
+    assert "The archive holds no slide." in page and "open_only = true" in page
+    assert "All 0" not in page and "Every deck in the archive carries an open licence" not in page
+    assert "Its decks are fictional" not in page
+    assert ("1 deck with no open licence is shown on this site but left out of the archive"
+            in page)
