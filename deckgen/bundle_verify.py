@@ -97,15 +97,25 @@ def verify_bundle(archive: Path, notes: list[str] | None = None,
 def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None,
                  notes: list[str] | None = None) -> list[str]:
     """Every check of the bundle's files, read from an archive or a folder; ``counts``
-    (when given) gets the slides and decks that metadata.jsonl lists. A bundle of another
-    format than this deckgen writes is checked by its checksums alone (said in ``notes``):
-    its schema and documents are its own version's, not wrong."""
+    (when given) gets the slides and decks that metadata.jsonl lists. A bundle of an older
+    format (one published before an upgrade) is checked by its checksums and content id
+    alone, which ``notes`` says (OLDER_FORMAT): its schema and values are its version's;
+    one of a newer format is not checked."""
+    from deckgen.bundle import VERSION  # bundle.py imports this module
+
     sum_problems = _check_sums(files)
-    other_format = _other_format(files)
-    if other_format and not sum_problems:
-        if notes is not None:
-            notes.append(other_format)
-        return []
+    made_by = _bundle_format(files)
+    if made_by is not None and made_by > int(VERSION):
+        return sum_problems + [f"provenance.json: made by a newer deckgen (bundle format "
+                               f"{made_by}; this one checks format {VERSION} and older): "
+                               "upgrade deckgen to check it"]
+    if made_by is not None and made_by < int(VERSION) and not sum_problems:
+        problems = _content_id_problems(files)
+        if not problems and notes is not None:
+            notes.append(f"{OLDER_FORMAT} (bundle format {made_by}; this one writes "
+                         f"{VERSION}): its checksums and content id were checked, not its "
+                         "schema and values")
+        return problems
     problems = list(sum_problems)
     rows = _rows(files)
     metadata_problems, slides = _check_metadata(files)
@@ -144,22 +154,45 @@ def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None
     return problems
 
 
-def _other_format(files: dict[str, _Member]) -> str:
-    """What to say of a bundle whose provenance.json names another ``bundle_format`` than
-    this deckgen writes (an archive published before an upgrade); "" for this format, or
-    when provenance.json cannot say (then the full check says what is wrong)."""
-    from deckgen.bundle import VERSION  # bundle.py imports this module
+# how a note on a partly checked bundle begins (the CLI's OK line says so too)
+OLDER_FORMAT = "made by an older deckgen"
 
+
+def _bundle_format(files: dict[str, _Member]) -> int | None:
+    """The ``bundle_format`` provenance.json names (formats 13 and later name one), or None
+    when it names none a number can be read from: then the full check says what is wrong."""
     text, _ = _text_of(files, "provenance.json")
     try:
-        made_by = strict_json(text)["bundle_format"] if text is not None else None
-    except (ValueError, KeyError, TypeError):
-        return ""
-    if not isinstance(made_by, str) or made_by == VERSION:
-        return ""
-    return (f"made by another deckgen (bundle format {made_by}; this one checks format "
-            f"{VERSION}): its checksums are sound, the rest was not checked; the deckgen "
-            "its provenance.json names checks it all")
+        made_by = strict_json(text).get("bundle_format") if text is not None else None
+    except (ValueError, AttributeError):
+        return None
+    return int(made_by) if isinstance(made_by, str) and re.fullmatch(r"[0-9]{1,4}", made_by) \
+        else None
+
+
+def _content_id_problems(files: dict[str, _Member]) -> list[str]:
+    """The checks every format since the content id passes: the documents carry the content
+    id of the files SHA256SUMS lists (not re-made after a file changed)."""
+    docs: dict[str, Any] = {}
+    problems: list[str] = []
+    for name in DOCUMENTS:
+        text, unread = _text_of(files, name)
+        try:
+            docs[name] = text if text is None or name == "README.md" else strict_json(text)
+        except ValueError as exc:
+            problems.append(f"{name}: not valid JSON ({exc})")
+        problems += unread
+    croissant, package, card = (docs.get(n) for n in ("croissant.json", "datapackage.json",
+                                                      "README.md"))
+    content_id = content_digest(_listed_sums(files))
+    for name, doc in (("croissant.json", croissant), ("datapackage.json", package)):
+        problems += _version_problems(name, doc.get("version") if isinstance(doc, dict)
+                                      else None, content_id)
+    title = card.split("\n# ", 1)[-1].split("\n", 1)[0] if isinstance(card, str) else ""
+    if f"+{content_id})" not in title:
+        problems.append(f"README.md: title does not carry the content id {content_id} "
+                        "of SHA256SUMS")
+    return _resigned(croissant, package, card, content_id) + problems
 
 
 def _text_of(files: dict[str, _Member], name: str) -> tuple[str | None, list[str]]:

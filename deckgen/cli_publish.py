@@ -143,8 +143,8 @@ def bundle_verify(
     archive: Annotated[Path, typer.Argument(
         help="A deckgen-dataset-*.tar.gz, or the folder it unpacks to.")],
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print the result as one JSON object on stdout (ok, archive, sha256, "
-        "slides, decks, problems, notes); the exit code is the same.")] = False,
+        "--json", help="Print the result as one JSON object on stdout (ok, complete, archive, "
+        "sha256, slides, decks, problems, notes); the exit code is the same.")] = False,
 ) -> None:
     """Check a dataset archive: every checksum, the schema, and that its files agree.
 
@@ -153,22 +153,29 @@ def bundle_verify(
     Example: deckgen bundle verify site/dataset/deckgen-dataset-v1.tar.gz
     """
     from deckgen.bundle import verify_bundle
+    from deckgen.bundle_verify import OLDER_FORMAT
 
     notes: list[str] = []
     counts: dict[str, int] = {}
     problems = verify_bundle(archive, notes, counts)
     digest = _archive_sha256(archive) if as_json or not problems else None
+    # an older bundle format: only its checksums and content id were checked
+    complete = not any(note.startswith(OLDER_FORMAT) for note in notes)
     if as_json:  # before the exit code: a script reads the problems from here
-        print(json.dumps({"ok": not problems, "archive": str(archive), "sha256": digest,
-                          "slides": counts.get("slides"), "decks": counts.get("decks"),
-                          "problems": problems, "notes": notes}, sort_keys=True))
+        print(json.dumps({"ok": not problems, "complete": complete, "archive": str(archive),
+                          "sha256": digest, "slides": counts.get("slides"),
+                          "decks": counts.get("decks"), "problems": problems, "notes": notes},
+                         sort_keys=True))
     for note in notes:
         err.print(Text.assemble(("note: ", "yellow"), note))
     for problem in problems:
         err.print(Text.assemble(("✗ ", "red"), problem))
     if problems:
         raise typer.Exit(EXIT_BAD_INPUT)
-    if digest is None:
+    if not complete:
+        err.print(f"{archive}: checksums and content id OK; its schema and values were not "
+                  f"checked (an older bundle format; SHA-256 {digest})", highlight=False)
+    elif digest is None:
         err.print(f"{archive}: OK")
     else:  # a repacked archive verifies too: its own hash tells it from the published one
         err.print(f"{archive}: OK (its SHA-256 is {digest}; the dataset page "

@@ -132,10 +132,11 @@ class _RunBreakFilter(Filter):
 # Whoosh's \w+(\.?\w+)* with marks and joiners inside words, and a number's thousands
 # separators ("1,200", "$10,000,000": they go in _FoldFilter; split, "2,000 users" was
 # "000" and found every number in thousands) (search.js's TOKEN_RE)
-# A word's letters end where a number with separators starts ("売上1,200万円", "INR1,000"):
-# a query cuts Chinese, Japanese and Thai runs off first, and so reads "1,200" whole too.
+# A word's letters end where a number with separators starts ("売上1,200万円", "INR1,000",
+# and after a stop, "Rs.12,000"): a query cuts Chinese, Japanese and Thai runs off first, and
+# so reads "1,200" whole too.
 _TOKENS = (rf"{DIGIT_GROUPS}(\.?[{WORD_CHARS}]+)*|[{WORD_CHARS}]+?(?={DIGIT_GROUPS})"
-           rf"|[{WORD_CHARS}]+(\.?[{WORD_CHARS}]+)*")
+           rf"|[{WORD_CHARS}]+(\.(?!{DIGIT_GROUPS})[{WORD_CHARS}]+)*")
 _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
               | StopFilter(stoplist=STOP_WORDS) | _RunBreakFilter())
 

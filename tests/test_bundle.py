@@ -511,7 +511,8 @@ def test_cli_verify_json_is_one_object_on_stdout_with_the_same_exit_codes(corpus
 
     code, good = verify_json(archive)
     assert code == 0
-    assert good == {"ok": True, "archive": str(archive), "notes": [], "problems": [],
+    assert good == {"ok": True, "complete": True, "archive": str(archive), "notes": [],
+                    "problems": [],
                     "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
                     "slides": 5, "decks": 2}  # the failed slide is left out
     with tarfile.open(archive, "r:gz") as tar:
@@ -861,32 +862,48 @@ def test_verify_flags_slides_csv_disagreeing_with_metadata(corpus, tmp_path):
             "'team'") in problems
 
 
-def test_an_archive_of_another_bundle_format_is_checked_by_its_checksums_and_said_so(
+def test_an_archive_of_an_older_bundle_format_is_checked_by_checksums_and_content_id(
         corpus, tmp_path):
-    # an archive published before an upgrade lacks the new fields: not "536 problems" (QA-58)
-    def older(data: bytes) -> bytes:
-        prov = json.loads(data)
-        prov["bundle_format"] = str(int(prov["bundle_format"]) - 1)
-        return (json.dumps(prov) + "\n").encode()
+    # an archive published before an upgrade lacks the new fields: not "536 problems" (QA-58);
+    # but a format named in provenance.json turns off no check a forger could pass (QA-59)
+    from deckgen.bundle import VERSION as FORMAT
+
+    def made_by(version: str):
+        def edit(data: bytes) -> bytes:
+            return (json.dumps({**json.loads(data), "bundle_format": version}) + "\n").encode()
+        return edit
 
     def lacking_a_field(data: bytes) -> bytes:
         return b"".join(json.dumps({k: v for k, v in json.loads(line).items()
                                     if k != "license_open"}).encode() + b"\n"
                         for line in data.splitlines())
 
+    older = str(int(FORMAT) - 1)
     _build(corpus, tmp_path)
     archive = tmp_path / archive_name("1")
-    _republish(archive, {"provenance.json": older, "metadata.jsonl": lacking_a_field})
+    _republish(archive, {"provenance.json": made_by(older), "metadata.jsonl": lacking_a_field})
     notes: list[str] = []
     assert verify_bundle(archive, notes) == []
-    from deckgen.bundle import VERSION as FORMAT
-
-    assert notes == [f"made by another deckgen (bundle format {int(FORMAT) - 1}; this one "
-                     f"checks format {FORMAT}): its checksums are sound, the rest was not "
-                     "checked; the deckgen its provenance.json names checks it all"]
-    # its checksums are still checked
-    _rewrite(archive, lambda name, data: data + b" " if name.endswith("metadata.jsonl") else data)
-    assert any("metadata.jsonl" in p for p in verify_bundle(archive))
+    said = subprocess.run([sys.executable, "-m", "deckgen", "bundle", "verify", "--json",
+                           str(archive)], capture_output=True, text=True)
+    assert said.returncode == 0 and json.loads(said.stdout)["complete"] is False
+    assert "checksums and content id OK; its schema and values were not checked" in said.stderr
+    assert notes == [f"made by an older deckgen (bundle format {older}; this one writes "
+                     f"{FORMAT}): its checksums and content id were checked, not its schema "
+                     "and values"]
+    # a file changed and SHA256SUMS re-made, the documents left: not the published dataset
+    files = {n.split("/", 1)[1]: d for n, d in _members(archive).items()}
+    files["metadata.jsonl"] = files["metadata.jsonl"].replace(b"acme", b"acne")
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
+                                  for n in sorted(files) if n != "SHA256SUMS").encode()
+    _rewrite(archive, lambda name, data: files[name])
+    assert any("SHA256SUMS was re-made after a file changed" in p for p in verify_bundle(archive))
+    # a newer format is not passed as checked
+    _build(corpus, tmp_path)
+    _republish(archive, {"provenance.json": made_by(str(int(FORMAT) + 1))})
+    assert verify_bundle(archive) == [
+        f"provenance.json: made by a newer deckgen (bundle format {int(FORMAT) + 1}; this one "
+        f"checks format {FORMAT} and older): upgrade deckgen to check it"]
 
 
 def test_verify_flags_the_cards_section_table_disagreeing_with_the_labels(corpus, tmp_path):

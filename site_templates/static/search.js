@@ -32,9 +32,10 @@ export const WORD_CHARS = "\\p{L}\\p{N}_\\p{M}\u200c\u200d";
 // (deckgen.text.DIGIT_GROUPS, THOUSANDS)
 const DIGIT_GROUPS = "\\p{Nd}{1,3}(?:[,\uff0c\u066c]\\p{Nd}{2,3})*[,\uff0c\u066c]\\p{Nd}{3}(?!\\p{Nd})";
 const THOUSANDS = /[,\u066c]/g; // after NFKC, which makes "，" ","
-// a word's letters end where such a number starts: "売上1,200万円" (deckgen.index._TOKENS)
+// a word's letters end where such a number starts: "売上1,200万円", "Rs.12,000"
+// (deckgen.index._TOKENS)
 const TOKEN_RE = new RegExp(`${DIGIT_GROUPS}(?:\\.?[${WORD_CHARS}]+)*|[${WORD_CHARS}]+?(?=${DIGIT_GROUPS})`
-  + `|[${WORD_CHARS}]+(?:\\.?[${WORD_CHARS}]+)*`, "gu");
+  + `|[${WORD_CHARS}]+(?:\\.(?!${DIGIT_GROUPS})[${WORD_CHARS}]+)*`, "gu");
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
 // Latin letters with accents, and those NFD cannot split, fold to plain letters on both
@@ -1235,9 +1236,10 @@ export function replaceWords(typed, pairs) {
   let out = query;
   for (const [from, to] of pairs) {
     for (const t of analyze(out).filter((t) => t.word === from && standsAlone(out, t)).reverse()) {
-      const left = out.slice(0, t.start);
-      const before = to ? "" : CURRENCY_BEFORE.exec(left)?.[0] ?? ELISION_BEFORE.exec(left)?.[1] ?? "";
-      const after = to ? "" : HELD_AFTER.exec(out.slice(t.end))[0];
+      const left = out.slice(0, t.start), right = out.slice(t.end), number = !to && A_NUMBER.test(from);
+      const sign = number && (CODE_BEFORE.exec(left) || SIGN_BEFORE.exec(left));
+      const before = to ? "" : (sign && (sign[1] ?? sign[2])) || ELISION_BEFORE.exec(left)?.[1] || "";
+      const after = to ? "" : (number && SIGN_AFTER.exec(right)?.[0]) || CLITIC_AFTER.exec(right)?.[0] || "";
       out = out.slice(0, t.start - before.length) + (to || GONE_WORD) + out.slice(t.end + after.length);
     }
   }
@@ -1276,15 +1278,20 @@ export function typedAs(query, word) {
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
 const standsAlone = (text, t) => !WORD_CHAR.test([...text.slice(Math.max(0, t.start - 2), t.start)].pop() || "")
   && !WORD_CHAR.test(String.fromCodePoint(text.codePointAt(t.end) ?? 32));
-// a currency sign ("$5M", "R$ 2,000", "US$5M") or an approximation or number sign ("~2,000",
-// "#1"), or an elision ("L'Équipe" less "equipe": not "L'")
-const CURRENCY_BEFORE = /(?:\p{Lu}{0,2}\p{Sc}+|[~≈#])\s?$/u, ELISION_BEFORE = /(?:^|[^\p{L}\p{N}_])((?:\p{L}|qu)['’])$/iu;
-// a percent or currency sign after it ("40 %", "1,200€"; not the "$" of a word next: "$5M")
-const HELD_AFTER = /^(?:\s?[%\p{Sc}](?![\p{L}\p{N}_])|['’](?:s|re|ll|ve|d|m|t)(?![\p{L}\p{N}_]))?/iu;
+// What a dropped word holds up beside it. A number: its currency, approximation or number
+// sign before it ("R$ 2,000", "US$5M", "$5M", "~2,000", "#1"; of "EBITDA$ 2,000" only the
+// "$", of "F# 2,000" nothing), its percent or currency sign after it ("40 %", "1,200€"; not
+// the "$" of "$5M" next). Any word: an elision before it ("L'Équipe" less "equipe": not
+// "L'"), its clitic.
+const CODE_BEFORE = /(?:^|[^\p{L}\p{N}_])(\p{Lu}{1,2}\p{Sc}+\s?)$/u;
+const SIGN_BEFORE = /(?:^|[^\p{L}\p{N}_])([~≈#±]\s?)$|(\p{Sc}+\s?)$/u;
+const SIGN_AFTER = /^\s?[%‰\p{Sc}](?![\p{L}\p{N}_])/u;
+const ELISION_BEFORE = /(?:^|[^\p{L}\p{N}_])((?:\p{L}|qu)['’])$/iu;
+const CLITIC_AFTER = /^['’](?:s|re|ll|ve|d|m|t)(?![\p{L}\p{N}_])/iu;
 // where replaceWords dropped a word (no control character is left in a query), and what
 // joins two words without being one: "team & advisors", "B2B/B2C", "go-to-market"
 const GONE_WORD = "\u0000";
-const JOINERS = "[\\s&+/-]";
+const JOINERS = "[\\s&+/,-]"; // a comma too: "15,30" less "15" is "30", not ",30"
 // An empty pair of brackets, markup or quotes around words replaceWords dropped
 // ("<em>pricing</em>" less "em"), now one dropped word; a straight quote that
 // closes the phrase before ("\"a b\" x \"c d\"" less x) is no such pair.

@@ -12,6 +12,7 @@ const DOCS = [
   { id: "c/001", title: "Revenue", text: "$1.5M ARR growing 40% a year", section: "traction" },
   { id: "d/001", title: "Customers", text: "customers love it", section: "traction" },
   { id: "e/001", title: "実績", text: "売上1,200万円 達成 b2b", section: "traction" },
+  { id: "f/001", title: "Pricing", text: "Rs.3,400 a month", section: "business-model" },
 ];
 
 async function search(query) {
@@ -42,9 +43,10 @@ test("a number, typed or loaded from a link, is not completed into a longer one"
   assert.deepEqual((await search("b2")).hits.map((h) => h.tier), [1]);
 });
 
-test("a number right after Chinese or Japanese letters is found as typed", async () => {
-  // the text "売上1,200万円" was "売上1" and "200万円", the query "売上" "1200" "万円" (QA-58)
-  for (const query of ["売上1,200万円", "1,200", "1200"]) {
+test("a number right after Chinese or Japanese letters, or a stop, is found as typed", async () => {
+  // the text "売上1,200万円" was "売上1" and "200万円", the query "売上" "1200" "万円" (QA-58);
+  // "Rs.3,400" was "rs.3" and "400" (QA-59)
+  for (const query of ["売上1,200万円", "1,200", "1200", "Rs.3,400", "3,400"]) {
     assert.deepEqual((await search(query)).hits.filter((h) => h.tier === 0).length, 1, query);
   }
 });
@@ -61,6 +63,16 @@ test("an offer keeps the number as typed and drops what a dropped number held", 
   for (const typed of ["~2,000 customers", "R$ 2,000 customers", "2,000 $ customers", "#2,000 customers"]) {
     assert.equal(replaceWords(typed, [["2000", ""]]), "customers", typed);
   }
+  // only a number's signs go, and only its own (QA-59)
+  const less = (typed, word) => replaceWords(typed, [[word, ""]]);
+  assert.equal(less("EBITDA$ 2,000 margin", "2000"), "EBITDA margin");
+  assert.equal(less("ARR$2,000 growth", "2000"), "ARR growth");
+  assert.equal(less("F# 2,000 devs", "2000"), "F# devs");
+  assert.equal(less("C# developers hired", "developers"), "C# hired");
+  assert.equal(less("team $ 2,000 raise", "team"), "$ 2,000 raise");
+  assert.equal(less("margin 40 ‰ ok", "40"), "margin ok");
+  assert.equal(less("15,30 users", "15"), "30 users"); // a number typed halfway
+  assert.equal(less("15,30 users", "30"), "15 users");
   assert.equal(replaceWords("L'Équipe team", [["equipe", ""]]), "team");
   assert.equal(replaceWords("Équipe plan", [["equipe", "team"]]), "team plan");
   // the status line names a word as typed
