@@ -76,12 +76,13 @@ def gone_line(gone: list[str], report_path: str) -> str:
 
 
 def dataset_warnings(dataset: dict[str, Any] | None, report_path: str,
-                     then: str = "") -> list[str]:
+                     then: str | None = "") -> list[str]:
     """What to say of the dataset archive's licences (``build_bundle``'s result): the decks in
     it with no open licence (``not_open_names``) and how to leave them out, and the decks
     [bundle] open_only left out (``left_out_not_open``); none when every deck has one. A few
     are named on the terminal, all in ``report_path``. ``then``: the command that applies a
-    changed setting, when it is not the one running (`bundle build` writes the build's)."""
+    changed setting, when it is not the one running (`bundle build` writes the build's);
+    None: no advice (already given)."""
     dataset = dataset or {}
 
     def named(slugs: list[str]) -> str:
@@ -97,9 +98,11 @@ def dataset_warnings(dataset: dict[str, Any] | None, report_path: str,
             f"{len(closed)} deck{'' if one else 's'} in the dataset "
             f"{'carries' if one else 'carry'} no open licence (none stated, or one that does "
             f"not allow reuse): {named(closed)}; {'its' if one else 'their'} slides are in the "
-            "archive with license_open false. Set open_only = true under [bundle] in "
-            f"deckgen.toml{f' and run {then}' if then else ''} to leave them out of it (the "
-            "site still shows them)")
+            "archive with license_open false"
+            + ("" if then is None else
+               ". Set open_only = true under [bundle] in deckgen.toml"
+               f"{f' and run {then}' if then else ''} to leave them out of it (the site still "
+               "shows them)"))
     left_out = [str(slug) for slug in dataset.get("left_out_not_open") or []]
     if left_out:
         one = len(left_out) == 1

@@ -22,7 +22,7 @@ from deckgen.cli_common import (
     resolve_config,
     state,
 )
-from deckgen.config import Config
+from deckgen.config import CONFIG_FILE, Config
 from deckgen.errors import (
     EXIT_BAD_INPUT,
     DeckgenError,
@@ -58,8 +58,14 @@ def bundle_build(
     with contextlib.ExitStack() as locks:
         # first: a build still running on this cache is "busy" (7), not "no build found"
         if cache.is_dir():
-            locks.enter_context(exclusive_lock(cache / "lock"))
-        _bundle_build_locked(cfg, out, cache, corpus)
+            locks.enter_context(exclusive_lock(cache / "lock", AGAIN))
+        # the settings file read, if any: only a setting written in one asks for another archive
+        read = config or (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+        _bundle_build_locked(cfg, read, out, cache, corpus)
+
+
+# what a busy `bundle build` says to do: another --cache or --out holds another build
+AGAIN = "wait for it to finish, then run `deckgen bundle build` again"
 
 
 def _settings_text(params: Any) -> str:
@@ -68,9 +74,10 @@ def _settings_text(params: Any) -> str:
                      for f in dataclasses.fields(params))
 
 
-def _bundle_build_locked(asked: Config, out: Path | None, cache: Path,
+def _bundle_build_locked(asked: Config, read: Path | None, out: Path | None, cache: Path,
                          corpus: Path | None) -> None:
-    """`bundle build` under the cache's lock; ``asked``: the settings given to it."""
+    """`bundle build` under the cache's lock; ``asked``: the settings given to it, from the
+    file ``read`` (None: no file, so nothing asked)."""
     from deckgen.build import SITE_MARKER, refuse_overlap, write_dataset
     from deckgen.build_report import dataset_warnings
     from deckgen.cache import Cache
@@ -87,11 +94,13 @@ def _bundle_build_locked(asked: Config, out: Path | None, cache: Path,
     # card say so; the archive is the one the site's dataset page lists. A build that
     # recorded none, or other versions than this deckgen's, is refused.
     cfg, failures, versions = current_build_settings(cache)
-    if asked.bundle != cfg.bundle:
+    changed = read is not None and asked.bundle != cfg.bundle
+    if changed:
+        build = "deckgen build" + ("" if read == Path(CONFIG_FILE) else f" --config {read}")
         err.print(Text.assemble(("warning: ", "yellow"), (
-            f"deckgen.toml sets [bundle] {_settings_text(asked.bundle)}, but the last build "
-            f"used {_settings_text(cfg.bundle)}: this writes the build's archive; run "
-            "`deckgen build` to apply the new setting")))
+            f"{read} sets [bundle] {_settings_text(asked.bundle)}, but the last build used "
+            f"{_settings_text(cfg.bundle)}: this writes the build's archive; run `{build}` to "
+            "apply the setting")))
 
     def source(slide):
         # the archive pairs the file with the build's text and labels: they must be its own
@@ -102,7 +111,7 @@ def _bundle_build_locked(asked: Config, out: Path | None, cache: Path,
 
     # never under a build: it writes the archive too (a build with another --cache into
     # this site holds the site folder's lock)
-    site_lock = folder_lock(out, "--out") if out.is_dir() else contextlib.nullcontext()
+    site_lock = folder_lock(out, "--out", AGAIN) if out.is_dir() else contextlib.nullcontext()
     with site_lock:
         if not (out / SITE_MARKER).exists():  # the archive is still the last finished build's
             err.print(Text.assemble(("warning: ", "yellow"), (
@@ -130,7 +139,9 @@ def _bundle_build_locked(asked: Config, out: Path | None, cache: Path,
     for item in info["skipped"]:
         line = f"{item['id']} left out of the archive: {item['reason']}"
         err.print(Text.assemble(("warning: ", "yellow"), line))
-    for line in dataset_warnings(info, "the not_open_names printed above", "`deckgen build`"):
+    # with the setting changed, what to run was said above
+    then = None if changed else "`deckgen build`"
+    for line in dataset_warnings(info, "the not_open_names printed above", then):
         err.print(Text.assemble(("warning: ", "yellow"), line))  # as a build says them
     page = out / "dataset.html"
     if page.exists() and info["sha256"] not in page.read_text("utf-8", "replace"):

@@ -483,13 +483,15 @@ def test_every_command_refused_by_another_runs_lock_exits_7_naming_folder_and_pr
         assert busy.returncode == 7 and not (tmp_path / "new").exists(), busy.stderr
     other_cache = tmp_path / "build2"
     with another_deckgen_holding(("site", site)) as holder:
-        for words in ([*build[3:-2], "--cache", str(other_cache)],
-                      ["bundle", "build", "--cache", str(cache)]):
+        for words, advice in (
+                ([*build[3:-2], "--cache", str(other_cache)], "or give this one another --out"),
+                (["bundle", "build", "--cache", str(cache)],
+                 "then run `deckgen bundle build` again")):  # another --out: another build's
             busy = run(*words)
             said = " ".join(busy.stderr.split())
             assert busy.returncode == 7, (words, busy.stderr)
             assert (f"error: busy: another deckgen run (pid {holder.pid}) is using {site}/; "
-                    "wait for it to finish, or give this one another --out") in said
+                    f"wait for it to finish, {advice}") in said
     assert not other_cache.exists()
     assert run(*build[3:]).returncode == 0  # the same command, run again once it is free
 

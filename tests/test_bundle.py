@@ -1137,11 +1137,17 @@ def test_bundle_build_writes_the_builds_archive_names_a_new_setting_and_waits_it
                             timeout=300)
     said = " ".join(result.stderr.split())
     assert result.returncode == 0, said
-    assert ("deckgen.toml sets [bundle] open_only = true, but the last build used open_only = "
-            "false: this writes the build's archive; run `deckgen build` to apply the new "
-            "setting") in said
-    assert "under [bundle] in deckgen.toml and run `deckgen build` to leave them out" in said
+    assert (f"{config} sets [bundle] open_only = true, but the last build used open_only = "
+            f"false: this writes the build's archive; run `deckgen build --config {config}` to "
+            "apply the setting") in said
+    assert "Set open_only" not in said  # said once, naming the file read (QA-59)
     assert json.loads(result.stdout)["not_open_names"] == ["beta-health"]  # still in it
+    # no settings file: nothing was asked, and the advice names what to do
+    plain = subprocess.run(bundle, capture_output=True, text=True, timeout=300,
+                           cwd=tmp_path / "build")
+    said = " ".join(plain.stderr.split())
+    assert plain.returncode == 0 and "sets [bundle]" not in said, said
+    assert "under [bundle] in deckgen.toml and run `deckgen build` to leave them out" in said
 
 
 def test_the_warnings_say_which_decks_open_only_left_out_and_an_empty_archive():
