@@ -109,7 +109,7 @@ def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None
         return sum_problems + [f"provenance.json: made by a newer deckgen (bundle format "
                                f"{made_by}; this one checks format {VERSION} and older): "
                                "upgrade deckgen to check it"]
-    if made_by is not None and made_by < int(VERSION) and not sum_problems:
+    if str(made_by) in OLDER_FORMATS and not sum_problems:
         problems = _content_id_problems(files)
         if not problems and notes is not None:
             notes.append(f"{OLDER_FORMAT} (bundle format {made_by}; this one writes "
@@ -156,6 +156,9 @@ def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None
 
 # how a note on a partly checked bundle begins (the CLI's OK line says so too)
 OLDER_FORMAT = "made by an older deckgen"
+# the older formats that exist and name themselves in provenance.json (13 was the first):
+# add the last one at each bump of bundle.VERSION. Any other format is checked in full.
+OLDER_FORMATS = frozenset({"13"})
 
 
 def _bundle_format(files: dict[str, _Member]) -> int | None:
@@ -166,7 +169,7 @@ def _bundle_format(files: dict[str, _Member]) -> int | None:
         made_by = strict_json(text).get("bundle_format") if text is not None else None
     except (ValueError, AttributeError):
         return None
-    return int(made_by) if isinstance(made_by, str) and re.fullmatch(r"[0-9]{1,4}", made_by) \
+    return int(made_by) if isinstance(made_by, str) and re.fullmatch(r"[1-9][0-9]{0,3}", made_by) \
         else None
 
 
@@ -184,7 +187,9 @@ def _content_id_problems(files: dict[str, _Member]) -> list[str]:
         problems += unread
     croissant, package, card = (docs.get(n) for n in ("croissant.json", "datapackage.json",
                                                       "README.md"))
-    content_id = content_digest(_listed_sums(files))
+    listed = _listed_sums(files)
+    content_id = content_digest(listed)
+    problems += _package_problems(files, package, listed)
     for name, doc in (("croissant.json", croissant), ("datapackage.json", package)):
         problems += _version_problems(name, doc.get("version") if isinstance(doc, dict)
                                       else None, content_id)
@@ -590,15 +595,7 @@ def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
         if not str(croissant.get("description", "")).startswith(counts):
             problems.append(f"croissant.json: description does not say {counts.strip()} ...")
     if isinstance(package, dict):
-        problems += _not_a_list("datapackage.json", package, "resources")
-        for res in _list(package.get("resources")):
-            name = res.get("path") if isinstance(res, dict) else None
-            if name is None:
-                continue
-            if res.get("hash") != f"sha256:{listed.get(name)}":
-                problems.append(f"datapackage.json: hash of {name} differs from SHA256SUMS")
-            elif res.get("bytes") != _size(files, name):
-                problems.append(f"datapackage.json: bytes of {name} is not its size")
+        problems += _package_problems(files, package, listed)
         problems += _version_problems("datapackage.json", package.get("version"), content_id)
     if isinstance(card, str):
         if f"+{content_id})" not in card.split("\n# ", 1)[-1].split("\n", 1)[0]:
@@ -614,6 +611,24 @@ def _check_documents(files: dict[str, _Member], docs: dict[str, Any],
         problems += [f"provenance.json: {key} {found[key]!r}, but metadata.jsonl has "
                      f"{value}" for key, value in expected.items() if found[key] != value]
     return _resigned(croissant, package, card, content_id) + problems
+
+
+def _package_problems(files: dict[str, _Member], package: Any,
+                      listed: dict[str, str]) -> list[str]:
+    """datapackage.json's hash and size of each resource (the card, the data files) agree
+    with SHA256SUMS and the files: every format has them."""
+    if not isinstance(package, dict):
+        return []
+    problems = _not_a_list("datapackage.json", package, "resources")
+    for res in _list(package.get("resources")):
+        name = res.get("path") if isinstance(res, dict) else None
+        if name is None:
+            continue
+        if res.get("hash") != f"sha256:{listed.get(name)}":
+            problems.append(f"datapackage.json: hash of {name} differs from SHA256SUMS")
+        elif res.get("bytes") != _size(files, name):
+            problems.append(f"datapackage.json: bytes of {name} is not its size")
+    return problems
 
 
 def _resigned(croissant: Any, package: Any, card: Any, content_id: str) -> list[str]:

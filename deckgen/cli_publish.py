@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
+import shlex
+import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -68,10 +69,12 @@ def bundle_build(
 AGAIN = "wait for it to finish, then run `deckgen bundle build` again"
 
 
-def _settings_text(params: Any) -> str:
-    """A settings table's values as deckgen.toml writes them: "open_only = true"."""
-    return ", ".join(f"{f.name} = {json.dumps(getattr(params, f.name))}"
-                     for f in dataclasses.fields(params))
+def _written_keys(path: Path | None, table: str) -> list[str]:
+    """The keys a settings file writes under ``[table]`` (it has been read without error)."""
+    if path is None:
+        return []
+    written = tomllib.loads(path.read_text(encoding="utf-8")).get(table)
+    return list(written) if isinstance(written, dict) else []
 
 
 def _bundle_build_locked(asked: Config, read: Path | None, out: Path | None, cache: Path,
@@ -94,13 +97,17 @@ def _bundle_build_locked(asked: Config, read: Path | None, out: Path | None, cac
     # card say so; the archive is the one the site's dataset page lists. A build that
     # recorded none, or other versions than this deckgen's, is refused.
     cfg, failures, versions = current_build_settings(cache)
-    changed = read is not None and asked.bundle != cfg.bundle
+    # only a [bundle] setting the file writes asks for another archive, not a default
+    written = _written_keys(read, "bundle")
+    changed = {key: getattr(asked.bundle, key) for key in written
+               if getattr(asked.bundle, key) != getattr(cfg.bundle, key)}
     if changed:
-        build = "deckgen build" + ("" if read == Path(CONFIG_FILE) else f" --config {read}")
+        build = shlex.join(["deckgen", "build", *(["--config", str(read)] if read else []),
+                            "--corpus", str(corpus), "--out", str(out), "--cache", str(cache)])
+        said = ", ".join(f"{key} = {json.dumps(value)}" for key, value in changed.items())
         err.print(Text.assemble(("warning: ", "yellow"), (
-            f"{read} sets [bundle] {_settings_text(asked.bundle)}, but the last build used "
-            f"{_settings_text(cfg.bundle)}: this writes the build's archive; run `{build}` to "
-            "apply the setting")))
+            f"{read} sets [bundle] {said}, but the last build did not: this writes the "
+            f"build's archive; run `{build}` to apply it")))
 
     def source(slide):
         # the archive pairs the file with the build's text and labels: they must be its own

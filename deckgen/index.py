@@ -66,12 +66,12 @@ from .text import (
     search_runs,
 )
 
-VERSION = "15"  # bump when the schema, tokenization or export format changes
+VERSION = "16"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a
 # new one makes it say the index was updated (search.js's FORMAT_VERSION is held to it).
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
 # slides that show one say "our" (search.js's STOP_WORDS is the same list)

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import shlex
 import struct
 import subprocess
 import sys
@@ -891,13 +892,23 @@ def test_an_archive_of_an_older_bundle_format_is_checked_by_checksums_and_conten
     assert notes == [f"made by an older deckgen (bundle format {older}; this one writes "
                      f"{FORMAT}): its checksums and content id were checked, not its schema "
                      "and values"]
-    # a file changed and SHA256SUMS re-made, the documents left: not the published dataset
-    files = {n.split("/", 1)[1]: d for n, d in _members(archive).items()}
-    files["metadata.jsonl"] = files["metadata.jsonl"].replace(b"acme", b"acne")
-    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
-                                  for n in sorted(files) if n != "SHA256SUMS").encode()
-    _rewrite(archive, lambda name, data: files[name])
-    assert any("SHA256SUMS was re-made after a file changed" in p for p in verify_bundle(archive))
+    # a file changed and SHA256SUMS re-made, the documents left: not the published dataset;
+    # the card (outside the content id) is held by datapackage.json's hashes (QA-60)
+    for name, edit in (("metadata.jsonl", lambda d: d.replace(b"acme", b"acne")),
+                       ("README.md", lambda d: d + b"\nAll slides are CC0.\n")):
+        _republish(archive, {"provenance.json": made_by(older), "metadata.jsonl": lacking_a_field})
+        files = {n.split("/", 1)[1]: d for n, d in _members(archive).items()}
+        files[name] = edit(files[name])
+        files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
+                                      for n in sorted(files) if n != "SHA256SUMS").encode()
+        _rewrite(archive, lambda member, data, files=files: files[member])
+        assert verify_bundle(archive), name
+    # only a format that exists is checked in part: "0", "013", "12" get the full check
+    for version in ("0", "013", "12"):
+        _build(corpus, tmp_path)
+        _republish(archive, {"provenance.json": made_by(version),
+                             "metadata.jsonl": lacking_a_field})
+        assert any("license_open" in p for p in verify_bundle(archive)), version
     # a newer format is not passed as checked
     _build(corpus, tmp_path)
     _republish(archive, {"provenance.json": made_by(str(int(FORMAT) + 1))})
@@ -1137,11 +1148,18 @@ def test_bundle_build_writes_the_builds_archive_names_a_new_setting_and_waits_it
                             timeout=300)
     said = " ".join(result.stderr.split())
     assert result.returncode == 0, said
-    assert (f"{config} sets [bundle] open_only = true, but the last build used open_only = "
-            f"false: this writes the build's archive; run `deckgen build --config {config}` to "
-            "apply the setting") in said
+    command = shlex.join(["deckgen", "build", "--config", str(config), "--corpus",
+                          str(tiny_corpus), "--out", str(tmp_path / "site"), "--cache",
+                          str(tmp_path / "build")])  # quoted, and the folders this used (QA-60)
+    assert (f"{config} sets [bundle] open_only = true, but the last build did not: this writes "
+            f"the build's archive; run `{command}` to apply it") in said
     assert "Set open_only" not in said  # said once, naming the file read (QA-59)
     assert json.loads(result.stdout)["not_open_names"] == ["beta-health"]  # still in it
+    # a settings file that writes no [bundle] key asks for nothing (QA-60)
+    config.write_text("# my settings\n")
+    quiet = subprocess.run([*bundle, "--config", str(config)], capture_output=True, text=True,
+                           timeout=300)
+    assert quiet.returncode == 0 and "sets [bundle]" not in quiet.stderr, quiet.stderr
     # no settings file: nothing was asked, and the advice names what to do
     plain = subprocess.run(bundle, capture_output=True, text=True, timeout=300,
                            cwd=tmp_path / "build")

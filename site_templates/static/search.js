@@ -11,11 +11,11 @@
 
 // of search/entry.json and the files it names (deckgen.index.FORMAT_VERSION): bumped too when
 // words are cut otherwise, as a page left open from before INDEX_VERSION checks this only
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "15";
+export const INDEX_VERSION = "16";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
