@@ -62,17 +62,23 @@ class BuildReport:
         return json.dumps(asdict(self), indent=2, sort_keys=True, ensure_ascii=False)
 
 
-GONE_NAMED = 10  # decks gone since the last build, named on the terminal
+GONE_NAMED = 10  # decks named on the terminal (gone since the last build, not open)
+
+
+def _named(slugs: list[str], report_path: str) -> str:
+    """A few decks by name, and how many more ``report_path`` lists: a few name a takedown,
+    a hundred would bury it."""
+    named = ", ".join(slugs[:GONE_NAMED])
+    if len(slugs) > GONE_NAMED:
+        named += f" and {len(slugs) - GONE_NAMED} more (all in {report_path})"
+    return named
 
 
 def gone_line(gone: list[str], report_path: str) -> str:
-    """The decks gone since the last build, as one terminal line: a few name a takedown,
-    a hundred would bury it (report.json lists them all)."""
-    named = ", ".join(gone[:GONE_NAMED])
-    if len(gone) > GONE_NAMED:
-        named += f" and {len(gone) - GONE_NAMED} more (all in {report_path})"
-    return (f"gone since the last build: {named} (its pages, images and dataset rows too; "
-            "`deckgen deploy --delete` takes them off the live site)")
+    """The decks gone since the last build, as one terminal line (report.json lists them
+    all)."""
+    return (f"gone since the last build: {_named(gone, report_path)} (its pages, images and "
+            "dataset rows too; `deckgen deploy --delete` takes them off the live site)")
 
 
 def dataset_warnings(dataset: dict[str, Any] | None, report_path: str,
@@ -84,31 +90,26 @@ def dataset_warnings(dataset: dict[str, Any] | None, report_path: str,
     changed setting, when it is not the one running (`bundle build` writes the build's);
     None: no advice (already given)."""
     dataset = dataset or {}
-
-    def named(slugs: list[str]) -> str:
-        text = ", ".join(printable(slug) for slug in slugs[:GONE_NAMED])
-        more = len(slugs) - GONE_NAMED
-        return text + (f" and {more} more (all in {report_path})" if more > 0 else "")
-
     lines = []
-    closed = [str(slug) for slug in dataset.get("not_open_names") or []]
+    closed = [printable(str(slug)) for slug in dataset.get("not_open_names") or []]
     if closed:
         one = len(closed) == 1
         lines.append(
             f"{len(closed)} deck{'' if one else 's'} in the dataset "
             f"{'carries' if one else 'carry'} no open licence (none stated, or one that does "
-            f"not allow reuse): {named(closed)}; {'its' if one else 'their'} slides are in the "
+            f"not allow reuse): {_named(closed, report_path)}; {'its' if one else 'their'} "
+            "slides are in the "
             "archive with license_open false"
             + ("" if then is None else
                ". Set open_only = true under [bundle] in deckgen.toml"
                f"{f' and run {then}' if then else ''} to leave them out of it (the site still "
                "shows them)"))
-    left_out = [str(slug) for slug in dataset.get("left_out_not_open") or []]
+    left_out = [printable(str(slug)) for slug in dataset.get("left_out_not_open") or []]
     if left_out:
         one = len(left_out) == 1
         lines.append(
             f"[bundle] open_only left {len(left_out)} deck{'' if one else 's'} without an "
-            f"open licence out of the dataset archive: {named(left_out)}; "
+            f"open licence out of the dataset archive: {_named(left_out, report_path)}; "
             + ("the archive holds no slide" if not dataset.get("slides")
                else f"the site still shows {'it' if one else 'them'}"))
     return lines
