@@ -1224,12 +1224,11 @@ function corrections(misspelt) {
 // "2,000", "equipe" "Équipe") replaced wherever it stands, in a phrase too ("" drops it, and
 // any stop word it leaves at either end: "go to market" without "go" is "market"); null if
 // that changes nothing, leaves no words, or only numbers of a query with words ("COVID-19"
-// less "covid"). A word dropped takes with it what only it held up: its clitic ("what's":
-// not "'s the ask?"; "l'": not "L' team"), its currency sign and percent sign ("CAC $370":
-// not "CAC $"),
-// a joiner it leaves at an end or beside it ("team & advisors": "team"; "go-to-market" less
-// "to": "go-market"), and an empty pair of brackets or markup ("<em>pricing</em>" less
-// "em": "pricing").
+// less "covid"). A word dropped takes with it what only it held up: its clitic and elision
+// ("what's": not "'s the ask?"; "L'Équipe": not "L'"), a number's signs ("CAC $370": not
+// "CAC $"), a joiner or comma it leaves at an end or beside it ("team & advisors": "team";
+// "go-to-market" less "to": "go-market"), and an empty pair of brackets or markup
+// ("<em>pricing</em>" less "em": "pricing").
 export function replaceWords(typed, pairs) {
   // an offer is a query of words: no override turns the line around it, no control breaks it
   const query = typed.replace(BIDI_CONTROLS, "").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
