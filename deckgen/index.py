@@ -66,7 +66,7 @@ from .text import (
     search_runs,
 )
 
-VERSION = "16"  # bump when the schema, tokenization or export format changes
+VERSION = "17"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a

@@ -15,7 +15,7 @@ export const FORMAT_VERSION = 5;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "16";
+export const INDEX_VERSION = "17";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -30,7 +30,7 @@ const STOP_WORDS = new Set(["a", "an", "and", "are", "as", "at", "be", "by", "ca
 export const WORD_CHARS = "\\p{L}\\p{N}_\\p{M}\u200c\u200d";
 // A number with thousands separators is one word, "1,200" searched as "1200"
 // (deckgen.text.DIGIT_GROUPS, THOUSANDS)
-const DIGIT_GROUPS = "\\p{Nd}{1,3}(?:[,\uff0c\u066c]\\p{Nd}{2,3})*[,\uff0c\u066c]\\p{Nd}{3}(?!\\p{Nd})";
+const DIGIT_GROUPS = "\\p{Nd}{1,3}(?:[,\uff0c\u066c]\\p{Nd}{2,3}){0,8}[,\uff0c\u066c]\\p{Nd}{3}(?!\\p{Nd})";
 const THOUSANDS = /[,\u066c]/g; // after NFKC, which makes "，" ","
 // a word's letters end where such a number starts: "売上1,200万円", "Rs.12,000"
 // (deckgen.index._TOKENS)
