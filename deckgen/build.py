@@ -116,6 +116,8 @@ class Builder:
         self._refuse_unwritable(self.out, "--out")
         self._refuse_unwritable(self.build_root, "--cache")
         self._refuse_empty_corpus()
+        if not self.build_root.exists():  # a first build reads every slide: a `--lang` typo
+            ocr.check_tesseract(self.config.ocr.lang)  # or a missing pack is refused here
         # only now: a build refused above leaves no empty --out or --cache behind, nor one
         # refused as busy (taken away again below)
         made = _folders_to_make(self.out) + _folders_to_make(self.build_root)

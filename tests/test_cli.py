@@ -374,6 +374,18 @@ def test_build_refuses_an_out_folder_it_could_not_make_before_any_work(tmp_path,
     assert not list(folder.iterdir())  # nor the probe
 
 
+def test_a_first_build_with_a_language_pack_not_installed_makes_no_folders(tmp_path, tiny_corpus):
+    """A `--lang` typo is exit 4 before --out and --cache are made (QA-57 found them left)."""
+    site, cache = tmp_path / "site", tmp_path / "build"
+    result = subprocess.run([sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--lang",
+                             "xxx", "--corpus", str(tiny_corpus), "--out", str(site),
+                             "--cache", str(cache)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 4, result.stderr
+    assert "language pack(s) xxx not installed" in result.stderr
+    assert not site.exists() and not cache.exists()
+
+
 def test_a_folder_this_user_cannot_read_is_named_with_reading_advice(tmp_path):
     # a deck folder mode 000 was "give a folder this user can write" (QA-54): reading failed
     from PIL import Image

@@ -546,13 +546,16 @@ def test_a_pdf_page_that_renders_for_hours_fails_alone_in_seconds(tmp_path, monk
     from deckgen.errors import SlideError
 
     monkeypatch.setattr(corpus_pdf, "PDF_PAGE_SECONDS", 2.0)  # 60 s in use
+    # the processor-time limit, not the wall clock's, even on a loaded machine (2 cores
+    # shared with a test run beside it once took the "did not finish in 6 s" path)
+    monkeypatch.setattr(corpus_pdf, "_WALL_CLOCK_FACTOR", 10)
     (tmp_path / "slow.pdf").write_bytes(self_filling_pdf(40_000))
     (tmp_path / "fine.pdf").write_bytes(self_filling_pdf(3))
     started = time.monotonic()
     with pytest.raises(SlideError, match=r"cannot render PDF page 1: it took over 2 s of "
                                          r"processor time \(a drawing far too complex"):
         corpus_pdf.render_pdf_page(tmp_path / "slow.pdf", 1)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # not the hours it would take
     png = corpus_pdf.render_pdf_page(tmp_path / "fine.pdf", 1)  # and the next page renders
     assert Image.open(io.BytesIO(png)).size == (1920, 1080)
 
@@ -708,14 +711,15 @@ def test_a_child_that_crashes_or_raises_oddly_is_said_in_plain_words():
 def test_a_pdf_page_refused_for_its_cost_is_remembered_not_tried_every_build(
         tmp_path, tiny_corpus, monkeypatch):
     # a deck of 999 such pages cost a minute each, on every build (QA-46)
-    import time
-
     from conftest import config_for
 
     from deckgen import corpus_pdf
     from deckgen.build import Builder
 
     monkeypatch.setattr(corpus_pdf, "PDF_PAGE_SECONDS", 2.0)
+    # remembered only when the processor-time limit ends it: the wall clock's must not come
+    # first on a loaded machine (it did once, beside other test runs on 2 cores)
+    monkeypatch.setattr(corpus_pdf, "_WALL_CLOCK_FACTOR", 10)
     deck = tiny_corpus / "trap"
     deck.mkdir()
     (deck / "deck.pdf").write_bytes(self_filling_pdf(400_000))
@@ -723,16 +727,12 @@ def test_a_pdf_page_refused_for_its_cost_is_remembered_not_tried_every_build(
     first = Builder(cfg, quiet=True).run()
     (failed,) = first.stages["upscale"].failed
     assert failed["id"] == "trap/001" and "took over 2 s" in failed["reason"]
-    started = time.monotonic()
     again = Builder(cfg, quiet=True).run()
-    assert time.monotonic() - started < 2  # not tried again
     (failed,) = again.stages["upscale"].failed
     assert failed["reason"].endswith("(in an earlier build: not tried again until the file "
                                      "or deckgen's limits change)")
     monkeypatch.setattr(corpus_pdf, "PDF_PAGE_SECONDS", 3.0)  # a new limit: tried again
-    started = time.monotonic()
     assert "took over 3 s" in Builder(cfg, quiet=True).run().stages["upscale"].failed[0]["reason"]
-    assert time.monotonic() - started > 3
 
 
 def test_a_page_the_machine_was_too_busy_for_is_tried_again_next_build(
