@@ -28,7 +28,7 @@ from typing import Any
 import cv2
 
 from deckgen import bundle, classify, index, ocr, ocr_layout, site, site_images, site_urls, upscale
-from deckgen.build_report import BuildReport, dataset_warnings
+from deckgen.build_report import BuildReport, dataset_warnings, labels_changed
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import (
@@ -216,6 +216,7 @@ class Builder:
         self.report.problems += [{"path": s.source, "reason": note}  # cached slides' too
                                  for s in slides if s.upscale for note in s.upscale.notes]
         slides = self._classify(slides, corpus.decks)
+        self.report.labels_changed = labels_changed(self._last_slides, slides)
         self._retry_images(slides)
         built = [s for s in slides if s.section is not None]
         self.report.slides_built = len(built)

@@ -34,6 +34,9 @@ class BuildReport:
     cache_not_on_workers: int = 0
     workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
     decks_removed: list[str] = field(default_factory=list)  # built last time, gone now
+    # slides whose section differs from the last build's (``labels_changed``): a new model,
+    # a hand label, and the slides around it decoded again
+    labels_changed: list[dict[str, Any]] = field(default_factory=list)
     # stage versions other than the last build's (manifest.changed_versions, each with the
     # notice the build printed): why a build recomputed every slide
     versions_changed: list[dict[str, str]] = field(default_factory=list)
@@ -79,6 +82,27 @@ def gone_line(gone: list[str], report_path: str) -> str:
     all)."""
     return (f"gone since the last build: {_named(gone, report_path)} (its pages, images and "
             "dataset rows too; `deckgen deploy --delete` takes them off the live site)")
+
+
+def labels_changed(last_slides: list[dict[str, Any]], slides: list) -> list[dict[str, Any]]:
+    """Each slide built now whose section is not the last build's: id, before, now, and
+    whether it is set by hand (a curator checks what a retrained model or a label moved)."""
+    before = {s["id"]: (s.get("section") or {}).get("label") for s in last_slides}
+    return [{"id": s.id, "before": before[s.id], "now": s.section.label,
+             "by_hand": s.section.curated}
+            for s in slides
+            if s.section is not None and before.get(s.id) not in (None, s.section.label)]
+
+
+def labels_changed_line(changes: list[dict[str, Any]], report_path: str) -> str:
+    """The labels changed since the last build, as one terminal line: a few named, all in
+    report.json."""
+    by_hand = sum(change["by_hand"] for change in changes)
+    named = [f"{printable(c['id'])} {c['before']} → {c['now']}"
+             + (" (by hand)" if c["by_hand"] else "") for c in changes]
+    count = f"{len(changes)} label{'' if len(changes) == 1 else 's'}"
+    return (f"sections changed since the last build: {count}"
+            f"{f' ({by_hand} set by hand)' if by_hand else ''}: {_named(named, report_path)}")
 
 
 def dataset_warnings(dataset: dict[str, Any] | None, report_path: str,

@@ -99,7 +99,7 @@ def build(
     Example: deckgen build --corpus corpus --out site
     """
     from deckgen.build import Builder
-    from deckgen.build_report import gone_line, report_problems
+    from deckgen.build_report import gone_line, labels_changed_line, report_problems
     from deckgen.classify import language_note
 
     state["resume"] = "finished work is cached, run the same command again to resume"
@@ -139,6 +139,9 @@ def build(
     if report.decks_removed:
         err.print(gone_line(report.decks_removed, f"{cfg.build.cache}/report.json"),
                   highlight=False)
+    if report.labels_changed:
+        err.print(labels_changed_line(report.labels_changed, f"{cfg.build.cache}/report.json"),
+                  highlight=False, soft_wrap=True)
     # a command that runs from here: `make site` calls .venv/bin/deckgen, which is not on PATH
     invoked = sys.argv[0] if Path(sys.argv[0]).name == "deckgen" else "deckgen"
     program = "deckgen" if shutil.which("deckgen") else invoked

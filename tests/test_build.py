@@ -20,7 +20,7 @@ from conftest import DECKS, build_cmd, config_for, draw_slide, write_deck
 from PIL import Image, ImageDraw
 
 from deckgen.build import Builder
-from deckgen.build_report import report_problems
+from deckgen.build_report import labels_changed_line, report_problems
 from deckgen.executor import WORKER_DIED, TaskFailure
 from deckgen.files import exclusive_lock
 from deckgen.index import search
@@ -127,6 +127,17 @@ def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_c
     report = Builder(cfg, quiet=True).run()
     assert report.stages["ocr"].processed == 0
     assert report.stages["classify"].processed == len(DECKS["alpha-robotics"]["slides"])
+    # the build says which labels moved (QA-61: a curator diffed two manifests to know)
+    assert {"id": "alpha-robotics/003", "before": "solution", "now": "product",
+            "by_hand": True} in report.labels_changed
+    assert all(c["before"] != c["now"] for c in report.labels_changed)
+    line = labels_changed_line(report.labels_changed, "build/report.json")
+    assert line.startswith(f"sections changed since the last build: "
+                           f"{len(report.labels_changed)} label")
+    assert "alpha-robotics/003 solution → product (by hand)" in line
+    assert json.loads((tmp_path / "build" / "report.json").read_text())["labels_changed"] == \
+        report.labels_changed
+    assert Builder(cfg, quiet=True).run().labels_changed == []  # nothing moved since
     slides, _ = load_manifest(tmp_path / "build")
     by_id = {s.id: s for s in slides}
     assert by_id["alpha-robotics/003"].section.label == "product"
