@@ -23,6 +23,12 @@ ARCHIVE_STEM = "deckgen-dataset"
 DOCUMENTS = ("README.md", "croissant.json", "datapackage.json")
 DATASET_NAME = "deckgen-pitch-deck-slides"
 PRETTY_NAME = "deckgen pitch-deck slides"
+# the classifier (code and model file: classify.VERSION) on which deckgen measured the card's
+# accuracy on real decks (eval-dev, docs/models.md); the card gives the figures for it only.
+# A new model or classify version: measure again (make bench-ocr), then change this
+MEASURED_CLASSIFIER = "classify-9+e70e5b295f"
+MEASURED_RIGHT = "right about 7 times in 10"
+MEASURED_ON = "48 of 66 slides of 4 real decks"
 # licence strings the Hugging Face hub knows by these ids (lower-case SPDX)
 _HF_LICENSES = {"cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "cc-by-nc-4.0", "cc-by-nc-sa-4.0",
                 "cc-by-nd-4.0", "mit", "apache-2.0", "odc-by", "pddl", "odbl", "unlicense"}
@@ -292,6 +298,9 @@ class CardContext:
     dated: bool = True
     # decks with no open licence whose slides [bundle] open_only left out of the archive
     left_out_not_open: list[str] = field(default_factory=list)
+    # the "training" record of the classifier model that labelled the slides (its
+    # classifier.json's); None: the installed model's when it is that one, else unknown
+    classifier_training: dict[str, Any] | None = None
 
     @property
     def date(self) -> str:
@@ -515,9 +524,7 @@ def _origin(ctx: CardContext) -> list[str]:
     made_up = ("`deckgen sample` drew them with Pillow (each slide rendered at 1920 px, then "
                "shrunk to a 480 px wide JPEG at quality 75, the way slides scraped from the web "
                "arrive); their companies, people, numbers and text are invented, and their "
-               "`source_url` is a placeholder. deckgen's section classifier was trained in part "
-               "on decks from the same generator (with another seed), so its labels on them are "
-               "far more accurate than on real decks: they say nothing about real decks.")
+               "`source_url` is a placeholder. " + _classifier_on_made_up(classifier_facts(ctx)))
 
     others = [d for d in ctx.decks.values() if d.fictional is not True]
     if not total:
@@ -533,6 +540,72 @@ def _origin(ctx: CardContext) -> list[str]:
             f"on their slides): {made_up}", "",
             f"The other {_n_decks(len(others))} {_is(len(others))} not marked fictional. "
             + _unmarked(others)]
+
+
+@dataclass(frozen=True)
+class ClassifierFacts:
+    """What the card may say of the classifier that labelled the slides."""
+
+    version: str  # classify's version, as provenance.json records it; "" when it does not
+    curated: int | None  # real slides labelled by hand it learnt from; None: not known
+    sample: bool | None  # whether it learnt from `deckgen sample` decks; None: not known
+
+    @property
+    def measured(self) -> bool:
+        """The classifier deckgen's accuracy figures were measured on (the shipped one)."""
+        return self.version == MEASURED_CLASSIFIER
+
+    @property
+    def named(self) -> str:
+        """It, as the card names one that is not the shipped one."""
+        name = f"`{self.version}`"
+        if self.curated:
+            return (f"{name}, retrained with {self.curated} real slide"
+                    f"{'' if self.curated == 1 else 's'} labelled by hand")
+        return f"{name}, retrained" if self.curated == 0 else name
+
+
+def classifier_facts(ctx: CardContext) -> ClassifierFacts:
+    """The classifier that labelled ``ctx``'s slides: the shipped one (no real deck, the
+    generator's decks), or another whose training the model file tells when known."""
+    version = str(ctx.provenance.get("classify", {}).get("version") or "")
+    if version == MEASURED_CLASSIFIER:
+        return ClassifierFacts(version, curated=0, sample=True)
+    training = ctx.classifier_training
+    if training is None:
+        training = _installed_training(version)
+    if training is None:
+        return ClassifierFacts(version, curated=None, sample=None)
+    sample = training.get("sample_slides")  # recorded by --curated retraining only
+    return ClassifierFacts(version, curated=int(training.get("curated_real_slides") or 0),
+                           sample=None if sample is None else bool(sample))
+
+
+def _installed_training(version: str) -> dict[str, Any] | None:
+    """The installed model's "training" record, when it is the model of ``version``
+    (classify's version carries the model file's hash)."""
+    from deckgen import classify  # loads the model: only for a classifier not measured
+
+    if not version or version != classify.VERSION:
+        return None
+    return dict(classify.load_model().get("training") or {})
+
+
+def _classifier_on_made_up(facts: ClassifierFacts) -> str:
+    """What the labels on the generator's decks are worth, for the classifier that set them."""
+    if facts.measured:
+        return ("deckgen's section classifier was trained in part on decks from the same "
+                "generator (with another seed), so its labels on them are far more accurate "
+                "than on real decks: they say nothing about real decks.")
+    if not facts.version:
+        return ("This bundle does not record which classifier labelled them: its labels on "
+                "them say nothing about real decks.")
+    learnt = ("; it learnt in part from decks of the same generator, so its labels on them are "
+              "likely far more accurate than on real decks: they say" if facts.sample else
+              "; it did not learn from the generator's decks, but its labels on them say"
+              if facts.sample is False else ": its labels on them say")
+    return (f"The classifier that labelled them is not the one deckgen ships ({facts.named})"
+            f"{learnt} nothing about real decks.")
 
 
 def _unmarked(decks: list[DeckMeta]) -> str:
@@ -714,18 +787,22 @@ def _left_out(ctx: CardContext) -> list[str]:
 
 def _limitations(ctx: CardContext) -> list[str]:
     fictional, total = ctx.fictional, len(ctx.decks)
-    real_accuracy = ("On real decks the classifier was right about 7 times in 10 (48 of 66 "
-                     "slides of 4 real decks, in deckgen's own evaluation), and less than half "
-                     f"the time where the label's score is under {UNSURE_BELOW} (shown as "
-                     "unsure on the site)")
+    facts = classifier_facts(ctx)
+    real_accuracy = _real_accuracy(facts, _curated_count(ctx.rows))
+    # how much better than on real decks, when it learnt from the generator's decks
+    trained_on_generator = (None if not facts.sample else "far more accurate" if facts.measured
+                            else "likely far more accurate")
     if fictional == total and total:
-        accuracy = ("On these fictional decks they are far more accurate than on real decks, "
-                    "since the classifier was trained on decks from the same generator: do not "
-                    "report them as its accuracy. " + real_accuracy)
+        accuracy = (f"On these fictional decks they are {trained_on_generator} than on real "
+                    "decks, since the classifier was trained on decks from the same generator: "
+                    "do not report them as its accuracy. " if trained_on_generator else
+                    "On these fictional decks they say nothing about real decks: do not report "
+                    "them as its accuracy. ") + real_accuracy
     elif fictional:
-        accuracy = ("On the fictional decks they are far more accurate than on the others, "
-                    "since the classifier was trained on decks from the same generator. "
-                    + real_accuracy)
+        accuracy = (f"On the fictional decks they are {trained_on_generator} than on the "
+                    "others, since the classifier was trained on decks from the same "
+                    "generator. " if trained_on_generator else
+                    "On the fictional decks they say nothing about real decks. ") + real_accuracy
     else:
         accuracy = real_accuracy
     sample = []
@@ -755,6 +832,30 @@ def _limitations(ctx: CardContext) -> list[str]:
     ]
 
 
+def _curated_count(rows: list[dict[str, Any]]) -> int:
+    return sum(row["section_source"] == "curated" for row in rows)
+
+
 def _curated_note(rows: list[dict[str, Any]]) -> str:
-    curated = sum(row["section_source"] == "curated" for row in rows)
+    curated = _curated_count(rows)
     return f", except the {curated} labelled by hand (`section_source` curated)" if curated else ""
+
+
+def _real_accuracy(facts: ClassifierFacts, curated_here: int) -> str:
+    """The accuracy on real decks, stated only for the classifier it was measured on."""
+    if facts.measured:
+        return (f"On real decks the classifier was {MEASURED_RIGHT} ({MEASURED_ON}, in "
+                "deckgen's own evaluation), and less than half the time where the label's "
+                f"score is under {UNSURE_BELOW} (shown as unsure on the site)")
+    text = (f"deckgen's shipped classifier (`{MEASURED_CLASSIFIER}`) was {MEASURED_RIGHT} on "
+            f"real decks ({MEASURED_ON}, in deckgen's own evaluation); " + (
+                f"the one that labelled these slides ({facts.named}) was not measured, and "
+                "that figure does not apply to it" if facts.version else
+                "this bundle does not record which classifier labelled these slides, so that "
+                "figure may not apply to them"))
+    if facts.curated and curated_here:
+        text += (f". If it learnt from this dataset's {curated_here} slide"
+                 f"{'' if curated_here == 1 else 's'} labelled by hand, those carry their hand "
+                 "labels here anyway, not its predictions; its labels on the other slides were "
+                 "not measured")
+    return text

@@ -18,7 +18,13 @@ from test_bundle import _jpeg, _members, _png_upscaled, _slide  # a sibling test
 
 from deckgen import classify, ocr, upscale
 from deckgen.bundle import archive_name, build_bundle, verify_bundle
-from deckgen.bundle_card import FIELDS, SECTION_DEFINITIONS
+from deckgen.bundle_card import (
+    FIELDS,
+    MEASURED_CLASSIFIER,
+    SECTION_DEFINITIONS,
+    CardContext,
+    data_card,
+)
 from deckgen.bundle_images import encode_upscaled
 from deckgen.classify import ClassifyParams
 from deckgen.config import Config, SiteParams
@@ -603,6 +609,44 @@ def test_the_real_deck_accuracy_says_where_it_was_measured(tmp_path):
     _bundle(tmp_path, _decks(fictional=(False, False)))
     card = _docs(tmp_path)["README.md"].decode()
     assert "right about 7 times in 10 (48 of 66 slides of 4 real decks" in card
+
+
+def test_the_accuracy_figure_is_the_shipped_classifiers_whose_version_the_card_knows():
+    # a new model or classify version: measure on eval-dev again, then update the constant
+    assert MEASURED_CLASSIFIER == classify.VERSION
+
+
+def test_a_retrained_classifier_is_not_given_the_shipped_ones_accuracy(tmp_path):
+    retrained = "classify-9+0123456789"
+    _bundle(tmp_path, _decks(fictional=(True, False)), versions={"classify": retrained})
+    card = _docs(tmp_path)["README.md"].decode()
+    # the installed model is not that one: what it learnt from is not known
+    assert "On real decks the classifier was right" not in card
+    assert "trained in part on decks from the same generator (with another seed)" not in card
+    assert (f"The classifier that labelled them is not the one deckgen ships (`{retrained}`): "
+            "its labels on them say nothing about real decks.") in card
+    assert (f"deckgen's shipped classifier (`{MEASURED_CLASSIFIER}`) was right about 7 times in "
+            "10 on real decks (48 of 66 slides of 4 real decks, in deckgen's own evaluation); "
+            f"the one that labelled these slides (`{retrained}`) was not measured, and that "
+            "figure does not apply to it") in card
+
+
+def test_a_classifier_retrained_on_hand_labels_says_so_and_what_they_are_worth():
+    rows = [{"deck": "zeta-labs", "page": page, "section": section, "section_source": source,
+             "source_sha256": f"{page}" * 64}
+            for page, section, source in ((1, "market", "curated"), (2, "team", "predicted"))]
+    ctx = CardContext(rows=rows, decks=_decks(fictional=(True, False)), version="1",
+                      mtime=1700000000, upscaled_format="webp",
+                      provenance={"classify": {"version": "classify-9+0123456789"}},
+                      classifier_training={"curated_real_slides": 12, "sample_slides": 300})
+    card = data_card(ctx)
+    assert "On real decks the classifier was right" not in card
+    assert ("(`classify-9+0123456789`, retrained with 12 real slides labelled by hand); it "
+            "learnt in part from decks of the same generator, so its labels on them are likely "
+            "far more accurate than on real decks") in card
+    assert ("If it learnt from this dataset's 1 slide labelled by hand, those carry their hand "
+            "labels here anyway, not its predictions; its labels on the other slides were not "
+            "measured") in card
 
 
 def test_dataset_page_and_card_give_the_same_entry(tmp_path, monkeypatch):

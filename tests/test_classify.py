@@ -322,3 +322,85 @@ def test_training_fit_separates_two_sections_by_their_words():
     y = np.array([SECTIONS.index("team"), SECTIONS.index("market")] * 5)
     w, b = fit(x, y, l2=0.0001, steps=100)
     assert ((x @ w + b).argmax(axis=1) == y).all()
+
+
+# --- retraining on the slides labelled by hand in a dataset bundle ------------------------------
+
+def _curated_bundle(tmp_path):
+    """A real dataset bundle ([bundle] open_only) with one label set by hand in a deck not
+    marked fictional, one in a fictional deck, and a deck with no open licence left out."""
+    from dataclasses import replace
+
+    from test_bundle import _jpeg, _png_upscaled, _slide  # a sibling test module
+
+    from deckgen.bundle import build_bundle
+    from deckgen.bundle_images import encode_upscaled
+    from deckgen.config import BundleParams, Config
+    from deckgen.records import DeckMeta
+
+    def by_hand(deck: str, page: int, label: str):
+        made = _slide(deck, page)
+        return replace(made, section=replace(made.section, label=label, curated=True))
+
+    slides = [by_hand("real-co", 1, "market"), _slide("real-co", 2),
+              by_hand("made-up", 1, "team"), by_hand("closed-co", 1, "traction")]
+    decks = {"real-co": DeckMeta("real-co", license="CC-BY-4.0"),  # fictional not stated
+             "made-up": DeckMeta("made-up", license="CC0-1.0", fictional=True),
+             "closed-co": DeckMeta("closed-co", license="All rights reserved", fictional=False)}
+    sources = {s.id: _jpeg(s.page + len(s.deck)) for s in slides}
+    info = build_bundle(
+        slides, decks, lambda s: sources[s.id],
+        lambda s: encode_upscaled(_png_upscaled(sources[s.id]), "webp"), tmp_path,
+        config=Config(bundle=BundleParams(open_only=True)))
+    return tmp_path / info["file"].split("/", 1)[1]
+
+
+def test_retraining_leaves_out_fictional_decks_and_says_what_the_bundle_lacks(tmp_path):
+    from deckgen.training.classifier import curated_examples, curated_summary, read_curated
+
+    bundle = _curated_bundle(tmp_path)
+    assert [s for s, _, _ in curated_examples(bundle)] == ["market"]  # real-co/001 only
+    assert sorted(s for s, _, _ in curated_examples(bundle, with_fictional=True)) == [
+        "market", "team"]
+    slides = read_curated(bundle)
+    assert slides.fictional_decks == ["made-up"] and slides.left_out_not_open == ["closed-co"]
+    summary = "\n".join(curated_summary(bundle, slides, with_fictional=False))
+    assert "1 slide of real decks labelled by hand" in summary
+    assert ("left out: 1 slide labelled by hand in 1 fictional deck (made-up: fictional = "
+            "true, invented text), not real-deck data (--with-fictional learns them)") in summary
+    assert ("not in the bundle: 1 deck with no open licence ([bundle] open_only = true; its "
+            "provenance.json and card name them: closed-co)") in summary
+
+
+def test_retraining_on_fictional_hand_labels_only_says_why_there_is_nothing_to_learn(tmp_path):
+    import subprocess
+    import sys
+
+    from deckgen.training.classifier import read_curated
+
+    bundle = _curated_bundle(tmp_path)
+    assert read_curated(bundle).real  # the real deck's label: drop it from a copy of the rows
+    rows_only_fictional = tmp_path / "fictional-only.tar.gz"
+    _rewrite_rows(bundle, rows_only_fictional, keep=lambda row: row["fictional"] is True)
+    out = tmp_path / "model.json"
+    run = subprocess.run([sys.executable, "-m", "deckgen.training.classifier", "--curated",
+                          str(rows_only_fictional), "--out", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "nothing to learn" in run.stderr, run.stderr
+    assert "left out: 1 slide labelled by hand in 1 fictional deck" in run.stdout
+    assert not out.exists()
+
+
+def _rewrite_rows(src, dst, keep) -> None:
+    """A copy of bundle ``src`` whose metadata.jsonl keeps only the rows ``keep`` accepts."""
+    import io
+    import tarfile
+
+    with tarfile.open(src, "r:gz") as tar_in, tarfile.open(dst, "w:gz") as tar_out:
+        for member in tar_in.getmembers():
+            data = tar_in.extractfile(member).read() if member.isfile() else b""  # type: ignore[union-attr]
+            if member.name.endswith("/metadata.jsonl"):
+                lines = [ln for ln in data.decode().splitlines() if keep(json.loads(ln))]
+                data = "".join(ln + "\n" for ln in lines).encode()
+                member.size = len(data)
+            tar_out.addfile(member, io.BytesIO(data) if member.isfile() else None)

@@ -18,6 +18,11 @@ Training data, all fictional:
   bundle (deck.toml ``[sections]``, published by ``make site``), with their OCR
   text: the way for the model to learn real decks' conventions (a handful of
   curated decks does not help it on other decks yet: ``make bench-curation``).
+  Slides of decks marked fictional (``fictional = true``) are left out unless
+  ``--with-fictional``: their text is invented, not real-deck data. The model
+  records how many of each it learnt (``training.curated_real_slides``,
+  ``curated_fictional_slides``) and the generator's slides (``sample_slides``);
+  the dataset card reads them to say the shipped model's accuracy does not apply.
 
 Every example is also seen with simulated OCR damage (dropped words, a lost
 title, character slips), because that is what the model meets at run time.
@@ -37,6 +42,7 @@ import random
 import tarfile
 import tempfile
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -113,20 +119,79 @@ def _read_truth(truth: Path) -> list[tuple[str, str, str]]:
     return examples
 
 
-def curated_examples(bundle: Path) -> list[tuple[str, str, str]]:
-    """(section, title, OCR text) of every slide labelled by hand in a dataset bundle."""
+@dataclass
+class CuratedSlides:
+    """The slides labelled by hand in a dataset bundle, and what keeps some from training."""
+
+    real: list[tuple[str, str, str]] = field(default_factory=list)  # decks not marked fictional
+    fictional: list[tuple[str, str, str]] = field(default_factory=list)  # fictional = true
+    fictional_decks: list[str] = field(default_factory=list)
+    # decks with no open licence that [bundle] open_only kept out of the archive
+    left_out_not_open: list[str] = field(default_factory=list)
+
+
+def read_curated(bundle: Path) -> CuratedSlides:
+    """(section, title, OCR text) of every slide labelled by hand in a dataset bundle,
+    split by its row's ``fictional`` (a made-up deck's text is not real-deck data; null,
+    not stated, counts as real), and the decks its ``provenance.json`` says are not in it."""
     try:
         with tarfile.open(bundle, "r:gz") as tar:
             names = tar.getnames()
-            member = tar.extractfile(next(n for n in names if n.endswith("/metadata.jsonl")))
-            rows = [json.loads(line) for line in member] if member else []
+            rows = _json_lines(tar, next(n for n in names if n.endswith("/metadata.jsonl")))
+            prov_name = next((n for n in names if n.endswith("/provenance.json")), None)
+            prov = json.loads(_member(tar, prov_name) or b"{}") if prov_name else {}
     except (OSError, tarfile.TarError, StopIteration, ValueError) as exc:
         raise SystemExit(f"{bundle}: not a readable deckgen dataset bundle ({exc})") from exc
-    return [
-        (row["section"], row.get("title") or "", row.get("text") or "")
-        for row in rows
-        if row.get("section_source") == "curated" and row.get("section") in SECTIONS
-    ]
+    slides = CuratedSlides(left_out_not_open=list(
+        prov.get("decks", {}).get("left_out_without_open_license") or []))
+    for row in rows:
+        if row.get("section_source") != "curated" or row.get("section") not in SECTIONS:
+            continue
+        example = (row["section"], row.get("title") or "", row.get("text") or "")
+        if row.get("fictional") is True:
+            slides.fictional.append(example)
+            if row.get("deck") not in slides.fictional_decks:
+                slides.fictional_decks.append(str(row.get("deck")))
+        else:
+            slides.real.append(example)
+    return slides
+
+
+def _member(tar: tarfile.TarFile, name: str) -> bytes:
+    member = tar.extractfile(name)
+    return member.read() if member else b""
+
+
+def _json_lines(tar: tarfile.TarFile, name: str) -> list[dict]:
+    return [json.loads(line) for line in _member(tar, name).splitlines() if line.strip()]
+
+
+def curated_examples(bundle: Path, *, with_fictional: bool = False) -> list[tuple[str, str, str]]:
+    """(section, title, OCR text) of every slide labelled by hand in a dataset bundle's real
+    decks (those not marked fictional); ``with_fictional``: the fictional decks' too."""
+    slides = read_curated(bundle)
+    return slides.real + (slides.fictional if with_fictional else [])
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def curated_summary(bundle: Path, slides: CuratedSlides, with_fictional: bool) -> list[str]:
+    """What ``--curated`` learns from the bundle, and what it leaves out and why."""
+    lines = [f"{bundle}: {_plural(len(slides.real), 'slide')} of real decks labelled by hand"]
+    if slides.fictional:
+        what = (f"{_plural(len(slides.fictional), 'slide')} labelled by hand in "
+                f"{_plural(len(slides.fictional_decks), 'fictional deck')} "
+                f"({', '.join(slides.fictional_decks)}: fictional = true, invented text)")
+        lines.append(f"also learnt: {what}, with --with-fictional" if with_fictional else
+                     f"left out: {what}, not real-deck data (--with-fictional learns them)")
+    if slides.left_out_not_open:
+        gone = slides.left_out_not_open
+        lines.append(f"not in the bundle: {_plural(len(gone), 'deck')} with no open licence "
+                     f"([bundle] open_only = true; its provenance.json and card name them: "
+                     f"{', '.join(gone)}): labels set by hand on their slides are not learnt")
+    return lines
 
 
 def _damage(title: str, body: str, rng: random.Random) -> tuple[str, str]:
@@ -281,13 +346,14 @@ def train(
     sample_truth: Path | None = None,
     curated: list[tuple[str, str, str]] | None = None,
     temperature: float | None = None,
+    curated_fictional: int = 0,
 ) -> dict:
     """The model file's content. ``temperature``: use this one instead of fitting it
-    (one fit instead of six, for experiments)."""
+    (one fit instead of six, for experiments). ``curated_fictional``: how many of
+    ``curated`` are fictional decks' slides (the rest are real decks')."""
     examples = hand_written_slides()
-    if use_sample:
-        examples += sample_examples(truth=sample_truth)
-    examples += curated or []
+    sample = sample_examples(truth=sample_truth) if use_sample else []
+    examples += sample + (curated or [])
     x, y, vocab = _design(examples, augment)
 
     held_out = {}
@@ -320,7 +386,10 @@ def train(
             "examples": len(examples),
             "with_ocr_damage": len(y),
             **held_out,
-            **({"curated_real_slides": len(curated)} if curated else {}),
+            # only with --curated: the shipped model's file stays byte-identical
+            **({"curated_real_slides": len(curated) - curated_fictional,
+                "curated_fictional_slides": curated_fictional,
+                "sample_slides": len(sample)} if curated else {}),
             "per_section": dict(sorted(Counter(s for s, _, _ in examples).items())),
         },
     }
@@ -337,6 +406,11 @@ def main() -> None:
         "(site/dataset/deckgen-dataset-v1.tar.gz)",
     )  # fmt: skip
     parser.add_argument(
+        "--with-fictional", action="store_true",
+        help="with --curated, also learn the hand labels of fictional decks (fictional = true), "
+        "left out by default: their text is invented, not real-deck data",
+    )  # fmt: skip
+    parser.add_argument(
         "--leave-one-file-out", action="store_true",
         help="print each style file's accuracy when trained without it; write nothing",
     )  # fmt: skip
@@ -347,14 +421,18 @@ def main() -> None:
             print(f"{name}: {acc:.3f}")
         print(f"mean: {np.mean(list(scores.values())):.3f}")
         return
-    curated = curated_examples(args.curated) if args.curated else None
+    curated, n_fictional = None, 0
     if args.curated:
-        n = len(curated or [])
-        print(f"{args.curated}: {n} slide{'' if n == 1 else 's'} labelled by hand")
-        if not n:  # ~10 minutes of training for the shipped model again: say so instead
-            raise SystemExit("nothing to learn: no slide in the bundle is labelled by hand "
-                             "(deckgen label, then deckgen build); the model is unchanged")
-    model = train(not args.no_sample, sample_truth=args.sample_truth, curated=curated)
+        slides = read_curated(args.curated)
+        print("\n".join(curated_summary(args.curated, slides, args.with_fictional)))
+        n_fictional = len(slides.fictional) if args.with_fictional else 0
+        curated = slides.real + (slides.fictional if args.with_fictional else [])
+        if not curated:  # ~10 minutes of training for the shipped model again: say so instead
+            raise SystemExit("nothing to learn: no slide of a real deck in the bundle is "
+                             "labelled by hand (deckgen label, then deckgen build); the model "
+                             "is unchanged")
+    model = train(not args.no_sample, sample_truth=args.sample_truth, curated=curated,
+                  curated_fictional=n_fictional)
     args.out.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(model['weights'])} features, {model['training']}")
 
