@@ -7,7 +7,7 @@ import json
 import re
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -27,6 +27,10 @@ from deckgen.errors import (
     BadInputError,
     DeckgenError,
 )
+
+if TYPE_CHECKING:
+    from deckgen.config import Config
+    from deckgen.records import Slide
 
 
 @app.command(short_help="Import a deck (PDF, pptx or slide images) into the corpus.")
@@ -150,14 +154,17 @@ def review(
     """List the slides whose section the classifier is least sure of, to check first.
 
     A wrong one is set right with `deckgen label` (or by hand in its deck.toml:
-    [sections], then page = "section"); the next build keeps it.
+    [sections], then page = "section"); the next build keeps it. Slides labelled by hand
+    since the last build, and decks no longer in the corpus, are left out. Each slide's
+    page is given as a path in the site the last build wrote.
 
     Example: deckgen review --limit 10
     """
     quiet_on_closed_pipe()  # `| head -1` ends the listing quietly
     from deckgen.corpus import printable
-    from deckgen.manifest import load_manifest
+    from deckgen.manifest import built_out, load_manifest
     from deckgen.records import UNSURE_BELOW
+    from deckgen.site_urls import slide_page_path
 
     cfg = resolve_config(config, build={"corpus": corpus and str(corpus),
                                         "cache": cache and str(cache)})
@@ -168,28 +175,107 @@ def review(
         s for s in slides
         if s.section is not None and not s.section.curated and deck in (None, s.deck)
     ]  # fmt: skip
+    root = _labelled_corpus(corpus, cfg)
+    predicted = _still_predicted(predicted, root, _rebuild_command(config, root, cache, cfg))
     predicted.sort(key=lambda s: (s.section.sureness, s.id))  # type: ignore[union-attr]
+    out = None
+    with contextlib.suppress(DeckgenError):  # the site the last build wrote
+        out = built_out(Path(cfg.build.cache))
     if predicted and not as_json:
         unsure = sum(s.section.unsure for s in predicted)  # type: ignore[union-attr]
+        pages = f" (pages under {_shown(out)}/)" if out else ""
         err.print(
             f"{unsure} of {len(predicted)} predicted labels are unsure (label scored under "
-            f"{UNSURE_BELOW}); the {min(limit, len(predicted))} least sure:",
+            f"{UNSURE_BELOW}); the {min(limit, len(predicted))} least sure{pages}:",
             highlight=False,
         )
     for s in predicted[:limit]:
         ranked = s.section.ranked()
         title = s.ocr.title if s.ocr else ""
-        if as_json:
-            row = {"id": s.id, "section": s.section.label, "scores": dict(ranked), "title": title}
-            print(json.dumps(row, ensure_ascii=False, sort_keys=True))
+        page = slide_page_path(s.id)
+        if as_json:  # keys in a fixed order; the scores in rank order, best first
+            row = {"id": s.id, "page": page, "scores": dict(ranked),
+                   "section": s.section.label, "title": title}
+            print(json.dumps(row, ensure_ascii=False))
             continue
         guesses = ", ".join(f"{label} {score:.2f}" for label, score in ranked)
-        print(f"{s.id}  {s.section.label}  ({guesses})  {printable(title)[:60]}")
+        print(f"{s.id}  {s.section.label}  ({guesses})  {page}  {printable(title)[:60]}"
+              .rstrip())
         where = f" --corpus {shlex.quote(str(corpus))}" if corpus else ""
         where += f" --cache {shlex.quote(str(cache))}" if cache else ""
         print(f"    wrong? deckgen label {s.id} <section>{where}")
     if not predicted and not as_json:
         err.print("no predicted labels to review")
+
+
+def _still_predicted(slides: list[Slide], corpus: Path, rebuild: str) -> list[Slide]:
+    """``slides`` less those labelled by hand since the last build and those of decks no
+    longer in ``corpus`` (a `deckgen label` hint for them would fail); says on stderr
+    how many were left out. A corpus folder that is not there (the build folder copied
+    alone) leaves every slide in, with a note."""
+    from deckgen.corpus import printable
+    from deckgen.corpus_edit import hand_labelled_pages
+
+    if not slides:
+        return slides
+    if not corpus.is_dir():
+        err.print(f"note: corpus folder {printable(str(corpus))} not found: slides labelled "
+                  "by hand since the last build are listed too (give --corpus)",
+                  highlight=False)
+        return slides
+    labelled_pages = {slug: hand_labelled_pages(corpus, slug) for slug in {s.deck for s in slides}}
+    gone = sorted(slug for slug, pages in labelled_pages.items() if pages is None)
+    kept = [s for s in slides
+            if (pages := labelled_pages[s.deck]) is not None and s.page not in pages]
+    labelled = len(slides) - len(kept) - sum(s.deck in gone for s in slides)
+    said = []
+    if labelled:
+        said.append(f"{labelled} slide{'' if labelled == 1 else 's'} labelled by hand since "
+                    "the last build")
+    if gone:
+        said.append(f"{len(gone)} deck{'' if len(gone) == 1 else 's'} no longer in the corpus "
+                    f"({', '.join(gone[:3])}{', …' if len(gone) > 3 else ''})")
+    if said:
+        verb = "is" if labelled + len(gone) == 1 else "are"
+        err.print(f"{' and '.join(said)} {verb} left out; run `{printable(rebuild)}` to bring "
+                  "the list up to date", highlight=False)
+    return kept
+
+
+def _labelled_corpus(corpus: Path | None, cfg: Config) -> Path:
+    """The corpus whose deck.toml files hold the hand labels: --corpus, else the one the
+    last build read, else the configured one."""
+    from deckgen.manifest import built_corpus
+
+    if corpus is None:
+        with contextlib.suppress(DeckgenError):
+            corpus = built_corpus(Path(cfg.build.cache))
+    return Path(corpus or cfg.build.corpus)
+
+
+def _rebuild_command(config: Path | None, corpus: Path, cache: Path | None,
+                     cfg: Config) -> str:
+    """The `deckgen build` that reads ``corpus`` into the cache and site of the last build
+    (what a plain `deckgen build` would read instead is named)."""
+    from deckgen.manifest import built_out
+
+    rebuild = "deckgen build" + (f" --config {shlex.quote(str(config))}" if config else "")
+    # against what a plain `deckgen build` reads (cfg holds --corpus itself when given)
+    plain = resolve_config(config, build={"cache": cache and str(cache)})
+    if Path(corpus).resolve() != Path(plain.build.corpus).resolve():
+        rebuild += f" --corpus {shlex.quote(str(corpus))}"
+    out = None
+    with contextlib.suppress(DeckgenError):  # the site the last build wrote, not ./site
+        out = built_out(Path(cfg.build.cache))
+    if out and out.resolve() != Path(cfg.build.out).resolve():
+        rebuild += f" --out {shlex.quote(str(out))}"
+    return rebuild + (f" --cache {shlex.quote(str(cache))}" if cache else "")
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the working folder when it is under it (shorter to read)."""
+    path = path.absolute()
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 @app.command(short_help="Delete cache entries the last build did not use.")
@@ -241,7 +327,9 @@ def prune(
 def label(
     slide: Annotated[str, typer.Argument(help='The slide as review lists it, e.g. "acme/006".')],
     section: Annotated[
-        str | None, typer.Argument(help='Its section, e.g. traction or "Business model".')
+        list[str] | None,
+        typer.Argument(help="Its section, e.g. traction or business model (quotes optional).",
+                       show_default=False),
     ] = None,
     clear: Annotated[
         bool, typer.Option("--clear", help="Remove the label set by hand: the model decides.")
@@ -253,52 +341,74 @@ def label(
     """Set a slide's section by hand, under [sections] in its deck's deck.toml.
 
     The next build keeps it, decodes the slides around it knowing it, and marks it
-    "Labelled by hand" on the site and in the dataset.
+    "Labelled by hand" on the site and in the dataset. A label set by hand before is
+    replaced, and said. --clear removes one even from a page the deck no longer has.
 
     Example: deckgen label brindlestack/006 traction
     """
-    from deckgen.corpus_edit import has_hand_label, label_slide
+    from deckgen.corpus_edit import hand_label, label_slide
     from deckgen.files import exclusive_lock
-    from deckgen.manifest import built_corpus, built_out, confirm_hand_label
+    from deckgen.manifest import confirm_hand_label
 
-    if clear and section is not None:
+    written = " ".join(section) if section else None
+    if clear and written is not None:
         raise DeckgenError("give a section or --clear, not both")
-    if not clear and section is None:
+    if not clear and written is None:
         raise DeckgenError("give a section, or --clear to remove the one set by hand")
-    named = section_option(section)
+    named = _section_named_or_suggested(written)
     deck, _, page = slide.strip().rpartition("/")
     if not deck or not re.fullmatch(r"[0-9]{1,4}", page):
         raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: acme/006")
     cfg = resolve_config(config, build={"corpus": corpus and str(corpus),
                                         "cache": cache and str(cache)})
-    if corpus is None:  # the corpus the last build read, when there was one
-        with contextlib.suppress(DeckgenError):
-            corpus = built_corpus(Path(cfg.build.cache))
-    corpus = corpus or Path(cfg.build.corpus)
+    corpus = _labelled_corpus(corpus, cfg)
     build_root = Path(cfg.build.cache)
-    # a build running on this cache would write its manifest over the confirmation
-    with exclusive_lock(build_root / "lock") if build_root.is_dir() else contextlib.nullcontext():
-        had_label = has_hand_label(Path(corpus) / deck, int(page))
+    # a build running on this cache would write its manifest over the confirmation; the
+    # advice is not the build's "another --cache": that would confirm in the wrong cache
+    lock = (exclusive_lock(build_root / "lock", "wait for it to finish, then run the same "
+                           "command again") if build_root.is_dir() else contextlib.nullcontext())
+    with lock:
+        before = hand_label(corpus / deck, int(page))
         toml = label_slide(corpus, deck, int(page), named).absolute()
         if named:  # the same label again confirms it on the slide there now
             confirm_hand_label(build_root, f"{deck}/{int(page):03d}")
-    if toml.is_relative_to(Path.cwd()):
-        toml = toml.relative_to(Path.cwd())
-    if not named and not had_label:  # nothing was removed: no build to run either
+    toml = _shown(toml)
+    if not named and before is None:  # nothing was removed: no build to run either
         err.print(f"{deck}/{int(page):03d} had no hand label in {toml}; nothing to clear",
                   highlight=False)
         return
+    rebuild = _rebuild_command(config, corpus, cache, cfg)
+    err.print(f"{deck}/{int(page):03d} {_label_change(named, before)} in {toml}; "
+              f"`{rebuild}` applies it", highlight=False)
+
+
+def _label_change(named: str | None, before: str | None) -> str:
+    """What `label` did, with the label set by hand before: never replaced unsaid."""
+    from deckgen.corpus import printable
+    from deckgen.records import section_named
+
     done = f"labelled {named}" if named else "no longer labelled by hand"
-    rebuild = "deckgen build"  # the build that reads this corpus into this cache
-    # against what a plain `deckgen build` reads (cfg holds --corpus itself when given)
-    plain = resolve_config(config, build={"cache": cache and str(cache)})
-    if Path(corpus).resolve() != Path(plain.build.corpus).resolve():
-        rebuild += f" --corpus {shlex.quote(str(corpus))}"
-    out = None
-    with contextlib.suppress(DeckgenError):  # the site the last build wrote, not ./site
-        out = built_out(Path(cfg.build.cache))
-    if out and out.resolve() != Path(cfg.build.out).resolve():
-        rebuild += f" --out {shlex.quote(str(out))}"
-    rebuild += f" --cache {shlex.quote(str(cache))}" if cache else ""
-    err.print(f"{deck}/{int(page):03d} {done} in {toml}; `{rebuild}` applies it",
-              highlight=False)
+    if before is None:
+        return done
+    was = section_named(before) or printable(before)[:40]
+    if not named:
+        return f"{done} (was {was})"
+    if was == named:  # the same label again: confirmed on the picture there now
+        return f"{done} (so set by hand already; confirmed for the slide there now)"
+    return f"{done} (was {was}, set by hand)"
+
+
+def _section_named_or_suggested(written: str | None) -> str | None:
+    """The section ``written`` names (None for None); else exit 2, saying the nearest."""
+    import difflib
+
+    from deckgen.records import SECTIONS
+
+    try:
+        return section_option(written)
+    except DeckgenError as exc:
+        key = re.sub(r"[\s_]+", "-", str(written).strip().lower())  # as section_named reads
+        near = difflib.get_close_matches(key, SECTIONS, n=1)
+        if not near:
+            raise
+        raise DeckgenError(f"{exc}; did you mean {near[0]!r}?") from None

@@ -24,6 +24,7 @@ from deckgen.corpus import (
     Problem,
     link_problem,
     natural_key,
+    read_deck_meta,
     safe_slug,
     scan_deck,
     toml_error,
@@ -209,10 +210,11 @@ def add_deck(
         if (twin := _same_deck(Path(corpus_root), staged)) == deck_dir:
             raise AlreadyImported(f"{inputs[0]}: {deck_dir} already exists with the same "
                                   "slides: it is imported already (remove that deck first "
-                                  "to import it again)")
+                                  f"to import it again{_labels_going_with(twin)})")
         if twin:
             raise AlreadyImported(f"{inputs[0]}: already in the corpus as {twin} (the same "
-                                  "slides); remove that deck first to import it again")
+                                  "slides); remove that deck first to import it again"
+                                  f"{_labels_going_with(twin)}")
         if deck_dir.exists():
             raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to "
                                 "choose another name")
@@ -229,6 +231,18 @@ def add_deck(
 
 class AlreadyImported(BadInputError):
     """The deck's first slide is the same picture as another deck's (renamed folder)."""
+
+
+def _labels_going_with(deck_dir: Path) -> str:
+    """What removing ``deck_dir`` to import it again would lose that the user wrote: its
+    labels set by hand ("" when it has none)."""
+    sections = (_deck_table(deck_dir) or {}).get("sections")
+    count = len(sections) if isinstance(sections, dict) else 0
+    if not count:
+        return ""
+    labels = "1 label" if count == 1 else f"{count} labels"
+    return (f"; its deck.toml holds {labels} set by hand, which go with it: copy them "
+            "first")
 
 
 def _some_of(skipped: list[Problem]) -> str:
@@ -321,6 +335,9 @@ def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) ->
         raise BadInputError(f"{deck_dir}: {bad_link}")
     if not SLUG_RE.match(deck) or not deck_dir.is_dir():
         raise BadInputError(f"no deck {deck!r} in {corpus_root}")
+    if section is None and has_hand_label(deck_dir, page):
+        # a label past the deck's end (left when it lost slides) is removed all the same
+        return set_section(deck_dir, page, None)
     pages = {s.page for s in scan_deck(deck_dir, Path(corpus_root), [])}  # as the build does
     if page not in pages:
         raise BadInputError(f"{deck} has no slide {page}: its slides are "
@@ -420,11 +437,34 @@ def _drop_empty_sections(lines: list[str]) -> None:
 def has_hand_label(deck_dir: Path, page: int) -> bool:
     """Whether deck.toml's [sections] sets this page (False for a deck.toml that is
     missing or does not read: there is nothing to remove either way)."""
+    return hand_label(deck_dir, page) is not None
+
+
+def hand_label(deck_dir: Path, page: int) -> str | None:
+    """What deck.toml's [sections] sets this page to, as written (None: nothing, or a
+    deck.toml that is missing or does not read)."""
+    data = _deck_table(deck_dir)
+    labels = _labels_of_page(data, page) if data is not None else []
+    return str(labels[0]) if labels else None
+
+
+def _deck_table(deck_dir: Path) -> dict | None:
+    """deck.toml's table; None when it is missing or does not read."""
     try:
-        data = tomllib.loads((Path(deck_dir) / "deck.toml").read_bytes().decode("utf-8-sig"))
+        return tomllib.loads((Path(deck_dir) / "deck.toml").read_bytes().decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, *TOML_ERRORS):
-        return False
-    return bool(_labels_of_page(data, page))
+        return None
+
+
+def hand_labelled_pages(corpus_root: Path, deck: str) -> set[int] | None:
+    """The pages of ``deck`` labelled by hand now, read as the build reads deck.toml's
+    [sections] (a bad entry is no label); None when the corpus has no such deck."""
+    deck_dir = Path(corpus_root) / deck
+    if link_problem(deck_dir, Path(corpus_root)) or not SLUG_RE.match(deck) \
+            or not deck_dir.is_dir():
+        return None
+    meta = read_deck_meta(deck_dir, [], Path(corpus_root))
+    return {int(page) for page in meta.sections}
 
 
 def _labels_of_page(data: dict, page: int) -> list[object]:

@@ -1,5 +1,7 @@
 import io
+import json
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -7,11 +9,14 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import build_cmd
 from PIL import Image, features
 
 from deckgen.corpus import IMAGE_EXTENSIONS, scan
 from deckgen.corpus_edit import add_deck, set_section
 from deckgen.errors import EXIT_BAD_INPUT, BadInputError
+from deckgen.files import exclusive_lock
+from deckgen.site_urls import slide_page_path
 
 
 def image_bytes(color, fmt="JPEG", size=(48, 27)) -> bytes:
@@ -435,3 +440,138 @@ def test_each_skips_a_folder_s_link_to_a_pdf_outside_it(tmp_path):
     assert done.returncode == 0, said
     assert f"skipped {shared / 'linked.pdf'}: symlink pointing outside the folder" in said
     assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == ["ok"]
+
+
+def _deckgen(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "deckgen", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def _two_slide_deck(corpus: Path, slug: str = "acme", sections: str = "") -> Path:
+    deck = corpus / slug
+    deck.mkdir(parents=True)
+    for n, color in enumerate(["red", "blue"], start=1):
+        (deck / f"{n:03d}.jpg").write_bytes(image_bytes(color))
+    (deck / "deck.toml").write_text(f'company = "Acme"\n{sections}')
+    return deck
+
+
+def test_review_leaves_out_slides_labelled_since_the_build_and_decks_gone(tmp_path, tiny_corpus):
+    built = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    cache = ["--cache", str(tmp_path / "build")]
+    before = [json.loads(line) for line in _deckgen("review", "--json", *cache).stdout.splitlines()]
+    listed = {r["id"] for r in before}
+    assert {"alpha-robotics/002", "beta-health/001"} <= listed
+    assert _deckgen("label", "alpha-robotics/002", "team", *cache).returncode == 0
+    shutil.rmtree(tiny_corpus / "beta-health")  # gone since the build: `label` would fail
+    after = _deckgen("review", "--json", *cache)
+    assert after.returncode == 0, after.stderr
+    rows = [json.loads(line) for line in after.stdout.splitlines()]  # one object a line
+    assert {r["id"] for r in rows} == {i for i in listed
+                                       if i != "alpha-robotics/002" and "beta-health" not in i}
+    assert ("1 slide labelled by hand since the last build and 1 deck no longer in the corpus "
+            "(beta-health) are left out; run `deckgen build" in after.stderr)
+    text = _deckgen("review", *cache)
+    assert "alpha-robotics/002" not in text.stdout and "beta-health" not in text.stdout
+    assert "are left out" in text.stderr
+
+
+def test_review_gives_each_slide_s_page_and_its_scores_best_first(tmp_path, tiny_corpus):
+    built = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    cache = ["--cache", str(tmp_path / "build")]
+    listed = _deckgen("review", "--json", *cache)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert rows and listed.stdout == _deckgen("review", "--json", *cache).stdout  # the same
+    for row in rows:
+        scores = list(row["scores"].values())
+        assert scores == sorted(scores, reverse=True), row  # not alphabetical
+        assert row["page"] == slide_page_path(row["id"])
+        assert (tmp_path / "site" / row["page"]).is_file()
+    text = _deckgen("review", "--limit", "1", *cache)
+    first = text.stdout.splitlines()[0]
+    assert first.startswith(f"{rows[0]['id']}  {rows[0]['section']}  (")
+    assert f"  {rows[0]['page']}" in first
+    assert f"(pages under {tmp_path / 'site'}/)" in text.stderr
+
+
+def test_label_says_which_hand_label_it_replaces(tmp_path):
+    corpus = tmp_path / "corpus"
+    _two_slide_deck(corpus, sections='\n[sections]\n2 = "Go to market"\n')
+    where = ["--corpus", str(corpus), "--cache", str(tmp_path / "build")]
+    replaced = _deckgen("label", "acme/002", "traction", *where)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "acme/002 labelled traction (was go-to-market, set by hand) in" in replaced.stderr
+    again = _deckgen("label", "acme/002", "traction", *where)
+    assert "labelled traction (so set by hand already;" in again.stderr
+    fresh = _deckgen("label", "acme/001", "cover", *where)
+    assert "acme/001 labelled cover in" in fresh.stderr and "(was" not in fresh.stderr
+    cleared = _deckgen("label", "acme/002", "--clear", *where)
+    assert "acme/002 no longer labelled by hand (was traction) in" in cleared.stderr
+
+
+def test_clear_removes_a_hand_label_past_the_deck_s_end(tmp_path):
+    corpus = tmp_path / "corpus"
+    deck = _two_slide_deck(corpus, sections='\n[sections]\n1 = "cover"\n99 = "team"\n')
+    where = ["--corpus", str(corpus), "--cache", str(tmp_path / "build")]
+    cleared = _deckgen("label", "acme/99", "--clear", *where)
+    assert cleared.returncode == 0, cleared.stderr
+    assert "acme/099 no longer labelled by hand (was team)" in cleared.stderr
+    assert (deck / "deck.toml").read_text() == 'company = "Acme"\n\n[sections]\n1 = "cover"\n'
+    # setting one there, or clearing a page that has none, still says the deck's range
+    for args in (("acme/99", "team"), ("acme/98", "--clear")):
+        refused = _deckgen("label", *args, *where)
+        assert refused.returncode == EXIT_BAD_INPUT, refused.stderr
+        assert "acme has no slide" in refused.stderr and "its slides are 1-2" in refused.stderr
+
+
+def test_label_suggests_the_section_meant_and_takes_one_in_several_words(tmp_path):
+    corpus = tmp_path / "corpus"
+    deck = _two_slide_deck(corpus)
+    where = ["--corpus", str(corpus), "--cache", str(tmp_path / "build")]
+    typo = _deckgen("label", "acme/002", "tracton", *where)
+    assert typo.returncode == 2
+    assert "unknown section 'tracton'" in typo.stderr
+    assert "did you mean 'traction'?" in typo.stderr
+    nowhere = _deckgen("label", "acme/002", "zzzz", *where)
+    assert nowhere.returncode == 2 and "did you mean" not in nowhere.stderr
+    words = _deckgen("label", "acme/002", "business", "model", *where)  # unquoted
+    assert words.returncode == 0, words.stderr
+    assert '2 = "business-model"' in (deck / "deck.toml").read_text()
+    both = _deckgen("label", "acme/002", "team", "--clear", *where)
+    assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_label_refused_under_a_build_says_to_run_it_again_not_to_use_another_cache(tmp_path):
+    corpus = tmp_path / "corpus"
+    deck = _two_slide_deck(corpus)
+    (tmp_path / "build").mkdir()
+    with exclusive_lock(tmp_path / "build" / "lock"):  # as a build running on that cache
+        busy = _deckgen("label", "acme/001", "cover", "--corpus", str(corpus), "--cache",
+                        str(tmp_path / "build"))
+    assert busy.returncode != 0 and "another deckgen run" in busy.stderr, busy.stderr
+    assert "wait for it to finish, then run the same command again" in busy.stderr
+    assert "--cache" not in busy.stderr.partition("another deckgen run")[2]
+    assert "[sections]" not in (deck / "deck.toml").read_text()
+
+
+def test_adding_a_deck_again_says_its_hand_labels_would_go_with_it(tmp_path):
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    for n, color in enumerate(["red", "blue"], start=1):
+        (folder / f"{n}.jpg").write_bytes(image_bytes(color))
+    corpus = tmp_path / "corpus"
+    add = ["add", "--corpus", str(corpus), str(folder), "--company", "Acme"]
+    assert _deckgen(*add).returncode == 0
+    plain = _deckgen(*add)
+    assert "remove that deck first" in plain.stderr and "set by hand" not in plain.stderr
+    toml = corpus / "acme" / "deck.toml"
+    toml.write_text(toml.read_text() + '\n[sections]\n1 = "cover"\n2 = "team"\n')
+    again = _deckgen(*add)
+    assert again.returncode == EXIT_BAD_INPUT
+    assert ("its deck.toml holds 2 labels set by hand, which go with it: copy them first"
+            in again.stderr)
+    renamed = _deckgen(*add[:-1], "Acme Two")  # the same slides under another name
+    assert "already in the corpus as" in renamed.stderr
+    assert "holds 2 labels set by hand" in renamed.stderr
