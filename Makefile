@@ -27,7 +27,7 @@ help:
 	@echo "make test-fast  the tests without the end-to-end ones (no browser, S3 or Dask)"
 	@echo "make lint     ruff over deckgen, tests, benchmarks and tools"
 	@echo "make docs     regenerate docs/cli.md from the commands' --help"
-	@echo "make bench    run every benchmark, results in docs/benchmarks.md; one at a time:"
+	@echo "make bench    run every benchmark (tables in docs/benchmarks.md); one at a time:"
 	@echo "              bench-ocr bench-sr bench-search bench-build bench-bundle"
 	@echo "              bench-curation bench-pdf bench-korean"
 	@echo "make sample   regenerate the bundled sample corpus"

@@ -36,6 +36,7 @@ from benchmarks.eval_dev import EVAL_DEV, located  # noqa: E402
 from deckgen import evaluate as ev  # noqa: E402
 from deckgen import ocr  # noqa: E402
 from deckgen.evaluate import tokens  # noqa: E402
+from deckgen.manifest import stage_versions  # noqa: E402
 from deckgen.records import UNSURE_BELOW  # noqa: E402
 from deckgen.upscale import UpscaleParams  # noqa: E402
 
@@ -111,8 +112,12 @@ def run(args: argparse.Namespace) -> dict:
     results.setdefault("pipeline", {})
     results.update(machine=platform.node())
     command = " ".join(["nice .venv/bin/python benchmarks/bench_ocr.py", *sys.argv[1:]])
-    for part in args.parts:  # which command measured which part, and when
-        results.setdefault("commands", {})[part] = f"`{command}` ({time.ctime()})"
+    # which command measured which part, when, and at which OCR and classifier: a table
+    # older than the code says so (QA-62 found rows of ocr-5 read as current)
+    versions = stage_versions()
+    measured = f"{versions['ocr']}, {versions['classify']}"
+    for part in args.parts:
+        results.setdefault("commands", {})[part] = f"`{command}` ({time.ctime()}; {measured})"
     for name, path in sets.items():
         for psm in args.psm if "psm" in args.parts else []:
             start = time.perf_counter()
@@ -279,7 +284,8 @@ PREP_ORDER = [
 NOTES = """
 Choices these numbers made: psm 11 (sparse text) is the default: the most words found
 on real slides, where text sits in scattered boxes, at the cost of some precision;
-psm 3/4 read more precisely and psm 6 suits the sample decks, so `--psm` overrides it.
+psm 3/4 read more precisely and psm 6 reads the most words of the sample decks, so
+`--psm` overrides it.
 Inverting light-on-dark regions only pays once each region's background is also
 stretched to white (Tesseract binarises with one global threshold). Words of one or
 two characters need confidence 60. `min_conf` 30 keeps precision near 0.88.
