@@ -314,7 +314,8 @@ def report(result: dict) -> str:
         f"`{result['command']}` — {result['slides']:,} synthetic slides "
         f"({result['decks']:,} decks), {len(qs)} queries ({len(one)} one-word, "
         f"{len(three)} three-word), headless Chromium {result['chromium']}, "
-        f"pagefind {result['pagefind_version']}, {result['date']}.",
+        f"pagefind {result['pagefind_version']}, {result['date']}"
+        + (f", deckgen index {result['index']}." if "index" in result else "."),
         "",
         "| | deckgen | Pagefind | deckgen / Pagefind |",
         "|---|---:|---:|---:|",
@@ -404,6 +405,7 @@ def main() -> None:
     result = {"command": command, "slides": len(records), "decks": len(metas), "queries": queries,
               "chromium": chromium[1] if len(chromium) > 1 else "?",
               "pagefind_version": version("pagefind"), "date": time.strftime("%Y-%m-%d"),
+              "index": ix.VERSION,  # what measured it: search.js and the index change bytes
               "ours": ours, "pagefind": pagefind}
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / "search.json").write_text(json.dumps(result, indent=1))
