@@ -39,7 +39,13 @@ from deckgen.corpus import (
     shared_slide_problems,
 )
 from deckgen.corpus_pdf import PDF_EXTENSION, read_source, refusal_key
-from deckgen.errors import BadInputError, BusyError, ConfigError, DeckgenError
+from deckgen.errors import (
+    BadInputError,
+    BusyError,
+    ConfigError,
+    DeckgenError,
+    MissingDependencyError,
+)
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import (
     atomic_write,
@@ -116,8 +122,8 @@ class Builder:
         self._refuse_unwritable(self.out, "--out")
         self._refuse_unwritable(self.build_root, "--cache")
         self._refuse_empty_corpus()
-        if not self.build_root.exists():  # a first build reads every slide: a `--lang` typo
-            ocr.check_tesseract(self.config.ocr.lang)  # or a missing pack is refused here
+        if not (self.build_root / "manifest.json").exists():  # a first build reads every
+            ocr.check_tesseract(self.config.ocr.lang)  # slide: a --lang typo is refused here
         # only now: a build refused above leaves no empty --out or --cache behind, nor one
         # refused as busy (taken away again below)
         made = _folders_to_make(self.out) + _folders_to_make(self.build_root)
@@ -131,8 +137,10 @@ class Builder:
                 with exclusive_lock(self.build_root / "lock"):
                     self._record_output_folder()  # only by the build that holds both locks
                     return self._run_reporting_stops()
-        except BusyError:
-            for folder in made:  # deepest first; one that holds anything stays
+        except (BusyError, MissingDependencyError):
+            # refused before any work (busy, or OCR's --lang check on a later build): the
+            # folders this build made go again, deepest first; one that holds anything stays
+            for folder in made:
                 with contextlib.suppress(OSError):
                     folder.rmdir()
             raise

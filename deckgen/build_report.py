@@ -86,12 +86,15 @@ def gone_line(gone: list[str], report_path: str) -> str:
 
 def labels_changed(last_slides: list[dict[str, Any]], slides: list) -> list[dict[str, Any]]:
     """Each slide built now whose section is not the last build's: id, before, now, and
-    whether it is set by hand (a curator checks what a retrained model or a label moved)."""
-    before = {s["id"]: (s.get("section") or {}).get("label") for s in last_slides}
-    return [{"id": s.id, "before": before[s.id], "now": s.section.label,
+    whether it is set by hand (a curator checks what a retrained model or a label moved).
+    The same picture only: a page whose image was replaced is another slide (QA-64)."""
+    before = {(s["id"], s.get("sha256")): (s.get("section") or {}).get("label")
+              for s in last_slides}
+    return [{"id": s.id, "before": before[s.id, s.sha256], "now": s.section.label,
              "by_hand": s.section.curated}
             for s in slides
-            if s.section is not None and before.get(s.id) not in (None, s.section.label)]
+            if s.section is not None
+            and before.get((s.id, s.sha256)) not in (None, s.section.label)]
 
 
 def labels_changed_line(changes: list[dict[str, Any]], report_path: str) -> str:

@@ -298,9 +298,6 @@ class CardContext:
     dated: bool = True
     # decks with no open licence whose slides [bundle] open_only left out of the archive
     left_out_not_open: list[str] = field(default_factory=list)
-    # the "training" record of the classifier model that labelled the slides (its
-    # classifier.json's); None: the installed model's when it is that one, else unknown
-    classifier_training: dict[str, Any] | None = None
 
     @property
     def date(self) -> str:
@@ -548,6 +545,8 @@ class ClassifierFacts:
 
     version: str  # classify's version, as provenance.json records it; "" when it does not
     curated: int | None  # real slides labelled by hand it learnt from; None: not known
+    # fictional decks' slides labelled by hand it learnt from (--with-fictional)
+    curated_fictional: int
     sample: bool | None  # whether it learnt from `deckgen sample` decks; None: not known
 
     @property
@@ -559,10 +558,13 @@ class ClassifierFacts:
     def named(self) -> str:
         """It, as the card names one that is not the shipped one."""
         name = f"`{self.version}`"
-        if self.curated:
-            return (f"{name}, retrained with {self.curated} real slide"
-                    f"{'' if self.curated == 1 else 's'} labelled by hand")
-        return f"{name}, retrained" if self.curated == 0 else name
+        if self.curated is None:
+            return name
+        learnt = [f"{n} {what} slide{'' if n == 1 else 's'}"
+                  for n, what in ((self.curated, "real"), (self.curated_fictional, "fictional"))
+                  if n]
+        return (f"{name}, retrained with {' and '.join(learnt)} labelled by hand" if learnt
+                else f"{name}, retrained")
 
 
 def classifier_facts(ctx: CardContext) -> ClassifierFacts:
@@ -570,15 +572,16 @@ def classifier_facts(ctx: CardContext) -> ClassifierFacts:
     generator's decks), or another whose training the model file tells when known."""
     version = str(ctx.provenance.get("classify", {}).get("version") or "")
     if version == MEASURED_CLASSIFIER:
-        return ClassifierFacts(version, curated=0, sample=True)
-    training = ctx.classifier_training
+        return ClassifierFacts(version, curated=0, curated_fictional=0, sample=True)
+    training = _installed_training(version)
     if training is None:
-        training = _installed_training(version)
-    if training is None:
-        return ClassifierFacts(version, curated=None, sample=None)
+        return ClassifierFacts(version, curated=None, curated_fictional=0, sample=None)
+    fictional = int(training.get("curated_fictional_slides") or 0)
     sample = training.get("sample_slides")  # recorded by --curated retraining only
     return ClassifierFacts(version, curated=int(training.get("curated_real_slides") or 0),
-                           sample=None if sample is None else bool(sample))
+                           curated_fictional=fictional,
+                           # fictional decks' hand labels are the generator's decks too
+                           sample=bool(fictional) or (None if sample is None else bool(sample)))
 
 
 def _installed_training(version: str) -> dict[str, Any] | None:
@@ -788,7 +791,11 @@ def _left_out(ctx: CardContext) -> list[str]:
 def _limitations(ctx: CardContext) -> list[str]:
     fictional, total = ctx.fictional, len(ctx.decks)
     facts = classifier_facts(ctx)
-    real_accuracy = _real_accuracy(facts, _curated_count(ctx.rows))
+    # the slides labelled by hand here that a retrained model may have learnt (fictional
+    # decks' only with --with-fictional)
+    learnable = [row for row in ctx.rows
+                 if facts.curated_fictional or row.get("fictional") is not True]
+    real_accuracy = _real_accuracy(facts, _curated_count(learnable))
     # how much better than on real decks, when it learnt from the generator's decks
     trained_on_generator = (None if not facts.sample else "far more accurate" if facts.measured
                             else "likely far more accurate")
@@ -853,7 +860,7 @@ def _real_accuracy(facts: ClassifierFacts, curated_here: int) -> str:
                 "that figure does not apply to it" if facts.version else
                 "this bundle does not record which classifier labelled these slides, so that "
                 "figure may not apply to them"))
-    if facts.curated and curated_here:
+    if (facts.curated or facts.curated_fictional) and curated_here:
         text += (f". If it learnt from this dataset's {curated_here} slide"
                  f"{'' if curated_here == 1 else 's'} labelled by hand, those carry their hand "
                  "labels here anyway, not its predictions; its labels on the other slides were "

@@ -350,7 +350,7 @@ def label(
     from deckgen.files import exclusive_lock
     from deckgen.manifest import confirm_hand_label
 
-    written = " ".join(section) if section else None
+    written = " ".join(section).strip() or None if section else None  # `label x/4 ""`: none
     if clear and written is not None:
         raise DeckgenError("give a section or --clear, not both")
     if not clear and written is None:
@@ -370,19 +370,19 @@ def label(
     with lock:
         before = hand_label(corpus / deck, int(page))
         toml = label_slide(corpus, deck, int(page), named).absolute()
-        if named:  # the same label again confirms it on the slide there now
-            confirm_hand_label(build_root, f"{deck}/{int(page):03d}")
+        # the same label again confirms it on the slide there now (once a build saw it)
+        confirmed = bool(named) and confirm_hand_label(build_root, f"{deck}/{int(page):03d}")
     toml = _shown(toml)
     if not named and before is None:  # nothing was removed: no build to run either
         err.print(f"{deck}/{int(page):03d} had no hand label in {toml}; nothing to clear",
                   highlight=False)
         return
     rebuild = _rebuild_command(config, corpus, cache, cfg)
-    err.print(f"{deck}/{int(page):03d} {_label_change(named, before)} in {toml}; "
+    err.print(f"{deck}/{int(page):03d} {_label_change(named, before, confirmed)} in {toml}; "
               f"`{rebuild}` applies it", highlight=False)
 
 
-def _label_change(named: str | None, before: str | None) -> str:
+def _label_change(named: str | None, before: str | None, confirmed: bool) -> str:
     """What `label` did, with the label set by hand before: never replaced unsaid."""
     from deckgen.corpus import printable
     from deckgen.records import section_named
@@ -394,7 +394,8 @@ def _label_change(named: str | None, before: str | None) -> str:
     if not named:
         return f"{done} (was {was})"
     if was == named:  # the same label again: confirmed on the picture there now
-        return f"{done} (so set by hand already; confirmed for the slide there now)"
+        confirm = "; confirmed for the slide there now" if confirmed else ""
+        return f"{done} (so set by hand already{confirm})"
     return f"{done} (was {was}, set by hand)"
 
 
@@ -402,13 +403,14 @@ def _section_named_or_suggested(written: str | None) -> str | None:
     """The section ``written`` names (None for None); else exit 2, saying the nearest."""
     import difflib
 
-    from deckgen.records import SECTIONS
+    from deckgen.records import SECTIONS, section_key
 
     try:
         return section_option(written)
     except DeckgenError as exc:
-        key = re.sub(r"[\s_]+", "-", str(written).strip().lower())  # as section_named reads
-        near = difflib.get_close_matches(key, SECTIONS, n=1)
+        key = section_key(str(written))
+        # a slip in a section's name, not another word: "tam" is no "team" (QA-64)
+        near = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8) if len(key) > 3 else []
         if not near:
             raise
         raise DeckgenError(f"{exc}; did you mean {near[0]!r}?") from None

@@ -236,8 +236,7 @@ class AlreadyImported(BadInputError):
 def _labels_going_with(deck_dir: Path) -> str:
     """What removing ``deck_dir`` to import it again would lose that the user wrote: its
     labels set by hand ("" when it has none)."""
-    sections = (_deck_table(deck_dir) or {}).get("sections")
-    count = len(sections) if isinstance(sections, dict) else 0
+    count = len(read_deck_meta(deck_dir, [], deck_dir.parent).sections)  # as the build reads it
     if not count:
         return ""
     labels = "1 label" if count == 1 else f"{count} labels"
@@ -331,13 +330,15 @@ _SECTIONS_HEADER = re.compile(r"^\s*\[\s*sections\s*\]\s*(#.*)?$")
 def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) -> Path:
     """Set (``None``: remove) one slide's section by hand in its deck.toml; return its path."""
     deck_dir = Path(corpus_root) / deck
+    if not Path(corpus_root).is_dir():  # moved since the build: not the deck's fault
+        raise BadInputError(f"corpus folder {corpus_root} not found: give the one that holds "
+                            f"{deck!r} with --corpus")
     if bad_link := link_problem(deck_dir, Path(corpus_root)):
         raise BadInputError(f"{deck_dir}: {bad_link}")
     if not SLUG_RE.match(deck) or not deck_dir.is_dir():
         raise BadInputError(f"no deck {deck!r} in {corpus_root}")
-    if section is None and has_hand_label(deck_dir, page):
-        # a label past the deck's end (left when it lost slides) is removed all the same
-        return set_section(deck_dir, page, None)
+    if section is None:  # any page: a label past the deck's end (left when it lost slides)
+        return set_section(deck_dir, page, None)  # is removed all the same; none is no error
     pages = {s.page for s in scan_deck(deck_dir, Path(corpus_root), [])}  # as the build does
     if page not in pages:
         raise BadInputError(f"{deck} has no slide {page}: its slides are "

@@ -117,15 +117,17 @@ def labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
     return problems
 
 
-def confirm_hand_label(build_root: Path, slide_id: str) -> None:
+def confirm_hand_label(build_root: Path, slide_id: str) -> bool:
     """`deckgen label` was run for this slide: the next build ties its label to the picture
-    it finds on the page then, and stops warning that the page reads differently."""
+    it finds on the page then, and stops warning that the page reads differently. False
+    when no build has seen the slide (nothing to confirm)."""
     data = last_manifest(build_root)
     record = next((s for s in data.get("slides", []) if s.get("id") == slide_id), None)
     if record is None:  # no build yet, or a page new since it: nothing to confirm
-        return
+        return False
     record[HAND_LABEL] = {"label": None, "sha256": None, "text": ""}  # any label, next build
     atomic_write(Path(build_root) / "manifest.json", json.dumps(data, sort_keys=True).encode())
+    return True
 
 
 def _anchor(before: dict[str, Any], label: str) -> dict[str, Any] | None:

@@ -43,8 +43,14 @@ def section_named(name: object) -> str | None:
     business-model and go-to-market); None when it names none."""
     if not isinstance(name, str):
         return None
-    key = re.sub(r"[\s_]+", "-", name.strip().lower())
+    key = section_key(name)
     return key if key in SECTIONS else None
+
+
+def section_key(name: str) -> str:
+    """A hand-written section name as section_named compares it: "Go To Market" is
+    "go-to-market"."""
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
 
 
 SECTION_TITLES: dict[str, str] = {

@@ -161,6 +161,20 @@ def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_c
     assert "shelves" in curated[0][2]
 
 
+def test_labels_changed_compares_a_page_with_the_same_picture_only():
+    # a page whose image was replaced is another slide, not a label that moved (QA-64)
+    from deckgen.build_report import labels_changed
+    from deckgen.records import SectionResult
+
+    last = [{"id": f"a/00{page}", "sha256": f"{page}" * 64, "section": {"label": "team"}}
+            for page in (1, 2)]
+    now = [Slide(id=f"a/00{page}", deck="a", page=page, source=f"a/00{page}.jpg",
+                 sha256=sha * 64, section=SectionResult(label="market"))
+           for page, sha in ((1, "1"), (2, "9"))]
+    assert labels_changed(last, now) == [
+        {"id": "a/001", "before": "team", "now": "market", "by_hand": False}]
+
+
 def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpus):
     toml = tiny_corpus / "alpha-robotics" / "deck.toml"
     toml.write_text(toml.read_text() + '[sections]\n3 = "product"\n')

@@ -631,22 +631,65 @@ def test_a_retrained_classifier_is_not_given_the_shipped_ones_accuracy(tmp_path)
             "figure does not apply to it") in card
 
 
-def test_a_classifier_retrained_on_hand_labels_says_so_and_what_they_are_worth():
-    rows = [{"deck": "zeta-labs", "page": page, "section": section, "section_source": source,
-             "source_sha256": f"{page}" * 64}
-            for page, section, source in ((1, "market", "curated"), (2, "team", "predicted"))]
+@pytest.fixture
+def retrained_model(tmp_path, monkeypatch):
+    """Install a copy of the shipped model whose "training" record says it was retrained
+    (``install(**training)``), as `--curated` writes it; returns its classify version."""
+    shipped = json.loads(classify._MODEL_FILE.read_text("utf-8"))
+
+    def install(**training) -> str:
+        model = dict(shipped, training={**shipped["training"], **training})
+        path = tmp_path / "classifier.json"
+        path.write_text(json.dumps(model, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+        version = (classify.VERSION.split("+")[0] + "+"
+                   + hashlib.sha256(path.read_bytes()).hexdigest()[:10])
+        monkeypatch.setattr(classify, "_MODEL_FILE", path)
+        monkeypatch.setattr(classify, "VERSION", version)
+        classify.load_model.cache_clear()
+        return version
+
+    yield install
+    classify.load_model.cache_clear()  # the shipped model again, for the tests after
+
+
+def _retrained_card(version: str) -> str:
+    rows = [{"deck": deck, "page": page, "section": section, "section_source": source,
+             "source_sha256": f"{page}" * 64, "fictional": fictional}
+            for deck, page, section, source, fictional in (
+                ("zeta-labs", 1, "market", "curated", False),
+                ("zeta-labs", 2, "team", "predicted", False),
+                ("alpha-robotics", 3, "team", "curated", True))]
     ctx = CardContext(rows=rows, decks=_decks(fictional=(True, False)), version="1",
                       mtime=1700000000, upscaled_format="webp",
-                      provenance={"classify": {"version": "classify-9+0123456789"}},
-                      classifier_training={"curated_real_slides": 12, "sample_slides": 300})
-    card = data_card(ctx)
+                      provenance={"classify": {"version": version}})
+    return " ".join(data_card(ctx).split())
+
+
+def test_a_classifier_retrained_on_hand_labels_says_so_and_what_they_are_worth(
+        retrained_model):
+    version = retrained_model(curated_real_slides=12, curated_fictional_slides=0,
+                              sample_slides=300)
+    card = _retrained_card(version)
     assert "On real decks the classifier was right" not in card
-    assert ("(`classify-9+0123456789`, retrained with 12 real slides labelled by hand); it "
-            "learnt in part from decks of the same generator, so its labels on them are likely "
-            "far more accurate than on real decks") in card
+    assert (f"(`{version}`, retrained with 12 real slides labelled by hand); it learnt in part "
+            "from decks of the same generator, so its labels on them are likely far more "
+            "accurate than on real decks") in card
+    # the fictional deck's hand label was not learnt (no --with-fictional): 1, not 2 (QA-63)
     assert ("If it learnt from this dataset's 1 slide labelled by hand, those carry their hand "
             "labels here anyway, not its predictions; its labels on the other slides were not "
             "measured") in card
+
+
+def test_a_classifier_retrained_on_fictional_hand_labels_learnt_the_generators_decks(
+        retrained_model):
+    # --curated --with-fictional --no-sample: no sample deck, but fictional decks' labels (QA-64)
+    version = retrained_model(curated_real_slides=0, curated_fictional_slides=16,
+                              sample_slides=0)
+    card = _retrained_card(version)
+    assert "did not learn from the generator's decks" not in card
+    assert (f"(`{version}`, retrained with 16 fictional slides labelled by hand); it learnt in "
+            "part from decks of the same generator") in card
+    assert "If it learnt from this dataset's 2 slides labelled by hand" in card
 
 
 def test_dataset_page_and_card_give_the_same_entry(tmp_path, monkeypatch):

@@ -374,16 +374,28 @@ def test_build_refuses_an_out_folder_it_could_not_make_before_any_work(tmp_path,
     assert not list(folder.iterdir())  # nor the probe
 
 
-def test_a_first_build_with_a_language_pack_not_installed_makes_no_folders(tmp_path, tiny_corpus):
-    """A `--lang` typo is exit 4 before --out and --cache are made (QA-57 found them left)."""
+def test_a_build_with_a_language_pack_not_installed_makes_no_folders(tmp_path, tiny_corpus):
+    """A `--lang` typo is exit 4 with no --out or --cache made (QA-57 found them left): on a
+    first build, an empty cache folder's too, and on a later one into a new --out (QA-64)."""
+    def build(site: Path, cache: Path, *lang: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "deckgen.cli", "build", "--quiet", *lang,
+                               "--corpus", str(tiny_corpus), "--out", str(site),
+                               "--cache", str(cache)],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
+
     site, cache = tmp_path / "site", tmp_path / "build"
-    result = subprocess.run([sys.executable, "-m", "deckgen.cli", "build", "--quiet", "--lang",
-                             "xxx", "--corpus", str(tiny_corpus), "--out", str(site),
-                             "--cache", str(cache)],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    result = build(site, cache, "--lang", "xxx")
     assert result.returncode == 4, result.stderr
     assert "language pack(s) xxx not installed" in result.stderr
     assert not site.exists() and not cache.exists()
+    cache.mkdir()  # made by hand, empty: still a first build
+    assert build(site, cache, "--lang", "xxx").returncode == 4
+    assert not site.exists() and not list(cache.iterdir())
+    assert build(site, cache).returncode == 0
+    other = tmp_path / "other-site"
+    result = build(other, cache, "--lang", "eng+xxx")  # every slide is read again
+    assert result.returncode == 4, result.stderr
+    assert not other.exists()
 
 
 def test_a_folder_this_user_cannot_read_is_named_with_reading_advice(tmp_path):

@@ -444,7 +444,7 @@ def test_each_skips_a_folder_s_link_to_a_pdf_outside_it(tmp_path):
 
 def _deckgen(*args, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "deckgen", *args], capture_output=True,
-                          text=True, cwd=cwd)
+                          text=True, cwd=cwd, timeout=120)
 
 
 def _two_slide_deck(corpus: Path, slug: str = "acme", sections: str = "") -> Path:
@@ -504,7 +504,8 @@ def test_label_says_which_hand_label_it_replaces(tmp_path):
     assert replaced.returncode == 0, replaced.stderr
     assert "acme/002 labelled traction (was go-to-market, set by hand) in" in replaced.stderr
     again = _deckgen("label", "acme/002", "traction", *where)
-    assert "labelled traction (so set by hand already;" in again.stderr
+    # no build has seen the slide: nothing confirmed, and none said (QA-64)
+    assert "labelled traction (so set by hand already) in" in again.stderr
     fresh = _deckgen("label", "acme/001", "cover", *where)
     assert "acme/001 labelled cover in" in fresh.stderr and "(was" not in fresh.stderr
     cleared = _deckgen("label", "acme/002", "--clear", *where)
@@ -519,11 +520,21 @@ def test_clear_removes_a_hand_label_past_the_deck_s_end(tmp_path):
     assert cleared.returncode == 0, cleared.stderr
     assert "acme/099 no longer labelled by hand (was team)" in cleared.stderr
     assert (deck / "deck.toml").read_text() == 'company = "Acme"\n\n[sections]\n1 = "cover"\n'
-    # setting one there, or clearing a page that has none, still says the deck's range
-    for args in (("acme/99", "team"), ("acme/98", "--clear")):
-        refused = _deckgen("label", *args, *where)
-        assert refused.returncode == EXIT_BAD_INPUT, refused.stderr
-        assert "acme has no slide" in refused.stderr and "its slides are 1-2" in refused.stderr
+    # setting one there still says the deck's range
+    refused = _deckgen("label", "acme/99", "team", *where)
+    assert refused.returncode == EXIT_BAD_INPUT, refused.stderr
+    assert "acme has no slide" in refused.stderr and "its slides are 1-2" in refused.stderr
+    # clearing it again is what clearing any page without a label is (QA-63: it was exit 3)
+    again = _deckgen("label", "acme/99", "--clear", *where)
+    assert again.returncode == 0 and "had no hand label" in again.stderr
+
+
+def test_label_in_a_corpus_moved_away_says_so_not_that_the_deck_is_missing(tmp_path):
+    where = ["--corpus", str(tmp_path / "moved"), "--cache", str(tmp_path / "build")]
+    moved = _deckgen("label", "acme/001", "cover", *where)
+    assert moved.returncode == EXIT_BAD_INPUT
+    assert f"corpus folder {tmp_path / 'moved'} not found" in moved.stderr
+    assert "no deck" not in moved.stderr
 
 
 def test_label_suggests_the_section_meant_and_takes_one_in_several_words(tmp_path):
@@ -534,8 +545,11 @@ def test_label_suggests_the_section_meant_and_takes_one_in_several_words(tmp_pat
     assert typo.returncode == 2
     assert "unknown section 'tracton'" in typo.stderr
     assert "did you mean 'traction'?" in typo.stderr
-    nowhere = _deckgen("label", "acme/002", "zzzz", *where)
-    assert nowhere.returncode == 2 and "did you mean" not in nowhere.stderr
+    for word in ("zzzz", "tam"):  # "tam" is no slip of "team" (QA-64)
+        nowhere = _deckgen("label", "acme/002", word, *where)
+        assert nowhere.returncode == 2 and "did you mean" not in nowhere.stderr
+    empty = _deckgen("label", "acme/002", "", "--clear", *where)  # "" is no section (QA-63)
+    assert empty.returncode == 0 and "not both" not in empty.stderr
     words = _deckgen("label", "acme/002", "business", "model", *where)  # unquoted
     assert words.returncode == 0, words.stderr
     assert '2 = "business-model"' in (deck / "deck.toml").read_text()

@@ -129,6 +129,11 @@ class CuratedSlides:
     # decks with no open licence that [bundle] open_only kept out of the archive
     left_out_not_open: list[str] = field(default_factory=list)
 
+    def learnt(self, with_fictional: bool) -> list[tuple[str, str, str]]:
+        """What --curated trains on: the real decks' slides (the fictional ones' too with
+        --with-fictional)."""
+        return self.real + (self.fictional if with_fictional else [])
+
 
 def read_curated(bundle: Path) -> CuratedSlides:
     """(section, title, OCR text) of every slide labelled by hand in a dataset bundle,
@@ -169,8 +174,7 @@ def _json_lines(tar: tarfile.TarFile, name: str) -> list[dict]:
 def curated_examples(bundle: Path, *, with_fictional: bool = False) -> list[tuple[str, str, str]]:
     """(section, title, OCR text) of every slide labelled by hand in a dataset bundle's real
     decks (those not marked fictional); ``with_fictional``: the fictional decks' too."""
-    slides = read_curated(bundle)
-    return slides.real + (slides.fictional if with_fictional else [])
+    return read_curated(bundle).learnt(with_fictional)
 
 
 def _plural(n: int, word: str) -> str:
@@ -426,7 +430,7 @@ def main() -> None:
         slides = read_curated(args.curated)
         print("\n".join(curated_summary(args.curated, slides, args.with_fictional)))
         n_fictional = len(slides.fictional) if args.with_fictional else 0
-        curated = slides.real + (slides.fictional if args.with_fictional else [])
+        curated = slides.learnt(args.with_fictional)
         if not curated:  # ~10 minutes of training for the shipped model again: say so instead
             raise SystemExit("nothing to learn: no slide of a real deck in the bundle is "
                              "labelled by hand (deckgen label, then deckgen build); the model "
