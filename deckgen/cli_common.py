@@ -102,12 +102,19 @@ def resolve_config(path: Path | None, **tables):
 
 
 def section_option(value: str | None) -> str | None:
-    """A section as the site writes it ("Business model") or as a slug; else exit 2."""
-    from deckgen.records import SECTIONS, section_named
+    """A section as the site writes it ("Business model") or as a slug; else exit 2,
+    naming the section a slip in its name meant ("tracton")."""
+    import difflib
+
+    from deckgen.records import SECTIONS, section_key, section_named
 
     slug = section_named(value)
     if value is not None and slug is None:
-        raise DeckgenError(f"unknown section {value!r}; use one of: {', '.join(SECTIONS)}")
+        key = section_key(value)
+        # a slip in a section's name, not another word: "tam" is no "team" (QA-64)
+        near = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8) if len(key) > 3 else []
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise DeckgenError(f"unknown section {value!r}; use one of: {', '.join(SECTIONS)}{hint}")
     return slug
 
 

@@ -355,7 +355,7 @@ def label(
         raise DeckgenError("give a section or --clear, not both")
     if not clear and written is None:
         raise DeckgenError("give a section, or --clear to remove the one set by hand")
-    named = _section_named_or_suggested(written)
+    named = section_option(written)
     deck, _, page = slide.strip().rpartition("/")
     if not deck or not re.fullmatch(r"[0-9]{1,4}", page):
         raise BadInputError(f"{slide!r} is not a slide; write it as review lists it: acme/006")
@@ -397,20 +397,3 @@ def _label_change(named: str | None, before: str | None, confirmed: bool) -> str
         confirm = "; confirmed for the slide there now" if confirmed else ""
         return f"{done} (so set by hand already{confirm})"
     return f"{done} (was {was}, set by hand)"
-
-
-def _section_named_or_suggested(written: str | None) -> str | None:
-    """The section ``written`` names (None for None); else exit 2, saying the nearest."""
-    import difflib
-
-    from deckgen.records import SECTIONS, section_key
-
-    try:
-        return section_option(written)
-    except DeckgenError as exc:
-        key = section_key(str(written))
-        # a slip in a section's name, not another word: "tam" is no "team" (QA-64)
-        near = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8) if len(key) > 3 else []
-        if not near:
-            raise
-        raise DeckgenError(f"{exc}; did you mean {near[0]!r}?") from None

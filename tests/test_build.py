@@ -878,6 +878,7 @@ def test_search_cli_reads_sections_as_written_and_points_to_them(tmp_path, tiny_
     bogus = run("", "--section", "problems")
     assert bogus.returncode == 2
     assert "unknown section 'problems'; use one of: cover," in bogus.stderr
+    assert bogus.stderr.rstrip().endswith("did you mean 'problem'?")  # as label says it
     # filters match whatever the case and spacing; a value no slide has lists those there are
     seed = run("", "--stage", "seed", "--json").stdout
     assert seed and run("", "--stage", " SEED", "--json").stdout == seed
