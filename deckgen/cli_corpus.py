@@ -184,9 +184,13 @@ def review(
     if predicted and not as_json:
         unsure = sum(s.section.unsure for s in predicted)  # type: ignore[union-attr]
         pages = f" (pages under {_shown(out)}/)" if out else ""
+        shown = min(limit, len(predicted))
+        # past the unsure ones the list goes on to labels that are most likely right
+        likely = "" if unsure >= shown else (
+            ", none of them unsure" if not unsure else f", the first {unsure} of them unsure")
         err.print(
             f"{unsure} of {len(predicted)} predicted labels are unsure (label scored under "
-            f"{UNSURE_BELOW}); the {min(limit, len(predicted))} least sure{pages}:",
+            f"{UNSURE_BELOW}); the {shown} least sure{likely}{pages}:",
             highlight=False,
         )
     for s in predicted[:limit]:

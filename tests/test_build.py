@@ -193,6 +193,8 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     unsure = sum(max(r["scores"].values()) < 0.5 for r in rows)
     said = f"{unsure} of {n - 1} predicted labels are unsure (label scored under 0.5)"
     assert said in text.stderr
+    # a list that goes past the unsure labels says so (QA-61: 0.92s shown as if in doubt)
+    assert ("the 1 least sure, none of them unsure" in text.stderr) == (unsure == 0)
     assert first.startswith(rows[0]["id"] + "  " + rows[0]["section"] + "  (")
     # pasted as printed, it edits the corpus this build read
     assert fix == f"    wrong? deckgen label {rows[0]['id']} <section> --cache {tmp_path / 'build'}"
