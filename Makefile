@@ -23,7 +23,7 @@ NODE_PKGS  := nodejs npm
 help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
 	@echo "make test     set up, then run all tests (unit + end-to-end)"
-	@echo "make serve    preview site/ on http://127.0.0.1:8000/"
+	@echo "make serve    preview site/ on http://127.0.0.1:8000/ (ARGS=\"--port N\" for another port)"
 	@echo "make test-fast  the tests without the end-to-end ones (no browser, S3 or Dask)"
 	@echo "make lint     ruff over deckgen, tests, benchmarks and tools"
 	@echo "make docs     regenerate docs/cli.md from the commands' --help"
@@ -64,7 +64,7 @@ site: setup
 build: site
 
 serve: setup
-	$(BIN)/deckgen serve
+	$(BIN)/deckgen serve $(ARGS)
 
 sample: setup
 	@sh tools/ensure-apt.sh $(FONT_PKGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -33,6 +34,16 @@ DECKS = {
         ],
     },
 }
+
+
+def unpack(archive: Path, dest: Path) -> None:
+    """Unpack a test's own archive, with tarfile's "data" filter where this Python has it
+    (3.11.4 on; Debian 12's python3 is 3.11.2, which README's "3.11" admits)."""
+    import tarfile
+
+    safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, **safe)
 
 
 def draw_slide(title: str, body: str, size=(640, 360)) -> bytes:
@@ -70,6 +81,24 @@ def config_for(root: Path, corpus: Path, **build):
         "corpus": str(corpus), "out": str(root / "site"), "cache": str(root / "build"),
         "executor": "serial", **build,
     }})  # fmt: skip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temp_files_under_pytests_folder(tmp_path_factory):
+    """Temp files of the tests and of the builds they start (and kill with SIGKILL: no
+    clean-up runs then), such as multiprocessing's pymp-* folders and Dask's scratch space,
+    go under pytest's own folder, not into /tmp for good (QA-65)."""
+    import tempfile
+
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(tmp_path_factory.mktemp("tmp"))
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    yield
+    if before is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = before
+    tempfile.tempdir = None
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ import frictionless
 import numpy as np
 import pytest
 import yaml
-from conftest import build_cmd
+from conftest import build_cmd, unpack
 from PIL import Image, ImageDraw
 
 from deckgen.build import DATASET_VERSION
@@ -265,8 +265,7 @@ def test_croissant_describes_the_files(corpus, tmp_path):
 
 def test_datapackage_validates_with_frictionless(corpus, tmp_path):
     _build(corpus, tmp_path)
-    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(tmp_path / archive_name("1"), tmp_path / "x")
     report = frictionless.validate(str(tmp_path / "x" / ROOT / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     # slides.csv is the one table (a tabular package may hold only CSV); the rest are files
@@ -516,8 +515,7 @@ def test_cli_verify_json_is_one_object_on_stdout_with_the_same_exit_codes(corpus
                     "problems": [],
                     "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
                     "slides": 5, "decks": 2}  # the failed slide is left out
-    with tarfile.open(archive, "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(archive, tmp_path / "x")
     code, folder = verify_json(tmp_path / "x" / ROOT)
     assert code == 0 and folder["sha256"] is None and (folder["slides"], folder["decks"]) == (5, 2)
     target = "images/upscaled/acme/002.webp"
@@ -993,8 +991,7 @@ def test_verify_flags_a_predicted_label_the_classifier_cannot_give(corpus, tmp_p
 
 def test_verify_checks_an_unpacked_folder(corpus, tmp_path):
     _build(corpus, tmp_path)
-    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(tmp_path / archive_name("1"), tmp_path / "x")
     folder = tmp_path / "x" / ROOT
     assert verify_bundle(folder) == []
     assert verify_bundle(tmp_path / "x") == []  # the folder tar -xzf ran in
@@ -1183,8 +1180,7 @@ def test_the_warnings_say_which_decks_open_only_left_out_and_an_empty_archive():
 def _unpacked(corpus, tmp_path: Path) -> Path:
     """A built bundle unpacked under tmp_path/x: the folder holding ROOT."""
     _build(corpus, tmp_path)
-    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(tmp_path / archive_name("1"), tmp_path / "x")
     return tmp_path / "x"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import frictionless
 import pytest
+from conftest import unpack
 from test_bundle import _jpeg, _members, _png_upscaled, _slide  # a sibling test module
 
 from deckgen import classify, ocr, upscale
@@ -129,8 +130,7 @@ def test_a_mixed_corpus_says_how_many_are_fictional(tmp_path):
 
 def test_fictional_schema_validates_with_frictionless(tmp_path):
     _bundle(tmp_path, _decks(fictional=(True, False)))
-    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(tmp_path / archive_name("1"), tmp_path / "x")
     report = frictionless.validate(str(tmp_path / "x" / ROOT / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     package = json.loads((tmp_path / "x" / ROOT / "datapackage.json").read_text())
@@ -526,8 +526,7 @@ def test_croissant_records_load_with_the_reference_loader(tmp_path):
     import mlcroissant  # the reference loader (a dev dependency)
 
     _bundle(tmp_path, _decks())
-    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(tmp_path / archive_name("1"), tmp_path / "x")
     folder = tmp_path / "x" / ROOT
     dataset = mlcroissant.Dataset(jsonld=str(folder / "croissant.json"))
     rows = _rows({"metadata.jsonl": (folder / "metadata.jsonl").read_bytes()})
@@ -543,8 +542,7 @@ def test_croissant_records_load_with_the_reference_loader(tmp_path):
 
 def test_datapackage_is_valid_for_plain_implementations(tmp_path):
     _bundle(tmp_path, _decks())
-    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(tmp_path / archive_name("1"), tmp_path / "x")
     folder = tmp_path / "x" / ROOT
     package = json.loads((folder / "datapackage.json").read_text())
     assert package["profile"] == "data-package"  # a tabular one may hold only CSV

@@ -8,11 +8,11 @@ import csv
 import dataclasses
 import io
 import json
-import tarfile
 from pathlib import Path
 
 import frictionless
 import pytest
+from conftest import unpack
 from test_bundle import _jpeg, _png_upscaled, _slide  # sibling test modules
 from test_bundle_card import _docs, _rows
 
@@ -216,8 +216,7 @@ def test_an_unstated_fictional_is_null_and_a_stated_false_is_false(tmp_path):
     described = next(f for f in fictional if f["name"] == "fictional")
     assert "null" in described["description"] and "constraints" not in described
     assert verify_bundle(tmp_path / archive_name("1")) == []
-    with tarfile.open(tmp_path / archive_name("1"), "r:gz") as tar:
-        tar.extractall(tmp_path / "x", filter="data")
+    unpack(tmp_path / archive_name("1"), tmp_path / "x")
     report = frictionless.validate(str(tmp_path / "x" / "deckgen-dataset-v1" / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 

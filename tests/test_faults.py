@@ -82,6 +82,16 @@ def reference(tmp_path_factory, tiny_corpus_master) -> tuple[Path, float]:
     return root, time.monotonic() - started
 
 
+def test_killed_builds_leave_their_temp_folders_under_pytests_folder(tmp_path_factory):
+    # conftest's TMPDIR: the SIGKILLed builds below cannot remove their pymp-* folders
+    import tempfile
+
+    assert Path(tempfile.gettempdir()).is_relative_to(tmp_path_factory.getbasetemp())
+    probe = subprocess.run([sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"],
+                           capture_output=True, text=True, check=True, timeout=60)
+    assert Path(probe.stdout.strip()).is_relative_to(tmp_path_factory.getbasetemp())
+
+
 def test_sigkill_at_random_points_then_rerun_gives_the_uninterrupted_output(
     tmp_path, tiny_corpus, reference
 ):
