@@ -166,8 +166,8 @@ def markdown(res: dict) -> str:
         "## OCR and section classification",
         "",
         "Tesseract 5.3, one thread per worker, `min_conf` "
-        f"{ocr.OcrParams().min_conf:g}, on 2 cores shared with other jobs (load average ~10: "
-        "seconds are relative). Made by:",
+        f"{ocr.OcrParams().min_conf:g}, on 2 cores shared with other jobs (seconds are "
+        "relative: each run's load is named with it). Made by:",
         "",
         *(f"- {part}: {cmd}" for part, cmd in sorted(res.get("commands", {}).items())),
         "",

@@ -136,7 +136,12 @@ class Builder:
                 self.build_root.mkdir(parents=True, exist_ok=True)
                 with exclusive_lock(self.build_root / "lock"):
                     self._record_output_folder()  # only by the build that holds both locks
-                    return self._run_reporting_stops()
+                    try:
+                        return self._run_reporting_stops()
+                    except MissingDependencyError:
+                        if self.out in made:  # taken away below: a folder recorded as the
+                            self._forget_output_folder()  # site's would be swept (QA-66)
+                        raise
         except (BusyError, MissingDependencyError):
             # refused before any work (busy, or OCR's --lang check on a later build): the
             # folders this build made go again, deepest first; one that holds anything stays
@@ -285,10 +290,17 @@ class Builder:
         return set(record.read_text().splitlines()) if record.exists() else set()
 
     def _record_output_folder(self) -> None:
-        ours, out = self._output_folders(), str(self.out.resolve())
-        if out not in ours:
-            atomic_write(self.build_root / "site-folders.txt",
-                         "".join(f"{p}\n" for p in sorted(ours | {out})).encode())
+        out = str(self.out.resolve())
+        if out not in (ours := self._output_folders()):
+            self._write_output_folders(ours | {out})
+
+    def _forget_output_folder(self) -> None:
+        """A --out this build made and takes away again is no site folder of this cache."""
+        self._write_output_folders(self._output_folders() - {str(self.out.resolve())})
+
+    def _write_output_folders(self, folders: set[str]) -> None:
+        atomic_write(self.build_root / "site-folders.txt",
+                     "".join(f"{p}\n" for p in sorted(folders)).encode())
 
     def _refuse_empty_corpus(self) -> None:
         """A corpus with no folder holding a slide image or PDF (an empty folder, one

@@ -85,16 +85,17 @@ def gone_line(gone: list[str], report_path: str) -> str:
 
 
 def labels_changed(last_slides: list[dict[str, Any]], slides: list) -> list[dict[str, Any]]:
-    """Each slide built now whose section is not the last build's: id, before, now, and
-    whether it is set by hand (a curator checks what a retrained model or a label moved).
-    The same picture only: a page whose image was replaced is another slide (QA-64)."""
-    before = {(s["id"], s.get("sha256")): (s.get("section") or {}).get("label")
-              for s in last_slides}
-    return [{"id": s.id, "before": before[s.id, s.sha256], "now": s.section.label,
-             "by_hand": s.section.curated}
+    """Each slide built now whose section is not the last build's: id, before, now,
+    whether it is set by hand (a curator checks what a retrained model or a label moved)
+    and whether its picture is the one labelled before (QA-64: a page replaced, or a deck
+    exported again, whose PDF pages all get new keys, QA-66, changes for that reason)."""
+    last = {s["id"]: s for s in last_slides}
+    return [{"id": s.id, "before": before, "now": s.section.label,
+             "by_hand": s.section.curated, "same_picture": last[s.id].get("sha256") == s.sha256}
             for s in slides
-            if s.section is not None
-            and before.get((s.id, s.sha256)) not in (None, s.section.label)]
+            if s.section is not None and s.id in last
+            and (before := (last[s.id].get("section") or {}).get("label")) not in (
+                None, s.section.label)]
 
 
 def labels_changed_line(changes: list[dict[str, Any]], report_path: str) -> str:
@@ -102,7 +103,8 @@ def labels_changed_line(changes: list[dict[str, Any]], report_path: str) -> str:
     report.json."""
     by_hand = sum(change["by_hand"] for change in changes)
     named = [f"{printable(c['id'])} {c['before']} → {c['now']}"
-             + (" (by hand)" if c["by_hand"] else "") for c in changes]
+             + (" (by hand)" if c["by_hand"] else "")
+             + ("" if c["same_picture"] else " (new picture)") for c in changes]
     count = f"{len(changes)} label{'' if len(changes) == 1 else 's'}"
     return (f"sections changed since the last build: {count}"
             f"{f' ({by_hand} set by hand)' if by_hand else ''}: {_named(named, report_path)}")

@@ -111,8 +111,9 @@ def section_option(value: str | None) -> str | None:
     slug = section_named(value)
     if value is not None and slug is None:
         key = section_key(value)
-        # a slip in a section's name, not another word: "tam" is no "team" (QA-64)
-        near = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.8) if len(key) > 3 else []
+        # a slip or a longer name ("finance", "market size"); not a short word: "tam" (the
+        # market's size) is no "team" (QA-64)
+        near = difflib.get_close_matches(key, SECTIONS, n=1) if len(key) > 3 else []
         hint = f"; did you mean {near[0]!r}?" if near else ""
         raise DeckgenError(f"unknown section {value!r}; use one of: {', '.join(SECTIONS)}{hint}")
     return slug

@@ -236,7 +236,7 @@ class AlreadyImported(BadInputError):
 def _labels_going_with(deck_dir: Path) -> str:
     """What removing ``deck_dir`` to import it again would lose that the user wrote: its
     labels set by hand ("" when it has none)."""
-    count = len(read_deck_meta(deck_dir, [], deck_dir.parent).sections)  # as the build reads it
+    count = len(hand_labelled_pages(deck_dir.parent, deck_dir.name) or ())
     if not count:
         return ""
     labels = "1 label" if count == 1 else f"{count} labels"
@@ -331,7 +331,8 @@ def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) ->
     """Set (``None``: remove) one slide's section by hand in its deck.toml; return its path."""
     deck_dir = Path(corpus_root) / deck
     if not Path(corpus_root).is_dir():  # moved since the build: not the deck's fault
-        raise BadInputError(f"corpus folder {corpus_root} not found: give the one that holds "
+        what = "is a file, not a folder" if Path(corpus_root).exists() else "not found"
+        raise BadInputError(f"corpus folder {corpus_root} {what}: give the one that holds "
                             f"{deck!r} with --corpus")
     if bad_link := link_problem(deck_dir, Path(corpus_root)):
         raise BadInputError(f"{deck_dir}: {bad_link}")

@@ -129,7 +129,7 @@ def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_c
     assert report.stages["classify"].processed == len(DECKS["alpha-robotics"]["slides"])
     # the build says which labels moved (QA-61: a curator diffed two manifests to know)
     assert {"id": "alpha-robotics/003", "before": "solution", "now": "product",
-            "by_hand": True} in report.labels_changed
+            "by_hand": True, "same_picture": True} in report.labels_changed
     assert all(c["before"] != c["now"] for c in report.labels_changed)
     line = labels_changed_line(report.labels_changed, "build/report.json")
     assert line.startswith(f"sections changed since the last build: "
@@ -161,18 +161,24 @@ def test_a_section_set_by_hand_reaches_site_bundle_and_training(tmp_path, tiny_c
     assert "shelves" in curated[0][2]
 
 
-def test_labels_changed_compares_a_page_with_the_same_picture_only():
-    # a page whose image was replaced is another slide, not a label that moved (QA-64)
-    from deckgen.build_report import labels_changed
+def test_labels_changed_says_when_a_pages_picture_changed_too():
+    # a page whose image was replaced (or a PDF exported again: every page gets a new key)
+    # changed for that reason, not only for a model or a label (QA-64, QA-66)
+    from deckgen.build_report import labels_changed, labels_changed_line
     from deckgen.records import SectionResult
 
     last = [{"id": f"a/00{page}", "sha256": f"{page}" * 64, "section": {"label": "team"}}
-            for page in (1, 2)]
+            for page in (1, 2, 3)]
     now = [Slide(id=f"a/00{page}", deck="a", page=page, source=f"a/00{page}.jpg",
-                 sha256=sha * 64, section=SectionResult(label="market"))
-           for page, sha in ((1, "1"), (2, "9"))]
-    assert labels_changed(last, now) == [
-        {"id": "a/001", "before": "team", "now": "market", "by_hand": False}]
+                 sha256=sha * 64, section=SectionResult(label=label))
+           for page, sha, label in ((1, "1", "market"), (2, "9", "market"), (3, "3", "team"))]
+    changes = labels_changed(last, now)
+    assert changes == [
+        {"id": "a/001", "before": "team", "now": "market", "by_hand": False, "same_picture": True},
+        {"id": "a/002", "before": "team", "now": "market", "by_hand": False,
+         "same_picture": False}]
+    assert labels_changed_line(changes, "report.json").endswith(
+        ": a/001 team → market, a/002 team → market (new picture)")
 
 
 def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpus):
@@ -195,6 +201,10 @@ def test_review_lists_the_least_sure_predicted_slides_first(tmp_path, tiny_corpu
     assert said in text.stderr
     # a list that goes past the unsure labels says so (QA-61: 0.92s shown as if in doubt)
     assert ("the 1 least sure, none of them unsure" in text.stderr) == (unsure == 0)
+    longer = subprocess.run([*review, "--limit", str(unsure + 1)], capture_output=True,
+                            text=True, check=True).stderr
+    past = "none of them unsure" if not unsure else f"the first {unsure} of them unsure"
+    assert f"the {unsure + 1} least sure, {past}" in longer
     assert first.startswith(rows[0]["id"] + "  " + rows[0]["section"] + "  (")
     # pasted as printed, it edits the corpus this build read
     assert fix == f"    wrong? deckgen label {rows[0]['id']} <section> --cache {tmp_path / 'build'}"

@@ -396,6 +396,13 @@ def test_a_build_with_a_language_pack_not_installed_makes_no_folders(tmp_path, t
     result = build(other, cache, "--lang", "eng+xxx")  # every slide is read again
     assert result.returncode == 4, result.stderr
     assert not other.exists()
+    # nor recorded as this cache's site: a later build would sweep a user's files there (QA-66)
+    assert str(other.resolve()) not in (cache / "site-folders.txt").read_text().split("\n")
+    other.mkdir()
+    (other / "mine.html").write_text("<h1>mine</h1>")
+    refused = build(other, cache)
+    assert refused.returncode == 2 and "holds files deckgen did not write" in refused.stderr
+    assert (other / "mine.html").read_text() == "<h1>mine</h1>"
 
 
 def test_a_folder_this_user_cannot_read_is_named_with_reading_advice(tmp_path):

@@ -84,9 +84,13 @@ def reference(tmp_path_factory, tiny_corpus_master) -> tuple[Path, float]:
 
 def test_killed_builds_leave_their_temp_folders_under_pytests_folder(tmp_path_factory):
     # conftest's TMPDIR: the SIGKILLed builds below cannot remove their pymp-* folders
+    import multiprocessing.util
     import tempfile
 
     assert Path(tempfile.gettempdir()).is_relative_to(tmp_path_factory.getbasetemp())
+    # where an in-process pool puts its forkserver's socket (cached once made)
+    assert Path(multiprocessing.util.get_temp_dir()).is_relative_to(
+        tmp_path_factory.getbasetemp())
     probe = subprocess.run([sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"],
                            capture_output=True, text=True, check=True, timeout=60)
     assert Path(probe.stdout.strip()).is_relative_to(tmp_path_factory.getbasetemp())
