@@ -57,11 +57,13 @@ from deckgen.files import (
     tree_stamp,
 )
 from deckgen.manifest import (
+    changed_settings,
     changed_versions,
     keep_last_metadata,
     labels_on_other_slides,
     last_manifest,
     load_manifest,
+    setting_change_line,
     stage_versions,
     version_change_line,
     write_manifest,
@@ -252,8 +254,8 @@ class Builder:
         return self.report
 
     def _say_what_changed(self, previous: dict[str, Any]) -> None:
-        """An upgraded stage recomputes every slide (hours on a large gallery): say which
-        one, before it starts, and record it in report.json."""
+        """An upgraded stage or a changed setting recomputes every slide (hours on a large
+        gallery): say which, before it starts, and record it in report.json."""
         if not previous.get("slides"):  # a first build: nothing to compare with
             return
         before = previous.get("versions")
@@ -266,9 +268,12 @@ class Builder:
                 "the last build was made by an older deckgen, which did not record its stage "
                 "versions: any stage changed since runs again for every slide")}]
         self.report.versions_changed = changes
+        settings = changed_settings(previous.get("config") or {}, self.config)
+        self.report.settings_changed = settings
         if not self.progress.quiet:
-            for change in changes:
-                self.progress.console.print(f"note: {change['notice']}", highlight=False,
+            notices = [c["notice"] for c in changes] + [setting_change_line(c) for c in settings]
+            for notice in notices:
+                self.progress.console.print(f"note: {notice}", highlight=False, markup=False,
                                             soft_wrap=True)
 
     def _check_output_folder(self) -> None:

@@ -40,6 +40,8 @@ class BuildReport:
     # stage versions other than the last build's (manifest.changed_versions, each with the
     # notice the build printed): why a build recomputed every slide
     versions_changed: list[dict[str, str]] = field(default_factory=list)
+    # upscale, OCR and classify settings other than the last build's (manifest.changed_settings)
+    settings_changed: list[dict[str, str]] = field(default_factory=list)
     site: dict[str, Any] = field(default_factory=dict)
     # what the build warned of that is no failure (--strict ignores it): the decks in the
     # dataset with no open licence (``dataset_warnings``)

@@ -253,6 +253,37 @@ def changed_versions(before: dict[str, str], now: dict[str, str]) -> list[dict[s
             if str(before.get(key, "")) != str(now.get(key, ""))]
 
 
+# the settings a slide's cached results stand on (build.py's stage keys): upscale's but the
+# tile size, OCR's but the timeout, all of classify's
+_SETTINGS_NOT_KEYED = {("upscale", "tile"), ("ocr", "timeout")}
+
+
+def changed_settings(before: dict[str, Any], config: Config) -> list[dict[str, str]]:
+    """The upscale, OCR and classify settings other than the last build's (``before`` is its
+    manifest's ``config``): a `--lang` given to one build and left off the next re-reads
+    every slide, and the user should hear why."""
+    changes = []
+    for table in ("upscale", "ocr", "classify"):
+        was = before.get(table)
+        if not isinstance(was, dict):
+            continue
+        for name, value in dataclasses.asdict(getattr(config, table)).items():
+            if (table, name) in _SETTINGS_NOT_KEYED or name not in was or was[name] == value:
+                continue
+            changes.append({"setting": f"{table}.{name}", "before": str(was[name]),
+                            "now": str(value), "effect": VERSION_EFFECTS[table][1]})
+    return changes
+
+
+def setting_change_line(change: dict[str, str]) -> str:
+    """"setting ocr.lang changed since the last build (deu+eng → eng): every slide is read
+    again; …"."""
+    table = change["setting"].split(".")[0]
+    return (f"setting {change['setting']} changed since the last build ({change['before']} → "
+            f"{change['now']}): {change['effect']} (an option given on the command line lasts "
+            f"one build; deckgen.toml's [{table}] keeps it)")
+
+
 def version_change_line(change: dict[str, str]) -> str:
     """"OCR changed since the last build (ocr-15 → ocr-17): every slide is read again"."""
     what = change["what"]

@@ -137,6 +137,28 @@ def test_a_build_after_a_stage_changed_says_which_up_front(tmp_path, tiny_corpus
     assert build(loud)[1] == []
 
 
+def test_a_build_with_other_settings_than_the_last_says_so_up_front(tmp_path, tiny_corpus):
+    # QA-69: a build given --lang deu+eng, then one without it, read every slide again in
+    # English without a word (German words gone from search)
+    loud = [c for c in build_cmd(tmp_path, tiny_corpus) if c != "--quiet"]
+    first = subprocess.run([*loud, "--psm", "6"], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "setting" not in first.stderr  # a first build: nothing to compare with
+    done = subprocess.run(loud, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    notice = ("note: setting ocr.psm changed since the last build (6 → 11): every slide is "
+              "read again (an option given on the command line lasts one build; "
+              "deckgen.toml's [ocr] keeps it)")
+    assert notice in done.stderr
+    assert done.stderr.index(notice) < done.stderr.index("built into")
+    report = json.loads((tmp_path / "build" / "report.json").read_text())
+    assert report["settings_changed"] == [
+        {"setting": "ocr.psm", "before": "6", "now": "11", "effect": "every slide is read again"}]
+    # the timeout decides no result: no notice
+    again = subprocess.run([*loud, "--ocr-timeout", "90"], capture_output=True, text=True)
+    assert again.returncode == 0 and "changed since" not in again.stderr, again.stderr
+
+
 def test_version_names_the_stage_versions():
     done = subprocess.run([sys.executable, "-m", "deckgen.cli", "--version"],
                           capture_output=True, text=True, check=True)
