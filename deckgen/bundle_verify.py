@@ -109,12 +109,13 @@ def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None
         return sum_problems + [f"provenance.json: made by a newer deckgen (bundle format "
                                f"{made_by}; this one checks format {VERSION} and older): "
                                "upgrade deckgen to check it"]
-    if str(made_by) in OLDER_FORMATS and not sum_problems:
+    if (str(made_by) in OLDER_FORMATS or made_by == _BEFORE_FORMATS_WERE_NAMED) \
+            and not sum_problems:
         problems = _content_id_problems(files)
+        named = f"bundle format {made_by}" if made_by else "a format before 13, unnamed"
         if not problems and notes is not None:
-            notes.append(f"{OLDER_FORMAT} (bundle format {made_by}; this one writes "
-                         f"{VERSION}): its checksums and content id were checked, not its "
-                         "schema and values")
+            notes.append(f"{OLDER_FORMAT} ({named}; this one writes {VERSION}): its checksums "
+                         "and content id were checked, not its schema and values")
         return problems
     problems = list(sum_problems)
     rows = _rows(files)
@@ -161,14 +162,25 @@ OLDER_FORMAT = "made by an older deckgen"
 OLDER_FORMATS = frozenset({"13"})
 
 
+# the format of a deckgen archive whose provenance.json names no format (those before 13)
+_BEFORE_FORMATS_WERE_NAMED = 0
+
+
 def _bundle_format(files: dict[str, _Member]) -> int | None:
-    """The ``bundle_format`` provenance.json names (formats 13 and later name one), or None
-    when it names none a number can be read from: then the full check says what is wrong."""
+    """The ``bundle_format`` provenance.json names (formats 13 and later name one);
+    _BEFORE_FORMATS_WERE_NAMED for a provenance.json of deckgen's with no such key (QA-68:
+    an archive published before an upgrade failed with 536 false errors); None when it
+    names none a number can be read from: then the full check says what is wrong."""
     text, _ = _text_of(files, "provenance.json")
     try:
-        made_by = strict_json(text).get("bundle_format") if text is not None else None
-    except (ValueError, AttributeError):
+        provenance = strict_json(text) if text is not None else None
+    except ValueError:
         return None
+    if not isinstance(provenance, dict):
+        return None
+    made_by = provenance.get("bundle_format")
+    if made_by is None and isinstance(provenance.get("deckgen"), str):
+        return _BEFORE_FORMATS_WERE_NAMED
     return int(made_by) if isinstance(made_by, str) and re.fullmatch(r"[1-9][0-9]{0,3}", made_by) \
         else None
 

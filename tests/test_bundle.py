@@ -901,6 +901,32 @@ def test_an_archive_of_an_older_bundle_format_is_checked_by_checksums_and_conten
                                       for n in sorted(files) if n != "SHA256SUMS").encode()
         _rewrite(archive, lambda member, data, files=files: files[member])
         assert verify_bundle(archive), name
+    # formats before 13 named none: deckgen's provenance.json without the key is one of
+    # them (QA-68: an archive a deckgen of 2026-11-27 published failed with 536 problems)
+    def unnamed(data: bytes) -> bytes:
+        return (json.dumps({k: v for k, v in json.loads(data).items() if k != "bundle_format"})
+                + "\n").encode()
+
+    _build(corpus, tmp_path)
+    _republish(archive, {"provenance.json": unnamed, "metadata.jsonl": lacking_a_field})
+    notes = []
+    assert verify_bundle(archive, notes) == []
+    assert notes == [f"made by an older deckgen (a format before 13, unnamed; this one writes "
+                     f"{FORMAT}): its checksums and content id were checked, not its schema "
+                     "and values"]
+    # ... and its content id is still held (a file changed and SHA256SUMS re-made)
+    files = {n.split("/", 1)[1]: d for n, d in _members(archive).items()}
+    files["metadata.jsonl"] = files["metadata.jsonl"].replace(b"acme", b"acne")
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n"
+                                  for n in sorted(files) if n != "SHA256SUMS").encode()
+    _rewrite(archive, lambda member, data, files=files: files[member])
+    assert verify_bundle(archive)
+    # a provenance.json that is not deckgen's (no "deckgen" key) gets the full check
+    _build(corpus, tmp_path)
+    _republish(archive, {"provenance.json": lambda d: (json.dumps(
+        {k: v for k, v in json.loads(d).items() if k not in ("bundle_format", "deckgen")})
+        + "\n").encode(), "metadata.jsonl": lacking_a_field})
+    assert any("license_open" in p for p in verify_bundle(archive))
     # only a format that exists is checked in part: "0", "013", "12" get the full check
     for version in ("0", "013", "12"):
         _build(corpus, tmp_path)
