@@ -224,11 +224,12 @@ def stage_versions() -> dict[str, str]:
     import cv2
 
     from deckgen import __version__, bundle, classify, index, ocr, site, upscale
+    from deckgen.slide_task import IMAGES_VERSION_ID
 
     return {"deckgen": __version__, "upscale": upscale.VERSION, "opencv": cv2.__version__,
             "ocr": ocr.VERSION, "tesseract": ocr.tesseract_version(),
-            "classify": classify.VERSION, "index": index.VERSION, "site": site.VERSION,
-            "bundle": bundle.VERSION}
+            "images": IMAGES_VERSION_ID, "classify": classify.VERSION, "index": index.VERSION,
+            "site": site.VERSION, "bundle": bundle.VERSION}
 
 
 # per recorded version: what it is called, and what a build does when it changed
@@ -237,6 +238,7 @@ VERSION_EFFECTS = {
     "opencv": ("OpenCV", "every slide is upscaled, read and classified again"),
     "ocr": ("OCR", "every slide is read again"),
     "tesseract": ("Tesseract", "every slide is read again"),
+    "images": ("the slides' published images", "every slide's images are made again"),
     "classify": ("the section classifier", "every deck is classified again"),
     "index": ("the search index", "the index is built again"),
     "site": ("the site's pages", "every page is written again"),
@@ -246,11 +248,12 @@ VERSION_EFFECTS = {
 
 def changed_versions(before: dict[str, str], now: dict[str, str]) -> list[dict[str, str]]:
     """The stage versions that differ, each with what that costs a build, in stage order
-    (deckgen's own version changes nothing by itself)."""
-    return [{"stage": key, "before": str(before.get(key, "")), "now": str(now.get(key, "")),
+    (deckgen's own version changes nothing by itself). A version the last build did not
+    record (its deckgen recorded no images version) is not called changed."""
+    return [{"stage": key, "before": str(before[key]), "now": str(now.get(key, "")),
              "what": what, "effect": effect}
             for key, (what, effect) in VERSION_EFFECTS.items()
-            if str(before.get(key, "")) != str(now.get(key, ""))]
+            if key in before and str(before[key]) != str(now.get(key, ""))]
 
 
 # the settings a slide's cached results stand on (build.py's stage keys): upscale's but the
@@ -286,8 +289,7 @@ def setting_change_line(change: dict[str, str]) -> str:
 
 def version_change_line(change: dict[str, str]) -> str:
     """"OCR changed since the last build (ocr-15 → ocr-17): every slide is read again"."""
-    what = change["what"]
-    return (f"{what[0].upper()}{what[1:]} changed since the last build "
+    return (f"{change['what']} changed since the last build "
             f"({change['before'] or 'none'} → {change['now'] or 'none'}): {change['effect']}")
 
 

@@ -10,6 +10,7 @@ parent's keys, so it must be able to make the same ones.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections import Counter
@@ -31,6 +32,10 @@ IMAGES_VERSION = (
     f"{site_images.ENCODER}|dataset:{bundle_images.VERSION}:webp:{bundle_images.WEBP_QUALITY}:"
     f"{bundle_images.WEBP_METHOD}"
 )
+# IMAGES_VERSION as the build records and names it ("4+1a2b3c4d"): the variants' version
+# and a digest of the rest, so an upgrade that encodes every slide again says so (QA-68)
+IMAGES_VERSION_ID = (f"{site_images.VARIANTS_VERSION}+"
+                     f"{hashlib.sha256(IMAGES_VERSION.encode()).hexdigest()[:8]}")
 # the bundle's upscaled image, beside site_images.encode_variants' files
 DATASET_IMAGE = "dataset.webp"
 

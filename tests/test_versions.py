@@ -12,6 +12,7 @@ from pathlib import Path
 from conftest import build_cmd
 
 from deckgen import __version__, bundle, classify, index, ocr, site, upscale
+from deckgen.slide_task import IMAGES_VERSION_ID
 
 
 def _manifest(tmp_path: Path) -> dict:
@@ -124,6 +125,16 @@ def test_a_build_after_a_stage_changed_says_which_up_front(tmp_path, tiny_corpus
     assert [(c["stage"], c["before"], c["now"], c["notice"]) for c in changed] == [
         ("ocr", "ocr-15", ocr.VERSION, notice)]
 
+    # the published images' encoding: every slide encoded again, said as well (QA-68)
+    _edit_manifest(tmp_path, lambda data: data["versions"].update(images="3+0123abcd"))
+    stderr, changed = build(loud)
+    notice = (f"note: the slides' published images changed since the last build (3+0123abcd → "
+              f"{IMAGES_VERSION_ID}): every slide's images are made again")
+    assert notice in stderr and [c["stage"] for c in changed] == ["images"]
+    # a version the last build's deckgen did not record is no change
+    _edit_manifest(tmp_path, lambda data: data["versions"].pop("images"))
+    assert build(loud)[1] == []
+
     # quiet under -q, as the progress is; report.json still says it
     _edit_manifest(tmp_path, lambda data: data["versions"].update(classify="classify-8"))
     stderr, changed = build(build_cmd(tmp_path, tiny_corpus))
@@ -163,5 +174,6 @@ def test_version_names_the_stage_versions():
     done = subprocess.run([sys.executable, "-m", "deckgen.cli", "--version"],
                           capture_output=True, text=True, check=True)
     assert done.stdout == (
-        f"deckgen {__version__} (upscale {upscale.VERSION}, {ocr.VERSION}, {classify.VERSION}, "
-        f"index {index.VERSION}, site {site.VERSION}, bundle {bundle.VERSION})\n")
+        f"deckgen {__version__} (upscale {upscale.VERSION}, {ocr.VERSION}, images "
+        f"{IMAGES_VERSION_ID}, {classify.VERSION}, index {index.VERSION}, site {site.VERSION}, "
+        f"bundle {bundle.VERSION})\n")
