@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from deckgen.corpus_pdf import (
     PDF_EXTENSION,
@@ -202,6 +203,24 @@ def link_problem(path: Path, root: Path, where: str = "the corpus") -> str | Non
 TOML_ERRORS = (tomllib.TOMLDecodeError, RecursionError)  # [[[[…]]]] overflows the parser
 
 
+def source_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a deck's source_url (None: it can): only an absolute http(s)
+    address is one; a ``javascript:`` or ``data:`` one would reach the dataset's files as
+    a link (the site drops it, a reader of metadata.jsonl may not)."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[::1": a broken address
+        parts = None
+    if parts and parts.scheme in ("http", "https") and parts.netloc:
+        return None
+    host = text.split("/")[0]
+    hint = (f" (write https://{printable(text[:60])})"
+            if parts and not parts.scheme and "." in host and " " not in text else "")
+    return (f"must be a web address starting with https:// or http://, got "
+            f"{printable(text[:60])!r}{hint}")
+
+
 def toml_error(exc: Exception) -> str:
     return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
 
@@ -268,6 +287,9 @@ def read_deck_meta(deck_dir: Path, problems: list[Problem], root: Path) -> DeckM
                 text = _HIDDEN_CONTROLS.sub("", text).strip()
             if not text:  # a blank company would be a blank heading and link
                 problems.append(Problem(rel, f"{key} is blank; left as if not given"))
+                continue
+            if key == "source_url" and (bad_url := source_url_problem(text)):
+                problems.append(Problem(rel, f"source_url {bad_url}; left empty"))
                 continue
             if len(text) > MAX_FIELD_CHARS:  # it would sit in every page and search shard
                 problems.append(Problem(rel, f"{key} is {len(text):,} characters; only the "
@@ -496,6 +518,20 @@ def unread_file_reason(suffix: str) -> str:
     return f"not a slide image or PDF ({suffix or 'no extension'})"
 
 
+_PADDED_NUMBER = re.compile(r"[0-9]{3,4}")  # "004", as `add` names a slide
+
+
+def _pages_by_name(images: list[Path]) -> list[int] | None:
+    """Each image's page as its name says, when every one is named by a zero-padded number
+    alone (001.jpg, 002.jpg, 004.jpg): the number ``add`` left unused for a file it could
+    not read, or a slide removed since, stays a gap. None: they are numbered by their place
+    ("1.jpg", "2.jpg", "10.jpg" are 1, 2, 3)."""
+    numbers = [int(p.stem) if _PADDED_NUMBER.fullmatch(p.stem) else 0 for p in images]
+    if numbers and min(numbers) >= 1 and len(set(numbers)) == len(numbers):
+        return numbers
+    return None
+
+
 def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
     images: list[Path] = []
     pdfs: list[Path] = []
@@ -528,10 +564,12 @@ def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide
         problems.append(Problem(str(deck_dir.relative_to(root)), (
             f"{len(pdfs)} PDFs, their pages joined in file-name order as one deck ({names}); "
             "remove any that is a copy")))
-    # (page, source, sha256); an image's page is its place in the folder, so a bad file
-    # leaves a gap instead of moving every later slide's id, URL and hand-set label
+    # (page, source, sha256); an image's page is its place in the folder (or the number
+    # `add` named it by), so a bad file leaves a gap instead of moving every later slide's
+    # id, URL and hand-set label
     sources: list[tuple[int, str, str]] = []
-    for page, path in enumerate(images, start=1):
+    for page, path in zip(_pages_by_name(images) or range(1, len(images) + 1), images,
+                          strict=True):
         rel = str(path.relative_to(root))
         if path.stat().st_size == 0:
             problems.append(Problem(rel, f"empty file (0 bytes); slide {page} skipped"))

@@ -27,6 +27,7 @@ from deckgen.corpus import (
     read_deck_meta,
     safe_slug,
     scan_deck,
+    source_url_problem,
     toml_error,
 )
 from deckgen.corpus_pdf import (
@@ -144,6 +145,8 @@ def add_deck(
     build will make of an imported file that the user may want to know (only the first
     page of a multi-page TIFF is a slide) goes to ``notes``."""
     meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
+    if "source_url" in meta and (bad_url := source_url_problem(str(meta["source_url"]))):
+        raise BadInputError(f"--source-url {bad_url}")  # never written to deck.toml
     skipped = [] if skipped is None else skipped
     notes = [] if notes is None else notes
     files = input_files(inputs, skipped)
@@ -157,15 +160,17 @@ def add_deck(
             "deck is one PDF or presentation, or a set of slide images; use --each to import "
             "every PDF or presentation as its own deck"
         )
-    base = slug or meta.get("company") or Path(inputs[0]).stem
-    slug = safe_slug(str(base))
+    # what the deck is called: --company, else its file or folder name (--slug names
+    # only the folder: "nandu-es" is no company name, "Ñandú Compañía.pdf" is)
+    name = unicodedata.normalize("NFC", str(meta.get("company") or Path(inputs[0]).stem))
+    slug = safe_slug(slug or name)
     deck_dir = Path(corpus_root) / slug
     staging = Path(corpus_root) / f".{slug}.adding"
     named = {Path(p) for p in inputs if Path(p).is_file()}  # given one by one, not found
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        page = 0
+        page = imported = 0
         for path in files:
             if path.suffix.lower() in DOCUMENT_EXTENSIONS:
                 try:
@@ -179,6 +184,7 @@ def add_deck(
                                         f"up to {MAX_PDF_PAGES:,} pages: split it into decks")
                 for n in range(1, count + 1):
                     page += 1
+                    imported += 1
                     png = render_pdf_page(pdf, n, pdf_width)
                     atomic_write(staging / f"{page:03d}.png", png)
             else:
@@ -188,19 +194,22 @@ def add_deck(
                 if reason and path in named:  # named by the user: no deck without it
                     rest = "; nothing was imported (fix it, or leave it out)"
                     raise BadInputError(f"{path}: {reason}{rest if len(files) > 1 else ''}")
-                if reason:
-                    skipped.append(Problem(str(path), reason))
+                page += 1  # its place in the folder, read or not
+                if reason:  # a gap: "slide 4.jpg" stays 004 after an empty "slide 3.jpg"
+                    skipped.append(Problem(str(path), f"{reason}; not imported, leaving "
+                                           f"{page:03d} unused so the slides after it keep "
+                                           "their numbers"))
                     continue
                 if pages > 1:  # the build reads the first page, and says so each time
                     notes.append(Problem(str(path), f"{pages} pages in this TIFF; only the "
                                          "first is used (split it, or save it as a PDF)"))
-                page += 1
+                imported += 1
                 suffix = path.suffix.lower()
                 if suffix in CONVERTED_SUFFIXES:
                     data, suffix = _as_png(data), ".png"
                 atomic_write(staging / f"{page:03d}{'.jpg' if suffix in JPEG_SUFFIXES else suffix}",
                              data)
-        if not page:  # every file found was skipped
+        if not imported:  # every file found was skipped
             raise BadInputError("none of the slide images in the given paths could be read"
                                 + _some_of(skipped))
         shutil.rmtree(staging / ".converted", ignore_errors=True)
@@ -219,8 +228,8 @@ def add_deck(
             raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to "
                                 "choose another name")
         # the name as written when the slug cannot spell it ("東京テック", not "Deck A55E0025")
-        named = unicodedata.normalize("NFC", str(base))
-        meta.setdefault("company", slug.replace("-", " ").title() if named.isascii() else named)
+        meta.setdefault("company",
+                        safe_slug(name).replace("-", " ").title() if name.isascii() else name)
         atomic_write(staging / "deck.toml", _toml(meta).encode())
         staging.rename(deck_dir)  # the deck appears whole or not at all
     except BaseException:

@@ -430,11 +430,23 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
 
 
 def _facet_value(searcher, name: str, value: str) -> str:
-    """The indexed value a filter means: "series-a" and "series a" are "Series A"."""
+    """The indexed value a filter means: "series-a" and "series a" are "Series A"; and
+    "eclat sante" is "Éclat Santé" when no other value is that without its accents."""
     known = list(searcher.reader().field_terms(_FACET_FIELDS[name]))
     key = facet_key(value)  # "" (only punctuation) means no value, not every such value
     same = [v for v in known if v == value] or [v for v in known if key and facet_key(v) == key]
+    if not same and key:  # "eclat sante" typed without accents, as text search takes it
+        bare = _accentless_key(value)
+        same = [v for v in known if _accentless_key(v) == bare]
+        same = same if len(same) == 1 else []  # two values it could mean: neither is guessed
     return same[0] if same else value
+
+
+def _accentless_key(value: str) -> str:
+    """``facet_key`` less accents and other combining marks: "Éclat Santé" is "eclat-sante"."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return facet_key(bare.casefold())
 
 
 # words around a stage's name that do not change it (search.js's STAGE_FILLER)

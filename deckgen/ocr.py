@@ -125,23 +125,33 @@ _LANGUAGE_CODES = {
 _LANG_SEPARATORS = re.compile(r"[\s,]+")
 
 
-def _as_codes(parts: list[str]) -> str:
+def _as_codes(parts: list[str], installed: frozenset[str] = frozenset()) -> str:
     """The ``--lang`` value meant: parts joined with "+", language names as their codes,
-    each once."""
-    return "+".join(dict.fromkeys(_LANGUAGE_CODES.get(part.lower(), part) for part in parts))
+    an installed code typed in another case as it is spelt ("Deu": "deu"), each once."""
+    return "+".join(dict.fromkeys(_LANGUAGE_CODES.get(part.lower())
+                                  or _installed_spelling(part, installed) or part
+                                  for part in parts))
+
+
+def _installed_spelling(part: str, installed: frozenset[str]) -> str | None:
+    """The installed code ``part`` is in another case ("Deu", "DEU": "deu"); None if none.
+    Tesseract's codes are case-sensitive: "Deu" is no pack, and installing it would not help."""
+    same = [code for code in installed if code.lower() == part.lower() and code != part]
+    return same[0] if len(same) == 1 else None
 
 
 def _lang_problem(lang: str, installed: frozenset[str]) -> str | None:
     """What is wrong with ``lang`` ("eng+deu") and what to do, or None when all is there."""
     have = ", ".join(sorted(installed)) or "none"
     if _LANG_SEPARATORS.search(lang.strip()):
-        meant = _as_codes([part for part in _LANG_SEPARATORS.split(lang.strip()) if part])
+        meant = _as_codes([part for part in _LANG_SEPARATORS.split(lang.strip()) if part],
+                          installed)
         return (
             f"Tesseract languages are joined with '+': use {meant}, not '{lang}' "
             f"(installed: {have})"
         )
     if "" in lang.split("+"):  # "eng+" or "eng++deu": no package is called tesseract-ocr-
-        meant = _as_codes([part for part in lang.split("+") if part]) or "eng"
+        meant = _as_codes([part for part in lang.split("+") if part], installed) or "eng"
         return f"--lang {lang!r} has an empty part: use {meant} (installed: {have})"
     missing = [part for part in lang.split("+") if part not in installed]
     named = [part for part in missing if part.lower() in _LANGUAGE_CODES]
@@ -154,8 +164,17 @@ def _lang_problem(lang: str, installed: frozenset[str]) -> str | None:
         absent = " ".join(_lang_package(code) for code in codes if code not in installed)
         install = f"; install: sudo apt-get install -y {absent}" if absent else ""
         return (
-            f"Tesseract names languages by code: {said}. Use {_as_codes(lang.split('+'))} "
-            f"(installed: {have}){install}"
+            f"Tesseract names languages by code: {said}. Use "
+            f"{_as_codes(lang.split('+'), installed)} (installed: {have}){install}"
+        )
+    if recased := [part for part in missing if _installed_spelling(part, installed)]:
+        codes = [_installed_spelling(part, installed) or part for part in recased]
+        case = "lower case" if all(code == code.lower() for code in codes) else "case-sensitive"
+        absent = " ".join(_lang_package(m) for m in missing if m not in recased)
+        install = f"; install: sudo apt-get install -y {absent}" if absent else ""
+        return (
+            f"Tesseract language codes are {case}: use {_as_codes(lang.split('+'), installed)}"
+            f", not {lang!r} (installed: {have}){install}"
         )
     if missing:
         packages = " ".join(_lang_package(m) for m in missing)

@@ -201,12 +201,27 @@ def test_safe_slug_of_a_name_in_another_script_is_stable_and_its_own():
     assert len(long) == 64 and SLUG_RE.match(long) and SLUG_RE.match(sakura)
 
 
+def test_slides_named_by_padded_numbers_keep_a_removed_ones_gap(tmp_path):
+    for deck, names in (("gap", ["001.jpg", "002.png", "004.jpg"]),
+                        ("mixed", ["001.jpg", "002.jpg", "004.jpg", "cover.jpg"]),
+                        ("twice", ["001.jpg", "001.png", "003.jpg"])):
+        (tmp_path / deck).mkdir()
+        for name in names:
+            (tmp_path / deck / name).write_bytes(jpeg())
+    corpus = scan(tmp_path)
+    pages = {deck: [s.page for s in corpus.slides if s.deck == deck] for deck in corpus.decks}
+    # 003 removed (or never imported by `add`): 004 stays slide 4, its URL and label too
+    assert pages["gap"] == [1, 2, 4]
+    assert pages["mixed"] == [1, 2, 3, 4]  # another name among them: their place
+    assert pages["twice"] == [1, 2, 3]  # one number twice: their place
+
 def test_add_pdf_and_images(tmp_path):
     pdf = tmp_path / "in.pdf"
     make_pdf(pdf, pages=2)
     corpus_root = tmp_path / "corpus"
     deck_dir = add_deck(
-        corpus_root, [pdf], meta={"company": "Zeta Labs", "year": 2021, "source_url": 'x"y',
+        corpus_root, [pdf], meta={"company": "Zeta Labs", "year": 2021,
+                                  "source_url": 'https://example.com/x"y',
                                   "title": "Seed\r\ndeck\x7f\\ 2021"}  # pasted control chars
     )
     assert deck_dir.name == "zeta-labs"
@@ -214,7 +229,7 @@ def test_add_pdf_and_images(tmp_path):
     corpus = scan(corpus_root)
     assert corpus.problems == []
     assert corpus.decks["zeta-labs"].year == 2021
-    assert corpus.decks["zeta-labs"].source_url == 'x"y'
+    assert corpus.decks["zeta-labs"].source_url == 'https://example.com/x"y'
     assert corpus.decks["zeta-labs"].title == "Seed deck \\ 2021"
     folder = tmp_path / "imgs"
     folder.mkdir()
@@ -502,6 +517,24 @@ def test_deck_toml_text_typed_decomposed_is_read_composed(tmp_path):
     assert corpus.decks["nfd"].industry == corpus.decks["nfc"].industry == "\u00c9nergie"
     assert corpus.problems == []  # nothing lost: not worth a line
 
+
+def test_a_source_url_that_is_no_web_address_is_reported_and_dropped(tmp_path):
+    urls = {"js": "javascript:alert(1)", "data": "data:text/html,<b>x</b>",
+            "bare": "www.acme.com/deck.pdf", "ok": "https://example.com/deck.pdf"}
+    for slug, url in urls.items():
+        (tmp_path / slug).mkdir()
+        (tmp_path / slug / "001.jpg").write_bytes(jpeg())
+        (tmp_path / slug / "deck.toml").write_text(
+            f'company = "Acme"\nsource_url = "{url}"\nlicense = "CC0-1.0"\n', encoding="utf-8")
+    corpus = scan(tmp_path)
+    said = {p.path: p.reason for p in corpus.problems}
+    assert said.keys() == {"js/deck.toml", "data/deck.toml", "bare/deck.toml"}
+    assert said["js/deck.toml"] == ("source_url must be a web address starting with https:// "
+                                    "or http://, got 'javascript:alert(1)'; left empty")
+    assert "(write https://www.acme.com/deck.pdf)" in said["bare/deck.toml"]
+    assert [corpus.decks[s].source_url for s in urls] == ["", "", "", urls["ok"]]
+    # the rest of the deck.toml is read: only the bad field is dropped
+    assert corpus.decks["js"].license == "CC0-1.0" and "js" not in corpus.unread_meta
 
 def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):
     for slug, stage, industry in (("a", "Seed", "Fintech"), ("b", "Seed", "fintech"),

@@ -874,6 +874,26 @@ def test_filters_in_other_scripts_find_their_own_decks_only(tmp_path):
     assert "no slide has industry" in ix.unknown_filter(tmp_path / "ix", {"industry": "Право"})
 
 
+
+def test_a_filter_typed_without_accents_finds_the_one_value_it_can_mean(tmp_path):
+    decks = {"a": DeckMeta(slug="a", company="Éclat Santé", industry="Santé"),
+             "b": DeckMeta(slug="b", company="Nandu", industry="Énergie"),
+             "c": DeckMeta(slug="c", company="Zoe", industry="Energie")}
+    slides = [make_slide(d, 1, "our market") for d in "abc"]
+    ix.build_index(slides, decks, tmp_path / "ix")
+
+    def found(**filters):
+        return [h["id"] for h in ix.search(tmp_path / "ix", "", filters=filters)]
+
+    # as text search folds accents, so do filters: "eclat sante" is typed on any keyboard
+    assert found(company="eclat sante") == found(company="ECLAT-SANTÉ") == ["a/001"]
+    assert ix.unknown_filter(tmp_path / "ix", {"company": "eclat sante"}) is None
+    assert found(industry="sante") == ["a/001"]
+    # an exact value wins; one that could be either of two is no guess
+    assert found(industry="Energie") == ["c/001"] and found(industry="énergie") == ["b/001"]
+    assert found(industry="ENERGIÈ") == []
+    assert "no slide has industry" in ix.unknown_filter(tmp_path / "ix", {"industry": "energiè"})
+
 def test_docs_are_numbered_in_page_order_past_999(tmp_path):
     decks = {"a": DeckMeta(slug="a")}
     pages = (1000, 101, 99, 1001)

@@ -555,6 +555,19 @@ def test_an_empty_or_repeated_language_is_told_what_to_use():
         ocr.check_tesseract("deu+german")  # once, not deu+deu
 
 
+
+def test_an_installed_code_in_capitals_is_told_to_write_it_in_lower_case():
+    # "Deu" is no pack to install: the deu that is there is spelt in lower case
+    said = ocr._lang_problem("eng+Deu", frozenset({"eng", "deu", "fra"}))
+    assert said and "lower case: use eng+deu, not 'eng+Deu'" in said
+    assert "apt-get" not in said and "not installed" not in said
+    said = ocr._lang_problem("DEU+xyz", frozenset({"eng", "deu"}))  # the one truly missing
+    assert "use deu+xyz" in said and "apt-get install -y tesseract-ocr-xyz" in said
+    assert "tesseract-ocr-deu" not in said
+    with pytest.raises(MissingDependencyError, match=r"lower case: use eng, not 'Eng'") as e:
+        ocr.check_tesseract("Eng")  # the real list of installed packs
+    assert "apt-get" not in str(e.value)
+
 def test_a_language_name_reaching_tesseract_gets_the_same_hint():
     with pytest.raises(MissingDependencyError, match="deu for German"):
         ocr.ocr(slide("x", []), OcrParams(lang="german"))
