@@ -49,6 +49,7 @@ from deckgen.errors import (
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import (
     atomic_write,
+    content_listing,
     content_stamp,
     exclusive_lock,
     folder_lock,
@@ -642,14 +643,14 @@ class Builder:
             dataset=dataset,
             site_title=self.config.site.title,
             base_url=self.config.site.base_url,
+            search_engines=self.config.site.search_engines,
             progress=self.progress,
         )
         self.report.site.update({"dataset": dataset, "pages": stats})
         stage.processed = len(built)
         stage.seconds = time.perf_counter() - started
         atomic_write(self.build_root / "site-report.json", json.dumps(self.report.site).encode())
-        atomic_write(self.out / SITE_MARKER,
-                     json.dumps({"stamp": content_stamp(self.out)}).encode())
+        atomic_write(self.out / SITE_MARKER, site_marker(self.out))
         atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
 
 
@@ -776,17 +777,50 @@ def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:
                           "a folder of its own (default: build)")
 
 
+def site_marker(site_dir: Path) -> bytes:
+    """SITE_MARKER's content for a finished site: the digest of its files' names and sizes
+    (``content_stamp``), and the names and sizes themselves, so that deploy can name what
+    changed since."""
+    return json.dumps({"stamp": content_stamp(site_dir), "files": content_listing(site_dir)},
+                      separators=(",", ":")).encode()
+
+
 def unfinished_site(site_dir: Path) -> str | None:
     """Why ``site_dir`` is not as a finished build left it (None: it is). The site stage
     records its files' names and sizes in SITE_MARKER when it finishes; hidden files
-    (``.well-known/``) are the user's to add."""
+    (``.well-known/``) are the user's to add. A marker from before the names were recorded
+    (the digest alone) still tells a changed site, without naming the files."""
     marker = Path(site_dir) / SITE_MARKER
     if not marker.exists():
         return f"{site_dir} is not a finished deckgen build (killed halfway, or not built yet)"
-    if json.loads(marker.read_text()).get("stamp") != content_stamp(Path(site_dir)):
-        return (f"{site_dir} changed since `deckgen build` wrote it (a file added, deleted, "
-                "resized or replaced by a link)")
+    built = json.loads(marker.read_text())
+    if built.get("stamp") != content_stamp(Path(site_dir)):
+        return (f"{site_dir} changed since `deckgen build` wrote it: "
+                + _site_changes(built.get("files"), Path(site_dir)))
     return None
+
+
+def _site_changes(built: object, site_dir: Path, named: int = 5) -> str:
+    """The first ``named`` files added, deleted, resized or replaced by a link since the
+    build, as one phrase ("notes.txt added, index.html~ added")."""
+    if not isinstance(built, dict):  # an older build's marker
+        return "a file added, deleted, resized or replaced by a link"
+    now = content_listing(site_dir)
+    changes = [f"{rel} {_change(built.get(rel), now.get(rel))}"
+               for rel in sorted(built.keys() | now.keys()) if built.get(rel) != now.get(rel)]
+    more = f", +{len(changes) - named} more" if len(changes) > named else ""
+    return ", ".join(changes[:named]) + more or "a file added, deleted or resized"
+
+
+def _change(before: object, after: object) -> str:
+    """How one file differs from the build's record of it (a size, "link", or None)."""
+    if before is None:
+        return "added"
+    if after is None:
+        return "deleted"
+    if after == "link":
+        return "replaced by a link"
+    return "resized" if before != "link" else "replaced by a file"
 
 
 def used_cache_keys(build_root: Path) -> set[str]:

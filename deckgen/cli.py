@@ -132,6 +132,10 @@ def build(
     if report.stages["site"].processed and isinstance(pages, dict):  # what a deploy uploads
         err.print(f"site pages: {pages['written']} written, {pages['unchanged']} unchanged; "
                   f"{pages['removed']} old files removed (pages and images)", highlight=False)
+        from deckgen.site import summary_lines  # here: the other commands load no Jinja
+
+        for line in summary_lines(pages):  # file names: no rich markup read into them
+            err.print(line, markup=False, highlight=False)
     for line in report_problems(report):
         err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
     if note := language_note(cfg.ocr.lang):

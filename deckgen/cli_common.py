@@ -41,8 +41,9 @@ ConfigOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 LangOpt = Annotated[
-    str | None, typer.Option(help="Tesseract language(s), e.g. eng or eng+deu (section "
-                             "labels come from a model of English slides; default: "
+    str | None, typer.Option(help="Tesseract language(s), e.g. eng, or deu+eng (the main "
+                             "language first; section labels come from a model of English "
+                             "slides; default: "
                              f"{OCR_DEFAULTS.lang}).")
 ]
 PsmOpt = Annotated[int | None, typer.Option(

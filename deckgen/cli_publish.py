@@ -310,7 +310,8 @@ def deploy(
         + (f"; would invalidate {len(paths)} paths" if dry_run and paths else ""),
         highlight=False,
     )
-    for label, groups in (("stale", summary["stale_groups"]),
+    for label, groups in (("would upload", summary["uploaded_groups"] if dry_run else []),
+                          ("stale", summary["stale_groups"]),
                           ("would delete" if dry_run else "deleted", summary["deleted_groups"])):
         if groups:
             err.print(f"{label}: {describe_groups(groups)}", highlight=False, soft_wrap=True)

@@ -4,7 +4,7 @@
     [upscale]  method, max_scale, target_x_height, max_pixels, tile
     [ocr]      lang, psm, min_conf, timeout
     [classify] min_confidence, prior_weight
-    [site]     title, base_url
+    [site]     title, base_url, search_engines
     [bundle]   open_only
     [deploy]   bucket, prefix, distribution_id
 
@@ -70,6 +70,9 @@ class SiteParams:
     # starts 404.html's links); no query, fragment or user; load_config stores it normalized
     # (site_urls.site_base_url)
     base_url: str = ""
+    # false: a private gallery: robots.txt disallows every path, no sitemap, and every page
+    # carries <meta name="robots" content="noindex">
+    search_engines: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,11 @@
   this deploy) waits until that object is uploaded. Files that reference each
   other in a cycle share a wave. A deploy stopped at any instant therefore
   leaves every page that was live before finding everything it references.
+  A file overwritten under its own name that a page describes (the dataset
+  archive and dataset.html, its SHA-256) shares that page's wave: the two
+  cannot change at once, but disagree only while that wave uploads.
+- Another deckgen deploy in a folder under the prefix (its own ``.deckgen/``
+  records) is left alone: never stale, never deleted (``_leave_other_deploys``).
 - Stale objects are deleted only after every upload, and only when asked.
 - One CloudFront invalidation lists the changed paths whose names are not
   content-hashed (hashed names never change meaning, so need none), every
@@ -91,6 +96,13 @@ TRANSPORT_ERRORS = frozenset({"ConnectionError", "HTTPClientError", "TimeoutErro
 UNREACHABLE_HINT = ("retrying may help (the network or the service failed; if it keeps "
                     "failing, check the network and the endpoint URL)")
 BUSY_HINT = "retrying may help (the service is busy or failing: run it again later)"
+DENIED_CODES = frozenset({"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                          "ExpiredToken"})
+DENIED_HINT = "check AWS_PROFILE / credentials"
+DELETE_DENIED_HINT = ("to delete stale objects the credentials (AWS_PROFILE) need "
+                      "s3:DeleteObject on the bucket; or deploy without --delete")
+# what a refused --delete says was done before it: only the stale objects are left over
+UPLOADS_DONE = "the uploads are done and the site is live"
 
 # SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
 LOCAL_ONLY = re.compile(r"\..+\.tmp|\.deckgen-site")  # and files.is_system_file's
@@ -151,11 +163,27 @@ def content_type(name: str) -> str:
 SAFE_DELETES = 10
 
 
+# what botocore accepts as a bucket name (S3 itself allows fewer; an access point's ARN too)
+_BUCKET_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
+
+
 def require_bucket(bucket: str | None) -> str:
-    """The bucket a deploy goes to; refused when none was given."""
+    """The bucket a deploy goes to, ``s3://`` taken off; refused, before any request, when
+    none was given or it is no bucket name (``decks/gallery``: a prefix belongs in --prefix)."""
     if not bucket:
         raise ConfigError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
-    return bucket
+    if bucket.startswith("arn:"):  # an access point: botocore checks its form
+        return bucket
+    name = bucket.removeprefix("s3://").rstrip("/")
+    if "/" in name:
+        name, prefix = name.split("/", 1)
+        raise ConfigError(f"bucket {bucket!r} holds a folder: pass --bucket {name} --prefix "
+                          f"{prefix.strip('/')} (or set bucket and prefix under [deploy] in "
+                          "deckgen.toml)")
+    if not _BUCKET_NAME.fullmatch(name):
+        raise ConfigError(f"bucket {bucket!r} is not a bucket name: S3 names are 3 to 63 "
+                          "lowercase letters, digits, dots and hyphens")
+    return name
 
 
 def deploy(
@@ -178,7 +206,8 @@ def deploy(
     site's files), "compare" (with the bucket: one request a file where ETags are not
     MD5s), "upload", "header update" and "delete". Returns a summary:
     uploaded / unchanged / deleted / stale counts, bytes uploaded, the keys, the
-    deleted or stale keys named by folder (``group_keys``), the invalidation id and
+    deleted, stale or uploaded keys named by folder (``group_keys``), ``other_deploys``
+    (deckgen deploys in folders under the prefix, left alone), the invalidation id and
     paths (None / [] when there was none; the paths include ``earlier_invalidation_paths``,
     those owed by earlier deploys), ``pending_invalidation_paths`` (owed after this deploy
     and recorded in the bucket for the next one to send: it had no distribution id, or
@@ -196,13 +225,14 @@ def deploy(
     so among its warnings.
     """
     site_dir = Path(site_dir)
-    require_bucket(bucket)
+    bucket = require_bucket(bucket)
     if not site_dir.is_dir():
         raise ConfigError(f"site folder {site_dir} does not exist: run `deckgen build` first")
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     s3 = s3_client or _client("s3", endpoint_url)
     local = _scan(site_dir, prefix, progress)
     remote, records, headers_time = _list_remote(s3, bucket, prefix)
+    others = _leave_other_deploys(remote, set(local), prefix)
     earlier = _read_pending(s3, bucket, records)
     changed = _changed(s3, bucket, local, remote, progress)
     recorded = _read_headers(s3, bucket, prefix) if headers_time else {}
@@ -241,6 +271,9 @@ def deploy(
         "uploaded_keys": [key for wave in waves for key in wave],
         "deleted_keys": deleted,
         "deleted_groups": groups if delete else [], "stale_groups": [] if delete else groups,
+        # the uploads named the same way: a folder new to the bucket as one entry
+        "uploaded_groups": group_keys([f.key for f in changed], site_keys=set(remote),
+                                      prefix=prefix),
         "invalidation_id": None,
         "invalidation_paths": merge_paths(paths, earlier, prefix) if distribution_id else [],
         "earlier_invalidation_paths": earlier,  # owed by earlier deploys (sent now if we can)
@@ -248,9 +281,14 @@ def deploy(
         "pending_invalidation_paths": [] if distribution_id else merge_paths(owed, earlier, prefix),
         "short_lived_invalidation_paths": [],  # a failed invalidation's others: sent by no one
         "refusal": refusal,  # why --delete stops (a dry run goes on to show what it would do)
+        # deckgen deploys under sub-prefixes (staging/): never stale, never deleted, never counted
+        "other_deploys": others,
         "warnings": [refusal["error"].replace("would delete", "would stop: it would delete", 1)]
         if refusal else [],
     }
+    if delete and others:
+        summary["warnings"].append("left alone: " + ", ".join(
+            f"{g['path']} (another deckgen deploy, {g['files']:,} files)" for g in others))
     immutable_deleted = sum(cache_control(k[len(prefix):]) == IMMUTABLE for k in deleted)
     if immutable_deleted and not distribution_id:
         summary["warnings"].append(
@@ -264,8 +302,11 @@ def deploy(
             f"distribution id (no CDN in front? delete s3://{bucket}/{prefix}{PENDING_DIR})")
     if dry_run:
         return summary
-    record = _write_pending(s3, bucket, prefix, owed, distribution_id) if owed else None
-    _upload_waves(s3, bucket, waves, {f.key: f for f in changed}, progress)
+    # a rerun of a deploy that failed after its record (a refused delete) owes nothing new
+    fresh = [path for path in owed if not _owed_already(path, earlier)]
+    record = _write_pending(s3, bucket, prefix, fresh, distribution_id) if fresh else None
+    _upload_waves(s3, bucket, waves, {f.key: f for f in changed}, progress,
+                  existing=frozenset(remote))
     # a first deploy with this record re-sends every file's headers: 100k copies take minutes
     _upload_waves(s3, bucket, [[f.key for f in reheaded]], {f.key: f for f in reheaded},
                   progress, send=lambda s3, bucket, f: _copy_with_headers(s3, bucket, f,
@@ -278,11 +319,15 @@ def deploy(
         except DeckgenError as exc:  # the files are right; the next deploy re-sends headers
             summary["warnings"].append(str(exc))
     if deleted:
-        _delete(s3, bucket, deleted, progress)
+        _delete(s3, bucket, deleted, progress, done=UPLOADS_DONE)
     if distribution_id and summary["invalidation_paths"]:
         # --endpoint-url names the S3 store only; CloudFront's comes from boto3's own settings
         # (AWS_ENDPOINT_URL_CLOUDFRONT), so an S3-compatible store never gets CloudFront calls
         cloudfront = cloudfront_client or _client("cloudfront", None)
+        # a distribution whose origin is the prefix (infra/site.yaml's SitePrefix) serves
+        # <prefix>x.html as /x.html: its edges know the paths without the prefix
+        served = _served_at_root(cloudfront, distribution_id, prefix, summary["warnings"])
+        summary["invalidation_paths"] = _viewer_paths(summary["invalidation_paths"], served)
         try:
             summary["invalidation_id"] = _invalidate(
                 cloudfront, distribution_id, summary["invalidation_paths"])
@@ -290,10 +335,12 @@ def deploy(
             # owed: what the bucket records (this deploy's and earlier ones'), nothing else;
             # the rest expire within a minute, so no deploy re-sends them
             recorded = merge_paths(owed, earlier, prefix)
-            summary["pending_invalidation_paths"] = recorded
+            summary["pending_invalidation_paths"] = recorded  # as the bucket has them
             summary["short_lived_invalidation_paths"] = [
-                p for p in summary["invalidation_paths"] if p not in recorded]
-            error = type(exc)(_owed_hint(exc, summary, recorded, bucket, prefix, distribution_id))
+                p for p in summary["invalidation_paths"]
+                if p not in _viewer_paths(recorded, served)]
+            error = type(exc)(_owed_hint(exc, summary, recorded, bucket, prefix, distribution_id,
+                                         wildcard="/*" if served else f"/{prefix}*"))
             error.summary = summary  # type: ignore[attr-defined]  # what --json prints
             raise error from exc
         done = records + ([record] if record else [])
@@ -399,6 +446,12 @@ def _write_pending(s3, bucket: str, prefix: str, paths: list[str],
     return key
 
 
+def _owed_already(path: str, earlier: list[str]) -> bool:
+    """Whether a record in the bucket already owes ``path`` (itself, or a wildcard over it)."""
+    return any(path == owed or (owed.endswith("*") and path.startswith(owed[:-1]))
+               for owed in earlier)
+
+
 def _read_pending(s3, bucket: str, records: list[str]) -> list[str]:
     paths: set[str] = set()
     for key in records:
@@ -411,18 +464,20 @@ def _read_pending(s3, bucket: str, records: list[str]) -> list[str]:
 
 
 def _owed_hint(exc: DeckgenError, summary: dict, recorded: list[str], bucket: str,
-               prefix: str, distribution_id: str) -> str:
-    """The failed invalidation's message, plus what is owed and how to send it by hand."""
+               prefix: str, distribution_id: str, *, wildcard: str) -> str:
+    """The failed invalidation's message, plus what is owed and how to send it by hand
+    (``wildcard``: the whole site's path on this distribution)."""
     paths = summary["invalidation_paths"]
-    by_hand = paths if len(paths) <= HAND_PATHS else [f"/{prefix}*"]
+    by_hand = paths if len(paths) <= HAND_PATHS else [wildcard]
     # an id CloudFront does not know would fail the pasted command the same way
     known = "no such distribution" not in str(exc)
     command = shlex.join(["aws", "cloudfront", "create-invalidation", "--distribution-id",
                           distribution_id if known else "YOUR_DISTRIBUTION_ID",
                           "--paths", *by_hand])
-    later = (f"{len(recorded)} of them, cached for up to a year, are recorded under "
-             f"s3://{bucket}/{prefix}{PENDING_DIR} and the next `deckgen deploy` with the right "
-             "distribution id sends them" if recorded else
+    who = "the next deploy" if known else "the next deploy with the right distribution id"
+    later = (f"{len(recorded)} of them, cached for up to a year, "
+             f"{'is' if len(recorded) == 1 else 'are'} recorded under "
+             f"s3://{bucket}/{prefix}{PENDING_DIR} and {who} sends them" if recorded else
              "all are short-lived and expire within a minute")
     return (f"{exc}. Edge caches may still serve old copies of {len(paths)} paths: {later}; "
             f"to invalidate them all now run: {command}")
@@ -519,6 +574,23 @@ def _list_remote(s3, bucket: str, prefix: str
     return remote, sorted(records), headers_time
 
 
+def _leave_other_deploys(remote: dict[str, dict], site_keys: set[str], prefix: str
+                         ) -> list[dict]:
+    """Drop from ``remote`` the objects of other deckgen deploys in the same bucket: a
+    sub-prefix holding its own ``<sub>/.deckgen/`` records (staging under ``staging/``) is
+    another site, never this one's stale files. Returns them as ``{"path", "files"}``."""
+    subs = sorted({key[:key.index("/" + DECKGEN_DIR) + 1] for key in remote
+                   if "/" + DECKGEN_DIR in key[len(prefix):]})
+    outermost = [s for s in subs if not any(s != o and s.startswith(o) for o in subs)]
+    others = []
+    for sub in outermost:
+        theirs = [key for key in remote if key.startswith(sub) and key not in site_keys]
+        for key in theirs:
+            del remote[key]
+        others.append({"path": sub[len(prefix):], "files": len(theirs)})
+    return others
+
+
 def _changed(s3, bucket: str, local: dict[str, LocalFile], remote: dict[str, dict],
              progress: Progress) -> list[LocalFile]:
     changed = []
@@ -544,7 +616,7 @@ def _same(s3, bucket: str, local: LocalFile, remote: dict | None) -> bool:
 
 
 def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, LocalFile],
-                  progress: Progress, *,
+                  progress: Progress, *, existing: frozenset[str] = frozenset(),
                   send: Callable[..., None] | None = None, what: str = "upload") -> None:
     total, done = sum(len(w) for w in waves), 0
     pool = ThreadPoolExecutor(max_workers=UPLOAD_THREADS)
@@ -553,19 +625,33 @@ def _upload_waves(s3, bucket: str, waves: list[list[str]], files: dict[str, Loca
             for wave in waves:
                 futures = [pool.submit(send or _put, s3, bucket, files[key]) for key in wave]
                 failure: Exception | None = None
-                for future in futures:  # finish the whole wave before stopping
+                sent: set[str] = set()
+                for key, future in zip(wave, futures, strict=True):  # the whole wave first
                     try:
                         future.result()
                     except Exception as exc:
                         failure = failure or exc
                         continue
+                    sent.add(key)
                     done += 1
                     advance()
                 if failure is not None:
-                    raise _explain(failure, f"{what} stopped after {done} of {total} files (the "
-                                   "live site is intact; run deploy again to finish)") from failure
+                    raise _explain(failure, f"{what} stopped after {done} of {total} files ("
+                                   f"{_what_stays_whole(wave, sent, existing)}; run deploy "
+                                   "again to finish)") from failure
     finally:  # Ctrl-C: drop queued uploads, never start the next wave
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _what_stays_whole(wave: list[str], sent: set[str], existing: frozenset[str]) -> str:
+    """What an upload stopped in ``wave`` (``sent`` of it done) leaves true of the live
+    site. A file that keeps its name (the dataset archive) goes up with the page describing
+    it (``upload_waves``): when one of them went up and the other not, they disagree."""
+    pages = [key for key in wave if key.endswith((".html", ".htm"))]
+    kept = sorted(key for key in wave if key in existing and key not in pages)
+    mixed = pages and kept and len({key in sent for key in kept + pages}) > 1
+    also = f", but {kept[0]} may not match the page describing it until then" if mixed else ""
+    return f"every page live before still finds every file it links{also}"
 
 
 def _put(s3, bucket: str, f: LocalFile) -> None:
@@ -590,26 +676,63 @@ def _copy_with_headers(s3, bucket: str, f: LocalFile, remote: dict) -> None:
     )
 
 
-def _delete(s3, bucket: str, keys: list[str], progress: Progress = SILENT) -> None:
+def _delete(s3, bucket: str, keys: list[str], progress: Progress = SILENT, *,
+            done: str = "") -> None:
+    """Delete ``keys``; ``done`` says in a refusal what was done before (the uploads)."""
     with progress.stage("delete", len(keys)) as advance:
         for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
             batch = keys[start:start + 1000]
-            _delete_batch(s3, bucket, batch)
+            _delete_batch(s3, bucket, batch, done=done)
             advance(len(batch))
 
 
-def _delete_batch(s3, bucket: str, keys: list[str]) -> None:
+def _delete_batch(s3, bucket: str, keys: list[str], *, done: str = "") -> None:
+    # only the stale objects' delete is --delete's: the records' needs the permission anyway
+    denied_hint = f"{done}; {DELETE_DENIED_HINT}" if done else DENIED_HINT
     try:
         response = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys],
                                                             "Quiet": True})
     except Exception as exc:
-        raise _explain(exc, "cannot delete stale objects") from exc
-    if response.get("Errors"):
-        first = response["Errors"][0]
-        what = f"cannot delete {first.get('Key')}: {first.get('Message')}"
-        if first.get("Code") in RETRY_LATER_CODES:  # SlowDown, InternalError per key
-            raise RemoteServiceError(f"{what} ({first['Code']}); {BUSY_HINT}")
+        raise _explain(exc, "cannot delete stale objects", denied_hint) from exc
+    if errors := response.get("Errors"):
+        first, code = errors[0], errors[0].get("Code", "")
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        what = f"cannot delete {first.get('Key')}{more}: {first.get('Message')} ({code})"
+        if code in RETRY_LATER_CODES:  # SlowDown, InternalError per key
+            raise RemoteServiceError(f"{what}; {BUSY_HINT}")
+        if code in DENIED_CODES:  # DeleteObjects answers 200 and refuses key by key
+            raise ConfigError(f"{what}; {denied_hint}")
         raise DeployError(what)
+
+
+def _served_at_root(cloudfront, distribution_id: str, prefix: str,
+                    warnings: list[str]) -> str:
+    """``prefix`` when the distribution's origin path is it (the site is served at /),
+    else "" (it serves the bucket's root, the prefix a folder in its paths)."""
+    if not prefix:
+        return ""
+    try:
+        config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+    except Exception as exc:  # a wrong id or no network: the invalidation says so next
+        code = (getattr(exc, "response", None) or {}).get("Error", {}).get("Code", "")
+        if code in DENIED_CODES:
+            warnings.append(
+                f"cannot read CloudFront distribution {distribution_id}'s origin ({code}): the "
+                f"paths sent start with /{prefix}, right for a distribution serving the whole "
+                f"bucket; if it serves only {prefix} (infra/site.yaml's SitePrefix), allow "
+                "cloudfront:GetDistributionConfig so that deploy sends them without it")
+        return ""
+    origins = config.get("Origins", {}).get("Items", [])
+    paths = {(origin.get("OriginPath") or "").strip("/") for origin in origins}
+    return prefix if prefix.strip("/") in paths else ""
+
+
+def _viewer_paths(paths: list[str], served: str) -> list[str]:
+    """Invalidation paths as viewers of a distribution serving ``served`` at / ask for them."""
+    if not served:
+        return paths
+    return sorted({"/" + p[len(served) + 1:] if p.startswith("/" + served) else p
+                   for p in paths})
 
 
 def _invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
@@ -641,7 +764,7 @@ def _unknown_host(exc: BaseException) -> str | None:
     return None
 
 
-def _explain(exc: BaseException, what: str) -> DeckgenError:
+def _explain(exc: BaseException, what: str, denied_hint: str = DENIED_HINT) -> DeckgenError:
     """Turn boto errors into one line that says what to do: ``ConfigError`` for what the
     user must fix, ``RemoteServiceError`` for what may pass (unreachable, throttled, 5xx),
     ``DeployError`` for any other refusal."""
@@ -665,8 +788,8 @@ def _explain(exc: BaseException, what: str) -> DeckgenError:
         return RemoteServiceError(f"{what}: {code or status}: {exc}; {BUSY_HINT}")
     if code in ("NoSuchBucket",):
         return ConfigError(f"{what}: the bucket does not exist (create it with infra/site.yaml)")
-    if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
-        return ConfigError(f"{what}: access denied ({code}); check AWS_PROFILE / credentials")
+    if code in DENIED_CODES:
+        return ConfigError(f"{what}: access denied ({code}); {denied_hint}")
     if name in ("NoCredentialsError", "PartialCredentialsError"):
         return ConfigError(f"{what}: no AWS credentials; set AWS_PROFILE or run `aws configure`")
     if code == "NoSuchDistribution":

@@ -5,7 +5,9 @@ object already in the bucket, even an old version, is fine to point at).
 Files are grouped into waves: each wave depends only on earlier ones; within
 one dependency level assets go before text files, text files before HTML pages,
 and the sitemap and robots.txt last. Inside a cycle that order wins, and files
-of one rank that reference each other in a cycle share a wave.
+of one rank that reference each other in a cycle share a wave. A file already
+in the bucket that a page links (the dataset archive, overwritten under its own
+name) goes in the wave of the last such page, which describes it (its SHA-256).
 
 A file references another when it names it (a link, a path in JS or JSON) or
 when it holds that file's content hash: the search manifest lists its record
@@ -136,10 +138,9 @@ def upload_waves(changed: dict[str, Path], *, existing: set[str], site_keys: set
     """Group the keys to upload into ordered waves (see the module docstring)."""
     new = set(changed) - existing
     hashed = by_content_hash(new)
-    edges: dict[str, set[str]] = {
-        key: references(path, key, site_keys, prefix, hashed) & new
-        for key, path in changed.items()
-    }
+    refs = {key: references(path, key, site_keys, prefix, hashed)
+            for key, path in changed.items()}
+    edges: dict[str, set[str]] = {key: refs[key] & new for key in changed}
     component, _ = _strongly_connected(sorted(changed), edges)
     # Inside a cycle (pages -> search.js -> entry.json -> manifest -> records -> pages, on a
     # first deploy) rank decides: drop the links from a file to a higher-ranked one in its own
@@ -151,11 +152,29 @@ def upload_waves(changed: dict[str, Path], *, existing: set[str], site_keys: set
     for comp in reversed(order):  # sinks first
         deps = {component[d] for k in order[comp] for d in edges[k]} - {comp}
         level[comp] = 1 + max((level[d] for d in deps), default=-1)
-    waves: dict[tuple[bool, int, int], list[str]] = {}
+    wave_of: dict[str, tuple[bool, int, int]] = {}
     for key in changed:  # sitemap and robots.txt serve crawlers: after everything they name
         rank = _rank(key)
-        waves.setdefault((rank == 3, level[component[key]], rank), []).append(key)
+        wave_of[key] = (rank == 3, level[component[key]], rank)
+    _join_describing_pages(wave_of, refs, set(changed) & existing)
+    waves: dict[tuple[bool, int, int], list[str]] = {}
+    for key, wave in wave_of.items():
+        waves.setdefault(wave, []).append(key)
     return [sorted(waves[k]) for k in sorted(waves)]
+
+
+def _join_describing_pages(wave_of: dict[str, tuple[bool, int, int]],
+                           refs: dict[str, set[str]], overwritten: set[str]) -> None:
+    """Move a file that keeps its name (the dataset archive) into the wave of the last page
+    that links it (dataset.html, which prints its SHA-256 and size). A fixed name and the
+    page describing it cannot change at once; this way they disagree only while that one
+    wave uploads, not for the whole deploy. Nothing waits for a file already in the bucket,
+    so moving it later breaks no link."""
+    targets = {key for key in overwritten if _rank(key) != 2}
+    for page, named in refs.items():
+        if _rank(page) == 2:
+            for key in named & targets:
+                wave_of[key] = max(wave_of[key], wave_of[page])
 
 
 def _strongly_connected(nodes: list[str], edges: dict[str, set[str]]

@@ -201,14 +201,18 @@ def tree_stamp(folder: Path) -> str:
     return " " + digest.hexdigest()
 
 
+def content_listing(folder: Path) -> dict[str, int | str]:
+    """The size of every file under ``folder`` but hidden ones (``.well-known/`` added by
+    hand), by relative path, in a fixed order. A link counts as "link", never as a file of
+    its size (the length of the path it names): a file replaced by one reads as a change."""
+    return {rel: "link" if stat.S_ISLNK(info.st_mode) else info.st_size
+            for rel, info in _files(folder, hidden=False)}
+
+
 def content_stamp(folder: Path) -> str:
-    """A digest of the path and size of every file under ``folder`` but hidden ones
-    (``.well-known/`` added by hand): survives a copy, unlike modification times. A link
-    counts as a link, never as a file of its size (the length of the path it names): a
-    file replaced by one reads as a change."""
+    """A digest of ``content_listing``: survives a copy, unlike modification times."""
     digest = hashlib.sha256()
-    for rel, info in _files(folder, hidden=False):
-        size = "link" if stat.S_ISLNK(info.st_mode) else info.st_size
+    for rel, size in content_listing(folder).items():
         digest.update(f"{rel}\0{size}\n".encode())
     return digest.hexdigest()
 

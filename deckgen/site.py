@@ -19,9 +19,14 @@ sitemap locations and og: URLs are valid URLs.
 
 Assets and images carry a content hash in their names (cache them forever);
 pages keep stable names. Every output goes through ``write_if_changed`` so an
-unchanged page keeps its mtime, and files this module owns (pages, ``img/``,
-``static/``) that the build no longer produces are removed. ``search/`` (the
-client index) and ``dataset/`` (the bundle) belong to other stages.
+unchanged page keeps its mtime, and files this module owns that the build no longer
+produces are removed: everything in its folders (``img/``, ``static/``, ``section/``,
+``deck/``, ``slide/``), ``sitemap.xml``, and a root page only when it carries deckgen's
+mark for its own path (``<meta name="generator" content="deckgen" data-page=...>``).
+Every other file in the site folder is the user's (an Impressum, ``.well-known/``, a
+robots.txt without deckgen's first line): kept, and named in the stage's summary
+(``summary_lines``). ``search/`` (the client index) and ``dataset/`` (the bundle)
+belong to other stages.
 
 No inline scripts or styles anywhere: the site runs under the strict CSP of
 ``infra/site.yaml`` (``site_serve.CSP``, which the preview server sends). Every template
@@ -54,8 +59,10 @@ from deckgen.bundle_card import (
     spdx_id,
 )
 from deckgen.bundle_guide import languages
+from deckgen.corpus import printable
+from deckgen.deploy import LOCAL_ONLY, VCS_DIRS  # never uploaded: not named as kept
 from deckgen.errors import ConfigError
-from deckgen.files import sha256_bytes, write_if_changed
+from deckgen.files import is_system_file, sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import (
     SECTION_TITLES,
@@ -77,9 +84,12 @@ from deckgen.site_urls import (
 )
 from deckgen.text import HAN_KANA, HANGUL
 
-VERSION = "7"  # bump when pages, their order or the data card text change
+VERSION = "8"  # bump when pages, their order or the data card text change
 _OWNED_DIRS = ("img", "static", "section", "deck", "slide")
-_OWNED_ROOT_FILES = ("sitemap.xml", "robots.txt")
+_OWNED_ROOT_FILES = ("sitemap.xml",)
+_OTHER_STAGES_DIRS = ("search", "dataset")
+_MARK_BYTES = 4096  # base.html writes the mark in the head's first lines
+NAMED_FILES = 5  # files named in a summary line; the rest counted
 _SUMMARY_CHARS = 200
 
 
@@ -387,7 +397,7 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
         if label == "other":  # "more other slides" would be a list of anything
             continue
         _pick_related(section_views)
-    deck_order = sorted(metas.values(), key=lambda m: (deck_name(m).casefold(), m.slug))
+    deck_order = sorted(metas.values(), key=lambda m: (sort_key(deck_name(m)), m.slug))
     recent = sorted(deck_order, key=lambda m: -(m.year or 0))[:12]
     deck_cards = [{"meta": m, "name": deck_name(m), "count": len(by_deck[m.slug]),
                    "cover": by_deck[m.slug][0] if by_deck[m.slug] else None} for m in deck_order]
@@ -414,6 +424,14 @@ def _plan_pages(slides: list[Slide], decks: dict[str, DeckMeta], images: dict[st
                      "source_url": _http_url(m.source_url)}) for m in deck_order]
     pages += [_Page(v.path, "slide.html", {"v": v}) for v in views]
     return pages
+
+
+def sort_key(name: str) -> tuple[str, str]:
+    """A name's place in a list for people: without accents or case ("Éclat Santé" among
+    the E's, not after "Z"), ties in a fixed order by the name as written."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return bare.casefold(), name
 
 
 def _paged(items: list, path_for: Callable[[int], str]) -> list[tuple[str, list, dict]]:
@@ -459,9 +477,13 @@ def render_site(
     dataset: dict | None = None,
     site_title: str = "deckgen",
     base_url: str = "",
+    search_engines: bool = True,
     progress: Progress = SILENT,
 ) -> dict:
-    """Render every page into ``out_dir``; return counts (pages, written, unchanged, removed)."""
+    """Render every page into ``out_dir``; return counts (pages, written, unchanged, removed)
+    and the files removed and kept (``removed_files``, ``kept_files``: ``summary_lines``).
+    ``search_engines`` false: robots.txt disallows every path, no sitemap, and every page
+    says noindex (a private gallery)."""
     out_dir = Path(out_dir)
     base = site_base_url(base_url)
     tdir = templates_dir()
@@ -482,41 +504,131 @@ def render_site(
             html = env.get_template(page.template).render(
                 **page.context, root=root, page_path=page.path, assets=assets,
                 site_title=site_title, base_url=base, canonical=canonical,
+                search_engines=search_engines,
             )
             written += write_if_changed(out_dir / page.path, html.encode())
             advance()
-    crawler = _crawler_files(base, [p.path for p in pages if p.path != "404.html"])
+    crawler = _crawler_files(base, [p.path for p in pages if p.path != "404.html"],
+                             search_engines)
+    if _users_file(out_dir / "robots.txt"):  # the user's own wins: kept, named as kept
+        del crawler["robots.txt"]
     written += sum(write_if_changed(out_dir / name, data) for name, data in crawler.items())
     outputs = {p.path for p in pages} | set(crawler)
-    removed = _remove_stale(out_dir, produced | outputs)
+    removed, kept = _remove_stale(out_dir, produced | outputs)
     return {"pages": len(pages), "slides": sum(p.template == "slide.html" for p in pages),
-            "written": written, "unchanged": len(outputs) - written, "removed": removed}
+            "written": written, "unchanged": len(outputs) - written, "removed": len(removed),
+            "removed_files": removed, "kept_files": kept}
 
 
-def _crawler_files(base: str, page_paths: list[str]) -> dict[str, bytes]:
-    """robots.txt always; sitemap.xml only with a base URL (sitemaps need absolute locs)."""
+# robots.txt's first line: a robots.txt without it is the user's, never overwritten
+ROBOTS_MARK = "# written by deckgen build: delete this line to keep your own version of the file\n"
+# what deckgen wrote there before it marked the file, taken for its own
+_UNMARKED_ROBOTS = re.compile(rb"(# no sitemap\.xml: it needs absolute URLs \(set base_url\)\n)?"
+                              rb"User-agent: \*\nAllow: /\n(Sitemap: \S+\n)?")
+
+
+def _crawler_files(base: str, page_paths: list[str], search_engines: bool = True
+                   ) -> dict[str, bytes]:
+    """robots.txt always; sitemap.xml only with a base URL (sitemaps need absolute locs) and
+    search engines welcome. Without them, robots.txt disallows everything."""
+    if not search_engines:
+        return {"robots.txt": (ROBOTS_MARK + "# [site] search_engines = false in deckgen.toml\n"
+                               "User-agent: *\nDisallow: /\n").encode()}
     if not base:
-        return {"robots.txt": b"# no sitemap.xml: it needs absolute URLs (set base_url)\n"
-                              b"User-agent: *\nAllow: /\n"}
+        return {"robots.txt": (ROBOTS_MARK + "# no sitemap.xml: it needs absolute URLs "
+                               "(set base_url)\nUser-agent: *\nAllow: /\n").encode()}
     locs = "".join(f"  <url><loc>{xml_escape(base + p)}</loc></url>\n" for p in sorted(page_paths))
     sitemap = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
                f'"http://www.sitemaps.org/schemas/sitemap/0.9">\n{locs}</urlset>\n')
-    robots = f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n"
+    robots = f"{ROBOTS_MARK}User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n"
     return {"robots.txt": robots.encode(), "sitemap.xml": sitemap.encode()}
 
 
-def _remove_stale(out_dir: Path, produced: set[str]) -> int:
-    """Delete files we own that this build did not produce; never touch search/ or dataset/."""
-    candidates = [*out_dir.glob("*.html"), *(out_dir / n for n in _OWNED_ROOT_FILES)]
-    for name in _OWNED_DIRS:
-        candidates += (out_dir / name).rglob("*")
-    removed = 0
-    for path in candidates:
-        if path.is_file() and path.relative_to(out_dir).as_posix() not in produced:
+def _head(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(_MARK_BYTES)
+
+
+def _users_file(robots: Path) -> bool:
+    """Whether ``robots`` is a robots.txt the user wrote (not deckgen's, marked or from
+    before the mark)."""
+    try:
+        data = robots.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return False
+    return not (data.startswith(ROBOTS_MARK.encode()) or _UNMARKED_ROBOTS.fullmatch(data))
+
+
+def made_by_deckgen(path: Path, rel: str) -> bool:
+    """Whether the page at ``rel`` (its path in the site) carries deckgen's mark for that
+    path: a copy of one of its pages under another name (an Impressum started from
+    about.html) is the user's."""
+    mark = f'<meta name="generator" content="deckgen" data-page="{rel}">'.encode()
+    try:
+        return mark in _head(path)
+    except OSError:
+        return False
+
+
+def _remove_stale(out_dir: Path, produced: set[str]) -> tuple[list[str], list[str]]:
+    """Delete files we own that this build did not produce; never touch search/ or dataset/.
+    Returns (removed, kept): the paths deleted, and those of the files deckgen did not make
+    that it left (a deploy uploads them), each sorted."""
+    removed: list[str] = []
+    kept: list[str] = []
+    for path, rel in _site_files(out_dir):
+        if rel in produced:
+            continue
+        top = rel.split("/", 1)[0]
+        ours = ((top in _OWNED_DIRS and "/" in rel) or rel in _OWNED_ROOT_FILES
+                or ("/" not in rel and rel.endswith(".html") and made_by_deckgen(path, rel)))
+        if ours:
             path.unlink()
-            removed += 1
+            removed.append(rel)
+        else:
+            kept.append(rel)
     for name in _OWNED_DIRS:  # then the folders that became empty, deepest first
         for folder in sorted((out_dir / name).rglob("*"), key=lambda p: -len(p.parts)):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-    return removed
+    return sorted(removed), sorted(kept)
+
+
+def _site_files(out_dir: Path) -> list[tuple[Path, str]]:
+    """(path, its path in the site) of every plain file a deploy would upload, but those of
+    other stages (``search/``, ``dataset/``): not in a version-control folder, not a temp
+    file, the build's marker nor an operating system's file (``.DS_Store``); links are
+    left to deploy, which refuses them."""
+    found: list[tuple[Path, str]] = []
+    for parent, dirs, files in os.walk(out_dir):
+        dirs[:] = [d for d in dirs if d not in VCS_DIRS
+                   and not (parent == str(out_dir) and d in _OTHER_STAGES_DIRS)]
+        for name in files:
+            path = Path(parent, name)
+            if LOCAL_ONLY.fullmatch(name) or is_system_file(name) or not path.is_file() \
+                    or path.is_symlink():
+                continue
+            found.append((path, path.relative_to(out_dir).as_posix()))
+    return found
+
+
+def summary_lines(stats: dict) -> list[str]:
+    """What the site stage removed and kept, for the terminal: a few files named, the
+    rest counted; names shown printable (a file name can hold control characters)."""
+    lines = []
+    if removed := stats.get("removed_files"):
+        lines.append(f"removed {_count(removed)} an earlier build made: {_named(removed)}")
+    if kept := stats.get("kept_files"):
+        lines.append(f"kept {_count(kept)} deckgen did not make: {_named(kept)} "
+                     "(deploy uploads them)")
+    return lines
+
+
+def _count(paths: list[str]) -> str:
+    return f"{len(paths)} file{'' if len(paths) == 1 else 's'}"
+
+
+def _named(paths: list[str]) -> str:
+    named = ", ".join(printable(p) for p in paths[:NAMED_FILES])
+    more = len(paths) - NAMED_FILES
+    return named + (f" and {more} more" if more > 0 else "")

@@ -247,3 +247,18 @@ def test_a_config_file_that_is_a_folder_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "deckgen.toml").mkdir()
     with pytest.raises(ConfigError, match="config file deckgen.toml is a folder"):
         load_config()
+
+
+def test_site_search_engines_is_true_or_false(tmp_path):
+    path = tmp_path / "deckgen.toml"
+    assert load_config(None).site.search_engines is True
+    path.write_text("[site]\nsearch_engines = false\n")
+    assert load_config(path).site.search_engines is False
+    path.write_text('[site]\nsearch_engines = "no"\n')
+    with pytest.raises(ConfigError, match=rf"{path} line 2: \[site\] search_engines must be "
+                                          "true or false, got 'no'"):
+        load_config(path)
+    path.write_text("[site]\nsearch_engine = false\n")
+    with pytest.raises(ConfigError, match=r"\[site\] unknown key 'search_engine' \(known: "
+                                          r"base_url, search_engines, title\)"):
+        load_config(path)

@@ -269,6 +269,66 @@ def test_waves_put_a_new_decks_pages_before_the_search_records_linking_them(tmp_
     assert wave_of[meta] < wave_of["search/entry.json"]
 
 
+ARCHIVE = "dataset/deckgen-dataset-v1.tar.gz"
+
+
+def describe_archive(site: Path) -> Path:
+    """dataset.html as deckgen writes it: the archive's SHA-256 and size (it keeps its name)."""
+    data = (site / ARCHIVE).read_bytes()
+    (site / "dataset.html").write_text(
+        f'<!doctype html><a href="{ARCHIVE}">Download</a><p>SHA-256 '
+        f'<code>{hashlib.sha256(data).hexdigest()}</code>, {len(data)} bytes</p>')
+    mark_finished(site)
+    return site
+
+
+def test_waves_put_an_archive_that_keeps_its_name_with_the_page_describing_it(tmp_path):
+    """QA: the archive was overwritten in the first wave and dataset.html (its checksum) in
+    the page wave: a deploy stopped between them left the page's checksum wrong."""
+    old = _tree(describe_archive(make_site(tmp_path / "a", DECKS_A)))
+    site = describe_archive(make_site(tmp_path / "c", DECKS_C))
+    keys = _tree(site)
+    changed = {k: site / k for k, digest in keys.items() if old.get(k) != digest}
+    assert {ARCHIVE, "dataset.html", "index.html"} <= set(changed)
+    waves = upload_waves(changed, existing=set(old), site_keys=set(keys))
+    wave_of = {k: i for i, w in enumerate(waves) for k in w}
+    assert wave_of[ARCHIVE] == wave_of["dataset.html"] > 0
+    # a new archive (first deploy) goes before the page linking it, as every new file does
+    first = upload_waves({k: site / k for k in keys}, existing=set(), site_keys=set(keys))
+    wave_of = {k: i for i, w in enumerate(first) for k in w}
+    assert wave_of[ARCHIVE] < wave_of["dataset.html"]
+
+
+@pytest.mark.e2e
+def test_a_deploy_stopped_before_the_last_pages_leaves_the_archive_as_its_page_says(
+        aws, tmp_path):
+    aws.run(describe_archive(make_site(tmp_path / "a", DECKS_A)))
+    old = _tree(tmp_path / "a")
+    site = describe_archive(make_site(tmp_path / "c", DECKS_C))
+    changed = {k: site / k for k, digest in _tree(site).items() if old.get(k) != digest}
+    waves = upload_waves(changed, existing=set(old), site_keys=set(_tree(site)))
+    last = next(i for i, w in enumerate(waves) if "dataset.html" in w)
+    before = sum(len(w) for w in waves[:last])
+    with pytest.raises(DeckgenError, match=f"upload stopped after {before} of") as caught:
+        aws.run(site, s3_client=FlakyS3(aws.s3, fail_after=before))
+    assert "every page live before still finds every file it links;" in str(caught.value)
+    live = aws.objects()
+    assert live[ARCHIVE] == old[ARCHIVE] and live["dataset.html"] == old["dataset.html"]
+    # stopped inside that wave, the archive sent and its page not: the one window left,
+    # and the error says so
+
+    class PageFails(FlakyS3):
+        def put_object(self, **kwargs):
+            if kwargs["Key"] == "dataset.html":
+                raise ConnectionError("network dropped")
+            return super().put_object(**kwargs)
+
+    with pytest.raises(DeckgenError, match=f"{ARCHIVE} may not match the page describing it"):
+        aws.run(site, s3_client=PageFails(aws.s3))
+    assert aws.run(site)["uploaded"] > 0
+    assert aws.objects()[ARCHIVE] == _h((site / ARCHIVE).read_bytes())
+
+
 def logged_progress() -> tuple[Progress, io.StringIO]:
     """Progress as a CI log gets it (no terminal), and what it printed."""
     progress = Progress()
@@ -319,10 +379,10 @@ def aws(moto_endpoint, request):
     class Env:
         endpoint = moto_endpoint
 
-        def run(self, site: Path, **kwargs) -> dict:
+        def run(self, site: Path, bucket_url: str | None = None, **kwargs) -> dict:
             kwargs.setdefault("s3_client", s3)
             kwargs.setdefault("distribution_id", dist)
-            return deploy(site, bucket, endpoint_url=moto_endpoint, **kwargs)
+            return deploy(site, bucket_url or bucket, endpoint_url=moto_endpoint, **kwargs)
 
         def objects(self) -> dict[str, str]:
             """Every object but deploy's record of the headers it set (it stays)."""
@@ -649,6 +709,9 @@ def test_dry_run_writes_nothing(aws, tmp_path):
     before, invalidations = aws.objects(), aws.invalidations()
     summary = aws.run(make_site(tmp_path / "b", DECKS_C), dry_run=True, delete=True)
     assert summary["dry_run"] and summary["uploaded"] > 0 and summary["deleted"] > 0
+    # what it would upload, named by folder as deletions are (for the text output)
+    assert {"path": "search/", "files": 4, "whole_folder": False} in summary["uploaded_groups"]
+    assert sum(g["files"] for g in summary["uploaded_groups"]) == summary["uploaded"]
     assert summary["invalidation_paths"] and summary["invalidation_id"] is None
     assert aws.objects() == before and aws.invalidations() == invalidations
 
@@ -664,6 +727,81 @@ def test_prefix_keeps_other_keys_alone(aws, tmp_path):
     assert "other/keep.txt" in aws.objects() and again["deleted"] > 0
     assert "/gallery/search/entry.json" in again["invalidation_paths"]
     assert all(p.startswith("/gallery/") for p in again["invalidation_paths"])
+
+
+def _all_keys(aws) -> set[str]:
+    """Every key in the bucket, deploy's own records included."""
+    return {o["Key"] for p in aws.s3.get_paginator("list_objects_v2").paginate(Bucket=aws.bucket)
+            for o in p.get("Contents", [])}
+
+
+@pytest.mark.e2e
+def test_a_root_delete_leaves_another_deploy_under_a_prefix_alone(aws, tmp_path):
+    """QA: production at the root, staging under staging/: a root --delete deleted staging
+    (and its .deckgen/ records), and counted it toward the half-the-bucket limit."""
+    gallery = {f"deck{n:02d}": ["Problem", "Market", "Team"] for n in range(20)}
+    aws.run(make_site(tmp_path / "staging", gallery), prefix="staging")
+    theirs = {k for k in _all_keys(aws) if k.startswith("staging/")}
+    assert "staging/" + deploy_mod.HEADERS_RECORD in theirs
+    prod = make_site(tmp_path / "prod", DECKS_A)
+    dry = aws.run(prod, delete=True, dry_run=True)
+    assert dry["deleted"] == 0 and dry["deleted_keys"] == [] and dry["refusal"] is None
+    assert dry["other_deploys"] == [{"path": "staging/", "files": len(theirs)}]
+    assert dry["warnings"] == [f"left alone: staging/ (another deckgen deploy, {len(theirs)} "
+                               "files)"]
+    done = aws.run(prod, delete=True)
+    assert done["deleted"] == 0 and {k for k in _all_keys(aws) if k.startswith("staging/")} == (
+        theirs)
+    assert aws.run(prod)["stale"] == 0  # not stale either
+    # the limit is half of this site's objects, not of the bucket's: a root built from one
+    # deck of twenty would take most of production down
+    root = set(_tree(make_site(tmp_path / "gallery", gallery)))
+    aws.run(tmp_path / "gallery", delete=True, max_delete=len(_tree(prod)))
+    wrong = aws.run(make_site(tmp_path / "wrong", {"deck00": gallery["deck00"]}), delete=True,
+                    dry_run=True)
+    assert wrong["refusal"]["objects"] == len(root)
+    assert not any(k.startswith("staging/") for k in wrong["deleted_keys"])
+
+
+@pytest.mark.e2e
+def test_a_prefix_served_at_the_root_of_its_distribution_is_invalidated_without_it(
+        aws, tmp_path):
+    """infra/site.yaml's SitePrefix: the distribution's origin is s3://bucket/gallery, so
+    edges cache /search/entry.json, never /gallery/search/entry.json."""
+    config = aws.cloudfront.get_distribution_config(Id=aws.dist)["DistributionConfig"]
+    config["CallerReference"] += "-gallery"
+    config["Origins"]["Items"][0]["OriginPath"] = "/gallery"
+    dist = aws.cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
+    aws.run(make_site(tmp_path / "a", DECKS_A), prefix="gallery", distribution_id=dist)
+    summary = aws.run(make_site(tmp_path / "b", DECKS_B), prefix="gallery", delete=True,
+                      distribution_id=dist)
+    paths = summary["invalidation_paths"]
+    assert "/search/entry.json" in paths and "/slides/beta-002.html" in paths
+    assert not any(p.startswith("/gallery") for p in paths)
+    sent = aws.cloudfront.get_invalidation(DistributionId=dist, Id=summary["invalidation_id"])
+    assert sorted(sent["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]) == paths
+    # CloudFront down: the command to paste names the paths viewers ask for, too
+    down = FailingCloudFront(aws.cloudfront, ConnectionError("network dropped"))
+    with pytest.raises(RemoteServiceError) as caught:
+        aws.run(make_site(tmp_path / "c", DECKS_C), prefix="gallery", distribution_id=dist,
+                cloudfront_client=down)
+    command = str(caught.value).split("now run: ")[1]
+    assert " /search/entry.json" in command and "/gallery" not in command
+
+    class CannotRead(FailingCloudFront):  # may invalidate, not read the distribution
+        def get_distribution_config(self, **kwargs):
+            raise _client_error("AccessDenied", 403)
+
+        def create_invalidation(self, **kwargs):
+            return self._client.create_invalidation(**kwargs)
+
+    blind = aws.run(make_site(tmp_path / "d", DECKS_A), prefix="gallery", distribution_id=dist,
+                    cloudfront_client=CannotRead(aws.cloudfront, None))
+    assert blind["invalidation_id"] and all(p.startswith("/gallery/")
+                                            for p in blind["invalidation_paths"])
+    assert "allow cloudfront:GetDistributionConfig" in blind["warnings"][-1]
+    assert caught.value.summary["short_lived_invalidation_paths"] == (
+        caught.value.summary["invalidation_paths"])
 
 
 @pytest.mark.e2e
@@ -704,6 +842,35 @@ def test_no_bucket_is_refused_in_the_same_words_by_the_cli_and_the_library(tmp_p
     done = subprocess.run([sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site)],
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and str(refused.value) in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("bucket", "said"), [
+    ("s3://decks/gallery", "pass --bucket decks --prefix gallery"),
+    ("decks/gallery/2024/", "pass --bucket decks --prefix gallery/2024"),
+    ("my decks", "is not a bucket name"),
+])
+def test_a_bucket_with_a_folder_or_a_bad_name_is_refused_before_any_request(
+        tmp_path, bucket, said):
+    """QA: `--bucket s3://decks/gallery` printed botocore's ParamValidationError regex dump."""
+    import subprocess
+    import sys
+
+    site = make_site(tmp_path / "site", {"acme": ["Problem"]})
+    with pytest.raises(ConfigError, match=said):
+        deploy(site, bucket, endpoint_url=f"http://127.0.0.1:{_closed_port()}")
+    done = subprocess.run([sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
+                           "--bucket", bucket, "--endpoint-url",
+                           f"http://127.0.0.1:{_closed_port()}", "--quiet"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == EXIT_USAGE, done.stderr
+    assert said in " ".join(done.stderr.split()) and "Param" not in done.stderr
+
+
+@pytest.mark.e2e
+def test_a_bucket_given_as_an_s3_url_deploys_to_that_bucket(aws, tmp_path):
+    summary = aws.run(make_site(tmp_path / "site", {"acme": ["Problem"]}),
+                      bucket_url=f"s3://{aws.bucket}/")
+    assert summary["bucket"] == aws.bucket and "index.html" in aws.objects()
 
 
 def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
@@ -866,6 +1033,20 @@ def test_an_image_uploaded_again_under_its_old_name_is_invalidated(aws, tmp_path
 
 
 @pytest.mark.e2e
+def test_an_unreachable_cloudfront_owing_one_path_says_the_next_deploy_sends_it(aws, tmp_path):
+    from botocore.exceptions import EndpointConnectionError
+
+    aws.run(make_deck_site(tmp_path / "a", GALLERY, extra={"img/og.png": b"\x89PNG one"}))
+    down = FailingCloudFront(aws.cloudfront, EndpointConnectionError(endpoint_url="http://cf"))
+    with pytest.raises(RemoteServiceError) as caught:
+        aws.run(make_deck_site(tmp_path / "b", GALLERY, extra={"img/og.png": b"\x89PNG two"}),
+                cloudfront_client=down)
+    assert ("1 of them, cached for up to a year, is recorded under s3://"
+            f"{aws.bucket}/.deckgen/pending-invalidation/ and the next deploy sends them; "
+            ) in str(caught.value)
+
+
+@pytest.mark.e2e
 def test_stale_files_are_named_by_deck_and_deleting_them_says_what_went(aws, tmp_path):
     aws.run(make_deck_site(tmp_path / "a", GALLERY))
     site = make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})
@@ -896,7 +1077,13 @@ def test_cli_deploy_names_stale_decks_and_never_says_use_delete_with_delete(aws,
         assert done.returncode == 0, done.stderr
         return done.stderr
 
+    # a dry run names what it would upload as it names deletions (QA-67: counted only)
+    fresh = stderr("--dry-run", "--prefix", "fresh")
+    assert "would upload: fresh/ (29 files)" in fresh  # a folder new to the bucket: one entry
     kept = stderr("--dry-run")
+    assert "would upload: dataset/deckgen-dataset-v1.tar.gz, 3 files in /, 2 files in search/" \
+        in kept
+    assert "would upload: " not in stderr()  # a deploy says what it uploaded by count alone
     assert "16 stale kept (use --delete)" in kept
     assert ("stale: img/harvestly/ (12 files), slide/harvestly/ (2 files), deck/harvestly.html"
             in kept)
@@ -959,6 +1146,10 @@ def test_a_takedown_whose_invalidation_fails_is_invalidated_by_the_next_deploy(
         assert caught.value.exit_code == (EXIT_USAGE if failure == "wrong id"
                                           else EXIT_REMOTE_FAILURE)
         assert ("retrying may help" in message) == (failure == "throttled")
+        # the id was right: any deploy sends them (a wrong one must be put right first)
+        assert ("the next deploy with the right distribution id sends them" in message) == (
+            failure == "wrong id")
+        assert "are recorded under s3://" in message and "next deploy" in message
     assert len(_pending_records(aws)) == 1 and aws.invalidations() == []
     # a rerun from another machine (a fresh copy of the site, no local state) sends them
     again = aws.run(make_deck_site(tmp_path / "c", {"acme": GALLERY["acme"]}), delete=True)
@@ -972,6 +1163,47 @@ def test_a_takedown_whose_invalidation_fails_is_invalidated_by_the_next_deploy(
     assert _pending_records(aws) == []  # owed no more: the third deploy sends nothing
     assert aws.run(site, delete=True)["invalidation_id"] is None
     assert len(aws.invalidations()) == 1
+
+
+class NoDeleteS3:
+    """The real client, but credentials without s3:DeleteObject on the site's files:
+    DeleteObjects answers 200 and refuses them key by key (deploy's records it may delete)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def delete_objects(self, **kwargs):
+        keys = [o["Key"] for o in kwargs["Delete"]["Objects"]]
+        if all(".deckgen/" in k for k in keys):
+            return self._client.delete_objects(**kwargs)
+        return {"Errors": [{"Key": k, "Code": "AccessDenied", "Message": "Access Denied"}
+                           for k in keys]}
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+@pytest.mark.e2e
+def test_a_delete_refused_for_permission_says_the_site_is_live_and_owes_its_paths_once(
+        aws, tmp_path):
+    """QA: `cannot delete deck/old.html: Access Denied` said neither that the uploads were
+    done nor which permission is missing, and each retry recorded its invalidation again."""
+    aws.run(make_deck_site(tmp_path / "a", GALLERY))
+    site = make_deck_site(tmp_path / "b", {"acme": GALLERY["acme"]})
+    for _ in range(3):  # a script retrying it
+        with pytest.raises(ConfigError) as refused:
+            aws.run(site, delete=True, s3_client=NoDeleteS3(aws.s3))
+        message = str(refused.value)
+        assert message.startswith("cannot delete deck/harvestly.html (and 15 more): Access "
+                                  "Denied (AccessDenied); the uploads are done and the site is "
+                                  "live; "), message
+        assert "s3:DeleteObject" in message and "deploy without --delete" in message
+        assert refused.value.exit_code == EXIT_USAGE
+        assert len(_pending_records(aws)) == 1  # owed once, however many times it is retried
+    assert set(_tree(site)) <= set(aws.objects())  # uploaded: the site is live
+    done = aws.run(site, delete=True)
+    assert done["deleted"] == 16 and "/img/harvestly/*" in done["invalidation_paths"]
+    assert _pending_records(aws) == []
 
 
 def _gone_keys(tmp_path: Path) -> set[str]:
@@ -1398,6 +1630,37 @@ def test_content_stamp_counts_a_link_as_a_link_not_a_file_of_its_size(tmp_path):
     assert content_stamp(site) == built
     (site / "decks" / "more").symlink_to(tmp_path, target_is_directory=True)  # a folder's
     assert content_stamp(site) != built
+
+
+def test_a_site_changed_since_the_build_is_refused_naming_the_files(tmp_path):
+    """QA: the refusal said "a file added, deleted, resized or replaced by a link" and left
+    the user to find which; the marker now records names and sizes, so it names them."""
+    import subprocess
+    import sys
+
+    from deckgen.build import site_marker, unfinished_site
+
+    site = make_site(tmp_path / "site", DECKS_A)
+    old_marker = (site / SITE_MARKER).read_text()  # an older deckgen's: the digest alone
+    (site / SITE_MARKER).write_bytes(site_marker(site))
+    assert unfinished_site(site) is None
+    (site / "notes.txt").write_text("mine")
+    (site / "index.html~").write_text("an editor's backup")
+    (site / "robots.txt").write_text("User-agent: *\n")
+    (site / "404.html").unlink()
+    _same_length_link(site / "index.html", tmp_path / "elsewhere.html")
+    changed = f"{site} changed since `deckgen build` wrote it: "
+    assert unfinished_site(site) == changed + (
+        "404.html deleted, index.html replaced by a link, index.html~ added, notes.txt added, "
+        "robots.txt resized")
+    (site / "zz.txt").write_text("one more")
+    assert unfinished_site(site).endswith("notes.txt added, robots.txt resized, +1 more")
+    done = subprocess.run([sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
+                           "--bucket", "b", "--endpoint-url", f"http://127.0.0.1:{_closed_port()}",
+                           "--dry-run"], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == EXIT_USAGE and "notes.txt added" in done.stderr, done.stderr
+    (site / SITE_MARKER).write_text(old_marker)  # still refused, without names
+    assert unfinished_site(site) == changed + "a file added, deleted, resized or replaced by a link"
 
 
 def test_version_control_folders_are_never_uploaded_and_hand_added_dotfiles_are(aws, tmp_path):

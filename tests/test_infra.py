@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,19 @@ def test_custom_domain_is_optional_and_needs_a_certificate(template):
     assert config["ViewerCertificate"]["Fn::If"][0] == "HasDomain"
     assert "DomainNeedsCertificate" in template["Rules"]
     assert {"BucketName", "DistributionId"} <= set(template["Outputs"])
+
+
+def test_a_site_deployed_under_a_prefix_is_served_from_the_root(template):
+    """QA: with no OriginPath a site deployed with --prefix gallery had no page at / and
+    no 404 page; SitePrefix (empty by default) maps the origin to that folder."""
+    param = template["Parameters"]["SitePrefix"]
+    assert param["Default"] == ""
+    pattern = re.compile(param["AllowedPattern"])
+    assert all(pattern.fullmatch(p) for p in ("", "gallery", "sites/gallery", "v1.2_x~y"))
+    assert not any(pattern.fullmatch(p) for p in ("/gallery", "gallery/", "a//b", "a b"))
+    origin = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"][
+        "Origins"][0]
+    assert origin["OriginPath"] == {"Fn::If": ["HasSitePrefix", {"Fn::Sub": "/${SitePrefix}"},
+                                               {"Ref": "AWS::NoValue"}]}
+    assert template["Conditions"]["HasSitePrefix"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SitePrefix"}, ""]}]}

@@ -1189,3 +1189,128 @@ def test_ocr_text_in_rtl_and_indic_scripts_says_its_language():
     assert site.text_lang("tha", "ขนาดตลาด") == "th"
     assert site.text_lang("eng+tha", "Market") == ""
     assert site.text_lang("ara+fas", "بازار") == ""  # one script, two languages: unsaid
+
+
+# -- the site folder's other files, search engines, deck order ------------------------------
+def test_the_users_own_files_stay_and_are_named_while_old_pages_go(tmp_path: Path, monkeypatch):
+    # an earlier build with pages of one deck: decks-2.html and section/*-2.html
+    monkeypatch.setattr(site, "LIST_PAGE_SIZE", 1)
+    build(tmp_path)
+    assert (tmp_path / "decks-2.html").exists()
+    monkeypatch.undo()
+    # the founder's own files: an Impressum (German law wants one), a page begun as a copy
+    # of about.html, an editor's backup, a note, security.txt
+    (tmp_path / "impressum.html").write_text("<h1>Impressum</h1>\n")
+    (tmp_path / "kontakt.html").write_bytes((tmp_path / "about.html").read_bytes())
+    (tmp_path / "index.html~").write_text("old")
+    (tmp_path / "notes.txt").write_text("todo")
+    (tmp_path / ".well-known").mkdir()
+    (tmp_path / ".well-known/security.txt").write_text("Contact: mailto:a@example.org\n")
+    (tmp_path / ".DS_Store").write_bytes(b"\0")  # the system's: never uploaded, not named
+    stats = build(tmp_path)[0]
+    for name in ("impressum.html", "kontakt.html", "index.html~", "notes.txt",
+                 ".well-known/security.txt"):
+        assert (tmp_path / name).exists(), name
+    assert not (tmp_path / "decks-2.html").exists()
+    assert "decks-2.html" in stats["removed_files"]
+    assert "section/cover-2.html" in stats["removed_files"]
+    assert stats["removed"] == len(stats["removed_files"])
+    assert stats["kept_files"] == [".well-known/security.txt", "impressum.html",
+                                   "index.html~", "kontakt.html", "notes.txt"]
+    removed, kept = site.summary_lines(stats)
+    assert removed == "removed 2 files an earlier build made: decks-2.html, section/cover-2.html"
+    assert kept == ("kept 5 files deckgen did not make: .well-known/security.txt, "
+                    "impressum.html, index.html~, kontakt.html, notes.txt (deploy uploads them)")
+    # every page deckgen makes carries the mark of its own path
+    for page in pages(tmp_path):
+        rel = page.relative_to(tmp_path).as_posix()
+        assert site.made_by_deckgen(page, rel) == (rel not in ("kontakt.html", "impressum.html"))
+    again = build(tmp_path)[0]
+    assert again["removed_files"] == [] and site.summary_lines(again) == [kept]
+    # a deck taken down removes a hundred files: a few named, the rest counted
+    many = {"removed_files": [f"img/acme/{n:03d}.jpg" for n in range(100)], "kept_files": []}
+    assert site.summary_lines(many) == [
+        "removed 100 files an earlier build made: img/acme/000.jpg, img/acme/001.jpg, "
+        "img/acme/002.jpg, img/acme/003.jpg, img/acme/004.jpg and 95 more"]
+
+
+def test_a_file_name_in_the_summary_cannot_drive_the_terminal(tmp_path: Path):
+    build(tmp_path)
+    (tmp_path / "evil\x1b[2J.html").write_text("<p>x</p>")
+    stats = build(tmp_path)[0]
+    assert site.summary_lines(stats) == [
+        "kept 1 file deckgen did not make: evil\\x1b[2J.html (deploy uploads them)"]
+
+
+def test_the_users_own_robots_txt_is_kept_and_deckgens_old_one_replaced(tmp_path: Path):
+    mine = "User-agent: GPTBot\nDisallow: /\n"
+    (tmp_path / "robots.txt").write_text(mine)
+    stats = build(tmp_path, base_url="https://decks.example.org/")[0]
+    assert (tmp_path / "robots.txt").read_text() == mine
+    assert stats["kept_files"] == ["robots.txt"]
+    # what deckgen wrote before it marked its robots.txt is its own
+    (tmp_path / "robots.txt").write_text("User-agent: *\nAllow: /\n"
+                                         "Sitemap: https://old.example.org/sitemap.xml\n")
+    stats = build(tmp_path, base_url="https://decks.example.org/")[0]
+    robots = (tmp_path / "robots.txt").read_text()
+    assert robots.startswith(site.ROBOTS_MARK)
+    assert "Sitemap: https://decks.example.org/sitemap.xml" in robots
+    assert stats["kept_files"] == []
+
+
+def _robots_meta(page: Path) -> list[str | None]:
+    return [dict(parse_tag(tag)).get("content")
+            for tag in re.findall(r'<meta name="robots"[^>]*>', page.read_text())]
+
+
+def test_a_private_gallery_keeps_search_engines_out(tmp_path: Path):
+    build(tmp_path, base_url="https://decks.example.org/")
+    assert (tmp_path / "sitemap.xml").exists()
+    assert all(_robots_meta(page) == [] for page in pages(tmp_path))
+    stats = build(tmp_path, base_url="https://decks.example.org/", search_engines=False)[0]
+    robots = (tmp_path / "robots.txt").read_text()
+    assert robots.endswith("User-agent: *\nDisallow: /\n") and "Allow" not in robots
+    assert "Sitemap" not in robots and not (tmp_path / "sitemap.xml").exists()
+    assert "sitemap.xml" in stats["removed_files"]
+    every = pages(tmp_path)
+    assert len(every) > 10 and all(_robots_meta(page) == ["noindex"] for page in every)
+    build(tmp_path, base_url="https://decks.example.org/")  # and back
+    assert (tmp_path / "sitemap.xml").exists()
+    assert "Disallow" not in (tmp_path / "robots.txt").read_text()
+
+
+def test_the_decks_page_sorts_accented_names_among_their_letters(tmp_path: Path):
+    _build_with(tmp_path, {"acme": {"company": "Zeta Labs"}, "evil": {"company": "Éclat Santé"}})
+    decks_page = (tmp_path / "decks.html").read_text()
+    assert decks_page.index("Éclat Santé") < decks_page.index("Zeta Labs")
+    names = ["Zeta", "éclat", "Éclat Santé", "Eclat", "apple", "Ölwerk", "Oase"]
+    assert sorted(names, key=site.sort_key) == [
+        "apple", "Eclat", "éclat", "Éclat Santé", "Oase", "Ölwerk", "Zeta"]
+
+
+def test_the_about_page_says_section_labels_come_from_a_model_of_english_slides(built: Path):
+    html = (built / "about.html").read_text()
+    limits = html.split("<h2>Limits</h2>")[1].split("<h2>")[0]
+    assert "model of English slides" in limits and "other languages" in limits
+
+
+def test_a_build_made_private_in_deckgen_toml_renders_the_site_again(tmp_path: Path, tiny_corpus):
+    # the real stages on a tiny corpus: the setting is part of what the site stage's key holds
+    from conftest import config_for
+
+    from deckgen.build import Builder
+    from deckgen.config import load_config
+
+    Builder(config_for(tmp_path, tiny_corpus), quiet=True).run()
+    out = tmp_path / "site"
+    assert "Allow: /" in (out / "robots.txt").read_text()
+    toml = tmp_path / "deckgen.toml"
+    toml.write_text("[site]\nsearch_engines = false\n")
+    private = load_config(toml, {"build": {
+        "corpus": str(tiny_corpus), "out": str(out), "cache": str(tmp_path / "build"),
+        "executor": "serial"}})
+    report = Builder(private, quiet=True).run()
+    assert report.stages["site"].processed > 0 and report.stages["ocr"].processed == 0
+    assert (out / "robots.txt").read_text().endswith("User-agent: *\nDisallow: /\n")
+    assert _robots_meta(out / "index.html") == ["noindex"]
+    assert Builder(private, quiet=True).run().stages["site"].processed == 0  # then cached
