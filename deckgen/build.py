@@ -375,7 +375,7 @@ class Builder:
         for slide in corpus.slides:
             up_key = stage_key("upscale", upscale.VERSION, up_key_params, slide.sha256)
             ocr_key = stage_key("ocr", ocr.VERSION, ocr_key_params, up_key)
-            slide.fingerprints = {"upscale": up_key, "ocr": ocr_key}
+            slide.fingerprints = {"upscale": up_key, "ocr": ocr_key, "images": images_key(up_key)}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
             refused = None if cached_up else self.cache.get_json(refusal_key(up_key))
             if isinstance(refused, dict):  # a PDF page that took over a minute last time
@@ -829,7 +829,8 @@ def used_cache_keys(build_root: Path) -> set[str]:
     slides, _ = load_manifest(build_root)
     keys: set[str] = set()
     for slide in slides:
-        keys.update(slide.fingerprints.values())
-        if "upscale" in slide.fingerprints:
+        keys.update(slide.fingerprints.values())  # the images key as that build made it
+        if "upscale" in slide.fingerprints and "images" not in slide.fingerprints:
+            # a manifest from before the images key was recorded: this deckgen's is a guess
             keys.add(images_key(slide.fingerprints["upscale"]))
     return keys

@@ -800,6 +800,22 @@ def test_prune_keeps_what_the_last_build_used_and_nothing_else(tmp_path, tiny_co
     assert all(stage["processed"] == 0 for stage in stages.values()), stages  # all kept
 
 
+def test_prune_keeps_the_images_the_last_build_made_when_this_deckgen_encodes_otherwise(
+        tmp_path, tiny_corpus, monkeypatch):
+    # QA-68: after an upgrade that changed the images' encoding, prune called every image
+    # the last build used unused (it recomputed their keys with this deckgen's version)
+    from deckgen import slide_task
+    from deckgen.build import used_cache_keys
+
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True).returncode == 0
+    used = used_cache_keys(tmp_path / "build")
+    images = {p.name.partition(".")[0]
+              for p in (tmp_path / "build" / "cache" / "objects").rglob("*.files")}
+    assert len(images) == 7 and images <= used
+    monkeypatch.setattr(slide_task, "IMAGES_VERSION", "an encoder of another deckgen")
+    assert used_cache_keys(tmp_path / "build") == used
+
+
 def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(
     tmp_path, tiny_corpus
 ):
