@@ -103,7 +103,8 @@ def read_image(data: bytes, max_pixels: int) -> tuple[np.ndarray, list[str]]:
         ) from None
     except OSError as exc:
         if "truncat" in str(exc).lower():
-            raise SlideError(f"truncated {sniff_format(data) or 'image'}: {exc}") from None
+            raise SlideError(f"truncated {sniff_format(data) or 'image'}: {exc}{CUT_SHORT}") \
+                from None
         raise SlideError(f"not an image: {exc}") from None
     width, height = image.size
     if width * height > max_pixels:
@@ -127,11 +128,16 @@ def read_image(data: bytes, max_pixels: int) -> tuple[np.ndarray, list[str]]:
         image.load()
         image = ImageOps.exif_transpose(image)
     except OSError as exc:
-        reason = "truncated" if "truncated" in str(exc) else "unreadable"
-        raise SlideError(f"{reason} {fmt}: {exc}") from None
+        cut = "truncated" in str(exc)
+        raise SlideError(f"{'truncated' if cut else 'unreadable'} {fmt}: {exc}"
+                         f"{CUT_SHORT if cut else ''}") from None
     except (SyntaxError, ValueError, EOFError) as exc:  # corrupt headers inside plugins
         raise SlideError(f"unreadable {fmt}: {exc}") from None
     return _to_bgr(image), notes
+
+
+# what a user does about a file cut short (a download or copy that stopped), as `add` says
+CUT_SHORT = " (the file is cut short; download or export it again)"
 
 
 # Formats whose frames are an animation, which may start blank. (A TIFF's pages are

@@ -171,6 +171,9 @@ def test_a_gif_whose_frames_are_all_blank_gives_the_first() -> None:
             "truncated JPEG",
         ),
         (encode(Image.new("RGB", (300, 200)), "JPEG")[:120], "truncated JPEG"),
+        # what to do about it, as `deckgen add` says (QA-69)
+        (encode(Image.effect_noise((200, 150), 40).convert("RGB"), "JPEG")[:-300],
+         r"\(the file is cut short; download or export it again\)$"),
     ],
 )
 def test_bad_bytes_raise_slide_error(data: bytes, reason: str) -> None:
