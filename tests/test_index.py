@@ -855,16 +855,17 @@ def test_empty_export_searches_to_nothing(tmp_path):
     assert result["total"] == 0
 
 
+def _filtering(decks: dict[str, DeckMeta], index_dir):
+    """An index of one slide per deck, and a search of it by filters alone (the ids found)."""
+    ix.build_index([make_slide(d, 1, "our market") for d in decks], decks, index_dir)
+    return lambda **filters: [h["id"] for h in ix.search(index_dir, "", filters=filters)]
+
+
 def test_filters_in_other_scripts_find_their_own_decks_only(tmp_path):
     decks = {"a": DeckMeta(slug="a", industry="Финтех", stage="Серия А"),
              "b": DeckMeta(slug="b", industry="Медицина", stage="Seed"),
              "c": DeckMeta(slug="c", industry="医疗", stage="Seed")}
-    slides = [make_slide(d, 1, "our market") for d in "abc"]
-    ix.build_index(slides, decks, tmp_path / "ix")
-
-    def found(**filters):
-        return [h["id"] for h in ix.search(tmp_path / "ix", "", filters=filters)]
-
+    found = _filtering(decks, tmp_path / "ix")
     assert found(industry="финтех") == ["a/001"]  # its case as typed in a URL
     assert found(industry="Медицина") == ["b/001"]
     assert found(industry="医疗") == ["c/001"]
@@ -874,17 +875,11 @@ def test_filters_in_other_scripts_find_their_own_decks_only(tmp_path):
     assert "no slide has industry" in ix.unknown_filter(tmp_path / "ix", {"industry": "Право"})
 
 
-
 def test_a_filter_typed_without_accents_finds_the_one_value_it_can_mean(tmp_path):
     decks = {"a": DeckMeta(slug="a", company="Éclat Santé", industry="Santé"),
              "b": DeckMeta(slug="b", company="Nandu", industry="Énergie"),
              "c": DeckMeta(slug="c", company="Zoe", industry="Energie")}
-    slides = [make_slide(d, 1, "our market") for d in "abc"]
-    ix.build_index(slides, decks, tmp_path / "ix")
-
-    def found(**filters):
-        return [h["id"] for h in ix.search(tmp_path / "ix", "", filters=filters)]
-
+    found = _filtering(decks, tmp_path / "ix")
     # as text search folds accents, so do filters: "eclat sante" is typed on any keyboard
     assert found(company="eclat sante") == found(company="ECLAT-SANTÉ") == ["a/001"]
     assert ix.unknown_filter(tmp_path / "ix", {"company": "eclat sante"}) is None
