@@ -75,9 +75,11 @@ def add(
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
-    from deckgen.corpus import printable, safe_slug
+    from deckgen.corpus import printable, safe_slug, source_url_problem
     from deckgen.corpus_edit import AlreadyImported, add_deck, decks_in
 
+    if source_url and (bad_url := source_url_problem(source_url)):  # once, not once a deck
+        raise BadInputError(f"--source-url {bad_url}")
     if slug is not None and safe_slug(slug) != slug:  # "../evil" never quietly becomes "evil"
         raise DeckgenError(f"--slug {slug!r} is not a safe folder name (lowercase ASCII "
                            "letters, digits and hyphens, and not a name Windows keeps for a "

@@ -271,6 +271,19 @@ def test_add_refuses_a_source_url_that_is_no_web_address(tmp_path, url):
     deck = add_deck(tmp_path / "corpus", [shot], meta={"source_url": "https://acme.com/d"})
     assert 'source_url = "https://acme.com/d"' in (deck / "deck.toml").read_text()
 
+
+def test_each_refuses_a_bad_source_url_once_not_once_a_deck(tmp_path):
+    for name in ("a.pdf", "b.pdf"):
+        _blank_pdf(tmp_path / name, 1)
+    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--each", "--corpus",
+                           str(tmp_path / "corpus"), str(tmp_path / "a.pdf"),
+                           str(tmp_path / "b.pdf"), "--source-url", "javascript:alert(1)"],
+                          capture_output=True, text=True)
+    assert done.returncode == EXIT_BAD_INPUT, done.stderr
+    assert done.stderr.count("--source-url must be a web address") == 1, done.stderr
+    assert not (tmp_path / "corpus").exists()
+
+
 @pytest.mark.parametrize(("slug", "safe"), [("../evil", "evil"), ("Acme Corp", "acme-corp"),
                                            ("aux", "aux-deck")])
 def test_a_slug_that_is_not_safe_is_refused_with_the_safe_form(tmp_path, slug, safe):
