@@ -109,13 +109,15 @@ def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None
         return sum_problems + [f"provenance.json: made by a newer deckgen (bundle format "
                                f"{made_by}; this one checks format {VERSION} and older): "
                                "upgrade deckgen to check it"]
-    if (str(made_by) in OLDER_FORMATS or made_by == _BEFORE_FORMATS_WERE_NAMED) \
-            and not sum_problems:
-        problems = _content_id_problems(files)
+    if str(made_by) in OLDER_FORMATS or made_by == _BEFORE_FORMATS_WERE_NAMED:
+        # a damaged one too: its checksums' problems alone, not this format's schema's on top
+        # (QA-71: one real problem under a false one per row)
+        problems = sum_problems or _content_id_problems(files)
         named = f"bundle format {made_by}" if made_by else "a format before 13, unnamed"
-        if not problems and notes is not None:
-            notes.append(f"{OLDER_FORMAT} ({named}; this one writes {VERSION}): its checksums "
-                         "and content id were checked, not its schema and values")
+        checked = "its checksums were" if sum_problems else "its checksums and content id were"
+        if notes is not None:
+            notes.append(f"{OLDER_FORMAT} ({named}; this one writes {VERSION}): {checked} "
+                         "checked, not its schema and values")
         return problems
     problems = list(sum_problems)
     rows = _rows(files)

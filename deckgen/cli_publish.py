@@ -191,8 +191,9 @@ def bundle_verify(
     if problems:
         raise typer.Exit(EXIT_BAD_INPUT)
     if not complete:
+        sha = f"; SHA-256 {digest}" if digest else ""  # an unpacked folder has none
         err.print(f"{archive}: checksums and content id OK; its schema and values were not "
-                  f"checked (an older bundle format; SHA-256 {digest})", highlight=False)
+                  f"checked (an older bundle format{sha})", highlight=False)
     elif digest is None:
         err.print(f"{archive}: OK")
     else:  # a repacked archive verifies too: its own hash tells it from the published one

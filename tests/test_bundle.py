@@ -887,6 +887,11 @@ def test_an_archive_of_an_older_bundle_format_is_checked_by_checksums_and_conten
                            str(archive)], capture_output=True, text=True)
     assert said.returncode == 0 and json.loads(said.stdout)["complete"] is False
     assert "checksums and content id OK; its schema and values were not checked" in said.stderr
+    unpack(archive, tmp_path / "unpacked")  # a folder has no SHA-256 to give (QA-71: "None")
+    folder = next((tmp_path / "unpacked").iterdir())
+    said = subprocess.run([sys.executable, "-m", "deckgen", "bundle", "verify", str(folder)],
+                          capture_output=True, text=True)
+    assert said.returncode == 0 and "(an older bundle format)" in said.stderr, said.stderr
     assert notes == [f"made by an older deckgen (bundle format {older}; this one writes "
                      f"{FORMAT}): its checksums and content id were checked, not its schema "
                      "and values"]
@@ -921,6 +926,14 @@ def test_an_archive_of_an_older_bundle_format_is_checked_by_checksums_and_conten
                                   for n in sorted(files) if n != "SHA256SUMS").encode()
     _rewrite(archive, lambda member, data, files=files: files[member])
     assert verify_bundle(archive)
+    # damaged and SHA256SUMS left: its checksum's problem alone, not one per row of this
+    # format's missing fields (QA-71)
+    files["slides.csv"] += b"extra,row\n"
+    _rewrite(archive, lambda member, data, files=files: files[member])
+    notes = []
+    problems = verify_bundle(archive, notes)
+    assert problems and all(p.startswith("slides.csv: ") for p in problems), problems
+    assert notes[0].endswith("its checksums were checked, not its schema and values")
     # a provenance.json that is not deckgen's (no "deckgen" key) gets the full check
     _build(corpus, tmp_path)
     _republish(archive, {"provenance.json": lambda d: (json.dumps(
