@@ -518,20 +518,6 @@ def unread_file_reason(suffix: str) -> str:
     return f"not a slide image or PDF ({suffix or 'no extension'})"
 
 
-_PADDED_NUMBER = re.compile(r"[0-9]{3,4}")  # "004", as `add` names a slide
-
-
-def _pages_by_name(images: list[Path]) -> list[int] | None:
-    """Each image's page as its name says, when every one is named by a zero-padded number
-    alone (001.jpg, 002.jpg, 004.jpg): the number ``add`` left unused for a file it could
-    not read, or a slide removed since, stays a gap. None: they are numbered by their place
-    ("1.jpg", "2.jpg", "10.jpg" are 1, 2, 3)."""
-    numbers = [int(p.stem) if _PADDED_NUMBER.fullmatch(p.stem) else 0 for p in images]
-    if numbers and min(numbers) >= 1 and len(set(numbers)) == len(numbers):
-        return numbers
-    return None
-
-
 def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:
     images: list[Path] = []
     pdfs: list[Path] = []
@@ -564,12 +550,10 @@ def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide
         problems.append(Problem(str(deck_dir.relative_to(root)), (
             f"{len(pdfs)} PDFs, their pages joined in file-name order as one deck ({names}); "
             "remove any that is a copy")))
-    # (page, source, sha256); an image's page is its place in the folder (or the number
-    # `add` named it by), so a bad file leaves a gap instead of moving every later slide's
-    # id, URL and hand-set label
+    # (page, source, sha256); an image's page is its place in the folder, so a bad file
+    # leaves a gap instead of moving every later slide's id, URL and hand-set label
     sources: list[tuple[int, str, str]] = []
-    for page, path in zip(_pages_by_name(images) or range(1, len(images) + 1), images,
-                          strict=True):
+    for page, path in enumerate(images, start=1):
         rel = str(path.relative_to(root))
         if path.stat().st_size == 0:
             problems.append(Problem(rel, f"empty file (0 bytes); slide {page} skipped"))

@@ -170,7 +170,7 @@ def add_deck(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        page = imported = 0
+        page = 0
         for path in files:
             if path.suffix.lower() in DOCUMENT_EXTENSIONS:
                 try:
@@ -184,7 +184,6 @@ def add_deck(
                                         f"up to {MAX_PDF_PAGES:,} pages: split it into decks")
                 for n in range(1, count + 1):
                     page += 1
-                    imported += 1
                     png = render_pdf_page(pdf, n, pdf_width)
                     atomic_write(staging / f"{page:03d}.png", png)
             else:
@@ -194,22 +193,19 @@ def add_deck(
                 if reason and path in named:  # named by the user: no deck without it
                     rest = "; nothing was imported (fix it, or leave it out)"
                     raise BadInputError(f"{path}: {reason}{rest if len(files) > 1 else ''}")
-                page += 1  # its place in the folder, read or not
-                if reason:  # a gap: "slide 4.jpg" stays 004 after an empty "slide 3.jpg"
-                    skipped.append(Problem(str(path), f"{reason}; not imported, leaving "
-                                           f"{page:03d} unused so the slides after it keep "
-                                           "their numbers"))
+                if reason:
+                    skipped.append(Problem(str(path), reason))
                     continue
                 if pages > 1:  # the build reads the first page, and says so each time
                     notes.append(Problem(str(path), f"{pages} pages in this TIFF; only the "
                                          "first is used (split it, or save it as a PDF)"))
-                imported += 1
+                page += 1
                 suffix = path.suffix.lower()
                 if suffix in CONVERTED_SUFFIXES:
                     data, suffix = _as_png(data), ".png"
                 atomic_write(staging / f"{page:03d}{'.jpg' if suffix in JPEG_SUFFIXES else suffix}",
                              data)
-        if not imported:  # every file found was skipped
+        if not page:  # every file found was skipped
             raise BadInputError("none of the slide images in the given paths could be read"
                                 + _some_of(skipped))
         shutil.rmtree(staging / ".converted", ignore_errors=True)

@@ -201,20 +201,6 @@ def test_safe_slug_of_a_name_in_another_script_is_stable_and_its_own():
     assert len(long) == 64 and SLUG_RE.match(long) and SLUG_RE.match(sakura)
 
 
-def test_slides_named_by_padded_numbers_keep_a_removed_ones_gap(tmp_path):
-    for deck, names in (("gap", ["001.jpg", "002.png", "004.jpg"]),
-                        ("mixed", ["001.jpg", "002.jpg", "004.jpg", "cover.jpg"]),
-                        ("twice", ["001.jpg", "001.png", "003.jpg"])):
-        (tmp_path / deck).mkdir()
-        for name in names:
-            (tmp_path / deck / name).write_bytes(jpeg())
-    corpus = scan(tmp_path)
-    pages = {deck: [s.page for s in corpus.slides if s.deck == deck] for deck in corpus.decks}
-    # 003 removed (or never imported by `add`): 004 stays slide 4, its URL and label too
-    assert pages["gap"] == [1, 2, 4]
-    assert pages["mixed"] == [1, 2, 3, 4]  # another name among them: their place
-    assert pages["twice"] == [1, 2, 3]  # one number twice: their place
-
 def test_add_pdf_and_images(tmp_path):
     pdf = tmp_path / "in.pdf"
     make_pdf(pdf, pages=2)

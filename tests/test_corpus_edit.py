@@ -13,7 +13,7 @@ from conftest import build_cmd
 from PIL import Image, features
 
 from deckgen.corpus import IMAGE_EXTENSIONS, scan
-from deckgen.corpus_edit import add_deck, label_slide, set_section
+from deckgen.corpus_edit import add_deck, set_section
 from deckgen.errors import EXIT_BAD_INPUT, BadInputError
 from deckgen.files import exclusive_lock
 from deckgen.site_urls import slide_page_path
@@ -384,9 +384,7 @@ def test_a_folder_with_bad_files_imports_the_good_ones_and_lists_the_rest(tmp_pa
         (shots / name).write_bytes(data)
     skipped = []
     deck = add_deck(tmp_path / "corpus", [shots], slug="acme", skipped=skipped)
-    # the bad files leave their numbers unused: s6 is the sixth file, so 006
-    assert sorted(p.name for p in deck.iterdir()) == ["001.jpg", "006.jpg", "deck.toml"]
-    assert (deck / "006.jpg").read_bytes() == (shots / "s6.jpg").read_bytes()
+    assert sorted(p.name for p in deck.iterdir()) == ["001.jpg", "002.jpg", "deck.toml"]
     said = {Path(p.path).name: p.reason for p in skipped}
     assert said.keys() == BAD_FILES.keys()
     for name, (_, reason) in BAD_FILES.items():
@@ -399,31 +397,6 @@ def test_a_folder_with_bad_files_imports_the_good_ones_and_lists_the_rest(tmp_pa
     listed = [line for line in done.stderr.splitlines() if line.strip().startswith("skipped")]
     assert len(listed) == 4 and any("s3_html.jpg: not an image (HTML page?" in ln for ln in listed)
 
-
-def test_a_file_that_cannot_be_read_leaves_a_gap_not_a_shifted_number(tmp_path):
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    for n in (1, 2, 4):
-        (shots / f"slide {n}.jpg").write_bytes(image_bytes((60 * n, 0, 0)))
-    (shots / "slide 3.jpg").write_bytes(b"")
-    done = subprocess.run([sys.executable, "-m", "deckgen", "add", "--corpus",
-                           str(tmp_path / "corpus"), str(shots), "--company", "Gap"],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    deck = Path(done.stdout.strip())
-    assert sorted(p.name for p in deck.iterdir()) == ["001.jpg", "002.jpg", "004.jpg",
-                                                       "deck.toml"]
-    assert (deck / "004.jpg").read_bytes() == (shots / "slide 4.jpg").read_bytes()
-    assert "(3 slides)" in done.stderr
-    said = [ln for ln in done.stderr.splitlines() if ln.strip().startswith("skipped")]
-    assert len(said) == 1 and "slide 3.jpg: the file is empty" in said[0]
-    assert "leaving 003 unused so the slides after it keep their numbers" in said[0]
-    # and the build reads it so: slide 4 is slide 4 on the site, and labelled as 4
-    corpus = scan(tmp_path / "corpus")
-    assert [s.id for s in corpus.slides] == ["gap/001", "gap/002", "gap/004"]
-    label_slide(tmp_path / "corpus", "gap", 4, "market")
-    with pytest.raises(BadInputError, match="gap has no slide 3: its slides are 1-2, 4"):
-        label_slide(tmp_path / "corpus", "gap", 3, "market")
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_a_bad_image_given_by_name_is_an_error_in_plain_words(tmp_path, name):
