@@ -613,6 +613,7 @@ class Builder:
         # Gone before out/ changes: a build killed from here on never leaves a key that the
         # next build of the corpus as it was before would match over half-written pages.
         (self.build_root / "site.key").unlink(missing_ok=True)
+        earlier_pages = self._earlier_pages()  # from the marker, before it goes
         (self.out / SITE_MARKER).unlink(missing_ok=True)  # for deploy: not finished yet
         remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = self._site_images(built)
@@ -644,6 +645,7 @@ class Builder:
             site_title=self.config.site.title,
             base_url=self.config.site.base_url,
             search_engines=self.config.site.search_engines,
+            earlier_pages=earlier_pages,
             progress=self.progress,
         )
         self.report.site.update({"dataset": dataset, "pages": stats})
@@ -652,6 +654,31 @@ class Builder:
         atomic_write(self.build_root / "site-report.json", json.dumps(self.report.site).encode())
         atomic_write(self.out / SITE_MARKER, site_marker(self.out))
         atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
+
+
+    def _earlier_pages(self) -> frozenset[str]:
+        """The root pages the last finished site stage made: its marker's listing less the
+        files it kept as the user's. A marker from before the listing (the digest alone)
+        names every root page when the folder is as that build left it, since that deckgen
+        removed any other (QA-70: its decks-2.html stayed, linking a deck gone)."""
+        try:
+            built = json.loads((self.out / SITE_MARKER).read_text())
+        except (OSError, ValueError):  # none: a first build, or one killed in this stage
+            return frozenset()
+        if not isinstance(built, dict):
+            return frozenset()
+        listed = built.get("files")
+        if isinstance(listed, dict):
+            try:
+                saved = json.loads((self.build_root / "site-report.json").read_text())
+                kept = set(saved["pages"]["kept_files"])
+            except (OSError, ValueError, KeyError, TypeError):  # unknown: the marks decide
+                return frozenset()
+            return frozenset(rel for rel in listed if "/" not in rel and rel.endswith(".html")
+                             and rel not in kept)
+        if built.get("stamp") == content_stamp(self.out):
+            return frozenset(page.name for page in self.out.glob("*.html"))
+        return frozenset()
 
 
 def upscaled_png(cache: Cache, slide: Slide, source: Callable[[Slide], bytes],

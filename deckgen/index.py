@@ -213,7 +213,7 @@ SHARD_BYTES = 16_000  # target size of a term shard before gzip
 VOCAB_TERMS = 1_500  # terms per vocabulary file
 RECORDS_PER_CHUNK = 8  # display records per chunk: balances chunk-list size vs bytes per result
 HASH_CHARS = 12  # hex digits of SHA-256 in file names: 48 bits, ample for one site
-_HASHED = re.compile(rf"^[a-z]+\.[0-9a-f]{{{HASH_CHARS}}}\.json$")
+HASHED_FILE = re.compile(rf"^[a-z]+\.[0-9a-f]{{{HASH_CHARS}}}\.json$")
 _VLQ = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
@@ -645,7 +645,7 @@ def export_client_index(slides: list[Slide], decks: dict[str, DeckMeta], out_dir
     entry_bytes = _dumps(entry)
     write_if_changed(folder / "entry.json", entry_bytes)
     for stale in folder.iterdir():
-        if _HASHED.match(stale.name) and stale.name not in writer.names:
+        if HASHED_FILE.match(stale.name) and stale.name not in writer.names:
             stale.unlink()
     return {"docs": len(docs), "terms": len(terms), "files": len(writer.names) + 1,
             "bytes": writer.bytes + len(entry_bytes), "entry_bytes": len(entry_bytes),

@@ -478,12 +478,15 @@ def render_site(
     site_title: str = "deckgen",
     base_url: str = "",
     search_engines: bool = True,
+    earlier_pages: frozenset[str] = frozenset(),
     progress: Progress = SILENT,
 ) -> dict:
     """Render every page into ``out_dir``; return counts (pages, written, unchanged, removed)
     and the files removed and kept (``removed_files``, ``kept_files``: ``summary_lines``).
     ``search_engines`` false: robots.txt disallows every path, no sitemap, and every page
-    says noindex (a private gallery)."""
+    says noindex (a private gallery). ``earlier_pages``: the root pages the last finished
+    build made (``Builder._earlier_pages``), removed when not made now even without the
+    mark (pages of a deckgen before it, or of templates without it)."""
     out_dir = Path(out_dir)
     base = site_base_url(base_url)
     tdir = templates_dir()
@@ -514,7 +517,8 @@ def render_site(
         del crawler["robots.txt"]
     written += sum(write_if_changed(out_dir / name, data) for name, data in crawler.items())
     outputs = {p.path for p in pages} | set(crawler)
-    removed, kept = _remove_stale(out_dir, produced | outputs)
+    others = {"dataset/" + Path(dataset["file"]).name} if dataset and dataset.get("file") else set()
+    removed, kept = _remove_stale(out_dir, produced | outputs, earlier_pages, others)
     return {"pages": len(pages), "slides": sum(p.template == "slide.html" for p in pages),
             "written": written, "unchanged": len(outputs) - written, "removed": len(removed),
             "removed_files": removed, "kept_files": kept}
@@ -570,18 +574,24 @@ def made_by_deckgen(path: Path, rel: str) -> bool:
         return False
 
 
-def _remove_stale(out_dir: Path, produced: set[str]) -> tuple[list[str], list[str]]:
-    """Delete files we own that this build did not produce; never touch search/ or dataset/.
-    Returns (removed, kept): the paths deleted, and those of the files deckgen did not make
-    that it left (a deploy uploads them), each sorted."""
+def _remove_stale(out_dir: Path, produced: set[str], earlier_pages: frozenset[str] = frozenset(),
+                  others: set[str] | frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """Delete files we own that this build did not produce; never touch search/ or dataset/
+    (``others``: the dataset archive; the index's files by their names), but name a file
+    there deckgen did not make as kept. Returns (removed, kept): the paths deleted, and
+    those of the files deckgen did not make that it left (a deploy uploads them), sorted."""
     removed: list[str] = []
     kept: list[str] = []
     for path, rel in _site_files(out_dir):
-        if rel in produced:
+        top, _, name = rel.rpartition("/")
+        if rel in produced or rel in others or (top == "search" and _index_file(name)):
             continue
-        top = rel.split("/", 1)[0]
-        ours = ((top in _OWNED_DIRS and "/" in rel) or rel in _OWNED_ROOT_FILES
-                or ("/" not in rel and rel.endswith(".html") and made_by_deckgen(path, rel)))
+        if top.split("/", 1)[0] in _OTHER_STAGES_DIRS:  # not ours to delete: named as kept
+            kept.append(rel)
+            continue
+        ours = ((top.split("/", 1)[0] in _OWNED_DIRS) or rel in _OWNED_ROOT_FILES
+                or (not top and rel.endswith(".html")
+                    and (rel in earlier_pages or made_by_deckgen(path, rel))))
         if ours:
             path.unlink()
             removed.append(rel)
@@ -594,15 +604,21 @@ def _remove_stale(out_dir: Path, produced: set[str]) -> tuple[list[str], list[st
     return sorted(removed), sorted(kept)
 
 
+def _index_file(name: str) -> bool:
+    """Whether ``name`` in search/ is one the client index writes (index.export_client_index
+    removes its own stale ones)."""
+    from deckgen.index import HASHED_FILE  # here: index imports this module's helpers
+
+    return name == "entry.json" or bool(HASHED_FILE.match(name))
+
+
 def _site_files(out_dir: Path) -> list[tuple[Path, str]]:
-    """(path, its path in the site) of every plain file a deploy would upload, but those of
-    other stages (``search/``, ``dataset/``): not in a version-control folder, not a temp
-    file, the build's marker nor an operating system's file (``.DS_Store``); links are
-    left to deploy, which refuses them."""
+    """(path, its path in the site) of every plain file a deploy would upload: not in a
+    version-control folder, not a temp file, the build's marker nor an operating system's
+    file (``.DS_Store``); links are left to deploy, which refuses them."""
     found: list[tuple[Path, str]] = []
     for parent, dirs, files in os.walk(out_dir):
-        dirs[:] = [d for d in dirs if d not in VCS_DIRS
-                   and not (parent == str(out_dir) and d in _OTHER_STAGES_DIRS)]
+        dirs[:] = [d for d in dirs if d not in VCS_DIRS]
         for name in files:
             path = Path(parent, name)
             if LOCAL_ONLY.fullmatch(name) or is_system_file(name) or not path.is_file() \
@@ -617,7 +633,7 @@ def summary_lines(stats: dict) -> list[str]:
     rest counted; names shown printable (a file name can hold control characters)."""
     lines = []
     if removed := stats.get("removed_files"):
-        lines.append(f"removed {_count(removed)} an earlier build made: {_named(removed)}")
+        lines.append(f"removed {_count(removed)} this build did not make: {_named(removed)}")
     if kept := stats.get("kept_files"):
         lines.append(f"kept {_count(kept)} deckgen did not make: {_named(kept)} "
                      "(deploy uploads them)")

@@ -816,6 +816,50 @@ def test_prune_keeps_the_images_the_last_build_made_when_this_deckgen_encodes_ot
     assert used_cache_keys(tmp_path / "build") == used
 
 
+def test_a_root_page_the_last_build_made_goes_when_no_longer_made_even_without_the_mark(
+        tmp_path, tiny_corpus):
+    # QA-70: a decks-2.html of a deckgen from before pages carried their mark (or made from
+    # templates without it) stayed for ever, deployed, linking a deck gone
+    from deckgen.build import SITE_MARKER, site_marker
+    from deckgen.files import content_stamp
+
+    out = tmp_path / "site"
+
+    def build() -> str:
+        done = subprocess.run([c for c in build_cmd(tmp_path, tiny_corpus) if c != "--quiet"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    build()
+    old_page = "<p>a list page an older deckgen made</p>\n"
+    (out / "decks-2.html").write_text(old_page)
+    (out / SITE_MARKER).write_text(json.dumps({"stamp": content_stamp(out)}))  # as it wrote
+    said = build()
+    assert not (out / "decks-2.html").exists()
+    assert "removed 1 file this build did not make: decks-2.html" in said
+    # the folder changed since that build (a page of the user's): the marks alone decide
+    (out / "decks-2.html").write_text(old_page)
+    (out / SITE_MARKER).write_text(json.dumps({"stamp": content_stamp(out)}))
+    (out / "impressum.html").write_text("<h1>Impressum</h1>\n")
+    said = build()
+    assert (out / "impressum.html").exists() and (out / "decks-2.html").exists()
+    assert "kept 2 files deckgen did not make: decks-2.html, impressum.html" in said
+    # a page the last build made from templates without the mark: its marker lists it
+    (out / "old.html").write_text(old_page)
+    (out / SITE_MARKER).write_bytes(site_marker(out))
+    said = build()
+    assert not (out / "old.html").exists() and (out / "impressum.html").exists()
+    assert "removed 1 file this build did not make: old.html" in said
+    # the index's and the archive's folders: another stage's files, a user's named (QA-71)
+    (out / "search" / "mine.txt").write_text("mine")
+    (out / "dataset" / "README.txt").write_text("mine")
+    said = build()
+    assert (out / "search" / "mine.txt").exists() and (out / "dataset" / "README.txt").exists()
+    assert ("kept 4 files deckgen did not make: dataset/README.txt, decks-2.html, "
+            "impressum.html, search/mine.txt") in said
+
+
 def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(
     tmp_path, tiny_corpus
 ):

@@ -1218,7 +1218,8 @@ def test_the_users_own_files_stay_and_are_named_while_old_pages_go(tmp_path: Pat
     assert stats["kept_files"] == [".well-known/security.txt", "impressum.html",
                                    "index.html~", "kontakt.html", "notes.txt"]
     removed, kept = site.summary_lines(stats)
-    assert removed == "removed 2 files an earlier build made: decks-2.html, section/cover-2.html"
+    assert removed == (
+        "removed 2 files this build did not make: decks-2.html, section/cover-2.html")
     assert kept == ("kept 5 files deckgen did not make: .well-known/security.txt, "
                     "impressum.html, index.html~, kontakt.html, notes.txt (deploy uploads them)")
     # every page deckgen makes carries the mark of its own path
@@ -1230,7 +1231,7 @@ def test_the_users_own_files_stay_and_are_named_while_old_pages_go(tmp_path: Pat
     # a deck taken down removes a hundred files: a few named, the rest counted
     many = {"removed_files": [f"img/acme/{n:03d}.jpg" for n in range(100)], "kept_files": []}
     assert site.summary_lines(many) == [
-        "removed 100 files an earlier build made: img/acme/000.jpg, img/acme/001.jpg, "
+        "removed 100 files this build did not make: img/acme/000.jpg, img/acme/001.jpg, "
         "img/acme/002.jpg, img/acme/003.jpg, img/acme/004.jpg and 95 more"]
 
 
