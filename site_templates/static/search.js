@@ -358,7 +358,13 @@ export function facetIndex(values, value) {
   const exact = values.indexOf(value);
   if (exact >= 0) return exact;
   const key = facetKey(value);
-  return key ? values.findIndex((v) => facetKey(v) === key) : -1;
+  if (!key) return -1;
+  const same = values.findIndex((v) => facetKey(v) === key);
+  if (same >= 0) return same;
+  // typed without accents ("eclat-sante"), as text search takes it: the one value it can mean
+  const bare = fold(key);
+  const near = values.flatMap((v, k) => (fold(facetKey(v)) === bare ? [k] : []));
+  return near.length === 1 ? near[0] : -1;
 }
 
 const VLQ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -83,6 +83,17 @@ test("a URL's filter value finds the facet value spelt otherwise, exact spelling
   assert.equal(facetIndex(values, "!!"), -1); // an empty key matches nothing
 });
 
+test("a filter typed without accents finds the one value it can mean, as in Python", () => {
+  // QA-70: `deckgen search --company "eclat sante"` found it, the site's ?company= did not
+  const values = ["Éclat Santé", "Énergie", "Energie", "Пейзаж"];
+  assert.equal(facetIndex(values, "eclat-sante"), 0);
+  assert.equal(facetIndex(values, "ECLAT SANTE"), 0);
+  assert.equal(facetIndex(values, "Energie"), 2); // an exact value wins
+  assert.equal(facetIndex(values, "énergie"), 1);
+  assert.equal(facetIndex(values, "ENERGIÈ"), -1); // either of two: neither is guessed
+  assert.equal(facetIndex(values, "Пеизаж"), -1); // Latin accents only: й is no и
+});
+
 test("search.js uses no regular-expression lookbehind (Safari before 16.4 cannot load it)", () => {
   const source = readFileSync(new URL("../../site_templates/static/search.js", import.meta.url), "utf8");
   assert.equal(/\(\?<[=!]/.test(source), false);
