@@ -270,6 +270,9 @@ class Builder:
                 "versions: any stage changed since runs again for every slide")}]
         self.report.versions_changed = changes
         settings = changed_settings(previous.get("config") or {}, self.config)
+        if any(change["setting"] == "ocr.lang" for change in settings):
+            # a --lang typo is refused before it is announced as a change (QA-71)
+            ocr.check_tesseract(self.config.ocr.lang)
         self.report.settings_changed = settings
         if not self.progress.quiet:
             notices = [c["notice"] for c in changes] + [setting_change_line(c) for c in settings]

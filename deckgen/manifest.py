@@ -274,8 +274,17 @@ def changed_settings(before: dict[str, Any], config: Config) -> list[dict[str, s
             if (table, name) in _SETTINGS_NOT_KEYED or name not in was or was[name] == value:
                 continue
             changes.append({"setting": f"{table}.{name}", "before": str(was[name]),
-                            "now": str(value), "effect": VERSION_EFFECTS[table][1]})
+                            "now": str(value), "effect": _SETTING_EFFECTS[table]})
     return changes
+
+
+# what a changed setting costs: the cache still holds what earlier settings made (QA-70: a
+# setting changed back was "read again" while every slide came from the cache)
+_SETTING_EFFECTS = {
+    "upscale": "slides not upscaled so before are upscaled, read and classified again",
+    "ocr": "slides not read so before are read again",
+    "classify": "decks not classified so before are classified again",
+}
 
 
 def setting_change_line(change: dict[str, str]) -> str:
@@ -283,8 +292,8 @@ def setting_change_line(change: dict[str, str]) -> str:
     again; …"."""
     table = change["setting"].split(".")[0]
     return (f"setting {change['setting']} changed since the last build ({change['before']} → "
-            f"{change['now']}): {change['effect']} (an option given on the command line lasts "
-            f"one build; deckgen.toml's [{table}] keeps it)")
+            f"{change['now']}): {change['effect']} (a command-line option lasts one build; "
+            f"deckgen.toml's [{table}] keeps a setting)")
 
 
 def version_change_line(change: dict[str, str]) -> str:

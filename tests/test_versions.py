@@ -157,14 +157,19 @@ def test_a_build_with_other_settings_than_the_last_says_so_up_front(tmp_path, ti
     assert "setting" not in first.stderr  # a first build: nothing to compare with
     done = subprocess.run(loud, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    notice = ("note: setting ocr.psm changed since the last build (6 → 11): every slide is "
-              "read again (an option given on the command line lasts one build; "
-              "deckgen.toml's [ocr] keeps it)")
+    notice = ("note: setting ocr.psm changed since the last build (6 → 11): slides not read "
+              "so before are read again (a command-line option lasts one build; "
+              "deckgen.toml's [ocr] keeps a setting)")
     assert notice in done.stderr
     assert done.stderr.index(notice) < done.stderr.index("built into")
     report = json.loads((tmp_path / "build" / "report.json").read_text())
     assert report["settings_changed"] == [
-        {"setting": "ocr.psm", "before": "6", "now": "11", "effect": "every slide is read again"}]
+        {"setting": "ocr.psm", "before": "6", "now": "11",
+         "effect": "slides not read so before are read again"}]
+    # a --lang typo is refused before any notice of a change (QA-71)
+    typo = subprocess.run([*loud, "--lang", "eng+"], capture_output=True, text=True)
+    assert typo.returncode != 0 and "empty part" in typo.stderr
+    assert "changed since" not in typo.stderr, typo.stderr
     # the timeout decides no result: no notice
     again = subprocess.run([*loud, "--ocr-timeout", "90"], capture_output=True, text=True)
     assert again.returncode == 0 and "changed since" not in again.stderr, again.stderr
