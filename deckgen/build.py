@@ -246,6 +246,7 @@ class Builder:
         # said once per build, cached site or not: the decks the archive holds with no open licence
         self.report.warnings += dataset_warnings(self.report.site.get("dataset"),
                                                  str(self.build_root / "report.json"))
+        self.report.warnings += (self.report.site.get("pages") or {}).get("warnings", [])
         # last: a build that stops before here leaves the last finished build's manifest,
         # so the next one still names what changed since (moved labels, decks gone)
         write_manifest(self.build_root, slides, corpus, self.out, self.source_bytes,

@@ -513,17 +513,26 @@ def render_site(
             advance()
     crawler = _crawler_files(base, [p.path for p in pages if p.path != "404.html"],
                              search_engines)
+    warnings = []
     if _users_file(out_dir / "robots.txt"):  # the user's own wins: kept, named as kept
         del crawler["robots.txt"]
+        if not search_engines and not _KEEPS_ALL_OUT.search((out_dir / "robots.txt").read_text(
+                "utf-8", "replace")):  # QA-71: the setting alone was taken to block crawlers
+            warnings.append("robots.txt is your own and kept: [site] search_engines = false "
+                            "does not change it, and it lets crawlers in; add 'User-agent: *' "
+                            "and 'Disallow: /' to it, or delete it for deckgen's")
     written += sum(write_if_changed(out_dir / name, data) for name, data in crawler.items())
     outputs = {p.path for p in pages} | set(crawler)
     others = {"dataset/" + Path(dataset["file"]).name} if dataset and dataset.get("file") else set()
     removed, kept = _remove_stale(out_dir, produced | outputs, earlier_pages, others)
     return {"pages": len(pages), "slides": sum(p.template == "slide.html" for p in pages),
             "written": written, "unchanged": len(outputs) - written, "removed": len(removed),
-            "removed_files": removed, "kept_files": kept}
+            "removed_files": removed, "kept_files": kept, "warnings": warnings}
 
 
+# a robots.txt group for every crawler that disallows the whole site
+_KEEPS_ALL_OUT = re.compile(r"(?im)^\s*user-agent:\s*\*\s*$(?:\n(?!\s*user-agent).*)*?"
+                            r"\n\s*disallow:\s*/\s*$")
 # robots.txt's first line: a robots.txt without it is the user's, never overwritten
 ROBOTS_MARK = "# written by deckgen build: delete this line to keep your own version of the file\n"
 # what deckgen wrote there before it marked the file, taken for its own

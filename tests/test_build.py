@@ -860,6 +860,16 @@ def test_a_root_page_the_last_build_made_goes_when_no_longer_made_even_without_t
             "impressum.html, search/mine.txt") in said
 
 
+def test_a_private_gallerys_own_robots_txt_letting_crawlers_in_is_a_report_warning(
+        tmp_path, tiny_corpus):
+    cfg = config_for(tmp_path, tiny_corpus)
+    assert not any("robots.txt" in w for w in Builder(cfg, quiet=True).run().warnings)
+    (tmp_path / "site" / "robots.txt").write_text("User-agent: GPTBot\nDisallow: /\n")
+    cfg = replace(cfg, site=replace(cfg.site, search_engines=False))
+    report = Builder(cfg, quiet=True).run()
+    assert any(w.startswith("robots.txt is your own and kept") for w in report.warnings)
+
+
 def test_the_bundle_never_pairs_a_slide_with_another_pictures_text_or_a_stale_checksum(
     tmp_path, tiny_corpus
 ):

@@ -1256,7 +1256,17 @@ def test_the_users_own_robots_txt_is_kept_and_deckgens_old_one_replaced(tmp_path
     robots = (tmp_path / "robots.txt").read_text()
     assert robots.startswith(site.ROBOTS_MARK)
     assert "Sitemap: https://decks.example.org/sitemap.xml" in robots
-    assert stats["kept_files"] == []
+    assert stats["kept_files"] == [] and stats["warnings"] == []
+    # a private gallery whose own robots.txt lets crawlers in is told so (QA-71)
+    (tmp_path / "robots.txt").write_text(mine)
+    stats = build(tmp_path, search_engines=False)[0]
+    assert (tmp_path / "robots.txt").read_text() == mine
+    assert stats["warnings"] == [
+        "robots.txt is your own and kept: [site] search_engines = false does not change it, "
+        "and it lets crawlers in; add 'User-agent: *' and 'Disallow: /' to it, or delete it "
+        "for deckgen's"]
+    (tmp_path / "robots.txt").write_text(mine + "\nUser-agent: *\nDisallow: /\n")
+    assert build(tmp_path, search_engines=False)[0]["warnings"] == []
 
 
 def _robots_meta(page: Path) -> list[str | None]:
