@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -123,6 +124,10 @@ def add(
         slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
         err.print(f"added {deck_dir} ({slides} slide{'' if slides == 1 else 's'})",
                   highlight=False)
+        if company is None:  # a name made from a file name is a guess the user should see
+            guessed = tomllib.loads((deck_dir / "deck.toml").read_text("utf-8")).get("company")
+            err.print(f"  company {printable(str(guessed))!r}, from the file name (--company "
+                      "or its deck.toml sets it)", highlight=False, markup=False)
         named = company or deck[0].stem
         if slug is None and not named.isascii() and re.search(r"-[0-9a-f]{8}$", deck_dir.name):
             # a name in another script has no ASCII spelling: the slug ends in its hash

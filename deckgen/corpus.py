@@ -213,7 +213,10 @@ def source_url_problem(url: str) -> str | None:
     except ValueError:  # "http://[::1": a broken address
         parts = None
     if parts and parts.scheme in ("http", "https") and parts.netloc:
-        return None
+        if not any(ch.isspace() or not ch.isprintable() for ch in text):
+            return None
+        return (f"must be one web address, without spaces (%20 for one in it), got "
+                f"{printable(text[:60])!r}")
     host = text.split("/")[0]
     hint = (f" (write https://{printable(text[:60])})"
             if parts and not parts.scheme and "." in host and " " not in text else "")

@@ -506,7 +506,8 @@ def test_deck_toml_text_typed_decomposed_is_read_composed(tmp_path):
 
 def test_a_source_url_that_is_no_web_address_is_reported_and_dropped(tmp_path):
     urls = {"js": "javascript:alert(1)", "data": "data:text/html,<b>x</b>",
-            "bare": "www.acme.com/deck.pdf", "ok": "https://example.com/deck.pdf"}
+            "bare": "www.acme.com/deck.pdf", "spaced": "https://exa mple.com/x javascript:x",
+            "ok": "https://example.com/deck.pdf"}
     for slug, url in urls.items():
         (tmp_path / slug).mkdir()
         (tmp_path / slug / "001.jpg").write_bytes(jpeg())
@@ -514,13 +515,16 @@ def test_a_source_url_that_is_no_web_address_is_reported_and_dropped(tmp_path):
             f'company = "Acme"\nsource_url = "{url}"\nlicense = "CC0-1.0"\n', encoding="utf-8")
     corpus = scan(tmp_path)
     said = {p.path: p.reason for p in corpus.problems}
-    assert said.keys() == {"js/deck.toml", "data/deck.toml", "bare/deck.toml"}
+    assert said.keys() == {"js/deck.toml", "data/deck.toml", "bare/deck.toml",
+                           "spaced/deck.toml"}
+    assert "one web address, without spaces" in said["spaced/deck.toml"]  # QA-70
     assert said["js/deck.toml"] == ("source_url must be a web address starting with https:// "
                                     "or http://, got 'javascript:alert(1)'; left empty")
     assert "(write https://www.acme.com/deck.pdf)" in said["bare/deck.toml"]
-    assert [corpus.decks[s].source_url for s in urls] == ["", "", "", urls["ok"]]
+    assert [corpus.decks[s].source_url for s in urls] == ["", "", "", "", urls["ok"]]
     # the rest of the deck.toml is read: only the bad field is dropped
     assert corpus.decks["js"].license == "CC0-1.0" and "js" not in corpus.unread_meta
+
 
 def test_stages_and_industries_spelled_two_ways_are_one_filter(tmp_path):
     for slug, stage, industry in (("a", "Seed", "Fintech"), ("b", "Seed", "fintech"),

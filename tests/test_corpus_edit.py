@@ -253,9 +253,13 @@ def test_a_slug_given_without_a_company_leaves_the_company_to_the_file_name(tmp_
     deck = Path(done.stdout.strip())
     assert deck.name == "nandu-es"  # --slug names the folder, not the company
     assert 'company = "Ñandú Compañía"' in (deck / "deck.toml").read_text(encoding="utf-8")
+    # and says so: a name made from a file name is a guess (QA-71)
+    assert ("company 'Ñandú Compañía', from the file name (--company or its deck.toml sets "
+            "it)") in done.stderr
     (tmp_path / "acme_q3.jpg").write_bytes(image_bytes("blue"))
     ascii_named = add_deck(tmp_path / "corpus", [tmp_path / "acme_q3.jpg"], slug="acme")
     assert (ascii_named / "deck.toml").read_text() == 'company = "Acme Q3"\n'  # not "Acme"
+
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "acme.com/deck"])
 def test_add_refuses_a_source_url_that_is_no_web_address(tmp_path, url):
