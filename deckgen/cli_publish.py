@@ -311,7 +311,12 @@ def deploy(
         + (f"; would invalidate {len(paths)} paths" if dry_run and paths else ""),
         highlight=False,
     )
-    for label, groups in (("would upload", summary["uploaded_groups"] if dry_run else []),
+    uploads = summary["uploaded_groups"] if dry_run else []
+    if _whole_site(uploads, summary):  # a first deploy: not "/ (147 files)"
+        err.print(f"would upload: the whole site ({summary['uploaded']} files)",
+                  highlight=False)
+        uploads = []
+    for label, groups in (("would upload", uploads),
                           ("stale", summary["stale_groups"]),
                           ("would delete" if dry_run else "deleted", summary["deleted_groups"])):
         if groups:
@@ -327,3 +332,9 @@ def deploy(
             f"the deploy would stop before touching anything (see the warning above); "
             f"this dry run exits {refused.exit_code}, as the deploy would")))
         raise typer.Exit(refused.exit_code)
+
+
+def _whole_site(uploads: list[dict], summary: dict) -> bool:
+    """Whether the uploads are every file of the site, all new (one folder: the prefix)."""
+    return (len(uploads) == 1 and uploads[0]["whole_folder"] and not summary["unchanged"]
+            and uploads[0]["path"] == (summary["prefix"] or "/"))

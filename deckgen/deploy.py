@@ -13,7 +13,11 @@
   archive and dataset.html, its SHA-256) shares that page's wave: the two
   cannot change at once, but disagree only while that wave uploads.
 - Another deckgen deploy in a folder under the prefix (its own ``.deckgen/``
-  records) is left alone: never stale, never deleted (``_leave_other_deploys``).
+  records) is left alone: never stale, never deleted (``_leave_other_deploys``). A deploy
+  marks its folder so (``SITE_RECORD``) before its first upload, so a deploy stopped or
+  still running is never taken for stale files. Records inside one of the site's own
+  folders (``deck/``: this site deployed there with --prefix by mistake) mark no other
+  deploy: the files there stay the site's, the records are left and named in a warning.
 - Stale objects are deleted only after every upload, and only when asked.
 - One CloudFront invalidation lists the changed paths whose names are not
   content-hashed (hashed names never change meaning, so need none), every
@@ -78,6 +82,9 @@ PENDING_DIR = DECKGEN_DIR + "pending-invalidation/"
 # key, so that header rules changed by a release reach unchanged files (it names only files
 # the site serves anyway)
 HEADERS_RECORD = DECKGEN_DIR + "headers.json.gz"
+# written before a deploy's first upload where the prefix holds no record yet, so a deploy
+# under a folder is known as one (never stale to a deploy above it) even stopped mid-way
+SITE_RECORD = DECKGEN_DIR + "site.json"
 HAND_PATHS = 30  # an error lists this many paths in its aws command, else one wildcard
 # error codes that mean "busy or failing now, not refused": botocore's own transient and
 # throttling codes, and CloudFront's cap on invalidations in progress; any 5xx too
@@ -165,16 +172,28 @@ SAFE_DELETES = 10
 
 # what botocore accepts as a bucket name (S3 itself allows fewer; an access point's ARN too)
 _BUCKET_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+# S3's own hosts: virtual-hosted (NAME.s3.us-east-1.amazonaws.com, NAME.s3-website-...) and
+# path-style (s3.amazonaws.com/NAME, s3-us-west-2.amazonaws.com/NAME)
+_S3_HOST = r"s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?"
+_VIRTUAL_HOSTED = re.compile(rf"(?P<name>.+)\.{_S3_HOST}")
+_PATH_STYLE = re.compile(_S3_HOST)
 
 
 def require_bucket(bucket: str | None) -> str:
-    """The bucket a deploy goes to, ``s3://`` taken off; refused, before any request, when
-    none was given or it is no bucket name (``decks/gallery``: a prefix belongs in --prefix)."""
+    """The bucket a deploy goes to, ``s3://`` (any case) taken off; refused, before any
+    request, when none was given or it is no bucket name (``decks/gallery``: a prefix belongs
+    in --prefix; a URL: the bucket's name is asked for, read from an S3 URL's host or path)."""
     if not bucket:
         raise ConfigError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
     if bucket.startswith("arn:"):  # an access point: botocore checks its form
         return bucket
-    name = bucket.removeprefix("s3://").rstrip("/")
+    name = bucket
+    if scheme := _SCHEME.match(bucket):
+        if scheme.group(1).lower() != "s3":
+            raise ConfigError(_url_refusal(bucket))
+        name = bucket[scheme.end():]
+    name = name.rstrip("/")
     if "/" in name:
         name, prefix = name.split("/", 1)
         raise ConfigError(f"bucket {bucket!r} holds a folder: pass --bucket {name} --prefix "
@@ -184,6 +203,23 @@ def require_bucket(bucket: str | None) -> str:
         raise ConfigError(f"bucket {bucket!r} is not a bucket name: S3 names are 3 to 63 "
                           "lowercase letters, digits, dots and hyphens")
     return name
+
+
+def _url_refusal(url: str) -> str:
+    """What to pass instead of a URL given as --bucket: the bucket's name, when the URL is
+    one of S3's own (virtual-hosted or path-style), else a request for it."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    name = None
+    if found := _VIRTUAL_HOSTED.fullmatch(host):
+        name = found.group("name")
+    elif _PATH_STYLE.fullmatch(host):
+        name = parts.path.strip("/").split("/", 1)[0] or None
+    if name and _BUCKET_NAME.fullmatch(name):
+        return (f"bucket {url!r} is a URL: pass the bucket's name, --bucket {name} (a folder "
+                "in it goes in --prefix)")
+    return (f"bucket {url!r} is a URL: pass the bucket's name, --bucket NAME (the "
+            "BucketName output of the infra/site.yaml stack; a folder in it goes in --prefix)")
 
 
 def deploy(
@@ -231,8 +267,8 @@ def deploy(
     prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
     s3 = s3_client or _client("s3", endpoint_url)
     local = _scan(site_dir, prefix, progress)
-    remote, records, headers_time = _list_remote(s3, bucket, prefix)
-    others = _leave_other_deploys(remote, set(local), prefix)
+    remote, records, headers_time, marked = _list_remote(s3, bucket, prefix)
+    others, misplaced = _leave_other_deploys(remote, set(local), prefix)
     earlier = _read_pending(s3, bucket, records)
     changed = _changed(s3, bucket, local, remote, progress)
     recorded = _read_headers(s3, bucket, prefix) if headers_time else {}
@@ -289,6 +325,7 @@ def deploy(
     if delete and others:
         summary["warnings"].append("left alone: " + ", ".join(
             f"{g['path']} (another deckgen deploy, {g['files']:,} files)" for g in others))
+    summary["warnings"] += [_misplaced_warning(bucket, prefix, sub) for sub in misplaced]
     immutable_deleted = sum(cache_control(k[len(prefix):]) == IMMUTABLE for k in deleted)
     if immutable_deleted and not distribution_id:
         summary["warnings"].append(
@@ -302,6 +339,8 @@ def deploy(
             f"distribution id (no CDN in front? delete s3://{bucket}/{prefix}{PENDING_DIR})")
     if dry_run:
         return summary
+    if not marked:  # before any upload: a deploy stopped mid-way is still known as one
+        _write_site_record(s3, bucket, prefix)
     # a rerun of a deploy that failed after its record (a refused delete) owes nothing new
     fresh = [path for path in owed if not _owed_already(path, earlier)]
     record = _write_pending(s3, bucket, prefix, fresh, distribution_id) if fresh else None
@@ -552,15 +591,18 @@ def _site_files(site_dir: Path) -> list[Path]:
 
 
 def _list_remote(s3, bucket: str, prefix: str
-                 ) -> tuple[dict[str, dict], list[str], datetime | None]:
-    """The site's objects, the keys of the invalidations earlier deploys still owe, and when
-    the headers record was written (None: there is none)."""
+                 ) -> tuple[dict[str, dict], list[str], datetime | None, bool]:
+    """The site's objects, the keys of the invalidations earlier deploys still owe, when
+    the headers record was written (None: there is none), and whether the prefix holds any
+    record (``.deckgen/``: a deckgen deploy was here)."""
     remote: dict[str, dict] = {}
     records: list[str] = []
     headers_time = None
+    marked = False
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
+                marked = marked or obj["Key"].startswith(prefix + DECKGEN_DIR)
                 if obj["Key"].startswith(prefix + PENDING_DIR):
                     records.append(obj["Key"])
                 elif obj["Key"] == prefix + HEADERS_RECORD:
@@ -571,16 +613,44 @@ def _list_remote(s3, bucket: str, prefix: str
                                           "storage": obj.get("StorageClass") or "STANDARD"}
     except Exception as exc:
         raise _explain(exc, f"cannot list s3://{bucket}/{prefix}") from exc
-    return remote, sorted(records), headers_time
+    return remote, sorted(records), headers_time, marked
+
+
+def _write_site_record(s3, bucket: str, prefix: str) -> None:
+    """Mark the prefix as a deckgen deploy's (``SITE_RECORD``) before anything else is
+    written: a root deploy's --delete then leaves it alone even if this one stops now."""
+    key = prefix + SITE_RECORD
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=b'{"written_by": "deckgen deploy"}\n',
+                      ContentType="application/json", CacheControl="no-store")
+    except Exception as exc:
+        raise _explain(exc, f"cannot write the deploy's record s3://{bucket}/{key} "
+                       "(nothing was uploaded)") from exc
+
+
+def _top_folders(site_keys: set[str], prefix: str) -> set[str]:
+    """The site's own top-level folders (``deck``, ``img``, ``search``)."""
+    rels = (key[len(prefix):] for key in site_keys)
+    return {rel.split("/", 1)[0] for rel in rels if "/" in rel}
 
 
 def _leave_other_deploys(remote: dict[str, dict], site_keys: set[str], prefix: str
-                         ) -> list[dict]:
+                         ) -> tuple[list[dict], list[str]]:
     """Drop from ``remote`` the objects of other deckgen deploys in the same bucket: a
     sub-prefix holding its own ``<sub>/.deckgen/`` records (staging under ``staging/``) is
-    another site, never this one's stale files. Returns them as ``{"path", "files"}``."""
+    another site, never this one's stale files. Returns them as ``{"path", "files"}``, and
+    the sub-prefixes whose records sit in one of the site's own folders (``deck/``: this
+    site deployed there with --prefix by mistake): no other deploy, so their files stay
+    this site's (stale, deleted with --delete); only those records are dropped, never
+    deleted (``_misplaced_warning`` says how to remove them)."""
     subs = sorted({key[:key.index("/" + DECKGEN_DIR) + 1] for key in remote
                    if "/" + DECKGEN_DIR in key[len(prefix):]})
+    own = _top_folders(site_keys, prefix)
+    misplaced = [sub for sub in subs if sub[len(prefix):].split("/", 1)[0] in own]
+    for sub in misplaced:
+        for key in [key for key in remote if key.startswith(sub + DECKGEN_DIR)]:
+            del remote[key]
+    subs = [sub for sub in subs if sub not in misplaced]
     outermost = [s for s in subs if not any(s != o and s.startswith(o) for o in subs)]
     others = []
     for sub in outermost:
@@ -588,7 +658,15 @@ def _leave_other_deploys(remote: dict[str, dict], site_keys: set[str], prefix: s
         for key in theirs:
             del remote[key]
         others.append({"path": sub[len(prefix):], "files": len(theirs)})
-    return others
+    return others, misplaced
+
+
+def _misplaced_warning(bucket: str, prefix: str, sub: str) -> str:
+    """The warning for deploy records found inside the site's own folder ``sub``."""
+    command = shlex.join(["aws", "s3", "rm", "--recursive", f"s3://{bucket}/{sub}{DECKGEN_DIR}"])
+    return (f"a deckgen deploy record sits inside this site's folder {sub[len(prefix):]} "
+            "(deployed there with --prefix by mistake?): its files are this site's, stale "
+            f"ones deleted with --delete; the record is left: remove it with {command}")
 
 
 def _changed(s3, bucket: str, local: dict[str, LocalFile], remote: dict[str, dict],

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import posixpath
+import re
 import socket
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -385,11 +386,12 @@ def aws(moto_endpoint, request):
             return deploy(site, bucket_url or bucket, endpoint_url=moto_endpoint, **kwargs)
 
         def objects(self) -> dict[str, str]:
-            """Every object but deploy's record of the headers it set (it stays)."""
+            """Every object but deploy's records of the headers it set and of the site
+            being a deckgen deploy's (they stay)."""
             out = {}
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for obj in page.get("Contents", []):
-                    if obj["Key"].endswith(deploy_mod.HEADERS_RECORD):
+                    if obj["Key"].endswith((deploy_mod.HEADERS_RECORD, deploy_mod.SITE_RECORD)):
                         continue
                     body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
                     out[obj["Key"]] = _h(body)
@@ -764,6 +766,75 @@ def test_a_root_delete_leaves_another_deploy_under_a_prefix_alone(aws, tmp_path)
 
 
 @pytest.mark.e2e
+def test_a_deploy_stopped_under_a_prefix_is_left_alone_by_a_root_delete(aws, tmp_path):
+    """QA: staging under staging/ stopped after 45 uploads (before its records were written)
+    and a root --delete deleted it: a deploy marks its folder before its first upload."""
+    prod = make_site(tmp_path / "prod", DECKS_A)
+    aws.run(prod)
+    staging = make_site(tmp_path / "staging", DECKS_C)
+    flaky = FlakyS3(aws.s3, fail_after=6)
+    with pytest.raises(DeckgenError, match="upload stopped after"):
+        aws.run(staging, prefix="staging", s3_client=flaky)
+    assert flaky.calls[0] == ("put", "staging/" + deploy_mod.SITE_RECORD)  # before any file
+    theirs = {k for k in _all_keys(aws) if k.startswith("staging/")}
+    assert "staging/" + deploy_mod.HEADERS_RECORD not in theirs  # stopped before that one
+    done = aws.run(prod, delete=True)
+    assert done["deleted"] == 0 and done["other_deploys"] == [
+        {"path": "staging/", "files": len(theirs)}]
+    assert {k for k in _all_keys(aws) if k.startswith("staging/")} == theirs
+    # marked once: a rerun finds the record and writes no other; a dry run writes none
+    again = FlakyS3(aws.s3)
+    aws.run(staging, prefix="staging", s3_client=again)
+    assert ("put", "staging/" + deploy_mod.SITE_RECORD) not in again.calls
+    aws.run(staging, prefix="preview", dry_run=True)
+    assert not any(k.startswith("preview/") for k in _all_keys(aws))
+
+
+@pytest.mark.e2e
+def test_a_root_delete_treats_its_own_folder_holding_a_mistaken_deploy_as_its_own(
+        aws, tmp_path):
+    """QA: `deploy --prefix deck` of the root's own site by mistake put records in deck/.deckgen/;
+    a root --delete then left deck/ alone as "another deckgen deploy", deck/removed.html live."""
+    site = make_deck_site(tmp_path / "a", {**GALLERY, "removed": ["Cover"]})
+    aws.run(site)
+    aws.run(site, prefix="deck")  # the mistake
+    assert "deck/" + deploy_mod.HEADERS_RECORD in _all_keys(aws)
+    records = {k for k in _all_keys(aws) if k.startswith("deck/.deckgen/")}
+    smaller = make_deck_site(tmp_path / "b", GALLERY)
+    warning = (f"a deckgen deploy record sits inside this site's folder deck/ (deployed there "
+               f"with --prefix by mistake?): its files are this site's, stale ones deleted with "
+               f"--delete; the record is left: remove it with aws s3 rm --recursive "
+               f"s3://{aws.bucket}/deck/.deckgen/")
+    dry = aws.run(smaller, delete=True, dry_run=True, max_delete=1000)
+    assert dry["other_deploys"] == [] and warning in dry["warnings"]
+    assert "deck/removed.html" in dry["deleted_keys"] and "deck/index.html" in dry["deleted_keys"]
+    assert not any(k.startswith("deck/.deckgen/") for k in dry["deleted_keys"])
+    done = aws.run(smaller, delete=True, max_delete=1000)
+    assert warning in done["warnings"]
+    left = {k for k in _all_keys(aws) if k.startswith("deck/")}
+    assert "deck/removed.html" not in left and left == records | {"deck/acme.html",
+                                                                  "deck/harvestly.html"}
+    assert aws.run(smaller)["stale"] == 0  # the records are not stale either
+
+
+def test_cli_dry_run_of_a_first_deploy_says_it_uploads_the_whole_site(aws, tmp_path):
+    """QA: a first deploy's dry run said `would upload: / (29 files)`."""
+    import os
+    import subprocess
+    import sys
+
+    site = make_deck_site(tmp_path / "site", GALLERY)
+    done = subprocess.run([sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
+                           "--bucket", aws.bucket, "--endpoint-url", aws.endpoint, "--dry-run",
+                           "--quiet"], capture_output=True, text=True, env=os.environ.copy(),
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    n = len(_tree(site))
+    assert f"would upload: the whole site ({n} files)\n" in done.stderr, done.stderr
+    assert "/ (" not in done.stderr
+
+
+@pytest.mark.e2e
 def test_a_prefix_served_at_the_root_of_its_distribution_is_invalidated_without_it(
         aws, tmp_path):
     """infra/site.yaml's SitePrefix: the distribution's origin is s3://bucket/gallery, so
@@ -846,8 +917,15 @@ def test_no_bucket_is_refused_in_the_same_words_by_the_cli_and_the_library(tmp_p
 
 @pytest.mark.parametrize(("bucket", "said"), [
     ("s3://decks/gallery", "pass --bucket decks --prefix gallery"),
+    ("S3://decks/gallery", "pass --bucket decks --prefix gallery"),  # QA: "--bucket S3:"
     ("decks/gallery/2024/", "pass --bucket decks --prefix gallery/2024"),
     ("my decks", "is not a bucket name"),
+    # QA: "pass --bucket https: --prefix qa70.s3.amazonaws.com"
+    ("https://qa70.s3.amazonaws.com", "is a URL: pass the bucket's name, --bucket qa70 ("),
+    ("https://qa70.s3.eu-west-1.amazonaws.com/gallery/", "--bucket qa70 ("),
+    ("http://s3-us-west-2.amazonaws.com/qa70/gallery", "--bucket qa70 ("),
+    ("https://s3.amazonaws.com/qa70", "--bucket qa70 ("),
+    ("https://gallery.example.org/", "is a URL: pass the bucket's name, --bucket NAME ("),
 ])
 def test_a_bucket_with_a_folder_or_a_bad_name_is_refused_before_any_request(
         tmp_path, bucket, said):
@@ -856,7 +934,7 @@ def test_a_bucket_with_a_folder_or_a_bad_name_is_refused_before_any_request(
     import sys
 
     site = make_site(tmp_path / "site", {"acme": ["Problem"]})
-    with pytest.raises(ConfigError, match=said):
+    with pytest.raises(ConfigError, match=re.escape(said)):
         deploy(site, bucket, endpoint_url=f"http://127.0.0.1:{_closed_port()}")
     done = subprocess.run([sys.executable, "-m", "deckgen.cli", "deploy", "--site", str(site),
                            "--bucket", bucket, "--endpoint-url",
@@ -871,6 +949,7 @@ def test_a_bucket_given_as_an_s3_url_deploys_to_that_bucket(aws, tmp_path):
     summary = aws.run(make_site(tmp_path / "site", {"acme": ["Problem"]}),
                       bucket_url=f"s3://{aws.bucket}/")
     assert summary["bucket"] == aws.bucket and "index.html" in aws.objects()
+    assert aws.run(tmp_path / "site", bucket_url=f"S3://{aws.bucket}")["bucket"] == aws.bucket
 
 
 def test_cli_deploy_prints_a_summary_and_json(aws, tmp_path):
@@ -1079,7 +1158,9 @@ def test_cli_deploy_names_stale_decks_and_never_says_use_delete_with_delete(aws,
 
     # a dry run names what it would upload as it names deletions (QA-67: counted only)
     fresh = stderr("--dry-run", "--prefix", "fresh")
-    assert "would upload: fresh/ (29 files)" in fresh  # a folder new to the bucket: one entry
+    # a folder new to the bucket is one entry; the whole site new under its prefix says so
+    # (QA: "would upload: / (147 files)")
+    assert "would upload: the whole site (29 files)" in fresh and "fresh/ (" not in fresh
     kept = stderr("--dry-run")
     assert "would upload: dataset/deckgen-dataset-v1.tar.gz, 3 files in /, 2 files in search/" \
         in kept
