@@ -617,8 +617,8 @@ class Builder:
         # Gone before out/ changes: a build killed from here on never leaves a key that the
         # next build of the corpus as it was before would match over half-written pages.
         (self.build_root / "site.key").unlink(missing_ok=True)
-        earlier_pages = self._earlier_pages()  # from the marker, before it goes
-        (self.out / SITE_MARKER).unlink(missing_ok=True)  # for deploy: not finished yet
+        earlier_pages = self._earlier_pages()
+        _mark_unfinished(self.out)  # for deploy: not finished yet
         remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = self._site_images(built)
         dataset = write_dataset(
@@ -656,33 +656,25 @@ class Builder:
         stage.processed = len(built)
         stage.seconds = time.perf_counter() - started
         atomic_write(self.build_root / "site-report.json", json.dumps(self.report.site).encode())
-        atomic_write(self.out / SITE_MARKER, site_marker(self.out))
+        atomic_write(self.out / SITE_MARKER, site_marker(self.out, stats["kept_files"]))
         atomic_write(self.build_root / "site.key", (key + tree_stamp(self.out)).encode())
 
 
     def _earlier_pages(self) -> frozenset[str]:
-        """The root pages the last finished site stage made: its marker's listing less the
-        files it kept as the user's. A marker from before the listing (the digest alone)
-        names every root page when the folder is as that build left it, since that deckgen
-        removed any other (QA-70: its decks-2.html stayed, linking a deck gone)."""
-        try:
-            built = json.loads((self.out / SITE_MARKER).read_text())
-        except (OSError, ValueError):  # none: a first build, or one killed in this stage
-            return frozenset()
-        if not isinstance(built, dict):
-            return frozenset()
-        listed = built.get("files")
-        if isinstance(listed, dict):
-            try:
-                saved = json.loads((self.build_root / "site-report.json").read_text())
-                kept = set(saved["pages"]["kept_files"])
-            except (OSError, ValueError, KeyError, TypeError):  # unknown: the marks decide
-                return frozenset()
+        """The root pages the last finished site stage made in this folder: its marker's
+        listing less the files it kept as the user's (both in the folder's own marker: the
+        cache may build other folders, QA-72). A marker from before the listing (the digest
+        alone) names every root page when the folder is as that build left it, since that
+        deckgen removed any other (QA-70: its decks-2.html stayed, linking a deck gone)."""
+        built = _read_marker(self.out)
+        listed, kept = built.get("files"), built.get("kept")
+        if isinstance(listed, dict) and isinstance(kept, list):
             return frozenset(rel for rel in listed if "/" not in rel and rel.endswith(".html")
                              and rel not in kept)
-        if built.get("stamp") == content_stamp(self.out):
+        if "files" not in built and not built.get("unfinished") \
+                and built.get("stamp") == content_stamp(self.out):
             return frozenset(page.name for page in self.out.glob("*.html"))
-        return frozenset()
+        return frozenset()  # unknown: the pages' marks alone decide
 
 
 def upscaled_png(cache: Cache, slide: Slide, source: Callable[[Slide], bytes],
@@ -808,12 +800,40 @@ def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:
                           "a folder of its own (default: build)")
 
 
-def site_marker(site_dir: Path) -> bytes:
+def site_marker(site_dir: Path, kept: list[str] | None = None) -> bytes:
     """SITE_MARKER's content for a finished site: the digest of its files' names and sizes
-    (``content_stamp``), and the names and sizes themselves, so that deploy can name what
-    changed since."""
-    return json.dumps({"stamp": content_stamp(site_dir), "files": content_listing(site_dir)},
-                      separators=(",", ":")).encode()
+    (``content_stamp``), the names and sizes themselves, so that deploy can name what
+    changed since, and the files the site stage ``kept`` as the user's, so that the next
+    build knows the rest for its own."""
+    return json.dumps({"stamp": content_stamp(site_dir), "files": content_listing(site_dir),
+                       "kept": kept or []}, separators=(",", ":")).encode()
+
+
+def _read_marker(site_dir: Path) -> dict:
+    """SITE_MARKER as JSON ({} when there is none or it cannot be read)."""
+    try:
+        built = json.loads((Path(site_dir) / SITE_MARKER).read_text())
+    except (OSError, ValueError):
+        return {}
+    return built if isinstance(built, dict) else {}
+
+
+def _mark_unfinished(site_dir: Path) -> None:
+    """Mark the site as not finished before its stage changes it (deploy refuses it), and
+    keep the last finished stage's record of its files: a build that fails in this stage
+    would otherwise leave the next one no way to tell deckgen's old pages (QA-72)."""
+    built = _read_marker(site_dir)
+    if built:
+        atomic_write(Path(site_dir) / SITE_MARKER,
+                     json.dumps({**built, "unfinished": True}, separators=(",", ":")).encode())
+    else:
+        (Path(site_dir) / SITE_MARKER).unlink(missing_ok=True)
+
+
+def site_finished(site_dir: Path) -> bool:
+    """Whether the site's last build finished its site stage (a marker, not unfinished)."""
+    built = _read_marker(site_dir)
+    return bool(built) and not built.get("unfinished")
 
 
 def unfinished_site(site_dir: Path) -> str | None:
@@ -821,10 +841,9 @@ def unfinished_site(site_dir: Path) -> str | None:
     records its files' names and sizes in SITE_MARKER when it finishes; hidden files
     (``.well-known/``) are the user's to add. A marker from before the names were recorded
     (the digest alone) still tells a changed site, without naming the files."""
-    marker = Path(site_dir) / SITE_MARKER
-    if not marker.exists():
+    if not site_finished(site_dir):
         return f"{site_dir} is not a finished deckgen build (killed halfway, or not built yet)"
-    built = json.loads(marker.read_text())
+    built = _read_marker(site_dir)
     if built.get("stamp") != content_stamp(Path(site_dir)):
         return (f"{site_dir} changed since `deckgen build` wrote it: "
                 + _site_changes(built.get("files"), Path(site_dir)))

@@ -81,7 +81,7 @@ def _bundle_build_locked(asked: Config, read: Path | None, out: Path | None, cac
                          corpus: Path | None) -> None:
     """`bundle build` under the cache's lock; ``asked``: the settings given to it, from the
     file ``read`` (None: no file, so nothing asked)."""
-    from deckgen.build import SITE_MARKER, refuse_overlap, write_dataset
+    from deckgen.build import refuse_overlap, site_finished, write_dataset
     from deckgen.build_report import dataset_warnings
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
@@ -120,7 +120,7 @@ def _bundle_build_locked(asked: Config, read: Path | None, out: Path | None, cac
     # this site holds the site folder's lock)
     site_lock = folder_lock(out, "--out", AGAIN) if out.is_dir() else contextlib.nullcontext()
     with site_lock:
-        if not (out / SITE_MARKER).exists():  # the archive is still the last finished build's
+        if not site_finished(out):  # the archive is still the last finished build's
             err.print(Text.assemble(("warning: ", "yellow"), (
                 f"{out} is not a finished site (a build stopped halfway?); this archive is "
                 "the last finished build's: run `deckgen build` to finish the site")))

@@ -820,7 +820,7 @@ def test_a_root_page_the_last_build_made_goes_when_no_longer_made_even_without_t
         tmp_path, tiny_corpus):
     # QA-70: a decks-2.html of a deckgen from before pages carried their mark (or made from
     # templates without it) stayed for ever, deployed, linking a deck gone
-    from deckgen.build import SITE_MARKER, site_marker
+    from deckgen.build import SITE_MARKER, site_marker, unfinished_site
     from deckgen.files import content_stamp
 
     out = tmp_path / "site"
@@ -847,7 +847,7 @@ def test_a_root_page_the_last_build_made_goes_when_no_longer_made_even_without_t
     assert "kept 2 files deckgen did not make: decks-2.html, impressum.html" in said
     # a page the last build made from templates without the mark: its marker lists it
     (out / "old.html").write_text(old_page)
-    (out / SITE_MARKER).write_bytes(site_marker(out))
+    (out / SITE_MARKER).write_bytes(site_marker(out, ["decks-2.html", "impressum.html"]))
     said = build()
     assert not (out / "old.html").exists() and (out / "impressum.html").exists()
     assert "removed 1 file this build did not make: old.html" in said
@@ -858,6 +858,29 @@ def test_a_root_page_the_last_build_made_goes_when_no_longer_made_even_without_t
     assert (out / "search" / "mine.txt").exists() and (out / "dataset" / "README.txt").exists()
     assert ("kept 4 files deckgen did not make: dataset/README.txt, decks-2.html, "
             "impressum.html, search/mine.txt") in said
+    # QA-72: the same cache building another folder, then this one: its own marker says
+    # which files are the user's (the cache's site-report.json was the other folder's)
+    other = subprocess.run([*build_cmd(tmp_path, tiny_corpus)[:-4], "--out",
+                            str(tmp_path / "preview"), "--cache", str(tmp_path / "build")],
+                           capture_output=True, text=True)
+    assert other.returncode == 0, other.stderr
+    build()
+    assert (out / "impressum.html").exists() and (out / "decks-2.html").exists()
+    # a build that fails in the site stage keeps the last finished one's record: the next
+    # still knows an unmarked page it made (QA-72), and deploy refuses the folder meanwhile
+    (out / "old.html").write_text(old_page)
+    (out / SITE_MARKER).write_bytes(site_marker(out, ["decks-2.html", "dataset/README.txt",
+                                                       "impressum.html", "search/mine.txt"]))
+    broken = tmp_path / "templates"
+    shutil.copytree(Path(__file__).parent.parent / "site_templates", broken)
+    (broken / "home.html").write_text("{% if %}")
+    failed = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True,
+                            env={**os.environ, "DECKGEN_TEMPLATES": str(broken)})
+    assert failed.returncode != 0
+    assert unfinished_site(out).endswith("is not a finished deckgen build (killed halfway, "
+                                         "or not built yet)")
+    said = build()
+    assert not (out / "old.html").exists() and (out / "impressum.html").exists()
 
 
 def test_a_private_gallerys_own_robots_txt_letting_crawlers_in_is_a_report_warning(
