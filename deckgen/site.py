@@ -28,6 +28,11 @@ robots.txt without deckgen's first line): kept, and named in the stage's summary
 (``summary_lines``). ``search/`` (the client index) and ``dataset/`` (the bundle)
 belong to other stages.
 
+The templates may be the user's own (``DECKGEN_TEMPLATES``): their errors are ConfigErrors
+naming the template and line, found before any page is written; what the home page lacks
+of the contract deckgen relies on is a warning (``contract_warnings``); ``static/search.js``
+is always deckgen's, since it must read the index this deckgen writes.
+
 No inline scripts or styles anywhere: the site runs under the strict CSP of
 ``infra/site.yaml`` (``site_serve.CSP``, which the preview server sends). Every template
 is autoescaped, because OCR text and deck metadata are untrusted.
@@ -36,20 +41,24 @@ is autoescaped, because OCR text and deck metadata are untrusted.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import hashlib
 import itertools
 import os
 import re
+import traceback
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
+import jinja2.meta
 
 from deckgen.bundle_card import (
     LICENCE_HINTS,
@@ -145,20 +154,36 @@ def templates_dir() -> Path:
     else the copy an installed wheel carries inside it, else ``site_templates/`` in cwd."""
     if env := os.environ.get("DECKGEN_TEMPLATES"):
         return Path(env)
+    if shipped := shipped_templates_dir():
+        return shipped
+    raise ConfigError("site templates not found: set DECKGEN_TEMPLATES to a site_templates folder")
+
+
+def shipped_templates_dir() -> Path | None:
+    """deckgen's own templates (``site_templates/``), wherever it is installed; None if gone."""
     package = Path(__file__).resolve().parent
     for candidate in (package.parent / "site_templates", package / "site_templates",
                       Path.cwd() / "site_templates"):
         if (candidate / "base.html").is_file():
             return candidate
-    raise ConfigError("site templates not found: set DECKGEN_TEMPLATES to a site_templates folder")
+    return None
+
+
+def _templates_named(root: Path) -> str:
+    """The templates folder as an error names it: the setting a user changes, if theirs."""
+    return f"DECKGEN_TEMPLATES={root}" if os.environ.get("DECKGEN_TEMPLATES") else str(root)
 
 
 def templates_fingerprint() -> str:
-    """Hash of every template and static file, so a template edit re-renders the site."""
+    """Hash of every template and static file, so a template edit re-renders the site; and of
+    deckgen's search.js, published instead of a copy among the user's own templates."""
     digest = hashlib.sha256(VERSION.encode())
     root = templates_dir()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    own = _own_search_js()
+    if own is not None and own.parent.resolve() != (root / "static").resolve():
+        digest.update(b"deckgen search.js\0" + own.read_bytes())
     return digest.hexdigest()
 
 
@@ -208,20 +233,62 @@ def _human_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def _publish_static(static_dir: Path, out_dir: Path, written: set[str]) -> dict[str, str]:
-    """Copy static files as ``name.<hash>.ext``; return {"style.css": "static/style.<hash>.css"}."""
-    assets: dict[str, str] = {}
+SEARCH_JS = "search.js"  # the search index's reader: always deckgen's own (it must match the index)
+
+
+def _own_search_js() -> Path | None:
+    shipped = shipped_templates_dir()
+    path = shipped / "static" / SEARCH_JS if shipped else None
+    return path if path is not None and path.is_file() else None
+
+
+class _Assets(dict):
+    """static/ name -> its published path. A missing name is undefined (a template may
+    ``| default`` it), and says "lacks static/<name>" when rendered, not Jinja's "'dict
+    object' has no attribute 'style.css'"."""
+
+    def __missing__(self, name: str) -> jinja2.StrictUndefined:
+        return jinja2.StrictUndefined(
+            hint=f"the templates folder lacks static/{name}: copy site_templates/static into "
+                 "it with the templates", name=name)
+
+
+def _static_sources(tdir: Path) -> tuple[dict[str, Path], list[str]]:
+    """static/ name -> the file published for it, and warnings: the templates' static/
+    files (none hidden), with deckgen's own search.js in place of theirs."""
+    sources: dict[str, Path] = {}
+    static_dir = tdir / "static"
     for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
         rel = path.relative_to(static_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
+        if not any(part.startswith(".") for part in rel.parts):
+            sources[rel.as_posix()] = path
+    own = _own_search_js()
+    if own is None:  # deckgen without its templates: theirs is all there is
+        return sources, []
+    warnings = []
+    theirs = sources.get(SEARCH_JS)
+    if theirs is not None and theirs.read_bytes() != own.read_bytes():
+        warnings.append(f"{_templates_named(tdir)}: its static/{SEARCH_JS} is not used: deckgen "
+                        f"publishes its own {SEARCH_JS}, which must match the search index it "
+                        "writes (a copy from another deckgen version refuses the index, and "
+                        "search fails); delete it from your templates' static/")
+    sources[SEARCH_JS] = own
+    return sources, warnings
+
+
+def _hashed_static(sources: dict[str, Path]) -> tuple[_Assets, dict[str, bytes]]:
+    """(the templates' ``assets``: {"style.css": "static/style.<hash>.css"}, {that path: its
+    bytes}): named by content, written only once every template has rendered."""
+    assets = _Assets()
+    files: dict[str, bytes] = {}
+    for name, path in sources.items():
         data = path.read_bytes()
-        hashed = rel.with_name(f"{path.stem}.{sha256_bytes(data)[:10]}{path.suffix}")
+        rel = Path(name)
+        hashed = rel.with_name(f"{rel.stem}.{sha256_bytes(data)[:10]}{rel.suffix}")
         url = f"static/{hashed.as_posix()}"
-        write_if_changed(out_dir / url, data)
-        assets[rel.as_posix()] = url
-        written.add(url)
-    return assets
+        assets[name] = url
+        files[url] = data
+    return assets, files
 
 
 # -- what the templates see ----------------------------------------------------------------
@@ -468,6 +535,123 @@ def _outline(views: list[SlideView]) -> list[dict[str, Any]]:
 
 
 # -- rendering -----------------------------------------------------------------------------
+@contextlib.contextmanager
+def _template_errors(tdir: Path, doing: str, used_by: str = "") -> Iterator[None]:
+    """Jinja's errors (a syntax error, an undefined name or static file, a missing template)
+    as one ConfigError line: where in which template (else ``used_by``, the
+    template that names a missing one), what, while doing what, and in which folder."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:
+        where = _template_line(exc, tdir) or used_by
+        message = (f"template {exc.name!r} not found" if isinstance(exc, jinja2.TemplateNotFound)
+                   else " ".join((exc.message or type(exc).__name__).split()))
+        raise ConfigError(f"site template error{' in ' + where if where else ''}: {message} "
+                          f"({doing}; {_templates_named(tdir)})") from exc
+
+
+def _template_line(exc: BaseException, tdir: Path) -> str:
+    """"base.html line 12": where in the templates ``exc`` arose (Jinja puts template lines in
+    its tracebacks), or ""."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
+        return f"{exc.name} line {exc.lineno}"
+    root = tdir.resolve()
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename).resolve()
+        if path.suffix == ".html" and root in path.parents:
+            return f"{path.relative_to(root).as_posix()} line {frame.lineno}"
+    return ""
+
+
+def _load_templates(env: jinja2.Environment, tdir: Path, names: set[str]) -> None:
+    """Compile ``names`` and every template they extend, include or import: a syntax error
+    or a missing template anywhere stops the build before it writes."""
+    todo: list[tuple[str, str]] = [(name, "") for name in sorted(names)]  # (name, used by)
+    seen: set[str] = set()
+    while todo:
+        name, used_by = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        with _template_errors(tdir, "loading the templates", used_by):
+            env.get_template(name)
+            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            todo += [(n, name) for n in jinja2.meta.find_referenced_templates(
+                env.parse(source, name)) if n and n not in seen]
+
+
+def _one_page_per_template(pages: list[_Page]) -> list[_Page]:
+    """The first page of each template: rendered as a trial before any page is written."""
+    first: dict[str, _Page] = {}
+    for page in pages:
+        first.setdefault(page.template, page)
+    return list(first.values())
+
+
+class _HomeParts(HTMLParser):
+    """What the template contract checks on the home page: meta tags, ids, inline code."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.metas: list[dict[str, str]] = []
+        self.ids: set[str] = set()
+        self.inline: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "meta":
+            self.metas.append(attributes)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        if tag == "script" and not attributes.get("src") and attributes.get("type", "").lower() \
+                in _SCRIPT_TYPES:
+            self.inline.append("<script> without src")
+        if tag == "style":
+            self.inline.append("<style>")
+        if "style" in attributes:
+            self.inline.append(f"style= on <{tag}>")
+        self.inline += [f"{name}= on <{tag}>" for name in attributes if name.startswith("on")]
+
+
+_SCRIPT_TYPES = {"", "module", "text/javascript", "application/javascript"}  # run, so blocked
+_SEARCH_IDS = ("search-form", "q", "search-results", "facets")  # search.js's start()
+
+
+def contract_warnings(home_html: str, search_engines: bool, tdir: Path) -> list[str]:
+    """What the templates' home page (index.html) lacks of what deckgen relies on, as warning
+    lines (docs/site.md, Templates): deckgen's mark, noindex for a private gallery, the
+    elements search.js needs, and no inline code the site's CSP blocks."""
+    if not home_html:
+        return []
+    parts = _HomeParts()
+    parts.feed(home_html)
+    parts.close()
+    named = f"site templates ({_templates_named(tdir)}): index.html"
+    warnings = []
+    mark = '<meta name="generator" content="deckgen" data-page="index.html">'
+    if mark.encode() not in home_html.encode()[:_MARK_BYTES]:
+        warnings.append(f"{named} lacks <meta name=\"generator\" content=\"deckgen\" "
+                        "data-page=\"{{ page_path }}\"> in the first lines of its <head>: pages "
+                        "of these templates are not known as deckgen's, so stale ones are not "
+                        "removed; copy the line from site_templates/base.html")
+    if not search_engines and not any(
+            m.get("name", "").lower() == "robots" and "noindex" in m.get("content", "").lower()
+            for m in parts.metas):
+        warnings.append(f"{named} lacks <meta name=\"robots\" content=\"noindex\">: with "
+                        "[site] search_engines = false search engines may still list its pages; "
+                        "copy it from site_templates/base.html")
+    if missing := [f'id="{i}"' for i in _SEARCH_IDS if i not in parts.ids]:
+        warnings.append(f"{named} lacks the element{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)} that search.js needs: search does not work "
+                        f"without {'them' if len(missing) > 1 else 'it'} (see "
+                        "site_templates/base.html and home.html)")
+    if parts.inline:
+        found = ", ".join(dict.fromkeys(parts.inline))
+        warnings.append(f"{named} has {found}: blocked by the site's Content-Security-Policy: "
+                        "move it to a file in static/")
+    return warnings
+
+
 def render_site(
     slides: list[Slide],
     decks: dict[str, DeckMeta],
@@ -486,34 +670,51 @@ def render_site(
     ``search_engines`` false: robots.txt disallows every path, no sitemap, and every page
     says noindex (a private gallery). ``earlier_pages``: the root pages the last finished
     build made (``Builder._earlier_pages``), removed when not made now even without the
-    mark (pages of a deckgen before it, or of templates without it)."""
+    mark (pages of a deckgen before it, or of templates without it).
+
+    Before it writes anything it compiles every template the pages use and renders the first
+    page of each into memory (a trial): a template error (or a static file the templates use
+    and lack) is a one-line ConfigError, and the site stays as it was. ``warnings``: lines
+    for the build report (deckgen's search.js published over the templates' own, what the
+    home page lacks of the templates' contract: ``contract_warnings``, docs/site.md)."""
     out_dir = Path(out_dir)
     base = site_base_url(base_url)
     tdir = templates_dir()
     env = _environment(tdir)
-    produced: set[str] = set()
-    assets = _publish_static(tdir / "static", out_dir, produced)
-    produced |= {url for entry in images.values() for url in entry.values() if isinstance(url, str)}
+    sources, warnings = _static_sources(tdir)
+    assets, static_files = _hashed_static(sources)
     pages = _plan_pages(slides, decks, images, _checked_dataset(dataset))
+
+    def render(page: _Page) -> str:
+        # 404.html is served at any depth (/deck/gone.html), so relative links would
+        # miss: root-relative ones, on whichever host served it (see the docstring);
+        # an error page has no canonical URL
+        not_found = page.path == "404.html"
+        with _template_errors(tdir, f"rendering {page.path}"):
+            return env.get_template(page.template).render(
+                **page.context, root=site_root_path(base) if not_found else root_for(page.path),
+                page_path=page.path, assets=assets, site_title=site_title, base_url=base,
+                canonical=base + page.path if base and not not_found else "",
+                search_engines=search_engines,
+            )
+
+    # a trial before anything is written: a template that does not load or render stops the
+    # build with the site as it was, not half new and half old
+    _load_templates(env, tdir, {page.template for page in pages})
+    trial = {page.path: render(page) for page in _one_page_per_template(pages)}
+    warnings += contract_warnings(trial.get("index.html", ""), search_engines, tdir)
+    produced = set(static_files)
+    for url, data in static_files.items():
+        write_if_changed(out_dir / url, data)
+    produced |= {url for entry in images.values() for url in entry.values() if isinstance(url, str)}
     written = 0
     with progress.stage("pages", len(pages)) as advance:
         for page in pages:  # written as rendered: a big gallery's pages are never all in memory
-            # 404.html is served at any depth (/deck/gone.html), so relative links would
-            # miss: root-relative ones, on whichever host served it (see the docstring);
-            # an error page has no canonical URL
-            not_found = page.path == "404.html"
-            root = site_root_path(base) if not_found else root_for(page.path)
-            canonical = base + page.path if base and not not_found else ""
-            html = env.get_template(page.template).render(
-                **page.context, root=root, page_path=page.path, assets=assets,
-                site_title=site_title, base_url=base, canonical=canonical,
-                search_engines=search_engines,
-            )
+            html = trial.pop(page.path, None) or render(page)
             written += write_if_changed(out_dir / page.path, html.encode())
             advance()
     crawler = _crawler_files(base, [p.path for p in pages if p.path != "404.html"],
                              search_engines)
-    warnings = []
     if _users_file(out_dir / "robots.txt"):  # the user's own wins: kept, named as kept
         del crawler["robots.txt"]
         if not search_engines and not _KEEPS_ALL_OUT.search((out_dir / "robots.txt").read_text(

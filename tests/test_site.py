@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import threading
 import urllib.error
 import urllib.parse
@@ -1325,3 +1326,139 @@ def test_a_build_made_private_in_deckgen_toml_renders_the_site_again(tmp_path: P
     assert (out / "robots.txt").read_text().endswith("User-agent: *\nDisallow: /\n")
     assert _robots_meta(out / "index.html") == ["noindex"]
     assert Builder(private, quiet=True).run().stages["site"].processed == 0  # then cached
+
+
+# -- the user's own templates (DECKGEN_TEMPLATES) ---------------------------------------------
+def _own_templates(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the shipped templates in ``tmp_path/templates``, set as DECKGEN_TEMPLATES."""
+    custom = tmp_path / "templates"
+    shutil.copytree(site.shipped_templates_dir(), custom)
+    monkeypatch.setenv("DECKGEN_TEMPLATES", str(custom))
+    return custom
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+# an undefined name on slide pages alone, a syntax error in a template every page imports,
+# a template that extends one that is not there: (file, text replaced, its replacement, says)
+_BROKEN_TEMPLATES = {
+    "undefined": ("base.html", '<main id="main"',
+                  "{% if page_path.startswith('slide/') %}{{ undefined_var }}{% endif %}"
+                  '<main id="main"',
+                  r"in base\.html line \d+: 'undefined_var' is undefined \(rendering slide/"),
+    "syntax": ("_macros.html", "{% macro", "{% if %}\n{% macro",
+               r"in _macros\.html line 3: Expected an expression.*\(loading the templates"),
+    "missing": ("deck.html", '{% extends "base.html" %}', '{% extends "gone.html" %}',
+                r"in deck\.html: template 'gone\.html' not found \(loading the templates"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(_BROKEN_TEMPLATES))
+def test_a_template_error_stops_the_build_before_it_writes_and_says_where(
+        tmp_path: Path, monkeypatch, broken: str):
+    custom = _own_templates(tmp_path, monkeypatch)
+    out = tmp_path / "out"
+    build(out)
+    before = _snapshot(out)
+    name, old, new, says = _BROKEN_TEMPLATES[broken]
+    _edit(custom / name, old, new)
+    (custom / "static/style.css").write_text("body { color: red }\n")  # a new asset too
+    with pytest.raises(site.ConfigError, match=says) as error:
+        build(out)
+    assert f"DECKGEN_TEMPLATES={custom})" in str(error.value)
+    assert "\n" not in str(error.value)
+    assert _snapshot(out) == before  # the site as it was: no page, no asset half new
+
+
+def test_a_template_error_past_the_trial_is_still_one_line_naming_the_page(
+        tmp_path: Path, monkeypatch):
+    custom = _own_templates(tmp_path, monkeypatch)
+    _edit(custom / "base.html", '<main id="main"',
+          "{% if page_path == 'slide/acme/002.html' %}{{ v.no_such_field }}{% endif %}"
+          '<main id="main"')
+    with pytest.raises(site.ConfigError, match=r"^site template error in base\.html line \d+: "
+                       r".*no_such_field.* \(rendering slide/acme/002\.html; DECKGEN_TEMPLATES="):
+        build(tmp_path / "out")
+
+
+def test_a_templates_folder_without_static_says_so_before_writing(tmp_path: Path, monkeypatch):
+    custom = _own_templates(tmp_path, monkeypatch)
+    shutil.rmtree(custom / "static")
+    with pytest.raises(site.ConfigError, match=r"^site template error in base\.html line \d+: "
+                       r"the templates folder lacks static/style\.css: copy site_templates/static"
+                       r" into it with the templates \(rendering index\.html; DECKGEN_TEMPLATES="):
+        build(tmp_path / "out")
+    assert not (tmp_path / "out/static").exists() and not (tmp_path / "out/index.html").exists()
+    # a template may do without a file: it says so with `default`
+    _edit(custom / "base.html", "assets['style.css'] }}", "assets['style.css'] | default('') }}")
+    _edit(custom / "slide.html", "assets['slide-keys.js'] }}",
+          "assets['slide-keys.js'] | default('') }}")
+    assert build(tmp_path / "out")[0]["pages"] > 0
+
+
+def test_deckgens_own_search_js_is_published_over_an_older_copy_with_a_warning(
+        tmp_path: Path, monkeypatch):
+    shipped = (site.shipped_templates_dir() / "static/search.js").read_bytes()
+    custom = _own_templates(tmp_path, monkeypatch)
+    (custom / "static/search.js").write_text('throw new Error("search index 5/17 is not 5/16");\n')
+    stats = build(tmp_path / "out")[0]
+    published = list((tmp_path / "out/static").glob("search.*.js"))
+    assert [p.read_bytes() for p in published] == [shipped]
+    assert published[0].name in (tmp_path / "out/index.html").read_text()
+    [warning] = [w for w in stats["warnings"] if "search.js" in w]
+    assert f"DECKGEN_TEMPLATES={custom}" in warning
+    assert "is not used" in warning and "must match the search index" in warning
+
+
+@pytest.mark.parametrize("search_engines", [True, False])
+@pytest.mark.parametrize("copied", [False, True])
+def test_the_shipped_templates_meet_their_contract(tmp_path: Path, monkeypatch,
+                                                   search_engines: bool, copied: bool):
+    if copied:
+        _own_templates(tmp_path, monkeypatch)
+    else:
+        monkeypatch.delenv("DECKGEN_TEMPLATES", raising=False)
+    assert build(tmp_path / "out", search_engines=search_engines)[0]["warnings"] == []
+
+
+def test_templates_that_break_the_contract_get_a_warning_each(tmp_path: Path, monkeypatch):
+    custom = _own_templates(tmp_path, monkeypatch)
+    base = custom / "base.html"
+    _edit(base, '<meta name="generator" content="deckgen" data-page="{{ page_path }}">\n', "")
+    _edit(base, '<meta name="robots" content="noindex">', "")
+    _edit(base, 'id="q"', 'id="query"')
+    _edit(base, "<body>", '<body onload="go()"><p style="color: red">hi</p><script>go()</script>'
+          "<style>p {}</style><script type=\"application/ld+json\">{}</script>")
+    _edit(custom / "home.html", 'id="facets"', 'id="filters"')
+    warnings = build(tmp_path / "out", search_engines=False)[0]["warnings"]
+    named = f"site templates (DECKGEN_TEMPLATES={custom}): index.html"
+    assert all(w.startswith(named) for w in warnings) and len(warnings) == 4, warnings
+    mark, robots, search, inline = warnings
+    assert '<meta name="generator" content="deckgen"' in mark and "not removed" in mark
+    assert '<meta name="robots" content="noindex">' in robots
+    assert 'id="q", id="facets" that search.js needs' in search
+    assert inline == (f'{named} has onload= on <body>, style= on <p>, <script> without src, '
+                      "<style>: blocked by the site's Content-Security-Policy: move it to a file "
+                      "in static/")
+    # the site is built all the same
+    assert (tmp_path / "out/index.html").is_file()
+
+
+def test_an_upgrade_of_deckgens_search_js_renders_a_site_of_the_users_templates_again(
+        tmp_path: Path, monkeypatch):
+    custom = _own_templates(tmp_path, monkeypatch)
+    (custom / "static/search.js").write_text("// an older deckgen's\n")
+    before = site.templates_fingerprint()
+    upgraded = tmp_path / "upgraded"  # the templates of a newer deckgen, search.js changed
+    shutil.copytree(site.shipped_templates_dir(), upgraded)
+    (upgraded / "static/search.js").write_text("// a newer deckgen's\n")
+    monkeypatch.setattr(site, "shipped_templates_dir", lambda: upgraded)
+    assert site.templates_fingerprint() != before
