@@ -614,6 +614,7 @@ class Builder:
             self.report.site = json.loads(saved.read_text()) if saved.exists() else {}
             return
         started = time.perf_counter()
+        site.check_templates()  # a broken template of the user's changes nothing
         # Gone before out/ changes: a build killed from here on never leaves a key that the
         # next build of the corpus as it was before would match over half-written pages.
         (self.build_root / "site.key").unlink(missing_ok=True)

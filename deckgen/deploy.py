@@ -187,7 +187,12 @@ def require_bucket(bucket: str | None) -> str:
     if not bucket:
         raise ConfigError("no bucket: pass --bucket NAME or set [deploy] bucket in deckgen.toml")
     if bucket.startswith("arn:"):  # an access point: botocore checks its form
+        if found := re.fullmatch(r"arn:aws[\w-]*:s3:::([^/]+)/?", bucket):  # a bucket's own
+            raise ConfigError(f"bucket {bucket!r} is the bucket's ARN: pass its name, "
+                              f"--bucket {found[1]}")
         return bucket
+    if _VIRTUAL_HOSTED.fullmatch(bucket.split("/", 1)[0]):  # its endpoint's host, no scheme
+        raise ConfigError(_url_refusal(f"https://{bucket}", given=bucket))
     name = bucket
     if scheme := _SCHEME.match(bucket):
         if scheme.group(1).lower() != "s3":
@@ -205,21 +210,23 @@ def require_bucket(bucket: str | None) -> str:
     return name
 
 
-def _url_refusal(url: str) -> str:
-    """What to pass instead of a URL given as --bucket: the bucket's name, when the URL is
-    one of S3's own (virtual-hosted or path-style), else a request for it."""
+def _url_refusal(url: str, given: str = "") -> str:
+    """What to pass instead of a URL given as --bucket (``given``: as typed): the bucket's
+    name and any folder in it, when the URL is one of S3's own (virtual-hosted or
+    path-style), else a request for them."""
     parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
+    host, path = parts.hostname or "", parts.path.strip("/")
     name = None
     if found := _VIRTUAL_HOSTED.fullmatch(host):
         name = found.group("name")
     elif _PATH_STYLE.fullmatch(host):
-        name = parts.path.strip("/").split("/", 1)[0] or None
+        name, _, path = path.partition("/")
+    said = f"bucket {given!r} is the bucket's address" if given else f"bucket {url!r} is a URL"
     if name and _BUCKET_NAME.fullmatch(name):
-        return (f"bucket {url!r} is a URL: pass the bucket's name, --bucket {name} (a folder "
-                "in it goes in --prefix)")
-    return (f"bucket {url!r} is a URL: pass the bucket's name, --bucket NAME (the "
-            "BucketName output of the infra/site.yaml stack; a folder in it goes in --prefix)")
+        folder = f" --prefix {path}" if path else ""
+        return f"{said}: pass its name, --bucket {name}{folder}"
+    return (f"{said}: pass the bucket's name, --bucket NAME (the BucketName output of the "
+            "infra/site.yaml stack; a folder in it goes in --prefix)")
 
 
 def deploy(

@@ -580,6 +580,23 @@ def _load_templates(env: jinja2.Environment, tdir: Path, names: set[str]) -> Non
                 env.parse(source, name)) if n and n not in seen]
 
 
+# the page templates _plan_pages renders (each with what it extends, includes or imports)
+PAGE_TEMPLATES = frozenset({"home.html", "about.html", "dataset.html", "decks.html",
+                            "404.html", "deck.html", "section.html", "slide.html"})
+
+
+def check_templates() -> None:
+    """Compile every page template and what it uses, and check that there is a static/
+    folder: the build calls it before its site stage changes the folder, the search
+    index or the archive, so a broken template leaves all three as they were (QA-73).
+    ``render_site`` still renders one page of each before writing any."""
+    tdir = templates_dir()
+    _load_templates(_environment(tdir), tdir, set(PAGE_TEMPLATES))
+    if not (tdir / "static").is_dir():
+        raise ConfigError(f"{_templates_named(tdir)}: the templates folder lacks static/: copy "
+                          "site_templates/static into it with the templates")
+
+
 def _one_page_per_template(pages: list[_Page]) -> list[_Page]:
     """The first page of each template: rendered as a trial before any page is written."""
     first: dict[str, _Page] = {}

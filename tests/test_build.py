@@ -873,12 +873,29 @@ def test_a_root_page_the_last_build_made_goes_when_no_longer_made_even_without_t
                                                        "impressum.html", "search/mine.txt"]))
     broken = tmp_path / "templates"
     shutil.copytree(Path(__file__).parent.parent / "site_templates", broken)
-    (broken / "home.html").write_text("{% if %}")
+    slide_page = (broken / "slide.html").read_text()
+    (broken / "slide.html").write_text(slide_page.replace("{% block title %}",
+                                                          "{% block title %}{{ nosuch }}", 1))
     failed = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True,
                             env={**os.environ, "DECKGEN_TEMPLATES": str(broken)})
-    assert failed.returncode != 0
+    assert failed.returncode == 2 and "'nosuch' is undefined" in failed.stderr
     assert unfinished_site(out).endswith("is not a finished deckgen build (killed halfway, "
                                          "or not built yet)")
+    # a template that does not compile is found before the stage changes anything: the
+    # folder, its search index and archive stay as the last finished build left them (QA-73)
+    (broken / "slide.html").write_text(slide_page)
+    build()
+    (broken / "home.html").write_text("{% if %}")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    failed = subprocess.run(build_cmd(tmp_path, tiny_corpus),
+                            capture_output=True, text=True,
+                            env={**os.environ, "DECKGEN_TEMPLATES": str(broken)})
+    assert failed.returncode == 2 and "home.html" in failed.stderr
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert unfinished_site(out) is None
+    (out / "old.html").write_text(old_page)  # for the check below: an unmarked page it made
+    (out / SITE_MARKER).write_bytes(site_marker(out, ["decks-2.html", "dataset/README.txt",
+                                                       "impressum.html", "search/mine.txt"]))
     said = build()
     assert not (out / "old.html").exists() and (out / "impressum.html").exists()
 

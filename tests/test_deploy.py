@@ -921,11 +921,14 @@ def test_no_bucket_is_refused_in_the_same_words_by_the_cli_and_the_library(tmp_p
     ("decks/gallery/2024/", "pass --bucket decks --prefix gallery/2024"),
     ("my decks", "is not a bucket name"),
     # QA: "pass --bucket https: --prefix qa70.s3.amazonaws.com"
-    ("https://qa70.s3.amazonaws.com", "is a URL: pass the bucket's name, --bucket qa70 ("),
-    ("https://qa70.s3.eu-west-1.amazonaws.com/gallery/", "--bucket qa70 ("),
-    ("http://s3-us-west-2.amazonaws.com/qa70/gallery", "--bucket qa70 ("),
-    ("https://s3.amazonaws.com/qa70", "--bucket qa70 ("),
+    ("https://qa70.s3.amazonaws.com", "is a URL: pass its name, --bucket qa70"),
+    ("https://qa70.s3.eu-west-1.amazonaws.com/gallery/", "--bucket qa70 --prefix gallery"),
+    ("http://s3-us-west-2.amazonaws.com/qa70/gallery", "--bucket qa70 --prefix gallery"),
+    ("https://s3.amazonaws.com/qa70", "--bucket qa70"),
     ("https://gallery.example.org/", "is a URL: pass the bucket's name, --bucket NAME ("),
+    # QA-73: a botocore dump for the bucket's ARN; "does not exist" for its address
+    ("arn:aws:s3:::qa70", "is the bucket's ARN: pass its name, --bucket qa70"),
+    ("qa70.s3.amazonaws.com", "is the bucket's address: pass its name, --bucket qa70"),
 ])
 def test_a_bucket_with_a_folder_or_a_bad_name_is_refused_before_any_request(
         tmp_path, bucket, said):
