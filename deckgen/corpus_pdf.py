@@ -90,12 +90,17 @@ def _contained(fn: Callable[..., Any], *args: Any, seconds: float) -> Any:
     with _FORK_LOCK:
         read_end, write_end = os.pipe()
         parent = os.getpid()
+        # Ctrl-C or SIGTERM held over the fork: one landing in its at-fork hooks raised a
+        # KeyboardInterrupt that Python ignores there, and the stop was lost (a CI flake)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         pid = os.fork()
         if pid == 0:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             _child(fn, args, read_end, write_end, seconds, memory, parent)  # never returns
         os.close(write_end)
     wall = seconds * _WALL_CLOCK_FACTOR
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held stop is raised here
         received = _read_until(read_end, time.monotonic() + wall)
     except TimeoutError:
         raise _TooCostly(f"did not finish in {wall:.0f} s (a drawing far too complex, or "

@@ -1,6 +1,8 @@
 """PDF pages as slides: how deckgen.corpus_pdf renders them."""
 
 import io
+import subprocess
+import sys
 
 from PIL import Image
 
@@ -434,3 +436,21 @@ def test_a_presentation_with_an_encrypted_part_is_a_clear_error(tmp_path):
     (tmp_path / "locked.odp").write_bytes(bytes(data))
     with pytest.raises(BadInputError, match=r"locked.odp: cannot read its content.xml"):
         presentation_to_pdf(tmp_path / "locked.odp", tmp_path / "work")
+
+
+def test_a_stop_during_the_fork_of_a_pdf_child_is_not_lost():
+    # CI flake: SIGTERM landed in os.fork's at-fork hooks, where Python ignores the
+    # KeyboardInterrupt the handler raises, and `deckgen add` went on to the end (exit 0)
+    code = (
+        "import os, signal, sys\n"
+        "from deckgen.cli import _stop_as_if_interrupted\n"
+        "from deckgen import corpus_pdf\n"
+        "signal.signal(signal.SIGTERM, _stop_as_if_interrupted)\n"
+        "os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGTERM))\n"
+        "try:\n"
+        "    corpus_pdf._contained(sum, [1, 2], seconds=5)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.exit(130)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 130, done.stderr
