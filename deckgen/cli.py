@@ -130,11 +130,13 @@ def build(
     err.print(table, soft_wrap=False)  # a table fits the terminal
     pages = report.site.get("pages")
     if report.stages["site"].processed and isinstance(pages, dict):  # what a deploy uploads
-        err.print(f"site pages: {pages['written']} written, {pages['unchanged']} unchanged; "
-                  f"{pages['removed']} old files removed (pages and images)", highlight=False)
+        err.print(f"site pages: {pages['written']} written, {pages['unchanged']} unchanged",
+                  highlight=False)
         from deckgen.site import summary_lines  # here: the other commands load no Jinja
 
-        for line in summary_lines(pages):  # file names: no rich markup read into them
+        # the files removed and kept, named (QA-72: "1 old files removed (pages and images)"
+        # was a user's own page); file names: no rich markup read into them
+        for line in summary_lines(pages):
             err.print(line, markup=False, highlight=False)
     for line in report_problems(report):
         err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
