@@ -540,7 +540,7 @@ def _client(service: str, endpoint_url: str | None):
 
 def _scan(site_dir: Path, prefix: str, progress: Progress = SILENT) -> dict[str, LocalFile]:
     files: dict[str, LocalFile] = {}
-    paths = [path for path in _site_files(site_dir) if _is_published(site_dir, path)]
+    paths = [path for path in site_files(site_dir) if is_published(site_dir, path)]
     with progress.stage("hash", len(paths)) as advance:
         for path in paths:
             files[prefix + path.relative_to(site_dir).as_posix()] = _hash(site_dir, prefix, path)
@@ -548,7 +548,7 @@ def _scan(site_dir: Path, prefix: str, progress: Progress = SILENT) -> dict[str,
     return files
 
 
-def _is_published(site_dir: Path, path: Path) -> bool:
+def is_published(site_dir: Path, path: Path) -> bool:
     """Half-written temp files from atomic_write (".index.html.x1y2.tmp") stay home; other
     dotfiles (".well-known/security.txt") are the site's."""
     rel = path.relative_to(site_dir).as_posix()
@@ -569,12 +569,13 @@ def _hash(site_dir: Path, prefix: str, path: Path) -> LocalFile:
     return LocalFile(prefix + rel, rel, path, size, md5.hexdigest(), sha.hexdigest())
 
 
-def _site_files(site_dir: Path) -> list[Path]:
+def site_files(site_dir: Path, *, refuse_links: bool = True) -> list[Path]:
     """Every plain file under ``site_dir``, sorted, but those in a version-control folder
     (``VCS_DIRS``: its history and config are no page, so they are never looked into).
     A link anywhere else is refused before anything is uploaded: deckgen never writes one,
     so it was put there by hand, and following it would publish what it points at
-    (``/etc/passwd``, a key) under a site path."""
+    (``/etc/passwd``, a key) under a site path. Without ``refuse_links`` (the site stage,
+    which leaves links to deploy) they are left out."""
     found: list[Path] = []
     links: list[Path] = []
     folders = [site_dir]
@@ -589,7 +590,7 @@ def _site_files(site_dir: Path) -> list[Path]:
                     folders.append(Path(entry.path))
                 elif entry.is_file(follow_symlinks=False):  # not a FIFO, socket or device
                     found.append(Path(entry.path))
-    if links:
+    if links and refuse_links:
         links.sort()
         more = f" (and {len(links) - 1} more links)" if len(links) > 1 else ""
         raise ConfigError(f"{links[0]} is a link; deckgen never writes links into a site: "

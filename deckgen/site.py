@@ -69,9 +69,9 @@ from deckgen.bundle_card import (
 )
 from deckgen.bundle_guide import languages
 from deckgen.corpus import printable
-from deckgen.deploy import LOCAL_ONLY, VCS_DIRS  # never uploaded: not named as kept
+from deckgen.deploy import is_published, site_files  # what a deploy would upload
 from deckgen.errors import ConfigError
-from deckgen.files import is_system_file, sha256_bytes, write_if_changed
+from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import (
     SECTION_TITLES,
@@ -840,19 +840,10 @@ def _index_file(name: str) -> bool:
 
 
 def _site_files(out_dir: Path) -> list[tuple[Path, str]]:
-    """(path, its path in the site) of every plain file a deploy would upload: not in a
-    version-control folder, not a temp file, the build's marker nor an operating system's
-    file (``.DS_Store``); links are left to deploy, which refuses them."""
-    found: list[tuple[Path, str]] = []
-    for parent, dirs, files in os.walk(out_dir):
-        dirs[:] = [d for d in dirs if d not in VCS_DIRS]
-        for name in files:
-            path = Path(parent, name)
-            if LOCAL_ONLY.fullmatch(name) or is_system_file(name) or not path.is_file() \
-                    or path.is_symlink():
-                continue
-            found.append((path, path.relative_to(out_dir).as_posix()))
-    return found
+    """(path, its path in the site) of every file a deploy would upload (``deploy``'s own
+    walk and rule); links are left to deploy, which refuses them."""
+    return [(path, path.relative_to(out_dir).as_posix())
+            for path in site_files(out_dir, refuse_links=False) if is_published(out_dir, path)]
 
 
 def summary_lines(stats: dict) -> list[str]:
