@@ -80,7 +80,11 @@ test: setup-dev setup-node tests/js/node_modules
 	$(BIN)/pytest -q $(ARGS)
 	cd tests/js && node --test  # finds its *.test.mjs, on any Node version since 18
 
-test-fast: setup-dev
+# what `make test` installs, less Chromium: the tests that launch it are end-to-end ones.
+# Node stays: test_index checks search.js against Python with it
+test-fast: setup-dev setup-node
+	@sh tools/ensure-apt.sh $(filter-out chromium,$(TEST_PKGS))
+	@sh tools/ensure-apt.sh --no-install-recommends $(OFFICE_PKGS)
 	$(BIN)/pytest -q -m "not e2e" $(ARGS)
 
 docs: setup
@@ -113,6 +117,7 @@ bench-curation: setup-dev
 
 bench-pdf: setup-dev
 	$(BIN)/python benchmarks/bench_pdf_render.py
+	$(BIN)/python benchmarks/bench_pdf_text.py
 
 bench-korean: setup-dev
 	@sh tools/ensure-apt.sh tesseract-ocr-kor fonts-noto-cjk

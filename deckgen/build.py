@@ -18,7 +18,6 @@ import errno
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
@@ -38,7 +37,13 @@ from deckgen.corpus import (
     scan,
     shared_slide_problems,
 )
-from deckgen.corpus_pdf import PDF_EXTENSION, read_source, refusal_key
+from deckgen.corpus_pdf import (
+    PDF_EXTENSION,
+    PDF_TEXT_LAYER_RULE,
+    read_source,
+    refusal_key,
+    split_source,
+)
 from deckgen.errors import (
     BadInputError,
     BusyError,
@@ -49,12 +54,12 @@ from deckgen.errors import (
 from deckgen.executor import TaskFailure, make_executor
 from deckgen.files import (
     atomic_write,
-    content_listing,
     content_stamp,
     exclusive_lock,
     folder_lock,
     remove_temp_files,
     sha256_file,
+    temp_file,
     tree_stamp,
 )
 from deckgen.manifest import (
@@ -71,6 +76,7 @@ from deckgen.manifest import (
 )
 from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, OcrResult, SectionResult, Slide, UpscaleResult
+from deckgen.site_marker import SITE_MARKER, mark_unfinished, read_marker, site_marker
 from deckgen.slide_task import (
     DATASET_IMAGE,
     IMAGES_VERSION,
@@ -82,7 +88,6 @@ from deckgen.slide_task import (
     run_slide,
 )
 
-SITE_MARKER = ".deckgen-site"  # in --out: a finished site's files, for deploy to check
 DATASET_VERSION = "1"  # the archive's name: site/dataset/deckgen-dataset-v1.tar.gz
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)  # no space left, or the user's quota spent
 
@@ -202,10 +207,8 @@ class Builder:
             probed = _nearest_existing(folder)
             if not probed.is_dir():  # a file on the way: the folder could never be made
                 raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(probed))
-            fd, probe = tempfile.mkstemp(dir=probed, prefix=".deckgen-write-check.",
-                                         suffix=".tmp")  # the .tmp a killed build's sweep finds
-            os.close(fd)
-            os.unlink(probe)
+            with temp_file(probed / "deckgen-write-check") as (_, probe):
+                probe.unlink()  # only made to see that it can be: nothing to move in place
         except OSError as exc:
             if exc.errno in DISK_FULL:
                 raise DeckgenError(f"{option} {folder}: no space left on its disk; free space "
@@ -376,9 +379,14 @@ class Builder:
         # reads; the Tesseract release does (asked once per build, not once per slide).
         ocr_key_params = [replace(cfg.ocr, timeout=0.0),
                           self.versions.get("tesseract") or ocr.tesseract_version()]
+        # a PDF page's words come from its text layer too: its rule is in their key only,
+        # so that a change to it re-reads no image slide
+        pdf_ocr_key_params = [*ocr_key_params, PDF_TEXT_LAYER_RULE]
         for slide in corpus.slides:
             up_key = stage_key("upscale", upscale.VERSION, up_key_params, slide.sha256)
-            ocr_key = stage_key("ocr", ocr.VERSION, ocr_key_params, up_key)
+            is_pdf_page = split_source(slide.source)[1] is not None
+            ocr_key = stage_key("ocr", ocr.VERSION,
+                                pdf_ocr_key_params if is_pdf_page else ocr_key_params, up_key)
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key, "images": images_key(up_key)}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
             refused = None if cached_up else self.cache.get_json(refusal_key(up_key))
@@ -489,7 +497,8 @@ class Builder:
             written = {}  # every slide's files are checked against the cache instead
         written = written if isinstance(written, dict) else {}
         images = site_images.write_images(built, self.published_images, self.out,
-                                          self.progress, written)
+                                          self.progress, written, get_source=self.source_bytes,
+                                          max_pixels=self.config.upscale.max_pixels)
         named = {url for entry in images.values() for url in entry.values()
                  if isinstance(url, str)}
         atomic_write(record, json.dumps({name: written[name] for name in sorted(named)
@@ -619,7 +628,7 @@ class Builder:
         # next build of the corpus as it was before would match over half-written pages.
         (self.build_root / "site.key").unlink(missing_ok=True)
         earlier_pages = self._earlier_pages()
-        _mark_unfinished(self.out)  # for deploy: not finished yet
+        mark_unfinished(self.out)  # for deploy: not finished yet
         remove_temp_files(self.out)  # left by writes a killed build did not finish
         images = self._site_images(built)
         dataset = write_dataset(
@@ -667,7 +676,7 @@ class Builder:
         cache may build other folders, QA-72). A marker from before the listing (the digest
         alone) names every root page when the folder is as that build left it, since that
         deckgen removed any other (QA-70: its decks-2.html stayed, linking a deck gone)."""
-        built = _read_marker(self.out)
+        built = read_marker(self.out)
         listed, kept = built.get("files"), built.get("kept")
         if isinstance(listed, dict) and isinstance(kept, list):
             return frozenset(rel for rel in listed if "/" not in rel and rel.endswith(".html")
@@ -799,79 +808,6 @@ def refuse_overlap(out: Path, corpus: Path, cache: Path) -> None:
         raise ConfigError(f"--cache {cache} overlaps the corpus at {corpus_dir}: the build "
                           "would write its cache and state among the decks; give the cache "
                           "a folder of its own (default: build)")
-
-
-def site_marker(site_dir: Path, kept: list[str] | None = None) -> bytes:
-    """SITE_MARKER's content for a finished site: the digest of its files' names and sizes
-    (``content_stamp``), the names and sizes themselves, so that deploy can name what
-    changed since, and the files the site stage ``kept`` as the user's, so that the next
-    build knows the rest for its own."""
-    return json.dumps({"stamp": content_stamp(site_dir), "files": content_listing(site_dir),
-                       "kept": kept or []}, separators=(",", ":")).encode()
-
-
-def _read_marker(site_dir: Path) -> dict:
-    """SITE_MARKER as JSON ({} when there is none or it cannot be read)."""
-    try:
-        built = json.loads((Path(site_dir) / SITE_MARKER).read_text())
-    except (OSError, ValueError):
-        return {}
-    return built if isinstance(built, dict) else {}
-
-
-def _mark_unfinished(site_dir: Path) -> None:
-    """Mark the site as not finished before its stage changes it (deploy refuses it), and
-    keep the last finished stage's record of its files: a build that fails in this stage
-    would otherwise leave the next one no way to tell deckgen's old pages (QA-72)."""
-    built = _read_marker(site_dir)
-    if built:
-        atomic_write(Path(site_dir) / SITE_MARKER,
-                     json.dumps({**built, "unfinished": True}, separators=(",", ":")).encode())
-    else:
-        (Path(site_dir) / SITE_MARKER).unlink(missing_ok=True)
-
-
-def site_finished(site_dir: Path) -> bool:
-    """Whether the site's last build finished its site stage (a marker, not unfinished)."""
-    built = _read_marker(site_dir)
-    return bool(built) and not built.get("unfinished")
-
-
-def unfinished_site(site_dir: Path) -> str | None:
-    """Why ``site_dir`` is not as a finished build left it (None: it is). The site stage
-    records its files' names and sizes in SITE_MARKER when it finishes; hidden files
-    (``.well-known/``) are the user's to add. A marker from before the names were recorded
-    (the digest alone) still tells a changed site, without naming the files."""
-    if not site_finished(site_dir):
-        return f"{site_dir} is not a finished deckgen build (killed halfway, or not built yet)"
-    built = _read_marker(site_dir)
-    if built.get("stamp") != content_stamp(Path(site_dir)):
-        return (f"{site_dir} changed since `deckgen build` wrote it: "
-                + _site_changes(built.get("files"), Path(site_dir)))
-    return None
-
-
-def _site_changes(built: object, site_dir: Path, named: int = 5) -> str:
-    """The first ``named`` files added, deleted, resized or replaced by a link since the
-    build, as one phrase ("notes.txt added, index.html~ added")."""
-    if not isinstance(built, dict):  # an older build's marker
-        return "a file added, deleted, resized or replaced by a link"
-    now = content_listing(site_dir)
-    changes = [f"{rel} {_change(built.get(rel), now.get(rel))}"
-               for rel in sorted(built.keys() | now.keys()) if built.get(rel) != now.get(rel)]
-    more = f", +{len(changes) - named} more" if len(changes) > named else ""
-    return ", ".join(changes[:named]) + more or "a file added, deleted or resized"
-
-
-def _change(before: object, after: object) -> str:
-    """How one file differs from the build's record of it (a size, "link", or None)."""
-    if before is None:
-        return "added"
-    if after is None:
-        return "deleted"
-    if after == "link":
-        return "replaced by a link"
-    return "resized" if before != "link" else "replaced by a file"
 
 
 def used_cache_keys(build_root: Path) -> set[str]:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from deckgen.corpus import Problem, printable
+from deckgen.files import name_few
 
 STAGES = ("ingest", "upscale", "ocr", "images", "classify", "index", "site")
 
@@ -73,10 +74,7 @@ GONE_NAMED = 10  # decks named on the terminal (gone since the last build, not o
 def _named(slugs: list[str], report_path: str) -> str:
     """A few decks by name, and how many more ``report_path`` lists: a few name a takedown,
     a hundred would bury it."""
-    named = ", ".join(slugs[:GONE_NAMED])
-    if len(slugs) > GONE_NAMED:
-        named += f" and {len(slugs) - GONE_NAMED} more (all in {report_path})"
-    return named
+    return name_few(slugs, GONE_NAMED, " and {n} more (all in {path})", path=report_path)
 
 
 def gone_line(gone: list[str], report_path: str) -> str:

@@ -24,7 +24,6 @@ import io
 import json
 import os
 import tarfile
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +48,7 @@ from deckgen.bundle_images import (
 )
 from deckgen.bundle_verify import verify_bundle
 from deckgen.corpus_pdf import split_source
-from deckgen.files import OUTPUT_MODE, sha256_file, spool_folder
+from deckgen.files import OUTPUT_MODE, sha256_file, spool_folder, temp_file
 from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, Slide
 
@@ -328,27 +327,18 @@ def _dump(doc: dict) -> bytes:
 def _write_archive(archive: Path, root: str, members: dict[str, bytes | Path], mtime: int) -> bool:
     """Stream a reproducible tar.gz to a temp file; replace ``archive`` only if bytes differ."""
     archive.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=archive.parent, prefix=f".{archive.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        os.chmod(tmp, OUTPUT_MODE)  # mkstemp makes it 0600; a web server must read it
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
-                with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                    for name in _with_dirs(members):
-                        path = f"{root}/{name}" if name else root
-                        _add_member(tar, path, members.get(name), mtime)
-            raw.flush()
-            os.fsync(raw.fileno())
+    with temp_file(archive, durable=True) as (raw, tmp):
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
+            with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                for name in _with_dirs(members):
+                    path = f"{root}/{name}" if name else root
+                    _add_member(tar, path, members.get(name), mtime)
+        raw.flush()
         if archive.exists() and sha256_file(archive) == sha256_file(tmp):
-            tmp.unlink()
+            tmp.unlink()  # so temp_file keeps the archive as it is
             os.chmod(archive, OUTPUT_MODE)  # one an older build left 0600 (unchanged bytes keep it)
             return False
-        os.replace(tmp, archive)
-        return True
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    return True
 
 
 def _with_dirs(members: dict[str, bytes | Path]) -> list[str]:

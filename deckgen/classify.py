@@ -267,7 +267,7 @@ def slide_logits(slide: OcrResult, model: dict | None = None) -> tuple[np.ndarra
     return logits, feats, why
 
 
-def _log_softmax(x: np.ndarray) -> np.ndarray:
+def log_softmax(x: np.ndarray) -> np.ndarray:
     x = x - x.max(axis=-1, keepdims=True)
     return x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
 
@@ -344,7 +344,7 @@ def _marginals(emit: np.ndarray, trans: np.ndarray) -> np.ndarray:
     for t in range(n - 2, -1, -1):
         beta[t] = np.logaddexp.reduce(trans + (emit[t + 1] + beta[t + 1])[None, :], axis=1)
     post = alpha + beta
-    return np.exp(_log_softmax(post))
+    return np.exp(log_softmax(post))
 
 
 def classify_deck(
@@ -367,7 +367,7 @@ def classify_deck(
     model = model or load_model()
     n = len(slides)
     per_slide = [slide_logits(s, model) for s in slides]
-    local = np.stack([_log_softmax(logits) for logits, _, _ in per_slide])
+    local = np.stack([log_softmax(logits) for logits, _, _ in per_slide])
     pos = np.stack([position_prior(i, n) for i in range(n)])
     emit = local + params.prior_weight * pos
     for i, label in curated.items():

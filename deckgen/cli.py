@@ -12,7 +12,6 @@ Errors print one line and exit with the code from ``deckgen.errors``;
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import shlex
@@ -38,6 +37,7 @@ from deckgen.cli_common import (
     SiteOpt,
     app,
     err,
+    print_json,
     quiet_on_closed_pipe,
     resolve_config,
     section_option,
@@ -279,7 +279,7 @@ def search(
     hits = run_search(index_dir, query, filters=filters, limit=limit)
     for rank, hit in enumerate(hits, 1):
         if as_json:
-            print(json.dumps(hit, ensure_ascii=False, sort_keys=True))
+            print_json(hit, sort_keys=True)
         else:
             label = hit["section"] + (", unsure" if hit["unsure"] else "")
             # the match score; browsing by filter alone matches every slide alike
@@ -357,6 +357,14 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         code = EXIT_INTERRUPTED
+    except SystemExit as exc:
+        # typer's exit 1 for a print to a closed pipe (`deckgen inspect x | head -1`): the
+        # reader has gone, so end as search does, quietly (exit 141 in a shell). The
+        # consoles on stderr go on with their output off instead (progress.Output).
+        if isinstance(exc.__context__, BrokenPipeError) and hasattr(signal, "SIGPIPE"):
+            quiet_on_closed_pipe()
+            os.kill(os.getpid(), signal.SIGPIPE)
+        raise
     except OSError as exc:  # a folder that is a file, read-only, full: say which, not how
         _traceback_if_verbose()
         message, code = _os_error_message(exc)

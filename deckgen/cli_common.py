@@ -3,17 +3,19 @@ options and the config loader. The commands live in ``cli`` and ``cli_*``."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from deckgen import __version__
 from deckgen.errors import (
     DeckgenError,
 )
 from deckgen.ocr import OcrParams
+from deckgen.progress import Output
 from deckgen.upscale import UpscaleParams
 
 # the defaults help texts state, read from the stages' own settings (every command but
@@ -31,7 +33,7 @@ app = typer.Typer(
 # markup off: file names, OCR text and error messages are printed as written ("[draft]"
 # stays, "[/b]" cannot crash a print); styled words go through Text.assemble.
 # soft_wrap: a message is one line however narrow the terminal (or a log file: 80 columns)
-err = Console(stderr=True, markup=False, soft_wrap=True)
+err = Output(stderr=True, markup=False, soft_wrap=True)
 # "resume": what a command that can be run again says when it is interrupted
 state: dict[str, object] = {"verbose": False, "resume": ""}
 
@@ -93,6 +95,23 @@ def quiet_on_closed_pipe() -> None:
 
     if hasattr(signal, "SIGPIPE"):  # not on Windows
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+
+def print_json(value: object, **options) -> None:
+    """``value`` as JSON on stdout, one line unless ``indent`` is given, in UTF-8 whatever
+    the locale: under LC_ALL=C a plain print stops at the first "é", the output cut short.
+    A file name is written as its bytes (UTF-8 that LC_ALL=C read as escapes), or, bytes
+    that are no UTF-8 (a cp1252 "Caf\\xe9"), as JSON's escape "\\udce9", as
+    ``ensure_ascii`` would."""
+    text = json.dumps(value, ensure_ascii=False, **options) + "\n"
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+        data.decode("utf-8")
+    except UnicodeError:
+        data = text.encode("utf-8", "backslashreplace")
+    sys.stdout.flush()  # what was printed before comes first
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def resolve_config(path: Path | None, **tables):

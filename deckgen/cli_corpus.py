@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import shlex
 import tomllib
@@ -19,6 +18,7 @@ from deckgen.cli_common import (
     ConfigOpt,
     app,
     err,
+    print_json,
     quiet_on_closed_pipe,
     resolve_config,
     section_option,
@@ -68,8 +68,10 @@ def add(
 ) -> None:
     """Import a deck into the corpus as corpus/<slug>/ with a deck.toml.
 
-    PDF pages are rendered 1920 px wide; a page that is one picture (a scraped deck saved
-    as PDF) at the picture's own size, for the build to super-resolve. A presentation is
+    A PDF whose pages carry text is kept whole as deck.pdf: the build reads each page's
+    own words exactly and OCRs its pictures. Otherwise its pages are stored as images,
+    1920 px wide; a page that is one picture (a scraped deck saved as PDF) at the
+    picture's own size, for the build to super-resolve. A presentation is
     converted to PDF first by LibreOffice (headless), which must be installed. With
     --each, a file that cannot be imported is reported and the others are still added
     (exit 3 at the end).
@@ -77,7 +79,8 @@ def add(
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
     from deckgen.corpus import printable, safe_slug, source_url_problem
-    from deckgen.corpus_edit import AlreadyImported, add_deck, decks_in
+    from deckgen.corpus_edit import KEPT_PDF, AlreadyImported, add_deck, decks_in
+    from deckgen.corpus_pdf import pdf_page_count
 
     if source_url and (bad_url := source_url_problem(source_url)):  # once, not once a deck
         raise BadInputError(f"--source-url {bad_url}")
@@ -121,7 +124,9 @@ def add(
             failed += 1
             err.print(Text.assemble(("✗ ", "red"), str(exc)))  # names the file
             continue
-        slides = len([p for p in deck_dir.iterdir() if p.name != "deck.toml"])
+        kept_pdf = deck_dir / KEPT_PDF
+        slides = (pdf_page_count(kept_pdf) if kept_pdf.exists()
+                  else len([p for p in deck_dir.iterdir() if p.name != "deck.toml"]))
         err.print(f"added {deck_dir} ({slides} slide{'' if slides == 1 else 's'})",
                   highlight=False)
         if company is None:  # a name made from a file name is a guess the user should see
@@ -207,7 +212,7 @@ def review(
         if as_json:  # keys in a fixed order; the scores in rank order, best first
             row = {"id": s.id, "page": page, "scores": dict(ranked),
                    "section": s.section.label, "title": title}
-            print(json.dumps(row, ensure_ascii=False))
+            print_json(row)
             continue
         guesses = ", ".join(f"{label} {score:.2f}" for label, score in ranked)
         print(f"{s.id}  {s.section.label}  ({guesses})  {page}  {printable(title)[:60]}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from deckgen.cli_common import (
     QuietOpt,
     app,
     err,
+    print_json,
     resolve_config,
 )
 from deckgen.errors import (
@@ -87,7 +87,7 @@ def inspect(
                                 + ", ".join(map(str, paths)))
         failed = 0
         for row in inspect_images(sources, cfg, save_upscaled):
-            print(json.dumps(row, ensure_ascii=False, indent=None if as_json else 2))
+            print_json(row, indent=None if as_json else 2)
             failed += "error" in row
     if failed:  # each one's reason is in its JSON object
         err.print(f"{failed} of {len(sources)} slides could not be read")
@@ -125,7 +125,7 @@ def evaluate(
         progress=Progress(quiet=quiet),  # on stderr: --json keeps stdout pure JSON
     )
     if as_json:
-        print(json.dumps(result, indent=2, sort_keys=True))
+        print_json(result, indent=2, sort_keys=True)
     else:
         ev.print_report(result, console=Console())
 

@@ -73,7 +73,7 @@ def _written_keys(path: Path | None, table: str) -> list[str]:
     """The keys a settings file writes under ``[table]`` (it has been read without error)."""
     if path is None:
         return []
-    written = tomllib.loads(path.read_text(encoding="utf-8")).get(table)
+    written = tomllib.loads(path.read_text(encoding="utf-8-sig")).get(table)
     return list(written) if isinstance(written, dict) else []
 
 
@@ -81,12 +81,13 @@ def _bundle_build_locked(asked: Config, read: Path | None, out: Path | None, cac
                          corpus: Path | None) -> None:
     """`bundle build` under the cache's lock; ``asked``: the settings given to it, from the
     file ``read`` (None: no file, so nothing asked)."""
-    from deckgen.build import refuse_overlap, site_finished, write_dataset
+    from deckgen.build import refuse_overlap, write_dataset
     from deckgen.build_report import dataset_warnings
     from deckgen.cache import Cache
     from deckgen.corpus_pdf import read_source, source_identity
     from deckgen.files import folder_lock, remove_temp_files
     from deckgen.manifest import built_corpus, built_out, current_build_settings, load_manifest
+    from deckgen.site_marker import site_finished
 
     slides, decks = load_manifest(cache)
     out = out or built_out(cache) or Path(asked.build.out)
@@ -261,7 +262,7 @@ def deploy(
     if max_delete is not None and not delete:
         raise DeckgenError("--max-delete limits --delete, which was not given; add --delete "
                            "to delete the objects the site no longer has")
-    from deckgen.build import unfinished_site
+    from deckgen.site_marker import unfinished_site
 
     site_dir = site_dir or Path(cfg.build.out)
     with contextlib.ExitStack() as held:

@@ -182,11 +182,13 @@ def _read_file(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"config file {path} is a folder; give the path of a deckgen.toml "
                           "file (--config path/to/deckgen.toml)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad's byte order mark too
         return tomllib.loads(text), text
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} not found") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # UTF-16 or cp1252: as the build says of a deck.toml
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 

@@ -24,6 +24,7 @@ from deckgen.corpus import (
     Problem,
     link_problem,
     natural_key,
+    printable,
     read_deck_meta,
     safe_slug,
     scan_deck,
@@ -31,14 +32,17 @@ from deckgen.corpus import (
     toml_error,
 )
 from deckgen.corpus_pdf import (
-    PDF_RENDER_WIDTH,
+    PDF_EXTENSION,
     as_pdf,
     looks_like_html,
     pdf_page_count,
-    render_pdf_page,
+    render_pdf_page_and_text,
 )
 from deckgen.errors import BadInputError
 from deckgen.files import atomic_write, decompression_bomb_size, is_system_file, sha256_file
+
+# what `add` names a PDF it keeps whole (one whose pages carry text)
+KEPT_PDF = "deck.pdf"
 
 
 def decks_in(paths: list[Path], skipped: list[Problem] | None = None) -> list[Path]:
@@ -133,7 +137,6 @@ def add_deck(
     *,
     slug: str | None = None,
     meta: dict[str, str | int | None] | None = None,
-    pdf_width: int = PDF_RENDER_WIDTH,
     skipped: list[Problem] | None = None,
     notes: list[Problem] | None = None,
 ) -> Path:
@@ -145,6 +148,10 @@ def add_deck(
     build will make of an imported file that the user may want to know (only the first
     page of a multi-page TIFF is a slide) goes to ``notes``."""
     meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
+    for key, value in meta.items():
+        if isinstance(value, str):
+            meta[key] = _utf8_text(value, f"--{key.replace('_', '-')}: not valid UTF-8 text; "
+                                   "pass it as UTF-8")
     if "source_url" in meta and (bad_url := source_url_problem(str(meta["source_url"]))):
         raise BadInputError(f"--source-url {bad_url}")  # never written to deck.toml
     skipped = [] if skipped is None else skipped
@@ -162,7 +169,10 @@ def add_deck(
         )
     # what the deck is called: --company, else its file or folder name (--slug names
     # only the folder: "nandu-es" is no company name, "Ñandú Compañía.pdf" is)
-    name = unicodedata.normalize("NFC", str(meta.get("company") or Path(inputs[0]).stem))
+    name = meta.get("company") or _utf8_text(
+        Path(inputs[0]).stem, f"{printable(str(inputs[0]))}: file name is not valid UTF-8 "
+        "(a zip made on Windows?); rename it or pass --company")
+    name = unicodedata.normalize("NFC", str(name))
     slug = safe_slug(slug or name)
     deck_dir = Path(corpus_root) / slug
     staging = Path(corpus_root) / f".{slug}.adding"
@@ -171,6 +181,7 @@ def add_deck(
     staging.mkdir(parents=True)
     try:
         page = 0
+        kept_pdf = None
         for path in files:
             if path.suffix.lower() in DOCUMENT_EXTENSIONS:
                 try:
@@ -182,10 +193,17 @@ def add_deck(
                 if count > MAX_PDF_PAGES:  # the most a deck.pdf in the corpus is read to
                     raise BadInputError(f"{path}: {count:,} pages; deckgen imports a deck of "
                                         f"up to {MAX_PDF_PAGES:,} pages: split it into decks")
+                has_text = False
                 for n in range(1, count + 1):
                     page += 1
-                    png = render_pdf_page(pdf, n, pdf_width)
+                    png, layer = render_pdf_page_and_text(pdf, n)
+                    has_text |= layer is not None
                     atomic_write(staging / f"{page:03d}.png", png)
+                if has_text:  # kept whole: the build reads each page's own words, exactly
+                    kept_pdf = staging / ".deck.pdf"
+                    shutil.copyfile(pdf, kept_pdf)
+                    notes.append(Problem(str(path), f"kept whole as {KEPT_PDF}: its pages' own "
+                                         "text is read exactly, Tesseract reads their pictures"))
             else:
                 data = path.read_bytes()
                 # refused now, not at the build: a web page or text named .jpg, a cut download
@@ -209,10 +227,14 @@ def add_deck(
             raise BadInputError("none of the slide images in the given paths could be read"
                                 + _some_of(skipped))
         shutil.rmtree(staging / ".converted", ignore_errors=True)
-        staged = sorted((p for p in staging.iterdir() if p.name != "deck.toml"),
+        staged = sorted((p for p in staging.iterdir()
+                         if p.name != "deck.toml" and not p.name.startswith(".")),
                         key=lambda p: natural_key(p.name))
         # before the name is checked: another --slug would not help a deck imported already
-        if (twin := _same_deck(Path(corpus_root), staged)) == deck_dir:
+        # (as page images by an older deckgen, or kept whole)
+        twin = _same_deck(Path(corpus_root), staged) or (
+            kept_pdf and _same_pdf(Path(corpus_root), kept_pdf))
+        if twin == deck_dir:
             raise AlreadyImported(f"{inputs[0]}: {deck_dir} already exists with the same "
                                   "slides: it is imported already (remove that deck first "
                                   f"to import it again{_labels_going_with(twin)})")
@@ -226,12 +248,40 @@ def add_deck(
         # the name as written when the slug cannot spell it ("東京テック", not "Deck A55E0025")
         meta.setdefault("company",
                         safe_slug(name).replace("-", " ").title() if name.isascii() else name)
+        if kept_pdf:  # the pages were rendered to find the deck's twin and to check them
+            for png in staged:
+                png.unlink()
+            kept_pdf.rename(staging / KEPT_PDF)
         atomic_write(staging / "deck.toml", _toml(meta).encode())
         staging.rename(deck_dir)  # the deck appears whole or not at all
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return deck_dir
+
+
+def _utf8_text(text: str, problem: str) -> str:
+    """A file name or option as the text its bytes spell: UTF-8 bytes that an ASCII locale
+    decoded as escapes (LC_ALL=C) read again; bytes that are no UTF-8 (a cp1252 "Caf\xe9")
+    raise ``problem``: deck.toml is UTF-8."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        raise BadInputError(problem) from None
+
+
+def _same_pdf(corpus_root: Path, pdf: Path) -> Path | None:
+    """The deck holding a PDF with ``pdf``'s bytes (a deck kept whole, in a folder renamed
+    since). Sizes first, as ``_same_deck``."""
+    size, digest = pdf.stat().st_size, None
+    for deck_dir in sorted(p for p in corpus_root.iterdir() if not p.name.startswith(".")):
+        others = deck_dir.iterdir() if deck_dir.is_dir() else []
+        for other in others:
+            if other.suffix.lower() == PDF_EXTENSION and other.stat().st_size == size:
+                digest = digest or sha256_file(pdf)
+                if sha256_file(other) == digest:
+                    return deck_dir
+    return None
 
 
 class AlreadyImported(BadInputError):
@@ -375,7 +425,10 @@ def set_section(deck_dir: Path, page: int, section: str | None) -> Path:
     try:  # bytes, so that CRLF line ends stay as they are
         text = raw.decode("utf-8-sig")
         before = _labels_of_page(tomllib.loads(text), page)
-    except (UnicodeDecodeError, *TOML_ERRORS) as exc:
+    except UnicodeDecodeError as exc:  # UTF-16 or cp1252: said as the build says it
+        raise BadInputError(f"{toml_path}: not UTF-8 text; save it as UTF-8, then label "
+                            "again") from exc
+    except TOML_ERRORS as exc:
         raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML "
                             f"({toml_error(exc)})") from exc
     if section is None and not before:
@@ -439,12 +492,6 @@ def _drop_empty_sections(lines: list[str]) -> None:
         return  # labels of other pages, or the curator's comments
     first = start - 1 if start > 0 and not lines[start - 1].strip() else start
     del lines[first:end]
-
-
-def has_hand_label(deck_dir: Path, page: int) -> bool:
-    """Whether deck.toml's [sections] sets this page (False for a deck.toml that is
-    missing or does not read: there is nothing to remove either way)."""
-    return hand_label(deck_dir, page) is not None
 
 
 def hand_label(deck_dir: Path, page: int) -> str | None:

@@ -6,6 +6,10 @@ it. ``deckgen add`` converts presentations to PDF with headless LibreOffice firs
 Like all of the corpus these files are untrusted: a PDF that cannot be opened says
 why (password, truncated, not a PDF at all), a freak page size is rendered smaller,
 never into gigabytes, and no source outside the corpus is read.
+
+A page's own text layer, where it has a usable one, is read in the same guarded work as
+its rendering (``read_source_and_text``): its exact words, in the rendered image's pixels,
+go into the slide's OCR beside what Tesseract reads in the page's pictures.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import re
 import signal
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +42,20 @@ PDF_RENDER_RULE = "/pictures-native-2"  # in a PDF page's identity: how pages ar
 PDF_PAGE_SECONDS = 60.0
 PDF_OPEN_SECONDS = 30.0
 PDF_MEMORY_BYTES = 4 << 30  # beyond what the process already holds
+# in a PDF page's OCR key (build.py): how its text layer is read and used
+PDF_TEXT_LAYER_RULE = "pdf-text-1"
+# a layer is used when it has this many letters or digits, at least half of what it shows
+# is letters or digits, and at most this share of its characters are garbage (a font
+# without a ToUnicode map: U+FFFD, private-use or control characters, pdfium's map errors)
+_LAYER_MIN_LETTERS = 4
+_LAYER_MAX_GARBAGE = 0.05
+_GARBAGE_CATEGORIES = frozenset({"Cn", "Co", "Cs", "Cc"})  # unassigned, private, control
+# more characters than a slide ever shows: not read one by one in the page's time (OCR alone)
+_LAYER_MAX_CHARS = 100_000
+
+# A page's text layer: its lines (as drawn), each a list of (word, [x, y, w, h]) in the
+# rendered page's pixels, the space that OCR word boxes use for a PDF page
+TextLayer = list[list[tuple[str, list[int]]]]
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -316,7 +335,34 @@ def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> byt
         raise failure(f"cannot render PDF page {page}: it {exc}") from None
 
 
-def _render_page(path: Path, page: int, width: int) -> bytes:
+def render_pdf_page_and_text(path: Path, page: int) -> tuple[bytes, TextLayer | None]:
+    """``render_pdf_page``, and the page's text layer (``_text_layer``) read in the same
+    child: its words in the rendered PNG's pixels; None where it has no usable one."""
+    import pypdfium2  # noqa: F401 - here, once: each child would import it again
+
+    try:
+        return _contained(_render_page, path, page, PDF_RENDER_WIDTH, "png+text",
+                          seconds=PDF_PAGE_SECONDS)
+    except _TooCostly as exc:
+        failure = PdfPageTooCostly if exc.lasting else SlideError
+        raise failure(f"cannot render PDF page {page}: it {exc}") from None
+
+
+def pdf_text_layer(path: Path, page: int) -> TextLayer | None:
+    """A page's text layer as ``render_pdf_page_and_text`` gives it, without rendering the
+    page (its rendered image is cached; its OCR is not)."""
+    import pypdfium2  # noqa: F401 - here, once: each child would import it again
+
+    try:
+        return _contained(_render_page, path, page, PDF_RENDER_WIDTH, "text",
+                          seconds=PDF_PAGE_SECONDS)
+    except _TooCostly as exc:
+        failure = PdfPageTooCostly if exc.lasting else SlideError
+        raise failure(f"cannot read the text of PDF page {page}: it {exc}") from None
+
+
+def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
+    """``wanted``: "png" (the PNG bytes), "text" (the text layer) or "png+text" (both)."""
     import pypdfium2 as pdfium
 
     try:
@@ -325,15 +371,106 @@ def _render_page(path: Path, page: int, width: int) -> bytes:
         raise SlideError(f"cannot open PDF: {exc}") from exc
     try:
         pdf_page = pdf[page - 1]
-        bitmap = pdf_page.render(scale=_render_scale(pdf_page, width))
-        image = bitmap.to_pil().convert("RGB")
+        scale = _render_scale(pdf_page, width)
+        # the bitmap's size as PdfPage.render makes it, and the device space of its words
+        size = (math.ceil(pdf_page.get_width() * scale), math.ceil(pdf_page.get_height() * scale))
+        layer = _text_layer(pdf_page, size) if "text" in wanted else None
+        if wanted == "text":
+            return layer
+        image = pdf_page.render(scale=scale).to_pil().convert("RGB")
         buf = io.BytesIO()
         image.save(buf, format="PNG", compress_level=1)
-        return buf.getvalue()
+        return (buf.getvalue(), layer) if "text" in wanted else buf.getvalue()
     except pdfium.PdfiumError as exc:
         raise SlideError(f"cannot render PDF page {page}: {exc}") from exc
     finally:
         pdf.close()
+
+
+def _text_layer(pdf_page: Any, size: tuple[int, int]) -> TextLayer | None:
+    """The page's words with their boxes in the pixels of a rendering ``size`` px large,
+    line by line as pdfium reads them; None where the layer is unusable (see
+    ``_LAYER_MIN_LETTERS``): OCR alone reads that page, as it reads a picture.
+
+    Text drawn invisible (render mode 3: a scanner's OCR layer over its scan) is left out:
+    it is another program's reading of a picture, which Tesseract reads here as it reads
+    every picture. So is text whose box lies outside the rendered page (outside the crop
+    box: nobody sees it on the slide), and text not upright on the rendered page (a chart's
+    axis label set sideways: its box, as tall as the label is long, would read as the
+    biggest line, the title). A word with a garbage character in a usable layer is left out
+    too; for each of these Tesseract's reading of its place stays.
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    chars = _layer_chars(pdf_page)
+    if chars is None:
+        return None
+    shown = [(char, garbage) for char, box, garbage in chars if box is not None]
+    letters = sum(char.isalnum() and not garbage for char, garbage in shown)
+    if (letters < _LAYER_MIN_LETTERS or letters < 0.5 * len(shown)
+            or sum(garbage for _, garbage in shown) > _LAYER_MAX_GARBAGE * len(shown)):
+        return None
+    x, y = ctypes.c_int(), ctypes.c_int()
+
+    def to_pixels(page_x: float, page_y: float) -> tuple[int, int]:
+        # the page's own rotation and crop box, as FPDF_RenderPageBitmap draws it
+        pdfium_c.FPDF_PageToDevice(pdf_page.raw, 0, 0, *size, 0, page_x, page_y, x, y)
+        return x.value, y.value
+
+    lines: TextLayer = [[]]
+    word, bounds, spoilt = "", [math.inf, math.inf, -math.inf, -math.inf], False
+    for char, box, garbage in [*chars, ("\n", None, False)]:
+        if box is not None:
+            word += char
+            spoilt |= garbage
+            bounds = [min(bounds[0], box[0]), min(bounds[1], box[1]),
+                      max(bounds[2], box[2]), max(bounds[3], box[3])]
+            continue
+        if word and not spoilt:
+            corners = [to_pixels(bounds[0], bounds[1]), to_pixels(bounds[2], bounds[3])]
+            left, right = sorted(c[0] for c in corners)
+            top, bottom = sorted(c[1] for c in corners)
+            middle = ((left + right) / 2, (top + bottom) / 2)
+            if 0 <= middle[0] < size[0] and 0 <= middle[1] < size[1]:
+                lines[-1].append((word, [left, top, max(right - left, 1), max(bottom - top, 1)]))
+        word, bounds, spoilt = "", [math.inf, math.inf, -math.inf, -math.inf], False
+        if char == "\n" and lines[-1]:
+            lines.append([])
+    return [line for line in lines if line] or None
+
+
+def _layer_chars(pdf_page: Any) -> list[tuple[str, Any, bool]] | None:
+    """The page's characters as (character, box in points, garbage), a space or a line
+    break ("\\n") with box None for one that parts words or is left out (``_text_layer``);
+    None for more than ``_LAYER_MAX_CHARS``."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = pdf_page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count > _LAYER_MAX_CHARS:
+            return None
+        turned = pdf_page.get_rotation()  # degrees clockwise, as pdfium's character angles
+        chars = []
+        for i in range(count):
+            code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+            char = chr(code) if 0 < code < 0x110000 else "\ufffd"
+            text_object = pdfium_c.FPDFText_GetTextObject(textpage, i)
+            angle = (math.degrees(pdfium_c.FPDFText_GetCharAngle(textpage, i)) + turned) % 360
+            if (char.isspace() or pdfium_c.FPDFText_IsGenerated(textpage, i) == 1
+                    or min(angle, 360 - angle) > 10
+                    or (text_object and pdfium_c.FPDFTextObj_GetTextRenderMode(text_object)
+                        == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)):
+                chars.append(("\n" if char in "\r\n" else " ", None, False))
+                continue
+            garbage = (unicodedata.category(char) in _GARBAGE_CATEGORIES or char == "\ufffd"
+                       or pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) == 1)
+            chars.append((char, textpage.get_charbox(i), garbage))
+        return chars
+    finally:
+        textpage.close()
 
 
 def split_source(source: str) -> tuple[str, int | None]:
@@ -413,6 +550,28 @@ def source_identity(root: Path, source: str) -> str:
     except OSError as exc:
         raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
     return pdf_page_identity(digest, page) if page else digest
+
+
+def read_source_and_text(root: Path, source: str) -> tuple[bytes, TextLayer | None]:
+    """``read_source``, and a PDF page's text layer (None: an image, or no usable layer)."""
+    path, page = _source_path(root, source)
+    if not page:
+        return read_source(root, source), None
+    try:
+        return render_pdf_page_and_text(path, page)
+    except OSError as exc:
+        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
+
+
+def source_text_layer(root: Path, source: str) -> TextLayer | None:
+    """A slide's text layer, as ``read_source_and_text`` gives it, without rendering."""
+    path, page = _source_path(root, source)
+    if not page:
+        return None
+    try:
+        return pdf_text_layer(path, page)
+    except OSError as exc:
+        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
 
 
 def read_source(root: Path, source: str) -> bytes:

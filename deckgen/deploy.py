@@ -68,8 +68,9 @@ from deckgen.deploy_cdn import (
     merge_paths,
 )
 from deckgen.errors import ConfigError, DeckgenError, RemoteServiceError
-from deckgen.files import is_system_file
+from deckgen.files import is_system_file, name_few
 from deckgen.progress import SILENT, Progress
+from deckgen.site_marker import SITE_MARKER
 
 UPLOAD_THREADS = 8
 # Invalidations still owed, one JSON object per deploy that owes some, kept in the bucket
@@ -111,8 +112,8 @@ DELETE_DENIED_HINT = ("to delete stale objects the credentials (AWS_PROFILE) nee
 # what a refused --delete says was done before it: only the stale objects are left over
 UPLOADS_DONE = "the uploads are done and the site is live"
 
-# SITE_MARKER: the build's record of the finished site, for `deckgen deploy` to check
-LOCAL_ONLY = re.compile(r"\..+\.tmp|\.deckgen-site")  # and files.is_system_file's
+# temp files, and the build's record of the finished site, for `deckgen deploy` to check
+LOCAL_ONLY = re.compile(r"\..+\.tmp|" + re.escape(SITE_MARKER))  # and files.is_system_file's
 # version-control folders (a site kept in git for another host): history and remotes' URLs,
 # never pages; deploy leaves them out without looking in (a `.git` file, a worktree's, too)
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", ".jj", "_darcs"})
@@ -413,7 +414,7 @@ def _refusal(deleted: list[str], local: dict[str, LocalFile], remote: dict[str, 
                              prefix=prefix)
     total, flag = len(deleted), f"--max-delete {len(deleted)}"
     gone = [g["path"] for g in why["gone_folders"]]
-    gone_names = ", ".join(gone[:4]) + (f", +{len(gone) - 4} more" if len(gone) > 4 else "")
+    gone_names = name_few(gone, 4, ", +{n} more")
     parts = [(why["renamed"], "in folders the new site fills with new files (renamed files: "
               "an upgrade or a re-encode?)"),
              (why["gone"], f"in folders it no longer has ({gone_names})"),
@@ -782,8 +783,8 @@ def _delete_batch(s3, bucket: str, keys: list[str], *, done: str = "") -> None:
         raise _explain(exc, "cannot delete stale objects", denied_hint) from exc
     if errors := response.get("Errors"):
         first, code = errors[0], errors[0].get("Code", "")
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        what = f"cannot delete {first.get('Key')}{more}: {first.get('Message')} ({code})"
+        keys = name_few([str(e.get("Key")) for e in errors], 1, " (and {n} more)")
+        what = f"cannot delete {keys}: {first.get('Message')} ({code})"
         if code in RETRY_LATER_CODES:  # SlowDown, InternalError per key
             raise RemoteServiceError(f"{what}; {BUSY_HINT}")
         if code in DENIED_CODES:  # DeleteObjects answers 200 and refuses key by key

@@ -8,6 +8,8 @@ import posixpath
 import re
 from urllib.parse import quote
 
+from deckgen.files import name_few
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60, must-revalidate"
 MAX_INVALIDATION_PATHS = 1000  # beyond this one wildcard is cheaper and within quota
@@ -103,9 +105,8 @@ def describe_groups(groups: list[dict], limit: int = 4) -> str:
     """``group_keys`` as one short line: "slide/acme/ (29 files), deck/acme.html, +2 more"."""
     names = [f"{g['path']} ({g['files']} files)" if g["whole_folder"]
              else f"{g['files']} files in {g['path']}" if g["files"] > 1
-             else g["path"] for g in groups[:limit]]
-    more = len(groups) - limit
-    return ", ".join(names) + (f", +{more} more" if more > 0 else "")
+             else g["path"] for g in groups]
+    return name_few(names, limit, ", +{n} more")
 
 
 def _kept_folders(site_keys: set[str], prefix: str) -> tuple[set[str], set[str]]:

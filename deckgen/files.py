@@ -10,7 +10,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +42,30 @@ os.umask(_UMASK)
 OUTPUT_MODE = 0o666 & ~_UMASK
 
 
+@contextmanager
+def temp_file(path: Path, *, durable: bool = False) -> Iterator[tuple[IO[bytes], Path]]:
+    """A new file beside ``path`` to write it through, open for binary writing, and its
+    own path. The one place temp files are named: ``.<name>.<random>.tmp``, what
+    ``remove_temp_files`` sweeps after a killed process and deploy never uploads
+    (``deploy.LOCAL_ONLY``); its mode is what a plain open() gives. When the block ends
+    it is closed (``durable``: fsynced first, so it survives a power loss) and moved over
+    ``path``, unless the block deleted it; it is deleted if anything fails."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.chmod(tmp, OUTPUT_MODE)
+            yield fh, tmp
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        if tmp.exists():
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
     """Write to a temp file in the same folder, then rename it over ``path``.
 
@@ -51,18 +75,11 @@ def atomic_write(path: Path, data: bytes, *, durable: bool = False) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with temp_file(path, durable=durable) as (fh, _):
             fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.chmod(tmp, OUTPUT_MODE)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None:  # a write's: say which file
+    except OSError as exc:
+        if exc.filename is None:  # a write's: say which file
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
@@ -77,6 +94,15 @@ def remove_temp_files(folder: Path) -> int:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def name_few(items: Sequence[str], named: int, rest: str, **fields: object) -> str:
+    """The first ``named`` items, joined by ", ", then ``rest`` when some are left out:
+    a format string given their count as ``{n}`` (and ``fields``: user text never goes
+    into the format string itself). ``name_few(paths, 2, ", +{n} more")``: "a, b, +3 more".
+    A few names tell what happened; hundreds would bury it."""
+    left = len(items) - named
+    return ", ".join(items[:named]) + (rest.format(n=left, **fields) if left > 0 else "")
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

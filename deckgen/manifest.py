@@ -224,10 +224,12 @@ def stage_versions() -> dict[str, str]:
     import cv2
 
     from deckgen import __version__, bundle, classify, index, ocr, site, upscale
+    from deckgen.corpus_pdf import PDF_TEXT_LAYER_RULE
     from deckgen.slide_task import IMAGES_VERSION_ID
 
     return {"deckgen": __version__, "upscale": upscale.VERSION, "opencv": cv2.__version__,
-            "ocr": ocr.VERSION, "tesseract": ocr.tesseract_version(),
+            "ocr": ocr.VERSION, "pdf-text": PDF_TEXT_LAYER_RULE,
+            "tesseract": ocr.tesseract_version(),
             "images": IMAGES_VERSION_ID, "classify": classify.VERSION, "index": index.VERSION,
             "site": site.VERSION, "bundle": bundle.VERSION}
 
@@ -237,6 +239,7 @@ VERSION_EFFECTS = {
     "upscale": ("upscaling", "every slide is upscaled, read and classified again"),
     "opencv": ("OpenCV", "every slide is upscaled, read and classified again"),
     "ocr": ("OCR", "every slide is read again"),
+    "pdf-text": ("how PDF pages' text layers are read", "every PDF page is read again"),
     "tesseract": ("Tesseract", "every slide is read again"),
     "images": ("the slides' published images", "every slide's images are made again"),
     "classify": ("the section classifier", "every deck is classified again"),

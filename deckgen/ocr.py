@@ -32,14 +32,26 @@ import subprocess
 import time
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from deckgen.errors import MissingDependencyError, SlideError
-from deckgen.ocr_layout import Line, dehyphenate, find_title, is_letter, reading_order
+from deckgen.ocr_layout import (
+    Line,
+    dehyphenate,
+    find_title,
+    is_letter,
+    layer_lines,
+    reading_order,
+    without_covered,
+)
 from deckgen.records import OcrResult, Word
 from deckgen.text import CJK_LETTERS, HAN_KANA
+
+if TYPE_CHECKING:
+    from deckgen.corpus_pdf import TextLayer
 
 # ocr-8: columns read one after the other (XY-cut); compounds keep their hyphen
 # ocr-9: figures two heights apart are not one line; tables stay row by row; a logo and a
@@ -497,8 +509,37 @@ def tesseract_input(gray: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
-def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0) -> OcrResult:
-    """OCR one (upscaled) slide; word boxes come back in source-slide pixels."""
+# "7", "Page 7", "7 / 25": a page number, which a layer has even where it is drawn too small
+# or faint for Tesseract; on a cover it would read as a figure ("layout: numeric")
+_PAGE_NUMBER = re.compile(r"(page\s*)?\d{1,3}(\s*(/|of)\s*\d{1,3})?", re.IGNORECASE)
+_MARGIN = 0.12  # share of the page's height at the top and the bottom where page numbers sit
+
+
+def _is_page_number(line: list[tuple[str, list[int]]], page_height: float) -> bool:
+    top = min(box[1] for _, box in line)
+    bottom = max(box[1] + box[3] for _, box in line)
+    in_margin = bottom <= _MARGIN * page_height or top >= (1 - _MARGIN) * page_height
+    return in_margin and _PAGE_NUMBER.fullmatch(" ".join(text for text, _ in line)) is not None
+
+
+def _text_layer_lines(text_layer: TextLayer, page_height: float) -> list[Line]:
+    """A PDF page's text layer as lines of words read for sure (confidence 100), without
+    what Tesseract's words would lose as noise too (a bullet, a rule), and without a page
+    number in the page's top or bottom margin."""
+    return layer_lines([
+        [Word(text, 100.0, list(box)) for text, box in line
+         if any(ch.isalnum() for ch in text) or _is_lone_sign(text)]
+        for line in text_layer if not _is_page_number(line, page_height)])
+
+
+def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
+        text_layer: TextLayer | None = None) -> OcrResult:
+    """OCR one (upscaled) slide; word boxes come back in source-slide pixels.
+
+    A PDF page's ``text_layer`` (``corpus_pdf.read_source_and_text``: its words in source
+    pixels) gives the words it has as they are; Tesseract's words outside them (text in the
+    page's pictures) join them, and both are read into lines and a title alike.
+    """
     start = time.perf_counter()
     gray = _decode_gray(image_png)
     if max(gray.shape) > MAX_SIDE:  # Tesseract would fail with "Image too large"
@@ -506,7 +547,12 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0) -> OcrResult:
                          f"at most {MAX_SIDE:,} px a side: crop or split it")
     tsv, txt = split_output(_run_tesseract(tesseract_input(gray), params))
     scale = scale if scale > 0 else 1.0
-    lines = reading_order(_parse_tsv(tsv, scale, params.min_conf, txt))
+    lines = _parse_tsv(tsv, scale, params.min_conf, txt)
+    if text_layer:
+        cover = [Word(text, 100.0, list(box)) for line in text_layer for text, box in line]
+        lines = without_covered(lines, cover) + _text_layer_lines(text_layer,
+                                                                  gray.shape[0] / scale)
+    lines = reading_order(lines)
     joined = dehyphenate([ln.text for ln in lines])
     texts: list[str] = []
     words: list[Word] = []

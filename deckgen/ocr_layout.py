@@ -104,6 +104,44 @@ def reading_order(lines: list[Line]) -> list[Line]:
     return _layout_order(merged)
 
 
+def layer_lines(drawn: list[list[Word]]) -> list[Line]:
+    """A PDF text layer's lines, each in the order it is drawn, as fragments like Tesseract's
+    sparse blocks: a line is cut where its next word does not go on to the right within a
+    fragment's gap (text set in columns side by side, a line drawn back to front), and
+    ``reading_order`` joins the fragments of one row as it joins Tesseract's."""
+    lines: list[Line] = []
+    for words in drawn:
+        run: list[Word] = []
+        for word in words:
+            if run:
+                before = run[-1]
+                height = max(before.box[3], word.box[3])
+                gap = word.box[0] - (before.box[0] + before.box[2])
+                if not -0.5 * height <= gap < _SAME_LINE_GAP * height:
+                    lines.append(Line(run))
+                    run = []
+            run.append(word)
+        if run:
+            lines.append(Line(run))
+    return lines
+
+
+def without_covered(lines: list[Line], cover: list[Word], share: float = 0.3) -> list[Line]:
+    """``lines`` without their words that ``cover``'s boxes cover by ``share`` of their area
+    or more: a PDF page's text layer has read those exactly; what it lacks (text in its
+    pictures: a chart, a logo, a screenshot) stays."""
+    def covered(word: Word) -> float:
+        x, y, w, h = word.box
+        overlap = sum(
+            max(0, min(x + w, c.box[0] + c.box[2]) - max(x, c.box[0]))
+            * max(0, min(y + h, c.box[1] + c.box[3]) - max(y, c.box[1]))
+            for c in cover)
+        return overlap / max(w * h, 1)
+
+    kept = [Line([w for w in line.words if covered(w) < share]) for line in lines]
+    return [line for line in kept if line.words]
+
+
 def _layout_order(lines: list[Line], columns: bool = True) -> list[Line]:
     """Recursive XY-cut: columns where the lines part into columns, else bands, else rows.
 

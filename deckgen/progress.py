@@ -9,6 +9,7 @@ at most one a second.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 
@@ -23,10 +24,27 @@ from rich.progress import (
 from rich.progress import Progress as _RichProgress
 
 
+class Output(Console):
+    """A console that, when its reader goes (`deckgen build 2>&1 | head -2`), turns
+    output off and lets the command go on to its own exit code; rich's own would stop it
+    with exit 1 (a build halfway, its report.json saying "error": "1"). A build's report
+    is in report.json all the same."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        with contextlib.suppress(OSError, ValueError):  # no file descriptor: quiet is enough
+            closed = os.fstat(self.file.fileno())
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            for fd in (1, 2):  # stdout and stderr, where they are that pipe: to /dev/null
+                if os.path.samestat(os.fstat(fd), closed):
+                    os.dup2(devnull, fd)
+            os.close(devnull)
+
+
 class Progress:
     def __init__(self, quiet: bool = False, clock: Callable[[], float] = time.perf_counter):
         self.quiet = quiet
-        self.console = Console(stderr=True)
+        self.console = Output(stderr=True)
         self.clock = clock
 
     @contextlib.contextmanager

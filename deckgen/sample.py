@@ -117,6 +117,10 @@ def generate(out_dir: Path, *, seed: int = 2026, n_decks: int = 14, truth_dir: P
     With ``truth_dir``, also write an eval-dev style set there: labels.csv, lowres/ (the
     corpus bytes), truth/ (each slide's exact text, one block a line) and hires/ (1920 PNGs).
     """
+    # the folders first: one that cannot be made (under a file, not writable) says so, not
+    # hidden behind "install fonts"
+    for folder in filter(None, (out_dir, truth_dir)):
+        Path(folder).mkdir(parents=True, exist_ok=True)
     check_fonts()
     labels: list[list[object]] = []
     slugs = []

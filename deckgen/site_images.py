@@ -35,6 +35,13 @@ MAX_SIDE = 16383
 # and of the build cache's key for the encoded files.
 ENCODER = (f"{VARIANTS_VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|"
            f"webp:{WEBP_QUALITY}:{WEBP_METHOD}")
+# An enlarged slide's original (bundle_images.original_image: what the dataset stores) is
+# published beside its variants, for a reader to check figures super-resolution may have
+# redrawn wrong (QA-76). Its name hashes the source's SHA-256 and this: bump it when
+# original_image makes other bytes of the same source. Not in ENCODER: the variants keep
+# their names, so no reader's cache and no build cache is made stale by the original.
+ORIGINAL_VERSION = "1"
+ORIGINAL_EXTS = ("jpg", "png", "webp")  # what original_image gives
 
 
 def _variant_size(width: int, height: int, target: int | None) -> tuple[int, int]:
@@ -110,7 +117,8 @@ def _as_written(path: Path, recorded: list[int] | None) -> bool:
 
 def _slide_images(
     slide: Slide, get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path,
-    written: Written,
+    written: Written, get_source: Callable[[Slide], bytes] | None = None,
+    max_pixels: int | None = None,
 ) -> dict:
     # Names hash what determines the bytes (the upscaled image and the encoder
     # settings), so an unchanged slide is recognised without reading anything.
@@ -147,7 +155,36 @@ def _slide_images(
     for name, (owner, size) in plan.items():
         entry[name], entry[f"{name}_webp"] = url(owner, "jpg"), url(owner, "webp")
         entry[f"{name}_width"], entry[f"{name}_height"] = size
+    up = slide.upscale
+    if get_source is not None and up is not None and up.scale > 1 and up.source_width:
+        original = _original(slide, get_source, max_pixels, out_dir, written, stem)
+        if original is not None:
+            entry["original"] = original
+            entry["original_width"], entry["original_height"] = (up.source_width,
+                                                                  up.source_height)
     return entry
+
+
+def _original(slide: Slide, get_source: Callable[[Slide], bytes], max_pixels: int | None,
+              out_dir: Path, written: Written, stem: str) -> str | None:
+    """The URL of the slide's original, written unless it stands as last written (then the
+    source is not read); None when the source cannot be read now (the page shows no
+    original: the slide itself was built from it before, so this never fails the build)."""
+    key = sha256_bytes(f"original:{ORIGINAL_VERSION}|{slide.sha256}".encode())[:10]
+    names = [f"{stem}-original.{key}.{ext}" for ext in ORIGINAL_EXTS]
+    for name in names:
+        if _as_written(out_dir / name, written.get(name)):
+            return name
+    from deckgen.bundle_images import original_image  # it imports this module
+
+    try:
+        ext, data, _ = original_image(get_source(slide), max_pixels)
+    except Exception:  # a source gone or unreadable since it was upscaled
+        return None
+    name = f"{stem}-original.{key}.{ext}"
+    write_if_changed(out_dir / name, data)
+    written[name] = _stat(out_dir / name) or [-1, -1]
+    return name
 
 
 def _plan_of(files: dict[str, bytes]) -> dict[str, tuple[str, tuple[int, int]]]:
@@ -175,19 +212,23 @@ def write_images(
     out_dir: Path,
     progress: Progress = SILENT,
     written: Written | None = None,
+    get_source: Callable[[Slide], bytes] | None = None,
+    max_pixels: int | None = None,
 ) -> dict[str, dict]:
     """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
 
     ``get_variants`` gives a slide's encoded files (from the build cache, or
     ``encode_variants`` of its upscaled image). ``written`` is the last run's record of
     the files (``Written``), updated here: a slide whose files all stand as recorded is
-    not read at all.
+    not read at all. ``get_source`` (a slide's source bytes, as the dataset bundle reads
+    them): an enlarged slide's original is published too (``original``, ``_original``);
+    ``max_pixels``: the build's ``[upscale] max_pixels``, for one converted to PNG.
     """
     out_dir = Path(out_dir)
     written = {} if written is None else written
     # Pillow releases the GIL while encoding one the cache missed; a few threads are enough.
     def one(slide: Slide) -> dict:
-        return _slide_images(slide, get_variants, out_dir, written)
+        return _slide_images(slide, get_variants, out_dir, written, get_source, max_pixels)
 
     entries = {}
     with (ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,

@@ -39,7 +39,11 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         if any(LOCAL_ONLY.fullmatch(part) for part in parts):  # the build's marker, temporary
             self.send_error(404)  # files: never deployed
             return None
-        return super().send_head()
+        try:
+            return super().send_head()
+        except UnicodeEncodeError:  # a name an ASCII locale cannot spell (LC_ALL=C): no such
+            self.send_error(404)  # file, as under UTF-8, not a dropped connection
+            return None
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", self.csp)

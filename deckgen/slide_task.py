@@ -22,7 +22,13 @@ from typing import Any
 from deckgen import bundle_images, classify, ocr, ocr_layout, site_images, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
-from deckgen.corpus_pdf import PdfPageTooCostly, read_source
+from deckgen.corpus_pdf import (
+    PdfPageTooCostly,
+    read_source,
+    read_source_and_text,
+    source_text_layer,
+    split_source,
+)
 from deckgen.errors import DeckgenError
 from deckgen.files import atomic_write
 from deckgen.records import OcrResult, Slide, UpscaleResult
@@ -126,6 +132,9 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
     out: dict[str, Any] = {}
     png = None
     up = None
+    # a PDF page's text layer, read where OCR runs (in the same child as its rendering)
+    text_layer = None
+    wants_layer = task.ocr_params is not None and split_source(task.source)[1] is not None
     if task.cached_upscale is not None:
         store = Cache(Path(task.cache_root))
         png = store.get(task.upscale_key, "png")
@@ -136,7 +145,10 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
             out["cache_not_on_worker"] = True
     if png is None:
         try:
-            data = read_source(Path(task.corpus_root), task.source)
+            if wants_layer:
+                data, text_layer = read_source_and_text(Path(task.corpus_root), task.source)
+            else:
+                data = read_source(Path(task.corpus_root), task.source)
             png, up = upscale.upscale(data, task.upscale_params)
         except PdfPageTooCostly as exc:  # the same next time: the parent remembers it
             return {"failed": "upscale", "reason": reason(exc), "lasting": True}
@@ -145,7 +157,11 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
         out["upscale"] = (png, up.to_dict())
     if task.ocr_params is not None:
         try:
-            out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale).to_dict()
+            if wants_layer and "upscale" not in out:  # the upscaled image was cached: the
+                # page is not rendered again, its text is read alone
+                text_layer = source_text_layer(Path(task.corpus_root), task.source)
+            out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale,
+                                 text_layer=text_layer).to_dict()
         except Exception as exc:
             return {**out, "failed": "ocr", "reason": reason(exc)}
     if task.encode_images:

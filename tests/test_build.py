@@ -821,8 +821,8 @@ def test_a_root_page_the_last_build_made_goes_when_no_longer_made_even_without_t
         tmp_path, tiny_corpus):
     # QA-70: a decks-2.html of a deckgen from before pages carried their mark (or made from
     # templates without it) stayed for ever, deployed, linking a deck gone
-    from deckgen.build import SITE_MARKER, site_marker, unfinished_site
     from deckgen.files import content_stamp
+    from deckgen.site_marker import SITE_MARKER, site_marker, unfinished_site
 
     out = tmp_path / "site"
 

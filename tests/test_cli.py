@@ -226,6 +226,25 @@ def test_options_have_help_and_state_the_defaults_the_config_gives():
     assert "Rewrite the dataset archive from the last build's cache." in _help("bundle")
 
 
+def test_sample_says_its_folder_cannot_be_made_before_asking_for_fonts(tmp_path):
+    (tmp_path / "afile").write_text("mine")
+    no_fonts = ("import sys; from pathlib import Path; import deckgen.sample_canvas as canvas; "
+                "canvas.FONT_DIR = Path(sys.argv.pop()); from deckgen.cli import main; main()")
+    result = subprocess.run([sys.executable, "-c", no_fonts, "sample", "--out",
+                             str(tmp_path / "afile" / "corpus"), str(tmp_path / "no-fonts")],
+                            capture_output=True, text=True)
+    assert result.returncode == 3, result.stderr  # not 4, "install fonts-dejavu-core"
+    assert f"Not a directory: {tmp_path / 'afile' / 'corpus'}" in result.stderr
+
+
+def test_make_test_fast_installs_what_its_tests_need_but_no_browser():
+    dry = subprocess.run(["make", "-n", "test-fast"], cwd=ROOT, capture_output=True, text=True)
+    apt = [line for line in dry.stdout.splitlines() if "tools/ensure-apt.sh" in line]
+    assert any("fonts-liberation2" in line and "tesseract-ocr" in line for line in apt), apt
+    assert any(line.endswith("libreoffice-impress-nogui") for line in apt), apt
+    assert not any("chromium" in line for line in apt), apt  # its browser tests are e2e
+
+
 def deckgen(*words: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "deckgen.cli", *words], capture_output=True,
                           text=True, cwd=cwd)

@@ -262,3 +262,21 @@ def test_site_search_engines_is_true_or_false(tmp_path):
     with pytest.raises(ConfigError, match=r"\[site\] unknown key 'search_engine' \(known: "
                                           r"base_url, search_engines, title\)"):
         load_config(path)
+
+
+def test_a_config_saved_by_notepad_with_a_byte_order_mark_is_read(tmp_path):
+    from deckgen.cli_publish import _written_keys
+
+    path = tmp_path / "deckgen.toml"
+    path.write_bytes(b"\xef\xbb\xbf[build]\ncorpus = \"decks\"\n")
+    assert load_config(path).build.corpus.endswith("decks")
+    assert _written_keys(path, "build") == ["corpus"]  # what `bundle build` reads of it
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_a_config_not_in_utf8_says_to_save_it_as_utf8(tmp_path, encoding):
+    path = tmp_path / "deckgen.toml"
+    path.write_bytes('[build]\ncorpus = "Décks"\n'.encode(encoding))
+    with pytest.raises(ConfigError, match=r"deckgen.toml: not UTF-8 text \(byte \d+\); save it "
+                                          "as UTF-8"):
+        load_config(path)

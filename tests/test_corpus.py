@@ -244,18 +244,18 @@ def make_pptx(path, slides):
     deck.save(path)
 
 
-def test_add_a_presentation_renders_its_slides(tmp_path):
-    from deckgen import ocr
+def test_add_a_presentation_keeps_its_pdf_with_its_text(tmp_path):
+    from deckgen.corpus_pdf import pdf_text_layer, render_pdf_page
 
     pptx = tmp_path / "Acme board deck (final).pptx"
     make_pptx(pptx, [("The Problem", "Clinics lose one appointment in five"),
                      ("Our Team", "Ada Lovelace, CEO")])
     deck_dir = add_deck(tmp_path / "corpus", [pptx], meta={"company": "Acme"})
-    assert sorted(p.name for p in deck_dir.iterdir()) == ["001.png", "002.png", "deck.toml"]
-    first = (deck_dir / "001.png").read_bytes()
-    assert Image.open(io.BytesIO(first)).size[0] == 1920
-    text = ocr.ocr(first, ocr.OcrParams()).text
-    assert "Problem" in text and "appointment" in text
+    # its slides carry text: kept whole, as LibreOffice's PDF of them
+    assert sorted(p.name for p in deck_dir.iterdir()) == ["deck.pdf", "deck.toml"]
+    assert Image.open(io.BytesIO(render_pdf_page(deck_dir / "deck.pdf", 1))).size[0] == 1920
+    words = [word for line in pdf_text_layer(deck_dir / "deck.pdf", 1) for word, _ in line]
+    assert "Problem" in words and "appointment" in words
     assert [p.name for p in (tmp_path / "corpus").iterdir()] == ["acme"]  # no staging left
 
 

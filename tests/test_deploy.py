@@ -18,7 +18,6 @@ from botocore.config import Config
 from rich.console import Console
 
 from deckgen import deploy as deploy_mod
-from deckgen.build import SITE_MARKER
 from deckgen.deploy import content_type, deploy
 from deckgen.deploy_cdn import (
     IMMUTABLE,
@@ -38,6 +37,7 @@ from deckgen.errors import (
 )
 from deckgen.files import content_stamp, is_system_file
 from deckgen.progress import Progress
+from deckgen.site_marker import SITE_MARKER
 
 SITE_URL = "https://gallery.example.org"
 
@@ -1722,7 +1722,7 @@ def test_a_site_changed_since_the_build_is_refused_naming_the_files(tmp_path):
     import subprocess
     import sys
 
-    from deckgen.build import site_marker, unfinished_site
+    from deckgen.site_marker import site_marker, unfinished_site
 
     site = make_site(tmp_path / "site", DECKS_A)
     old_marker = (site / SITE_MARKER).read_text()  # an older deckgen's: the digest alone

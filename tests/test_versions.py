@@ -12,6 +12,7 @@ from pathlib import Path
 from conftest import build_cmd
 
 from deckgen import __version__, bundle, classify, index, ocr, site, upscale
+from deckgen.corpus_pdf import PDF_TEXT_LAYER_RULE
 from deckgen.slide_task import IMAGES_VERSION_ID
 
 
@@ -179,6 +180,7 @@ def test_version_names_the_stage_versions():
     done = subprocess.run([sys.executable, "-m", "deckgen.cli", "--version"],
                           capture_output=True, text=True, check=True)
     assert done.stdout == (
-        f"deckgen {__version__} (upscale {upscale.VERSION}, {ocr.VERSION}, images "
+        f"deckgen {__version__} (upscale {upscale.VERSION}, {ocr.VERSION}, "
+        f"{PDF_TEXT_LAYER_RULE}, images "
         f"{IMAGES_VERSION_ID}, {classify.VERSION}, index {index.VERSION}, site {site.VERSION}, "
         f"bundle {bundle.VERSION})\n")

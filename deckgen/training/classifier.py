@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deckgen.classify import _log_softmax, features, normalize
+from deckgen.classify import features, log_softmax, normalize
 from deckgen.records import SECTIONS, OcrResult
 from deckgen.training.cues import BODY_CUES, TITLE_CUES
 
@@ -290,7 +290,7 @@ def fit(x: SparseRows, y: np.ndarray, l2: float, steps: int = 600) -> tuple:
     v = [np.zeros_like(w), np.zeros_like(b)]
     lr, beta1, beta2 = 0.05, 0.9, 0.999
     for step in range(1, steps + 1):
-        p = np.exp(_log_softmax(x @ w + b))
+        p = np.exp(log_softmax(x @ w + b))
         grad_logits = (p - onehot) / n
         grads = [x.t_matmul(grad_logits) + l2 * w, grad_logits.sum(axis=0)]
         for i, (param, g) in enumerate(zip((w, b), grads, strict=True)):
@@ -305,7 +305,7 @@ def fit(x: SparseRows, y: np.ndarray, l2: float, steps: int = 600) -> tuple:
 def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     best = (float("inf"), 1.0)
     for t in np.arange(0.3, 4.01, 0.05):
-        nll = -_log_softmax(logits / t)[np.arange(len(y)), y].mean()
+        nll = -log_softmax(logits / t)[np.arange(len(y)), y].mean()
         best = min(best, (float(nll), float(t)))
     return round(best[1], 2)
 

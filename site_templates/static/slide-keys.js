@@ -1,4 +1,5 @@
-// Slide pages: the Left and Right arrow keys follow the page's rel="prev" / rel="next" links.
+// Slide pages: the Left and Right arrow keys follow the page's rel="prev" / rel="next" links
+// (so does a swipe on the slide, and an enlarged slide's original can be shown: at the end).
 // Ignored while typing in a field or with a modifier held, so browser shortcuts keep working,
 // and while the arrows move a caret or selection through the page's text (caret browsing, F7).
 
@@ -48,3 +49,69 @@ document.addEventListener("keydown", (event) => {
     if (press === keysDown && now.focusNode === before[0] && now.focusOffset === before[1]) follow(rel);
   });
 });
+
+// QA-76: super-resolution can redraw a chart's small figures wrong ("2019" as "2017"). A button
+// beside the caption's note shows the slide's original in the enhanced image's place, at the
+// same size (the browser's own smooth scaling), and back. Without scripting the caption's
+// "Original image" link opens the file.
+const originalLink = document.querySelector(".slide-original-link");
+const image = document.querySelector(".slide-figure img");
+const enhancedNote = document.querySelector(".slide-enhanced");
+if (originalLink && image && enhancedNote) {
+  const size = `${originalLink.dataset.width} × ${originalLink.dataset.height}`;
+  const zoom = image.closest("a");
+  const source = image.closest("picture")?.querySelector("source");
+  const enhanced = { src: image.src, srcset: image.srcset, sizes: image.sizes, zoom: zoom?.href };
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "slide-original-toggle";
+  let showingOriginal = false;
+  const show = (original) => {
+    showingOriginal = original;
+    button.textContent = original ? "Show enhanced" : `Show original (${size})`;
+    // the WebP <source> would win over the <img>'s own attributes: out while the original shows
+    if (original) {
+      // (the original as the one 1x candidate: Chromium kept the last pick's density for a lone
+      // src, its 480 px read as 421)
+      source?.remove();
+      image.removeAttribute("sizes");
+      image.srcset = `${originalLink.href} 1x`;
+      image.src = originalLink.href;
+    } else {
+      if (source) image.before(source);
+      image.sizes = enhanced.sizes;
+      image.srcset = enhanced.srcset;
+      image.src = enhanced.src;
+    }
+    if (zoom) zoom.href = original ? originalLink.href : enhanced.zoom;
+  };
+  button.addEventListener("click", () => show(!showingOriginal));
+  show(false);
+  enhancedNote.append(" ", button);
+}
+
+// Touch screens: a horizontal swipe on the slide turns the page as the arrow keys do (left:
+// next, right: previous). One finger only, so a pinch-zoom never turns it; a swipe that is
+// mostly vertical is the reader scrolling; a zoomed-in page pans instead.
+const SWIPE_MIN_PX = 50;
+const slideImage = document.querySelector(".slide-image");
+if (slideImage) {
+  let start = null;
+  slideImage.addEventListener("touchstart", (event) => {
+    const touch = event.touches[0];
+    start = event.touches.length === 1 ? { x: touch.clientX, y: touch.clientY } : null;
+  }, { passive: true });
+  slideImage.addEventListener("touchmove", (event) => {
+    if (event.touches.length > 1) start = null; // a second finger: a pinch
+  }, { passive: true });
+  slideImage.addEventListener("touchcancel", () => { start = null; }, { passive: true });
+  slideImage.addEventListener("touchend", (event) => {
+    if (!start || event.touches.length > 0) { start = null; return; }
+    const touch = event.changedTouches[0];
+    const dx = touch.clientX - start.x, dy = touch.clientY - start.y;
+    start = null;
+    const zoomed = window.visualViewport && window.visualViewport.scale > 1.01;
+    if (zoomed || Math.abs(dx) < SWIPE_MIN_PX || Math.abs(dx) < 2 * Math.abs(dy)) return;
+    follow(dx < 0 ? "next" : "prev");
+  }, { passive: true });
+}
