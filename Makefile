@@ -97,6 +97,7 @@ bench: bench-ocr bench-sr bench-search bench-build bench-bundle bench-curation b
 
 bench-sr: setup-dev
 	$(BIN)/python benchmarks/bench_sr.py
+	$(BIN)/python benchmarks/bench_figures.py
 
 bench-ocr: setup-dev
 	$(BIN)/python benchmarks/bench_ocr.py
