@@ -498,7 +498,8 @@ class Builder:
         written = written if isinstance(written, dict) else {}
         images = site_images.write_images(built, self.published_images, self.out,
                                           self.progress, written, get_source=self.source_bytes,
-                                          max_pixels=self.config.upscale.max_pixels)
+                                          max_pixels=self.config.upscale.max_pixels,
+                                          problems=self.report.problems)
         named = {url for entry in images.values() for url in entry.values()
                  if isinstance(url, str)}
         atomic_write(record, json.dumps({name: written[name] for name in sorted(named)

@@ -74,9 +74,7 @@ def original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, str
         ext = None
     if ext is not None and not _read_otherwise(data):
         return ext, data, _KEPT_FORMATS[ext]
-    from deckgen.upscale import UpscaleParams, decode_image  # cv2: not for `bundle verify`
-
-    bgr = decode_image(data, max_pixels or UpscaleParams().max_pixels)  # names what is wrong
+    png = pixels_png(data, max_pixels)  # names what is wrong
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # decode_image guarded
         with Image.open(io.BytesIO(data)) as image:
@@ -84,11 +82,20 @@ def original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, str
             fmt = "JPEG" if image.format == "MPO" else image.format or "unknown"
     if ext is None and fmt not in _CONVERTED_FORMATS:
         raise ValueError(f"source is a {fmt} image, not JPEG, PNG, WebP, GIF, BMP or TIFF")
+    return "png", png, fmt
+
+
+def pixels_png(data: bytes, max_pixels: int | None) -> bytes:
+    """A PNG of the pixels the pipeline reads of ``data`` (``upscale.decode_image``: the slide's
+    frame, upright, in RGB). A fresh image carries no metadata: no camera, place, time or
+    text chunk of the source goes with it."""
+    from deckgen.upscale import UpscaleParams, decode_image  # cv2: not for `bundle verify`
+
+    bgr = decode_image(data, max_pixels or UpscaleParams().max_pixels)
     out = io.BytesIO()
-    # a fresh image carries no metadata: the PNG holds pixels only, no time or text chunks
     Image.fromarray(bgr[..., ::-1].copy()).save(
         out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return "png", out.getvalue(), fmt
+    return out.getvalue()
 
 
 def match_stored_scale(row: dict[str, Any], slide: Slide, upscaled: bytes) -> None:

@@ -56,7 +56,7 @@ def inspect(
     import tempfile
 
     from deckgen.corpus import DOCUMENT_EXTENSIONS, IMAGE_EXTENSIONS, natural_key
-    from deckgen.corpus_pdf import as_pdf, pdf_page_count, render_pdf_page
+    from deckgen.corpus_pdf import as_pdf, pdf_page_count, render_pdf_page_and_text
     from deckgen.ocr import lang_order_note
     from deckgen.slide_task import inspect_images
 
@@ -71,15 +71,17 @@ def inspect(
                     (p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
                     key=lambda p: natural_key(p.name),
                 )
-                sources.extend((str(p), i, p.read_bytes) for i, p in enumerate(files, 1))
+                sources.extend((str(p), i, lambda p=p: (p.read_bytes(), None))
+                               for i, p in enumerate(files, 1))
             elif path.suffix.lower() in DOCUMENT_EXTENSIONS and path.is_file():
                 pdf = as_pdf(path, Path(converted) / str(k))
                 sources.extend(
-                    (str(path), n, lambda n=n, p=pdf: render_pdf_page(p, n))
+                    # its text layer too, as a build reads a PDF page
+                    (str(path), n, lambda n=n, p=pdf: render_pdf_page_and_text(p, n))
                     for n in range(1, pdf_page_count(pdf) + 1)
                 )
             elif path.is_file():
-                sources.append((str(path), 1, path.read_bytes))
+                sources.append((str(path), 1, lambda p=path: (p.read_bytes(), None)))
             else:
                 raise BadInputError(f"{path} does not exist")
         if not sources:

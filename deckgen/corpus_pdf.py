@@ -52,6 +52,15 @@ _LAYER_MAX_GARBAGE = 0.05
 _GARBAGE_CATEGORIES = frozenset({"Cn", "Co", "Cs", "Cc"})  # unassigned, private, control
 # more characters than a slide ever shows: not read one by one in the page's time (OCR alone)
 _LAYER_MAX_CHARS = 100_000
+# share of the page's height at the top and the bottom where its page number sits: there a
+# layer line that is the page's own number is left out ("7", "Page 7", "7 / 25", "7 of 25"),
+# which a layer has even where it is drawn too small or faint for Tesseract (on a cover it
+# read as a figure: "layout: numeric"); an axis label "0" or "100" there stays
+_PAGE_NUMBER_MARGIN = 0.12
+# a layer word shows when this share of its box (2 px at least) changes by more than this
+# many grey levels between the page rendered with its text and without (``_shown_words``)
+_SHOWN_SHARE = 0.01
+_SHOWN_STEP = 24
 
 # A page's text layer: its lines (as drawn), each a list of (word, [x, y, w, h]) in the
 # rendered page's pixels, the space that OCR word boxes use for a PDF page
@@ -324,41 +333,34 @@ def as_pdf(path: Path, work_dir: Path) -> Path:
 
 
 def render_pdf_page(path: Path, page: int, width: int = PDF_RENDER_WIDTH) -> bytes:
-    """Render one 1-based page to PNG bytes, one page at a time, in a child process
-    (``_contained``: a page that would take hours or gigabytes fails alone)."""
-    import pypdfium2  # noqa: F401 - here, once: each child would import it again
-
-    try:
-        return _contained(_render_page, path, page, width, seconds=PDF_PAGE_SECONDS)
-    except _TooCostly as exc:
-        failure = PdfPageTooCostly if exc.lasting else SlideError
-        raise failure(f"cannot render PDF page {page}: it {exc}") from None
+    """Render one 1-based page to PNG bytes (``read_pdf_page``)."""
+    return read_pdf_page(path, page, "png", width)
 
 
 def render_pdf_page_and_text(path: Path, page: int) -> tuple[bytes, TextLayer | None]:
     """``render_pdf_page``, and the page's text layer (``_text_layer``) read in the same
     child: its words in the rendered PNG's pixels; None where it has no usable one."""
-    import pypdfium2  # noqa: F401 - here, once: each child would import it again
-
-    try:
-        return _contained(_render_page, path, page, PDF_RENDER_WIDTH, "png+text",
-                          seconds=PDF_PAGE_SECONDS)
-    except _TooCostly as exc:
-        failure = PdfPageTooCostly if exc.lasting else SlideError
-        raise failure(f"cannot render PDF page {page}: it {exc}") from None
+    return read_pdf_page(path, page, "png+text")
 
 
 def pdf_text_layer(path: Path, page: int) -> TextLayer | None:
     """A page's text layer as ``render_pdf_page_and_text`` gives it, without rendering the
     page (its rendered image is cached; its OCR is not)."""
+    return read_pdf_page(path, page, "text")
+
+
+def read_pdf_page(path: Path, page: int, wanted: str, width: int = PDF_RENDER_WIDTH) -> Any:
+    """One 1-based page as ``wanted`` ("png", "text" or "png+text": ``_render_page``), read
+    one page at a time in a child process (``_contained``: a page that would take hours or
+    gigabytes fails alone)."""
     import pypdfium2  # noqa: F401 - here, once: each child would import it again
 
     try:
-        return _contained(_render_page, path, page, PDF_RENDER_WIDTH, "text",
-                          seconds=PDF_PAGE_SECONDS)
+        return _contained(_render_page, path, page, width, wanted, seconds=PDF_PAGE_SECONDS)
     except _TooCostly as exc:
         failure = PdfPageTooCostly if exc.lasting else SlideError
-        raise failure(f"cannot read the text of PDF page {page}: it {exc}") from None
+        doing = "read the text of" if wanted == "text" else "render"
+        raise failure(f"cannot {doing} PDF page {page}: it {exc}") from None
 
 
 def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
@@ -374,10 +376,12 @@ def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
         scale = _render_scale(pdf_page, width)
         # the bitmap's size as PdfPage.render makes it, and the device space of its words
         size = (math.ceil(pdf_page.get_width() * scale), math.ceil(pdf_page.get_height() * scale))
-        layer = _text_layer(pdf_page, size) if "text" in wanted else None
+        layer = _readable_text_layer(pdf_page, size, page) if "text" in wanted else None
+        image = pdf_page.render(scale=scale).to_pil().convert("RGB")
+        if layer:  # after the rendering: it makes the page's text invisible
+            layer = _shown_words(pdf_page, scale, image, layer)
         if wanted == "text":
             return layer
-        image = pdf_page.render(scale=scale).to_pil().convert("RGB")
         buf = io.BytesIO()
         image.save(buf, format="PNG", compress_level=1)
         return (buf.getvalue(), layer) if "text" in wanted else buf.getvalue()
@@ -385,6 +389,76 @@ def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
         raise SlideError(f"cannot render PDF page {page}: {exc}") from exc
     finally:
         pdf.close()
+
+
+def _readable_text_layer(pdf_page: Any, size: tuple[int, int], page: int) -> TextLayer | None:
+    """``_text_layer`` without the page's own page number (``_PAGE_NUMBER_MARGIN``), or None
+    where reading it fails: the page is read by OCR alone, as one without a layer, and never
+    fails for its layer."""
+    try:
+        layer = _text_layer(pdf_page, size)
+    except Exception:  # pdfium's errors on a damaged text page, whatever they are
+        return None
+    number = re.compile(rf"(page\s*)?{page}(\s*(/|of)\s*\d+)?", re.IGNORECASE)
+    margin = _PAGE_NUMBER_MARGIN * size[1]
+
+    def page_number(line: list[tuple[str, list[int]]]) -> bool:
+        top = min(box[1] for _, box in line)
+        bottom = max(box[1] + box[3] for _, box in line)
+        return ((bottom <= margin or top >= size[1] - margin)
+                and number.fullmatch(" ".join(text for text, _ in line)) is not None)
+
+    def footer_number(line: list[tuple[str, list[int]]], at: int) -> bool:
+        # "Brightloom · Confidential      7": the number at the end of a footer, set apart
+        if len(line) < 2:
+            return False
+        box = line[at][1]
+        other = line[at + 1 if at == 0 else at - 1][1]
+        gap = other[0] - (box[0] + box[2]) if at == 0 else box[0] - (other[0] + other[2])
+        return gap > 2 * box[3] and page_number([line[at]])
+
+    kept = []
+    for line in layer or []:
+        if page_number(line) or _letter_spaced(line):
+            continue  # a letter-spaced heading ("M A R K E T"): Tesseract reads it whole
+        kept.append([word for at, word in enumerate(line)
+                     if at not in (0, len(line) - 1) or not footer_number(line, at)])
+    return [line for line in kept if line] or None
+
+
+def _letter_spaced(line: list[tuple[str, list[int]]]) -> bool:
+    """A line set with wide letter spacing, which pdfium reads as one word a letter (QA-77:
+    "M A R K E T O P P O R T U N I T Y")."""
+    single = sum(len(text) == 1 and text.isalpha() for text, _ in line)
+    return len(line) >= 4 and single >= 0.6 * len(line)
+
+
+def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer) -> TextLayer | None:
+    """The layer's words whose ink shows on ``image``, the page rendered at ``scale``: the
+    page is rendered again with every text object invisible, and a word whose box does not
+    change is not seen by anyone (QA-77: a "hide before sending" note under a picture, white
+    text on white, a layer of the PDF switched off). Tesseract reads what shows there.
+    Changes the page's text objects: call it last."""
+    import numpy as np
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        for text in pdf_page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=16):
+            pdfium_c.FPDFTextObj_SetTextRenderMode(text.raw,
+                                                   pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+        bare = pdf_page.render(scale=scale).to_pil().convert("L")
+    except Exception:  # pdfium's errors, whatever they are: the page is left to OCR alone
+        return None
+    changed = np.abs(np.asarray(image.convert("L"), dtype=np.int16)
+                     - np.asarray(bare, dtype=np.int16)) > _SHOWN_STEP
+
+    def shows(box: list[int]) -> bool:
+        x, y, w, h = box
+        inside = changed[max(y, 0):y + h, max(x, 0):x + w]
+        return int(inside.sum()) >= max(2, _SHOWN_SHARE * inside.size)
+
+    kept = [[(text, box) for text, box in line if shows(box)] for line in layer]
+    return [line for line in kept if line] or None
 
 
 def _text_layer(pdf_page: Any, size: tuple[int, int]) -> TextLayer | None:
@@ -456,6 +530,10 @@ def _layer_chars(pdf_page: Any) -> list[tuple[str, Any, bool]] | None:
         chars = []
         for i in range(count):
             code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+            if code in (2, 0xFFFE):  # pdfium's hyphen at a line end, with no break after it:
+                # a hyphen and a break, so that ``dehyphenate`` joins the word again
+                chars += [("-", textpage.get_charbox(i), False), ("\n", None, False)]
+                continue
             char = chr(code) if 0 < code < 0x110000 else "\ufffd"
             text_object = pdfium_c.FPDFText_GetTextObject(textpage, i)
             angle = (math.degrees(pdfium_c.FPDFText_GetCharAngle(textpage, i)) + turned) % 360

@@ -509,27 +509,13 @@ def tesseract_input(gray: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
-# "7", "Page 7", "7 / 25": a page number, which a layer has even where it is drawn too small
-# or faint for Tesseract; on a cover it would read as a figure ("layout: numeric")
-_PAGE_NUMBER = re.compile(r"(page\s*)?\d{1,3}(\s*(/|of)\s*\d{1,3})?", re.IGNORECASE)
-_MARGIN = 0.12  # share of the page's height at the top and the bottom where page numbers sit
-
-
-def _is_page_number(line: list[tuple[str, list[int]]], page_height: float) -> bool:
-    top = min(box[1] for _, box in line)
-    bottom = max(box[1] + box[3] for _, box in line)
-    in_margin = bottom <= _MARGIN * page_height or top >= (1 - _MARGIN) * page_height
-    return in_margin and _PAGE_NUMBER.fullmatch(" ".join(text for text, _ in line)) is not None
-
-
-def _text_layer_lines(text_layer: TextLayer, page_height: float) -> list[Line]:
+def _text_layer_lines(text_layer: TextLayer) -> list[Line]:
     """A PDF page's text layer as lines of words read for sure (confidence 100), without
-    what Tesseract's words would lose as noise too (a bullet, a rule), and without a page
-    number in the page's top or bottom margin."""
+    what Tesseract's words would lose as noise too (a bullet, a rule)."""
     return layer_lines([
         [Word(text, 100.0, list(box)) for text, box in line
          if any(ch.isalnum() for ch in text) or _is_lone_sign(text)]
-        for line in text_layer if not _is_page_number(line, page_height)])
+        for line in text_layer])
 
 
 def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
@@ -550,8 +536,7 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
     lines = _parse_tsv(tsv, scale, params.min_conf, txt)
     if text_layer:
         cover = [Word(text, 100.0, list(box)) for line in text_layer for text, box in line]
-        lines = without_covered(lines, cover) + _text_layer_lines(text_layer,
-                                                                  gray.shape[0] / scale)
+        lines = without_covered(lines, cover) + _text_layer_lines(text_layer)
     lines = reading_order(lines)
     joined = dehyphenate([ln.text for ln in lines])
     texts: list[str] = []

@@ -108,7 +108,9 @@ def layer_lines(drawn: list[list[Word]]) -> list[Line]:
     """A PDF text layer's lines, each in the order it is drawn, as fragments like Tesseract's
     sparse blocks: a line is cut where its next word does not go on to the right within a
     fragment's gap (text set in columns side by side, a line drawn back to front), and
-    ``reading_order`` joins the fragments of one row as it joins Tesseract's."""
+    ``reading_order`` joins the fragments of one row as it joins Tesseract's. Hebrew and
+    Arabic words come in the order they are read, stepping right to left: such a run stays
+    one fragment in that order, as Tesseract gives a right-to-left line."""
     lines: list[Line] = []
     for words in drawn:
         run: list[Word] = []
@@ -117,7 +119,12 @@ def layer_lines(drawn: list[list[Word]]) -> list[Line]:
                 before = run[-1]
                 height = max(before.box[3], word.box[3])
                 gap = word.box[0] - (before.box[0] + before.box[2])
-                if not -0.5 * height <= gap < _SAME_LINE_GAP * height:
+                if word.box[0] < before.box[0] and _right_to_left(before.text + word.text):
+                    gap = before.box[0] - (word.box[0] + word.box[2])
+                # a jump down or up of half a line: the next row (a line drawn without
+                # a break between, as pdfium gives a word hyphenated at a line end)
+                jump = abs(word.box[1] + word.box[3] / 2 - (before.box[1] + before.box[3] / 2))
+                if not -0.5 * height <= gap < _SAME_LINE_GAP * height or jump > 0.5 * height:
                     lines.append(Line(run))
                     run = []
             run.append(word)
@@ -126,20 +133,37 @@ def layer_lines(drawn: list[list[Word]]) -> list[Line]:
     return lines
 
 
+def _right_to_left(text: str) -> bool:
+    """Letters that all read right to left (Hebrew, Arabic); figures go with them."""
+    directions = {unicodedata.bidirectional(ch) for ch in text if is_letter(ch)}
+    return bool(directions) and directions <= {"R", "AL", "NSM"}
+
+
 def without_covered(lines: list[Line], cover: list[Word], share: float = 0.3) -> list[Line]:
     """``lines`` without their words that ``cover``'s boxes cover by ``share`` of their area
     or more: a PDF page's text layer has read those exactly; what it lacks (text in its
     pictures: a chart, a logo, a screenshot) stays."""
-    def covered(word: Word) -> float:
-        x, y, w, h = word.box
-        overlap = sum(
-            max(0, min(x + w, c.box[0] + c.box[2]) - max(x, c.box[0]))
-            * max(0, min(y + h, c.box[1] + c.box[3]) - max(y, c.box[1]))
-            for c in cover)
-        return overlap / max(w * h, 1)
-
-    kept = [Line([w for w in line.words if covered(w) < share]) for line in lines]
+    words = [word for line in lines for word in line.words]
+    covered = _covered_shares(np.array([w.box for w in words], float).reshape(-1, 4),
+                              np.array([c.box for c in cover], float).reshape(-1, 4))
+    shares = iter(covered)
+    kept = [Line([w for w in line.words if next(shares) < share]) for line in lines]
     return [line for line in kept if line.words]
+
+
+def _covered_shares(boxes: np.ndarray, cover: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """For each of ``boxes`` (x, y, w, h rows), the area ``cover``'s boxes overlap, summed,
+    as a share of its own: a matrix of overlaps a chunk of boxes at a time (a page of
+    thousands of words against thousands: seconds one by one, not a gigabyte at once)."""
+    shares = np.zeros(len(boxes))
+    left, top = cover[:, 0], cover[:, 1]
+    right, bottom = left + cover[:, 2], top + cover[:, 3]
+    for start in range(0, len(boxes), chunk):
+        x, y, w, h = boxes[start:start + chunk, :, None].transpose(1, 0, 2)
+        across = np.clip(np.minimum(x + w, right) - np.maximum(x, left), 0, None)
+        down = np.clip(np.minimum(y + h, bottom) - np.maximum(y, top), 0, None)
+        shares[start:start + chunk] = (across * down).sum(axis=1) / np.maximum(w * h, 1)[:, 0]
+    return shares
 
 
 def _layout_order(lines: list[Line], columns: bool = True) -> list[Line]:

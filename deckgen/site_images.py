@@ -15,6 +15,7 @@ from typing import Any
 
 from PIL import Image
 
+from deckgen.corpus_pdf import split_source
 from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import Slide
@@ -35,13 +36,12 @@ MAX_SIDE = 16383
 # and of the build cache's key for the encoded files.
 ENCODER = (f"{VARIANTS_VERSION}|lanczos-chain|jpeg:{JPEG_QUALITY}:opt:prog|"
            f"webp:{WEBP_QUALITY}:{WEBP_METHOD}")
-# An enlarged slide's original (bundle_images.original_image: what the dataset stores) is
-# published beside its variants, for a reader to check figures super-resolution may have
+# An enlarged slide's original (a PNG of its pixels, bundle_images.pixels_png: no metadata)
+# is published beside its variants, for a reader to check figures super-resolution may have
 # redrawn wrong (QA-76). Its name hashes the source's SHA-256 and this: bump it when
-# original_image makes other bytes of the same source. Not in ENCODER: the variants keep
+# pixels_png makes other bytes of the same source. Not in ENCODER: the variants keep
 # their names, so no reader's cache and no build cache is made stale by the original.
 ORIGINAL_VERSION = "1"
-ORIGINAL_EXTS = ("jpg", "png", "webp")  # what original_image gives
 
 
 def _variant_size(width: int, height: int, target: int | None) -> tuple[int, int]:
@@ -117,8 +117,7 @@ def _as_written(path: Path, recorded: list[int] | None) -> bool:
 
 def _slide_images(
     slide: Slide, get_variants: Callable[[Slide], dict[str, bytes]], out_dir: Path,
-    written: Written, get_source: Callable[[Slide], bytes] | None = None,
-    max_pixels: int | None = None,
+    written: Written,
 ) -> dict:
     # Names hash what determines the bytes (the upscaled image and the encoder
     # settings), so an unchanged slide is recognised without reading anything.
@@ -128,8 +127,7 @@ def _slide_images(
         files = get_variants(slide)
         source_key = sha256_bytes(b"".join(files[name] for name in sorted(files)))
     key = sha256_bytes(f"{ENCODER}|{source_key}".encode())[:10]
-    deck, _, page = slide.id.rpartition("/")
-    stem = f"img/{url_segment(deck, 'deck slug')}/{url_segment(page, 'page')}"
+    stem = _stem(slide)
     # One key for every size: search.js derives a hit's medium and WebP names from its
     # thumb's (the only one the search records hold), so keep <stem>-<size>.<key>.<ext>.
     def url(name: str, ext: str) -> str:
@@ -155,36 +153,46 @@ def _slide_images(
     for name, (owner, size) in plan.items():
         entry[name], entry[f"{name}_webp"] = url(owner, "jpg"), url(owner, "webp")
         entry[f"{name}_width"], entry[f"{name}_height"] = size
-    up = slide.upscale
-    if get_source is not None and up is not None and up.scale > 1 and up.source_width:
-        original = _original(slide, get_source, max_pixels, out_dir, written, stem)
-        if original is not None:
-            entry["original"] = original
-            entry["original_width"], entry["original_height"] = (up.source_width,
-                                                                  up.source_height)
     return entry
 
 
-def _original(slide: Slide, get_source: Callable[[Slide], bytes], max_pixels: int | None,
-              out_dir: Path, written: Written, stem: str) -> str | None:
-    """The URL of the slide's original, written unless it stands as last written (then the
-    source is not read); None when the source cannot be read now (the page shows no
-    original: the slide itself was built from it before, so this never fails the build)."""
-    key = sha256_bytes(f"original:{ORIGINAL_VERSION}|{slide.sha256}".encode())[:10]
-    names = [f"{stem}-original.{key}.{ext}" for ext in ORIGINAL_EXTS]
-    for name in names:
-        if _as_written(out_dir / name, written.get(name)):
-            return name
-    from deckgen.bundle_images import original_image  # it imports this module
+def _stem(slide: Slide) -> str:
+    deck, _, page = slide.id.rpartition("/")
+    return f"img/{url_segment(deck, 'deck slug')}/{url_segment(page, 'page')}"
 
-    try:
-        ext, data, _ = original_image(get_source(slide), max_pixels)
-    except Exception:  # a source gone or unreadable since it was upscaled
-        return None
-    name = f"{stem}-original.{key}.{ext}"
-    write_if_changed(out_dir / name, data)
-    written[name] = _stat(out_dir / name) or [-1, -1]
-    return name
+
+def _has_original(slide: Slide) -> bool:
+    up = slide.upscale
+    return up is not None and up.scale > 1 and bool(up.source_width)
+
+
+def _add_original(slide: Slide, entry: dict, get_source: Callable[[Slide], bytes],
+                  max_pixels: int | None, out_dir: Path, written: Written) -> str | None:
+    """Add the slide's original to its ``entry``, written unless it stands as last written
+    (then the source is not read). Returns why it could not be made (a source gone or
+    unreadable since it was upscaled): the page then shows no original, and the build goes
+    on, as the slide itself was built from that source before; nothing is recorded in
+    ``written``, so the next site stage that runs tries again."""
+    from deckgen.bundle_images import pixels_png  # it imports this module
+
+    key = sha256_bytes(f"original:{ORIGINAL_VERSION}|{slide.sha256}".encode())[:10]
+    name = f"{_stem(slide)}-original.{key}.png"
+    if not _as_written(out_dir / name, written.get(name)):
+        try:
+            # its pixels, not its file: a phone's photo would publish where it was taken
+            data = pixels_png(get_source(slide), max_pixels)
+        except Exception as exc:  # one slide's original never sinks the build
+            from deckgen.slide_task import reason  # it imports this module
+
+            return ("no original (the image before enlarging) on its page until the site "
+                    f"pages are built again: {reason(exc)}")
+        write_if_changed(out_dir / name, data)
+        written[name] = _stat(out_dir / name) or [-1, -1]
+    up = slide.upscale
+    assert up is not None  # _has_original
+    entry["original"] = name
+    entry["original_width"], entry["original_height"] = up.source_width, up.source_height
+    return None
 
 
 def _plan_of(files: dict[str, bytes]) -> dict[str, tuple[str, tuple[int, int]]]:
@@ -214,6 +222,7 @@ def write_images(
     written: Written | None = None,
     get_source: Callable[[Slide], bytes] | None = None,
     max_pixels: int | None = None,
+    problems: list[dict[str, str]] | None = None,
 ) -> dict[str, dict]:
     """Write each slide's ``encode_variants`` files; return URLs and sizes per slide id.
 
@@ -221,21 +230,48 @@ def write_images(
     ``encode_variants`` of its upscaled image). ``written`` is the last run's record of
     the files (``Written``), updated here: a slide whose files all stand as recorded is
     not read at all. ``get_source`` (a slide's source bytes, as the dataset bundle reads
-    them): an enlarged slide's original is published too (``original``, ``_original``);
+    them): an enlarged slide's original is published too (``original``, ``_add_original``);
     ``max_pixels``: the build's ``[upscale] max_pixels``, for one converted to PNG.
+    ``problems`` gets ``{"path": source, "reason": ...}`` for each original not made (the
+    build goes on without it).
     """
     out_dir = Path(out_dir)
     written = {} if written is None else written
+    with_original = {s.id for s in slides if get_source is not None and _has_original(s)}
+    # a PDF page's source is rendered in a forked child (corpus_pdf): never fork from the
+    # pool's threads, so those are made after it, in this thread
+    of_pdf_pages = {s.id for s in slides
+                    if s.id in with_original and split_source(s.source)[1] is not None}
+
+    why_not: dict[str, str] = {}  # slide id: why it has no original
+
+    def add_original(slide: Slide, entry: dict) -> None:
+        assert get_source is not None
+        reason = _add_original(slide, entry, get_source, max_pixels, out_dir, written)
+        if reason:
+            why_not[slide.id] = reason
+
     # Pillow releases the GIL while encoding one the cache missed; a few threads are enough.
     def one(slide: Slide) -> dict:
-        return _slide_images(slide, get_variants, out_dir, written, get_source, max_pixels)
+        entry = _slide_images(slide, get_variants, out_dir, written)
+        if slide.id in with_original and slide.id not in of_pdf_pages:
+            add_original(slide, entry)
+        return entry
 
     entries = {}
-    with (ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool,
-          progress.stage("site images", len(slides)) as advance):
-        for slide, entry in zip(slides, pool.map(one, slides), strict=True):
-            entries[slide.id] = entry
-            advance()
+    with progress.stage("site images", len(slides)) as advance:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            for slide, entry in zip(slides, pool.map(one, slides), strict=True):
+                entries[slide.id] = entry
+                if slide.id not in of_pdf_pages:
+                    advance()
+        for slide in slides:
+            if slide.id in of_pdf_pages:
+                add_original(slide, entries[slide.id])
+                advance()
+    if problems is not None:  # in slide order, whichever thread was first
+        problems.extend({"path": s.source, "reason": f"site images: {why_not[s.id]}"}
+                        for s in slides if s.id in why_not)
     return entries
 
 

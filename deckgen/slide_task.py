@@ -24,12 +24,13 @@ from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus_pdf import (
     PdfPageTooCostly,
+    TextLayer,
     read_source,
     read_source_and_text,
     source_text_layer,
     split_source,
 )
-from deckgen.errors import DeckgenError
+from deckgen.errors import DeckgenError, SlideError
 from deckgen.files import atomic_write
 from deckgen.records import OcrResult, Slide, UpscaleResult
 
@@ -156,10 +157,13 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
             return {"failed": "upscale", "reason": reason(exc)}
         out["upscale"] = (png, up.to_dict())
     if task.ocr_params is not None:
-        try:
-            if wants_layer and "upscale" not in out:  # the upscaled image was cached: the
-                # page is not rendered again, its text is read alone
+        if wants_layer and "upscale" not in out:  # the upscaled image was cached: the
+            # page is not rendered again, its text is read alone
+            try:
                 text_layer = source_text_layer(Path(task.corpus_root), task.source)
+            except SlideError:  # its layer unreadable (PdfPageTooCostly too): OCR alone
+                text_layer = None
+        try:
             out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale,
                                  text_layer=text_layer).to_dict()
         except Exception as exc:
@@ -179,11 +183,13 @@ def reason(exc: BaseException) -> str:
 
 
 def inspect_images(
-    sources: list[tuple[str, int, Callable[[], bytes]]],
+    sources: list[tuple[str, int, Callable[[], tuple[bytes, TextLayer | None]]]],
     config: Config,
     save_dir: Path | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Run upscale → OCR → classify on loose slides (no corpus, no cache); one dict per slide."""
+    """Run upscale → OCR → classify on loose slides (no corpus, no cache); one dict per slide.
+    Each source loads as (image bytes, a PDF page's text layer or None), as ``run_slide``
+    reads it."""
     upscale.validate(config.upscale)
     ocr.check_tesseract(config.ocr.lang)
     rows: list[dict[str, Any]] = []
@@ -192,8 +198,9 @@ def inspect_images(
     for path, page, load in sources:
         row: dict[str, Any] = {"path": path, "page": page}
         try:
-            png, up = upscale.upscale(load(), config.upscale)
-            result = ocr.ocr(png, config.ocr, scale=up.scale)
+            data, text_layer = load()
+            png, up = upscale.upscale(data, config.upscale)
+            result = ocr.ocr(png, config.ocr, scale=up.scale, text_layer=text_layer)
         except Exception as exc:
             row["error"] = reason(exc)
             rows.append(row)

@@ -6,6 +6,8 @@ import io
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,27 @@ def unpack(archive: Path, dest: Path) -> None:
     safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
     with tarfile.open(archive) as tar:
         tar.extractall(dest, **safe)
+
+
+def pdf_of(*objects: bytes) -> bytes:
+    """A PDF of ``objects``, numbered from 1 (the catalog, the page tree, ...), with its
+    cross-reference table: PDFs written byte by byte, as no exporter would write them."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_stream(data: bytes, head: bytes = b"") -> bytes:
+    """A PDF stream object of ``data``, ``head`` its dictionary's other entries."""
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (head, len(data), data)
 
 
 def draw_slide(title: str, body: str, size=(640, 360)) -> bytes:
@@ -114,3 +137,36 @@ def tiny_corpus(tmp_path, tiny_corpus_master) -> Path:
     root = tmp_path / "corpus"
     shutil.copytree(tiny_corpus_master, root)
     return root
+
+
+# -- end-to-end in Chromium: these run, never skip (no Playwright fails them: pip install
+# playwright; Debian's chromium) -------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@contextmanager
+def serving(out: Path) -> Iterator[str]:
+    """``out`` served as `deckgen serve` serves it (its CSP too) on a free port: its URL."""
+    import threading
+
+    from deckgen import site_serve
+
+    server = site_serve.make_server(out, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

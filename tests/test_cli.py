@@ -119,6 +119,21 @@ def test_inspect_prints_one_json_object_per_slide_with_the_documented_fields(tmp
     assert empty.returncode == 3 and "no slide images, PDF or presentation in" in empty.stderr
 
 
+def test_inspect_reads_a_pdf_pages_text_layer_as_a_build_does(tmp_path):
+    import json
+
+    from test_pdf_text_layer import TEXT, text_pdf
+
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(TEXT))
+    result = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "inspect", str(tmp_path / "deck.pdf"), "--json",
+         "--upscale", "bicubic"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    ocr = json.loads(result.stdout)["ocr"]
+    assert ocr["title"] == "Marktgröße in Europa"  # the layer's words, exact
+    assert "Gründungsjahr und Überweisungen" in ocr["text"]
+
+
 def test_sample_does_not_overwrite_a_corpus_without_force(tmp_path):
     corpus = tmp_path / "corpus"
     (corpus / "acme").mkdir(parents=True)

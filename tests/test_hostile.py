@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import DECKS, FONT, build_cmd, draw_slide, write_deck
+from conftest import DECKS, FONT, build_cmd, draw_slide, pdf_of, pdf_stream, write_deck
 from PIL import Image, ImageDraw, ImageFont
 
 from deckgen.corpus import scan
@@ -497,21 +497,10 @@ def test_non_utf8_file_name_is_reported_not_crashing(tmp_path):
 def _pdf(page_tree: bytes, *objects: bytes) -> bytes:
     """A PDF whose page tree (object 2) and further objects (4, 5, ...) are given; object 3
     is a page whose content is object 4."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", page_tree, *objects]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    return pdf_of(b"<< /Type /Catalog /Pages 2 0 R >>", page_tree, *objects)
 
 
-def _stream(data: bytes, head: bytes = b"") -> bytes:
-    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (head, len(data), data)
+_stream = pdf_stream
 
 
 def _one_page(content: bytes, resources: bytes = b"<<>>", *objects: bytes) -> bytes:

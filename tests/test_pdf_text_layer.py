@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FONT, write_deck
+from conftest import FONT, pdf_of, pdf_stream, write_deck
 from PIL import Image, ImageDraw, ImageFont
 
 from deckgen import ocr
@@ -24,32 +24,13 @@ TEXT = ("BT /F1 40 Tf 60 460 Td (Marktgr\xf6\xdfe in Europa) Tj ET\n"
         "BT /F1 5 Tf 60 300 Td (Gr\xfcndungsjahr und \xdcberweisungen) Tj ET\n")
 
 
-def _pdf(*objects: bytes) -> bytes:
-    """A PDF of ``objects`` (numbered from 1: the catalog, the page tree, the page...)."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % at for at in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
-
-
-def _stream(data: bytes, head: bytes = b"") -> bytes:
-    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (head, len(data), data)
-
-
 def _picture(words: str) -> bytes:
     """An image XObject: a 600 x 150 px picture with ``words`` drawn into it (a chart's
     caption, a logo), which no text layer has."""
     image = Image.new("RGB", (600, 150), "white")
     ImageDraw.Draw(image).text((20, 40), words, fill="black",
                                font=ImageFont.truetype(FONT, 56))
-    return _stream(zlib.compress(image.tobytes()),
+    return pdf_stream(zlib.compress(image.tobytes()),
                    b"/Type /XObject /Subtype /Image /Width 600 /Height 150 "
                    b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode")
 
@@ -70,13 +51,13 @@ def text_pdf(*contents: str, page: bytes = b"/MediaBox [0 0 960 540]",
         if picture and n == 0:
             content += "q 300 0 0 75 600 40 cm /Im0 Do Q\n"
         objects += [b"<< /Type /Page /Parent 2 0 R %s /Contents %d 0 R /Resources << %s >> >>"
-                    % (page, 9 + 2 * n, resources), _stream(content.encode("latin-1"))]
-    return _pdf(*objects)
+                    % (page, 9 + 2 * n, resources), pdf_stream(content.encode("latin-1"))]
+    return pdf_of(*objects)
 
 
 # a font whose ToUnicode map gives private-use characters (a generator's own glyph codes)
 PRIVATE_USE_FONT = HELVETICA + b" /ToUnicode 5 0 R >>"
-PRIVATE_USE_MAP = _stream(
+PRIVATE_USE_MAP = pdf_stream(
     b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def\n"
     b"1 begincodespacerange <00> <FF> endcodespacerange\n"
     b"1 beginbfrange <20> <7E> <E020> endbfrange\n"
@@ -222,19 +203,28 @@ def test_hidden_and_cropped_away_text_is_not_in_the_layer_and_boxes_follow_the_r
         assert gray.crop((x, y, x + w, y + h)).getbbox() is not None
 
 
-def test_a_page_number_in_the_layer_is_left_out_and_a_figure_mid_page_kept():
+def test_a_page_number_in_the_layer_is_left_out_and_a_figure_or_axis_label_kept(tmp_path):
+    from deckgen.corpus_pdf import pdf_text_layer
+
     # a cover's layer holds its page number, drawn too small for Tesseract: kept, it read as
-    # a figure and turned the cover into a numeric slide
-    blank = io.BytesIO()
-    Image.new("RGB", (960, 540), "white").save(blank, "PNG")
-    layer = [[("UberCab", [100, 150, 400, 80])],
-             [("Next-Generation", [100, 260, 300, 30]), ("Car", [410, 260, 60, 30])],
-             [("42", [450, 330, 40, 30])],  # a figure mid-page stays
-             [("Page", [860, 505, 40, 12]), ("1", [905, 505, 8, 12])],
-             [("7", [20, 10, 8, 12])]]
-    result = ocr.ocr(blank.getvalue(), ocr.OcrParams(), text_layer=layer)
-    assert result.lines == ["UberCab", "Next-Generation Car", "42"]
-    assert result.title == "UberCab"
+    # a figure and turned the cover into a numeric slide; a chart's axis labels in the
+    # bottom margin ("0", "100") and a figure mid-page are no page numbers
+    cover = ("BT /F1 40 Tf 60 400 Td (UberCab) Tj ET\n"
+             "BT /F1 6 Tf 900 12 Td (Page 1) Tj ET\n"
+             "BT /F1 10 Tf 100 20 Td (0) Tj ET\n"
+             "BT /F1 10 Tf 100 45 Td (100) Tj ET\n")
+    chart = ("BT /F1 40 Tf 60 400 Td (Revenue by year) Tj ET\n"
+             "BT /F1 30 Tf 450 250 Td (2) Tj ET\n"  # a figure mid-page
+             "BT /F1 6 Tf 900 520 Td (2 / 25) Tj ET\n"
+             "BT /F1 10 Tf 100 20 Td (1) Tj ET\n")  # another page's number: an axis label
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(cover, chart))
+
+    def texts(page):
+        return [" ".join(text for text, _ in line)
+                for line in pdf_text_layer(tmp_path / "deck.pdf", page)]
+
+    assert texts(1) == ["UberCab", "0", "100"]
+    assert texts(2) == ["Revenue by year", "2", "1"]
 
 
 def test_add_keeps_a_pdf_with_a_text_layer_whole_and_knows_it_and_its_pages_again(tmp_path):
@@ -274,3 +264,166 @@ def test_add_stores_the_pages_of_a_pdf_without_text_as_images(tmp_path):
     deck = add_deck(tmp_path / "corpus", [pdf], notes=notes)
     assert sorted(p.name for p in deck.iterdir()) == ["001.png", "deck.toml"]
     assert not notes
+
+
+def _layer_ocr(tmp_path: Path, content: str):
+    """A one-page PDF of ``content`` read as a build reads it: its layer and OCR."""
+    from deckgen.corpus_pdf import render_pdf_page_and_text
+
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(content))
+    png, layer = render_pdf_page_and_text(tmp_path / "deck.pdf", 1)
+    return layer, ocr.ocr(png, ocr.OcrParams(), text_layer=layer)
+
+
+def test_a_word_hyphenated_at_a_line_end_in_the_layer_is_joined(tmp_path):
+    # pdfium gives the hyphen as U+0002 with no line break after it
+    _, result = _layer_ocr(tmp_path, "BT /F1 40 Tf 60 460 Td (Unsere Ver-) Tj ET\n"
+                                     "BT /F1 40 Tf 60 415 Td (waltung ist gut) Tj ET\n")
+    assert result.lines == ["Unsere Verwaltung", "ist gut"]
+    assert "Verwaltung" in result.title
+
+
+def test_a_layer_line_running_onto_the_next_row_is_cut_there():
+    from deckgen.ocr_layout import layer_lines
+    from deckgen.records import Word
+
+    # the next row starts right of this one's end (centred text): no gap cuts it
+    drawn = [[Word("Unsere", 100.0, [126, 103, 249, 58]), Word("Ver-", 100.0, [402, 103, 146, 58]),
+              Word("waltung", 100.0, [560, 193, 270, 75]), Word("ist", 100.0, [862, 193, 73, 58])]]
+    assert [line.text for line in layer_lines(drawn)] == ["Unsere Ver-", "waltung ist"]
+
+
+# Helvetica whose ToUnicode map reads its letters a-z as Hebrew letters (U+05D0-U+05E9)
+HEBREW_FONT = HELVETICA + b" /ToUnicode 6 0 R >>"
+HEBREW_MAP = pdf_stream(
+    b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def\n"
+    b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+    b"1 beginbfrange <61> <7A> <05D0> endbfrange\n"
+    b"endcmap CMapName currentdict /CMap defineresource pop end end")
+
+
+def test_a_hebrew_line_in_the_layer_reads_in_its_own_order(tmp_path):
+    from deckgen.corpus_pdf import render_pdf_page_and_text
+
+    line = "שלום עולם יפה"
+    # drawn as a generator draws it: left to right as seen, so the text reversed
+    glyphs = "".join(" " if c == " " else chr(0x61 + ord(c) - 0x5D0) for c in reversed(line))
+    (tmp_path / "deck.pdf").write_bytes(pdf_of(
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        pdf_stream(f"BT /F1 40 Tf 300 460 Td ({glyphs}) Tj ET\n".encode()),
+        HEBREW_FONT, HEBREW_MAP))
+    png, layer = render_pdf_page_and_text(tmp_path / "deck.pdf", 1)
+    result = ocr.ocr(png, ocr.OcrParams(), text_layer=layer)
+    assert result.lines == [line]
+    assert result.title == line
+
+
+def test_a_text_layer_pdfium_cannot_read_leaves_the_page_to_ocr(tmp_path, monkeypatch):
+    import pypdfium2
+
+    from deckgen import corpus_pdf
+
+    def unreadable(pdf_page):  # a damaged text page (the child is forked: it sees this)
+        raise pypdfium2.PdfiumError("Failed to load text page.")
+
+    monkeypatch.setattr(corpus_pdf, "_layer_chars", unreadable)
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(TEXT))
+    png, layer = corpus_pdf.render_pdf_page_and_text(tmp_path / "deck.pdf", 1)
+    assert png.startswith(b"\x89PNG") and layer is None
+    assert corpus_pdf.pdf_text_layer(tmp_path / "deck.pdf", 1) is None
+
+
+def test_a_layer_read_failing_beside_a_cached_upscale_leaves_the_slide_to_ocr(
+    tmp_path, monkeypatch,
+):
+    from deckgen import slide_task
+    from deckgen.corpus_pdf import PdfPageTooCostly
+
+    corpus = tmp_path / "corpus"
+    _pdf_deck(corpus, "euro-market", text_pdf(TEXT))
+    Builder(_config(tmp_path, corpus), quiet=True).run()
+
+    def too_costly(root, source):
+        raise PdfPageTooCostly("cannot read the text of PDF page 1: it took too long")
+
+    monkeypatch.setattr(slide_task, "source_text_layer", too_costly)
+    report = Builder(_config(tmp_path, corpus, min_conf=35.0), quiet=True).run()
+    assert (report.stages["upscale"].cached, report.stages["ocr"].processed) == (1, 1)
+    result = _slides(tmp_path)["euro-market/001"].ocr
+    assert result.title.endswith("in Europa")  # as Tesseract reads it ("Marktgrolge")
+    assert all(w.conf < 100 for w in result.words)  # Tesseract's alone
+
+
+def _covered_one_by_one(lines, cover, share=0.3):
+    """``without_covered`` as first written: each word against each cover box."""
+    def covered(word):
+        x, y, w, h = word.box
+        overlap = sum(max(0, min(x + w, c.box[0] + c.box[2]) - max(x, c.box[0]))
+                      * max(0, min(y + h, c.box[1] + c.box[3]) - max(y, c.box[1]))
+                      for c in cover)
+        return overlap / max(w * h, 1)
+
+    return [[w.box for w in line.words if covered(w) < share] for line in lines]
+
+
+def _random_words(rng, count, text="w"):
+    from deckgen.records import Word
+
+    return [Word(text, 100.0, [rng.randint(0, 1900), rng.randint(0, 1000),
+                               rng.randint(0, 200), rng.randint(0, 60)]) for _ in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_words_covered_by_the_layer_are_those_a_word_by_word_overlap_finds(seed):
+    import random
+
+    from deckgen.ocr_layout import Line, without_covered
+
+    rng = random.Random(seed)
+    lines = [Line(_random_words(rng, rng.randint(1, 8))) for _ in range(rng.randint(0, 40))]
+    cover = _random_words(rng, rng.choice([0, 1, 30, 300]), "c")
+    expected = [boxes for boxes in _covered_one_by_one(lines, cover) if boxes]
+    assert [[w.box for w in line.words] for line in without_covered(lines, cover)] == expected
+
+
+def test_thousands_of_words_against_a_dense_layer_take_no_time():
+    import random
+    import time
+
+    from deckgen.ocr_layout import Line, without_covered
+
+    rng = random.Random(1)
+    lines = [Line(_random_words(rng, 10)) for _ in range(100)]
+    cover = _random_words(rng, 10_000, "c")
+    started = time.perf_counter()
+    without_covered(lines, cover)
+    assert time.perf_counter() - started < 5  # word by word: 20 s
+
+
+def _layer_texts(pdf: Path, page: int = 1) -> list[str]:
+    from deckgen.corpus_pdf import pdf_text_layer
+
+    return [" ".join(text for text, _ in line) for line in pdf_text_layer(pdf, page) or []]
+
+
+def test_text_nobody_sees_on_the_page_is_not_in_the_layer(tmp_path):
+    # QA-77: a note under a picture, white text on white and a layer switched off (an
+    # optional content group) were published as the slide's text; Tesseract reads what shows
+    content = ("BT /F1 40 Tf 60 460 Td (Pricing Plan) Tj ET\n"
+               "BT /F1 20 Tf 620 70 Td (hide before sending) Tj ET\n"  # under the picture
+               "1 1 1 rg BT /F1 20 Tf 60 300 Td (invisible unicorn) Tj ET 0 0 0 rg\n")
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(content, picture="Bakery Orders"))
+    assert _layer_texts(tmp_path / "deck.pdf") == ["Pricing Plan"]
+
+
+def test_a_letter_spaced_heading_and_a_footers_page_number_are_left_to_ocr(tmp_path):
+    # QA-77: pdfium reads a heading set with wide tracking as one word a letter; a page number
+    # at the end of a footer line ("Acme · Confidential   1") is on the footer's line
+    content = ("BT /F1 40 Tf 60 460 Td [(M) -900 (A) -900 (R) -900 (K) -900 (E) -900 (T)] TJ ET\n"
+               "BT /F1 20 Tf 60 300 Td (Average contract value) Tj ET\n"
+               "BT /F1 8 Tf 60 12 Td (Acme Confidential) Tj ET\n"
+               "BT /F1 8 Tf 900 12 Td (1) Tj ET\n")
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(content))
+    assert _layer_texts(tmp_path / "deck.pdf") == ["Average contract value", "Acme Confidential"]

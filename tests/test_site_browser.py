@@ -9,22 +9,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, serving
+from playwright import sync_api
 
-from deckgen import index, site, site_serve, site_urls
+from deckgen import index, site, site_urls
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_site import INDUSTRY_AR, build, rtl_gallery, sample_gallery  # noqa: E402
 
 pytestmark = pytest.mark.e2e
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 JS_DIR = Path(__file__).parent / "js"
 AXE = JS_DIR / "node_modules/axe-core/axe.min.js"
 PAGES = ["index.html", "decks.html", "about.html", "dataset.html", "404.html",
@@ -53,20 +50,8 @@ def site_url(tmp_path_factory) -> Iterator[str]:
         urls = {s.id: {"page": site_urls.slide_page_path(s.id), "thumb": images[s.id]["thumb"]}
                 for s in built}
         index.export_client_index(built, sample_gallery()[1], out, urls)
-    server = site_serve.make_server(out, port=0)  # sends CSP: default-src 'self'
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with serving(out) as url:  # sends CSP: default-src 'self'
+        yield url
 
 
 class PageWatch:
@@ -241,56 +226,79 @@ LONG_TITLE = ("How warehouses lose a third of every shift to walking between the
               "and what those lost hours cost them in a year")
 
 
-@pytest.mark.parametrize("long_titles", [False, True])
-@pytest.mark.parametrize("width, height", [(390, 844), (768, 1024), (1280, 800)])
-def test_the_whole_slide_and_the_pager_fit_the_screen(browser, site_url: str, width, height,
-                                                      long_titles):
+def _slide_on_screen(browser, url: str, width: int, height: int, long_title: bool = False,
+                     long_pager_titles: bool = False) -> dict:
+    """The boxes of a slide page's image, its column and its way on ("next" or "none"), and
+    the image's own ratio; ``long_title`` (two lines at 1280 px), ``long_pager_titles``: the
+    slide's title, and its neighbours' in the pager, as long as OCR reads some."""
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    page.goto(site_url + "slide/acme/002.html", wait_until="networkidle")
-    if long_titles:  # OCR titles run long: the slide's own and its neighbours' in the pager
+    page.goto(url, wait_until="networkidle")
+    if "highlight=" in url or "/evil/" in url:  # marked words; a fictional deck
+        page.locator(".slide-hits-note, .fictional-note").first.wait_for()
+    if long_title:
+        page.evaluate("title => { document.querySelector('.slide h1').textContent = title; }",
+                      LONG_TITLE)
+    if long_pager_titles:
         page.evaluate("""title => {
-            document.querySelector('.slide h1').textContent = title;
             for (const link of document.querySelectorAll('.pager-prev, .pager-next'))
                 link.textContent = 'Next slide: ' + title;
         }""", LONG_TITLE)
     image = page.locator(".slide-figure img")
-    box, column = image.bounding_box(), page.locator(".slide-figure").bounding_box()
-    ratio = image.evaluate("i => i.naturalWidth / i.naturalHeight")
-    next_link = page.locator(".pager-next").bounding_box()
+    boxes = {"image": image.bounding_box(), "column": page.locator(".slide-figure").bounding_box(),
+             "ratio": image.evaluate("i => i.naturalWidth / i.naturalHeight"),
+             "next": page.locator(".pager-next, .pager-none").last.bounding_box()}
     context.close()
-    # QA-76: a landscape laptop gives the slide the window's height less the header and a
-    # one-line title; the pager is a short scroll below, a second title line pushes it too
-    laptop = width > height and width >= 768
-    if not (laptop and long_titles):
-        assert box["y"] + box["height"] <= height + 1, box  # the whole slide on the first screen
-    if not laptop:
-        assert next_link["y"] + next_link["height"] <= height, next_link  # and the way on
-    assert abs(box["width"] / box["height"] - ratio) < 0.02, box  # scaled, never squashed
-    if width < 1000:  # where the column is the limit, the slide still fills it
-        assert box["width"] >= column["width"] - 1, (box, column)
+    return boxes
 
 
-@pytest.mark.parametrize("path", ["slide/acme/002.html?highlight=warehous+lose",
-                                  "slide/evil/001.html"])  # marked words; a fictional deck
-@pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])
-def test_a_note_above_the_slide_keeps_the_pager_on_the_first_screen(browser, site_url: str,
-                                                                   path, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.goto(site_url + path, wait_until="networkidle")
-    page.locator(".slide-hits-note, .fictional-note").first.wait_for()
-    page.evaluate("title => { document.querySelector('.slide h1').textContent = title; }",
-                  LONG_TITLE)  # two lines at 1280 px
-    image = page.locator(".slide-figure img").bounding_box()
-    next_link = page.locator(".pager-next, .pager-none").last.bounding_box()
-    context.close()
-    if width > height:  # a laptop (QA-76): the slide less the note's height, the pager below;
-        # the second line of the long title pushes the slide's last ~2.5rem under the fold
-        assert image["y"] + image["height"] <= height + 40, image
-        return
-    assert image["y"] + image["height"] <= height, image
-    assert next_link["y"] + next_link["height"] <= height, next_link
+def _bottom(box: dict) -> float:
+    return box["y"] + box["height"]
+
+
+NOTE_PAGES = ["slide/acme/002.html?highlight=warehous+lose",  # marked words
+              "slide/evil/001.html"]  # a fictional deck
+
+
+@pytest.mark.parametrize("long_titles", [False, True])
+@pytest.mark.parametrize("width, height", [(390, 844), (768, 1024)])
+def test_on_a_portrait_screen_the_whole_slide_and_the_pager_are_on_the_first_screen(
+        browser, site_url: str, long_titles, width, height):
+    boxes = _slide_on_screen(browser, site_url + "slide/acme/002.html", width, height,
+                             long_titles, long_titles)
+    image = boxes["image"]
+    assert _bottom(image) <= height + 1, image
+    assert _bottom(boxes["next"]) <= height, boxes["next"]
+    assert abs(image["width"] / image["height"] - boxes["ratio"]) < 0.02, image  # never squashed
+    assert image["width"] >= boxes["column"]["width"] - 1, boxes  # the slide fills the column
+
+
+@pytest.mark.parametrize("path", NOTE_PAGES)
+def test_on_a_phone_a_note_above_the_slide_keeps_the_pager_on_the_first_screen(
+        browser, site_url: str, path):
+    boxes = _slide_on_screen(browser, site_url + path, 390, 844, long_title=True)
+    assert _bottom(boxes["image"]) <= 844, boxes["image"]
+    assert _bottom(boxes["next"]) <= 844, boxes["next"]
+
+
+@pytest.mark.parametrize("path", ["slide/acme/002.html", *NOTE_PAGES])
+def test_on_a_laptop_the_whole_slide_is_on_the_first_screen_under_a_one_line_title(
+        browser, site_url: str, path):
+    # QA-76: a landscape laptop gives the slide the window's height less the header, the title
+    # and a note; the pager is a short scroll below
+    boxes = _slide_on_screen(browser, site_url + path, 1280, 800)
+    image = boxes["image"]
+    assert _bottom(image) <= 800 + 1, image
+    assert abs(image["width"] / image["height"] - boxes["ratio"]) < 0.02, image
+
+
+@pytest.mark.parametrize("path", ["slide/acme/002.html", *NOTE_PAGES])
+def test_on_a_laptop_a_second_title_line_pushes_only_the_slides_last_line_under_the_fold(
+        browser, site_url: str, path):
+    boxes = _slide_on_screen(browser, site_url + path, 1280, 800, long_title=True)
+    image = boxes["image"]
+    assert _bottom(image) <= 800 + 40, image  # a title line (~2.5rem), not more
+    assert abs(image["width"] / image["height"] - boxes["ratio"]) < 0.02, image
 
 
 def test_dataset_commands_are_whole_lines_that_never_wrap(browser, site_url: str):
@@ -411,12 +419,8 @@ def test_the_slide_image_opens_the_full_size_image_in_the_browser(browser, site_
 def rtl_site_url(tmp_path_factory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("rtl-site")
     rtl_gallery(out)  # an Arabic deck beside the English sample
-    server = site_serve.make_server(out, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(out) as url:
+        yield url
 
 
 # the box of the first occurrence of `text` in the element `selector`, as laid out

@@ -11,13 +11,16 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from deckgen import site, site_images, site_serve
+from deckgen import site, site_images
 from deckgen.records import Slide, Word
+from deckgen.upscale import decode_image
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import serving  # noqa: E402
 from test_site import (  # noqa: E402
     _png,
     _variants,
@@ -30,9 +33,12 @@ ORIGINAL = (480, 270)  # the sample slides are 1440 x 810 upscaled x3
 
 
 def _source(slide: Slide) -> bytes:
-    """The slide as scraped: a small JPEG."""
+    """The slide as scraped: a small JPEG, from a phone that wrote where it was (QA-77)."""
     buf = io.BytesIO()
-    Image.open(io.BytesIO(_png(slide.id, ORIGINAL))).save(buf, "JPEG", quality=80)
+    exif = Image.Exif()
+    exif[0x013B] = "Jane Private"  # Artist
+    exif[0x8825] = {1: "N", 2: (48.0, 8.0, 0.0)}  # GPS
+    Image.open(io.BytesIO(_png(slide.id, ORIGINAL))).save(buf, "JPEG", quality=80, exif=exif)
     return buf.getvalue()
 
 
@@ -63,8 +69,13 @@ def test_an_enlarged_slides_original_is_published_under_its_sources_hash(tmp_pat
     entry = images["acme/003"]
     original = tmp_path / entry["original"]
     # as the dataset bundle stores it: the JPEG byte for byte
-    assert original.read_bytes() == _source(slides[2])
-    assert entry["original"].startswith("img/acme/003-original.") and original.suffix == ".jpg"
+    # its pixels, as the pipeline read them, in a PNG without the source's metadata
+    read = decode_image(_source(slides[2]), 40_000_000)[..., ::-1]
+    with Image.open(original) as published:
+        assert (published.format, published.getexif()) == ("PNG", {})
+        assert (np.asarray(published) == read).all()
+    assert b"Jane Private" in _source(slides[2]) and b"Jane" not in original.read_bytes()
+    assert entry["original"].startswith("img/acme/003-original.") and original.suffix == ".png"
     assert (entry["original_width"], entry["original_height"]) == ORIGINAL
     assert sorted(reads) == sorted(s.id for s in slides)
 
@@ -89,13 +100,68 @@ def test_a_slide_not_enlarged_or_unreadable_has_no_original(tmp_path: Path):
             raise FileNotFoundError("gone since it was upscaled")
         return _source(slide)
 
-    images = _write(slides, tmp_path, {}, get_source=source)
+    written: dict = {}
+    problems: list[dict] = []
+    images = site_images.write_images(slides, _variants, tmp_path, written=written,
+                                      get_source=source, problems=problems)
     assert "original" not in images["acme/001"]
-    assert "original" not in images["acme/002"]  # the build goes on without it
+    assert "original" not in images["acme/002"]  # the build goes on without it, and says why
+    assert problems == [{"path": slides[1].source, "reason": (
+        "site images: no original (the image before enlarging) on its page until the site "
+        "pages are built again: FileNotFoundError: gone since it was upscaled")}]
+    assert not any("acme/002-original" in name for name in written)  # tried again then
     assert "original" in images["acme/003"]
     # without a source reader (a caller that has none) no slide has one
     assert all("original" not in e for e in site_images.write_images(
         slides, _variants, tmp_path / "other").values())
+
+
+def test_a_build_lists_an_original_it_could_not_make_and_goes_on(tmp_path: Path):
+    from conftest import DECKS, config_for, write_deck
+
+    from deckgen.build import Builder
+
+    corpus = tmp_path / "corpus"
+    write_deck(corpus, "alpha-robotics", DECKS["alpha-robotics"])
+
+    class SourceGoneBySiteStage(Builder):  # as a source moved away mid-build
+        def _site_images(self, built: list[Slide]) -> dict[str, dict]:
+            def gone(slide: Slide) -> bytes:
+                raise FileNotFoundError("gone")
+
+            self.source_bytes = gone  # type: ignore[method-assign]
+            return super()._site_images(built)
+
+    def linked() -> list[str]:
+        pages = sorted((tmp_path / "site/slide/alpha-robotics").glob("*.html"))
+        return [f"alpha-robotics/{p.stem}.jpg" for p in pages if "-original." in p.read_text()]
+
+    report = SourceGoneBySiteStage(config_for(tmp_path, corpus), quiet=True).run()
+    assert report.slides_built == 4 and not report.stages["images"].failed
+    missing = [p["path"] for p in report.problems]
+    assert missing and linked() == []  # each slide enlarged, in slide order
+    assert report.problems[0]["reason"] == ("site images: no original (the image before "
+                                            "enlarging) on its page until the site pages are "
+                                            "built again: FileNotFoundError: gone")
+    # the next build that makes the pages (one with a deck more) makes them: none recorded
+    write_deck(corpus, "beta-health", DECKS["beta-health"])
+    assert Builder(config_for(tmp_path, corpus), quiet=True).run().problems == []
+    assert linked() == missing
+
+
+def test_a_pdf_pages_original_is_read_outside_the_thread_pool(tmp_path: Path):
+    # corpus_pdf renders a page in a forked child: a fork from the pool's threads can deadlock
+    slides, _ = _gallery()
+    slides[1].source = "acme/deck.pdf#p2"
+    threads: dict[str, str] = {}
+
+    def source(slide: Slide) -> bytes:
+        threads[slide.id] = threading.current_thread().name
+        return _source(slide)
+
+    images = _write(slides, tmp_path, {}, get_source=source)
+    assert threads["acme/002"] == threading.main_thread().name, threads
+    assert "original" in images["acme/002"]
 
 
 def test_an_exif_turned_original_is_published_upright_as_the_bundle_stores_it(tmp_path: Path):
@@ -128,7 +194,7 @@ def built(tmp_path_factory) -> Path:
 
 def test_the_slide_page_links_its_original_and_says_why(built: Path):
     html = (built / "slide/acme/003.html").read_text()
-    original = next((built / "img/acme").glob("003-original.*.jpg")).relative_to(built)
+    original = next((built / "img/acme").glob("003-original.*.png")).relative_to(built)
     assert f'<a class="slide-original-link" href="../../{original}"' in html
     assert "(480 × 270)" in html
     assert "Enhanced ×3 by super-resolution: small figures can be redrawn wrong" in html
@@ -151,28 +217,11 @@ def test_figures_read_with_low_confidence_are_listed_escaped(built: Path):
     assert "unsure-figures" not in (built / "slide/acme/002.html").read_text()
 
 
-# -- in Chromium ------------------------------------------------------------------------------
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
+# -- in Chromium (conftest's browser) ----------------------------------------------------------
 @pytest.fixture(scope="module")
 def site_url(built: Path) -> Iterator[str]:
-    server = site_serve.make_server(built, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with serving(built) as url:
+        yield url
 
 
 def _box(page, selector: str) -> dict:
@@ -223,6 +272,31 @@ def test_a_laptop_shows_the_slide_larger_than_its_original(browser, site_url: st
     assert image["width"] >= 800, image  # 16:9 in the window less header and title
     assert image["y"] + image["height"] <= 650 + 1, (image, title)  # the whole slide on screen
     assert "-large." not in fetched and "-full." not in fetched, fetched  # sizes says ~950 px
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("width, height", [(1366, 650), (390, 844)])
+def test_the_slide_image_is_fetched_once_and_left_alone_at_load(browser, site_url: str, width,
+                                                               height):
+    # the original's button once set sizes, srcset and src again at load: the browser may pick
+    # (and fetch) the slide again while it still loads
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.add_init_script("""new MutationObserver(changes => {
+        window.imageChanges = (window.imageChanges || []).concat(changes
+            .filter(c => c.target.closest && c.target.closest('.slide-figure'))
+            .map(c => c.attributeName));
+    }).observe(document, {subtree: true, attributes: true,
+                          attributeFilter: ['src', 'srcset', 'sizes']});""")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(site_url + "slide/acme/003.html", wait_until="networkidle")
+    page.get_by_role("button", name="Show original (480 × 270)").wait_for()
+    changes = page.evaluate("window.imageChanges || []")
+    context.close()
+    slide_images = [url for url in fetched if "/img/acme/003-" in url]
+    assert len(slide_images) == 1, slide_images
+    assert changes == [], changes
 
 
 @pytest.mark.e2e

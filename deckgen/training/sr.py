@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from deckgen.errors import ConfigError, MissingDependencyError
+from deckgen.files import temp_file
 from deckgen.training.sr_data import make_patches
 
 try:
@@ -251,7 +252,15 @@ def export_onnx(net: nn.Module, out: Path) -> None:
     net.eval()
     out.parent.mkdir(parents=True, exist_ok=True)
     example = torch.rand(1, 1, 24, 40)
-    tmp = out.with_suffix(".onnx.tmp")
+    # torch writes the file itself: to files.temp_file's path, moved over ``out`` once
+    # cv2.dnn agrees (a failed export or check leaves no temp file behind)
+    with temp_file(out) as (fh, tmp):
+        fh.close()
+        _export_checked(net, example, tmp)
+
+
+def _export_checked(net: nn.Module, example: torch.Tensor, tmp: Path) -> None:
+    """``net`` exported to ``tmp``, then loaded by cv2.dnn, which must agree with torch."""
     with warnings.catch_warnings():
         # the TorchScript exporter is deprecated, but it needs no onnxscript and writes
         # the plain opset-13 graph (DepthToSpace, dynamic H/W) that cv2.dnn reads
@@ -277,6 +286,6 @@ def export_onnx(net: nn.Module, out: Path) -> None:
     got = cv_net.forward()
     if got.shape != expected.shape or float(np.abs(got - expected).max()) > 1e-3:
         raise RuntimeError(
-            f"cv2.dnn disagrees with torch on {tmp}: {got.shape} vs {expected.shape}"
+            f"cv2.dnn disagrees with torch on the exported model: {got.shape} vs "
+            f"{expected.shape}"
         )
-    tmp.replace(out)

@@ -66,9 +66,10 @@ if (originalLink && image && enhancedNote) {
   button.type = "button";
   button.className = "slide-original-toggle";
   let showingOriginal = false;
+  const label = (original) => (original ? "Show enhanced" : `Show original (${size})`);
   const show = (original) => {
     showingOriginal = original;
-    button.textContent = original ? "Show enhanced" : `Show original (${size})`;
+    button.textContent = label(original);
     // the WebP <source> would win over the <img>'s own attributes: out while the original shows
     if (original) {
       // (the original as the one 1x candidate: Chromium kept the last pick's density for a lone
@@ -86,7 +87,8 @@ if (originalLink && image && enhancedNote) {
     if (zoom) zoom.href = original ? originalLink.href : enhanced.zoom;
   };
   button.addEventListener("click", () => show(!showingOriginal));
-  show(false);
+  // the image only on a click: set again at load, the browser may pick (and fetch) it anew
+  button.textContent = label(false);
   enhancedNote.append(" ", button);
 }
 
