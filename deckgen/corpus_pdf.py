@@ -408,22 +408,35 @@ def _readable_text_layer(pdf_page: Any, size: tuple[int, int], page: int) -> Tex
         return ((bottom <= margin or top >= size[1] - margin)
                 and number.fullmatch(" ".join(text for text, _ in line)) is not None)
 
-    def footer_number(line: list[tuple[str, list[int]]], at: int) -> bool:
-        # "Brightloom · Confidential      7": the number at the end of a footer, set apart
-        if len(line) < 2:
-            return False
-        box = line[at][1]
-        other = line[at + 1 if at == 0 else at - 1][1]
-        gap = other[0] - (box[0] + box[2]) if at == 0 else box[0] - (other[0] + other[2])
-        return gap > 2 * box[3] and page_number([line[at]])
+    def footer_end(line: list[tuple[str, list[int]]]) -> int:
+        """How many words at the end of a footer line are the page number set apart from
+        the rest ("Brightloom · Confidential      Page 7"); none on a row of figures alone,
+        a chart's axis ("1 2 3 4 5")."""
+        if all(any(ch.isdigit() for ch in text) for text, _ in line):
+            return 0
+        for count in (3, 2, 1):
+            if len(line) > count and page_number(line[-count:]):
+                before, first = line[-count - 1][1], line[-count][1]
+                if first[0] - (before[0] + before[2]) > 2 * first[3]:
+                    return count
+        return 0
 
     kept = []
     for line in layer or []:
-        if page_number(line) or _letter_spaced(line):
-            continue  # a letter-spaced heading ("M A R K E T"): Tesseract reads it whole
-        kept.append([word for at, word in enumerate(line)
-                     if at not in (0, len(line) - 1) or not footer_number(line, at)])
+        if page_number(line) or _letter_spaced(line) or _mixed_directions(line):
+            continue  # Tesseract reads these whole (see each)
+        kept.append(line[:len(line) - footer_end(line)])
     return [line for line in kept if line] or None
+
+
+def _mixed_directions(line: list[tuple[str, list[int]]]) -> bool:
+    """Right-to-left words among left-to-right ones or figures ("שותפות עם Acme Corp"), whose
+    order neither pdfium nor the layout gets right (QA-79)."""
+    from deckgen.ocr_layout import is_letter
+
+    directions = {unicodedata.bidirectional(ch) for text, _ in line for ch in text
+                  if is_letter(ch) or ch.isdigit()}
+    return bool(directions & {"R", "AL"}) and bool(directions - {"R", "AL", "NSM"})
 
 
 def _letter_spaced(line: list[tuple[str, list[int]]]) -> bool:

@@ -141,29 +141,36 @@ def _right_to_left(text: str) -> bool:
 
 def without_covered(lines: list[Line], cover: list[Word], share: float = 0.3) -> list[Line]:
     """``lines`` without their words that ``cover``'s boxes cover by ``share`` of their area
-    or more: a PDF page's text layer has read those exactly; what it lacks (text in its
-    pictures: a chart, a logo, a screenshot) stays."""
+    or more, or that hold half of a cover box or more (Tesseract's box of a word can take in
+    the edge of a picture beside it: QA-79 read "across all" twice): a PDF page's text layer
+    has read those exactly; what it lacks (text in its pictures: a chart, a logo, a
+    screenshot) stays."""
     words = [word for line in lines for word in line.words]
-    covered = _covered_shares(np.array([w.box for w in words], float).reshape(-1, 4),
-                              np.array([c.box for c in cover], float).reshape(-1, 4))
-    shares = iter(covered)
-    kept = [Line([w for w in line.words if next(shares) < share]) for line in lines]
+    covered, holds = _covered_shares(np.array([w.box for w in words], float).reshape(-1, 4),
+                                     np.array([c.box for c in cover], float).reshape(-1, 4))
+    read = iter((covered < share) & (holds < 0.5))
+    kept = [Line([w for w in line.words if next(read)]) for line in lines]
     return [line for line in kept if line.words]
 
 
-def _covered_shares(boxes: np.ndarray, cover: np.ndarray, chunk: int = 256) -> np.ndarray:
-    """For each of ``boxes`` (x, y, w, h rows), the area ``cover``'s boxes overlap, summed,
-    as a share of its own: a matrix of overlaps a chunk of boxes at a time (a page of
-    thousands of words against thousands: seconds one by one, not a gigabyte at once)."""
-    shares = np.zeros(len(boxes))
+def _covered_shares(boxes: np.ndarray, cover: np.ndarray,
+                    chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``boxes`` (x, y, w, h rows): the area ``cover``'s boxes overlap, summed, as
+    a share of its own; and the most of one cover box it holds, as a share of that box. A
+    matrix of overlaps a chunk of boxes at a time (a page of thousands of words against
+    thousands: seconds one by one, not a gigabyte at once)."""
+    shares, holds = np.zeros(len(boxes)), np.zeros(len(boxes))
     left, top = cover[:, 0], cover[:, 1]
     right, bottom = left + cover[:, 2], top + cover[:, 3]
+    area = np.maximum(cover[:, 2] * cover[:, 3], 1)
     for start in range(0, len(boxes), chunk):
         x, y, w, h = boxes[start:start + chunk, :, None].transpose(1, 0, 2)
         across = np.clip(np.minimum(x + w, right) - np.maximum(x, left), 0, None)
         down = np.clip(np.minimum(y + h, bottom) - np.maximum(y, top), 0, None)
         shares[start:start + chunk] = (across * down).sum(axis=1) / np.maximum(w * h, 1)[:, 0]
-    return shares
+        if len(cover):
+            holds[start:start + chunk] = (across * down / area).max(axis=1)
+    return shares, holds
 
 
 def _layout_order(lines: list[Line], columns: bool = True) -> list[Line]:
