@@ -344,8 +344,9 @@ def render_pdf_page_and_text(path: Path, page: int) -> tuple[bytes, TextLayer | 
 
 
 def pdf_text_layer(path: Path, page: int) -> TextLayer | None:
-    """A page's text layer as ``render_pdf_page_and_text`` gives it, without rendering the
-    page (its rendered image is cached; its OCR is not)."""
+    """A page's text layer as ``render_pdf_page_and_text`` gives it, without the PNG (its
+    upscaled image is cached; its OCR is not). The page is still rendered, twice: which of
+    its words show is seen on the rendering (``_shown_words``)."""
     return read_pdf_page(path, page, "text")
 
 
@@ -643,34 +644,31 @@ def source_identity(root: Path, source: str) -> str:
     return pdf_page_identity(digest, page) if page else digest
 
 
+def read_source(root: Path, source: str) -> bytes:
+    """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
+    return _read_source(root, source, "png")
+
+
 def read_source_and_text(root: Path, source: str) -> tuple[bytes, TextLayer | None]:
     """``read_source``, and a PDF page's text layer (None: an image, or no usable layer)."""
-    path, page = _source_path(root, source)
-    if not page:
-        return read_source(root, source), None
-    try:
-        return render_pdf_page_and_text(path, page)
-    except OSError as exc:
-        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
+    return _read_source(root, source, "png+text")
 
 
 def source_text_layer(root: Path, source: str) -> TextLayer | None:
-    """A slide's text layer, as ``read_source_and_text`` gives it, without rendering."""
-    path, page = _source_path(root, source)
-    if not page:
-        return None
-    try:
-        return pdf_text_layer(path, page)
-    except OSError as exc:
-        raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc
+    """A slide's text layer, as ``read_source_and_text`` gives it, without the PNG."""
+    return _read_source(root, source, "text")
 
 
-def read_source(root: Path, source: str) -> bytes:
-    """The source bytes of a slide: the image file, or a PDF page rendered to PNG."""
+def _read_source(root: Path, source: str, wanted: str) -> Any:
+    """What ``wanted`` ("png", "text", "png+text": ``read_pdf_page``) asks of a slide's
+    source; an image file has its bytes and no text layer."""
     path, page = _source_path(root, source)
     try:
         if page:
-            return render_pdf_page(path, page)
-        return path.read_bytes()
+            return read_pdf_page(path, page, wanted)
+        if wanted == "text":
+            return None
+        data = path.read_bytes()
+        return (data, None) if "text" in wanted else data
     except OSError as exc:  # the absolute path: on a cluster, the worker may not see it
         raise SlideError(f"cannot read {path.absolute()}: {exc.strerror or exc}") from exc

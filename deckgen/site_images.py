@@ -231,7 +231,7 @@ def write_images(
     the files (``Written``), updated here: a slide whose files all stand as recorded is
     not read at all. ``get_source`` (a slide's source bytes, as the dataset bundle reads
     them): an enlarged slide's original is published too (``original``, ``_add_original``);
-    ``max_pixels``: the build's ``[upscale] max_pixels``, for one converted to PNG.
+    ``max_pixels``: the build's ``[upscale] max_pixels``, for decoding the source.
     ``problems`` gets ``{"path": source, "reason": ...}`` for each original not made (the
     build goes on without it).
     """
