@@ -233,7 +233,7 @@ def add_deck(
         # before the name is checked: another --slug would not help a deck imported already
         # (as page images by an older deckgen, or kept whole)
         twin = _same_deck(Path(corpus_root), staged) or (
-            kept_pdf and _same_pdf(Path(corpus_root), kept_pdf))
+            kept_pdf and _same_deck(Path(corpus_root), [kept_pdf]))
         if twin == deck_dir:
             raise AlreadyImported(f"{inputs[0]}: {deck_dir} already exists with the same "
                                   "slides: it is imported already (remove that deck first "
@@ -268,20 +268,6 @@ def _utf8_text(text: str, problem: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8")
     except UnicodeError:
         raise BadInputError(problem) from None
-
-
-def _same_pdf(corpus_root: Path, pdf: Path) -> Path | None:
-    """The deck holding a PDF with ``pdf``'s bytes (a deck kept whole, in a folder renamed
-    since). Sizes first, as ``_same_deck``."""
-    size, digest = pdf.stat().st_size, None
-    for deck_dir in sorted(p for p in corpus_root.iterdir() if not p.name.startswith(".")):
-        others = deck_dir.iterdir() if deck_dir.is_dir() else []
-        for other in others:
-            if other.suffix.lower() == PDF_EXTENSION and other.stat().st_size == size:
-                digest = digest or sha256_file(pdf)
-                if sha256_file(other) == digest:
-                    return deck_dir
-    return None
 
 
 class AlreadyImported(BadInputError):
@@ -363,9 +349,11 @@ def _as_png(data: bytes) -> bytes:
 
 def _same_deck(corpus_root: Path, staged: list[Path]) -> Path | None:
     """The deck whose slide files have the same bytes as ``staged``, in order (a folder
-    renamed since it was imported). Sizes first: most decks cost one ``stat`` per file."""
+    renamed since it was imported): its images, or the PDF it was kept as. Sizes first:
+    most decks cost one ``stat`` per file."""
     def slide_files(folder: Path) -> list[Path]:
-        return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
+        return sorted((p for p in folder.iterdir()
+                       if p.suffix.lower() in (*IMAGE_EXTENSIONS, PDF_EXTENSION)),
                       key=lambda p: natural_key(p.name))
 
     sizes = [p.stat().st_size for p in staged]
