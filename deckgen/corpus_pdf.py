@@ -43,7 +43,7 @@ PDF_PAGE_SECONDS = 60.0
 PDF_OPEN_SECONDS = 30.0
 PDF_MEMORY_BYTES = 4 << 30  # beyond what the process already holds
 # in a PDF page's OCR key (build.py): how its text layer is read and used
-PDF_TEXT_LAYER_RULE = "pdf-text-1"
+PDF_TEXT_LAYER_RULE = "pdf-text-2"  # 2: words record their source
 # a layer is used when it has this many letters or digits, at least half of what it shows
 # is letters or digits, and at most this share of its characters are garbage (a font
 # without a ToUnicode map: U+FFFD, private-use or control characters, pdfium's map errors)

@@ -47,7 +47,7 @@ from deckgen.ocr_layout import (
     reading_order,
     without_covered,
 )
-from deckgen.records import OcrResult, Word
+from deckgen.records import TEXT_LAYER, OcrResult, Word
 from deckgen.text import CJK_LETTERS, HAN_KANA
 
 if TYPE_CHECKING:
@@ -513,7 +513,7 @@ def _text_layer_lines(text_layer: TextLayer) -> list[Line]:
     """A PDF page's text layer as lines of words read for sure (confidence 100), without
     what Tesseract's words would lose as noise too (a bullet, a rule)."""
     return layer_lines([
-        [Word(text, 100.0, list(box)) for text, box in line
+        [Word(text, 100.0, list(box), source=TEXT_LAYER) for text, box in line
          if any(ch.isalnum() for ch in text) or _is_lone_sign(text)]
         for line in text_layer])
 

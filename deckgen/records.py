@@ -137,12 +137,16 @@ class UpscaleResult(_Record):
     notes: list[str] = field(default_factory=list)
 
 
+TEXT_LAYER = "text-layer"  # a Word's source: a PDF page's own text, not Tesseract's reading
+
+
 @dataclass
 class Word(_Record):
     text: str
     conf: float  # 0..100, Tesseract's confidence
     box: list[int]  # [x, y, w, h] in *source* slide pixels (not upscaled)
     line: int = 0  # index into OcrResult.lines
+    source: str = "ocr"  # where it was read: "ocr" (Tesseract) or TEXT_LAYER
 
 
 @dataclass

@@ -124,6 +124,21 @@ def test_words_in_a_picture_on_a_pdf_page_are_still_read_by_ocr(built):
     assert sum("Europa" in line for line in result.lines) == 1
 
 
+def test_each_word_says_where_it_was_read_and_the_slide_page_too(built):
+    root, _ = built
+    words = _slides(root)["euro-market/001"].ocr.words
+    assert {w.text: w.source for w in words if w.text in {"Überweisungen", "Bakery"}} == {
+        "Überweisungen": "text-layer", "Bakery": "ocr"}
+    assert {w.source for w in _slides(root)["image-deck/001"].ocr.words} == {"ocr"}
+    # the page said "Read by OCR ..., mean confidence 9x %" over the layer's words too
+    pdf_page = (root / "site/slide/euro-market/001.html").read_text()
+    assert ("Read from the PDF's own text layer, and by OCR from the upscaled image where the "
+            "layer has none (2 words, mean confidence ") in pdf_page
+    image_page = (root / "site/slide/image-deck/001.html").read_text()
+    assert "Read by OCR from the upscaled image, mean confidence " in image_page
+    assert "text layer" not in image_page
+
+
 def test_image_slides_keep_their_ocr_cache_keys_and_pdf_pages_get_new_ones(built):
     root, cfg = built
     slides = _slides(root)

@@ -260,17 +260,23 @@ def test_nothing_moves_when_the_slide_image_arrives(browser, site_url: str, widt
 
 
 @pytest.mark.e2e
-def test_a_laptop_shows_the_slide_larger_than_its_original(browser, site_url: str):
-    # QA-76: 1366 x 768 (a ~650 px window) showed the slide at ~486 x 274, its original's size
+def test_a_laptop_shows_the_slide_larger_than_its_original_and_its_warning_with_it(
+        browser, site_url: str):
+    # QA-76: 1366 x 768 (a ~650 px window) showed the slide at ~486 x 274, its original's size;
+    # then the "Enhanced" warning and its "Show original" button sat under the fold
     context = browser.new_context(viewport={"width": 1366, "height": 650})
     page = context.new_page()
     page.goto(site_url + "slide/acme/003.html", wait_until="networkidle")
     image = _box(page, ".slide-figure img")
     title = _box(page, ".slide h1")
+    warning = _box(page, ".slide-enhanced")
+    button = _box(page, ".slide-original-toggle")
     fetched = page.evaluate("document.querySelector('.slide-figure img').currentSrc")
     context.close()
-    assert image["width"] >= 800, image  # 16:9 in the window less header and title
+    assert image["width"] >= 720, image  # 16:9 in the window less header, title and warning
     assert image["y"] + image["height"] <= 650 + 1, (image, title)  # the whole slide on screen
+    for box in (warning, button):
+        assert box["y"] + box["height"] <= 650 + 1, (box, image)
     assert "-large." not in fetched and "-full." not in fetched, fetched  # sizes says ~950 px
 
 
