@@ -55,7 +55,7 @@ from deckgen.records import DeckMeta, Slide
 if TYPE_CHECKING:
     from deckgen.config import Config
 
-VERSION = "14"  # bump when the archive layout or member formats change (part of the site cache key)
+VERSION = "15"  # bump when the archive layout or member formats change (part of the site cache key)
 FIXED_EPOCH = 1704067200  # 2024-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is unset
 SPOOL_PREFIX = "deckgen-bundle-"  # the spool folders of images waiting for the archive
 
@@ -89,8 +89,10 @@ def build_bundle(
 
     ``get_upscaled`` gives a slide's upscaled image already in ``upscaled_format``
     (``encode_upscaled`` of its PNG: a build encodes it in the workers and keeps it
-    in its cache). JPEG, PNG and WebP originals are stored byte for byte; GIF, BMP
-    and TIFF ones as a PNG of what the pipeline decodes (``max_pixels`` bounds that
+    in its cache). JPEG, PNG and WebP originals keep their image data as it is, their
+    metadata (EXIF, XMP, comments, text chunks, appended bytes) left out
+    (``bundle_images.without_metadata``); GIF, BMP and TIFF ones, and those whose structure
+    cannot be followed, as a PNG of what the pipeline decodes (``max_pixels`` bounds that
     decode; default: the upscale stage's). Slides whose OCR or classification failed
     are left out (listed under ``skipped`` with the reason: ``failures``' for that slide
     id, as the build said it), as are slides whose images cannot be read, and, with the

@@ -452,8 +452,8 @@ def data_card(ctx: CardContext) -> str:
         "starts with `=`, `+`, `-` or `@` starts with `'` there, so spreadsheets show it "
         "instead of running it as a formula) |",
         f"| `images/upscaled/<deck>/<page>.{ctx.upscaled_format}` | super-resolved slide |",
-        "| `images/original/<deck>/<page>.<ext>` | slide as found (jpg, png or webp; other "
-        "formats and PDF pages as png) |",
+        "| `images/original/<deck>/<page>.<ext>` | slide as found, its metadata removed (jpg, "
+        "png or webp; other formats and PDF pages as png) |",
         "| `provenance.json` | how it was made, machine-readable: stage versions and "
         "settings, tool versions, deck counts, the slides left out |",
         "| `croissant.json` | MLCommons Croissant 1.0 metadata |",
@@ -685,8 +685,10 @@ def _how_made(ctx: CardContext) -> list[str]:
         "(or by hand, where a curator set it in the deck's deck.toml). "
         f"Upscaled images are stored as {ctx.upscaled_format.upper()}"
         + (" (quality 90)" if ctx.upscaled_format == "webp" else "")
-        + "; JPEG, PNG and WebP originals are stored byte for byte (unless EXIF turns them "
-        "or they are animated), GIF (the first frame that is not blank), BMP, TIFF and AVIF ones "
+        + "; JPEG, PNG and WebP originals are stored with their image data kept as it is, their "
+        "metadata (EXIF, XMP, comments, text chunks) removed, so the pixels are identical "
+        "(unless EXIF turns them or they are animated, or their structure cannot be followed: "
+        "then as PNG), GIF (the first frame that is not blank), BMP, TIFF and AVIF ones "
         "as PNG of the image the pipeline read, which the word boxes fit (CMYK, 16-bit and "
         "transparency converted to 8-bit RGB: on white, or on black under light ink on a "
         "transparent page; `source_format` names the format as found). Slides whose OCR or "

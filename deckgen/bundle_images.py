@@ -1,8 +1,10 @@
 """The slide images of the open dataset bundle, as the archive stores them.
 
-Originals stay byte for byte where the pipeline reads the pixels a viewer shows
-(JPEG, PNG, WebP); other formats, turned or animated images become a PNG of what
-the pipeline decoded, so OCR word boxes fit them. Upscaled images are WebP (a
+Originals keep their compressed image data as it is where the pipeline reads the pixels a
+viewer shows (JPEG, PNG, WebP), with their metadata left out (``without_metadata``: EXIF,
+XMP, comments, text chunks, appended bytes): the pixels are the same, the file no larger.
+Other formats, turned or animated images, and files whose structure cannot be followed
+become a PNG of what the pipeline decoded, so OCR word boxes fit them. Upscaled images are WebP (a
 too-wide one scaled down, its ``upscale_scale`` following) or the PNG unchanged.
 Every setting is fixed, so rebuilds give the same bytes.
 """
@@ -10,6 +12,7 @@ Every setting is fixed, so rebuilds give the same bytes.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from typing import Any
 
@@ -27,7 +30,8 @@ from deckgen.site_images import WEBP_METHOD
 VERSION = "1"
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
 PNG_COMPRESS_LEVEL = 9  # originals converted to PNG; fixed so rebuilds give the same bytes
-# formats kept byte for byte, and those the corpus accepts that are stored as PNG instead
+# formats kept (their image data as it is, without metadata), and those the corpus accepts
+# that are stored as PNG instead
 _KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 _CONVERTED_FORMATS = ("GIF", "BMP", "TIFF", "AVIF")
 ORIENTATION_TAG = 0x0112  # EXIF Orientation
@@ -64,16 +68,23 @@ def original_image(data: bytes, max_pixels: int | None) -> tuple[str, bytes, str
 
     GIF, BMP and TIFF become a PNG of the image the pipeline itself reads
     (``upscale.decode_image``: the slide's frame, EXIF rotation, CMYK, 16-bit and alpha
-    converted), so OCR word boxes fit it. JPEG, PNG and WebP stay byte for byte, unless
-    the pipeline reads other pixels than a viewer shows: an EXIF orientation that turns
-    them (word boxes and source_width/height are the upright image's) or an animation.
+    converted), so OCR word boxes fit it. JPEG, PNG and WebP keep their image data as it
+    is, without metadata (``without_metadata``: no camera, place, time or text of the
+    source is published), unless the pipeline reads other pixels than a viewer shows: an
+    EXIF orientation that turns them (word boxes and source_width/height are the upright
+    image's) or an animation. One whose structure cannot be followed becomes a PNG too:
+    bytes not understood are never published.
     """
     try:
         ext = image_ext(data)
     except ValueError:
         ext = None
+    # turned ones first: once EXIF is dropped, nothing would turn them in a viewer
     if ext is not None and not _read_otherwise(data):
-        return ext, data, _KEPT_FORMATS[ext]
+        try:
+            return ext, without_metadata(data), _KEPT_FORMATS[ext]
+        except ValueError:
+            pass  # cut short or hostile: a PNG of its pixels, or decode_image says what is wrong
     png = pixels_png(data, max_pixels)  # names what is wrong
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # decode_image guarded
@@ -96,6 +107,131 @@ def pixels_png(data: bytes, max_pixels: int | None) -> bytes:
     Image.fromarray(bgr[..., ::-1].copy()).save(
         out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
+
+
+def without_metadata(data: bytes) -> bytes:
+    """``data`` (a JPEG, PNG or WebP) with its compressed image data as it is and no metadata:
+    no EXIF, XMP, IPTC, comment, text or time, nor bytes after the image's end (a camera's
+    second picture, anything appended). What decodes the pixels stays: tables, colour
+    profile, transparency. Raises ValueError where the structure cannot be followed."""
+    strip = {"JPEG": _jpeg_without_metadata, "PNG": _png_without_metadata,
+             "WEBP": _webp_without_metadata}.get(sniff_format(data) or "")
+    if strip is None:
+        raise ValueError("not a JPEG, PNG or WebP image")
+    try:
+        return strip(data)
+    except (IndexError, struct.error) as exc:  # a length pointing past the end
+        raise ValueError(f"cut short ({exc})") from None
+
+
+# JPEG markers kept: SOF0-15 with DHT and DAC, DQT, DNL, DRI, DHP, EXP (and SOS, EOI below)
+_JPEG_DECODING = {*range(0xC0, 0xD0), 0xDB, 0xDC, 0xDD, 0xDE, 0xDF}
+_JPEG_FRAMES = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOFn: not DHT, JPG, DAC
+_JFIF_HEAD = 14  # "JFIF\0", version, units, densities, thumbnail size: what follows is a thumbnail
+
+
+def _jpeg_without_metadata(data: bytes) -> bytes:
+    out = [b"\xff\xd8"]
+    at, framed, scanned = 2, False, False
+    while True:
+        if data[at] != 0xFF:
+            raise ValueError(f"no marker at byte {at}")
+        while data[at] == 0xFF:  # fill bytes before a marker
+            at += 1
+        marker = data[at]
+        at += 1
+        if marker == 0xD9:  # EOI: the first picture ends here; trailers go
+            if not scanned:
+                raise ValueError("no image data before the end marker")
+            return b"".join([*out, b"\xff\xd9"])
+        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length, out of place
+            raise ValueError(f"unexpected marker 0x{marker:02X}")
+        (length,) = struct.unpack(">H", data[at:at + 2])
+        body = data[at + 2:at + length]
+        if length < 2 or len(body) != length - 2:
+            raise ValueError(f"marker 0x{marker:02X} runs past the end")
+        at += length
+        if marker == 0xE0 and body.startswith(b"JFIF\0") and length >= 2 + _JFIF_HEAD:
+            # the JFIF header (libjpeg reads its colours by it), its thumbnail left out
+            out.append(b"\xff\xe0" + struct.pack(">H", 2 + _JFIF_HEAD)
+                       + body[:_JFIF_HEAD - 2] + b"\0\0")
+        elif (marker in _JPEG_DECODING or (marker == 0xE2 and body.startswith(b"ICC_PROFILE\0"))
+              or (marker == 0xEE and body.startswith(b"Adobe"))):  # Adobe: CMYK's colours
+            out.append(data[at - length - 2:at])
+            framed = framed or marker in _JPEG_FRAMES
+        elif marker == 0xDA:  # a scan: its header, then entropy-coded data to the next marker
+            if not framed:
+                raise ValueError("a scan before the frame header")
+            end = _jpeg_scan_end(data, at)
+            out.append(data[at - length - 2:end])
+            at, scanned = end, True
+        elif not (0xE0 <= marker <= 0xEF or marker == 0xFE):  # APPn and COM go
+            raise ValueError(f"unexpected marker 0x{marker:02X}")
+
+
+def _jpeg_scan_end(data: bytes, at: int) -> int:
+    """Where the entropy-coded data from ``at`` ends: the next 0xFF that starts a marker
+    (not 0xFF00, a stuffed byte, nor RST0-7, which restart inside the scan)."""
+    while True:
+        ff = data.find(b"\xff", at)
+        if ff < 0:
+            raise ValueError("the scan runs to the end of the file")
+        after = ff + 1
+        while data[after] == 0xFF:  # fill bytes
+            after += 1
+        if data[after] == 0x00 or 0xD0 <= data[after] <= 0xD7:
+            at = after + 1
+        else:
+            return ff
+
+
+# PNG chunks that decode or colour the pixels; the rest (tEXt, zTXt, iTXt, eXIf, tIME,
+# pHYs, ...) goes, as in pixels_png's PNG
+_PNG_KEPT = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP",
+             b"sBIT", b"bKGD", b"cICP", b"mDCv", b"cLLi"}
+
+
+def _png_without_metadata(data: bytes) -> bytes:
+    out, at = [data[:8]], 8
+    while True:
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        end = at + 12 + length  # length, type, data, CRC: copied as they are
+        if end > len(data) or not kind.isalpha():
+            raise ValueError(f"chunk {kind!r} at byte {at} runs past the end")
+        if at == 8 and kind != b"IHDR":
+            raise ValueError("first chunk is not IHDR")
+        if kind in _PNG_KEPT:
+            out.append(data[at:end])
+        at = end
+        if kind == b"IEND":  # anything after it goes
+            return b"".join(out)
+
+
+# WebP chunks that hold the picture (ANIM, ANMF: one frame; more are stored as a PNG)
+_WEBP_KEPT = {b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ICCP", b"ANIM", b"ANMF"}
+_VP8X_EXIF, _VP8X_XMP = 0x08, 0x04
+
+
+def _webp_without_metadata(data: bytes) -> bytes:
+    (size,) = struct.unpack("<I", data[4:8])
+    end = 8 + size  # past the RIFF size: appended bytes, left out
+    if end > len(data) or size < 4:
+        raise ValueError("the RIFF size runs past the end")
+    chunks, at = [], 12
+    while at < end:
+        kind, length = struct.unpack("<4sI", data[at:at + 8])
+        if at + 8 + length > end:
+            raise ValueError(f"chunk {kind!r} at byte {at} runs past the end")
+        chunk = data[at:at + 8 + length] + b"\0" * (length % 2)  # chunks pad to even
+        if kind == b"VP8X" and length >= 1:
+            chunk = chunk[:8] + bytes([chunk[8] & ~(_VP8X_EXIF | _VP8X_XMP)]) + chunk[9:]
+        if kind in _WEBP_KEPT:
+            chunks.append(chunk)
+        at += 8 + length + length % 2
+    if not chunks or chunks[0][:4] not in (b"VP8X", b"VP8 ", b"VP8L"):
+        raise ValueError("no image chunk first")
+    body = b"WEBP" + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def match_stored_scale(row: dict[str, Any], slide: Slide, upscaled: bytes) -> None:

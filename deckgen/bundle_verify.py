@@ -161,7 +161,7 @@ def _check_files(files: dict[str, _Member], counts: dict[str, int] | None = None
 OLDER_FORMAT = "made by an older deckgen"
 # the older formats that exist and name themselves in provenance.json (13 was the first):
 # add the last one at each bump of bundle.VERSION. Any other format is checked in full.
-OLDER_FORMATS = frozenset({"13"})
+OLDER_FORMATS = frozenset({"13", "14"})
 
 
 # the format of a deckgen archive whose provenance.json names no format (those before 13)

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 import yaml
 from conftest import build_cmd, unpack
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, PngImagePlugin
 
 from deckgen.build import DATASET_VERSION
 from deckgen.bundle import VERSION as BUNDLE_VERSION
@@ -465,11 +465,138 @@ def test_data_card_and_schema_describe_converted_originals(corpus, tmp_path):
     _build_odd(corpus, tmp_path)
     members = _members(tmp_path / archive_name("1"))
     card = members[f"{ROOT}/README.md"].decode()
-    assert "stored byte for byte" in card and "`source_format`" in card
+    assert "image data kept as it is, their metadata" in card and "`source_format`" in card
     assert "| `source_format` | string |" in card
     package = json.loads(members[f"{ROOT}/datapackage.json"])
     schema = {f["name"]: f for f in package["resources"][1]["schema"]["fields"]}
     assert "GIF" in schema["source_format"]["constraints"]["enum"]
+
+
+# --- originals keep their image data, not their metadata ------------------------------------
+
+# what each metadata container of the sources below carries: none of it may be published
+_SECRETS = (b"Jane Private", b"GPS-SECRET", b"XMP-SECRET", b"COMMENT-SECRET", b"TEXT-SECRET",
+            b"ITXT-SECRET", b"APPENDED-SECRET", b"THUMB-SECRET-XY")
+_XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>XMP-SECRET</dc:creator></x:xmpmeta>'
+
+
+def _exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x013B] = "Jane Private"  # Artist
+    exif[0xA431] = "Jane Private"  # BodySerialNumber
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (51.0, 30.0, 12.5), 0x12: "GPS-SECRET"})  # latitude, map datum
+    return exif.tobytes()
+
+
+def _with_jfif_thumbnail(jpeg: bytes) -> bytes:
+    """``jpeg`` (Pillow's: SOI, then a JFIF header with no thumbnail) with a 5x1 thumbnail."""
+    jfif = jpeg[6:18] + b"\x05\x01" + b"THUMB-SECRET-XY"  # 5x1 RGB: 15 bytes
+    return jpeg[:2] + b"\xff\xe0" + struct.pack(">H", 2 + len(jfif)) + jfif + jpeg[20:]
+
+
+def _slide_art(mode: str = "RGB") -> Image.Image:
+    image = Image.new("RGB", (96, 54), (240, 235, 225))
+    ImageDraw.Draw(image).text((4, 20), "Metadata", fill=(20, 40, 160))
+    return image.convert(mode)
+
+
+def _sources_with_metadata() -> dict[str, bytes]:
+    """A camera's or an editor's files: EXIF with GPS, XMP, comments, text chunks, appended
+    bytes; a colour profile that must stay."""
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    png_info = PngImagePlugin.PngInfo()
+    png_info.add_text("Author", "TEXT-SECRET")
+    png_info.add_itxt("Comment", "ITXT-SECRET", lang="en")
+    png_info.add(b"tIME", struct.pack(">HBBBBB", 2024, 5, 6, 7, 8, 9))
+    return {
+        "acme/001": _with_jfif_thumbnail(_encoded(
+            _slide_art(), "JPEG", quality=90, exif=_exif(), icc_profile=icc,
+            comment=b"COMMENT-SECRET", xmp=_XMP)) + b"APPENDED-SECRET",
+        "acme/002": _encoded(_slide_art(), "JPEG", progressive=True, optimize=True,
+                             exif=_exif()),  # several scans, tables between them
+        "acme/003": _encoded(_slide_art("CMYK"), "JPEG", exif=_exif()),  # with Adobe APP14
+        "zeta-labs/001": _encoded(_slide_art(), "PNG", pnginfo=png_info, exif=_exif(),
+                                  icc_profile=icc) + b"APPENDED-SECRET",
+        "zeta-labs/002": _encoded(_slide_art(), "WEBP", quality=80, exif=_exif(), xmp=_XMP,
+                                  icc_profile=icc) + b"APPENDED-SECRET",
+    }
+
+
+def _webp_chunks(webp: bytes) -> list[bytes]:
+    chunks, at = [], 12
+    while at < len(webp):
+        (length,) = struct.unpack("<I", webp[at + 4:at + 8])
+        chunks.append(webp[at:at + 4])
+        at += 8 + length + length % 2
+    return chunks
+
+
+def _build_from(corpus, sources: dict[str, bytes], out_dir: Path) -> dict[str, tuple[dict, bytes]]:
+    """Each slide's metadata row and stored original, from a bundle of ``sources``."""
+    slides, decks = corpus
+    info = build_bundle(slides, decks, lambda s: sources[s.id],
+                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), out_dir)
+    archive = out_dir / info["file"].split("/")[-1]
+    assert verify_bundle(archive) == []
+    members = _members(archive)
+    rows = [json.loads(line) for line in members[f"{ROOT}/metadata.jsonl"].splitlines()]
+    return {r["id"]: (r, members[f"{ROOT}/{r['original_file_name']}"]) for r in rows}
+
+
+def test_originals_are_published_without_their_metadata_and_with_the_same_pixels(corpus,
+                                                                                  tmp_path):
+    sources = _sources_with_metadata()
+    for source in sources.values():  # each source carries what must not be published
+        assert b"Jane Private" in source and b"GPS-SECRET" in source
+    stored = _build_from(corpus, sources, tmp_path)
+    for slide_id_, source in sources.items():
+        row, data = stored[slide_id_]
+        ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[sniff_format(source)]
+        assert row["original_file_name"] == f"images/original/{slide_id_}.{ext}"  # not re-encoded
+        assert [secret for secret in _SECRETS if secret in data] == [], slide_id_
+        assert b"Exif" not in data and len(data) <= len(source)
+        with Image.open(io.BytesIO(source)) as before, Image.open(io.BytesIO(data)) as after:
+            assert (after.format, after.mode) == (before.format, before.mode)
+            assert after.info.get("icc_profile") == before.info.get("icc_profile"), slide_id_
+            assert np.array_equal(np.asarray(after), np.asarray(before)), slide_id_
+            assert dict(after.getexif()) == {}
+    assert b"Adobe" in stored["acme/003"][1]  # CMYK's colours read without inverting them
+    assert _png_chunks(stored["zeta-labs/001"][1]) == [b"IHDR", b"iCCP", b"IDAT", b"IEND"]
+    webp = stored["zeta-labs/002"][1]
+    assert _webp_chunks(webp) == [b"VP8X", b"ICCP", b"VP8 "]
+    assert webp[20] & 0x0C == 0  # VP8X says no EXIF, no XMP
+    assert struct.unpack("<I", webp[4:8])[0] == len(webp) - 8
+
+
+def test_originals_without_metadata_are_stored_as_they_are(corpus, tmp_path):
+    # deckgen sample's JPEGs (as these, Pillow's) carry the JFIF header alone
+    sources = {s.id: _jpeg(s.page + len(s.deck)) for s in corpus[0]}
+    stored = _build_from(corpus, sources, tmp_path)
+    assert {i: data == sources[i] for i, (_, data) in stored.items()} == dict.fromkeys(stored, True)
+
+
+def test_an_original_whose_structure_cannot_be_followed_is_stored_as_a_png(corpus, tmp_path):
+    sources = {s.id: _jpeg(s.page) for s in corpus[0]}
+    jpeg = _encoded(_slide_art(), "JPEG", exif=_exif())
+    after_jfif = 4 + struct.unpack(">H", jpeg[4:6])[0]
+    # bytes between two segments, which Pillow and libjpeg pass over; a PNG cut before IEND
+    sources["acme/001"] = jpeg[:after_jfif] + b"APPENDED-SECRET" + jpeg[after_jfif:]
+    png_info = PngImagePlugin.PngInfo()
+    png_info.add_text("Author", "TEXT-SECRET")
+    sources["acme/002"] = _encoded(_slide_art(), "PNG", pnginfo=png_info)[:-12]
+    stored = _build_from(corpus, sources, tmp_path)
+    for slide_id_, fmt in (("acme/001", "JPEG"), ("acme/002", "PNG")):
+        row, data = stored[slide_id_]
+        assert (row["original_file_name"], row["source_format"]) == (
+            f"images/original/{slide_id_}.png", fmt)
+        assert _png_chunks(data) == [b"IHDR", b"IDAT", b"IEND"]  # a fresh PNG of its pixels
+        assert not any(secret in data for secret in _SECRETS)
+        with Image.open(io.BytesIO(data)) as image:
+            assert np.array_equal(np.asarray(image), decode_image(sources[slide_id_],
+                                                                  10**7)[..., ::-1])
 
 
 # --- verify reads the gzip stream to its end --------------------------------------------------
@@ -664,7 +791,7 @@ def test_a_turned_jpeg_is_stored_upright_like_its_word_boxes(corpus, tmp_path, o
         assert image.getexif().get(0x0112, 1) == 1  # no viewer turns it again
         assert image.size == (row["source_width"], row["source_height"]) == (54, 96)
         assert np.array_equal(np.asarray(image.convert("RGB")), upright[..., ::-1])
-    assert rows["acme/002"]["original_file_name"].endswith(".jpg")  # upright: byte for byte
+    assert rows["acme/002"]["original_file_name"].endswith(".jpg")  # upright: kept a JPEG
     assert verify_bundle(tmp_path / info["file"].split("/")[-1]) == []
 
 
@@ -770,7 +897,11 @@ def test_camera_mpo_jpegs_and_avif_sources_pass_verify(corpus, tmp_path):
     members = _members(archive)
     rows = {r["id"]: r for r in map(json.loads, members[f"{ROOT}/metadata.jsonl"].splitlines())}
     assert rows["acme/001"]["source_format"] == "JPEG"
-    assert members[f"{ROOT}/{rows['acme/001']['original_file_name']}"] == sources["acme/001"]
+    stored = members[f"{ROOT}/{rows['acme/001']['original_file_name']}"]
+    with Image.open(io.BytesIO(stored)) as image:  # the first picture alone, as read
+        assert (image.format, getattr(image, "n_frames", 1)) == ("JPEG", 1)
+        assert np.array_equal(np.asarray(image), np.asarray(pictures[0]))
+    assert b"MPF" not in stored and len(stored) < len(sources["acme/001"]) // 2 + 100
     if "acme/002" in sources:
         assert rows["acme/002"]["source_format"] == "AVIF"
     assert verify_bundle(archive) == []

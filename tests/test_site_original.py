@@ -68,7 +68,6 @@ def test_an_enlarged_slides_original_is_published_under_its_sources_hash(tmp_pat
     images = _write(slides, tmp_path, written, reads)
     entry = images["acme/003"]
     original = tmp_path / entry["original"]
-    # as the dataset bundle stores it: the JPEG byte for byte
     # its pixels, as the pipeline read them, in a PNG without the source's metadata
     read = decode_image(_source(slides[2]), 40_000_000)[..., ::-1]
     with Image.open(original) as published:
