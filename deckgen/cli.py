@@ -52,6 +52,7 @@ from deckgen.errors import (
     BadInputError,
     DeckgenError,
 )
+from deckgen.text import utf8_argument
 
 
 @app.command(short_help="Build the site from the corpus; cached stages are reused.")
@@ -263,6 +264,9 @@ def search(
     index_dir = Path(cfg.build.cache) / "whoosh"
     if not index_dir.exists():
         raise DeckgenError(f"no index at {index_dir}; run `deckgen build` first")
+    # words an ASCII locale took as escapes ("café" as "caf\udcc3\udca9"), read as UTF-8
+    query, section, company, year, stage, industry, deck = (
+        _utf8_words(value) for value in (query, section, company, year, stage, industry, deck))
     slug = section_option(section)
     wanted = {
         "section": slug,
@@ -310,6 +314,18 @@ def search(
     if not stage and (stage_value := stage_named(index_dir, query, filters)):
         err.print(f"tip: `{browse('stage', stage_value)}` lists every slide from "
                   f"{printable(stage_value)} decks", highlight=False)
+
+
+def _utf8_words(value: str | None) -> str | None:
+    from deckgen.corpus import printable
+
+    if value is None:
+        return None
+    decoded = utf8_argument(value)
+    if decoded is None:
+        raise BadInputError(f"“{printable(value)}” is not UTF-8 text: type it in a UTF-8 "
+                            "terminal (LANG=C.UTF-8)")
+    return decoded
 
 
 def _no_match_reason(index_dir: Path, query: str, filters: dict[str, str]) -> str:

@@ -40,6 +40,7 @@ from deckgen.corpus_pdf import (
 )
 from deckgen.errors import BadInputError
 from deckgen.files import atomic_write, decompression_bomb_size, is_system_file, sha256_file
+from deckgen.text import utf8_argument
 
 # what `add` names a PDF it keeps whole (one whose pages carry text)
 KEPT_PDF = "deck.pdf"
@@ -261,13 +262,12 @@ def add_deck(
 
 
 def _utf8_text(text: str, problem: str) -> str:
-    """A file name or option as the text its bytes spell: UTF-8 bytes that an ASCII locale
-    decoded as escapes (LC_ALL=C) read again; bytes that are no UTF-8 (a cp1252 "Caf\xe9")
-    raise ``problem``: deck.toml is UTF-8."""
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8")
-    except UnicodeError:
-        raise BadInputError(problem) from None
+    """A file name or option as the text its bytes spell (``text.utf8_argument``); bytes
+    that are no UTF-8 raise ``problem``: deck.toml is UTF-8."""
+    decoded = utf8_argument(text)
+    if decoded is None:
+        raise BadInputError(problem)
+    return decoded
 
 
 class AlreadyImported(BadInputError):

@@ -284,3 +284,13 @@ def facet_key(value: str) -> str:
     text = unicodedata.normalize("NFKC", value).upper().lower().replace("ς", "σ")
     kept = "".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text)
     return "-".join(kept.split())
+
+
+def utf8_argument(text: str) -> str | None:
+    """A command-line argument as the text its bytes spell: UTF-8 bytes that an ASCII locale
+    decoded as escapes (LC_ALL=C with PYTHONUTF8=0) read again; None for bytes that are no
+    UTF-8 (a cp1252 "Caf\xe9"). Not for paths: an ASCII locale opens files by the escapes."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        return None

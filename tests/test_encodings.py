@@ -100,6 +100,17 @@ def test_json_is_utf8_whatever_the_locale(built_cafe, command):
     assert row["id"] == "cafe/001" and "Café" in row["title"], row
 
 
+def test_search_in_an_ascii_locale_reads_its_words_as_utf8(built_cafe):
+    # the query "Crème" and --company "Café Société" arrived as escapes, and found nothing
+    done = deckgen("search", "Crème", "--company", "Café Société", "--json",
+                   "--cache", built_cafe / "build", env=ASCII_LOCALE)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.decode("utf-8"))["id"] == "cafe/001"
+    cp1252 = deckgen("search", CAFE_CP1252, "--cache", built_cafe / "build", env=ASCII_LOCALE)
+    assert cp1252.returncode == EXIT_BAD_INPUT, cp1252.stderr
+    assert b"is not UTF-8 text: type it in a UTF-8 terminal" in cp1252.stderr
+
+
 def run_into_closed_pipe(command: list[str]) -> int:
     """``command``'s exit code when its reader has gone before it writes (`| head -0`)."""
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
