@@ -276,7 +276,7 @@ def _row(
         "mean_confidence": round(float(ocr.mean_confidence), 3),
         "words": [
             {"text": w.text, "conf": round(float(w.conf), 2), "box": [int(v) for v in w.box],
-             "line": int(w.line)}
+             "line": int(w.line), "source": w.source}
             for w in ocr.words
         ],
         "source_width": up.source_width if up else None,

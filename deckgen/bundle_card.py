@@ -89,8 +89,9 @@ FIELDS: tuple[Field, ...] = (
           required=True),
     Field("words", "array", "OCR words: {text, conf 0-100 (100: from a PDF page's text "
           "layer, exact), box [x, y, w, h] in original-image pixels (multiply by "
-          "upscale_scale for the upscaled image), line index}. Words Tesseract was less sure "
-          "of than the OCR min_conf (provenance.json) are dropped.",
+          "upscale_scale for the upscaled image), line index, source: \"ocr\" (read by "
+          "Tesseract) or \"text-layer\" (a PDF page's own text)}. Words Tesseract was less "
+          "sure of than the OCR min_conf (provenance.json) are dropped.",
           csv=False, required=True),
     # null or "" only where a slide has no upscale record
     Field("source_width", "integer", "Width of the original image in pixels; null (empty in "
@@ -704,7 +705,8 @@ def _how_made(ctx: CardContext) -> list[str]:
         f"`--psm {ocr.get('psm', '?')}`, `-l {ocr.get('lang', '?')}`. Words Tesseract is "
         f"less sure of than {ocr.get('min_conf', '?')} (of 100) are dropped; a PDF page's "
         "words come from its own text layer where it has a usable one, with `conf` 100 "
-        "(exact), and Tesseract reads only the rest (text in pictures). Word boxes are "
+        "(exact) and `source` \"text-layer\", and Tesseract reads only the rest (text in "
+        "pictures, `source` \"ocr\"). Word boxes are "
         "in the ORIGINAL image's pixels: multiply x, y, w and h by `upscale_scale` to draw "
         "them on the upscaled image.",
         f"- Classifier (`{cls.get('version', '?')}`): a slide whose top score is below "
@@ -831,7 +833,8 @@ def _limitations(ctx: CardContext) -> list[str]:
     return [
         "- OCR makes mistakes, most on stylised fonts, text in pictures and charts; "
         "`mean_confidence` and per-word `conf` say how sure Tesseract was (100 for words "
-        "from a PDF page's text layer, so such a slide's `mean_confidence` reads high).",
+        "from a PDF page's text layer, so such a slide's `mean_confidence` reads high; a "
+        "word's `source` says which).",
         "- Super-resolution invents detail: do not read small print from the upscaled image "
         "as evidence; the original is the record.",
         f"- Section labels are predictions, not human annotations{_curated_note(ctx.rows)}; "

@@ -153,9 +153,10 @@ def _scores_field(f: Field) -> dict[str, Any]:
 
 
 def _words_field(f: Field) -> dict[str, Any]:
-    """A repeated field: the loader gives a list of {text, conf, box, line} per slide."""
+    """A repeated field: the loader gives a list of {text, conf, box, line, source} per slide."""
     parts = (("text", "sc:Text", False), ("conf", "sc:Float", False),
-             ("box", "sc:Integer", True), ("line", "sc:Integer", False))
+             ("box", "sc:Integer", True), ("line", "sc:Integer", False),
+             ("source", "sc:Text", False))
     return {"@type": "cr:Field", "@id": f"slides/{f.name}", "name": f.name,
             "description": f.description, "repeated": True,
             "subField": [_leaf(f"slides/{f.name}/{name}", name, kind, f.name, name,

@@ -22,7 +22,7 @@ from typing import Any
 from PIL import JpegImagePlugin, PngImagePlugin
 
 from deckgen.bundle_card import FIELDS, SOURCE_FORMATS, csv_cell, is_open_license
-from deckgen.records import SECTIONS, slide_id
+from deckgen.records import SECTIONS, WORD_SOURCES, slide_id
 
 IMAGE_HEAD = 4 << 20  # bytes of an image kept to read its size (a JPEG's EXIF comes first)
 # the names the bundle gives a slide's images (bundle.build_bundle), by extension
@@ -116,7 +116,7 @@ def _word_problems(row: dict[str, Any]) -> list[str]:
         if not (isinstance(word, dict) and isinstance(word.get("text"), str)
                 and isinstance(box, list) and len(box) == 4
                 and all(isinstance(v, int) and not isinstance(v, bool) for v in box)):
-            return [f"words[{i}] should be {{text, conf, box: [x, y, w, h], line}}"]
+            return [f"words[{i}] should be {{text, conf, box: [x, y, w, h], line, source}}"]
         x, y, w, h = box
         # OCR rounds x and w (divided by the upscale factor) apart: the sum may pass by 1 px
         if min(box) < 0 or (width is not None and x + w > width + 1) or (
@@ -125,6 +125,9 @@ def _word_problems(row: dict[str, Any]) -> list[str]:
         conf = word.get("conf")
         if not isinstance(conf, int | float) or isinstance(conf, bool) or not 0 <= conf <= 100:
             return [f"words[{i}] conf {conf!r} is not within 0-100"]
+        if word.get("source", "ocr") not in WORD_SOURCES:  # format 14 and older had none
+            return [f"words[{i}] source {word.get('source')!r} is not one of "
+                    + ", ".join(map(repr, WORD_SOURCES))]
     return []
 
 

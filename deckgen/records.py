@@ -34,7 +34,7 @@ SECTIONS: tuple[str, ...] = (
 )
 
 # under this score of its own a label is "unsure": on the real decks of eval-dev such labels
-# were right 5 times in 12, the others 43 times in 54 (`deckgen eval`, docs/benchmarks.md)
+# were right 6 times in 13, the others 42 times in 53 (`deckgen eval`, docs/benchmarks.md)
 UNSURE_BELOW = 0.5
 
 
@@ -138,6 +138,7 @@ class UpscaleResult(_Record):
 
 
 TEXT_LAYER = "text-layer"  # a Word's source: a PDF page's own text, not Tesseract's reading
+WORD_SOURCES = ("ocr", TEXT_LAYER)
 
 
 @dataclass

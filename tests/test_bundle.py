@@ -195,7 +195,8 @@ def test_metadata_rows_csv_and_sums(corpus, tmp_path):
     assert set(first) == {f.name for f in FIELDS}
     assert (first["company"], first["year"]) == ("Acme | Co\n<b>", 2021)
     assert first["section"] == "problem"
-    assert first["words"] == [{"text": "The", "conf": 91.0, "box": [4, 20, 20, 9], "line": 0}]
+    assert first["words"] == [{"text": "The", "conf": 91.0, "box": [4, 20, 20, 9], "line": 0,
+                               "source": "ocr"}]
     assert first["file_name"] == "images/upscaled/acme/001.webp"
     table = list(csv.DictReader(io.StringIO(members[f"{ROOT}/slides.csv"].decode())))
     assert [r["id"] for r in table] == [r["id"] for r in rows]

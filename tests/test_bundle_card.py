@@ -377,6 +377,8 @@ def _edit_first_row(change):
     (lambda r: r["words"][0].update(box=[-3, 20, 20, 9]), "box [-3, 20, 20, 9] is not within"),
     (lambda r: r["words"][0].update(box=[90, 20, 8, 9]), "is not within the 96x54 original"),
     (lambda r: r["words"][0].update(conf=101.0), "conf 101.0 is not within 0-100"),
+    (lambda r: r["words"][0].update(source="guess"),
+     "source 'guess' is not one of 'ocr', 'text-layer'"),
     (lambda r: r.update(mean_confidence=150.0), "mean_confidence 150.0 is not within 0-100"),
     (lambda r: r.update(section_scores={}), "section_scores is empty"),
 ])
@@ -516,7 +518,7 @@ def test_croissant_declares_scores_word_boxes_and_images_that_load(tmp_path):
     assert scores == {s: f"'{s}'" for s in SECTIONS}
     words = fields["words"]
     assert words["repeated"] is True
-    assert [sub["name"] for sub in words["subField"]] == ["text", "conf", "box", "line"]
+    assert [sub["name"] for sub in words["subField"]] == ["text", "conf", "box", "line", "source"]
     sets = {d["@id"]: d for d in croissant["distribution"] if d["@type"] == "cr:FileSet"}
     assert sets["upscaled-images"]["includes"] == "images/upscaled/*/*.webp"
     assert sets["original-images-jpg"]["encodingFormat"] == "image/jpeg"

@@ -4,6 +4,8 @@ only what the layer lacks (text in pictures). Real PDFs, pdfium, Tesseract and b
 from __future__ import annotations
 
 import io
+import json
+import tarfile
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -134,6 +136,13 @@ def test_each_word_says_where_it_was_read_and_the_slide_page_too(built):
     pdf_page = (root / "site/slide/euro-market/001.html").read_text()
     assert ("Read from the PDF's own text layer, and by OCR from the upscaled image where the "
             "layer has none (2 words, mean confidence ") in pdf_page
+    archive = next((root / "site/dataset").glob("*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        jsonl = next(m for m in tar.getmembers() if m.name.endswith("/metadata.jsonl"))
+        rows = [json.loads(line) for line in tar.extractfile(jsonl).read().splitlines()]
+    sources = {w["text"]: w["source"] for r in rows for w in r["words"]}
+    assert (sources["Überweisungen"], sources["Bakery"], sources["Read"]) == (
+        "text-layer", "ocr", "ocr")
     image_page = (root / "site/slide/image-deck/001.html").read_text()
     assert "Read by OCR from the upscaled image, mean confidence " in image_page
     assert "text layer" not in image_page
