@@ -18,7 +18,7 @@ OFFICE_PKGS := libreoffice-impress-nogui
 # is missing, so a Node installed another way (nodesource, nvm) is left alone
 NODE_PKGS  := nodejs npm
 
-.PHONY: help site build test test-fast serve sample docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation bench-pdf bench-korean lint clean distclean setup setup-dev setup-node
+.PHONY: help site build test test-fast serve sample corpus-committed docs bench bench-sr bench-ocr bench-search bench-build bench-bundle bench-curation bench-pdf bench-korean lint clean distclean setup setup-dev setup-node
 
 help:
 	@echo "make site     set up, then build site/ from corpus/ (then: make serve)"
@@ -30,8 +30,12 @@ help:
 	@echo "make bench    run every benchmark (tables in docs/benchmarks.md); one at a time:"
 	@echo "              bench-ocr bench-sr bench-search bench-build bench-bundle"
 	@echo "              bench-curation bench-pdf bench-korean"
-	@echo "make sample   regenerate the bundled sample corpus"
-	@echo "make clean    remove build/ and site/ (distclean: the venv and node_modules too)"
+	@echo "make sample   delete corpus/ and write the bundled sample decks there; refused while"
+	@echo "              corpus/ holds anything git has not committed (your decks, hand labels)"
+	@echo "              unless FORCE=1 (make sample FORCE=1)"
+	@echo "make clean    delete build/ and site/, with your own files in site/ (impressum.html,"
+	@echo "              CNAME, .well-known/): keep those elsewhere too (distclean: the venv and"
+	@echo "              node_modules as well)"
 
 # the site needs only deckgen's own dependencies; tests and benchmarks add the dev ones
 # (Playwright, moto, Dask, ruff, ...). Debian and Ubuntu ship the ensurepip that
@@ -66,9 +70,21 @@ build: site
 serve: setup
 	$(BIN)/deckgen serve $(ARGS)
 
-sample: setup
+# sample deletes corpus/ whole: not while it holds what only the user has (decks from
+# `deckgen add`, labels from `deckgen label`), that is anything git has not committed
+sample: corpus-committed setup
 	@sh tools/ensure-apt.sh $(FONT_PKGS)
 	rm -rf corpus && $(BIN)/deckgen sample --out corpus
+
+corpus-committed:
+	@[ "$(FORCE)" = 1 ] || [ ! -e corpus ] || { \
+	  changed="$$(git status --porcelain --ignored -- corpus 2>/dev/null)" \
+	    || changed="  (not a git checkout: nothing tells the sample's files from yours)"; \
+	  [ -z "$$changed" ] || { \
+	    echo "make sample deletes corpus/, and it holds files git has not committed:" >&2; \
+	    echo "$$changed" | head -10 >&2; \
+	    echo "move your decks out of corpus/ (or commit them), or run make sample FORCE=1 to delete them" >&2; \
+	    exit 1; }; }
 
 tests/js/node_modules: tests/js/package.json | setup-node
 	cd tests/js && npm ci --no-audit --no-fund --silent

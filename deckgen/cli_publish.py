@@ -47,7 +47,9 @@ def bundle_build(
 
     `deckgen build` writes it too, with the site's dataset page; this writes the same
     archive, with the settings that build used, and says when that page shows another
-    checksum than the archive now has.
+    checksum than the archive now has. SOURCE_DATE_EPOCH is read now, not taken from the
+    build: set it as the build had it, since another value (or none) gives the archive
+    another date and checksum.
 
     Example: deckgen bundle build
     """

@@ -63,8 +63,17 @@ class _SiteHandler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        if os.environ.get("DECKGEN_SERVE_LOG"):
+        if logs_requests():
             super().log_message(format, *args)
+
+
+# DECKGEN_SERVE_LOG's values that mean off (any case): "0" once turned the log on (QA-81)
+_OFF = ("", "0", "false", "no", "off")
+
+
+def logs_requests() -> bool:
+    """Whether DECKGEN_SERVE_LOG asks `deckgen serve` for a line per request."""
+    return os.environ.get("DECKGEN_SERVE_LOG", "").strip().lower() not in _OFF
 
 
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000,

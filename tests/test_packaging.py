@@ -114,3 +114,43 @@ def test_make_passes_args_to_the_commands_the_readme_gives_them_for():
                              capture_output=True, text=True, timeout=60)
         assert any(command in line and line.rstrip().endswith(args)
                    for line in dry.stdout.splitlines()), dry.stdout
+
+
+def test_make_sample_refuses_a_corpus_with_files_git_has_not_committed(tmp_path):
+    """`make sample` deletes corpus/ whole: it must not take a user's decks (`deckgen add`)
+    or hand labels with it unless told to (QA-81). Run on a copy of the Makefile, in a git
+    checkout of its own and in a folder that is none."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("make") is None or shutil.which("git") is None:
+        pytest.skip("no make or git here")
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    deck = tmp_path / "corpus" / "acme"
+    deck.mkdir(parents=True)
+    (deck / "deck.toml").write_text('company = "Acme"\n')
+
+    def make(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["make", *args], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=60)
+
+    refused = make("sample")  # not a git checkout: nothing tells the sample's files apart
+    assert refused.returncode != 0 and "FORCE=1" in refused.stderr, refused.stderr
+    assert "not a git checkout" in refused.stderr
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "corpus"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "sample"], cwd=tmp_path, check=True)
+    assert make("corpus-committed").returncode == 0  # as committed: make sample may go on
+
+    (deck / "deck.toml").write_text('company = "Acme"\n[sections]\n3 = "market"\n')
+    (tmp_path / "corpus" / "mine").mkdir()
+    (tmp_path / "corpus" / "mine" / "001.jpg").write_bytes(b"a deck of the user's")
+    refused = make("sample")
+    assert refused.returncode != 0, refused.stdout
+    assert "corpus/acme/deck.toml" in refused.stderr and "corpus/mine/" in refused.stderr
+    assert (tmp_path / "corpus" / "mine" / "001.jpg").exists()  # nothing deleted
+    assert make("corpus-committed", "FORCE=1").returncode == 0

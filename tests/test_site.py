@@ -440,6 +440,8 @@ def test_the_about_page_first_tells_a_founder_what_the_gallery_is_for(built: Pat
         assert words in first, words
     assert html.index("Writing a pitch deck?") < html.index("How it is made") < html.index(
         "super-resolution network")  # the engineering after it
+    # a PDF's words come from its own text layer, exact; OCR reads the rest (QA-81)
+    assert "own text layer" in html.split("How it is made")[1]
 
 
 def test_deck_pages_outline_the_deck_section_by_section(built: Path):
@@ -790,6 +792,29 @@ def test_preview_server_sends_csp_and_404_page(built: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("value, logged", [
+    (None, False), ("", False), ("0", False), ("false", False), ("No", False), ("OFF", False),
+    ("1", True), ("yes", True), ("true", True)])
+def test_deckgen_serve_log_is_off_for_the_words_that_say_off(
+        built: Path, monkeypatch, capfd, value: str | None, logged: bool):
+    """DECKGEN_SERVE_LOG=0 printed every request, as =1 does (QA-81): "", 0, false, no and
+    off, in any case, leave the log off."""
+    if value is None:
+        monkeypatch.delenv("DECKGEN_SERVE_LOG", raising=False)
+    else:
+        monkeypatch.setenv("DECKGEN_SERVE_LOG", value)
+    server = site_serve.make_server(built, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/") as response:
+            response.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ('"GET / HTTP/1.1" 200' in capfd.readouterr().err) is logged, value
 
 
 def _build_with(out: Path, decks_changed: dict[str, dict], **kwargs) -> None:
