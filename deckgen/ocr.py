@@ -68,7 +68,9 @@ if TYPE_CHECKING:
 # as letters in the title rules (Hindi, Arabic)
 # ocr-18: direction marks leave the text before it is walked (an LRM before an English word
 # in a Hebrew line parted the two); bidi embeddings, overrides and isolates are dropped
-VERSION = "ocr-18"
+# ocr-19: a word broken at a line end is joined in any script ("Grö-ße", Cyrillic) and at
+# U+2010; "point-" / "of-sale" keeps its hyphen
+VERSION = "ocr-19"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"

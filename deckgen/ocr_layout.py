@@ -316,14 +316,17 @@ def _same_row(a: Line, b: Line) -> bool:
     return gap < _SAME_LINE_GAP * max(ha, hb)
 
 
-_HYPHEN_END = re.compile(r"[A-Za-z]{2,}[-\u00ad]$")
+# two letters of any script ("Grö-", "Управ-"), then a hyphen: ASCII's, a soft one, or
+# Unicode's U+2010 that some PDF exporters write
+_HYPHENS = "-\u00ad\u2010"
+_HYPHEN_END = re.compile(rf"[^\W\d_]{{2,}}[{_HYPHENS}]$")
 
 
 def dehyphenate(texts: list[str]) -> list[str]:
     """Join a word broken with a hyphen at a line end onto the next line's first word.
 
-    A word with a hyphen inside already ("go-to-" / "market") is a compound broken
-    at one of its own hyphens: it keeps that hyphen ("go-to-market").
+    A compound broken at one of its own hyphens keeps that hyphen: one with a hyphen
+    inside already on either side ("go-to-" / "market", "point-" / "of-sale").
     """
     out = list(texts)
     for i in range(len(out) - 1):
@@ -331,7 +334,7 @@ def dehyphenate(texts: list[str]) -> list[str]:
         if not _HYPHEN_END.search(head) or not nxt or not nxt[0].islower():
             continue
         first, _, rest = nxt.partition(" ")
-        compound = "-" in head.rsplit(" ", 1)[-1][:-1]
+        compound = any(h in head.rsplit(" ", 1)[-1][:-1] + first for h in "-\u2010")
         out[i] = (head if compound else head[:-1]) + first
         out[i + 1] = rest
     return out  # same length as the input: word.line indices stay valid

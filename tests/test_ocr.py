@@ -161,6 +161,18 @@ def test_a_compound_broken_at_its_own_hyphen_keeps_it():
                                                                        "for shops"]  # fmt: skip
 
 
+def test_words_of_any_script_broken_at_a_line_end_are_joined():
+    # "[A-Za-z]{2}-" missed "Grö-", every Cyrillic word, and Unicode's own hyphen U+2010
+    assert ocr_layout.dehyphenate(["Marktgrö-", "ße in Europa", "Управ-", "ление", "manage\u2010",
+                                   "ment"]) == ["Marktgröße", "in Europa", "Управление", "",
+                                                "management", ""]
+    # a compound whose next half holds a hyphen of its own keeps the broken one
+    assert ocr_layout.dehyphenate(["our point-", "of-sale app"]) == ["our point-of-sale", "app"]
+    # not a broken word: figures, a dash, a capital after
+    assert ocr_layout.dehyphenate(["B2B-", "sales", "Revenue -", "up", "Europe-", "Wide"]) == [
+        "B2B-", "sales", "Revenue -", "up", "Europe-", "Wide"]
+
+
 def test_low_confidence_words_are_dropped():
     png = slide("Traction", ["Revenue doubled since spring"])
     everything = ocr.ocr(png, OcrParams(min_conf=0))
