@@ -22,6 +22,7 @@ from typing import Any
 from deckgen import bundle_images, classify, ocr, ocr_layout, site_images, upscale
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
+from deckgen.corpus import DOCUMENT_EXTENSIONS
 from deckgen.corpus_pdf import (
     PdfPageTooCostly,
     TextLayer,
@@ -199,7 +200,8 @@ def inspect_images(
         row: dict[str, Any] = {"path": path, "page": page}
         try:
             data, text_layer = load()
-            png, up = upscale.upscale(data, config.upscale)
+            pdf_page = Path(path).suffix.lower() in DOCUMENT_EXTENSIONS
+            png, up = upscale.upscale(data, upscale.for_slide(config.upscale, pdf_page))
             result = ocr.ocr(png, config.ocr, scale=up.scale, text_layer=text_layer)
         except Exception as exc:
             row["error"] = reason(exc)

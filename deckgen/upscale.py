@@ -17,7 +17,7 @@ import hashlib
 import io
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -284,6 +284,13 @@ def choose_scale(text_height: float | None, params: UpscaleParams, width: int = 
     if wanted < _MIN_USEFUL_SCALE:
         return 1
     return int(max(1, min(params.max_scale, round(wanted))))
+
+
+def for_slide(params: UpscaleParams, pdf_page: bool) -> UpscaleParams:
+    """The settings one slide is upscaled with: under auto, a PDF page is left as rendered
+    (1920 px wide, its text drawn from vectors, sharp already; QA-80: a photo's grain on one,
+    measured as 4 px text, had it super-resolved x4 to 7680 px and called "enhanced")."""
+    return replace(params, max_scale=1) if pdf_page and params.method == "auto" else params
 
 
 def _fits(width: int, height: int, scale: int, max_pixels: int) -> bool:

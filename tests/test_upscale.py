@@ -511,3 +511,41 @@ def test_a_long_strip_is_upscaled_no_further_than_tesseract_reads(size):
     assert max(result.width, result.height) <= 32_767 and result.scale == 1.0
     with pytest.raises(SlideError, match="the most Tesseract reads a side"):  # asked for x2
         up.upscale(cv2.imencode(".png", strip)[1].tobytes(), up.UpscaleParams(method="model:x2"))
+
+
+# --- a page rendered from a PDF ------------------------------------------------------------
+def test_auto_leaves_a_pdf_page_as_rendered_and_keeps_image_slides_keys(tmp_path):
+    # QA-80: a photo's grain on a vector PDF page measured as 4 px text, and auto
+    # super-resolved the page x4 (7680 px), calling it "enhanced"
+    from dataclasses import replace
+
+    from conftest import config_for, write_deck
+
+    from deckgen.build import Builder, _model_file_digest
+    from deckgen.cache import stage_key
+    from deckgen.corpus_pdf import render_pdf_page
+    from deckgen.manifest import load_manifest
+
+    grain = np.random.default_rng(0).integers(0, 256, (271, 481), dtype=np.uint8)
+    photo = Image.fromarray(grain).resize((960, 540), Image.Resampling.NEAREST).convert("RGB")
+    deck = tmp_path / "corpus" / "photo-deck"
+    deck.mkdir(parents=True)
+    (deck / "deck.toml").write_text('company = "Photo"\n')
+    photo.save(deck / "deck.pdf", "PDF", resolution=144)
+    write_deck(tmp_path / "corpus", "image-deck", {"meta": 'company = "Image"\n',
+                                                   "slides": [("Image Slide", "Small text")]})
+    rendered = cv2.imdecode(np.frombuffer(render_pdf_page(deck / "deck.pdf", 1), np.uint8),
+                            cv2.IMREAD_COLOR)
+    grain_height = up.estimate_text_height(rendered)
+    assert up.choose_scale(grain_height, up.UpscaleParams(), rendered.shape[1]) == 4  # alone
+    cfg = config_for(tmp_path, tmp_path / "corpus")
+    Builder(cfg, quiet=True).run()
+    slides = {s.id: s for s in load_manifest(tmp_path / "build")[0]}
+    page = slides["photo-deck/001"].upscale
+    assert (page.method, page.scale, page.width) == ("none", 1.0, rendered.shape[1]), page
+    # an image slide's key is the one earlier builds gave it: its cache still hits
+    image = slides["image-deck/001"]
+    old_key = stage_key("upscale", up.VERSION, [
+        replace(cfg.upscale, tile=0), _model_file_digest(cfg.upscale.method),
+        f"opencv {cv2.__version__}"], image.sha256)
+    assert image.fingerprints["upscale"] == old_key
