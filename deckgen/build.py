@@ -373,8 +373,9 @@ class Builder:
         # What decides the pixels: the settings but the tile size (tiles overlap, so any
         # size gives the same image; it is what a user lowers after running out of memory),
         # a model file's bytes, and OpenCV, whose resize and dnn results move between releases.
-        # (the settings are each slide's: upscale.for_slide)
-        up_key_tools = [_model_file_digest(cfg.upscale.method), f"opencv {cv2.__version__}"]
+        up_key_params = [replace(cfg.upscale, tile=0), _model_file_digest(cfg.upscale.method),
+                         f"opencv {cv2.__version__}"]
+        pdf_up_key_params = [*up_key_params, upscale.PDF_PAGE_RULE]
         # What decides the words: the timeout decides whether OCR finishes, not what it
         # reads; the Tesseract release does (asked once per build, not once per slide).
         ocr_key_params = [replace(cfg.ocr, timeout=0.0),
@@ -384,9 +385,8 @@ class Builder:
         pdf_ocr_key_params = [*ocr_key_params, PDF_TEXT_LAYER_RULE]
         for slide in corpus.slides:
             is_pdf_page = split_source(slide.source)[1] is not None
-            up_params = upscale.for_slide(cfg.upscale, is_pdf_page)
             up_key = stage_key("upscale", upscale.VERSION,
-                               [replace(up_params, tile=0), *up_key_tools], slide.sha256)
+                               pdf_up_key_params if is_pdf_page else up_key_params, slide.sha256)
             ocr_key = stage_key("ocr", ocr.VERSION,
                                 pdf_ocr_key_params if is_pdf_page else ocr_key_params, up_key)
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key, "images": images_key(up_key)}
@@ -414,7 +414,7 @@ class Builder:
                 corpus_root=str(self.corpus_root.resolve()),
                 cache_root=str(self.cache.root.resolve()),
                 source=slide.source,
-                upscale_params=up_params,
+                upscale_params=cfg.upscale,
                 upscale_key=up_key,
                 cached_upscale=cached_up,
                 ocr_params=None if ocr_done else cfg.ocr,
@@ -697,7 +697,7 @@ def upscaled_png(cache: Cache, slide: Slide, source: Callable[[Slide], bytes],
     png = cache.get(slide.fingerprints["upscale"], "png")
     if png is None:
         pdf_page = split_source(slide.source)[1] is not None
-        png, _ = upscale.upscale(source(slide), upscale.for_slide(params, pdf_page))
+        png, _ = upscale.upscale(source(slide), params, pdf_page=pdf_page)
         cache.put(slide.fingerprints["upscale"], png, "png")
     return png
 

@@ -136,7 +136,8 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
     up = None
     # a PDF page's text layer, read where OCR runs (in the same child as its rendering)
     text_layer = None
-    wants_layer = task.ocr_params is not None and split_source(task.source)[1] is not None
+    pdf_page = split_source(task.source)[1] is not None
+    wants_layer = task.ocr_params is not None and pdf_page
     if task.cached_upscale is not None:
         store = Cache(Path(task.cache_root))
         png = store.get(task.upscale_key, "png")
@@ -151,7 +152,7 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
                 data, text_layer = read_source_and_text(Path(task.corpus_root), task.source)
             else:
                 data = read_source(Path(task.corpus_root), task.source)
-            png, up = upscale.upscale(data, task.upscale_params)
+            png, up = upscale.upscale(data, task.upscale_params, pdf_page=pdf_page)
         except PdfPageTooCostly as exc:  # the same next time: the parent remembers it
             return {"failed": "upscale", "reason": reason(exc), "lasting": True}
         except Exception as exc:
@@ -201,7 +202,7 @@ def inspect_images(
         try:
             data, text_layer = load()
             pdf_page = Path(path).suffix.lower() in DOCUMENT_EXTENSIONS
-            png, up = upscale.upscale(data, upscale.for_slide(config.upscale, pdf_page))
+            png, up = upscale.upscale(data, config.upscale, pdf_page=pdf_page)
             result = ocr.ocr(png, config.ocr, scale=up.scale, text_layer=text_layer)
         except Exception as exc:
             row["error"] = reason(exc)

@@ -17,7 +17,7 @@ import hashlib
 import io
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from deckgen.bundle_images import sniff_format
+from deckgen.corpus_pdf import PDF_RENDER_WIDTH
 from deckgen.errors import ConfigError, SlideError
 from deckgen.files import decompression_bomb_size
 from deckgen.ocr import MAX_SIDE
@@ -49,6 +50,12 @@ __all__ = [
 # 6: light ink on alpha, value range, a blank first frame skipped; 7: no side past what
 # Tesseract reads
 _CODE_VERSION = "7"
+# in a PDF page's upscale key only (build.py), so no image slide is upscaled again: under
+# auto, a page rendered full width (drawn from its vectors, sharp already) is left as it
+# is. QA-80: a photo's grain on one, measured as 4 px text, had it super-resolved x4 to
+# 7680 px and called "enhanced". A page that is one picture, rendered at its own smaller
+# size (corpus_pdf._render_scale), is still enlarged
+PDF_PAGE_RULE = "pdf-page-1"
 
 SIMPLE_METHODS = {"none": None, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 # A slide whose estimated scale is below this is left alone: gains under ~25 % do not
@@ -286,13 +293,6 @@ def choose_scale(text_height: float | None, params: UpscaleParams, width: int = 
     return int(max(1, min(params.max_scale, round(wanted))))
 
 
-def for_slide(params: UpscaleParams, pdf_page: bool) -> UpscaleParams:
-    """The settings one slide is upscaled with: under auto, a PDF page is left as rendered
-    (1920 px wide, its text drawn from vectors, sharp already; QA-80: a photo's grain on one,
-    measured as 4 px text, had it super-resolved x4 to 7680 px and called "enhanced")."""
-    return replace(params, max_scale=1) if pdf_page and params.method == "auto" else params
-
-
 def _fits(width: int, height: int, scale: int, max_pixels: int) -> bool:
     """Within the pixel limit, and within what Tesseract reads (MAX_SIDE px a side)."""
     return width * height * scale * scale <= max_pixels and max(width, height) * scale <= MAX_SIDE
@@ -305,15 +305,20 @@ def _cap_scale(scale: int, width: int, height: int, max_pixels: int) -> int:
     return scale
 
 
-def upscale(data: bytes, params: UpscaleParams) -> tuple[bytes, UpscaleResult]:
+def upscale(data: bytes, params: UpscaleParams,
+            pdf_page: bool = False) -> tuple[bytes, UpscaleResult]:
     """Source image bytes -> PNG bytes of the upscaled BGR image, and how it was done (with
     ``read_image``'s notes on the source for the build report: the other pages of a
-    multi-page TIFF are left out)."""
+    multi-page TIFF are left out). Under auto, a ``pdf_page`` rendered full width is left
+    as it is (``PDF_PAGE_RULE``)."""
     start = time.perf_counter()
     bgr, notes = read_image(data, params.max_pixels)
     height, width = bgr.shape[:2]
     text_height = estimate_text_height(bgr)
-    method, scale = _plan(params, text_height, width, height)
+    if pdf_page and params.method == "auto" and width >= PDF_RENDER_WIDTH:
+        method, scale = "none", 1
+    else:
+        method, scale = _plan(params, text_height, width, height)
     out = upscale_array(bgr, method, scale, tile=params.tile)
     ok, png = cv2.imencode(".png", out, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:

@@ -514,7 +514,26 @@ def test_a_long_strip_is_upscaled_no_further_than_tesseract_reads(size):
 
 
 # --- a page rendered from a PDF ------------------------------------------------------------
-def test_auto_leaves_a_pdf_page_as_rendered_and_keeps_image_slides_keys(tmp_path):
+def _grain_pdf(text: bool) -> bytes:
+    """One 960 x 540 pt page: a photo's grain (481 x 271 px) over most of it, under a line of
+    text (then rendered 1920 px wide) or alone (then at the picture's own size)."""
+    from conftest import pdf_of, pdf_stream
+
+    grain = np.random.default_rng(0).integers(0, 256, (271, 481), dtype=np.uint8).tobytes()
+    content = b"q 960 0 0 480 0 0 cm /Im0 Do Q\n" + (
+        b"BT /F1 28 Tf 40 500 Td (Our customers) Tj ET\n" if text else b"")
+    return pdf_of(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] /Contents 4 0 R /Resources "
+        b"<< /Font << /F1 5 0 R >> /XObject << /Im0 6 0 R >> >> >>",
+        pdf_stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        pdf_stream(grain, b"/Type /XObject /Subtype /Image /Width 481 /Height 271 "
+                          b"/ColorSpace /DeviceGray /BitsPerComponent 8"))
+
+
+def test_auto_leaves_a_pdf_page_drawn_full_width_as_it_is(tmp_path):
     # QA-80: a photo's grain on a vector PDF page measured as 4 px text, and auto
     # super-resolved the page x4 (7680 px), calling it "enhanced"
     from dataclasses import replace
@@ -526,23 +545,26 @@ def test_auto_leaves_a_pdf_page_as_rendered_and_keeps_image_slides_keys(tmp_path
     from deckgen.corpus_pdf import render_pdf_page
     from deckgen.manifest import load_manifest
 
-    grain = np.random.default_rng(0).integers(0, 256, (271, 481), dtype=np.uint8)
-    photo = Image.fromarray(grain).resize((960, 540), Image.Resampling.NEAREST).convert("RGB")
-    deck = tmp_path / "corpus" / "photo-deck"
-    deck.mkdir(parents=True)
-    (deck / "deck.toml").write_text('company = "Photo"\n')
-    photo.save(deck / "deck.pdf", "PDF", resolution=144)
-    write_deck(tmp_path / "corpus", "image-deck", {"meta": 'company = "Image"\n',
-                                                   "slides": [("Image Slide", "Small text")]})
-    rendered = cv2.imdecode(np.frombuffer(render_pdf_page(deck / "deck.pdf", 1), np.uint8),
-                            cv2.IMREAD_COLOR)
+    corpus = tmp_path / "corpus"
+    for slug, text in (("vector-deck", True), ("scan-deck", False)):
+        (corpus / slug).mkdir(parents=True)
+        (corpus / slug / "deck.toml").write_text(f'company = "{slug}"\n')
+        (corpus / slug / "deck.pdf").write_bytes(_grain_pdf(text))
+    write_deck(corpus, "image-deck", {"meta": 'company = "Image"\n',
+                                      "slides": [("Image Slide", "Small text")]})
+    rendered = cv2.imdecode(np.frombuffer(render_pdf_page(corpus / "vector-deck/deck.pdf", 1),
+                                          np.uint8), cv2.IMREAD_COLOR)
+    assert rendered.shape[1] == 1920
     grain_height = up.estimate_text_height(rendered)
-    assert up.choose_scale(grain_height, up.UpscaleParams(), rendered.shape[1]) == 4  # alone
-    cfg = config_for(tmp_path, tmp_path / "corpus")
+    assert up.choose_scale(grain_height, up.UpscaleParams(), 1920) > 1  # the grain alone
+    cfg = config_for(tmp_path, corpus)
     Builder(cfg, quiet=True).run()
     slides = {s.id: s for s in load_manifest(tmp_path / "build")[0]}
-    page = slides["photo-deck/001"].upscale
-    assert (page.method, page.scale, page.width) == ("none", 1.0, rendered.shape[1]), page
+    vector = slides["vector-deck/001"].upscale
+    assert (vector.method, vector.scale, vector.width) == ("none", 1.0, 1920), vector
+    # a page that is one picture is rendered at its own size, and enlarged as before
+    scan = slides["scan-deck/001"].upscale
+    assert scan.source_width < 1920 and scan.scale > 1, scan
     # an image slide's key is the one earlier builds gave it: its cache still hits
     image = slides["image-deck/001"]
     old_key = stage_key("upscale", up.VERSION, [
