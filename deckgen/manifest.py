@@ -227,7 +227,8 @@ def stage_versions() -> dict[str, str]:
     from deckgen.corpus_pdf import PDF_TEXT_LAYER_RULE
     from deckgen.slide_task import IMAGES_VERSION_ID
 
-    return {"deckgen": __version__, "upscale": upscale.VERSION, "opencv": cv2.__version__,
+    return {"deckgen": __version__, "upscale": upscale.VERSION,
+            "pdf-page": upscale.PDF_PAGE_RULE, "opencv": cv2.__version__,
             "ocr": ocr.VERSION, "pdf-text": PDF_TEXT_LAYER_RULE,
             "tesseract": ocr.tesseract_version(),
             "images": IMAGES_VERSION_ID, "classify": classify.VERSION, "index": index.VERSION,
@@ -237,6 +238,8 @@ def stage_versions() -> dict[str, str]:
 # per recorded version: what it is called, and what a build does when it changed
 VERSION_EFFECTS = {
     "upscale": ("upscaling", "every slide is upscaled, read and classified again"),
+    "pdf-page": ("how PDF pages are upscaled", "every PDF page is upscaled, read and "
+                 "classified again"),
     "opencv": ("OpenCV", "every slide is upscaled, read and classified again"),
     "ocr": ("OCR", "every slide is read again"),
     "pdf-text": ("how PDF pages' text layers are read", "every PDF page is read again"),

@@ -180,7 +180,8 @@ def test_version_names_the_stage_versions():
     done = subprocess.run([sys.executable, "-m", "deckgen.cli", "--version"],
                           capture_output=True, text=True, check=True)
     assert done.stdout == (
-        f"deckgen {__version__} (upscale {upscale.VERSION}, {ocr.VERSION}, "
+        f"deckgen {__version__} (upscale {upscale.VERSION}, {upscale.PDF_PAGE_RULE}, "
+        f"{ocr.VERSION}, "
         f"{PDF_TEXT_LAYER_RULE}, images "
         f"{IMAGES_VERSION_ID}, {classify.VERSION}, index {index.VERSION}, site {site.VERSION}, "
         f"bundle {bundle.VERSION})\n")
