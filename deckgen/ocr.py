@@ -45,6 +45,7 @@ from deckgen.ocr_layout import (
     is_letter,
     layer_lines,
     reading_order,
+    without_bullets,
     without_covered,
 )
 from deckgen.records import TEXT_LAYER, OcrResult, Word
@@ -513,11 +514,14 @@ def tesseract_input(gray: np.ndarray) -> bytes:
 
 def _text_layer_lines(text_layer: TextLayer) -> list[Line]:
     """A PDF page's text layer as lines of words read for sure (confidence 100), without
-    what Tesseract's words would lose as noise too (a bullet, a rule)."""
-    return layer_lines([
-        [Word(text, 100.0, list(box), source=TEXT_LAYER) for text, box in line
-         if any(ch.isalnum() for ch in text) or _is_lone_sign(text)]
-        for line in text_layer])
+    what Tesseract's words would lose as noise too (a bullet, a rule, a lone dash or "&").
+    The lines are cut before the noise goes: the hole a dash leaves ("Market — a $4B
+    opportunity") is wider than the gap that parts two lines, and cut headings (QA-80)."""
+    lines = layer_lines([[Word(text, 100.0, list(box), source=TEXT_LAYER) for text, box in line]
+                         for line in text_layer])
+    kept = [Line([w for w in line.words if any(ch.isalnum() for ch in w.text)
+                  or _is_lone_sign(w.text)]) for line in lines]
+    return [line for line in kept if line.words]
 
 
 def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
@@ -526,7 +530,8 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
 
     A PDF page's ``text_layer`` (``corpus_pdf.read_source_and_text``: its words in source
     pixels) gives the words it has as they are; Tesseract's words outside them (text in the
-    page's pictures) join them, and both are read into lines and a title alike.
+    page's pictures, not a bullet read as a letter: ``without_bullets``) join them, and
+    both are read into lines and a title alike.
     """
     start = time.perf_counter()
     gray = _decode_gray(image_png)
@@ -538,7 +543,8 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
     lines = _parse_tsv(tsv, scale, params.min_conf, txt)
     if text_layer:
         cover = [Word(text, 100.0, list(box)) for line in text_layer for text, box in line]
-        lines = without_covered(lines, cover) + _text_layer_lines(text_layer)
+        layer = _text_layer_lines(text_layer)
+        lines = without_bullets(without_covered(lines, cover), layer) + layer
     lines = reading_order(lines)
     joined = dehyphenate([ln.text for ln in lines])
     texts: list[str] = []

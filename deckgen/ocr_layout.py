@@ -153,6 +153,29 @@ def without_covered(lines: list[Line], cover: list[Word], share: float = 0.3) ->
     return [line for line in kept if line.words]
 
 
+# Tesseract reads a list's bullet disc as "e", "o" or "¢" at 60-92 (QA-80: 81-86); the
+# words of a line beside it, at 95 or more
+_BULLET_CONF = 95.0
+
+
+def without_bullets(lines: list[Line], layer: list[Line]) -> list[Line]:
+    """Tesseract's ``lines`` on a PDF page without the bullets it read as words: a word of
+    one character (not a figure) it is not sure of, smaller than the ``layer`` line on whose
+    row it sits, just left of where that line starts (3 of its heights at most). A PDF
+    draws a bullet as a shape, so its layer lacks it and ``without_covered`` keeps it; text
+    in a picture is words, or a letter no smaller than the text beside it."""
+
+    def bullet(word: Word) -> bool:
+        x, y, w, h = word.box
+        return (len(word.text) == 1 and not word.text.isdigit() and word.conf < _BULLET_CONF
+                and any(h < line.height and abs(y + h / 2 - line.middle) <= 0.5 * line.height
+                        and -0.25 * line.height <= line.left - (x + w) <= 3 * line.height
+                        for line in layer))
+
+    kept = [Line([w for w in line.words if not bullet(w)]) for line in lines]
+    return [line for line in kept if line.words]
+
+
 def _covered_shares(boxes: np.ndarray, cover: np.ndarray,
                     chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """For each of ``boxes`` (x, y, w, h rows): the area ``cover``'s boxes overlap, summed, as
