@@ -81,6 +81,7 @@ def add(
     from deckgen.corpus import printable, safe_slug, source_url_problem
     from deckgen.corpus_edit import KEPT_PDF, AlreadyImported, add_deck, decks_in
     from deckgen.corpus_pdf import pdf_page_count
+    from deckgen.progress import Progress
 
     if source_url and (bad_url := source_url_problem(source_url)):  # once, not once a deck
         raise BadInputError(f"--source-url {bad_url}")
@@ -104,6 +105,9 @@ def add(
     }
     failed = added = 0
     not_decks: list = []
+    # a bar while a PDF's pages render (a 300-page one took 37 s in silence); none in a
+    # log or a script, where add's own lines say what it did
+    progress = Progress(quiet=not err.is_terminal)
     for deck in [[p] for p in decks_in(paths, not_decks)] if each else [paths]:
         if each and (corpus / safe_slug(deck[0].stem)).exists():
             err.print(f"{deck[0]}: already in the corpus as {corpus / safe_slug(deck[0].stem)}; "
@@ -112,7 +116,8 @@ def add(
         skipped: list = []
         notes: list = []
         try:
-            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta, skipped=skipped, notes=notes)
+            deck_dir = add_deck(corpus, deck, slug=slug, meta=meta, skipped=skipped, notes=notes,
+                                progress=progress)
         except AlreadyImported as exc:
             if not each:
                 raise

@@ -166,6 +166,15 @@ def _blank_pdf(path, pages: int) -> None:
     pdf.close()
 
 
+def test_add_shows_a_pdfs_pages_rendering_as_it_goes(tmp_path, capsys):
+    # QA-80: a 300-page PDF rendered for 37 s in silence
+    from deckgen.progress import Progress
+
+    _blank_pdf(tmp_path / "three.pdf", 3)
+    add_deck(tmp_path / "corpus", [tmp_path / "three.pdf"], progress=Progress())
+    assert "pages: 3/3" in capsys.readouterr().err  # (a log's line; a terminal's bar)
+
+
 def test_a_pdf_longer_than_a_build_reads_is_refused_before_rendering(tmp_path):
     _blank_pdf(tmp_path / "huge.pdf", 1001)  # rendered, 5,000 pages took minutes and GBs
     with pytest.raises(BadInputError, match="huge.pdf: 1,001 pages; deckgen imports a deck "
