@@ -48,6 +48,7 @@ from deckgen.bundle_images import (
 )
 from deckgen.bundle_verify import verify_bundle
 from deckgen.corpus_pdf import split_source
+from deckgen.errors import ConfigError
 from deckgen.files import OUTPUT_MODE, sha256_file, spool_folder, temp_file
 from deckgen.progress import SILENT, Progress
 from deckgen.records import DeckMeta, Slide
@@ -198,6 +199,7 @@ def provenance(config: Config | None, ctx: bundle_card.CardContext,
     """provenance.json: what made these slides, so OCR and SR results can be compared.
     ``versions``: the stage versions they were built with (default: the running code's)."""
     import PIL
+    import pypdfium2
     from PIL import features
 
     from deckgen.config import Config
@@ -219,6 +221,11 @@ def provenance(config: Config | None, ctx: bundle_card.CardContext,
                 "psm": cfg.ocr.psm, "min_conf": cfg.ocr.min_conf,
                 "note": "words below min_conf are dropped; boxes are in original-image pixels "
                         "(multiply by upscale_scale for the upscaled image)"},
+        # PDF pages: their originals are PDFium's renderings, their words the text layer's
+        "pdf": {"text_layer": made_by.get("pdf-text", ""),
+                "pdfium": made_by.get("pdfium") or str(pypdfium2.PDFIUM_INFO.version),
+                "note": "PDF pages are rendered to PNG by PDFium, and their words read from "
+                        "their own text layer where it is usable, as text_layer's rule says"},
         "classify": {"version": made_by.get("classify", ""),
                      "min_confidence": cfg.classify.min_confidence,
                      "prior_weight": cfg.classify.prior_weight,
@@ -241,13 +248,24 @@ def source_date_epoch() -> int:
     return FIXED_EPOCH if stated is None else stated
 
 
+# 9999-12-31T23:59:59Z: the last second a date can name (a value in milliseconds is past it)
+LAST_EPOCH = 253402300799
+
+
 def stated_epoch() -> int | None:
-    """``SOURCE_DATE_EPOCH`` when set (the dataset's date), else None: the documents then
-    state no date, since FIXED_EPOCH only makes the bytes reproducible."""
+    """``SOURCE_DATE_EPOCH`` when set (the dataset's date), else None (unset, empty or 0):
+    the documents then state no date, since FIXED_EPOCH only makes the bytes reproducible.
+    A value that is no whole number of seconds is a ConfigError, as the reproducible-builds
+    specification asks: a typo never gives an undated archive by surprise."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    return None
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) > LAST_EPOCH:
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH={value!r} is not a time: it must be a whole number of seconds "
+            f"since 1970-01-01 UTC, 0 to {LAST_EPOCH} (e.g. `date +%s` or "
+            "`git log -1 --format=%ct` prints one), or unset for an undated archive")
+    return int(value) or None
 
 
 def _row(

@@ -58,9 +58,10 @@ FIELDS: tuple[Field, ...] = (
     Field("id", "string", "Slide id: <deck>/<page:03d>.", required=True),
     Field("file_name", "string", "Upscaled slide image, relative to the bundle root.",
           required=True),
-    Field("original_file_name", "string", "The slide image as found: the file itself if JPEG, "
-          "PNG or WebP (unless EXIF turns it or it is animated), else a PNG of the image the "
-          "pipeline read (see source_format).", required=True),
+    Field("original_file_name", "string", "The slide image as found: a JPEG, PNG or WebP "
+          "file with its metadata removed (the same pixels and colours; unless EXIF turns it "
+          "or it is animated), else a PNG of the image the pipeline read (see "
+          "source_format).", required=True),
     Field("source_format", "string", "Format of the slide as found: JPEG, PNG, WEBP, GIF, BMP, "
           "TIFF, AVIF or PDF. GIF (its first frame that is not blank), BMP, TIFF and AVIF images, "
           "PDF pages, and EXIF-turned or animated JPEG, PNG and WebP files are stored as PNG.",
@@ -102,9 +103,10 @@ FIELDS: tuple[Field, ...] = (
           "\"\" when not recorded."),
     Field("upscale_scale", "number", "Enlargement factor of this slide (varies per slide: "
           "upscaled width / source_width); null (empty in the CSV) when not recorded."),
-    Field("source_sha256", "string", "SHA-256 of the slide's source file as found, before "
-          "any conversion to PNG (PDF pages: of the PDF's hash, page and render settings).",
-          required=True),
+    Field("source_sha256", "string", "SHA-256 of the slide's source file as the corpus "
+          "holds it (PDF pages: of the PDF's hash, page and render settings), not of the "
+          "stored original: one whose metadata was removed, or that was converted to PNG, "
+          "no longer matches it.", required=True),
     Field("source_url", "string", "Where the deck came from, as its deck.toml states it; \"\" "
           "when not stated."),
     Field("license", "string", "Licence of the deck: its SPDX id where the text names a "
@@ -677,6 +679,8 @@ def _how_made(ctx: CardContext) -> list[str]:
                        "rendered to PNG")
     prov = ctx.provenance
     ocr, up, cls = prov.get("ocr", {}), prov.get("upscale", {}), prov.get("classify", {})
+    pdf = prov.get("pdf", {})
+    has_pdf = any(row.get("source_format") == "PDF" for row in ctx.rows)
     lines = [
         f"Built by deckgen {prov.get('deckgen') or __version__}, an offline pipeline. "
         f"Each slide image ({source}) is "
@@ -689,12 +693,14 @@ def _how_made(ctx: CardContext) -> list[str]:
         + "; JPEG, PNG and WebP originals are stored with their image data kept as it is, their "
         "metadata (EXIF, XMP, comments, text chunks) removed, so the pixels are identical "
         "(unless EXIF turns them or they are animated, or their structure cannot be followed: "
-        "then as PNG), GIF (the first frame that is not blank), BMP, TIFF and AVIF ones "
-        "as PNG of the image the pipeline read, which the word boxes fit (CMYK, 16-bit and "
-        "transparency converted to 8-bit RGB: on white, or on black under light ink on a "
-        "transparent page; `source_format` names the format as found). Slides whose OCR or "
-        "classification failed, or whose images could not be read, are left out (listed "
-        "below).",
+        "then as PNG) and their colour profile kept with its text and device fields blanked "
+        "(name, description, copyright, device maker and model, dates, creator, profile ID), "
+        "so the colours are the same too; GIF (the first frame that is not blank), BMP, TIFF "
+        "and AVIF ones as PNG of the image the pipeline read, which the word boxes fit (CMYK, "
+        "16-bit and transparency converted to 8-bit RGB: on white, or on black under light "
+        "ink on a transparent page; `source_format` names the format as found). Slides whose "
+        "OCR or classification failed, or whose images could not be read, are left out "
+        "(listed below).",
         "",
         f"- Upscaling (`{up.get('version', '?')}`, method `{up.get('method', '?')}`): the "
         "factor varies per slide (`upscale_scale`)"
@@ -709,6 +715,8 @@ def _how_made(ctx: CardContext) -> list[str]:
         "pictures, `source` \"ocr\"). Word boxes are "
         "in the ORIGINAL image's pixels: multiply x, y, w and h by `upscale_scale` to draw "
         "them on the upscaled image.",
+        *([f"- PDF pages: rendered to PNG by PDFium {pdf.get('pdfium') or '?'}, their text "
+           f"layer read by `{pdf.get('text_layer') or '?'}`."] if has_pdf else []),
         f"- Classifier (`{cls.get('version', '?')}`): a slide whose top score is below "
         f"min_confidence = {cls.get('min_confidence', '?')} is labelled `other`.",
         f"- Images: Pillow {prov.get('images', {}).get('pillow', '?')}, libwebp "
@@ -716,7 +724,8 @@ def _how_made(ctx: CardContext) -> list[str]:
         "",
         "`provenance.json` holds the same, machine-readable. The archive is byte-reproducible: "
         "the same corpus and settings with the same Tesseract, OpenCV and libwebp versions "
-        "give the same SHA-256; other versions may read or encode slides differently.",
+        + ("(and PDFium, for the PDF pages) " if has_pdf else "")
+        + "give the same SHA-256; other versions may read or encode slides differently.",
     ]
     return lines
 

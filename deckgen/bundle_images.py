@@ -2,7 +2,8 @@
 
 Originals keep their compressed image data as it is where the pipeline reads the pixels a
 viewer shows (JPEG, PNG, WebP), with their metadata left out (``without_metadata``: EXIF,
-XMP, comments, text chunks, appended bytes): the pixels are the same, the file no larger.
+XMP, comments, text chunks, appended bytes) and their colour profile kept with its text and
+device fields blanked (``icc_without_metadata``): the pixels and their colours are the same.
 Other formats, turned or animated images, and files whose structure cannot be followed
 become a PNG of what the pipeline decoded, so OCR word boxes fit them. Upscaled images are WebP (a
 too-wide one scaled down, its ``upscale_scale`` following) or the PNG unchanged.
@@ -11,9 +12,12 @@ Every setting is fixed, so rebuilds give the same bytes.
 
 from __future__ import annotations
 
+import bisect
 import io
+import itertools
 import struct
 import warnings
+import zlib
 from typing import Any
 
 from PIL import Image
@@ -29,7 +33,7 @@ from deckgen.site_images import WEBP_METHOD
 # bundle.VERSION is not: the archive's documents changing re-encodes no image)
 VERSION = "1"
 WEBP_QUALITY = 90  # measured: ~8x smaller than PNG, text still crisp (docs/benchmarks.md)
-PNG_COMPRESS_LEVEL = 9  # originals converted to PNG; fixed so rebuilds give the same bytes
+PNG_COMPRESS_LEVEL = 9  # PNG originals and iCCP profiles: fixed, so rebuilds give the same bytes
 # formats kept (their image data as it is, without metadata), and those the corpus accepts
 # that are stored as PNG instead
 _KEPT_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
@@ -112,16 +116,105 @@ def pixels_png(data: bytes, max_pixels: int | None) -> bytes:
 def without_metadata(data: bytes) -> bytes:
     """``data`` (a JPEG, PNG or WebP) with its compressed image data as it is and no metadata:
     no EXIF, XMP, IPTC, comment, text or time, nor bytes after the image's end (a camera's
-    second picture, anything appended). What decodes the pixels stays: tables, colour
-    profile, transparency. Raises ValueError where the structure cannot be followed."""
+    second picture, anything appended). What decodes the pixels stays: tables,
+    transparency, and the colour profile (its text and device fields blanked:
+    ``icc_without_metadata``). Raises ValueError where the structure cannot be followed."""
     strip = {"JPEG": _jpeg_without_metadata, "PNG": _png_without_metadata,
              "WEBP": _webp_without_metadata}.get(sniff_format(data) or "")
     if strip is None:
         raise ValueError("not a JPEG, PNG or WebP image")
     try:
         return strip(data)
-    except (IndexError, struct.error) as exc:  # a length pointing past the end
+    except (IndexError, struct.error, zlib.error) as exc:  # a length past the end, bad zlib
         raise ValueError(f"cut short ({exc})") from None
+
+
+# An ICC profile's header fields that name a device, a maker or the profile itself, made
+# zeros: (offset, length) of the device's manufacturer, model and attributes; the creator,
+# the profile ID (zeros: "not computed", ICC.1 7.2.18) and the reserved bytes
+_ICC_HEADER_BLANKED = ((48, 16), (80, 48))
+_ICC_DATE = 24  # the header's creation date: a fixed one (zeros are no date: Pillow refuses)
+_ICC_FIXED_DATE = struct.pack(">6H", 1970, 1, 1, 0, 0, 0)  # year, month, day, h, min, s
+_ICC_TAG_TABLE = 128  # after the header: the tag count, then (signature, offset, size) each
+# tag types holding text, a date or a device's identity, none of them read to convert
+# colours: their bytes from this offset on become zeros (lengths kept, so the tag table stays
+# valid). text, utf8: the string; desc: its ASCII count kept, the ASCII, Unicode and Mac
+# strings go; pseq, psid: profile sequences (devices, descriptions, IDs) left empty; mmod:
+# Apple's display make, model and serial number. mluc, dict, dtim (a date): below
+_ICC_BLANKED_FROM = {b"text": 8, b"utf8": 8, b"desc": 12, b"pseq": 8, b"psid": 8, b"mmod": 8}
+_ICC_TEXT_TYPES = {*_ICC_BLANKED_FROM, b"mluc", b"dict", b"dtim"}  # the rest is kept as it is
+
+
+def icc_without_metadata(profile: bytes) -> bytes:
+    """An ICC colour profile that converts colours as ``profile`` does, without what
+    identifies a person, a device or a time: the header's device fields, creator and
+    profile ID are zeros, and so are the strings of its text tags (desc, cprt, dmnd, dmdd,
+    meta, any other text, mluc or dict tag) and any byte no tag holds; its dates are
+    1970-01-01 (``_ICC_FIXED_DATE``). Same length, same offsets: the tag table stays valid.
+    Raises ValueError where the structure cannot be followed, or where a text tag shares
+    bytes with another tag (blanking it would change that one)."""
+    if len(profile) < _ICC_TAG_TABLE + 4 or profile[36:40] != b"acsp":
+        raise ValueError("the colour profile is not an ICC profile")
+    (size,) = struct.unpack(">I", profile[:4])
+    (count,) = struct.unpack(">I", profile[_ICC_TAG_TABLE:_ICC_TAG_TABLE + 4])
+    table_end = _ICC_TAG_TABLE + 4 + 12 * count
+    if not table_end <= size <= len(profile):
+        raise ValueError("the colour profile's size or tag count runs past its end")
+    # each place once: many entries may name one (the three TRCs), and a hostile table
+    # naming one large place a million times must cost no more than naming it once
+    places = {struct.unpack(">II", profile[entry + 4:entry + 12])
+              for entry in range(_ICC_TAG_TABLE + 4, table_end, 12)}
+    if any(offset < table_end or length < 8 or offset + length > size
+           for offset, length in places):
+        raise ValueError("a colour profile tag lies outside the profile")
+    texts = sorted((offset, offset + length) for offset, length in places
+                   if profile[offset:offset + 4] in _ICC_TEXT_TYPES)
+    shared = any(start < end for (_, end), (start, _) in itertools.pairwise(texts))
+    ends = [end for _, end in texts]  # in order too, since the text tags do not overlap
+    for offset, length in places:
+        # the first text tag that ends past this tag's start: is it another, begun before its end?
+        first = bisect.bisect_right(ends, offset)
+        shared = shared or (first < len(texts) and texts[first][0] < offset + length
+                            and texts[first] != (offset, offset + length))
+    if shared:
+        raise ValueError("a colour profile text tag shares bytes with another tag")
+    out = bytearray(profile[:size]) + bytes(len(profile) - size)  # past its size: zeros
+    for at, length in _ICC_HEADER_BLANKED:
+        out[at:at + length] = bytes(length)
+    out[_ICC_DATE:_ICC_DATE + len(_ICC_FIXED_DATE)] = _ICC_FIXED_DATE
+    for start, end in texts:
+        out[start:end] = _icc_tag_without_text(profile[start:end])
+    held = table_end  # what no tag holds (padding, gaps) becomes zeros too
+    for offset, length in sorted(places):
+        if offset > held:
+            out[held:offset] = bytes(offset - held)
+        held = max(held, offset + length)
+    out[held:size] = bytes(size - held)
+    return bytes(out)
+
+
+def _icc_tag_without_text(tag: bytes) -> bytes:
+    """``tag`` (one of _ICC_TEXT_TYPES, its signature first) with its strings zeros, the
+    same length."""
+    kind = tag[:4]
+    if kind == b"mluc":  # record count and size, records (language, length, offset), strings
+        records, record_size = struct.unpack(">II", tag[8:16])
+        start = 16 + records * max(record_size, 12)
+        if record_size < 12 or start > len(tag):
+            raise ValueError("a colour profile text tag runs past its end")
+        for at in range(16, start, record_size):  # each record's string after the records
+            length, offset = struct.unpack(">II", tag[at + 4:at + 12])
+            if offset < start or offset + length > len(tag):
+                raise ValueError("a colour profile's text lies outside its tag")
+    elif kind == b"dict":  # no entries left; the record length (16, 24 or 32) stays
+        tag, start = tag[:8] + bytes(4) + tag[12:], 16
+    elif kind == b"dtim":  # a calibration date: the fixed one
+        tag, start = tag[:8] + _ICC_FIXED_DATE + tag[20:], 20
+    else:
+        start = _ICC_BLANKED_FROM[kind]
+    if start > len(tag):
+        raise ValueError("a colour profile text tag runs past its end")
+    return tag[:start] + bytes(len(tag) - start)
 
 
 # JPEG markers kept: SOF0-15 with DHT and DAC, DQT, DNL, DRI, DHP, EXP (and SOS, EOI below)
@@ -132,6 +225,7 @@ _JFIF_HEAD = 14  # "JFIF\0", version, units, densities, thumbnail size: what fol
 
 def _jpeg_without_metadata(data: bytes) -> bytes:
     out = [b"\xff\xd8"]
+    icc: list[int] = []  # where in out the colour profile's APP2 segments are
     at, framed, scanned = 2, False, False
     while True:
         if data[at] != 0xFF:
@@ -143,6 +237,9 @@ def _jpeg_without_metadata(data: bytes) -> bytes:
         if marker == 0xD9:  # EOI: the first picture ends here; trailers go
             if not scanned:
                 raise ValueError("no image data before the end marker")
+            for index, segment in zip(icc, _jpeg_icc_without_metadata([out[i] for i in icc]),
+                                      strict=True):
+                out[index] = segment
             return b"".join([*out, b"\xff\xd9"])
         if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length, out of place
             raise ValueError(f"unexpected marker 0x{marker:02X}")
@@ -155,10 +252,12 @@ def _jpeg_without_metadata(data: bytes) -> bytes:
             # the JFIF header (libjpeg reads its colours by it), its thumbnail left out
             out.append(b"\xff\xe0" + struct.pack(">H", 2 + _JFIF_HEAD)
                        + body[:_JFIF_HEAD - 2] + b"\0\0")
-        elif (marker in _JPEG_DECODING or (marker == 0xE2 and body.startswith(b"ICC_PROFILE\0"))
-              or (marker == 0xEE and body.startswith(b"Adobe"))):  # Adobe: CMYK's colours
-            out.append(data[at - length - 2:at])
+        elif marker in _JPEG_DECODING or (marker == 0xEE and body.startswith(b"Adobe")):
+            out.append(data[at - length - 2:at])  # Adobe: how to read CMYK's colours
             framed = framed or marker in _JPEG_FRAMES
+        elif marker == 0xE2 and body.startswith(_JPEG_ICC):
+            icc.append(len(out))
+            out.append(data[at - length - 2:at])
         elif marker == 0xDA:  # a scan: its header, then entropy-coded data to the next marker
             if not framed:
                 raise ValueError("a scan before the frame header")
@@ -167,6 +266,29 @@ def _jpeg_without_metadata(data: bytes) -> bytes:
             at, scanned = end, True
         elif not (0xE0 <= marker <= 0xEF or marker == 0xFE):  # APPn and COM go
             raise ValueError(f"unexpected marker 0x{marker:02X}")
+
+
+_JPEG_ICC = b"ICC_PROFILE\0"  # an APP2 segment's start, then its sequence number and count
+_JPEG_ICC_HEAD = 4 + len(_JPEG_ICC) + 2  # marker, length, that, sequence number, count
+
+
+def _jpeg_icc_without_metadata(segments: list[bytes]) -> list[bytes]:
+    """A JPEG's colour profile segments (APP2, marker first, as in the file): the profile
+    they carry in sequence order, ``icc_without_metadata``, cut back into the same sizes."""
+    if not segments:
+        return []
+    in_order = sorted(range(len(segments)), key=lambda i: segments[i][_JPEG_ICC_HEAD - 2])
+    numbers = [segments[i][_JPEG_ICC_HEAD - 2] for i in in_order]
+    if (numbers != list(range(1, len(segments) + 1))
+            or {s[_JPEG_ICC_HEAD - 1] for s in segments} != {len(segments)}):
+        raise ValueError("the colour profile's segments are not numbered 1 to their count")
+    profile = icc_without_metadata(b"".join(segments[i][_JPEG_ICC_HEAD:] for i in in_order))
+    cleaned, at = list(segments), 0
+    for i in in_order:
+        end = at + len(segments[i]) - _JPEG_ICC_HEAD
+        cleaned[i] = segments[i][:_JPEG_ICC_HEAD] + profile[at:end]
+        at = end
+    return cleaned
 
 
 def _jpeg_scan_end(data: bytes, at: int) -> int:
@@ -200,11 +322,32 @@ def _png_without_metadata(data: bytes) -> bytes:
             raise ValueError(f"chunk {kind!r} at byte {at} runs past the end")
         if at == 8 and kind != b"IHDR":
             raise ValueError("first chunk is not IHDR")
-        if kind in _PNG_KEPT:
+        if kind == b"iCCP":
+            out.append(_png_iccp_without_metadata(data[at + 8:end - 4]))
+        elif kind in _PNG_KEPT:
             out.append(data[at:end])
         at = end
         if kind == b"IEND":  # anything after it goes
             return b"".join(out)
+
+
+_ICCP_NAME = b"ICC Profile"  # every iCCP's name (Pillow's): the source's is free text
+_ICCP_MAX = 16 << 20  # bytes a PNG's colour profile may inflate to (a real one: kilobytes)
+
+
+def _png_iccp_without_metadata(body: bytes) -> bytes:
+    """A PNG's iCCP chunk (whole) from its data: a fixed name, the profile
+    ``icc_without_metadata``, compressed again at a fixed level."""
+    _, zero, compressed = body.partition(b"\0")
+    if not zero or compressed[:1] != b"\0":  # compression method 0: zlib
+        raise ValueError("the iCCP chunk is not a named, zlib-compressed profile")
+    inflater = zlib.decompressobj()
+    profile = inflater.decompress(compressed[1:], _ICCP_MAX)
+    if not inflater.eof or inflater.unconsumed_tail:
+        raise ValueError("the iCCP chunk's profile is cut short or too large")
+    kept = b"iCCP" + _ICCP_NAME + b"\0\0" + zlib.compress(icc_without_metadata(profile),
+                                                          PNG_COMPRESS_LEVEL)
+    return struct.pack(">I", len(kept) - 4) + kept + struct.pack(">I", zlib.crc32(kept))
 
 
 # WebP chunks that hold the picture (ANIM, ANMF: one frame; more are stored as a PNG)
@@ -225,6 +368,8 @@ def _webp_without_metadata(data: bytes) -> bytes:
         chunk = data[at:at + 8 + length] + b"\0" * (length % 2)  # chunks pad to even
         if kind == b"VP8X" and length >= 1:
             chunk = chunk[:8] + bytes([chunk[8] & ~(_VP8X_EXIF | _VP8X_XMP)]) + chunk[9:]
+        elif kind == b"ICCP":
+            chunk = chunk[:8] + icc_without_metadata(chunk[8:8 + length]) + chunk[8 + length:]
         if kind in _WEBP_KEPT:
             chunks.append(chunk)
         at += 8 + length + length % 2

@@ -4,6 +4,7 @@ Data Package, both from ``bundle_card.FIELDS`` (the data card is ``bundle_card``
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 from deckgen.bundle_card import (
@@ -208,7 +209,9 @@ def datapackage(ctx: CardContext) -> dict[str, Any]:
         "title": PRETTY_NAME,
         "description": ctx.description,
         "version": ctx.full_version,
-        **({"created": f"{ctx.date}T00:00:00Z"} if ctx.date else {}),  # as datePublished
+        # SOURCE_DATE_EPOCH to the second, as the archive's file times have it
+        **({"created": f"{datetime.fromtimestamp(ctx.mtime, UTC):%Y-%m-%dT%H:%M:%SZ}"}
+           if ctx.date else {}),
         **({"homepage": dataset_page_url(ctx.base_url)} if ctx.base_url else {}),
         "licenses": [{"name": _license_id(lic), "title": lic} for lic in ctx.licenses],
         "keywords": ["pitch decks", "OCR", "super-resolution", "slides"],
@@ -220,7 +223,10 @@ def datapackage(ctx: CardContext) -> dict[str, Any]:
                      # extra) unless told it is a file; other readers ignore the hint
                      encoding="utf-8", type="file"),
             {**resource("slides", "slides.csv", "csv", "text/csv", "One row per slide, "
-                        "without word boxes (objects as JSON text).", encoding="utf-8"),
+                        "without word boxes (objects as JSON text; a text that starts with =, "
+                        "+, - or @ starts with ' here, so spreadsheets show it instead of "
+                        "running it as a formula: metadata.jsonl has it as read).",
+                        encoding="utf-8"),
              "profile": "tabular-data-resource", "schema": _csv_schema()},
             resource("provenance", "provenance.json", "json", "application/json",
                      "How the dataset was made: stage versions and settings, tool versions, "

@@ -22,7 +22,7 @@ from typing import Any
 from PIL import JpegImagePlugin, PngImagePlugin
 
 from deckgen.bundle_card import FIELDS, SOURCE_FORMATS, csv_cell, is_open_license
-from deckgen.records import SECTIONS, WORD_SOURCES, slide_id
+from deckgen.records import SECTIONS, TEXT_LAYER, WORD_SOURCES, slide_id
 
 IMAGE_HEAD = 4 << 20  # bytes of an image kept to read its size (a JPEG's EXIF comes first)
 # the names the bundle gives a slide's images (bundle.build_bundle), by extension
@@ -109,7 +109,8 @@ def row_value_problems(row: dict[str, Any], names: Container[str]) -> list[str]:
 
 
 def _word_problems(row: dict[str, Any]) -> list[str]:
-    """The first impossible word: a box off the original image, a confidence beyond 0-100."""
+    """The first impossible word: a box off the original image, a confidence beyond 0-100,
+    no source or one the slide cannot have (a text layer outside a PDF page)."""
     width, height = row["source_width"], row["source_height"]
     for i, word in enumerate(row["words"]):
         box = word.get("box") if isinstance(word, dict) else None
@@ -125,9 +126,16 @@ def _word_problems(row: dict[str, Any]) -> list[str]:
         conf = word.get("conf")
         if not isinstance(conf, int | float) or isinstance(conf, bool) or not 0 <= conf <= 100:
             return [f"words[{i}] conf {conf!r} is not within 0-100"]
-        if word.get("source", "ocr") not in WORD_SOURCES:  # format 14 and older had none
-            return [f"words[{i}] source {word.get('source')!r} is not one of "
+        # required since format 15 (older formats' values are not checked: OLDER_FORMATS)
+        if "source" not in word:
+            return [f"words[{i}] has no source: it must be one of "
                     + ", ".join(map(repr, WORD_SOURCES))]
+        if word["source"] not in WORD_SOURCES:
+            return [f"words[{i}] source {word['source']!r} is not one of "
+                    + ", ".join(map(repr, WORD_SOURCES))]
+        if word["source"] == TEXT_LAYER and row["source_format"] != "PDF":
+            return [f"words[{i}] source {TEXT_LAYER!r} on a {row['source_format']} slide: only "
+                    "a PDF page has a text layer"]
     return []
 
 

@@ -27,10 +27,16 @@ from deckgen.build import DATASET_VERSION
 from deckgen.bundle import VERSION as BUNDLE_VERSION
 from deckgen.bundle import archive_name, build_bundle, content_digest, verify_bundle
 from deckgen.bundle_card import FIELDS
-from deckgen.bundle_images import encode_upscaled, image_ext, sniff_format
+from deckgen.bundle_images import (
+    encode_upscaled,
+    icc_without_metadata,
+    image_ext,
+    sniff_format,
+)
 from deckgen.ocr import VERSION as OCR_VERSION
 from deckgen.records import (
     SECTIONS,
+    TEXT_LAYER,
     DeckMeta,
     OcrResult,
     SectionResult,
@@ -146,6 +152,29 @@ def test_provenance_and_card_say_the_versions_the_slides_were_built_with(corpus,
     assert "Built by deckgen 0.0.9" in card
     assert "OCR (`ocr-12`): tesseract 4.1.1" in card and OCR_VERSION not in card
     assert "Classifier (`classify-8+def`)" in card
+
+
+def test_provenance_and_card_name_how_pdf_pages_were_rendered_and_read(corpus, tmp_path):
+    # QA-82: a PDF page's original and words depend on PDFium and the text-layer rule
+    import pypdfium2
+
+    made_by = {"deckgen": "0.0.9", "pdf-text": "pdf-text-7", "bundle": BUNDLE_VERSION}
+    _build(corpus, tmp_path / "plain", versions=made_by)
+    members = _members(next((tmp_path / "plain").glob("*.tar.gz")))
+    prov = json.loads(next(v for k, v in members.items() if k.endswith("/provenance.json")))
+    pdfium = str(pypdfium2.PDFIUM_INFO.version)
+    assert (prov["pdf"]["text_layer"], prov["pdf"]["pdfium"]) == ("pdf-text-7", pdfium)
+    card = next(v for k, v in members.items() if k.endswith("/README.md")).decode()
+    assert "PDFium" not in card  # no PDF page: nothing rendered
+    slides, decks = corpus
+    next(s for s in slides if s.id == "acme/002").source = "acme/deck.pdf#p2"
+    _build(corpus, tmp_path / "pdf", versions=made_by)
+    members = _members(next((tmp_path / "pdf").glob("*.tar.gz")))
+    card = " ".join(next(v for k, v in members.items() if k.endswith("/README.md")).decode()
+                    .split())
+    assert (f"- PDF pages: rendered to PNG by PDFium {pdfium}, their text layer read by "
+            "`pdf-text-7`.") in card
+    assert "libwebp versions (and PDFium, for the PDF pages) give the same SHA-256" in card
 
 
 def test_upscaled_webp_is_decodable_and_png_option_keeps_png(corpus, tmp_path):
@@ -561,7 +590,9 @@ def test_originals_are_published_without_their_metadata_and_with_the_same_pixels
         assert b"Exif" not in data and len(data) <= len(source)
         with Image.open(io.BytesIO(source)) as before, Image.open(io.BytesIO(data)) as after:
             assert (after.format, after.mode) == (before.format, before.mode)
-            assert after.info.get("icc_profile") == before.info.get("icc_profile"), slide_id_
+            profile = before.info.get("icc_profile")  # its text and device fields blanked
+            assert after.info.get("icc_profile") == (
+                icc_without_metadata(profile) if profile else None), slide_id_
             assert np.array_equal(np.asarray(after), np.asarray(before)), slide_id_
             assert dict(after.getexif()) == {}
     assert b"Adobe" in stored["acme/003"][1]  # CMYK's colours read without inverting them
@@ -598,6 +629,209 @@ def test_an_original_whose_structure_cannot_be_followed_is_stored_as_a_png(corpu
         with Image.open(io.BytesIO(data)) as image:
             assert np.array_equal(np.asarray(image), decode_image(sources[slide_id_],
                                                                   10**7)[..., ::-1])
+
+
+# --- colour profiles: the colours stay, who and what made them goes -----------------------------
+
+_ICC_SECRETS = ("ICC-DESC-SECRET", "ICC-DESC-UNICODE-SECRET", "ICC-DESC-MAC-SECRET",
+                "ICC-CPRT-SECRET", "ICC-DMND-SECRET", "ICC-DMDD-SECRET", "ICC-META-SECRET",
+                "ICC-MMOD-SECRET", "ICC-GAP-SECRET", "ICC-ID-SECRET-16", "ICCPNAME-SECRET")
+
+
+def _mluc(text: str) -> bytes:
+    string = text.encode("utf-16-be")
+    return b"mluc\0\0\0\0" + struct.pack(">II4sII", 1, 12, b"enUS", len(string), 28) + string
+
+
+def _fingerprinted_icc(curve_points: int = 256) -> bytes:
+    """A display-calibration profile as a calibrator writes one: lcms's sRGB colorants with
+    ``curve_points``-long tone curves, under a header naming the display (maker, model,
+    attributes, creator, date, profile ID) and text tags of every kind naming its owner."""
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    (count,) = struct.unpack(">I", srgb[128:132])
+    tags = {}
+    for entry in range(132, 132 + 12 * count, 12):
+        sig, offset, size = struct.unpack(">4sII", srgb[entry:entry + 12])
+        tags[sig] = srgb[offset:offset + size]
+    def curve(gamma: float) -> bytes:
+        return b"curv\0\0\0\0" + struct.pack(">I", curve_points) + b"".join(
+            struct.pack(">H", round(65535 * (i / (curve_points - 1)) ** gamma))
+            for i in range(curve_points))
+
+    ascii_, unicode_ = b"ICC-DESC-SECRET\0", "ICC-DESC-UNICODE-SECRET\0".encode("utf-16-be")
+    name, value = "serial".encode("utf-16-be"), "ICC-META-SECRET".encode("utf-16-be")
+    tags.update({
+        b"desc": (b"desc\0\0\0\0" + struct.pack(">I", len(ascii_)) + ascii_
+                  + struct.pack(">4sI", b"enUS", len(unicode_) // 2) + unicode_
+                  + struct.pack(">HB", 0, 20) + b"ICC-DESC-MAC-SECRET\0".ljust(67, b"\0")),
+        b"cprt": b"text\0\0\0\0ICC-CPRT-SECRET\0",
+        b"dmnd": _mluc("ICC-DMND-SECRET"), b"dmdd": _mluc("ICC-DMDD-SECRET"),
+        b"calt": b"dtim\0\0\0\0" + struct.pack(">6H", 2023, 5, 6, 7, 8, 9),
+        b"meta": (b"dict\0\0\0\0" + struct.pack(">6I", 1, 16, 32, len(name),
+                                                32 + len(name), len(value)) + name + value),
+        b"mmod": b"mmod\0\0\0\0ICC-MMOD-SECRET\0",
+        b"rTRC": curve(1.8), b"gTRC": curve(2.0), b"bTRC": curve(2.2)})
+    table_end = 132 + 12 * len(tags)
+    body, table = b"", b""
+    for sig, tag in tags.items():
+        table += struct.pack(">4sII", sig, table_end + len(body), len(tag))
+        body += tag + b"\0" * (-len(tag) % 4)
+        if sig == b"cprt":
+            body += b"ICC-GAP-SECRET\0\0"  # bytes no tag holds
+    header = bytearray(srgb[:128])
+    header[24:36] = struct.pack(">6H", 2023, 5, 6, 7, 8, 9)
+    header[48:64] = b"JNPL" + b"D123" + b"ATTRSECR"  # the display's maker, model, attributes
+    header[80:100] = b"PLNT" + b"ICC-ID-SECRET-16"
+    profile = bytes(header) + struct.pack(">I", len(tags)) + table + body
+    return struct.pack(">I", len(profile)) + profile[4:]
+
+
+def _icc_secrets_in(data: bytes) -> list[str]:
+    """The secrets in an image's bytes or in its colour profile (a PNG's: compressed)."""
+    with Image.open(io.BytesIO(data)) as image:
+        data += image.info.get("icc_profile") or b""
+    return [secret for secret in _ICC_SECRETS
+            if secret.encode() in data or secret.encode("utf-16-be") in data]
+
+
+def _gradient() -> Image.Image:
+    ramp = np.linspace(0, 255, 96, dtype=np.uint8)
+    return Image.fromarray(np.stack([np.tile(ramp, (54, 1)), np.tile(ramp[::-1], (54, 1)),
+                                     np.full((54, 96), 90, np.uint8)], axis=-1))
+
+
+def _jpeg_icc_segment_sizes(jpeg: bytes) -> list[int]:
+    sizes, at = [], 2
+    while jpeg[at + 1] != 0xDA:  # up to the first scan
+        (length,) = struct.unpack(">H", jpeg[at + 2:at + 4])
+        if jpeg[at + 1] == 0xE2 and jpeg[at + 4:at + 16] == b"ICC_PROFILE\0":
+            sizes.append(length)
+        at += 2 + length
+    return sizes
+
+
+def test_colour_profiles_keep_their_colours_without_their_text_device_or_date(corpus,
+                                                                               tmp_path):
+    from PIL import ImageCms
+
+    big = _fingerprinted_icc(20_000)  # 120 kB of tone curves: two APP2 segments in a JPEG
+    icc = _fingerprinted_icc()
+    png = _encoded(_gradient(), "PNG", icc_profile=icc)
+    at = png.index(b"iCCP") - 4  # Pillow names it "ICC Profile"; a camera's editor anything
+    (length,) = struct.unpack(">I", png[at:at + 4])
+    named = b"iCCP" + b"ICCPNAME-SECRET" + png[at + 8 + len(b"ICC Profile"):at + 8 + length]
+    png = (png[:at] + struct.pack(">I", len(named) - 4) + named
+           + struct.pack(">I", zlib.crc32(named)) + png[at + 12 + length:])
+    sources = {"acme/001": _encoded(_gradient(), "JPEG", quality=90, icc_profile=big),
+               "acme/002": png,
+               "acme/003": _encoded(_gradient(), "WEBP", quality=80, icc_profile=icc),
+               "zeta-labs/001": _encoded(_gradient(), "JPEG", icc_profile=icc),
+               "zeta-labs/002": _jpeg(2)}
+    assert _jpeg_icc_segment_sizes(sources["acme/001"])[1:]  # the profile spans segments
+    for slide_id_ in ("acme/001", "acme/002", "acme/003", "zeta-labs/001"):
+        assert len(_icc_secrets_in(sources[slide_id_])) >= 8, slide_id_
+    srgb = ImageCms.createProfile("sRGB")
+    stored = _build_from(corpus, sources, tmp_path)
+    for slide_id_ in ("acme/001", "acme/002", "acme/003", "zeta-labs/001"):
+        row, data = stored[slide_id_]
+        source = sources[slide_id_]
+        assert row["original_file_name"].rsplit(".")[-1] == {
+            "JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[sniff_format(source)], slide_id_
+        assert _icc_secrets_in(data) == [], slide_id_
+        with Image.open(io.BytesIO(source)) as before, Image.open(io.BytesIO(data)) as after:
+            assert np.array_equal(np.asarray(after), np.asarray(before)), slide_id_
+            old = ImageCms.ImageCmsProfile(io.BytesIO(before.info["icc_profile"]))
+            new = ImageCms.ImageCmsProfile(io.BytesIO(after.info["icc_profile"]))
+            assert old.profile.header_manufacturer == "JNPL"  # what the source said
+            assert (new.profile.header_manufacturer, new.profile.header_model,
+                    new.profile.attributes) == ("\0" * 4, "\0" * 4, 0), slide_id_
+            assert new.profile.profile_id == bytes(16) and new.profile.creation_date.year == 1970
+            assert (new.profile.profile_description, new.profile.copyright) == ("", "")
+            assert not (new.profile.manufacturer or "").strip("\0")
+            assert not (new.profile.model or "").strip("\0")
+            # the colours a colour-managed viewer shows are the same
+            shown = [np.asarray(ImageCms.profileToProfile(after.convert("RGB"), p, srgb))
+                     for p in (old, new)]
+            assert np.array_equal(*shown), slide_id_
+            assert len(after.info["icc_profile"]) == len(before.info["icc_profile"])
+    jpeg = stored["acme/001"][1]
+    assert _jpeg_icc_segment_sizes(jpeg) == _jpeg_icc_segment_sizes(sources["acme/001"])
+    png_stored = stored["acme/002"][1]
+    assert png_stored[png_stored.index(b"iCCP") + 4:].startswith(b"ICC Profile\0\0")
+
+
+def _icc_tag_place(profile: bytes, signature: bytes) -> tuple[int, int]:
+    (count,) = struct.unpack(">I", profile[128:132])
+    for entry in range(132, 132 + 12 * count, 12):
+        sig, offset, length = struct.unpack(">4sII", profile[entry:entry + 12])
+        if sig == signature:
+            return offset, length
+    raise KeyError(signature)
+
+
+def _icc_with_place(profile: bytes, signature: bytes, offset: int, length: int) -> bytes:
+    """``profile`` with its tag ``signature`` pointed at other bytes."""
+    (count,) = struct.unpack(">I", profile[128:132])
+    for entry in range(132, 132 + 12 * count, 12):
+        if profile[entry:entry + 4] == signature:
+            return (profile[:entry + 4] + struct.pack(">II", offset, length)
+                    + profile[entry + 12:])
+    raise KeyError(signature)
+
+
+def test_a_colour_profile_whose_text_tag_shares_bytes_with_another_is_not_followed():
+    icc = _fingerprinted_icc()
+    curve, _ = _icc_tag_place(icc, b"rTRC")
+    desc, desc_length = _icc_tag_place(icc, b"desc")
+    cprt, _ = _icc_tag_place(icc, b"cprt")
+    for signature, offset, length in (
+            (b"rTRC", desc, 40),  # a tone curve inside the description: blanking changes it
+            (b"cprt", desc + 8, 20),  # two text tags half over each other
+            (b"cprt", desc, desc_length + 8),
+            (b"wtpt", cprt - 4, 20)):
+        with pytest.raises(ValueError, match="shares bytes with another tag"):
+            icc_without_metadata(_icc_with_place(icc, signature, offset, length))
+    # one text read by two tags (a maker naming its model twice) is no sharing
+    same = _icc_with_place(icc, b"dmdd", *_icc_tag_place(icc, b"dmnd"))
+    assert b"I\0C\0C\0-\0D\0M\0N\0D" not in icc_without_metadata(same)
+    assert icc_without_metadata(icc)[curve:curve + 40] == icc[curve:curve + 40]
+
+
+def test_a_colour_profile_naming_one_place_a_million_times_costs_one_reading():
+    # a hostile table: a million entries naming one 40 kB tone curve, 40 GB if read per entry
+    icc = _fingerprinted_icc(20_000)
+    (count,) = struct.unpack(">I", icc[128:132])
+    table_end, more = 132 + 12 * count, 1_000_000
+    curve, length = _icc_tag_place(icc, b"rTRC")
+    shift = 12 * more  # the table grows: every offset moves past it
+
+    def moved(entry: int) -> bytes:
+        signature, offset, size = struct.unpack(">4sII", icc[entry:entry + 12])
+        return struct.pack(">4sII", signature, offset + shift, size)
+
+    table = b"".join(moved(entry) for entry in range(132, table_end, 12))
+    big = (icc[4:128] + struct.pack(">I", count + more) + table
+           + struct.pack(">4sII", b"zzzz", curve + shift, length) * more + icc[table_end:])
+    big = struct.pack(">I", 4 + len(big)) + big
+    cleaned = icc_without_metadata(big)
+    assert cleaned[curve + shift:curve + shift + length] == icc[curve:curve + length]
+
+
+def test_an_original_whose_colour_profile_cannot_be_followed_is_stored_as_a_png(corpus,
+                                                                                tmp_path):
+    broken = _fingerprinted_icc()
+    broken = broken[:132] + struct.pack(">4sII", b"desc", 100_000, 20) + broken[144:]
+    sources = {"acme/001": _encoded(_gradient(), "JPEG", icc_profile=b"ICC-DESC-SECRET" * 20),
+               "acme/002": _encoded(_gradient(), "WEBP", icc_profile=broken),
+               "acme/003": _jpeg(3), "zeta-labs/001": _jpeg(4), "zeta-labs/002": _jpeg(5)}
+    stored = _build_from(corpus, sources, tmp_path)
+    for slide_id_, fmt in (("acme/001", "JPEG"), ("acme/002", "WEBP")):
+        row, data = stored[slide_id_]
+        assert (row["original_file_name"], row["source_format"]) == (
+            f"images/original/{slide_id_}.png", fmt)
+        assert _png_chunks(data) == [b"IHDR", b"IDAT", b"IEND"] and not _icc_secrets_in(data)
 
 
 # --- verify reads the gzip stream to its end --------------------------------------------------
@@ -1198,6 +1432,11 @@ def test_text_a_spreadsheet_would_run_is_quoted_in_slides_csv_and_kept_in_jsonl(
             if line]
     assert rows[0]["company"] == formula and rows[0]["text"] == "-20% churn\u2028@everyone +1"
     assert "starts with `'` there" in members[f"{ROOT}/README.md"].decode()
+    # QA-82: the Data Package said nothing of it
+    package = json.loads(members[f"{ROOT}/datapackage.json"])
+    [described] = [r["description"] for r in package["resources"] if r["name"] == "slides"]
+    assert ("a text that starts with =, +, - or @ starts with ' here, so spreadsheets show it "
+            "instead of running it as a formula") in described
     assert verify_bundle(archive) == []
 
 
@@ -1682,3 +1921,52 @@ def test_verify_bounds_the_text_it_reads_from_an_unpacked_folder(corpus, tmp_pat
     assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr
     (folder / "images" / "big.webp").unlink()
     assert said in verify_bundle(folder)
+
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-1", "1e9", "١٧٠٠", "1700000000000"])
+def test_a_source_date_epoch_that_is_no_whole_number_of_seconds_is_a_config_error(
+        monkeypatch, value):
+    from deckgen.bundle import stated_epoch
+    from deckgen.errors import ConfigError
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    with pytest.raises(ConfigError, match="must be a whole number of seconds"):
+        stated_epoch()
+    for unset, expected in (("", None), ("0", None), (" 1700000000\n", 1700000000)):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", unset)
+        assert stated_epoch() == expected
+
+
+def test_a_malformed_source_date_epoch_stops_build_and_bundle_build_with_exit_2(
+        tmp_path, tiny_corpus):
+    # QA-82: "abc" gave an undated archive and exit 0; the reproducible-builds spec: an error
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    assert subprocess.run(build_cmd(tmp_path, tiny_corpus), env=env,
+                          capture_output=True).returncode == 0
+    bundle = [*build_cmd(tmp_path, tiny_corpus)[:3], "bundle", "build", "--out",
+              str(tmp_path / "site"), "--cache", str(tmp_path / "build")]
+    for command in (build_cmd(tmp_path, tiny_corpus), bundle):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                                env={**env, "SOURCE_DATE_EPOCH": "abc"})
+        said = " ".join(result.stderr.split())
+        assert result.returncode == 2, said
+        assert ("SOURCE_DATE_EPOCH='abc' is not a time: it must be a whole number of seconds "
+                "since 1970-01-01 UTC") in said
+        assert "Traceback" not in said
+
+
+def test_verify_takes_text_layer_words_on_a_pdf_page(corpus, tmp_path):
+    slides, decks = corpus
+    page = next(s for s in slides if s.id == "zeta-labs/002")
+    page.source = "zeta-labs/deck.pdf#p2"
+    page.ocr.words[0].source = TEXT_LAYER
+    rendered = _encoded(_decoded_rgb(_jpeg(4)), "PNG")
+    info = build_bundle(slides, decks, lambda s: rendered if s is page else _jpeg(s.page),
+                        lambda s: encode_upscaled(_png_upscaled(_jpeg(1))), tmp_path)
+    archive = tmp_path / info["file"].split("/")[-1]
+    rows = {r["id"]: r for r in map(json.loads, _members(archive)[
+        f"{ROOT}/metadata.jsonl"].splitlines())}
+    assert rows["zeta-labs/002"]["source_format"] == "PDF"
+    assert rows["zeta-labs/002"]["words"][0]["source"] == TEXT_LAYER
+    assert verify_bundle(archive) == []

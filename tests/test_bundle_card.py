@@ -379,6 +379,11 @@ def _edit_first_row(change):
     (lambda r: r["words"][0].update(conf=101.0), "conf 101.0 is not within 0-100"),
     (lambda r: r["words"][0].update(source="guess"),
      "source 'guess' is not one of 'ocr', 'text-layer'"),
+    # QA-82: format 15 rows must say where each word was read, and only a PDF page has a layer
+    (lambda r: r["words"][0].pop("source"),
+     "words[0] has no source: it must be one of 'ocr', 'text-layer'"),
+    (lambda r: r["words"][0].update(source="text-layer"),
+     "words[0] source 'text-layer' on a JPEG slide: only a PDF page has a text layer"),
     (lambda r: r.update(mean_confidence=150.0), "mean_confidence 150.0 is not within 0-100"),
     (lambda r: r.update(section_scores={}), "section_scores is empty"),
 ])
@@ -760,3 +765,36 @@ def test_card_says_ids_move_and_source_sha256_stays_with_the_image(tmp_path):
     fields = card.split("## Fields", 1)[1].split("\n## ", 1)[0]
     assert "it moves when a later version inserts or reorders slides" in fields
     assert "`source_sha256` stays with the same image across versions" in fields
+
+
+def test_fields_say_originals_lose_their_metadata_and_no_longer_match_source_sha256(tmp_path):
+    # QA-82: "the file itself" and "before any conversion to PNG" promised unchanged files
+    _bundle(tmp_path, _decks())
+    table = _fields_table(_docs(tmp_path)["README.md"].decode())
+    original, sha = table["original_file_name"][1], table["source_sha256"][1]
+    assert "the file itself" not in original
+    assert "with its metadata removed (the same pixels and colours" in original
+    assert "before any conversion" not in sha
+    assert "as the corpus holds it" in sha
+    assert "not of the stored original: one whose metadata was removed" in sha
+
+
+def test_card_says_colour_profiles_keep_their_colours_without_their_fingerprint(tmp_path):
+    _bundle(tmp_path, _decks())
+    card = " ".join(_docs(tmp_path)["README.md"].decode().split())
+    assert ("their colour profile kept with its text and device fields blanked (name, "
+            "description, copyright, device maker and model, dates, creator, profile ID), so "
+            "the colours are the same too") in card
+
+
+def test_datapackage_created_is_the_archives_time_to_the_second(tmp_path, monkeypatch):
+    # QA-82: created said the day's midnight while the tar's file times said 22:13:20
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _bundle(tmp_path, _decks())
+    with tarfile.open(tmp_path / archive_name("1")) as tar:
+        mtimes = {member.mtime for member in tar}
+    created = json.loads(_docs(tmp_path)["datapackage.json"])["created"]
+    assert created == "2023-11-14T22:13:20Z"
+    assert mtimes == {datetime.fromisoformat(created).replace(tzinfo=UTC).timestamp()}

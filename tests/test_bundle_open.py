@@ -309,7 +309,7 @@ def test_no_date_is_stated_without_source_date_epoch(tmp_path, monkeypatch):
     _build(tmp_path, decks)
     docs = _docs(tmp_path)
     assert json.loads(docs["croissant.json"])["datePublished"] == "2023-11-14"
-    assert json.loads(docs["datapackage.json"])["created"] == "2023-11-14T00:00:00Z"
+    assert json.loads(docs["datapackage.json"])["created"] == "2023-11-14T22:13:20Z"
     assert "dated 2023-11-14 (`SOURCE_DATE_EPOCH`" in docs["README.md"].decode()
 
 
