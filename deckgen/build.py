@@ -126,6 +126,7 @@ class Builder:
             raise BadInputError(f"corpus folder {corpus} does not exist; run `deckgen sample` "
                                 "or `deckgen add`")
         # before any work: refused now, not after an hour of OCR
+        bundle.stated_epoch()  # a malformed SOURCE_DATE_EPOCH: the dataset stage would stop
         refuse_overlap(self.out, self.corpus_root, self.build_root)
         self._refuse_unwritable(self.out, "--out")
         self._refuse_unwritable(self.build_root, "--cache")

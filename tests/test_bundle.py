@@ -1956,6 +1956,15 @@ def test_a_malformed_source_date_epoch_stops_build_and_bundle_build_with_exit_2(
         assert "Traceback" not in said
 
 
+def test_a_malformed_source_date_epoch_is_refused_before_the_build_reads_a_slide(
+        tmp_path, tiny_corpus):
+    result = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": "1.5"}, timeout=120)
+    assert result.returncode == 2, result.stderr
+    # not after every slide's OCR, in the dataset stage: nothing was made
+    assert not (tmp_path / "build").exists() and not (tmp_path / "site").exists()
+
+
 def test_verify_takes_text_layer_words_on_a_pdf_page(corpus, tmp_path):
     slides, decks = corpus
     page = next(s for s in slides if s.id == "zeta-labs/002")
