@@ -63,6 +63,7 @@ from deckgen.files import (
     tree_stamp,
 )
 from deckgen.manifest import (
+    PDF_RULES,
     changed_settings,
     changed_versions,
     keep_last_metadata,
@@ -267,6 +268,9 @@ class Builder:
         before = previous.get("versions")
         if isinstance(before, dict):
             changes = changed_versions(before, self.versions)
+            if not any(split_source(str(slide.get("source", "")))[1] is not None
+                       for slide in previous["slides"] if isinstance(slide, dict)):
+                changes = [c for c in changes if c["stage"] not in PDF_RULES]  # none to redo
             for change in changes:
                 change["notice"] = version_change_line(change)
         else:
@@ -279,11 +283,11 @@ class Builder:
             # a --lang typo is refused before it is announced as a change (QA-71)
             ocr.check_tesseract(self.config.ocr.lang)
         self.report.settings_changed = settings
-        if not self.progress.quiet:
-            notices = [c["notice"] for c in changes] + [setting_change_line(c) for c in settings]
-            for notice in notices:
-                self.progress.console.print(f"note: {notice}", highlight=False, markup=False,
-                                            soft_wrap=True)
+        # under -q too, as warnings are: why a build of minutes now takes hours (QA-83)
+        notices = [c["notice"] for c in changes] + [setting_change_line(c) for c in settings]
+        for notice in notices:
+            self.progress.console.print(f"note: {notice}", highlight=False, markup=False,
+                                        soft_wrap=True)
 
     def _check_output_folder(self) -> None:
         """The site stage deletes files in --out that it did not write: --out must be its

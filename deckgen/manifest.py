@@ -235,31 +235,50 @@ def stage_versions() -> dict[str, str]:
             "site": site.VERSION, "bundle": bundle.VERSION}
 
 
-# per recorded version: what it is called, and what a build does when it changed
+# per recorded version: what it is called, and what a build does when it changed. The cache
+# keeps what every version made: after a downgrade or a killed build, the slides it holds are
+# not redone (QA-83: "every slide is read again" while all of them came from the cache)
 VERSION_EFFECTS = {
-    "upscale": ("upscaling", "every slide is upscaled, read and classified again"),
-    "pdf-page": ("how PDF pages are upscaled", "every PDF page is upscaled, read and "
+    "upscale": ("upscaling", "slides not upscaled by it before are upscaled, read and "
+                "classified again"),
+    "pdf-page": ("how PDF pages are upscaled", "PDF pages not upscaled so before are "
+                 "upscaled, read and classified again"),
+    "opencv": ("OpenCV", "slides not upscaled with it before are upscaled, read and "
+               "classified again"),
+    "ocr": ("OCR", "slides not read by it before are read again"),
+    "pdf-text": ("how PDF pages' text layers are read", "PDF pages not read so before are "
+                 "read again"),
+    "tesseract": ("Tesseract", "slides not read by it before are read again"),
+    "images": ("the slides' published images", "slides whose images it did not make "
+               "before have them made again"),
+    "classify": ("the section classifier", "decks not classified by it before are "
                  "classified again"),
-    "opencv": ("OpenCV", "every slide is upscaled, read and classified again"),
-    "ocr": ("OCR", "every slide is read again"),
-    "pdf-text": ("how PDF pages' text layers are read", "every PDF page is read again"),
-    "tesseract": ("Tesseract", "every slide is read again"),
-    "images": ("the slides' published images", "every slide's images are made again"),
-    "classify": ("the section classifier", "every deck is classified again"),
     "index": ("the search index", "the index is built again"),
     "site": ("the site's pages", "every page is written again"),
     "bundle": ("the dataset archive's format", "the archive is written again"),
 }
 
 
+# rules for PDF pages recorded since a later deckgen than the other versions: a build that
+# recorded versions but not these read its PDF pages otherwise (QA-83: an upgrade upscaled
+# every PDF page again and said nothing)
+PDF_RULES = ("pdf-page", "pdf-text")
+
+
 def changed_versions(before: dict[str, str], now: dict[str, str]) -> list[dict[str, str]]:
     """The stage versions that differ, each with what that costs a build, in stage order
     (deckgen's own version changes nothing by itself). A version the last build did not
-    record (its deckgen recorded no images version) is not called changed."""
-    return [{"stage": key, "before": str(before[key]), "now": str(now.get(key, "")),
+    record (its deckgen recorded no images version) is not called changed, but for the
+    PDF-page rules (``PDF_RULES``: "none" before)."""
+    def was(key: str) -> str | None:
+        if key in before:
+            return str(before[key])
+        return "" if key in PDF_RULES and "ocr" in before else None
+
+    return [{"stage": key, "before": was(key), "now": str(now.get(key, "")),
              "what": what, "effect": effect}
             for key, (what, effect) in VERSION_EFFECTS.items()
-            if key in before and str(before[key]) != str(now.get(key, ""))]
+            if was(key) is not None and was(key) != str(now.get(key, ""))]
 
 
 # the settings a slide's cached results stand on (build.py's stage keys): upscale's but the
@@ -326,7 +345,7 @@ def current_build_settings(build_root: Path) -> tuple[Config, dict[str, str], di
                            "first, so the archive says what made its slides")
     now = {**stage_versions(), **{k: v for k, v in built[2].items()
                                   if k not in _CONTENT_VERSIONS}}
-    changed = changed_versions(built[2], now)
+    changed = [c for c in changed_versions(built[2], now) if c["stage"] in _CONTENT_VERSIONS]
     if changed:
         named = "; ".join(f"{c['what']} {c['before'] or 'none'} → {c['now'] or 'none'}"
                           for c in changed)

@@ -28,6 +28,7 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 import unicodedata
@@ -238,21 +239,21 @@ def check_tesseract(lang: str = "eng") -> None:
         raise MissingDependencyError(problem)
 
 
+# a tesseract ended by one of these was stopped from outside (a signal to the process
+# group, the kernel's OOM killer), not crashed by the slide: it is run once more, since a
+# slide that fails drops out of the site until the next build (QA-83)
+_STOPPED_FROM_OUTSIDE = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGKILL")
+                         if hasattr(signal, name)}  # no SIGKILL on Windows
+
+
 def _run_tesseract(png: bytes, params: OcrParams) -> str:
     binary = _tesseract_path()
     cmd = [binary, "stdin", "stdout", "-l", params.lang, "--psm", str(params.psm), "tsv", "txt"]
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    try:
-        proc = subprocess.run(
-            cmd, input=png, capture_output=True, timeout=params.timeout, env=env, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise SlideError(
-            f"tesseract timed out after {params.timeout:g} s (killed); "
-            "raise the OCR timeout or check the image"
-        ) from exc
-    except OSError as exc:
-        raise SlideError(f"tesseract could not start: {exc}") from exc
+    for attempt in (1, 2):
+        proc = _tesseract_once(cmd, png, params, env)
+        if -proc.returncode not in _STOPPED_FROM_OUTSIDE or attempt == 2:
+            break
     stderr = proc.stderr.decode("utf-8", "replace").strip()
     if "Failed loading language" in stderr or "couldn't load any languages" in stderr:
         check_tesseract(params.lang)  # says what is wrong with the value ("german", "eng deu")
@@ -267,6 +268,21 @@ def _run_tesseract(png: bytes, params: OcrParams) -> str:
         said = "; ".join(dict.fromkeys(lines[:1] + lines[-1:])) if lines else "no message"
         raise SlideError(f"tesseract crashed ({how}): {said}")
     return proc.stdout.decode("utf-8", "replace")
+
+
+def _tesseract_once(cmd: list[str], png: bytes, params: OcrParams,
+                    env: dict[str, str]) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(
+            cmd, input=png, capture_output=True, timeout=params.timeout, env=env, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise SlideError(
+            f"tesseract timed out after {params.timeout:g} s (killed); "
+            "raise the OCR timeout or check the image"
+        ) from exc
+    except OSError as exc:
+        raise SlideError(f"tesseract could not start: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- image

@@ -328,6 +328,21 @@ def test_crashing_tesseract_gives_a_clear_slide_error(tmp_path, monkeypatch):
         ocr.ocr(slide("x", []), OcrParams())
 
 
+def test_a_tesseract_stopped_from_outside_is_run_once_more(tmp_path, monkeypatch):
+    # QA-83: a SIGINT to the process group killed tesseract, the slide failed and
+    # dropped out of the site; the real tesseract reads it the second time
+    real = shutil.which("tesseract")
+    _fake_tesseract(tmp_path, monkeypatch, f"if [ ! -e {tmp_path}/once ]; then touch "
+                    f"{tmp_path}/once; kill -TERM $$; fi; exec {real} \"$@\"")
+    result = ocr.ocr(slide("Traction", ["Revenue doubled"]), OcrParams())
+    assert result.title == "Traction" and (tmp_path / "once").exists()
+    # stopped twice: a clear error, not a loop
+    (tmp_path / "again").mkdir()
+    _fake_tesseract(tmp_path / "again", monkeypatch, "kill -KILL $$")
+    with pytest.raises(SlideError, match=r"tesseract crashed \(signal 9\)"):
+        ocr.ocr(slide("x", []), OcrParams())
+
+
 def test_failing_tesseract_names_its_exit_status_and_message(tmp_path, monkeypatch):
     _fake_tesseract(tmp_path, monkeypatch, "echo 'Error in pixReadMem' >&2; exit 3")
     with pytest.raises(SlideError, match=r"crashed \(exit 3\): Error in pixReadMem"):
