@@ -26,7 +26,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from deckgen.errors import BadInputError, SlideError
 from deckgen.files import sha256_bytes, sha256_file
@@ -43,7 +43,9 @@ PDF_PAGE_SECONDS = 60.0
 PDF_OPEN_SECONDS = 30.0
 PDF_MEMORY_BYTES = 4 << 30  # beyond what the process already holds
 # in a PDF page's OCR key (build.py): how its text layer is read and used
-PDF_TEXT_LAYER_RULE = "pdf-text-2"  # 2: words record their source
+# 2: words record their source; 3: hidden text under text left out, right-to-left words
+# in visual order turned round, superscripts parted from their words (QA-80)
+PDF_TEXT_LAYER_RULE = "pdf-text-3"
 # a layer is used when it has this many letters or digits, at least half of what it shows
 # is letters or digits, and at most this share of its characters are garbage (a font
 # without a ToUnicode map: U+FFFD, private-use or control characters, pdfium's map errors)
@@ -61,10 +63,35 @@ _PAGE_NUMBER_MARGIN = 0.12
 # many grey levels between the page rendered with its text and without (``_shown_words``)
 _SHOWN_SHARE = 0.01
 _SHOWN_STEP = 24
+# a superscript: a run of characters this much smaller than the word's others, whose baseline
+# is this share of their height higher ("TAM" and a raised "1", ``_raised_apart``)
+_RAISED_SMALLER = 0.9
+_RAISED_BY = 0.15
+# what a raised run holds to be parted from its word: a footnote's mark, a power (10⁶);
+# raised letters stay (an ordinal's "1st", "Mme")
+_RAISED_MARKS = frozenset("0123456789*†‡§¶,")
+_SUPERSCRIPT_DIGITS = frozenset("¹²³⁰⁴⁵⁶⁷⁸⁹")
+# Hebrew to Arabic Extended-A, and their presentation forms: a word with none reads as stored
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 
 # A page's text layer: its lines (as drawn), each a list of (word, [x, y, w, h]) in the
 # rendered page's pixels, the space that OCR word boxes use for a PDF page
 TextLayer = list[list[tuple[str, list[int]]]]
+# which text objects drew each layer word (their addresses), by (word, tuple of its box)
+DrawnBy = dict[tuple[str, tuple[int, ...]], set[int]]
+
+
+class _Char(NamedTuple):
+    """A character of the page's text layer (``_layer_chars``)."""
+
+    text: str
+    box: Any = None  # (left, bottom, right, top) in points; None: it parts words
+    garbage: bool = False
+    drawn_by: int = 0  # its text object's address
+    index: int = -1  # in pdfium's text page
+
+
+_SPACE, _BREAK = _Char(" "), _Char("\n")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -377,10 +404,11 @@ def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
         scale = _render_scale(pdf_page, width)
         # the bitmap's size as PdfPage.render makes it, and the device space of its words
         size = (math.ceil(pdf_page.get_width() * scale), math.ceil(pdf_page.get_height() * scale))
-        layer = _readable_text_layer(pdf_page, size, page) if "text" in wanted else None
+        drawn_by: DrawnBy = {}
+        layer = _readable_text_layer(pdf_page, size, page, drawn_by) if "text" in wanted else None
         image = pdf_page.render(scale=scale).to_pil().convert("RGB")
         if layer:  # after the rendering: it makes the page's text invisible
-            layer = _shown_words(pdf_page, scale, image, layer)
+            layer = _shown_words(pdf_page, scale, image, layer, drawn_by)
         if wanted == "text":
             return layer
         buf = io.BytesIO()
@@ -392,12 +420,13 @@ def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
         pdf.close()
 
 
-def _readable_text_layer(pdf_page: Any, size: tuple[int, int], page: int) -> TextLayer | None:
+def _readable_text_layer(pdf_page: Any, size: tuple[int, int], page: int,
+                         drawn_by: DrawnBy | None = None) -> TextLayer | None:
     """``_text_layer`` without the page's own page number (``_PAGE_NUMBER_MARGIN``), or None
     where reading it fails: the page is read by OCR alone, as one without a layer, and never
     fails for its layer."""
     try:
-        layer = _text_layer(pdf_page, size)
+        layer = _text_layer(pdf_page, size, drawn_by)
     except Exception:  # pdfium's errors on a damaged text page, whatever they are
         return None
     number = re.compile(rf"(page\s*)?{page}(\s*(/|of)\s*\d+)?", re.IGNORECASE)
@@ -447,35 +476,130 @@ def _letter_spaced(line: list[tuple[str, list[int]]]) -> bool:
     return len(line) >= 4 and single >= 0.6 * len(line)
 
 
-def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer) -> TextLayer | None:
-    """The layer's words whose ink shows on ``image``, the page rendered at ``scale``: the
+def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer,
+                 drawn_by: DrawnBy) -> TextLayer | None:
+    """The layer's words whose own ink shows on ``image``, the page rendered at ``scale``: the
     page is rendered again with every text object invisible, and a word whose box does not
     change is not seen by anyone (QA-77: a "hide before sending" note under a picture, white
     text on white, a layer of the PDF switched off). Tesseract reads what shows there.
+
+    A box changes too where another word's ink leaves it: white text under black text, or
+    under a line's descenders, was published (QA-80). So a word counts only the pixels that
+    turned towards its own ink's grey (``_ink_greys``); one whose ink says otherwise or
+    cannot be read (a gradient reads as white) is drawn alone, with the page's other text
+    invisible, and kept where that changes its box: one more rendering, on such pages only.
+    A copy of a word's text object drawn in the same place is its ink too: pdfium's text
+    page reads only one of them (Chromium draws a text-shadow so: black text, white over it).
     Changes the page's text objects: call it last."""
     import numpy as np
     import pypdfium2.raw as pdfium_c
 
     try:
-        for text in pdf_page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=16):
-            pdfium_c.FPDFTextObj_SetTextRenderMode(text.raw,
-                                                   pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
-        bare = pdf_page.render(scale=scale).to_pil().convert("L")
+        found = list(pdf_page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=16))
+        objects = {_address(obj.raw): obj.raw for obj in found}
+        modes = {at: pdfium_c.FPDFTextObj_GetTextRenderMode(raw) for at, raw in objects.items()}
+        read = set().union(*drawn_by.values())
+        own = {at: {at} for at in read}  # a text object the layer read, and its copies
+        if objects.keys() - read:
+            places = {_address(obj.raw): tuple(round(v, 1) for v in obj.get_bounds())
+                      for obj in found}
+            read_at = {places[at]: at for at in read if at in places}
+            for at, place in places.items():
+                if at not in read and place in read_at:
+                    own[read_at[place]].add(at)
+        inks = {}  # a text object the layer read: its ink's greys and its copies'
+        for at, copies in own.items():
+            greys = [_ink_greys(objects[c], modes[c]) if c in objects else None for c in copies]
+            inks[at] = None if None in greys else set().union(*greys)
+        for raw in objects.values():
+            pdfium_c.FPDFTextObj_SetTextRenderMode(raw, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+        bare = np.asarray(pdf_page.render(scale=scale).to_pil().convert("L"), dtype=np.int16)
     except Exception:  # pdfium's errors, whatever they are: the page is left to OCR alone
         return None
-    changed = np.abs(np.asarray(image.convert("L"), dtype=np.int16)
-                     - np.asarray(bare, dtype=np.int16)) > _SHOWN_STEP
+    shown = np.asarray(image.convert("L"), dtype=np.int16)
+    # towards black ink and towards white: most text's, worked out for the page at once
+    lighter_by = shown - bare
+    darker, lighter = lighter_by < -_SHOWN_STEP, lighter_by > _SHOWN_STEP
+    changed = darker | lighter
 
-    def shows(box: list[int]) -> bool:
+    def area(box: tuple[int, ...]) -> tuple[slice, slice]:
         x, y, w, h = box
-        inside = changed[max(y, 0):y + h, max(x, 0):x + w]
-        return int(inside.sum()) >= max(2, _SHOWN_SHARE * inside.size)
+        return slice(max(y, 0), y + h), slice(max(x, 0), x + w)
 
-    kept = [[(text, box) for text, box in line if shows(box)] for line in layer]
+    def enough(pixels: Any) -> bool:
+        return int(pixels.sum()) >= max(2, _SHOWN_SHARE * pixels.size)
+
+    def towards_its_ink(word: tuple[str, tuple[int, ...]]) -> bool:
+        greys = [inks.get(at) for at in drawn_by.get(word, ())]
+        if not greys or None in greys:
+            return False
+        at = area(word[1])
+
+        def closer(grey: int) -> Any:  # the pixels nearer ``grey`` than they were
+            if grey in (0, 255):
+                return (darker if grey == 0 else lighter)[at]
+            return np.abs(bare[at] - grey) - np.abs(shown[at] - grey) > _SHOWN_STEP
+
+        return any(enough(closer(grey)) for grey in set().union(*greys))
+
+    # True: it shows; False: it does not; None: to be drawn alone
+    shows: dict[tuple[str, tuple[int, ...]], bool | None] = {}
+    for text, box in (word for line in layer for word in line):
+        word = (text, tuple(box))
+        if word not in shows:
+            shows[word] = enough(changed[area(word[1])]) and (towards_its_ink(word) or None)
+    doubtful = [word for word, verdict in shows.items() if verdict is None]
+    if doubtful:
+        try:
+            for at in set().union(*(own.get(at, {at}) for word in doubtful
+                                    for at in drawn_by.get(word, ()))) & objects.keys():
+                pdfium_c.FPDFTextObj_SetTextRenderMode(objects[at], modes[at])
+            alone = np.asarray(pdf_page.render(scale=scale).to_pil().convert("L"),
+                               dtype=np.int16)
+        except Exception:  # as above
+            return None
+        alone_changed = np.abs(alone - bare) > _SHOWN_STEP
+        for word in doubtful:
+            shows[word] = enough(alone_changed[area(word[1])])
+    kept = [[(text, box) for text, box in line if shows[(text, tuple(box))]] for line in layer]
     return [line for line in kept if line] or None
 
 
-def _text_layer(pdf_page: Any, size: tuple[int, int]) -> TextLayer | None:
+def _ink_greys(text_object: Any, mode: int) -> set[int] | None:
+    """The grey levels (as ``Image.convert("L")`` gives them) of a text object's ink as its
+    render mode draws it: its fill, its stroke or both; None where it draws none (clipping
+    only) or pdfium cannot read its colour."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    fills = mode in (pdfium_c.FPDF_TEXTRENDERMODE_FILL, pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE,
+                     pdfium_c.FPDF_TEXTRENDERMODE_FILL_CLIP,
+                     pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE_CLIP)
+    strokes = mode in (pdfium_c.FPDF_TEXTRENDERMODE_STROKE,
+                       pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE,
+                       pdfium_c.FPDF_TEXTRENDERMODE_STROKE_CLIP,
+                       pdfium_c.FPDF_TEXTRENDERMODE_FILL_STROKE_CLIP)
+    red, green, blue, alpha = (ctypes.c_uint() for _ in range(4))
+    greys = set()
+    for drawn, read in ((fills, pdfium_c.FPDFPageObj_GetFillColor),
+                        (strokes, pdfium_c.FPDFPageObj_GetStrokeColor)):
+        if drawn:
+            if not read(text_object, red, green, blue, alpha):
+                return None
+            greys.add((red.value * 299 + green.value * 587 + blue.value * 114) // 1000)
+    return greys or None
+
+
+def _address(handle: Any) -> int:
+    """A pdfium handle's address: one text object, reached from the text page or the page."""
+    import ctypes
+
+    return ctypes.addressof(handle.contents) if handle else 0
+
+
+def _text_layer(pdf_page: Any, size: tuple[int, int],
+                drawn_by: DrawnBy | None = None) -> TextLayer | None:
     """The page's words with their boxes in the pixels of a rendering ``size`` px large,
     line by line as pdfium reads them; None where the layer is unusable (see
     ``_LAYER_MIN_LETTERS``): OCR alone reads that page, as it reads a picture.
@@ -486,7 +610,8 @@ def _text_layer(pdf_page: Any, size: tuple[int, int]) -> TextLayer | None:
     box: nobody sees it on the slide), and text not upright on the rendered page (a chart's
     axis label set sideways: its box, as tall as the label is long, would read as the
     biggest line, the title). A word with a garbage character in a usable layer is left out
-    too; for each of these Tesseract's reading of its place stays.
+    too; for each of these Tesseract's reading of its place stays. ``drawn_by`` gets which
+    text objects drew each word (``_shown_words``).
     """
     import ctypes
 
@@ -495,10 +620,10 @@ def _text_layer(pdf_page: Any, size: tuple[int, int]) -> TextLayer | None:
     chars = _layer_chars(pdf_page)
     if chars is None:
         return None
-    shown = [(char, garbage) for char, box, garbage in chars if box is not None]
-    letters = sum(char.isalnum() and not garbage for char, garbage in shown)
+    shown = [char for char in chars if char.box is not None]
+    letters = sum(char.text.isalnum() and not char.garbage for char in shown)
     if (letters < _LAYER_MIN_LETTERS or letters < 0.5 * len(shown)
-            or sum(garbage for _, garbage in shown) > _LAYER_MAX_GARBAGE * len(shown)):
+            or sum(char.garbage for char in shown) > _LAYER_MAX_GARBAGE * len(shown)):
         return None
     x, y = ctypes.c_int(), ctypes.c_int()
 
@@ -508,11 +633,12 @@ def _text_layer(pdf_page: Any, size: tuple[int, int]) -> TextLayer | None:
         return x.value, y.value
 
     lines: TextLayer = [[]]
-    word, bounds, spoilt = "", [math.inf, math.inf, -math.inf, -math.inf], False
-    for char, box, garbage in [*chars, ("\n", None, False)]:
-        if box is not None:
-            word += char
-            spoilt |= garbage
+    word, bounds, spoilt, objects = "", [math.inf, math.inf, -math.inf, -math.inf], False, set()
+    for char in [*chars, _BREAK]:
+        if (box := char.box) is not None:
+            word += char.text
+            spoilt |= char.garbage
+            objects.add(char.drawn_by)
             bounds = [min(bounds[0], box[0]), min(bounds[1], box[1]),
                       max(bounds[2], box[2]), max(bounds[3], box[3])]
             continue
@@ -522,16 +648,19 @@ def _text_layer(pdf_page: Any, size: tuple[int, int]) -> TextLayer | None:
             top, bottom = sorted(c[1] for c in corners)
             middle = ((left + right) / 2, (top + bottom) / 2)
             if 0 <= middle[0] < size[0] and 0 <= middle[1] < size[1]:
-                lines[-1].append((word, [left, top, max(right - left, 1), max(bottom - top, 1)]))
-        word, bounds, spoilt = "", [math.inf, math.inf, -math.inf, -math.inf], False
-        if char == "\n" and lines[-1]:
+                pixels = [left, top, max(right - left, 1), max(bottom - top, 1)]
+                lines[-1].append((word, pixels))
+                if drawn_by is not None:
+                    drawn_by.setdefault((word, tuple(pixels)), set()).update(objects)
+        word, bounds, spoilt, objects = "", [math.inf, math.inf, -math.inf, -math.inf], False, set()
+        if char.text == "\n" and lines[-1]:
             lines.append([])
     return [line for line in lines if line] or None
 
 
-def _layer_chars(pdf_page: Any) -> list[tuple[str, Any, bool]] | None:
-    """The page's characters as (character, box in points, garbage), a space or a line
-    break ("\\n") with box None for one that parts words or is left out (``_text_layer``);
+def _layer_chars(pdf_page: Any) -> list[_Char] | None:
+    """The page's characters, a space or a line break ("\\n") with box None for one that
+    parts words or is left out (``_text_layer``), each word's as it is read (``_as_read``);
     None for more than ``_LAYER_MAX_CHARS``."""
     import pypdfium2.raw as pdfium_c
 
@@ -541,28 +670,148 @@ def _layer_chars(pdf_page: Any) -> list[tuple[str, Any, bool]] | None:
         if count > _LAYER_MAX_CHARS:
             return None
         turned = pdf_page.get_rotation()  # degrees clockwise, as pdfium's character angles
-        chars = []
+        chars: list[_Char] = []
+        word_start = 0
         for i in range(count):
             code = pdfium_c.FPDFText_GetUnicode(textpage, i)
+            text_object = pdfium_c.FPDFText_GetTextObject(textpage, i)
             if code in (2, 0xFFFE):  # pdfium's hyphen at a line end, with no break after it:
                 # a hyphen and a break, so that ``dehyphenate`` joins the word again
-                chars += [("-", textpage.get_charbox(i), False), ("\n", None, False)]
+                chars.append(_Char("-", textpage.get_charbox(i), False, _address(text_object), i))
+                chars[word_start:] = _as_read(chars[word_start:], textpage, turned)
+                chars.append(_BREAK)
+                word_start = len(chars)
                 continue
             char = chr(code) if 0 < code < 0x110000 else "\ufffd"
-            text_object = pdfium_c.FPDFText_GetTextObject(textpage, i)
             angle = (math.degrees(pdfium_c.FPDFText_GetCharAngle(textpage, i)) + turned) % 360
             if (char.isspace() or pdfium_c.FPDFText_IsGenerated(textpage, i) == 1
                     or min(angle, 360 - angle) > 10
                     or (text_object and pdfium_c.FPDFTextObj_GetTextRenderMode(text_object)
                         == pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)):
-                chars.append(("\n" if char in "\r\n" else " ", None, False))
+                chars[word_start:] = _as_read(chars[word_start:], textpage, turned)
+                chars.append(_BREAK if char in "\r\n" else _SPACE)
+                word_start = len(chars)
                 continue
             garbage = (unicodedata.category(char) in _GARBAGE_CATEGORIES or char == "\ufffd"
                        or pdfium_c.FPDFText_HasUnicodeMapError(textpage, i) == 1)
-            chars.append((char, textpage.get_charbox(i), garbage))
+            chars.append(_Char(char, textpage.get_charbox(i), garbage, _address(text_object), i))
+        chars[word_start:] = _as_read(chars[word_start:], textpage, turned)
         return chars
     finally:
         textpage.close()
+
+
+def _as_read(word: list[_Char], textpage: Any, turned: int) -> list[_Char]:
+    """A word's characters in the order they are read (``_logical_order``), a superscript
+    parted from them by a space (``_raised_apart``)."""
+    if len(word) < 2:
+        return word
+    text = "".join([char.text for char in word])
+    if _RIGHT_TO_LEFT.search(text):
+        word = _logical_order(word, textpage, turned)
+    if not _SUPERSCRIPT_DIGITS.isdisjoint(text) or len({c.drawn_by for c in word}) > 1:
+        word = _raised_apart(word, textpage, turned)
+    return word
+
+
+def _on_screen(x: float, y: float, turned: int) -> tuple[float, float]:
+    """A point of the page as (across, up) on the page shown turned ``turned`` degrees
+    clockwise (its /Rotate): which way is right and up for text upright there."""
+    return {90: (y, -x), 180: (-x, -y), 270: (-y, x)}.get(turned, (x, y))
+
+
+def _is_mark(char: str) -> bool:
+    """A combining mark: a vowel sign, a Hebrew point."""
+    return unicodedata.category(char)[0] == "M"
+
+
+def _logical_order(word: list[_Char], textpage: Any, turned: int) -> list[_Char]:
+    """A word of right-to-left letters in the order it is read: right to left as drawn.
+    Chromium writes a right-to-left run's glyphs left to right, each with its letter as
+    /ActualText, and pdfium gives such a word in that order, or partly so ("مجح" for "حجم",
+    QA-80). Each mark (a vowel sign) stays after its letter: the one drawn by the same glyph
+    (pdfium gives both its origin), else the one it is drawn over."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    from deckgen.ocr_layout import is_letter
+
+    directions = {unicodedata.bidirectional(c.text) for c in word if is_letter(c.text)}
+    if (not directions & {"R", "AL"} or directions - {"R", "AL", "NSM"}
+            or any(c.text.isdigit() for c in word)):
+        return word
+
+    def across(char: _Char) -> float:
+        left, bottom, right, top = char.box
+        return _on_screen((left + right) / 2, (bottom + top) / 2, turned)[0]
+
+    bases = sorted((c for c in word if not _is_mark(c.text)), key=across, reverse=True)
+    if not bases or len(bases) == len(word):
+        return bases or word
+    x, y = ctypes.c_double(), ctypes.c_double()
+    origins = {}
+    for char in word:
+        pdfium_c.FPDFText_GetCharOrigin(textpage, char.index, x, y)
+        origins[id(char)] = (round(x.value, 2), round(y.value, 2))
+    marks: dict[int, list[_Char]] = {id(base): [] for base in bases}
+    for mark in (c for c in word if _is_mark(c.text)):
+        same = [base for base in bases if origins[id(base)] == origins[id(mark)]]
+        base = same[0] if same else min(bases, key=lambda b: abs(across(b) - across(mark)))
+        marks[id(base)].append(mark)
+    # a letter's marks in their canonical order (NFC's), as a search for the word types them
+    return [char for base in bases for char in (base, *sorted(
+        marks[id(base)], key=lambda mark: unicodedata.combining(mark.text)))]
+
+
+def _raised_apart(word: list[_Char], textpage: Any, turned: int) -> list[_Char]:
+    """``word`` with a superscript run parted from it by a space: a footnote's mark set raised
+    and smaller (Chromium's <sup>: "TAM" and a raised "1") or written in superscript digits
+    ("TAM¹", LibreOffice) stuck to its word, and `deckgen search TAM` missed the slide (QA-80).
+    It stays a word of its own, not dropped: a raised figure is as often a power (10⁶)."""
+    import pypdfium2.raw as pdfium_c
+
+    if len(word) < 2:
+        return word
+    raised = [char.text in _SUPERSCRIPT_DIGITS for char in word]
+    # a font size is a text object's: a word drawn by one has one size
+    firsts = {char.drawn_by: char.index for char in reversed(word)}
+    if len(firsts) > 1 and len({pdfium_c.FPDFText_GetFontSize(textpage, index)
+                                for index in firsts.values()}) > 1:
+        up = _raised(word, textpage, turned)
+        raised = [was or (up[n] and char.text in _RAISED_MARKS)
+                  for n, (was, char) in enumerate(zip(raised, word, strict=True))]
+    if not any(raised) or all(raised):
+        return word
+    if (sum(not up for up in raised) <= 2  # a unit's power stays: m², km³ (search finds "m2")
+            and all(char.text in "²³23" for char, up in zip(word, raised, strict=True) if up)):
+        return word
+    parted = [word[0]]
+    for n in range(1, len(word)):
+        parted += [_SPACE, word[n]] if raised[n] != raised[n - 1] else [word[n]]
+    return parted
+
+
+def _raised(word: list[_Char], textpage: Any, turned: int) -> list[bool]:
+    """Which of ``word``'s characters are set smaller than its largest, on a baseline raised
+    by ``_RAISED_BY`` of their height (a loose box's: the font's ascent to descent)."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    rect, x, y = pdfium_c.FS_RECTF(), ctypes.c_double(), ctypes.c_double()
+    heights, baselines = [], []
+    for char in word:
+        pdfium_c.FPDFText_GetLooseCharBox(textpage, char.index, rect)
+        bottom = _on_screen(rect.left, rect.bottom, turned)[1]
+        heights.append(abs(_on_screen(rect.right, rect.top, turned)[1] - bottom))
+        pdfium_c.FPDFText_GetCharOrigin(textpage, char.index, x, y)
+        baselines.append(_on_screen(x.value, y.value, turned)[1])
+    body = max(heights)
+    baseline = min(up for up, height in zip(baselines, heights, strict=True)
+                   if height >= _RAISED_SMALLER * body)
+    return [height < _RAISED_SMALLER * body and up - baseline > _RAISED_BY * body
+            for up, height in zip(baselines, heights, strict=True)]
 
 
 def split_source(source: str) -> tuple[str, int | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import unicodedata
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -484,3 +485,158 @@ def test_a_footers_page_label_goes_and_a_charts_axis_stays(tmp_path):
     (tmp_path / "deck.pdf").write_bytes(text_pdf(first, second))
     assert _layer_texts(tmp_path / "deck.pdf", 1) == ["Revenue by year", "1 2 3 4 5"]
     assert _layer_texts(tmp_path / "deck.pdf", 2) == ["Our team", "Brightloom Confidential"]
+
+
+# -- QA-80: text hidden under text, right-to-left words in the order drawn, superscripts -----
+
+def _page_pdf(content: str, font: bytes = HELVETICA + b" >>", resources: bytes = b"",
+              *objects: bytes) -> bytes:
+    """One 960 x 540 pt page of ``content``, ``font`` its /F1 and ``resources`` its other
+    resources; ``objects`` are numbered from 6."""
+    return pdf_of(
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 960 540] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> %s >> >>" % resources,
+        pdf_stream(content.encode("latin-1")), font, *objects)
+
+
+def test_text_hidden_under_other_text_is_not_in_the_layer(tmp_path):
+    # QA-80: white text drawn first with black text over it, and white text just under a line
+    # whose descenders reach into its box, were published: their boxes changed where the other
+    # text's ink left them. A white word on a dark band and a black word show.
+    content = ("1 1 1 rg BT /F1 26 Tf 60 460 Td (Underleakword acquisition talks) Tj ET\n"
+               "0 0 0 rg BT /F1 30 Tf 60 460 Td (Revenue grew forty percent yearly) Tj ET\n"
+               "BT /F1 30 Tf 60 380 Td (Quietly growing typography) Tj ET\n"
+               "1 1 1 rg BT /F1 30 Tf 60 356 Td (Belowleakword hidden) Tj ET\n"
+               "0.1 0.12 0.3 rg 0 180 960 80 re f\n"
+               "1 1 1 rg BT /F1 30 Tf 60 210 Td (Strong pipeline growth) Tj ET\n"
+               "0 0 0 rg BT /F1 20 Tf 60 100 Td (Pricing Plan) Tj ET\n")
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(content))
+    assert _layer_texts(tmp_path / "deck.pdf") == [
+        "Revenue grew forty percent yearly", "Quietly growing typography",
+        "Strong pipeline growth", "Pricing Plan"]
+
+
+# an axial shading from red to blue across the page, as a fill pattern /P0
+GRADIENT = (b"/Pattern << /P0 << /PatternType 2 /Shading << /ShadingType 2 /ColorSpace "
+            b"/DeviceRGB /Coords [0 0 960 0] /Function << /FunctionType 2 /Domain [0 1] "
+            b"/C0 [0.8 0 0] /C1 [0 0 0.8] /N 1 >> >> >> >>")
+
+
+def test_visible_text_sharing_its_box_with_other_text_stays_in_the_layer(tmp_path):
+    # two words drawn over each other both show; a heading drawn twice (a faint shadow, white
+    # over it: pdfium's text page reads one of the two) shows by its white; a gradient's
+    # colour cannot be read (pdfium says white): each of these is drawn alone to be sure
+    content = ("0 0 1 rg BT /F1 40 Tf 60 460 Td (Margin) Tj ET\n"
+               "0 0 0 rg BT /F1 40 Tf 60 460 Td (Growth) Tj ET\n"
+               "0.8 g 0 250 960 100 re f\n"
+               "0.75 g BT /F1 40 Tf 60 285 Td (Traction overview) Tj ET\n"
+               "1 g BT /F1 40 Tf 60 285 Td (Traction overview) Tj ET\n"
+               "/Pattern cs /P0 scn BT /F1 40 Tf 60 100 Td (Gradient heading) Tj ET\n")
+    (tmp_path / "deck.pdf").write_bytes(_page_pdf(content, resources=GRADIENT))
+    assert _layer_texts(tmp_path / "deck.pdf") == [
+        "Margin Growth", "Traction overview", "Gradient heading"]
+
+
+# Courier (each glyph 24 pt wide at 40 pt) whose ToUnicode map reads codes 41-72 as Arabic
+# letters and vowel signs (U+0621-U+0652): glyphs that show, read as Arabic
+ARABIC_FONT = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding "
+               b"/ToUnicode 6 0 R >>")
+ARABIC_MAP = pdf_stream(
+    b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def\n"
+    b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+    b"1 beginbfrange <41> <72> <0621> endbfrange\n"
+    b"endcmap CMapName currentdict /CMap defineresource pop end end")
+
+
+def _glyph(letter: str) -> str:
+    return "<%02X>" % (0x41 + ord(letter) - 0x621)
+
+
+def _drawn_left_to_right(text: str, x: int, y: int) -> str:
+    """``text`` drawn as Chromium draws a right-to-left run: its glyphs left to right as they
+    are seen, each in a span whose /ActualText is its letter; a vowel sign after its letter,
+    drawn over it."""
+    out = f"BT /F1 40 Tf {x} {y} Td "
+    clusters: list[str] = []
+    for letter in text:  # a letter and its marks
+        if unicodedata.category(letter) == "Mn":
+            clusters[-1] += letter
+        else:
+            clusters.append(letter)
+    for cluster in reversed(clusters):
+        for n, letter in enumerate(cluster):
+            step = "0 0" if n else "24 0"
+            glyph = "( )" if letter == " " else _glyph(letter)
+            out += (f"/Span << /ActualText <FEFF{ord(letter):04X}> >> BDC {step} Td {glyph} Tj "
+                    "EMC ")
+    return out + "ET\n"
+
+
+def _placed_right_to_left(text: str, x: int, y: int) -> str:
+    """``text`` drawn letter by letter in the order it is read, each placed left of the one
+    before."""
+    return "BT /F1 40 Tf " + "".join(
+        f"1 0 0 1 {x - 24 * n} {y} Tm {'( )' if letter == ' ' else _glyph(letter)} Tj "
+        for n, letter in enumerate(text)) + "ET\n"
+
+
+def test_right_to_left_words_drawn_in_either_order_read_in_their_own(tmp_path):
+    # QA-80: Chromium's Arabic came out letters reversed ("مجح" for "حجم"): pdfium gives its
+    # glyphs in the order drawn, left to right; one drawn in reading order reads so too
+    from deckgen.corpus_pdf import render_pdf_page_and_text
+
+    content = (_drawn_left_to_right("حجم السوق", 300, 460)
+               + _placed_right_to_left("فريق العمل", 700, 380)
+               + _drawn_left_to_right("كَتَبَ", 300, 300))
+    (tmp_path / "deck.pdf").write_bytes(_page_pdf(content, ARABIC_FONT, b"", ARABIC_MAP))
+    png, layer = render_pdf_page_and_text(tmp_path / "deck.pdf", 1)
+    assert [" ".join(text for text, _ in line) for line in layer] == [
+        "حجم السوق", "فريق العمل", "كَتَبَ"]
+    result = ocr.ocr(png, ocr.OcrParams(), text_layer=layer)
+    assert result.lines == ["حجم السوق", "فريق العمل", "كَتَبَ"]
+
+
+def test_a_superscript_is_a_word_of_its_own(tmp_path):
+    # QA-80: a footnote's mark stuck to its word ("TAM1": Chromium's raised, smaller "1";
+    # "TAM¹": LibreOffice's superscript digit), and `deckgen search TAM` missed the slide.
+    # A unit's power (m²), raised letters (an ordinal) and a lowered figure (CO2) stay
+    content = ("BT /F1 24 Tf 60 460 Td (TAM) Tj /F1 16 Tf 8 Ts (1) Tj /F1 24 Tf 0 Ts "
+               "( $4.2B across firms) Tj ET\n"
+               "BT /F1 24 Tf 60 400 Td (SAM\xb9 is 450 m\xb2 per client) Tj ET\n"
+               "BT /F1 24 Tf 60 340 Td (Ranked 1) Tj /F1 16 Tf 8 Ts (st) Tj /F1 24 Tf 0 Ts "
+               "( and CO) Tj /F1 16 Tf -4 Ts (2) Tj /F1 24 Tf 0 Ts ( neutral) Tj ET\n")
+    layer, result = _layer_ocr(tmp_path, content)
+    words = [text for line in layer for text, _ in line]
+    assert words[:3] == ["TAM", "1", "$4.2B"]
+    assert "SAM ¹ is 450 m² per client" in result.lines
+    assert "Ranked 1st and CO2 neutral" in result.lines
+    assert result.lines[0].startswith("TAM 1 $4.2B")
+
+
+CHROMIUM_PAGE = """<!doctype html><html><head><meta charset="utf-8"><style>
+@page { size: 960px 540px; margin: 0 } body { margin: 0; font: 30px 'DejaVu Sans' }
+body { print-color-adjust: exact; background: #fff }  /* else it prints white text grey */
+div { position: absolute; left: 60px; white-space: nowrap }
+</style></head><body>
+<div style="top: 40px; color: #fff; font-size: 26px">Underleakword acquisition talks</div>
+<div style="top: 40px">Revenue grew forty percent yearly</div>
+<div style="top: 140px" dir="rtl">حجم السوق</div>
+<div style="top: 240px">TAM<sup>1</sup> $4.2B across firms</div>
+</body></html>"""
+
+
+def test_a_chromium_pdf_reads_as_it_shows(tmp_path, browser):
+    # QA-80's three, as Chromium's print to PDF writes them
+    page = browser.new_page()
+    try:
+        page.set_content(CHROMIUM_PAGE)
+        page.pdf(path=str(tmp_path / "deck.pdf"), width="960px", height="540px",
+                 print_background=True)
+    finally:
+        page.close()
+    words = " ".join(_layer_texts(tmp_path / "deck.pdf")).split()
+    assert not any("leak" in word or "acquisition" in word for word in words)
+    assert "Revenue" in words
+    assert "حجم" in words and "مجح" not in words
+    assert words[words.index("TAM"):][:3] == ["TAM", "1", "$4.2B"]
