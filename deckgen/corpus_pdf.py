@@ -63,6 +63,9 @@ _PAGE_NUMBER_MARGIN = 0.12
 # many grey levels between the page rendered with its text and without (``_shown_words``)
 _SHOWN_SHARE = 0.01
 _SHOWN_STEP = 24
+# a layer word drawn less tall than this (px, as rendered) shows as a smear nobody reads:
+# text shrunk to 1 pt to hide it was published as exact (QA-82); 4 pt footnotes are ~8 px
+_LEGIBLE_HEIGHT = 4
 # a superscript: a run of characters this much smaller than the word's others, whose baseline
 # is this share of their height higher ("TAM" and a raised "1", ``_raised_apart``)
 _RAISED_SMALLER = 0.9
@@ -547,7 +550,8 @@ def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer,
     for text, box in (word for line in layer for word in line):
         word = (text, tuple(box))
         if word not in shows:
-            shows[word] = enough(changed[area(word[1])]) and (towards_its_ink(word) or None)
+            shows[word] = (box[3] >= _LEGIBLE_HEIGHT and enough(changed[area(word[1])])
+                           and (towards_its_ink(word) or None))
     doubtful = [word for word, verdict in shows.items() if verdict is None]
     if doubtful:
         try:

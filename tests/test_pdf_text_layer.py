@@ -432,6 +432,16 @@ def test_text_nobody_sees_on_the_page_is_not_in_the_layer(tmp_path):
     assert _layer_texts(tmp_path / "deck.pdf") == ["Pricing Plan"]
 
 
+def test_text_shrunk_to_a_smear_is_not_in_the_layer(tmp_path):
+    # QA-82: a paragraph set in a 1 px font, a grey smear on the page, was published as exact
+    # text; a small footnote stays
+    content = ("BT /F1 40 Tf 60 460 Td (Pricing Plan) Tj ET\n"
+               "BT /F1 1 Tf 60 300 Td (tiny secret note) Tj ET\n"
+               "BT /F1 7 Tf 60 40 Td (Source: Gartner 2024) Tj ET\n")
+    (tmp_path / "deck.pdf").write_bytes(text_pdf(content))
+    assert _layer_texts(tmp_path / "deck.pdf") == ["Pricing Plan", "Source: Gartner 2024"]
+
+
 def test_a_letter_spaced_heading_and_a_footers_page_number_are_left_to_ocr(tmp_path):
     # QA-77: pdfium reads a heading set with wide tracking as one word a letter; a page number
     # at the end of a footer line ("Acme · Confidential   1") is on the footer's line
