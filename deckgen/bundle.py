@@ -47,7 +47,7 @@ from deckgen.bundle_images import (
     original_image,
 )
 from deckgen.bundle_verify import verify_bundle
-from deckgen.corpus_pdf import split_source
+from deckgen.corpus_pdf import pdfium_version, split_source
 from deckgen.errors import ConfigError
 from deckgen.files import OUTPUT_MODE, sha256_file, spool_folder, temp_file
 from deckgen.progress import SILENT, Progress
@@ -199,7 +199,6 @@ def provenance(config: Config | None, ctx: bundle_card.CardContext,
     """provenance.json: what made these slides, so OCR and SR results can be compared.
     ``versions``: the stage versions they were built with (default: the running code's)."""
     import PIL
-    import pypdfium2
     from PIL import features
 
     from deckgen.config import Config
@@ -223,7 +222,8 @@ def provenance(config: Config | None, ctx: bundle_card.CardContext,
                         "(multiply by upscale_scale for the upscaled image)"},
         # PDF pages: their originals are PDFium's renderings, their words the text layer's
         "pdf": {"text_layer": made_by.get("pdf-text", ""),
-                "pdfium": made_by.get("pdfium") or str(pypdfium2.PDFIUM_INFO.version),
+                "page_upscale": made_by.get("pdf-page", ""),
+                "pdfium": made_by.get("pdfium") or pdfium_version(),
                 "note": "PDF pages are rendered to PNG by PDFium, and their words read from "
                         "their own text layer where it is usable, as text_layer's rule says"},
         "classify": {"version": made_by.get("classify", ""),

@@ -67,7 +67,7 @@ def _version(value: bool) -> None:
     if value:
         from deckgen.manifest import stage_versions
 
-        tools = ("deckgen", "opencv", "tesseract")  # not stages: deckgen's is said first
+        tools = ("deckgen", "opencv", "tesseract", "pdfium")  # not stages; deckgen's said first
         stages = [version if version.startswith(f"{name}-") else f"{name} {version}"
                   for name, version in stage_versions().items() if name not in tools]
         print(f"deckgen {__version__} ({', '.join(stages)})")

@@ -866,12 +866,12 @@ def pdf_page_identity(pdf_hash: str, page: int) -> str:
     """A PDF page's identity: the PDF's bytes, the page number and how pages are rendered
     (the width, the size limits and the PDFium build all change the rendered pixels)."""
     rule = (f"@{PDF_RENDER_WIDTH}{PDF_RENDER_RULE}/max{PDF_RENDER_MAX_PIXELS}px"
-            f"/side{PDF_RENDER_MAX_SIDE}/pdfium-{_pdfium_version()}")
+            f"/side{PDF_RENDER_MAX_SIDE}/pdfium-{pdfium_version()}")
     return sha256_bytes(f"{pdf_hash}#p{page}{rule}".encode())
 
 
 @functools.cache
-def _pdfium_version() -> str:
+def pdfium_version() -> str:
     import pypdfium2 as pdfium
 
     return str(pdfium.PDFIUM_INFO.version)  # "159.0.8149.0@<build origin>"

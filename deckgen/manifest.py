@@ -224,13 +224,13 @@ def stage_versions() -> dict[str, str]:
     import cv2
 
     from deckgen import __version__, bundle, classify, index, ocr, site, upscale
-    from deckgen.corpus_pdf import PDF_TEXT_LAYER_RULE
+    from deckgen.corpus_pdf import PDF_TEXT_LAYER_RULE, pdfium_version
     from deckgen.slide_task import IMAGES_VERSION_ID
 
     return {"deckgen": __version__, "upscale": upscale.VERSION,
             "pdf-page": upscale.PDF_PAGE_RULE, "opencv": cv2.__version__,
             "ocr": ocr.VERSION, "pdf-text": PDF_TEXT_LAYER_RULE,
-            "tesseract": ocr.tesseract_version(),
+            "tesseract": ocr.tesseract_version(), "pdfium": pdfium_version(),
             "images": IMAGES_VERSION_ID, "classify": classify.VERSION, "index": index.VERSION,
             "site": site.VERSION, "bundle": bundle.VERSION}
 
@@ -249,6 +249,8 @@ VERSION_EFFECTS = {
     "pdf-text": ("how PDF pages' text layers are read", "PDF pages not read so before are "
                  "read again"),
     "tesseract": ("Tesseract", "slides not read by it before are read again"),
+    "pdfium": ("PDFium", "PDF pages not rendered by it before are rendered, upscaled, read "
+               "and classified again"),
     "images": ("the slides' published images", "slides whose images it did not make "
                "before have them made again"),
     "classify": ("the section classifier", "decks not classified by it before are "
