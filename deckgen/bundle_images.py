@@ -130,9 +130,10 @@ def without_metadata(data: bytes) -> bytes:
 
 
 # An ICC profile's header fields that name a device, a maker or the profile itself, made
-# zeros: (offset, length) of the device's manufacturer, model and attributes; the creator,
-# the profile ID (zeros: "not computed", ICC.1 7.2.18) and the reserved bytes
-_ICC_HEADER_BLANKED = ((48, 16), (80, 48))
+# zeros: (offset, length) of the preferred CMM (zeros: none, ICC.1 7.2.3); the device's
+# manufacturer, model and attributes; the creator, the profile ID (zeros: "not computed",
+# ICC.1 7.2.18) and the reserved bytes
+_ICC_HEADER_BLANKED = ((4, 4), (48, 16), (80, 48))
 _ICC_DATE = 24  # the header's creation date: a fixed one (zeros are no date: Pillow refuses)
 _ICC_FIXED_DATE = struct.pack(">6H", 1970, 1, 1, 0, 0, 0)  # year, month, day, h, min, s
 _ICC_TAG_TABLE = 128  # after the header: the tag count, then (signature, offset, size) each
@@ -142,16 +143,27 @@ _ICC_TAG_TABLE = 128  # after the header: the tag count, then (signature, offset
 # strings go; pseq, psid: profile sequences (devices, descriptions, IDs) left empty; mmod:
 # Apple's display make, model and serial number. mluc, dict, dtim (a date): below
 _ICC_BLANKED_FROM = {b"text": 8, b"utf8": 8, b"desc": 12, b"pseq": 8, b"psid": 8, b"mmod": 8}
-_ICC_TEXT_TYPES = {*_ICC_BLANKED_FROM, b"mluc", b"dict", b"dtim"}  # the rest is kept as it is
+_ICC_TEXT_TYPES = {*_ICC_BLANKED_FROM, b"mluc", b"dict", b"dtim"}
+# the tags that define colours (ICC.1:2010 section 9, and those LittleCMS reads: cicp, Argyll's
+# arts, Microsoft's MHC2), kept as they are; every other tag (a maker's private one, vcgt,
+# targ, ...) keeps its table entry and length, its bytes zeros or, for a text type, above
+_ICC_COLOUR_TAGS = {
+    *(bytes(f"{kind}{n}", "ascii") for kind in ("A2B", "B2A") for n in range(3)),
+    *(bytes(f"{kind}{n}", "ascii") for kind in ("D2B", "B2D") for n in range(4)),
+    *(bytes(f"pre{n}", "ascii") for n in range(3)),
+    b"rXYZ", b"gXYZ", b"bXYZ", b"rTRC", b"gTRC", b"bTRC", b"kTRC", b"wtpt", b"bkpt",
+    b"chad", b"chrm", b"clrt", b"clro", b"clot", b"gamt", b"lumi", b"meas", b"ncl2",
+    b"resp", b"rig0", b"rig2", b"ciis", b"tech", b"view", b"cicp", b"arts", b"MHC2"}
 
 
 def icc_without_metadata(profile: bytes) -> bytes:
     """An ICC colour profile that converts colours as ``profile`` does, without what
     identifies a person, a device or a time: the header's device fields, creator and
     profile ID are zeros, and so are the strings of its text tags (desc, cprt, dmnd, dmdd,
-    meta, any other text, mluc or dict tag) and any byte no tag holds; its dates are
+    meta, any other text, mluc or dict tag), the bytes of every other tag that does not
+    define colours (``_ICC_COLOUR_TAGS``) and any byte no tag holds; its dates are
     1970-01-01 (``_ICC_FIXED_DATE``). Same length, same offsets: the tag table stays valid.
-    Raises ValueError where the structure cannot be followed, or where a text tag shares
+    Raises ValueError where the structure cannot be followed, or where a blanked tag shares
     bytes with another tag (blanking it would change that one)."""
     if len(profile) < _ICC_TAG_TABLE + 4 or profile[36:40] != b"acsp":
         raise ValueError("the colour profile is not an ICC profile")
@@ -162,28 +174,34 @@ def icc_without_metadata(profile: bytes) -> bytes:
         raise ValueError("the colour profile's size or tag count runs past its end")
     # each place once: many entries may name one (the three TRCs), and a hostile table
     # naming one large place a million times must cost no more than naming it once
-    places = {struct.unpack(">II", profile[entry + 4:entry + 12])
-              for entry in range(_ICC_TAG_TABLE + 4, table_end, 12)}
+    entries = {(profile[entry:entry + 4], *struct.unpack(">II", profile[entry + 4:entry + 12]))
+               for entry in range(_ICC_TAG_TABLE + 4, table_end, 12)}
+    places = {(offset, length) for _, offset, length in entries}
     if any(offset < table_end or length < 8 or offset + length > size
            for offset, length in places):
         raise ValueError("a colour profile tag lies outside the profile")
-    texts = sorted((offset, offset + length) for offset, length in places
-                   if profile[offset:offset + 4] in _ICC_TEXT_TYPES)
-    shared = any(start < end for (_, end), (start, _) in itertools.pairwise(texts))
-    ends = [end for _, end in texts]  # in order too, since the text tags do not overlap
+    # a place a colour tag reads is kept, even where another tag names it too
+    colours = {(offset, length) for signature, offset, length in entries
+               if signature in _ICC_COLOUR_TAGS}
+    blanked = sorted((offset, offset + length) for offset, length in places
+                     if profile[offset:offset + 4] in _ICC_TEXT_TYPES
+                     or (offset, length) not in colours)
+    shared = any(start < end for (_, end), (start, _) in itertools.pairwise(blanked))
+    ends = [end for _, end in blanked]  # in order too, since the blanked tags do not overlap
     for offset, length in places:
-        # the first text tag that ends past this tag's start: is it another, begun before its end?
+        # the first blanked tag ending past this tag's start: another one, begun before its end?
         first = bisect.bisect_right(ends, offset)
-        shared = shared or (first < len(texts) and texts[first][0] < offset + length
-                            and texts[first] != (offset, offset + length))
+        shared = shared or (first < len(blanked) and blanked[first][0] < offset + length
+                            and blanked[first] != (offset, offset + length))
     if shared:
-        raise ValueError("a colour profile text tag shares bytes with another tag")
+        raise ValueError("a colour profile tag it blanks shares bytes with another tag")
     out = bytearray(profile[:size]) + bytes(len(profile) - size)  # past its size: zeros
     for at, length in _ICC_HEADER_BLANKED:
         out[at:at + length] = bytes(length)
     out[_ICC_DATE:_ICC_DATE + len(_ICC_FIXED_DATE)] = _ICC_FIXED_DATE
-    for start, end in texts:
-        out[start:end] = _icc_tag_without_text(profile[start:end])
+    for start, end in blanked:
+        out[start:end] = (_icc_tag_without_text(profile[start:end])
+                          if profile[start:start + 4] in _ICC_TEXT_TYPES else bytes(end - start))
     held = table_end  # what no tag holds (padding, gaps) becomes zeros too
     for offset, length in sorted(places):
         if offset > held:

@@ -1979,3 +1979,55 @@ def test_verify_takes_text_layer_words_on_a_pdf_page(corpus, tmp_path):
     assert rows["zeta-labs/002"]["source_format"] == "PDF"
     assert rows["zeta-labs/002"]["words"][0]["source"] == TEXT_LAYER
     assert verify_bundle(archive) == []
+
+
+def _icc_with_tags(base: bytes, tags: dict[bytes, bytes], cmm: bytes) -> bytes:
+    """``base``'s header (its preferred CMM ``cmm``) over ``tags`` in this order, each aligned."""
+    table_end = 132 + 12 * len(tags)
+    body, table = b"", b""
+    for sig, tag in tags.items():
+        table += struct.pack(">4sII", sig, table_end + len(body), len(tag))
+        body += tag + b"\0" * (-len(tag) % 4)
+    profile = cmm + base[8:128] + struct.pack(">I", len(tags)) + table + body
+    return struct.pack(">I", 4 + len(profile)) + profile
+
+
+def test_a_colour_profile_keeps_only_its_colour_tags_and_no_preferred_cmm():
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    tags = {sig: srgb[offset:offset + length] for sig, offset, length in (
+        struct.unpack(">4sII", srgb[entry:entry + 12])
+        for entry in range(132, 132 + 12 * struct.unpack(">I", srgb[128:132])[0], 12))}
+
+    def xyz(*values: float) -> bytes:
+        return b"XYZ \0\0\0\0" + struct.pack(">3i", *(round(v * 65536) for v in values))
+
+    # a Display-P3-like matrix profile (its D50 colorants), with what a maker's tool adds:
+    # a private tag of its own type, another of a colour type, a video card curve
+    del tags[b"chrm"]
+    tags.update({b"rXYZ": xyz(0.515121, 0.241196, -0.001053),
+                 b"gXYZ": xyz(0.291977, 0.692245, 0.041885),
+                 b"bXYZ": xyz(0.157104, 0.066574, 0.784073),
+                 b"ZXML": b"ZXML\0\0\0\0<xml>PRIVATE-TAG Jane Doe instrument SN 5566</xml>",
+                 b"JDOE": xyz(0.5566, 0.1234, 0.9988),
+                 b"vcgt": b"vcgt\0\0\0\0\0\0\0\1" + b"VCGT-SECRET-CURVE" * 3})
+    p3 = _icc_with_tags(srgb, tags, b"JANE")
+    cleaned = icc_without_metadata(p3)
+    assert len(cleaned) == len(p3) and cleaned[128:132 + 12 * len(tags)] == p3[
+        128:132 + 12 * len(tags)]  # the same tag table: every entry, offset and length
+    assert cleaned[4:8] == bytes(4)  # the preferred CMM: none
+    for sig in (b"ZXML", b"JDOE", b"vcgt"):
+        offset, length = _icc_tag_place(cleaned, sig)
+        assert cleaned[offset:offset + length] == bytes(length), sig
+    for sig in (b"wtpt", b"chad", b"rXYZ", b"gXYZ", b"bXYZ", b"rTRC"):
+        offset, length = _icc_tag_place(p3, sig)
+        assert cleaned[offset:offset + length] == p3[offset:offset + length], sig
+    # the colours a colour-managed viewer shows are the same
+    image, shown = _gradient(), []
+    for profile in (p3, cleaned):
+        opened = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        shown.append(np.asarray(ImageCms.profileToProfile(
+            image, opened, ImageCms.createProfile("sRGB"))))
+    assert not np.array_equal(shown[0], np.asarray(image))  # P3 is not sRGB: a real check
+    assert np.array_equal(*shown)

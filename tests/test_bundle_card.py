@@ -783,8 +783,9 @@ def test_card_says_colour_profiles_keep_their_colours_without_their_fingerprint(
     _bundle(tmp_path, _decks())
     card = " ".join(_docs(tmp_path)["README.md"].decode().split())
     assert ("their colour profile kept with its text and device fields blanked (name, "
-            "description, copyright, device maker and model, dates, creator, profile ID), so "
-            "the colours are the same too") in card
+            "description, copyright, device maker and model, dates, creator, preferred CMM, "
+            "profile ID, and every tag that does not define colours), so the colours are the "
+            "same too") in card
 
 
 def test_datapackage_created_is_the_archives_time_to_the_second(tmp_path, monkeypatch):
