@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
 import os
 import pickle
@@ -64,8 +65,10 @@ _PAGE_NUMBER_MARGIN = 0.12
 _SHOWN_SHARE = 0.01
 _SHOWN_STEP = 24
 # a layer word drawn less tall than this (px, as rendered) shows as a smear nobody reads:
-# text shrunk to 1 pt to hide it was published as exact (QA-82); 4 pt footnotes are ~8 px
-_LEGIBLE_HEIGHT = 4
+# text shrunk to 1 pt to hide it was published as exact (QA-82), and Chromium's 3 px text is
+# 6 px tall at 1920 px (QA-84); a 6 pt footnote is 9-12 px. Words of letters or figures only:
+# a dash is a thin line at any size, and its place keeps a heading's line whole
+_LEGIBLE_HEIGHT = 7
 # a superscript: a run of characters this much smaller than the word's others, whose baseline
 # is this share of their height higher ("TAM" and a raised "1", ``_raised_apart``)
 _RAISED_SMALLER = 0.9
@@ -82,6 +85,9 @@ _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 TextLayer = list[list[tuple[str, list[int]]]]
 # which text objects drew each layer word (their addresses), by (word, tuple of its box)
 DrawnBy = dict[tuple[str, tuple[int, ...]], set[int]]
+# a layer word drawn by several text objects: its runs of one object's characters, each as
+# (text, tuple of its box), in DrawnBy too (``_shown_words``)
+Runs = dict[tuple[str, tuple[int, ...]], list[tuple[str, tuple[int, ...]]]]
 
 
 class _Char(NamedTuple):
@@ -408,10 +414,12 @@ def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
         # the bitmap's size as PdfPage.render makes it, and the device space of its words
         size = (math.ceil(pdf_page.get_width() * scale), math.ceil(pdf_page.get_height() * scale))
         drawn_by: DrawnBy = {}
-        layer = _readable_text_layer(pdf_page, size, page, drawn_by) if "text" in wanted else None
+        runs: Runs = {}
+        layer = (_readable_text_layer(pdf_page, size, page, drawn_by, runs)
+                 if "text" in wanted else None)
         image = pdf_page.render(scale=scale).to_pil().convert("RGB")
         if layer:  # after the rendering: it makes the page's text invisible
-            layer = _shown_words(pdf_page, scale, image, layer, drawn_by)
+            layer = _shown_words(pdf_page, scale, image, layer, drawn_by, runs)
         if wanted == "text":
             return layer
         buf = io.BytesIO()
@@ -424,12 +432,13 @@ def _render_page(path: Path, page: int, width: int, wanted: str = "png") -> Any:
 
 
 def _readable_text_layer(pdf_page: Any, size: tuple[int, int], page: int,
-                         drawn_by: DrawnBy | None = None) -> TextLayer | None:
+                         drawn_by: DrawnBy | None = None,
+                         runs: Runs | None = None) -> TextLayer | None:
     """``_text_layer`` without the page's own page number (``_PAGE_NUMBER_MARGIN``), or None
     where reading it fails: the page is read by OCR alone, as one without a layer, and never
     fails for its layer."""
     try:
-        layer = _text_layer(pdf_page, size, drawn_by)
+        layer = _text_layer(pdf_page, size, drawn_by, runs)
     except Exception:  # pdfium's errors on a damaged text page, whatever they are
         return None
     number = re.compile(rf"(page\s*)?{page}(\s*(/|of)\s*\d+)?", re.IGNORECASE)
@@ -480,7 +489,7 @@ def _letter_spaced(line: list[tuple[str, list[int]]]) -> bool:
 
 
 def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer,
-                 drawn_by: DrawnBy) -> TextLayer | None:
+                 drawn_by: DrawnBy, runs: Runs | None = None) -> TextLayer | None:
     """The layer's words whose own ink shows on ``image``, the page rendered at ``scale``: the
     page is rendered again with every text object invisible, and a word whose box does not
     change is not seen by anyone (QA-77: a "hide before sending" note under a picture, white
@@ -493,6 +502,10 @@ def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer,
     invisible, and kept where that changes its box: one more rendering, on such pages only.
     A copy of a word's text object drawn in the same place is its ink too: pdfium's text
     page reads only one of them (Chromium draws a text-shadow so: black text, white over it).
+
+    pdfium joins characters of text objects drawn side by side into one word ("sharply" and a
+    white "Glueleak"): such a word's runs of one object (``runs``) are judged each as a word
+    is, by the word's height, and only those that show are kept (QA-84).
     Changes the page's text objects: call it last."""
     import numpy as np
     import pypdfium2.raw as pdfium_c
@@ -545,13 +558,15 @@ def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer,
 
         return any(enough(closer(grey)) for grey in set().union(*greys))
 
+    runs = runs or {}
     # True: it shows; False: it does not; None: to be drawn alone
     shows: dict[tuple[str, tuple[int, ...]], bool | None] = {}
     for text, box in (word for line in layer for word in line):
-        word = (text, tuple(box))
-        if word not in shows:
-            shows[word] = (box[3] >= _LEGIBLE_HEIGHT and enough(changed[area(word[1])])
-                           and (towards_its_ink(word) or None))
+        for word in runs.get((text, tuple(box)), [(text, tuple(box))]):
+            if word not in shows:
+                legible = box[3] >= _LEGIBLE_HEIGHT or not any(map(str.isalnum, text))
+                shows[word] = (legible and enough(changed[area(word[1])])
+                               and (towards_its_ink(word) or None))
     doubtful = [word for word, verdict in shows.items() if verdict is None]
     if doubtful:
         try:
@@ -565,8 +580,34 @@ def _shown_words(pdf_page: Any, scale: float, image: Any, layer: TextLayer,
         alone_changed = np.abs(alone - bare) > _SHOWN_STEP
         for word in doubtful:
             shows[word] = enough(alone_changed[area(word[1])])
-    kept = [[(text, box) for text, box in line if shows[(text, tuple(box))]] for line in layer]
+    kept = [[shown for text, box in line for shown in _shown_runs(text, box, runs, shows)]
+            for line in layer]
     return [line for line in kept if line] or None
+
+
+def _shown_runs(text: str, box: list[int], runs: Runs,
+                shows: dict[tuple[str, tuple[int, ...]], bool | None],
+                ) -> list[tuple[str, list[int]]]:
+    """A layer word as it shows (``_shown_words``): whole, or none of it, or its runs of
+    one text object that show, those side by side as one word."""
+    parts = runs.get((text, tuple(box)), [(text, tuple(box))])
+    if all(shows[part] for part in parts):
+        return [(text, box)]
+    shown: list[tuple[str, list[int]]] = []
+    joined = False  # the run before this one shows: this one goes on its word
+    for part in parts:
+        if not shows[part]:
+            joined = False
+            continue
+        part_text, (x, y, w, h) = part
+        if joined:
+            before, (bx, by, bw, bh) = shown.pop()
+            right, bottom = max(x + w, bx + bw), max(y + h, by + bh)
+            part_text, x, y = before + part_text, min(x, bx), min(y, by)
+            w, h = right - x, bottom - y
+        shown.append((part_text, [x, y, w, h]))
+        joined = True
+    return shown
 
 
 def _ink_greys(text_object: Any, mode: int) -> set[int] | None:
@@ -602,8 +643,8 @@ def _address(handle: Any) -> int:
     return ctypes.addressof(handle.contents) if handle else 0
 
 
-def _text_layer(pdf_page: Any, size: tuple[int, int],
-                drawn_by: DrawnBy | None = None) -> TextLayer | None:
+def _text_layer(pdf_page: Any, size: tuple[int, int], drawn_by: DrawnBy | None = None,
+                runs: Runs | None = None) -> TextLayer | None:
     """The page's words with their boxes in the pixels of a rendering ``size`` px large,
     line by line as pdfium reads them; None where the layer is unusable (see
     ``_LAYER_MIN_LETTERS``): OCR alone reads that page, as it reads a picture.
@@ -615,7 +656,8 @@ def _text_layer(pdf_page: Any, size: tuple[int, int],
     axis label set sideways: its box, as tall as the label is long, would read as the
     biggest line, the title). A word with a garbage character in a usable layer is left out
     too; for each of these Tesseract's reading of its place stays. ``drawn_by`` gets which
-    text objects drew each word (``_shown_words``).
+    text objects drew each word and ``runs`` the runs of one object's characters of a word
+    several drew (``_shown_words``).
     """
     import ctypes
 
@@ -636,27 +678,35 @@ def _text_layer(pdf_page: Any, size: tuple[int, int],
         pdfium_c.FPDF_PageToDevice(pdf_page.raw, 0, 0, *size, 0, page_x, page_y, x, y)
         return x.value, y.value
 
+    def pixels_of(chars: list[_Char]) -> list[int]:
+        corners = [to_pixels(min(c.box[0] for c in chars), min(c.box[1] for c in chars)),
+                   to_pixels(max(c.box[2] for c in chars), max(c.box[3] for c in chars))]
+        left, right = sorted(c[0] for c in corners)
+        top, bottom = sorted(c[1] for c in corners)
+        return [left, top, max(right - left, 1), max(bottom - top, 1)]
+
     lines: TextLayer = [[]]
-    word, bounds, spoilt, objects = "", [math.inf, math.inf, -math.inf, -math.inf], False, set()
+    word: list[_Char] = []
     for char in [*chars, _BREAK]:
-        if (box := char.box) is not None:
-            word += char.text
-            spoilt |= char.garbage
-            objects.add(char.drawn_by)
-            bounds = [min(bounds[0], box[0]), min(bounds[1], box[1]),
-                      max(bounds[2], box[2]), max(bounds[3], box[3])]
+        if char.box is not None:
+            word.append(char)
             continue
-        if word and not spoilt:
-            corners = [to_pixels(bounds[0], bounds[1]), to_pixels(bounds[2], bounds[3])]
-            left, right = sorted(c[0] for c in corners)
-            top, bottom = sorted(c[1] for c in corners)
-            middle = ((left + right) / 2, (top + bottom) / 2)
+        if word and not any(c.garbage for c in word):
+            text, pixels = "".join(c.text for c in word), pixels_of(word)
+            middle = (pixels[0] + pixels[2] / 2, pixels[1] + pixels[3] / 2)
             if 0 <= middle[0] < size[0] and 0 <= middle[1] < size[1]:
-                pixels = [left, top, max(right - left, 1), max(bottom - top, 1)]
-                lines[-1].append((word, pixels))
+                lines[-1].append((text, pixels))
+                key = (text, tuple(pixels))
+                objects = {c.drawn_by for c in word}
                 if drawn_by is not None:
-                    drawn_by.setdefault((word, tuple(pixels)), set()).update(objects)
-        word, bounds, spoilt, objects = "", [math.inf, math.inf, -math.inf, -math.inf], False, set()
+                    drawn_by.setdefault(key, set()).update(objects)
+                if drawn_by is not None and runs is not None and len(objects) > 1:
+                    runs[key] = []
+                    for at, run in itertools.groupby(word, lambda c: c.drawn_by):
+                        run = list(run)
+                        runs[key].append(("".join(c.text for c in run), tuple(pixels_of(run))))
+                        drawn_by.setdefault(runs[key][-1], set()).add(at)
+        word = []
         if char.text == "\n" and lines[-1]:
             lines.append([])
     return [line for line in lines if line] or None

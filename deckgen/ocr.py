@@ -71,7 +71,8 @@ if TYPE_CHECKING:
 # ocr-18: direction marks leave the text before it is walked (an LRM before an English word
 # in a Hebrew line parted the two); bidi embeddings, overrides and isolates are dropped
 # ocr-19: a word broken at a line end is joined in any script ("Grö-ße", Cyrillic) and at
-# U+2010; "point-" / "of-sale" keeps its hyphen
+# U+2010; "point-" / "of-sale" keeps its hyphen; titles wrapped over a line of one word
+# join (lines compare by type size, not by how far their letters reach: "going")
 VERSION = "ocr-19"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")

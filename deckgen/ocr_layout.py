@@ -26,6 +26,13 @@ _COLUMN_GAP = 6.0
 # fragments on one row closer than this many line heights are one line; KPI figures
 # side by side (two heights apart) are not
 _SAME_LINE_GAP = 1.5
+# a word's box spans what its letters reach: "Where" a capital's height, "we" less, "going"
+# more (above and below the line). This share of it is a capital's height (DejaVu Sans;
+# other faces are close), keyed by (reaches up, reaches down), so lines compare by their
+# type's size whatever letters they hold (QA-84: a title wrapped onto "going")
+_CAP_SHARE = {(True, False): 1.0, (True, True): 0.75, (False, False): 1.35, (False, True): 0.95}
+_ASCENDERS = frozenset("bdfhijklt")  # the dots of i and j reach about as high
+_DESCENDERS = frozenset("gjpqy")
 
 
 @dataclass
@@ -51,12 +58,32 @@ class Line:
         return float(np.median([w.box[3] for w in self.words]))
 
     @functools.cached_property
+    def bottom(self) -> float:
+        return max(w.box[1] + w.box[3] for w in self.words)
+
+    @functools.cached_property
+    def size(self) -> float:
+        """The height of a capital in the line's type (``_cap_height``), to compare lines by."""
+        return float(np.median([_cap_height(w) for w in self.words]))
+
+    @functools.cached_property
     def middle(self) -> float:
         return float(np.mean([w.box[1] + w.box[3] / 2 for w in self.words]))
 
     @property
     def text(self) -> str:
         return line_text(self.words)
+
+
+def _cap_height(word: Word) -> float:
+    """A capital's height in the word's type, from its box (``_CAP_SHARE``); the box's own
+    height for words with other letters (accented, other scripts)."""
+    text = word.text
+    if not text.isascii():
+        return word.box[3]
+    up = any(ch.isupper() or ch.isdigit() or ch in _ASCENDERS for ch in text)
+    down = any(ch in _DESCENDERS for ch in text)
+    return word.box[3] * _CAP_SHARE[up, down]
 
 
 def is_letter(ch: str) -> bool:
@@ -422,7 +449,7 @@ def find_title(lines: list[Line], page_height: float) -> str:
     if not wordy:
         return ""
     top = [ln for ln in wordy if ln.top < 0.45 * page_height] or wordy
-    best = max(top, key=lambda ln: ln.height * (1.2 - 0.5 * ln.top / page_height))
+    best = max(top, key=lambda ln: ln.size * (1.2 - 0.5 * ln.top / page_height))
     return _title_from(lines, best)
 
 
@@ -439,18 +466,18 @@ def _title_from(lines: list[Line], best: Line) -> str:
 
 def _gap(a: Line, b: Line) -> float:
     """Vertical white space between two lines (negative when they overlap)."""
-    return max(b.top - (a.top + a.height), a.top - (b.top + b.height))
+    return max(b.top - a.bottom, a.top - b.bottom)
 
 
 def _wrapped_line(lines: list[Line], best: Line) -> Line | None:
     """The closest line right above or below ``best`` in its size, overlapping it across."""
 
-    h = best.height
+    h = best.size
 
     def wraps(ln: Line) -> bool:
         return (
             -0.3 * h < _gap(best, ln) < 0.8 * h  # not beside it on its row
-            and abs(ln.height - h) < 0.25 * h
+            and abs(ln.size - h) < 0.25 * h
             and ln.left < best.right
             and best.left < ln.right
             and _mostly_letters(ln)
@@ -474,7 +501,7 @@ def _lines_of(result: OcrResult) -> list[Line]:
 
 
 def _same_style(a: Line, b: Line) -> bool:
-    return abs(a.top - b.top) <= 0.5 * a.height and abs(a.height - b.height) <= 0.2 * a.height
+    return abs(a.top - b.top) <= 0.5 * a.size and abs(a.size - b.size) <= 0.2 * a.size
 
 
 def with_deck_titles(results: list[OcrResult]) -> list[OcrResult]:

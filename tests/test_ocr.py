@@ -716,3 +716,39 @@ def test_a_heading_with_vowel_signs_is_a_title():
         small = [Word(w, 90.0, [10 + 90 * i, 120, 80, 24]) for i, w in enumerate(body.split())]
         lines = [ocr_layout.Line(words), ocr_layout.Line(small)]
         assert ocr_layout.find_title(lines, 540) == heading
+
+
+def test_titles_wrapped_onto_a_word_with_descenders_are_read_whole_per_slide_and_deck():
+    # QA-84: "going" reaches above and below the line, "Where we are" only above: its box
+    # is half as tall again, yet the two are one type size
+    titles = [("Market size",), ("Traction so far",), ("Acme and Beta", "compared"),
+              ("Where we are", "going"), ("Why now: market", "timing")]
+    results = [ocr.ocr(drawn(*[((60, 60 + 56 * i), line, BOLD, 48) for i, line in enumerate(t)],
+                             ((60, 260), "Partners and direct sales", FONT, 26)), OcrParams())
+               for t in titles]
+    whole = [" ".join(t) for t in titles]
+    assert [r.title for r in results] == whole
+    assert [r.title for r in ocr_layout.with_deck_titles(results)] == whole
+
+
+def test_a_smaller_subtitle_whose_letters_reach_lower_is_not_part_of_the_title():
+    # "Growing quickly" boxes as tall as "Traction": only its descenders make it so
+    png = drawn(((80, 60), "Traction", BOLD, 64), ((80, 145), "Growing quickly", FONT, 44),
+                ((80, 300), "Revenue grew 40% quarter over quarter", FONT, 34))
+    assert ocr.ocr(png, OcrParams()).title == "Traction"
+
+
+def test_a_pdf_decks_titles_wrapped_onto_a_word_with_descenders_are_read_whole(tmp_path):
+    from test_pdf_text_layer import _layer_ocr
+
+    titles = [("Market size",), ("Traction so far",), ("Acme and Beta", "compared"),
+              ("Where we are", "going"), ("Why now: market", "timing")]
+    results = []
+    for n, title in enumerate(titles):
+        (tmp_path / str(n)).mkdir()
+        text = "".join(f"BT /F1 40 Tf 60 {460 - 46 * i} Td ({line}) Tj ET\n"
+                       for i, line in enumerate(title))
+        body = "BT /F1 22 Tf 60 300 Td (Partners) Tj ET\n"
+        results.append(_layer_ocr(tmp_path / str(n), text + body)[1])
+    whole = [" ".join(t) for t in titles]
+    assert [r.title for r in ocr_layout.with_deck_titles(results)] == whole

@@ -650,3 +650,58 @@ def test_a_chromium_pdf_reads_as_it_shows(tmp_path, browser):
     assert "Revenue" in words
     assert "حجم" in words and "مجح" not in words
     assert words[words.index("TAM"):][:3] == ["TAM", "1", "$4.2B"]
+
+
+# -- QA-84: pdfium joins characters of text objects side by side into one word --------------
+
+def _layer(tmp_path: Path, content: str, name: str = "deck.pdf"):
+    from deckgen.corpus_pdf import pdf_text_layer
+
+    (tmp_path / name).write_bytes(_page_pdf(content))
+    return pdf_text_layer(tmp_path / name, 1)
+
+
+def _layer_texts_of(layer) -> list[str]:
+    return [" ".join(text for text, _ in line) for line in layer or []]
+
+
+VISIBLE = "0 0 0 rg BT /F1 30 Tf 60 460 Td (Revenue rose sharply) Tj ET\n"
+
+
+@pytest.mark.parametrize("content", [
+    # white text straight after the black, in the same line: "sharplyGlueleak"
+    "BT /F1 30 Tf 60 460 Td (Revenue rose sharply) Tj 1 1 1 rg (Glueleak valuation) Tj ET\n",
+    # white text under the black, a piece of it starting where "sharply" ends (as Chromium
+    # draws a line's shaped runs): "sharplyfidential"
+    "1 1 1 rg BT /F1 30 Tf 60 460 Td (Whiteunderblack con) Tj ET "
+    "BT /F1 30 Tf 352 460 Td (fidential merger plans) Tj ET\n" + VISIBLE,
+], ids=["glued-after", "under-black"])
+def test_hidden_text_glued_after_a_visible_word_is_not_in_the_layer(tmp_path, content):
+    # QA-84: the word was judged whole, so the white characters were published with it, and
+    # `deckgen search sharply` found nothing; "sharply" keeps its own box
+    assert _layer(tmp_path, content) == _layer(tmp_path, VISIBLE, "alone.pdf")
+
+
+def test_hidden_text_glued_before_a_visible_word_is_not_in_the_layer(tmp_path):
+    # QA-84: <span style="color:#fff">Prefixleak</span>Margins improved
+    content = "1 1 1 rg BT /F1 30 Tf 60 460 Td (Prefixleak) Tj 0 0 0 rg (Margins improved) Tj ET\n"
+    assert [[text for text, _ in line] for line in _layer(tmp_path, content)] == [
+        ["Margins", "improved"]]
+
+
+def test_a_visible_word_drawn_by_several_text_objects_stays_whole(tmp_path):
+    # a word drawn a few glyphs (or one) at a time, in one colour or two, full stops and
+    # commas included, reads as before: none of it is parted from the rest
+    content = ("BT /F1 30 Tf 60 460 Td (Pr) Tj 0 0 1 rg (ic) Tj 0 0 0 rg (ing) Tj ( plan) Tj ET\n"
+               "BT /F1 8 Tf 60 300 Td "
+               + " ".join(f"({char}) Tj" for char in "Acme Inc. revenue, 2024.") + " ET\n")
+    assert _layer_texts_of(_layer(tmp_path, content)) == [
+        "Pricing plan", "Acme Inc. revenue, 2024."]
+
+
+def test_text_too_small_to_read_is_not_in_the_layer(tmp_path):
+    # QA-84: Chromium's 3 px text (6 px tall at 1920 px) was published; a 6 pt footnote stays
+    content = ("BT /F1 30 Tf 60 460 Td (Pricing Plan) Tj ET\n"
+               "BT /F1 3 Tf 60 300 Td (three point secret) Tj ET\n"
+               "BT /F1 6 Tf 60 40 Td (Source: Gartner 2024) Tj ET\n")
+    assert _layer_texts_of(_layer(tmp_path, content)) == ["Pricing Plan", "Source: Gartner 2024"]
