@@ -438,8 +438,8 @@ def test_a_pdf_pages_identity_names_the_pdfium_build(monkeypatch):
     from deckgen import corpus_pdf
 
     here = corpus_pdf.pdf_page_identity("ab" * 32, 1)
-    assert corpus_pdf._pdfium_version() == pdfium.PDFIUM_INFO.version
-    monkeypatch.setattr(corpus_pdf, "_pdfium_version", lambda: "1.0.0.0@elsewhere")
+    assert corpus_pdf.pdfium_version() == pdfium.PDFIUM_INFO.version
+    monkeypatch.setattr(corpus_pdf, "pdfium_version", lambda: "1.0.0.0@elsewhere")
     assert corpus_pdf.pdf_page_identity("ab" * 32, 1) != here
 
 def test_deck_toml_values_that_would_mislead_or_bloat_the_site_are_reported(tmp_path):
