@@ -76,13 +76,18 @@ class Line:
 
 
 def _cap_height(word: Word) -> float:
-    """A capital's height in the word's type, from its box (``_CAP_SHARE``); the box's own
-    height for words with other letters (accented, other scripts)."""
-    text = word.text
-    if not text.isascii():
+    """A capital's height in the word's type, from its box (``_CAP_SHARE``), read from its
+    letters and figures: a quote ("‘European") reaches no further, but a comma reaches down
+    as a descender does, brackets both ways and an accent up ("Größe"); the box's own height for
+    words of other scripts, or of no letter."""
+    core = [unicodedata.normalize("NFD", ch)[0] for ch in word.text if ch.isalnum()]
+    if not core or not all(ch.isascii() for ch in core):
         return word.box[3]
-    up = any(ch.isupper() or ch.isdigit() or ch in _ASCENDERS for ch in text)
-    down = any(ch in _DESCENDERS for ch in text)
+    accented = any(ch.isalnum() and not ch.isascii() for ch in word.text)
+    brackets = any(ch in "()[]{}|" for ch in word.text)
+    up = brackets or accented or any(
+        ch.isupper() or ch.isdigit() or ch in _ASCENDERS for ch in core)
+    down = brackets or any(ch in _DESCENDERS for ch in core) or any(ch in ",;" for ch in word.text)
     return word.box[3] * _CAP_SHARE[up, down]
 
 

@@ -752,3 +752,14 @@ def test_a_pdf_decks_titles_wrapped_onto_a_word_with_descenders_are_read_whole(t
         results.append(_layer_ocr(tmp_path / str(n), text + body)[1])
     whole = [" ".join(t) for t in titles]
     assert [r.title for r in ocr_layout.with_deck_titles(results)] == whole
+
+
+def test_a_words_punctuation_and_accents_do_not_change_its_lines_size():
+    # a quote, a comma or an accent is no letter of another height: "‘European" (a quote over
+    # a capital, a descender) is the size of "Target", not the size of its whole box
+    def size(text: str, height: int) -> float:
+        return ocr_layout.Line([Word(text, 95.0, [0, 0, 10 * len(text), height])]).size
+
+    assert size("‘European", 40) == size("Target", 40) == size("Growth,", 40)
+    assert size("(Europe)", 40) == size("Typography", 40)  # brackets reach up and down
+    assert size("Größe", 40) == size("Große", 40)
