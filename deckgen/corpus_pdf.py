@@ -44,8 +44,9 @@ PDF_PAGE_SECONDS = 60.0
 PDF_OPEN_SECONDS = 30.0
 PDF_MEMORY_BYTES = 4 << 30  # beyond what the process already holds
 # in a PDF page's OCR key (build.py): how its text layer is read and used
-# 2: words record their source; 3: hidden text under text left out, right-to-left words
-# in visual order turned round, superscripts parted from their words (QA-80)
+# 2: words record their source; 3: hidden text under text or joined onto a word, and text
+# under 7 px, left out; right-to-left words in visual order turned round, superscripts parted
+# from their words (QA-80, QA-82, QA-84)
 PDF_TEXT_LAYER_RULE = "pdf-text-3"
 # a layer is used when it has this many letters or digits, at least half of what it shows
 # is letters or digits, and at most this share of its characters are garbage (a font
