@@ -40,9 +40,9 @@ from deckgen.corpus import (
 from deckgen.corpus_pdf import (
     PDF_EXTENSION,
     PDF_TEXT_LAYER_RULE,
+    is_pdf_page,
     read_source,
     refusal_key,
-    split_source,
 )
 from deckgen.errors import (
     BadInputError,
@@ -268,7 +268,7 @@ class Builder:
         before = previous.get("versions")
         if isinstance(before, dict):
             changes = changed_versions(before, self.versions)
-            if not any(split_source(str(slide.get("source", "")))[1] is not None
+            if not any(is_pdf_page(str(slide.get("source", "")))
                        for slide in previous["slides"] if isinstance(slide, dict)):
                 changes = [c for c in changes if c["stage"] not in PDF_RULES]  # none to redo
             for change in changes:
@@ -389,11 +389,11 @@ class Builder:
         # so that a change to it re-reads no image slide
         pdf_ocr_key_params = [*ocr_key_params, PDF_TEXT_LAYER_RULE]
         for slide in corpus.slides:
-            is_pdf_page = split_source(slide.source)[1] is not None
+            pdf_page = is_pdf_page(slide.source)
             up_key = stage_key("upscale", upscale.VERSION,
-                               pdf_up_key_params if is_pdf_page else up_key_params, slide.sha256)
+                               pdf_up_key_params if pdf_page else up_key_params, slide.sha256)
             ocr_key = stage_key("ocr", ocr.VERSION,
-                                pdf_ocr_key_params if is_pdf_page else ocr_key_params, up_key)
+                                pdf_ocr_key_params if pdf_page else ocr_key_params, up_key)
             slide.fingerprints = {"upscale": up_key, "ocr": ocr_key, "images": images_key(up_key)}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
             refused = None if cached_up else self.cache.get_json(refusal_key(up_key))
@@ -701,7 +701,7 @@ def upscaled_png(cache: Cache, slide: Slide, source: Callable[[Slide], bytes],
     or deleted) is upscaled again from ``source`` with the build's ``params``, and cached."""
     png = cache.get(slide.fingerprints["upscale"], "png")
     if png is None:
-        pdf_page = split_source(slide.source)[1] is not None
+        pdf_page = is_pdf_page(slide.source)
         png, _ = upscale.upscale(source(slide), params, pdf_page=pdf_page)
         cache.put(slide.fingerprints["upscale"], png, "png")
     return png

@@ -47,7 +47,7 @@ from deckgen.bundle_images import (
     original_image,
 )
 from deckgen.bundle_verify import verify_bundle
-from deckgen.corpus_pdf import pdfium_version, split_source
+from deckgen.corpus_pdf import is_pdf_page, pdfium_version
 from deckgen.errors import ConfigError
 from deckgen.files import OUTPUT_MODE, sha256_file, spool_folder, temp_file
 from deckgen.progress import SILENT, Progress
@@ -146,7 +146,7 @@ def build_bundle(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
                 images[name] = target
-            if split_source(slide.source)[1] is not None:
+            if is_pdf_page(slide.source):
                 source_format = "PDF"  # its bytes are the page rendered to PNG
             row = _row(slide, deck, original_name, upscaled_name, source_format)
             match_stored_scale(row, slide, upscaled)

@@ -869,6 +869,11 @@ def _raised(word: list[_Char], textpage: Any, turned: int) -> list[bool]:
             for up, height in zip(baselines, heights, strict=True)]
 
 
+def is_pdf_page(source: str) -> bool:
+    """Whether a slide's source is a page of a PDF ("deck.pdf#p3"), not an image file."""
+    return split_source(source)[1] is not None
+
+
 def split_source(source: str) -> tuple[str, int | None]:
     """A slide's source as (file, PDF page): "deck.pdf#p3" is a page, "a#p.jpg" an image."""
     path_text, sep, page = source.rpartition("#p")

@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image
 
-from deckgen.corpus_pdf import split_source
+from deckgen.corpus_pdf import is_pdf_page
 from deckgen.files import sha256_bytes, write_if_changed
 from deckgen.progress import SILENT, Progress
 from deckgen.records import Slide
@@ -241,7 +241,7 @@ def write_images(
     # a PDF page's source is rendered in a forked child (corpus_pdf): never fork from the
     # pool's threads, so those are made after it, in this thread
     of_pdf_pages = {s.id for s in slides
-                    if s.id in with_original and split_source(s.source)[1] is not None}
+                    if s.id in with_original and is_pdf_page(s.source)}
 
     why_not: dict[str, str] = {}  # slide id: why it has no original
 

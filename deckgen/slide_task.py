@@ -26,10 +26,10 @@ from deckgen.corpus import DOCUMENT_EXTENSIONS
 from deckgen.corpus_pdf import (
     PdfPageTooCostly,
     TextLayer,
+    is_pdf_page,
     read_source,
     read_source_and_text,
     source_text_layer,
-    split_source,
 )
 from deckgen.errors import DeckgenError, SlideError
 from deckgen.files import atomic_write
@@ -136,7 +136,7 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
     up = None
     # a PDF page's text layer, read where OCR runs (in the same child as its rendering)
     text_layer = None
-    pdf_page = split_source(task.source)[1] is not None
+    pdf_page = is_pdf_page(task.source)
     wants_layer = task.ocr_params is not None and pdf_page
     if task.cached_upscale is not None:
         store = Cache(Path(task.cache_root))
