@@ -25,6 +25,7 @@ pytesseract stays a dependency for the benchmarks that reproduce its baseline nu
 from __future__ import annotations
 
 import functools
+import io
 import os
 import re
 import shutil
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.ocr_layout import (
@@ -73,7 +75,13 @@ if TYPE_CHECKING:
 # ocr-19: a word broken at a line end is joined in any script ("Grö-ße", Cyrillic) and at
 # U+2010; "point-" / "of-sale" keeps its hyphen; titles wrapped over a line of one word
 # join (lines compare by type size, not by how far their letters reach: "going")
-VERSION = "ocr-19"
+# ocr-20: an "&" set apart is kept ("Sales & Marketing", "R & D"), and a "+" between two words
+VERSION = "ocr-20"
+# What Tesseract is given (``tesseract_input``: light-on-dark regions and backgrounds made
+# plain; the command line). The build keeps Tesseract's output under it, apart from VERSION,
+# so that a new way of reading that output into lines and a title reads it again in
+# seconds instead of running Tesseract on every slide.
+INPUT_VERSION = "ocr-input-1"
 
 MAX_SIDE = 32_767  # Tesseract reads no image wider or taller ("Image too large")
 INSTALL_HINT = "sudo apt-get install -y tesseract-ocr"
@@ -404,16 +412,31 @@ _READ_AS_AL = re.compile(r"^Al(?=$|[-\u2013.,:;!?)/'\u2019])")
 
 
 # French, German and Spanish set "30 %" and "49 €" with a space: Tesseract reads the sign
-# as a word of its own, with no letter or digit in it, and it is still part of the text
-_PER_SIGNS = frozenset("%\u2030")  # % and per mille
+# as a word of its own, with no letter or digit in it, and it is still part of the text;
+# so is "&" ("Sales & Marketing"), which no bullet, icon or rule was read as on slides
+_LONE_SIGNS = frozenset("%\u2030&")  # %, per mille and ampersand
 _SENTENCE_MARKS = "([.,;:!?)]"
 
 
 def _is_lone_sign(text: str) -> bool:
-    """A currency sign (Unicode Sc: € $ £ ¥ ₹ ...) or % / ‰, alone or with the sentence's
-    punctuation ("%.", "€)"); not a bar, dash or bullet, which are noise."""
+    """A currency sign (Unicode Sc: € $ £ ¥ ₹ ...), % / ‰ or "&", alone or with the
+    sentence's punctuation ("%.", "€)"); not a bar, dash or bullet, which are noise."""
     sign = text.strip(_SENTENCE_MARKS)
-    return len(sign) == 1 and (sign in _PER_SIGNS or unicodedata.category(sign) == "Sc")
+    return len(sign) == 1 and (sign in _LONE_SIGNS or unicodedata.category(sign) == "Sc")
+
+
+def _has_alnum(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _without_noise(words: list[Word]) -> list[Word]:
+    """A line's words without the noise among them: words of no letter or figure (a bar, a
+    dash, a bullet) but a lone sign (``_is_lone_sign``) and a "+" between two words
+    ("Hardware + Software"). Tesseract reads a "+" bullet and a decorative cross as "+" at
+    90 and more: those start or end their line, or stand alone."""
+    kept = [w for w in words if _has_alnum(w.text) or _is_lone_sign(w.text) or w.text == "+"]
+    return [w for i, w in enumerate(kept) if w.text != "+" or (
+        0 < i < len(kept) - 1 and _has_alnum(kept[i - 1].text) and _has_alnum(kept[i + 1].text))]
 
 
 def split_output(out: str) -> tuple[str, str]:
@@ -506,7 +529,7 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float, txt: str | None = None) 
     for key, word in _tsv_words(tsv, txt):
         text, conf = word.text, word.conf
         alnum = sum(ch.isalnum() for ch in text)
-        if not (alnum or _is_lone_sign(text)) or conf < min_conf:
+        if conf < min_conf:
             continue
         if alnum <= 2 and conf < max(min_conf, _SHORT_WORD_CONF) and not CJK_LETTERS.search(text):
             # icons and bullets read as "fi", "E®" or "$": short and unsure is noise; not a
@@ -515,7 +538,7 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float, txt: str | None = None) 
         text = _READ_AS_AL.sub("AI", text)
         box = [round(c / scale) for c in word.box]
         lines.setdefault(key, Line([])).words.append(Word(text, round(conf, 1), box))
-    return list(lines.values())
+    return [Line(words) for line in lines.values() if (words := _without_noise(line.words))]
 
 
 # --------------------------------------------------------------------------- stage
@@ -531,14 +554,12 @@ def tesseract_input(gray: np.ndarray) -> bytes:
 
 def _text_layer_lines(text_layer: TextLayer) -> list[Line]:
     """A PDF page's text layer as lines of words read for sure (confidence 100), without
-    what Tesseract's words would lose as noise too (a bullet, a rule, a lone dash or "&").
+    what Tesseract's words would lose as noise too (a bullet, a rule, a lone dash).
     The lines are cut before the noise goes: the hole a dash leaves ("Market — a $4B
     opportunity") is wider than the gap that parts two lines, and cut headings (QA-80)."""
     lines = layer_lines([[Word(text, 100.0, list(box), source=TEXT_LAYER) for text, box in line]
                          for line in text_layer])
-    kept = [Line([w for w in line.words if any(ch.isalnum() for ch in w.text)
-                  or _is_lone_sign(w.text)]) for line in lines]
-    return [line for line in kept if line.words]
+    return [Line(words) for line in lines if (words := _without_noise(line.words))]
 
 
 def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
@@ -550,12 +571,34 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
     page's pictures, not a bullet read as a letter: ``without_bullets``) join them, and
     both are read into lines and a title alike.
     """
+    return read_slide(image_png, params, scale, text_layer)[0]
+
+
+def _image_height(image_png: bytes) -> int:
+    try:
+        with Image.open(io.BytesIO(image_png)) as image:  # its header only
+            return image.height
+    except (OSError, ValueError) as exc:
+        raise SlideError("OCR input is not a decodable image") from exc
+
+
+def read_slide(image_png: bytes, params: OcrParams, scale: float = 1.0,
+               text_layer: TextLayer | None = None,
+               tesseract_output: str | None = None) -> tuple[OcrResult, str]:
+    """``ocr``, and Tesseract's own output of the slide, which the build keeps (under
+    ``INPUT_VERSION``); given that output back (``tesseract_output``), Tesseract is not
+    run, and the result's seconds are deckgen's reading of it alone."""
     start = time.perf_counter()
-    gray = _decode_gray(image_png)
-    if max(gray.shape) > MAX_SIDE:  # Tesseract would fail with "Image too large"
-        raise SlideError(f"the slide is {gray.shape[1]}x{gray.shape[0]} px; Tesseract reads "
-                         f"at most {MAX_SIDE:,} px a side: crop or split it")
-    tsv, txt = split_output(_run_tesseract(tesseract_input(gray), params))
+    if tesseract_output is None:
+        gray = _decode_gray(image_png)
+        if max(gray.shape) > MAX_SIDE:  # Tesseract would fail with "Image too large"
+            raise SlideError(f"the slide is {gray.shape[1]}x{gray.shape[0]} px; Tesseract "
+                             f"reads at most {MAX_SIDE:,} px a side: crop or split it")
+        tesseract_output = _run_tesseract(tesseract_input(gray), params)
+        height = gray.shape[0]
+    else:
+        height = _image_height(image_png)
+    tsv, txt = split_output(tesseract_output)
     scale = scale if scale > 0 else 1.0
     lines = _parse_tsv(tsv, scale, params.min_conf, txt)
     if text_layer:
@@ -572,7 +615,7 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
         for word in line.words:
             word.line = max(0, len(texts) - 1)
             words.append(word)
-    title = find_title(lines, gray.shape[0] / scale)
+    title = find_title(lines, height / scale)
     mean_conf = float(np.mean([w.conf for w in words])) if words else 0.0
     return OcrResult(
         text="\n".join(texts),
@@ -582,4 +625,4 @@ def ocr(image_png: bytes, params: OcrParams, scale: float = 1.0,
         lines=texts,
         seconds=round(time.perf_counter() - start, 4),
         lang=params.lang,
-    )
+    ), tesseract_output

@@ -541,6 +541,38 @@ def test_a_percent_and_a_euro_sign_set_apart_stay_in_the_text_in_reading_order()
     assert percent.box[2] > 0 and euro.box[3] > 0 and euro.conf >= 60
 
 
+def test_an_ampersand_and_a_plus_between_words_are_kept():
+    assert _tsv_words(("Acme", 93.0), ("&", 93.0), ("Beta", 93.0), ("+", 96.0), ("Gamma", 96.0)) \
+        == ["Acme", "&", "Beta", "+", "Gamma"]
+
+
+def test_a_plus_first_or_last_on_its_line_or_an_unsure_ampersand_is_dropped():
+    # a "+" bullet, a decorative cross: Tesseract reads both as "+" at 90 and more
+    assert _tsv_words(("+", 97.0), ("Faster", 93.0), ("onboarding", 89.0)) \
+        == ["Faster", "onboarding"]
+    assert _tsv_words(("Revenue", 96.0), ("+", 95.0)) == ["Revenue"]
+    assert _tsv_words(("+", 95.0)) == []
+    assert _tsv_words(("R", 90.0), ("&", 40.0), ("D", 92.0)) == ["R", "D"]
+
+
+def test_an_ampersand_and_a_plus_in_a_title_and_the_text_are_read_a_plus_bullet_is_not():
+    image = Image.new("RGB", (1920, 1080), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((120, 90), "Sales & Marketing", fill="black", font=ImageFont.truetype(BOLD, 96))
+    for i, line in enumerate(["Our R & D team ships weekly", "Hardware + Software in one box",
+                              "+ Faster onboarding"]):
+        draw.text((120, 360 + 90 * i), line, fill="black", font=ImageFont.truetype(FONT, 50))
+    for x, y in [(1500, 700), (1700, 900)]:  # decorative crosses
+        draw.line((x - 30, y, x + 30, y), fill="black", width=8)
+        draw.line((x, y - 30, x, y + 30), fill="black", width=8)
+    result = ocr.ocr(_png(image), OcrParams(), scale=2.0)
+    assert result.title == "Sales & Marketing"
+    assert result.lines == ["Sales & Marketing", "Our R & D team ships weekly",
+                            "Hardware + Software in one box", "Faster onboarding"]
+    amp = next(w for w in result.words if w.text == "&" and w.line == 1)
+    assert 140 <= amp.box[0] <= 160 and amp.conf >= 60  # between "R" and "D", source pixels
+
+
 # --------------------------------------------------------------------------- --lang mistakes
 
 
