@@ -81,6 +81,7 @@ from deckgen.site_marker import SITE_MARKER, mark_unfinished, read_marker, site_
 from deckgen.slide_task import (
     DATASET_IMAGE,
     IMAGES_VERSION,
+    TESSERACT_OUTPUT,
     SlideTask,
     WorkerCheck,
     cached_images,
@@ -381,10 +382,14 @@ class Builder:
         up_key_params = [replace(cfg.upscale, tile=0), _model_file_digest(cfg.upscale.method),
                          f"opencv {cv2.__version__}"]
         pdf_up_key_params = [*up_key_params, upscale.PDF_PAGE_RULE]
-        # What decides the words: the timeout decides whether OCR finishes, not what it
-        # reads; the Tesseract release does (asked once per build, not once per slide).
-        ocr_key_params = [replace(cfg.ocr, timeout=0.0),
-                          self.versions.get("tesseract") or ocr.tesseract_version()]
+        # What Tesseract reads from an upscaled slide: the language, the page segmentation
+        # mode and its release (asked once per build, not once per slide). Its output is kept
+        # under this key, so a change to how deckgen reads that output (ocr.VERSION) costs
+        # seconds, not a Tesseract run per slide.
+        tesseract_key_params = [cfg.ocr.lang, cfg.ocr.psm,
+                                self.versions.get("tesseract") or ocr.tesseract_version()]
+        # What decides the words: the timeout decides whether OCR finishes, not what it reads.
+        ocr_key_params = [replace(cfg.ocr, timeout=0.0)]
         # a PDF page's words come from its text layer too: its rule is in their key only,
         # so that a change to it re-reads no image slide
         pdf_ocr_key_params = [*ocr_key_params, PDF_TEXT_LAYER_RULE]
@@ -392,9 +397,12 @@ class Builder:
             pdf_page = is_pdf_page(slide.source)
             up_key = stage_key("upscale", upscale.VERSION,
                                pdf_up_key_params if pdf_page else up_key_params, slide.sha256)
+            tesseract_key = stage_key("tesseract", ocr.INPUT_VERSION, tesseract_key_params,
+                                      up_key)
             ocr_key = stage_key("ocr", ocr.VERSION,
-                                pdf_ocr_key_params if pdf_page else ocr_key_params, up_key)
-            slide.fingerprints = {"upscale": up_key, "ocr": ocr_key, "images": images_key(up_key)}
+                                pdf_ocr_key_params if pdf_page else ocr_key_params, tesseract_key)
+            slide.fingerprints = {"upscale": up_key, "tesseract": tesseract_key, "ocr": ocr_key,
+                                  "images": images_key(up_key)}
             cached_up = self.cache.get_json(up_key) if self.cache.has(up_key, "png") else None
             refused = None if cached_up else self.cache.get_json(refusal_key(up_key))
             if isinstance(refused, dict):  # a PDF page that took over a minute last time
@@ -424,16 +432,21 @@ class Builder:
                 cached_upscale=cached_up,
                 ocr_params=None if ocr_done else cfg.ocr,
                 encode_images=not has_images,
+                tesseract_output=None if ocr_done else self._kept_tesseract_output(tesseract_key),
             )
             tasks.append(task)
             todo.append(slide)
-        if any(task.ocr_params for task in tasks):
+        if any(task.runs_tesseract for task in tasks):
             ocr.check_tesseract(cfg.ocr.lang)  # fail once, clearly, not once per slide
             if note := ocr.lang_order_note(cfg.ocr.lang):  # also with -q: it costs the words
                 self.progress.console.print(f"warning: {note}", highlight=False)
         if tasks:
             self._run_tasks(tasks, todo)
         return corpus.slides
+
+    def _kept_tesseract_output(self, key: str) -> str | None:
+        kept = self.cache.get(key, TESSERACT_OUTPUT)
+        return None if kept is None else kept.decode("utf-8", "replace")
 
     def _run_tasks(self, tasks: list[SlideTask], todo: list[Slide]) -> None:
         cfg = self.config.build
@@ -442,7 +455,7 @@ class Builder:
         check = WorkerCheck(
             versions=tuple(sorted(self.versions.items())),
             corpus_root=str(self.corpus_root.resolve()),
-            lang=self.config.ocr.lang if any(task.ocr_params for task in tasks) else None,
+            lang=self.config.ocr.lang if any(task.runs_tesseract for task in tasks) else None,
         )
         try:
             with self.progress.stage("upscale + ocr + images", len(tasks)) as advance:
@@ -479,7 +492,11 @@ class Builder:
             slide.upscale = UpscaleResult.from_dict(up)
             up_stage.processed += 1
             up_stage.seconds += slide.upscale.seconds
+        if "tesseract" in result:
+            self.cache.put(slide.fingerprints["tesseract"], result["tesseract"].encode(),
+                           TESSERACT_OUTPUT)
         if "ocr" in result:
+            self.report.ocr_from_kept_output += task.tesseract_output is not None
             self.cache.put_json(slide.fingerprints["ocr"], result["ocr"])
             slide.ocr = OcrResult.from_dict(result["ocr"])
             ocr_stage.processed += 1

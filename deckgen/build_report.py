@@ -33,6 +33,8 @@ class BuildReport:
     corrupt_cache_entries: int = 0
     # cached upscaled images a worker could not find on its disk, so upscaled again
     cache_not_on_workers: int = 0
+    # slides whose OCR was redone from Tesseract's output kept in the cache (not run again)
+    ocr_from_kept_output: int = 0
     workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
     decks_removed: list[str] = field(default_factory=list)  # built last time, gone now
     # slides whose section differs from the last build's (``labels_changed``): a new model,

@@ -139,6 +139,9 @@ def build(
         # was a user's own page); file names: no rich markup read into them
         for line in summary_lines(pages):
             err.print(line, markup=False, highlight=False)
+    if kept := report.ocr_from_kept_output:
+        err.print(f"ocr: {kept} slide{'' if kept == 1 else 's'} read again from Tesseract's "
+                  "output kept in the cache (Tesseract not run)", highlight=False)
     for line in report_problems(report):
         err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
     if note := language_note(cfg.ocr.lang):

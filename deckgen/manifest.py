@@ -229,7 +229,7 @@ def stage_versions() -> dict[str, str]:
 
     return {"deckgen": __version__, "upscale": upscale.VERSION,
             "pdf-page": upscale.PDF_PAGE_RULE, "opencv": cv2.__version__,
-            "ocr": ocr.VERSION, "pdf-text": PDF_TEXT_LAYER_RULE,
+            "ocr-input": ocr.INPUT_VERSION, "ocr": ocr.VERSION, "pdf-text": PDF_TEXT_LAYER_RULE,
             "tesseract": ocr.tesseract_version(), "pdfium": pdfium_version(),
             "images": IMAGES_VERSION_ID, "classify": classify.VERSION, "index": index.VERSION,
             "site": site.VERSION, "bundle": bundle.VERSION}
@@ -245,6 +245,9 @@ VERSION_EFFECTS = {
                  "upscaled, read and classified again"),
     "opencv": ("OpenCV", "slides not upscaled with it before are upscaled, read and "
                "classified again"),
+    "ocr-input": ("what Tesseract is given", "slides not read so before are read by "
+                  "Tesseract again"),
+    # from Tesseract's output kept in the cache where it has it (seconds), said after the build
     "ocr": ("OCR", "slides not read by it before are read again"),
     "pdf-text": ("how PDF pages' text layers are read", "PDF pages not read so before are "
                  "read again"),

@@ -46,6 +46,8 @@ IMAGES_VERSION_ID = (f"{site_images.VARIANTS_VERSION}+"
                      f"{hashlib.sha256(IMAGES_VERSION.encode()).hexdigest()[:8]}")
 # the bundle's upscaled image, beside site_images.encode_variants' files
 DATASET_IMAGE = "dataset.webp"
+# the cache's kind for Tesseract's own output of a slide (``ocr.read``)
+TESSERACT_OUTPUT = "tesseract"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,12 @@ class SlideTask:
     cached_upscale: dict | None  # the UpscaleResult when the image is already in the cache
     ocr_params: ocr.OcrParams | None  # None: OCR is cached, nothing to do
     encode_images: bool  # False: the published images are cached
+    # Tesseract's output kept from an earlier build: OCR reads it instead of running Tesseract
+    tesseract_output: str | None = None
+
+    @property
+    def runs_tesseract(self) -> bool:
+        return self.ocr_params is not None and self.tesseract_output is None
 
 
 def worker_problem(
@@ -166,8 +174,12 @@ def run_slide(task: SlideTask) -> dict[str, Any]:
             except SlideError:  # its layer unreadable (PdfPageTooCostly too): OCR alone
                 text_layer = None
         try:
-            out["ocr"] = ocr.ocr(png, task.ocr_params, scale=up.scale,
-                                 text_layer=text_layer).to_dict()
+            result, output = ocr.read_slide(png, task.ocr_params, scale=up.scale,
+                                            text_layer=text_layer,
+                                            tesseract_output=task.tesseract_output)
+            if task.tesseract_output is None:
+                out["tesseract"] = output
+            out["ocr"] = result.to_dict()
         except Exception as exc:
             return {**out, "failed": "ocr", "reason": reason(exc)}
     if task.encode_images:

@@ -1246,6 +1246,45 @@ def test_cache_keys_follow_what_changes_the_output_the_tile_size_does_not(
     assert processed(Builder(cfg, quiet=True).run())["ocr"] == 0
 
 
+def test_a_change_to_reading_tesseracts_output_does_not_run_tesseract_again(
+    tmp_path, tiny_corpus, monkeypatch
+):
+    from deckgen import ocr
+
+    runs = tmp_path / "tesseract-runs"
+    counting = tmp_path / "bin" / "tesseract"
+    counting.parent.mkdir()
+    counting.write_text(f'#!/bin/sh\n[ "$1" = stdin ] && echo run >> {runs}\n'
+                        'exec /usr/bin/tesseract "$@"\n')
+    counting.chmod(0o755)
+    monkeypatch.setenv("DECKGEN_TESSERACT", str(counting))
+
+    def tesseract_runs() -> int:
+        return len(runs.read_text().splitlines()) if runs.exists() else 0
+
+    def words() -> dict[str, tuple[str, str]]:
+        return {s.id: (s.ocr.title, s.ocr.text) for s in load_manifest(tmp_path / "build")[0]}
+
+    cfg = config_for(tmp_path, tiny_corpus)
+    n = Builder(cfg, quiet=True).run().slides_built
+    assert tesseract_runs() == n
+    read_by_tesseract = words()
+
+    # an OCR release that reads Tesseract's output otherwise (hyphens, titles): every slide
+    # is read again from the output kept in the cache, and Tesseract does not run
+    monkeypatch.setattr(ocr, "VERSION", ocr.VERSION + "-reads-otherwise")
+    report = Builder(cfg, quiet=True).run()
+    assert (processed(report)["ocr"], report.ocr_from_kept_output) == (n, n)
+    assert tesseract_runs() == n
+    assert words() == read_by_tesseract
+
+    # what Tesseract is given changed: it reads every slide again
+    monkeypatch.setattr(ocr, "INPUT_VERSION", ocr.INPUT_VERSION + "-given-otherwise")
+    report = Builder(cfg, quiet=True).run()
+    assert (processed(report)["ocr"], report.ocr_from_kept_output) == (n, 0)
+    assert tesseract_runs() == 2 * n
+
+
 def test_an_empty_or_deck_folder_corpus_is_refused_and_the_last_site_kept(tmp_path, tiny_corpus):
     def build(corpus, *extra):
         return subprocess.run(build_cmd(tmp_path, corpus, "--executor", "serial", *extra),

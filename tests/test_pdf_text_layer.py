@@ -152,13 +152,13 @@ def test_each_word_says_where_it_was_read_and_the_slide_page_too(built):
 def test_image_slides_keep_their_ocr_cache_keys_and_pdf_pages_get_new_ones(built):
     root, cfg = built
     slides = _slides(root)
-    # the OCR key as deckgen made it before PDF text layers: an image slide's cached OCR
-    # still hits, nothing is read again
-    before = [replace(cfg.ocr, timeout=0.0), ocr.tesseract_version()]
+    # the OCR key as deckgen makes it without PDF text layers: a change to the layer's
+    # rule leaves an image slide's cached OCR alone, nothing is read again
+    without_layers = [replace(cfg.ocr, timeout=0.0)]
     for slide_id in ("image-deck/001", "euro-market/001"):
         fingerprints = slides[slide_id].fingerprints
-        old_key = stage_key("ocr", ocr.VERSION, before, fingerprints["upscale"])
-        assert (fingerprints["ocr"] == old_key) == (slide_id == "image-deck/001")
+        layerless_key = stage_key("ocr", ocr.VERSION, without_layers, fingerprints["tesseract"])
+        assert (fingerprints["ocr"] == layerless_key) == (slide_id == "image-deck/001")
     again = Builder(cfg, quiet=True).run()
     assert (again.stages["ocr"].processed, again.stages["ocr"].cached) == (0, 2)
 

@@ -188,7 +188,7 @@ def test_version_names_the_stage_versions():
                           capture_output=True, text=True, check=True)
     assert done.stdout == (
         f"deckgen {__version__} (upscale {upscale.VERSION}, {upscale.PDF_PAGE_RULE}, "
-        f"{ocr.VERSION}, "
+        f"{ocr.INPUT_VERSION}, {ocr.VERSION}, "
         f"{PDF_TEXT_LAYER_RULE}, images "
         f"{IMAGES_VERSION_ID}, {classify.VERSION}, index {index.VERSION}, site {site.VERSION}, "
         f"bundle {bundle.VERSION})\n")
