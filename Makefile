@@ -125,6 +125,7 @@ bench-search: setup-dev setup-node tests/js/node_modules
 
 bench-build: setup-dev
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_rebuild.py
 
 bench-bundle: setup-dev
 	$(BIN)/python benchmarks/bench_bundle.py
