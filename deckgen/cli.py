@@ -239,7 +239,8 @@ def serve(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Words; "quoted phrases" allowed.')],
-    section: Annotated[str | None, typer.Option(help="Only this section, e.g. problem.")] = None,
+    section: Annotated[str | None, typer.Option(
+        help="Only this section, e.g. problem, or gtm (another name for go-to-market).")] = None,
     company: Annotated[str | None, typer.Option(help="Only this company's decks.")] = None,
     year: Annotated[str | None, typer.Option(help="Only decks of this year, e.g. 2021.")] = None,
     stage: Annotated[str | None, typer.Option(help="e.g. seed, series-a.")] = None,
@@ -261,7 +262,7 @@ def search(
     from deckgen.corpus import printable
     from deckgen.index import search as run_search
     from deckgen.index import stage_named, unknown_filter
-    from deckgen.records import section_named
+    from deckgen.records import section_meant
 
     cfg = resolve_config(config, build={"cache": cache and str(cache)})
     index_dir = Path(cfg.build.cache) / "whoosh"
@@ -294,6 +295,9 @@ def search(
             print(f"{rank:>2}. {hit['id']}  [{label}]  {printable(hit['title'])}{score}")
             if hit["excerpt"]:
                 print(f"    {printable(hit['excerpt'])}")
+    if hits.total > len(hits):  # as the site's "Show more"; on stderr: stdout holds the hits
+        err.print(f"{hits.total - len(hits)} more slides found (--limit {hits.total} shows them "
+                  "all)", highlight=False)
     if not hits and (unknown := unknown_filter(index_dir, filters)):
         raise BadInputError(unknown)
     if not hits:  # on stderr under --json too: stdout holds JSON lines only
@@ -310,7 +314,7 @@ def search(
         return printable('deckgen search ""' + "".join(f" --{k} {shlex.quote(v)}"
                                                        for k, v in options.items()))
 
-    named = section_named(query)
+    named = section_meant(query)  # "roadmap" too: milestones
     if named and not section:  # the words find only the slides that say them
         err.print(f"tip: `{browse('section', named)}` lists every slide labelled {named}",
                   highlight=False)

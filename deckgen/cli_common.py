@@ -122,20 +122,23 @@ def resolve_config(path: Path | None, **tables):
 
 
 def section_option(value: str | None) -> str | None:
-    """A section as the site writes it ("Business model") or as a slug; else exit 2,
-    naming the section a slip in its name meant ("tracton")."""
+    """A section as the site writes it ("Business model"), as a slug, or by another name
+    for it ("roadmap", "gtm": records.SECTION_ALIASES); else exit 2, naming the section a
+    slip in its name meant ("tracton", "raodmap")."""
     import difflib
 
-    from deckgen.records import SECTIONS, section_key, section_named
+    from deckgen.records import SECTION_NAMES, SECTIONS, section_key, section_meant
 
-    slug = section_named(value)
-    if value is not None and slug is None:
+    if value is None:
+        return None
+    slug = section_meant(value)
+    if slug is None:
         key = section_key(value)
-        # a slip or a longer name ("finance", "market size"); not a short word: "tam" (the
-        # market's size) is no "team" (QA-64)
-        near = difflib.get_close_matches(key, SECTIONS, n=1) if len(key) > 3 else []
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        raise DeckgenError(f"unknown section {value!r}; use one of: {', '.join(SECTIONS)}{hint}")
+        # a slip or a longer name ("finance"); not a short word: "tem" is no "team" (QA-64)
+        near = difflib.get_close_matches(key, SECTION_NAMES, n=1) if len(key) > 3 else []
+        hint = f"; did you mean {SECTION_NAMES[near[0]]!r}?" if near else ""
+        raise DeckgenError(f"unknown section {value!r}; use one of: {', '.join(SECTIONS)}, "
+                           f"or another name for one, e.g. roadmap, gtm, pricing{hint}")
     return slug
 
 

@@ -349,7 +349,8 @@ def label(
     slide: Annotated[str, typer.Argument(help='The slide as review lists it, e.g. "acme/006".')],
     section: Annotated[
         list[str] | None,
-        typer.Argument(help="Its section, e.g. traction or business model (quotes optional).",
+        typer.Argument(help="Its section, e.g. traction or business model (quotes optional), "
+                       "or another name for one: roadmap is milestones, gtm go-to-market.",
                        show_default=False),
     ] = None,
     clear: Annotated[

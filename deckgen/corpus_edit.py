@@ -4,6 +4,7 @@ section in its deck.toml (``deckgen label``). Reading the corpus is ``corpus``."
 from __future__ import annotations
 
 import codecs
+import difflib
 import io
 import re
 import shutil
@@ -385,7 +386,9 @@ def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) ->
     if bad_link := link_problem(deck_dir, Path(corpus_root)):
         raise BadInputError(f"{deck_dir}: {bad_link}")
     if not SLUG_RE.match(deck) or not deck_dir.is_dir():
-        raise BadInputError(f"no deck {deck!r} in {corpus_root}")
+        near = _deck_meant(Path(corpus_root), deck)
+        hint = f"; did you mean {near}/{page:03d}?" if near else ""
+        raise BadInputError(f"no deck {deck!r} in {corpus_root}{hint}")
     if section is None:  # any page: a label past the deck's end (left when it lost slides)
         return set_section(deck_dir, page, None)  # is removed all the same; none is no error
     pages = {s.page for s in scan_deck(deck_dir, Path(corpus_root), [])}  # as the build does
@@ -393,6 +396,15 @@ def label_slide(corpus_root: Path, deck: str, page: int, section: str | None) ->
         raise BadInputError(f"{deck} has no slide {page}: its slides are "
                             f"{_ranges(sorted(pages)) or 'none'}")
     return set_section(deck_dir, page, section)
+
+
+def _deck_meant(corpus_root: Path, typed: str) -> str | None:
+    """The deck of the corpus a slug typed wrong means: the same but for its case
+    ("LumenFarm": lumenfarm), else the closest spelling; None when none is near."""
+    slugs = [d.name for d in corpus_root.iterdir() if SLUG_RE.match(d.name) and d.is_dir()]
+    key = typed.lower()
+    near = [key] if key in slugs else difflib.get_close_matches(key, slugs, n=1)
+    return near[0] if near else None
 
 
 def _ranges(pages: list[int]) -> str:

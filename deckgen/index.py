@@ -396,8 +396,17 @@ def _whoosh_query(clauses: list[Clause]) -> Q.Query:
     return Q.And(required) if len(required) > 1 else required[0]
 
 
+class Hits(list):
+    """The hits ``search`` returns, and ``total``: how many slides it found in all (more
+    than the hits where ``limit`` cut them short; the site's "Show more")."""
+
+    def __init__(self, hits=(), total: int = 0):
+        super().__init__(hits)
+        self.total = total
+
+
 def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None,
-           limit: int = 10) -> list[dict]:
+           limit: int = 10) -> Hits:
     """Top ``limit`` slides for ``query``, best first; ``filters`` = {facet: exact value}."""
     ix = _open(index_dir)
     for name in filters or {}:
@@ -406,7 +415,7 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
     # NFC: "é" pasted as "e" + a combining mark is one letter (search.js does the same)
     clauses = parse_query(unicodedata.normalize("NFC", query))
     if not clauses and not filters:
-        return []
+        return Hits()
     q = _whoosh_query(clauses) if clauses else Q.Every()
     browse_section = not clauses and "section" in (filters or {})
     with ix.searcher(weighting=BM25F(B=BM25_B, K1=BM25_K1)) as searcher:
@@ -417,16 +426,17 @@ def search(index_dir: Path, query: str, *, filters: dict[str, str] | None = None
         # the excerpt is the text around the matched words, as plain text
         hits.fragmenter = ContextFragmenter(maxchars=EXCERPT_CHARS, surround=EXCERPT_CHARS // 3)
         hits.formatter = NullFormatter()
+        total = len(hits)  # every match, not only the scored `limit` (Whoosh counts them)
         if browse_section:  # sure labels first (sorted() is stable: doc order within each)
             hits = sorted(hits, key=lambda hit: bool(hit.get("unsure")))[:limit]
-        return [{
+        return Hits(({
             "rank": rank, "id": hit["id"], "score": round(hit.score, 6),
             "deck": hit["deck"], "page": hit["page"], "title": hit.get("title", ""),
             "section": hit.get("section", ""), "company": hit.get("company_facet", ""),
             "year": hit.get("year", ""), "stage": hit.get("stage", ""),
             "industry": hit.get("industry_facet", ""), "unsure": bool(hit.get("unsure")),
             "excerpt": _excerpt(hit),
-        } for rank, hit in enumerate(hits, 1)]
+        } for rank, hit in enumerate(hits, 1)), total)
 
 
 def _facet_value(searcher, name: str, value: str) -> str:

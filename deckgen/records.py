@@ -53,6 +53,40 @@ def section_key(name: str) -> str:
     return re.sub(r"[\s_]+", "-", name.strip().lower())
 
 
+# other names founders give a section's slide, only names no other section goes by: typed on
+# the command line they mean the section (`deckgen label x/004 roadmap` is milestones), and
+# the site's search offers the section for them (search.js SECTION_ALIASES, held to this
+# table by tests/test_index.py)
+SECTION_ALIASES: dict[str, tuple[str, ...]] = {
+    "funding": ("fundraising", "fundraise", "raising", "the ask", "use of funds", "investment"),
+    "go-to-market": ("gtm", "sales strategy", "sales channels", "customer acquisition",
+                     "distribution strategy", "marketing plan"),
+    "team": ("founders", "founding team", "management team", "leadership team", "advisors"),
+    "competition": ("competitors", "competitive landscape", "competitive advantage", "2x2"),
+    "business-model": ("revenue model", "pricing", "monetization", "unit economics"),
+    "market": ("tam", "sam som", "market size", "addressable market", "market opportunity"),
+    "financials": ("projections", "financial projections", "forecast", "p&l"),
+    "traction": ("kpis", "key metrics", "mrr", "arr", "testimonials", "case studies"),
+    "milestones": ("roadmap", "timeline"),
+    "problem": ("pain point", "pain points"),
+    "product": ("demo", "features", "how it works"),
+    "vision": ("mission",),
+    "conclusion": ("thank you", "thanks", "contact"),
+}
+# every name a section goes by, as section_key writes it, and the section it means
+SECTION_NAMES: dict[str, str] = {
+    **{section: section for section in SECTIONS},
+    **{section_key(alias): section
+       for section, aliases in SECTION_ALIASES.items() for alias in aliases},
+}
+
+
+def section_meant(name: str) -> str | None:
+    """The section a name typed on the command line means: its own ("Business Model") or
+    another name for it ("roadmap" is milestones); None when it names none."""
+    return SECTION_NAMES.get(section_key(name))
+
+
 SECTION_TITLES: dict[str, str] = {
     "cover": "Cover",
     "problem": "Problem",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import shutil
 import subprocess
 import sys
@@ -479,3 +480,50 @@ def test_add_with_a_config_points_to_a_build_with_that_config(tmp_path):
                             "beta", "--corpus", "here"], capture_output=True, text=True,
                            cwd=tmp_path)
     assert "run `deckgen build` to process the new slides" in plain.stderr, plain.stderr
+
+
+def _seed_index(tmp_path: Path) -> list[str]:
+    """A build folder whose index holds 13 slides of a Seed deck (labelled milestones) and
+    one of a Series A deck; the --cache option that reads it."""
+    from test_index import make_slide
+
+    from deckgen.index import build_index
+    from deckgen.records import DeckMeta
+
+    decks = {"seedy": DeckMeta(slug="seedy", company="Seedy", stage="Seed"),
+             "later": DeckMeta(slug="later", company="Later", stage="Series A")}
+    slides = [make_slide("seedy", page, "our market and roadmap", label="milestones")
+              for page in range(1, 14)] + [make_slide("later", 1, "our market")]
+    build_index(slides, decks, tmp_path / "build" / "whoosh")
+    return ["--cache", str(tmp_path / "build")]
+
+
+def test_search_says_how_many_more_slides_it_found_than_it_printed(tmp_path):
+    """`deckgen search "" --stage seed` printed 10 of 23 slides and said nothing of the rest
+    (QA-85); the site has "Show more". The count goes to stderr, so --json stays JSON lines."""
+    cache = _seed_index(tmp_path)
+    more = "3 more slides found (--limit 13 shows them all)"
+    # filters alone, words (Whoosh stops at --limit), a section (sorted whole, then cut)
+    for words in (["", "--stage", "seed"], ["market", "--stage", "seed"],
+                  ["", "--section", "milestones"]):
+        text = deckgen("search", *words, *cache, cwd=tmp_path)
+        assert text.returncode == 0, text.stderr
+        assert text.stdout.count(". seedy/") == 10 and more in text.stderr, words
+    as_json = deckgen("search", "", "--stage", "seed", "--json", *cache, cwd=tmp_path)
+    assert len([json.loads(line) for line in as_json.stdout.splitlines()]) == 10
+    assert more in as_json.stderr
+    every = deckgen("search", "", "--stage", "seed", "--limit", "13", *cache, cwd=tmp_path)
+    assert every.stdout.count(". seedy/") == 13 and "more slides" not in every.stderr
+
+
+def test_search_takes_another_name_for_a_section_as_the_site_does(tmp_path):
+    """"roadmap" is milestones (search.js SECTION_ALIASES), in --section and in the tip
+    that a query naming a section gets (QA-85)."""
+    cache = _seed_index(tmp_path)
+    by_name = deckgen("search", "", "--section", "Roadmap", "--json", *cache, cwd=tmp_path)
+    assert by_name.returncode == 0, by_name.stderr
+    assert by_name.stdout == deckgen("search", "", "--section", "milestones", "--json", *cache,
+                                     cwd=tmp_path).stdout
+    roadmap = deckgen("search", "roadmap", *cache, cwd=tmp_path)
+    assert '`deckgen search "" --section milestones` lists every slide labelled' in (
+        roadmap.stderr)

@@ -599,7 +599,7 @@ def test_label_suggests_the_section_meant_and_takes_one_in_several_words(tmp_pat
     assert typo.returncode == 2
     assert "unknown section 'tracton'" in typo.stderr
     assert "did you mean 'traction'?" in typo.stderr
-    for word in ("zzzz", "tam"):  # "tam" is no slip of "team" (QA-64)
+    for word in ("zzzz", "tem"):  # "tem" is no slip of "team" (QA-64)
         nowhere = _deckgen("label", "acme/002", word, *where)
         assert nowhere.returncode == 2 and "did you mean" not in nowhere.stderr
     empty = _deckgen("label", "acme/002", "", "--clear", *where)  # "" is no section (QA-63)
@@ -609,6 +609,37 @@ def test_label_suggests_the_section_meant_and_takes_one_in_several_words(tmp_pat
     assert '2 = "business-model"' in (deck / "deck.toml").read_text()
     both = _deckgen("label", "acme/002", "team", "--clear", *where)
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_label_takes_the_other_names_the_site_s_search_knows_for_a_section(tmp_path):
+    """"roadmap", "gtm", "use of funds": search.js offers the section for them (QA-85)."""
+    corpus = tmp_path / "corpus"
+    deck = _two_slide_deck(corpus)
+    where = ["--corpus", str(corpus), "--cache", str(tmp_path / "build")]
+    for words, section in ((["roadmap"], "milestones"), (["GTM"], "go-to-market"),
+                           (["use", "of", "funds"], "funding"), (["tam"], "market")):
+        named = _deckgen("label", "acme/002", *words, *where)
+        assert named.returncode == 0, named.stderr
+        assert f"acme/002 labelled {section}" in named.stderr
+        assert f'2 = "{section}"' in (deck / "deck.toml").read_text()  # its own name kept
+    for typed, meant in (("raodmap", "milestones"), ("milestone", "milestones"),
+                         ("fundrasing", "funding")):
+        slip = _deckgen("label", "acme/002", typed, *where)
+        assert slip.returncode == 2 and f"did you mean {meant!r}?" in slip.stderr, slip.stderr
+
+
+def test_label_suggests_the_deck_a_slug_typed_wrong_means(tmp_path):
+    corpus = tmp_path / "corpus"
+    _two_slide_deck(corpus, slug="lumenfarm")
+    _two_slide_deck(corpus, slug="acme")
+    where = ["--corpus", str(corpus), "--cache", str(tmp_path / "build")]
+    for slide in ("LumenFarm/002", "lumenfram/2"):  # its case, or a slip in its spelling
+        wrong = _deckgen("label", slide, "vision", *where)
+        assert wrong.returncode == EXIT_BAD_INPUT
+        assert wrong.stderr.rstrip().endswith("did you mean lumenfarm/002?"), wrong.stderr
+    nowhere = _deckgen("label", "zzzz/001", "vision", *where)
+    assert "no deck 'zzzz'" in nowhere.stderr and "did you mean" not in nowhere.stderr
+    assert "[sections]" not in (corpus / "lumenfarm" / "deck.toml").read_text()
 
 
 def test_label_refused_under_a_build_says_to_run_it_again_not_to_use_another_cache(tmp_path):

@@ -803,6 +803,21 @@ def test_search_js_offers_the_section_a_query_names(tmp_path):
     assert pricing["section"]["value"] == "business-model"
 
 
+def test_python_and_search_js_know_the_same_other_names_of_each_section():
+    """records.SECTION_ALIASES (what `deckgen label` and `search --section` take) and
+    search.js SECTION_ALIASES (what the site offers a section for) are one list (QA-85)."""
+    from deckgen.records import SECTION_ALIASES, SECTIONS
+
+    source = (ROOT / "site_templates/static/search.js").read_text(encoding="utf-8")
+    block = re.search(r"^const SECTION_ALIASES = (\{.*?^\});", source, re.M | re.S)
+    assert block, "search.js SECTION_ALIASES not found"
+    in_js = json.loads(re.sub(r",(\s*[}\]])", r"\1", block[1]))  # JS allows trailing commas
+    assert in_js == {section: list(names) for section, names in SECTION_ALIASES.items()}
+    names = [name for aliases in SECTION_ALIASES.values() for name in aliases]
+    assert set(SECTION_ALIASES) <= set(SECTIONS)
+    assert len(set(names)) == len(names) and not set(names) & set(SECTIONS)  # one section each
+
+
 def test_python_and_search_js_name_the_same_funding_stage(tmp_path):
     slides = [make_slide("a", 1, "our series a round", "The raise", label="funding"),
               make_slide("b", 1, "a series b to grow", "The raise", label="funding"),
