@@ -40,7 +40,7 @@ from deckgen.corpus_pdf import (
 )
 from deckgen.errors import BadInputError
 from deckgen.files import is_system_file, sha256_file
-from deckgen.records import SECTIONS, DeckMeta, Slide, section_named, slide_id
+from deckgen.records import SECTIONS, DeckMeta, Slide, section_meant, slide_id
 from deckgen.text import facet_key, fold
 
 
@@ -315,7 +315,8 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
             problems.append(
                 Problem(rel, f"sections: {printable(page[:40])!r} is not a page number; ignored")
             )
-        elif (section := section_named(label)) is None:
+        # "roadmap" in a hand-written [sections] means milestones, as `deckgen label` takes it
+        elif (section := section_meant(label) if isinstance(label, str) else None) is None:
             problems.append(
                 Problem(
                     rel,

@@ -48,10 +48,10 @@ def test_sections_set_by_hand_are_read_and_bad_entries_reported(tmp_path):
     deck = tmp_path / "acme"
     deck.mkdir()
     (deck / "deck.toml").write_text(
-        'company = "Acme"\n[sections]\n2 = "market"\n3 = "Pricing"\n'
-        'x = "team"\n9 = "team"\n1 = "cover"\n4 = "Business Model"\n'
+        'company = "Acme"\n[sections]\n2 = "market"\n3 = "Pricng"\n'
+        'x = "team"\n9 = "team"\n1 = "cover"\n4 = "Business Model"\n5 = "Roadmap"\n'
     )
-    for name in ("1.jpg", "2.jpg", "3.jpg", "4.jpg"):
+    for name in ("1.jpg", "2.jpg", "3.jpg", "4.jpg", "5.jpg"):
         (deck / name).write_bytes(jpeg())
     flat = tmp_path / "flat"
     flat.mkdir()
@@ -67,14 +67,16 @@ def test_sections_set_by_hand_are_read_and_bad_entries_reported(tmp_path):
     assert said[1] == "year must be an integer like 2019, got '2019'; year left empty"
     assert corpus.decks["typo"].company == "Typo"  # from the folder name
     corpus.problems = [p for p in corpus.problems if p.path != "typo/deck.toml"]
-    assert corpus.decks["acme"].sections == {"1": "cover", "2": "market", "4": "business-model"}
+    # another name for a section, as `deckgen label` takes it: a roadmap is milestones
+    assert corpus.decks["acme"].sections == {"1": "cover", "2": "market", "4": "business-model",
+                                             "5": "milestones"}
     assert corpus.decks["flat"].sections == {}
     reasons = sorted(p.reason for p in corpus.problems)
     assert reasons[:2] == [
         'sections must be a table: [sections] then 3 = "market"',
         "sections: 'x' is not a page number; ignored",
     ]
-    assert reasons[2].startswith("sections: page 3: 'Pricing' is not a section (one of cover, ")
+    assert reasons[2].startswith("sections: page 3: 'Pricng' is not a section (one of cover, ")
     assert reasons[3:] == ["sections: the deck has no page 9; ignored"]
     assert {p.path for p in corpus.problems} == {"acme/deck.toml", "flat/deck.toml"}
 

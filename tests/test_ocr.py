@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from deckgen import ocr, ocr_layout
+from deckgen import ocr, ocr_layout, upscale
 from deckgen.errors import MissingDependencyError, SlideError
 from deckgen.ocr import OcrParams
 from deckgen.records import Word
@@ -571,6 +571,62 @@ def test_an_ampersand_and_a_plus_in_a_title_and_the_text_are_read_a_plus_bullet_
                             "Hardware + Software in one box", "Faster onboarding"]
     amp = next(w for w in result.words if w.text == "&" and w.line == 1)
     assert 140 <= amp.box[0] <= 160 and amp.conf >= 60  # between "R" and "D", source pixels
+
+
+def test_a_small_sign_first_on_its_line_is_a_bullet_a_sign_as_tall_as_the_letters_is_not():
+    def line(*words: tuple[str, float, list[int]]) -> list[str]:
+        rows = [f"5\t1\t1\t1\t1\t{i}\t" + "\t".join(map(str, box)) + f"\t{conf}\t{text}"
+                for i, (text, conf, box) in enumerate(words)]  # fmt: skip
+        return [w.text for ln in ocr._parse_tsv("\n".join([TSV_HEADER, *rows]), 1.0, 30.0)
+                for w in ln.words]  # fmt: skip
+
+    # QA-85: a "•" read as "¢", its box 4 px beside capitals of 11
+    assert line(("¢", 60.7, [30, 76, 4, 4]), ("TAM", 96.0, [40, 72, 28, 11]),
+                ("$68B", 95.0, [72, 71, 34, 13])) == ["TAM", "$68B"]
+    assert line(("$", 92.0, [30, 70, 8, 13]), ("5M", 96.0, [44, 71, 16, 11]),
+                ("raised", 96.0, [66, 71, 40, 11])) == ["$", "5M", "raised"]
+    # "more" is as tall as an "x": the "&" is still a capital's height
+    assert line(("&", 93.0, [30, 71, 10, 11]), ("more", 96.0, [46, 74, 30, 8])) == ["&", "more"]
+    assert line(("Revenue", 96.0, [30, 70, 50, 11]), ("¢", 70.0, [84, 74, 4, 4]),
+                ("30", 96.0, [94, 70, 14, 11])) == ["Revenue", "¢", "30"]  # not first
+
+
+LIBERATION = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"
+
+
+def small_slide(lines: list[str], font: str) -> bytes:
+    """A 480 px wide JPEG as decks are scraped: a title, then ``lines`` at 15 px."""
+    image = Image.new("RGB", (480, 270), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((24, 14), "Market Size", fill="black", font=ImageFont.truetype(BOLD, 26))
+    for i, text in enumerate(lines):
+        draw.text((30, 60 + 25 * i), text, fill="black", font=ImageFont.truetype(font, 15))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def read_as_a_build_does(source: bytes) -> ocr.OcrResult:
+    png, up = upscale.upscale(source, upscale.UpscaleParams())
+    return ocr.ocr(png, OcrParams(), up.scale)
+
+
+@pytest.mark.parametrize("font", [FONT, LIBERATION], ids=["dejavu", "liberation"])
+def test_round_bullets_read_as_cent_signs_leave_the_text_and_words(font):
+    items = ["Partner with delivery fleets", "TAM $68B in 2025", "Traction 9,000 users",
+             "Expand to Europe next year"]
+    result = read_as_a_build_does(small_slide([f"• {item}" for item in items], font))
+    assert result.lines == ["Market Size", *items]
+    assert "¢" not in result.text and not any("¢" in w.text for w in result.words)
+    partner = next(w for w in result.words if w.text == "Partner")
+    assert 38 <= partner.box[0] <= 46  # its own box, in source pixels, right of the bullet
+
+
+@pytest.mark.parametrize("font", [FONT, LIBERATION], ids=["dejavu", "liberation"])
+def test_a_currency_percent_or_ampersand_sign_starting_a_line_stays(font):
+    lines = ["$ 5M raised last year", "€ 49 pro Monat", "£ 2.1bn market", "% of revenue",
+             "& more partners"]
+    assert read_as_a_build_does(small_slide(lines, font)).lines == ["Market Size", *lines]
 
 
 # --------------------------------------------------------------------------- --lang mistakes
