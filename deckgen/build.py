@@ -232,12 +232,12 @@ class Builder:
         self._say_what_changed(last_manifest(self.build_root))
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
-        moved = labels_on_other_slides(slides, corpus.decks, self._last_slides,
-                                       self.source_bytes)
+        moved, suspended = labels_on_other_slides(slides, corpus.decks, self._last_slides,
+                                                  self.source_bytes)
         self.report.problems += [asdict(p) for p in moved]
         self.report.problems += [{"path": s.source, "reason": note}  # cached slides' too
                                  for s in slides if s.upscale for note in s.upscale.notes]
-        slides = self._classify(slides, corpus.decks)
+        slides = self._classify(slides, corpus.decks, suspended)
         self.report.labels_changed = labels_changed(self._last_slides, slides)
         self._retry_images(slides)
         built = [s for s in slides if s.section is not None]
@@ -552,7 +552,10 @@ class Builder:
         return {f["id"]: f"{name} failed: {f['reason']}"
                 for name, stage in self.report.stages.items() for f in stage.failed}
 
-    def _classify(self, slides: list[Slide], decks: dict[str, DeckMeta]) -> list[Slide]:
+    def _classify(self, slides: list[Slide], decks: dict[str, DeckMeta],
+                  suspended: set[str]) -> list[Slide]:
+        """``suspended``: slides whose hand label was set on another picture (the warning
+        of labels_on_other_slides); the model labels them until the user settles it."""
         stage = self.report.stages["classify"]
         by_deck: dict[str, list[Slide]] = {}
         for slide in slides:
@@ -567,7 +570,7 @@ class Builder:
                 curated = {
                     i: by_hand[str(s.page)]
                     for i, s in enumerate(deck_slides)
-                    if str(s.page) in by_hand
+                    if str(s.page) in by_hand and s.id not in suspended
                 }
                 key = stage_key(
                     "classify",

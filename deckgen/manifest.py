@@ -92,15 +92,18 @@ Picture = Callable[[Slide], bytes]
 
 def labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
                             last_slides: list[dict], picture: Picture | None = None
-                            ) -> list[Problem]:
+                            ) -> tuple[list[Problem], set[str]]:
     """A hand label belongs to a page number: slides added, removed or reordered leave it
     on another slide. Judged against the picture the label was first seen on, by its
     words or, where ``picture`` gives the image, its look (a deck exported again, as a
     new PDF or new image files, is the same slide, though small slides read noisily);
     said by every build until [sections] for that page changes or `deckgen label`
-    confirms the label, and naming the page the labelled picture is on now, if any."""
+    confirms the label, with the commands that move it to the page its picture is on now.
+    Also the ids of those slides: the build leaves their labels to the model meanwhile
+    (QA-85: a Traction slide published and packed as "Team, labelled by hand"), while
+    the manifest keeps each label anchored to its own picture."""
     last = {s["id"]: s for s in last_slides}
-    problems = []
+    moved = []  # (slide, its label, the page its labelled picture is on now or None)
     for slide in slides:
         label = decks[slide.deck].sections.get(str(slide.page))
         anchor = _anchor(last.get(slide.id) or {}, label) if label else None
@@ -109,12 +112,37 @@ def labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
                 or _looks_alike(anchor.get("look"), slide, picture)):
             continue
         now_on = _page_showing(anchor, [s for s in slides if s.deck == slide.deck])
-        where = f" (now on page {now_on}?)" if now_on and now_on != slide.page else ""
-        problems.append(Problem(slide.source, (
-            f"labelled {label} by hand, but slide {slide.page} reads differently since it was "
-            f"labelled{where}: check [sections] in {slide.deck}/deck.toml, or run `deckgen "
-            f"label {slide.id} {label}` to keep the label on the slide there now")))
-    return problems
+        moved.append((slide, label, now_on if now_on != slide.page else None))
+    # a label moved onto a page replaces the one there: clearing that page too, after
+    # the move, would drop the label just moved
+    landing = {(slide.deck, now_on): label for slide, label, now_on in moved if now_on}
+    problems = [Problem(f"{slide.id} ({slide.source})", _moved_label_advice(
+        slide, label, now_on, decks[slide.deck].sections, landing.get((slide.deck, slide.page))))
+        for slide, label, now_on in moved]
+    return problems, {slide.id for slide, _, _ in moved}
+
+
+def _moved_label_advice(slide: Slide, label: str, now_on: int | None,
+                        sections: dict[str, str], replaced_by: str | None) -> str:
+    """What a build says of a hand label whose page shows another slide now: the commands
+    that move it to its slide first, keeping it on this page last."""
+    page = slide.page
+    keep = f"`deckgen label {slide.id} {label}` to keep it on the slide page {page} shows now"
+    clear = f"`deckgen label {slide.id} --clear` to drop it from page {page}"
+    until = f"; until then the model labels page {page}"
+    if now_on is None:
+        return (f"labelled {label} by hand, but page {page} reads differently since it was "
+                f"labelled, and no page shows that slide now: run {keep}, or {clear}{until}")
+    steps = []
+    if sections.get(str(now_on)) != label:  # not moved there already
+        steps.append(f"`deckgen label {slide.deck}/{now_on:03d} {label}` to label that slide")
+    if replaced_by is None:
+        steps.append(clear)
+    replaced = f"moving the {replaced_by} label to page {page} replaces this one"
+    todo = ("run " + ", and ".join(steps) + (f" ({replaced})" if replaced_by else "")
+            if steps else replaced)
+    return (f"labelled {label} by hand, but for the slide now on page {now_on} (page {page} "
+            f"shows another since): {todo}; or run {keep}{until}")
 
 
 def confirm_hand_label(build_root: Path, slide_id: str) -> bool:

@@ -624,7 +624,7 @@ def _labelled_build(root, pictures: list[str], sections: dict[str, str],
                                           curated=str(page) in sections))
               for page, words in enumerate(pictures, start=1)]
     picture = (lambda slide: images[slide.page - 1]) if images else None
-    said = labels_on_other_slides(slides, decks, last_manifest(root).get("slides", []), picture)
+    said, _ = labels_on_other_slides(slides, decks, last_manifest(root).get("slides", []), picture)
     write_manifest(root, slides, Corpus(root=root, decks=decks, slides=slides), root / "site",
                    picture)
     return [f"{p.path}: {p.reason}" for p in said]
@@ -682,15 +682,27 @@ def test_a_hand_label_on_another_picture_is_said_every_build_until_fixed_or_conf
     inserted = [cover, team, market, traction]  # a slide inserted: page 3 is the market now
     for _ in range(3):  # every build, not only the first that sees it (cron, --quiet)
         assert _labelled_build(tmp_path, inserted, {"3": "traction"}) == [
-            "acme/003.jpg: labelled traction by hand, but slide 3 reads differently since it "
-            "was labelled (now on page 4?): check [sections] in acme/deck.toml, or run "
-            "`deckgen label acme/003 traction` to keep the label on the slide there now"]
+            "acme/003 (acme/003.jpg): labelled traction by hand, but for the slide now on page "
+            "4 (page 3 shows another since): run `deckgen label acme/004 traction` to label "
+            "that slide, and `deckgen label acme/003 --clear` to drop it from page 3; or run "
+            "`deckgen label acme/003 traction` to keep it on the slide page 3 shows now; until "
+            "then the model labels page 3"]
+    # moved by `deckgen label acme/004 traction`, not yet dropped from page 3: that is left
+    assert _labelled_build(tmp_path, inserted, {"3": "traction", "4": "traction"}) == [
+        "acme/003 (acme/003.jpg): labelled traction by hand, but for the slide now on page 4 "
+        "(page 3 shows another since): run `deckgen label acme/003 --clear` to drop it from "
+        "page 3; or run `deckgen label acme/003 traction` to keep it on the slide page 3 shows "
+        "now; until then the model labels page 3"]
     # [sections] set right: the label is on its picture again, and nothing is said
     assert _labelled_build(tmp_path, inserted, {"4": "traction"}) == []
     # a page whose picture is nowhere now: no page named
     gone = _labelled_build(tmp_path, [cover, team, market, "Pricing plans per seat"],
                            {"4": "traction"})
-    assert len(gone) == 1 and "slide 4 reads differently since it was labelled: " in gone[0]
+    assert gone == ["acme/004 (acme/004.jpg): labelled traction by hand, but page 4 reads "
+                    "differently since it was labelled, and no page shows that slide now: run "
+                    "`deckgen label acme/004 traction` to keep it on the slide page 4 shows now, "
+                    "or `deckgen label acme/004 --clear` to drop it from page 4; until then the "
+                    "model labels page 4"]
     # `deckgen label acme/004 traction` again: the label is kept on the picture there now
     confirm_hand_label(tmp_path, "acme/004")
     for _ in range(2):
@@ -713,7 +725,7 @@ def test_a_hand_label_from_a_manifest_before_labels_kept_their_picture_is_still_
     manifest.write_text(json.dumps(data))
     for _ in range(2):
         said = _labelled_build(tmp_path, deck[::-1], {"2": "traction"})
-        assert len(said) == 1 and "(now on page 1?)" in said[0]
+        assert len(said) == 1 and "but for the slide now on page 1 " in said[0]
 
 
 def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pages_move(
@@ -745,17 +757,22 @@ def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pa
     (tmp_path / "site" / "img").unlink()
     moved = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert moved.returncode == 0, moved.stderr
-    said = ("alpha-robotics/003.jpg: labelled product by hand, but slide 3 reads differently "
-            "since it was labelled (now on page 2?)")
+    said = ("alpha-robotics/003 (alpha-robotics/003.jpg): labelled product by hand, but for "
+            "the slide now on page 2 (page 3 shows another since)")
     assert said in moved.stderr
     again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert said in again.stderr  # said by every build, not only the one that saw the change
+    slides = {s.id: s for s in load_manifest(tmp_path / "build")[0]}
+    assert not slides["alpha-robotics/003"].section.curated  # the model's, meanwhile
     # `deckgen label` again confirms the label on the slide there now: no more warnings
     cli = [*build_cmd(tmp_path, tiny_corpus)[:3], "label", "alpha-robotics/003", "product",
            "--cache", str(tmp_path / "build")]
     assert subprocess.run(cli, capture_output=True).returncode == 0
     confirmed = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
-    assert confirmed.returncode == 0 and "by hand" not in confirmed.stderr, confirmed.stderr
+    assert confirmed.returncode == 0 and "labelled product" not in confirmed.stderr
+    slides = {s.id: s for s in load_manifest(tmp_path / "build")[0]}
+    assert slides["alpha-robotics/003"].section.curated  # applied on the slide there now
+    assert slides["alpha-robotics/003"].section.label == "product"
     # a PDF deck exported again with a page more: its labelled pages read the same
     pages = [Image.open(io.BytesIO(draw_slide(t, b))) for t, b in DECKS["beta-health"]["slides"]]
     pdf_deck = tiny_corpus / "pdf-deck"
@@ -769,6 +786,82 @@ def test_a_typo_in_deck_toml_keeps_the_last_metadata_and_hand_labels_say_when_pa
     shutil.rmtree(tiny_corpus / "beta-health")
     gone = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert "gone since the last build: beta-health (its pages" in gone.stderr
+
+
+QUILLPAY = [("Quillpay", "Payments for freelancers"),
+            ("The Problem", "Invoices wait sixty days"),
+            ("Our Solution", "Instant payouts on every invoice"),
+            ("Market Size", "Forty billion dollar market"),
+            ("Traction", "Revenue grew 300 percent this year"),
+            ("Meet the Team", "Ada Lovelace CEO and Alan Turing CTO"),
+            ("Business Model", "Two percent fee per payout")]
+
+
+def test_hand_labels_left_on_other_slides_by_an_inserted_slide_wait_for_the_user(tmp_path):
+    """QA-85: a slide inserted before two labelled pages left "team" on the Traction slide,
+    published and packed as labelled by hand. The labels wait (the model labels those
+    pages, every build, their anchors kept) until the commands the warnings lead with
+    move them to their slides."""
+    corpus, build = tmp_path / "corpus", tmp_path / "build"
+    deck = corpus / "quillpay-deck"
+    deck.mkdir(parents=True)
+    (deck / "deck.toml").write_text('company = "Quillpay"\nlicense = "CC0-1.0"\n')
+    for page, (title, body) in enumerate(QUILLPAY, start=1):
+        (deck / f"{page:03d}.jpg").write_bytes(draw_slide(title, body, (480, 270)))
+    cfg = config_for(tmp_path, corpus)
+    Builder(cfg, quiet=True).run()
+
+    def deckgen(*words: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "deckgen", *words, "--cache", str(build)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    def built() -> dict[str, Slide]:
+        return {s.id: s for s in load_manifest(build)[0]}
+
+    deckgen("label", "quillpay-deck/005", "traction")
+    deckgen("label", "quillpay-deck/006", "team")
+    Builder(cfg, quiet=True).run()
+    anchors = {r["id"]: r["hand_label"]["sha256"]
+               for r in json.loads((build / "manifest.json").read_text())["slides"]
+               if "hand_label" in r}
+    (deck / "004a.jpg").write_bytes(draw_slide("Competition", "Banks are slow and costly",
+                                               (480, 270)))
+    for _ in range(2):  # every build, and the labels stay tied to their own pictures
+        report = Builder(cfg, quiet=True).run()
+        said = report_problems(report)
+        assert said == [
+            "quillpay-deck/005 (quillpay-deck/004a.jpg): labelled traction by hand, but for the "
+            "slide now on page 6 (page 5 shows another since): run `deckgen label "
+            "quillpay-deck/006 traction` to label that slide, and `deckgen label "
+            "quillpay-deck/005 --clear` to drop it from page 5; or run `deckgen label "
+            "quillpay-deck/005 traction` to keep it on the slide page 5 shows now; until then "
+            "the model labels page 5",
+            # its --clear would drop the traction label moved there
+            "quillpay-deck/006 (quillpay-deck/005.jpg): labelled team by hand, but for the "
+            "slide now on page 7 (page 6 shows another since): run `deckgen label "
+            "quillpay-deck/007 team` to label that slide (moving the traction label to page 6 "
+            "replaces this one); or run `deckgen label quillpay-deck/006 team` to keep it on "
+            "the slide page 6 shows now; until then the model labels page 6"]
+        assert report.failures == 2  # what --strict fails on
+        slides = built()
+        assert not any(s.section.curated for s in slides.values())
+        traction_page = (tmp_path / "site/slide/quillpay-deck/006.html").read_text()
+        assert "Labelled by hand" not in traction_page
+        assert {r["id"]: r["hand_label"]["sha256"]
+                for r in json.loads((build / "manifest.json").read_text())["slides"]
+                if "hand_label" in r} == anchors
+    # the commands each warning leads with, as a user pastes them
+    for line in said:
+        deckgen(*line.split("run `")[1].split("`")[0].split()[1:])
+        if ", and `" in line:
+            deckgen(*line.split(", and `")[1].split("`")[0].split()[1:])
+    report = Builder(cfg, quiet=True).run()
+    assert report_problems(report) == []
+    slides = built()
+    assert {i: s.section.label for i, s in slides.items() if s.section.curated} == {
+        "quillpay-deck/006": "traction", "quillpay-deck/007": "team"}
+    assert "Labelled by hand" in (tmp_path / "site/slide/quillpay-deck/007.html").read_text()
 
 
 def test_a_takedown_of_many_decks_names_ten_and_points_to_the_report():
@@ -790,11 +883,12 @@ def test_prune_keeps_what_the_last_build_used_and_nothing_else(tmp_path, tiny_co
     before = sorted(p.name for p in objects.rglob("*.*"))
     dry = subprocess.run([*cli, "--dry-run"], capture_output=True, text=True, check=True)
     assert sorted(p.name for p in objects.rglob("*.*")) == before
-    # the old picture's upscale (png, json), OCR and images; its deck's old labels
-    assert "would delete 5 cache entries" in dry.stderr, dry.stderr
+    # the old picture's upscale (png, json), Tesseract's output, OCR and images; its deck's
+    # old labels
+    assert "would delete 6 cache entries" in dry.stderr, dry.stderr
     done = subprocess.run(cli, capture_output=True, text=True, check=True)
-    assert "deleted 5 cache entries" in done.stderr
-    assert len(list(objects.rglob("*.*"))) == len(before) - 5
+    assert "deleted 6 cache entries" in done.stderr
+    assert len(list(objects.rglob("*.*"))) == len(before) - 6
     again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     stages = json.loads((tmp_path / "build" / "report.json").read_text())["stages"]
