@@ -27,7 +27,7 @@ from typing import Any
 import cv2
 
 from deckgen import bundle, classify, index, ocr, ocr_layout, site, site_images, site_urls, upscale
-from deckgen.build_report import BuildReport, dataset_warnings, labels_changed
+from deckgen.build_report import BuildReport, corpus_changes, dataset_warnings, labels_changed
 from deckgen.cache import Cache, stage_key
 from deckgen.config import Config
 from deckgen.corpus import (
@@ -361,6 +361,10 @@ class Builder:
         corpus.problems += shared_slide_problems(corpus.slides)
         self._last_slides = previous.get("slides", [])
         self.report.decks_removed = sorted(set(previous.get("decks", {})) - set(corpus.decks))
+        if previous:  # a first build has nothing to compare with
+            self.report.corpus_changes = corpus_changes(
+                set(previous.get("decks", {})), self._last_slides, set(corpus.decks),
+                corpus.slides)
         known = {(s["id"], s["sha256"]) for s in previous.get("slides", [])}
         stage.cached = sum((s.id, s.sha256) in known for s in corpus.slides)
         stage.processed = len(corpus.slides) - stage.cached

@@ -37,6 +37,9 @@ class BuildReport:
     ocr_from_kept_output: int = 0
     workers_lost: list[str] = field(default_factory=list)  # Dask workers that left mid-build
     decks_removed: list[str] = field(default_factory=list)  # built last time, gone now
+    # the corpus against the last build's (``corpus_changes``): decks new, slides new,
+    # changed and removed in the decks that stayed; empty for a first build
+    corpus_changes: dict[str, list[str]] = field(default_factory=dict)
     # slides whose section differs from the last build's (``labels_changed``): a new model,
     # a hand label, and the slides around it decoded again
     labels_changed: list[dict[str, Any]] = field(default_factory=list)
@@ -84,6 +87,34 @@ def gone_line(gone: list[str], report_path: str) -> str:
     all)."""
     return (f"gone since the last build: {_named(gone, report_path)} (its pages, images and "
             "dataset rows too; `deckgen deploy --delete` takes them off the live site)")
+
+
+def corpus_changes(last_decks: set[str], last_slides: list[dict[str, Any]],
+                   decks: set[str], slides: list) -> dict[str, list[str]]:
+    """What the corpus gained and lost since the last build (QA-85: a deck renamed, a slide
+    edited or deleted, and the build said nothing of it): the decks new; the slides new,
+    changed (another picture on the page) and removed, in the decks both builds had."""
+    before = {s["id"]: s.get("sha256") for s in last_slides}
+    now = {s.id: s.sha256 for s in slides}
+    kept = last_decks & decks
+    return {"decks_new": sorted(decks - last_decks),
+            "slides_new": [i for i in now if i not in before and i.split("/")[0] in kept],
+            "slides_changed": [i for i in now if i in before and before[i] != now[i]],
+            "slides_removed": [i for i in before
+                               if i not in now and i.split("/")[0] in kept]}
+
+
+def corpus_changes_line(changes: dict[str, list[str]], report_path: str) -> str | None:
+    """``corpus_changes`` as one terminal line (None: nothing new); a few named."""
+    decks = changes.get("decks_new", [])
+    parts = [f"{len(decks)} deck{'' if len(decks) == 1 else 's'} new "
+             f"({_named([printable(d) for d in decks], report_path)})"] if decks else []
+    for kind in ("new", "changed", "removed"):
+        ids = changes.get(f"slides_{kind}", [])
+        if ids:
+            named = name_few([printable(i) for i in ids], 3, ", …")
+            parts.append(f"{len(ids)} slide{'' if len(ids) == 1 else 's'} {kind} ({named})")
+    return f"since the last build: {'; '.join(parts)}" if parts else None
 
 
 def labels_changed(last_slides: list[dict[str, Any]], slides: list) -> list[dict[str, Any]]:

@@ -100,7 +100,12 @@ def build(
     Example: deckgen build --corpus corpus --out site
     """
     from deckgen.build import Builder
-    from deckgen.build_report import gone_line, labels_changed_line, report_problems
+    from deckgen.build_report import (
+        corpus_changes_line,
+        gone_line,
+        labels_changed_line,
+        report_problems,
+    )
     from deckgen.classify import language_note
 
     state["resume"] = "finished work is cached, run the same command again to resume"
@@ -146,6 +151,8 @@ def build(
         err.print(Text.assemble(("warning: ", "yellow"), line))  # each line says what was left
     if note := language_note(cfg.ocr.lang):
         err.print(f"note: {note}", highlight=False)
+    if changed := corpus_changes_line(report.corpus_changes, f"{cfg.build.cache}/report.json"):
+        err.print(changed, markup=False, highlight=False, soft_wrap=True)
     if report.decks_removed:
         err.print(gone_line(report.decks_removed, f"{cfg.build.cache}/report.json"),
                   highlight=False)

@@ -1379,6 +1379,30 @@ def test_a_change_to_reading_tesseracts_output_does_not_run_tesseract_again(
     assert tesseract_runs() == 2 * n
 
 
+def test_a_build_says_what_the_corpus_gained_and_lost_since_the_last(tmp_path, tiny_corpus):
+    # QA-85: a deck renamed, a slide edited or deleted, and the build said nothing of it
+    first = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert first.returncode == 0 and "since the last build" not in first.stderr, first.stderr
+    alpha = tiny_corpus / "alpha-robotics"
+    (alpha / "002.jpg").write_bytes((alpha / "003.jpg").read_bytes())  # another picture
+    (alpha / "004.jpg").unlink()
+    (tiny_corpus / "beta-health").rename(tiny_corpus / "beta-care")
+    again = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert ("since the last build: 1 deck new (beta-care); 1 slide changed "
+            "(alpha-robotics/002); 1 slide removed (alpha-robotics/004)") in again.stderr
+    assert "gone since the last build: beta-health" in again.stderr
+    report = json.loads((tmp_path / "build" / "report.json").read_text())
+    assert report["corpus_changes"] == {
+        "decks_new": ["beta-care"], "slides_new": [],
+        "slides_changed": ["alpha-robotics/002"], "slides_removed": ["alpha-robotics/004"]}
+    for name in ("004.jpg", "005.jpg"):  # a slide is its deck's page: ids go by page
+        shutil.copyfile(alpha / "001.jpg", alpha / name)
+    third = subprocess.run(build_cmd(tmp_path, tiny_corpus), capture_output=True, text=True)
+    assert ("since the last build: 2 slides new (alpha-robotics/004, alpha-robotics/005)"
+            in third.stderr), third.stderr
+
+
 def test_an_empty_or_deck_folder_corpus_is_refused_and_the_last_site_kept(tmp_path, tiny_corpus):
     def build(corpus, *extra):
         return subprocess.run(build_cmd(tmp_path, corpus, "--executor", "serial", *extra),
