@@ -380,9 +380,9 @@ def scan(root: Path) -> Corpus:
         pages = {str(s.page) for s in slides}
         for page in sorted(set(meta.sections) - pages, key=int):
             del meta.sections[page]
-            corpus.problems.append(
-                Problem(f"{name}/deck.toml", f"sections: the deck has no page {page}; ignored")
-            )
+            corpus.problems.append(Problem(
+                f"{name}/deck.toml", f"sections: the deck has no page {page}; ignored (`deckgen "
+                f"label {name}/{int(page):03d} --clear` removes it)"))
         corpus.decks[name] = meta
         corpus.slides.extend(slides)
     unify_spellings(corpus.decks)
@@ -519,7 +519,9 @@ def unread_file_reason(suffix: str) -> str:
     if suffix in PRESENTATION_EXTENSIONS:
         return (f"a presentation ({suffix}) is not read from the corpus; import it with "
                 "`deckgen add FILE` (converted to slide images) or export it as PDF")
-    return f"not a slide image or PDF ({suffix or 'no extension'})"
+    # said every build (and counted by --strict) while it stays: a note kept with the deck
+    return (f"not a slide image or PDF ({suffix or 'no extension'}); keep notes outside the "
+            "deck folders")
 
 
 def scan_deck(deck_dir: Path, root: Path, problems: list[Problem]) -> list[Slide]:

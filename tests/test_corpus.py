@@ -77,7 +77,8 @@ def test_sections_set_by_hand_are_read_and_bad_entries_reported(tmp_path):
         "sections: 'x' is not a page number; ignored",
     ]
     assert reasons[2].startswith("sections: page 3: 'Pricng' is not a section (one of cover, ")
-    assert reasons[3:] == ["sections: the deck has no page 9; ignored"]
+    assert reasons[3:] == [
+        "sections: the deck has no page 9; ignored (`deckgen label acme/009 --clear` removes it)"]
     assert {p.path for p in corpus.problems} == {"acme/deck.toml", "flat/deck.toml"}
 
 
