@@ -31,6 +31,7 @@ from deckgen.errors import (
 
 if TYPE_CHECKING:
     from deckgen.config import Config
+    from deckgen.progress import Progress
     from deckgen.records import Slide
 
 
@@ -64,6 +65,13 @@ def add(
             "its own deck, named after its file; decks already imported are left alone.",
         ),
     ] = False,
+    replace: Annotated[
+        str | None,
+        typer.Option(
+            help="Update the deck of this slug with a new export: its slides are replaced by "
+            "the given ones, its deck.toml is kept (the options given set their fields in it).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Import a deck into the corpus as corpus/<slug>/ with a deck.toml.
@@ -74,12 +82,13 @@ def add(
     picture's own size, for the build to super-resolve. A presentation is
     converted to PDF first by LibreOffice (headless), which must be installed. With
     --each, a file that cannot be imported is reported and the others are still added
-    (exit 3 at the end).
+    (exit 3 at the end). With --replace acme, a new export of the deck acme takes the
+    place of its slides, imported the same way; its deck.toml, with its hand labels, stays.
 
     Example: deckgen add ~/Downloads/acme.pdf --company "Acme" --year 2021 --stage seed
     """
     from deckgen.corpus import printable, safe_slug, source_url_problem
-    from deckgen.corpus_edit import KEPT_PDF, AlreadyImported, add_deck, decks_in
+    from deckgen.corpus_edit import KEPT_PDF, AlreadyImported, add_deck, deck_companies, decks_in
     from deckgen.corpus_pdf import pdf_page_count
     from deckgen.progress import Progress
 
@@ -92,6 +101,9 @@ def add(
     if each and (slug or company or title):
         raise DeckgenError("--each names every deck after its file: leave out --slug, "
                            "--company and --title")
+    if replace is not None and (each or slug):
+        raise DeckgenError("--replace names the one deck whose slides are replaced: leave out "
+                           f"--{'each' if each else 'slug'}")
     corpus = Path(resolve_config(config, build={"corpus": corpus and str(corpus)}).build.corpus)
     meta = {
         "company": company,
@@ -103,11 +115,15 @@ def add(
         "source_url": source_url,
         "license": license,
     }
-    failed = added = 0
-    not_decks: list = []
     # a bar while a PDF's pages render (a 300-page one took 37 s in silence); none in a
     # log or a script, where add's own lines say what it did
     progress = Progress(quiet=not err.is_terminal)
+    if replace is not None:
+        _replace_slides(corpus, replace, paths, meta, progress, config)
+        return
+    failed = added = 0
+    not_decks: list = []
+    companies = deck_companies(corpus)  # to note a new export added beside its old deck
     for deck in [[p] for p in decks_in(paths, not_decks)] if each else [paths]:
         if each and (corpus / safe_slug(deck[0].stem)).exists():
             err.print(f"{deck[0]}: already in the corpus as {corpus / safe_slug(deck[0].stem)}; "
@@ -144,19 +160,69 @@ def add(
             err.print(f"  its folder and URLs are named {deck_dir.name}; for a readable name, "
                       f"rename the folder before the first build (mv {deck_dir} "
                       f"{deck_dir.parent}/<name>) or add it with --slug", highlight=False)
-        for problem in skipped:  # files of a given folder that are not slides
-            err.print(f"  skipped {printable(problem.path)}: {problem.reason}", highlight=False)
-        for problem in notes:  # imported, but not all of it is used (a multi-page TIFF)
-            err.print(f"  note: {printable(problem.path)}: {problem.reason}", highlight=False)
+        _say_skipped_and_notes(skipped, notes)
+        new_company = deck_companies(corpus, [deck_dir.name])[deck_dir.name]
+        for other, its_company in companies.items():  # two decks of one company are fine
+            if its_company.casefold() == new_company.casefold():
+                err.print(f"  note: deck {other} has the same company ({printable(its_company)})"
+                          f"; to update that deck instead, use --replace {other} (after "
+                          f"rm -r {shlex.quote(str(deck_dir))})", highlight=False, markup=False)
+        companies[deck_dir.name] = new_company
         print(deck_dir)
         added += 1
     for problem in not_decks:  # a folder's link to a file outside it (--each)
         err.print(f"skipped {printable(problem.path)}: {problem.reason}", highlight=False)
-    if added:  # the same config: from another folder, `deckgen build` reads another corpus
-        build = "deckgen build" + (f" --config {shlex.quote(str(config))}" if config else "")
-        err.print(f"run `{printable(build)}` to process the new slides", highlight=False)
+    if added:
+        _say_build(config)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _replace_slides(corpus: Path, slug: str, paths: list[Path], meta: dict,
+                    progress: Progress, config: Path | None) -> None:
+    """`add --replace`: the deck's slides swapped for a new export's, and said."""
+    from deckgen.corpus import printable
+    from deckgen.corpus_edit import replace_deck
+
+    skipped: list = []
+    notes: list = []
+    done = replace_deck(corpus, slug, paths, meta=meta, skipped=skipped, notes=notes,
+                        progress=progress)
+    source = printable(str(paths[0])) if len(paths) == 1 else f"the {len(paths)} paths given"
+    fields = ", ".join(done.fields_set)
+    if done.same:
+        set_there = f"; {fields} set in its deck.toml" if fields else ""
+        err.print(f"{slug} has these very slides already (those of {source}); nothing "
+                  f"replaced{set_there}", highlight=False, markup=False)
+    else:
+        labels = (" (its [sections] hand labels are on page numbers: the next build warns of "
+                  "any whose slide moved)") if done.hand_labels else ""
+        err.print(f"replaced the {done.old_slides} slide{'' if done.old_slides == 1 else 's'} "
+                  f"of {slug} with {done.new_slides} "
+                  f"from {source}; deck.toml kept{f', with {fields} set' if fields else ''}"
+                  f"{labels}", highlight=False,
+                  markup=False)
+    _say_skipped_and_notes(skipped, [] if done.same else notes)  # notes: how slides are stored
+    print(done.deck_dir)
+    if not done.same:
+        _say_build(config)
+
+
+def _say_skipped_and_notes(skipped: list, notes: list) -> None:
+    from deckgen.corpus import printable
+
+    for problem in skipped:  # files of a given folder that are not slides
+        err.print(f"  skipped {printable(problem.path)}: {problem.reason}", highlight=False)
+    for problem in notes:  # imported, but not all of it is used (a multi-page TIFF)
+        err.print(f"  note: {printable(problem.path)}: {problem.reason}", highlight=False)
+
+
+def _say_build(config: Path | None) -> None:
+    from deckgen.corpus import printable
+
+    # the same config: from another folder, `deckgen build` reads another corpus
+    build = "deckgen build" + (f" --config {shlex.quote(str(config))}" if config else "")
+    err.print(f"run `{printable(build)}` to process the new slides", highlight=False)
 
 
 @app.command(short_help="List the least sure section labels, to check first.")

@@ -11,6 +11,7 @@ import shutil
 import tomllib
 import unicodedata
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.corpus import (
@@ -152,91 +153,24 @@ def add_deck(
     build will make of an imported file that the user may want to know (only the first
     page of a multi-page TIFF is a slide) goes to ``notes``. A PDF's pages are rendered
     one by one, on ``progress`` (a 300-page one takes ~40 s)."""
-    meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
-    for key, value in meta.items():
-        if isinstance(value, str):
-            meta[key] = _utf8_text(value, f"--{key.replace('_', '-')}: not valid UTF-8 text; "
-                                   "pass it as UTF-8")
-    if "source_url" in meta and (bad_url := source_url_problem(str(meta["source_url"]))):
-        raise BadInputError(f"--source-url {bad_url}")  # never written to deck.toml
+    meta = _given_meta(meta)
     skipped = [] if skipped is None else skipped
     notes = [] if notes is None else notes
-    files = input_files(inputs, skipped)
-    if not files:
-        raise BadInputError("no slide images, PDF or presentation found in the given paths"
-                            + _some_of(skipped))
-    documents = [f for f in files if f.suffix.lower() in DOCUMENT_EXTENSIONS]
-    if documents and len(files) > 1:  # `deckgen add *.pdf` means several decks
-        raise BadInputError(
-            f"{len(files)} files found, {len(documents)} of them PDFs or presentations: one "
-            "deck is one PDF or presentation, or a set of slide images; use --each to import "
-            "every PDF or presentation as its own deck"
-        )
+    files = _deck_files(inputs, skipped)
     # what the deck is called: --company, else its file or folder name (--slug names
     # only the folder: "nandu-es" is no company name, "Ñandú Compañía.pdf" is)
     name = meta.get("company") or _utf8_text(
         Path(inputs[0]).stem, f"{printable(str(inputs[0]))}: file name is not valid UTF-8 "
         "(a zip made on Windows?); rename it or pass --company")
     name = unicodedata.normalize("NFC", str(name))
+    slug_given = slug is not None
     slug = safe_slug(slug or name)
     deck_dir = Path(corpus_root) / slug
     staging = Path(corpus_root) / f".{slug}.adding"
-    named = {Path(p) for p in inputs if Path(p).is_file()}  # given one by one, not found
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        page = 0
-        kept_pdf = None
-        for path in files:
-            if path.suffix.lower() in DOCUMENT_EXTENSIONS:
-                try:
-                    pdf = as_pdf(path, staging / ".converted")
-                    count = pdf_page_count(pdf)
-                except BadInputError as exc:  # say which file, as given
-                    said = str(exc).removeprefix(f"{path.name}: ")
-                    raise BadInputError(f"{path}: {said}") from exc
-                if count > MAX_PDF_PAGES:  # the most a deck.pdf in the corpus is read to
-                    raise BadInputError(f"{path}: {count:,} pages; deckgen imports a deck of "
-                                        f"up to {MAX_PDF_PAGES:,} pages: split it into decks")
-                has_text = False
-                with progress.stage("pages", count) as advance:
-                    for n in range(1, count + 1):
-                        page += 1
-                        png, layer = render_pdf_page_and_text(pdf, n)
-                        has_text |= layer is not None
-                        atomic_write(staging / f"{page:03d}.png", png)
-                        advance()
-                if has_text:  # kept whole: the build reads each page's own words, exactly
-                    kept_pdf = staging / ".deck.pdf"
-                    shutil.copyfile(pdf, kept_pdf)
-                    notes.append(Problem(str(path), f"kept whole as {KEPT_PDF}: its pages' own "
-                                         "text is read exactly, Tesseract reads their pictures"))
-            else:
-                data = path.read_bytes()
-                # refused now, not at the build: a web page or text named .jpg, a cut download
-                reason, pages = _image_problem(data)
-                if reason and path in named:  # named by the user: no deck without it
-                    rest = "; nothing was imported (fix it, or leave it out)"
-                    raise BadInputError(f"{path}: {reason}{rest if len(files) > 1 else ''}")
-                if reason:
-                    skipped.append(Problem(str(path), reason))
-                    continue
-                if pages > 1:  # the build reads the first page, and says so each time
-                    notes.append(Problem(str(path), f"{pages} pages in this TIFF; only the "
-                                         "first is used (split it, or save it as a PDF)"))
-                page += 1
-                suffix = path.suffix.lower()
-                if suffix in CONVERTED_SUFFIXES:
-                    data, suffix = _as_png(data), ".png"
-                atomic_write(staging / f"{page:03d}{'.jpg' if suffix in JPEG_SUFFIXES else suffix}",
-                             data)
-        if not page:  # every file found was skipped
-            raise BadInputError("none of the slide images in the given paths could be read"
-                                + _some_of(skipped))
-        shutil.rmtree(staging / ".converted", ignore_errors=True)
-        staged = sorted((p for p in staging.iterdir()
-                         if p.name != "deck.toml" and not p.name.startswith(".")),
-                        key=lambda p: natural_key(p.name))
+        staged, kept_pdf = _import(files, inputs, staging, skipped, notes, progress)
         # before the name is checked: another --slug would not help a deck imported already
         # (as page images by an older deckgen, or kept whole)
         twin = _same_deck(Path(corpus_root), staged) or (
@@ -249,22 +183,272 @@ def add_deck(
             raise AlreadyImported(f"{inputs[0]}: already in the corpus as {twin} (the same "
                                   "slides); remove that deck first to import it again"
                                   f"{_labels_going_with(twin)}")
-        if deck_dir.exists():
-            raise BadInputError(f"{inputs[0]}: {deck_dir} already exists; pass --slug to "
-                                "choose another name")
+        if deck_dir.exists():  # a new export of that deck, most often
+            other = ("to add this as another deck, choose a --slug not taken" if slug_given
+                     else "add it as another deck with --slug NEW-NAME")
+            raise BadInputError(f"{inputs[0]}: {deck_dir} already exists: {other}, or replace "
+                                "that deck's slides (keeping its deck.toml) with --replace "
+                                f"{slug}")
         # the name as written when the slug cannot spell it ("東京テック", not "Deck A55E0025")
         meta.setdefault("company",
                         safe_slug(name).replace("-", " ").title() if name.isascii() else name)
-        if kept_pdf:  # the pages were rendered to find the deck's twin and to check them
-            for png in staged:
-                png.unlink()
-            kept_pdf.rename(staging / KEPT_PDF)
+        _keep_pdf_whole(staging, staged, kept_pdf)
         atomic_write(staging / "deck.toml", _toml(meta).encode())
         staging.rename(deck_dir)  # the deck appears whole or not at all
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return deck_dir
+
+
+@dataclass
+class Replaced:
+    """What ``replace_deck`` did."""
+
+    deck_dir: Path
+    old_slides: int
+    new_slides: int
+    same: bool  # the deck had these very slides: none replaced
+    fields_set: list[str]  # deck.toml's fields set from the options given
+    hand_labels: int  # in its [sections], on page numbers
+
+
+def replace_deck(
+    corpus_root: Path,
+    slug: str,
+    inputs: list[Path],
+    *,
+    meta: dict[str, str | int | None] | None = None,
+    skipped: list[Problem] | None = None,
+    notes: list[Problem] | None = None,
+    progress: Progress = SILENT,
+) -> Replaced:
+    """Swap the slides of ``corpus/<slug>/`` for a new export's, imported as ``add_deck``
+    imports one; its deck.toml and other files are kept, with the fields of ``meta`` set.
+
+    Imported beside the deck first, then swapped by two renames, the old slides removed
+    last: a failed or interrupted import leaves the deck as it was, and so does a run
+    killed between the renames (the next replace puts it back)."""
+    corpus_root = Path(corpus_root)
+    deck_dir = corpus_root / slug
+    old = corpus_root / f".{slug}.replaced"
+    if old.is_dir() and not deck_dir.exists() and not deck_dir.is_symlink():
+        old.rename(deck_dir)  # a replace killed between its renames
+    shutil.rmtree(old, ignore_errors=True)  # or killed while removing the old slides
+    if deck_dir.is_symlink():  # the renames would swap the link, not the deck
+        raise BadInputError(f"--replace {slug}: {deck_dir} is a link; replace the deck "
+                            "folder it links to")
+    if not SLUG_RE.match(slug) or not deck_dir.is_dir():
+        near = _deck_meant(corpus_root, slug) if corpus_root.is_dir() else None
+        hint = f"; did you mean --replace {near}?" if near else " (add it without --replace)"
+        raise BadInputError(f"--replace {slug}: no deck {slug!r} in {corpus_root}{hint}")
+    meta = _given_meta(meta)
+    toml = _deck_toml_with(deck_dir, meta, corpus_root)  # refused before any work
+    skipped = [] if skipped is None else skipped
+    notes = [] if notes is None else notes
+    files = _deck_files(inputs, skipped)
+    old_slides = len(scan_deck(deck_dir, corpus_root, []))  # as the build counts them
+    hand_labels = len(hand_labelled_pages(corpus_root, slug) or ())
+    staging = corpus_root / f".{slug}.replacing"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        staged, kept_pdf = _import(files, inputs, staging, skipped, notes, progress)
+        twin = _same_deck(corpus_root, staged) or (
+            kept_pdf and _same_deck(corpus_root, [kept_pdf]))
+        if twin and twin != deck_dir:  # the corpus would hold the same slides twice
+            raise AlreadyImported(f"{inputs[0]}: already in the corpus as {twin} (the same "
+                                  f"slides); {deck_dir} was left as it was")
+        result = Replaced(deck_dir, old_slides, len(staged), twin == deck_dir, list(meta),
+                          hand_labels)
+        if result.same:  # nothing to swap; the fields given are set all the same
+            if meta:
+                atomic_write(deck_dir / "deck.toml", toml)
+            shutil.rmtree(staging)
+            return result
+        _keep_pdf_whole(staging, staged, kept_pdf)
+        for path in deck_dir.iterdir():  # all but its slides: deck.toml, the curator's notes
+            if _is_slide_file(path):
+                continue
+            if path.name == "deck.toml" and meta:
+                atomic_write(staging / path.name, toml)
+            elif path.is_dir() and not path.is_symlink():
+                shutil.copytree(path, staging / path.name, symlinks=True)
+            else:
+                shutil.copy2(path, staging / path.name, follow_symlinks=False)
+        deck_dir.rename(old)
+        staging.rename(deck_dir)
+    except BaseException:
+        if old.is_dir() and not deck_dir.exists():
+            old.rename(deck_dir)  # interrupted between the renames
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)  # the old slides, once the new ones are in place
+    return result
+
+
+def _is_slide_file(path: Path) -> bool:
+    """A file of a deck folder the build reads as slides (an image or a PDF)."""
+    return (not path.name.startswith(".") and path.suffix.lower() in
+            (*IMAGE_EXTENSIONS, PDF_EXTENSION) and (path.is_file() or path.is_symlink()))
+
+
+def _given_meta(meta: dict[str, str | int | None] | None) -> dict[str, str | int]:
+    """The deck.toml fields given as options, checked as ``add`` writes them."""
+    meta = {k: v for k, v in (meta or {}).items() if v not in (None, "")}
+    for key, value in meta.items():
+        if isinstance(value, str):
+            meta[key] = _utf8_text(value, f"--{key.replace('_', '-')}: not valid UTF-8 text; "
+                                   "pass it as UTF-8")
+    if "source_url" in meta and (bad_url := source_url_problem(str(meta["source_url"]))):
+        raise BadInputError(f"--source-url {bad_url}")  # never written to deck.toml
+    return meta
+
+
+def _deck_files(inputs: list[Path], skipped: list[Problem]) -> list[Path]:
+    """The files of one deck among ``inputs`` (``input_files``); none, or a PDF among
+    others, is an error."""
+    files = input_files(inputs, skipped)
+    if not files:
+        raise BadInputError("no slide images, PDF or presentation found in the given paths"
+                            + _some_of(skipped))
+    documents = [f for f in files if f.suffix.lower() in DOCUMENT_EXTENSIONS]
+    if documents and len(files) > 1:  # `deckgen add *.pdf` means several decks
+        raise BadInputError(
+            f"{len(files)} files found, {len(documents)} of them PDFs or presentations: one "
+            "deck is one PDF or presentation, or a set of slide images; use --each to import "
+            "every PDF or presentation as its own deck"
+        )
+    return files
+
+
+def _import(files: list[Path], inputs: list[Path], staging: Path, skipped: list[Problem],
+            notes: list[Problem], progress: Progress) -> tuple[list[Path], Path | None]:
+    """Write ``files`` into ``staging`` as a deck's slides, checked and converted: its slide
+    images in order, and a PDF to keep whole (``_keep_pdf_whole``) or None."""
+    named = {Path(p) for p in inputs if Path(p).is_file()}  # given one by one, not found
+    page = 0
+    kept_pdf = None
+    for path in files:
+        if path.suffix.lower() in DOCUMENT_EXTENSIONS:
+            try:
+                pdf = as_pdf(path, staging / ".converted")
+                count = pdf_page_count(pdf)
+            except BadInputError as exc:  # say which file, as given
+                said = str(exc).removeprefix(f"{path.name}: ")
+                raise BadInputError(f"{path}: {said}") from exc
+            if count > MAX_PDF_PAGES:  # the most a deck.pdf in the corpus is read to
+                raise BadInputError(f"{path}: {count:,} pages; deckgen imports a deck of "
+                                    f"up to {MAX_PDF_PAGES:,} pages: split it into decks")
+            has_text = False
+            with progress.stage("pages", count) as advance:
+                for n in range(1, count + 1):
+                    page += 1
+                    png, layer = render_pdf_page_and_text(pdf, n)
+                    has_text |= layer is not None
+                    atomic_write(staging / f"{page:03d}.png", png)
+                    advance()
+            if has_text:  # kept whole: the build reads each page's own words, exactly
+                kept_pdf = staging / ".deck.pdf"
+                shutil.copyfile(pdf, kept_pdf)
+                notes.append(Problem(str(path), f"kept whole as {KEPT_PDF}: its pages' own "
+                                     "text is read exactly, Tesseract reads their pictures"))
+        else:
+            data = path.read_bytes()
+            # refused now, not at the build: a web page or text named .jpg, a cut download
+            reason, pages = _image_problem(data)
+            if reason and path in named:  # named by the user: no deck without it
+                rest = "; nothing was imported (fix it, or leave it out)"
+                raise BadInputError(f"{path}: {reason}{rest if len(files) > 1 else ''}")
+            if reason:
+                skipped.append(Problem(str(path), reason))
+                continue
+            if pages > 1:  # the build reads the first page, and says so each time
+                notes.append(Problem(str(path), f"{pages} pages in this TIFF; only the "
+                                     "first is used (split it, or save it as a PDF)"))
+            page += 1
+            suffix = path.suffix.lower()
+            if suffix in CONVERTED_SUFFIXES:
+                data, suffix = _as_png(data), ".png"
+            atomic_write(staging / f"{page:03d}{'.jpg' if suffix in JPEG_SUFFIXES else suffix}",
+                         data)
+    if not page:  # every file found was skipped
+        raise BadInputError("none of the slide images in the given paths could be read"
+                            + _some_of(skipped))
+    shutil.rmtree(staging / ".converted", ignore_errors=True)
+    staged = sorted((p for p in staging.iterdir() if not p.name.startswith(".")),
+                    key=lambda p: natural_key(p.name))
+    return staged, kept_pdf
+
+
+def _keep_pdf_whole(staging: Path, staged: list[Path], kept_pdf: Path | None) -> None:
+    """A PDF whose pages carry text is the deck's slides as deck.pdf; its pages were
+    rendered only to find the deck's twin and to check them."""
+    if kept_pdf:
+        for png in staged:
+            png.unlink()
+        kept_pdf.rename(staging / KEPT_PDF)
+
+
+def _deck_toml_with(deck_dir: Path, meta: dict, corpus_root: Path) -> bytes | None:
+    """deck.toml's bytes with the fields of ``meta`` set as ``add`` writes them (None when
+    nothing is set). Edited as text, so its comments, order and [sections] stay as written;
+    the result must read as the old table with those fields changed, else it is refused."""
+    if not meta:
+        return None
+    toml_path = deck_dir / "deck.toml"
+    if not toml_path.exists() and not toml_path.is_symlink():
+        return _toml(meta).encode()
+    options = ", ".join(f"--{k.replace('_', '-')}" for k in meta)
+    if bad := link_problem(toml_path, corpus_root) or (
+            None if toml_path.is_file() else "not a regular file"):
+        raise BadInputError(f"{toml_path}: {bad}; leave out {options}")
+    raw = toml_path.read_bytes()
+    bom = "\ufeff" if raw.startswith(codecs.BOM_UTF8) else ""
+    try:
+        text = raw.decode("utf-8-sig")
+        before = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"{toml_path}: not UTF-8 text; save it as UTF-8, or leave out "
+                            f"{options}") from exc
+    except TOML_ERRORS as exc:
+        raise BadInputError(f"{toml_path}: fix it first, it does not read as TOML "
+                            f"({toml_error(exc)}); or leave out {options}") from exc
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += newline
+    written = _toml(meta)
+    for entry in written.splitlines():
+        key = entry.partition(" ")[0]
+        tables = next((i for i, ln in enumerate(lines) if _TABLE_HEADER.match(ln)), len(lines))
+        field = re.compile(rf"""^\s*(?:{key}|"{key}"|'{key}')\s*=""")
+        at = next((i for i in range(tables) if field.match(lines[i])), None)
+        if at is None:  # after the last field, before [sections]
+            at = 1 + max((i for i in range(tables) if lines[i].strip()), default=-1)
+            lines.insert(at, "")
+        lines[at] = entry + newline
+    edited = "".join(lines)
+    try:
+        done = tomllib.loads(edited) == {**before, **tomllib.loads(written)}
+    except tomllib.TOMLDecodeError:
+        done = False
+    if not done:
+        raise BadInputError(f"{toml_path}: its fields are written in a form this command does "
+                            f"not edit; set them there by hand, or leave out {options}")
+    return (bom + edited).encode("utf-8")
+
+
+def deck_companies(corpus_root: Path, slugs: list[str] | None = None) -> dict[str, str]:
+    """Each deck's company as the site shows it (its folder's name when deck.toml has
+    none), by slug: of ``slugs``, or of every deck in the corpus."""
+    corpus_root = Path(corpus_root)
+    if slugs is None:
+        slugs = sorted(d.name for d in corpus_root.iterdir() if SLUG_RE.match(d.name)
+                       and d.is_dir() and not link_problem(d, corpus_root)
+                       ) if corpus_root.is_dir() else []
+    return {slug: read_deck_meta(corpus_root / slug, [], corpus_root).company
+            for slug in slugs}
 
 
 def _utf8_text(text: str, problem: str) -> str:

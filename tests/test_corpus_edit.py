@@ -674,3 +674,147 @@ def test_adding_a_deck_again_says_its_hand_labels_would_go_with_it(tmp_path):
     renamed = _deckgen(*add[:-1], "Acme Two")  # the same slides under another name
     assert "already in the corpus as" in renamed.stderr
     assert "holds 2 labels set by hand" in renamed.stderr
+
+
+# --- a new export of a deck: `add --replace` (QA-85 #2) --------------------------------
+HAND_WRITTEN_TOML = ('# from the founders, 2023\ncompany = "Quillpay"\nlicense = "CC-BY-4.0"\n'
+                     'source_url = "https://example.com/quillpay"\n\n'
+                     '[sections]\n1 = "cover"\n2 = "team"\n')
+
+
+def _quillpay(corpus: Path) -> Path:
+    """A deck of two image slides with a deck.toml written by hand."""
+    deck = _two_slide_deck(corpus, "quillpay")
+    (deck / "deck.toml").write_text(HAND_WRITTEN_TOML)
+    (deck / "notes.txt").write_text("the curator's notes")
+    return deck
+
+
+def _files(deck: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(deck.iterdir())}
+
+
+def test_replace_swaps_a_deck_s_slides_for_a_new_export_and_keeps_its_deck_toml(tmp_path):
+    corpus = tmp_path / "corpus"
+    deck = _quillpay(corpus)
+    _blank_pdf(tmp_path / "quillpay deck v3.pdf", 3)
+    replaced = _deckgen("add", str(tmp_path / "quillpay deck v3.pdf"), "--corpus", str(corpus),
+                        "--replace", "quillpay", "--year", "2023")
+    assert replaced.returncode == 0, replaced.stderr
+    assert (f"replaced the 2 slides of quillpay with 3 from {tmp_path}/quillpay deck v3.pdf; "
+            "deck.toml kept, with year set (its [sections] hand labels are on page numbers: "
+            "the next build warns of any whose slide moved)") in " ".join(replaced.stderr.split())
+    assert "deckgen build" in replaced.stderr and replaced.stdout.strip() == str(deck)
+    assert sorted(p.name for p in deck.iterdir()) == ["001.png", "002.png", "003.png",
+                                                       "deck.toml", "notes.txt"]
+    assert (deck / "deck.toml").read_text() == HAND_WRITTEN_TOML.replace(
+        'quillpay"\n\n', 'quillpay"\nyear = 2023\n\n')
+    assert (deck / "notes.txt").read_text() == "the curator's notes"
+    assert [p.name for p in corpus.iterdir()] == ["quillpay"]  # no temp folder left
+    built = scan(corpus)
+    assert len(built.slides) == 3 and built.decks["quillpay"].license == "CC-BY-4.0"
+    assert [p.path for p in built.problems] == ["quillpay/notes.txt"]  # kept, as it was
+
+    kept = _files(deck)  # the very same export again: nothing to do, and said
+    again = _deckgen("add", str(tmp_path / "quillpay deck v3.pdf"), "--corpus", str(corpus),
+                     "--replace", "quillpay")
+    assert again.returncode == 0, again.stderr
+    assert "quillpay has these very slides already" in again.stderr
+    assert "nothing replaced" in again.stderr and "deckgen build" not in again.stderr
+    assert _files(deck) == kept and [p.name for p in corpus.iterdir()] == ["quillpay"]
+
+
+@pytest.mark.parametrize("bad", ["html.jpg", "corrupt.pdf"])
+def test_a_replace_that_fails_leaves_the_deck_as_it_was(tmp_path, bad):
+    corpus = tmp_path / "corpus"
+    deck = _quillpay(corpus)
+    before = _files(deck)
+    (tmp_path / "html.jpg").write_text("<!DOCTYPE html><html><body>Quillpay</body></html>")
+    (tmp_path / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>\ngarbage")
+    failed = _deckgen("add", str(tmp_path / bad), "--corpus", str(corpus), "--replace",
+                      "quillpay", "--year", "2023")
+    assert failed.returncode == EXIT_BAD_INPUT, failed.stderr
+    assert bad in failed.stderr and "Traceback" not in failed.stderr
+    assert _files(deck) == before
+    assert [p.name for p in corpus.iterdir()] == ["quillpay"]
+
+
+def test_replace_refuses_a_deck_not_there_or_slides_of_another_deck(tmp_path):
+    corpus = tmp_path / "corpus"
+    _quillpay(corpus)
+    other = _two_slide_deck(corpus, "acme")
+    typo = _deckgen("add", str(other), "--corpus", str(corpus), "--replace", "quilpay")
+    assert typo.returncode == EXIT_BAD_INPUT
+    assert "no deck 'quilpay'" in typo.stderr and "did you mean --replace quillpay?" in typo.stderr
+    before = _files(corpus / "quillpay")
+    twice = _deckgen("add", str(other), "--corpus", str(corpus), "--replace", "quillpay")
+    assert twice.returncode == EXIT_BAD_INPUT and "already in the corpus as" in twice.stderr
+    assert _files(corpus / "quillpay") == before
+    both = _deckgen("add", str(other), "--corpus", str(corpus), "--replace", "quillpay",
+                    "--slug", "quillpay")
+    assert both.returncode != 0 and "leave out --slug" in both.stderr
+
+
+def test_a_replace_killed_between_its_renames_is_put_right_by_the_next(tmp_path):
+    corpus = tmp_path / "corpus"
+    deck = _quillpay(corpus)
+    deck.rename(corpus / ".quillpay.replaced")  # what a kill after the first rename leaves
+    _blank_pdf(tmp_path / "v3.pdf", 3)
+    done = _deckgen("add", str(tmp_path / "v3.pdf"), "--corpus", str(corpus), "--replace",
+                    "quillpay")
+    assert done.returncode == 0, done.stderr
+    assert "replaced the 2 slides of quillpay with 3" in done.stderr
+    assert (deck / "deck.toml").read_text() == HAND_WRITTEN_TOML
+    assert [p.name for p in corpus.iterdir()] == ["quillpay"]
+
+
+def test_an_interrupted_replace_leaves_the_deck_as_it_was(tmp_path):
+    import signal
+    import time
+
+    corpus = tmp_path / "corpus"
+    deck = _quillpay(corpus)
+    before = _files(deck)
+    _blank_pdf(tmp_path / "long.pdf", 1000)  # pages enough to be mid-import when signalled
+    proc = subprocess.Popen([sys.executable, "-m", "deckgen", "add", "--corpus", str(corpus),
+                             str(tmp_path / "long.pdf"), "--replace", "quillpay"],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(corpus.glob(".*/*.png")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert _files(deck) == before and [p.name for p in corpus.iterdir()] == ["quillpay"]
+
+
+def test_a_deck_that_exists_is_told_of_replace_and_never_to_pass_the_slug_it_has(tmp_path):
+    corpus = tmp_path / "corpus"
+    _quillpay(corpus)
+    shot = tmp_path / "quillpay.jpg"
+    shot.write_bytes(image_bytes("green"))
+    plain = _deckgen("add", str(shot), "--corpus", str(corpus))
+    assert plain.returncode == EXIT_BAD_INPUT
+    said = " ".join(plain.stderr.split())
+    assert (f"{corpus}/quillpay already exists: add it as another deck with --slug NEW-NAME, or "
+            "replace that deck's slides (keeping its deck.toml) with --replace quillpay") in said
+    slugged = _deckgen("add", str(shot), "--corpus", str(corpus), "--slug", "quillpay")
+    assert slugged.returncode == EXIT_BAD_INPUT
+    assert "--replace quillpay" in slugged.stderr and "--slug NEW-NAME" not in slugged.stderr
+    assert "pass --slug" not in slugged.stderr
+
+
+def test_a_new_deck_of_a_company_already_in_the_corpus_is_noted_with_replace(tmp_path):
+    corpus = tmp_path / "corpus"
+    _quillpay(corpus)
+    shot = tmp_path / "v3.jpg"
+    shot.write_bytes(image_bytes("green"))
+    added = _deckgen("add", str(shot), "--corpus", str(corpus), "--company", "QuillPay",
+                     "--slug", "quillpay-2024")
+    assert added.returncode == 0, added.stderr  # two decks of one company are legitimate
+    assert ("note: deck quillpay has the same company (Quillpay); to update that deck instead, "
+            "use --replace quillpay") in " ".join(added.stderr.split())
+    assert sorted(p.name for p in corpus.iterdir()) == ["quillpay", "quillpay-2024"]
+    (tmp_path / "other.jpg").write_bytes(image_bytes("yellow"))
+    unrelated = _deckgen("add", str(tmp_path / "other.jpg"), "--corpus", str(corpus))
+    assert unrelated.returncode == 0 and "same company" not in unrelated.stderr
