@@ -8,9 +8,11 @@ definition of everything that decides a ranking:
   Japanese, Korean, Thai, Lao, Khmer and Myanmar runs cut into pairs of characters, the
   other runs between them without their end dots: "พ.ศ.2567" is "2567", as the query cuts
   it (``text.search_pieces``); lower case, Latin accents and Arabic/Hebrew spellings
-  folded (``fold``), Whoosh's stop words and "our" + minimum length 2, then ``stem_word``:
-  Porter from ``whoosh.lang.porter``, the article off Arabic and Hebrew words);
-  ``tests/tokenize_cases.json`` pins it for both sides;
+  folded (``fold``), Whoosh's stop words and "our" + minimum length 2, an amount as its
+  value ("$4.2M", "4.2 million": "4200000", with "4.2" beside it in the index:
+  ``_AmountFilter``), then ``stem_word``: Porter from ``whoosh.lang.porter``, the article
+  off Arabic and Hebrew words; "R&D" is one token); ``tests/tokenize_cases.json`` pins it
+  for both sides;
 * the query: free words and ``"quoted phrases"``, every clause required
   (AND), each clause matched in any of ``SEARCH_FIELDS`` (OR); a run of letters cut
   into pairs (``text.PAIRED_LETTERS``) is a phrase of its pairs, and a quoted phrase
@@ -55,23 +57,28 @@ from .errors import ConfigError, DeckgenError
 from .files import sha256_bytes, write_if_changed
 from .records import SECTION_TITLES, DeckMeta, SectionResult, Slide
 from .text import (
+    AMOUNT_WORD,
+    AMPERSAND_SPACES,
+    AMPERSAND_WORD,
+    DECIMAL_COMMA,
     DIGIT_GROUPS,
     PAIRED_LETTERS,
     PHRASE_GAP,
     THOUSANDS,
     UNSPACED_PAIR,
     WORD_CHARS,
+    amount_forms,
     facet_key,
     fold,
     search_runs,
 )
 
-VERSION = "17"  # bump when the schema, tokenization or export format changes
+VERSION = "18"  # bump when the schema, tokenization or export format changes
 # of search/entry.json and the files it names. Bump it too whenever tokenization changes in a
 # way an old page would search wrongly: besides VERSION (search.js's INDEX_VERSION), which only
 # pages of index 8 on check, a page left open from before checks this number only, and only a
 # new one makes it say the index was updated (search.js's FORMAT_VERSION is held to it).
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 # Whoosh's stop words and "our": "our team", "our solution" ask for the section, and few
 # slides that show one say "our" (search.js's STOP_WORDS is the same list)
@@ -79,11 +86,13 @@ STOP_WORDS = frozenset(WHOOSH_STOP_WORDS | {"our"})
 
 class _FoldFilter(Filter):
     """``text.fold``: "equipe" finds "L'équipe" (search.js's fold is the same); "1,200"
-    is "1200" (after _PiecesFilter, so a mark still spans the separators)."""
+    is "1200" (after _PiecesFilter, so a mark still spans the separators), "4,2m" "4.2m";
+    "R & D" is "r&d"."""
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = THOUSANDS.sub("", fold(token.text))
+            text = THOUSANDS.sub("", DECIMAL_COMMA.sub(".", fold(token.text)))
+            token.text = AMPERSAND_SPACES.sub("&", text)
             yield token
 
 
@@ -128,17 +137,39 @@ class _RunBreakFilter(Filter):
             yield token
 
 
+class _AmountFilter(Filter):
+    """``text.amount_forms``: "$4.2M", "4.2 million" and "4,200,000" are "4200000". The index
+    (Whoosh's mode "index") also holds, at the same position, the number as written, so "4.2"
+    finds "$4.2M", and a magnitude written apart ("million"); a query asks for the amount
+    only. ``token.stacked``: a term at the position of the one before (search.js's analyze
+    gives them as a token's ``also``). Last: the stop words' renumbering would part them."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            amount, *also = amount_forms(token.text)
+            token.text, token.stacked = amount, False
+            yield token
+            if token.mode != "index":
+                continue
+            for word in also:  # the "4" of "$4M" is too short, as any one-letter word
+                if len(word) >= 2 and word not in STOP_WORDS:
+                    token.text, token.stacked, token.gap = word, True, False
+                    yield token
+
+
 # Whoosh's StemmingAnalyzer with the fold before the stop words (and their two-letter minimum)
 # Whoosh's \w+(\.?\w+)* with marks and joiners inside words, and a number's thousands
 # separators ("1,200", "$10,000,000": they go in _FoldFilter; split, "2,000 users" was
 # "000" and found every number in thousands) (search.js's TOKEN_RE)
 # A word's letters end where a number with separators starts ("売上1,200万円", "INR1,000",
 # and after a stop, "Rs.12,000"): a query cuts Chinese, Japanese and Thai runs off first, and
-# so reads "1,200" whole too.
-_TOKENS = (rf"{DIGIT_GROUPS}(\.?[{WORD_CHARS}]+)*|[{WORD_CHARS}]+?(?={DIGIT_GROUPS})"
+# so reads "1,200" whole too. First, an amount ("4.2 million", "€4,2M") and letters joined
+# by "&" ("R&D"): each one token (text.AMOUNT_WORD, AMPERSAND_WORD).
+_TOKENS = (rf"{AMOUNT_WORD}|{AMPERSAND_WORD}"
+           rf"|{DIGIT_GROUPS}(\.?[{WORD_CHARS}]+)*|[{WORD_CHARS}]+?(?={DIGIT_GROUPS})"
            rf"|[{WORD_CHARS}]+(\.(?!{DIGIT_GROUPS})[{WORD_CHARS}]+)*")
 _UNSTEMMED = (RegexTokenizer(_TOKENS) | _PiecesFilter() | LowercaseFilter() | _FoldFilter()
-              | StopFilter(stoplist=STOP_WORDS) | _RunBreakFilter())
+              | StopFilter(stoplist=STOP_WORDS) | _RunBreakFilter() | _AmountFilter())
 
 
 # Arabic: the article comes off, alone or after و ب ك ف (and, with, as, so) or as لل (for
@@ -221,9 +252,10 @@ class IndexMissingError(DeckgenError):
     pass
 
 
-def tokenize(text: str) -> list[str]:
-    """The index terms of ``text``, exactly as Whoosh indexes them."""
-    return [t.text for t in ANALYZER(text)]
+def tokenize(text: str, *, query: bool = False) -> list[str]:
+    """The index terms of ``text``, exactly as Whoosh indexes them; ``query``: as a query
+    reads it (an amount without the terms the index adds at its place: ``_AmountFilter``)."""
+    return [t.text for t in ANALYZER(text, mode="" if query else "index")]
 
 
 _stem = lru_cache(maxsize=200_000)(stem_word)  # a corpus has few distinct words; stemming is slow
@@ -234,8 +266,8 @@ def _surface_stems_at(text: str) -> list[tuple[str, str, int]]:
     0): one apart, two across a ``_RunBreakFilter`` gap."""
     out = []
     pos = -1
-    for t in _UNSTEMMED(text):
-        pos += 1 + t.gap
+    for t in _UNSTEMMED(text, mode="index"):
+        pos += 0 if t.stacked else 1 + t.gap
         out.append((t.text, _stem(t.text), pos))
     return out
 
@@ -356,7 +388,7 @@ def parse_query(query: str) -> list[Clause]:
             clauses.append(("phrase" if len(terms) > 1 else "term", tuple(terms), tuple(offsets)))
 
     def terms_of(text: str) -> None:
-        clauses.extend(("term", (t,), (0,)) for t in tokenize(text))
+        clauses.extend(("term", (t,), (0,)) for t in tokenize(text, query=True))
 
     for phrase, free in _QUERY_PART.findall(query):
         if not free:

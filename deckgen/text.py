@@ -4,7 +4,8 @@ facets and OCR.
 A word's characters (``WORD_CHARS``, with every combining mark), how search spells a word
 on both sides (``fold``: Latin accents, Arabic and Hebrew spellings), what one token is
 searched as (``search_pieces``: NFKC, every script's digits as 0-9, Chinese, Japanese,
-Korean, Thai, Lao, Khmer and Myanmar runs as pairs), a filter value's key (``facet_key``),
+Korean, Thai, Lao, Khmer and Myanmar runs as pairs), an amount ("$4.2M", "4.2 million":
+``amount_forms``) and "R&D" (``AMPERSAND_WORD``), a filter value's key (``facet_key``),
 and the script ranges OCR's word joining reads (``CJK_LETTERS``, ``UNSPACED``...).
 
 Its JavaScript twin is site_templates/static/search.js; tests/tokenize_cases.json keeps
@@ -122,6 +123,47 @@ JOINERS = "\u200c\u200d"
 DIGIT_GROUPS = r"\d{1,3}(?:[,\uff0c\u066c]\d{2,3}){0,8}[,\uff0c\u066c]\d{3}(?!\d)"
 THOUSANDS = re.compile("[,\u066c]")
 WORD_CHARS = f"\\w{MARKS}{JOINERS}"  # a regex class body
+
+# An amount: a number and its magnitude, attached ("$4.2M", "226K", "$77bn") or one space
+# apart ("4.2 million", "$2 M"), is searched as its value written out, "4200000", as
+# "4,200,000" is: each way of writing it finds the others (``amount_forms``). search.js's
+# MAGNITUDES and amountForms are the same.
+MAGNITUDES = {"k": 3, "thousand": 3, "m": 6, "mm": 6, "mn": 6, "mio": 6, "million": 6,
+              "b": 9, "bn": 9, "billion": 9, "t": 12, "tn": 12, "trillion": 12}
+# An amount is one token: a number, a decimal point or comma ("€4,2M", "5,5 Mio": 5.5, where
+# "5,5" alone is two words), then its magnitude in any case, attached or a space apart, not
+# before more of a word, an "&" or a hyphen ("4 months", "3 M&A deals", "500 K-12 schools")
+AMOUNT_WORD = (rf"(?:{DIGIT_GROUPS}|\d+)(?:\.\d+|,\d{{1,2}}(?!\d))? ?(?:"
+               + "|".join("".join(f"[{c}{c.upper()}]" for c in word) for word in MAGNITUDES)
+               + rf")(?![{WORD_CHARS}&-])")
+DECIMAL_COMMA = re.compile(r",(?=[0-9]{1,2} ?[a-z])")  # in a folded amount, before THOUSANDS
+_AMOUNT = re.compile(rf"([0-9]+(?:\.[0-9]+)?)( ?)({'|'.join(MAGNITUDES)})")
+# "R&D", "P&L", "M&A", "AT&T": Latin letters joined by "&", one or two each and one part a
+# single letter, are one word (apart, each was too short to search), and so are single
+# letters with a space around the "&" ("R & D"); "AI&ML" and "AI & ML" stay two words.
+# Eight parts at most: a hostile "ab&ab&…" is rescanned from each start.
+AMPERSAND_WORD = (r"(?:(?=(?:[A-Za-z]{1,2}&){0,7}[A-Za-z](?![A-Za-z]))"
+                  r"[A-Za-z]{1,2}(?:&[A-Za-z]{1,2}){1,7}"
+                  rf"|[A-Za-z](?: ?& ?[A-Za-z]){{1,7}})(?![{WORD_CHARS}])")
+AMPERSAND_SPACES = re.compile(" ?& ?")
+
+
+def amount_forms(word: str) -> tuple[str, ...]:
+    """A folded word as search reads it, then what the index also holds at its place: an
+    amount's value, its number as written and a magnitude written apart ("4.2m": "4200000",
+    "4.2"; "2 million": "2000000", "2", "million"), exactly (no rounding); else ``(word,)``."""
+    match = _AMOUNT.fullmatch(word)
+    if not match:
+        return (word,)
+    number, apart, magnitude = match.groups()
+    whole, _, fraction = number.partition(".")
+    zeros = MAGNITUDES[magnitude]
+    fraction = fraction.ljust(zeros, "0")
+    value = (whole + fraction[:zeros]).lstrip("0") or "0"
+    if rest := fraction[zeros:].rstrip("0"):
+        value += "." + rest
+    return (value, number, magnitude) if apart else (value, number)
+
 
 # Arabic and Hebrew as typed on either side of a search: harakat, tatweel and niqqud go;
 # alef with hamza or madda is alef, teh marbuta heh, alef maksura and Farsi yeh are yeh,

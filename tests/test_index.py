@@ -728,6 +728,40 @@ def test_a_number_with_thousands_commas_is_found_as_written_and_not_by_its_last_
     assert exact == expected  # "200" also completes to "2000" as a prefix, a lower tier
 
 
+AMOUNT_SLIDES = {"a": "Raised $4.2M seed round", "b": "$2M pre-seed; 226K users",
+                 "c": "TAM $77B, SAM 10.5 million", "d": "R&D spend and P&L",
+                 "e": "4.2 percent churn", "f": "Umsatz 4,2 Mio. €"}
+AMOUNT_QUERIES = {  # QA-86: each way of writing an amount finds the others, exactly
+    "4.2": ["a", "e", "f"], "$4.2M": ["a", "f"], "4.2m": ["a", "f"], "4.2 million": ["a", "f"],
+    "$4.2 M": ["a", "f"], "4,200,000": ["a", "f"], '"$4.2M seed"': ["a"], '"4.2 seed"': ["a"],
+    "2 million": ["b"], "$2 million": ["b"], "$2M seed": ["b"], "226,000": ["b"], "226K": ["b"],
+    "77 billion": ["c"], "$77bn": ["c"], "$77B": ["c"], "10.5 million": ["c"], "$10.5M": ["c"],
+    "million": ["c"], "R&D": ["d"], "r&d spend": ["d"], "R & D": ["d"], "P&L": ["d"],
+    "4.2 percent": ["e"]}
+
+
+def test_an_amount_is_found_however_it_is_written_and_r_and_d_is_one_word(tmp_path):
+    # QA-86: "$4.2M" was one word "4.2m": "4.2", "4.2 million" and "$4.2 M" found no slide,
+    # "2 million" no "$2M", "226,000" no "226K"; "R&D" and "P&L" were one-letter words only,
+    # "Type at least two letters to search." (the site and `deckgen search` alike)
+    slides = [make_slide(deck, 1, said, "Slide") for deck, said in AMOUNT_SLIDES.items()]
+    metas = {s.deck: DeckMeta(slug=s.deck, company="Acme") for s in slides}
+    ix.build_index(slides, metas, tmp_path / "build" / "whoosh")
+    ix.export_client_index(slides, metas, tmp_path / "site", urls_for(slides))
+    expected = {q: [f"{deck}/001" for deck in decks] for q, decks in AMOUNT_QUERIES.items()}
+    python = {q: sorted(h["id"] for h in ix.search(tmp_path / "build" / "whoosh", q))
+              for q in AMOUNT_QUERIES}
+    assert python == expected
+    js = run_node_engine(tmp_path / "site" / "search", [{"q": q} for q in AMOUNT_QUERIES], tmp_path)
+    for query, result in zip(AMOUNT_QUERIES, js, strict=True):  # the same hits, the same scores
+        assert_same_ranking(ix.search(tmp_path / "build" / "whoosh", query), result)
+    for query, deck in (("$4.2 M", "a/001"), ("P&L", "d/001")):  # as QA typed them
+        said = subprocess.run([sys.executable, "-m", "deckgen.cli", "search", query, "--json",
+                               "--cache", str(tmp_path / "build")],
+                              capture_output=True, text=True, check=True, timeout=120)
+        assert deck in [json.loads(line)["id"] for line in said.stdout.splitlines()], said.stderr
+
+
 def test_search_js_tolerates_typos_and_completes_prefixes(built, tmp_path):
     base, _ = built
     queries = [{"q": "finacial"}, {"q": "custmers"}, {"q": "marketpl"}, {"q": "pricng"},

@@ -420,7 +420,8 @@ def test_the_home_page_says_nothing_until_asked_and_a_search_link_says_its_count
     page.wait_for_function("() => window.__heard.length > 0", timeout=3000)
     page.wait_for_timeout(900)
     heard = page.evaluate("() => window.__heard")
-    assert len(heard) == 1 and re.fullmatch(r"\d+ slides? for “market”", heard[0]), heard
+    said = r"\d+ slides? for “market”( \(\d+ of them with longer words\))?"  # "marketplace"
+    assert len(heard) == 1 and re.fullmatch(said, heard[0]), heard
     # following a link to a search is asking too: its count, once
     page.goto(url + "index.html?q=market")
     page.wait_for_selector("li.search-hit")
@@ -760,6 +761,11 @@ def test_a_shared_filter_link_matches_whatever_its_spelling(page, server):
 def test_the_page_title_names_the_search(page, server):
     url, _ = server
     page.goto(url + "?q=claims")
+    page.wait_for_selector("li.search-hit")
+    assert page.title() == "“claims” – search – test"
+    # a right-to-left override or a NUL in a shared link does not turn the tab's title around
+    # (QA-86: "\u202eteam – search – deckgen" read backwards); the status line drops them too
+    page.goto(url + "?q=%E2%80%AEclaims%00")
     page.wait_for_selector("li.search-hit")
     assert page.title() == "“claims” – search – test"
     page.goto(url + "?section=solution")
@@ -1638,6 +1644,19 @@ def test_a_long_pasted_query_is_echoed_short_and_offers_its_best_words(page, wor
     wait_for_count(page, 1)
 
 
+def test_a_long_word_no_slide_has_is_echoed_short_and_an_offer_leaves_no_colon(
+        page, words_server):
+    # QA-86: "No slide has “xxxx…”" echoed all 300 letters; "Search for :shops instead?"
+    page.goto(words_server + "?q=" + "x" * 300)
+    said = wait_count(page)
+    assert said.startswith("No slide has “x") and said.endswith("…”."), said
+    assert len(said.split("“", 1)[1].split("”", 1)[0]) <= 60
+    page.goto(words_server + "?q=title:shops")
+    page.wait_for_selector(".search-suggestion")
+    assert wait_count(page) == "No slide has “title”. Search for shops instead?"
+    assert page.errors == []
+
+
 def test_an_abbreviation_no_slide_has_offers_its_expansion(page, words_server):
     page.goto(words_server + "?q=TAM")
     page.wait_for_selector(".search-suggestion")
@@ -1719,7 +1738,8 @@ def test_hits_found_only_through_a_close_spelling_say_so(page, honest_server):
 def test_a_close_spelling_among_exact_hits_is_said_on_its_hit(page, honest_server):
     page.goto(honest_server + "?q=commerce")
     page.wait_for_selector("li.search-hit")
-    assert wait_count(page) == "2 slides for “commerce”"
+    # the one of them that does not say it is counted apart too (QA-86)
+    assert wait_count(page) == "2 slides for “commerce” (1 of them with a similar word)"
     assert exact_ids(page) == ["mkt/001"]
     fuzzy = page.locator("li.search-hit-fuzzy")
     assert fuzzy.get_attribute("data-id") == "mkt/002"
@@ -1727,6 +1747,23 @@ def test_a_close_spelling_among_exact_hits_is_said_on_its_hit(page, honest_serve
     assert fuzzy.locator(".search-hit-meta .search-hit-close").inner_text() == \
         "similar word: commercial"
     assert page.locator("li.search-hit:not(.search-hit-fuzzy) .search-hit-close").count() == 0
+    assert page.errors == []
+
+
+def test_a_hit_found_only_through_the_rest_of_the_word_says_so_beside_exact_ones(
+        page, honest_server):
+    # QA-86: "25 slides for “ARR”", 3 of them "arrive" and OCR junk, none saying so
+    page.goto(honest_server + "?q=commerc")
+    page.wait_for_selector("li.search-hit")
+    assert wait_count(page) == "2 slides for “commerc” (1 of them with a longer word)"
+    assert exact_ids(page) == ["mkt/001"]
+    assert page.locator("li.search-hit-fuzzy .search-hit-close").inner_text() == \
+        "longer word: commercial"
+    # while no slide has the word as typed, its hits are the word being typed: said as before
+    page.goto(honest_server + "?q=commer")
+    page.wait_for_selector("li.search-hit")
+    assert wait_count(page) == "2 slides for “commer”"
+    assert count_in_results(page, ".search-hit-close") == 0
     assert page.errors == []
 
 

@@ -11,11 +11,11 @@
 
 // of search/entry.json and the files it names (deckgen.index.FORMAT_VERSION): bumped too when
 // words are cut otherwise, as a page left open from before INDEX_VERSION checks this only
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 // deckgen.index.VERSION, whose tokenizer this file implements (a test holds the two equal):
 // a page left open across a deploy that changed how words are cut must not search the new
 // index with the old cuts (東京都 found nothing): it says the index was updated instead
-export const INDEX_VERSION = "17";
+export const INDEX_VERSION = "18";
 const readable = (entry) => entry.version === FORMAT_VERSION && entry.builder === INDEX_VERSION;
 
 // ---------------------------------------------------------------- tokenizer
@@ -32,9 +32,35 @@ export const WORD_CHARS = "\\p{L}\\p{N}_\\p{M}\u200c\u200d";
 // (deckgen.text.DIGIT_GROUPS, THOUSANDS)
 const DIGIT_GROUPS = "\\p{Nd}{1,3}(?:[,\uff0c\u066c]\\p{Nd}{2,3}){0,8}[,\uff0c\u066c]\\p{Nd}{3}(?!\\p{Nd})";
 const THOUSANDS = /[,\u066c]/g; // after NFKC, which makes "，" ","
+// An amount, "$4.2M", "226K", "€4,2M" or "4.2 million", is searched as its value written out,
+// "4200000", as "4,200,000" is (deckgen.text.MAGNITUDES, AMOUNT_WORD, amount_forms): one
+// token, not before more of a word, an "&" or a hyphen ("500 K-12 schools")
+const MAGNITUDES = { k: 3, thousand: 3, m: 6, mm: 6, mn: 6, mio: 6, million: 6,
+  b: 9, bn: 9, billion: 9, t: 12, tn: 12, trillion: 12 };
+const AMOUNT_WORD = `(?:${DIGIT_GROUPS}|\\p{Nd}+)(?:\\.\\p{Nd}+|,\\p{Nd}{1,2}(?!\\p{Nd}))? ?(?:`
+  + Object.keys(MAGNITUDES).map((w) => [...w].map((c) => `[${c}${c.toUpperCase()}]`).join("")).join("|")
+  + `)(?![${WORD_CHARS}&-])`;
+const DECIMAL_COMMA = /,(?=[0-9]{1,2} ?[a-z])/g; // in a folded amount, before THOUSANDS
+const AMOUNT = new RegExp(`^([0-9]+(?:\\.[0-9]+)?)( ?)(${Object.keys(MAGNITUDES).join("|")})$`, "u");
+// [the word searched, ...what the index also holds at its place]: "4.2m": ["4200000", "4.2"],
+// "2 million": ["2000000", "2", "million"]; else [word]
+function amountForms(word) {
+  const m = AMOUNT.exec(word);
+  if (!m) return [word];
+  const [, number, apart, magnitude] = m, zeros = MAGNITUDES[magnitude];
+  const [whole, fraction = ""] = number.split("."), padded = fraction.padEnd(zeros, "0");
+  const rest = padded.slice(zeros).replace(/0+$/, "");
+  const value = ((whole + padded.slice(0, zeros)).replace(/^0+/, "") || "0") + (rest ? "." + rest : "");
+  return apart ? [value, number, magnitude] : [value, number];
+}
+// "R&D", "AT&T", "R & D": one word (deckgen.text.AMPERSAND_WORD, AMPERSAND_SPACES)
+const AMPERSAND_WORD = "(?:(?=(?:[A-Za-z]{1,2}&){0,7}[A-Za-z](?![A-Za-z]))[A-Za-z]{1,2}(?:&[A-Za-z]{1,2}){1,7}"
+  + `|[A-Za-z](?: ?& ?[A-Za-z]){1,7})(?![${WORD_CHARS}])`;
+const AMPERSAND_SPACES = / ?& ?/g;
 // a word's letters end where such a number starts: "売上1,200万円", "Rs.12,000"
-// (deckgen.index._TOKENS)
-const TOKEN_RE = new RegExp(`${DIGIT_GROUPS}(?:\\.?[${WORD_CHARS}]+)*|[${WORD_CHARS}]+?(?=${DIGIT_GROUPS})`
+// (deckgen.index._TOKENS; an amount and "R&D" first)
+const TOKEN_RE = new RegExp(`${AMOUNT_WORD}|${AMPERSAND_WORD}`
+  + `|${DIGIT_GROUPS}(?:\\.?[${WORD_CHARS}]+)*|[${WORD_CHARS}]+?(?=${DIGIT_GROUPS})`
   + `|[${WORD_CHARS}]+(?:\\.(?!${DIGIT_GROUPS})[${WORD_CHARS}]+)*`, "gu");
 const cpLength = (s) => { let n = 0; for (const _ of s) n++; return n; };
 
@@ -147,23 +173,27 @@ function searchPieces(token) {
 const UNSPACED_PAIR = new RegExp(`^[${HAN_KANA}]`, "u");
 
 // Tokens with their offsets in `text`: {word (lower case, folded), term (stemmed), start, end,
-// gap}. `gap`: a free position before it, as deckgen.index._RunBreakFilter leaves one before
-// a run of pairs that follows another ("東京・京都" is not "東京都").
+// gap, also}. `gap`: a free position before it, as deckgen.index._RunBreakFilter leaves one before
+// a run of pairs that follows another ("東京・京都" is not "東京都"). `also`: the terms the index
+// holds at its position too ("$4.2M": "4.2"; deckgen.index._AmountFilter), which a query leaves out.
 export function analyze(text) {
   const out = [];
   let afterPair = false;
   for (const m of String(text).matchAll(TOKEN_RE)) {
     for (const [piece, a, b, startsRun] of searchPieces(m[0])) {
-      const word = fold(piece.toLowerCase()).replace(THOUSANDS, "");
-      if (cpLength(word) < 2 || STOP_WORDS.has(word)) continue;
-      const pair = UNSPACED_PAIR.test(word);
-      out.push({ word, term: stem(word), start: m.index + a, end: m.index + b, gap: pair && afterPair && startsRun });
+      const folded = fold(piece.toLowerCase()).replace(DECIMAL_COMMA, ".").replace(THOUSANDS, "")
+        .replace(AMPERSAND_SPACES, "&");
+      if (cpLength(folded) < 2 || STOP_WORDS.has(folded)) continue;
+      const pair = UNSPACED_PAIR.test(folded), [word, ...more] = amountForms(folded);
+      const also = more.filter((w) => cpLength(w) >= 2 && !STOP_WORDS.has(w)).map(stem);
+      out.push({ word, term: stem(word), start: m.index + a, end: m.index + b, gap: pair && afterPair && startsRun, also });
       afterPair = pair;
     }
   }
   return out;
 }
-export const tokenize = (text) => analyze(text).map((t) => t.term);
+// the index terms of `text` (deckgen.index.tokenize)
+export const tokenize = (text) => analyze(text).flatMap((t) => [t.term, ...t.also]);
 
 // Porter stemmer, ported line by line from whoosh/lang/porter.py, quirks included
 // (re.match anchors at the start only, hence ^ on every pattern below).
@@ -314,10 +344,12 @@ export function parseQuery(query) {
   const last = clauses[clauses.length - 1];
   // The last word is still being typed unless a space or a quote follows it (or a word too
   // short to search: "24/7" is no "24" being typed). A number is not completed: "6,200" is
-  // no prefix of "62,000".
+  // no prefix of "62,000"; nor a clitic ("we're": "re" is no "revenue" being typed), nor an
+  // abbreviation typed in capitals ("ARR": the slides that say it, not "arrive").
   if (last && last.kind === "term" && !A_NUMBER.test(last.word)) {
     const toks = analyze(query), end = toks[toks.length - 1];
-    if (end && end.end === query.length && end.term === last.terms[0]) last.open = true;
+    const whole = end && (CLITIC_AFTER.test(query.slice(end.start - 1)) || CAPITALS.test(query.slice(end.start, end.end)));
+    if (end && end.end === query.length && end.term === last.terms[0] && !whole) last.open = true;
   }
   return clauses;
 }
@@ -411,6 +443,8 @@ const typoBudget = (word) => { const n = cpLength(word); return A_NUMBER.test(wo
 // a number, with its unit or not ("62000", "1.5b", "3x"), not a word with a digit ("b2b",
 // "web3", "covid19": completed and corrected as words); digits are 0-9 once searchFold ran
 const A_NUMBER = /^[0-9]/;
+// an abbreviation as typed, 2-4 capitals or digits ("ARR", "TAM", "B2B"): complete as it is
+const CAPITALS = /^\p{Lu}[\p{Lu}\p{N}]{1,3}$/u;
 const MAX_PREFIX_TERMS = 12, MAX_TYPO_TERMS = 6;
 // "Did you mean": the nearest few words for each misspelt one, and at most so many corrected
 // queries searched (their terms' shards are all the suggestion fetches beyond the vocabulary).
@@ -641,7 +675,10 @@ export class SearchIndex {
     if (clause.open && cpLength(word) >= 2) {
       const roots = [...new Set([word, term, withoutArticle(word)])];
       for (const root of roots) {
-        for (const v of await this.completions(root)) if (v.term !== term) found.set(v.term, v);
+        // the typed word's stem completes only to words that start as the typed word does but
+        // for its last letter ("commerce": "commercial"; "preseed", stem "prese", is no "presentation")
+        const like = root === term && root !== word && root !== withoutArticle(word) ? [...word].slice(0, -1).join("") : "";
+        for (const v of await this.completions(root)) if (v.term !== term && v.word.startsWith(like)) found.set(v.term, v);
       }
       const top = [...found.values()].sort((a, b) => b.df - a.df || compareCodePoints(a.term, b.term));
       found.clear();
@@ -663,21 +700,26 @@ export class SearchIndex {
   // An entry keeps one word per stem ("customers"), so the typed word is measured against
   // that word with its ending cut back as far as the stem ("customer", "custom"), the
   // other forms the stem stands for: "custmer" is one edit from "customer".
+  // A stem of 4+ letters the typed word is with an ending ("farm" of "farmers": WORD_ENDINGS)
+  // is the word's own shorter form (`shorter`): such forms come instead of any typo ("former").
   // Same first letter only.
   async nearWords(word, term, atLeast = 0) {
     const cp = term.codePointAt(0), first = String.fromCodePoint(cp), next = String.fromCodePoint(cp + 1);
     if (A_NUMBER.test(word)) return [];
     const wordBudget = Math.max(typoBudget(word), cpLength(word) >= 4 ? atLeast : 0);
     const stemBudget = typoBudget(term);
-    const near = [];
+    const near = [], own = [];
     for (const v of await this.vocab(first, next)) {
+      if (cpLength(v.term) >= 4 && word.startsWith(v.term) && WORD_ENDINGS.includes(word.slice(v.term.length))) {
+        own.push({ ...v, dist: 1, shorter: true, ...nearestSpelling(word, v) });
+      }
       const from = v.word.startsWith(v.term) ? cpLength(v.term) : null;
       const byWord = wordBudget ? editDistance(word, v.word, wordBudget, from) : Infinity;
       const byStem = stemBudget ? editDistance(term, v.term, stemBudget) : Infinity;
       const dist = Math.min(byWord <= wordBudget ? byWord : Infinity, byStem <= stemBudget ? byStem : Infinity);
       if (dist < Infinity) near.push({ ...v, dist, ...nearestSpelling(word, v) });
     }
-    return near.sort((a, b) => a.dist - b.dist || a.spelled - b.spelled || b.df - a.df);
+    return (own.length ? own : near).sort((a, b) => a.dist - b.dist || a.spelled - b.spelled || b.df - a.df);
   }
 
   // The commonest word behind a term ("commercial" for "commerci"), or the term.
@@ -742,14 +784,17 @@ export class SearchIndex {
     }
     const typos = extra.filter((v) => v.dist > 0), completed = extra.some((v) => v.dist === 0);
     const replace = !exact.size && !completed && typos.length ? { word: clause.word, near: typos } : null;
-    // each doc found through another word than the typed one (not just the rest of the word
-    // being typed): [typed, the word it has], for the hit to say so ("close spelling: rising")
+    // each doc found through another word than the typed one: [typed, the word it has, how it
+    // is near], for the hit to say so ("close spelling: rising", "similar word: commercial");
+    // the rest of the word being typed only beside slides that have the word as typed
+    // ("arr": "longer word: arrive"), not while no slide has it yet ("insur")
     const typed = [clause.word, withoutArticle(clause.word)];
     const close = new Map(), shown = new Map(); // term -> the word a slide has for it
     for (const [d, v] of via) {
-      if (v.dist === 0 && typed.some((w) => v.word.startsWith(w))) continue;
+      const longer = v.dist === 0 && typed.some((w) => v.word.startsWith(w));
+      if (longer && !exact.size) continue;
       if (!shown.has(v.term)) shown.set(v.term, v.word === v.term ? await this.surface(v.term) : v.word);
-      close.set(d, [clause.word, shown.get(v.term), v.dist > 0]);
+      close.set(d, [clause.word, shown.get(v.term), longer ? "longer word" : v.dist > 0 && !v.shorter ? "close spelling" : "similar word"]);
     }
     return { exact, fuzzy, terms: [clause.terms[0], ...extra.map((v) => v.term)], replace, close };
   }
@@ -1243,7 +1288,8 @@ export function replaceWords(typed, pairs) {
     for (const t of analyze(out).filter((t) => t.word === from && standsAlone(out, t)).reverse()) {
       const left = out.slice(0, t.start), right = out.slice(t.end), number = !to && A_NUMBER.test(from);
       const sign = number && (CODE_BEFORE.exec(left) || SIGN_BEFORE.exec(left));
-      const before = to ? "" : (sign && (sign[1] ?? sign[2])) || ELISION_BEFORE.exec(left)?.[1] || "";
+      const clitic = CLITIC_AFTER.test(out.slice(t.start - 1)) ? out[t.start - 1] : ""; // "they're" less "re": "they"
+      const before = to ? "" : (sign && (sign[1] ?? sign[2])) || ELISION_BEFORE.exec(left)?.[1] || clitic;
       const after = to ? "" : (number && SIGN_AFTER.exec(right)?.[0]) || CLITIC_AFTER.exec(right)?.[0] || "";
       out = out.slice(0, t.start - before.length) + (to || GONE_WORD) + out.slice(t.end + after.length);
     }
@@ -1296,7 +1342,9 @@ const CLITIC_AFTER = /^['’](?:s|re|ll|ve|d|m|t)(?![\p{L}\p{N}_])/iu;
 // where replaceWords dropped a word (no control character is left in a query), and what
 // joins two words without being one: "team & advisors", "B2B/B2C", "go-to-market"
 const GONE_WORD = "\u0000";
-const JOINERS = "[\\s&+/,-]"; // a comma too: "15,30" less "15" is "30", not ",30"
+// a comma too ("15,30" less "15" is "30", not ",30"), a colon ("title:team" less "title":
+// "team", not ":team"), a backslash and a bar
+const JOINERS = "[\\s&+/,:|\\\\-]";
 // An empty pair of brackets, markup or quotes around words replaceWords dropped
 // ("<em>pricing</em>" less "em"), now one dropped word; a straight quote that
 // closes the phrase before ("\"a b\" x \"c d\"" less x) is no such pair.
@@ -1337,7 +1385,7 @@ export function snippet(text, marks, width = 28) {
 // one after another in one run of the text (the run whole, on the index's NFKC and fold):
 // "าด" ending "ขนาด" is no part of "ตลาด", nor "京都" of "東京都".
 export function markedTokens(toks, marks) {
-  const marked = toks.map((t) => marks.has(t.term));
+  const marked = toks.map((t) => marks.has(t.term) || t.also.some((a) => marks.has(a))); // "4.2": "$4.2M"
   for (const mark of marks) {
     const run = analyze(mark);
     if (run.length < 2 || !run.every((t, i) => i === 0 || chained(run[i - 1], t))) continue;
@@ -1449,6 +1497,8 @@ const MAX_SHOWN = MAX_PAGES * PAGE_SIZE; // hits on show at most: a shared ?n= d
 // a query echoed in the status line and the page title is cut short past so many characters
 const ECHO_LENGTH = 60;
 const shorten = (text, most) => { const cps = [...text]; return cps.length > most ? cps.slice(0, most - 1).join("").trimEnd() + "…" : text; };
+// a shared link's query, echoed: bidi overrides and controls would make it read otherwise
+const echoed = (text) => shorten(text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").replace(BIDI_CONTROLS, "").trim(), ECHO_LENGTH);
 const TYPING_PAUSE = 700; // ms without a keystroke before the live status line speaks
 const THUMB_SIZES = "(max-width: 30rem) calc(100vw - 2rem), 12rem"; // style.css .search-hit-thumb
 export const LOAD_FAILED = "Search could not load part of its index; check the connection and try again.";
@@ -1683,7 +1733,7 @@ class SearchUI {
     const on = this.activeFilters();
     const summary = this.filterBox && this.filterBox.querySelector(".filters-active");
     if (summary) summary.textContent = on.length ? ` (${on.length} on)` : "";
-    const what = [query.trim() ? `“${shorten(query.trim(), ECHO_LENGTH)}”` : "", ...on.map((f) => f.text)].filter(Boolean);
+    const what = [echoed(query) ? `“${echoed(query)}”` : "", ...on.map((f) => f.text.replace(BIDI_CONTROLS, ""))].filter(Boolean);
     document.title = what.length ? `${what.join(", ")} – search – ${this.title}` : this.title;
     if (focusAt >= 0) (this.links()[focusAt] || this.body.querySelector(".search-more") || this.input).focus();
     const refocus = this.refocus, lost = !document.activeElement || document.activeElement === document.body;
@@ -1719,12 +1769,11 @@ class SearchUI {
       this.say("empty", `Type to search ${this.index.meta.docs} slides, or pick a filter.`);
       return nodes;
     }
-    // a shared link's query, echoed: bidi overrides and controls would make it read otherwise,
-    // and it stands in a <bdi> (a right-to-left query keeps to its quotes); a pasted paragraph
-    // is echoed cut short
-    const echo = shorten(q.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").replace(BIDI_CONTROLS, ""), ECHO_LENGTH);
+    // the query echoed stands in a <bdi> (a right-to-left query keeps to its quotes); a pasted
+    // paragraph, or a long word no slide has, is echoed cut short
+    const echo = echoed(q);
     const quote = (text) => ["“", el("bdi", { text }), "”"];
-    const quotes = (words) => words.flatMap((w, i) => [i ? ", " : "", ...quote(typedAs(q, w))]);
+    const quotes = (words) => words.flatMap((w, i) => [i ? ", " : "", ...quote(echoed(typedAs(q, w)))]);
     if (!result.clauses.length && !on.length) {
       const words = q.match(/[\p{L}\p{N}_]{2,}/gu);
       if (!words) this.say("empty", "Type at least two letters to search."); // "m": no word yet
@@ -1752,8 +1801,16 @@ class SearchUI {
     } else if (n && leftOut.length) {
       const searched = shorten(result.searched.replace(BIDI_CONTROLS, ""), ECHO_LENGTH);
       said = [...lacking, `${n} ${n === 1 ? "slide" : "slides"} for `, ...quote(searched), ...within];
-    } else if (n) said = [`${n} ${n === 1 ? "slide" : "slides"}`, ...(echo ? [" for ", ...quote(echo)] : []), ...within];
-    else if (missing.length && missing.length <= 3 && !result.suggestion) said = ["No slide has ", ...quotes(missing), "."];
+    } else if (n) {
+      // beside slides that have the words as typed, how many have only a longer or similar word
+      // ("25 slides for “arr” (3 of them with longer words)"; each such hit says which): the
+      // count stays all the hits, as the filter chips and "Show N slides" count them
+      const more = result.hits.filter((h) => h.tier > 0).length;
+      const hows = [...new Set(result.hits.flatMap((h) => (h.tier ? h.close.map((c) => c[2]) : [])))];
+      const others = more === 1 ? `a ${hows.join(" or ")}` : hows.map((how) => `${how}s`).join(" or ");
+      said = [`${n} ${n === 1 ? "slide" : "slides"}`, ...(echo ? [" for ", ...quote(echo)] : []), ...within,
+        ...(more < n && more ? [` (${more} of them with ${others})`] : [])];
+    } else if (missing.length && missing.length <= 3 && !result.suggestion) said = ["No slide has ", ...quotes(missing), "."];
     else said = ["No slides", ...(echo ? [" match ", ...quote(echo)] : []), ...(nowhere && echo ? [] : within), "."];
     if (on.length && !(nowhere && echo)) {
       const clear = el("button", { type: "button", class: "search-clear", text: on.length === 1 ? "Clear the filter" : "Clear the filters" });
@@ -1836,8 +1893,8 @@ class SearchUI {
       if (fictional(rec.deck)) meta.append(" · ", el("span", { class: "fictional", text: "fictional deck" }));
       // a slide found through a close spelling of a typed word says so, in words (a screen
       // reader hears it with the title), unless the status line said it of every hit
-      for (const [, near, typo] of closeNotes(result, hits[i])) {
-        meta.append(" · ", el("span", { class: "search-hit-close", text: `${typo ? "close spelling" : "similar word"}: ${near}` }));
+      for (const [, near, how] of closeNotes(result, hits[i])) {
+        meta.append(" · ", el("span", { class: "search-hit-close", text: `${how}: ${near}` }));
       }
       // the title and the OCR text in their own language, as on the slide page (the record's
       // BCP 47 tags; none, not lang="", for English): an Arabic voice, a Japanese font

@@ -78,8 +78,11 @@ test("words that spell an industry or company finding nothing offer that filter"
 
 test("an abbreviation still being typed offers its expansion over the words it begins", async () => {
   const { index } = await tinyIndex([...DOCS, { id: "d/001", title: "Tamil", text: "tamil speaking shops", section: "market" }]);
-  const result = await index.search("TAM");
+  const result = await index.search("tam");
   assert.ok(result.total > 0 && result.hits.every((h) => h.tier === 1)); // "tamil", completed
   assert.equal(result.suggestion, "total addressable market");
   assert.deepEqual(result.expanded, ["TAM"]);
+  // typed in capitals it is the abbreviation, not "tamil" begun (QA-86): the same offer
+  const caps = await index.search("TAM");
+  assert.deepEqual([caps.total, caps.suggestion, caps.expanded], [0, "total addressable market", ["TAM"]]);
 });

@@ -104,3 +104,33 @@ test("the suggestion reads only the vocabulary of the misspelt words' first lett
   assert.deepEqual(terms.files.filter((name) => read.has(name) && !allowed.has(name)), []);
   assert.ok(terms.files.length > allowed.size + 2); // the index has other shards to not read
 });
+
+test("a shorter form of the typed word comes before a word one letter off (QA-86)", async () => {
+  const { index } = await tinyIndex([
+    { id: "f/001", title: "Farms", text: "farms across the midwest" },
+    { id: "f/002", title: "Yield", text: "yield per acre on our farms" },
+    { id: "t/001", title: "Team", text: "former head of sales" },
+    { id: "g/001", title: "Growth", text: "we grow every month" },
+    { id: "g/002", title: "Shops", text: "grocers stock it" },
+    { id: "p/001", title: "Deck", text: "presentation of results" },
+  ]);
+  const found = async (query) => {
+    const result = await index.search(query);
+    return { result, ids: (await index.records(result.hits.map((h) => h.doc))).map((r) => r.id).sort() };
+  };
+  // "farmers" is "farm" and an ending: the slides that say "farms", not "former" (the Team slide)
+  for (const query of ["farmers", "farmer"]) {
+    const { result, ids } = await found(query);
+    assert.deepEqual(ids, ["f/001", "f/002"], query);
+    assert.deepEqual(result.corrected, { typed: [query], to: ["farms"], query: "farms" }, query);
+    assert.ok(result.hits.every((h) => h.close[0][2] === "similar word"), query);
+  }
+  assert.equal((await index.search("farmers zzyzx")).suggestion, "farms");
+  const growers = await found("growers");
+  assert.deepEqual([growers.ids, growers.result.corrected.query], [["g/001"], "grow"]);
+  // a typo with no shorter form is corrected as before
+  assert.deepEqual((await found("formr")).ids, ["t/001"]);
+  // "preseed" stems to "prese": no word that starts "presentation" is "preseed" being typed
+  assert.equal((await found("preseed")).result.total, 0);
+  assert.deepEqual((await found("prese")).ids, ["p/001"]); // "prese" still completes
+});

@@ -69,6 +69,12 @@ test("an offer made of the typed query keeps nothing a dropped word held up", ()
     ["go-to-market", [["go", ""]], "market"],
     ["R&D zzyzx Growth", [["zzyzx", ""]], "R&D Growth"],
     ["Team & Advisers", [["advisers", "advisors"]], "Team & advisors"],
+    // a colon, a backslash or a bar left hanging goes too (QA-86: "Search for :team instead?")
+    ["title:team", [["title", ""]], "team"],
+    ["section: team", [["section", ""]], "team"],
+    ["back\\slash", [["slash", ""]], "back"],
+    ["growth|zzyzx fees", [["zzyzx", ""]], "growth fees"],
+    ["they're", [["re", ""]], "they"],
   ]) {
     assert.equal(replaceWords(typed, pairs), expected, typed);
   }

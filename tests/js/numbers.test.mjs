@@ -3,7 +3,7 @@
 // user typed, and loses the currency sign a dropped number held.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { marksNote, noteText, parseQuery, replaceWords, typedAs } from "../../site_templates/static/search.js";
+import { markPieces, marksNote, noteText, parseQuery, replaceWords, typedAs } from "../../site_templates/static/search.js";
 import { tinyIndex } from "./tiny_index.mjs";
 
 const DOCS = [
@@ -86,4 +86,29 @@ test("the marks note parts numbers with commas by semicolons", () => {
   const note = (...words) => noteText(marksNote(words.map((text) => ({ text, mark: true }))));
   assert.equal(note("447", "1,156"), "2 words from your search marked: 447; 1,156. ");
   assert.equal(note("team", "hiring"), "2 words from your search marked: team, hiring. ");
+});
+
+// QA-86: "$4.2M" was the one word "4.2m": "4.2", "4.2 million" and "$4.2 M" found nothing,
+// "2 million" no "$2M", "226,000" no "226K"; "R&D" was two one-letter words, no word at all
+test("an amount is found however it is written, and marked where the slide says it", async () => {
+  const { index } = await tinyIndex([
+    { id: "a/001", title: "Funding", text: "Raised $4.2M seed", section: "funding" },
+    { id: "b/001", title: "Traction", text: "$2M pre-seed; 226K users", section: "traction" },
+    { id: "c/001", title: "R&D", text: "R & D spend and P&L", section: "financials" },
+  ]);
+  const exact = async (q) => (await index.search(q, {})).hits.filter((h) => h.tier === 0).length;
+  for (const [query, found] of [["4.2", 1], ["4.2 million", 1], ["$4.2 M", 1], ["4.2m", 1],
+    ['"4.2 seed"', 1], ["2 million", 1], ["226,000", 1], ["$2M seed", 1], ["4.2 billion", 0],
+    ["R&D", 1], ["r & d", 1], ["P&L", 1]]) {
+    assert.equal(await exact(query), found, query);
+  }
+  // the status line and offers name an amount as typed, and drop its currency sign with it
+  assert.equal(typedAs("$4.2 M seed", parseQuery("$4.2 M seed")[0].word), "4.2 M");
+  assert.equal(replaceWords("raised $4.2 M seed", [["4200000", ""]]), "raised seed");
+  // "4.2" marks "$4.2M" (the index holds "4.2" there), "4.2 million" too, "R&D" whole
+  const marked = (text, query) => markPieces(text, new Set(parseQuery(query).flatMap((c) => c.terms)))
+    .filter((p) => p.mark).map((p) => p.text);
+  assert.deepEqual(marked("Raised $4.2M seed", "4.2"), ["4.2M"]);
+  assert.deepEqual(marked("Raised 4.2 million", "$4.2M"), ["4.2 million"]);
+  assert.deepEqual(marked("R&D spend, r and d", "R & D"), ["R&D"]);
 });

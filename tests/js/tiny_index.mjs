@@ -44,12 +44,13 @@ export function tinyFiles(docs, { termsPerShard = 3, termsPerVocab = 4, tag = ""
   const put = (name, obj) => { files.set(name, obj); return name; };
   const postings = new Map(), surfaces = new Map(), lengths = FIELDS.map(() => 0);
   docs.forEach((doc, d) => FIELDS.forEach((field, f) => {
-    const toks = analyze(doc[field] || "");
+    // with the terms the index adds at an amount's position ("$4.2M": "4.2"), their own words
+    const toks = analyze(doc[field] || "").flatMap((t) => [t, ...t.also.map((a) => ({ word: a, term: a, stacked: true }))]);
     if (toks.length > 10) throw new Error(`${doc.id}: keep ${field} to 10 words`);
     lengths[f] += toks.length;
-    let pos = -1; // one apart, two across a gap (deckgen.index._surface_stems_at)
-    toks.forEach(({ word, term, gap }) => {
-      pos += gap ? 2 : 1;
+    let pos = -1; // one apart, two across a gap, none to a stacked term (deckgen.index._surface_stems_at)
+    toks.forEach(({ word, term, gap, stacked }) => {
+      pos += stacked ? 0 : gap ? 2 : 1;
       if (!postings.has(term)) { postings.set(term, FIELDS.map(() => [])); surfaces.set(term, new Map()); }
       const list = postings.get(term)[f], last = list.at(-1);
       if (last && last.doc === d) last.positions.push(pos);
