@@ -17,6 +17,7 @@ import contextlib
 import errno
 import json
 import os
+import shlex
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -233,7 +234,7 @@ class Builder:
         corpus = self._ingest()
         slides = self._per_slide_stages(corpus)
         moved, suspended = labels_on_other_slides(slides, corpus.decks, self._last_slides,
-                                                  self.source_bytes)
+                                                  self.source_bytes, self._label_options())
         self.report.problems += [asdict(p) for p in moved]
         self.report.problems += [{"path": s.source, "reason": note}  # cached slides' too
                                  for s in slides if s.upscale for note in s.upscale.notes]
@@ -447,6 +448,13 @@ class Builder:
         if tasks:
             self._run_tasks(tasks, todo)
         return corpus.slides
+
+    def _label_options(self) -> str:
+        """What `deckgen label` needs to find this build: its cache, unless the default
+        (QA-87: confirmed in ./build, a build on another cache warned for ever)."""
+        cache = Path(self.config.build.cache)
+        return "" if cache.resolve() == Path("build").resolve() else (
+            f" --cache {shlex.quote(str(cache))}")
 
     def _kept_tesseract_output(self, key: str) -> str | None:
         kept = self.cache.get(key, TESSERACT_OUTPUT)

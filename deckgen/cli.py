@@ -303,8 +303,9 @@ def search(
             if hit["excerpt"]:
                 print(f"    {printable(hit['excerpt'])}")
     if hits.total > len(hits):  # as the site's "Show more"; on stderr: stdout holds the hits
-        err.print(f"{hits.total - len(hits)} more slides found (--limit {hits.total} shows them "
-                  "all)", highlight=False)
+        more = hits.total - len(hits)
+        err.print(f"{more} more slide{'' if more == 1 else 's'} found (--limit {hits.total} "
+                  "shows them all)", highlight=False)
     if not hits and (unknown := unknown_filter(index_dir, filters)):
         raise BadInputError(unknown)
     if not hits:  # on stderr under --json too: stdout holds JSON lines only

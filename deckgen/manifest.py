@@ -91,8 +91,8 @@ Picture = Callable[[Slide], bytes]
 
 
 def labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
-                            last_slides: list[dict], picture: Picture | None = None
-                            ) -> tuple[list[Problem], set[str]]:
+                            last_slides: list[dict], picture: Picture | None = None,
+                            label_options: str = "") -> tuple[list[Problem], set[str]]:
     """A hand label belongs to a page number: slides added, removed or reordered leave it
     on another slide. Judged against the picture the label was first seen on, by its
     words or, where ``picture`` gives the image, its look (a deck exported again, as a
@@ -117,28 +117,36 @@ def labels_on_other_slides(slides: list[Slide], decks: dict[str, DeckMeta],
     # the move, would drop the label just moved
     landing = {(slide.deck, now_on): label for slide, label, now_on in moved if now_on}
     problems = [Problem(f"{slide.id} ({slide.source})", _moved_label_advice(
-        slide, label, now_on, decks[slide.deck].sections, landing.get((slide.deck, slide.page))))
+        slide, label, now_on, decks[slide.deck].sections, landing.get((slide.deck, slide.page)),
+        label_options))
         for slide, label, now_on in moved]
     return problems, {slide.id for slide, _, _ in moved}
 
 
 def _moved_label_advice(slide: Slide, label: str, now_on: int | None,
-                        sections: dict[str, str], replaced_by: str | None) -> str:
+                        sections: dict[str, str], replaced_by: str | None,
+                        options: str = "") -> str:
     """What a build says of a hand label whose page shows another slide now: the commands
-    that move it to its slide first, keeping it on this page last."""
+    that move it to its slide first, keeping it on this page last. ``options``: what
+    `deckgen label` needs to find this build (its --cache), said with each command."""
+    def command(args: str) -> str:
+        return f"`deckgen label {args}{options}`"
+
     page = slide.page
-    keep = f"`deckgen label {slide.id} {label}` to keep it on the slide page {page} shows now"
-    clear = f"`deckgen label {slide.id} --clear` to drop it from page {page}"
+    keep = f"{command(f'{slide.id} {label}')} to keep it on the slide page {page} shows now"
+    clear = f"{command(f'{slide.id} --clear')} to drop it from page {page}"
     until = f"; until then the model labels page {page}"
+    # clearing or keeping this page after that move would undo the label moved here
+    replaced = f"moving the {replaced_by} label to page {page} replaces this one"
     if now_on is None:
-        return (f"labelled {label} by hand, but page {page} reads differently since it was "
-                f"labelled, and no page shows that slide now: run {keep}, or {clear}{until}")
+        what = (f"labelled {label} by hand, but page {page} reads differently since it was "
+                "labelled, and no page shows that slide now: ")
+        return what + (replaced if replaced_by else f"run {keep}, or {clear}") + until
     steps = []
     if sections.get(str(now_on)) != label:  # not moved there already
-        steps.append(f"`deckgen label {slide.deck}/{now_on:03d} {label}` to label that slide")
+        steps.append(f"{command(f'{slide.deck}/{now_on:03d} {label}')} to label that slide")
     if replaced_by is None:
         steps.append(clear)
-    replaced = f"moving the {replaced_by} label to page {page} replaces this one"
     todo = ("run " + ", and ".join(steps) + (f" ({replaced})" if replaced_by else "")
             if steps else replaced)
     return (f"labelled {label} by hand, but for the slide now on page {now_on} (page {page} "

@@ -77,7 +77,8 @@ if TYPE_CHECKING:
 # join (lines compare by type size, not by how far their letters reach: "going")
 # ocr-20: an "&" set apart is kept ("Sales & Marketing", "R & D"), and a "+" between two words
 # ocr-21: a round bullet read as "¢" goes: a lone sign first on its line, a third of its size
-VERSION = "ocr-21"
+# ocr-22: a lone "&" is kept only between two words, as "+" is (a logo read as "&" went in)
+VERSION = "ocr-22"
 # What Tesseract is given (``tesseract_input``: light-on-dark regions and backgrounds made
 # plain; the command line). The build keeps Tesseract's output under it, apart from VERSION,
 # so that a new way of reading that output into lines and a title reads it again in
@@ -443,16 +444,22 @@ def _is_bullet_sign(first: Word, rest: list[Word]) -> bool:
             and first.box[3] < _BULLET_SIGN_SIZE * Line(rest).size)
 
 
+# kept only between two words: a "+" bullet or cross, a logo or icon read as "&" (QA-87:
+# two linked circles, a hexagon, a decorative "&") start or end their line, or stand alone
+_JOINING_SIGNS = frozenset("+&")
+
+
 def _without_noise(words: list[Word]) -> list[Word]:
     """A line's words without the noise among them: words of no letter or figure (a bar, a
     dash, a bullet) but a lone sign (``_is_lone_sign``) and a "+" between two words
-    ("Hardware + Software"). Tesseract reads a "+" bullet and a decorative cross as "+" at
-    90 and more: those start or end their line, or stand alone; a round bullet as a small
-    "¢" first on its line (``_is_bullet_sign``)."""
+    ("Hardware + Software") or an "&" ("R & D"). Tesseract reads a "+" bullet and a
+    decorative cross as "+" at 90 and more, a logo as "&": those start or end their line,
+    or stand alone (``_JOINING_SIGNS``); a round bullet as a small "¢" first on its line
+    (``_is_bullet_sign``)."""
     kept = [w for w in words if _has_alnum(w.text) or _is_lone_sign(w.text) or w.text == "+"]
     if len(kept) > 1 and _is_bullet_sign(kept[0], kept[1:]):
         kept = kept[1:]
-    return [w for i, w in enumerate(kept) if w.text != "+" or (
+    return [w for i, w in enumerate(kept) if w.text not in _JOINING_SIGNS or (
         0 < i < len(kept) - 1 and _has_alnum(kept[i - 1].text) and _has_alnum(kept[i + 1].text))]
 
 

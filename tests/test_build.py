@@ -6,6 +6,8 @@ import hashlib
 import io
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -630,6 +632,24 @@ def _labelled_build(root, pictures: list[str], sections: dict[str, str],
     return [f"{p.path}: {p.reason}" for p in said]
 
 
+def test_a_label_moved_onto_a_page_whose_own_slide_is_gone_is_not_cleared_after(tmp_path):
+    # QA-87: a slide deleted; its page's warning offered --clear, which, run after the next
+    # page's move onto it, dropped the label just moved there
+    pictures = ["Acme robots", "Traction tripled", "Team of founders", "Raising a seed round"]
+    sections = {"2": "traction", "3": "team"}
+    assert _labelled_build(tmp_path, pictures, sections) == []
+    said = _labelled_build(tmp_path, [pictures[0], *pictures[2:]], sections)
+    assert said == [
+        "acme/002 (acme/002.jpg): labelled traction by hand, but page 2 reads differently "
+        "since it was labelled, and no page shows that slide now: moving the team label to "
+        "page 2 replaces this one; until then the model labels page 2",
+        "acme/003 (acme/003.jpg): labelled team by hand, but for the slide now on page 2 "
+        "(page 3 shows another since): run `deckgen label acme/002 team` to label that "
+        "slide, and `deckgen label acme/003 --clear` to drop it from page 3; or run `deckgen "
+        "label acme/003 team` to keep it on the slide page 3 shows now; until then the "
+        "model labels page 3"]
+
+
 def test_a_labelled_slide_saved_again_is_the_same_picture_though_ocr_reads_it_otherwise(
     tmp_path
 ):
@@ -797,12 +817,14 @@ QUILLPAY = [("Quillpay", "Payments for freelancers"),
             ("Business Model", "Two percent fee per payout")]
 
 
-def test_hand_labels_left_on_other_slides_by_an_inserted_slide_wait_for_the_user(tmp_path):
+def test_hand_labels_left_on_other_slides_by_an_inserted_slide_wait_for_the_user(
+        tmp_path, monkeypatch):
     """QA-85: a slide inserted before two labelled pages left "team" on the Traction slide,
     published and packed as labelled by hand. The labels wait (the model labels those
     pages, every build, their anchors kept) until the commands the warnings lead with
     move them to their slides."""
     corpus, build = tmp_path / "corpus", tmp_path / "build"
+    monkeypatch.chdir(tmp_path)  # ./build: the commands advised need no --cache
     deck = corpus / "quillpay-deck"
     deck.mkdir(parents=True)
     (deck / "deck.toml").write_text('company = "Quillpay"\nlicense = "CC0-1.0"\n')
@@ -843,6 +865,7 @@ def test_hand_labels_left_on_other_slides_by_an_inserted_slide_wait_for_the_user
             "quillpay-deck/007 team` to label that slide (moving the traction label to page 6 "
             "replaces this one); or run `deckgen label quillpay-deck/006 team` to keep it on "
             "the slide page 6 shows now; until then the model labels page 6"]
+        said_in_build_folder = said
         assert report.failures == 2  # what --strict fails on
         slides = built()
         assert not any(s.section.curated for s in slides.values())
@@ -851,11 +874,19 @@ def test_hand_labels_left_on_other_slides_by_an_inserted_slide_wait_for_the_user
         assert {r["id"]: r["hand_label"]["sha256"]
                 for r in json.loads((build / "manifest.json").read_text())["slides"]
                 if "hand_label" in r} == anchors
+    # built from elsewhere (QA-87): each command advised names the cache, or `deckgen label`
+    # confirms in ./build and the warning comes back for ever
+    monkeypatch.chdir(corpus)
+    said = report_problems(Builder(cfg, quiet=True).run())
+    assert said == [re.sub(r"(`deckgen label [^`]*)`", rf"\1 --cache {build}`", line)
+                    for line in said_in_build_folder]
     # the commands each warning leads with, as a user pastes them
     for line in said:
-        deckgen(*line.split("run `")[1].split("`")[0].split()[1:])
-        if ", and `" in line:
-            deckgen(*line.split(", and `")[1].split("`")[0].split()[1:])
+        for command in [line.split("run `")[1], *line.split(", and `")[1:2]]:
+            words = shlex.split(command.split("`")[0])
+            done = subprocess.run([sys.executable, "-m", *words], capture_output=True,
+                                  text=True)
+            assert done.returncode == 0, done.stderr
     report = Builder(cfg, quiet=True).run()
     assert report_problems(report) == []
     slides = built()

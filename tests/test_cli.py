@@ -513,7 +513,9 @@ def test_search_says_how_many_more_slides_it_found_than_it_printed(tmp_path):
     assert len([json.loads(line) for line in as_json.stdout.splitlines()]) == 10
     assert more in as_json.stderr
     every = deckgen("search", "", "--stage", "seed", "--limit", "13", *cache, cwd=tmp_path)
-    assert every.stdout.count(". seedy/") == 13 and "more slides" not in every.stderr
+    assert every.stdout.count(". seedy/") == 13 and "more slide" not in every.stderr
+    one = deckgen("search", "", "--stage", "seed", "--limit", "12", *cache, cwd=tmp_path)
+    assert "1 more slide found (--limit 13 shows them all)" in one.stderr, one.stderr
 
 
 def test_search_takes_another_name_for_a_section_as_the_site_does(tmp_path):
