@@ -78,7 +78,9 @@ if TYPE_CHECKING:
 # ocr-20: an "&" set apart is kept ("Sales & Marketing", "R & D"), and a "+" between two words
 # ocr-21: a round bullet read as "¢" goes: a lone sign first on its line, a third of its size
 # ocr-22: a lone "&" is kept only between two words, as "+" is (a logo read as "&" went in)
-VERSION = "ocr-22"
+# ocr-23: a round bullet read as a lone lower-case letter on a line of its own ("e", "a") or as
+# "e" / "o" before a capitalised word goes (QA-87: 9 of 36 rendered slides), as does an "x" icon
+VERSION = "ocr-23"
 # What Tesseract is given (``tesseract_input``: light-on-dark regions and backgrounds made
 # plain; the command line). The build keeps Tesseract's output under it, apart from VERSION,
 # so that a new way of reading that output into lines and a title reads it again in
@@ -463,6 +465,23 @@ def _without_noise(words: list[Word]) -> list[Word]:
         0 < i < len(kept) - 1 and _has_alnum(kept[i - 1].text) and _has_alnum(kept[i + 1].text))]
 
 
+# Tesseract reads a round bullet as a lone small letter, most often "e" (also "o", "a"), and
+# a close icon as "x": alone on a line of its own, or "e" / "o" before a capitalised word
+_BULLET_LETTERS = frozenset("eo")
+
+
+def _without_bullet_letters(words: list[Word]) -> list[Word]:
+    """A Tesseract line's words without a round bullet read as a letter: a line that is one
+    lower-case letter alone, or an "e" or "o" before a word that starts with a capital
+    ("e Buyers want one tool"). Upper-case letters alone stay ("A", "B": a chart's axes)."""
+    first = words[0].text if words else ""
+    if len(words) == 1 and len(first) == 1 and first.islower():
+        return []
+    if first in _BULLET_LETTERS and len(words) > 1 and words[1].text[:1].isupper():
+        return words[1:]
+    return words
+
+
 def split_output(out: str) -> tuple[str, str]:
     """``tesseract ... stdout tsv txt`` writes the TSV (every row 12 tab-separated
     fields), then the plain text (no tabs): the two apart."""
@@ -562,7 +581,8 @@ def _parse_tsv(tsv: str, scale: float, min_conf: float, txt: str | None = None) 
         text = _READ_AS_AL.sub("AI", text)
         box = [round(c / scale) for c in word.box]
         lines.setdefault(key, Line([])).words.append(Word(text, round(conf, 1), box))
-    return [Line(words) for line in lines.values() if (words := _without_noise(line.words))]
+    return [Line(words) for line in lines.values()
+            if (words := _without_bullet_letters(_without_noise(line.words)))]
 
 
 # --------------------------------------------------------------------------- stage

@@ -595,6 +595,25 @@ def test_a_small_sign_first_on_its_line_is_a_bullet_a_sign_as_tall_as_the_letter
                 ("30", 96.0, [94, 70, 14, 11])) == ["Revenue", "¢", "30"]  # not first
 
 
+def test_a_round_bullet_read_as_a_letter_goes_a_word_of_one_letter_stays():
+    def lines(*rows: tuple[int, str, list[int]]) -> list[str]:
+        tsv = [f"5\t1\t1\t1\t{line}\t{i}\t" + "\t".join(map(str, box)) + f"\t90.0\t{text}"
+               for i, (line, text, box) in enumerate(rows)]  # fmt: skip
+        return [" ".join(w.text for w in ln.words)
+                for ln in ocr._parse_tsv("\n".join([TSV_HEADER, *tsv]), 1.0, 30.0)]
+
+    # QA-87: "•" read as "e", "a" or "o" on a line of its own, or as "e" before a capitalised
+    # word; a close icon as "x"
+    assert lines((1, "e", [30, 70, 8, 8]), (2, "Revenue", [44, 70, 60, 11]),
+                 (2, "grew", [108, 70, 30, 11]), (3, "x", [400, 10, 8, 8])) == ["Revenue grew"]
+    assert lines((1, "e", [30, 70, 8, 8]), (1, "Buyers", [44, 70, 50, 11]),
+                 (1, "want", [98, 70, 30, 11])) == ["Buyers want"]
+    # a capital alone (a chart's axis), an "e" before a word in lower case, "a" before a name
+    assert lines((1, "A", [30, 70, 8, 11]), (2, "e", [30, 90, 8, 8]),
+                 (2, "commerce", [44, 90, 60, 11]), (3, "a", [30, 110, 8, 8]),
+                 (3, "Series", [44, 110, 40, 11])) == ["A", "e commerce", "a Series"]
+
+
 LIBERATION = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"
 
 
