@@ -316,7 +316,7 @@ def _curated_sections(table: object, rel: str, problems: list[Problem]) -> dict[
                 Problem(rel, f"sections: {printable(page[:40])!r} is not a page number; ignored")
             )
         # "roadmap" in a hand-written [sections] means milestones, as `deckgen label` takes it
-        elif (section := section_meant(label) if isinstance(label, str) else None) is None:
+        elif (section := section_meant(label)) is None:
             problems.append(
                 Problem(
                     rel,

@@ -81,10 +81,11 @@ SECTION_NAMES: dict[str, str] = {
 }
 
 
-def section_meant(name: str) -> str | None:
-    """The section a name typed on the command line means: its own ("Business Model") or
-    another name for it ("roadmap" is milestones); None when it names none."""
-    return SECTION_NAMES.get(section_key(name))
+def section_meant(name: object) -> str | None:
+    """The section a name typed on the command line or in deck.toml means: its own
+    ("Business Model") or another name for it ("roadmap" is milestones); None when it names
+    none (or is no text)."""
+    return SECTION_NAMES.get(section_key(name)) if isinstance(name, str) else None
 
 
 SECTION_TITLES: dict[str, str] = {
